@@ -1,0 +1,3 @@
+module nlink-community.wasm_demo
+
+go 1.24

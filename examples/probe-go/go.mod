@@ -1,0 +1,3 @@
+module nlink-community.sandbox_probe
+
+go 1.24

@@ -1,0 +1,29 @@
+package io.nlink.runtime.batch;
+
+/**
+ * What a batch did, for the end-of-run report.
+ *
+ * @param itemsIn          items handed to the node
+ * @param itemsOut         output items produced
+ * @param failures         items that failed (node errors included)
+ * @param instances        sandbox instances created (1 plus one per discarding failure)
+ * @param peakMemoryPages  largest guest memory seen in any instance, in 64 KiB pages
+ * @param memoryCapPages   the cap it ran under
+ * @param callNanos        time spent in item calls, in total
+ * @param instanceNanos    time spent creating instances (instantiation + _initialize), in total
+ */
+public record BatchSummary(
+        long itemsIn,
+        long itemsOut,
+        long failures,
+        int instances,
+        int peakMemoryPages,
+        int memoryCapPages,
+        long callNanos,
+        long instanceNanos) {
+
+    /** Mean time per item call in microseconds, 0 for an empty batch. */
+    public double microsPerItem() {
+        return itemsIn == 0 ? 0 : callNanos / 1000.0 / itemsIn;
+    }
+}

@@ -1,0 +1,145 @@
+package io.nlink.runtime.pkg;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.nlink.runtime.json.Json;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * {@code definition.json}: what the node is called and which parameters it takes. The dashboard
+ * renders {@link #properties()} as the node's form; {@link #resolveParams} turns what a workflow
+ * or a user gave into the {@code params} object the node receives.
+ *
+ * @param name        machine name, unique within the package's namespace
+ * @param displayName shown in the editor
+ * @param description optional
+ * @param version     the node's own version (n8n-style integer or a semantic version), as text
+ * @param inputs      input connection names; default ["main"]
+ * @param outputs     output connection names; default ["main"]
+ * @param properties  the parameters, in form order
+ */
+public record NodeDefinition(
+        String name,
+        String displayName,
+        String description,
+        String version,
+        List<String> inputs,
+        List<String> outputs,
+        List<NodeProperty> properties) {
+    static final String FILE = "definition.json";
+
+    private static final Pattern IDENTIFIER = Pattern.compile("^[A-Za-z_][A-Za-z0-9_.-]{0,127}$");
+
+    /**
+     * The {@code params} the node receives: every given value checked against its property,
+     * defaults filled in for the rest.
+     *
+     * @throws InvalidParamsException listing every unknown name, mistyped value and missing required one
+     */
+    public ObjectNode resolveParams(JsonNode given) throws InvalidParamsException {
+        List<String> problems = new ArrayList<>();
+        ObjectNode resolved = Json.MAPPER.createObjectNode();
+        if (given != null && !given.isNull() && !given.isObject()) {
+            throw new InvalidParamsException(List.of("params must be a JSON object; got " + JsonFields.describe(given)));
+        }
+        for (NodeProperty property : properties) {
+            JsonNode value = given == null ? null : given.get(property.name());
+            if (value == null || value.isNull()) {
+                value = property.defaultValue();
+            } else {
+                String wrong = property.check(value);
+                if (wrong != null) {
+                    problems.add("params." + property.name() + ": " + wrong);
+                    continue;
+                }
+            }
+            if (value != null) {
+                resolved.set(property.name(), value);
+            } else if (property.required()) {
+                problems.add("params." + property.name() + ": is required (" + property.displayName() + ")");
+            }
+        }
+        if (given != null && given.isObject()) {
+            Set<String> known = new HashSet<>();
+            properties.forEach(p -> known.add(p.name()));
+            for (Map.Entry<String, JsonNode> entry : given.properties()) {
+                if (!known.contains(entry.getKey())) {
+                    problems.add(
+                            "params."
+                                    + entry.getKey()
+                                    + ": this node has no such parameter"
+                                    + (known.isEmpty() ? "" : " (it has: " + String.join(", ", known) + ")"));
+                }
+            }
+        }
+        if (!problems.isEmpty()) {
+            throw new InvalidParamsException(problems);
+        }
+        return resolved;
+    }
+
+    static NodeDefinition parse(JsonNode root, List<Problem> problems) {
+        JsonFields f = new JsonFields(FILE, root, problems);
+        String name = f.requiredString("name");
+        if (name != null && !IDENTIFIER.matcher(name).matches()) {
+            problems.add(
+                    new Problem(FILE, "name", "expected letters, digits, '_', '.' or '-', starting with a letter; got \"" + name + "\""));
+        }
+        String displayName = f.requiredString("displayName");
+        JsonNode versionNode = f.get("version");
+        String version = "1";
+        if (versionNode != null) {
+            if (versionNode.isIntegralNumber() && versionNode.asLong() >= 1 || versionNode.isTextual() && !versionNode.textValue().isBlank()) {
+                version = versionNode.asText();
+            } else {
+                problems.add(new Problem(FILE, "version", "expected a positive integer or a version string; got " + JsonFields.describe(versionNode)));
+            }
+        }
+        List<String> inputs = connections(f, "inputs", problems);
+        List<String> outputs = connections(f, "outputs", problems);
+
+        List<NodeProperty> properties = new ArrayList<>();
+        JsonNode props = f.get("properties");
+        if (props == null) {
+            // A node without parameters is legitimate.
+        } else if (!props.isArray()) {
+            problems.add(new Problem(FILE, "properties", "expected an array of parameters; got " + JsonFields.describe(props)));
+        } else {
+            Set<String> seen = new HashSet<>();
+            for (int i = 0; i < props.size(); i++) {
+                NodeProperty property = NodeProperty.parse(FILE, "properties[" + i + "]", props.get(i), problems);
+                if (property == null) continue;
+                if (!seen.add(property.name())) {
+                    problems.add(new Problem(FILE, "properties[" + i + "].name", "\"" + property.name() + "\" is declared twice"));
+                }
+                properties.add(property);
+            }
+        }
+        return new NodeDefinition(
+                name, displayName, f.optionalString("description"), version, inputs, outputs, List.copyOf(properties));
+    }
+
+    private static List<String> connections(JsonFields f, String name, List<Problem> problems) {
+        JsonNode node = f.get(name);
+        if (node == null) {
+            return List.of("main");
+        }
+        List<String> result = new ArrayList<>();
+        if (node.isArray()) {
+            for (JsonNode entry : node) {
+                if (entry.isTextual() && !entry.textValue().isBlank()) {
+                    result.add(entry.textValue());
+                }
+            }
+        }
+        if (!node.isArray() || result.size() != node.size()) {
+            problems.add(new Problem(FILE, name, "expected an array of connection names such as [\"main\"]; got " + JsonFields.describe(node)));
+        }
+        return List.copyOf(result);
+    }
+}

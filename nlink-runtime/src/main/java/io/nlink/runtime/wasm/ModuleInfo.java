@@ -1,0 +1,227 @@
+package io.nlink.runtime.wasm;
+
+import com.dylibso.chicory.runtime.HostFunction;
+import com.dylibso.chicory.wasm.WasmModule;
+import com.dylibso.chicory.wasm.types.Export;
+import com.dylibso.chicory.wasm.types.ExternalType;
+import com.dylibso.chicory.wasm.types.FunctionImport;
+import com.dylibso.chicory.wasm.types.FunctionType;
+import com.dylibso.chicory.wasm.types.Import;
+import com.dylibso.chicory.wasm.types.MemoryLimits;
+import com.dylibso.chicory.wasm.types.ValType;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+/**
+ * What a module is, as far as nLink cares: its ABI exports and their signatures, every import
+ * and whether the sandbox provides it, its declared memory, and every problem that stops it from
+ * running as a node. Built from the parsed module before anything is compiled or instantiated.
+ *
+ * @param sha256      hex SHA-256 of the module bytes; the compile cache key
+ * @param sizeBytes   module size
+ * @param exports     every exported function, memory, table and global
+ * @param imports     every import, with whether nLink's sandbox satisfies it
+ * @param memory      the module's own memory, or null when it defines none
+ * @param hasInitialize whether {@code _initialize} is exported (called once per instance)
+ * @param functionNames whether a name section names functions (traps then name the function)
+ * @param problems    empty when the module can run; otherwise one sentence per problem
+ */
+public record ModuleInfo(
+        String sha256,
+        long sizeBytes,
+        List<ExportInfo> exports,
+        List<ImportInfo> imports,
+        MemoryInfo memory,
+        boolean hasInitialize,
+        boolean functionNames,
+        List<String> problems) {
+
+    /** The exports of the nLink ABI, with the signatures the host calls them with. */
+    public static final Map<String, String> REQUIRED_EXPORTS =
+            Map.of("allocate", "(i32) -> i32", "execute_node", "(i32, i32) -> i64");
+
+    public static final String DEALLOCATE_SIGNATURE = "(i32, i32) -> ()";
+    public static final String INITIALIZE_SIGNATURE = "() -> ()";
+
+    public record ExportInfo(String name, String kind, String signature) {}
+
+    public record ImportInfo(String module, String name, String kind, String signature, boolean provided) {}
+
+    /** @param maximumPages the declared maximum, or null when the module declares none */
+    public record MemoryInfo(int initialPages, Integer maximumPages, boolean imported) {}
+
+    public boolean runnable() {
+        return problems.isEmpty();
+    }
+
+    public boolean exportsDeallocate() {
+        return exports.stream().anyMatch(e -> e.name().equals("deallocate"));
+    }
+
+    static ModuleInfo inspect(WasmModule module, String sha256, long sizeBytes, int memoryCapPages) {
+        List<String> problems = new ArrayList<>();
+        Map<String, HostFunction> provided = SandboxWasi.catalogue();
+
+        List<ImportInfo> imports = new ArrayList<>();
+        MemoryInfo memory = null;
+        var importSection = module.importSection();
+        for (int i = 0; i < importSection.importCount(); i++) {
+            Import imp = importSection.getImport(i);
+            if (imp.importType() == ExternalType.FUNCTION) {
+                FunctionType type = module.typeSection().getType(((FunctionImport) imp).typeIndex());
+                HostFunction host = SandboxWasi.MODULE.equals(imp.module()) ? provided.get(imp.name()) : null;
+                boolean ok = host != null && host.functionType().typesMatch(type);
+                imports.add(new ImportInfo(imp.module(), imp.name(), "function", signature(type), ok));
+                if (host == null) {
+                    problems.add(
+                            "imports function "
+                                    + imp.module()
+                                    + "."
+                                    + imp.name()
+                                    + signature(type)
+                                    + ", which the sandbox does not provide: a node may import only"
+                                    + " WASI preview1 (wasi_snapshot_preview1) functions");
+                } else if (!ok) {
+                    problems.add(
+                            "imports "
+                                    + imp.module()
+                                    + "."
+                                    + imp.name()
+                                    + " as "
+                                    + signature(type)
+                                    + " but WASI preview1 defines it as "
+                                    + signature(host.functionType()));
+                }
+            } else {
+                String kind = imp.importType().name().toLowerCase(java.util.Locale.ROOT);
+                imports.add(new ImportInfo(imp.module(), imp.name(), kind, "", false));
+                problems.add(
+                        "imports a "
+                                + kind
+                                + " ("
+                                + imp.module()
+                                + "."
+                                + imp.name()
+                                + "); a node must define its own memory and import nothing but"
+                                + " WASI preview1 functions");
+                if (imp.importType() == ExternalType.MEMORY) {
+                    memory = new MemoryInfo(0, null, true);
+                }
+            }
+        }
+
+        if (memory == null && module.memorySection().isPresent() && module.memorySection().get().memoryCount() > 0) {
+            MemoryLimits limits = module.memorySection().get().getMemory(0).limits();
+            Integer max = limits.maximumPages() == MemoryLimits.MAX_PAGES ? null : limits.maximumPages();
+            memory = new MemoryInfo(limits.initialPages(), max, false);
+            if (limits.initialPages() > memoryCapPages) {
+                problems.add(
+                        "declares an initial memory of "
+                                + limits.initialPages()
+                                + " pages ("
+                                + SandboxLimits.describePages(limits.initialPages())
+                                + "), above the sandbox's cap of "
+                                + memoryCapPages
+                                + " pages ("
+                                + SandboxLimits.describePages(memoryCapPages)
+                                + "); lower the initial memory (for example the linker's"
+                                + " --initial-memory) or the stack size");
+            }
+        } else if (memory == null) {
+            problems.add("defines no linear memory; the host needs one to pass items to execute_node");
+        }
+
+        int importedFunctions = importSection.count(ExternalType.FUNCTION);
+        List<ExportInfo> exports = new ArrayList<>();
+        var exportSection = module.exportSection();
+        for (int i = 0; i < exportSection.exportCount(); i++) {
+            Export export = exportSection.getExport(i);
+            String kind = export.exportType().name().toLowerCase(java.util.Locale.ROOT);
+            String sig = "";
+            if (export.exportType() == ExternalType.FUNCTION) {
+                sig = signature(functionType(module, export.index(), importedFunctions));
+            }
+            exports.add(new ExportInfo(export.name(), kind, sig));
+        }
+
+        Map<String, ExportInfo> byName =
+                exports.stream().collect(Collectors.toMap(ExportInfo::name, e -> e, (a, b) -> a));
+        boolean isCommand = byName.containsKey("_start");
+        for (var required : REQUIRED_EXPORTS.entrySet()) {
+            requireFunction(byName, required.getKey(), required.getValue(), true, isCommand, problems);
+        }
+        requireFunction(byName, "deallocate", DEALLOCATE_SIGNATURE, false, isCommand, problems);
+        requireFunction(byName, "_initialize", INITIALIZE_SIGNATURE, false, isCommand, problems);
+
+        boolean names = module.nameSection() != null && module.nameSection().functionNameCount() > 0;
+        return new ModuleInfo(
+                sha256,
+                sizeBytes,
+                List.copyOf(exports),
+                List.copyOf(imports),
+                memory,
+                byName.containsKey("_initialize"),
+                names,
+                List.copyOf(problems));
+    }
+
+    private static void requireFunction(
+            Map<String, ExportInfo> exports,
+            String name,
+            String expected,
+            boolean required,
+            boolean isCommand,
+            List<String> problems) {
+        ExportInfo export = exports.get(name);
+        if (export == null) {
+            if (required) {
+                problems.add(
+                        "does not export "
+                                + name
+                                + expected
+                                + (isCommand
+                                        ? "; it exports _start, so it was built as a WASI command:"
+                                                + " build a reactor instead (Go: -buildmode=c-shared;"
+                                                + " C: -mexec-model=reactor)"
+                                        : ""));
+            }
+        } else if (!export.kind().equals("function")) {
+            problems.add("exports " + name + " as a " + export.kind() + ", expected a function " + expected);
+        } else if (!export.signature().equals(expected)) {
+            problems.add("exports " + name + export.signature() + ", expected " + name + expected);
+        }
+    }
+
+    static FunctionType functionType(WasmModule module, int functionIndex, int importedFunctions) {
+        if (functionIndex < importedFunctions) {
+            int seen = 0;
+            var imports = module.importSection();
+            for (int i = 0; i < imports.importCount(); i++) {
+                if (imports.getImport(i) instanceof FunctionImport f && seen++ == functionIndex) {
+                    return module.typeSection().getType(f.typeIndex());
+                }
+            }
+        }
+        return module.functionSection().getFunctionType(functionIndex - importedFunctions, module.typeSection());
+    }
+
+    static String signature(FunctionType type) {
+        return "("
+                + type.params().stream().map(ModuleInfo::typeName).collect(Collectors.joining(", "))
+                + ") -> "
+                + (type.returns().size() == 1
+                        ? typeName(type.returns().get(0))
+                        : "(" + type.returns().stream().map(ModuleInfo::typeName).collect(Collectors.joining(", ")) + ")");
+    }
+
+    private static String typeName(ValType type) {
+        if (type.equals(ValType.I32)) return "i32";
+        if (type.equals(ValType.I64)) return "i64";
+        if (type.equals(ValType.F32)) return "f32";
+        if (type.equals(ValType.F64)) return "f64";
+        if (type.equals(ValType.V128)) return "v128";
+        return "ref";
+    }
+}

@@ -1,0 +1,176 @@
+package io.nlink.runtime.wasm;
+
+import com.dylibso.chicory.compiler.InterpreterFallback;
+import com.dylibso.chicory.compiler.internal.ClassLoadingCollector;
+import com.dylibso.chicory.compiler.internal.Compiler;
+import com.dylibso.chicory.compiler.internal.MachineFactory;
+import com.dylibso.chicory.runtime.Instance;
+import com.dylibso.chicory.runtime.InterpreterMachine;
+import com.dylibso.chicory.runtime.Machine;
+import com.dylibso.chicory.wasm.ChicoryException;
+import com.dylibso.chicory.wasm.Parser;
+import com.dylibso.chicory.wasm.WasmModule;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
+
+/**
+ * Turns module bytes into runnable {@link WasmNode}s: parse, check against the nLink ABI, compile
+ * to JVM bytecode, and keep the result keyed by the module's SHA-256 so that a module is compiled
+ * once per process however many batches run it. Thread-safe; one engine serves a whole process.
+ */
+public final class WasmEngine {
+
+    /** How guest code runs. */
+    public enum ExecutionMode {
+        /**
+         * Default. Each wasm function becomes a JVM method (Chicory's runtime compiler): costs
+         * about 1-3 s per MB of module once, then runs 70-80x faster than the interpreter.
+         * A function too large for one JVM method still runs, interpreted; {@link
+         * WasmNode#interpretedFunctions()} reports it, since it is a performance problem.
+         */
+        COMPILED,
+        /** Chicory's interpreter: no compile cost, very slow. For debugging and comparison. */
+        INTERPRETED
+    }
+
+    /**
+     * @param mode        how guest code runs; default {@link ExecutionMode#COMPILED}
+     * @param cacheSize   compiled modules kept in memory, least recently used evicted first;
+     *                    default 32. Each costs roughly its module size in loaded classes.
+     */
+    public record Options(ExecutionMode mode, int cacheSize) {
+        public static final Options DEFAULTS = new Options(ExecutionMode.COMPILED, 32);
+
+        public Options {
+            if (cacheSize < 1) throw new IllegalArgumentException("cacheSize must be at least 1");
+        }
+    }
+
+    private final Options options;
+    private final Map<String, FutureTask<WasmNode>> cache;
+    private final AtomicLong compilations = new AtomicLong();
+
+    public WasmEngine() {
+        this(Options.DEFAULTS);
+    }
+
+    public WasmEngine(Options options) {
+        this.options = options;
+        this.cache =
+                new LinkedHashMap<>(16, 0.75f, true) {
+                    @Override
+                    protected boolean removeEldestEntry(Map.Entry<String, FutureTask<WasmNode>> eldest) {
+                        return size() > options.cacheSize();
+                    }
+                };
+    }
+
+    public Options options() {
+        return options;
+    }
+
+    /** Modules compiled by this engine so far; a cache hit does not count. */
+    public long compilations() {
+        return compilations.get();
+    }
+
+    /** Parses and checks a module without compiling it: what {@code nlink validate} reports. */
+    public static ModuleInfo inspect(byte[] wasm) throws InvalidModuleException {
+        return ModuleInfo.inspect(parse(wasm), sha256(wasm), wasm.length, SandboxLimits.PLATFORM_MAX_MEMORY_PAGES);
+    }
+
+    /**
+     * The runnable node for these module bytes, compiled on first use and cached by SHA-256.
+     *
+     * @throws InvalidModuleException when the bytes are not a valid module, or the module does not
+     *     satisfy the nLink ABI (the exception lists every problem)
+     */
+    public WasmNode load(byte[] wasm) throws InvalidModuleException {
+        String key = sha256(wasm);
+        FutureTask<WasmNode> task;
+        boolean mine = false;
+        synchronized (cache) {
+            task = cache.get(key);
+            if (task == null) {
+                byte[] copy = wasm.clone();
+                task = new FutureTask<>(() -> compile(copy, key));
+                cache.put(key, task);
+                mine = true;
+            }
+        }
+        if (mine) {
+            task.run();
+        }
+        try {
+            return task.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while compiling module " + key, e);
+        } catch (ExecutionException e) {
+            synchronized (cache) {
+                cache.remove(key, task);
+            }
+            if (e.getCause() instanceof InvalidModuleException invalid) {
+                throw invalid;
+            }
+            throw new InvalidModuleException(List.of("compiling it failed: " + e.getCause()));
+        }
+    }
+
+    private WasmNode compile(byte[] wasm, String sha256) throws InvalidModuleException {
+        long start = System.nanoTime();
+        WasmModule module = parse(wasm);
+        ModuleInfo info = ModuleInfo.inspect(module, sha256, wasm.length, SandboxLimits.PLATFORM_MAX_MEMORY_PAGES);
+        if (!info.runnable()) {
+            throw new InvalidModuleException(info.problems());
+        }
+        Function<Instance, Machine> machines;
+        Set<Integer> interpreted;
+        if (options.mode() == ExecutionMode.INTERPRETED) {
+            machines = InterpreterMachine::new;
+            interpreted = Set.of();
+        } else {
+            try {
+                var result =
+                        Compiler.builder(module)
+                                .withClassCollectorFactory(ClassLoadingCollector::new)
+                                .withInterpreterFallback(InterpreterFallback.SILENT)
+                                .build()
+                                .compile();
+                var collector = (ClassLoadingCollector) result.collector();
+                machines = new MachineFactory(module, collector.machineFactory());
+                interpreted = result.interpretedFunctions();
+            } catch (ChicoryException | IllegalArgumentException e) {
+                throw new InvalidModuleException(List.of("the compiler rejected it: " + e.getMessage()));
+            }
+        }
+        compilations.incrementAndGet();
+        return new WasmNode(module, info, machines, interpreted, System.nanoTime() - start);
+    }
+
+    private static WasmModule parse(byte[] wasm) throws InvalidModuleException {
+        try {
+            return Parser.parse(wasm);
+        } catch (ChicoryException | IllegalArgumentException | IndexOutOfBoundsException e) {
+            throw new InvalidModuleException(
+                    List.of("it is not a valid WebAssembly module (" + e.getMessage() + ")"));
+        }
+    }
+
+    public static String sha256(byte[] bytes) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JVM has SHA-256", e);
+        }
+    }
+}

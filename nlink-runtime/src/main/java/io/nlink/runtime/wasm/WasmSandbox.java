@@ -1,0 +1,349 @@
+package io.nlink.runtime.wasm;
+
+import com.dylibso.chicory.runtime.ChicoryInterruptedException;
+import com.dylibso.chicory.runtime.ExportFunction;
+import com.dylibso.chicory.runtime.ImportValues;
+import com.dylibso.chicory.runtime.Instance;
+import com.dylibso.chicory.wasi.WasiExitException;
+import com.dylibso.chicory.wasm.ChicoryException;
+import com.fasterxml.jackson.databind.JsonNode;
+import io.nlink.runtime.ItemCodec;
+import io.nlink.runtime.ItemResult;
+import io.nlink.runtime.NodeFailure;
+import io.nlink.runtime.NodeFailure.Kind;
+import java.time.Duration;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * One live instance of a node's module: the unit of isolation. A batch takes one sandbox and
+ * calls {@link #call} for each item in turn (so the instance and {@code _initialize} cost are paid
+ * once per batch, not per item). Not thread-safe: one thread drives a sandbox at a time.
+ *
+ * <p>Per item it follows the ABI in docs/abi.md: {@code allocate(len)}, copy the context in,
+ * {@code execute_node(ptr, len)}, unpack {@code ptr<<32|len}, bounds-check, copy out, {@code
+ * deallocate} both buffers, decode. Whatever the guest does, the host gets an {@link ItemResult};
+ * after a failure whose kind {@link Kind#discardsInstance() discards the instance}, {@link
+ * #usable()} turns false and the caller takes a fresh sandbox from the same {@link WasmNode}.
+ */
+public final class WasmSandbox implements AutoCloseable {
+    public static final String RUNTIME = "wasm";
+
+    private static final Pattern COMPILED_FUNCTION = Pattern.compile("func_(\\d+)");
+
+    private final WasmNode node;
+    private final SandboxLimits limits;
+    private final LogCapture stdout;
+    private final LogCapture stderr;
+    private final SandboxWasi wasi;
+    private final CappedMemory memory;
+    private final ExportFunction allocate;
+    private final ExportFunction deallocate;
+    private final ExportFunction execute;
+    private final String initStdout;
+    private final String initStderr;
+    private boolean usable = true;
+
+    private WasmSandbox(WasmNode node, SandboxLimits limits) throws SandboxException {
+        this.node = node;
+        this.limits = limits;
+        this.stdout = new LogCapture(limits.maxLogBytes());
+        this.stderr = new LogCapture(limits.maxLogBytes());
+        this.wasi = new SandboxWasi(stdout, stderr);
+
+        ModuleInfo.MemoryInfo declared = node.info().memory();
+        if (declared.initialPages() > limits.memoryPages()) {
+            wasi.close();
+            throw new SandboxException(
+                    new NodeFailure(
+                            Kind.INSTANTIATION,
+                            "the module declares "
+                                    + SandboxLimits.describePages(declared.initialPages())
+                                    + " of initial memory, above this node's "
+                                    + limits.memoryLimitText()
+                                    + " memory limit"),
+                    "");
+        }
+
+        CappedMemory[] created = new CappedMemory[1];
+        Instance instance;
+        try (Watchdog.Deadline deadline = Watchdog.start(limits.initTimeout())) {
+            try {
+                instance =
+                        Instance.builder(node.module())
+                                .withImportValues(ImportValues.builder().addFunction(wasi.functions()).build())
+                                .withMachineFactory(node.machines())
+                                .withMemoryFactory(
+                                        declaredLimits -> created[0] = new CappedMemory(declaredLimits, limits.memoryPages()))
+                                .withStart(false)
+                                .build();
+                if (node.info().hasInitialize()) {
+                    instance.export("_initialize").apply();
+                }
+            } catch (ChicoryException | StackOverflowError e) {
+                NodeFailure failure =
+                        classify(
+                                e,
+                                deadline.expired(),
+                                created[0],
+                                "while initialising (instantiation or _initialize)",
+                                limits.initTimeout());
+                String log = stderr.take();
+                wasi.close();
+                throw new SandboxException(
+                        new NodeFailure(Kind.INSTANTIATION, failure.message(), failure.function()), log);
+            }
+        }
+        this.memory = created[0];
+        this.allocate = instance.export("allocate");
+        this.execute = instance.export("execute_node");
+        this.deallocate = node.info().exportsDeallocate() ? instance.export("deallocate") : null;
+        this.initStdout = stdout.take();
+        this.initStderr = stderr.take();
+    }
+
+    static WasmSandbox create(WasmNode node, SandboxLimits limits) throws SandboxException {
+        return new WasmSandbox(node, limits);
+    }
+
+    public WasmNode node() {
+        return node;
+    }
+
+    public SandboxLimits limits() {
+        return limits;
+    }
+
+    /** False once a failure left the instance in a state that must not serve another item. */
+    public boolean usable() {
+        return usable;
+    }
+
+    /** What {@code _initialize} printed. */
+    public String initStdout() {
+        return initStdout;
+    }
+
+    public String initStderr() {
+        return initStderr;
+    }
+
+    /** Current guest memory, in 64 KiB pages. */
+    public int memoryPages() {
+        return memory.pages();
+    }
+
+    /** Largest guest memory seen in this instance, in 64 KiB pages. */
+    public int peakMemoryPages() {
+        return memory.peakPages();
+    }
+
+    /**
+     * Runs one item.
+     *
+     * @param index   the item's position in its batch, carried into the result
+     * @param context the item's context JSON, as {@link ItemCodec#encodeContext} builds it
+     * @throws IllegalStateException when called after the instance became unusable
+     */
+    public ItemResult call(long index, byte[] context) {
+        if (!usable) {
+            throw new IllegalStateException("this sandbox failed earlier; take a fresh one from its WasmNode");
+        }
+        long start = System.nanoTime();
+        if (context.length > limits.maxContextBytes()) {
+            return result(
+                    index,
+                    start,
+                    List.of(),
+                    new NodeFailure(
+                            Kind.CONTEXT_TOO_LARGE,
+                            "the item's context is "
+                                    + context.length
+                                    + " bytes, over the sandbox's limit of "
+                                    + limits.maxContextBytes()
+                                    + " bytes"));
+        }
+        memory.clearGrowRefused();
+        byte[] output;
+        try (Watchdog.Deadline deadline = Watchdog.start(limits.itemTimeout())) {
+            try {
+                output = exchange(context);
+            } catch (ChicoryException | StackOverflowError e) {
+                return fail(index, start, classify(
+                                e, deadline.expired(), memory, "while running execute_node", limits.itemTimeout()));
+            } catch (BadResultException e) {
+                return fail(index, start, e.failure);
+            }
+        }
+        return switch (ItemCodec.decodeResult(output)) {
+            case ItemCodec.Items items -> result(index, start, items.items(), null);
+            case ItemCodec.Refused refused ->
+                    result(index, start, List.of(), new NodeFailure(Kind.NODE_ERROR, refused.error()));
+            case ItemCodec.Invalid invalid ->
+                    fail(index, start, new NodeFailure(Kind.BAD_RESULT, "the node " + invalid.why()));
+        };
+    }
+
+    /** The ABI round trip: context in, result bytes out, both guest buffers released. */
+    private byte[] exchange(byte[] context) throws BadResultException {
+        int length = context.length;
+        int inPtr = (int) allocate.apply(length)[0];
+        long memorySize = (long) memory.pages() * SandboxLimits.PAGE_SIZE;
+        if (inPtr == 0 || Integer.toUnsignedLong(inPtr) + length > memorySize) {
+            throw new BadResultException(
+                    new NodeFailure(
+                            memory.growRefused() ? Kind.MEMORY_LIMIT : Kind.BAD_RESULT,
+                            memory.growRefused()
+                                    ? memoryLimitMessage()
+                                    : "allocate("
+                                            + length
+                                            + ") returned "
+                                            + Integer.toUnsignedString(inPtr)
+                                            + ", not a usable buffer in the guest's "
+                                            + memorySize
+                                            + " bytes of memory"));
+        }
+        memory.write(inPtr, context);
+        long packed = execute.apply(inPtr, length)[0];
+        long outPtr = packed >>> 32;
+        long outLen = packed & 0xFFFF_FFFFL;
+        memorySize = (long) memory.pages() * SandboxLimits.PAGE_SIZE;
+        if (outLen > limits.maxOutputBytes()) {
+            throw new BadResultException(
+                    new NodeFailure(
+                            Kind.OUTPUT_TOO_LARGE,
+                            "the node returned a result of "
+                                    + outLen
+                                    + " bytes, over the sandbox's output limit of "
+                                    + limits.maxOutputBytes()
+                                    + " bytes"));
+        }
+        if (outPtr + outLen > memorySize) {
+            throw new BadResultException(
+                    new NodeFailure(
+                            Kind.BAD_RESULT,
+                            "execute_node returned the buffer [ptr="
+                                    + outPtr
+                                    + ", len="
+                                    + outLen
+                                    + "], which lies outside the guest's "
+                                    + memorySize
+                                    + " bytes of memory"));
+        }
+        byte[] output = memory.readBytes((int) outPtr, (int) outLen);
+        if (deallocate != null) {
+            deallocate.apply(inPtr, length);
+            if (outLen > 0) {
+                deallocate.apply(outPtr, outLen);
+            }
+        }
+        return output;
+    }
+
+    /** Names the failure behind a guest exception; {@code timeLimit} is the bound that was armed. */
+    private NodeFailure classify(
+            Throwable e, boolean timedOut, CappedMemory mem, String when, Duration timeLimit) {
+        String function = guestFunction(e);
+        String where = function == null ? "" : " in " + function;
+        if (timedOut) {
+            return new NodeFailure(
+                    Kind.TIMEOUT,
+                    "the node was stopped after running longer than its time limit of "
+                            + describe(timeLimit)
+                            + " "
+                            + when
+                            + where,
+                    function);
+        }
+        if (e instanceof ChicoryInterruptedException) {
+            return new NodeFailure(Kind.TIMEOUT, "the node was interrupted by the host " + when + where, function);
+        }
+        if (mem != null && mem.growRefused()) {
+            return new NodeFailure(Kind.MEMORY_LIMIT, memoryLimitMessage(), function);
+        }
+        if (e instanceof WasiExitException exit) {
+            String said = firstLine(stderr.peek());
+            return new NodeFailure(
+                    Kind.EXIT,
+                    "the node exited with code "
+                            + exit.exitCode()
+                            + " "
+                            + when
+                            + (said.isEmpty() ? "" : "; it said: " + said),
+                    function);
+        }
+        if (e instanceof StackOverflowError) {
+            return new NodeFailure(Kind.TRAP, "the node exhausted the call stack (unbounded recursion?) " + when + where, function);
+        }
+        return new NodeFailure(Kind.TRAP, "the node trapped " + when + where + ": " + e.getMessage(), function);
+    }
+
+    private static String describe(Duration d) {
+        return d.toMillis() % 1000 == 0 ? d.toSeconds() + " s" : d.toMillis() + " ms";
+    }
+
+    private String memoryLimitMessage() {
+        return "the node exceeded the "
+                + limits.memoryLimitText()
+                + " memory limit ("
+                + limits.memoryPages()
+                + " pages of 64 KiB): it asked to grow its memory past the cap";
+    }
+
+    private static String firstLine(String text) {
+        String trimmed = text.strip();
+        int nl = trimmed.indexOf('\n');
+        return nl < 0 ? trimmed : trimmed.substring(0, nl);
+    }
+
+    /** The innermost guest function on the stack when the failure happened. */
+    private String guestFunction(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            for (StackTraceElement frame : t.getStackTrace()) {
+                Matcher m = COMPILED_FUNCTION.matcher(frame.getMethodName());
+                if (m.matches()) {
+                    return node.functionName(Integer.parseInt(m.group(1)));
+                }
+            }
+        }
+        return null;
+    }
+
+    private ItemResult fail(long index, long start, NodeFailure failure) {
+        if (failure.kind().discardsInstance()) {
+            usable = false;
+        }
+        return result(index, start, List.of(), failure);
+    }
+
+    private ItemResult result(long index, long start, List<JsonNode> items, NodeFailure failure) {
+        boolean truncated = stdout.truncated() || stderr.truncated();
+        return new ItemResult(
+                index,
+                RUNTIME,
+                items,
+                failure,
+                stdout.take(),
+                stderr.take(),
+                truncated,
+                System.nanoTime() - start,
+                memory.pages());
+    }
+
+    @Override
+    public void close() {
+        usable = false;
+        wasi.close();
+    }
+
+    /** A result the host refuses before decoding it. */
+    private static final class BadResultException extends Exception {
+        final NodeFailure failure;
+
+        BadResultException(NodeFailure failure) {
+            super(failure.message(), null, false, false);
+            this.failure = failure;
+        }
+    }
+}
