@@ -256,27 +256,22 @@ public final class WasmSandbox implements AutoCloseable {
                             + where,
                     function);
         }
-        if (e instanceof ChicoryInterruptedException) {
+        if (causeOf(e, ChicoryInterruptedException.class) != null) {
             return new NodeFailure(Kind.TIMEOUT, "the node was interrupted by the host " + when + where, function);
         }
         if (mem != null && mem.growRefused()) {
             return new NodeFailure(Kind.MEMORY_LIMIT, memoryLimitMessage(), function);
         }
-        if (e instanceof WasiExitException exit) {
-            String said = firstLine(stderr.peek());
+        WasiExitException exit = causeOf(e, WasiExitException.class);
+        if (exit != null) {
             return new NodeFailure(
-                    Kind.EXIT,
-                    "the node exited with code "
-                            + exit.exitCode()
-                            + " "
-                            + when
-                            + (said.isEmpty() ? "" : "; it said: " + said),
-                    function);
+                    Kind.EXIT, "the node exited with code " + exit.exitCode() + " " + when + guestSaid(), function);
         }
-        if (e instanceof StackOverflowError) {
-            return new NodeFailure(Kind.TRAP, "the node exhausted the call stack (unbounded recursion?) " + when + where, function);
+        if (causeOf(e, StackOverflowError.class) != null) {
+            return new NodeFailure(
+                    Kind.TRAP, "the node exhausted the call stack (unbounded recursion?) " + when + where + guestSaid(), function);
         }
-        return new NodeFailure(Kind.TRAP, "the node trapped " + when + where + ": " + e.getMessage(), function);
+        return new NodeFailure(Kind.TRAP, "the node trapped " + when + where + ": " + e.getMessage() + guestSaid(), function);
     }
 
     private static String describe(Duration d) {
@@ -291,10 +286,22 @@ public final class WasmSandbox implements AutoCloseable {
                 + " pages of 64 KiB): it asked to grow its memory past the cap";
     }
 
-    private static String firstLine(String text) {
-        String trimmed = text.strip();
-        int nl = trimmed.indexOf('\n');
-        return nl < 0 ? trimmed : trimmed.substring(0, nl);
+    /** The exception itself or its nearest cause of that type: host calls wrap what they throw. */
+    private static <T extends Throwable> T causeOf(Throwable e, Class<T> type) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (type.isInstance(t)) {
+                return type.cast(t);
+            }
+        }
+        return null;
+    }
+
+    /** "; it said: <first stderr line>", since a dying guest usually explains itself there. */
+    private String guestSaid() {
+        String text = stderr.peek().strip();
+        int nl = text.indexOf('\n');
+        String first = nl < 0 ? text : text.substring(0, nl);
+        return first.isEmpty() ? "" : "; it said: " + first;
     }
 
     /** The innermost guest function on the stack when the failure happened. */
