@@ -1,0 +1,33 @@
+package io.nlink.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** {@code nlink}: the command line. Each subcommand is one class beside this one. */
+@Command(
+        name = "nlink",
+        mixinStandardHelpOptions = true,
+        version = "nlink 0.1.0",
+        description = "Runs and checks nLink community nodes (WebAssembly in a pure-JVM sandbox).",
+        subcommands = {RunCommand.class, ValidateCommand.class, CommandLine.HelpCommand.class})
+public final class Main {
+    /** Exit code of a run in which some item failed. */
+    static final int ITEM_FAILED = 1;
+
+    /** Exit code of a package, module or parameter that cannot run at all. */
+    static final int INVALID = 2;
+
+    public static void main(String[] args) {
+        System.exit(execute(args));
+    }
+
+    static int execute(String... args) {
+        CommandLine cli = new CommandLine(new Main());
+        cli.setExecutionExceptionHandler(
+                (e, commandLine, parseResult) -> {
+                    commandLine.getErr().println("nlink: " + e.getMessage());
+                    return INVALID;
+                });
+        return cli.execute(args);
+    }
+}

@@ -1,0 +1,252 @@
+package io.nlink.cli;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.nlink.runtime.ItemResult;
+import io.nlink.runtime.batch.BatchRunner;
+import io.nlink.runtime.batch.BatchSummary;
+import io.nlink.runtime.json.Json;
+import io.nlink.runtime.pkg.InvalidParamsException;
+import io.nlink.runtime.pkg.NodePackage;
+import io.nlink.runtime.wasm.SandboxLimits;
+import io.nlink.runtime.wasm.WasmEngine;
+import io.nlink.runtime.wasm.WasmNode;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(
+        name = "run",
+        description = {
+            "Runs a node over input items and writes its output items as NDJSON ({\"json\": ...} per line).",
+            "Guest logs and the summary go to stderr."
+        })
+final class RunCommand implements Callable<Integer> {
+    @Parameters(index = "0", paramLabel = "PACKAGE", description = "A node package folder or ZIP.")
+    Path packagePath;
+
+    @Option(names = "--params", paramLabel = "JSON|@FILE", description = "The node's parameters as a JSON object, or @file to read them. Default: the definition's defaults.")
+    String params;
+
+    @Option(names = "--input", paramLabel = "FILE|-", description = "Items as a JSON array or NDJSON; - for stdin. Default: one empty item {}.")
+    String input;
+
+    @Option(names = "--output", paramLabel = "FILE", description = "Where to write output items. Default: stdout.")
+    Path output;
+
+    @Option(names = "--continue-on-fail", description = "Turn a failed item into an error item and go on, instead of stopping the batch.")
+    boolean continueOnFail;
+
+    @Option(names = "--timeout", paramLabel = "DURATION", description = "Time bound per item, e.g. 500ms, 10s, 2m. Default: 10s.")
+    String timeout;
+
+    @Option(names = "--memory-pages", paramLabel = "N", description = "Guest memory cap in 64 KiB pages, at most 512 (32 MiB). Default: 512.")
+    Integer memoryPages;
+
+    @Option(names = "--max-output-bytes", paramLabel = "N", description = "Largest result one item may return. Default: 8388608.")
+    Integer maxOutputBytes;
+
+    @Option(names = "--interpreter", description = "Run the guest in Chicory's interpreter instead of compiling it (slow; for debugging).")
+    boolean interpreter;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintStream err = System.err;
+        NodePackage pkg = Packages.load(packagePath, err);
+        if (pkg == null) return Main.INVALID;
+        if (pkg.wasm() == null) {
+            err.println("nlink: " + pkg.id() + " has no execution.wasm; the execution.js fallback is not supported yet");
+            return Main.INVALID;
+        }
+
+        ObjectNode resolved;
+        try {
+            resolved = pkg.definition().resolveParams(readParams());
+        } catch (InvalidParamsException e) {
+            e.problems().forEach(p -> err.println("nlink: " + p));
+            return Main.INVALID;
+        }
+        SandboxLimits limits = limits();
+
+        WasmEngine engine =
+                new WasmEngine(new WasmEngine.Options(
+                        interpreter ? WasmEngine.ExecutionMode.INTERPRETED : WasmEngine.ExecutionMode.COMPILED,
+                        WasmEngine.Options.DEFAULTS.cacheSize()));
+        WasmNode node = Packages.compile(engine, pkg, err);
+        if (node == null) return Main.INVALID;
+
+        boolean finished;
+        BatchSummary summary;
+        ItemResult lastFailure = null;
+        try (InputStream in = openInput();
+                ItemReader reader = in == null ? null : new ItemReader(in, input.equals("-") ? "stdin" : input);
+                OutputStream out = output == null ? nonClosing(System.out) : Files.newOutputStream(output);
+                JsonGenerator json = Json.MAPPER.getFactory().createGenerator(out);
+                BatchRunner batch = new BatchRunner(node, limits, resolved, continueOnFail)) {
+            json.setRootValueSeparator(null);
+            Iterator<JsonNode> items = reader != null ? reader : List.<JsonNode>of(Json.MAPPER.createObjectNode()).iterator();
+            ItemResult[] failed = new ItemResult[1];
+            finished =
+                    batch.run(
+                            items,
+                            result -> {
+                                printLogs(err, result);
+                                write(json, out, result);
+                                if (!result.ok()) failed[0] = result;
+                            });
+            lastFailure = failed[0];
+            summary = batch.summary();
+        }
+        if (!finished) {
+            err.printf(
+                    Locale.ROOT,
+                    "nlink: stopped at item %d: %s%n",
+                    lastFailure.index(),
+                    lastFailure.failure().message());
+        }
+        err.println("nlink: " + describe(summary, node));
+        return summary.failures() > 0 ? Main.ITEM_FAILED : 0;
+    }
+
+    private JsonNode readParams() throws IOException {
+        if (params == null) return null;
+        String text = params.startsWith("@") ? Files.readString(Path.of(params.substring(1))) : params;
+        try {
+            return Json.parse(text);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("--params is not valid JSON: " + e.getMessage());
+        }
+    }
+
+    private InputStream openInput() throws IOException {
+        if (input == null) return null;
+        return input.equals("-") ? nonClosing(System.in) : Files.newInputStream(Path.of(input));
+    }
+
+    private SandboxLimits limits() {
+        SandboxLimits limits = SandboxLimits.DEFAULTS;
+        if (timeout != null) limits = limits.withItemTimeout(parseDuration(timeout));
+        if (memoryPages != null) {
+            if (memoryPages > SandboxLimits.PLATFORM_MAX_MEMORY_PAGES) {
+                throw new IllegalArgumentException(
+                        "--memory-pages " + memoryPages + " is above the platform cap of 512 pages (32 MiB); it can only be lowered");
+            }
+            limits = limits.withMemoryPages(memoryPages);
+        }
+        if (maxOutputBytes != null) limits = limits.withMaxOutputBytes(maxOutputBytes);
+        return limits;
+    }
+
+    static Duration parseDuration(String text) {
+        var m = java.util.regex.Pattern.compile("(\\d+)(ms|s|m)").matcher(text.trim());
+        if (!m.matches()) {
+            throw new IllegalArgumentException("--timeout " + text + ": expected a number with ms, s or m, such as 500ms or 10s");
+        }
+        long n = Long.parseLong(m.group(1));
+        return switch (m.group(2)) {
+            case "ms" -> Duration.ofMillis(n);
+            case "s" -> Duration.ofSeconds(n);
+            default -> Duration.ofMinutes(n);
+        };
+    }
+
+    private static void printLogs(PrintStream err, ItemResult result) {
+        printLog(err, result.index(), "stdout", result.stdout());
+        printLog(err, result.index(), "stderr", result.stderr());
+        if (result.logsTruncated()) {
+            err.println("[item " + result.index() + "] (log truncated at the per-item bound)");
+        }
+    }
+
+    private static void printLog(PrintStream err, long index, String stream, String text) {
+        if (text.isEmpty()) return;
+        for (String line : text.split("\n", -1)) {
+            if (!line.isEmpty()) err.println("[item " + index + " " + stream + "] " + line);
+        }
+    }
+
+    /** One NDJSON line per output item; a failed item (with --continue-on-fail) becomes an error item. */
+    private static void write(JsonGenerator json, OutputStream out, ItemResult result) {
+        try {
+            if (result.ok()) {
+                for (JsonNode item : result.items()) {
+                    ObjectNode line = Json.MAPPER.createObjectNode();
+                    line.set("json", item);
+                    line.putObject("pairedItem").put("item", result.index());
+                    writeLine(json, out, line);
+                }
+            } else {
+                ObjectNode line = Json.MAPPER.createObjectNode();
+                line.putObject("json").put("error", result.failure().message());
+                ObjectNode error = line.putObject("error");
+                error.put("kind", result.failure().kind().name());
+                error.put("message", result.failure().message());
+                if (result.failure().function() != null) error.put("function", result.failure().function());
+                line.putObject("pairedItem").put("item", result.index());
+                writeLine(json, out, line);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static void writeLine(JsonGenerator json, OutputStream out, JsonNode line) throws IOException {
+        Json.MAPPER.writeTree(json, line);
+        json.writeRaw('\n');
+        json.flush();
+    }
+
+    private static String describe(BatchSummary s, WasmNode node) {
+        return String.format(
+                Locale.ROOT,
+                "%d item(s) in, %d out, %d failed; runtime wasm; %d instance(s); peak guest memory %d of %d pages (%s of %s); %.0f µs/item; module compiled in %d ms%s",
+                s.itemsIn(),
+                s.itemsOut(),
+                s.failures(),
+                s.instances(),
+                s.peakMemoryPages(),
+                s.memoryCapPages(),
+                SandboxLimits.describePages(s.peakMemoryPages()),
+                SandboxLimits.describePages(s.memoryCapPages()),
+                s.microsPerItem(),
+                node.compileNanos() / 1_000_000,
+                node.interpretedFunctions().isEmpty()
+                        ? ""
+                        : "; WARNING: " + node.interpretedFunctions().size() + " function(s) too large to compile run interpreted (70-80x slower)");
+    }
+
+    private static OutputStream nonClosing(OutputStream out) {
+        return new java.io.FilterOutputStream(out) {
+            @Override
+            public void write(byte[] b, int off, int len) throws IOException {
+                out.write(b, off, len);
+            }
+
+            @Override
+            public void close() throws IOException {
+                flush();
+            }
+        };
+    }
+
+    private static InputStream nonClosing(InputStream in) {
+        return new java.io.FilterInputStream(in) {
+            @Override
+            public void close() {}
+        };
+    }
+
+}

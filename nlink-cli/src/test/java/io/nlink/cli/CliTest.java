@@ -1,0 +1,138 @@
+package io.nlink.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.nlink.runtime.json.Json;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The CLI end to end, in process, on the example nodes the build compiled. */
+class CliTest {
+    private static final Path EXAMPLES = Path.of(System.getProperty("nlink.examples.dir", "../examples"));
+
+    record Run(int exit, String out, String err) {
+        List<JsonNode> lines() throws Exception {
+            List<JsonNode> nodes = new ArrayList<>();
+            for (String line : out.split("\n")) {
+                if (!line.isBlank()) nodes.add(Json.parse(line));
+            }
+            return nodes;
+        }
+    }
+
+    private static synchronized Run nlink(String... args) {
+        PrintStream oldOut = System.out;
+        PrintStream oldErr = System.err;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        try {
+            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+            int exit = Main.execute(args);
+            return new Run(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setOut(oldOut);
+            System.setErr(oldErr);
+        }
+    }
+
+    @Test
+    void runsTheSeedNodeOnAnItem(@TempDir Path tmp) throws Exception {
+        Path input = tmp.resolve("items.json");
+        Files.writeString(input, "[{\"a\":1}]");
+        Run run = nlink("run", EXAMPLES.resolve("hello-go").toString(), "--params", "{\"text\":\"nLink\"}", "--input", input.toString());
+
+        assertThat(run.exit()).as(run.err()).isZero();
+        List<JsonNode> lines = run.lines();
+        assertThat(lines).hasSize(1);
+        JsonNode json = lines.get(0).get("json");
+        assertThat(json.get("wasm_processed").booleanValue()).isTrue();
+        assertThat(json.get("message").textValue()).isEqualTo("Hello, nLink! Greetings from WebAssembly Runtime! 🚀");
+        assertThat(json.get("original_data")).isEqualTo(Json.parse("{\"a\":1}"));
+        assertThat(run.out()).contains("🚀"); // UTF-8, not \\uD83D\\uDE80
+        assertThat(run.err()).contains("1 item(s) in, 1 out, 0 failed; runtime wasm; 1 instance(s)");
+    }
+
+    @Test
+    void readsNdjsonAndN8nStyleItemsAndKeepsTheirOrder(@TempDir Path tmp) throws Exception {
+        Path input = tmp.resolve("items.ndjson");
+        Files.writeString(input, "{\"json\":{\"i\":0}}\n{\"i\":1}\n\n{\"json\":{\"i\":2},\"pairedItem\":{\"item\":9}}\n");
+        Run run = nlink("run", EXAMPLES.resolve("hello-go").toString(), "--input", input.toString());
+        assertThat(run.exit()).as(run.err()).isZero();
+        assertThat(run.lines())
+                .extracting(l -> l.get("json").get("original_data").get("i").intValue())
+                .containsExactly(0, 1, 2);
+        assertThat(run.lines()).extracting(l -> l.get("pairedItem").get("item").intValue()).containsExactly(0, 1, 2);
+    }
+
+    @Test
+    void aLoopingNodeIsReportedWithTheItemAndWhy(@TempDir Path tmp) throws Exception {
+        Path input = tmp.resolve("items.json");
+        Files.writeString(input, "[{}, {}]");
+        Run stop = nlink("run", EXAMPLES.resolve("probe-go").toString(), "--params", "{\"mode\":\"loop\"}", "--timeout", "200ms", "--input", input.toString());
+        assertThat(stop.exit()).isEqualTo(Main.ITEM_FAILED);
+        assertThat(stop.err()).contains("stopped at item 0").contains("time limit of 200 ms");
+
+        Run goOn = nlink(
+                "run", EXAMPLES.resolve("probe-go").toString(), "--params", "{\"mode\":\"loop\"}", "--timeout", "200ms", "--continue-on-fail",
+                "--input", input.toString());
+        assertThat(goOn.exit()).isEqualTo(Main.ITEM_FAILED);
+        List<JsonNode> lines = goOn.lines();
+        assertThat(lines).hasSize(2);
+        assertThat(lines).extracting(l -> l.get("error").get("kind").textValue()).containsOnly("TIMEOUT");
+        assertThat(lines).extracting(l -> l.get("pairedItem").get("item").intValue()).containsExactly(0, 1);
+        assertThat(goOn.err()).contains("2 item(s) in, 0 out, 2 failed").contains("2 instance(s)");
+    }
+
+    @Test
+    void refusesParamsTheDefinitionDoesNotAllow() {
+        Run run = nlink("run", EXAMPLES.resolve("probe-go").toString(), "--params", "{\"mode\":\"nope\",\"extra\":1}");
+        assertThat(run.exit()).isEqualTo(Main.INVALID);
+        assertThat(run.err()).contains("params.mode: expected one of \"echo\"").contains("params.extra: this node has no such parameter");
+    }
+
+    @Test
+    void refusesToRaiseTheMemoryCap() {
+        Run run = nlink("run", EXAMPLES.resolve("hello-go").toString(), "--memory-pages", "1024");
+        assertThat(run.exit()).isEqualTo(Main.INVALID);
+        assertThat(run.err()).contains("above the platform cap of 512 pages (32 MiB)");
+    }
+
+    @Test
+    void validatePrintsTheModuleReport() {
+        Run run = nlink("validate", EXAMPLES.resolve("hello-go").toString());
+        assertThat(run.exit()).as(run.out()).isZero();
+        assertThat(run.out())
+                .contains("Package    nlink-community.wasm_demo@1.0.0")
+                .contains("allocate         function (i32) -> i32")
+                .contains("execute_node     function (i32, i32) -> i64")
+                .contains("deallocate       function (i32, i32) -> ()")
+                .contains("ok  wasi_snapshot_preview1.fd_write")
+                .containsPattern("SHA-256    [0-9a-f]{64}")
+                .contains("runs capped at 512 pages (32 MiB)")
+                .contains("Result     OK");
+    }
+
+    @Test
+    void validateNamesTheFileAndFieldOfEachProblem(@TempDir Path pkg) throws Exception {
+        Files.writeString(pkg.resolve("package.json"), "{\"name\":\"Bad Name\",\"version\":\"one\"}");
+        Files.writeString(
+                pkg.resolve("definition.json"),
+                "{\"name\":\"x\",\"displayName\":\"X\",\"properties\":[{\"name\":\"a\",\"displayName\":\"A\",\"type\":\"text\"}]}");
+        Files.write(pkg.resolve("execution.wasm"), new byte[] {0, 'a', 's', 'm', 1, 0, 0, 0});
+        Run run = nlink("validate", pkg.toString());
+        assertThat(run.exit()).isEqualTo(Main.INVALID);
+        assertThat(run.out())
+                .contains("package.json: name: expected an npm package name")
+                .contains("package.json: version: expected a semantic version")
+                .contains("definition.json: properties[0].type: expected one of string, number, boolean, options, json; got \"text\"");
+    }
+}

@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# The test command: set-up, then build every guest from source and run every test.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+"$root/scripts/setup.sh"
+# shellcheck source=java-env.sh
+source "$root/scripts/java-env.sh"
+nlink_pick_java
+cd "$root"
+mvn -B -ntp verify "$@"
