@@ -19,7 +19,7 @@ public record NodeFailure(Kind kind, String message, String function) {
         CONTEXT_TOO_LARGE(false),
         /** The guest trapped (unreachable, out-of-bounds access, stack exhaustion, ...). */
         TRAP(true),
-        /** The guest called proc_exit, which for a reactor means it gave up (Go panics do this). */
+        /** The guest called proc_exit, which for a reactor means it gave up (Go's c-shared panics trap instead). */
         EXIT(true),
         /** The guest ran past its time bound and was stopped. */
         TIMEOUT(true),

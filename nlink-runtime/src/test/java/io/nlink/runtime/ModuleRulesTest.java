@@ -217,4 +217,55 @@ class ModuleRulesTest {
         assertThat(results.get(2).index()).isEqualTo(2);
         assertThat(results.get(2).failure().kind()).isEqualTo(Kind.TRAP);
     }
+
+    @Test
+    void aModulesOwnLowerMaximumIsNamedAsSuch() throws Exception {
+        String body = "(if (i32.eq (memory.grow (i32.const 5)) (i32.const -1)) (then unreachable)) " + OK_RESULT;
+        WasmNode node = load(node(body, "").replace("(memory (export \"memory\") 1 512)", "(memory (export \"memory\") 1 2)"));
+        ItemResult r = callOnce(node, SandboxLimits.DEFAULTS);
+        assertThat(r.failure().kind()).isEqualTo(Kind.MEMORY_LIMIT);
+        assertThat(r.failure().message()).startsWith("the node ran out of memory at the maximum its module declares, 2 pages (128 KiB)");
+    }
+
+    @Test
+    void aTrapInAllocateSaysSo() throws Exception {
+        WasmNode node = load(node(OK_RESULT, "").replace("(local.set $p (global.get $bump))", "unreachable"));
+        ItemResult r = callOnce(node, SandboxLimits.DEFAULTS);
+        assertThat(r.failure().message()).startsWith("the node trapped while running allocate in allocate");
+    }
+
+    @Test
+    void socketCallsAnswerWithAnErrorInsteadOfTrapping() throws Exception {
+        String accept = "(import \"wasi_snapshot_preview1\" \"sock_accept\" (func $accept (param i32 i32 i32) (result i32)))";
+        String body = "(if (i32.ne (call $accept (i32.const 7) (i32.const 0) (i32.const 64)) (i32.const 8)) (then unreachable)) "
+                + "(if (i32.ne (call $accept (i32.const 1) (i32.const 0) (i32.const 64)) (i32.const 57)) (then unreachable)) " + OK_RESULT;
+        WasmNode node = load(node(body, "").replaceFirst("\\(module", "(module " + java.util.regex.Matcher.quoteReplacement(accept)));
+        assertThat(callOnce(node, SandboxLimits.DEFAULTS).items()).containsExactly(obj("{\"ok\":true}"));
+    }
+
+    @Test
+    void whatInitializePrintsArrivesWithTheFirstItem() throws Exception {
+        String write = "(import \"wasi_snapshot_preview1\" \"fd_write\" (func $write (param i32 i32 i32 i32) (result i32)))";
+        String init = "(data (i32.const 100) \"init says hi\\n\")"
+                + "(func (export \"_initialize\") (i32.store (i32.const 200) (i32.const 100)) (i32.store (i32.const 204) (i32.const 13))"
+                + " (drop (call $write (i32.const 1) (i32.const 200) (i32.const 1) (i32.const 300))))";
+        WasmNode node = load(node(OK_RESULT, init).replaceFirst("\\(module", "(module " + java.util.regex.Matcher.quoteReplacement(write)));
+        try (BatchRunner batch = new BatchRunner(node, SandboxLimits.DEFAULTS, obj("{}"), false)) {
+            assertThat(batch.next(obj("{}")).stdout()).isEqualTo("init says hi\n");
+            assertThat(batch.next(obj("{}")).stdout()).isEmpty();
+        }
+    }
+
+    @Test
+    void aModuleThatCannotStartFailsEveryItemWithoutRetrying() throws Exception {
+        WasmNode node = load(node(OK_RESULT, "(func (export \"_initialize\") unreachable)"));
+        List<ItemResult> results = new ArrayList<>();
+        try (BatchRunner batch = new BatchRunner(node, SandboxLimits.DEFAULTS, obj("{}"), true)) {
+            batch.run(List.<JsonNode>of(obj("{}"), obj("{}"), obj("{}")).iterator(), results::add);
+            assertThat(batch.summary().instances()).isZero();
+            assertThat(batch.summary().failures()).isEqualTo(3);
+        }
+        assertThat(results).extracting(r -> r.failure().kind()).containsOnly(Kind.INSTANTIATION);
+        assertThat(results.get(0).failure().message()).contains("while initialising").contains("unreachable");
+    }
 }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.nlink.runtime.ItemCodec;
 import io.nlink.runtime.ItemResult;
+import io.nlink.runtime.NodeFailure;
 import io.nlink.runtime.wasm.SandboxException;
 import io.nlink.runtime.wasm.SandboxLimits;
 import io.nlink.runtime.wasm.WasmNode;
@@ -27,6 +28,13 @@ public final class BatchRunner implements AutoCloseable {
     private final boolean continueOnFail;
 
     private WasmSandbox sandbox;
+
+    /** Set when the module could not start: every later item fails the same way, at once. */
+    private NodeFailure startFailure;
+
+    /** What the current instance's _initialize printed, reported with the first item it serves. */
+    private String initStdout = "";
+    private String initStderr = "";
     private long index;
     private long itemsOut;
     private long failures;
@@ -62,24 +70,23 @@ public final class BatchRunner implements AutoCloseable {
         return true;
     }
 
-    /** Runs one item, the next in this batch. */
+    /**
+     * Runs one item, the next in this batch. When the module cannot start (instantiation or
+     * {@code _initialize} fails), this item and every later one fail with that reason; the
+     * start is not retried per item, since it would fail again, slowly.
+     */
     public ItemResult next(JsonNode item) {
         long itemIndex = index++;
-        if (sandbox == null || !sandbox.usable()) {
-            retire();
-            long start = System.nanoTime();
-            try {
-                sandbox = node.newSandbox(limits);
-            } catch (SandboxException e) {
-                failures++;
-                return new ItemResult(
-                        itemIndex, WasmSandbox.RUNTIME, List.of(), e.failure(), "", e.stderr(), false, System.nanoTime() - start, 0);
-            } finally {
-                instanceNanos += System.nanoTime() - start;
-            }
-            instances++;
+        if (startFailure == null && (sandbox == null || !sandbox.usable())) {
+            start();
         }
-        ItemResult result = sandbox.call(itemIndex, ItemCodec.encodeContext(params, item));
+        if (startFailure != null) {
+            failures++;
+            String stderr = initStderr;
+            initStderr = "";
+            return new ItemResult(itemIndex, WasmSandbox.RUNTIME, List.of(), startFailure, "", stderr, false, 0, 0);
+        }
+        ItemResult result = withInitLogs(sandbox.call(itemIndex, ItemCodec.encodeContext(params, item)));
         callNanos += result.nanos();
         itemsOut += result.items().size();
         if (!result.ok()) {
@@ -87,6 +94,34 @@ public final class BatchRunner implements AutoCloseable {
         }
         peakMemoryPages = Math.max(peakMemoryPages, sandbox.peakMemoryPages());
         return result;
+    }
+
+    private void start() {
+        retire();
+        long start = System.nanoTime();
+        try {
+            sandbox = node.newSandbox(limits);
+            instances++;
+            initStdout = sandbox.initStdout();
+            initStderr = sandbox.initStderr();
+        } catch (SandboxException e) {
+            startFailure = e.failure();
+            initStderr = e.stderr();
+        } finally {
+            instanceNanos += System.nanoTime() - start;
+        }
+    }
+
+    private ItemResult withInitLogs(ItemResult r) {
+        if (initStdout.isEmpty() && initStderr.isEmpty()) {
+            return r;
+        }
+        ItemResult merged = new ItemResult(
+                r.index(), r.runtime(), r.items(), r.failure(), initStdout + r.stdout(), initStderr + r.stderr(),
+                r.logsTruncated(), r.nanos(), r.memoryPages());
+        initStdout = "";
+        initStderr = "";
+        return merged;
     }
 
     public BatchSummary summary() {

@@ -88,7 +88,7 @@ public record NodeDefinition(
         String name = f.requiredString("name");
         if (name != null && !IDENTIFIER.matcher(name).matches()) {
             problems.add(
-                    new Problem(FILE, "name", "expected letters, digits, '_', '.' or '-', starting with a letter; got \"" + name + "\""));
+                    new Problem(FILE, "name", "expected letters, digits, '_', '.' or '-', starting with a letter or '_', at most 128 characters; got \"" + name + "\""));
         }
         String displayName = f.requiredString("displayName");
         JsonNode versionNode = f.get("version");

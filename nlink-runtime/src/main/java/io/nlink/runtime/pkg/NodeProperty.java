@@ -54,13 +54,21 @@ public record NodeProperty(
             case BOOLEAN -> value.isBoolean() ? null : "expected true or false; got " + JsonFields.describe(value);
             case JSON -> null;
             case OPTIONS ->
-                    options.stream().anyMatch(o -> o.value().equals(value))
+                    options.stream().anyMatch(o -> sameValue(o.value(), value))
                             ? null
                             : "expected one of "
                                     + options.stream().map(o -> o.value().toString()).collect(Collectors.joining(", "))
                                     + "; got "
                                     + JsonFields.describe(value);
         };
+    }
+
+    /** JSON equality, except that numbers compare by value: 1 and 1.0 are the same choice. */
+    private static boolean sameValue(JsonNode a, JsonNode b) {
+        if (a.isNumber() && b.isNumber()) {
+            return a.decimalValue().compareTo(b.decimalValue()) == 0;
+        }
+        return a.equals(b);
     }
 
     static NodeProperty parse(String file, String path, JsonNode node, List<Problem> problems) {

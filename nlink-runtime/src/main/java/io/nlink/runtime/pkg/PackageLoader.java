@@ -110,8 +110,11 @@ public final class PackageLoader {
                     return;
                 }
                 String name = entry.getName().replace('\\', '/');
-                if (name.startsWith("/") || name.contains("../") || name.equals("..") || name.endsWith("/..") || name.contains(":")) {
-                    problems.add(new Problem(name, "", "ZIP entry path escapes the package (absolute, drive or '..' path)"));
+                while (name.startsWith("./")) {
+                    name = name.substring(2); // "./package.json" is package.json: a second copy is a duplicate
+                }
+                if (escapes(name)) {
+                    problems.add(new Problem(name, "", "ZIP entry path escapes the package (absolute, drive-letter or '..' path)"));
                     continue;
                 }
                 String top = name.contains("/") ? name.substring(0, name.indexOf('/') + 1) : "";
@@ -124,6 +127,8 @@ public final class PackageLoader {
                 byte[] bytes = readBounded(zip, limit == null ? budget : Math.min(limit, budget));
                 if (bytes == null) {
                     if (limit != null && limit < budget) {
+                        // What was inflated to find out still counts towards the zip-bomb bound.
+                        total += limit;
                         problems.add(tooLarge(name, limit));
                         continue;
                     }
@@ -143,6 +148,15 @@ public final class PackageLoader {
             byte[] bytes = byName.get(root + known);
             if (bytes != null) files.put(known, bytes);
         }
+    }
+
+    private static boolean escapes(String name) {
+        return name.startsWith("/")
+                || name.matches("^[A-Za-z]:.*")
+                || name.equals("..")
+                || name.startsWith("../")
+                || name.contains("/../")
+                || name.endsWith("/..");
     }
 
     private static Problem tooLarge(String file, long limit) {

@@ -20,7 +20,8 @@ import java.nio.charset.Charset;
 final class CappedMemory implements Memory {
     private final ByteArrayMemory delegate;
     private final int capPages;
-    private volatile boolean growRefused;
+    /** Total pages the last refused grow asked for; 0 when none was refused since the last clear. */
+    private int refusedRequest;
     private int peakPages;
 
     CappedMemory(MemoryLimits declared, int capPages) {
@@ -30,13 +31,26 @@ final class CappedMemory implements Memory {
         this.peakPages = declared.initialPages();
     }
 
-    /** Whether the guest tried to grow past the cap since the last {@link #clearGrowRefused}. */
+    /** Whether a grow was refused since the last {@link #clearGrowRefused}. */
     boolean growRefused() {
-        return growRefused;
+        return refusedRequest != 0;
+    }
+
+    /**
+     * Whether that refusal was the sandbox's cap (rather than a lower maximum the module declared
+     * for itself).
+     */
+    boolean refusedAtCap() {
+        return refusedRequest > capPages;
+    }
+
+    /** The module's own effective maximum, in pages. */
+    int maximumPagesAllowed() {
+        return delegate.maximumPages();
     }
 
     void clearGrowRefused() {
-        growRefused = false;
+        refusedRequest = 0;
     }
 
     int peakPages() {
@@ -49,9 +63,10 @@ final class CappedMemory implements Memory {
 
     @Override
     public int grow(int a0) {
+        int current = delegate.pages();
         int previous = delegate.grow(a0);
         if (previous < 0) {
-            growRefused = true;
+            refusedRequest = (int) Math.min(Integer.MAX_VALUE, (long) current + Integer.toUnsignedLong(a0));
         } else {
             peakPages = Math.max(peakPages, previous + a0);
         }

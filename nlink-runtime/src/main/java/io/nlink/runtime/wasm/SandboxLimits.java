@@ -53,8 +53,11 @@ public record SandboxLimits(
         }
         requirePositive(itemTimeout, "item timeout");
         requirePositive(initTimeout, "init timeout");
-        if (maxContextBytes < 2 || maxOutputBytes < 2 || maxLogBytes < 0) {
-            throw new IllegalArgumentException("byte limits must be positive");
+        if (maxContextBytes < 2 || maxOutputBytes < 2) {
+            throw new IllegalArgumentException("context and output limits must be at least 2 bytes (\"[]\")");
+        }
+        if (maxLogBytes < 0) {
+            throw new IllegalArgumentException("the log limit cannot be negative (0 keeps no log)");
         }
     }
 

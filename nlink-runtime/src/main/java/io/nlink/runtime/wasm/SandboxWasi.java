@@ -17,7 +17,8 @@ import java.util.Map;
 /**
  * The WASI preview1 a guest sees: Chicory's implementation with nothing granted (no arguments
  * beyond a program name, no environment, empty stdin, stdout/stderr into the host's bounded
- * capture, sockets refused) plus one deliberate addition, an <em>empty root</em>.
+ * capture, every socket call
+ * answers ENOTSOCK or EBADF) plus one deliberate addition, an <em>empty root</em>.
  *
  * <p>Why the empty root: with no preopened directory at all, each guest libc fails a file open in
  * its own way (Go reports EBADF, older wasi-libc ENOTCAPABLE). The seed promises node authors
@@ -50,8 +51,13 @@ final class SandboxWasi {
     /** WASI preview1 errno values (Chicory keeps its enum package-private). */
     private static final int ESUCCESS = 0;
 
+    private static final int EBADF = 8;
     private static final int ENAMETOOLONG = 37;
     private static final int ENOENT = 44;
+    private static final int ENOTSOCK = 57;
+
+    /** Socket calls, refused with an error code (Chicory would trap on them). */
+    private static final java.util.Set<String> SOCKET_CALLS = java.util.Set.of("sock_accept", "sock_recv", "sock_send");
 
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final Logger LOGGER = new SystemLogger();
@@ -123,6 +129,10 @@ final class SandboxWasi {
                         }
                         return next.apply(instance, args);
                     };
+        } else if (SOCKET_CALLS.contains(name)) {
+            // No descriptor in the sandbox is a socket: the standard streams and the root say so,
+            // any other number does not exist.
+            handle = (instance, args) -> errno((int) args[0] <= ROOT_FD ? ENOTSOCK : EBADF);
         } else {
             return original;
         }

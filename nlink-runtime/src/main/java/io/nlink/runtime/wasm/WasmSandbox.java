@@ -45,6 +45,9 @@ public final class WasmSandbox implements AutoCloseable {
     private final String initStderr;
     private boolean usable = true;
 
+    /** The guest export being called, for failure messages: a trap may come from any of them. */
+    private String phase = "";
+
     private WasmSandbox(WasmNode node, SandboxLimits limits) throws SandboxException {
         this.node = node;
         this.limits = limits;
@@ -171,7 +174,7 @@ public final class WasmSandbox implements AutoCloseable {
                 output = exchange(context);
             } catch (ChicoryException | StackOverflowError e) {
                 return fail(index, start, classify(
-                                e, deadline.expired(), memory, "while running execute_node", limits.itemTimeout()));
+                                e, deadline.expired(), memory, "while running " + phase, limits.itemTimeout()));
             } catch (BadResultException e) {
                 return fail(index, start, e.failure);
             }
@@ -188,6 +191,7 @@ public final class WasmSandbox implements AutoCloseable {
     /** The ABI round trip: context in, result bytes out, both guest buffers released. */
     private byte[] exchange(byte[] context) throws BadResultException {
         int length = context.length;
+        phase = "allocate";
         int inPtr = (int) allocate.apply(length)[0];
         long memorySize = (long) memory.pages() * SandboxLimits.PAGE_SIZE;
         if (inPtr == 0 || Integer.toUnsignedLong(inPtr) + length > memorySize) {
@@ -195,7 +199,7 @@ public final class WasmSandbox implements AutoCloseable {
                     new NodeFailure(
                             memory.growRefused() ? Kind.MEMORY_LIMIT : Kind.BAD_RESULT,
                             memory.growRefused()
-                                    ? memoryLimitMessage()
+                                    ? memoryLimitMessage(memory)
                                     : "allocate("
                                             + length
                                             + ") returned "
@@ -205,6 +209,7 @@ public final class WasmSandbox implements AutoCloseable {
                                             + " bytes of memory"));
         }
         memory.write(inPtr, context);
+        phase = "execute_node";
         long packed = execute.apply(inPtr, length)[0];
         long outPtr = packed >>> 32;
         long outLen = packed & 0xFFFF_FFFFL;
@@ -233,6 +238,7 @@ public final class WasmSandbox implements AutoCloseable {
         }
         byte[] output = memory.readBytes((int) outPtr, (int) outLen);
         if (deallocate != null) {
+            phase = "deallocate";
             deallocate.apply(inPtr, length);
             if (outLen > 0) {
                 deallocate.apply(outPtr, outLen);
@@ -260,7 +266,7 @@ public final class WasmSandbox implements AutoCloseable {
             return new NodeFailure(Kind.TIMEOUT, "the node was interrupted by the host " + when + where, function);
         }
         if (mem != null && mem.growRefused()) {
-            return new NodeFailure(Kind.MEMORY_LIMIT, memoryLimitMessage(), function);
+            return new NodeFailure(Kind.MEMORY_LIMIT, memoryLimitMessage(mem), function);
         }
         WasiExitException exit = causeOf(e, WasiExitException.class);
         if (exit != null) {
@@ -278,7 +284,16 @@ public final class WasmSandbox implements AutoCloseable {
         return d.toMillis() % 1000 == 0 ? d.toSeconds() + " s" : d.toMillis() + " ms";
     }
 
-    private String memoryLimitMessage() {
+    private String memoryLimitMessage(CappedMemory mem) {
+        if (!mem.refusedAtCap()) {
+            return "the node ran out of memory at the maximum its module declares, "
+                    + mem.maximumPagesAllowed()
+                    + " pages ("
+                    + SandboxLimits.describePages(mem.maximumPagesAllowed())
+                    + "), below the sandbox's "
+                    + limits.memoryLimitText()
+                    + " limit: raise the module's maximum memory when building it";
+        }
         return "the node exceeded the "
                 + limits.memoryLimitText()
                 + " memory limit ("
