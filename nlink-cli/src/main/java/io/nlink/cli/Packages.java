@@ -23,6 +23,32 @@ final class Packages {
         }
     }
 
+    /**
+     * The CLI's engine. Compiled modules are kept in the first of: system property
+     * {@code nlink.cacheDir}, environment variable {@code NLINK_CACHE_DIR},
+     * {@code $XDG_CACHE_HOME/nlink/compiled}, {@code ~/.cache/nlink/compiled}.
+     */
+    static WasmEngine engine(boolean interpreter, boolean useCache) {
+        WasmEngine.Options options = WasmEngine.Options.DEFAULTS;
+        if (interpreter) {
+            options = options.withMode(WasmEngine.ExecutionMode.INTERPRETED);
+        }
+        if (useCache) {
+            options = options.withCacheDirectory(cacheDirectory());
+        }
+        return new WasmEngine(options);
+    }
+
+    private static Path cacheDirectory() {
+        String configured = System.getProperty("nlink.cacheDir", System.getenv("NLINK_CACHE_DIR"));
+        if (configured != null && !configured.isBlank()) {
+            return Path.of(configured);
+        }
+        String xdg = System.getenv("XDG_CACHE_HOME");
+        Path base = xdg != null && !xdg.isBlank() ? Path.of(xdg) : Path.of(System.getProperty("user.home"), ".cache");
+        return base.resolve("nlink").resolve("compiled");
+    }
+
     static WasmNode compile(WasmEngine engine, NodePackage pkg, PrintStream err) {
         try {
             return engine.load(pkg.wasm());

@@ -59,6 +59,9 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--max-output-bytes", paramLabel = "N", description = "Largest result one item may return. Default: 8388608.")
     Integer maxOutputBytes;
 
+    @Option(names = "--no-compile-cache", description = "Compile the module afresh instead of using (and filling) the compiled-module cache in ~/.cache/nlink/compiled.")
+    boolean noCompileCache;
+
     @Option(names = "--interpreter", description = "Run the guest in Chicory's interpreter instead of compiling it (slow; for debugging).")
     boolean interpreter;
 
@@ -81,11 +84,7 @@ final class RunCommand implements Callable<Integer> {
         }
         SandboxLimits limits = limits();
 
-        WasmEngine engine =
-                new WasmEngine(new WasmEngine.Options(
-                        interpreter ? WasmEngine.ExecutionMode.INTERPRETED : WasmEngine.ExecutionMode.COMPILED,
-                        WasmEngine.Options.DEFAULTS.cacheSize()));
-        WasmNode node = Packages.compile(engine, pkg, err);
+        WasmNode node = Packages.compile(Packages.engine(interpreter, !noCompileCache), pkg, err);
         if (node == null) return Main.INVALID;
 
         boolean finished;
@@ -212,7 +211,7 @@ final class RunCommand implements Callable<Integer> {
     private static String describe(BatchSummary s, WasmNode node) {
         return String.format(
                 Locale.ROOT,
-                "%d item(s) in, %d out, %d failed; runtime wasm; %d instance(s); peak guest memory %d of %d pages (%s of %s); %.0f µs/item; module compiled in %d ms%s",
+                "%d item(s) in, %d out, %d failed; runtime wasm; %d instance(s); peak guest memory %d of %d pages (%s of %s); %.0f µs/item; module %s in %d ms%s",
                 s.itemsIn(),
                 s.itemsOut(),
                 s.failures(),
@@ -222,6 +221,7 @@ final class RunCommand implements Callable<Integer> {
                 SandboxLimits.describePages(s.peakMemoryPages()),
                 SandboxLimits.describePages(s.memoryCapPages()),
                 s.microsPerItem(),
+                node.fromDiskCache() ? "loaded from the compile cache" : "compiled",
                 node.compileNanos() / 1_000_000,
                 node.interpretedFunctions().isEmpty()
                         ? ""

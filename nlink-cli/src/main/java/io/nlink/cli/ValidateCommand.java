@@ -57,8 +57,8 @@ final class ValidateCommand implements Callable<Integer> {
                 report(out, info);
                 problems.addAll(info.problems());
                 if (info.runnable()) {
-                    WasmNode node = new WasmEngine().load(pkg.wasm());
-                    out.printf("Compiled   in %d ms", node.compileNanos() / 1_000_000);
+                    WasmNode node = Packages.engine(false, true).load(pkg.wasm());
+                    out.printf("Compiled   in %d ms%s", node.compileNanos() / 1_000_000, node.fromDiskCache() ? " (from the compile cache)" : "");
                     if (node.interpretedFunctions().isEmpty()) {
                         out.println(", every function to JVM bytecode");
                     } else {

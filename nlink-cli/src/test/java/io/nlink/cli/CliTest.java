@@ -11,12 +11,18 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The CLI end to end, in process, on the example nodes the build compiled. */
 class CliTest {
     private static final Path EXAMPLES = Path.of(System.getProperty("nlink.examples.dir", "../examples"));
+
+    @BeforeAll
+    static void privateCompileCache(@TempDir Path cache) {
+        System.setProperty("nlink.cacheDir", cache.resolve("compiled").toString());
+    }
 
     record Run(int exit, String out, String err) {
         List<JsonNode> lines() throws Exception {

@@ -73,7 +73,7 @@ class ModuleRulesTest {
 
     @Test
     void theInterpreterRunsItToo() throws Exception {
-        WasmEngine interpreting = new WasmEngine(new WasmEngine.Options(WasmEngine.ExecutionMode.INTERPRETED, 4));
+        WasmEngine interpreting = new WasmEngine(WasmEngine.Options.DEFAULTS.withMode(WasmEngine.ExecutionMode.INTERPRETED));
         ItemResult r = callOnce(interpreting.load(wat(node(OK_RESULT, ""))), SandboxLimits.DEFAULTS);
         assertThat(r.items()).containsExactly(obj("{\"ok\":true}"));
     }

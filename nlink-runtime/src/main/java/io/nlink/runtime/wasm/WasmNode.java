@@ -17,13 +17,16 @@ public final class WasmNode {
     private final Function<Instance, Machine> machines;
     private final Set<Integer> interpretedFunctions;
     private final long compileNanos;
+    private final boolean fromDiskCache;
 
     WasmNode(
             WasmModule module,
             ModuleInfo info,
             Function<Instance, Machine> machines,
             Set<Integer> interpretedFunctions,
-            long compileNanos) {
+            long compileNanos,
+            boolean fromDiskCache) {
+        this.fromDiskCache = fromDiskCache;
         this.module = module;
         this.info = info;
         this.machines = machines;
@@ -44,9 +47,14 @@ public final class WasmNode {
         return interpretedFunctions;
     }
 
-    /** Parse, check and compile time of this module, in nanoseconds. */
+    /** Parse, check and compile (or load from the disk cache) time of this module, in nanoseconds. */
     public long compileNanos() {
         return compileNanos;
+    }
+
+    /** Whether the compiled classes came from the engine's cache directory rather than a compile. */
+    public boolean fromDiskCache() {
+        return fromDiskCache;
     }
 
     /**
