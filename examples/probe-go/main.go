@@ -3,7 +3,7 @@
 // reports what it saw. It also misbehaves on request (loops, traps, bad results) so the host's
 // limits and error reports are tested against a real compiled Go module rather than a mock.
 //
-// params.mode selects the behaviour; see execute below.
+// params.mode (or the item's own "mode" field) selects the behaviour; see execute_node below.
 package main
 
 import (
@@ -49,6 +49,9 @@ func execute_node(ptr uint32, length uint32) uint64 {
 		return result(map[string]any{"error": "invalid input JSON: " + err.Error()})
 	}
 	mode, _ := ctx.Params["mode"].(string)
+	if itemMode, ok := ctx.JSON["mode"].(string); ok {
+		mode = itemMode // an item may pick its own behaviour, so one batch can mix them
+	}
 	switch mode {
 	case "fs":
 		_, readErr := os.ReadFile("/etc/passwd")
@@ -78,6 +81,10 @@ func execute_node(ptr uint32, length uint32) uint64 {
 		for {
 			retained = append(retained, make([]byte, 1<<20))
 		}
+	case "leak":
+		// Keeps 1 MiB per item forever: memory only ever grows, as with a leaky node.
+		retained = append(retained, make([]byte, 1<<20))
+		return items(map[string]any{"retained_mib": len(retained)})
 	case "loop":
 		for {
 		}

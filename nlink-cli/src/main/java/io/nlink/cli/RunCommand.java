@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.nlink.runtime.ItemResult;
+import io.nlink.runtime.batch.BatchOptions;
 import io.nlink.runtime.batch.BatchRunner;
 import io.nlink.runtime.batch.BatchSummary;
 import io.nlink.runtime.json.Json;
@@ -50,6 +51,9 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--continue-on-fail", description = "Turn a failed item into an error item and go on, instead of stopping the batch.")
     boolean continueOnFail;
 
+    @Option(names = "--parallelism", paramLabel = "N", description = "Sandbox instances working at once, one per thread; output keeps input order. Default: the number of cores.")
+    Integer parallelism;
+
     @Option(names = "--timeout", paramLabel = "DURATION", description = "Time bound per item, e.g. 500ms, 10s, 2m. Default: 10s.")
     String timeout;
 
@@ -94,7 +98,7 @@ final class RunCommand implements Callable<Integer> {
                 ItemReader reader = in == null ? null : new ItemReader(in, input.equals("-") ? "stdin" : input);
                 OutputStream out = output == null ? nonClosing(System.out) : Files.newOutputStream(output);
                 JsonGenerator json = Json.MAPPER.getFactory().createGenerator(out);
-                BatchRunner batch = new BatchRunner(node, limits, resolved, continueOnFail)) {
+                BatchRunner batch = new BatchRunner(node, limits, resolved, batchOptions())) {
             json.setRootValueSeparator(null);
             Iterator<JsonNode> items = reader != null ? reader : List.<JsonNode>of(Json.MAPPER.createObjectNode()).iterator();
             ItemResult[] failed = new ItemResult[1];
@@ -133,6 +137,11 @@ final class RunCommand implements Callable<Integer> {
     private InputStream openInput() throws IOException {
         if (input == null) return null;
         return input.equals("-") ? nonClosing(System.in) : Files.newInputStream(Path.of(input));
+    }
+
+    private BatchOptions batchOptions() {
+        int lanes = parallelism != null ? parallelism : Runtime.getRuntime().availableProcessors();
+        return BatchOptions.DEFAULTS.withParallelism(lanes).withContinueOnFail(continueOnFail);
     }
 
     private SandboxLimits limits() {
@@ -211,11 +220,12 @@ final class RunCommand implements Callable<Integer> {
     private static String describe(BatchSummary s, WasmNode node) {
         return String.format(
                 Locale.ROOT,
-                "%d item(s) in, %d out, %d failed; runtime wasm; %d instance(s); peak guest memory %d of %d pages (%s of %s); %.0f µs/item; module %s in %d ms%s",
+                "%d item(s) in, %d out, %d failed; runtime wasm; %d instance(s), %d recycled; peak guest memory %d of %d pages (%s of %s); %.0f µs/item; module %s in %d ms%s",
                 s.itemsIn(),
                 s.itemsOut(),
                 s.failures(),
                 s.instances(),
+                s.recycled(),
                 s.peakMemoryPages(),
                 s.memoryCapPages(),
                 SandboxLimits.describePages(s.peakMemoryPages()),

@@ -4,6 +4,7 @@ import static io.nlink.runtime.Guests.obj;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.nlink.runtime.batch.BatchOptions;
 import io.nlink.runtime.batch.BatchRunner;
 import io.nlink.runtime.pkg.NodePackage;
 import io.nlink.runtime.pkg.PackageLoader;
@@ -23,7 +24,7 @@ class HelloGoTest {
         var params = pkg.definition().resolveParams(obj("{\"text\":\"nLink\"}"));
 
         List<ItemResult> results = new ArrayList<>();
-        try (BatchRunner batch = new BatchRunner(node, SandboxLimits.DEFAULTS, params, false)) {
+        try (BatchRunner batch = new BatchRunner(node, SandboxLimits.DEFAULTS, params, BatchOptions.DEFAULTS)) {
             assertThat(batch.run(List.<JsonNode>of(obj("{\"a\":1}")).iterator(), results::add)).isTrue();
         }
 
@@ -52,7 +53,7 @@ class HelloGoTest {
     @Test
     void oneInstanceServesTheWholeBatch() throws Exception {
         WasmNode node = Guests.exampleNode("hello-go");
-        try (BatchRunner batch = new BatchRunner(node, SandboxLimits.DEFAULTS, obj("{\"text\":\"x\"}"), false)) {
+        try (BatchRunner batch = new BatchRunner(node, SandboxLimits.DEFAULTS, obj("{\"text\":\"x\"}"), BatchOptions.DEFAULTS)) {
             List<JsonNode> items = new ArrayList<>();
             for (int i = 0; i < 500; i++) items.add(obj("{\"i\":" + i + "}"));
             List<ItemResult> results = new ArrayList<>();

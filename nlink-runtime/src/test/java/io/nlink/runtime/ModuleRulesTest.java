@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.nlink.runtime.NodeFailure.Kind;
+import io.nlink.runtime.batch.BatchOptions;
 import io.nlink.runtime.batch.BatchRunner;
 import io.nlink.runtime.wasm.InvalidModuleException;
 import io.nlink.runtime.wasm.SandboxException;
@@ -207,7 +208,7 @@ class ModuleRulesTest {
         }
         List<JsonNode> items = List.of(obj("{}"), obj("{}"), obj("{\"boom\":\"xxxxxxxxxxxxxxxxxxxxxxxx\"}"), obj("{}"), obj("{}"));
         List<ItemResult> results = new ArrayList<>();
-        try (BatchRunner batch = new BatchRunner(node, SandboxLimits.DEFAULTS, obj("{}"), true)) {
+        try (BatchRunner batch = new BatchRunner(node, SandboxLimits.DEFAULTS, obj("{}"), BatchOptions.DEFAULTS.withContinueOnFail(true))) {
             assertThat(batch.run(items.iterator(), results::add)).isTrue();
             assertThat(batch.summary().instances()).isEqualTo(2);
             assertThat(batch.summary().failures()).isEqualTo(1);
@@ -250,7 +251,7 @@ class ModuleRulesTest {
                 + "(func (export \"_initialize\") (i32.store (i32.const 200) (i32.const 100)) (i32.store (i32.const 204) (i32.const 13))"
                 + " (drop (call $write (i32.const 1) (i32.const 200) (i32.const 1) (i32.const 300))))";
         WasmNode node = load(node(OK_RESULT, init).replaceFirst("\\(module", "(module " + java.util.regex.Matcher.quoteReplacement(write)));
-        try (BatchRunner batch = new BatchRunner(node, SandboxLimits.DEFAULTS, obj("{}"), false)) {
+        try (BatchRunner batch = new BatchRunner(node, SandboxLimits.DEFAULTS, obj("{}"), BatchOptions.DEFAULTS)) {
             assertThat(batch.next(obj("{}")).stdout()).isEqualTo("init says hi\n");
             assertThat(batch.next(obj("{}")).stdout()).isEmpty();
         }
@@ -260,7 +261,7 @@ class ModuleRulesTest {
     void aModuleThatCannotStartFailsEveryItemWithoutRetrying() throws Exception {
         WasmNode node = load(node(OK_RESULT, "(func (export \"_initialize\") unreachable)"));
         List<ItemResult> results = new ArrayList<>();
-        try (BatchRunner batch = new BatchRunner(node, SandboxLimits.DEFAULTS, obj("{}"), true)) {
+        try (BatchRunner batch = new BatchRunner(node, SandboxLimits.DEFAULTS, obj("{}"), BatchOptions.DEFAULTS.withContinueOnFail(true))) {
             batch.run(List.<JsonNode>of(obj("{}"), obj("{}"), obj("{}")).iterator(), results::add);
             assertThat(batch.summary().instances()).isZero();
             assertThat(batch.summary().failures()).isEqualTo(3);

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.nlink.runtime.NodeFailure.Kind;
+import io.nlink.runtime.batch.BatchOptions;
 import io.nlink.runtime.batch.BatchRunner;
 import io.nlink.runtime.wasm.SandboxLimits;
 import io.nlink.runtime.wasm.WasmNode;
@@ -85,7 +86,7 @@ class SandboxProbeTest {
         List<ItemResult> results = new ArrayList<>();
         long start = System.nanoTime();
         try (BatchRunner batch =
-                new BatchRunner(PROBE, SandboxLimits.DEFAULTS.withItemTimeout(bound), obj("{\"mode\":\"loop\"}"), true)) {
+                new BatchRunner(PROBE, SandboxLimits.DEFAULTS.withItemTimeout(bound), obj("{\"mode\":\"loop\"}"), BatchOptions.DEFAULTS.withContinueOnFail(true))) {
             results.add(batch.next(obj("{}")));
             results.add(batch.next(obj("{}")));
             assertThat(batch.summary().instances()).isEqualTo(2);
@@ -106,7 +107,7 @@ class SandboxProbeTest {
     @Test
     void withoutContinueOnFailTheBatchStopsAtTheFailingItem() {
         List<ItemResult> results = new ArrayList<>();
-        try (BatchRunner batch = new BatchRunner(PROBE, SandboxLimits.DEFAULTS, obj("{\"mode\":\"error\"}"), false)) {
+        try (BatchRunner batch = new BatchRunner(PROBE, SandboxLimits.DEFAULTS, obj("{\"mode\":\"error\"}"), BatchOptions.DEFAULTS)) {
             boolean finished = batch.run(List.<JsonNode>of(obj("{}"), obj("{}"), obj("{}")).iterator(), results::add);
             assertThat(finished).isFalse();
         }

@@ -2,143 +2,186 @@ package io.nlink.runtime.batch;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.nlink.runtime.ItemCodec;
 import io.nlink.runtime.ItemResult;
-import io.nlink.runtime.NodeFailure;
-import io.nlink.runtime.wasm.SandboxException;
 import io.nlink.runtime.wasm.SandboxLimits;
 import io.nlink.runtime.wasm.WasmNode;
-import io.nlink.runtime.wasm.WasmSandbox;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
 /**
- * Runs one node over a stream of items: one sandbox instance for the whole batch, items in order,
- * each result handed on as soon as it exists (the runner holds no item but the current one).
- * When a failure discards the instance, the next item gets a fresh one from the compiled module.
+ * Runs one node over a stream of items with one set of parameters: the unit nLink calls a batch.
+ *
+ * <p>Items are read one chunk at a time and results handed on in input order as soon as they
+ * exist, so neither side of the batch is ever held whole: host memory does not grow with the
+ * batch. Each of {@link BatchOptions#parallelism()} lanes owns one sandbox instance for the whole
+ * batch (instantiation and {@code _initialize} paid once per lane, not per item); a lane replaces
+ * its instance after a failure that discards it, or when the guest's memory passes the recycle
+ * threshold.
  *
  * <p>With {@code continueOnFail} a failed item becomes a failed {@link ItemResult} and the batch
- * goes on; without it the batch stops after the first failed item, whose result names it.
+ * goes on; without it the batch stops after the first failed item (in input order), whose result
+ * is the last one handed on.
  */
 public final class BatchRunner implements AutoCloseable {
-    private final WasmNode node;
+    /** Items per task handed to a lane: amortises the hand-over, keeps output latency low. */
+    private static final int CHUNK = 16;
+
+    /** Chunks in flight per lane: enough to keep lanes busy while the head chunk is awaited. */
+    private static final int CHUNKS_IN_FLIGHT_PER_LANE = 4;
+
+    private final BatchOptions options;
     private final SandboxLimits limits;
-    private final ObjectNode params;
-    private final boolean continueOnFail;
-
-    private WasmSandbox sandbox;
-
-    /** Set when the module could not start: every later item fails the same way, at once. */
-    private NodeFailure startFailure;
-
-    /** What the current instance's _initialize printed, reported with the first item it serves. */
-    private String initStdout = "";
-    private String initStderr = "";
+    private final List<SandboxWorker> workers = new ArrayList<>();
     private long index;
-    private long itemsOut;
-    private long failures;
-    private int instances;
-    private int peakMemoryPages;
-    private long callNanos;
-    private long instanceNanos;
 
-    /**
-     * @param params the node's resolved parameters (see {@code NodeDefinition.resolveParams}),
-     *     the same for every item of the batch
-     */
-    public BatchRunner(WasmNode node, SandboxLimits limits, ObjectNode params, boolean continueOnFail) {
-        this.node = node;
+    public BatchRunner(WasmNode node, SandboxLimits limits, ObjectNode params, BatchOptions options) {
+        this.options = options;
         this.limits = limits;
-        this.params = params;
-        this.continueOnFail = continueOnFail;
+        int recyclePages = Math.max(1, limits.memoryPages() * options.recyclePercent() / 100);
+        for (int i = 0; i < options.parallelism(); i++) {
+            workers.add(new SandboxWorker(node, limits, params, recyclePages));
+        }
     }
 
     /**
-     * Runs every item, handing each result to {@code sink} in input order.
+     * Runs every item, handing each result to {@code sink} in input order, on the calling thread.
      *
      * @return true when the batch ran to the end; false when it stopped at a failed item
      */
     public boolean run(Iterator<JsonNode> items, Consumer<ItemResult> sink) {
+        return options.parallelism() == 1 ? runInline(items, sink) : runParallel(items, sink);
+    }
+
+    /** Runs one item, the next in this batch, on the first lane. */
+    public ItemResult next(JsonNode item) {
+        return workers.get(0).run(index++, item);
+    }
+
+    private boolean runInline(Iterator<JsonNode> items, Consumer<ItemResult> sink) {
         while (items.hasNext()) {
             ItemResult result = next(items.next());
             sink.accept(result);
-            if (!result.ok() && !continueOnFail) {
+            if (!result.ok() && !options.continueOnFail()) {
                 return false;
             }
         }
         return true;
     }
 
-    /**
-     * Runs one item, the next in this batch. When the module cannot start (instantiation or
-     * {@code _initialize} fails), this item and every later one fail with that reason; the
-     * start is not retried per item, since it would fail again, slowly.
-     */
-    public ItemResult next(JsonNode item) {
-        long itemIndex = index++;
-        if (startFailure == null && (sandbox == null || !sandbox.usable())) {
-            start();
-        }
-        if (startFailure != null) {
-            failures++;
-            String stderr = initStderr;
-            initStderr = "";
-            return new ItemResult(itemIndex, WasmSandbox.RUNTIME, List.of(), startFailure, "", stderr, false, 0, 0);
-        }
-        ItemResult result = withInitLogs(sandbox.call(itemIndex, ItemCodec.encodeContext(params, item)));
-        callNanos += result.nanos();
-        itemsOut += result.items().size();
-        if (!result.ok()) {
-            failures++;
-        }
-        peakMemoryPages = Math.max(peakMemoryPages, sandbox.peakMemoryPages());
-        return result;
-    }
-
-    private void start() {
-        retire();
-        long start = System.nanoTime();
+    private boolean runParallel(Iterator<JsonNode> items, Consumer<ItemResult> sink) {
+        BlockingQueue<SandboxWorker> idle = new ArrayBlockingQueue<>(workers.size(), false, workers);
+        AtomicInteger threads = new AtomicInteger();
+        ExecutorService lanes =
+                Executors.newFixedThreadPool(
+                        workers.size(),
+                        r -> {
+                            Thread t = new Thread(r, "nlink-batch-lane-" + threads.incrementAndGet());
+                            t.setDaemon(true);
+                            return t;
+                        });
+        ArrayDeque<Future<List<ItemResult>>> inFlight = new ArrayDeque<>();
+        int window = workers.size() * CHUNKS_IN_FLIGHT_PER_LANE;
         try {
-            sandbox = node.newSandbox(limits);
-            instances++;
-            initStdout = sandbox.initStdout();
-            initStderr = sandbox.initStderr();
-        } catch (SandboxException e) {
-            startFailure = e.failure();
-            initStderr = e.stderr();
+            while (items.hasNext()) {
+                long first = index;
+                List<JsonNode> chunk = new ArrayList<>(CHUNK);
+                while (chunk.size() < CHUNK && items.hasNext()) {
+                    chunk.add(items.next());
+                }
+                index += chunk.size();
+                inFlight.add(lanes.submit(() -> runChunk(idle, first, chunk)));
+                if (inFlight.size() >= window && !emit(inFlight.poll(), sink)) {
+                    return false;
+                }
+            }
+            while (!inFlight.isEmpty()) {
+                if (!emit(inFlight.poll(), sink)) {
+                    return false;
+                }
+            }
+            return true;
         } finally {
-            instanceNanos += System.nanoTime() - start;
+            inFlight.forEach(f -> f.cancel(false));
+            lanes.shutdown();
+            awaitQuietly(lanes);
         }
     }
 
-    private ItemResult withInitLogs(ItemResult r) {
-        if (initStdout.isEmpty() && initStderr.isEmpty()) {
-            return r;
+    private List<ItemResult> runChunk(BlockingQueue<SandboxWorker> idle, long first, List<JsonNode> chunk)
+            throws InterruptedException {
+        SandboxWorker worker = idle.take();
+        try {
+            List<ItemResult> results = new ArrayList<>(chunk.size());
+            for (int i = 0; i < chunk.size(); i++) {
+                ItemResult r = worker.run(first + i, chunk.get(i));
+                results.add(r);
+                if (!r.ok() && !options.continueOnFail()) {
+                    break; // the batch stops here; the rest of this chunk never runs
+                }
+            }
+            return results;
+        } finally {
+            idle.put(worker);
         }
-        ItemResult merged = new ItemResult(
-                r.index(), r.runtime(), r.items(), r.failure(), initStdout + r.stdout(), initStderr + r.stderr(),
-                r.logsTruncated(), r.nanos(), r.memoryPages());
-        initStdout = "";
-        initStderr = "";
-        return merged;
     }
 
+    /** Hands a chunk's results on in order; false when one of them stops the batch. */
+    private boolean emit(Future<List<ItemResult>> chunk, Consumer<ItemResult> sink) {
+        List<ItemResult> results;
+        try {
+            results = chunk.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for batch results", e);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("a batch lane failed: " + e.getCause(), e.getCause());
+        }
+        for (ItemResult r : results) {
+            sink.accept(r);
+            if (!r.ok() && !options.continueOnFail()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static void awaitQuietly(ExecutorService lanes) {
+        try {
+            lanes.awaitTermination(1, java.util.concurrent.TimeUnit.MINUTES);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Totals over every lane; read it after {@link #run} returns. */
     public BatchSummary summary() {
-        return new BatchSummary(
-                index, itemsOut, failures, instances, peakMemoryPages, limits.memoryPages(), callNanos, instanceNanos);
-    }
-
-    private void retire() {
-        if (sandbox != null) {
-            peakMemoryPages = Math.max(peakMemoryPages, sandbox.peakMemoryPages());
-            sandbox.close();
-            sandbox = null;
+        long in = 0, out = 0, failures = 0, callNanos = 0, instanceNanos = 0;
+        int instances = 0, recycled = 0, peak = 0;
+        for (SandboxWorker w : workers) {
+            in += w.items;
+            out += w.itemsOut;
+            failures += w.failures;
+            instances += w.instances;
+            recycled += w.recycled;
+            peak = Math.max(peak, w.peakMemoryPages);
+            callNanos += w.callNanos;
+            instanceNanos += w.instanceNanos;
         }
+        return new BatchSummary(in, out, failures, instances, recycled, peak, limits.memoryPages(), callNanos, instanceNanos);
     }
 
     @Override
     public void close() {
-        retire();
+        workers.forEach(SandboxWorker::close);
     }
 }

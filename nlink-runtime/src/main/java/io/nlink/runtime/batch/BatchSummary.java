@@ -6,10 +6,13 @@ package io.nlink.runtime.batch;
  * @param itemsIn          items handed to the node
  * @param itemsOut         output items produced
  * @param failures         items that failed (node errors included)
- * @param instances        sandbox instances created (1 plus one per discarding failure)
+ * @param instances        sandbox instances created (one per lane, plus one per discarding
+ *                         failure or recycle)
+ * @param recycled         instances replaced between items because their memory passed the
+ *                         recycle threshold (a leaking guest)
  * @param peakMemoryPages  largest guest memory seen in any instance, in 64 KiB pages
  * @param memoryCapPages   the cap it ran under
- * @param callNanos        time spent in item calls, in total
+ * @param callNanos        time spent in item calls, summed over lanes
  * @param instanceNanos    time spent creating instances (instantiation + _initialize), in total
  */
 public record BatchSummary(
@@ -17,6 +20,7 @@ public record BatchSummary(
         long itemsOut,
         long failures,
         int instances,
+        int recycled,
         int peakMemoryPages,
         int memoryCapPages,
         long callNanos,
