@@ -66,6 +66,9 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--no-compile-cache", description = "Compile the module afresh instead of using (and filling) the compiled-module cache in ~/.cache/nlink/compiled.")
     boolean noCompileCache;
 
+    @Option(names = "--progress", paramLabel = "auto|always|never", description = "A progress line on stderr: auto shows it when stderr is a terminal (the launcher tells). Default: auto.")
+    String progress = "auto";
+
     @Option(names = "--interpreter", description = "Run the guest in Chicory's interpreter instead of compiling it (slow; for debugging).")
     boolean interpreter;
 
@@ -94,7 +97,8 @@ final class RunCommand implements Callable<Integer> {
         boolean finished;
         BatchSummary summary;
         ItemResult lastFailure = null;
-        try (InputStream in = openInput();
+        try (CountingInputStream in = openInput();
+                Progress bar = showProgress() ? new Progress(err, in == null ? () -> 0 : in::count, inputSize()) : null;
                 ItemReader reader = in == null ? null : new ItemReader(in, input.equals("-") ? "stdin" : input);
                 OutputStream out = output == null ? nonClosing(System.out) : Files.newOutputStream(output);
                 JsonGenerator json = Json.MAPPER.getFactory().createGenerator(out);
@@ -106,6 +110,10 @@ final class RunCommand implements Callable<Integer> {
                     batch.run(
                             items,
                             result -> {
+                                if (bar != null) {
+                                    bar.itemDone();
+                                    if (!result.stdout().isEmpty() || !result.stderr().isEmpty()) bar.clearLine();
+                                }
                                 printLogs(err, result);
                                 write(json, out, result);
                                 if (!result.ok()) failed[0] = result;
@@ -134,9 +142,53 @@ final class RunCommand implements Callable<Integer> {
         }
     }
 
-    private InputStream openInput() throws IOException {
+    private CountingInputStream openInput() throws IOException {
         if (input == null) return null;
-        return input.equals("-") ? nonClosing(System.in) : Files.newInputStream(Path.of(input));
+        return new CountingInputStream(input.equals("-") ? nonClosing(System.in) : Files.newInputStream(Path.of(input)));
+    }
+
+    private long inputSize() {
+        try {
+            return input == null || input.equals("-") ? -1 : Files.size(Path.of(input));
+        } catch (IOException e) {
+            return -1;
+        }
+    }
+
+    private boolean showProgress() {
+        return switch (progress) {
+            case "always" -> true;
+            case "never" -> false;
+            case "auto" -> Boolean.getBoolean("nlink.stderrIsTerminal");
+            default -> throw new IllegalArgumentException("--progress " + progress + ": expected auto, always or never");
+        };
+    }
+
+    /** Counts the bytes read, so progress can say how much of a file is done. */
+    static final class CountingInputStream extends java.io.FilterInputStream {
+        private final java.util.concurrent.atomic.AtomicLong count = new java.util.concurrent.atomic.AtomicLong();
+
+        CountingInputStream(InputStream in) {
+            super(in);
+        }
+
+        long count() {
+            return count.get();
+        }
+
+        @Override
+        public int read() throws IOException {
+            int b = super.read();
+            if (b >= 0) count.incrementAndGet();
+            return b;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            int n = super.read(b, off, len);
+            if (n > 0) count.addAndGet(n);
+            return n;
+        }
     }
 
     private BatchOptions batchOptions() {
