@@ -138,4 +138,15 @@ class PackageLoaderTest {
                         "params.n: expected one of 1, 2; got number 3",
                         "params.m: this node has no such parameter (it has: n)"));
     }
+
+    @Test
+    void aRecordedModuleHashMustMatchTheModule() throws Exception {
+        Map<String, byte[]> files = validFiles("");
+        files.put("execution.wasm.sha256", (Sha256.hex(Guests.exampleWasm("hello-go")) + "  execution.wasm\n").getBytes());
+        assertThat(PackageLoader.loadZip("upload.zip", new ByteArrayInputStream(zip(files))).wasm()).isNotNull();
+
+        files.put("execution.wasm", Guests.exampleWasm("probe-go"));
+        assertThat(refused(files).problems()).singleElement()
+                .satisfies(p -> assertThat(p.toString()).startsWith("execution.wasm.sha256: records ").endsWith("the module was changed after packing"));
+    }
 }

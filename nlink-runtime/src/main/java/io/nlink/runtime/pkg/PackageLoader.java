@@ -2,6 +2,7 @@ package io.nlink.runtime.pkg;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import io.nlink.runtime.Sha256;
 import io.nlink.runtime.json.Json;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -32,6 +33,9 @@ public final class PackageLoader {
     public static final String WASM_FILE = "execution.wasm";
     public static final String JS_FILE = "execution.js";
 
+    /** Optional: the module's SHA-256 as {@code sha256sum} writes it; {@code nlink pack} adds it. */
+    public static final String WASM_SHA256_FILE = "execution.wasm.sha256";
+
     /** Largest execution.wasm accepted: the Go runtime alone is about 3 MB. */
     public static final long MAX_WASM_BYTES = 64L * 1024 * 1024;
 
@@ -49,7 +53,8 @@ public final class PackageLoader {
                     PackageManifest.FILE, MAX_TEXT_BYTES,
                     NodeDefinition.FILE, MAX_TEXT_BYTES,
                     WASM_FILE, MAX_WASM_BYTES,
-                    JS_FILE, MAX_TEXT_BYTES);
+                    JS_FILE, MAX_TEXT_BYTES,
+                    WASM_SHA256_FILE, 1024L);
 
     private PackageLoader() {}
 
@@ -188,6 +193,9 @@ public final class PackageLoader {
         if (files.containsKey(JS_FILE)) {
             js = utf8(JS_FILE, files.get(JS_FILE), problems);
         }
+        if (files.containsKey(WASM_SHA256_FILE)) {
+            checkRecordedHash(files.get(WASM_SHA256_FILE), wasm, problems);
+        }
         if (wasm == null && js == null) {
             problems.add(
                     new Problem(
@@ -200,6 +208,23 @@ public final class PackageLoader {
             throw new InvalidPackageException(source, problems);
         }
         return new NodePackage(source, manifest, definition, wasm, js);
+    }
+
+    /** A package that records its module's hash must carry exactly that module. */
+    private static void checkRecordedHash(byte[] record, byte[] wasm, List<Problem> problems) {
+        String text = new String(record, StandardCharsets.UTF_8).strip();
+        String recorded = text.split("\\s+")[0].toLowerCase(java.util.Locale.ROOT);
+        if (!recorded.matches("[0-9a-f]{64}")) {
+            problems.add(new Problem(WASM_SHA256_FILE, "", "expected a SHA-256 in hex followed by the file name, as sha256sum writes it"));
+        } else if (wasm == null) {
+            problems.add(new Problem(WASM_SHA256_FILE, "", "records a hash but the package has no " + WASM_FILE));
+        } else {
+            String actual = Sha256.hex(wasm);
+            if (!actual.equals(recorded)) {
+                problems.add(new Problem(
+                        WASM_SHA256_FILE, "", "records " + recorded + " but " + WASM_FILE + " has SHA-256 " + actual + ": the module was changed after packing"));
+            }
+        }
     }
 
     private static JsonNode readJson(String file, Map<String, byte[]> files, List<Problem> problems) {

@@ -8,9 +8,7 @@ import com.dylibso.chicory.runtime.InterpreterMachine;
 import com.dylibso.chicory.wasm.ChicoryException;
 import com.dylibso.chicory.wasm.Parser;
 import com.dylibso.chicory.wasm.WasmModule;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
+import io.nlink.runtime.Sha256;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -102,7 +100,7 @@ public final class WasmEngine {
 
     /** Parses and checks a module without compiling it: what {@code nlink validate} reports. */
     public static ModuleInfo inspect(byte[] wasm) throws InvalidModuleException {
-        return ModuleInfo.inspect(parse(wasm), sha256(wasm), wasm.length, SandboxLimits.PLATFORM_MAX_MEMORY_PAGES);
+        return ModuleInfo.inspect(parse(wasm), Sha256.hex(wasm), wasm.length, SandboxLimits.PLATFORM_MAX_MEMORY_PAGES);
     }
 
     /**
@@ -112,7 +110,7 @@ public final class WasmEngine {
      *     satisfy the nLink ABI (the exception lists every problem)
      */
     public WasmNode load(byte[] wasm) throws InvalidModuleException {
-        String key = sha256(wasm);
+        String key = Sha256.hex(wasm);
         FutureTask<WasmNode> task;
         boolean mine = false;
         synchronized (cache) {
@@ -191,14 +189,6 @@ public final class WasmEngine {
         } catch (ChicoryException | IllegalArgumentException | IndexOutOfBoundsException e) {
             throw new InvalidModuleException(
                     List.of("it is not a valid WebAssembly module (" + e.getMessage() + ")"));
-        }
-    }
-
-    public static String sha256(byte[] bytes) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every JVM has SHA-256", e);
         }
     }
 }
