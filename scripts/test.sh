@@ -3,6 +3,8 @@
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 "$root/scripts/setup.sh"
+# The languages' own toolchains: the devkit's tests scaffold and build a node in each.
+"$root/scripts/setup-guests.sh"
 # shellcheck source=java-env.sh
 source "$root/scripts/java-env.sh"
 nlink_pick_java

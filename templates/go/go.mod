@@ -1,0 +1,3 @@
+module nlink-node
+
+go 1.24
