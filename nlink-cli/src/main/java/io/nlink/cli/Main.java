@@ -9,7 +9,15 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         version = "nlink 0.1.0",
         description = "Runs and checks nLink community nodes (WebAssembly in a pure-JVM sandbox).",
-        subcommands = {RunCommand.class, ValidateCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {
+            RunCommand.class,
+            ValidateCommand.class,
+            ScaffoldCommand.class,
+            BuildCommand.class,
+            TestCommand.class,
+            PackCommand.class,
+            CommandLine.HelpCommand.class
+        })
 public final class Main {
     /** Exit code of a run in which some item failed. */
     static final int ITEM_FAILED = 1;

@@ -1,0 +1,63 @@
+package io.nlink.devkit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.nlink.runtime.json.Json;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipInputStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ScaffolderTest {
+
+    @Test
+    void everyTemplateFillsInNameDisplayNameAndDescription() throws Exception {
+        for (Language language : Language.values()) {
+            var files = Scaffolder.files(new Scaffolder.Request("wasm_demo", "Say \"hi\" \\ there", "Greets; 100% sure", language));
+            String definition = new String(files.get("definition.json"), StandardCharsets.UTF_8);
+            var json = Json.parse(definition);
+            assertThat(json.get("name").textValue()).isEqualTo("wasm_demo");
+            assertThat(json.get("displayName").textValue()).isEqualTo("Say \"hi\" \\ there");
+            assertThat(Json.parse(files.get("package.json")).get("name").textValue()).isEqualTo("nlink-community.wasm_demo");
+            assertThat(files.keySet()).contains("build.sh", "README.md", "tests/basic.json", ".gitignore");
+            for (var file : files.entrySet()) {
+                String text = new String(file.getValue(), StandardCharsets.UTF_8);
+                assertThat(text).as("%s %s", language, file.getKey()).doesNotContain("{{name}}", "{{displayName}}", "{{description}}");
+            }
+        }
+    }
+
+    @Test
+    void theZipHoldsThePackageFolder() throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        Scaffolder.writeZip(new Scaffolder.Request("wasm_demo", null, null, Language.GO), out);
+        List<String> names = new ArrayList<>();
+        try (ZipInputStream zip = new ZipInputStream(new java.io.ByteArrayInputStream(out.toByteArray()))) {
+            for (ZipEntry e; (e = zip.getNextEntry()) != null; ) names.add(e.getName());
+        }
+        assertThat(names).contains("nlink-community.wasm_demo/definition.json", "nlink-community.wasm_demo/main.go", "nlink-community.wasm_demo/build.sh")
+                .allSatisfy(n -> assertThat(n).startsWith("nlink-community.wasm_demo/"));
+    }
+
+    @Test
+    void namesAndTextsThatWouldBreakTheGeneratedFilesAreRefused(@TempDir Path tmp) throws Exception {
+        assertThatThrownBy(() -> new Scaffolder.Request("../evil", null, null, Language.GO))
+                .hasMessageContaining("use lowercase letters, digits");
+        assertThatThrownBy(() -> new Scaffolder.Request("Demo", null, null, Language.GO)).hasMessageContaining("lowercase");
+        assertThatThrownBy(() -> new Scaffolder.Request("ok", "two\nlines", null, Language.C)).hasMessageContaining("one line");
+        assertThatThrownBy(() -> new Scaffolder.Request("ok", null, "ends a comment */ here", Language.C)).hasMessageContaining("\"*/\"");
+        assertThatThrownBy(() -> Language.of("cobol")).hasMessage("unknown language \"cobol\"; expected one of go, rust, c, cpp, zig, assemblyscript");
+
+        Scaffolder.writeFolder(new Scaffolder.Request("twice", null, null, Language.GO), tmp);
+        assertThat(Files.isExecutable(tmp.resolve("nlink-community.twice/build.sh"))).isTrue();
+        assertThatThrownBy(() -> Scaffolder.writeFolder(new Scaffolder.Request("twice", null, null, Language.GO), tmp))
+                .hasMessageContaining("already exists");
+    }
+}
