@@ -6,7 +6,7 @@ import io.nlink.runtime.ItemCodec;
 import io.nlink.runtime.ItemResult;
 import io.nlink.runtime.pkg.NodePackage;
 import io.nlink.runtime.pkg.PackageLoader;
-import io.nlink.runtime.wasm.SandboxLimits;
+import io.nlink.runtime.SandboxLimits;
 import io.nlink.runtime.wasm.WasmEngine;
 import io.nlink.runtime.wasm.WasmNode;
 import io.nlink.runtime.wasm.WasmSandbox;
@@ -60,7 +60,7 @@ public class PerItemBenchmark {
         item = Throughput.item(7);
         context = ItemCodec.encodeContext(resolved, item);
         wasm = new WasmEngine().load(pkg.wasm());
-        sandbox = wasm.newSandbox(SandboxLimits.DEFAULTS);
+        sandbox = wasm.newInstance(SandboxLimits.DEFAULTS);
         ItemResult first = sandbox.call(0, context);
         if (!first.ok()) throw new IllegalStateException("the node failed: " + first.failure());
         result = io.nlink.runtime.json.Json.writeBytes(java.util.List.of(java.util.Map.of("json", first.items().get(0))));
@@ -96,7 +96,7 @@ public class PerItemBenchmark {
     @BenchmarkMode(Mode.AverageTime)
     @OutputTimeUnit(TimeUnit.MILLISECONDS)
     public void newInstance() throws Exception {
-        try (WasmSandbox s = wasm.newSandbox(SandboxLimits.DEFAULTS)) {
+        try (WasmSandbox s = wasm.newInstance(SandboxLimits.DEFAULTS)) {
             // created, initialised and closed
         }
     }

@@ -7,7 +7,7 @@ import io.nlink.runtime.batch.BatchRunner;
 import io.nlink.runtime.json.Json;
 import io.nlink.runtime.pkg.NodePackage;
 import io.nlink.runtime.pkg.PackageLoader;
-import io.nlink.runtime.wasm.SandboxLimits;
+import io.nlink.runtime.SandboxLimits;
 import io.nlink.runtime.wasm.WasmEngine;
 import io.nlink.runtime.wasm.WasmNode;
 import io.nlink.runtime.wasm.WasmSandbox;
@@ -57,12 +57,12 @@ public final class Throughput {
 
     /** Mean time to instantiate from the compiled module and run _initialize, over 5 instances. */
     static double instanceMicros(WasmNode node) throws Exception {
-        try (WasmSandbox warm = node.newSandbox(SandboxLimits.DEFAULTS)) {
+        try (WasmSandbox warm = node.newInstance(SandboxLimits.DEFAULTS)) {
             // the first instance pays class initialisation; not counted
         }
         long start = System.nanoTime();
         for (int i = 0; i < 5; i++) {
-            try (WasmSandbox s = node.newSandbox(SandboxLimits.DEFAULTS)) {
+            try (WasmSandbox s = node.newInstance(SandboxLimits.DEFAULTS)) {
                 // created and closed
             }
         }

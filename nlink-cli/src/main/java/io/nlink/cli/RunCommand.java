@@ -4,13 +4,16 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.nlink.runtime.ItemResult;
+import io.nlink.runtime.NodeExecutable;
+import io.nlink.runtime.NodeRuntimes;
+import io.nlink.runtime.js.JsEngine;
 import io.nlink.runtime.batch.BatchOptions;
 import io.nlink.runtime.batch.BatchRunner;
 import io.nlink.runtime.batch.BatchSummary;
 import io.nlink.runtime.json.Json;
 import io.nlink.runtime.pkg.InvalidParamsException;
 import io.nlink.runtime.pkg.NodePackage;
-import io.nlink.runtime.wasm.SandboxLimits;
+import io.nlink.runtime.SandboxLimits;
 import io.nlink.runtime.wasm.WasmEngine;
 import io.nlink.runtime.wasm.WasmNode;
 import java.io.IOException;
@@ -77,11 +80,6 @@ final class RunCommand implements Callable<Integer> {
         PrintStream err = System.err;
         NodePackage pkg = Packages.load(packagePath, err);
         if (pkg == null) return Main.INVALID;
-        if (pkg.wasm() == null) {
-            err.println("nlink: " + pkg.id() + " has no execution.wasm; the execution.js fallback is not supported yet");
-            return Main.INVALID;
-        }
-
         ObjectNode resolved;
         try {
             resolved = pkg.definition().resolveParams(readParams());
@@ -91,9 +89,23 @@ final class RunCommand implements Callable<Integer> {
         }
         SandboxLimits limits = limits();
 
-        WasmNode node = Packages.compile(Packages.engine(interpreter, !noCompileCache), pkg, err);
-        if (node == null) return Main.INVALID;
+        NodeRuntimes.Choice choice;
+        try (JsEngine js = new JsEngine()) {
+            try {
+                choice = new NodeRuntimes(Packages.engine(interpreter, !noCompileCache), js).choose(pkg, limits);
+            } catch (NodeRuntimes.NoRuntimeException e) {
+                err.println("nlink: " + pkg.id() + " cannot run:");
+                e.problems().forEach(p -> err.println("  - " + p));
+                return Main.INVALID;
+            }
+            if (choice.fallbackWhy() != null) {
+                err.println("nlink: running execution.js because " + choice.fallbackWhy());
+            }
+            return runBatch(err, choice.executable(), resolved, limits);
+        }
+    }
 
+    private int runBatch(PrintStream err, NodeExecutable node, ObjectNode resolved, SandboxLimits limits) throws IOException {
         boolean finished;
         BatchSummary summary;
         ItemResult lastFailure = null;
@@ -269,25 +281,27 @@ final class RunCommand implements Callable<Integer> {
         json.flush();
     }
 
-    private static String describe(BatchSummary s, WasmNode node) {
-        return String.format(
+    private static String describe(BatchSummary s, NodeExecutable node) {
+        String counts = String.format(
                 Locale.ROOT,
-                "%d item(s) in, %d out, %d failed; runtime wasm; %d instance(s), %d recycled; peak guest memory %d of %d pages (%s of %s); %.0f µs/item; module %s in %d ms%s",
-                s.itemsIn(),
-                s.itemsOut(),
-                s.failures(),
-                s.instances(),
-                s.recycled(),
+                "%d item(s) in, %d out, %d failed; runtime %s; %d instance(s), %d recycled; ",
+                s.itemsIn(), s.itemsOut(), s.failures(), node.runtime(), s.instances(), s.recycled());
+        if (!(node instanceof WasmNode wasm)) {
+            return counts + String.format(Locale.ROOT, "%.0f µs/item", s.microsPerItem());
+        }
+        return counts + String.format(
+                Locale.ROOT,
+                "peak guest memory %d of %d pages (%s of %s); %.0f µs/item; module %s in %d ms%s",
                 s.peakMemoryPages(),
                 s.memoryCapPages(),
                 SandboxLimits.describePages(s.peakMemoryPages()),
                 SandboxLimits.describePages(s.memoryCapPages()),
                 s.microsPerItem(),
-                node.fromDiskCache() ? "loaded from the compile cache" : "compiled",
-                node.compileNanos() / 1_000_000,
-                node.interpretedFunctions().isEmpty()
+                wasm.fromDiskCache() ? "loaded from the compile cache" : "compiled",
+                wasm.compileNanos() / 1_000_000,
+                wasm.interpretedFunctions().isEmpty()
                         ? ""
-                        : "; WARNING: " + node.interpretedFunctions().size() + " function(s) too large to compile run interpreted (70-80x slower)");
+                        : "; WARNING: " + wasm.interpretedFunctions().size() + " function(s) too large to compile run interpreted (70-80x slower)");
     }
 
     private static OutputStream nonClosing(OutputStream out) {

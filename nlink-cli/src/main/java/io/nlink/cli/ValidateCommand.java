@@ -6,7 +6,7 @@ import io.nlink.runtime.pkg.NodeProperty;
 import io.nlink.runtime.pkg.PackageLoader;
 import io.nlink.runtime.wasm.InvalidModuleException;
 import io.nlink.runtime.wasm.ModuleInfo;
-import io.nlink.runtime.wasm.SandboxLimits;
+import io.nlink.runtime.SandboxLimits;
 import io.nlink.runtime.wasm.WasmEngine;
 import io.nlink.runtime.wasm.WasmNode;
 import java.io.PrintStream;
@@ -47,7 +47,7 @@ final class ValidateCommand implements Callable<Integer> {
                     p.required() ? " required" : "",
                     p.defaultValue() == null ? "" : " default " + p.defaultValue());
         }
-        out.println("JavaScript " + (pkg.javascript() == null ? "none" : "execution.js, " + pkg.javascript().length() + " chars (fallback not supported yet)"));
+        out.println("JavaScript " + (pkg.javascript() == null ? "none" : "execution.js, " + pkg.javascript().length() + " chars (the fallback when the module cannot run)"));
 
         if (pkg.wasm() == null) {
             out.println("Module     none");

@@ -141,4 +141,18 @@ class CliTest {
                 .contains("package.json: version: expected a semantic version")
                 .contains("definition.json: properties[0].type: expected one of string, number, boolean, options, json; got \"text\"");
     }
+
+    @Test
+    void aPackageWithOnlyExecutionJsRunsOnJavaScriptAndSaysSo(@TempDir Path pkg) throws Exception {
+        Files.copy(EXAMPLES.resolve("hello-go/package.json"), pkg.resolve("package.json"));
+        Files.copy(EXAMPLES.resolve("hello-go/definition.json"), pkg.resolve("definition.json"));
+        Files.writeString(pkg.resolve("execution.js"),
+                "function execute_node(input) { return [{json: {message: 'Hello, ' + input.params.text + '!', original_data: input.$json}}]; }");
+        Run run = nlink("run", pkg.toString(), "--params", "{\"text\":\"js\"}");
+        assertThat(run.exit()).as(run.err()).isZero();
+        assertThat(run.lines().get(0).get("json")).isEqualTo(Json.parse("{\"message\":\"Hello, js!\",\"original_data\":{}}"));
+        assertThat(run.err())
+                .contains("nlink: running execution.js because the package has no execution.wasm")
+                .contains("1 item(s) in, 1 out, 0 failed; runtime js;");
+    }
 }

@@ -8,7 +8,7 @@ import io.nlink.runtime.pkg.InvalidParamsException;
 import io.nlink.runtime.pkg.NodePackage;
 import io.nlink.runtime.batch.BatchOptions;
 import io.nlink.runtime.batch.BatchRunner;
-import io.nlink.runtime.wasm.SandboxLimits;
+import io.nlink.runtime.SandboxLimits;
 import io.nlink.runtime.wasm.WasmNode;
 import java.io.IOException;
 import java.nio.file.Files;

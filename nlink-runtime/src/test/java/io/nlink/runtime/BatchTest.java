@@ -8,7 +8,6 @@ import io.nlink.runtime.NodeFailure.Kind;
 import io.nlink.runtime.batch.BatchOptions;
 import io.nlink.runtime.batch.BatchRunner;
 import io.nlink.runtime.batch.BatchSummary;
-import io.nlink.runtime.wasm.SandboxLimits;
 import io.nlink.runtime.wasm.WasmNode;
 import java.time.Duration;
 import java.util.ArrayList;

@@ -3,7 +3,6 @@ package io.nlink.runtime;
 import static io.nlink.runtime.Guests.obj;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.nlink.runtime.wasm.SandboxLimits;
 import io.nlink.runtime.wasm.WasmEngine;
 import io.nlink.runtime.wasm.WasmNode;
 import io.nlink.runtime.wasm.WasmSandbox;
@@ -17,7 +16,7 @@ import org.junit.jupiter.api.io.TempDir;
 class CompiledModuleCacheTest {
 
     private static String greet(WasmNode node) throws Exception {
-        try (WasmSandbox sandbox = node.newSandbox(SandboxLimits.DEFAULTS)) {
+        try (WasmSandbox sandbox = node.newInstance(SandboxLimits.DEFAULTS)) {
             return sandbox.call(0, ItemCodec.encodeContext(obj("{\"text\":\"cache\"}"), obj("{}"))).items().get(0).get("message").textValue();
         }
     }

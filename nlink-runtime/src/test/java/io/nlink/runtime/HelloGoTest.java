@@ -8,7 +8,6 @@ import io.nlink.runtime.batch.BatchOptions;
 import io.nlink.runtime.batch.BatchRunner;
 import io.nlink.runtime.pkg.NodePackage;
 import io.nlink.runtime.pkg.PackageLoader;
-import io.nlink.runtime.wasm.SandboxLimits;
 import io.nlink.runtime.wasm.WasmNode;
 import java.util.ArrayList;
 import java.util.List;
@@ -44,7 +43,7 @@ class HelloGoTest {
         NodePackage pkg = PackageLoader.load(Guests.example("hello-go"));
         var params = pkg.definition().resolveParams(null);
         assertThat(params).isEqualTo(obj("{\"text\":\"World\"}"));
-        try (var sandbox = Guests.ENGINE.load(pkg.wasm()).newSandbox(SandboxLimits.DEFAULTS)) {
+        try (var sandbox = Guests.ENGINE.load(pkg.wasm()).newInstance(SandboxLimits.DEFAULTS)) {
             ItemResult result = sandbox.call(0, ItemCodec.encodeContext(params, obj("{}")));
             assertThat(result.items().get(0).get("message").textValue()).startsWith("Hello, World!");
         }

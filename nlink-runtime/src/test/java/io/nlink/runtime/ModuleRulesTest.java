@@ -10,8 +10,6 @@ import io.nlink.runtime.NodeFailure.Kind;
 import io.nlink.runtime.batch.BatchOptions;
 import io.nlink.runtime.batch.BatchRunner;
 import io.nlink.runtime.wasm.InvalidModuleException;
-import io.nlink.runtime.wasm.SandboxException;
-import io.nlink.runtime.wasm.SandboxLimits;
 import io.nlink.runtime.wasm.WasmEngine;
 import io.nlink.runtime.wasm.WasmNode;
 import io.nlink.runtime.wasm.WasmSandbox;
@@ -61,7 +59,7 @@ class ModuleRulesTest {
     }
 
     private static ItemResult callOnce(WasmNode node, SandboxLimits limits) throws SandboxException {
-        try (WasmSandbox sandbox = node.newSandbox(limits)) {
+        try (WasmSandbox sandbox = node.newInstance(limits)) {
             return sandbox.call(0, ItemCodec.encodeContext(obj("{}"), obj("{}")));
         }
     }
@@ -136,7 +134,7 @@ class ModuleRulesTest {
     @Test
     void aCapLoweredBelowTheModulesInitialMemoryRefusesToInstantiate() throws Exception {
         WasmNode node = load(node(OK_RESULT, "").replace("(memory (export \"memory\") 1 512)", "(memory (export \"memory\") 4)"));
-        assertThatThrownBy(() -> node.newSandbox(SandboxLimits.DEFAULTS.withMemoryPages(2)))
+        assertThatThrownBy(() -> node.newInstance(SandboxLimits.DEFAULTS.withMemoryPages(2)))
                 .isInstanceOf(SandboxException.class)
                 .hasMessage("the module declares 256 KiB of initial memory, above this node's 128 KiB memory limit");
     }
@@ -147,7 +145,7 @@ class ModuleRulesTest {
         for (String extra : List.of("(func (export \"_initialize\") (loop $l (br $l)))", "(func $spin (loop $l (br $l))) (start $spin)")) {
             WasmNode node = load(node(OK_RESULT, extra));
             long start = System.nanoTime();
-            assertThatThrownBy(() -> node.newSandbox(limits))
+            assertThatThrownBy(() -> node.newInstance(limits))
                     .isInstanceOfSatisfying(SandboxException.class, e -> {
                         assertThat(e.failure().kind()).isEqualTo(Kind.INSTANTIATION);
                         assertThat(e.getMessage()).contains("time limit of 200 ms while initialising");

@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.nlink.runtime.NodeFailure.Kind;
 import io.nlink.runtime.batch.BatchOptions;
 import io.nlink.runtime.batch.BatchRunner;
-import io.nlink.runtime.wasm.SandboxLimits;
 import io.nlink.runtime.wasm.WasmNode;
 import io.nlink.runtime.wasm.WasmSandbox;
 import java.time.Duration;
@@ -27,7 +26,7 @@ class SandboxProbeTest {
     }
 
     private static ItemResult once(String params, SandboxLimits limits) throws Exception {
-        try (WasmSandbox sandbox = PROBE.newSandbox(limits)) {
+        try (WasmSandbox sandbox = PROBE.newInstance(limits)) {
             return sandbox.call(0, ItemCodec.encodeContext(obj(params), obj("{\"a\":1}")));
         }
     }
@@ -118,7 +117,7 @@ class SandboxProbeTest {
 
     @Test
     void aNodeErrorKeepsTheInstance() throws Exception {
-        try (WasmSandbox sandbox = PROBE.newSandbox(SandboxLimits.DEFAULTS)) {
+        try (WasmSandbox sandbox = PROBE.newInstance(SandboxLimits.DEFAULTS)) {
             ItemResult refused = sandbox.call(0, ItemCodec.encodeContext(obj("{\"mode\":\"error\"}"), obj("{}")));
             assertThat(refused.failure().kind()).isEqualTo(Kind.NODE_ERROR);
             assertThat(sandbox.usable()).isTrue();
@@ -194,7 +193,7 @@ class SandboxProbeTest {
 
     @Test
     void aContextOverTheLimitNeverReachesTheGuest() throws Exception {
-        try (WasmSandbox sandbox = PROBE.newSandbox(SandboxLimits.DEFAULTS.withMaxContextBytes(64))) {
+        try (WasmSandbox sandbox = PROBE.newInstance(SandboxLimits.DEFAULTS.withMaxContextBytes(64))) {
             ItemResult r = sandbox.call(0, ItemCodec.encodeContext(obj("{}"), obj("{\"x\":\"" + "y".repeat(100) + "\"}")));
             assertThat(r.failure().kind()).isEqualTo(Kind.CONTEXT_TOO_LARGE);
             assertThat(sandbox.usable()).isTrue();

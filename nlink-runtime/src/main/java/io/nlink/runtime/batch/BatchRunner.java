@@ -3,8 +3,8 @@ package io.nlink.runtime.batch;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.nlink.runtime.ItemResult;
-import io.nlink.runtime.wasm.SandboxLimits;
-import io.nlink.runtime.wasm.WasmNode;
+import io.nlink.runtime.SandboxLimits;
+import io.nlink.runtime.NodeExecutable;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -44,7 +44,7 @@ public final class BatchRunner implements AutoCloseable {
     private final List<SandboxWorker> workers = new ArrayList<>();
     private long index;
 
-    public BatchRunner(WasmNode node, SandboxLimits limits, ObjectNode params, BatchOptions options) {
+    public BatchRunner(NodeExecutable node, SandboxLimits limits, ObjectNode params, BatchOptions options) {
         this.options = options;
         this.limits = limits;
         int recyclePages = Math.max(1, limits.memoryPages() * options.recyclePercent() / 100);

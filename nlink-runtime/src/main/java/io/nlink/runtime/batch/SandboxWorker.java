@@ -5,10 +5,10 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.nlink.runtime.ItemCodec;
 import io.nlink.runtime.ItemResult;
 import io.nlink.runtime.NodeFailure;
-import io.nlink.runtime.wasm.SandboxException;
-import io.nlink.runtime.wasm.SandboxLimits;
-import io.nlink.runtime.wasm.WasmNode;
-import io.nlink.runtime.wasm.WasmSandbox;
+import io.nlink.runtime.NodeExecutable;
+import io.nlink.runtime.NodeInstance;
+import io.nlink.runtime.SandboxException;
+import io.nlink.runtime.SandboxLimits;
 import java.util.List;
 
 /**
@@ -18,12 +18,12 @@ import java.util.List;
  * instead of hitting the cap). Used by one thread at a time.
  */
 final class SandboxWorker implements AutoCloseable {
-    private final WasmNode node;
+    private final NodeExecutable node;
     private final SandboxLimits limits;
     private final ObjectNode params;
     private final int recyclePages;
 
-    private WasmSandbox sandbox;
+    private NodeInstance sandbox;
     private NodeFailure startFailure;
     private String initStdout = "";
     private String initStderr = "";
@@ -38,7 +38,7 @@ final class SandboxWorker implements AutoCloseable {
     long instanceNanos;
 
     /** @param recyclePages replace the instance before the next item once its memory exceeds this */
-    SandboxWorker(WasmNode node, SandboxLimits limits, ObjectNode params, int recyclePages) {
+    SandboxWorker(NodeExecutable node, SandboxLimits limits, ObjectNode params, int recyclePages) {
         this.node = node;
         this.limits = limits;
         this.params = params;
@@ -63,7 +63,7 @@ final class SandboxWorker implements AutoCloseable {
             failures++;
             String stderr = initStderr;
             initStderr = "";
-            return new ItemResult(index, WasmSandbox.RUNTIME, List.of(), startFailure, "", stderr, false, 0, 0);
+            return new ItemResult(index, node.runtime(), List.of(), startFailure, "", stderr, false, 0, 0);
         }
         ItemResult result = withInitLogs(sandbox.call(index, ItemCodec.encodeContext(params, item)));
         callNanos += result.nanos();
@@ -79,7 +79,7 @@ final class SandboxWorker implements AutoCloseable {
         retire();
         long start = System.nanoTime();
         try {
-            sandbox = node.newSandbox(limits);
+            sandbox = node.newInstance(limits);
             instances++;
             initStdout = sandbox.initStdout();
             initStderr = sandbox.initStderr();

@@ -1,5 +1,6 @@
 package io.nlink.runtime.wasm;
 
+import io.nlink.runtime.SandboxLimits;
 import com.dylibso.chicory.runtime.HostFunction;
 import com.dylibso.chicory.wasm.WasmModule;
 import com.dylibso.chicory.wasm.types.Export;

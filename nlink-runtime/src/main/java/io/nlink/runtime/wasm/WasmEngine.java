@@ -1,5 +1,6 @@
 package io.nlink.runtime.wasm;
 
+import io.nlink.runtime.SandboxLimits;
 import com.dylibso.chicory.compiler.InterpreterFallback;
 import com.dylibso.chicory.compiler.internal.ClassLoadingCollector;
 import com.dylibso.chicory.compiler.internal.Compiler;

@@ -1,5 +1,8 @@
 package io.nlink.runtime.wasm;
 
+import io.nlink.runtime.NodeExecutable;
+import io.nlink.runtime.SandboxException;
+import io.nlink.runtime.SandboxLimits;
 import com.dylibso.chicory.runtime.Instance;
 import com.dylibso.chicory.runtime.Machine;
 import com.dylibso.chicory.wasm.WasmModule;
@@ -11,7 +14,7 @@ import java.util.function.Function;
  * batch takes its own {@link WasmSandbox} from it; creating one costs an instantiation and the
  * guest's {@code _initialize}, never a compile.
  */
-public final class WasmNode {
+public final class WasmNode implements NodeExecutable {
     private final WasmModule module;
     private final ModuleInfo info;
     private final Function<Instance, Machine> machines;
@@ -57,13 +60,19 @@ public final class WasmNode {
         return fromDiskCache;
     }
 
+    @Override
+    public String runtime() {
+        return WasmSandbox.RUNTIME;
+    }
+
     /**
      * A fresh instance under these limits, with {@code _initialize} already run.
      *
      * @throws SandboxException when the module cannot be instantiated under these limits, or its
      *     initialisation traps, exits or runs past {@link SandboxLimits#initTimeout()}
      */
-    public WasmSandbox newSandbox(SandboxLimits limits) throws SandboxException {
+    @Override
+    public WasmSandbox newInstance(SandboxLimits limits) throws SandboxException {
         return WasmSandbox.create(this, limits);
     }
 

@@ -1,5 +1,7 @@
 package io.nlink.runtime.wasm;
 
+import io.nlink.runtime.SandboxException;
+import io.nlink.runtime.SandboxLimits;
 import com.dylibso.chicory.runtime.ChicoryInterruptedException;
 import com.dylibso.chicory.runtime.ExportFunction;
 import com.dylibso.chicory.runtime.ImportValues;
@@ -9,7 +11,10 @@ import com.dylibso.chicory.wasm.ChicoryException;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.nlink.runtime.ItemCodec;
 import io.nlink.runtime.ItemResult;
+import io.nlink.runtime.LogCapture;
 import io.nlink.runtime.NodeFailure;
+import io.nlink.runtime.Watchdog;
+import io.nlink.runtime.NodeInstance;
 import io.nlink.runtime.NodeFailure.Kind;
 import java.time.Duration;
 import java.util.List;
@@ -27,7 +32,7 @@ import java.util.regex.Pattern;
  * after a failure whose kind {@link Kind#discardsInstance() discards the instance}, {@link
  * #usable()} turns false and the caller takes a fresh sandbox from the same {@link WasmNode}.
  */
-public final class WasmSandbox implements AutoCloseable {
+public final class WasmSandbox implements NodeInstance {
     public static final String RUNTIME = "wasm";
 
     private static final Pattern COMPILED_FUNCTION = Pattern.compile("func_(\\d+)");
@@ -118,37 +123,34 @@ public final class WasmSandbox implements AutoCloseable {
         return limits;
     }
 
-    /** False once a failure left the instance in a state that must not serve another item. */
+    @Override
     public boolean usable() {
         return usable;
     }
 
     /** What {@code _initialize} printed. */
+    @Override
     public String initStdout() {
         return initStdout;
     }
 
+    @Override
     public String initStderr() {
         return initStderr;
     }
 
-    /** Current guest memory, in 64 KiB pages. */
+    @Override
     public int memoryPages() {
         return memory.pages();
     }
 
-    /** Largest guest memory seen in this instance, in 64 KiB pages. */
+    @Override
     public int peakMemoryPages() {
         return memory.peakPages();
     }
 
-    /**
-     * Runs one item.
-     *
-     * @param index   the item's position in its batch, carried into the result
-     * @param context the item's context JSON, as {@link ItemCodec#encodeContext} builds it
-     * @throws IllegalStateException when called after the instance became unusable
-     */
+    /** @throws IllegalStateException when called after the instance became unusable */
+    @Override
     public ItemResult call(long index, byte[] context) {
         if (!usable) {
             throw new IllegalStateException("this sandbox failed earlier; take a fresh one from its WasmNode");

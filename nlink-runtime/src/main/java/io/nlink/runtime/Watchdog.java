@@ -1,4 +1,4 @@
-package io.nlink.runtime.wasm;
+package io.nlink.runtime;
 
 import java.time.Duration;
 import java.util.concurrent.Executors;
@@ -7,16 +7,17 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Stops guests that run too long. Chicory checks the executing thread's interrupt flag in guest
- * loops and calls, so interrupting the thread stops a spinning guest within about a millisecond;
- * one daemon thread serves every sandbox in the process.
+ * Stops guests that run too long; internal to the runtimes. By default it interrupts the guarded
+ * thread: Chicory checks the interrupt flag in guest loops and calls, so a spinning wasm guest
+ * stops within about a millisecond. A runtime that is stopped another way (a JavaScript context
+ * is cancelled) passes its own action. One daemon thread serves every sandbox in the process.
  *
  * <p>The delicate part is the race at the end of a call: the interrupt must never land after the
  * call has finished and leak into the caller's next item. {@link Deadline} settles it with a lock:
  * either the watchdog fires while the call is still running, or the call ends first and the
  * watchdog does nothing.
  */
-final class Watchdog {
+public final class Watchdog {
     private static final ScheduledThreadPoolExecutor TIMER = createTimer();
 
     private Watchdog() {}
@@ -35,31 +36,43 @@ final class Watchdog {
         return timer;
     }
 
-    /** Arms a deadline for the calling thread; {@link Deadline#close()} must follow the guarded work. */
-    static Deadline start(Duration timeout) {
-        Deadline deadline = new Deadline(Thread.currentThread());
+    /** Arms a deadline that interrupts the calling thread; {@link Deadline#close()} must follow the guarded work. */
+    public static Deadline start(Duration timeout) {
+        Thread thread = Thread.currentThread();
+        return start(timeout, thread::interrupt, true);
+    }
+
+    /** Arms a deadline that runs {@code onExpiry} (at most once, never after {@link Deadline#close()}). */
+    public static Deadline start(Duration timeout, Runnable onExpiry) {
+        return start(timeout, onExpiry, false);
+    }
+
+    private static Deadline start(Duration timeout, Runnable onExpiry, boolean interrupts) {
+        Deadline deadline = new Deadline(onExpiry, interrupts);
         deadline.future = TIMER.schedule(deadline::expire, timeout.toNanos(), TimeUnit.NANOSECONDS);
         return deadline;
     }
 
-    static final class Deadline implements AutoCloseable {
-        private final Thread thread;
+    public static final class Deadline implements AutoCloseable {
+        private final Runnable onExpiry;
+        private final boolean interrupts;
         private ScheduledFuture<?> future;
         private boolean finished;
         private boolean expired;
 
-        private Deadline(Thread thread) {
-            this.thread = thread;
+        private Deadline(Runnable onExpiry, boolean interrupts) {
+            this.onExpiry = onExpiry;
+            this.interrupts = interrupts;
         }
 
         private synchronized void expire() {
             if (!finished) {
                 expired = true;
-                thread.interrupt();
+                onExpiry.run();
             }
         }
 
-        synchronized boolean expired() {
+        public synchronized boolean expired() {
             return expired;
         }
 
@@ -72,7 +85,7 @@ final class Watchdog {
                 fired = expired;
             }
             future.cancel(false);
-            if (fired) {
+            if (fired && interrupts) {
                 Thread.interrupted();
             }
         }

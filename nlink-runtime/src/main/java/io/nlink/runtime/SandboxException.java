@@ -1,13 +1,11 @@
-package io.nlink.runtime.wasm;
+package io.nlink.runtime;
 
-import io.nlink.runtime.NodeFailure;
-
-/** A sandbox could not be made ready: instantiation or {@code _initialize} failed. */
+/** A sandbox could not be made ready: instantiation, {@code _initialize} or the script's top level failed. */
 public final class SandboxException extends Exception {
     private final NodeFailure failure;
     private final String stderr;
 
-    SandboxException(NodeFailure failure, String stderr) {
+    public SandboxException(NodeFailure failure, String stderr) {
         super(failure.message());
         this.failure = failure;
         this.stderr = stderr;

@@ -1,20 +1,20 @@
-package io.nlink.runtime.wasm;
+package io.nlink.runtime;
 
 import java.io.ByteArrayOutputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 
 /**
- * A guest's stdout or stderr for the current item: keeps at most {@code limit} bytes, counts the
+ * A guest's stdout or stderr for the current item (internal to the runtimes): keeps at most {@code limit} bytes, counts the
  * rest as dropped, and is emptied by {@link #take()} when the item ends. The guest cannot make
  * the host hold more than the limit, however much it writes.
  */
-final class LogCapture extends OutputStream {
+public final class LogCapture extends OutputStream {
     private final int limit;
     private final ByteArrayOutputStream buffer = new ByteArrayOutputStream();
     private long dropped;
 
-    LogCapture(int limit) {
+    public LogCapture(int limit) {
         this.limit = limit;
     }
 
@@ -35,17 +35,17 @@ final class LogCapture extends OutputStream {
         dropped += length - kept;
     }
 
-    boolean truncated() {
+    public boolean truncated() {
         return dropped > 0;
     }
 
     /** The text captured since the last take, left in place. */
-    String peek() {
+    public String peek() {
         return buffer.toString(StandardCharsets.UTF_8);
     }
 
     /** The text captured since the last take, and a fresh start for the next item. */
-    String take() {
+    public String take() {
         String text = buffer.toString(StandardCharsets.UTF_8);
         buffer.reset();
         dropped = 0;

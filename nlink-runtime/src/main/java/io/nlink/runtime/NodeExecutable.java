@@ -1,0 +1,18 @@
+package io.nlink.runtime;
+
+/**
+ * A node ready to run in one runtime: a compiled wasm module or a prepared execution.js.
+ * Immutable and shared; every batch lane takes its own {@link NodeInstance} from it.
+ */
+public interface NodeExecutable {
+    /** Which runtime runs it: "wasm" or "js". Every result says it too. */
+    String runtime();
+
+    /**
+     * A fresh, initialised instance under these limits.
+     *
+     * @throws SandboxException when the node cannot start (instantiation, {@code _initialize} or
+     *     the script's top level fails or runs past {@link SandboxLimits#initTimeout()})
+     */
+    NodeInstance newInstance(SandboxLimits limits) throws SandboxException;
+}

@@ -1,0 +1,86 @@
+package io.nlink.runtime;
+
+import io.nlink.runtime.js.JsEngine;
+import io.nlink.runtime.pkg.NodePackage;
+import io.nlink.runtime.wasm.InvalidModuleException;
+import io.nlink.runtime.wasm.WasmEngine;
+import io.nlink.runtime.wasm.WasmNode;
+import java.util.List;
+
+/**
+ * Decides which runtime runs a package: the one place the fallback rules live.
+ *
+ * <ol>
+ *   <li>execution.wasm absent: execution.js runs.
+ *   <li>execution.wasm present but refused (invalid module, ABI problems, compile failure) or
+ *       unable to start (instantiation or {@code _initialize} fails): execution.js runs when the
+ *       package has it, and the choice records why; without it the wasm problems are the error.
+ *   <li>A wasm failure on an item at run time is that item's failure, never a silent switch.
+ * </ol>
+ *
+ * Every {@link ItemResult} names the runtime that produced it.
+ */
+public final class NodeRuntimes {
+    private final WasmEngine wasm;
+    private final JsEngine js;
+
+    public NodeRuntimes(WasmEngine wasm, JsEngine js) {
+        this.wasm = wasm;
+        this.js = js;
+    }
+
+    /**
+     * @param executable   what runs the package's items
+     * @param fallbackWhy  why execution.js runs instead of execution.wasm, or null when wasm runs
+     */
+    public record Choice(NodeExecutable executable, String fallbackWhy) {
+        public String runtime() {
+            return executable.runtime();
+        }
+    }
+
+    /** The package cannot run in any runtime; {@link #problems()} says why, per runtime. */
+    public static final class NoRuntimeException extends Exception {
+        private final List<String> problems;
+
+        NoRuntimeException(String packageId, List<String> problems) {
+            super(packageId + " cannot run: " + String.join("; ", problems));
+            this.problems = List.copyOf(problems);
+        }
+
+        public List<String> problems() {
+            return problems;
+        }
+    }
+
+    /**
+     * Chooses the runtime for {@code pkg}. Checking that the wasm can start costs one
+     * instantiation, once per choice (callers keep the choice for the batch).
+     */
+    public Choice choose(NodePackage pkg, SandboxLimits limits) throws NoRuntimeException {
+        boolean hasJs = pkg.javascript() != null;
+        if (pkg.wasm() == null) {
+            if (!hasJs) {
+                throw new NoRuntimeException(pkg.id(), List.of("the package has neither execution.wasm nor execution.js"));
+            }
+            return new Choice(js.load(pkg.javascript()), "the package has no execution.wasm");
+        }
+        WasmNode node;
+        try {
+            node = wasm.load(pkg.wasm());
+        } catch (InvalidModuleException e) {
+            if (!hasJs) {
+                throw new NoRuntimeException(pkg.id(), e.problems().stream().map(p -> "execution.wasm " + p).toList());
+            }
+            return new Choice(js.load(pkg.javascript()), "execution.wasm cannot run: " + String.join("; ", e.problems()));
+        }
+        if (hasJs) {
+            try (NodeInstance probe = node.newInstance(limits)) {
+                // it starts: wasm runs
+            } catch (SandboxException e) {
+                return new Choice(js.load(pkg.javascript()), "execution.wasm failed to start: " + e.getMessage());
+            }
+        }
+        return new Choice(node, null);
+    }
+}

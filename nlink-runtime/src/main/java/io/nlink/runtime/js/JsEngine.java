@@ -1,0 +1,50 @@
+package io.nlink.runtime.js;
+
+import io.nlink.runtime.Sha256;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.graalvm.polyglot.Engine;
+import org.graalvm.polyglot.Source;
+
+/**
+ * Prepares {@code execution.js} files for running: one shared GraalJS engine per process (so
+ * parsed code is shared by every context that runs the same script) and a small cache of prepared
+ * scripts keyed by SHA-256. Thread-safe.
+ *
+ * <p>On a stock JDK GraalJS runs in its interpreter (no JVMCI compiler): correct, and slower than
+ * Node's V8; docs/performance.md has the measured ratio.
+ */
+public final class JsEngine implements AutoCloseable {
+    private static final int CACHE_SIZE = 32;
+
+    private final Engine engine;
+    private final Map<String, JsNode> cache =
+            new LinkedHashMap<>(16, 0.75f, true) {
+                @Override
+                protected boolean removeEldestEntry(Map.Entry<String, JsNode> eldest) {
+                    return size() > CACHE_SIZE;
+                }
+            };
+
+    public JsEngine() {
+        this.engine =
+                Engine.newBuilder("js")
+                        // Without a JVMCI compiler GraalJS warns on every context; we know, and say so in the docs.
+                        .option("engine.WarnInterpreterOnly", "false")
+                        .build();
+    }
+
+    /** The prepared script for this source text; the script itself runs when an instance starts. */
+    public JsNode load(String script) {
+        String key = Sha256.hex(script.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        synchronized (cache) {
+            return cache.computeIfAbsent(
+                    key, k -> new JsNode(engine, Source.newBuilder("js", script, JsNode.FILE_NAME).cached(true).buildLiteral()));
+        }
+    }
+
+    @Override
+    public void close() {
+        engine.close();
+    }
+}
