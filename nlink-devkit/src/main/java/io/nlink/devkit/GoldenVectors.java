@@ -9,7 +9,7 @@ import io.nlink.runtime.pkg.NodePackage;
 import io.nlink.runtime.batch.BatchOptions;
 import io.nlink.runtime.batch.BatchRunner;
 import io.nlink.runtime.SandboxLimits;
-import io.nlink.runtime.wasm.WasmNode;
+import io.nlink.runtime.NodeExecutable;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -40,7 +40,7 @@ public final class GoldenVectors {
     }
 
     /** Runs every vector of the package in {@code packageDir}, in file-name order. */
-    public static List<Outcome> run(Path packageDir, NodePackage pkg, WasmNode node) throws IOException {
+    public static List<Outcome> run(Path packageDir, NodePackage pkg, NodeExecutable node) throws IOException {
         List<Path> files;
         Path dir = packageDir.resolve(DIRECTORY);
         if (!Files.isDirectory(dir)) {
@@ -64,7 +64,7 @@ public final class GoldenVectors {
         return outcomes;
     }
 
-    private static String check(JsonNode vector, NodePackage pkg, WasmNode node) {
+    private static String check(JsonNode vector, NodePackage pkg, NodeExecutable node) {
         JsonNode input = vector.path("input");
         if (!vector.isObject() || !input.isObject() || !(vector.has("expected") || vector.has("expectedError"))) {
             return "expected {\"params\": {...}, \"input\": {...}, \"expected\": [...]} or \"expectedError\": \"...\"";
