@@ -155,4 +155,27 @@ class CliTest {
                 .contains("nlink: running execution.js because the package has no execution.wasm")
                 .contains("1 item(s) in, 1 out, 0 failed; runtime js;");
     }
+
+    @Test
+    void scaffoldBuildAndParityTestANodeFromTheCommandLine(@TempDir Path tmp) throws Exception {
+        assertThat(nlink("scaffold", "--name", "parity_demo", "--out", tmp.toString()).exit()).isZero();
+        Path dir = tmp.resolve("nlink-community.parity_demo");
+        assertThat(nlink("build", dir.toString()).exit()).isZero();
+        Files.writeString(dir.resolve("execution.js"), """
+                function execute_node(input) {
+                  const text = typeof input.params.text === 'string' ? input.params.text : 'World';
+                  if (text === 'fail') return { error: 'refused: text is fail' };
+                  return [{ json: { wasm_processed: true, message: 'Hello, ' + text + '! Greetings from WebAssembly Runtime! 🚀',
+                                    original_data: input.$json === undefined ? null : input.$json } }];
+                }
+                """);
+        Run same = nlink("test", "--parity", dir.toString());
+        assertThat(same.exit()).as(same.out() + same.err()).isZero();
+        assertThat(same.out()).contains("ok    wasm tests/basic.json").contains("ok    js   tests/basic.json").contains("8 passed, 0 failed");
+
+        Files.writeString(dir.resolve("execution.js"), "function execute_node(input) { return [{ json: { message: 'different' } }]; }");
+        Run differs = nlink("test", "--parity", dir.toString());
+        assertThat(differs.exit()).isEqualTo(Main.ITEM_FAILED);
+        assertThat(differs.out()).contains("FAIL  js   tests/basic.json: output[0].wasm_processed: missing").contains("4 passed, 4 failed");
+    }
 }
