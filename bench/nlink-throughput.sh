@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # nLink's side of bench/compare.sh: items/s of one node after a warm-up.
-#   bench/nlink-throughput.sh PACKAGE_DIR PARAMS_JSON ITEMS LANES WARMUP [native:hello|native:sha256]
+#   bench/nlink-throughput.sh PACKAGE_DIR PARAMS_JSON ITEMS LANES WARMUP [js|native:hello|native:sha256]
 # Prints: nlink items=N lanes=L items_per_s=X us_per_item=Y instance_us=Z
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -11,5 +11,6 @@ jar="$root/bench/target/nlink-bench-0.1.0-SNAPSHOT.jar"
 if [[ ! -f "$jar" ]]; then
   (cd "$root" && mvn -B -q -DskipTests -pl bench -am package >&2)
 fi
-exec "$JAVA_HOME/bin/java" -XX:-DontCompileHugeMethods -XX:+UseParallelGC -Xmx1g \
+nlink_jvm_flags
+exec "$JAVA_HOME/bin/java" "${NLINK_JVM_FLAGS[@]}" -Xmx1g \
   -cp "$jar:$root/bench/target/lib/*" io.nlink.bench.Throughput "$@"

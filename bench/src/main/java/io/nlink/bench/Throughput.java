@@ -9,8 +9,9 @@ import io.nlink.runtime.pkg.NodePackage;
 import io.nlink.runtime.pkg.PackageLoader;
 import io.nlink.runtime.SandboxLimits;
 import io.nlink.runtime.wasm.WasmEngine;
-import io.nlink.runtime.wasm.WasmNode;
-import io.nlink.runtime.wasm.WasmSandbox;
+import io.nlink.runtime.NodeExecutable;
+import io.nlink.runtime.NodeInstance;
+import io.nlink.runtime.js.JsEngine;
 import java.nio.file.Path;
 import java.util.Iterator;
 import java.util.Locale;
@@ -22,17 +23,17 @@ import java.util.stream.IntStream;
  *
  * <pre>nlink items=N lanes=L items_per_s=X us_per_item=Y instance_us=Z</pre>
  *
- * Arguments: PACKAGE_DIR PARAMS_JSON ITEMS LANES WARMUP [native:hello|native:sha256]. Items are
+ * Arguments: PACKAGE_DIR PARAMS_JSON ITEMS LANES WARMUP [js|native:hello|native:sha256]. Items are
  * generated like bench/wazero's: {"i":k,"name":"item k","tags":["a","b"],"nested":{"x":3.5}}.
- * With a native:NAME last argument the same logic runs as plain Java (NativeNodes), the physical
- * limit of the host side.
+ * With {@code js} the package's execution.js runs (GraalJS); with native:NAME the same logic runs
+ * as plain Java (NativeNodes), the physical limit of the host side.
  */
 public final class Throughput {
     private Throughput() {}
 
     public static void main(String[] args) throws Exception {
         if (args.length < 5) {
-            System.err.println("usage: Throughput PACKAGE_DIR PARAMS_JSON ITEMS LANES WARMUP [native:hello|native:sha256]");
+            System.err.println("usage: Throughput PACKAGE_DIR PARAMS_JSON ITEMS LANES WARMUP [js|native:hello|native:sha256]");
             System.exit(2);
         }
         Path dir = Path.of(args[0]);
@@ -49,20 +50,20 @@ public final class Throughput {
             run("native-" + node.name(), items, lanes, warmup, 0, () -> new NativeBatch(node, params, lanes));
             return;
         }
-        WasmNode node = new WasmEngine().load(pkg.wasm());
+        NodeExecutable node = engineName.equals("js") ? new JsEngine().load(pkg.javascript()) : new WasmEngine().load(pkg.wasm());
         double instanceMicros = instanceMicros(node);
         BatchOptions options = BatchOptions.DEFAULTS.withParallelism(lanes);
-        run("nlink", items, lanes, warmup, instanceMicros, () -> new WasmBatch(new BatchRunner(node, SandboxLimits.DEFAULTS, params, options)));
+        run(engineName.equals("js") ? "nlink-js" : "nlink", items, lanes, warmup, instanceMicros, () -> new WasmBatch(new BatchRunner(node, SandboxLimits.DEFAULTS, params, options)));
     }
 
     /** Mean time to instantiate from the compiled module and run _initialize, over 5 instances. */
-    static double instanceMicros(WasmNode node) throws Exception {
-        try (WasmSandbox warm = node.newInstance(SandboxLimits.DEFAULTS)) {
+    static double instanceMicros(NodeExecutable node) throws Exception {
+        try (NodeInstance warm = node.newInstance(SandboxLimits.DEFAULTS)) {
             // the first instance pays class initialisation; not counted
         }
         long start = System.nanoTime();
         for (int i = 0; i < 5; i++) {
-            try (WasmSandbox s = node.newInstance(SandboxLimits.DEFAULTS)) {
+            try (NodeInstance s = node.newInstance(SandboxLimits.DEFAULTS)) {
                 // created and closed
             }
         }
