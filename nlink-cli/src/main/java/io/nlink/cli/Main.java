@@ -1,7 +1,7 @@
 package io.nlink.cli;
 
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine;
 
 /** {@code nlink}: the command line. Each subcommand is one class beside this one. */
 @Command(

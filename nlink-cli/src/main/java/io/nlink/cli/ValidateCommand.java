@@ -1,12 +1,12 @@
 package io.nlink.cli;
 
+import io.nlink.runtime.SandboxLimits;
 import io.nlink.runtime.pkg.InvalidPackageException;
 import io.nlink.runtime.pkg.NodePackage;
 import io.nlink.runtime.pkg.NodeProperty;
 import io.nlink.runtime.pkg.PackageLoader;
 import io.nlink.runtime.wasm.InvalidModuleException;
 import io.nlink.runtime.wasm.ModuleInfo;
-import io.nlink.runtime.SandboxLimits;
 import io.nlink.runtime.wasm.WasmEngine;
 import io.nlink.runtime.wasm.WasmNode;
 import java.io.PrintStream;

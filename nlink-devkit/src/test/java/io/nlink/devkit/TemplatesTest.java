@@ -9,9 +9,9 @@ import io.nlink.runtime.wasm.WasmNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Every language nLink claims, for real: scaffold a node from its template, build it with the

@@ -185,7 +185,7 @@ class JsFallbackTest {
         SandboxLimits limits = SandboxLimits.DEFAULTS.withInitTimeout(Duration.ofMillis(300));
         assertThatThrownBy(() -> JS.load("while (true) {}").newInstance(limits))
                 .isInstanceOfSatisfying(SandboxException.class, e -> assertThat(e.getMessage())
-                        .isEqualTo("execution.js was stopped after running longer than its time limit of 300 ms while loading"));
+                        .isEqualTo("the node was stopped after running longer than its time limit of 300 ms while loading execution.js"));
     }
 
     @Test

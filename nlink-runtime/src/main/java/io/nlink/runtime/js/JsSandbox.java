@@ -1,18 +1,13 @@
 package io.nlink.runtime.js;
 
-import io.nlink.runtime.ItemCodec;
-import io.nlink.runtime.ItemResult;
-import io.nlink.runtime.LogCapture;
-import io.nlink.runtime.NodeFailure;
 import io.nlink.runtime.NodeFailure.Kind;
-import io.nlink.runtime.NodeInstance;
+import io.nlink.runtime.NodeFailure;
 import io.nlink.runtime.SandboxException;
+import io.nlink.runtime.SandboxInstance;
 import io.nlink.runtime.SandboxLimits;
 import io.nlink.runtime.Watchdog;
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
-import java.util.List;
 import org.graalvm.polyglot.Context;
 import org.graalvm.polyglot.EnvironmentAccess;
 import org.graalvm.polyglot.HostAccess;
@@ -36,7 +31,7 @@ import org.graalvm.polyglot.io.IOAccess;
  * (the context is closed), which discards the instance. GraalJS's community edition has no heap
  * limit; the context and output byte limits still apply (docs/limits.md).
  */
-public final class JsSandbox implements NodeInstance {
+public final class JsSandbox extends SandboxInstance {
     /** Evaluated before the script: keeps the real JSON functions, calls the script's function. */
     private static final String CALLER =
             """
@@ -55,30 +50,14 @@ public final class JsSandbox implements NodeInstance {
 
     private static final Source CALLER_SOURCE = Source.newBuilder("js", CALLER, "nlink-caller.js").cached(true).buildLiteral();
 
-    private final SandboxLimits limits;
     private final Context context;
     private final Value caller;
-    private final LogCapture stdout;
-    private final LogCapture stderr;
     private final String initStdout;
     private final String initStderr;
-    private boolean usable = true;
 
-    private JsSandbox(
-            SandboxLimits limits, Context context, Value caller, LogCapture stdout, LogCapture stderr) {
-        this.limits = limits;
-        this.context = context;
-        this.caller = caller;
-        this.stdout = stdout;
-        this.stderr = stderr;
-        this.initStdout = stdout.take();
-        this.initStderr = stderr.take();
-    }
-
-    static JsSandbox create(org.graalvm.polyglot.Engine engine, Source script, SandboxLimits limits) throws SandboxException {
-        LogCapture stdout = new LogCapture(limits.maxLogBytes());
-        LogCapture stderr = new LogCapture(limits.maxLogBytes());
-        Context context =
+    private JsSandbox(org.graalvm.polyglot.Engine engine, Source script, SandboxLimits limits) throws SandboxException {
+        super(limits);
+        this.context =
                 Context.newBuilder("js")
                         .engine(engine)
                         .allowAllAccess(false)
@@ -98,52 +77,48 @@ public final class JsSandbox implements NodeInstance {
                         .build();
         try (Watchdog.Deadline deadline = Watchdog.start(limits.initTimeout(), () -> context.close(true))) {
             try {
-                Value caller = context.eval(CALLER_SOURCE);
+                this.caller = context.eval(CALLER_SOURCE);
                 context.eval(script);
-                return new JsSandbox(limits, context, caller, stdout, stderr);
+                this.initStdout = stdout.take();
+                this.initStderr = stderr.take();
             } catch (PolyglotException e) {
                 String log = stderr.take();
                 closeQuietly(context);
                 NodeFailure why = deadline.expired()
-                        ? new NodeFailure(Kind.INSTANTIATION, "execution.js was stopped after running longer than its time limit of "
-                                + describe(limits.initTimeout()) + " while loading", null)
+                        ? new NodeFailure(Kind.INSTANTIATION, timeLimitMessage(limits.initTimeout(), "while loading execution.js"), null)
                         : new NodeFailure(Kind.INSTANTIATION, "execution.js failed to load: " + e.getMessage() + where(e), location(e));
                 throw new SandboxException(why, log);
             }
         }
     }
 
+    static JsSandbox create(org.graalvm.polyglot.Engine engine, Source script, SandboxLimits limits) throws SandboxException {
+        return new JsSandbox(engine, script, limits);
+    }
+
     @Override
-    public ItemResult call(long index, byte[] context) {
-        if (!usable) {
-            throw new IllegalStateException("this sandbox failed earlier; take a fresh one from its JsNode");
-        }
-        long start = System.nanoTime();
-        if (context.length > limits.maxContextBytes()) {
-            return result(index, start, List.of(), new NodeFailure(Kind.CONTEXT_TOO_LARGE,
-                    "the item's context is " + context.length + " bytes, over the sandbox's limit of " + limits.maxContextBytes() + " bytes"));
-        }
+    protected String runtime() {
+        return JsNode.RUNTIME;
+    }
+
+    @Override
+    protected byte[] exchange(byte[] input) throws ItemFailedException {
         String output;
-        try (Watchdog.Deadline deadline = Watchdog.start(limits.itemTimeout(), () -> this.context.close(true))) {
+        try (Watchdog.Deadline deadline = Watchdog.start(limits.itemTimeout(), () -> context.close(true))) {
             try {
-                output = caller.execute(new String(context, StandardCharsets.UTF_8)).asString();
+                output = caller.execute(new String(input, StandardCharsets.UTF_8)).asString();
             } catch (PolyglotException e) {
-                return fail(index, start, classify(e, deadline.expired()));
+                throw new ItemFailedException(classify(e, deadline.expired()));
             } catch (IllegalStateException e) {
                 // the context was closed by the watchdog between two guest statements
-                return fail(index, start, timeout());
+                throw new ItemFailedException(timeout());
             }
         }
         byte[] bytes = output.getBytes(StandardCharsets.UTF_8);
         if (bytes.length > limits.maxOutputBytes()) {
-            return fail(index, start, new NodeFailure(Kind.OUTPUT_TOO_LARGE,
-                    "the node returned a result of " + bytes.length + " bytes, over the sandbox's output limit of " + limits.maxOutputBytes() + " bytes"));
+            throw outputTooLarge(bytes.length);
         }
-        return switch (ItemCodec.decodeResult(bytes)) {
-            case ItemCodec.Items items -> result(index, start, items.items(), null);
-            case ItemCodec.Refused refused -> result(index, start, List.of(), new NodeFailure(Kind.NODE_ERROR, refused.error()));
-            case ItemCodec.Invalid invalid -> fail(index, start, new NodeFailure(Kind.BAD_RESULT, "the node " + invalid.why()));
-        };
+        return bytes;
     }
 
     private NodeFailure classify(PolyglotException e, boolean timedOut) {
@@ -160,8 +135,7 @@ public final class JsSandbox implements NodeInstance {
     }
 
     private NodeFailure timeout() {
-        return new NodeFailure(Kind.TIMEOUT, "the node was stopped after running longer than its time limit of "
-                + describe(limits.itemTimeout()) + " while running execute_node", null);
+        return new NodeFailure(Kind.TIMEOUT, timeLimitMessage(limits.itemTimeout(), "while running execute_node"), null);
     }
 
     /** " (execution.js:12)" for errors raised in the script, "" otherwise. */
@@ -189,27 +163,6 @@ public final class JsSandbox implements NodeInstance {
         return section != null && section.getSource() != null && JsNode.FILE_NAME.equals(section.getSource().getName());
     }
 
-    private static String describe(Duration d) {
-        return d.toMillis() % 1000 == 0 ? d.toSeconds() + " s" : d.toMillis() + " ms";
-    }
-
-    private ItemResult fail(long index, long start, NodeFailure failure) {
-        if (failure.kind().discardsInstance()) {
-            usable = false;
-        }
-        return result(index, start, List.of(), failure);
-    }
-
-    private ItemResult result(long index, long start, List<com.fasterxml.jackson.databind.JsonNode> items, NodeFailure failure) {
-        boolean truncated = stdout.truncated() || stderr.truncated();
-        return new ItemResult(index, JsNode.RUNTIME, items, failure, stdout.take(), stderr.take(), truncated, System.nanoTime() - start, 0);
-    }
-
-    @Override
-    public boolean usable() {
-        return usable;
-    }
-
     @Override
     public int memoryPages() {
         return 0;
@@ -232,7 +185,7 @@ public final class JsSandbox implements NodeInstance {
 
     @Override
     public void close() {
-        usable = false;
+        retire();
         closeQuietly(context);
     }
 

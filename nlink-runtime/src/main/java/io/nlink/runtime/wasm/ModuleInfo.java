@@ -1,6 +1,5 @@
 package io.nlink.runtime.wasm;
 
-import io.nlink.runtime.SandboxLimits;
 import com.dylibso.chicory.runtime.HostFunction;
 import com.dylibso.chicory.wasm.WasmModule;
 import com.dylibso.chicory.wasm.types.Export;
@@ -10,6 +9,7 @@ import com.dylibso.chicory.wasm.types.FunctionType;
 import com.dylibso.chicory.wasm.types.Import;
 import com.dylibso.chicory.wasm.types.MemoryLimits;
 import com.dylibso.chicory.wasm.types.ValType;
+import io.nlink.runtime.SandboxLimits;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

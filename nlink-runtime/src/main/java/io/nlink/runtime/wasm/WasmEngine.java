@@ -1,6 +1,5 @@
 package io.nlink.runtime.wasm;
 
-import io.nlink.runtime.SandboxLimits;
 import com.dylibso.chicory.compiler.InterpreterFallback;
 import com.dylibso.chicory.compiler.internal.ClassLoadingCollector;
 import com.dylibso.chicory.compiler.internal.Compiler;
@@ -9,6 +8,7 @@ import com.dylibso.chicory.runtime.InterpreterMachine;
 import com.dylibso.chicory.wasm.ChicoryException;
 import com.dylibso.chicory.wasm.Parser;
 import com.dylibso.chicory.wasm.WasmModule;
+import io.nlink.runtime.SandboxLimits;
 import io.nlink.runtime.Sha256;
 import java.util.LinkedHashMap;
 import java.util.List;

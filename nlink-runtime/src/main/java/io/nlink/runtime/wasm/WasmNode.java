@@ -1,11 +1,11 @@
 package io.nlink.runtime.wasm;
 
-import io.nlink.runtime.NodeExecutable;
-import io.nlink.runtime.SandboxException;
-import io.nlink.runtime.SandboxLimits;
 import com.dylibso.chicory.runtime.Instance;
 import com.dylibso.chicory.runtime.Machine;
 import com.dylibso.chicory.wasm.WasmModule;
+import io.nlink.runtime.NodeExecutable;
+import io.nlink.runtime.SandboxException;
+import io.nlink.runtime.SandboxLimits;
 import java.util.Set;
 import java.util.function.Function;
 

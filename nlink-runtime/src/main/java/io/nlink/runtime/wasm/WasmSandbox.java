@@ -1,23 +1,19 @@
 package io.nlink.runtime.wasm;
 
-import io.nlink.runtime.SandboxException;
-import io.nlink.runtime.SandboxLimits;
 import com.dylibso.chicory.runtime.ChicoryInterruptedException;
 import com.dylibso.chicory.runtime.ExportFunction;
 import com.dylibso.chicory.runtime.ImportValues;
 import com.dylibso.chicory.runtime.Instance;
 import com.dylibso.chicory.wasi.WasiExitException;
 import com.dylibso.chicory.wasm.ChicoryException;
-import com.fasterxml.jackson.databind.JsonNode;
-import io.nlink.runtime.ItemCodec;
 import io.nlink.runtime.ItemResult;
-import io.nlink.runtime.LogCapture;
-import io.nlink.runtime.NodeFailure;
-import io.nlink.runtime.Watchdog;
-import io.nlink.runtime.NodeInstance;
 import io.nlink.runtime.NodeFailure.Kind;
+import io.nlink.runtime.NodeFailure;
+import io.nlink.runtime.SandboxException;
+import io.nlink.runtime.SandboxInstance;
+import io.nlink.runtime.SandboxLimits;
+import io.nlink.runtime.Watchdog;
 import java.time.Duration;
-import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -32,15 +28,12 @@ import java.util.regex.Pattern;
  * after a failure whose kind {@link Kind#discardsInstance() discards the instance}, {@link
  * #usable()} turns false and the caller takes a fresh sandbox from the same {@link WasmNode}.
  */
-public final class WasmSandbox implements NodeInstance {
+public final class WasmSandbox extends SandboxInstance {
     public static final String RUNTIME = "wasm";
 
     private static final Pattern COMPILED_FUNCTION = Pattern.compile("func_(\\d+)");
 
     private final WasmNode node;
-    private final SandboxLimits limits;
-    private final LogCapture stdout;
-    private final LogCapture stderr;
     private final SandboxWasi wasi;
     private final CappedMemory memory;
     private final ExportFunction allocate;
@@ -48,16 +41,13 @@ public final class WasmSandbox implements NodeInstance {
     private final ExportFunction execute;
     private final String initStdout;
     private final String initStderr;
-    private boolean usable = true;
 
     /** The guest export being called, for failure messages: a trap may come from any of them. */
     private String phase = "";
 
     private WasmSandbox(WasmNode node, SandboxLimits limits) throws SandboxException {
+        super(limits);
         this.node = node;
-        this.limits = limits;
-        this.stdout = new LogCapture(limits.maxLogBytes());
-        this.stderr = new LogCapture(limits.maxLogBytes());
         this.wasi = new SandboxWasi(stdout, stderr);
 
         ModuleInfo.MemoryInfo declared = node.info().memory();
@@ -123,11 +113,6 @@ public final class WasmSandbox implements NodeInstance {
         return limits;
     }
 
-    @Override
-    public boolean usable() {
-        return usable;
-    }
-
     /** What {@code _initialize} printed. */
     @Override
     public String initStdout() {
@@ -149,55 +134,32 @@ public final class WasmSandbox implements NodeInstance {
         return memory.peakPages();
     }
 
-    /** @throws IllegalStateException when called after the instance became unusable */
     @Override
-    public ItemResult call(long index, byte[] context) {
-        if (!usable) {
-            throw new IllegalStateException("this sandbox failed earlier; take a fresh one from its WasmNode");
-        }
-        long start = System.nanoTime();
-        if (context.length > limits.maxContextBytes()) {
-            return result(
-                    index,
-                    start,
-                    List.of(),
-                    new NodeFailure(
-                            Kind.CONTEXT_TOO_LARGE,
-                            "the item's context is "
-                                    + context.length
-                                    + " bytes, over the sandbox's limit of "
-                                    + limits.maxContextBytes()
-                                    + " bytes"));
-        }
+    protected String runtime() {
+        return RUNTIME;
+    }
+
+    @Override
+    protected byte[] exchange(byte[] context) throws ItemFailedException {
         memory.clearGrowRefused();
-        byte[] output;
         try (Watchdog.Deadline deadline = Watchdog.start(limits.itemTimeout())) {
             try {
-                output = exchange(context);
+                return roundTrip(context);
             } catch (ChicoryException | StackOverflowError e) {
-                return fail(index, start, classify(
-                                e, deadline.expired(), memory, "while running " + phase, limits.itemTimeout()));
-            } catch (BadResultException e) {
-                return fail(index, start, e.failure);
+                throw new ItemFailedException(
+                        classify(e, deadline.expired(), memory, "while running " + phase, limits.itemTimeout()));
             }
         }
-        return switch (ItemCodec.decodeResult(output)) {
-            case ItemCodec.Items items -> result(index, start, items.items(), null);
-            case ItemCodec.Refused refused ->
-                    result(index, start, List.of(), new NodeFailure(Kind.NODE_ERROR, refused.error()));
-            case ItemCodec.Invalid invalid ->
-                    fail(index, start, new NodeFailure(Kind.BAD_RESULT, "the node " + invalid.why()));
-        };
     }
 
     /** The ABI round trip: context in, result bytes out, both guest buffers released. */
-    private byte[] exchange(byte[] context) throws BadResultException {
+    private byte[] roundTrip(byte[] context) throws ItemFailedException {
         int length = context.length;
         phase = "allocate";
         int inPtr = (int) allocate.apply(length)[0];
         long memorySize = (long) memory.pages() * SandboxLimits.PAGE_SIZE;
         if (inPtr == 0 || Integer.toUnsignedLong(inPtr) + length > memorySize) {
-            throw new BadResultException(
+            throw new ItemFailedException(
                     new NodeFailure(
                             memory.growRefused() ? Kind.MEMORY_LIMIT : Kind.BAD_RESULT,
                             memory.growRefused()
@@ -217,17 +179,10 @@ public final class WasmSandbox implements NodeInstance {
         long outLen = packed & 0xFFFF_FFFFL;
         memorySize = (long) memory.pages() * SandboxLimits.PAGE_SIZE;
         if (outLen > limits.maxOutputBytes()) {
-            throw new BadResultException(
-                    new NodeFailure(
-                            Kind.OUTPUT_TOO_LARGE,
-                            "the node returned a result of "
-                                    + outLen
-                                    + " bytes, over the sandbox's output limit of "
-                                    + limits.maxOutputBytes()
-                                    + " bytes"));
+            throw outputTooLarge(outLen);
         }
         if (outPtr + outLen > memorySize) {
-            throw new BadResultException(
+            throw new ItemFailedException(
                     new NodeFailure(
                             Kind.BAD_RESULT,
                             "execute_node returned the buffer [ptr="
@@ -255,14 +210,7 @@ public final class WasmSandbox implements NodeInstance {
         String function = guestFunction(e);
         String where = function == null ? "" : " in " + function;
         if (timedOut) {
-            return new NodeFailure(
-                    Kind.TIMEOUT,
-                    "the node was stopped after running longer than its time limit of "
-                            + describe(timeLimit)
-                            + " "
-                            + when
-                            + where,
-                    function);
+            return new NodeFailure(Kind.TIMEOUT, timeLimitMessage(timeLimit, when) + where, function);
         }
         if (causeOf(e, ChicoryInterruptedException.class) != null) {
             return new NodeFailure(Kind.TIMEOUT, "the node was interrupted by the host " + when + where, function);
@@ -282,9 +230,6 @@ public final class WasmSandbox implements NodeInstance {
         return new NodeFailure(Kind.TRAP, "the node trapped " + when + where + ": " + e.getMessage() + guestSaid(), function);
     }
 
-    private static String describe(Duration d) {
-        return d.toMillis() % 1000 == 0 ? d.toSeconds() + " s" : d.toMillis() + " ms";
-    }
 
     private String memoryLimitMessage(CappedMemory mem) {
         if (!mem.refusedAtCap()) {
@@ -334,40 +279,9 @@ public final class WasmSandbox implements NodeInstance {
         return null;
     }
 
-    private ItemResult fail(long index, long start, NodeFailure failure) {
-        if (failure.kind().discardsInstance()) {
-            usable = false;
-        }
-        return result(index, start, List.of(), failure);
-    }
-
-    private ItemResult result(long index, long start, List<JsonNode> items, NodeFailure failure) {
-        boolean truncated = stdout.truncated() || stderr.truncated();
-        return new ItemResult(
-                index,
-                RUNTIME,
-                items,
-                failure,
-                stdout.take(),
-                stderr.take(),
-                truncated,
-                System.nanoTime() - start,
-                memory.pages());
-    }
-
     @Override
     public void close() {
-        usable = false;
+        retire();
         wasi.close();
-    }
-
-    /** A result the host refuses before decoding it. */
-    private static final class BadResultException extends Exception {
-        final NodeFailure failure;
-
-        BadResultException(NodeFailure failure) {
-            super(failure.message(), null, false, false);
-            this.failure = failure;
-        }
     }
 }
