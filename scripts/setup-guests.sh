@@ -14,6 +14,8 @@
 # Usage: scripts/setup-guests.sh [lang ...]      (default: all)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# shellcheck source=apt.sh
+source "$root/scripts/apt.sh"
 
 ZIG_VERSION="${NLINK_ZIG_VERSION:-0.17.1}"
 ASC_VERSION="${NLINK_ASC_VERSION:-0.28.20}"
@@ -38,17 +40,8 @@ fi
 if want cpp; then
   apt_wanted+=(libc++-"$CLANG_MAJOR"-dev-wasm32 libc++abi-"$CLANG_MAJOR"-dev-wasm32 nlohmann-json3-dev)
 fi
-apt_missing=()
-for p in "${apt_wanted[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || apt_missing+=("$p")
-done
-if (( ${#apt_missing[@]} > 0 )); then
-  log "installing ${apt_missing[*]} (apt)"
-  if [[ $(id -u) -ne 0 ]]; then sudo=sudo; else sudo=; fi
-  export DEBIAN_FRONTEND=noninteractive
-  $sudo apt-get update -qq
-  $sudo apt-get install -y -qq --no-install-recommends "${apt_missing[@]}" >/dev/null
-fi
+mapfile -t apt_missing < <(nlink_apt_missing "${apt_wanted[@]}")
+nlink_apt_install setup-guests "${apt_missing[@]}"
 
 # ---- Go --------------------------------------------------------------------------------------------
 if want go; then

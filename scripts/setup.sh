@@ -6,6 +6,8 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # shellcheck source=java-env.sh
 source "$root/scripts/java-env.sh"
+# shellcheck source=apt.sh
+source "$root/scripts/apt.sh"
 
 apt_packages=()
 command -v mvn >/dev/null 2>&1 || apt_packages+=(maven)
@@ -15,13 +17,7 @@ if ! nlink_pick_java 2>/dev/null; then
   if apt-cache show openjdk-21-jdk-headless >/dev/null 2>&1; then apt_packages+=(openjdk-21-jdk-headless); fi
 fi
 
-if (( ${#apt_packages[@]} > 0 )); then
-  echo "setup: installing ${apt_packages[*]} (apt)"
-  if [[ $(id -u) -ne 0 ]]; then sudo=sudo; else sudo=; fi
-  export DEBIAN_FRONTEND=noninteractive
-  $sudo apt-get update -qq
-  $sudo apt-get install -y -qq --no-install-recommends "${apt_packages[@]}" >/dev/null
-fi
+nlink_apt_install setup "${apt_packages[@]}"
 
 nlink_pick_java
 
