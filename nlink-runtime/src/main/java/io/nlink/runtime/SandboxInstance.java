@@ -15,6 +15,8 @@ public abstract class SandboxInstance implements NodeInstance {
     protected final LogCapture stdout;
     protected final LogCapture stderr;
     private boolean usable = true;
+    private String initStdout = "";
+    private String initStderr = "";
 
     protected SandboxInstance(SandboxLimits limits) {
         this.limits = limits;
@@ -64,6 +66,22 @@ public abstract class SandboxInstance implements NodeInstance {
     @Override
     public final boolean usable() {
         return usable;
+    }
+
+    /** Subclasses call this when their instance has started: what it printed so far is start-up output. */
+    protected final void started() {
+        initStdout = stdout.take();
+        initStderr = stderr.take();
+    }
+
+    @Override
+    public final String initStdout() {
+        return initStdout;
+    }
+
+    @Override
+    public final String initStderr() {
+        return initStderr;
     }
 
     /** Marks the instance unusable; subclasses release their runtime in {@link #close()}. */

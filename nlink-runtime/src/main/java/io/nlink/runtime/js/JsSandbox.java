@@ -52,8 +52,6 @@ public final class JsSandbox extends SandboxInstance {
 
     private final Context context;
     private final Value caller;
-    private final String initStdout;
-    private final String initStderr;
 
     private JsSandbox(org.graalvm.polyglot.Engine engine, Source script, SandboxLimits limits) throws SandboxException {
         super(limits);
@@ -79,8 +77,7 @@ public final class JsSandbox extends SandboxInstance {
             try {
                 this.caller = context.eval(CALLER_SOURCE);
                 context.eval(script);
-                this.initStdout = stdout.take();
-                this.initStderr = stderr.take();
+                started();
             } catch (PolyglotException e) {
                 String log = stderr.take();
                 closeQuietly(context);
@@ -171,16 +168,6 @@ public final class JsSandbox extends SandboxInstance {
     @Override
     public int peakMemoryPages() {
         return 0;
-    }
-
-    @Override
-    public String initStdout() {
-        return initStdout;
-    }
-
-    @Override
-    public String initStderr() {
-        return initStderr;
     }
 
     @Override

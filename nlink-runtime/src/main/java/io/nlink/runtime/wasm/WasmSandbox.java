@@ -39,8 +39,6 @@ public final class WasmSandbox extends SandboxInstance {
     private final ExportFunction allocate;
     private final ExportFunction deallocate;
     private final ExportFunction execute;
-    private final String initStdout;
-    private final String initStderr;
 
     /** The guest export being called, for failure messages: a trap may come from any of them. */
     private String phase = "";
@@ -97,8 +95,7 @@ public final class WasmSandbox extends SandboxInstance {
         this.allocate = instance.export("allocate");
         this.execute = instance.export("execute_node");
         this.deallocate = node.info().exportsDeallocate() ? instance.export("deallocate") : null;
-        this.initStdout = stdout.take();
-        this.initStderr = stderr.take();
+        started();
     }
 
     static WasmSandbox create(WasmNode node, SandboxLimits limits) throws SandboxException {
@@ -111,17 +108,6 @@ public final class WasmSandbox extends SandboxInstance {
 
     public SandboxLimits limits() {
         return limits;
-    }
-
-    /** What {@code _initialize} printed. */
-    @Override
-    public String initStdout() {
-        return initStdout;
-    }
-
-    @Override
-    public String initStderr() {
-        return initStderr;
     }
 
     @Override
