@@ -17,7 +17,8 @@ import org.graalvm.polyglot.Source;
 public final class JsEngine implements AutoCloseable {
     private static final int CACHE_SIZE = 32;
 
-    private final Engine engine;
+    /** Created on first use: a GraalJS engine costs tens of MB of heap and ~0.5 s, and most batches never need it. */
+    private Engine engine;
     private final Map<String, JsNode> cache =
             new LinkedHashMap<>(16, 0.75f, true) {
                 @Override
@@ -26,12 +27,16 @@ public final class JsEngine implements AutoCloseable {
                 }
             };
 
-    public JsEngine() {
-        this.engine =
-                Engine.newBuilder("js")
-                        // Without a JVMCI compiler GraalJS warns on every context; we know, and say so in the docs.
-                        .option("engine.WarnInterpreterOnly", "false")
-                        .build();
+    public JsEngine() {}
+
+    private Engine engine() {
+        if (engine == null) {
+            engine = Engine.newBuilder("js")
+                    // Without a JVMCI compiler GraalJS warns on every context; we know, and say so in the docs.
+                    .option("engine.WarnInterpreterOnly", "false")
+                    .build();
+        }
+        return engine;
     }
 
     /** The prepared script for this source text; the script itself runs when an instance starts. */
@@ -39,12 +44,16 @@ public final class JsEngine implements AutoCloseable {
         String key = Sha256.hex(script.getBytes(java.nio.charset.StandardCharsets.UTF_8));
         synchronized (cache) {
             return cache.computeIfAbsent(
-                    key, k -> new JsNode(engine, Source.newBuilder("js", script, JsNode.FILE_NAME).cached(true).buildLiteral()));
+                    key, k -> new JsNode(engine(), Source.newBuilder("js", script, JsNode.FILE_NAME).cached(true).buildLiteral()));
         }
     }
 
     @Override
     public void close() {
-        engine.close();
+        synchronized (cache) {
+            if (engine != null) {
+                engine.close();
+            }
+        }
     }
 }
