@@ -14,7 +14,7 @@ nlink_java_major() { # $1: path to a java binary
 #                               GraalJS (the execution.js fallback) loads Truffle's JDK support
 #                               library and uses sun.misc.Unsafe; newer JDKs warn on every start.
 nlink_jvm_flags() {
-  NLINK_JVM_FLAGS=(-XX:-DontCompileHugeMethods -XX:+UseParallelGC --enable-native-access=ALL-UNNAMED)
+  NLINK_JVM_FLAGS=(-XX:-DontCompileHugeMethods --enable-native-access=ALL-UNNAMED)
   if (( $(nlink_java_major "$JAVA_HOME/bin/java") >= 24 )); then
     NLINK_JVM_FLAGS+=(--sun-misc-unsafe-memory-access=allow)
   fi
