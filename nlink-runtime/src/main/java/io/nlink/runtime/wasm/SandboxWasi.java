@@ -32,6 +32,11 @@ final class SandboxWasi {
     /** The one preopened descriptor: an empty, read-only "/". */
     private static final int ROOT_FD = 3;
 
+    private static final int FILETYPE_DIRECTORY = 3;
+
+    /** Every WASI preview1 right (29 bits). */
+    private static final long ALL_RIGHTS = (1L << 29) - 1;
+
     private static final byte[] ROOT_NAME = "/".getBytes(StandardCharsets.UTF_8);
 
     /** For each path function, the positions of its directory-descriptor arguments. */
@@ -104,6 +109,22 @@ final class SandboxWasi {
                         int buf = (int) args[1];
                         instance.memory().writeI32(buf, 0); // preopentype: directory
                         instance.memory().writeI32(buf + 4, ROOT_NAME.length);
+                        return errno(ESUCCESS);
+                    };
+        } else if (name.equals("fd_fdstat_get")) {
+            // libcs ask for the preopen's type and rights before they open a path under it
+            // (wasi-libc and Rust's std do): a directory, with every right, since path_open
+            // answers ENOENT anyway.
+            handle =
+                    (instance, args) -> {
+                        if ((int) args[0] != ROOT_FD) {
+                            return next.apply(instance, args);
+                        }
+                        int buf = (int) args[1];
+                        instance.memory().writeByte(buf, (byte) FILETYPE_DIRECTORY);
+                        instance.memory().writeShort(buf + 2, (short) 0);
+                        instance.memory().writeLong(buf + 8, ALL_RIGHTS);
+                        instance.memory().writeLong(buf + 16, ALL_RIGHTS);
                         return errno(ESUCCESS);
                     };
         } else if (name.equals("fd_prestat_dir_name")) {
