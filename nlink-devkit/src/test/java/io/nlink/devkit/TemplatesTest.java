@@ -47,4 +47,41 @@ class TemplatesTest {
         }
         assertThat(PackageLoader.load(zip).wasm()).isEqualTo(pkg.wasm());
     }
+
+    /**
+     * The sandbox's rules as a language sees them: the language's template with its source
+     * replaced by a probe (test resources, probes/LANG) that tries a host file and the environment.
+     * Go's probe is examples/probe-go (SandboxProbeTest); AssemblyScript has no file or
+     * environment API to try.
+     */
+    @ParameterizedTest
+    @EnumSource(value = Language.class, names = {"C", "RUST"})
+    void filesDoNotExistAndTheEnvironmentIsEmptyInEachLanguage(Language language, @TempDir Path tmp) throws Exception {
+        Path dir = Scaffolder.writeFolder(new Scaffolder.Request("probe_" + language.id(), null, null, language), tmp);
+        Path probe = Path.of(TemplatesTest.class.getResource("/probes/" + language.id()).toURI());
+        try (var files = Files.walk(probe)) {
+            for (Path file : (Iterable<Path>) files.filter(Files::isRegularFile)::iterator) {
+                Files.copy(file, dir.resolve(probe.relativize(file).toString()), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            }
+        }
+        assertThat(NodeBuilder.build(dir)).as("%s probe build", language).isZero();
+        WasmNode node = ENGINE.load(PackageLoader.load(dir).wasm());
+        try (var batch = new io.nlink.runtime.batch.BatchRunner(
+                node, io.nlink.runtime.SandboxLimits.DEFAULTS, io.nlink.runtime.json.Json.MAPPER.createObjectNode(),
+                io.nlink.runtime.batch.BatchOptions.DEFAULTS)) {
+            var result = batch.next(io.nlink.runtime.json.Json.MAPPER.createObjectNode());
+            assertThat(result.failure()).isNull();
+            var seen = result.items().get(0);
+            String opened = language == Language.C ? "read_opened" : "read_ok";
+            String readNotFound = language == Language.C ? "read_enoent" : "read_not_found";
+            String writeOpened = language == Language.C ? "write_opened" : "write_ok";
+            String writeNotFound = language == Language.C ? "write_enoent" : "write_not_found";
+            assertThat(seen.get(opened).booleanValue()).as("%s read /etc/passwd: %s", language, seen).isFalse();
+            assertThat(seen.get(readNotFound).booleanValue()).as("%s: not found: %s", language, seen).isTrue();
+            assertThat(seen.get(writeOpened).booleanValue()).as("%s write /tmp: %s", language, seen).isFalse();
+            assertThat(seen.get(writeNotFound).booleanValue()).as("%s write: not found: %s", language, seen).isTrue();
+            assertThat(seen.get("env_count").intValue()).isZero();
+            assertThat(seen.get("home_set").booleanValue()).isFalse();
+        }
+    }
 }
