@@ -5,7 +5,7 @@
  *   [{"json":{"sha256":"<64 hex digits>","rounds":N}}]
  * Built as a WASI preview1 reactor, with the same flags as templates/c:
  *   clang --target=wasm32-wasi -mexec-model=reactor -O2 -Wl,--max-memory=33554432 ...
- * The JSON handling (json.c, json.h) is the C template's, compiled from templates/c by build.sh. SHA-256 (FIPS 180-4) is
+ * The JSON handling (json.c, json.h) and the build are the C template's (templates/c), used by build.sh. SHA-256 (FIPS 180-4) is
  * implemented below.
  */
 #include <stdint.h>
