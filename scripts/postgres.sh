@@ -50,6 +50,11 @@ case "${1:-start}" in
         -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200" start >/dev/null
       log "started $("$bin/postgres" --version | awk '{print $3}') on 127.0.0.1:$port ($dir)"
     fi
+    # Each persistence test creates its own database; drop what earlier runs left.
+    for db in $(as_owner "$bin/psql" -h "$dir" -p "$port" -U nlink -d postgres -Atc \
+        "SELECT datname FROM pg_database WHERE datname LIKE 'nlink_test_%'" 2>/dev/null); do
+      as_owner "$bin/psql" -h "$dir" -p "$port" -U nlink -d postgres -qc "DROP DATABASE IF EXISTS $db" >/dev/null 2>&1 || true
+    done
     echo "jdbc:postgresql://127.0.0.1:$port/postgres"
     ;;
   stop)
