@@ -178,4 +178,65 @@ class CliTest {
         assertThat(differs.exit()).isEqualTo(Main.ITEM_FAILED);
         assertThat(differs.out()).contains("FAIL  js   tests/basic.json: output[0].wasm_processed: missing").contains("4 passed, 4 failed");
     }
+
+    private static final Path WORKFLOWS = EXAMPLES.resolve("workflows");
+    private static final Path HELLO_JS = EXAMPLES.resolveSibling("bench").resolve("nodes/hello-js");
+
+    @Test
+    void runsAWorkflowWithNodesFromPackageFolders(@TempDir Path tmp) throws Exception {
+        Path record = tmp.resolve("execution.json");
+        Run run = nlink("workflow", "run", WORKFLOWS.resolve("greetings.json").toString(), "--input", WORKFLOWS.resolve("people.json").toString(),
+                "--node", EXAMPLES.resolve("hello-go").toString(), "--node", HELLO_JS.toString(), "--execution", record.toString());
+        assertThat(run.exit()).as(run.err()).isZero();
+        assertThat(run.lines()).extracting(l -> l.path("json").path("message").asText()).containsExactly(
+                "Hello, ADA! Greetings from WebAssembly Runtime! 🚀",
+                "Hello, GRACE! Greetings from WebAssembly Runtime! 🚀",
+                "Hello, young LINUS! Greetings from WebAssembly Runtime! 🚀");
+        assertThat(run.err()).containsPattern("Greet in Go +success +wasm +in \\[2\\] out \\[2\\]")
+                .containsPattern("Greet in JavaScript +success +js ").contains("nlink: success in ");
+        JsonNode execution = Json.parse(Files.readAllBytes(record));
+        assertThat(execution.path("status").asText()).isEqualTo("success");
+        assertThat(execution.path("nodes")).hasSize(7);
+    }
+
+    @Test
+    void runsAWorkflowWithNodesFromTheCommunityStoreInTheDataDirectory(@TempDir Path tmp) throws Exception {
+        Path data = tmp.resolve("data");
+        try (io.nlink.server.db.Database db = io.nlink.server.db.Database.open(null, null, null, data);
+                io.nlink.runtime.js.JsEngine js = new io.nlink.runtime.js.JsEngine()) {
+            var store = new io.nlink.server.store.NodeStore(db, new io.nlink.runtime.NodeRuntimes(new io.nlink.runtime.wasm.WasmEngine(), js),
+                    io.nlink.runtime.SandboxLimits.DEFAULTS);
+            store.install(zip(EXAMPLES.resolve("hello-go"), "package.json", "definition.json", "execution.wasm"), "test");
+            store.install(zip(HELLO_JS, "package.json", "definition.json", "execution.js"), "test");
+        }
+        Run run = nlink("workflow", "run", WORKFLOWS.resolve("greetings.json").toString(), "--input", WORKFLOWS.resolve("people.json").toString(),
+                "--data-dir", data.toString());
+        assertThat(run.exit()).as(run.err()).isZero();
+        assertThat(run.lines()).hasSize(3);
+
+        Run missing = nlink("workflow", "run", WORKFLOWS.resolve("greetings.json").toString(), "--data-dir", tmp.resolve("empty").toString());
+        assertThat(missing.exit()).isEqualTo(2);
+        assertThat(missing.err()).contains("no Community Store in").contains("--node PACKAGE");
+    }
+
+    @Test
+    void anInvalidWorkflowListsItsProblems(@TempDir Path tmp) throws Exception {
+        Path file = tmp.resolve("w.json");
+        Files.writeString(file, "{\"nodes\": [{\"name\": \"Fetch\", \"type\": \"n8n-nodes-base.httpRequest\"}]}");
+        Run run = nlink("workflow", "run", file.toString());
+        assertThat(run.exit()).isEqualTo(2);
+        assertThat(run.err()).contains("cannot run:").contains("  - this workflow uses node types nLink does not have: n8n-nodes-base.httpRequest (\"Fetch\")");
+    }
+
+    private static byte[] zip(Path dir, String... files) throws Exception {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (java.util.zip.ZipOutputStream zip = new java.util.zip.ZipOutputStream(bytes)) {
+            for (String f : files) {
+                zip.putNextEntry(new java.util.zip.ZipEntry(f));
+                zip.write(Files.readAllBytes(dir.resolve(f)));
+                zip.closeEntry();
+            }
+        }
+        return bytes.toByteArray();
+    }
 }
