@@ -10,7 +10,11 @@ import io.nlink.server.auth.Accounts;
 import io.nlink.server.db.Database;
 import io.nlink.server.http.Api;
 import io.nlink.server.store.NodeStore;
+import io.nlink.server.store.StoreNodeResolver;
 import io.nlink.server.store.TestRunner;
+import io.nlink.server.workflows.Triggers;
+import io.nlink.server.workflows.WorkflowService;
+import io.nlink.workflow.WorkflowEngine;
 import java.util.Map;
 import java.util.Optional;
 
@@ -31,13 +35,15 @@ public final class NlinkServer implements AutoCloseable {
     private final Database database;
     private final JsEngine js;
     private final Accounts accounts;
+    private final Triggers triggers;
     private final Javalin app;
     private final String url;
 
-    private NlinkServer(Database database, JsEngine js, Accounts accounts, Javalin app, String host) {
+    private NlinkServer(Database database, JsEngine js, Accounts accounts, Triggers triggers, Javalin app, String host) {
         this.database = database;
         this.js = js;
         this.accounts = accounts;
+        this.triggers = triggers;
         this.app = app;
         this.url = "http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + app.port();
     }
@@ -46,17 +52,23 @@ public final class NlinkServer implements AutoCloseable {
     public static NlinkServer start(ServerConfig config) throws Exception {
         Database database = Database.open(config.jdbcUrl(), config.jdbcUser(), config.jdbcPassword(), config.dataDirectory());
         JsEngine js = new JsEngine();
+        Triggers triggers = null;
         try {
             Accounts accounts = new Accounts(database, config.sessionTtl());
             WasmEngine wasm = new WasmEngine(WasmEngine.Options.DEFAULTS.withCacheDirectory(config.dataDirectory().resolve("compiled")));
             NodeRuntimes runtimes = new NodeRuntimes(wasm, js);
             NodeStore store = new NodeStore(database, runtimes, config.limits());
             TestRunner runner = new TestRunner(store, config.limits(), config.maxTestRunItems());
+            WorkflowEngine engine = new WorkflowEngine(new StoreNodeResolver(store), js, config.limits());
+            WorkflowService workflows = new WorkflowService(database, engine, config.keepExecutionsFor(), config.keepExecutions());
+            triggers = new Triggers(workflows);
             Map<String, Object> health = Map.of("status", "ok", "database", database.product(), "version", VERSION);
-            Javalin app = Javalin.create(c -> Api.configure(c, accounts, store, runner, config.maxUploadBytes(), config.sessionTtl(), health));
+            Api.Services services = new Api.Services(accounts, store, runner, workflows, triggers, config.maxUploadBytes(), config.sessionTtl(), health);
+            Javalin app = Javalin.create(c -> Api.configure(c, services));
             app.start(config.host(), config.port());
-            return new NlinkServer(database, js, accounts, app, config.host());
+            return new NlinkServer(database, js, accounts, triggers, app, config.host());
         } catch (Exception | Error e) {
+            if (triggers != null) triggers.close();
             js.close();
             database.close();
             throw e;
@@ -109,6 +121,7 @@ public final class NlinkServer implements AutoCloseable {
     @Override
     public void close() {
         app.stop();
+        triggers.close();
         js.close();
         database.close();
     }

@@ -23,6 +23,8 @@ import java.util.Objects;
  * @param limits          sandbox limits for test runs from the store. Default: the platform's
  * @param maxTestRunItems most items one test run may carry. Default 1,000: the panel is for
  *                        trying a node, workflows are for volume
+ * @param keepExecutionsFor executions older than this are pruned. Default 14 days
+ * @param keepExecutions  at most this many executions are kept, the oldest pruned first. Default 10,000
  */
 public record ServerConfig(
         String host,
@@ -34,7 +36,9 @@ public record ServerConfig(
         long maxUploadBytes,
         Duration sessionTtl,
         SandboxLimits limits,
-        int maxTestRunItems) {
+        int maxTestRunItems,
+        Duration keepExecutionsFor,
+        int keepExecutions) {
 
     public static final ServerConfig DEFAULTS =
             new ServerConfig(
@@ -47,7 +51,9 @@ public record ServerConfig(
                     64L * 1024 * 1024,
                     Duration.ofHours(12),
                     SandboxLimits.DEFAULTS,
-                    1_000);
+                    1_000,
+                    Duration.ofDays(14),
+                    10_000);
 
     public ServerConfig {
         Objects.requireNonNull(host, "host");
@@ -57,35 +63,42 @@ public record ServerConfig(
         if (port < 0 || port > 65535) throw new IllegalArgumentException("port must be 0..65535, got " + port);
         if (maxUploadBytes < 1024) throw new IllegalArgumentException("maxUploadBytes must be at least 1 KiB");
         if (maxTestRunItems < 1) throw new IllegalArgumentException("maxTestRunItems must be at least 1");
+        Objects.requireNonNull(keepExecutionsFor, "keepExecutionsFor");
+        if (keepExecutions < 1) throw new IllegalArgumentException("keepExecutions must be at least 1");
         if (jdbcUrl != null && jdbcUrl.isBlank()) jdbcUrl = null;
     }
 
     public ServerConfig withHost(String value) {
-        return new ServerConfig(value, port, dataDirectory, jdbcUrl, jdbcUser, jdbcPassword, maxUploadBytes, sessionTtl, limits, maxTestRunItems);
+        return new ServerConfig(value, port, dataDirectory, jdbcUrl, jdbcUser, jdbcPassword, maxUploadBytes, sessionTtl, limits, maxTestRunItems, keepExecutionsFor, keepExecutions);
     }
 
     public ServerConfig withPort(int value) {
-        return new ServerConfig(host, value, dataDirectory, jdbcUrl, jdbcUser, jdbcPassword, maxUploadBytes, sessionTtl, limits, maxTestRunItems);
+        return new ServerConfig(host, value, dataDirectory, jdbcUrl, jdbcUser, jdbcPassword, maxUploadBytes, sessionTtl, limits, maxTestRunItems, keepExecutionsFor, keepExecutions);
     }
 
     public ServerConfig withDataDirectory(Path value) {
-        return new ServerConfig(host, port, value, jdbcUrl, jdbcUser, jdbcPassword, maxUploadBytes, sessionTtl, limits, maxTestRunItems);
+        return new ServerConfig(host, port, value, jdbcUrl, jdbcUser, jdbcPassword, maxUploadBytes, sessionTtl, limits, maxTestRunItems, keepExecutionsFor, keepExecutions);
     }
 
     /** Use PostgreSQL (or any database Flyway and the schema support) instead of the embedded H2. */
     public ServerConfig withDatabase(String url, String user, String password) {
-        return new ServerConfig(host, port, dataDirectory, url, user, password, maxUploadBytes, sessionTtl, limits, maxTestRunItems);
+        return new ServerConfig(host, port, dataDirectory, url, user, password, maxUploadBytes, sessionTtl, limits, maxTestRunItems, keepExecutionsFor, keepExecutions);
     }
 
     public ServerConfig withMaxUploadBytes(long value) {
-        return new ServerConfig(host, port, dataDirectory, jdbcUrl, jdbcUser, jdbcPassword, value, sessionTtl, limits, maxTestRunItems);
+        return new ServerConfig(host, port, dataDirectory, jdbcUrl, jdbcUser, jdbcPassword, value, sessionTtl, limits, maxTestRunItems, keepExecutionsFor, keepExecutions);
     }
 
     public ServerConfig withSessionTtl(Duration value) {
-        return new ServerConfig(host, port, dataDirectory, jdbcUrl, jdbcUser, jdbcPassword, maxUploadBytes, value, limits, maxTestRunItems);
+        return new ServerConfig(host, port, dataDirectory, jdbcUrl, jdbcUser, jdbcPassword, maxUploadBytes, value, limits, maxTestRunItems, keepExecutionsFor, keepExecutions);
+    }
+
+    /** Keep executions for {@code age} and at most {@code count} of them. */
+    public ServerConfig withExecutionRetention(Duration age, int count) {
+        return new ServerConfig(host, port, dataDirectory, jdbcUrl, jdbcUser, jdbcPassword, maxUploadBytes, sessionTtl, limits, maxTestRunItems, age, count);
     }
 
     public ServerConfig withLimits(SandboxLimits value) {
-        return new ServerConfig(host, port, dataDirectory, jdbcUrl, jdbcUser, jdbcPassword, maxUploadBytes, sessionTtl, value, maxTestRunItems);
+        return new ServerConfig(host, port, dataDirectory, jdbcUrl, jdbcUser, jdbcPassword, maxUploadBytes, sessionTtl, value, maxTestRunItems, keepExecutionsFor, keepExecutions);
     }
 }

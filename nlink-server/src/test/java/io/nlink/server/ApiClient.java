@@ -67,6 +67,12 @@ final class ApiClient {
                 .POST(HttpRequest.BodyPublishers.ofByteArray(Json.writeBytes(json))));
     }
 
+    /** Any method with a JSON body (PUT, PATCH). */
+    Response send(String method, String path, Object json) {
+        return send(request(path).header("Content-Type", "application/json")
+                .method(method, HttpRequest.BodyPublishers.ofByteArray(Json.writeBytes(json))));
+    }
+
     Response postRaw(String path, String contentType, byte[] body) {
         return send(request(path).header("Content-Type", contentType).POST(HttpRequest.BodyPublishers.ofByteArray(body)));
     }

@@ -27,6 +27,8 @@ class PersistenceTest {
         String name;
         String key;
         ApiClient browser;
+        long workflowId;
+        long executionId;
         try (TestServer first = TestServer.start(data, db)) {
             assertThat(first.anonymous().get("/api/health").json().path("database").asText()).isEqualTo(kind.name());
             ApiClient.Response upload = first.owner.upload(TestNodes.helloGo());
@@ -35,10 +37,18 @@ class PersistenceTest {
             assertThat(first.owner.upload(TestNodes.zip(TestNodes.withVersion(TestNodes.helloGoFiles(), "9.9.9"))).status()).isEqualTo(201);
             key = first.owner.post("/api/api-keys", Map.of("name", "deploy")).json().path("key").asText();
             first.user("max", "admin");
+            assertThat(first.owner.upload(TestNodes.helloJs()).status()).isEqualTo(201);
+            var workflow = io.nlink.runtime.json.Json.parse(java.nio.file.Files.readAllBytes(TestNodes.WORKFLOWS.resolve("greetings.json")));
+            workflowId = first.owner.post("/api/workflows", workflow).json().path("id").asLong();
+            ApiClient.Response run = first.owner.post("/api/workflows/" + workflowId + "/run",
+                    Map.of("items", List.of(Map.of("name", "ada", "age", 36))));
+            assertThat(run.json().path("status").asText()).as(run.toString()).isEqualTo("success");
+            executionId = run.json().path("id").asLong();
             browser = first.owner;
         }
-        assertThat(db.count(data, "node_versions")).isEqualTo(2);
-        assertThat(db.count(data, "package_blobs")).isEqualTo(2);
+        assertThat(db.count(data, "node_versions")).isEqualTo(3);
+        assertThat(db.count(data, "package_blobs")).isEqualTo(3);
+        assertThat(db.count(data, "executions")).isEqualTo(1);
 
         NlinkServer second = NlinkServer.start(TestServer.config(data, db).withPort(0));
         try {
@@ -57,9 +67,14 @@ class PersistenceTest {
             assertThat(run.json().path("results").get(0).path("items").get(0).path("message").asText()).startsWith("Hello, again!");
             assertThat(script.get("/api/users").json().findValuesAsText("username")).containsExactly(TestServer.OWNER, "max");
 
+            // The workflow and its execution, with the nodes' outputs, are still there.
+            assertThat(script.get("/api/workflows/" + workflowId).json().path("name").asText()).isEqualTo("Greetings");
+            assertThat(script.get("/api/executions/" + executionId).json().path("output").get(0).path("message").asText())
+                    .isEqualTo("Hello, ADA! Greetings from WebAssembly Runtime! 🚀");
+
             assertThat(script.delete("/api/nodes/" + name + "/versions/9.9.9").status()).isEqualTo(204);
-            assertThat(db.count(data, "node_versions")).isEqualTo(1);
-            assertThat(db.count(data, "package_blobs")).isEqualTo(1);
+            assertThat(db.count(data, "node_versions")).isEqualTo(2);
+            assertThat(db.count(data, "package_blobs")).isEqualTo(2);
         } finally {
             second.close();
         }

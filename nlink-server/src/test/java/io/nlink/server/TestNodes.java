@@ -33,6 +33,22 @@ final class TestNodes {
         }
     }
 
+    static final Path HELLO_JS = EXAMPLES.resolveSibling("bench").resolve("nodes/hello-js");
+    static final Path WORKFLOWS = EXAMPLES.resolve("workflows");
+
+    /** bench/nodes/hello-js, a node with execution.js only, zipped. */
+    static byte[] helloJs() {
+        Map<String, byte[]> files = new LinkedHashMap<>();
+        for (String name : new String[] {"package.json", "definition.json", "execution.js"}) {
+            try {
+                files.put(name, Files.readAllBytes(HELLO_JS.resolve(name)));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        return zip(files);
+    }
+
     /** hello-go's files, for variants: name → bytes, under no folder. */
     static Map<String, byte[]> helloGoFiles() {
         Map<String, byte[]> files = new LinkedHashMap<>();

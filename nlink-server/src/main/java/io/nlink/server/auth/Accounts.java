@@ -159,15 +159,9 @@ public final class Accounts {
         String key = API_KEY_PREFIX + Secrets.random();
         String prefix = key.substring(0, 12);
         Instant now = Instant.now();
-        long id =
-                db.transaction(
-                        c -> {
-                            Database.update(
-                                    c,
-                                    "INSERT INTO api_keys (user_id, name, prefix, key_hash, created_at) VALUES (?, ?, ?, ?, ?)",
-                                    owner.userId(), name, prefix, Secrets.stored(key), now.atOffset(java.time.ZoneOffset.UTC));
-                            return Database.query(c, "SELECT id FROM api_keys WHERE key_hash = ?", r -> r.getLong(1), Secrets.stored(key)).get(0);
-                        });
+        long id = db.transaction(c -> Database.insert(c,
+                "INSERT INTO api_keys (user_id, name, prefix, key_hash, created_at) VALUES (?, ?, ?, ?, ?)",
+                owner.userId(), name, prefix, Secrets.stored(key), now.atOffset(java.time.ZoneOffset.UTC)));
         return new NewApiKey(id, name, key, prefix, now);
     }
 

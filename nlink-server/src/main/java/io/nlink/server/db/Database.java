@@ -125,8 +125,22 @@ public final class Database implements AutoCloseable {
         }
     }
 
+    /** Inserts one row and returns the id the database gave it. */
+    public static long insert(Connection c, String sql, Object... args) throws SQLException {
+        try (PreparedStatement statement = bind(c.prepareStatement(sql, new String[] {"id"}), args)) {
+            statement.executeUpdate();
+            try (ResultSet keys = statement.getGeneratedKeys()) {
+                if (!keys.next()) throw new SQLException("the database returned no id for: " + sql);
+                return keys.getLong(1);
+            }
+        }
+    }
+
     private static PreparedStatement prepare(Connection c, String sql, Object... args) throws SQLException {
-        PreparedStatement statement = c.prepareStatement(sql);
+        return bind(c.prepareStatement(sql), args);
+    }
+
+    private static PreparedStatement bind(PreparedStatement statement, Object... args) throws SQLException {
         try {
             for (int i = 0; i < args.length; i++) {
                 Object arg = args[i];

@@ -10,6 +10,8 @@ import io.nlink.runtime.json.Json;
 import io.nlink.server.auth.Accounts;
 import io.nlink.server.store.NodeStore;
 import io.nlink.server.store.TestRunner;
+import io.nlink.server.workflows.Triggers;
+import io.nlink.server.workflows.WorkflowService;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.LinkedHashMap;
@@ -39,10 +41,15 @@ public final class Api {
 
     private Api() {}
 
+    /** What the routes serve. */
+    public record Services(
+            Accounts accounts, NodeStore store, TestRunner runner, WorkflowService workflows, Triggers triggers,
+            long maxUploadBytes, java.time.Duration sessionTtl, Map<String, Object> health) {}
+
     /** Configures {@code config} to serve everything. */
-    public static void configure(
-            JavalinConfig config, Accounts accounts, NodeStore store, TestRunner runner, long maxUploadBytes,
-            java.time.Duration sessionTtl, Map<String, Object> health) {
+    public static void configure(JavalinConfig config, Services services) {
+        Accounts accounts = services.accounts();
+        long maxUploadBytes = services.maxUploadBytes();
         config.startup.showJavalinBanner = false;
         config.jsonMapper(new JavalinJackson(Json.MAPPER, false));
         config.http.maxRequestSize = maxUploadBytes + 1024 * 1024;
@@ -58,15 +65,16 @@ public final class Api {
         var routes = config.routes;
         routes.before(ctx -> {
             SECURITY_HEADERS.forEach(ctx::header);
-            if (ctx.path().startsWith("/api/")) ctx.header("Cache-Control", "no-store");
+            if (ctx.path().startsWith("/api/") || ctx.path().startsWith("/webhook/")) ctx.header("Cache-Control", "no-store");
         });
         routes.beforeMatched(ctx -> Access.check(ctx, accounts));
 
-        routes.get("/api/health", ctx -> ctx.json(health), Access.ANYONE);
+        routes.get("/api/health", ctx -> ctx.json(services.health()), Access.ANYONE);
         routes.get("/api/openapi.json", Api::openApi, Access.ANYONE);
-        new AuthApi(accounts, sessionTtl).register(routes);
-        new StoreApi(store, runner, maxUploadBytes).register(routes);
+        new AuthApi(accounts, services.sessionTtl()).register(routes);
+        new StoreApi(services.store(), services.runner(), maxUploadBytes).register(routes);
         new ScaffoldApi().register(routes);
+        new WorkflowApi(services.workflows(), services.triggers()).register(routes);
 
         routes.exception(ApiException.class, (e, ctx) -> {
             drainRefusedBody(ctx, maxUploadBytes);

@@ -115,8 +115,10 @@ final class AuthApi {
         return Map.of("id", u.id(), "username", u.username(), "role", u.role().id(), "createdAt", u.createdAt().toString());
     }
 
-    private static Map<String, Object> keyJson(Accounts.ApiKey k) {
-        return Map.of("id", k.id(), "name", k.name(), "prefix", k.prefix(), "createdAt", k.createdAt().toString(),
-                "lastUsedAt", k.lastUsedAt() == null ? "" : k.lastUsedAt().toString());
+    private static ObjectNode keyJson(Accounts.ApiKey k) {
+        ObjectNode out = Json.MAPPER.createObjectNode();
+        out.put("id", k.id()).put("name", k.name()).put("prefix", k.prefix()).put("createdAt", k.createdAt().toString());
+        out.put("lastUsedAt", k.lastUsedAt() == null ? null : k.lastUsedAt().toString());
+        return out;
     }
 }

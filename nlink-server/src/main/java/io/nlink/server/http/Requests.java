@@ -14,6 +14,15 @@ final class Requests {
     private Requests() {}
 
     static JsonNode json(Context ctx) {
+        return json(ctx, false);
+    }
+
+    /** A JSON object body, or an empty object when the request has no body. */
+    static JsonNode jsonOrEmpty(Context ctx) {
+        return json(ctx, true);
+    }
+
+    private static JsonNode json(Context ctx, boolean emptyIsObject) {
         byte[] body;
         try (InputStream in = ctx.bodyInputStream()) {
             body = in.readNBytes(MAX_JSON_BYTES + 1);
@@ -23,7 +32,10 @@ final class Requests {
         if (body.length > MAX_JSON_BYTES) {
             throw new ApiException(413, "the JSON body is larger than " + MAX_JSON_BYTES / (1024 * 1024) + " MiB");
         }
-        if (body.length == 0) throw ApiException.badRequest("expected a JSON body");
+        if (body.length == 0) {
+            if (emptyIsObject) return Json.MAPPER.createObjectNode();
+            throw ApiException.badRequest("expected a JSON body");
+        }
         try {
             JsonNode node = Json.parse(body);
             if (node == null || !node.isObject()) throw ApiException.badRequest("expected a JSON object");

@@ -1,0 +1,179 @@
+package io.nlink.server.http;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.javalin.config.RoutesConfig;
+import io.javalin.http.Context;
+import io.javalin.http.HandlerType;
+import io.nlink.runtime.json.Json;
+import io.nlink.server.workflows.Triggers;
+import io.nlink.server.workflows.WorkflowService;
+import io.nlink.workflow.Execution;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/** Workflows and executions ({@code /api/workflows}, {@code /api/executions}) and the webhook route ({@code /webhook/…}). */
+final class WorkflowApi {
+    /** Largest webhook request body read: a webhook carries an event, not a file. */
+    static final int MAX_WEBHOOK_BYTES = 1024 * 1024;
+
+    private final WorkflowService service;
+    private final Triggers triggers;
+
+    WorkflowApi(WorkflowService service, Triggers triggers) {
+        this.service = service;
+        this.triggers = triggers;
+    }
+
+    void register(RoutesConfig routes) {
+        routes.get("/api/workflows", ctx -> ctx.json(Map.of("workflows", service.list().stream().map(WorkflowApi::summary).toList())), Access.SIGNED_IN);
+        routes.post("/api/workflows", ctx -> ctx.status(201).json(full(service.create(Requests.json(ctx), Access.principal(ctx).username()))), Access.SIGNED_IN);
+        routes.get("/api/workflows/{id}", ctx -> ctx.json(full(service.require(id(ctx)))), Access.SIGNED_IN);
+        routes.put("/api/workflows/{id}", ctx -> ctx.json(full(service.update(id(ctx), Requests.json(ctx)))), Access.SIGNED_IN);
+        routes.delete("/api/workflows/{id}", ctx -> {
+            service.delete(id(ctx));
+            ctx.status(204);
+        }, Access.SIGNED_IN);
+        routes.post("/api/workflows/{id}/activate", ctx -> activate(ctx, true), Access.SIGNED_IN);
+        routes.post("/api/workflows/{id}/deactivate", ctx -> activate(ctx, false), Access.SIGNED_IN);
+        routes.post("/api/workflows/{id}/run", this::run, Access.SIGNED_IN);
+        routes.get("/api/executions", ctx -> {
+            String workflow = ctx.queryParam("workflowId");
+            Long workflowId = workflow == null ? null : parseId(workflow, "workflowId");
+            int limit = ctx.queryParam("limit") == null ? 100 : (int) parseId(ctx.queryParam("limit"), "limit");
+            ctx.json(Map.of("executions", service.executions(workflowId, limit).stream().map(WorkflowApi::summary).toList()));
+        }, Access.SIGNED_IN);
+        routes.get("/api/executions/{id}", ctx -> ctx.json(service.execution(id(ctx))), Access.SIGNED_IN);
+        for (HandlerType method : List.of(HandlerType.GET, HandlerType.POST, HandlerType.PUT, HandlerType.PATCH, HandlerType.DELETE)) {
+            routes.addHttpHandler(method, "/webhook/<path>", this::webhook, Access.ANYONE);
+        }
+    }
+
+    private void activate(Context ctx, boolean active) throws Exception {
+        service.setActive(id(ctx), active);
+        ctx.json(summary(service.require(id(ctx))));
+    }
+
+    private void run(Context ctx) throws Exception {
+        WorkflowService.Stored stored = service.require(id(ctx));
+        JsonNode body = Requests.jsonOrEmpty(ctx);
+        List<JsonNode> items = null;
+        if (body.has("items")) {
+            if (!body.get("items").isArray()) throw ApiException.badRequest("items: expected an array of JSON objects");
+            items = new ArrayList<>();
+            body.get("items").forEach(items::add);
+        }
+        WorkflowService.Recorded recorded = service.run(stored, Requests.text(body, "trigger"), items, WorkflowService.Mode.MANUAL);
+        ctx.json(service.execution(recorded.id()));
+    }
+
+    /**
+     * A request to an active workflow's webhook: the request becomes the trigger's item
+     * ({@code headers}, {@code params}, {@code query}, {@code body}); the answer comes at once
+     * (responseMode onReceived) or is the last node's output (lastNode).
+     */
+    private void webhook(Context ctx) throws Exception {
+        String path = ctx.pathParam("path");
+        Triggers.Webhook hook = triggers.webhook(ctx.method().name(), path)
+                .orElseThrow(() -> ApiException.notFound("no active workflow listens on " + ctx.method().name() + " /webhook/" + path
+                        + "; activate the workflow, and check the Webhook node's path and HTTP method"));
+        WorkflowService.Stored stored = service.require(hook.workflowId());
+        ObjectNode item = Json.MAPPER.createObjectNode();
+        ObjectNode headers = item.putObject("headers");
+        ctx.headerMap().forEach((k, v) -> {
+            if (!k.equalsIgnoreCase("cookie") && !k.equalsIgnoreCase("authorization")) headers.put(k.toLowerCase(java.util.Locale.ROOT), v);
+        });
+        item.putObject("params");
+        ObjectNode query = item.putObject("query");
+        ctx.queryParamMap().forEach((k, v) -> query.put(k, v.isEmpty() ? "" : v.get(0)));
+        item.set("body", body(ctx));
+        if (hook.respondWithLastNode()) {
+            WorkflowService.Recorded recorded = service.run(stored, hook.node(), List.of(item), WorkflowService.Mode.WEBHOOK);
+            Execution e = recorded.execution();
+            if (e.status() == Execution.Status.ERROR) {
+                ctx.status(500).json(Map.of("error", "the workflow failed at \"" + e.errorNode() + "\": " + e.error(), "executionId", recorded.id()));
+            } else {
+                ctx.status(hook.responseCode()).json(e.output().size() == 1 ? e.output().get(0) : e.output());
+            }
+        } else {
+            boolean queued = triggers.submit(() -> {
+                try {
+                    service.run(stored, hook.node(), List.of(item), WorkflowService.Mode.WEBHOOK);
+                } catch (Exception ex) {
+                    org.slf4j.LoggerFactory.getLogger(WorkflowApi.class).error("webhook run of workflow {} failed to start", stored.id(), ex);
+                }
+            });
+            if (!queued) throw new ApiException(503, "too many workflow runs are waiting; try again shortly");
+            ctx.status(hook.responseCode()).json(Map.of("message", "Workflow was started"));
+        }
+    }
+
+    private static JsonNode body(Context ctx) throws IOException {
+        byte[] bytes;
+        try (InputStream in = ctx.bodyInputStream()) {
+            bytes = in.readNBytes(MAX_WEBHOOK_BYTES + 1);
+        }
+        if (bytes.length > MAX_WEBHOOK_BYTES) throw new ApiException(413, "the webhook body is larger than " + MAX_WEBHOOK_BYTES / 1024 + " KiB");
+        if (bytes.length == 0) return Json.MAPPER.createObjectNode();
+        String type = ctx.contentType() == null ? "" : ctx.contentType();
+        if (type.startsWith("application/json")) {
+            try {
+                return Json.parse(bytes);
+            } catch (IOException e) {
+                throw ApiException.badRequest("the webhook body is not valid JSON: " + e.getMessage());
+            }
+        }
+        return Json.MAPPER.getNodeFactory().textNode(new String(bytes, StandardCharsets.UTF_8));
+    }
+
+    private static long id(Context ctx) {
+        return parseId(ctx.pathParam("id"), "id");
+    }
+
+    private static long parseId(String text, String what) {
+        try {
+            long value = Long.parseLong(text);
+            if (value < 0) throw new NumberFormatException();
+            return value;
+        } catch (NumberFormatException e) {
+            throw ApiException.badRequest(what + ": expected a whole number; got \"" + text + "\"");
+        }
+    }
+
+    private static ObjectNode summary(WorkflowService.Stored w) {
+        ObjectNode out = Json.MAPPER.createObjectNode();
+        out.put("id", w.id());
+        out.put("name", w.name());
+        out.put("active", w.active());
+        out.put("createdAt", w.createdAt().toString());
+        out.put("updatedAt", w.updatedAt().toString());
+        out.put("createdBy", w.createdBy());
+        var triggers = out.putArray("triggers");
+        w.workflow().nodes().stream().map(n -> n.type()).filter(t -> t.endsWith("Trigger") || t.endsWith(".webhook")).distinct().forEach(triggers::add);
+        return out;
+    }
+
+    private static ObjectNode summary(WorkflowService.Summary e) {
+        ObjectNode out = Json.MAPPER.createObjectNode();
+        out.put("id", e.id());
+        out.put("workflowId", e.workflowId());
+        out.put("mode", e.mode());
+        out.put("status", e.status());
+        out.put("startedAt", e.startedAt().toString());
+        out.put("finishedAt", e.finishedAt().toString());
+        out.put("millis", java.time.Duration.between(e.startedAt(), e.finishedAt()).toNanos() / 1e6);
+        out.put("error", e.error());
+        out.put("errorNode", e.errorNode());
+        return out;
+    }
+
+    private static ObjectNode full(WorkflowService.Stored w) {
+        ObjectNode out = summary(w);
+        out.set("workflow", w.definition());
+        return out;
+    }
+}

@@ -1,0 +1,214 @@
+package io.nlink.server.workflows;
+
+import com.cronutils.model.CronType;
+import com.cronutils.model.definition.CronDefinitionBuilder;
+import com.cronutils.model.time.ExecutionTime;
+import com.cronutils.parser.CronParser;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.nlink.runtime.json.Json;
+import io.nlink.workflow.Workflow;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.ZonedDateTime;
+import java.time.format.TextStyle;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The triggers of active workflows: webhook paths and schedules. Rebuilt whenever a workflow is
+ * activated, deactivated, changed or deleted. Schedule firings and webhooks that answer at once
+ * run on a small bounded pool, so a slow workflow never delays the clock.
+ */
+public final class Triggers implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Triggers.class);
+    static final String WEBHOOK = "n8n-nodes-base.webhook";
+    static final String SCHEDULE = "n8n-nodes-base.scheduleTrigger";
+
+    /** An active webhook: which workflow and trigger node answer it, and how. */
+    public record Webhook(long workflowId, String node, String method, boolean respondWithLastNode, int responseCode) {}
+
+    private final WorkflowService service;
+    private final ScheduledExecutorService clock = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "nlink-schedule"));
+    private final ThreadPoolExecutor runs = new ThreadPoolExecutor(2, 2, 0, TimeUnit.SECONDS, new ArrayBlockingQueue<>(100), r -> daemon(r, "nlink-trigger-run"));
+    private volatile Map<String, Webhook> webhooks = Map.of();
+    private final List<ScheduledFuture<?>> scheduled = new ArrayList<>();
+    /** Bumped by every refresh: a firing from an older generation does not arm itself again. */
+    private long generation;
+
+    public Triggers(WorkflowService service) {
+        this.service = service;
+        service.onChange(this::refresh);
+        refresh();
+    }
+
+    /** The webhook registered for "METHOD path", if an active workflow has one. */
+    public Optional<Webhook> webhook(String method, String path) {
+        return Optional.ofNullable(webhooks.get(method + " " + normalise(path)));
+    }
+
+    /** Runs {@code task} on the trigger pool; false when the pool's queue is full. */
+    public boolean submit(Runnable task) {
+        try {
+            runs.execute(task);
+            return true;
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            return false;
+        }
+    }
+
+    public synchronized void refresh() {
+        generation++;
+        scheduled.forEach(f -> f.cancel(false));
+        scheduled.clear();
+        Map<String, Webhook> hooks = new HashMap<>();
+        List<WorkflowService.Stored> active;
+        try {
+            active = service.active();
+        } catch (SQLException e) {
+            LOG.error("cannot read the active workflows; their triggers are off until the next change", e);
+            webhooks = Map.of();
+            return;
+        }
+        for (WorkflowService.Stored stored : active) {
+            for (Workflow.Node node : stored.workflow().nodes()) {
+                if (node.disabled()) continue;
+                if (node.type().equals(WEBHOOK)) {
+                    JsonNode p = node.parameters();
+                    String method = p.path("httpMethod").asText("GET").toUpperCase(Locale.ROOT);
+                    String key = method + " " + normalise(p.path("path").asText(node.id()));
+                    Webhook hook = new Webhook(stored.id(), node.name(), method, "lastNode".equals(p.path("responseMode").asText("onReceived")),
+                            p.path("responseCode").asInt(200));
+                    if (hooks.putIfAbsent(key, hook) != null) {
+                        LOG.warn("workflow {} node \"{}\": webhook {} is taken by another active workflow; ignored", stored.id(), node.name(), key);
+                    }
+                } else if (node.type().equals(SCHEDULE)) {
+                    schedule(stored.id(), node);
+                }
+            }
+        }
+        webhooks = Map.copyOf(hooks);
+    }
+
+    private void schedule(long workflowId, Workflow.Node node) {
+        JsonNode intervals = node.parameters().path("rule").path("interval");
+        if (!intervals.isArray() || intervals.isEmpty()) intervals = Json.MAPPER.createArrayNode().add(Json.MAPPER.createObjectNode());
+        for (JsonNode rule : intervals) {
+            try {
+                arm(generation, workflowId, node.name(), nextFiring(rule));
+            } catch (IllegalArgumentException e) {
+                LOG.warn("workflow {} node \"{}\": {}; this schedule is off", workflowId, node.name(), e.getMessage());
+            }
+        }
+    }
+
+    private synchronized void arm(long armedIn, long workflowId, String node, Supplier<Duration> next) {
+        if (armedIn != generation || clock.isShutdown()) return;
+        long delay = Math.max(1, next.get().toMillis());
+        scheduled.removeIf(ScheduledFuture::isDone);
+        scheduled.add(clock.schedule(() -> {
+            if (!submit(() -> fire(workflowId, node))) LOG.warn("workflow {}: the trigger pool is full; a schedule firing was dropped", workflowId);
+            arm(armedIn, workflowId, node, next);
+        }, delay, TimeUnit.MILLISECONDS));
+    }
+
+    private void fire(long workflowId, String node) {
+        try {
+            WorkflowService.Stored stored = service.find(workflowId).orElse(null);
+            if (stored == null || !stored.active()) return;
+            service.run(stored, node, List.of(scheduleItem(ZonedDateTime.now())), WorkflowService.Mode.SCHEDULE);
+        } catch (Exception e) {
+            LOG.error("workflow {}: the scheduled run failed to start", workflowId, e);
+        }
+    }
+
+    /**
+     * n8n's schedule rules: {@code {field: "seconds", secondsInterval}}, minutes, hours (with
+     * {@code triggerAtMinute}), days (with {@code triggerAtHour}, {@code triggerAtMinute}), and
+     * {@code {field: "cronExpression", expression}} with 5 fields (Unix) or 6 (with seconds).
+     */
+    static Supplier<Duration> nextFiring(JsonNode rule) {
+        String field = rule.path("field").asText("days");
+        return switch (field) {
+            case "seconds" -> every(Duration.ofSeconds(positive(rule, "secondsInterval", 30)));
+            case "minutes" -> every(Duration.ofMinutes(positive(rule, "minutesInterval", 5)));
+            case "hours" -> cron("0 " + rule.path("triggerAtMinute").asInt(0) + " */" + positive(rule, "hoursInterval", 1) + " * * ?", CronType.QUARTZ);
+            case "days" -> cron("0 " + rule.path("triggerAtMinute").asInt(0) + " " + rule.path("triggerAtHour").asInt(0)
+                    + " */" + positive(rule, "daysInterval", 1) + " * ?", CronType.QUARTZ);
+            case "cronExpression" -> {
+                String expression = rule.path("expression").asText("").strip();
+                yield cron(expression, expression.split("\\s+").length == 6 ? CronType.SPRING53 : CronType.UNIX);
+            }
+            default -> throw new IllegalArgumentException("schedule field \"" + field + "\" is not supported (seconds, minutes, hours, days, cronExpression)");
+        };
+    }
+
+    private static Supplier<Duration> every(Duration interval) {
+        return () -> interval;
+    }
+
+    private static Supplier<Duration> cron(String expression, CronType type) {
+        ExecutionTime time;
+        try {
+            time = ExecutionTime.forCron(new CronParser(CronDefinitionBuilder.instanceDefinitionFor(type)).parse(expression));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("the cron expression \"" + expression + "\" is not valid: " + e.getMessage());
+        }
+        return () -> time.timeToNextExecution(ZonedDateTime.now())
+                .orElseThrow(() -> new IllegalArgumentException("the cron expression \"" + expression + "\" never fires again"));
+    }
+
+    private static int positive(JsonNode rule, String field, int fallback) {
+        int value = rule.path(field).asInt(fallback);
+        if (value < 1) throw new IllegalArgumentException(field + " must be at least 1");
+        return value;
+    }
+
+    /** The item a schedule firing starts with, as n8n shapes it. */
+    static ObjectNode scheduleItem(ZonedDateTime now) {
+        ObjectNode item = Json.MAPPER.createObjectNode();
+        item.put("timestamp", now.toOffsetDateTime().toString());
+        item.put("Readable date", now.toLocalDate() + " " + now.toLocalTime().withNano(0));
+        item.put("Day of week", now.getDayOfWeek().getDisplayName(TextStyle.FULL, Locale.ENGLISH));
+        item.put("Timezone", now.getZone().getId());
+        return item;
+    }
+
+    static String normalise(String path) {
+        String p = path.strip();
+        while (p.startsWith("/")) p = p.substring(1);
+        while (p.endsWith("/")) p = p.substring(0, p.length() - 1);
+        return p;
+    }
+
+    private static Thread daemon(Runnable r, String name) {
+        Thread t = new Thread(r, name);
+        t.setDaemon(true);
+        return t;
+    }
+
+    @Override
+    public void close() {
+        clock.shutdownNow();
+        runs.shutdown();
+        try {
+            runs.awaitTermination(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        runs.shutdownNow();
+    }
+}
