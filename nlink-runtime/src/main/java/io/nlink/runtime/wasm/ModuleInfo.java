@@ -45,6 +45,22 @@ public record ModuleInfo(
 
     public static final String DEALLOCATE_SIGNATURE = "(i32, i32) -> ()";
     public static final String INITIALIZE_SIGNATURE = "() -> ()";
+    public static final String START_SIGNATURE = "() -> ()";
+
+    /** The WASI functions a command node cannot work without: stdin for contexts, stdout for results. */
+    static final List<String> COMMAND_IMPORTS = List.of("fd_read", "fd_write");
+
+    /**
+     * How the host exchanges items with a module: the reactor ABI ({@code allocate} and {@code
+     * execute_node}, docs/abi.md) or the command adapter (a WASI command reading NDJSON contexts
+     * on stdin and writing one result line per context on stdout).
+     */
+    public enum Abi {
+        REACTOR,
+        COMMAND,
+        /** Neither: the module cannot run as a node. */
+        NONE
+    }
 
     public record ExportInfo(String name, String kind, String signature) {}
 
@@ -55,6 +71,11 @@ public record ModuleInfo(
 
     public boolean runnable() {
         return problems.isEmpty();
+    }
+
+    /** The ABI the host uses with this module, chosen by its exports. */
+    public Abi abi() {
+        return abiOf(exports.stream().map(ExportInfo::name).collect(Collectors.toSet()));
     }
 
     public boolean exportsDeallocate() {
@@ -149,12 +170,14 @@ public record ModuleInfo(
 
         Map<String, ExportInfo> byName =
                 exports.stream().collect(Collectors.toMap(ExportInfo::name, e -> e, (a, b) -> a));
-        boolean isCommand = byName.containsKey("_start");
-        for (var required : REQUIRED_EXPORTS.entrySet()) {
-            requireFunction(byName, required.getKey(), required.getValue(), true, isCommand, problems);
+        switch (abiOf(byName.keySet())) {
+            case REACTOR -> checkReactor(byName, problems);
+            case COMMAND -> checkCommand(byName, imports, problems);
+            case NONE -> problems.add(
+                    "exports neither execute_node" + REQUIRED_EXPORTS.get("execute_node")
+                            + " (a reactor node) nor _start (a WASI command node, run through the adapter ABI):"
+                            + " see docs/abi.md");
         }
-        requireFunction(byName, "deallocate", DEALLOCATE_SIGNATURE, false, isCommand, problems);
-        requireFunction(byName, "_initialize", INITIALIZE_SIGNATURE, false, isCommand, problems);
 
         boolean names = module.nameSection() != null && module.nameSection().functionNameCount() > 0;
         return new ModuleInfo(
@@ -168,25 +191,49 @@ public record ModuleInfo(
                 List.copyOf(problems));
     }
 
+    /**
+     * Which ABI a module's exports select: {@code execute_node} (or the reactor's {@code allocate}
+     * without it, which is a broken reactor) means the reactor ABI, else {@code _start} the
+     * command adapter.
+     */
+    static Abi abiOf(java.util.Set<String> exportNames) {
+        if (exportNames.contains("execute_node") || (exportNames.contains("allocate") && !exportNames.contains("_start"))) {
+            return Abi.REACTOR;
+        }
+        return exportNames.contains("_start") ? Abi.COMMAND : Abi.NONE;
+    }
+
+    private static void checkReactor(Map<String, ExportInfo> byName, List<String> problems) {
+        for (var required : REQUIRED_EXPORTS.entrySet()) {
+            requireFunction(byName, required.getKey(), required.getValue(), true, problems);
+        }
+        requireFunction(byName, "deallocate", DEALLOCATE_SIGNATURE, false, problems);
+        requireFunction(byName, "_initialize", INITIALIZE_SIGNATURE, false, problems);
+    }
+
+    /** A command reads its contexts through fd_read and answers through fd_write, so it must import both. */
+    private static void checkCommand(Map<String, ExportInfo> byName, List<ImportInfo> imports, List<String> problems) {
+        requireFunction(byName, "_start", START_SIGNATURE, true, problems);
+        List<String> missing = COMMAND_IMPORTS.stream()
+                .filter(name -> imports.stream().noneMatch(i -> i.module().equals(SandboxWasi.MODULE) && i.name().equals(name)))
+                .toList();
+        if (!missing.isEmpty()) {
+            problems.add(
+                    "does not export allocate and execute_node, and as a WASI command (it exports _start) it cannot"
+                            + " exchange items: it imports no "
+                            + String.join(" or ", missing)
+                            + "; build a reactor (Go: -buildmode=c-shared; C: -mexec-model=reactor) or a command"
+                            + " that reads NDJSON contexts from stdin and writes one result line each to stdout"
+                            + " (docs/abi.md)");
+        }
+    }
+
     private static void requireFunction(
-            Map<String, ExportInfo> exports,
-            String name,
-            String expected,
-            boolean required,
-            boolean isCommand,
-            List<String> problems) {
+            Map<String, ExportInfo> exports, String name, String expected, boolean required, List<String> problems) {
         ExportInfo export = exports.get(name);
         if (export == null) {
             if (required) {
-                problems.add(
-                        "does not export "
-                                + name
-                                + expected
-                                + (isCommand
-                                        ? "; it exports _start, so it was built as a WASI command:"
-                                                + " build a reactor instead (Go: -buildmode=c-shared;"
-                                                + " C: -mexec-model=reactor)"
-                                        : ""));
+                problems.add("does not export " + name + expected);
             }
         } else if (!export.kind().equals("function")) {
             problems.add("exports " + name + " as a " + export.kind() + ", expected a function " + expected);

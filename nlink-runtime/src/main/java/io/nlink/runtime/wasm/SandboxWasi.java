@@ -29,6 +29,8 @@ final class SandboxWasi {
     static final String MODULE = "wasi_snapshot_preview1";
     static final String PROGRAM_NAME = "nlink-node";
 
+    private static final int STDIN_FD = 0;
+
     /** The one preopened descriptor: an empty, read-only "/". */
     private static final int ROOT_FD = 3;
 
@@ -71,6 +73,14 @@ final class SandboxWasi {
     private final HostFunction[] functions;
 
     SandboxWasi(OutputStream stdout, OutputStream stderr) {
+        this(stdout, stderr, null);
+    }
+
+    /**
+     * @param stdinRead answers {@code fd_read} on fd 0 in place of the empty stdin, or null; a
+     *     command guest's contexts come this way (see {@link CommandChannel})
+     */
+    SandboxWasi(OutputStream stdout, OutputStream stderr, WasmFunctionHandle stdinRead) {
         WasiOptions options =
                 WasiOptions.builder()
                         .withArguments(List.of(PROGRAM_NAME))
@@ -84,7 +94,9 @@ final class SandboxWasi {
         HostFunction[] base = wasi.toHostFunctions();
         this.functions = new HostFunction[base.length];
         for (int i = 0; i < base.length; i++) {
-            functions[i] = withEmptyRoot(base[i]);
+            functions[i] = stdinRead != null && base[i].name().equals("fd_read")
+                    ? withStdin(base[i], stdinRead)
+                    : withEmptyRoot(base[i]);
         }
     }
 
@@ -158,6 +170,12 @@ final class SandboxWasi {
             return original;
         }
         return new HostFunction(original.module(), name, original.functionType(), handle);
+    }
+
+    private static HostFunction withStdin(HostFunction fdRead, WasmFunctionHandle stdinRead) {
+        WasmFunctionHandle next = fdRead.handle();
+        WasmFunctionHandle handle = (instance, args) -> (int) args[0] == STDIN_FD ? stdinRead.apply(instance, args) : next.apply(instance, args);
+        return new HostFunction(fdRead.module(), fdRead.name(), fdRead.functionType(), handle);
     }
 
     private static long[] errno(int errno) {

@@ -1,0 +1,102 @@
+package io.nlink.runtime.wasm;
+
+import com.dylibso.chicory.runtime.ExportFunction;
+import com.dylibso.chicory.runtime.Instance;
+import com.dylibso.chicory.wasm.ChicoryException;
+import io.nlink.runtime.NodeFailure;
+import io.nlink.runtime.NodeFailure.Kind;
+import io.nlink.runtime.SandboxException;
+import io.nlink.runtime.SandboxLimits;
+import io.nlink.runtime.Watchdog;
+
+/**
+ * A sandbox for a reactor module, following the ABI in docs/abi.md per item: {@code
+ * allocate(len)}, copy the context in, {@code execute_node(ptr, len)}, unpack {@code ptr<<32|len},
+ * bounds-check, copy out, {@code deallocate} both buffers. Runs on the caller's thread.
+ */
+final class ReactorSandbox extends WasmSandbox {
+    private final ExportFunction allocate;
+    private final ExportFunction deallocate;
+    private final ExportFunction execute;
+
+    /** The guest export being called, for failure messages: a trap may come from any of them. */
+    private String phase = "";
+
+    ReactorSandbox(WasmNode node, SandboxLimits limits) throws SandboxException {
+        super(node, limits);
+        Instance instance = instantiate(new SandboxWasi(stdout, stderr), started -> {
+            if (node.info().hasInitialize()) {
+                started.export("_initialize").apply();
+            }
+        });
+        this.allocate = instance.export("allocate");
+        this.execute = instance.export("execute_node");
+        this.deallocate = node.info().exportsDeallocate() ? instance.export("deallocate") : null;
+        started();
+    }
+
+    @Override
+    protected byte[] exchange(byte[] context) throws ItemFailedException {
+        memory.clearGrowRefused();
+        try (Watchdog.Deadline deadline = Watchdog.start(limits.itemTimeout())) {
+            try {
+                return roundTrip(context);
+            } catch (ChicoryException | StackOverflowError e) {
+                throw new ItemFailedException(
+                        classify(e, deadline.expired(), memory, "while running " + phase, limits.itemTimeout()));
+            }
+        }
+    }
+
+    /** The ABI round trip: context in, result bytes out, both guest buffers released. */
+    private byte[] roundTrip(byte[] context) throws ItemFailedException {
+        int length = context.length;
+        phase = "allocate";
+        int inPtr = (int) allocate.apply(length)[0];
+        long memorySize = (long) memory.pages() * SandboxLimits.PAGE_SIZE;
+        if (inPtr == 0 || Integer.toUnsignedLong(inPtr) + length > memorySize) {
+            throw new ItemFailedException(
+                    new NodeFailure(
+                            memory.growRefused() ? Kind.MEMORY_LIMIT : Kind.BAD_RESULT,
+                            memory.growRefused()
+                                    ? memoryLimitMessage(memory)
+                                    : "allocate("
+                                            + length
+                                            + ") returned "
+                                            + Integer.toUnsignedString(inPtr)
+                                            + ", not a usable buffer in the guest's "
+                                            + memorySize
+                                            + " bytes of memory"));
+        }
+        memory.write(inPtr, context);
+        phase = "execute_node";
+        long packed = execute.apply(inPtr, length)[0];
+        long outPtr = packed >>> 32;
+        long outLen = packed & 0xFFFF_FFFFL;
+        memorySize = (long) memory.pages() * SandboxLimits.PAGE_SIZE;
+        if (outLen > limits.maxOutputBytes()) {
+            throw outputTooLarge(outLen);
+        }
+        if (outPtr + outLen > memorySize) {
+            throw new ItemFailedException(
+                    new NodeFailure(
+                            Kind.BAD_RESULT,
+                            "execute_node returned the buffer [ptr="
+                                    + outPtr
+                                    + ", len="
+                                    + outLen
+                                    + "], which lies outside the guest's "
+                                    + memorySize
+                                    + " bytes of memory"));
+        }
+        byte[] output = memory.readBytes((int) outPtr, (int) outLen);
+        if (deallocate != null) {
+            phase = "deallocate";
+            deallocate.apply(inPtr, length);
+            if (outLen > 0) {
+                deallocate.apply(outPtr, outLen);
+            }
+        }
+        return output;
+    }
+}
