@@ -1,0 +1,94 @@
+package io.nlink.server;
+
+import io.javalin.Javalin;
+import io.nlink.runtime.NodeRuntimes;
+import io.nlink.runtime.js.JsEngine;
+import io.nlink.runtime.wasm.WasmEngine;
+import io.nlink.server.auth.Accounts;
+import io.nlink.server.db.Database;
+import io.nlink.server.http.Api;
+import io.nlink.server.store.NodeStore;
+import io.nlink.server.store.TestRunner;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * A running nLink server: the REST API, the dashboard and the Community Store on one port.
+ *
+ * <pre>{@code
+ * try (NlinkServer server = NlinkServer.start(ServerConfig.DEFAULTS.withPort(8080))) {
+ *     server.setupUrl().ifPresent(url -> System.out.println("create the owner account: " + url));
+ *     server.await();
+ * }
+ * }</pre>
+ */
+public final class NlinkServer implements AutoCloseable {
+    /** The server's version, as the health endpoint reports it. */
+    public static final String VERSION = "0.1.0";
+
+    private final Database database;
+    private final JsEngine js;
+    private final Accounts accounts;
+    private final Javalin app;
+    private final String url;
+
+    private NlinkServer(Database database, JsEngine js, Accounts accounts, Javalin app, String host) {
+        this.database = database;
+        this.js = js;
+        this.accounts = accounts;
+        this.app = app;
+        this.url = "http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + app.port();
+    }
+
+    /** Opens (and migrates) the database, then starts listening; returns once requests are served. */
+    public static NlinkServer start(ServerConfig config) throws Exception {
+        Database database = Database.open(config.jdbcUrl(), config.jdbcUser(), config.jdbcPassword(), config.dataDirectory());
+        JsEngine js = new JsEngine();
+        try {
+            Accounts accounts = new Accounts(database, config.sessionTtl());
+            WasmEngine wasm = new WasmEngine(WasmEngine.Options.DEFAULTS.withCacheDirectory(config.dataDirectory().resolve("compiled")));
+            NodeRuntimes runtimes = new NodeRuntimes(wasm, js);
+            NodeStore store = new NodeStore(database, runtimes, config.limits());
+            TestRunner runner = new TestRunner(store, config.limits(), config.maxTestRunItems());
+            Map<String, Object> health = Map.of("status", "ok", "database", database.product(), "version", VERSION);
+            Javalin app = Javalin.create(c -> Api.configure(c, accounts, store, runner, config.maxUploadBytes(), config.sessionTtl(), health));
+            app.start(config.host(), config.port());
+            return new NlinkServer(database, js, accounts, app, config.host());
+        } catch (Exception | Error e) {
+            js.close();
+            database.close();
+            throw e;
+        }
+    }
+
+    /** The base URL, for example {@code http://127.0.0.1:8080}. */
+    public String url() {
+        return url;
+    }
+
+    public int port() {
+        return app.port();
+    }
+
+    /** The one-time link that creates the owner account, while there is none. */
+    public Optional<String> setupUrl() {
+        return accounts.setupToken().map(token -> url + "/#/setup?token=" + token);
+    }
+
+    /** "H2" or "PostgreSQL". */
+    public String databaseProduct() {
+        return database.product();
+    }
+
+    /** Blocks until the server is stopped (by {@link #close} from another thread, or the JVM ending). */
+    public void await() throws InterruptedException {
+        app.jettyServer().server().join();
+    }
+
+    @Override
+    public void close() {
+        app.stop();
+        js.close();
+        database.close();
+    }
+}

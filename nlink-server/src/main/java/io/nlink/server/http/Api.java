@@ -1,0 +1,112 @@
+package io.nlink.server.http;
+
+import io.javalin.config.JavalinConfig;
+import io.javalin.config.SizeUnit;
+import io.javalin.http.Context;
+import io.javalin.http.HttpResponseException;
+import io.javalin.http.staticfiles.Location;
+import io.javalin.json.JavalinJackson;
+import io.nlink.runtime.json.Json;
+import io.nlink.server.auth.Accounts;
+import io.nlink.server.store.NodeStore;
+import io.nlink.server.store.TestRunner;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The HTTP surface in one place: the API routes, who may call each ({@link Access}), the JSON
+ * error format, the security headers and the dashboard's static files.
+ */
+public final class Api {
+    private static final Logger LOG = LoggerFactory.getLogger(Api.class);
+
+    /**
+     * Sent with every response. The dashboard loads only its own files and builds its pages with
+     * DOM calls, so the policy can forbid inline script, framing and foreign origins outright.
+     */
+    static final Map<String, String> SECURITY_HEADERS = Map.of(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+            "X-Content-Type-Options", "nosniff",
+            "X-Frame-Options", "DENY",
+            "Referrer-Policy", "no-referrer",
+            "Cross-Origin-Opener-Policy", "same-origin");
+
+    private Api() {}
+
+    /** Configures {@code config} to serve everything. */
+    public static void configure(
+            JavalinConfig config, Accounts accounts, NodeStore store, TestRunner runner, long maxUploadBytes,
+            java.time.Duration sessionTtl, Map<String, Object> health) {
+        config.startup.showJavalinBanner = false;
+        config.jsonMapper(new JavalinJackson(Json.MAPPER, false));
+        config.http.maxRequestSize = maxUploadBytes + 1024 * 1024;
+        config.jetty.multipartConfig.maxFileSize(maxUploadBytes, SizeUnit.BYTES);
+        config.jetty.multipartConfig.maxTotalRequestSize(maxUploadBytes + 1024 * 1024, SizeUnit.BYTES);
+        config.jetty.multipartConfig.maxInMemoryFileSize(1024 * 1024, SizeUnit.BYTES);
+        config.staticFiles.add(files -> {
+            files.hostedPath = "/";
+            files.directory = "/dashboard";
+            files.location = Location.CLASSPATH;
+        });
+
+        var routes = config.routes;
+        routes.before(ctx -> {
+            SECURITY_HEADERS.forEach(ctx::header);
+            if (ctx.path().startsWith("/api/")) ctx.header("Cache-Control", "no-store");
+        });
+        routes.beforeMatched(ctx -> Access.check(ctx, accounts));
+
+        routes.get("/api/health", ctx -> ctx.json(health), Access.ANYONE);
+        routes.get("/api/openapi.json", Api::openApi, Access.ANYONE);
+        new AuthApi(accounts, sessionTtl).register(routes);
+        new StoreApi(store, runner, maxUploadBytes).register(routes);
+        new ScaffoldApi().register(routes);
+
+        routes.exception(ApiException.class, (e, ctx) -> {
+            drainRefusedBody(ctx, maxUploadBytes);
+            error(ctx, e.status(), e.getMessage(), e.problems());
+        });
+        routes.exception(HttpResponseException.class, (e, ctx) -> error(ctx, e.getStatus(),
+                e.getStatus() == 404 ? "no such API route: " + ctx.method() + " " + ctx.path() : e.getMessage(), java.util.List.of()));
+        routes.exception(Exception.class, (e, ctx) -> {
+            String id = UUID.randomUUID().toString().substring(0, 8);
+            LOG.error("request {} {} failed (error id {})", ctx.method(), ctx.path(), id, e);
+            error(ctx, 500, "the server failed on this request; the server log has the details under error id " + id, java.util.List.of());
+        });
+    }
+
+    private static void error(Context ctx, int status, String message, java.util.List<?> problems) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("error", message);
+        if (!problems.isEmpty()) body.put("problems", problems);
+        ctx.status(status).json(body);
+    }
+
+    /**
+     * Reads what is left of a refused request's body (up to the upload bound) before answering:
+     * a client still sending an upload when the server closes sees a broken pipe, not the refusal.
+     */
+    private static void drainRefusedBody(Context ctx, long maxUploadBytes) {
+        try (InputStream in = ctx.req().getInputStream()) {
+            long left = maxUploadBytes + 1024 * 1024;
+            byte[] sink = new byte[65536];
+            int n;
+            while (left > 0 && (n = in.read(sink, 0, (int) Math.min(sink.length, left))) > 0) left -= n;
+        } catch (IOException | IllegalStateException e) {
+            // already read, or the client went away: nothing to drain
+        }
+    }
+
+    private static void openApi(Context ctx) throws IOException {
+        try (InputStream in = Api.class.getResourceAsStream("/openapi.json")) {
+            if (in == null) throw new IOException("openapi.json is missing from the server's resources");
+            ctx.contentType("application/json").result(in.readAllBytes());
+        }
+    }
+}

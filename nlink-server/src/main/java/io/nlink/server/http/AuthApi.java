@@ -1,0 +1,122 @@
+package io.nlink.server.http;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.javalin.config.RoutesConfig;
+import io.javalin.http.Context;
+import io.javalin.http.Cookie;
+import io.javalin.http.SameSite;
+import io.nlink.runtime.json.Json;
+import io.nlink.server.auth.Accounts;
+import io.nlink.server.auth.Principal;
+import io.nlink.server.auth.Role;
+import java.time.Duration;
+import java.util.Map;
+
+/** Set-up, sign-in and out, API keys and accounts: {@code /api/setup}, {@code /api/session}, {@code /api/api-keys}, {@code /api/users}. */
+final class AuthApi {
+    private final Accounts accounts;
+    private final Duration sessionTtl;
+
+    AuthApi(Accounts accounts, Duration sessionTtl) {
+        this.accounts = accounts;
+        this.sessionTtl = sessionTtl;
+    }
+
+    void register(RoutesConfig routes) {
+        routes.get("/api/setup", ctx -> ctx.json(Map.of("required", accounts.setupToken().isPresent())), Access.ANYONE);
+        routes.post("/api/setup", this::setup, Access.ANYONE);
+        routes.get("/api/session", this::session, Access.ANYONE);
+        routes.post("/api/session", this::login, Access.ANYONE);
+        routes.delete("/api/session", this::logout, Access.SIGNED_IN);
+        routes.get("/api/api-keys", ctx -> ctx.json(accounts.apiKeys(Access.principal(ctx)).stream().map(AuthApi::keyJson).toList()), Access.SIGNED_IN);
+        routes.post("/api/api-keys", this::createKey, Access.SIGNED_IN);
+        routes.delete("/api/api-keys/{id}", this::deleteKey, Access.SIGNED_IN);
+        routes.get("/api/users", ctx -> ctx.json(accounts.users().stream().map(AuthApi::userJson).toList()), Access.OWNER);
+        routes.post("/api/users", this::createUser, Access.OWNER);
+    }
+
+    private void setup(Context ctx) throws Exception {
+        JsonNode body = Requests.json(ctx);
+        Accounts.Session session = accounts.createOwner(Requests.text(body, "token"), Requests.text(body, "username"), Requests.text(body, "password"));
+        startSession(ctx, session);
+        ctx.status(201).json(sessionJson(session.principal()));
+    }
+
+    private void session(Context ctx) {
+        Principal p = Access.optionalPrincipal(ctx).orElse(null);
+        if (p == null) {
+            ctx.status(401).json(Map.of("error", "not signed in", "setupRequired", accounts.setupToken().isPresent()));
+        } else {
+            ctx.json(sessionJson(p));
+        }
+    }
+
+    private void login(Context ctx) throws Exception {
+        JsonNode body = Requests.json(ctx);
+        Accounts.Session session = accounts.login(Requests.text(body, "username"), Requests.text(body, "password"));
+        startSession(ctx, session);
+        ctx.json(sessionJson(session.principal()));
+    }
+
+    private void logout(Context ctx) throws Exception {
+        accounts.logout(ctx.cookie(Access.SESSION_COOKIE));
+        ctx.cookie(cookie(ctx, "", 0));
+        ctx.status(204);
+    }
+
+    private void createKey(Context ctx) throws Exception {
+        Accounts.NewApiKey key = accounts.createApiKey(Access.principal(ctx), Requests.text(Requests.json(ctx), "name"));
+        ctx.status(201).json(Map.of("id", key.id(), "name", key.name(), "key", key.key(), "prefix", key.prefix(), "createdAt", key.createdAt().toString()));
+    }
+
+    private void deleteKey(Context ctx) throws Exception {
+        long id;
+        try {
+            id = Long.parseLong(ctx.pathParam("id"));
+        } catch (NumberFormatException e) {
+            throw ApiException.badRequest("id: expected a number");
+        }
+        accounts.deleteApiKey(Access.principal(ctx), id);
+        ctx.status(204);
+    }
+
+    private void createUser(Context ctx) throws Exception {
+        JsonNode body = Requests.json(ctx);
+        String role = Requests.text(body, "role");
+        Role r;
+        try {
+            r = Role.of(role == null ? "member" : role);
+        } catch (IllegalArgumentException e) {
+            throw ApiException.badRequest("role: " + e.getMessage());
+        }
+        Accounts.User user = accounts.createUser(Requests.text(body, "username"), Requests.text(body, "password"), r);
+        ctx.status(201).json(userJson(user));
+    }
+
+    private void startSession(Context ctx, Accounts.Session session) {
+        ctx.cookie(cookie(ctx, session.cookie(), (int) sessionTtl.toSeconds()));
+    }
+
+    /** HttpOnly (no script reads it), SameSite=Strict (no other site sends it), Secure behind TLS. */
+    private static Cookie cookie(Context ctx, String value, int maxAgeSeconds) {
+        boolean tls = "https".equals(ctx.scheme()) || "https".equalsIgnoreCase(ctx.header("X-Forwarded-Proto"));
+        return new Cookie(Access.SESSION_COOKIE, value, "/", maxAgeSeconds, tls, true, null, SameSite.STRICT);
+    }
+
+    private static ObjectNode sessionJson(Principal p) {
+        ObjectNode out = Json.MAPPER.createObjectNode();
+        out.putObject("user").put("username", p.username()).put("role", p.role().id());
+        out.put("csrfToken", p.csrfToken());
+        return out;
+    }
+
+    private static Map<String, Object> userJson(Accounts.User u) {
+        return Map.of("id", u.id(), "username", u.username(), "role", u.role().id(), "createdAt", u.createdAt().toString());
+    }
+
+    private static Map<String, Object> keyJson(Accounts.ApiKey k) {
+        return Map.of("id", k.id(), "name", k.name(), "prefix", k.prefix(), "createdAt", k.createdAt().toString(),
+                "lastUsedAt", k.lastUsedAt() == null ? "" : k.lastUsedAt().toString());
+    }
+}

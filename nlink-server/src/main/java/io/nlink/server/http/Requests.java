@@ -1,0 +1,47 @@
+package io.nlink.server.http;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.javalin.http.Context;
+import io.nlink.runtime.json.Json;
+import java.io.IOException;
+import java.io.InputStream;
+
+/** Reading request bodies: bounded, strict JSON, and errors that say where the body went wrong. */
+final class Requests {
+    /** Largest JSON body: a test run of 1,000 modest items fits. */
+    static final int MAX_JSON_BYTES = 8 * 1024 * 1024;
+
+    private Requests() {}
+
+    static JsonNode json(Context ctx) {
+        byte[] body;
+        try (InputStream in = ctx.bodyInputStream()) {
+            body = in.readNBytes(MAX_JSON_BYTES + 1);
+        } catch (IOException e) {
+            throw ApiException.badRequest("cannot read the request body: " + e.getMessage());
+        }
+        if (body.length > MAX_JSON_BYTES) {
+            throw new ApiException(413, "the JSON body is larger than " + MAX_JSON_BYTES / (1024 * 1024) + " MiB");
+        }
+        if (body.length == 0) throw ApiException.badRequest("expected a JSON body");
+        try {
+            JsonNode node = Json.parse(body);
+            if (node == null || !node.isObject()) throw ApiException.badRequest("expected a JSON object");
+            return node;
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            var loc = e.getLocation();
+            throw ApiException.badRequest("the body is not valid JSON"
+                    + (loc == null ? "" : " (line " + loc.getLineNr() + ", column " + loc.getColumnNr() + ")") + ": " + e.getOriginalMessage());
+        } catch (IOException e) {
+            throw ApiException.badRequest("the body is not valid JSON: " + e.getMessage());
+        }
+    }
+
+    /** A string field of a JSON body, or null when absent; refuses other types. */
+    static String text(JsonNode body, String field) {
+        JsonNode value = body.get(field);
+        if (value == null || value.isNull()) return null;
+        if (!value.isTextual()) throw ApiException.badRequest(field + ": expected a string");
+        return value.asText();
+    }
+}

@@ -1,0 +1,74 @@
+package io.nlink.server.store;
+
+import io.nlink.runtime.NodeRuntimes;
+import io.nlink.runtime.SandboxLimits;
+import io.nlink.runtime.pkg.InvalidPackageException;
+import io.nlink.runtime.pkg.NodePackage;
+import io.nlink.runtime.pkg.PackageLoader;
+import io.nlink.server.http.ApiException;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.sql.SQLException;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Installed packages loaded for running, by content hash: loading parses the ZIP and compiles (or
+ * fetches from the compiled-module cache) once, then every run reuses the choice. Bounded LRU.
+ */
+public final class LoadedNodes {
+    private static final int CAPACITY = 32;
+
+    /** A package ready to run. */
+    public record Loaded(NodePackage pkg, NodeRuntimes.Choice choice) {}
+
+    @FunctionalInterface
+    interface Blobs {
+        byte[] get(String sha256) throws SQLException;
+    }
+
+    private final NodeRuntimes runtimes;
+    private final SandboxLimits limits;
+    private final Blobs blobs;
+    private final Map<String, Loaded> cache = new LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Loaded> eldest) {
+            return size() > CAPACITY;
+        }
+    };
+
+    LoadedNodes(NodeRuntimes runtimes, SandboxLimits limits, Blobs blobs) {
+        this.runtimes = runtimes;
+        this.limits = limits;
+        this.blobs = blobs;
+    }
+
+    Loaded get(String sha256) throws SQLException {
+        synchronized (cache) {
+            Loaded hit = cache.get(sha256);
+            if (hit != null) return hit;
+        }
+        Loaded loaded = load(sha256);
+        synchronized (cache) {
+            cache.putIfAbsent(sha256, loaded);
+            return cache.get(sha256);
+        }
+    }
+
+    void forget(String sha256) {
+        synchronized (cache) {
+            cache.remove(sha256);
+        }
+    }
+
+    private Loaded load(String sha256) throws SQLException {
+        byte[] zip = blobs.get(sha256);
+        try {
+            NodePackage pkg = PackageLoader.loadZip(sha256, new ByteArrayInputStream(zip));
+            return new Loaded(pkg, runtimes.choose(pkg, limits));
+        } catch (InvalidPackageException | IOException | NodeRuntimes.NoRuntimeException e) {
+            // It passed these checks at install; failing now means the stored bytes or the runtime changed.
+            throw new ApiException(500, "the installed package " + sha256 + " no longer loads: " + e.getMessage());
+        }
+    }
+}
