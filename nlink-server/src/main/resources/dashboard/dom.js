@@ -43,7 +43,8 @@ export function errorBanner(err, title) {
   const problems = Array.isArray(err?.problems) ? err.problems : [];
   const message = err?.message ?? String(err);
   const banner = h('div', {class: 'banner banner-error', role: 'alert'},
-    h('div', {class: 'banner-title'}, title ? `${title}: ${message}` : message));
+    h('div', {class: 'banner-title'}, title ?? message),
+    title ? h('div', {class: 'banner-message'}, message) : null);
   if (problems.length) {
     const structured = problems.filter(p => p && typeof p === 'object');
     const plain = problems.filter(p => !(p && typeof p === 'object'));

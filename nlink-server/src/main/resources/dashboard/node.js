@@ -122,8 +122,8 @@ function factsPanel(node, d) {
       fact('Package SHA-256', hash(node.sha256)),
       fact('Module SHA-256', hash(d.wasmSha256)),
       fact('Sizes', `ZIP ${formatBytes(node.zipBytes)}`,
-        d.wasmBytes != null ? ` · execution.wasm ${formatBytes(d.wasmBytes)}` : '',
-        d.jsBytes != null ? ` · execution.js ${formatBytes(d.jsBytes)}` : ''),
+        d.wasmBytes > 0 ? ` · execution.wasm ${formatBytes(d.wasmBytes)}` : '',
+        d.jsBytes > 0 ? ` · execution.js ${formatBytes(d.jsBytes)}` : ''),
       fact('Installed', formatTime(node.installedAt), node.installedBy ? ` by ${node.installedBy}` : ''),
       fact('Runs on', runtime),
       d.fallbackReason ? fact('Fallback reason', h('span', {class: 'warn-text'}, d.fallbackReason)) : null,
@@ -303,9 +303,8 @@ function runPanel(node, def, d) {
     h('div', {class: 'panel-body'}, form, results));
 }
 
-/** An output item's json: items come as {json, pairedItem} or as the json object itself. */
+/** An output item as the API gives it: the item's json object. */
 function itemJson(item) {
-  if (item && typeof item === 'object' && item.json && typeof item.json === 'object' && !Array.isArray(item.json)) return item.json;
   return item;
 }
 

@@ -26,7 +26,7 @@ export async function scaffoldPage(main, ctx) {
   const language = h('select', {id: 'scaffold-language', required: true}, h('option', {value: ''}, 'Loading…'));
   const submit = h('button', {type: 'submit', class: 'btn btn-primary', id: 'scaffold-submit'}, 'Scaffold WASM');
   const form = h('form', {class: 'form', novalidate: true, id: 'scaffold-form'},
-    field('Node name', name, 'Lower-case letters, digits and underscores. The package becomes nlink-community.<name>.'),
+    field('Node name', name, 'Lower-case letters, digits, "_", "." and "-", starting with a letter or "_"; the package becomes nlink-community.<name>.'),
     field('Display name', displayName, 'Shown in the editor; defaults to the name.'),
     field('Description', description),
     field('Language', language, 'The source template: memory hooks, build.sh, golden vectors and a README.'),
