@@ -5,6 +5,10 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 "$root/scripts/setup.sh"
 # The languages' own toolchains: the devkit's tests scaffold and build a node in each.
 "$root/scripts/setup-guests.sh"
+# A real PostgreSQL on loopback for the server's persistence tests (H2 needs nothing); stopped at exit.
+NLINK_TEST_POSTGRES_URL="$("$root/scripts/postgres.sh" start)"
+export NLINK_TEST_POSTGRES_URL
+trap '"$root/scripts/postgres.sh" stop' EXIT
 # shellcheck source=java-env.sh
 source "$root/scripts/java-env.sh"
 nlink_pick_java

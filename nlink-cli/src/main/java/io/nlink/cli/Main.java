@@ -8,7 +8,7 @@ import picocli.CommandLine;
         name = "nlink",
         mixinStandardHelpOptions = true,
         version = "nlink 0.1.0",
-        description = "Runs and checks nLink community nodes (WebAssembly in a pure-JVM sandbox).",
+        description = "Runs and checks nLink community nodes (WebAssembly in a pure-JVM sandbox), and serves the dashboard.",
         subcommands = {
             RunCommand.class,
             ValidateCommand.class,
@@ -16,6 +16,7 @@ import picocli.CommandLine;
             BuildCommand.class,
             TestCommand.class,
             PackCommand.class,
+            ServeCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class Main {

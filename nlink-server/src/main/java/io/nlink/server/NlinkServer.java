@@ -1,6 +1,8 @@
 package io.nlink.server;
 
 import io.javalin.Javalin;
+import io.javalin.router.ParsedEndpoint;
+import io.javalin.security.Roles;
 import io.nlink.runtime.NodeRuntimes;
 import io.nlink.runtime.js.JsEngine;
 import io.nlink.runtime.wasm.WasmEngine;
@@ -78,6 +80,25 @@ public final class NlinkServer implements AutoCloseable {
     /** "H2" or "PostgreSQL". */
     public String databaseProduct() {
         return database.product();
+    }
+
+    /**
+     * Every API route and who may call it, as "METHOD /path" → access level ("anyone",
+     * "signed_in", …; null when a route declares none). Kept for the test that holds the OpenAPI
+     * document in step with the routes.
+     */
+    java.util.SortedMap<String, String> routes() {
+        java.util.SortedMap<String, String> routes = new java.util.TreeMap<>();
+        for (ParsedEndpoint parsed : app.unsafe.internalRouter.allHttpHandlers()) {
+            var endpoint = parsed.endpoint;
+            if (!endpoint.method.isHttpMethod()) continue; // before/after filters
+            Roles roles = endpoint.metadata(Roles.class);
+            String access = roles == null || roles.getRoles().size() != 1
+                    ? null
+                    : roles.getRoles().iterator().next().toString().toLowerCase(java.util.Locale.ROOT);
+            routes.put(endpoint.method.name() + " " + endpoint.path, access);
+        }
+        return routes;
     }
 
     /** Blocks until the server is stopped (by {@link #close} from another thread, or the JVM ending). */

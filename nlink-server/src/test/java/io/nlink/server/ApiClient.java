@@ -38,8 +38,20 @@ final class ApiClient {
     }
 
     ApiClient(String base) {
+        this(base, HttpClient.newBuilder().cookieHandler(new CookieManager()).build());
+    }
+
+    private ApiClient(String base, HttpClient http) {
         this.base = base;
-        this.http = HttpClient.newBuilder().cookieHandler(new CookieManager()).build();
+        this.http = http;
+    }
+
+    /** The same browser (cookies, CSRF token, API key) talking to a server at another address. */
+    ApiClient at(String otherBase) {
+        ApiClient moved = new ApiClient(otherBase, http);
+        moved.csrf = csrf;
+        moved.apiKey = apiKey;
+        return moved;
     }
 
     Response get(String path) {

@@ -2,6 +2,8 @@ package io.nlink.server;
 
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.nio.file.Path;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
@@ -21,6 +23,22 @@ record TestDatabase(String name, String url, String user, String password) {
     @Override
     public String toString() {
         return name;
+    }
+
+    /** A direct connection to the database a server on {@code dataDir} uses, to look at its rows. */
+    Connection connect(Path dataDir) throws SQLException {
+        if (url == null) {
+            return DriverManager.getConnection("jdbc:h2:file:" + dataDir.toAbsolutePath().resolve("db/nlink") + ";DB_CLOSE_ON_EXIT=FALSE", "nlink", "");
+        }
+        return DriverManager.getConnection(url, user, password);
+    }
+
+    /** How many rows {@code table} has. */
+    long count(Path dataDir, String table) throws SQLException {
+        try (Connection c = connect(dataDir); Statement s = c.createStatement(); var rows = s.executeQuery("SELECT COUNT(*) FROM " + table)) {
+            rows.next();
+            return rows.getLong(1);
+        }
     }
 
     static List<TestDatabase> all() {

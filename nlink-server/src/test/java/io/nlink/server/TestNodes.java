@@ -46,6 +46,11 @@ final class TestNodes {
         return files;
     }
 
+    /** The version hello-go's package.json declares. */
+    static String helloGoVersion() {
+        return new String(helloGoFiles().get("package.json"), StandardCharsets.UTF_8).replaceAll("(?s).*\"version\"\\s*:\\s*\"([^\"]+)\".*", "$1");
+    }
+
     static Map<String, byte[]> withVersion(Map<String, byte[]> files, String version) {
         Map<String, byte[]> copy = new LinkedHashMap<>(files);
         String manifest = new String(files.get("package.json"), StandardCharsets.UTF_8)

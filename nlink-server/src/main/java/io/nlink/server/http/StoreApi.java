@@ -55,7 +55,7 @@ final class StoreApi {
         byte[] zip;
         String type = ctx.contentType() == null ? "" : ctx.contentType();
         if (type.startsWith("multipart/form-data")) {
-            UploadedFile file = ctx.uploadedFile("package");
+            UploadedFile file = uploadedFile(ctx);
             if (file == null) throw ApiException.badRequest("the form has no file field named \"package\"");
             try (InputStream in = file.content()) {
                 zip = readBounded(in);
@@ -69,6 +69,20 @@ final class StoreApi {
         }
         NodeStore.Installed installed = store.install(zip, Access.principal(ctx).username());
         ctx.status(installed.created() ? 201 : 200).json(versionJson(installed.version()));
+    }
+
+    /** The multipart field "package"; Jetty's own size bound surfaces as a 413 that says the limit. */
+    private UploadedFile uploadedFile(Context ctx) {
+        try {
+            return ctx.uploadedFile("package");
+        } catch (Exception e) { // Javalin rethrows Jetty's ServletException unchecked
+            for (Throwable t = e; t != null; t = t.getCause()) {
+                if (t instanceof IllegalStateException && String.valueOf(t.getMessage()).contains("max file size exceeded")) {
+                    throw new ApiException(413, "the upload is larger than the " + maxUploadBytes / (1024 * 1024) + " MiB allowed");
+                }
+            }
+            throw ApiException.badRequest("the multipart body cannot be read: " + e.getMessage());
+        }
     }
 
     private byte[] readBounded(InputStream in) throws IOException {

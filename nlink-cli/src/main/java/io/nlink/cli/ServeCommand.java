@@ -1,0 +1,58 @@
+package io.nlink.cli;
+
+import io.nlink.server.NlinkServer;
+import io.nlink.server.ServerConfig;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(
+        name = "serve",
+        description = {
+            "Starts the nLink server: the REST API, the dashboard and the Community Store.",
+            "With no options it listens on http://127.0.0.1:8080 and keeps its data (an embedded H2 database and the",
+            "compiled-module cache) in ./nlink-data. On first start it prints a one-time link that creates the owner account.",
+            "For PostgreSQL, give --database-url and put the password in NLINK_DATABASE_PASSWORD (never on the command line)."
+        })
+final class ServeCommand implements Callable<Integer> {
+    @Option(names = "--host", defaultValue = "127.0.0.1", description = "Interface to listen on. Default: ${DEFAULT-VALUE} (this machine only).")
+    String host;
+
+    @Option(names = "--port", defaultValue = "8080", description = "TCP port; 0 picks a free one. Default: ${DEFAULT-VALUE}.")
+    int port;
+
+    @Option(names = "--data-dir", paramLabel = "DIR", defaultValue = "${env:NLINK_DATA_DIR:-nlink-data}",
+            description = "Embedded database and compiled-module cache. Default: $NLINK_DATA_DIR or ./nlink-data.")
+    Path dataDir;
+
+    @Option(names = "--database-url", paramLabel = "JDBC_URL", defaultValue = "${env:NLINK_DATABASE_URL}",
+            description = "PostgreSQL, e.g. jdbc:postgresql://db:5432/nlink. Default: $NLINK_DATABASE_URL, else the embedded H2.")
+    String databaseUrl;
+
+    @Option(names = "--database-user", defaultValue = "${env:NLINK_DATABASE_USER:-nlink}", description = "Default: $NLINK_DATABASE_USER or nlink.")
+    String databaseUser;
+
+    @Option(names = "--max-upload-mb", defaultValue = "64", description = "Largest node ZIP accepted, in MiB. Default: ${DEFAULT-VALUE}.")
+    int maxUploadMb;
+
+    @Override
+    public Integer call() throws Exception {
+        ServerConfig config = ServerConfig.DEFAULTS
+                .withHost(host)
+                .withPort(port)
+                .withDataDirectory(dataDir)
+                .withMaxUploadBytes(maxUploadMb * 1024L * 1024L);
+        if (databaseUrl != null && !databaseUrl.isBlank()) {
+            config = config.withDatabase(databaseUrl, databaseUser, System.getenv("NLINK_DATABASE_PASSWORD"));
+        }
+        NlinkServer server = NlinkServer.start(config);
+        Runtime.getRuntime().addShutdownHook(new Thread(server::close, "nlink-shutdown"));
+        String where = config.jdbcUrl() == null ? "H2 in " + dataDir.toAbsolutePath().resolve("db") : server.databaseProduct();
+        System.out.println("nLink " + NlinkServer.VERSION + " serving " + server.url() + " (database: " + where + ")");
+        server.setupUrl().ifPresent(url -> System.out.println("Create the owner account (one-time link): " + url));
+        System.out.flush();
+        server.await();
+        return 0;
+    }
+}
