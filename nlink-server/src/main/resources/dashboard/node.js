@@ -56,9 +56,8 @@ function render(page, node, entry) {
           d.author ? ` · by ${d.author}` : '', d.license ? ` · ${d.license}` : ''),
         node.description ? h('p', {class: 'lead'}, node.description) : null),
       actions),
-    h('div', {class: 'grid-2'},
-      factsPanel(node, d),
-      capabilityPanel(d)),
+    factsPanel(node, d),
+    capabilityPanel(d),
     runPanel(node, def, d));
 }
 

@@ -321,16 +321,8 @@ class DashboardBrowserTest {
     @Test
     @Order(7)
     void strangersNamesAreShownAsText() throws Exception {
-        // Version 1.0.1 of the Go node with markup in its display name and description.
-        Path dir = Files.createDirectories(temp.resolve("hostile/hello-go"));
-        try (Stream<Path> files = Files.list(EXAMPLES.resolve("hello-go"))) {
-            for (Path f : files.filter(Files::isRegularFile).toList()) Files.copy(f, dir.resolve(f.getFileName()));
-        }
-        replace(dir.resolve("package.json"), "\"version\": \"1.0.0\"", "\"version\": \"1.0.1\"");
-        replace(dir.resolve("definition.json"), "\"displayName\": \"WASM Demo (Go)\"",
-                "\"displayName\": \"" + HOSTILE_NAME.replace("\"", "\\\"") + "\"");
-        Path zip = temp.resolve("hostile.zip");
-        pack(dir, zip);
+        // Version 1.0.1 of the Go node with markup in its display name.
+        Path zip = packVersion("hostile", "1.0.1", "\"displayName\": \"" + HOSTILE_NAME.replace("\"", "\\\"") + "\"");
         upload(zip);
         wait.until(ExpectedConditions.urlContains("#/nodes/" + HELLO + "/1.0.1"));
         WebElement title = wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("node-title")));
@@ -364,11 +356,44 @@ class DashboardBrowserTest {
         wait.until(ExpectedConditions.textToBe(By.id("node-version"), "1.0.0"));
         assertThat(new Select(driver.findElement(By.id("version-select"))).getOptions()).hasSize(1);
 
+        upload(packVersion("newer", "1.1.0", null));
+        wait.until(ExpectedConditions.urlContains("#/nodes/" + HELLO + "/1.1.0"));
+        wait.until(ExpectedConditions.textToBe(By.id("node-version"), "1.1.0"));
+
         driver.get(server.url() + "/#/store");
         WebElement table = wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("nodes-table")));
-        assertThat(table.findElements(By.cssSelector("tbody tr"))).hasSize(2);
-        assertThat(table.getText()).contains("WASM Demo (Go)", "Sandbox Probe").doesNotContain("onerror");
+        List<WebElement> rows = table.findElements(By.cssSelector("tbody tr"));
+        assertThat(rows).hasSize(2);
+        WebElement hello = table.findElement(By.cssSelector("tbody tr[data-node='" + HELLO + "']"));
+        List<String> cells = hello.findElements(By.tagName("td")).stream().map(WebElement::getText).toList();
+        assertThat(cells.subList(0, 4)).containsExactly("WASM Demo (Go)", HELLO, "1.1.0", "1.0.0");
+        assertThat(table.getText()).contains("Sandbox Probe").doesNotContain("onerror");
         screenshot("store");
+    }
+
+    @Test
+    @Order(9)
+    void apiKeysAndUsers() {
+        driver.get(server.url() + "/#/settings/api-keys");
+        wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("api-key-name"))).sendKeys("deploy script");
+        driver.findElement(By.id("api-key-submit")).click();
+        String key = wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("api-key-secret"))).getText();
+        assertThat(key).isNotBlank();
+        WebElement keys = wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("api-keys-table")));
+        assertThat(keys.getText()).contains("deploy script").doesNotContain(key);
+        WebElement revoke = keys.findElement(By.cssSelector("tbody tr button"));
+        revoke.click();
+        assertThat(revoke.getText()).isEqualTo("Click again to revoke");
+        revoke.click();
+        wait.until(ExpectedConditions.textToBePresentInElementLocated(By.cssSelector(".main"), "No API keys."));
+
+        driver.get(server.url() + "/#/settings/users");
+        wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("user-username"))).sendKeys("mia");
+        driver.findElement(By.id("user-password")).sendKeys("mia's long password");
+        new Select(driver.findElement(By.id("user-role"))).selectByValue("admin");
+        driver.findElement(By.id("user-submit")).click();
+        wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("users-table"), "mia"));
+        assertThat(driver.findElement(By.id("users-table")).getText()).contains("owner", "mia", "admin");
         assertNoConsoleErrors();
     }
 
@@ -378,6 +403,19 @@ class DashboardBrowserTest {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         Packer.pack(dir, PackageLoader.load(dir), out);
         Files.write(zip, out.toByteArray());
+    }
+
+    /** The Go example as another version, optionally with another definition.json displayName line. */
+    private Path packVersion(String label, String version, String displayNameLine) throws Exception {
+        Path dir = Files.createDirectories(temp.resolve(label).resolve("hello-go"));
+        try (Stream<Path> files = Files.list(EXAMPLES.resolve("hello-go"))) {
+            for (Path f : files.filter(Files::isRegularFile).toList()) Files.copy(f, dir.resolve(f.getFileName()));
+        }
+        replace(dir.resolve("package.json"), "\"version\": \"1.0.0\"", "\"version\": \"" + version + "\"");
+        if (displayNameLine != null) replace(dir.resolve("definition.json"), "\"displayName\": \"WASM Demo (Go)\"", displayNameLine);
+        Path zip = temp.resolve(label + ".zip");
+        pack(dir, zip);
+        return zip;
     }
 
     private static void replace(Path file, String from, String to) throws IOException {
