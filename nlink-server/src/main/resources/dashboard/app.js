@@ -44,13 +44,21 @@ async function signOut() {
   go('#/login');
 }
 
+/** Sign-in, coming back to the current page afterwards (or set-up while there is no owner). */
+function toSignIn() {
+  if (state.setupRequired) return go('#/setup');
+  const here = location.hash;
+  const back = here && here !== '#/' && here !== '#/store' && !here.startsWith('#/login') ? `?next=${encodeURIComponent(here)}` : '';
+  go(`#/login${back}`);
+}
+
 onUnauthorized(body => {
   state.user = null;
   setCsrfToken(null);
   state.setupRequired = Boolean(body?.setupRequired);
   const {parts} = currentRoute();
   if (parts[0] === 'login' || parts[0] === 'setup') return;
-  go(state.setupRequired ? '#/setup' : '#/login');
+  toSignIn();
 });
 
 const NAV = [
@@ -118,7 +126,7 @@ async function render() {
       if (serial !== renderSerial) return;
       if (e.status === 401) {
         state.setupRequired = Boolean(e.body?.setupRequired);
-        go(state.setupRequired ? '#/setup' : '#/login');
+        toSignIn();
         return;
       }
       clear(root).append(h('div', {class: 'center-page'}, h('div', {class: 'card'},

@@ -82,7 +82,8 @@ export function loginPage(root, ctx) {
     submit.disabled = true;
     try {
       const session = await api('POST', '/api/session', {json: {username: username.value.trim(), password: password.value}, quiet401: true});
-      signedIn(session, ctx.query.get('next') || '#/store');
+      const next = ctx.query.get('next') ?? '';
+      signedIn(session, /^#\/[\w\-./%?=&]*$/.test(next) && !next.startsWith('#/login') ? next : '#/store');
     } catch (e) {
       if (e.status === 401 && e.body?.setupRequired) return go('#/setup');
       show(errors, errorBanner(e, e.status === 429 ? 'Too many attempts' : null));

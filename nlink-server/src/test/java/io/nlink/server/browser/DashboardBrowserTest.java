@@ -417,22 +417,28 @@ class DashboardBrowserTest {
         wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("users-table"), "sam"));
 
         driver.findElement(By.id("sign-out")).click();
+        wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("login-username")));
+
+        // A link to a node page while signed out: sign in, then that page opens.
+        driver.get(server.url() + "/#/nodes/" + HELLO + "/1.1.0");
+        wait.until(ExpectedConditions.urlContains("#/login?next="));
         wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("login-username"))).sendKeys("sam");
         driver.findElement(By.id("login-password")).sendKeys("sam's long password");
         driver.findElement(By.id("login-submit")).click();
         wait.until(ExpectedConditions.textToBe(By.id("current-user"), "sam"));
-        wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("nodes-table")));
-        assertThat(driver.findElements(By.id("upload-file"))).isEmpty();
-        assertThat(driver.findElement(By.cssSelector(".main")).getText()).contains("Only the owner and admins can upload packages.");
-        assertThat(driver.findElements(By.linkText("Users"))).isEmpty();
-
-        driver.get(server.url() + "/#/nodes/" + HELLO + "/1.1.0");
+        wait.until(ExpectedConditions.urlContains("#/nodes/" + HELLO + "/1.1.0"));
         wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("node-title")));
+        assertThat(driver.findElements(By.linkText("Users"))).isEmpty();
         assertThat(driver.findElements(By.id("remove-node"))).isEmpty();
         // Members may test-run.
         driver.findElement(By.id("run-submit")).click();
         wait.until(ExpectedConditions.numberOfElementsToBe(By.cssSelector("#run-output-table tbody tr"), 1));
         assertThat(driver.findElement(By.id("run-output-table")).getText()).contains("Hello, World!");
+
+        driver.findElement(By.linkText("Community Store")).click();
+        wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("nodes-table")));
+        assertThat(driver.findElements(By.id("upload-file"))).isEmpty();
+        assertThat(driver.findElement(By.cssSelector(".main")).getText()).contains("Only the owner and admins can upload packages.");
         assertNoConsoleErrors();
     }
 
