@@ -163,15 +163,16 @@ export async function usersPage(main, ctx) {
   const username = h('input', {id: 'user-username', type: 'text', required: true, autocomplete: 'off'});
   const password = h('input', {id: 'user-password', type: 'password', required: true, autocomplete: 'new-password'});
   const role = h('select', {id: 'user-role'},
-    h('option', {value: 'member'}, 'member: uses nodes and runs them'),
-    h('option', {value: 'admin'}, 'admin: also uploads and removes nodes'));
+    h('option', {value: 'member'}, 'member'),
+    h('option', {value: 'admin'}, 'admin'));
   const submit = h('button', {type: 'submit', class: 'btn btn-primary', id: 'user-submit'}, 'Create user');
   const form = h('form', {class: 'form', novalidate: true},
-    h('div', {class: 'form-row'}, field('Username', username), field('Password', password), field('Role', role)),
+    h('div', {class: 'form-row'}, field('Username', username), field('Password', password),
+      field('Role', role, 'Members browse and test-run nodes; admins also upload and remove them.')),
     h('div', {class: 'form-actions'}, submit), errors);
 
   settingsPage(main, 'Users', 'People who can sign in to this server.',
-    h('section', {class: 'panel'}, h('div', {class: 'panel-head'}, h('h2', {}, 'Members')), listSlot),
+    h('section', {class: 'panel'}, h('div', {class: 'panel-head'}, h('h2', {}, 'Accounts')), listSlot),
     h('section', {class: 'panel'}, h('div', {class: 'panel-head'}, h('h2', {}, 'Add a user')), h('div', {class: 'panel-body'}, form)));
 
   const load = async () => {

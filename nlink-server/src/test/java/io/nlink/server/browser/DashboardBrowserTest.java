@@ -301,6 +301,8 @@ class DashboardBrowserTest {
         String row = driver.findElement(By.cssSelector("#run-output-table tbody tr.error-row")).getText();
         assertThat(row).startsWith("0").containsIgnoringCase("panic");
         assertThat(driver.findElement(By.id("run-summary")).getText()).contains("2 in → 0 out");
+        scrollTo(By.className("run-results"));
+        screenshot("test-run-errors");
     }
 
     @Test
