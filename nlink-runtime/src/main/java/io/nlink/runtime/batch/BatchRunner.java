@@ -67,6 +67,15 @@ public final class BatchRunner implements AutoCloseable {
         return workers.get(0).run(index++, item);
     }
 
+    /**
+     * Runs one item with parameters of its own instead of the batch's, on the first lane's
+     * instance: a workflow whose parameters hold expressions resolves them per item, yet the
+     * batch still starts one sandbox.
+     */
+    public ItemResult next(ObjectNode itemParams, JsonNode item) {
+        return workers.get(0).run(index++, itemParams, item);
+    }
+
     private boolean runInline(Iterator<JsonNode> items, Consumer<ItemResult> sink) {
         while (items.hasNext()) {
             ItemResult result = next(items.next());

@@ -51,6 +51,11 @@ final class SandboxWorker implements AutoCloseable {
      * since it would fail again, slowly.
      */
     ItemResult run(long index, JsonNode item) {
+        return run(index, params, item);
+    }
+
+    /** Runs one item with its own parameters (a workflow's expressions make them differ per item). */
+    ItemResult run(long index, ObjectNode itemParams, JsonNode item) {
         items++;
         if (sandbox != null && sandbox.usable() && sandbox.memoryPages() > recyclePages) {
             recycled++; // checked before an item rather than after, so the last item recycles nothing
@@ -65,7 +70,7 @@ final class SandboxWorker implements AutoCloseable {
             initStderr = "";
             return new ItemResult(index, node.runtime(), List.of(), startFailure, "", stderr, false, 0, 0);
         }
-        ItemResult result = withInitLogs(sandbox.call(index, ItemCodec.encodeContext(params, item)));
+        ItemResult result = withInitLogs(sandbox.call(index, ItemCodec.encodeContext(itemParams, item)));
         callNanos += result.nanos();
         itemsOut += result.items().size();
         if (!result.ok()) {

@@ -1,0 +1,188 @@
+package io.nlink.workflow;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.nlink.runtime.SandboxLimits;
+import io.nlink.runtime.js.JsEngine;
+import io.nlink.runtime.json.Json;
+import io.nlink.workflow.nodes.BuiltinNodes;
+import io.nlink.workflow.nodes.NodeFailedException;
+import io.nlink.workflow.nodes.NodeRun;
+import io.nlink.workflow.nodes.NodeType;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.PriorityQueue;
+import java.util.Set;
+
+/**
+ * Runs workflows. A run starts at one trigger with the items it was given and visits the nodes
+ * reachable from it in dependency order — a node runs once every node feeding it has run (ties
+ * broken by editor position, left to right, then top to bottom, as n8n orders them). A node
+ * receives the items its incoming connections carried; one that received none is skipped, and
+ * so are the nodes only it feeds (Merge runs when any of its inputs has items).
+ *
+ * <p>A failing node is retried as its {@code retryOnFail} says (the wait doubling each time);
+ * then its {@code onError} decides: stop the run (the default), or let failed items continue as
+ * error items. Thread-safe: runs share nothing but the engine's services.
+ */
+public final class WorkflowEngine {
+    private final NodeRun.Services services;
+
+    public WorkflowEngine(NodeResolver resolver, JsEngine js, SandboxLimits limits) {
+        this.services = new NodeRun.Services(js, limits, resolver);
+    }
+
+    /**
+     * Runs {@code workflow} from {@code trigger} (null: its first Manual Trigger, else its first
+     * trigger) with {@code items} as the trigger's output (null: one empty item).
+     */
+    public Execution run(Workflow workflow, String trigger, List<JsonNode> items) {
+        Instant started = Instant.now();
+        Workflow.Node start = startNode(workflow, trigger);
+        List<JsonNode> triggerItems = items == null ? List.of(Json.MAPPER.createObjectNode()) : items;
+        Duration budget = executionTimeout(workflow);
+
+        Map<String, List<List<JsonNode>>> inputs = new HashMap<>();
+        Map<String, JsonNode> firstItems = new LinkedHashMap<>();
+        List<Execution.NodeRecord> records = new ArrayList<>();
+        Map<String, Integer> waitingOn = new HashMap<>();
+        Set<String> reachable = reachable(workflow, start.name());
+        for (String name : reachable) {
+            waitingOn.put(name, (int) workflow.into(name).stream().filter(c -> reachable.contains(c.from())).map(Workflow.Connection::from).distinct().count());
+        }
+        Map<String, Integer> fileOrder = new HashMap<>();
+        for (int i = 0; i < workflow.nodes().size(); i++) fileOrder.put(workflow.nodes().get(i).name(), i);
+        PriorityQueue<Workflow.Node> ready = new PriorityQueue<>(Comparator
+                .comparingDouble((Workflow.Node n) -> n.position()[0])
+                .thenComparingDouble(n -> n.position()[1])
+                .thenComparing(n -> fileOrder.get(n.name())));
+        ready.add(start);
+        inputs.put(start.name(), List.of(triggerItems));
+
+        String error = null, errorNode = null, lastNode = null;
+        List<JsonNode> output = List.of();
+        while (!ready.isEmpty()) {
+            Workflow.Node node = ready.poll();
+            if (budget != null && Duration.between(started, Instant.now()).compareTo(budget) > 0) {
+                error = "the execution ran past its timeout of " + budget.toSeconds() + " s (settings.executionTimeout) before node \"" + node.name() + "\"";
+                errorNode = node.name();
+                break;
+            }
+            List<List<JsonNode>> in = inputs.getOrDefault(node.name(), List.of());
+            Outcome outcome = runNode(workflow, node, in, firstItems, node == start);
+            records.add(outcome.record());
+            if (outcome.record().status().equals("error")) {
+                error = outcome.record().error();
+                errorNode = node.name();
+                break;
+            }
+            List<List<JsonNode>> outputs = outcome.outputs();
+            if (outcome.ran()) {
+                lastNode = node.name();
+                output = outputs.isEmpty() ? List.of() : outputs.get(0);
+                if (!outputs.isEmpty() && !outputs.get(0).isEmpty()) firstItems.put(node.name(), outputs.get(0).get(0));
+            }
+            for (Workflow.Connection c : workflow.outOf(node.name())) {
+                List<List<JsonNode>> target = inputs.computeIfAbsent(c.to(), k -> new ArrayList<>());
+                while (target.size() <= c.input()) target.add(new ArrayList<>());
+                if (c.output() < outputs.size()) target.get(c.input()).addAll(outputs.get(c.output()));
+            }
+            for (String next : workflow.outOf(node.name()).stream().map(Workflow.Connection::to).distinct().toList()) {
+                if (waitingOn.merge(next, -1, Integer::sum) == 0) ready.add(workflow.node(next).orElseThrow());
+            }
+        }
+        return new Execution(workflow.name(), error == null ? Execution.Status.SUCCESS : Execution.Status.ERROR, started, Instant.now(),
+                List.copyOf(records), error, errorNode, lastNode, output);
+    }
+
+    private record Outcome(Execution.NodeRecord record, List<List<JsonNode>> outputs, boolean ran) {}
+
+    private Outcome runNode(Workflow workflow, Workflow.Node node, List<List<JsonNode>> in, Map<String, JsonNode> firstItems, boolean isStart) {
+        NodeType type = BuiltinNodes.of(node.type());
+        List<Integer> itemsIn = in.stream().map(List::size).toList();
+        boolean hasItems = type.runsWithAnyInput() ? in.stream().anyMatch(l -> !l.isEmpty()) : !in.isEmpty() && !in.get(0).isEmpty();
+        if (!isStart && !hasItems) {
+            return new Outcome(record(node, "skipped", "builtin", itemsIn, List.of(), Duration.ZERO, 0, null, List.of(), "", List.of()), List.of(), false);
+        }
+        if (node.disabled()) {
+            List<List<JsonNode>> through = List.of(in.isEmpty() ? List.of() : in.get(0));
+            return new Outcome(record(node, "disabled", "builtin", itemsIn, sizes(through), Duration.ZERO, 0, null, List.of(), "", sample(through)), through, true);
+        }
+        Instant started = Instant.now();
+        Duration wait = node.retry().firstWait();
+        for (int attempt = 1; ; attempt++) {
+            NodeRun run = new NodeRun(node, in, services, Map.copyOf(firstItems));
+            try {
+                List<List<JsonNode>> outputs = type.run(run);
+                return new Outcome(record(node, "success", run.runtime(), itemsIn, sizes(outputs), Duration.between(started, Instant.now()),
+                        attempt, null, run.errors(), run.logs(), sample(outputs)), outputs, true);
+            } catch (NodeFailedException | RuntimeException e) {
+                String message = e instanceof NodeFailedException ? e.getMessage() : "nLink failed running the node: " + e;
+                if (attempt < node.retry().tries()) {
+                    sleep(wait);
+                    wait = wait.multipliedBy(2);
+                    continue;
+                }
+                return new Outcome(record(node, "error", run.runtime(), itemsIn, List.of(), Duration.between(started, Instant.now()),
+                        attempt, message, run.errors(), run.logs(), List.of()), List.of(), true);
+            }
+        }
+    }
+
+    private static Execution.NodeRecord record(Workflow.Node node, String status, String runtime, List<Integer> in, List<Integer> out,
+            Duration time, int tries, String error, List<NodeRun.ItemError> itemErrors, String logs, List<List<JsonNode>> sample) {
+        return new Execution.NodeRecord(node.name(), node.type(), status, runtime, in, out, time, tries, error, List.copyOf(itemErrors), logs, sample);
+    }
+
+    private static List<Integer> sizes(List<List<JsonNode>> outputs) {
+        return outputs.stream().map(List::size).toList();
+    }
+
+    private static List<List<JsonNode>> sample(List<List<JsonNode>> outputs) {
+        return outputs.stream().map(o -> List.copyOf(o.subList(0, Math.min(o.size(), Execution.SAMPLE_ITEMS)))).toList();
+    }
+
+    private static Workflow.Node startNode(Workflow workflow, String trigger) {
+        if (trigger != null) {
+            Workflow.Node node = workflow.node(trigger).orElseThrow(() -> new IllegalArgumentException("the workflow has no node named \"" + trigger + "\""));
+            if (!BuiltinNodes.of(node.type()).trigger()) throw new IllegalArgumentException("\"" + trigger + "\" is not a trigger node");
+            return node;
+        }
+        Optional<Workflow.Node> manual = workflow.nodes().stream().filter(n -> n.type().equals("n8n-nodes-base.manualTrigger")).findFirst();
+        return manual.or(() -> workflow.nodes().stream().filter(n -> BuiltinNodes.of(n.type()).trigger()).findFirst())
+                .orElseThrow(() -> new IllegalArgumentException(
+                        "the workflow has no trigger node; add a Manual Trigger (n8n-nodes-base.manualTrigger) where it should start"));
+    }
+
+    private static Set<String> reachable(Workflow workflow, String start) {
+        Set<String> seen = new HashSet<>();
+        ArrayDeque<String> todo = new ArrayDeque<>(List.of(start));
+        while (!todo.isEmpty()) {
+            String n = todo.poll();
+            if (seen.add(n)) workflow.outOf(n).forEach(c -> todo.add(c.to()));
+        }
+        return seen;
+    }
+
+    /** n8n's settings.executionTimeout, in seconds; absent or not positive means none. */
+    private static Duration executionTimeout(Workflow workflow) {
+        double seconds = workflow.settings().path("executionTimeout").asDouble(-1);
+        return seconds > 0 ? Duration.ofMillis((long) (seconds * 1000)) : null;
+    }
+
+    private static void sleep(Duration wait) {
+        try {
+            Thread.sleep(wait);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,58 @@
+package io.nlink.workflow.nodes;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.nlink.runtime.ItemResult;
+import io.nlink.runtime.batch.BatchOptions;
+import io.nlink.runtime.batch.BatchRunner;
+import io.nlink.runtime.json.Json;
+import io.nlink.runtime.pkg.InvalidParamsException;
+import io.nlink.workflow.NodeResolver;
+import io.nlink.workflow.expr.Expressions;
+import java.util.List;
+
+/**
+ * A community node: its package, resolved by name (and pinned version), runs the node run's items
+ * as one batch — one sandbox instance for all of them, as the runtime promises — with each item's
+ * parameters resolved from expressions and checked against definition.json.
+ */
+final class CommunityNode implements NodeType {
+    @Override
+    public List<List<JsonNode>> run(NodeRun run) throws NodeFailedException {
+        NodeResolver.Resolved resolved;
+        try {
+            resolved = run.services().resolver().resolve(run.node().type(), run.node().packageVersion());
+        } catch (NodeResolver.UnknownNodeException e) {
+            throw new NodeFailedException(e.getMessage());
+        }
+        run.runtime(resolved.executable().runtime());
+        if (resolved.fallbackWhy() != null) run.log("runs execution.js: " + resolved.fallbackWhy());
+        List<JsonNode> items = run.input(0);
+        List<List<JsonNode>> outputs = run.outputs(1);
+        List<Expressions.Resolved> params = run.parametersPerItem(items);
+        ObjectNode none = Json.MAPPER.createObjectNode();
+        try (BatchRunner batch = new BatchRunner(resolved.executable(), run.limits(), none, BatchOptions.DEFAULTS)) {
+            for (int i = 0; i < items.size(); i++) {
+                JsonNode item = items.get(i);
+                Expressions.Resolved p = params.get(i);
+                if (p.failure() != null) {
+                    run.itemFailed(outputs, i, item, p.failure().message());
+                    continue;
+                }
+                ObjectNode nodeParams;
+                try {
+                    nodeParams = resolved.definition().resolveParams(p.params());
+                } catch (InvalidParamsException e) {
+                    run.itemFailed(outputs, i, item, "invalid parameters: " + String.join("; ", e.problems()));
+                    continue;
+                }
+                ItemResult result = batch.next(nodeParams, item);
+                run.log(result.stdout());
+                run.log(result.stderr());
+                if (result.ok()) outputs.get(0).addAll(result.items());
+                else run.itemFailed(outputs, i, item, result.failure().message());
+            }
+        }
+        return outputs;
+    }
+}

@@ -1,0 +1,174 @@
+package io.nlink.workflow.nodes;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.nlink.workflow.expr.Expressions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
+
+/**
+ * IF (n8n-nodes-base.if): items whose conditions hold go to output 0 ("true"), the rest to
+ * output 1 ("false"). Version 2: {@code conditions.conditions} of {leftValue, rightValue,
+ * operator: {type, operation}} joined by {@code conditions.combinator} ("and"/"or"). Version 1:
+ * {@code conditions.string|number|boolean} of {value1, operation, value2} joined by
+ * {@code combineOperation} ("all"/"any"). The values are usually expressions, evaluated in the
+ * sandbox; the comparison itself is plain data.
+ */
+final class IfNode implements NodeType {
+    @Override
+    public List<List<JsonNode>> run(NodeRun run) throws NodeFailedException {
+        List<JsonNode> items = run.input(0);
+        List<List<JsonNode>> outputs = run.outputs(2);
+        List<Expressions.Resolved> params = run.parametersPerItem(items);
+        for (int i = 0; i < items.size(); i++) {
+            Expressions.Resolved p = params.get(i);
+            if (p.failure() != null) {
+                run.itemFailed(outputs, i, items.get(i), p.failure().message());
+                continue;
+            }
+            try {
+                boolean holds = run.node().typeVersion() >= 2 ? version2(p.params()) : version1(p.params());
+                outputs.get(holds ? 0 : 1).add(items.get(i));
+            } catch (IllegalArgumentException e) {
+                run.itemFailed(outputs, i, items.get(i), e.getMessage());
+            }
+        }
+        return outputs;
+    }
+
+    private static boolean version2(JsonNode params) {
+        JsonNode conditions = params.path("conditions");
+        boolean caseSensitive = conditions.path("options").path("caseSensitive").asBoolean(true);
+        boolean loose = "loose".equals(conditions.path("options").path("typeValidation").asText("strict"))
+                || params.path("looseTypeValidation").asBoolean(false);
+        boolean or = "or".equals(conditions.path("combinator").asText("and"));
+        List<Boolean> results = new ArrayList<>();
+        for (JsonNode c : conditions.path("conditions")) {
+            JsonNode op = c.path("operator");
+            results.add(compare(op.path("type").asText("string"), op.path("operation").asText("equals"), c.get("leftValue"), c.get("rightValue"), caseSensitive, loose));
+        }
+        return or ? results.contains(true) : !results.contains(false);
+    }
+
+    private static boolean version1(JsonNode params) {
+        boolean any = "any".equals(params.path("combineOperation").asText("all"));
+        List<Boolean> results = new ArrayList<>();
+        for (String type : new String[] {"string", "number", "boolean"}) {
+            for (JsonNode c : params.path("conditions").path(type)) {
+                results.add(compare(type, V1_NAMES.getOrDefault(c.path("operation").asText(), c.path("operation").asText()), c.get("value1"), c.get("value2"), true, true));
+            }
+        }
+        return any ? results.contains(true) : !results.contains(false);
+    }
+
+    /** Version 1 used other words for the same operations. */
+    private static final java.util.Map<String, String> V1_NAMES = java.util.Map.ofEntries(
+            java.util.Map.entry("equal", "equals"), java.util.Map.entry("notEqual", "notEquals"),
+            java.util.Map.entry("larger", "gt"), java.util.Map.entry("largerEqual", "gte"),
+            java.util.Map.entry("smaller", "lt"), java.util.Map.entry("smallerEqual", "lte"),
+            java.util.Map.entry("isEmpty", "empty"), java.util.Map.entry("isNotEmpty", "notEmpty"));
+
+    static boolean compare(String type, String operation, JsonNode left, JsonNode right, boolean caseSensitive, boolean loose) {
+        boolean missing = left == null || left.isNull() || left.isMissingNode();
+        switch (operation) {
+            case "exists": return !missing;
+            case "notExists": return missing;
+            case "empty": return missing || empty(left);
+            case "notEmpty": return !missing && !empty(left);
+            default: break;
+        }
+        return switch (type) {
+            case "number" -> {
+                double l = number(left, loose, "left value"), r = "true".equals(operation) ? 0 : number(right, loose, "right value");
+                yield switch (operation) {
+                    case "equals" -> l == r;
+                    case "notEquals" -> l != r;
+                    case "gt" -> l > r;
+                    case "lt" -> l < r;
+                    case "gte" -> l >= r;
+                    case "lte" -> l <= r;
+                    default -> throw unknown(type, operation);
+                };
+            }
+            case "boolean" -> {
+                boolean l = bool(left, loose, "left value");
+                yield switch (operation) {
+                    case "true" -> l;
+                    case "false" -> !l;
+                    case "equals" -> l == bool(right, loose, "right value");
+                    case "notEquals" -> l != bool(right, loose, "right value");
+                    default -> throw unknown(type, operation);
+                };
+            }
+            case "string" -> {
+                String l = text(left, loose, "left value"), r = text(right, true, "right value");
+                if (!caseSensitive) {
+                    l = l.toLowerCase(Locale.ROOT);
+                    r = r.toLowerCase(Locale.ROOT);
+                }
+                yield switch (operation) {
+                    case "equals" -> l.equals(r);
+                    case "notEquals" -> !l.equals(r);
+                    case "contains" -> l.contains(r);
+                    case "notContains" -> !l.contains(r);
+                    case "startsWith" -> l.startsWith(r);
+                    case "notStartsWith" -> !l.startsWith(r);
+                    case "endsWith" -> l.endsWith(r);
+                    case "notEndsWith" -> !l.endsWith(r);
+                    case "regex" -> regex(r).matcher(l).find();
+                    case "notRegex" -> !regex(r).matcher(l).find();
+                    default -> throw unknown(type, operation);
+                };
+            }
+            default -> throw new IllegalArgumentException("condition type \"" + type + "\" is not supported (string, number, boolean)");
+        };
+    }
+
+    private static boolean empty(JsonNode v) {
+        return (v.isTextual() && v.asText().isEmpty()) || ((v.isArray() || v.isObject()) && v.isEmpty());
+    }
+
+    private static double number(JsonNode v, boolean loose, String what) {
+        if (v != null && v.isNumber()) return v.asDouble();
+        if (loose && v != null && v.isTextual()) {
+            try {
+                return Double.parseDouble(v.asText().strip());
+            } catch (NumberFormatException e) {
+                // falls through to the error
+            }
+        }
+        throw new IllegalArgumentException("wrong type: the " + what + " " + describe(v) + " is not a number"
+                + (loose ? "" : " (turn on loose type validation to convert text)"));
+    }
+
+    private static boolean bool(JsonNode v, boolean loose, String what) {
+        if (v != null && v.isBoolean()) return v.asBoolean();
+        if (loose && v != null && v.isTextual() && (v.asText().equals("true") || v.asText().equals("false"))) return v.asText().equals("true");
+        throw new IllegalArgumentException("wrong type: the " + what + " " + describe(v) + " is not a boolean");
+    }
+
+    private static String text(JsonNode v, boolean loose, String what) {
+        if (v != null && v.isTextual()) return v.asText();
+        if (v == null || v.isNull()) return "";
+        if (loose || v.isNumber() || v.isBoolean()) return v.isValueNode() ? v.asText() : v.toString();
+        throw new IllegalArgumentException("wrong type: the " + what + " " + describe(v) + " is not a string");
+    }
+
+    private static Pattern regex(String source) {
+        try {
+            return Pattern.compile(source);
+        } catch (PatternSyntaxException e) {
+            throw new IllegalArgumentException("the regular expression " + source + " is not valid: " + e.getDescription());
+        }
+    }
+
+    private static String describe(JsonNode v) {
+        return v == null || v.isMissingNode() ? "(missing)" : v.toString();
+    }
+
+    private static IllegalArgumentException unknown(String type, String operation) {
+        return new IllegalArgumentException("the " + type + " operation \"" + operation + "\" is not supported");
+    }
+}

@@ -1,0 +1,104 @@
+package io.nlink.workflow.nodes;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.nlink.runtime.json.Json;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Merge (n8n-nodes-base.merge), two inputs into one output.
+ * <ul>
+ *   <li>{@code mode: "append"} (the default): input 1's items, then input 2's.
+ *   <li>by key — version 3: {@code mode: "combine"}, {@code combineBy: "combineByFields"},
+ *       {@code fieldsToMatchString: "id"} (or "a, b") and {@code joinMode}: keepMatches (the
+ *       default), enrichInput1, enrichInput2, keepEverything; versions 1-2: {@code mode:
+ *       "mergeByKey"} with {@code propertyName1}/{@code propertyName2} (enrich input 1).
+ *       Matched items are merged field by field, input 2's fields winning on a clash.
+ *   <li>by position: {@code combineBy: "combineByPosition"} (v3) or {@code mode: "mergeByIndex"}.
+ * </ul>
+ */
+final class MergeNode implements NodeType {
+    @Override
+    public boolean runsWithAnyInput() {
+        return true;
+    }
+
+    @Override
+    public List<List<JsonNode>> run(NodeRun run) throws NodeFailedException {
+        JsonNode p = run.parameters();
+        List<JsonNode> one = run.input(0), two = run.input(1);
+        String mode = p.path("mode").asText("append");
+        List<JsonNode> out;
+        if (mode.equals("append")) {
+            out = new ArrayList<>(one);
+            out.addAll(two);
+        } else if (mode.equals("combine") && p.path("combineBy").asText("combineByFields").equals("combineByFields")) {
+            List<String> fields = Arrays.stream(p.path("fieldsToMatchString").asText("").split(",")).map(String::strip).filter(s -> !s.isEmpty()).toList();
+            if (fields.isEmpty()) throw new NodeFailedException("fieldsToMatchString: name the field(s) to match items on, e.g. \"id\"");
+            out = byKey(one, fields, two, fields, p.path("joinMode").asText("keepMatches"));
+        } else if (mode.equals("mergeByKey")) {
+            out = byKey(one, List.of(p.path("propertyName1").asText()), two, List.of(p.path("propertyName2").asText()), "enrichInput1");
+        } else if ((mode.equals("combine") && p.path("combineBy").asText().equals("combineByPosition")) || mode.equals("mergeByIndex")) {
+            out = new ArrayList<>();
+            for (int i = 0; i < Math.min(one.size(), two.size()); i++) out.add(merged(one.get(i), two.get(i)));
+        } else {
+            throw new NodeFailedException("the Merge mode \"" + mode + "\"" + (mode.equals("combine") ? " by " + p.path("combineBy").asText() : "")
+                    + " is not supported; use append, combine by fields, combine by position, mergeByKey or mergeByIndex");
+        }
+        return List.of(out);
+    }
+
+    private static List<JsonNode> byKey(List<JsonNode> one, List<String> keys1, List<JsonNode> two, List<String> keys2, String join) throws NodeFailedException {
+        Map<String, List<JsonNode>> index = new LinkedHashMap<>();
+        for (JsonNode item : two) index.computeIfAbsent(key(item, keys2), k -> new ArrayList<>()).add(item);
+        List<JsonNode> out = new ArrayList<>();
+        java.util.Set<JsonNode> matched2 = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        for (JsonNode a : one) {
+            List<JsonNode> matches = index.getOrDefault(key(a, keys1), List.of());
+            if (matches.isEmpty()) {
+                if (join.equals("enrichInput1") || join.equals("keepEverything")) out.add(a);
+                continue;
+            }
+            for (JsonNode b : matches) {
+                matched2.add(b);
+                switch (join) {
+                    case "keepMatches", "keepEverything", "enrichInput1" -> out.add(merged(a, b));
+                    case "enrichInput2" -> { /* added below, in input 2's order */ }
+                    default -> throw new NodeFailedException("joinMode \"" + join + "\" is not supported; use keepMatches, enrichInput1, enrichInput2 or keepEverything");
+                }
+            }
+        }
+        if (join.equals("enrichInput2")) {
+            Map<String, List<JsonNode>> index1 = new LinkedHashMap<>();
+            for (JsonNode a : one) index1.computeIfAbsent(key(a, keys1), k -> new ArrayList<>()).add(a);
+            for (JsonNode b : two) {
+                List<JsonNode> m = index1.getOrDefault(key(b, keys2), List.of());
+                out.add(m.isEmpty() ? b : merged(m.get(0), b));
+            }
+        } else if (join.equals("keepEverything")) {
+            for (JsonNode b : two) if (!matched2.contains(b)) out.add(b);
+        }
+        return out;
+    }
+
+    /** The values of the key fields as one comparable string; items missing a key never match. */
+    private static String key(JsonNode item, List<String> fields) {
+        StringBuilder key = new StringBuilder();
+        for (String f : fields) {
+            JsonNode v = item.path(f);
+            if (v.isMissingNode() || v.isNull()) return "\u0000missing:" + System.identityHashCode(item);
+            key.append(v.isTextual() ? v.asText() : v.toString()).append('\u0000');
+        }
+        return key.toString();
+    }
+
+    private static JsonNode merged(JsonNode a, JsonNode b) {
+        ObjectNode out = a.isObject() ? ((ObjectNode) a).deepCopy() : Json.MAPPER.createObjectNode();
+        if (b.isObject()) out.setAll(((ObjectNode) b).deepCopy());
+        return out;
+    }
+}

@@ -1,0 +1,62 @@
+package io.nlink.workflow;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import org.junit.jupiter.api.Test;
+
+class WorkflowParserTest {
+    @Test
+    void namesEveryUnsupportedNodeTypeInOneMessage() {
+        String json = """
+                {"nodes": [
+                  {"name": "Start", "type": "n8n-nodes-base.manualTrigger"},
+                  {"name": "Fetch", "type": "n8n-nodes-base.httpRequest"},
+                  {"name": "Mail", "type": "n8n-nodes-base.gmail"},
+                  {"name": "Mail 2", "type": "n8n-nodes-base.gmail"},
+                  {"name": "Agent", "type": "@n8n/n8n-nodes-langchain.agent"}
+                ], "connections": {}}""";
+        assertThatThrownBy(() -> Fixtures.workflow(json))
+                .isInstanceOf(InvalidWorkflowException.class)
+                .hasMessage("test.json: this workflow uses node types nLink does not have: n8n-nodes-base.httpRequest (\"Fetch\");"
+                        + " n8n-nodes-base.gmail (\"Mail\", \"Mail 2\"); @n8n/n8n-nodes-langchain.agent (\"Agent\"). nLink has"
+                        + " n8n-nodes-base.manualTrigger, n8n-nodes-base.webhook, n8n-nodes-base.scheduleTrigger, n8n-nodes-base.set,"
+                        + " n8n-nodes-base.if, n8n-nodes-base.merge, n8n-nodes-base.code, and every installed community node");
+    }
+
+    @Test
+    void reportsEveryProblemWithItsPath() {
+        String json = """
+                {"nodes": [
+                  {"name": "Start", "type": "n8n-nodes-base.manualTrigger"},
+                  {"name": "Start", "type": "n8n-nodes-base.set", "onError": "ignore"},
+                  {"type": "n8n-nodes-base.set"},
+                  {"name": "Slow", "type": "n8n-nodes-base.code", "timeout": -1, "retryOnFail": true, "maxTries": 50}
+                ], "connections": {"Start": {"main": [[{"node": "Nowhere", "index": 0}]]}, "Ghost": {"main": []}}}""";
+        assertThatThrownBy(() -> Fixtures.workflow(json))
+                .isInstanceOfSatisfying(InvalidWorkflowException.class, e -> assertThat(e.problems()).containsExactlyInAnyOrder(
+                        "nodes[1].onError: expected stopWorkflow, continueRegularOutput or continueErrorOutput; got \"ignore\"",
+                        "nodes[1].name: \"Start\" is used by another node; names must be unique",
+                        "nodes[2].name: is required",
+                        "nodes[3].maxTries: expected 1 to 10; got 50",
+                        "nodes[3].timeout: expected seconds per item, more than 0 and at most 600",
+                        "connections[\"Start\"].main[0][0].node: no node is named \"Nowhere\"",
+                        "connections[\"Ghost\"]: no node is named \"Ghost\""));
+    }
+
+    @Test
+    void refusesLoops() {
+        String json = """
+                {"nodes": [
+                  {"name": "Start", "type": "n8n-nodes-base.manualTrigger"},
+                  {"name": "A", "type": "n8n-nodes-base.set"}, {"name": "B", "type": "n8n-nodes-base.set"}
+                ], "connections": {"Start": {"main": [[{"node": "A", "index": 0}]]}, "A": {"main": [[{"node": "B", "index": 0}]]},
+                                   "B": {"main": [[{"node": "A", "index": 0}]]}}}""";
+        assertThatThrownBy(() -> Fixtures.workflow(json)).hasMessageContaining("the nodes form a loop (A → B → A)");
+    }
+
+    @Test
+    void invalidJsonSaysWhere() {
+        assertThatThrownBy(() -> Fixtures.workflow("{\"nodes\": [\n  {\"name\": }]}")).hasMessageStartingWith("test.json: is not valid JSON (line 2, column");
+    }
+}
