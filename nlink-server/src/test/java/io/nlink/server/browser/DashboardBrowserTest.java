@@ -71,6 +71,8 @@ class DashboardBrowserTest {
     NlinkServer server;
     ChromeDriver driver;
     WebDriverWait wait;
+    /** For what the server works on: an upload compiles the module and runs its vectors; a run starts a sandbox. */
+    WebDriverWait slow;
 
     @BeforeAll
     void start() throws Exception {
@@ -111,6 +113,8 @@ class DashboardBrowserTest {
                 "return [window.outerWidth - window.innerWidth, window.outerHeight - window.innerHeight];");
         driver.manage().window().setSize(new Dimension(1400 + frame.get(0).intValue(), 1000 + frame.get(1).intValue()));
         wait = new WebDriverWait(driver, Duration.ofSeconds(30));
+        // Generous: the machine that runs the tests may be busy with other builds.
+        slow = new WebDriverWait(driver, Duration.ofMinutes(3));
         Files.createDirectories(SCREENSHOTS);
     }
 
@@ -203,7 +207,7 @@ class DashboardBrowserTest {
         screenshot("scaffold");
 
         Path zip = downloads.resolve("nlink-community.word_count.zip");
-        new WebDriverWait(driver, Duration.ofSeconds(30)).until(d -> Files.isRegularFile(zip)
+        slow.until(d -> Files.isRegularFile(zip)
                 && !Files.exists(downloads.resolve("nlink-community.word_count.zip.crdownload")));
         try (ZipFile file = new ZipFile(zip.toFile())) {
             List<String> names = file.stream().map(ZipEntry::getName).toList();
@@ -221,7 +225,7 @@ class DashboardBrowserTest {
         Path zip = temp.resolve("hello-go.zip");
         pack(EXAMPLES.resolve("hello-go"), zip);
         upload(zip);
-        wait.until(ExpectedConditions.urlContains("#/nodes/" + HELLO + "/1.0.0"));
+        slow.until(ExpectedConditions.urlContains("#/nodes/" + HELLO + "/1.0.0"));
         assertThat(wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("node-title"))).getText()).isEqualTo("WASM Demo (Go)");
         assertThat(driver.findElement(By.id("node-runtime")).getText()).isEqualTo("WebAssembly");
         assertThat(driver.findElement(By.id("node-facts")).getText()).contains("Golden vectors", "sandbox cap 512 pages");
@@ -247,7 +251,7 @@ class DashboardBrowserTest {
         items.clear();
         items.sendKeys("[{\"city\": \"Oslo\", \"n\": 1}, {\"city\": \"Lima\", \"n\": 2}]");
         driver.findElement(By.id("run-submit")).click();
-        wait.until(ExpectedConditions.numberOfElementsToBe(By.cssSelector("#run-output-table tbody tr"), 2));
+        slow.until(ExpectedConditions.numberOfElementsToBe(By.cssSelector("#run-output-table tbody tr"), 2));
 
         // Columns: "input #", then the union of the output items' keys in the order the node wrote them.
         List<String> headers = driver.findElements(By.cssSelector("#run-output-table thead th")).stream().map(WebElement::getText).toList();
@@ -284,12 +288,12 @@ class DashboardBrowserTest {
         Path zip = temp.resolve("probe-go.zip");
         pack(EXAMPLES.resolve("probe-go"), zip);
         upload(zip);
-        wait.until(ExpectedConditions.urlContains("#/nodes/nlink-community.sandbox_probe/1.0.0"));
+        slow.until(ExpectedConditions.urlContains("#/nodes/nlink-community.sandbox_probe/1.0.0"));
         wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("param-mode")));
 
         new Select(driver.findElement(By.id("param-mode"))).selectByVisibleText("Print to stdout and stderr");
         driver.findElement(By.id("run-submit")).click();
-        WebElement logs = wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("run-logs")));
+        WebElement logs = slow.until(ExpectedConditions.visibilityOfElementLocated(By.id("run-logs")));
         assertThat(logs.getText()).contains("stdout", "stderr");
 
         new Select(driver.findElement(By.id("param-mode"))).selectByVisibleText("Panic");
@@ -297,7 +301,7 @@ class DashboardBrowserTest {
         items.clear();
         items.sendKeys("[{\"a\": 1}, {\"a\": 2}]");
         driver.findElement(By.id("run-submit")).click();
-        wait.until(ExpectedConditions.numberOfElementsToBe(By.cssSelector("#run-output-table tbody tr.error-row"), 2));
+        slow.until(ExpectedConditions.numberOfElementsToBe(By.cssSelector("#run-output-table tbody tr.error-row"), 2));
         String row = driver.findElement(By.cssSelector("#run-output-table tbody tr.error-row")).getText();
         assertThat(row).startsWith("0").containsIgnoringCase("panic");
         assertThat(driver.findElement(By.id("run-summary")).getText()).contains("2 in → 0 out");
@@ -318,7 +322,7 @@ class DashboardBrowserTest {
             z.closeEntry();
         }
         upload(zip);
-        WebElement banner = wait.until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector("#upload-result .banner-error")));
+        WebElement banner = slow.until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector("#upload-result .banner-error")));
         assertThat(banner.findElement(By.className("banner-title")).getText()).isEqualTo("evil.zip was refused");
         List<WebElement> problems = banner.findElements(By.cssSelector("table.problems tbody tr"));
         assertThat(problems).anySatisfy(tr -> {
@@ -336,7 +340,7 @@ class DashboardBrowserTest {
         // Version 1.0.1 of the Go node with markup in its display name.
         Path zip = packVersion("hostile", "1.0.1", "\"displayName\": \"" + HOSTILE_NAME.replace("\"", "\\\"") + "\"");
         upload(zip);
-        wait.until(ExpectedConditions.urlContains("#/nodes/" + HELLO + "/1.0.1"));
+        slow.until(ExpectedConditions.urlContains("#/nodes/" + HELLO + "/1.0.1"));
         WebElement title = wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("node-title")));
         assertThat(title.getText()).isEqualTo(HOSTILE_NAME);
         assertThat(title.findElements(By.xpath(".//*"))).isEmpty();
@@ -369,7 +373,7 @@ class DashboardBrowserTest {
         assertThat(new Select(driver.findElement(By.id("version-select"))).getOptions()).hasSize(1);
 
         upload(packVersion("newer", "1.1.0", null));
-        wait.until(ExpectedConditions.urlContains("#/nodes/" + HELLO + "/1.1.0"));
+        slow.until(ExpectedConditions.urlContains("#/nodes/" + HELLO + "/1.1.0"));
         wait.until(ExpectedConditions.textToBe(By.id("node-version"), "1.1.0"));
 
         driver.get(server.url() + "/#/store");
@@ -434,7 +438,7 @@ class DashboardBrowserTest {
         assertThat(driver.findElements(By.id("remove-node"))).isEmpty();
         // Members may test-run.
         driver.findElement(By.id("run-submit")).click();
-        wait.until(ExpectedConditions.numberOfElementsToBe(By.cssSelector("#run-output-table tbody tr"), 1));
+        slow.until(ExpectedConditions.numberOfElementsToBe(By.cssSelector("#run-output-table tbody tr"), 1));
         assertThat(driver.findElement(By.id("run-output-table")).getText()).contains("Hello, World!");
 
         driver.findElement(By.linkText("Community Store")).click();
