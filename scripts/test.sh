@@ -5,6 +5,8 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 "$root/scripts/setup.sh"
 # The languages' own toolchains: the devkit's tests scaffold and build a node in each.
 "$root/scripts/setup-guests.sh"
+# Debian's headless Chromium and its driver for the dashboard's browser tests.
+"$root/scripts/setup-browser.sh"
 # A real PostgreSQL on loopback for the server's persistence tests (H2 needs nothing); stopped at exit.
 NLINK_TEST_POSTGRES_URL="$("$root/scripts/postgres.sh" start)"
 export NLINK_TEST_POSTGRES_URL

@@ -57,9 +57,11 @@ class DashboardBrowserTest {
     static final Path CHROMIUM = Path.of(System.getProperty("nlink.chromium", "/usr/bin/chromium"));
     static final Path CHROMEDRIVER = Path.of(System.getProperty("nlink.chromedriver", "/usr/bin/chromedriver"));
     static final Path EXAMPLES = Path.of(System.getProperty("nlink.examples.dir", "../examples")).toAbsolutePath().normalize();
-    /** Where the README's screenshots go; -Dnlink.screenshots.dir=... writes them elsewhere. */
-    static final Path SCREENSHOTS = Path.of(System.getProperty("nlink.screenshots.dir",
-            EXAMPLES.getParent().resolve("docs/screenshots").toString()));
+    /**
+     * Where the screenshots go: target/screenshots, so test runs leave the tree clean. The README's
+     * pictures are refreshed with -Dnlink.screenshots.dir=$PWD/docs/screenshots.
+     */
+    static final Path SCREENSHOTS = Path.of(System.getProperty("nlink.screenshots.dir", "target/screenshots")).toAbsolutePath();
 
     static final String OWNER = "owner";
     static final String PASSWORD = "browser test passphrase";
