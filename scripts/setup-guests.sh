@@ -8,6 +8,9 @@
 #                   libc++-19-dev-wasm32, libc++abi-19-dev-wasm32, nlohmann-json3-dev (+ wabt)
 #   zig             PyPI ziglang (python3 -m ziglang)
 #   assemblyscript  npm assemblyscript, installed once into $NLINK_GUEST_CACHE/npm
+#   python          PyPI py2wasm in a virtualenv under $NLINK_GUEST_CACHE/py2wasm, plus a stand-in
+#                   wasi-sdk there (Debian clang-19 + wasi-libc, the ziglang wheel's musl pthread.h
+#                   and dlfcn.h, a dlopen stub), since py2wasm would download wasi-sdk; Debian patchelf
 #
 # Only package registries are used (apt, PyPI, npm, crates.io, rustup's stable channel).
 # Runs as root on Debian 12 (uses sudo for apt otherwise). Prints one summary line per language.
@@ -19,11 +22,12 @@ source "$root/scripts/apt.sh"
 
 ZIG_VERSION="${NLINK_ZIG_VERSION:-0.17.1}"
 ASC_VERSION="${NLINK_ASC_VERSION:-0.28.20}"
+PY2WASM_VERSION="${NLINK_PY2WASM_VERSION:-2.6.3}"
 CLANG_MAJOR="${NLINK_CLANG_MAJOR:-19}"
 cache="${NLINK_GUEST_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/nlink}"
 
 langs=("$@")
-(( ${#langs[@]} > 0 )) || langs=(go rust c cpp zig assemblyscript)
+(( ${#langs[@]} > 0 )) || langs=(go rust c cpp zig assemblyscript python)
 want() { local l; for l in "${langs[@]}"; do [[ "$l" == "$1" ]] && return 0; done; return 1; }
 
 summary=()
@@ -36,6 +40,9 @@ log() { echo "setup-guests: $*" >&2; }
 apt_wanted=()
 if want c || want cpp; then
   apt_wanted+=(clang-"$CLANG_MAJOR" lld-"$CLANG_MAJOR" wasi-libc libclang-rt-"$CLANG_MAJOR"-dev-wasm32 wabt)
+fi
+if want python; then
+  apt_wanted+=(clang-"$CLANG_MAJOR" lld-"$CLANG_MAJOR" wasi-libc libclang-rt-"$CLANG_MAJOR"-dev-wasm32 patchelf)
 fi
 if want cpp; then
   apt_wanted+=(libc++-"$CLANG_MAJOR"-dev-wasm32 libc++abi-"$CLANG_MAJOR"-dev-wasm32 nlohmann-json3-dev)
@@ -100,7 +107,8 @@ fi
 # ---- Zig -----------------------------------------------------------------------------------------------
 # Into the current python3's environment (python3 -m ziglang); where pip refuses that (a Debian
 # system Python, PEP 668), into $cache/pip instead, where templates/zig/build.sh also looks.
-if want zig; then
+# Python's stand-in wasi-sdk takes two headers from the ziglang wheel, so it needs Zig too.
+if want zig || want python; then
   py="$(command -v python3 || true)"
   zig_version() {
     "$py" -m ziglang version 2>/dev/null \
@@ -120,6 +128,75 @@ if want zig; then
       have="$(zig_version | head -1)"
     fi
     if [[ "$have" == "$ZIG_VERSION" ]]; then note zig "zig $have (PyPI ziglang)"; else fail zig "ziglang==$ZIG_VERSION (pip)"; fi
+  fi
+fi
+
+# ---- Python ----------------------------------------------------------------------------------------------
+# py2wasm (Nuitka for WASI) only runs on CPython 3.11. Its wasi-sdk stand-in is rebuilt when its
+# recipe stamp changes; everything is skipped when present.
+if want python; then
+  home="$cache/py2wasm"
+  sdk="$home/wasi-sdk"
+  recipe="nlink wasi-sdk stand-in 1: clang-$CLANG_MAJOR"
+  py311="$(command -v python3.11 || true)"
+  if [[ -z "$py311" ]] && command -v python3 >/dev/null 2>&1 \
+     && [[ "$(python3 -c 'import sys; print(sys.version_info[:2] == (3, 11))')" == True ]]; then
+    py311="$(command -v python3)"
+  fi
+  py2wasm_version() { "$home/venv/bin/python" -c 'import importlib.metadata as m; print(m.version("py2wasm"))' 2>/dev/null || true; }
+  zig_libc() {
+    local dir
+    for dir in "$("$py" -c 'import ziglang, os; print(os.path.dirname(ziglang.__file__))' 2>/dev/null)" "$cache/pip/ziglang"; do
+      [[ -n "$dir" && -f "$dir/lib/libc/include/wasm-wasi-musl/pthread.h" ]] && { echo "$dir/lib/libc/include/wasm-wasi-musl"; return; }
+    done
+  }
+  if [[ -z "$py311" ]]; then
+    fail python "CPython 3.11 (py2wasm $PY2WASM_VERSION runs on 3.11 only): python3.11 is not on PATH"
+  else
+    if [[ "$(py2wasm_version)" != "$PY2WASM_VERSION" ]]; then
+      log "installing py2wasm==$PY2WASM_VERSION into $home/venv (pip)"
+      "$py311" -m venv "$home/venv"
+      "$home/venv/bin/python" -m pip install --quiet --disable-pip-version-check "py2wasm==$PY2WASM_VERSION" >&2
+    fi
+    musl="$(zig_libc)"
+    if [[ "$(cat "$sdk/recipe" 2>/dev/null)" != "$recipe" && -n "$musl" ]]; then
+      log "assembling the wasi-sdk stand-in at $sdk"
+      rm -rf "$sdk"
+      mkdir -p "$sdk/bin" "$sdk/share/wasi-sysroot/lib" "$sdk/extra-include" "$sdk/stub"
+      ln -s /usr/include/wasm32-wasi "$sdk/share/wasi-sysroot/include"
+      ln -s /usr/lib/wasm32-wasi "$sdk/share/wasi-sysroot/lib/wasm32-wasi"
+      # Debian's wasi-libc predates these two headers; musl's are the ones wasi-sdk ships.
+      ln -s "$musl/pthread.h" "$musl/dlfcn.h" "$sdk/extra-include/"
+      # CPython links -ldl; WASI has no dynamic loading, so every dlopen fails.
+      cat >"$sdk/stub/dl.c" <<'C'
+#include <stddef.h>
+void *dlopen(const char *file, int mode) { (void)file; (void)mode; return NULL; }
+void *dlsym(void *handle, const char *name) { (void)handle; (void)name; return NULL; }
+char *dlerror(void) { return "dynamic loading is not supported in WASI"; }
+int dlclose(void *handle) { (void)handle; return 0; }
+C
+      "$clang_bin" --target=wasm32-wasi --sysroot="$sdk/share/wasi-sysroot" -O2 -c "$sdk/stub/dl.c" -o "$sdk/stub/dl.o"
+      cat >"$sdk/bin/clang" <<SH
+#!/bin/sh
+# $recipe: wasi-sdk's clang as Debian's, with the dlopen stub added to every link.
+for arg in "\$@"; do
+  [ "\$arg" = -c ] && exec $clang_bin --sysroot=$sdk/share/wasi-sysroot -idirafter $sdk/extra-include "\$@"
+done
+exec $clang_bin --sysroot=$sdk/share/wasi-sysroot -idirafter $sdk/extra-include "\$@" $sdk/stub/dl.o
+SH
+      chmod +x "$sdk/bin/clang"
+      echo "$recipe" >"$sdk/recipe"
+    fi
+    have="$(py2wasm_version)"
+    if [[ "$have" != "$PY2WASM_VERSION" ]]; then
+      fail python "py2wasm==$PY2WASM_VERSION (pip, into $home/venv)"
+    elif [[ ! -x "$sdk/bin/clang" ]]; then
+      fail python "the wasi-sdk stand-in at $sdk (needs $clang_bin, wasi-libc and the ziglang wheel's musl headers)"
+    elif ! command -v patchelf >/dev/null 2>&1; then
+      fail python "patchelf (apt)"
+    else
+      note python "py2wasm $have at $home/venv, wasi-sdk stand-in ($clang_bin + wasi-libc) at $sdk"
+    fi
   fi
 fi
 

@@ -11,7 +11,8 @@ public enum Language {
     C("c", "C"),
     CPP("cpp", "C++"),
     ZIG("zig", "Zig"),
-    ASSEMBLYSCRIPT("assemblyscript", "AssemblyScript");
+    ASSEMBLYSCRIPT("assemblyscript", "AssemblyScript"),
+    PYTHON("python", "Python");
 
     private final String id;
     private final String displayName;

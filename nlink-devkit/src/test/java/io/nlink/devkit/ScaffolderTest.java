@@ -53,7 +53,7 @@ class ScaffolderTest {
         assertThatThrownBy(() -> new Scaffolder.Request("Demo", null, null, Language.GO)).hasMessageContaining("lowercase");
         assertThatThrownBy(() -> new Scaffolder.Request("ok", "two\nlines", null, Language.C)).hasMessageContaining("one line");
         assertThatThrownBy(() -> new Scaffolder.Request("ok", null, "ends a comment */ here", Language.C)).hasMessageContaining("\"*/\"");
-        assertThatThrownBy(() -> Language.of("cobol")).hasMessage("unknown language \"cobol\"; expected one of go, rust, c, cpp, zig, assemblyscript");
+        assertThatThrownBy(() -> Language.of("cobol")).hasMessage("unknown language \"cobol\"; expected one of go, rust, c, cpp, zig, assemblyscript, python");
 
         Scaffolder.writeFolder(new Scaffolder.Request("twice", null, null, Language.GO), tmp);
         assertThat(Files.isExecutable(tmp.resolve("nlink-community.twice/build.sh"))).isTrue();

@@ -141,6 +141,24 @@ class CommandAdapterTest {
     }
 
     @Test
+    void eachLaneGetsItsOwnCommandAndOutputKeepsInputOrder() throws Exception {
+        List<JsonNode> items = new ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            items.add(obj("{\"i\":" + i + "}"));
+        }
+        WasmNode node = command("""
+                (call $write (i32.const 1) (i32.const 160) (i32.const 9))
+                (call $write (i32.const 1) (i32.const 4096) (local.get $len))
+                (call $write (i32.const 1) (i32.const 170) (i32.const 3))""");
+        List<ItemResult> results = new ArrayList<>();
+        try (BatchRunner batch = new BatchRunner(node, SandboxLimits.DEFAULTS, obj("{}"), BatchOptions.DEFAULTS.withParallelism(2))) {
+            batch.run(items.iterator(), results::add);
+            assertThat(batch.summary().instances()).isEqualTo(2);
+        }
+        assertThat(results).extracting(r -> r.items().get(0).get("$json")).isEqualTo(items);
+    }
+
+    @Test
     void theGuestReadsTheContextExactlyAsTheCodecEncodedItEvenAcrossManyReads() throws Exception {
         WasmNode node = command("""
                 (call $write (i32.const 1) (i32.const 160) (i32.const 9))
