@@ -281,12 +281,28 @@ class HostileGuestCorpusTest {
 
     @Test
     void c16_invalidUtf8IsABadResult() throws Exception {
-        // an overlong encoding of '/' (C0 AF) and a lone continuation byte (80) inside a string.
-        // Jackson decodes the overlong pair leniently (as '/') and stops at the lone 0x80.
+        // an overlong encoding of '/' (C0 AF) and a lone continuation byte (80) inside a string:
+        // Jackson itself reports the first byte it cannot decode
         byte[] bad = {'[', '{', '"', 'j', 's', 'o', 'n', '"', ':', '{', '"', 'a', '"', ':', '"', (byte) 0xC0, (byte) 0xAF, (byte) 0x80, '"', '}', '}', ']'};
         NodeFailure f = failureOf(returning(bad));
         assertThat(f.kind()).isEqualTo(Kind.BAD_RESULT);
         assertThat(f.message()).startsWith("the node returned invalid JSON (Invalid UTF-8 start byte 0x80)").contains("first bytes: ");
+
+        // Overlong forms Jackson 2.21 decodes instead of refusing (regression: found by
+        // ItemCodecFuzzTest; F0 80 9F 9A became a broken surrogate pair in a key)
+        byte[] overlongKey = {'[', '{', '"', 'j', 's', 'o', 'n', '"', ':', '{', '"', (byte) 0xF0, (byte) 0x80, (byte) 0x9F, (byte) 0x9A, '"', ':', '1', '}', '}', ']'};
+        NodeFailure key = failureOf(returning(overlongKey));
+        assertThat(key.kind()).isEqualTo(Kind.BAD_RESULT);
+        assertThat(key.message()).startsWith("the node returned invalid JSON (Invalid UTF-8 at byte 11 (0xf0): an overlong, surrogate or out-of-range encoding)");
+        byte[] overlongSlash = {'[', '{', '"', 'j', 's', 'o', 'n', '"', ':', '{', '"', 'a', '"', ':', '"', (byte) 0xC0, (byte) 0xAF, '"', '}', '}', ']'};
+        assertThat(failureOf(returning(overlongSlash)).message()).startsWith("the node returned invalid JSON (Invalid UTF-8 at byte 15 (0xc0)");
+        // a UTF-8-encoded surrogate (ED A0 80) and a code point above U+10FFFF (F4 90 80 80)
+        byte[] surrogate = {'[', '{', '"', 'j', 's', 'o', 'n', '"', ':', '{', '"', 'a', '"', ':', '"', (byte) 0xED, (byte) 0xA0, (byte) 0x80, '"', '}', '}', ']'};
+        assertThat(failureOf(returning(surrogate)).kind()).isEqualTo(Kind.BAD_RESULT);
+        byte[] beyond = {'[', '{', '"', 'j', 's', 'o', 'n', '"', ':', '{', '"', 'a', '"', ':', '"', (byte) 0xF4, (byte) 0x90, (byte) 0x80, (byte) 0x80, '"', '}', '}', ']'};
+        assertThat(failureOf(returning(beyond)).kind()).isEqualTo(Kind.BAD_RESULT);
+        // and well-formed multi-byte text still passes: é, 中, 🚀
+        assertThat(callOnce(load(returning("[{\"json\":{\"s\":\"é中🚀\"}}]"))).items()).containsExactly(obj("{\"s\":\"é中🚀\"}"));
     }
 
     @Test
