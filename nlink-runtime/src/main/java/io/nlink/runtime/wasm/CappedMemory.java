@@ -3,6 +3,7 @@ package io.nlink.runtime.wasm;
 import com.dylibso.chicory.runtime.ByteArrayMemory;
 import com.dylibso.chicory.runtime.Instance;
 import com.dylibso.chicory.runtime.Memory;
+import com.dylibso.chicory.runtime.WasmRuntimeException;
 import com.dylibso.chicory.wasm.types.DataSegment;
 import com.dylibso.chicory.wasm.types.MemoryLimits;
 import java.nio.charset.Charset;
@@ -14,8 +15,17 @@ import java.nio.charset.Charset;
  * (Go exits, Rust aborts, C gets NULL); this record lets the host name the real cause instead of
  * the symptom.
  *
- * <p>Everything but {@link #grow} is plain delegation; the JIT inlines it because this is the only
- * {@link Memory} implementation nLink loads.
+ * <p>Everything but {@link #grow} and the range checks below is plain delegation; the JIT inlines
+ * it because this is the only {@link Memory} implementation nLink loads.
+ *
+ * <p><b>Range checks.</b> Chicory 1.7.5's ByteArrayMemory checks a range as {@code addr + len <=
+ * size} in {@code int} arithmetic, which wraps: {@code addr = 65000, len = 0x7FFFFFFF} passes. A
+ * guest reaches these methods with its own numbers through WASI (an {@code fd_write} iovec, a
+ * {@code path_open} path) and through {@code memory.fill}/{@code memory.copy}; {@code readBytes}
+ * then allocated a 2 GiB array in the host heap ({@code OutOfMemoryError}, which killed the test
+ * JVM), and fill/copy ran off the page table with an {@code ArrayIndexOutOfBoundsException} that
+ * is no trap at all. So every guest-addressed range is checked here first, in {@code long}, and
+ * refused with the trap Chicory itself uses (found by HostileGuestCorpusTest, c27 and c37).
  */
 final class CappedMemory implements Memory {
     private final ByteArrayMemory delegate;
@@ -59,6 +69,15 @@ final class CappedMemory implements Memory {
 
     int capPages() {
         return capPages;
+    }
+
+    /** Traps unless {@code [addr, addr + len)} lies inside the current memory (no int wrap). */
+    private void checkRange(long addr, long len) {
+        long size = (long) delegate.pages() * PAGE_SIZE;
+        if (addr < 0 || len < 0 || addr + len > size) {
+            throw new WasmRuntimeException(
+                    "out of bounds memory access: attempted to access address: " + addr + " and size: " + len + " but limit is: " + size);
+        }
     }
 
     @Override
@@ -320,11 +339,13 @@ final class CappedMemory implements Memory {
 
     @Override
     public String readString(int a0, int a1) {
+        checkRange(a0, a1);
         return delegate.readString(a0, a1);
     }
 
     @Override
     public String readString(int a0, int a1, Charset a2) {
+        checkRange(a0, a1);
         return delegate.readString(a0, a1, a2);
     }
 
@@ -350,11 +371,13 @@ final class CappedMemory implements Memory {
 
     @Override
     public void write(int a0, byte[] a1) {
+        checkRange(a0, a1.length);
         delegate.write(a0, a1);
     }
 
     @Override
     public void write(int a0, byte[] a1, int a2, int a3) {
+        checkRange(a0, a3);
         delegate.write(a0, a1, a2, a3);
     }
 
@@ -365,6 +388,7 @@ final class CappedMemory implements Memory {
 
     @Override
     public byte[] readBytes(int a0, int a1) {
+        checkRange(a0, a1);
         return delegate.readBytes(a0, a1);
     }
 
@@ -475,11 +499,14 @@ final class CappedMemory implements Memory {
 
     @Override
     public void fill(byte a0, int a1, int a2) {
+        checkRange(a1, Integer.toUnsignedLong(a2 - a1)); // from, to: to = from + len may have wrapped
         delegate.fill(a0, a1, a2);
     }
 
     @Override
     public void copy(int a0, int a1, int a2) {
+        checkRange(a0, a2);
+        checkRange(a1, a2);
         delegate.copy(a0, a1, a2);
     }
 

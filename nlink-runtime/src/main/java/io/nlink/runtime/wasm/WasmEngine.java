@@ -101,7 +101,41 @@ public final class WasmEngine {
 
     /** Parses and checks a module without compiling it: what {@code nlink validate} reports. */
     public static ModuleInfo inspect(byte[] wasm) throws InvalidModuleException {
-        return ModuleInfo.inspect(parse(wasm), Sha256.hex(wasm), wasm.length, SandboxLimits.PLATFORM_MAX_MEMORY_PAGES);
+        WasmModule module = parse(wasm);
+        return withUnsupportedFeatures(
+                ModuleInfo.inspect(module, Sha256.hex(wasm), wasm.length, SandboxLimits.PLATFORM_MAX_MEMORY_PAGES), module);
+    }
+
+    /**
+     * Adds problems for features nLink refuses although Chicory parses them. Exception handling: Chicory runs it, but a {@code throw} that no
+     * guest {@code catch} takes leaves the guest as {@code WasmException}, a RuntimeException that
+     * is no ChicoryException, so it passed every trap handler and reached the caller of {@code
+     * call} (found by HostileGuestCorpusTest c36: a batch lane died instead of one item failing).
+     * No supported toolchain emits it (C++ builds with -fno-exceptions, Rust and Go do not use
+     * it), so a module that defines a tag is refused at load. An imported tag is already refused
+     * with every other non-function import.
+     */
+    private static ModuleInfo withUnsupportedFeatures(ModuleInfo info, WasmModule module) {
+        List<String> problems = new java.util.ArrayList<>(info.problems());
+        int tags = module.tagSection().map(t -> t.tagCount()).orElse(0);
+        if (tags > 0) {
+            problems.add("uses wasm exception handling (it defines " + tags + (tags == 1 ? " tag" : " tags")
+                    + "), which the sandbox does not support: build without it (C++: -fno-exceptions)");
+        }
+        // A shared memory (the threads proposal) cannot help a node, which can never start a
+        // thread (wasi-threads is not provided), and the sandbox's memory is not shared: the
+        // guest's first atomic access trapped as a misleading "out of bounds memory access"
+        // (HostileGuestCorpusTest c35). Say what is wrong instead.
+        if (module.memorySection().isPresent() && module.memorySection().get().memoryCount() > 0
+                && module.memorySection().get().getMemory(0).limits().shared()) {
+            problems.add("declares a shared memory (the threads proposal), which the sandbox does not support:"
+                    + " a node runs on one thread; build without threads (e.g. wasm32-wasip1, not wasm32-wasip1-threads)");
+        }
+        if (problems.size() == info.problems().size()) {
+            return info;
+        }
+        return new ModuleInfo(info.sha256(), info.sizeBytes(), info.exports(), info.imports(), info.memory(),
+                info.hasInitialize(), info.functionNames(), List.copyOf(problems));
     }
 
     /**
@@ -145,7 +179,8 @@ public final class WasmEngine {
     private WasmNode compile(byte[] wasm, String sha256) throws InvalidModuleException {
         long start = System.nanoTime();
         WasmModule module = parse(wasm);
-        ModuleInfo info = ModuleInfo.inspect(module, sha256, wasm.length, SandboxLimits.PLATFORM_MAX_MEMORY_PAGES);
+        ModuleInfo info = withUnsupportedFeatures(
+                ModuleInfo.inspect(module, sha256, wasm.length, SandboxLimits.PLATFORM_MAX_MEMORY_PAGES), module);
         if (!info.runnable()) {
             throw new InvalidModuleException(info.problems());
         }
