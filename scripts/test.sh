@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The test command: set-up, then build every guest from source and run every test.
+# The test command: set-up, then build every guest from source, run every test, then fuzz briefly.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 "$root/scripts/setup.sh"
@@ -16,3 +16,9 @@ source "$root/scripts/java-env.sh"
 nlink_pick_java
 cd "$root"
 mvn -B -ntp verify "$@"
+# A short real fuzz run of every Jazzer target (docs/reliability.md); NLINK_FUZZ_SECONDS=0 skips it,
+# scripts/fuzz.sh runs longer ones.
+fuzz_seconds="${NLINK_FUZZ_SECONDS:-20}"
+if [[ "$fuzz_seconds" != 0 ]]; then
+  "$root/scripts/fuzz.sh" all "${fuzz_seconds}s"
+fi
