@@ -82,7 +82,7 @@ class LoadTest extends SharedServer {
         List<String> leftBehind = Thread.getAllStackTraces().keySet().stream()
                 .filter(t -> !threadsBefore.contains(t) && t.isAlive())
                 .map(Thread::getName)
-                .filter(n -> !n.startsWith("qtp") && !n.startsWith("HttpClient-") && !n.startsWith("ForkJoinPool") && !n.startsWith("pool-"))
+                .filter(n -> !n.startsWith("qtp") && !n.startsWith("JettyServerThreadPool") && !n.startsWith("HttpClient-") && !n.startsWith("ForkJoinPool") && !n.startsWith("pool-"))
                 .toList();
         System.out.printf("load: %d clients for %d s on %s%n", CLIENTS, DURATION.toSeconds(), server.server.databaseProduct());
         for (String kind : List.of("node run", "workflow run")) {
