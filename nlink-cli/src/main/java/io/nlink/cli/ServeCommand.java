@@ -2,9 +2,9 @@ package io.nlink.cli;
 
 import io.nlink.server.NlinkServer;
 import io.nlink.server.ServerConfig;
-import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(
@@ -22,9 +22,7 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--port", defaultValue = "8080", description = "TCP port; 0 picks a free one. Default: ${DEFAULT-VALUE}.")
     int port;
 
-    @Option(names = "--data-dir", paramLabel = "DIR", defaultValue = "${env:NLINK_DATA_DIR:-nlink-data}",
-            description = "Embedded database and compiled-module cache. Default: $NLINK_DATA_DIR or ./nlink-data.")
-    Path dataDir;
+    @Mixin DataDirOption data;
 
     @Option(names = "--database-url", paramLabel = "JDBC_URL", defaultValue = "${env:NLINK_DATABASE_URL}",
             description = "PostgreSQL, e.g. jdbc:postgresql://db:5432/nlink. Default: $NLINK_DATABASE_URL, else the embedded H2.")
@@ -41,14 +39,14 @@ final class ServeCommand implements Callable<Integer> {
         ServerConfig config = ServerConfig.DEFAULTS
                 .withHost(host)
                 .withPort(port)
-                .withDataDirectory(dataDir)
+                .withDataDirectory(data.path)
                 .withMaxUploadBytes(maxUploadMb * 1024L * 1024L);
         if (databaseUrl != null && !databaseUrl.isBlank()) {
             config = config.withDatabase(databaseUrl, databaseUser, System.getenv("NLINK_DATABASE_PASSWORD"));
         }
         NlinkServer server = NlinkServer.start(config);
         Runtime.getRuntime().addShutdownHook(new Thread(server::close, "nlink-shutdown"));
-        String where = config.jdbcUrl() == null ? "H2 in " + dataDir.toAbsolutePath().resolve("db") : server.databaseProduct();
+        String where = config.jdbcUrl() == null ? "H2 in " + data.path.toAbsolutePath().resolve("db") : server.databaseProduct();
         System.out.println("nLink " + NlinkServer.VERSION + " serving " + server.url() + " (database: " + where + ")");
         server.setupUrl().ifPresent(url -> System.out.println("Create the owner account (one-time link): " + url));
         System.out.flush();

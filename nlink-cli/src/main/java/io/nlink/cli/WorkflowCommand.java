@@ -26,6 +26,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -51,9 +52,8 @@ final class WorkflowCommand {
         @Option(names = "--node", paramLabel = "PACKAGE", description = "A community node's package folder or ZIP; repeat for several.")
         List<Path> nodes = new ArrayList<>();
 
-        @Option(names = "--data-dir", paramLabel = "DIR", defaultValue = "${env:NLINK_DATA_DIR:-nlink-data}",
-                description = "Without --node: the server's data directory whose Community Store holds the nodes. Default: $NLINK_DATA_DIR or ./nlink-data.")
-        Path dataDir;
+        /** Without --node: the Community Store in the server's data directory holds the nodes. */
+        @Mixin DataDirOption data;
 
         @Option(names = "--trigger", paramLabel = "NAME", description = "The trigger node to start from. Default: the first Manual Trigger.")
         String trigger;
@@ -101,15 +101,15 @@ final class WorkflowCommand {
         }
 
         private Database openStore(PrintStream err) {
-            if (!Files.isDirectory(dataDir.resolve("db"))) {
-                err.println("nlink: no Community Store in " + dataDir + " (no nodes were ever installed there); give the workflow's"
+            if (!Files.isDirectory(data.path.resolve("db"))) {
+                err.println("nlink: no Community Store in " + data.path + " (no nodes were ever installed there); give the workflow's"
                         + " community nodes with --node PACKAGE, or point --data-dir at the server's data directory");
                 return null;
             }
             try {
-                return Database.open(null, null, null, dataDir);
+                return Database.open(null, null, null, data.path);
             } catch (SQLException e) {
-                err.println("nlink: cannot open the Community Store in " + dataDir + " (" + e.getMessage() + ");"
+                err.println("nlink: cannot open the Community Store in " + data.path + " (" + e.getMessage() + ");"
                         + " a running server holds it: stop it, or give the nodes with --node");
                 return null;
             }

@@ -2,30 +2,13 @@ package io.nlink.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.file.Path;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /** Every refusal the access rules promise, proven against a real server. */
-class AccessTest {
-    @TempDir static Path data;
-    static TestServer server;
-
-    @BeforeAll
-    static void start() throws Exception {
-        server = TestServer.start(data, TestDatabase.H2);
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
-    }
-
+class AccessTest extends SharedServer {
     @ParameterizedTest(name = "anonymous {0} {1} is refused")
     @CsvSource({
         "POST, /api/nodes",

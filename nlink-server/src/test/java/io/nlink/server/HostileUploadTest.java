@@ -3,35 +3,18 @@ package io.nlink.server;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /** Each hostile upload is refused with its reason, and leaves nothing behind in the store. */
-class HostileUploadTest {
-    @TempDir static Path data;
-    static TestServer server;
-
-    @BeforeAll
-    static void start() throws Exception {
-        server = TestServer.start(data, TestDatabase.H2);
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
-    }
-
+class HostileUploadTest extends SharedServer {
     private static Map<String, byte[]> node() {
         return new LinkedHashMap<>(TestNodes.helloGoFiles());
     }
@@ -77,7 +60,7 @@ class HostileUploadTest {
                         () -> TestNodes.zip(nodeWith("definition.json", utf8("[1, 2, 3]")))),
                 upload("module that is not wasm", 422, "execution.wasm",
                         () -> TestNodes.zip(nodeWith("execution.wasm", utf8("#!/bin/sh\necho pwned\n")))),
-                upload("module without the ABI's exports", 422, "allocate",
+                upload("module without the ABI's exports", 422, "exports neither execute_node",
                         () -> TestNodes.zip(nodeWith("execution.wasm", new byte[] {0, 'a', 's', 'm', 1, 0, 0, 0}))),
                 upload("module changed after packing", 422, "execution.wasm.sha256: records",
                         () -> TestNodes.zip(nodeWith("execution.wasm.sha256", utf8("0".repeat(64) + "  execution.wasm\n")))),

@@ -6,32 +6,15 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.nlink.runtime.Sha256;
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.zip.ZipInputStream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** The Community Store through its REST API, with the seed's real Go node. */
-class StoreApiTest {
+class StoreApiTest extends SharedServer {
     static final String NAME = "nlink-community.wasm_demo";
-
-    @TempDir static Path data;
-    static TestServer server;
-
-    @BeforeAll
-    static void start() throws Exception {
-        server = TestServer.start(data, TestDatabase.H2);
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
-    }
 
     static String packageName() {
         return new String(TestNodes.helloGoFiles().get("package.json"), StandardCharsets.UTF_8).replaceAll("(?s).*\"name\"\\s*:\\s*\"([^\"]+)\".*", "$1");

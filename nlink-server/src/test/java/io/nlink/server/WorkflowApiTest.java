@@ -15,26 +15,16 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Workflows through the REST API, with community nodes from the store; webhook and schedule triggers. */
-class WorkflowApiTest {
-    @TempDir static Path data;
-    static TestServer server;
-
+class WorkflowApiTest extends SharedServer {
     @BeforeAll
-    static void start() throws Exception {
-        server = TestServer.start(data, TestDatabase.H2);
+    static void installNodes() {
         assertThat(server.owner.upload(TestNodes.helloGo()).status()).isEqualTo(201);
         assertThat(server.owner.upload(TestNodes.helloJs()).status()).isEqualTo(201);
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
     }
 
     static JsonNode example() throws Exception {

@@ -155,7 +155,8 @@ public final class PackageLoader {
         }
     }
 
-    private static boolean escapes(String name) {
+    /** Whether a ZIP entry's path (with '/' separators) leaves the package folder: absolute, drive-letter or '..'. */
+    public static boolean escapes(String name) {
         return name.startsWith("/")
                 || name.matches("^[A-Za-z]:.*")
                 || name.equals("..")

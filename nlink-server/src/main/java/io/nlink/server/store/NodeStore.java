@@ -181,7 +181,11 @@ public final class NodeStore {
         try {
             choice = runtimes.choose(pkg, limits);
         } catch (NodeRuntimes.NoRuntimeException e) {
-            if (problems.isEmpty()) e.problems().forEach(p -> problems.add(new Problem(PackageLoader.WASM_FILE, "", p)));
+            if (problems.isEmpty()) {
+                // NodeRuntimes words its problems "execution.wasm <what>"; the file is the Problem's own field.
+                String prefix = PackageLoader.WASM_FILE + " ";
+                e.problems().forEach(p -> problems.add(new Problem(PackageLoader.WASM_FILE, "", p.startsWith(prefix) ? p.substring(prefix.length()) : p)));
+            }
             throw refused(problems);
         }
         if (choice.fallbackWhy() == null) {

@@ -83,7 +83,7 @@ final class UploadScreen {
             String shown = printable(name);
             String normalised = name.replace('\\', '/');
             while (normalised.startsWith("./")) normalised = normalised.substring(2);
-            if (escapes(normalised)) {
+            if (PackageLoader.escapes(normalised)) {
                 problems.add(new Problem(shown, "", "ZIP entry path escapes the package folder (absolute, drive-letter or '..' path)"));
             } else if (!shown.equals(name)) {
                 problems.add(new Problem(shown, "", "ZIP entry name contains control characters"));
@@ -115,14 +115,6 @@ final class UploadScreen {
         return -1;
     }
 
-    static boolean escapes(String name) {
-        return name.startsWith("/")
-                || name.matches("^[A-Za-z]:.*")
-                || name.equals("..")
-                || name.startsWith("../")
-                || name.contains("/../")
-                || name.endsWith("/..");
-    }
 
     private static String printable(String name) {
         StringBuilder out = new StringBuilder(name.length());

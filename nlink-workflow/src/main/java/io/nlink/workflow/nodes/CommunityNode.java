@@ -8,7 +8,6 @@ import io.nlink.runtime.batch.BatchRunner;
 import io.nlink.runtime.json.Json;
 import io.nlink.runtime.pkg.InvalidParamsException;
 import io.nlink.workflow.NodeResolver;
-import io.nlink.workflow.expr.Expressions;
 import java.util.List;
 
 /**
@@ -27,31 +26,21 @@ final class CommunityNode implements NodeType {
         }
         run.runtime(resolved.executable().runtime());
         if (resolved.fallbackWhy() != null) run.log("runs execution.js: " + resolved.fallbackWhy());
-        List<JsonNode> items = run.input(0);
         List<List<JsonNode>> outputs = run.outputs(1);
-        List<Expressions.Resolved> params = run.parametersPerItem(items);
-        ObjectNode none = Json.MAPPER.createObjectNode();
-        try (BatchRunner batch = new BatchRunner(resolved.executable(), run.limits(), none, BatchOptions.DEFAULTS)) {
-            for (int i = 0; i < items.size(); i++) {
-                JsonNode item = items.get(i);
-                Expressions.Resolved p = params.get(i);
-                if (p.failure() != null) {
-                    run.itemFailed(outputs, i, item, p.failure().message());
-                    continue;
-                }
+        try (BatchRunner batch = new BatchRunner(resolved.executable(), run.limits(), Json.MAPPER.createObjectNode(), BatchOptions.DEFAULTS)) {
+            run.eachItem(run.input(0), outputs, (i, item, params) -> {
                 ObjectNode nodeParams;
                 try {
-                    nodeParams = resolved.definition().resolveParams(p.params());
+                    nodeParams = resolved.definition().resolveParams(params);
                 } catch (InvalidParamsException e) {
-                    run.itemFailed(outputs, i, item, "invalid parameters: " + String.join("; ", e.problems()));
-                    continue;
+                    throw new IllegalArgumentException("invalid parameters: " + String.join("; ", e.problems()));
                 }
                 ItemResult result = batch.next(nodeParams, item);
                 run.log(result.stdout());
                 run.log(result.stderr());
                 if (result.ok()) outputs.get(0).addAll(result.items());
                 else run.itemFailed(outputs, i, item, result.failure().message());
-            }
+            });
         }
         return outputs;
     }

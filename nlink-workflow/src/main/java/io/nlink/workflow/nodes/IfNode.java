@@ -1,7 +1,6 @@
 package io.nlink.workflow.nodes;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.nlink.workflow.expr.Expressions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -19,22 +18,9 @@ import java.util.regex.PatternSyntaxException;
 final class IfNode implements NodeType {
     @Override
     public List<List<JsonNode>> run(NodeRun run) throws NodeFailedException {
-        List<JsonNode> items = run.input(0);
         List<List<JsonNode>> outputs = run.outputs(2);
-        List<Expressions.Resolved> params = run.parametersPerItem(items);
-        for (int i = 0; i < items.size(); i++) {
-            Expressions.Resolved p = params.get(i);
-            if (p.failure() != null) {
-                run.itemFailed(outputs, i, items.get(i), p.failure().message());
-                continue;
-            }
-            try {
-                boolean holds = run.node().typeVersion() >= 2 ? version2(p.params()) : version1(p.params());
-                outputs.get(holds ? 0 : 1).add(items.get(i));
-            } catch (IllegalArgumentException e) {
-                run.itemFailed(outputs, i, items.get(i), e.getMessage());
-            }
-        }
+        run.eachItem(run.input(0), outputs, (i, item, params) ->
+                outputs.get((run.node().typeVersion() >= 2 ? version2(params) : version1(params)) ? 0 : 1).add(item));
         return outputs;
     }
 

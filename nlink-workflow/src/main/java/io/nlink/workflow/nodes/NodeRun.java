@@ -75,6 +75,34 @@ public final class NodeRun {
         return new Expressions(services.js(), limits()).resolve(node.parameters(), items, firstItems);
     }
 
+    /** What a node does with one item whose parameters resolved; an IllegalArgumentException fails that item. */
+    @FunctionalInterface
+    public interface ItemStep {
+        void apply(int index, JsonNode item, ObjectNode params) throws NodeFailedException;
+    }
+
+    /**
+     * The per-item loop of most nodes: resolves each item's parameters, hands the item to
+     * {@code step}, and turns an expression failure or an IllegalArgumentException into that
+     * item's failure.
+     */
+    public void eachItem(List<JsonNode> items, List<List<JsonNode>> outputs, ItemStep step) throws NodeFailedException {
+        List<Expressions.Resolved> params = parametersPerItem(items);
+        for (int i = 0; i < items.size(); i++) {
+            JsonNode item = items.get(i);
+            Expressions.Resolved p = params.get(i);
+            if (p.failure() != null) {
+                itemFailed(outputs, i, item, p.failure().message());
+                continue;
+            }
+            try {
+                step.apply(i, item, p.params());
+            } catch (IllegalArgumentException e) {
+                itemFailed(outputs, i, item, e.getMessage());
+            }
+        }
+    }
+
     /** Empty outputs for {@code regular} outputs, plus the error output when the node routes failures there. */
     public List<List<JsonNode>> outputs(int regular) {
         List<List<JsonNode>> outputs = new ArrayList<>();

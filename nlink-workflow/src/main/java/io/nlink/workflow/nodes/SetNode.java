@@ -3,7 +3,6 @@ package io.nlink.workflow.nodes;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.nlink.runtime.json.Json;
-import io.nlink.workflow.expr.Expressions;
 import java.io.IOException;
 import java.util.List;
 
@@ -16,22 +15,8 @@ import java.util.List;
 final class SetNode implements NodeType {
     @Override
     public List<List<JsonNode>> run(NodeRun run) throws NodeFailedException {
-        List<JsonNode> items = run.input(0);
         List<List<JsonNode>> outputs = run.outputs(1);
-        List<Expressions.Resolved> params = run.parametersPerItem(items);
-        for (int i = 0; i < items.size(); i++) {
-            JsonNode item = items.get(i);
-            Expressions.Resolved p = params.get(i);
-            if (p.failure() != null) {
-                run.itemFailed(outputs, i, item, p.failure().message());
-                continue;
-            }
-            try {
-                outputs.get(0).add(apply(run.node().typeVersion(), p.params(), item));
-            } catch (IllegalArgumentException e) {
-                run.itemFailed(outputs, i, item, e.getMessage());
-            }
-        }
+        run.eachItem(run.input(0), outputs, (i, item, params) -> outputs.get(0).add(apply(run.node().typeVersion(), params, item)));
         return outputs;
     }
 

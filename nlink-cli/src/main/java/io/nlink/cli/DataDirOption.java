@@ -1,0 +1,11 @@
+package io.nlink.cli;
+
+import java.nio.file.Path;
+import picocli.CommandLine.Option;
+
+/** {@code --data-dir}: where the server keeps its embedded database and compiled modules; shared by serve and workflow run. */
+final class DataDirOption {
+    @Option(names = "--data-dir", paramLabel = "DIR", defaultValue = "${env:NLINK_DATA_DIR:-nlink-data}",
+            description = "The server's data directory (embedded database, Community Store, compiled modules). Default: $NLINK_DATA_DIR or ./nlink-data.")
+    Path path;
+}
