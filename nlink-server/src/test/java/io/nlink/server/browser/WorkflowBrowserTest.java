@@ -24,6 +24,8 @@ class WorkflowBrowserTest extends BrowserTestBase {
     static final Path WORKFLOWS = EXAMPLES.resolve("workflows");
     static final Path HELLO_JS = EXAMPLES.resolveSibling("bench").resolve("nodes/hello-js");
     static final String GREETING = "! Greetings from WebAssembly Runtime! \uD83D\uDE80";
+    /** A node name with markup: the graph, the banner and the node's section must show it as text. */
+    static final String BOOM = "Boom<img src=x onerror=window.pwned=1>";
 
     @Test
     @Order(1)
@@ -210,27 +212,33 @@ class WorkflowBrowserTest extends BrowserTestBase {
 
     @Test
     @Order(6)
-    void aFailingNodeIsNamedAndColoured() throws Exception {
+    void aFailingNodeIsNamedAndColouredAndNamesStayText() {
         driver.get(server.url() + "/#/workflows");
         WebElement text = wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("import-json")));
         driver.executeScript("arguments[0].value = arguments[1];", text, "{\"name\": \"Fails\", \"nodes\": ["
                 + "{\"name\": \"Start\", \"type\": \"n8n-nodes-base.manualTrigger\", \"position\": [0, 0], \"parameters\": {}},"
-                + "{\"name\": \"Boom\", \"type\": \"n8n-nodes-base.code\", \"position\": [220, 0],"
+                + "{\"name\": \"" + BOOM + "\", \"type\": \"n8n-nodes-base.code\", \"position\": [220, 0],"
                 + " \"parameters\": {\"jsCode\": \"throw new Error('no <b>luck</b>');\"}}],"
-                + " \"connections\": {\"Start\": {\"main\": [[{\"node\": \"Boom\", \"index\": 0}]]}}}");
+                + " \"connections\": {\"Start\": {\"main\": [[{\"node\": \"" + BOOM + "\", \"index\": 0}]]}}}");
         driver.findElement(By.id("import-submit")).click();
         slow.until(ExpectedConditions.urlMatches("#/workflows/\\d+$"));
         wait.until(ExpectedConditions.elementToBeClickable(By.id("workflow-run"))).click();
         slow.until(ExpectedConditions.visibilityOfElementLocated(By.id("workflow-run-execution")));
         assertThat(driver.findElement(By.id("execution-status")).getText()).isEqualTo("error");
-        assertThat(driver.findElement(By.id("execution-error-node")).getText()).isEqualTo("Boom");
+        assertThat(driver.findElement(By.id("execution-error-node")).getText()).isEqualTo(BOOM);
         assertThat(driver.findElement(By.id("execution-error")).getText()).contains("no <b>luck</b>");
-        assertThat(driver.findElement(By.cssSelector("#workflow-graph g[data-node='Boom']")).getAttribute("data-status")).isEqualTo("error");
+        WebElement boom = driver.findElement(By.cssSelector("#workflow-graph g[data-node='" + BOOM + "']"));
+        assertThat(boom.getAttribute("data-status")).isEqualTo("error");
+        // The box shows the name shortened, its tooltip in full: both as text.
+        assertThat(boom.findElement(By.className("graph-name")).getText()).isEqualTo("Boom<img src=x oner\u2026");
+        assertThat(boom.findElement(By.tagName("title")).getAttribute("textContent")).startsWith(BOOM + "\n");
 
         driver.findElement(By.id("workflow-run-execution")).click();
-        wait.until(ExpectedConditions.textToBe(By.id("node-name"), "Boom"));
+        wait.until(ExpectedConditions.textToBe(By.id("node-name"), BOOM));
         assertThat(driver.findElement(By.id("node-error")).getText()).contains("no <b>luck</b>");
-        assertThat(driver.findElements(By.cssSelector("#node-detail b"))).isEmpty();
+        assertThat(driver.findElements(By.cssSelector(".main img, .main b"))).isEmpty();
+        assertThat(driver.executeScript("return window.pwned === undefined;")).isEqualTo(true);
+        assertNoConsoleErrors();
     }
 
     /** The texts of one column of the selected node's first output table. */
