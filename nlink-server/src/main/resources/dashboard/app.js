@@ -5,6 +5,8 @@ import {setupPage, loginPage} from './auth.js';
 import {storePage} from './store.js';
 import {nodePage} from './node.js';
 import {scaffoldPage, apiKeysPage, usersPage} from './settings.js';
+import {workflowsPage, workflowPage} from './workflows.js';
+import {executionsPage, executionPage} from './executions.js';
 
 /** What the pages share: the signed-in user (null when signed out) and the server's health line. */
 export const state = {user: null, setupRequired: false, health: null};
@@ -62,6 +64,8 @@ onUnauthorized(body => {
 });
 
 const NAV = [
+  {hash: '#/workflows', label: 'Workflows', match: p => p[0] === 'workflows'},
+  {hash: '#/executions', label: 'Executions', match: p => p[0] === 'executions'},
   {hash: '#/store', label: 'Community Store', match: p => p[0] === 'store' || p[0] === 'nodes'},
   {heading: 'Settings'},
   {hash: '#/settings/store', label: 'Community Store', sub: 'Scaffold WASM', match: p => p[0] === 'settings' && p[1] === 'store'},
@@ -140,6 +144,10 @@ async function render() {
   if (parts.length === 0 || parts[0] === 'store') return storePage(main, ctx);
   if (parts[0] === 'nodes' && parts.length >= 3) return nodePage(main, ctx, parts[1], parts[2]);
   if (parts[0] === 'nodes' && parts.length === 2) return nodePage(main, ctx, parts[1], null);
+  if (parts[0] === 'workflows' && parts.length >= 2) return workflowPage(main, ctx, parts[1]);
+  if (parts[0] === 'workflows') return workflowsPage(main, ctx);
+  if (parts[0] === 'executions' && parts.length >= 2) return executionPage(main, ctx, parts[1]);
+  if (parts[0] === 'executions') return executionsPage(main, ctx);
   if (parts[0] === 'settings') {
     if (!parts[1] || parts[1] === 'store') return scaffoldPage(main, ctx);
     if (parts[1] === 'api-keys') return apiKeysPage(main, ctx);

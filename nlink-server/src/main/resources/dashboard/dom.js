@@ -71,6 +71,11 @@ export function show(slot, ...content) {
   append(slot, content);
 }
 
+/** A labelled figure for a row of them (`.run-summary`): label above, value below. */
+export function stat(label, value, cls) {
+  return h('div', {class: ['stat', cls]}, h('div', {class: 'stat-label'}, label), h('div', {class: 'stat-value'}, value));
+}
+
 export function formatBytes(n) {
   if (typeof n !== 'number' || !Number.isFinite(n)) return '—';
   if (n < 1024) return `${n} B`;

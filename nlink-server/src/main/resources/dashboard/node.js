@@ -1,7 +1,8 @@
 // A node version: its facts, the capability sheet, the package download and the test-run panel.
 import {api, nodePath} from './api.js';
-import {h, errorBanner, notice, show, formatBytes, formatNumber, formatMiB, formatTime, append} from './dom.js';
+import {h, errorBanner, notice, show, formatBytes, formatNumber, formatMiB, formatTime, append, stat} from './dom.js';
 import {go} from './app.js';
+import {readItems, itemsTable, tabs} from './items.js';
 import {canManage, nodeHash} from './store.js';
 
 const PAGE_BYTES = 65536;
@@ -237,21 +238,6 @@ function readParams(props, form) {
   return params;
 }
 
-/** The items array from the editor, or throws with a message saying what is wrong. */
-function readItems(text) {
-  let items;
-  try { items = JSON.parse(text); }
-  catch (e) { throw new Error(`Items are not valid JSON: ${e.message}`); }
-  if (!Array.isArray(items)) throw new Error('Items must be a JSON array of objects, like [{"a": 1}, {"a": 2}].');
-  if (items.length === 0) throw new Error('Items are empty: give at least one object, e.g. [{}].');
-  items.forEach((item, i) => {
-    if (item === null || typeof item !== 'object' || Array.isArray(item)) {
-      throw new Error(`Item ${i} is ${item === null ? 'null' : Array.isArray(item) ? 'an array' : `a ${typeof item}`}; every item must be a JSON object.`);
-    }
-  });
-  return items;
-}
-
 function runPanel(node, def, d) {
   const props = Array.isArray(def.properties) ? def.properties : [];
   const errors = h('div', {id: 'run-errors'});
@@ -302,19 +288,6 @@ function runPanel(node, def, d) {
     h('div', {class: 'panel-body'}, form, results));
 }
 
-/** An output item as the API gives it: the item's json object. */
-function itemJson(item) {
-  return item;
-}
-
-function cell(value) {
-  if (value === undefined) return h('td', {class: 'muted'}, '');
-  if (typeof value === 'string') return h('td', {}, value);
-  if (value === null) return h('td', {class: 'muted'}, 'null');
-  if (typeof value === 'object') return h('td', {}, h('code', {class: 'json-cell'}, JSON.stringify(value)));
-  return h('td', {class: `value-${typeof value}`}, String(value));
-}
-
 function runResults(run, d) {
   const s = run.summary ?? {};
   const resultList = Array.isArray(run.results) ? run.results : [];
@@ -333,54 +306,10 @@ function runResults(run, d) {
     stat('Peak memory', [`${formatMiB(peak)} of ${formatMiB(cap)}`, bar]));
 
   // Table: one row per output item; per-item errors as error rows.
-  const keys = [];
-  const seen = new Set();
-  for (const r of resultList) {
-    for (const item of (r.ok !== false && Array.isArray(r.items) ? r.items : [])) {
-      const json = itemJson(item);
-      if (json && typeof json === 'object' && !Array.isArray(json)) {
-        for (const k of Object.keys(json)) if (!seen.has(k)) { seen.add(k); keys.push(k); }
-      }
-    }
-  }
-  const rows = [];
-  for (const r of resultList) {
-    if (r.ok === false || r.error) {
-      rows.push(h('tr', {class: 'error-row', dataset: {input: r.index}},
-        h('td', {class: 'index'}, String(r.index)),
-        h('td', {colspan: Math.max(1, keys.length)},
-          h('span', {class: 'badge badge-error'}, r.errorKind ?? 'error'), ' ', r.error ?? 'failed')));
-      continue;
-    }
-    const outputs = Array.isArray(r.items) ? r.items : [];
-    if (!outputs.length) {
-      rows.push(h('tr', {class: 'empty-row', dataset: {input: r.index}}, h('td', {class: 'index'}, String(r.index)),
-        h('td', {colspan: Math.max(1, keys.length), class: 'muted'}, 'no output items')));
-    }
-    for (const item of outputs) {
-      const json = itemJson(item);
-      const isObject = json && typeof json === 'object' && !Array.isArray(json);
-      rows.push(h('tr', {dataset: {input: r.index}}, h('td', {class: 'index'}, String(r.index)),
-        keys.length ? keys.map(k => cell(isObject ? json[k] : undefined)) : cell(json)));
-    }
-  }
-  const table = h('div', {class: 'table-wrap'}, h('table', {class: 'table output', id: 'run-output-table'},
-    h('thead', {}, h('tr', {}, h('th', {class: 'index'}, 'input #'), keys.length ? keys.map(k => h('th', {}, k)) : h('th', {}, 'output'))),
-    h('tbody', {}, rows)));
-
-  const raw = h('pre', {class: 'code-block', id: 'run-json', hidden: true}, JSON.stringify(run, null, 2));
-  const tabTable = h('button', {type: 'button', class: 'tab active', id: 'run-tab-table', role: 'tab', 'aria-selected': 'true'}, 'Table');
-  const tabJson = h('button', {type: 'button', class: 'tab', id: 'run-tab-json', role: 'tab', 'aria-selected': 'false'}, 'JSON');
-  const select = which => {
-    table.hidden = which !== 'table';
-    raw.hidden = which !== 'json';
-    tabTable.classList.toggle('active', which === 'table');
-    tabJson.classList.toggle('active', which === 'json');
-    tabTable.setAttribute('aria-selected', String(which === 'table'));
-    tabJson.setAttribute('aria-selected', String(which === 'json'));
-  };
-  tabTable.addEventListener('click', () => select('table'));
-  tabJson.addEventListener('click', () => select('json'));
+  const table = itemsTable(resultList.map(r => r.ok === false || r.error
+    ? {index: r.index, error: r.error ?? 'failed', errorKind: r.errorKind}
+    : {index: r.index, items: Array.isArray(r.items) ? r.items : []}), {id: 'run-output-table'});
+  const raw = h('pre', {class: 'code-block', id: 'run-json'}, JSON.stringify(run, null, 2));
 
   const logs = resultList.filter(r => (r.stdout && r.stdout.length) || (r.stderr && r.stderr.length));
   const logSection = logs.length ? h('div', {class: 'logs', id: 'run-logs'}, h('h3', {}, 'Captured output'),
@@ -393,10 +322,6 @@ function runResults(run, d) {
     [h('h3', {}, 'Result'),
      run.fallbackReason ? notice(`Ran execution.js instead of execution.wasm: ${run.fallbackReason}`, 'warn') : null,
      summary,
-     h('div', {class: 'tabs', role: 'tablist'}, tabTable, tabJson),
-     table, raw, logSection]);
-}
-
-function stat(label, value, cls) {
-  return h('div', {class: ['stat', cls]}, h('div', {class: 'stat-label'}, label), h('div', {class: 'stat-value'}, value));
+     tabs('run', [{key: 'table', label: 'Table', content: table}, {key: 'json', label: 'JSON', content: raw}]),
+     logSection]);
 }

@@ -1,0 +1,217 @@
+// Executions: the list (all, or one workflow's) and one execution's page: its status, the graph
+// coloured by node status, and per node what went in and came out.
+import {api, enc} from './api.js';
+import {h, errorBanner, show, formatNumber, formatTime, stat} from './dom.js';
+import {itemsTable, tabs} from './items.js';
+import {workflowGraph, shortType} from './graph.js';
+
+export const executionHash = id => `#/executions/${enc(id)}`;
+export const workflowHash = id => `#/workflows/${enc(id)}`;
+
+export function statusBadge(status, id) {
+  const kind = status === 'success' ? 'ok' : status === 'error' ? 'error' : status === 'skipped' || status === 'disabled' ? null : 'warn';
+  return h('span', {class: ['badge', kind && `badge-${kind}`], id}, status ?? '—');
+}
+
+export function formatMillis(ms) {
+  if (typeof ms !== 'number' || !Number.isFinite(ms)) return '—';
+  if (ms < 1000) return `${formatNumber(ms, ms < 10 ? 2 : 1)} ms`;
+  return `${formatNumber(ms / 1000, 2)} s`;
+}
+
+/** {id: name} of the stored workflows, for the executions list (its rows carry only the id). */
+export async function workflowNames() {
+  const data = await api('GET', '/api/workflows');
+  return new Map((Array.isArray(data?.workflows) ? data.workflows : []).map(w => [w.id, w.name]));
+}
+
+/** The executions table; `names` maps workflow ids to names (null leaves the column out). */
+export function executionsTable(executions, names, id = 'executions-table') {
+  if (!executions.length) return h('div', {class: 'empty'}, h('p', {class: 'muted'}, 'No executions yet.'));
+  return h('table', {class: 'table', id},
+    h('thead', {}, h('tr', {}, ['Execution', names ? 'Workflow' : null, 'Mode', 'Status', 'Started', 'Duration', 'Error node']
+      .filter(Boolean).map(t => h('th', {}, t)))),
+    h('tbody', {}, executions.map(e => h('tr', {dataset: {execution: e.id}},
+      h('td', {}, h('a', {href: executionHash(e.id), class: 'strong'}, `#${e.id}`)),
+      names ? h('td', {}, names.has(e.workflowId)
+        ? h('a', {href: workflowHash(e.workflowId)}, names.get(e.workflowId))
+        : h('span', {class: 'muted'}, `#${e.workflowId} (deleted)`)) : null,
+      h('td', {}, e.mode ?? '—'),
+      h('td', {}, statusBadge(e.status)),
+      h('td', {}, formatTime(e.startedAt)),
+      h('td', {}, formatMillis(e.millis)),
+      h('td', {}, e.errorNode ? h('span', {class: 'error-text', title: e.error ?? ''}, e.errorNode) : h('span', {class: 'muted'}, '—'))))));
+}
+
+export async function executionsPage(main, ctx) {
+  document.title = 'Executions · nLink';
+  const listSlot = h('div', {}, h('p', {class: 'muted panel-body'}, 'Loading…'));
+  main.append(h('div', {class: 'page'},
+    h('div', {class: 'page-head'}, h('div', {}, h('h1', {}, 'Executions'),
+      h('p', {class: 'muted'}, 'Every run of every workflow — by hand, by webhook or on schedule — newest first. Old ones are pruned by the server\'s policy.'))),
+    h('section', {class: 'panel'}, h('div', {class: 'panel-head'}, h('h2', {}, 'Recent executions')), listSlot)));
+  try {
+    const [data, names] = await Promise.all([api('GET', '/api/executions?limit=200'), workflowNames()]);
+    if (!ctx.alive()) return;
+    show(listSlot, executionsTable(Array.isArray(data?.executions) ? data.executions : [], names));
+  } catch (e) {
+    if (ctx.alive()) show(listSlot, h('div', {class: 'panel-body'}, errorBanner(e, 'Could not list the executions')));
+  }
+}
+
+/** The banner saying how a run ended: status, time, and the error with the node that failed. */
+export function statusBanner(exec) {
+  const ok = exec.status === 'success';
+  return h('div', {class: ['banner', ok ? 'banner-ok' : 'banner-error', 'execution-banner'], role: ok ? 'status' : 'alert'},
+    h('div', {class: 'banner-title'}, statusBadge(exec.status, 'execution-status'), ' ',
+      ok ? `Ran in ${formatMillis(exec.millis)}` : `Failed after ${formatMillis(exec.millis)}`,
+      exec.errorNode ? [' at node ', h('strong', {id: 'execution-error-node'}, exec.errorNode)] : null),
+    exec.error ? h('div', {class: 'banner-message', id: 'execution-error'}, exec.error) : null);
+}
+
+/** name → status of an execution's nodes, for the graph. */
+export const nodeStatuses = exec => Object.fromEntries((Array.isArray(exec?.nodes) ? exec.nodes : []).map(n => [n.name, n.status]));
+
+export async function executionPage(main, ctx, id) {
+  document.title = `Execution ${id} · nLink`;
+  const page = h('div', {class: 'page'}, h('p', {class: 'muted'}, 'Loading…'));
+  main.append(page);
+  let exec, stored = null;
+  try {
+    exec = await api('GET', `/api/executions/${enc(id)}`);
+    try {
+      stored = await api('GET', `/api/workflows/${enc(exec.workflowId)}`);
+    } catch (e) {
+      if (e.status !== 404) throw e;
+    }
+  } catch (e) {
+    if (ctx.alive()) {
+      show(page, h('div', {class: 'breadcrumbs'}, h('a', {href: '#/executions'}, 'Executions'), ' / ', `#${id}`),
+        errorBanner(e, e.status === 404 ? 'Not found' : null));
+    }
+    return;
+  }
+  if (!ctx.alive()) return;
+  renderExecution(page, exec, stored, ctx.query.get('node'));
+}
+
+function renderExecution(page, exec, stored, wanted) {
+  const nodes = Array.isArray(exec.nodes) ? exec.nodes : [];
+  const byName = new Map(nodes.map(n => [n.name, n]));
+  document.title = `${exec.workflow ?? 'Execution'} #${exec.id} · nLink`;
+  const detail = h('section', {class: 'panel', id: 'node-detail'});
+  let graph = null;
+
+  const list = h('table', {class: 'table node-list', id: 'execution-nodes'},
+    h('thead', {}, h('tr', {}, ['Node', 'In', 'Out', 'Time'].map(t => h('th', {}, t)))),
+    h('tbody', {}, nodes.map(n => h('tr', {dataset: {node: n.name, status: n.status ?? ''}},
+      h('td', {}, h('button', {type: 'button', class: 'link-button', onclick: () => select(n.name)}, n.name),
+        h('div', {class: 'muted small'}, h('span', {class: ['legend', /^[a-z]+$/.test(n.status ?? '') && `legend-${n.status}`]}, n.status ?? '—'),
+          ` · ${shortType(n.type)}`)),
+      h('td', {}, counts(n.itemsIn)),
+      h('td', {}, counts(n.itemsOut)),
+      h('td', {}, formatMillis(n.millis))))));
+
+  function select(name) {
+    const n = byName.get(name);
+    graph?.select(n ? name : null);
+    for (const tr of list.querySelectorAll('tbody tr')) tr.classList.toggle('selected', tr.dataset.node === name);
+    if (!n) {
+      show(detail, h('div', {class: 'panel-body muted'}, name ? `Node "${name}" did not run in this execution.` : 'Select a node.'));
+      return;
+    }
+    const params = new URLSearchParams({node: name});
+    history.replaceState(null, '', `${executionHash(exec.id)}?${params}`);
+    show(detail, ...nodeDetail(n));
+  }
+
+  let graphPanel;
+  if (stored?.workflow) {
+    graph = workflowGraph(stored.workflow, {onSelect: select});
+    graph.setStatuses(nodeStatuses(exec));
+    graphPanel = h('section', {class: 'panel'},
+      h('div', {class: 'panel-head'}, h('h2', {}, 'Graph'),
+        h('span', {class: 'muted small'}, 'Select a node to see what went in and came out. Drawn from the workflow as it is now.')),
+      h('div', {class: 'graph-wrap'}, graph.element), graphLegend());
+  } else {
+    graphPanel = h('section', {class: 'panel'}, h('div', {class: 'panel-body muted'},
+      'The workflow has been deleted, so there is no graph; the nodes that ran are listed below.'));
+  }
+
+  const wf = stored ? h('a', {href: workflowHash(exec.workflowId)}, exec.workflow ?? stored.name) : (exec.workflow ?? `#${exec.workflowId}`);
+  show(page,
+    h('div', {class: 'breadcrumbs'}, h('a', {href: '#/executions'}, 'Executions'), ' / ', `#${exec.id}`),
+    h('div', {class: 'page-head'}, h('div', {},
+      h('h1', {}, `Execution #${exec.id}`),
+      h('p', {class: 'muted'}, 'Workflow ', wf, ` · ${exec.mode ?? '—'} · started ${formatTime(exec.startedAt)}`,
+        exec.status === 'success' && typeof exec.outputItems === 'number'
+          ? ` · ${formatNumber(exec.outputItems)} output item${exec.outputItems === 1 ? '' : 's'}` : ''))),
+    statusBanner(exec),
+    graphPanel,
+    h('div', {class: 'execution-columns'},
+      h('section', {class: 'panel'}, h('div', {class: 'panel-head'}, h('h2', {}, 'Nodes'),
+        h('span', {class: 'muted small'}, 'in run order')), list),
+      detail));
+  select(wanted && byName.has(wanted) ? wanted : exec.errorNode ?? exec.lastNode ?? nodes[0]?.name ?? null);
+}
+
+function counts(list) {
+  return Array.isArray(list) && list.length ? list.map(n => formatNumber(n)).join(' · ') : '—';
+}
+
+function graphLegend() {
+  return h('div', {class: 'graph-legend'}, ['success', 'error', 'skipped', 'disabled'].map(s =>
+    h('span', {class: `legend legend-${s}`}, s)));
+}
+
+function runtimeNote(r) {
+  return r === 'wasm' ? 'The community node\'s execution.wasm, in the WebAssembly sandbox'
+    : r === 'js' ? 'JavaScript in the GraalJS sandbox (execution.js, or the Code node)'
+    : r === 'builtin' ? 'A built-in node, run on the host' : '';
+}
+
+/** One node's section: facts, error, item errors, logs, and each output's sample as a table and JSON. */
+function nodeDetail(n) {
+  const itemsIn = Array.isArray(n.itemsIn) ? n.itemsIn : [];
+  const itemsOut = Array.isArray(n.itemsOut) ? n.itemsOut : [];
+  const sample = Array.isArray(n.sample) ? n.sample : [];
+  const itemErrors = Array.isArray(n.itemErrors) ? n.itemErrors : [];
+  const outputNames = n.type === 'n8n-nodes-base.if' ? ['true', 'false'] : [];
+
+  const facts = h('div', {class: 'run-summary node-summary', id: 'node-facts'},
+    stat('Status', statusBadge(n.status, 'node-status')),
+    stat('Runtime', h('span', {id: 'node-runtime', title: runtimeNote(n.runtime)}, n.runtime ?? '—')),
+    stat('Items in', h('span', {id: 'node-items-in'}, `[${itemsIn.join(', ')}]`)),
+    stat('Items out', h('span', {id: 'node-items-out'}, `[${itemsOut.join(', ')}]`)),
+    stat('Time', h('span', {id: 'node-time'}, formatMillis(n.millis))),
+    stat('Tries', h('span', {id: 'node-tries'}, n.tries == null ? '—' : String(n.tries))));
+
+  const outputs = sample.map((items, o) => {
+    const list = Array.isArray(items) ? items : [];
+    const total = itemsOut[o];
+    const table = itemsTable(list.map((json, i) => ({index: i, items: [json]})),
+      {id: o === 0 ? 'node-output-table' : `node-output-table-${o}`, indexLabel: 'item #'});
+    if (!list.length) table.replaceChildren(h('p', {class: 'muted panel-body'}, 'No items on this output.'));
+    const json = h('pre', {class: 'code-block node-output-json', id: o === 0 ? 'node-output-json' : `node-output-json-${o}`}, JSON.stringify(list, null, 2));
+    return h('div', {class: 'node-output'},
+      h('h3', {}, sample.length > 1 ? `Output ${o}${outputNames[o] ? ` (${outputNames[o]})` : ''}` : 'Output',
+        h('span', {class: 'muted small'}, typeof total === 'number' && total > list.length
+          ? ` — the first ${list.length} of ${formatNumber(total)} items`
+          : ` — ${formatNumber(list.length)} item${list.length === 1 ? '' : 's'}`)),
+      tabs(o === 0 ? 'node-output' : `node-output-${o}`, [{key: 'table', label: 'Table', content: table}, {key: 'json', label: 'JSON', content: json}]));
+  });
+
+  return [
+    h('div', {class: 'panel-head'}, h('h2', {id: 'node-name'}, n.name), h('code', {class: 'small', id: 'node-type'}, n.type ?? '—')),
+    h('div', {class: 'panel-body'},
+      facts,
+      n.error ? h('div', {class: 'banner banner-error', id: 'node-error'}, h('div', {class: 'banner-title'}, 'Error'),
+        h('div', {class: 'banner-message'}, n.error)) : null,
+      itemErrors.length ? [h('h3', {}, `Items that failed and continued (${itemErrors.length})`),
+        h('table', {class: 'table', id: 'node-item-errors'},
+          h('thead', {}, h('tr', {}, h('th', {}, 'item #'), h('th', {}, 'error'))),
+          h('tbody', {}, itemErrors.map(e => h('tr', {class: 'error-row'}, h('td', {class: 'index'}, String(e?.index ?? '?')), h('td', {}, e?.message ?? '')))))] : null,
+      n.logs ? [h('h3', {}, 'Logs'), h('pre', {class: 'code-block', id: 'node-logs'}, n.logs)] : null,
+      outputs.length ? outputs : h('p', {class: 'muted'}, n.status === 'skipped' ? 'Skipped: no items reached this node.' : 'No output.')),
+  ];
+}
