@@ -53,7 +53,9 @@ class WorkflowApiTest extends SharedServer {
         JsonNode list = server.owner.get("/api/executions?workflowId=" + id).json().path("executions");
         assertThat(list).hasSize(1);
         assertThat(list.get(0).path("mode").asText()).isEqualTo("manual");
+        assertThat(list.get(0).path("workflowName").asText()).isEqualTo("Greetings");
         JsonNode stored = server.owner.get("/api/executions/" + list.get(0).path("id").asLong()).json();
+        assertThat(stored.path("definition").path("nodes")).hasSize(7);
         JsonNode goNode = null;
         for (JsonNode n : stored.path("nodes")) if (n.path("name").asText().equals("Greet in Go")) goNode = n;
         assertThat(goNode).isNotNull();

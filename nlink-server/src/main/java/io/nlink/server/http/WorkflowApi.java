@@ -161,6 +161,7 @@ final class WorkflowApi {
         ObjectNode out = Json.MAPPER.createObjectNode();
         out.put("id", e.id());
         out.put("workflowId", e.workflowId());
+        out.put("workflowName", e.workflowName());
         out.put("mode", e.mode());
         out.put("status", e.status());
         out.put("startedAt", e.startedAt().toString());

@@ -39,7 +39,7 @@ public final class WorkflowService {
     public record Stored(long id, String name, boolean active, Instant createdAt, Instant updatedAt, String createdBy, Workflow workflow, JsonNode definition) {}
 
     /** What the executions list shows of one run. */
-    public record Summary(long id, long workflowId, String mode, String status, Instant startedAt, Instant finishedAt, String error, String errorNode) {}
+    public record Summary(long id, long workflowId, String workflowName, String mode, String status, Instant startedAt, Instant finishedAt, String error, String errorNode) {}
 
     private final Database db;
     private final WorkflowEngine engine;
@@ -124,6 +124,8 @@ public final class WorkflowService {
         ObjectNode record = execution.toJson();
         record.set("output", sample(execution.output()));
         record.put("outputItems", execution.output().size());
+        // The definition that ran: the workflow may be edited later, its executions should still draw true.
+        record.set("definition", stored.definition());
         long id = db.transaction(c -> Database.insert(c,
                 "INSERT INTO executions (workflow_id, mode, status, started_at, finished_at, error, error_node, record) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 stored.id(), mode.id(), execution.status().id(), utc(execution.startedAt()), utc(execution.finishedAt()),
@@ -136,12 +138,13 @@ public final class WorkflowService {
     public record Recorded(long id, Execution execution) {}
 
     public List<Summary> executions(Long workflowId, int limit) throws SQLException {
-        String where = workflowId == null ? "" : " WHERE workflow_id = ?";
+        String where = workflowId == null ? "" : " WHERE e.workflow_id = ?";
         Object[] args = workflowId == null ? new Object[0] : new Object[] {workflowId};
-        return db.query("SELECT id, workflow_id, mode, status, started_at, finished_at, error, error_node FROM executions" + where
-                + " ORDER BY id DESC FETCH FIRST " + Math.max(1, Math.min(limit, 1000)) + " ROWS ONLY", r -> new Summary(
-                r.getLong(1), r.getLong(2), r.getString(3), r.getString(4), instant(r.getObject(5, OffsetDateTime.class)),
-                instant(r.getObject(6, OffsetDateTime.class)), r.getString(7), r.getString(8)), args);
+        return db.query("SELECT e.id, e.workflow_id, w.name, e.mode, e.status, e.started_at, e.finished_at, e.error, e.error_node"
+                + " FROM executions e JOIN workflows w ON w.id = e.workflow_id" + where
+                + " ORDER BY e.id DESC FETCH FIRST " + Math.max(1, Math.min(limit, 1000)) + " ROWS ONLY", r -> new Summary(
+                r.getLong(1), r.getLong(2), r.getString(3), r.getString(4), r.getString(5), instant(r.getObject(6, OffsetDateTime.class)),
+                instant(r.getObject(7, OffsetDateTime.class)), r.getString(8), r.getString(9)), args);
     }
 
     public ObjectNode execution(long id) throws SQLException {
