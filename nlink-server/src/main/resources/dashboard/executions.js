@@ -19,23 +19,15 @@ export function formatMillis(ms) {
   return `${formatNumber(ms / 1000, 2)} s`;
 }
 
-/** {id: name} of the stored workflows, for the executions list (its rows carry only the id). */
-export async function workflowNames() {
-  const data = await api('GET', '/api/workflows');
-  return new Map((Array.isArray(data?.workflows) ? data.workflows : []).map(w => [w.id, w.name]));
-}
-
-/** The executions table; `names` maps workflow ids to names (null leaves the column out). */
-export function executionsTable(executions, names, id = 'executions-table') {
+/** The executions table; `withWorkflow` adds the workflow column (a workflow's own page leaves it out). */
+export function executionsTable(executions, withWorkflow, id = 'executions-table') {
   if (!executions.length) return h('div', {class: 'empty'}, h('p', {class: 'muted'}, 'No executions yet.'));
   return h('table', {class: 'table', id},
-    h('thead', {}, h('tr', {}, ['Execution', names ? 'Workflow' : null, 'Mode', 'Status', 'Started', 'Duration', 'Error node']
+    h('thead', {}, h('tr', {}, ['Execution', withWorkflow ? 'Workflow' : null, 'Mode', 'Status', 'Started', 'Duration', 'Error node']
       .filter(Boolean).map(t => h('th', {}, t)))),
     h('tbody', {}, executions.map(e => h('tr', {dataset: {execution: e.id}},
       h('td', {}, h('a', {href: executionHash(e.id), class: 'strong'}, `#${e.id}`)),
-      names ? h('td', {}, names.has(e.workflowId)
-        ? h('a', {href: workflowHash(e.workflowId)}, names.get(e.workflowId))
-        : h('span', {class: 'muted'}, `#${e.workflowId} (deleted)`)) : null,
+      withWorkflow ? h('td', {}, h('a', {href: workflowHash(e.workflowId)}, e.workflowName ?? `#${e.workflowId}`)) : null,
       h('td', {}, e.mode ?? '—'),
       h('td', {}, statusBadge(e.status)),
       h('td', {}, formatTime(e.startedAt)),
@@ -51,9 +43,9 @@ export async function executionsPage(main, ctx) {
       h('p', {class: 'muted'}, 'Every run of every workflow — by hand, by webhook or on schedule — newest first. Old ones are pruned by the server\'s policy.'))),
     h('section', {class: 'panel'}, h('div', {class: 'panel-head'}, h('h2', {}, 'Recent executions')), listSlot)));
   try {
-    const [data, names] = await Promise.all([api('GET', '/api/executions?limit=200'), workflowNames()]);
+    const data = await api('GET', '/api/executions?limit=200');
     if (!ctx.alive()) return;
-    show(listSlot, executionsTable(Array.isArray(data?.executions) ? data.executions : [], names));
+    show(listSlot, executionsTable(Array.isArray(data?.executions) ? data.executions : [], true));
   } catch (e) {
     if (ctx.alive()) show(listSlot, h('div', {class: 'panel-body'}, errorBanner(e, 'Could not list the executions')));
   }
@@ -76,14 +68,9 @@ export async function executionPage(main, ctx, id) {
   document.title = `Execution ${id} · nLink`;
   const page = h('div', {class: 'page'}, h('p', {class: 'muted'}, 'Loading…'));
   main.append(page);
-  let exec, stored = null;
+  let exec;
   try {
     exec = await api('GET', `/api/executions/${enc(id)}`);
-    try {
-      stored = await api('GET', `/api/workflows/${enc(exec.workflowId)}`);
-    } catch (e) {
-      if (e.status !== 404) throw e;
-    }
   } catch (e) {
     if (ctx.alive()) {
       show(page, h('div', {class: 'breadcrumbs'}, h('a', {href: '#/executions'}, 'Executions'), ' / ', `#${id}`),
@@ -92,10 +79,10 @@ export async function executionPage(main, ctx, id) {
     return;
   }
   if (!ctx.alive()) return;
-  renderExecution(page, exec, stored, ctx.query.get('node'));
+  renderExecution(page, exec, ctx.query.get('node'));
 }
 
-function renderExecution(page, exec, stored, wanted) {
+function renderExecution(page, exec, wanted) {
   const nodes = Array.isArray(exec.nodes) ? exec.nodes : [];
   const byName = new Map(nodes.map(n => [n.name, n]));
   document.title = `${exec.workflow ?? 'Execution'} #${exec.id} · nLink`;
@@ -126,19 +113,20 @@ function renderExecution(page, exec, stored, wanted) {
   }
 
   let graphPanel;
-  if (stored?.workflow) {
-    graph = workflowGraph(stored.workflow, {onSelect: select});
+  // The record keeps the definition that ran, so later edits to the workflow cannot skew the drawing.
+  if (exec.definition?.nodes) {
+    graph = workflowGraph(exec.definition, {onSelect: select});
     graph.setStatuses(nodeStatuses(exec));
     graphPanel = h('section', {class: 'panel'},
       h('div', {class: 'panel-head'}, h('h2', {}, 'Graph'),
-        h('span', {class: 'muted small'}, 'Select a node to see what went in and came out. Drawn from the workflow as it is now.')),
+        h('span', {class: 'muted small'}, 'Select a node to see what went in and came out. Drawn as the workflow was when it ran.')),
       h('div', {class: 'graph-wrap'}, graph.element), graphLegend());
   } else {
     graphPanel = h('section', {class: 'panel'}, h('div', {class: 'panel-body muted'},
-      'The workflow has been deleted, so there is no graph; the nodes that ran are listed below.'));
+      'This execution has no graph; the nodes that ran are listed below.'));
   }
 
-  const wf = stored ? h('a', {href: workflowHash(exec.workflowId)}, exec.workflow ?? stored.name) : (exec.workflow ?? `#${exec.workflowId}`);
+  const wf = h('a', {href: workflowHash(exec.workflowId)}, exec.workflow ?? `#${exec.workflowId}`);
   show(page,
     h('div', {class: 'breadcrumbs'}, h('a', {href: '#/executions'}, 'Executions'), ' / ', `#${exec.id}`),
     h('div', {class: 'page-head'}, h('div', {},
