@@ -34,13 +34,20 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--max-upload-mb", defaultValue = "64", description = "Largest node ZIP accepted, in MiB. Default: ${DEFAULT-VALUE}.")
     int maxUploadMb;
 
+    @Option(names = "--keep-executions-days", defaultValue = "14", description = "Executions older than this are pruned. Default: ${DEFAULT-VALUE}.")
+    int keepDays;
+
+    @Option(names = "--keep-executions", defaultValue = "10000", description = "At most this many executions are kept, the oldest pruned first. Default: ${DEFAULT-VALUE}.")
+    int keepCount;
+
     @Override
     public Integer call() throws Exception {
         ServerConfig config = ServerConfig.DEFAULTS
                 .withHost(host)
                 .withPort(port)
                 .withDataDirectory(data.path)
-                .withMaxUploadBytes(maxUploadMb * 1024L * 1024L);
+                .withMaxUploadBytes(maxUploadMb * 1024L * 1024L)
+                .withExecutionRetention(java.time.Duration.ofDays(keepDays), keepCount);
         if (databaseUrl != null && !databaseUrl.isBlank()) {
             config = config.withDatabase(databaseUrl, databaseUser, System.getenv("NLINK_DATABASE_PASSWORD"));
         }
