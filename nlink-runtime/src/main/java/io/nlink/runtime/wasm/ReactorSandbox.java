@@ -24,11 +24,17 @@ final class ReactorSandbox extends WasmSandbox {
 
     ReactorSandbox(WasmNode node, SandboxLimits limits) throws SandboxException {
         super(node, limits);
+        InitSnapshot snapshot = node.info().hasInitialize() ? node.snapshotFor(limits) : null;
         Instance instance = instantiate(new SandboxWasi(stdout, stderr), started -> {
-            if (node.info().hasInitialize()) {
+            if (snapshot != null) {
+                snapshot.restore(started, memory);
+            } else if (node.info().hasInitialize()) {
                 started.export("_initialize").apply();
             }
         });
+        if (snapshot == null && node.info().hasInitialize()) {
+            node.offerSnapshot(instance, memory);
+        }
         this.allocate = instance.export("allocate");
         this.execute = instance.export("execute_node");
         this.deallocate = node.info().exportsDeallocate() ? instance.export("deallocate") : null;

@@ -10,9 +10,10 @@ import java.util.Set;
 import java.util.function.Function;
 
 /**
- * A module that passed the ABI checks and was compiled: immutable, shared, thread-safe. Each
- * batch takes its own {@link WasmSandbox} from it; creating one costs an instantiation and the
- * guest's {@code _initialize}, never a compile.
+ * A module that passed the ABI checks and was compiled: shared and thread-safe. Each batch takes
+ * its own {@link WasmSandbox} from it; creating one costs an instantiation and the guest's
+ * {@code _initialize} — only for the first instance when the module allows a snapshot of the
+ * state {@code _initialize} leaves (InitSnapshot) — never a compile.
  */
 public final class WasmNode implements NodeExecutable {
     private final WasmModule module;
@@ -21,6 +22,10 @@ public final class WasmNode implements NodeExecutable {
     private final Set<Integer> interpretedFunctions;
     private final long compileNanos;
     private final boolean fromDiskCache;
+    /** Null until the first instance has run _initialize (and forever when a snapshot is unsound). */
+    private volatile InitSnapshot snapshot;
+    private volatile Boolean snapshotPossible;
+    private final java.util.concurrent.atomic.AtomicLong snapshotStarts = new java.util.concurrent.atomic.AtomicLong();
 
     WasmNode(
             WasmModule module,
@@ -74,6 +79,33 @@ public final class WasmNode implements NodeExecutable {
     @Override
     public WasmSandbox newInstance(SandboxLimits limits) throws SandboxException {
         return WasmSandbox.create(this, limits);
+    }
+
+    /**
+     * Instances started from the memory snapshot taken after the first {@code _initialize}
+     * instead of running it again (InitSnapshot).
+     */
+    public long snapshotStarts() {
+        return snapshotStarts.get();
+    }
+
+    /** The snapshot a new instance under {@code limits} can start from, or null. */
+    InitSnapshot snapshotFor(SandboxLimits limits) {
+        InitSnapshot s = snapshot;
+        if (s == null || !s.fits(limits)) return null;
+        snapshotStarts.incrementAndGet();
+        return s;
+    }
+
+    /** Keeps the state of an instance that has just run _initialize, when the module allows it. */
+    void offerSnapshot(Instance instance, CappedMemory memory) {
+        if (snapshot != null) return;
+        Boolean possible = snapshotPossible;
+        if (possible == null) snapshotPossible = possible = InitSnapshot.possible(module);
+        if (possible) {
+            snapshot = InitSnapshot.take(instance, memory);
+            if (snapshot == null) snapshotPossible = false; // too big: do not copy it out again per instance
+        }
     }
 
     WasmModule module() {
