@@ -52,10 +52,11 @@ class TemplatesTest {
      * The sandbox's rules as a language sees them: the language's template with its source
      * replaced by a probe (test resources, probes/LANG) that tries a host file and the environment.
      * Go's probe is examples/probe-go (SandboxProbeTest); AssemblyScript has no file or
-     * environment API to try.
+     * environment API to try; Zig's (std.Io since 0.15) is still to write. Rust reports with its
+     * std's words, the others with C's (they all sit on wasi-libc).
      */
     @ParameterizedTest
-    @EnumSource(value = Language.class, names = {"C", "RUST"})
+    @EnumSource(value = Language.class, names = {"C", "CPP", "RUST", "PYTHON"})
     void filesDoNotExistAndTheEnvironmentIsEmptyInEachLanguage(Language language, @TempDir Path tmp) throws Exception {
         Path dir = Scaffolder.writeFolder(new Scaffolder.Request("probe_" + language.id(), null, null, language), tmp);
         Path probe = Path.of(TemplatesTest.class.getResource("/probes/" + language.id()).toURI());
@@ -72,10 +73,11 @@ class TemplatesTest {
             var result = batch.next(io.nlink.runtime.json.Json.MAPPER.createObjectNode());
             assertThat(result.failure()).isNull();
             var seen = result.items().get(0);
-            String opened = language == Language.C ? "read_opened" : "read_ok";
-            String readNotFound = language == Language.C ? "read_enoent" : "read_not_found";
-            String writeOpened = language == Language.C ? "write_opened" : "write_ok";
-            String writeNotFound = language == Language.C ? "write_enoent" : "write_not_found";
+            boolean rust = language == Language.RUST;
+            String opened = rust ? "read_ok" : "read_opened";
+            String readNotFound = rust ? "read_not_found" : "read_enoent";
+            String writeOpened = rust ? "write_ok" : "write_opened";
+            String writeNotFound = rust ? "write_not_found" : "write_enoent";
             assertThat(seen.get(opened).booleanValue()).as("%s read /etc/passwd: %s", language, seen).isFalse();
             assertThat(seen.get(readNotFound).booleanValue()).as("%s: not found: %s", language, seen).isTrue();
             assertThat(seen.get(writeOpened).booleanValue()).as("%s write /tmp: %s", language, seen).isFalse();
