@@ -33,15 +33,23 @@ public final class Expressions {
         this.limits = limits;
     }
 
-    /** Whether {@code params} holds any expression; when not, they are the same for every item. */
-    public static boolean any(JsonNode params) {
-        if (params == null) return false;
-        if (params.isTextual()) return params.asText().startsWith("=");
-        for (JsonNode child : params) {
-            if (any(child)) return true;
-        }
-        return false;
-    }
+    /**
+     * JavaScript defining {@code __references(nodes)}: from the first item of each node that ran
+     * (the context's {@code params.nodes}), the {@code $node} map and the {@code $("Name")}
+     * function that expressions and the Code node both offer.
+     */
+    public static final String NODE_REFERENCES_JS = """
+            function __references(nodes) {
+              const $node = {};
+              Object.keys(nodes).forEach(function (name) { $node[name] = { json: nodes[name] }; });
+              const $ = function (name) {
+                const n = $node[name];
+                if (!n) throw new Error('no node named "' + name + '" has run before this one');
+                return { item: n, first: function () { return n; } };
+              };
+              return { $node: $node, $: $ };
+            }
+            """;
 
     /** Why one item's parameters could not be worked out: the parameter, the expression, the error. */
     public record Failure(String parameter, String expression, String error) {
@@ -155,13 +163,8 @@ public final class Expressions {
                   catch (e) { return e; }
                 });
                 function execute_node(input) {
-                  const $json = input.$json, $index = input.params.index, $node = {};
-                  Object.keys(input.params.nodes).forEach(function (name) { $node[name] = { json: input.params.nodes[name] }; });
-                  const $ = function (name) {
-                    const n = $node[name];
-                    if (!n) throw new Error('no node named "' + name + '" has run before this one');
-                    return { item: n, first: function () { return n; } };
-                  };
+                  const $json = input.$json, $index = input.params.index, refs = __references(input.params.nodes);
+                  const $node = refs.$node, $ = refs.$;
                   const $input = { item: { json: $json } };
                   return [{ json: { values: __fns.map(function (f) {
                     if (f instanceof Error) return { error: String(f) };
@@ -169,6 +172,6 @@ public final class Expressions {
                     catch (e) { return { error: String(e && e.message !== undefined ? e.message : e) }; }
                   }) } }];
                 }
-                """.formatted(Json.write(codes));
+                """.formatted(Json.write(codes)) + NODE_REFERENCES_JS;
     }
 }

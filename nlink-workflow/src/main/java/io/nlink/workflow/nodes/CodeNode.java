@@ -6,6 +6,7 @@ import io.nlink.runtime.ItemResult;
 import io.nlink.runtime.batch.BatchOptions;
 import io.nlink.runtime.batch.BatchRunner;
 import io.nlink.runtime.json.Json;
+import io.nlink.workflow.expr.Expressions;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -90,14 +91,9 @@ final class CodeNode implements NodeType {
                     return (x.json !== null && typeof x.json === 'object' && !Array.isArray(x.json)) ? { json: x.json } : { json: x };
                   });
                 }
+                """ + Expressions.NODE_REFERENCES_JS + """
                 function execute_node(input) {
-                  const $node = {};
-                  Object.keys(input.params.nodes).forEach(function (n) { $node[n] = { json: input.params.nodes[n] }; });
-                  const $ = function (name) {
-                    const n = $node[name];
-                    if (!n) throw new Error('no node named "' + name + '" has run before this one');
-                    return { item: n, first: function () { return n; } };
-                  };
+                  const refs = __references(input.params.nodes), $node = refs.$node, $ = refs.$;
                 """ + (perItem ? """
                   const item = { json: input.$json };
                   return __items(__user({ item: item }, [item], input.$json, input.params.index, item, $node, $));
