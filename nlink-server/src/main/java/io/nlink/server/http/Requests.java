@@ -25,12 +25,9 @@ final class Requests {
     private static JsonNode json(Context ctx, boolean emptyIsObject) {
         byte[] body;
         try (InputStream in = ctx.bodyInputStream()) {
-            body = in.readNBytes(MAX_JSON_BYTES + 1);
+            body = readAtMost(in, MAX_JSON_BYTES, "the JSON body is larger than " + MAX_JSON_BYTES / (1024 * 1024) + " MiB");
         } catch (IOException e) {
             throw ApiException.badRequest("cannot read the request body: " + e.getMessage());
-        }
-        if (body.length > MAX_JSON_BYTES) {
-            throw new ApiException(413, "the JSON body is larger than " + MAX_JSON_BYTES / (1024 * 1024) + " MiB");
         }
         if (body.length == 0) {
             if (emptyIsObject) return Json.MAPPER.createObjectNode();
@@ -47,6 +44,13 @@ final class Requests {
         } catch (IOException e) {
             throw ApiException.badRequest("the body is not valid JSON: " + e.getMessage());
         }
+    }
+
+    /** Reads at most {@code limit} bytes; a longer body is refused with 413 and {@code tooLarge}. */
+    static byte[] readAtMost(InputStream in, long limit, String tooLarge) throws IOException {
+        byte[] bytes = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, limit + 1));
+        if (bytes.length > limit) throw new ApiException(413, tooLarge);
+        return bytes;
     }
 
     /** A string field of a JSON body, or null when absent; refuses other types. */

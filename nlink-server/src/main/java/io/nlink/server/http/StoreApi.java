@@ -78,7 +78,7 @@ final class StoreApi {
         } catch (Exception e) { // Javalin rethrows Jetty's ServletException unchecked
             for (Throwable t = e; t != null; t = t.getCause()) {
                 if (t instanceof IllegalStateException && String.valueOf(t.getMessage()).contains("max file size exceeded")) {
-                    throw new ApiException(413, "the upload is larger than the " + maxUploadBytes / (1024 * 1024) + " MiB allowed");
+                    throw new ApiException(413, tooLarge());
                 }
             }
             throw ApiException.badRequest("the multipart body cannot be read: " + e.getMessage());
@@ -86,12 +86,13 @@ final class StoreApi {
     }
 
     private byte[] readBounded(InputStream in) throws IOException {
-        byte[] zip = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, maxUploadBytes + 1));
-        if (zip.length > maxUploadBytes) {
-            throw new ApiException(413, "the upload is larger than the " + maxUploadBytes / (1024 * 1024) + " MiB allowed");
-        }
+        byte[] zip = Requests.readAtMost(in, maxUploadBytes, tooLarge());
         if (zip.length == 0) throw ApiException.badRequest("the upload is empty");
         return zip;
+    }
+
+    private String tooLarge() {
+        return "the upload is larger than the " + maxUploadBytes / (1024 * 1024) + " MiB allowed";
     }
 
     static ObjectNode versionJson(NodeStore.Version v) {

@@ -115,9 +115,8 @@ final class WorkflowApi {
     private static JsonNode body(Context ctx) throws IOException {
         byte[] bytes;
         try (InputStream in = ctx.bodyInputStream()) {
-            bytes = in.readNBytes(MAX_WEBHOOK_BYTES + 1);
+            bytes = Requests.readAtMost(in, MAX_WEBHOOK_BYTES, "the webhook body is larger than " + MAX_WEBHOOK_BYTES / 1024 + " KiB");
         }
-        if (bytes.length > MAX_WEBHOOK_BYTES) throw new ApiException(413, "the webhook body is larger than " + MAX_WEBHOOK_BYTES / 1024 + " KiB");
         if (bytes.length == 0) return Json.MAPPER.createObjectNode();
         String type = ctx.contentType() == null ? "" : ctx.contentType();
         if (type.startsWith("application/json")) {
