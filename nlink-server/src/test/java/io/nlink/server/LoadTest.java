@@ -52,7 +52,7 @@ class LoadTest extends SharedServer {
         for (int c = 0; c < CLIENTS; c++) {
             int client = c;
             running.add(clients.submit(() -> {
-                ApiClient api = new ApiClient(server.server.url()).at(server.server.url());
+                ApiClient api = new ApiClient(server.server.url());
                 api.apiKey = server.owner.post("/api/api-keys", Map.of("name", "load " + client)).json().path("key").asText();
                 for (int n = 0; System.nanoTime() < deadline; n++) {
                     long start = System.nanoTime();

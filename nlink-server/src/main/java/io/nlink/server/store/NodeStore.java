@@ -19,6 +19,7 @@ import io.nlink.runtime.pkg.Problem;
 import io.nlink.runtime.wasm.InvalidModuleException;
 import io.nlink.runtime.wasm.ModuleInfo;
 import io.nlink.runtime.wasm.WasmEngine;
+import io.nlink.runtime.wasm.WasmNode;
 import io.nlink.server.db.Database;
 import io.nlink.server.http.ApiException;
 import java.io.ByteArrayInputStream;
@@ -168,26 +169,17 @@ public final class NodeStore {
         details.put("author", pkg.manifest().author());
         details.put("license", pkg.manifest().license());
         details.set("definition", definitionJson(pkg.definition()));
-        List<Problem> problems = new ArrayList<>();
-        ModuleInfo module = null;
-        if (pkg.wasm() != null) {
-            try {
-                module = WasmEngine.inspect(pkg.wasm());
-            } catch (InvalidModuleException e) {
-                e.problems().forEach(p -> problems.add(new Problem(PackageLoader.WASM_FILE, "", p)));
-            }
-        }
         NodeRuntimes.Choice choice;
         try {
             choice = runtimes.choose(pkg, limits);
         } catch (NodeRuntimes.NoRuntimeException e) {
-            if (problems.isEmpty()) {
-                // NodeRuntimes words its problems "execution.wasm <what>"; the file is the Problem's own field.
-                String prefix = PackageLoader.WASM_FILE + " ";
-                e.problems().forEach(p -> problems.add(new Problem(PackageLoader.WASM_FILE, "", p.startsWith(prefix) ? p.substring(prefix.length()) : p)));
-            }
-            throw refused(problems);
+            // NodeRuntimes words its problems "execution.wasm <what>"; the file is the Problem's own field.
+            String prefix = PackageLoader.WASM_FILE + " ";
+            throw refused(e.problems().stream()
+                    .map(p -> new Problem(PackageLoader.WASM_FILE, "", p.startsWith(prefix) ? p.substring(prefix.length()) : p))
+                    .toList());
         }
+        ModuleInfo module = moduleOf(pkg, choice);
         if (choice.fallbackWhy() == null) {
             // choose() compiles; starting one instance runs _initialize under the init bound.
             try (NodeInstance probe = choice.executable().newInstance(limits)) {
@@ -220,6 +212,20 @@ public final class NodeStore {
         }
         details.set("goldenVectors", runVectors(pkg, zip, choice));
         return details;
+    }
+
+    /**
+     * The module's facts for the capability sheet: from the compiled node when wasm runs (no second
+     * parse of a module Go makes 3 MB), else parsed here, when execution.js runs instead of a module that parses.
+     */
+    private static ModuleInfo moduleOf(NodePackage pkg, NodeRuntimes.Choice choice) {
+        if (choice.executable() instanceof WasmNode wasm) return wasm.info();
+        if (pkg.wasm() == null) return null;
+        try {
+            return WasmEngine.inspect(pkg.wasm());
+        } catch (InvalidModuleException e) {
+            return null;
+        }
     }
 
     /** Runs tests/*.json from the ZIP, if any; a failing vector refuses the upload. */
