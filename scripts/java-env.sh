@@ -13,8 +13,14 @@ nlink_java_major() { # $1: path to a java binary
 #  --enable-native-access, --sun-misc-unsafe-memory-access
 #                               GraalJS (the execution.js fallback) loads Truffle's JDK support
 #                               library and uses sun.misc.Unsafe; newer JDKs warn on every start.
+#  --add-exports/--add-opens    the JDK internals Hazelcast (cluster members, docs/scaling.md)
+#                               asks for: direct-buffer cleaning, NIO sockets and its metrics;
+#                               without them it warns on every start and runs slower.
 nlink_jvm_flags() {
-  NLINK_JVM_FLAGS=(-XX:-DontCompileHugeMethods --enable-native-access=ALL-UNNAMED)
+  NLINK_JVM_FLAGS=(-XX:-DontCompileHugeMethods --enable-native-access=ALL-UNNAMED
+    --add-exports java.base/jdk.internal.ref=ALL-UNNAMED --add-opens java.base/java.lang=ALL-UNNAMED
+    --add-opens java.base/sun.nio.ch=ALL-UNNAMED --add-opens java.management/sun.management=ALL-UNNAMED
+    --add-opens jdk.management/com.sun.management.internal=ALL-UNNAMED)
   if (( $(nlink_java_major "$JAVA_HOME/bin/java") >= 24 )); then
     NLINK_JVM_FLAGS+=(--sun-misc-unsafe-memory-access=allow)
   fi

@@ -17,6 +17,7 @@ import picocli.CommandLine;
             TestCommand.class,
             PackCommand.class,
             ServeCommand.class,
+            WorkerCommand.class,
             WorkflowCommand.class,
             CommandLine.HelpCommand.class
         })

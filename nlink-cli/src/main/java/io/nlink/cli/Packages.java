@@ -39,7 +39,7 @@ final class Packages {
         return new WasmEngine(options);
     }
 
-    private static Path cacheDirectory() {
+    static Path cacheDirectory() {
         String configured = System.getProperty("nlink.cacheDir", System.getenv("NLINK_CACHE_DIR"));
         if (configured != null && !configured.isBlank()) {
             return Path.of(configured);

@@ -3,6 +3,9 @@ package io.nlink.cli;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.nlink.cluster.ClusterBatch;
+import io.nlink.cluster.NlinkCluster;
+import io.nlink.devkit.Packer;
 import io.nlink.runtime.ItemResult;
 import io.nlink.runtime.NodeExecutable;
 import io.nlink.runtime.NodeRuntimes;
@@ -10,6 +13,7 @@ import io.nlink.runtime.SandboxLimits;
 import io.nlink.runtime.batch.BatchOptions;
 import io.nlink.runtime.batch.BatchRunner;
 import io.nlink.runtime.batch.BatchSummary;
+import io.nlink.runtime.batch.ItemBatch;
 import io.nlink.runtime.js.JsEngine;
 import io.nlink.runtime.json.Json;
 import io.nlink.runtime.pkg.InvalidParamsException;
@@ -28,6 +32,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -74,6 +79,12 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--interpreter", description = "Run the guest in Chicory's interpreter instead of compiling it (slow; for debugging).")
     boolean interpreter;
 
+    @Mixin ClusterOptions cluster;
+
+    @Option(names = "--chunk-size", paramLabel = "N", defaultValue = "256",
+            description = "With --join: items per chunk handed to a member. Default: ${DEFAULT-VALUE}.")
+    int chunkSize;
+
     @Override
     public Integer call() throws Exception {
         PrintStream err = System.err;
@@ -90,8 +101,9 @@ final class RunCommand implements Callable<Integer> {
 
         NodeRuntimes.Choice choice;
         try (JsEngine js = new JsEngine()) {
+            NodeRuntimes runtimes = new NodeRuntimes(Packages.engine(interpreter, !noCompileCache), js);
             try {
-                choice = new NodeRuntimes(Packages.engine(interpreter, !noCompileCache), js).choose(pkg, limits);
+                choice = runtimes.choose(pkg, limits);
             } catch (NodeRuntimes.NoRuntimeException e) {
                 err.println("nlink: " + pkg.id() + " cannot run:");
                 e.problems().forEach(p -> err.println("  - " + p));
@@ -100,20 +112,55 @@ final class RunCommand implements Callable<Integer> {
             if (choice.fallbackWhy() != null) {
                 err.println("nlink: running execution.js because " + choice.fallbackWhy());
             }
-            return runBatch(err, choice.executable(), resolved, limits);
+            if (cluster.join != null) {
+                return runInCluster(err, pkg, runtimes, choice.executable(), resolved, limits);
+            }
+            return runBatch(err, choice.executable(), new BatchRunner(choice.executable(), limits, resolved, batchOptions()));
         }
     }
 
-    private int runBatch(PrintStream err, NodeExecutable node, ObjectNode resolved, SandboxLimits limits) throws IOException {
+    /** The batch spread over the cluster's members, this process one of them (docs/scaling.md). */
+    private int runInCluster(PrintStream err, NodePackage pkg, NodeRuntimes runtimes, NodeExecutable node, ObjectNode resolved, SandboxLimits limits)
+            throws IOException {
+        if (parallelism != null) {
+            throw new IllegalArgumentException("--parallelism is for a local run; with --join each member's --lanes say how many items it runs at once");
+        }
+        byte[] zip = packageZip(pkg);
+        try (NlinkCluster member = NlinkCluster.start(cluster.config(), runtimes)) {
+            String sha256 = member.publish(zip);
+            err.println("nlink: spreading the batch over a cluster of " + member.members().size() + " member(s), "
+                    + member.totalLanes() + " lane(s) in all; this member is " + member.address());
+            ClusterBatch batch = member.newBatch(
+                    sha256, resolved, limits, ClusterBatch.Options.DEFAULTS.withChunkSize(chunkSize).withContinueOnFail(continueOnFail));
+            int exit = runBatch(err, node, batch);
+            StringBuilder shares = new StringBuilder();
+            batch.itemsPerMember().forEach((address, n) -> shares.append(shares.isEmpty() ? "" : ", ").append(address).append(' ').append(n));
+            err.println("nlink: items per member: " + shares + "; " + batch.rerunChunks() + " chunk(s) rerun after a member left");
+            return exit;
+        }
+    }
+
+    /** The package as an upload ZIP: a ZIP as given, a folder packed as `nlink pack` would. */
+    private byte[] packageZip(NodePackage pkg) throws IOException {
+        if (!Files.isDirectory(packagePath)) return Files.readAllBytes(packagePath);
+        if (pkg.wasm() == null) {
+            throw new IllegalArgumentException(packagePath + " has no execution.wasm; a cluster run needs one (build it, or pack the folder)");
+        }
+        var zip = new java.io.ByteArrayOutputStream();
+        Packer.pack(packagePath, pkg, zip);
+        return zip.toByteArray();
+    }
+
+    private int runBatch(PrintStream err, NodeExecutable node, ItemBatch newBatch) throws IOException {
         boolean finished;
         BatchSummary summary;
         ItemResult lastFailure = null;
-        try (CountingInputStream in = openInput();
+        try (ItemBatch batch = newBatch;
+                CountingInputStream in = openInput();
                 Progress bar = showProgress() ? new Progress(err, in == null ? () -> 0 : in::count, inputSize()) : null;
                 ItemReader reader = in == null ? null : new ItemReader(in, input.equals("-") ? "stdin" : input);
                 OutputStream out = output == null ? nonClosing(System.out) : Files.newOutputStream(output);
-                JsonGenerator json = Json.MAPPER.getFactory().createGenerator(out);
-                BatchRunner batch = new BatchRunner(node, limits, resolved, batchOptions())) {
+                JsonGenerator json = Json.MAPPER.getFactory().createGenerator(out)) {
             json.setRootValueSeparator(null);
             Iterator<JsonNode> items = reader != null ? reader : List.<JsonNode>of(Json.MAPPER.createObjectNode()).iterator();
             ItemResult[] failed = new ItemResult[1];
@@ -209,7 +256,7 @@ final class RunCommand implements Callable<Integer> {
 
     private SandboxLimits limits() {
         SandboxLimits limits = SandboxLimits.DEFAULTS;
-        if (timeout != null) limits = limits.withItemTimeout(parseDuration(timeout));
+        if (timeout != null) limits = limits.withItemTimeout(parseDuration("--timeout", timeout));
         if (memoryPages != null) {
             if (memoryPages > SandboxLimits.PLATFORM_MAX_MEMORY_PAGES) {
                 throw new IllegalArgumentException(
@@ -221,10 +268,11 @@ final class RunCommand implements Callable<Integer> {
         return limits;
     }
 
-    static Duration parseDuration(String text) {
+    /** A duration as options take it: 500ms, 10s, 2m. */
+    static Duration parseDuration(String option, String text) {
         var m = java.util.regex.Pattern.compile("(\\d+)(ms|s|m)").matcher(text.trim());
         if (!m.matches()) {
-            throw new IllegalArgumentException("--timeout " + text + ": expected a number with ms, s or m, such as 500ms or 10s");
+            throw new IllegalArgumentException(option + " " + text + ": expected a number with ms, s or m, such as 500ms or 10s");
         }
         long n = Long.parseLong(m.group(1));
         return switch (m.group(2)) {

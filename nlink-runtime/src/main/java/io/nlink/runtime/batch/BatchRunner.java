@@ -32,7 +32,7 @@ import java.util.function.Consumer;
  * goes on; without it the batch stops after the first failed item (in input order), whose result
  * is the last one handed on.
  */
-public final class BatchRunner implements AutoCloseable {
+public final class BatchRunner implements ItemBatch {
     /** Items per task handed to a lane: amortises the hand-over, keeps output latency low. */
     private static final int CHUNK = 16;
 
@@ -53,11 +53,7 @@ public final class BatchRunner implements AutoCloseable {
         }
     }
 
-    /**
-     * Runs every item, handing each result to {@code sink} in input order, on the calling thread.
-     *
-     * @return true when the batch ran to the end; false when it stopped at a failed item
-     */
+    @Override
     public boolean run(Iterator<JsonNode> items, Consumer<ItemResult> sink) {
         return options.parallelism() == 1 ? runInline(items, sink) : runParallel(items, sink);
     }
@@ -173,6 +169,7 @@ public final class BatchRunner implements AutoCloseable {
     }
 
     /** Totals over every lane; read it after {@link #run} returns. */
+    @Override
     public BatchSummary summary() {
         long in = 0, out = 0, failures = 0, callNanos = 0, instanceNanos = 0;
         int instances = 0, recycled = 0, peak = 0;

@@ -1,0 +1,44 @@
+package io.nlink.cli;
+
+import io.nlink.cluster.ClusterConfig;
+import java.time.Duration;
+import picocli.CommandLine.Option;
+
+/** How this process joins an nLink cluster; shared by {@code worker} and {@code run --join}. */
+final class ClusterOptions {
+    @Option(names = "--join", paramLabel = "HOST:PORT[,…]",
+            description = "Members of the cluster to join (one is enough). For worker, none means a new cluster that others join.")
+    String join;
+
+    @Option(names = "--cluster-host", paramLabel = "HOST", defaultValue = "127.0.0.1",
+            description = "Interface this member listens on and announces to the others. Default: ${DEFAULT-VALUE} (this machine only).")
+    String host;
+
+    @Option(names = "--cluster-port", paramLabel = "PORT", defaultValue = "5701",
+            description = "Member port; the next free one is taken when it is in use. Default: ${DEFAULT-VALUE}.")
+    int port;
+
+    @Option(names = "--cluster-name", paramLabel = "NAME", defaultValue = "nlink",
+            description = "Members with other names never join. Default: ${DEFAULT-VALUE}.")
+    String name;
+
+    @Option(names = "--lanes", paramLabel = "N",
+            description = "Sandbox instances this member runs at once for the cluster's batches. Default: the number of cores.")
+    Integer lanes;
+
+    @Option(names = "--failure-timeout", paramLabel = "DURATION", defaultValue = "10s",
+            description = "A member silent this long is declared dead and its chunks run elsewhere. Default: ${DEFAULT-VALUE}.")
+    String failureTimeout;
+
+    ClusterConfig config() {
+        ClusterConfig config = ClusterConfig.DEFAULTS
+                .withName(name)
+                .withHost(host)
+                .withPort(port)
+                .withMembers(ClusterConfig.parseMembers(join))
+                .withCacheDirectory(Packages.cacheDirectory());
+        Duration timeout = RunCommand.parseDuration("--failure-timeout", failureTimeout);
+        config = config.withFailureTimeout(timeout);
+        return lanes == null ? config : config.withLanes(lanes);
+    }
+}

@@ -1,0 +1,314 @@
+package io.nlink.cluster;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.hazelcast.cluster.Member;
+import com.hazelcast.core.ExecutionCallback;
+import com.hazelcast.core.HazelcastInstanceNotActiveException;
+import com.hazelcast.core.MemberLeftException;
+import com.hazelcast.spi.exception.TargetDisconnectedException;
+import com.hazelcast.spi.exception.TargetNotMemberException;
+import io.nlink.runtime.ItemResult;
+import io.nlink.runtime.SandboxLimits;
+import io.nlink.runtime.batch.BatchSummary;
+import io.nlink.runtime.batch.ItemBatch;
+import io.nlink.runtime.json.Json;
+import java.io.IOException;
+import java.util.ArrayDeque;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/**
+ * One node run over a stream of items, spread over every member of the cluster: the coordinator
+ * (this process) cuts the items into chunks, hands each chunk to the member with the most free
+ * lanes, and passes the results on in input order as soon as the head chunks are back.
+ *
+ * <p>What is guaranteed:
+ * <ul>
+ *   <li><b>Order and completeness:</b> the sink sees every item's result once, in input order.
+ *   <li><b>Member loss:</b> a chunk whose member leaves or dies before answering runs again on
+ *       another member; since a chunk's results are taken from exactly one answer, no item
+ *       appears twice (node runs have no side effects outside their sandbox, so a rerun is safe).
+ *   <li><b>Joiners:</b> a member that joins during the batch gets chunks from then on.
+ *   <li><b>Flat memory:</b> at most {@link Options#chunksInFlightPerLane()} chunks per lane are in
+ *       flight, so neither the coordinator nor a member holds the whole batch.
+ * </ul>
+ * Used by one thread.
+ */
+public final class ClusterBatch implements ItemBatch {
+    /** A chunk is given up after this many members failed to answer it (each of them left). */
+    private static final int MAX_ATTEMPTS = 5;
+
+    /**
+     * How a distributed batch runs.
+     *
+     * @param chunkSize             items per chunk. Default 256: large enough that the round trip
+     *                              (well under a millisecond on a LAN) is small beside the chunk's
+     *                              work, small enough that a lost member costs little to redo
+     * @param continueOnFail        as for a local batch: a failed item becomes a failed result and
+     *                              the batch goes on; when false (the default) it stops after the
+     *                              first failed item in input order
+     * @param chunksInFlightPerLane chunks handed to a member per lane before its answers are in.
+     *                              Default 2: a lane never waits for the network, and memory stays
+     *                              bounded by lanes × 2 × chunkSize items
+     */
+    public record Options(int chunkSize, boolean continueOnFail, int chunksInFlightPerLane) {
+        public static final Options DEFAULTS = new Options(256, false, 2);
+
+        public Options {
+            if (chunkSize < 1 || chunkSize > 1_000_000) throw new IllegalArgumentException("chunkSize must be 1..1000000, got " + chunkSize);
+            if (chunksInFlightPerLane < 1 || chunksInFlightPerLane > 64) {
+                throw new IllegalArgumentException("chunksInFlightPerLane must be 1..64, got " + chunksInFlightPerLane);
+            }
+        }
+
+        public Options withChunkSize(int value) {
+            return new Options(value, continueOnFail, chunksInFlightPerLane);
+        }
+
+        public Options withContinueOnFail(boolean value) {
+            return new Options(chunkSize, value, chunksInFlightPerLane);
+        }
+    }
+
+    private final NlinkCluster cluster;
+    private final String packageSha256;
+    private final String paramsJson;
+    private final SandboxLimits limits;
+    private final Options options;
+
+    private final Map<UUID, Integer> inFlight = new HashMap<>();
+    private final Map<String, Long> itemsPerMember = new TreeMap<>();
+    private final Object completions = new Object();
+    private long nextIndex;
+    private int rerunChunks;
+    private long itemsIn, itemsOut, failures, callNanos, instanceNanos;
+    private int instances, recycled, peakPages;
+
+    ClusterBatch(NlinkCluster cluster, String packageSha256, ObjectNode params, SandboxLimits limits, Options options) {
+        this.cluster = cluster;
+        this.packageSha256 = packageSha256;
+        this.paramsJson = Json.write(params);
+        this.limits = limits;
+        this.options = options;
+    }
+
+    /** A chunk on its way: what it carries and the member working on it. */
+    private static final class Chunk {
+        final ChunkTask task;
+        final int size;
+        Member member;
+        CompletableFuture<byte[]> answer;
+        int attempts;
+
+        Chunk(ChunkTask task, int size) {
+            this.task = task;
+            this.size = size;
+        }
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * @throws IllegalStateException when a member cannot run the package, or a chunk outlived
+     *     {@value #MAX_ATTEMPTS} members
+     */
+    @Override
+    public boolean run(Iterator<JsonNode> items, Consumer<ItemResult> sink) {
+        ArrayDeque<Chunk> pending = new ArrayDeque<>();
+        while (true) {
+            fill(items, pending);
+            for (Chunk c : pending) { // reruns start as soon as their loss is known, not when they reach the head
+                if (c.answer.isDone() && lostMember(c)) resubmit(c);
+            }
+            while (!pending.isEmpty() && pending.peek().answer.isDone()) {
+                if (lostMember(pending.peek())) {
+                    resubmit(pending.peek());
+                    break;
+                }
+                Chunk head = pending.poll();
+                release(head.member);
+                if (!emit(head, sink)) return false;
+                fill(items, pending);
+            }
+            if (pending.isEmpty() && !items.hasNext()) return true;
+            awaitAnAnswer();
+        }
+    }
+
+    private void fill(Iterator<JsonNode> items, ArrayDeque<Chunk> pending) {
+        while (items.hasNext()) {
+            Member target = memberWithFreeLane();
+            if (target == null) return;
+            ArrayNode array = Json.MAPPER.createArrayNode();
+            while (array.size() < options.chunkSize() && items.hasNext()) array.add(items.next());
+            ChunkTask task = new ChunkTask(packageSha256, paramsJson, limits, options.continueOnFail(), nextIndex, Json.writeBytes(array));
+            nextIndex += array.size();
+            Chunk chunk = new Chunk(task, array.size());
+            submit(chunk, target);
+            pending.add(chunk);
+        }
+    }
+
+    private Member memberWithFreeLane() {
+        Member best = null;
+        int bestFree = 0;
+        for (Member m : cluster.workers()) {
+            int free = NlinkCluster.lanes(m) * options.chunksInFlightPerLane() - inFlight.getOrDefault(m.getUuid(), 0);
+            if (free > bestFree) {
+                best = m;
+                bestFree = free;
+            }
+        }
+        return best;
+    }
+
+    private void submit(Chunk chunk, Member member) {
+        chunk.member = member;
+        chunk.attempts++;
+        chunk.answer = new CompletableFuture<>();
+        inFlight.merge(member.getUuid(), 1, Integer::sum);
+        CompletableFuture<byte[]> answer = chunk.answer;
+        cluster.executor().submitToMember(chunk.task, member, new ExecutionCallback<byte[]>() {
+            @Override
+            public void onResponse(byte[] response) {
+                answer.complete(response);
+                signal();
+            }
+
+            @Override
+            public void onFailure(Throwable t) {
+                answer.completeExceptionally(t);
+                signal();
+            }
+        });
+    }
+
+    private void resubmit(Chunk chunk) {
+        release(chunk.member);
+        if (chunk.attempts >= MAX_ATTEMPTS) {
+            throw new IllegalStateException(
+                    "items " + chunk.task.firstIndex + ".." + (chunk.task.firstIndex + chunk.size - 1)
+                            + " were lost with " + MAX_ATTEMPTS + " members in a row; giving up");
+        }
+        Member target = null;
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (target == null) { // every lane busy (or no member left but this one, without lanes): wait for one
+            target = memberWithFreeLane();
+            if (target == null) {
+                if (System.nanoTime() > deadline) throw new IllegalStateException("no member with a free lane for a minute; the cluster has " + cluster.members().size() + " member(s)");
+                awaitAnAnswer();
+            }
+        }
+        rerunChunks++;
+        submit(chunk, target);
+    }
+
+    private void release(Member member) {
+        inFlight.computeIfPresent(member.getUuid(), (k, n) -> n <= 1 ? null : n - 1);
+    }
+
+    /** Whether a finished chunk failed because its member went away (so it must run elsewhere). */
+    private boolean lostMember(Chunk c) {
+        if (!c.answer.isCompletedExceptionally()) return false;
+        Throwable t;
+        try {
+            c.answer.get();
+            return false;
+        } catch (ExecutionException e) {
+            t = e.getCause();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for the cluster", e);
+        }
+        if (t instanceof HazelcastInstanceNotActiveException && !cluster.hazelcast().getLifecycleService().isRunning()) {
+            return false; // this member is going down: nothing to retry on
+        }
+        return t instanceof MemberLeftException
+                || t instanceof TargetNotMemberException
+                || t instanceof TargetDisconnectedException
+                || t instanceof HazelcastInstanceNotActiveException
+                || !cluster.hazelcast().getCluster().getMembers().contains(c.member);
+    }
+
+    /** Hands a chunk's results on in order; false when one of them stops the batch. */
+    private boolean emit(Chunk chunk, Consumer<ItemResult> sink) {
+        ChunkResults answer;
+        try {
+            answer = ChunkResults.decode(chunk.answer.get());
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("member " + NlinkCluster.address(chunk.member) + " failed items "
+                    + chunk.task.firstIndex + "..: " + e.getCause(), e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for the cluster", e);
+        } catch (IOException e) {
+            throw new IllegalStateException("member " + NlinkCluster.address(chunk.member) + " answered with unreadable results: " + e.getMessage(), e);
+        }
+        if (answer.error() != null) {
+            throw new IllegalStateException("member " + answer.member() + " cannot run " + packageSha256 + ": " + answer.error());
+        }
+        instances += answer.instances();
+        recycled += answer.recycled();
+        instanceNanos += answer.instanceNanos();
+        itemsPerMember.merge(answer.member(), (long) answer.results().size(), Long::sum);
+        for (ItemResult r : answer.results()) {
+            itemsIn++;
+            itemsOut += r.items().size();
+            callNanos += r.nanos();
+            peakPages = Math.max(peakPages, r.memoryPages());
+            sink.accept(r);
+            if (!r.ok()) {
+                failures++;
+                if (!options.continueOnFail()) return false;
+            }
+        }
+        return true;
+    }
+
+    private void signal() {
+        synchronized (completions) {
+            completions.notifyAll();
+        }
+    }
+
+    private void awaitAnAnswer() {
+        synchronized (completions) {
+            try {
+                completions.wait(50); // bounded: a lost wake-up only costs 50 ms
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while waiting for the cluster", e);
+            }
+        }
+    }
+
+    /** The totals a local batch reports; instances are those the members started for this batch. */
+    @Override
+    public BatchSummary summary() {
+        return new BatchSummary(itemsIn, itemsOut, failures, instances, recycled, peakPages, limits.memoryPages(), callNanos, instanceNanos);
+    }
+
+    /** Items each member ran, by address; a rerun chunk counts where it ran last. */
+    public Map<String, Long> itemsPerMember() {
+        return Collections.unmodifiableMap(new TreeMap<>(itemsPerMember));
+    }
+
+    /** Chunks that ran again because their member left before answering. */
+    public int rerunChunks() {
+        return rerunChunks;
+    }
+
+    /** Nothing to release: chunks still out when a batch stops finish on their members and are dropped. */
+    @Override
+    public void close() {}
+}

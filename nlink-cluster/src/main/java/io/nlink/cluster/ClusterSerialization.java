@@ -1,0 +1,34 @@
+package io.nlink.cluster;
+
+import com.hazelcast.config.JavaSerializationFilterConfig;
+import com.hazelcast.config.SerializationConfig;
+import com.hazelcast.nio.serialization.DataSerializableFactory;
+import com.hazelcast.nio.serialization.IdentifiedDataSerializable;
+
+/**
+ * What crosses between members: our own {@link IdentifiedDataSerializable} types (written
+ * field by field), byte arrays and strings. Java serialisation is never used by nLink; Hazelcast
+ * falls back to it only for its own exceptions, so a filter allows just the JDK's and Hazelcast's
+ * exception classes (with Hazelcast's deny-list of known gadget classes on top): a peer cannot
+ * make a member deserialise an arbitrary class graph.
+ */
+final class ClusterSerialization implements DataSerializableFactory {
+    static final int FACTORY_ID = 0x6e4c; // "nL"
+
+    private ClusterSerialization() {}
+
+    static void configure(SerializationConfig config) {
+        config.addDataSerializableFactory(FACTORY_ID, new ClusterSerialization());
+        JavaSerializationFilterConfig filter = new JavaSerializationFilterConfig();
+        filter.getWhitelist().addPrefixes("java.lang.", "java.util.", "java.io.", "java.net.", "com.hazelcast.");
+        config.setJavaSerializationFilterConfig(filter);
+    }
+
+    @Override
+    public IdentifiedDataSerializable create(int typeId) {
+        return switch (typeId) {
+            case ChunkTask.TYPE_ID -> new ChunkTask();
+            default -> null;
+        };
+    }
+}

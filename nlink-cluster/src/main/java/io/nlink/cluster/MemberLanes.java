@@ -1,0 +1,163 @@
+package io.nlink.cluster;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.nlink.runtime.ItemResult;
+import io.nlink.runtime.NodeExecutable;
+import io.nlink.runtime.NodeRuntimes;
+import io.nlink.runtime.SandboxLimits;
+import io.nlink.runtime.batch.BatchOptions;
+import io.nlink.runtime.batch.BatchRunner;
+import io.nlink.runtime.batch.BatchSummary;
+import io.nlink.runtime.json.Json;
+import io.nlink.runtime.pkg.PackageLoader;
+import java.io.ByteArrayInputStream;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A member's side of distributed batches: runs the chunks other members (or this one) send it.
+ * Packages are loaded once per member (fetched from the {@link PackageShelf}, verified, compiled
+ * or taken from the compiled-module cache) and each chunk borrows a pooled lane, one sandbox
+ * instance that stays warm from chunk to chunk and batch to batch. The member's executor runs at
+ * most {@link ClusterConfig#lanes()} chunks at once, so that many lanes per node are kept.
+ */
+final class MemberLanes implements AutoCloseable {
+    static final String USER_CONTEXT_KEY = "nlink.memberLanes";
+
+    /** Nodes kept loaded per member; the least recently used one is dropped with its lanes. */
+    private static final int LOADED_NODES = 16;
+
+    private record LaneKey(String packageSha256, SandboxLimits limits) {}
+
+    private final NodeRuntimes runtimes;
+    private final int maxIdleLanes;
+    private final CountDownLatch started = new CountDownLatch(1);
+    private volatile PackageShelf shelf;
+    private volatile String memberAddress = "?";
+    private final Map<String, NodeExecutable> loaded = new LinkedHashMap<>(16, 0.75f, true);
+    private final Map<LaneKey, Deque<BatchRunner>> idle = new HashMap<>();
+
+    MemberLanes(NodeRuntimes runtimes, int maxIdleLanes) {
+        this.runtimes = runtimes;
+        this.maxIdleLanes = maxIdleLanes;
+    }
+
+    /** The member is up: chunks may run. */
+    void ready(PackageShelf shelf, String memberAddress) {
+        this.shelf = shelf;
+        this.memberAddress = memberAddress;
+        started.countDown();
+    }
+
+    /** Runs one chunk; never throws: a chunk this member cannot run answers with the reason. */
+    byte[] run(ChunkTask task) {
+        BatchRunner lane = null;
+        LaneKey key = new LaneKey(task.packageSha256, task.limits);
+        try {
+            if (!started.await(1, TimeUnit.MINUTES)) {
+                return ChunkResults.failed(memberAddress, "this member did not finish starting within a minute").encode();
+            }
+            NodeExecutable node = executable(task.packageSha256, task.limits);
+            JsonNode params = Json.parse(task.paramsJson);
+            JsonNode items = Json.parse(task.itemsJson);
+            if (!(params instanceof ObjectNode paramsObject) || !items.isArray()) {
+                return ChunkResults.failed(memberAddress, "malformed chunk: parameters must be an object and items an array").encode();
+            }
+            lane = borrow(key, node, paramsObject);
+            BatchSummary before = lane.summary();
+            List<ItemResult> results = new ArrayList<>(items.size());
+            for (int i = 0; i < items.size(); i++) {
+                ItemResult r = lane.next(paramsObject, items.get(i));
+                results.add(reindexed(r, task.firstIndex + i));
+                if (!r.ok() && !task.continueOnFail) break;
+            }
+            BatchSummary after = lane.summary();
+            return new ChunkResults(
+                    results,
+                    after.instances() - before.instances(),
+                    after.recycled() - before.recycled(),
+                    after.instanceNanos() - before.instanceNanos(),
+                    memberAddress,
+                    null).encode();
+        } catch (Exception e) {
+            return ChunkResults.failed(memberAddress, e.getMessage() == null ? e.toString() : e.getMessage()).encode();
+        } finally {
+            if (lane != null) giveBack(key, lane);
+        }
+    }
+
+    private static ItemResult reindexed(ItemResult r, long index) {
+        return new ItemResult(index, r.runtime(), r.items(), r.failure(), r.stdout(), r.stderr(), r.logsTruncated(), r.nanos(), r.memoryPages());
+    }
+
+    private NodeExecutable executable(String sha256, SandboxLimits limits) throws Exception {
+        synchronized (loaded) {
+            NodeExecutable hit = loaded.get(sha256);
+            if (hit != null) return hit;
+        }
+        // Loading may compile a module for seconds: done outside the lock, so other nodes' chunks go on.
+        byte[] zip = shelf.fetch(sha256);
+        NodeExecutable node;
+        try {
+            node = runtimes.choose(PackageLoader.loadZip(sha256, new ByteArrayInputStream(zip)), limits).executable();
+        } catch (NodeRuntimes.NoRuntimeException e) {
+            throw new IllegalStateException(e.getMessage(), e);
+        }
+        List<BatchRunner> dropped = new ArrayList<>();
+        synchronized (loaded) {
+            NodeExecutable raced = loaded.putIfAbsent(sha256, node);
+            if (raced != null) return raced;
+            if (loaded.size() > LOADED_NODES) {
+                String eldest = loaded.keySet().iterator().next();
+                loaded.remove(eldest);
+                synchronized (idle) {
+                    idle.entrySet().removeIf(e -> {
+                        if (!e.getKey().packageSha256().equals(eldest)) return false;
+                        dropped.addAll(e.getValue());
+                        return true;
+                    });
+                }
+            }
+        }
+        dropped.forEach(BatchRunner::close);
+        return node;
+    }
+
+    private BatchRunner borrow(LaneKey key, NodeExecutable node, ObjectNode params) {
+        synchronized (idle) {
+            Deque<BatchRunner> lanes = idle.get(key);
+            if (lanes != null && !lanes.isEmpty()) return lanes.pop();
+        }
+        // One lane = a one-instance batch runner that lives on; each item brings its own parameters.
+        return new BatchRunner(node, key.limits(), params, BatchOptions.DEFAULTS);
+    }
+
+    private void giveBack(LaneKey key, BatchRunner lane) {
+        synchronized (idle) {
+            Deque<BatchRunner> lanes = idle.computeIfAbsent(key, k -> new ArrayDeque<>());
+            if (lanes.size() < maxIdleLanes) {
+                lanes.push(lane);
+                return;
+            }
+        }
+        lane.close();
+    }
+
+    @Override
+    public void close() {
+        List<BatchRunner> all = new ArrayList<>();
+        synchronized (idle) {
+            idle.values().forEach(all::addAll);
+            idle.clear();
+        }
+        all.forEach(BatchRunner::close);
+    }
+}
