@@ -24,7 +24,6 @@ import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
@@ -39,8 +38,9 @@ import java.util.function.Consumer;
  *       another member; since a chunk's results are taken from exactly one answer, no item
  *       appears twice (node runs have no side effects outside their sandbox, so a rerun is safe).
  *   <li><b>Joiners:</b> a member that joins during the batch gets chunks from then on.
- *   <li><b>Flat memory:</b> at most {@link Options#chunksInFlightPerLane()} chunks per lane are in
- *       flight, so neither the coordinator nor a member holds the whole batch.
+ *   <li><b>Flat memory:</b> each member gets at most {@link Options#chunksInFlightPerLane()}
+ *       chunks per lane at a time, and at most twice the cluster's share waits to be emitted
+ *       behind a slow head chunk, so neither the coordinator nor a member holds the whole batch.
  * </ul>
  * Used by one thread.
  */
@@ -109,6 +109,7 @@ public final class ClusterBatch implements ItemBatch {
         Member member;
         CompletableFuture<byte[]> answer;
         int attempts;
+        boolean released;
 
         Chunk(ChunkTask task, int size) {
             this.task = task;
@@ -126,27 +127,22 @@ public final class ClusterBatch implements ItemBatch {
     public boolean run(Iterator<JsonNode> items, Consumer<ItemResult> sink) {
         ArrayDeque<Chunk> pending = new ArrayDeque<>();
         while (true) {
+            for (Chunk c : pending) {
+                if (settled(c) && lostMember(c)) resubmit(c); // at once, not when it reaches the head
+            }
+            while (!pending.isEmpty() && settled(pending.peek()) && !lostMember(pending.peek())) {
+                if (!emit(pending.poll(), sink)) return false;
+            }
             fill(items, pending);
-            for (Chunk c : pending) { // reruns start as soon as their loss is known, not when they reach the head
-                if (c.answer.isDone() && lostMember(c)) resubmit(c);
-            }
-            while (!pending.isEmpty() && pending.peek().answer.isDone()) {
-                if (lostMember(pending.peek())) {
-                    resubmit(pending.peek());
-                    break;
-                }
-                Chunk head = pending.poll();
-                release(head.member);
-                if (!emit(head, sink)) return false;
-                fill(items, pending);
-            }
             if (pending.isEmpty() && !items.hasNext()) return true;
             awaitAnAnswer();
         }
     }
 
     private void fill(Iterator<JsonNode> items, ArrayDeque<Chunk> pending) {
-        while (items.hasNext()) {
+        // Twice the lanes' share in all: answers that wait behind a slow head chunk cannot pile up.
+        int window = 2 * cluster.totalLanes() * options.chunksInFlightPerLane();
+        while (items.hasNext() && pending.size() < window) {
             Member target = memberWithFreeLane();
             if (target == null) return;
             ArrayNode array = Json.MAPPER.createArrayNode();
@@ -159,11 +155,12 @@ public final class ClusterBatch implements ItemBatch {
         }
     }
 
+    /** The member with the most free lanes, or null when every lane has its share. */
     private Member memberWithFreeLane() {
         Member best = null;
         int bestFree = 0;
         for (Member m : cluster.workers()) {
-            int free = NlinkCluster.lanes(m) * options.chunksInFlightPerLane() - inFlight.getOrDefault(m.getUuid(), 0);
+            int free = freeLanes(m);
             if (free > bestFree) {
                 best = m;
                 bestFree = free;
@@ -172,9 +169,14 @@ public final class ClusterBatch implements ItemBatch {
         return best;
     }
 
+    private int freeLanes(Member m) {
+        return NlinkCluster.lanes(m) * options.chunksInFlightPerLane() - inFlight.getOrDefault(m.getUuid(), 0);
+    }
+
     private void submit(Chunk chunk, Member member) {
         chunk.member = member;
         chunk.attempts++;
+        chunk.released = false;
         chunk.answer = new CompletableFuture<>();
         inFlight.merge(member.getUuid(), 1, Integer::sum);
         CompletableFuture<byte[]> answer = chunk.answer;
@@ -193,24 +195,28 @@ public final class ClusterBatch implements ItemBatch {
         });
     }
 
+    /** A chunk whose member left goes to the least busy member now, ahead of any new chunk. */
     private void resubmit(Chunk chunk) {
-        release(chunk.member);
         if (chunk.attempts >= MAX_ATTEMPTS) {
             throw new IllegalStateException(
                     "items " + chunk.task.firstIndex + ".." + (chunk.task.firstIndex + chunk.size - 1)
                             + " were lost with " + MAX_ATTEMPTS + " members in a row; giving up");
         }
-        Member target = null;
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (target == null) { // every lane busy (or no member left but this one, without lanes): wait for one
-            target = memberWithFreeLane();
-            if (target == null) {
-                if (System.nanoTime() > deadline) throw new IllegalStateException("no member with a free lane for a minute; the cluster has " + cluster.members().size() + " member(s)");
-                awaitAnAnswer();
-            }
-        }
+        Member target = cluster.workers().stream()
+                .max(java.util.Comparator.comparingInt(this::freeLanes))
+                .orElseThrow(() -> new IllegalStateException("no member with lanes is left in the cluster"));
         rerunChunks++;
         submit(chunk, target);
+    }
+
+    /** Whether the chunk's answer is in; the first time it is seen, its lane counts as free again. */
+    private boolean settled(Chunk c) {
+        if (!c.answer.isDone()) return false;
+        if (!c.released) {
+            c.released = true;
+            release(c.member);
+        }
+        return true;
     }
 
     private void release(Member member) {
