@@ -3,7 +3,6 @@ package io.nlink.runtime.json;
 import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadConstraints;
-import com.fasterxml.jackson.core.json.JsonReadFeature;
 import com.fasterxml.jackson.core.json.JsonWriteFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -16,6 +15,8 @@ import java.nio.charset.StandardCharsets;
  * The one JSON mapper of nLink. Every JSON document it reads comes from somebody else (an
  * uploaded package, a guest's result, a user's items), so reading is bounded: nesting depth and
  * string/number sizes are capped, and duplicate keys are an error rather than silently merged.
+ * Only RFC 8259 JSON is read: no {@code 1.}-style numbers (which Jackson can be told to allow, and
+ * which other readers of the same bytes refuse; ItemCodecFuzzTest found the mismatch).
  */
 public final class Json {
     /** Deepest nesting accepted in any document; deeper input is refused, not recursed into. */
@@ -26,7 +27,6 @@ public final class Json {
 
     public static final ObjectMapper MAPPER =
             JsonMapper.builder()
-                    .enable(JsonReadFeature.ALLOW_TRAILING_DECIMAL_POINT_FOR_NUMBERS)
                     .enable(DeserializationFeature.FAIL_ON_READING_DUP_TREE_KEY)
                     .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
                     // Write emoji and other non-BMP characters as UTF-8, not as \uD83D\uDE80 pairs.
