@@ -11,6 +11,8 @@ jar="$root/bench/target/nlink-bench-0.1.0-SNAPSHOT.jar"
 if [[ ! -f "$jar" ]]; then
   (cd "$root" && mvn -B -q -DskipTests -pl bench -am package >&2)
 fi
+# GraalJS's optimising runtime only for execution.js; wasm runs keep the JDK's defaults (CDS on).
+[[ "${6:-}" == js ]] || NLINK_TRUFFLE_JIT="${NLINK_TRUFFLE_JIT:-off}"
 nlink_jvm_flags
 exec "$JAVA_HOME/bin/java" "${NLINK_JVM_FLAGS[@]}" -Xmx1g \
   -cp "$jar:$root/bench/target/lib/*" io.nlink.bench.Throughput "$@"

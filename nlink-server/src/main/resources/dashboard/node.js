@@ -301,6 +301,7 @@ function runResults(run, d) {
     stat('Runtime', runtimeName(run.runtime)),
     stat('Items', `${formatNumber(s.itemsIn)} in → ${formatNumber(s.itemsOut)} out`),
     stat('Failures', formatNumber(s.failures), s.failures > 0 ? 'stat-bad' : null),
+    s.fallbacks > 0 ? stat('Per-item fallbacks', formatNumber(s.fallbacks)) : null,
     stat('Per item', `${formatNumber(s.microsPerItem, 1)} µs`),
     stat('Instance start', `${formatNumber(s.instanceMillis, 1)} ms`),
     stat('Peak memory', [`${formatMiB(peak)} of ${formatMiB(cap)}`, bar]));
@@ -311,6 +312,7 @@ function runResults(run, d) {
     : {index: r.index, items: Array.isArray(r.items) ? r.items : []}), {id: 'run-output-table'});
   const raw = h('pre', {class: 'code-block', id: 'run-json'}, JSON.stringify(run, null, 2));
 
+  const fellBack = resultList.filter(r => typeof r.fallbackReason === 'string');
   const logs = resultList.filter(r => (r.stdout && r.stdout.length) || (r.stderr && r.stderr.length));
   const logSection = logs.length ? h('div', {class: 'logs', id: 'run-logs'}, h('h3', {}, 'Captured output'),
     logs.map(r => h('div', {class: 'log'},
@@ -321,6 +323,8 @@ function runResults(run, d) {
   return append(h('div', {class: 'run-results'}),
     [h('h3', {}, 'Result'),
      run.fallbackReason ? notice(`Ran execution.js instead of execution.wasm: ${run.fallbackReason}`, 'warn') : null,
+     fellBack.length ? h('div', {id: 'run-item-fallbacks'}, fellBack.map(r =>
+       notice(`Input # ${r.index} re-ran on ${runtimeName(r.runtime)} (per-item fallback): ${r.fallbackReason}`, 'warn'))) : null,
      summary,
      tabs('run', [{key: 'table', label: 'Table', content: table}, {key: 'json', label: 'JSON', content: raw}]),
      logSection]);

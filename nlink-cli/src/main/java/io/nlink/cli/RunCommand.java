@@ -283,6 +283,9 @@ final class RunCommand implements Callable<Integer> {
     }
 
     private static void printLogs(PrintStream err, ItemResult result) {
+        if (result.fallbackWhy() != null) {
+            err.println("[item " + result.index() + "] ran on " + result.runtime() + " because " + result.fallbackWhy());
+        }
         printLog(err, result.index(), "stdout", result.stdout());
         printLog(err, result.index(), "stderr", result.stderr());
         if (result.logsTruncated()) {
@@ -331,8 +334,14 @@ final class RunCommand implements Callable<Integer> {
     private static String describe(BatchSummary s, NodeExecutable node) {
         String counts = String.format(
                 Locale.ROOT,
-                "%d item(s) in, %d out, %d failed; runtime %s; %d instance(s), %d recycled; ",
-                s.itemsIn(), s.itemsOut(), s.failures(), node.runtime(), s.instances(), s.recycled());
+                "%d item(s) in, %d out, %d failed; runtime %s%s; %d instance(s), %d recycled; ",
+                s.itemsIn(), s.itemsOut(), s.failures(), node.runtime(),
+                node.perItemFallback() == null ? "" : String.format(Locale.ROOT, ", %d item(s) re-run on %s (per-item fallback)",
+                        s.fallbacks(), node.perItemFallback().runtime()),
+                s.instances(), s.recycled());
+        if (node instanceof NodeRuntimes.WithItemFallback f) {
+            node = f.primary();
+        }
         if (!(node instanceof WasmNode wasm)) {
             return counts + String.format(Locale.ROOT, "%.0f µs/item", s.microsPerItem());
         }

@@ -157,6 +157,29 @@ class CliTest {
     }
 
     @Test
+    void anOptedInPackageReRunsATrappingItemOnJavaScriptAndTheSummaryCountsIt(@TempDir Path pkg) throws Exception {
+        Files.copy(EXAMPLES.resolve("hello-go/package.json"), pkg.resolve("package.json"));
+        String definition = Files.readString(EXAMPLES.resolve("hello-go/definition.json"));
+        Files.writeString(pkg.resolve("definition.json"), definition.replaceFirst("\\{", "{\"perItemFallback\": true,"));
+        Files.writeString(pkg.resolve("execution.js"), "function execute_node(input) { return [{json: {via: 'js'}}]; }");
+        Path wat = pkg.resolve("traps.wat");
+        Files.writeString(wat, """
+                (module (memory (export "memory") 1)
+                  (func (export "allocate") (param i32) (result i32) (i32.const 1024))
+                  (func (export "execute_node") (param i32 i32) (result i64) unreachable))
+                """);
+        Process p = new ProcessBuilder("wat2wasm", wat.toString(), "-o", pkg.resolve("execution.wasm").toString()).inheritIO().start();
+        assertThat(p.waitFor()).isZero();
+
+        Run run = nlink("run", pkg.toString());
+        assertThat(run.exit()).as(run.err()).isZero();
+        assertThat(run.lines().get(0).get("json")).isEqualTo(Json.parse("{\"via\":\"js\"}"));
+        assertThat(run.err())
+                .contains("[item 0] ran on js because execution.wasm failed on this item (TRAP: the node trapped")
+                .contains("1 item(s) in, 1 out, 0 failed; runtime wasm, 1 item(s) re-run on js (per-item fallback);");
+    }
+
+    @Test
     void scaffoldBuildAndParityTestANodeFromTheCommandLine(@TempDir Path tmp) throws Exception {
         assertThat(nlink("scaffold", "--name", "parity_demo", "--out", tmp.toString()).exit()).isZero();
         Path dir = tmp.resolve("nlink-community.parity_demo");

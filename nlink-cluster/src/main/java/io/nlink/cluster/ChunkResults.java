@@ -48,6 +48,7 @@ record ChunkResults(List<ItemResult> results, int instances, int recycled, long 
             }
             o.put("stdout", r.stdout()).put("stderr", r.stderr()).put("logsTruncated", r.logsTruncated());
             o.put("nanos", r.nanos()).put("memoryPages", r.memoryPages());
+            if (r.fallbackWhy() != null) o.put("fallbackWhy", r.fallbackWhy());
         }
         return Json.writeBytes(root);
     }
@@ -73,7 +74,8 @@ record ChunkResults(List<ItemResult> results, int instances, int recycled, long 
             results.add(new ItemResult(
                     o.path("index").asLong(), o.path("runtime").asText(), items, failure,
                     o.path("stdout").asText(), o.path("stderr").asText(), o.path("logsTruncated").asBoolean(),
-                    o.path("nanos").asLong(), o.path("memoryPages").asInt()));
+                    o.path("nanos").asLong(), o.path("memoryPages").asInt(),
+                    o.hasNonNull("fallbackWhy") ? o.get("fallbackWhy").asText() : null));
         }
         return new ChunkResults(
                 results, root.path("instances").asInt(), root.path("recycled").asInt(), root.path("instanceNanos").asLong(), member, null);

@@ -91,7 +91,7 @@ public final class ClusterBatch implements ItemBatch {
     private final Object completions = new Object();
     private long nextIndex;
     private int rerunChunks;
-    private long itemsIn, itemsOut, failures, callNanos, instanceNanos;
+    private long itemsIn, itemsOut, failures, callNanos, instanceNanos, fallbacks;
     private int instances, recycled, peakPages;
 
     ClusterBatch(NlinkCluster cluster, String packageSha256, ObjectNode params, SandboxLimits limits, Options options) {
@@ -272,6 +272,7 @@ public final class ClusterBatch implements ItemBatch {
             itemsOut += r.items().size();
             callNanos += r.nanos();
             peakPages = Math.max(peakPages, r.memoryPages());
+            if (r.fallbackWhy() != null) fallbacks++;
             sink.accept(r);
             if (!r.ok()) {
                 failures++;
@@ -301,7 +302,7 @@ public final class ClusterBatch implements ItemBatch {
     /** The totals a local batch reports; instances are those the members started for this batch. */
     @Override
     public BatchSummary summary() {
-        return new BatchSummary(itemsIn, itemsOut, failures, instances, recycled, peakPages, limits.memoryPages(), callNanos, instanceNanos);
+        return new BatchSummary(itemsIn, itemsOut, failures, instances, recycled, peakPages, limits.memoryPages(), callNanos, instanceNanos, fallbacks);
     }
 
     /** Items each member ran, by address; a rerun chunk counts where it ran last. */

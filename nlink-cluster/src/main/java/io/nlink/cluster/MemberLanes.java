@@ -95,7 +95,7 @@ final class MemberLanes implements AutoCloseable {
     }
 
     private static ItemResult reindexed(ItemResult r, long index) {
-        return new ItemResult(index, r.runtime(), r.items(), r.failure(), r.stdout(), r.stderr(), r.logsTruncated(), r.nanos(), r.memoryPages());
+        return new ItemResult(index, r.runtime(), r.items(), r.failure(), r.stdout(), r.stderr(), r.logsTruncated(), r.nanos(), r.memoryPages(), r.fallbackWhy());
     }
 
     private NodeExecutable executable(String sha256, SandboxLimits limits) throws Exception {

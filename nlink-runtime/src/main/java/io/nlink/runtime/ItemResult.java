@@ -8,7 +8,7 @@ import java.util.List;
  * working on it and what it cost.
  *
  * @param index        position of the input item in its batch, counting from 0
- * @param runtime      which runtime produced the result ("wasm"; "js" once the fallback exists)
+ * @param runtime      which runtime produced the result: "wasm" or "js"
  * @param items        the output items' {@code json} objects, empty on failure
  * @param failure      null on success
  * @param stdout       what the guest wrote to stdout for this item (bounded)
@@ -16,6 +16,9 @@ import java.util.List;
  * @param logsTruncated whether either log hit its bound and lost bytes
  * @param nanos        wall time of the call, copy in and out included
  * @param memoryPages  guest memory size after the call, in 64 KiB pages
+ * @param fallbackWhy  null, unless the package opted in to per-item fallback and this item's wasm
+ *                     run failed: then the wasm failure's message, and the result (items or
+ *                     failure) is execution.js's
  */
 public record ItemResult(
         long index,
@@ -26,7 +29,22 @@ public record ItemResult(
         String stderr,
         boolean logsTruncated,
         long nanos,
-        int memoryPages) {
+        int memoryPages,
+        String fallbackWhy) {
+
+    /** A result produced by the runtime that was chosen for the batch (no per-item fallback). */
+    public ItemResult(
+            long index,
+            String runtime,
+            List<JsonNode> items,
+            NodeFailure failure,
+            String stdout,
+            String stderr,
+            boolean logsTruncated,
+            long nanos,
+            int memoryPages) {
+        this(index, runtime, items, failure, stdout, stderr, logsTruncated, nanos, memoryPages, null);
+    }
 
     public boolean ok() {
         return failure == null;

@@ -15,4 +15,14 @@ public interface NodeExecutable {
      *     the script's top level fails or runs past {@link SandboxLimits#initTimeout()})
      */
     NodeInstance newInstance(SandboxLimits limits) throws SandboxException;
+
+    /**
+     * What re-runs an item whose run here failed (trap, timeout, a limit), or null: set only when
+     * the package opts in to per-item fallback ({@code "perItemFallback": true} in
+     * definition.json) and has an execution.js. {@link NodeRuntimes#choose} decides; the batch
+     * lane applies it ({@link NodeRuntimes#fallsBackPerItem}).
+     */
+    default NodeExecutable perItemFallback() {
+        return null;
+    }
 }

@@ -15,7 +15,10 @@ import java.util.List;
  *   <li>execution.wasm present but refused (invalid module, ABI problems, compile failure) or
  *       unable to start (instantiation or {@code _initialize} fails): execution.js runs when the
  *       package has it, and the choice records why; without it the wasm problems are the error.
- *   <li>A wasm failure on an item at run time is that item's failure, never a silent switch.
+ *   <li>A wasm failure on an item at run time is that item's failure, never a silent switch,
+ *       unless definition.json opts in ({@code "perItemFallback": true}; the loader refuses the
+ *       opt-in without execution.js): then an item whose wasm run fails for a runtime reason
+ *       ({@link #fallsBackPerItem}) is re-run on execution.js, and its result says so.
  * </ol>
  *
  * Every {@link ItemResult} names the runtime that produced it.
@@ -80,7 +83,42 @@ public final class NodeRuntimes {
             } catch (SandboxException e) {
                 return new Choice(js.load(pkg.javascript()), "execution.wasm failed to start: " + e.getMessage());
             }
+            if (pkg.definition().perItemFallback()) {
+                return new Choice(new WithItemFallback(node, js.load(pkg.javascript())), null);
+            }
         }
         return new Choice(node, null);
+    }
+
+    /**
+     * Whether an item that failed this way is re-run on the per-item fallback: yes for failures of
+     * the runtime (trap, exit, timeout, memory limit, bad or oversized result, an instance that
+     * could not be restarted), no for the node's own {@code {"error": ...}} answer (an answer,
+     * not a breakdown: JavaScript would be asked the same question) and no for a context over the
+     * limit (the same limit applies to JavaScript, which would refuse it too).
+     */
+    public static boolean fallsBackPerItem(NodeFailure failure) {
+        return failure != null && failure.kind().discardsInstance();
+    }
+
+    /**
+     * A node that runs on {@code primary} and re-runs failed items on {@code fallback}; for
+     * everything else (runtime, instances, reporting) it is {@code primary}.
+     */
+    public record WithItemFallback(NodeExecutable primary, NodeExecutable fallback) implements NodeExecutable {
+        @Override
+        public String runtime() {
+            return primary.runtime();
+        }
+
+        @Override
+        public NodeInstance newInstance(SandboxLimits limits) throws SandboxException {
+            return primary.newInstance(limits);
+        }
+
+        @Override
+        public NodeExecutable perItemFallback() {
+            return fallback;
+        }
     }
 }

@@ -50,6 +50,38 @@ class JsFallbackTest {
         return PackageLoader.load(dir);
     }
 
+    /** As {@link #pkg}, with {@code "perItemFallback": true} in definition.json. */
+    private static NodePackage optedIn(Path dir, byte[] wasm, String js) throws Exception {
+        String definition = Files.readString(Guests.example("hello-go").resolve("definition.json"));
+        Files.writeString(dir.resolve("definition.json"), definition.replaceFirst("\\{", "{\"perItemFallback\": true,"));
+        Files.copy(Guests.example("hello-go").resolve("package.json"), dir.resolve("package.json"));
+        if (wasm != null) Files.write(dir.resolve("execution.wasm"), wasm);
+        if (js != null) Files.writeString(dir.resolve("execution.js"), js);
+        return PackageLoader.load(dir);
+    }
+
+    /**
+     * A module that answers {@code [{"json":{"ok":true}}]} to small items, traps on items whose
+     * context is over 80 bytes, and loops forever on items over 200 bytes.
+     */
+    private static byte[] trapsOnBigItems() {
+        return Guests.wat(HostileWat.returning(HostileWat.OK.getBytes(java.nio.charset.StandardCharsets.UTF_8), """
+                (if (i32.gt_u (local.get $len) (i32.const 200)) (then (loop $spin (br $spin))))
+                (if (i32.gt_u (local.get $len) (i32.const 80)) (then unreachable))
+                """));
+    }
+
+    private static List<ItemResult> runAll(NodeExecutable node, SandboxLimits limits, String... items) {
+        List<ItemResult> results = new ArrayList<>();
+        try (BatchRunner batch = new BatchRunner(node, limits, obj("{}"), BatchOptions.DEFAULTS.withContinueOnFail(true))) {
+            batch.run(java.util.Arrays.stream(items).<JsonNode>map(Guests::obj).iterator(), results::add);
+            lastSummary = batch.summary();
+        }
+        return results;
+    }
+
+    private static io.nlink.runtime.batch.BatchSummary lastSummary;
+
     private static ItemResult runOne(NodeExecutable node, String params, String item) {
         try (BatchRunner batch = new BatchRunner(node, SandboxLimits.DEFAULTS, obj(params), BatchOptions.DEFAULTS)) {
             return batch.next(obj(item));
@@ -195,5 +227,96 @@ class JsFallbackTest {
             ItemResult r = batch.next(obj("{}"));
             assertThat(r.failure().kind()).isEqualTo(Kind.OUTPUT_TOO_LARGE);
         }
+    }
+
+    @Test
+    void optedInAWasmTrapOrTimeoutIsReRunOnJsWhichSaysWhy(@TempDir Path dir) throws Exception {
+        NodeRuntimes.Choice choice = RUNTIMES.choose(optedIn(dir, trapsOnBigItems(), HELLO_JS), SandboxLimits.DEFAULTS);
+        assertThat(choice.runtime()).isEqualTo("wasm");
+        assertThat(choice.fallbackWhy()).isNull();
+        assertThat(choice.executable().perItemFallback()).isNotNull();
+
+        String big = "{\"pad\":\"" + "x".repeat(60) + "\"}";
+        String huge = "{\"pad\":\"" + "x".repeat(200) + "\"}";
+        SandboxLimits limits = SandboxLimits.DEFAULTS.withItemTimeout(Duration.ofMillis(1000));
+        List<ItemResult> r = runAll(choice.executable(), limits, "{}", big, "{}", huge, big);
+
+        assertThat(r.get(0).runtime()).isEqualTo("wasm");
+        assertThat(r.get(0).fallbackWhy()).isNull();
+        assertThat(r.get(0).items()).containsExactly(obj("{\"ok\":true}"));
+
+        ItemResult trapped = r.get(1);
+        assertThat(trapped.ok()).isTrue();
+        assertThat(trapped.runtime()).isEqualTo("js");
+        assertThat(trapped.fallbackWhy()).startsWith("execution.wasm failed on this item (TRAP: the node trapped");
+        assertThat(trapped.items().get(0).get("message").textValue()).isEqualTo("Hello, World! Greetings from WebAssembly Runtime! 🚀");
+        assertThat(trapped.stdout()).isEqualTo("greeting World\n");
+
+        assertThat(r.get(2).runtime()).isEqualTo("wasm"); // the next item gets a fresh wasm instance
+
+        ItemResult timedOut = r.get(3);
+        assertThat(timedOut.runtime()).isEqualTo("js");
+        assertThat(timedOut.ok()).isTrue();
+        assertThat(timedOut.fallbackWhy()).startsWith("execution.wasm failed on this item (TIMEOUT: ").contains("time limit of 1 s");
+
+        assertThat(r.get(4).runtime()).isEqualTo("js");
+        assertThat(lastSummary.fallbacks()).isEqualTo(3);
+        assertThat(lastSummary.failures()).isZero();
+        // wasm: the first instance and one for each item after a failure (items 2 and 4); js: one, reused
+        assertThat(lastSummary.instances()).isEqualTo(4);
+    }
+
+    @Test
+    void optedInTheNodesOwnErrorAnswerIsNotReRun(@TempDir Path dir) throws Exception {
+        byte[] refuses = Guests.wat(HostileWat.returning("{\"error\":\"no\"}"));
+        NodeRuntimes.Choice choice = RUNTIMES.choose(optedIn(dir, refuses, HELLO_JS), SandboxLimits.DEFAULTS);
+        List<ItemResult> r = runAll(choice.executable(), SandboxLimits.DEFAULTS, "{}");
+        assertThat(r.get(0).runtime()).isEqualTo("wasm");
+        assertThat(r.get(0).failure().kind()).isEqualTo(Kind.NODE_ERROR);
+        assertThat(r.get(0).fallbackWhy()).isNull();
+        assertThat(lastSummary.fallbacks()).isZero();
+    }
+
+    @Test
+    void optedInWhenJsFailsTooTheItemFailsWithBothReasons(@TempDir Path dir) throws Exception {
+        String throwing = "function execute_node(i) {\n  throw new Error('also broken');\n}";
+        NodeRuntimes.Choice choice = RUNTIMES.choose(optedIn(dir, trapsOnBigItems(), throwing), SandboxLimits.DEFAULTS);
+        List<ItemResult> r = runAll(choice.executable(), SandboxLimits.DEFAULTS, "{\"pad\":\"" + "x".repeat(60) + "\"}");
+        assertThat(r.get(0).runtime()).isEqualTo("js");
+        assertThat(r.get(0).failure().message()).isEqualTo("the node threw Error: also broken (execution.js:2)");
+        assertThat(r.get(0).fallbackWhy()).startsWith("execution.wasm failed on this item (TRAP:");
+        assertThat(lastSummary.failures()).isEqualTo(1);
+        assertThat(lastSummary.fallbacks()).isEqualTo(1);
+    }
+
+    @Test
+    void notOptedInAWasmTrapStaysTheItemsFailure(@TempDir Path dir) throws Exception {
+        NodeRuntimes.Choice choice = RUNTIMES.choose(pkg(dir, trapsOnBigItems(), HELLO_JS), SandboxLimits.DEFAULTS);
+        assertThat(choice.executable().perItemFallback()).isNull();
+        List<ItemResult> r = runAll(choice.executable(), SandboxLimits.DEFAULTS, "{\"pad\":\"" + "x".repeat(60) + "\"}");
+        assertThat(r.get(0).runtime()).isEqualTo("wasm");
+        assertThat(r.get(0).failure().kind()).isEqualTo(Kind.TRAP);
+        assertThat(r.get(0).fallbackWhy()).isNull();
+        assertThat(lastSummary.fallbacks()).isZero();
+    }
+
+    @Test
+    void optingInWithoutExecutionJsIsRefusedAtLoad(@TempDir Path dir) {
+        assertThatThrownBy(() -> optedIn(dir, trapsOnBigItems(), null))
+                .isInstanceOfSatisfying(io.nlink.runtime.pkg.InvalidPackageException.class, e -> assertThat(e.problems())
+                        .extracting(Object::toString)
+                        .containsExactly("definition.json: perItemFallback: is true, but the package has no execution.js to re-run failed items on: add execution.js or remove the field"));
+    }
+
+    @Test
+    void aPerItemFallbackThatIsNotTrueOrFalseIsRefused(@TempDir Path dir) throws Exception {
+        String definition = Files.readString(Guests.example("hello-go").resolve("definition.json"));
+        Files.writeString(dir.resolve("definition.json"), definition.replaceFirst("\\{", "{\"perItemFallback\": \"yes\","));
+        Files.copy(Guests.example("hello-go").resolve("package.json"), dir.resolve("package.json"));
+        Files.writeString(dir.resolve("execution.js"), HELLO_JS);
+        assertThatThrownBy(() -> PackageLoader.load(dir))
+                .isInstanceOfSatisfying(io.nlink.runtime.pkg.InvalidPackageException.class, e -> assertThat(e.problems())
+                        .extracting(Object::toString)
+                        .containsExactly("definition.json: perItemFallback: expected true or false; got string \"yes\""));
     }
 }

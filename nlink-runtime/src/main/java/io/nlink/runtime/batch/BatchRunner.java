@@ -171,19 +171,20 @@ public final class BatchRunner implements ItemBatch {
     /** Totals over every lane; read it after {@link #run} returns. */
     @Override
     public BatchSummary summary() {
-        long in = 0, out = 0, failures = 0, callNanos = 0, instanceNanos = 0;
+        long in = 0, out = 0, failures = 0, fallbacks = 0, callNanos = 0, instanceNanos = 0;
         int instances = 0, recycled = 0, peak = 0;
         for (SandboxWorker w : workers) {
             in += w.items;
             out += w.itemsOut;
             failures += w.failures;
+            fallbacks += w.fallbacks;
             instances += w.instances;
             recycled += w.recycled;
             peak = Math.max(peak, w.peakMemoryPages);
             callNanos += w.callNanos;
             instanceNanos += w.instanceNanos;
         }
-        return new BatchSummary(in, out, failures, instances, recycled, peak, limits.memoryPages(), callNanos, instanceNanos);
+        return new BatchSummary(in, out, failures, instances, recycled, peak, limits.memoryPages(), callNanos, instanceNanos, fallbacks);
     }
 
     @Override

@@ -11,8 +11,9 @@ import org.graalvm.polyglot.Source;
  * parsed code is shared by every context that runs the same script) and a small cache of prepared
  * scripts keyed by SHA-256. Thread-safe.
  *
- * <p>On a stock JDK GraalJS runs in its interpreter (no JVMCI compiler): correct, and slower than
- * Node's V8; docs/performance.md has the measured ratio.
+ * <p>Without a JVMCI compiler GraalJS runs in Truffle's interpreter; with the Graal compiler jars
+ * on the upgrade module path and JVMCI enabled (scripts/java-env.sh does it for {@code nlink serve})
+ * it compiles hot scripts. docs/performance.md has both against Node's V8.
  */
 public final class JsEngine implements AutoCloseable {
     private static final int CACHE_SIZE = 32;

@@ -22,6 +22,9 @@ import java.util.regex.Pattern;
  * @param inputs      input connection names; default ["main"]
  * @param outputs     output connection names; default ["main"]
  * @param properties  the parameters, in form order
+ * @param perItemFallback whether an item whose execution.wasm run fails (trap, timeout, a limit)
+ *                    is re-run on execution.js instead of failing; default false, and the loader
+ *                    refuses true in a package without execution.js
  */
 public record NodeDefinition(
         String name,
@@ -30,8 +33,10 @@ public record NodeDefinition(
         String version,
         List<String> inputs,
         List<String> outputs,
-        List<NodeProperty> properties) {
+        List<NodeProperty> properties,
+        boolean perItemFallback) {
     static final String FILE = "definition.json";
+    static final String PER_ITEM_FALLBACK = "perItemFallback";
 
     private static final Pattern IDENTIFIER = Pattern.compile("^[A-Za-z_][A-Za-z0-9_.-]{0,127}$");
 
@@ -120,8 +125,9 @@ public record NodeDefinition(
                 properties.add(property);
             }
         }
+        boolean perItemFallback = f.optionalBoolean(PER_ITEM_FALLBACK, false);
         return new NodeDefinition(
-                name, displayName, f.optionalString("description"), version, inputs, outputs, List.copyOf(properties));
+                name, displayName, f.optionalString("description"), version, inputs, outputs, List.copyOf(properties), perItemFallback);
     }
 
     private static List<String> connections(JsonFields f, String name, List<Problem> problems) {

@@ -205,6 +205,14 @@ public final class PackageLoader {
                             "is missing, and there is no " + JS_FILE + " either: a node needs at least one to run"
                                     + " (build execution.wasm from the node's source)"));
         }
+        if (definition != null && definition.perItemFallback() && !files.containsKey(JS_FILE)) {
+            problems.add(
+                    new Problem(
+                            NodeDefinition.FILE,
+                            NodeDefinition.PER_ITEM_FALLBACK,
+                            "is true, but the package has no " + JS_FILE + " to re-run failed items on: add "
+                                    + JS_FILE + " or remove the field"));
+        }
         if (!problems.isEmpty()) {
             throw new InvalidPackageException(source, problems);
         }

@@ -86,6 +86,7 @@ public final class TestRunner {
         s.put("itemsIn", summary.itemsIn());
         s.put("itemsOut", summary.itemsOut());
         s.put("failures", summary.failures());
+        s.put("fallbacks", summary.fallbacks());
         s.put("microsPerItem", Math.round(summary.microsPerItem() * 10) / 10.0);
         s.put("instanceMillis", Math.round(summary.instanceNanos() / 100_000.0) / 10.0);
         s.put("totalMillis", Math.round((System.nanoTime() - started) / 100_000.0) / 10.0);
@@ -99,6 +100,7 @@ public final class TestRunner {
         r.put("index", result.index());
         r.put("ok", result.ok());
         r.put("runtime", result.runtime());
+        if (result.fallbackWhy() != null) r.put("fallbackReason", result.fallbackWhy());
         ArrayNode out = r.putArray("items");
         result.items().forEach(out::add);
         if (!result.ok()) {
