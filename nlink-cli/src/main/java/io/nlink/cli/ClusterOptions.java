@@ -4,10 +4,11 @@ import io.nlink.cluster.ClusterConfig;
 import java.time.Duration;
 import picocli.CommandLine.Option;
 
-/** How this process joins an nLink cluster; shared by {@code worker} and {@code run --join}. */
+/** How this process joins an nLink cluster; shared by {@code worker}, {@code serve} and {@code run --join}. */
 final class ClusterOptions {
     @Option(names = "--join", paramLabel = "HOST:PORT[,…]",
-            description = "Members of the cluster to join (one is enough). For worker, none means a new cluster that others join.")
+            description = "Members of the cluster to join (one is enough). For worker and serve, none starts a cluster of one that others"
+                    + " can join; for run, none runs the batch on this machine alone.")
     String join;
 
     @Option(names = "--cluster-host", paramLabel = "HOST", defaultValue = "127.0.0.1",

@@ -13,7 +13,8 @@ import picocli.CommandLine.Option;
             "Starts the nLink server: the REST API, the dashboard and the Community Store.",
             "With no options it listens on http://127.0.0.1:8080 and keeps its data (an embedded H2 database and the",
             "compiled-module cache) in ./nlink-data. On first start it prints a one-time link that creates the owner account.",
-            "For PostgreSQL, give --database-url and put the password in NLINK_DATABASE_PASSWORD (never on the command line)."
+            "For PostgreSQL, give --database-url and put the password in NLINK_DATABASE_PASSWORD (never on the command line).",
+            "Servers on one PostgreSQL database that --join each other share their workflow executions (docs/scaling.md)."
         })
 final class ServeCommand implements Callable<Integer> {
     @Option(names = "--host", defaultValue = "127.0.0.1", description = "Interface to listen on. Default: ${DEFAULT-VALUE} (this machine only).")
@@ -40,6 +41,12 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--keep-executions", defaultValue = "10000", description = "At most this many executions are kept, the oldest pruned first. Default: ${DEFAULT-VALUE}.")
     int keepCount;
 
+    @Mixin ClusterOptions cluster;
+
+    @Option(names = "--executions", paramLabel = "N",
+            description = "Workflow executions this server runs at once, its own or other members'; 0 hands them all to other members. Default: the number of cores, at least 2.")
+    Integer executions;
+
     @Override
     public Integer call() throws Exception {
         ServerConfig config = ServerConfig.DEFAULTS
@@ -47,14 +54,24 @@ final class ServeCommand implements Callable<Integer> {
                 .withPort(port)
                 .withDataDirectory(data.path)
                 .withMaxUploadBytes(maxUploadMb * 1024L * 1024L)
-                .withExecutionRetention(java.time.Duration.ofDays(keepDays), keepCount);
-        if (databaseUrl != null && !databaseUrl.isBlank()) {
+                .withExecutionRetention(java.time.Duration.ofDays(keepDays), keepCount)
+                .withCluster(cluster.config());
+        if (executions != null) config = config.withExecutions(executions);
+        boolean embedded = databaseUrl == null || databaseUrl.isBlank();
+        if (cluster.join != null && embedded) {
+            throw new IllegalArgumentException("--join needs --database-url: servers in a cluster share one PostgreSQL database"
+                    + " (each embedded H2 database would know only its own workflows)");
+        }
+        if (!embedded) {
             config = config.withDatabase(databaseUrl, databaseUser, System.getenv("NLINK_DATABASE_PASSWORD"));
         }
         NlinkServer server = NlinkServer.start(config);
         Runtime.getRuntime().addShutdownHook(new Thread(server::close, "nlink-shutdown"));
         String where = config.jdbcUrl() == null ? "H2 in " + data.path.toAbsolutePath().resolve("db") : server.databaseProduct();
         System.out.println("nLink " + NlinkServer.VERSION + " serving " + server.url() + " (database: " + where + ")");
+        if (server.cluster().members().size() > 1) {
+            System.out.println("Cluster member " + server.cluster().address() + " of " + server.cluster().members().size());
+        }
         server.setupUrl().ifPresent(url -> System.out.println("Create the owner account (one-time link): " + url));
         System.out.flush();
         server.await();

@@ -5,10 +5,6 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.hazelcast.cluster.Member;
 import com.hazelcast.core.ExecutionCallback;
-import com.hazelcast.core.HazelcastInstanceNotActiveException;
-import com.hazelcast.core.MemberLeftException;
-import com.hazelcast.spi.exception.TargetDisconnectedException;
-import com.hazelcast.spi.exception.TargetNotMemberException;
 import io.nlink.runtime.ItemResult;
 import io.nlink.runtime.SandboxLimits;
 import io.nlink.runtime.batch.BatchSummary;
@@ -45,9 +41,6 @@ import java.util.function.Consumer;
  * Used by one thread.
  */
 public final class ClusterBatch implements ItemBatch {
-    /** A chunk is given up after this many members failed to answer it (each of them left). */
-    private static final int MAX_ATTEMPTS = 5;
-
     /**
      * How a distributed batch runs.
      *
@@ -121,7 +114,7 @@ public final class ClusterBatch implements ItemBatch {
      * {@inheritDoc}
      *
      * @throws IllegalStateException when a member cannot run the package, or a chunk outlived
-     *     {@value #MAX_ATTEMPTS} members
+     *     {@value NlinkCluster#MAX_ATTEMPTS} members
      */
     @Override
     public boolean run(Iterator<JsonNode> items, Consumer<ItemResult> sink) {
@@ -197,10 +190,10 @@ public final class ClusterBatch implements ItemBatch {
 
     /** A chunk whose member left goes to the least busy member now, ahead of any new chunk. */
     private void resubmit(Chunk chunk) {
-        if (chunk.attempts >= MAX_ATTEMPTS) {
+        if (chunk.attempts >= NlinkCluster.MAX_ATTEMPTS) {
             throw new IllegalStateException(
                     "items " + chunk.task.firstIndex + ".." + (chunk.task.firstIndex + chunk.size - 1)
-                            + " were lost with " + MAX_ATTEMPTS + " members in a row; giving up");
+                            + " were lost with " + NlinkCluster.MAX_ATTEMPTS + " members in a row; giving up");
         }
         Member target = cluster.workers().stream()
                 .max(java.util.Comparator.comparingInt(this::freeLanes))
@@ -226,24 +219,15 @@ public final class ClusterBatch implements ItemBatch {
     /** Whether a finished chunk failed because its member went away (so it must run elsewhere). */
     private boolean lostMember(Chunk c) {
         if (!c.answer.isCompletedExceptionally()) return false;
-        Throwable t;
         try {
             c.answer.get();
             return false;
         } catch (ExecutionException e) {
-            t = e.getCause();
+            return cluster.memberLost(e.getCause(), c.member);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while waiting for the cluster", e);
         }
-        if (t instanceof HazelcastInstanceNotActiveException && !cluster.hazelcast().getLifecycleService().isRunning()) {
-            return false; // this member is going down: nothing to retry on
-        }
-        return t instanceof MemberLeftException
-                || t instanceof TargetNotMemberException
-                || t instanceof TargetDisconnectedException
-                || t instanceof HazelcastInstanceNotActiveException
-                || !cluster.hazelcast().getCluster().getMembers().contains(c.member);
     }
 
     /** Hands a chunk's results on in order; false when one of them stops the batch. */

@@ -28,6 +28,7 @@ final class ClusterSerialization implements DataSerializableFactory {
     public IdentifiedDataSerializable create(int typeId) {
         return switch (typeId) {
             case ChunkTask.TYPE_ID -> new ChunkTask();
+            case ServiceCall.TYPE_ID -> new ServiceCall();
             default -> null;
         };
     }

@@ -16,7 +16,9 @@ import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * This process as a member of an nLink cluster: an embedded Hazelcast member that runs chunks of
@@ -39,11 +41,17 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class NlinkCluster implements AutoCloseable {
     static final String EXECUTOR = "nlink.chunks";
     static final String LANES_ATTRIBUTE = "nlink.lanes";
+    private static final String SERVICE_EXECUTOR_PREFIX = "nlink.service.";
+    private static final String SERVICE_ATTRIBUTE_PREFIX = "nlink.service.";
+    /** A call or chunk is given up after this many members left while working on it. */
+    static final int MAX_ATTEMPTS = 5;
 
     private final HazelcastInstance hazelcast;
     private final MemberLanes lanes;
     private final JsEngine ownedJs;
     private final PackageShelf shelf;
+    /** This member's calls in flight per target member and service, for choosing the least busy. */
+    private final Map<String, AtomicInteger> callsInFlight = new ConcurrentHashMap<>();
 
     private NlinkCluster(HazelcastInstance hazelcast, MemberLanes lanes, PackageShelf shelf, JsEngine ownedJs) {
         this.hazelcast = hazelcast;
@@ -68,10 +76,23 @@ public final class NlinkCluster implements AutoCloseable {
 
     /** Starts a member whose lanes load nodes through {@code runtimes} (shared with the caller's own runs). */
     public static NlinkCluster start(ClusterConfig config, NodeRuntimes runtimes) throws UnknownHostException {
-        return start(config, runtimes, null);
+        return start(config, runtimes, List.of(), null);
+    }
+
+    /**
+     * Starts a member that also offers {@code services} to the cluster (see {@link #call}); their
+     * handlers may be called as soon as the member has joined, before this returns.
+     */
+    public static NlinkCluster start(ClusterConfig config, NodeRuntimes runtimes, List<ClusterService> services) throws UnknownHostException {
+        return start(config, runtimes, services, null);
     }
 
     private static NlinkCluster start(ClusterConfig config, NodeRuntimes runtimes, JsEngine ownedJs) throws UnknownHostException {
+        return start(config, runtimes, List.of(), ownedJs);
+    }
+
+    private static NlinkCluster start(ClusterConfig config, NodeRuntimes runtimes, List<ClusterService> services, JsEngine ownedJs)
+            throws UnknownHostException {
         Config hz = new Config();
         hz.setClusterName(config.name());
         hz.setProperty("hazelcast.phone.home.enabled", "false");
@@ -96,6 +117,12 @@ public final class NlinkCluster implements AutoCloseable {
         hz.getExecutorConfig(EXECUTOR).setPoolSize(config.lanes()).setStatisticsEnabled(false);
         hz.getMapConfig(PackageShelf.MAP_NAME).setBackupCount(1);
         hz.getMemberAttributeConfig().setAttribute(LANES_ATTRIBUTE, Integer.toString(config.lanes()));
+        var offered = new java.util.HashMap<String, ClusterService>();
+        for (ClusterService service : services) {
+            if (offered.put(service.name(), service) != null) throw new IllegalArgumentException("service " + service.name() + " is offered twice");
+            hz.getExecutorConfig(SERVICE_EXECUTOR_PREFIX + service.name()).setPoolSize(Math.max(1, service.concurrency())).setStatisticsEnabled(false);
+            hz.getMemberAttributeConfig().setAttribute(SERVICE_ATTRIBUTE_PREFIX + service.name(), Integer.toString(service.concurrency()));
+        }
         ClusterSerialization.configure(hz.getSerializationConfig());
 
         // Tasks find the lanes through the user context, which Hazelcast hands to every task that
@@ -104,6 +131,7 @@ public final class NlinkCluster implements AutoCloseable {
         MemberLanes lanes = new MemberLanes(runtimes, config.lanes());
         var context = new ConcurrentHashMap<String, Object>();
         context.put(MemberLanes.USER_CONTEXT_KEY, lanes);
+        context.put(ServiceCall.USER_CONTEXT_KEY, Map.copyOf(offered));
         hz.setUserContext(context);
         HazelcastInstance instance = Hazelcast.newHazelcastInstance(hz);
         try {
@@ -155,6 +183,70 @@ public final class NlinkCluster implements AutoCloseable {
         return new ClusterBatch(this, packageSha256, params, limits, options);
     }
 
+    /**
+     * Runs one call of {@code service} on the member that offers it with the most free slots
+     * (this one included), and waits for its answer. When that member leaves before answering,
+     * the call runs again on another: a handler may therefore run more than once for one call,
+     * and should be safe to repeat.
+     *
+     * @throws ClusterService.ServiceException when the handler failed (its message), or no member offers the service
+     * @throws IllegalStateException when {@value #MAX_ATTEMPTS} members in a row left while working on it
+     */
+    public byte[] call(String service, byte[] request) throws InterruptedException {
+        for (int attempt = 1; ; attempt++) {
+            Member target = leastBusy(service);
+            AtomicInteger busy = callsInFlight.computeIfAbsent(service + "@" + target.getUuid(), k -> new AtomicInteger());
+            busy.incrementAndGet();
+            try {
+                byte[] answer = hazelcast.getExecutorService(SERVICE_EXECUTOR_PREFIX + service)
+                        .submitToMember(new ServiceCall(service, request), target)
+                        .get();
+                byte[] body = java.util.Arrays.copyOfRange(answer, 1, answer.length);
+                if (answer[0] == ServiceCall.OK) return body;
+                throw new ClusterService.ServiceException(new String(body, java.nio.charset.StandardCharsets.UTF_8));
+            } catch (java.util.concurrent.ExecutionException e) {
+                if (!memberLost(e.getCause(), target)) {
+                    throw new IllegalStateException("member " + address(target) + " failed a " + service + " call: " + e.getCause(), e.getCause());
+                }
+                if (attempt >= MAX_ATTEMPTS) {
+                    throw new IllegalStateException("a " + service + " call was lost with " + MAX_ATTEMPTS + " members in a row; giving up");
+                }
+            } finally {
+                busy.decrementAndGet();
+            }
+        }
+    }
+
+    private Member leastBusy(String service) {
+        Member best = null;
+        int bestFree = Integer.MIN_VALUE;
+        for (Member m : hazelcast.getCluster().getMembers()) {
+            int slots = intAttribute(m, SERVICE_ATTRIBUTE_PREFIX + service);
+            if (slots <= 0) continue;
+            AtomicInteger busy = callsInFlight.get(service + "@" + m.getUuid());
+            int free = slots - (busy == null ? 0 : busy.get());
+            if (free > bestFree) {
+                best = m;
+                bestFree = free;
+            }
+        }
+        if (best == null) {
+            throw new ClusterService.ServiceException("no member of the cluster offers " + service
+                    + " (" + hazelcast.getCluster().getMembers().size() + " member(s), each with 0 slots for it)");
+        }
+        return best;
+    }
+
+    /** Whether a task failed because its member went away (so it can run elsewhere), not on its own account. */
+    boolean memberLost(Throwable t, Member target) {
+        if (!hazelcast.getLifecycleService().isRunning()) return false; // this member is going down: nowhere to rerun
+        return t instanceof com.hazelcast.core.MemberLeftException
+                || t instanceof com.hazelcast.spi.exception.TargetNotMemberException
+                || t instanceof com.hazelcast.spi.exception.TargetDisconnectedException
+                || t instanceof com.hazelcast.core.HazelcastInstanceNotActiveException
+                || !hazelcast.getCluster().getMembers().contains(target);
+    }
+
     HazelcastInstance hazelcast() {
         return hazelcast;
     }
@@ -172,7 +264,11 @@ public final class NlinkCluster implements AutoCloseable {
     }
 
     static int lanes(Member m) {
-        String value = m.getAttribute(LANES_ATTRIBUTE);
+        return intAttribute(m, LANES_ATTRIBUTE);
+    }
+
+    private static int intAttribute(Member m, String name) {
+        String value = m.getAttribute(name);
         try {
             return value == null ? 0 : Integer.parseInt(value);
         } catch (NumberFormatException e) {

@@ -3,6 +3,8 @@ package io.nlink.server;
 import io.javalin.Javalin;
 import io.javalin.router.ParsedEndpoint;
 import io.javalin.security.Roles;
+import io.nlink.cluster.ClusterService;
+import io.nlink.cluster.NlinkCluster;
 import io.nlink.runtime.NodeRuntimes;
 import io.nlink.runtime.js.JsEngine;
 import io.nlink.runtime.wasm.WasmEngine;
@@ -15,6 +17,7 @@ import io.nlink.server.store.TestRunner;
 import io.nlink.server.workflows.Triggers;
 import io.nlink.server.workflows.WorkflowService;
 import io.nlink.workflow.WorkflowEngine;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -36,14 +39,16 @@ public final class NlinkServer implements AutoCloseable {
     private final JsEngine js;
     private final Accounts accounts;
     private final Triggers triggers;
+    private final NlinkCluster cluster;
     private final Javalin app;
     private final String url;
 
-    private NlinkServer(Database database, JsEngine js, Accounts accounts, Triggers triggers, Javalin app, String host) {
+    private NlinkServer(Database database, JsEngine js, Accounts accounts, Triggers triggers, NlinkCluster cluster, Javalin app, String host) {
         this.database = database;
         this.js = js;
         this.accounts = accounts;
         this.triggers = triggers;
+        this.cluster = cluster;
         this.app = app;
         this.url = "http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + app.port();
     }
@@ -53,6 +58,7 @@ public final class NlinkServer implements AutoCloseable {
         Database database = Database.open(config.jdbcUrl(), config.jdbcUser(), config.jdbcPassword(), config.dataDirectory());
         JsEngine js = new JsEngine();
         Triggers triggers = null;
+        NlinkCluster cluster = null;
         try {
             Accounts accounts = new Accounts(database, config.sessionTtl());
             WasmEngine wasm = new WasmEngine(WasmEngine.Options.DEFAULTS.withCacheDirectory(config.dataDirectory().resolve("compiled")));
@@ -61,14 +67,20 @@ public final class NlinkServer implements AutoCloseable {
             TestRunner runner = new TestRunner(store, config.limits(), config.maxTestRunItems());
             WorkflowEngine engine = new WorkflowEngine(new StoreNodeResolver(store), js, config.limits());
             WorkflowService workflows = new WorkflowService(database, engine, config.keepExecutionsFor(), config.keepExecutions());
+            // Every server is a cluster member, alone by default: executions go through the cluster
+            // either way, so one code path serves one machine and many (docs/scaling.md).
+            cluster = NlinkCluster.start(config.cluster(), runtimes,
+                    List.of(new ClusterService(WorkflowService.EXECUTIONS, config.executions(), workflows::runDispatched)));
+            workflows.runOn(cluster);
             triggers = new Triggers(workflows);
             Map<String, Object> health = Map.of("status", "ok", "database", database.product(), "version", VERSION);
             Api.Services services = new Api.Services(accounts, store, runner, workflows, triggers, config.maxUploadBytes(), config.sessionTtl(), health);
             Javalin app = Javalin.create(c -> Api.configure(c, services));
             app.start(config.host(), config.port());
-            return new NlinkServer(database, js, accounts, triggers, app, config.host());
+            return new NlinkServer(database, js, accounts, triggers, cluster, app, config.host());
         } catch (Exception | Error e) {
             if (triggers != null) triggers.close();
+            if (cluster != null) cluster.close();
             js.close();
             database.close();
             throw e;
@@ -118,10 +130,16 @@ public final class NlinkServer implements AutoCloseable {
         app.jettyServer().server().join();
     }
 
+    /** This server's cluster member: its address and the others (a cluster of one unless it joined others). */
+    public NlinkCluster cluster() {
+        return cluster;
+    }
+
     @Override
     public void close() {
         app.stop();
         triggers.close();
+        cluster.close();
         js.close();
         database.close();
     }

@@ -1,5 +1,6 @@
 package io.nlink.server;
 
+import io.nlink.cluster.ClusterConfig;
 import io.nlink.runtime.SandboxLimits;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -25,6 +26,13 @@ import java.util.Objects;
  *                        trying a node, workflows are for volume
  * @param keepExecutionsFor executions older than this are pruned. Default 14 days
  * @param keepExecutions  at most this many executions are kept, the oldest pruned first. Default 10,000
+ * @param cluster         how this server takes part in a cluster (docs/scaling.md). Default: a
+ *                        cluster of one on 127.0.0.1:5701 (the next free port when taken), which
+ *                        needs nothing set up. Servers that share a PostgreSQL database and list
+ *                        each other share their workflow executions
+ * @param executions      workflow executions this server runs at once, for itself or another
+ *                        member; 0 makes it hand every execution to the others. Default: the
+ *                        number of cores, at least 2
  */
 public record ServerConfig(
         String host,
@@ -38,7 +46,9 @@ public record ServerConfig(
         SandboxLimits limits,
         int maxTestRunItems,
         Duration keepExecutionsFor,
-        int keepExecutions) {
+        int keepExecutions,
+        ClusterConfig cluster,
+        int executions) {
 
     public static final ServerConfig DEFAULTS =
             new ServerConfig(
@@ -53,7 +63,9 @@ public record ServerConfig(
                     SandboxLimits.DEFAULTS,
                     1_000,
                     Duration.ofDays(14),
-                    10_000);
+                    10_000,
+                    ClusterConfig.DEFAULTS,
+                    Math.max(2, Runtime.getRuntime().availableProcessors()));
 
     public ServerConfig {
         Objects.requireNonNull(host, "host");
@@ -65,40 +77,51 @@ public record ServerConfig(
         if (maxTestRunItems < 1) throw new IllegalArgumentException("maxTestRunItems must be at least 1");
         Objects.requireNonNull(keepExecutionsFor, "keepExecutionsFor");
         if (keepExecutions < 1) throw new IllegalArgumentException("keepExecutions must be at least 1");
+        Objects.requireNonNull(cluster, "cluster");
+        if (executions < 0 || executions > 1024) throw new IllegalArgumentException("executions must be 0..1024, got " + executions);
         if (jdbcUrl != null && jdbcUrl.isBlank()) jdbcUrl = null;
     }
 
     public ServerConfig withHost(String value) {
-        return new ServerConfig(value, port, dataDirectory, jdbcUrl, jdbcUser, jdbcPassword, maxUploadBytes, sessionTtl, limits, maxTestRunItems, keepExecutionsFor, keepExecutions);
+        return new ServerConfig(value, port, dataDirectory, jdbcUrl, jdbcUser, jdbcPassword, maxUploadBytes, sessionTtl, limits, maxTestRunItems, keepExecutionsFor, keepExecutions, cluster, executions);
     }
 
     public ServerConfig withPort(int value) {
-        return new ServerConfig(host, value, dataDirectory, jdbcUrl, jdbcUser, jdbcPassword, maxUploadBytes, sessionTtl, limits, maxTestRunItems, keepExecutionsFor, keepExecutions);
+        return new ServerConfig(host, value, dataDirectory, jdbcUrl, jdbcUser, jdbcPassword, maxUploadBytes, sessionTtl, limits, maxTestRunItems, keepExecutionsFor, keepExecutions, cluster, executions);
     }
 
     public ServerConfig withDataDirectory(Path value) {
-        return new ServerConfig(host, port, value, jdbcUrl, jdbcUser, jdbcPassword, maxUploadBytes, sessionTtl, limits, maxTestRunItems, keepExecutionsFor, keepExecutions);
+        return new ServerConfig(host, port, value, jdbcUrl, jdbcUser, jdbcPassword, maxUploadBytes, sessionTtl, limits, maxTestRunItems, keepExecutionsFor, keepExecutions, cluster, executions);
     }
 
     /** Use PostgreSQL (or any database Flyway and the schema support) instead of the embedded H2. */
     public ServerConfig withDatabase(String url, String user, String password) {
-        return new ServerConfig(host, port, dataDirectory, url, user, password, maxUploadBytes, sessionTtl, limits, maxTestRunItems, keepExecutionsFor, keepExecutions);
+        return new ServerConfig(host, port, dataDirectory, url, user, password, maxUploadBytes, sessionTtl, limits, maxTestRunItems, keepExecutionsFor, keepExecutions, cluster, executions);
     }
 
     public ServerConfig withMaxUploadBytes(long value) {
-        return new ServerConfig(host, port, dataDirectory, jdbcUrl, jdbcUser, jdbcPassword, value, sessionTtl, limits, maxTestRunItems, keepExecutionsFor, keepExecutions);
+        return new ServerConfig(host, port, dataDirectory, jdbcUrl, jdbcUser, jdbcPassword, value, sessionTtl, limits, maxTestRunItems, keepExecutionsFor, keepExecutions, cluster, executions);
     }
 
     public ServerConfig withSessionTtl(Duration value) {
-        return new ServerConfig(host, port, dataDirectory, jdbcUrl, jdbcUser, jdbcPassword, maxUploadBytes, value, limits, maxTestRunItems, keepExecutionsFor, keepExecutions);
+        return new ServerConfig(host, port, dataDirectory, jdbcUrl, jdbcUser, jdbcPassword, maxUploadBytes, value, limits, maxTestRunItems, keepExecutionsFor, keepExecutions, cluster, executions);
     }
 
     /** Keep executions for {@code age} and at most {@code count} of them. */
     public ServerConfig withExecutionRetention(Duration age, int count) {
-        return new ServerConfig(host, port, dataDirectory, jdbcUrl, jdbcUser, jdbcPassword, maxUploadBytes, sessionTtl, limits, maxTestRunItems, age, count);
+        return new ServerConfig(host, port, dataDirectory, jdbcUrl, jdbcUser, jdbcPassword, maxUploadBytes, sessionTtl, limits, maxTestRunItems, age, count, cluster, executions);
+    }
+
+    /** Join (or form) a cluster: see {@link ClusterConfig}. */
+    public ServerConfig withCluster(ClusterConfig value) {
+        return new ServerConfig(host, port, dataDirectory, jdbcUrl, jdbcUser, jdbcPassword, maxUploadBytes, sessionTtl, limits, maxTestRunItems, keepExecutionsFor, keepExecutions, value, executions);
+    }
+
+    public ServerConfig withExecutions(int value) {
+        return new ServerConfig(host, port, dataDirectory, jdbcUrl, jdbcUser, jdbcPassword, maxUploadBytes, sessionTtl, limits, maxTestRunItems, keepExecutionsFor, keepExecutions, cluster, value);
     }
 
     public ServerConfig withLimits(SandboxLimits value) {
-        return new ServerConfig(host, port, dataDirectory, jdbcUrl, jdbcUser, jdbcPassword, maxUploadBytes, sessionTtl, value, maxTestRunItems, keepExecutionsFor, keepExecutions);
+        return new ServerConfig(host, port, dataDirectory, jdbcUrl, jdbcUser, jdbcPassword, maxUploadBytes, sessionTtl, value, maxTestRunItems, keepExecutionsFor, keepExecutions, cluster, executions);
     }
 }

@@ -21,7 +21,12 @@ final class TestServer implements AutoCloseable {
 
     /** Starts a server on {@code database} and creates the owner through the set-up link. */
     static TestServer start(Path dataDir, TestDatabase database) throws Exception {
-        NlinkServer server = NlinkServer.start(config(dataDir, database));
+        return start(config(dataDir, database));
+    }
+
+    /** Starts a server with {@code config} (a fresh database) and creates the owner through the set-up link. */
+    static TestServer start(ServerConfig config) throws Exception {
+        NlinkServer server = NlinkServer.start(config);
         ApiClient owner = new ApiClient(server.url());
         String link = server.setupUrl().orElseThrow(() -> new AssertionError("a fresh server has no set-up link"));
         String token = URI.create(link.replace("/#/", "/")).getQuery().substring("token=".length());

@@ -67,8 +67,8 @@ final class WorkflowApi {
             items = new ArrayList<>();
             body.get("items").forEach(items::add);
         }
-        WorkflowService.Recorded recorded = service.run(stored, Requests.text(body, "trigger"), items, WorkflowService.Mode.MANUAL);
-        ctx.json(service.execution(recorded.id()));
+        WorkflowService.Outcome outcome = service.dispatch(stored, Requests.text(body, "trigger"), items, WorkflowService.Mode.MANUAL);
+        ctx.json(service.execution(outcome.id()));
     }
 
     /**
@@ -92,17 +92,16 @@ final class WorkflowApi {
         ctx.queryParamMap().forEach((k, v) -> query.put(k, v.isEmpty() ? "" : v.get(0)));
         item.set("body", body(ctx));
         if (hook.respondWithLastNode()) {
-            WorkflowService.Recorded recorded = service.run(stored, hook.node(), List.of(item), WorkflowService.Mode.WEBHOOK);
-            Execution e = recorded.execution();
+            WorkflowService.Outcome e = service.dispatch(stored, hook.node(), List.of(item), WorkflowService.Mode.WEBHOOK);
             if (e.status() == Execution.Status.ERROR) {
-                ctx.status(500).json(Map.of("error", "the workflow failed at \"" + e.errorNode() + "\": " + e.error(), "executionId", recorded.id()));
+                ctx.status(500).json(Map.of("error", "the workflow failed at \"" + e.errorNode() + "\": " + e.error(), "executionId", e.id()));
             } else {
                 ctx.status(hook.responseCode()).json(e.output().size() == 1 ? e.output().get(0) : e.output());
             }
         } else {
             boolean queued = triggers.submit(() -> {
                 try {
-                    service.run(stored, hook.node(), List.of(item), WorkflowService.Mode.WEBHOOK);
+                    service.dispatch(stored, hook.node(), List.of(item), WorkflowService.Mode.WEBHOOK);
                 } catch (Exception ex) {
                     org.slf4j.LoggerFactory.getLogger(WorkflowApi.class).error("webhook run of workflow {} failed to start", stored.id(), ex);
                 }

@@ -129,7 +129,7 @@ public final class Triggers implements AutoCloseable {
         try {
             WorkflowService.Stored stored = service.find(workflowId).orElse(null);
             if (stored == null || !stored.active()) return;
-            service.run(stored, node, List.of(scheduleItem(ZonedDateTime.now())), WorkflowService.Mode.SCHEDULE);
+            service.dispatch(stored, node, List.of(scheduleItem(ZonedDateTime.now())), WorkflowService.Mode.SCHEDULE);
         } catch (Exception e) {
             LOG.error("workflow {}: the scheduled run failed to start", workflowId, e);
         }

@@ -3,6 +3,8 @@ package io.nlink.server.workflows;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.nlink.cluster.ClusterService;
+import io.nlink.cluster.NlinkCluster;
 import io.nlink.runtime.json.Json;
 import io.nlink.server.db.Database;
 import io.nlink.server.http.ApiException;
@@ -22,8 +24,9 @@ import java.util.Optional;
 
 /**
  * Stored workflows and their executions. Every run — by hand, through the API, a webhook or the
- * schedule — goes through {@link #run}, which records the execution and prunes old ones by the
- * configured policy (age and count).
+ * schedule — goes through {@link #dispatch}: the cluster hands it to the member with a free
+ * execution slot (this server when it is alone), where {@link #run} runs it, records the
+ * execution and prunes old ones by the configured policy (age and count).
  */
 public final class WorkflowService {
     /** How a run was started, as the executions list shows it. */
@@ -47,6 +50,11 @@ public final class WorkflowService {
     private final int keepAtMost;
     /** Told when a workflow's activation or definition changes, so triggers follow. */
     private volatile Runnable onChange = () -> {};
+    /** Where runs go: set once the cluster member is up ({@link #runOn}). */
+    private volatile NlinkCluster cluster;
+
+    /** The cluster service under which servers run each other's executions. */
+    public static final String EXECUTIONS = "executions";
 
     public WorkflowService(Database db, WorkflowEngine engine, Duration keepFor, int keepAtMost) {
         this.db = db;
@@ -113,7 +121,86 @@ public final class WorkflowService {
         return find(id).orElseThrow(() -> notFound(id));
     }
 
-    /** Runs a stored workflow from {@code trigger} with {@code items} and records the execution. */
+    /** Sends every run to the cluster from now on; until then, {@link #dispatch} refuses. */
+    public void runOn(NlinkCluster member) {
+        this.cluster = member;
+    }
+
+    /**
+     * What a caller learns of a run, wherever it ran.
+     *
+     * @param id     the execution's id in the store
+     * @param output the last node's output, in full (the webhook's answer)
+     * @param member the cluster member that ran it, {@code host:port}
+     */
+    public record Outcome(long id, Execution.Status status, String error, String errorNode, List<JsonNode> output, String member) {}
+
+    /**
+     * Runs a stored workflow on the member with a free execution slot and waits for it. When that
+     * member leaves before it answers, the run starts again on another (so a member that died
+     * after recording it leaves two records of one trigger: at least once, never lost).
+     */
+    public Outcome dispatch(Stored stored, String trigger, List<JsonNode> items, Mode mode) throws InterruptedException {
+        NlinkCluster member = cluster;
+        if (member == null) throw new IllegalStateException("the server's cluster member is not up yet");
+        ObjectNode request = Json.MAPPER.createObjectNode();
+        request.put("workflowId", stored.id()).put("mode", mode.name());
+        if (trigger != null) request.put("trigger", trigger);
+        if (items != null) request.putArray("items").addAll(items);
+        JsonNode answer;
+        try {
+            answer = Json.parse(member.call(EXECUTIONS, Json.writeBytes(request)));
+        } catch (ClusterService.ServiceException e) {
+            throw new ApiException(503, "the workflow could not be run: " + e.getMessage());
+        } catch (IOException e) {
+            throw new IllegalStateException("a member answered an execution with unreadable JSON", e);
+        }
+        if (answer.has("refused")) {
+            throw new ApiException(answer.path("status").asInt(500), answer.path("refused").asText());
+        }
+        List<JsonNode> output = new java.util.ArrayList<>();
+        answer.path("output").forEach(output::add);
+        return new Outcome(answer.path("id").asLong(), Execution.Status.valueOf(answer.path("status").asText().toUpperCase(java.util.Locale.ROOT)),
+                text(answer, "error"), text(answer, "errorNode"), output, text(answer, "member"));
+    }
+
+    /**
+     * The {@link #EXECUTIONS} service on this member: runs a dispatched run here. A request the
+     * API would refuse (unknown workflow, trigger or items) is answered as refused, with its
+     * status, so the caller's API answers as if it had run the workflow itself.
+     */
+    public byte[] runDispatched(byte[] requestBytes) throws Exception {
+        JsonNode request = Json.parse(requestBytes);
+        ObjectNode answer = Json.MAPPER.createObjectNode();
+        try {
+            Stored stored = require(request.path("workflowId").asLong());
+            List<JsonNode> items = null;
+            if (request.has("items")) {
+                items = new java.util.ArrayList<>();
+                request.get("items").forEach(items::add);
+            }
+            Recorded recorded = run(stored, text(request, "trigger"), items, Mode.valueOf(request.path("mode").asText()));
+            Execution e = recorded.execution();
+            answer.put("id", recorded.id()).put("status", e.status().id()).put("error", e.error()).put("errorNode", e.errorNode());
+            answer.putArray("output").addAll(e.output());
+            answer.put("member", memberAddress());
+        } catch (ApiException e) {
+            answer.put("refused", e.getMessage()).put("status", e.status());
+        }
+        return Json.writeBytes(answer);
+    }
+
+    private String memberAddress() {
+        NlinkCluster member = cluster;
+        return member == null ? null : member.address();
+    }
+
+    private static String text(JsonNode node, String field) {
+        JsonNode value = node.get(field);
+        return value == null || value.isNull() ? null : value.asText();
+    }
+
+    /** Runs a stored workflow from {@code trigger} with {@code items} here, and records the execution. */
     public Recorded run(Stored stored, String trigger, List<JsonNode> items, Mode mode) throws SQLException {
         Execution execution;
         try {
@@ -126,6 +213,7 @@ public final class WorkflowService {
         record.put("outputItems", execution.output().size());
         // The definition that ran: the workflow may be edited later, its executions should still draw true.
         record.set("definition", stored.definition());
+        record.put("member", memberAddress());
         long id = db.transaction(c -> Database.insert(c,
                 "INSERT INTO executions (workflow_id, mode, status, started_at, finished_at, error, error_node, record) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 stored.id(), mode.id(), execution.status().id(), utc(execution.startedAt()), utc(execution.finishedAt()),
