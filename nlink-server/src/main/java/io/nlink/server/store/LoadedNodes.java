@@ -63,6 +63,11 @@ public final class LoadedNodes {
 
     private Loaded load(String sha256) throws SQLException {
         byte[] zip = blobs.get(sha256);
+        // The database is shared by every server of a cluster: check what it gave back is what was installed.
+        String actual = io.nlink.runtime.Sha256.hex(zip);
+        if (!actual.equals(sha256)) {
+            throw new ApiException(500, "the installed package " + sha256 + " changed in the database (its bytes now hash to " + actual + "); reinstall it");
+        }
         try {
             NodePackage pkg = PackageLoader.loadZip(sha256, new ByteArrayInputStream(zip));
             return new Loaded(pkg, runtimes.choose(pkg, limits));
