@@ -667,7 +667,8 @@ class HostileGuestCorpusTest {
                 new Run("loop in execute_node", Kind.TIMEOUT, () -> once(spin, quick)),
                 // Growing 32 MiB a page at a time takes ~100 ms on a quiet machine: a 200 ms bound made it a TIMEOUT under load.
                 new Run("grow to the cap and beyond", Kind.MEMORY_LIMIT, () -> once(grow, LIMITS.withItemTimeout(Duration.ofSeconds(5)))),
-                new Run("recursion", Kind.TRAP, () -> once(recurse, LIMITS)),
+                // 5 s like the grow: a recursion to stack exhaustion once passed 200 ms at load 5 (TIMEOUT, not TRAP)
+                new Run("recursion", Kind.TRAP, () -> once(recurse, LIMITS.withItemTimeout(Duration.ofSeconds(5)))),
                 new Run("pointer out of bounds", Kind.BAD_RESULT, () -> once(badPointer, LIMITS)),
                 new Run("invalid JSON", Kind.BAD_RESULT, () -> once(badJson, LIMITS)),
                 new Run("4 GiB claimed", Kind.OUTPUT_TOO_LARGE, () -> once(gigabytes, LIMITS)),
