@@ -283,8 +283,9 @@ final class RunCommand implements Callable<Integer> {
     private static String describe(BatchSummary s, NodeExecutable node) {
         String counts = String.format(
                 Locale.ROOT,
-                "%d item(s) in, %d out, %d failed; runtime %s; %d instance(s), %d recycled; ",
-                s.itemsIn(), s.itemsOut(), s.failures(), node.runtime(), s.instances(), s.recycled());
+                "%d item(s) in, %d out, %d failed; runtime %s; %d instance(s), %.1f ms each to start, %d recycled; ",
+                s.itemsIn(), s.itemsOut(), s.failures(), node.runtime(), s.instances(),
+                s.instances() == 0 ? 0.0 : s.instanceNanos() / 1e6 / s.instances(), s.recycled());
         if (!(node instanceof WasmNode wasm)) {
             return counts + String.format(Locale.ROOT, "%.0f µs/item", s.microsPerItem());
         }
