@@ -2,11 +2,16 @@
 # Verifies the node templates (templates/<lang>/): for each language, copies the template to a
 # temporary folder, fills in the placeholders as the scaffold generator will ({{name}} = test_node),
 # runs its build.sh, checks the module's exports, imports and memory with wasm-objdump (wabt), and
-# runs its golden vectors (tests/*.json) through `./nlink run`.
+# runs its golden vectors (tests/*.json) through `./nlink run`. Python is a WASI command (adapter
+# ABI): its module is checked for _start instead of the reactor's exports.
 #
 # Usage: scripts/build-templates.sh [--no-run] [--bench N] [--keep] [lang ...]   (default: all)
 #   --no-run   build and check the module only; skip the vectors
-#   --bench N  also time N items (NDJSON) through ./nlink run and print its µs/item
+#   --bench N  also time N items (NDJSON) through ./nlink run and print its µs/item, peak pages
+#              and the mean start of its instances (the first ones in a fresh JVM), then the mean
+#              start of an instance in a warm JVM (bench/nlink-throughput.sh: instantiate and
+#              _initialize, or for a command _start until it first reads; 5 after 1 not counted).
+#              These are the figures of docs/languages.md's summary table.
 #   --keep     keep the temporary folders (printed)
 # A template whose toolchain is missing (build.sh exits 3) is reported as SKIPPED; run
 # scripts/setup-guests.sh first. Exit status: 0 when every template built and passed, 1 otherwise.
@@ -20,12 +25,12 @@ while (( $# > 0 )); do
     --no-run) run_vectors=0 ;;
     --bench) bench="$2"; shift ;;
     --keep) keep=1 ;;
-    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
     *) langs+=("$1") ;;
   esac
   shift
 done
-(( ${#langs[@]} > 0 )) || langs=(go rust c cpp zig assemblyscript)
+(( ${#langs[@]} > 0 )) || langs=(go rust c cpp zig assemblyscript python)
 
 command -v wasm-objdump >/dev/null 2>&1 || { echo "build-templates: wasm-objdump is needed: apt-get install wabt" >&2; exit 3; }
 
@@ -65,7 +70,10 @@ problems = []
 def sig(name):
     kind, idx = exports[name]
     return types.get(funcs.get(idx, -1), "?") if kind == "func" else kind
-want = {"allocate": "(i32) -> i32", "deallocate": "(i32, i32) -> nil", "execute_node": "(i32, i32) -> i64"}
+if "_start" in exports and "execute_node" not in exports:  # a WASI command: the adapter ABI
+    want = {"_start": "() -> nil"}
+else:
+    want = {"allocate": "(i32) -> i32", "deallocate": "(i32, i32) -> nil", "execute_node": "(i32, i32) -> i64"}
 for name, expected in want.items():
     if name not in exports:
         problems.append(f"does not export {name}")
@@ -84,7 +92,8 @@ else:
 for p in problems:
     print("PROBLEM " + p)
 mem = f"{memories[0][0]}" + (f"/{memories[0][1]}" if memories and memories[0][1] else "/none") if memories else "?"
-print(f"SUMMARY imports={len(imports)} _initialize={'yes' if '_initialize' in exports else 'no'} pages(initial/max)={mem}")
+entry = "_initialize" if "_initialize" in exports else "_start" if "_start" in exports else "none"
+print(f"SUMMARY imports={len(imports)} entry={entry} pages(initial/max)={mem}")
 PY
 }
 
@@ -185,7 +194,11 @@ for i in range(int(sys.argv[1])):
     "$nlink" run "$dst" --params '{"text":"nLink"}' --input "$work/bench.ndjson" >/dev/null 2>"$work/bench.err" || true
     us="$(grep -o '[0-9.]* µs/item' "$work/bench.err" | tail -1)"
     pages="$(grep -o 'peak guest memory [0-9]* of' "$work/bench.err" | grep -o '[0-9]*' | head -1)"
-    line+=", bench ${us:-failed} (peak ${pages:-?} pages)"
+    first="$(grep -o '[0-9]* instance(s), [0-9.]* ms each to start' "$work/bench.err" | tail -1 | sed 's/ instance(s), / × /; s/ each to start//')"
+    warm="$("$root/bench/nlink-throughput.sh" "$dst" '{"text":"nLink"}' 1 1 0 2>"$work/warm.err" \
+      | grep -o 'instance_us=[0-9]*' | cut -d= -f2)" || true
+    [[ -n "$warm" ]] || tail -5 "$work/warm.err" >&2
+    line+=", bench ${us:-failed} (peak ${pages:-?} pages), instance start ${warm:-failed} µs warm, ${first:-?} first in a JVM"
   fi
   results+=("$line")
 done

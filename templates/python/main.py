@@ -4,8 +4,15 @@
 # per batch lane and exchanges NDJSON lines with it: one context per line on stdin
 # ({"params": {...}, "$json": {...}}), one result line per context on stdout
 # ([{"json": {...}}, ...] or {"error": "..."}). stderr is the item's log.
-import json
 import sys
+
+# stdout is nLink's result channel: a stray line there would fail the item. Keep it for the result
+# lines alone and point sys.stdout at stderr, so print() (here, in run or in any module imported
+# after this) lands in the item's log instead.
+RESULTS = sys.stdout.buffer
+sys.stdout = sys.stderr
+
+import json  # noqa: E402 (after the redirect on purpose)
 
 
 def run(ctx):
@@ -47,10 +54,9 @@ def answer(line):
 
 
 def main():
-    stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
-    for line in stdin:  # blocks until nLink hands over the next item; ends with the batch
-        stdout.write(answer(line) + b"\n")
-        stdout.flush()  # nLink waits for this line: never leave it in the buffer
+    for line in sys.stdin.buffer:  # blocks until nLink hands over the next item; ends with the batch
+        RESULTS.write(answer(line) + b"\n")
+        RESULTS.flush()  # nLink waits for this line: never leave it in the buffer
 
 
 main()

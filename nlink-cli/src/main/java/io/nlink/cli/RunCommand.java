@@ -334,11 +334,11 @@ final class RunCommand implements Callable<Integer> {
     private static String describe(BatchSummary s, NodeExecutable node) {
         String counts = String.format(
                 Locale.ROOT,
-                "%d item(s) in, %d out, %d failed; runtime %s%s; %d instance(s), %d recycled; ",
+                "%d item(s) in, %d out, %d failed; runtime %s%s; %d instance(s), %.1f ms each to start, %d recycled; ",
                 s.itemsIn(), s.itemsOut(), s.failures(), node.runtime(),
                 node.perItemFallback() == null ? "" : String.format(Locale.ROOT, ", %d item(s) re-run on %s (per-item fallback)",
                         s.fallbacks(), node.perItemFallback().runtime()),
-                s.instances(), s.recycled());
+                s.instances(), s.instances() == 0 ? 0.0 : s.instanceNanos() / 1e6 / s.instances(), s.recycled());
         if (node instanceof NodeRuntimes.WithItemFallback f) {
             node = f.primary();
         }

@@ -64,7 +64,8 @@ class CliTest {
         assertThat(json.get("message").textValue()).isEqualTo("Hello, nLink! Greetings from WebAssembly Runtime! 🚀");
         assertThat(json.get("original_data")).isEqualTo(Json.parse("{\"a\":1}"));
         assertThat(run.out()).contains("🚀"); // UTF-8, not \\uD83D\\uDE80
-        assertThat(run.err()).contains("1 item(s) in, 1 out, 0 failed; runtime wasm; 1 instance(s)");
+        assertThat(run.err()).contains("1 item(s) in, 1 out, 0 failed; runtime wasm; 1 instance(s), ");
+        assertThat(run.err()).containsPattern("1 instance\\(s\\), [0-9]+\\.[0-9] ms each to start, 0 recycled");
     }
 
     @Test

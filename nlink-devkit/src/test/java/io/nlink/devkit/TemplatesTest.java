@@ -52,11 +52,12 @@ class TemplatesTest {
      * The sandbox's rules as a language sees them: the language's template with its source
      * replaced by a probe (test resources, probes/LANG) that tries a host file and the environment.
      * Go's probe is examples/probe-go (SandboxProbeTest); AssemblyScript has no file or
-     * environment API to try; Zig's (std.Io since 0.15) is still to write. Rust reports with its
-     * std's words, the others with C's (they all sit on wasi-libc).
+     * environment API to try. Rust reports with its std's words; the others with C's: C, C++ and
+     * Python sit on wasi-libc, and Zig's probe opens the files through its std.Io (no libc) and
+     * names std's FileNotFound (WASI's NOENT) "enoent".
      */
     @ParameterizedTest
-    @EnumSource(value = Language.class, names = {"C", "CPP", "RUST", "PYTHON"})
+    @EnumSource(value = Language.class, names = {"C", "CPP", "RUST", "PYTHON", "ZIG"})
     void filesDoNotExistAndTheEnvironmentIsEmptyInEachLanguage(Language language, @TempDir Path tmp) throws Exception {
         Path dir = Scaffolder.writeFolder(new Scaffolder.Request("probe_" + language.id(), null, null, language), tmp);
         Path probe = Path.of(TemplatesTest.class.getResource("/probes/" + language.id()).toURI());
