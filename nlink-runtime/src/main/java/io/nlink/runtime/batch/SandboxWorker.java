@@ -28,14 +28,9 @@ final class SandboxWorker implements AutoCloseable {
     /** Re-runs items whose run failed, when the package opts in (see {@link NodeRuntimes}); else null. */
     private final NodeExecutable fallback;
 
-    private NodeInstance sandbox;
-    private NodeFailure startFailure;
-    private String initStdout = "";
-    private String initStderr = "";
-    private NodeInstance fallbackSandbox;
-    private NodeFailure fallbackStartFailure;
-    private String fallbackInitStdout = "";
-    private String fallbackInitStderr = "";
+    private final Slot primary;
+    /** The lane's execution.js instance for per-item fallback; null unless the package opts in. */
+    private final Slot fallbackSlot;
 
     long items;
     long itemsOut;
@@ -54,6 +49,67 @@ final class SandboxWorker implements AutoCloseable {
         this.params = params;
         this.recyclePages = recyclePages;
         this.fallback = node.perItemFallback();
+        this.primary = new Slot(node);
+        this.fallbackSlot = fallback == null ? null : new Slot(fallback);
+    }
+
+    /** One executable's instance in this lane: started on first need, replaced once unusable. */
+    private final class Slot {
+        final NodeExecutable executable;
+        NodeInstance instance;
+        /** Why the instance could not start; not retried per item, since it would fail again, slowly. */
+        NodeFailure startFailure;
+        private String initStdout = "";
+        private String initStderr = "";
+
+        Slot(NodeExecutable executable) {
+            this.executable = executable;
+        }
+
+        /** Whether an instance is ready to call, starting one when there is none usable. */
+        boolean ready() {
+            if (startFailure == null && (instance == null || !instance.usable())) {
+                close();
+                long start = System.nanoTime();
+                try {
+                    instance = executable.newInstance(limits);
+                    instances++;
+                    initStdout = instance.initStdout();
+                    initStderr = instance.initStderr();
+                } catch (SandboxException e) {
+                    startFailure = e.failure();
+                    initStderr = e.stderr();
+                } finally {
+                    instanceNanos += System.nanoTime() - start;
+                }
+            }
+            return startFailure == null;
+        }
+
+        boolean hasInitLogs() {
+            return !initStdout.isEmpty() || !initStderr.isEmpty();
+        }
+
+        /** What the instance's start printed to stdout, handed out once: with the first item it serves. */
+        String takeInitStdout() {
+            String out = initStdout;
+            initStdout = "";
+            return out;
+        }
+
+        String takeInitStderr() {
+            String err = initStderr;
+            initStderr = "";
+            return err;
+        }
+
+        void close() {
+            if (instance != null) {
+                peakMemoryPages = Math.max(peakMemoryPages, instance.peakMemoryPages());
+                instance.close();
+                instance = null;
+            }
+        }
     }
 
     /**
@@ -68,23 +124,21 @@ final class SandboxWorker implements AutoCloseable {
     /** Runs one item with its own parameters (a workflow's expressions make them differ per item). */
     ItemResult run(long index, ObjectNode itemParams, JsonNode item) {
         items++;
-        if (sandbox != null && sandbox.usable() && sandbox.memoryPages() > recyclePages) {
+        if (primary.instance != null && primary.instance.usable() && primary.instance.memoryPages() > recyclePages) {
             recycled++; // checked before an item rather than after, so the last item recycles nothing
-            retire();
-        }
-        if (startFailure == null && (sandbox == null || !sandbox.usable())) {
-            start();
+            primary.close();
         }
         byte[] context = ItemCodec.encodeContext(itemParams, item);
         ItemResult result;
-        if (startFailure != null) {
-            String stderr = initStderr;
-            initStderr = "";
-            result = new ItemResult(index, node.runtime(), List.of(), startFailure, "", stderr, false, 0, 0);
+        if (!primary.ready()) {
+            result = new ItemResult(index, node.runtime(), List.of(), primary.startFailure, "", primary.takeInitStderr(), false, 0, 0);
         } else {
-            result = withInitLogs(sandbox.call(index, context));
+            ItemResult r = primary.instance.call(index, context);
+            // What _initialize printed rides with the first item its instance serves.
+            result = !primary.hasInitLogs() ? r : new ItemResult(r.index(), r.runtime(), r.items(), r.failure(),
+                    primary.takeInitStdout() + r.stdout(), primary.takeInitStderr() + r.stderr(), r.logsTruncated(), r.nanos(), r.memoryPages());
             callNanos += result.nanos();
-            peakMemoryPages = Math.max(peakMemoryPages, sandbox.peakMemoryPages());
+            peakMemoryPages = Math.max(peakMemoryPages, primary.instance.peakMemoryPages());
         }
         if (fallback != null && NodeRuntimes.fallsBackPerItem(result.failure())) {
             result = rerunOnFallback(index, context, result);
@@ -105,87 +159,21 @@ final class SandboxWorker implements AutoCloseable {
     private ItemResult rerunOnFallback(long index, byte[] context, ItemResult failed) {
         fallbacks++;
         String why = "execution." + node.runtime() + " failed on this item (" + failed.failure() + ")";
-        if (fallbackStartFailure == null && (fallbackSandbox == null || !fallbackSandbox.usable())) {
-            startFallback();
+        if (!fallbackSlot.ready()) {
+            return new ItemResult(index, fallback.runtime(), List.of(), fallbackSlot.startFailure, failed.stdout(),
+                    failed.stderr() + fallbackSlot.takeInitStderr(), failed.logsTruncated(), failed.nanos(), failed.memoryPages(), why);
         }
-        if (fallbackStartFailure != null) {
-            String stderr = fallbackInitStderr;
-            fallbackInitStderr = "";
-            return new ItemResult(index, fallback.runtime(), List.of(), fallbackStartFailure, failed.stdout(), failed.stderr() + stderr,
-                    failed.logsTruncated(), failed.nanos(), failed.memoryPages(), why);
-        }
-        ItemResult js = fallbackSandbox.call(index, context);
+        ItemResult js = fallbackSlot.instance.call(index, context);
         callNanos += js.nanos();
-        String stdout = failed.stdout() + fallbackInitStdout + js.stdout();
-        String stderr = failed.stderr() + fallbackInitStderr + js.stderr();
-        fallbackInitStdout = "";
-        fallbackInitStderr = "";
+        String stdout = failed.stdout() + fallbackSlot.takeInitStdout() + js.stdout();
+        String stderr = failed.stderr() + fallbackSlot.takeInitStderr() + js.stderr();
         return new ItemResult(index, js.runtime(), js.items(), js.failure(), stdout, stderr,
                 failed.logsTruncated() || js.logsTruncated(), failed.nanos() + js.nanos(), failed.memoryPages(), why);
     }
 
-    private void startFallback() {
-        if (fallbackSandbox != null) {
-            fallbackSandbox.close();
-            fallbackSandbox = null;
-        }
-        long start = System.nanoTime();
-        try {
-            fallbackSandbox = fallback.newInstance(limits);
-            instances++;
-            fallbackInitStdout = fallbackSandbox.initStdout();
-            fallbackInitStderr = fallbackSandbox.initStderr();
-        } catch (SandboxException e) {
-            fallbackStartFailure = e.failure(); // not retried: it would fail again, slowly
-            fallbackInitStderr = e.stderr();
-        } finally {
-            instanceNanos += System.nanoTime() - start;
-        }
-    }
-
-    private void start() {
-        retire();
-        long start = System.nanoTime();
-        try {
-            sandbox = node.newInstance(limits);
-            instances++;
-            initStdout = sandbox.initStdout();
-            initStderr = sandbox.initStderr();
-        } catch (SandboxException e) {
-            startFailure = e.failure();
-            initStderr = e.stderr();
-        } finally {
-            instanceNanos += System.nanoTime() - start;
-        }
-    }
-
-    /** What _initialize printed rides with the first item its instance serves. */
-    private ItemResult withInitLogs(ItemResult r) {
-        if (initStdout.isEmpty() && initStderr.isEmpty()) {
-            return r;
-        }
-        ItemResult merged = new ItemResult(
-                r.index(), r.runtime(), r.items(), r.failure(), initStdout + r.stdout(), initStderr + r.stderr(),
-                r.logsTruncated(), r.nanos(), r.memoryPages());
-        initStdout = "";
-        initStderr = "";
-        return merged;
-    }
-
-    private void retire() {
-        if (sandbox != null) {
-            peakMemoryPages = Math.max(peakMemoryPages, sandbox.peakMemoryPages());
-            sandbox.close();
-            sandbox = null;
-        }
-    }
-
     @Override
     public void close() {
-        retire();
-        if (fallbackSandbox != null) {
-            fallbackSandbox.close();
-            fallbackSandbox = null;
-        }
+        primary.close();
+        if (fallbackSlot != null) fallbackSlot.close();
     }
 }
