@@ -1,14 +1,10 @@
 package io.nlink.cluster;
 
-import com.hazelcast.core.HazelcastInstance;
-import com.hazelcast.core.HazelcastInstanceAware;
 import com.hazelcast.nio.ObjectDataInput;
 import com.hazelcast.nio.ObjectDataOutput;
-import com.hazelcast.nio.serialization.IdentifiedDataSerializable;
 import io.nlink.runtime.SandboxLimits;
 import java.io.IOException;
 import java.time.Duration;
-import java.util.concurrent.Callable;
 
 /**
  * One chunk of a batch, sent to a member: which package (by SHA-256), the parameters, the limits,
@@ -16,7 +12,7 @@ import java.util.concurrent.Callable;
  * results ({@link ChunkResults}). Written field by field (no Java serialization anywhere in the
  * cluster), and every field is checked again on arrival.
  */
-final class ChunkTask implements Callable<byte[]>, IdentifiedDataSerializable, HazelcastInstanceAware {
+final class ChunkTask extends MemberTask {
     static final int TYPE_ID = 1;
 
     String packageSha256;
@@ -25,8 +21,6 @@ final class ChunkTask implements Callable<byte[]>, IdentifiedDataSerializable, H
     boolean continueOnFail;
     long firstIndex;
     byte[] itemsJson;
-
-    private transient HazelcastInstance member;
 
     /** For deserialisation. */
     ChunkTask() {}
@@ -42,19 +36,9 @@ final class ChunkTask implements Callable<byte[]>, IdentifiedDataSerializable, H
 
     @Override
     public byte[] call() throws Exception {
-        MemberLanes lanes = (MemberLanes) member.getUserContext().get(MemberLanes.USER_CONTEXT_KEY);
+        MemberLanes lanes = (MemberLanes) fromMember(MemberLanes.USER_CONTEXT_KEY);
         if (lanes == null) throw new IllegalStateException("this member runs no nLink lanes");
         return lanes.run(this);
-    }
-
-    @Override
-    public void setHazelcastInstance(HazelcastInstance instance) {
-        this.member = instance;
-    }
-
-    @Override
-    public int getFactoryId() {
-        return ClusterSerialization.FACTORY_ID;
     }
 
     @Override

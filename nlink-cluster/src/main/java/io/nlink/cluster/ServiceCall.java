@@ -1,21 +1,17 @@
 package io.nlink.cluster;
 
-import com.hazelcast.core.HazelcastInstance;
-import com.hazelcast.core.HazelcastInstanceAware;
 import com.hazelcast.nio.ObjectDataInput;
 import com.hazelcast.nio.ObjectDataOutput;
-import com.hazelcast.nio.serialization.IdentifiedDataSerializable;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
-import java.util.concurrent.Callable;
 
 /**
  * One call of a {@link ClusterService} on the member it was sent to. The answer is one status
  * byte ({@link #OK} or {@link #FAILED}) then the handler's response, or the failure's message in
  * UTF-8: a handler's exception never needs Java serialisation to travel.
  */
-final class ServiceCall implements Callable<byte[]>, IdentifiedDataSerializable, HazelcastInstanceAware {
+final class ServiceCall extends MemberTask {
     static final int TYPE_ID = 2;
     static final byte OK = 0;
     static final byte FAILED = 1;
@@ -23,8 +19,6 @@ final class ServiceCall implements Callable<byte[]>, IdentifiedDataSerializable,
 
     String service;
     byte[] request;
-    private transient HazelcastInstance member;
-
     ServiceCall() {}
 
     ServiceCall(String service, byte[] request) {
@@ -35,7 +29,7 @@ final class ServiceCall implements Callable<byte[]>, IdentifiedDataSerializable,
     @Override
     @SuppressWarnings("unchecked")
     public byte[] call() {
-        var services = (Map<String, ClusterService>) member.getUserContext().get(USER_CONTEXT_KEY);
+        var services = (Map<String, ClusterService>) fromMember(USER_CONTEXT_KEY);
         ClusterService offered = services == null ? null : services.get(service);
         if (offered == null || offered.concurrency() == 0) return failed("this member does not offer " + service);
         try {
@@ -55,16 +49,6 @@ final class ServiceCall implements Callable<byte[]>, IdentifiedDataSerializable,
         answer[0] = FAILED;
         System.arraycopy(text, 0, answer, 1, text.length);
         return answer;
-    }
-
-    @Override
-    public void setHazelcastInstance(HazelcastInstance instance) {
-        this.member = instance;
-    }
-
-    @Override
-    public int getFactoryId() {
-        return ClusterSerialization.FACTORY_ID;
     }
 
     @Override
