@@ -9,13 +9,16 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Two servers on one PostgreSQL database, joined as a cluster: a node installed through one runs
- * on the other, and an execution triggered on a server that runs none itself is picked up by the
- * other member, which records it.
+ * Two servers in two JVMs on one PostgreSQL database, joined as a cluster: a node installed
+ * through one runs on the other, and an execution triggered on a server that runs none itself is
+ * picked up by the other member, which records it.
  */
 class ClusterServersTest {
     @TempDir Path dataA;
@@ -24,15 +27,16 @@ class ClusterServersTest {
     @Test
     void anExecutionTriggeredOnOneServerRunsOnTheOtherWithNodesInstalledThroughTheFirst() throws Exception {
         TestDatabase db = TestDatabase.all().get(1).fresh(); // PostgreSQL: members share one database
-        ClusterConfig cluster = ClusterConfig.DEFAULTS.withName("servers-" + ProcessHandle.current().pid()).withPort(5950).withLanes(1);
+        String name = "servers-" + ProcessHandle.current().pid();
+        ClusterConfig cluster = ClusterConfig.DEFAULTS.withName(name).withPort(5950).withLanes(1);
         // A runs no executions itself (--executions 0): whatever it triggers must run elsewhere.
         try (TestServer a = TestServer.start(TestServer.config(dataA, db).withCluster(cluster).withExecutions(0))) {
-            NlinkServer b = NlinkServer.start(TestServer.config(dataB, db).withPort(0)
-                    .withCluster(cluster.withMembers(List.of(a.server.cluster().address()))));
-            boolean bRunning = true;
+            Path log = dataB.resolve("server-b.log");
+            Process b = ServerProcess.start(log, dataB.toString(), db.url(), db.user(),
+                    db.password(), name, a.server.cluster().address());
             try {
+                String bAddress = awaitLine(b, log, "member ");
                 assertThat(a.server.cluster().members()).hasSize(2);
-                String bAddress = b.cluster().address();
 
                 assertThat(a.owner.upload(TestNodes.helloGo()).status()).isEqualTo(201);
                 assertThat(a.owner.upload(TestNodes.helloJs()).status()).isEqualTo(201);
@@ -47,20 +51,36 @@ class ClusterServersTest {
                         .isEqualTo("Hello, ADA! Greetings from WebAssembly Runtime! 🚀");
 
                 // B serves the same accounts and sees the execution it recorded.
-                ApiClient onB = new ApiClient(b.url());
+                ApiClient onB = new ApiClient(awaitLine(b, log, "url "));
                 assertThat(onB.login(TestServer.OWNER, TestServer.OWNER_PASSWORD).status()).isEqualTo(200);
-                long executionId = run.json().path("id").asLong();
-                assertThat(onB.get("/api/executions/" + executionId).json().path("member").asText()).isEqualTo(bAddress);
+                assertThat(onB.get("/api/executions/" + run.json().path("id").asLong()).json().path("member").asText()).isEqualTo(bAddress);
 
-                // When B leaves, nobody offers executions: A says so instead of running them itself.
-                b.close();
-                bRunning = false;
+                // B killed: nobody offers executions any more, and A says so instead of running them itself.
+                b.destroyForcibly();
+                assertThat(b.waitFor(30, TimeUnit.SECONDS)).isTrue();
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+                while (a.server.cluster().members().size() > 1 && System.nanoTime() < deadline) Thread.sleep(50);
                 ApiClient.Response refused = a.owner.post("/api/workflows/" + id + "/run", Map.of());
                 assertThat(refused.status()).as(refused.toString()).isEqualTo(503);
                 assertThat(refused.json().path("error").asText()).contains("no member of the cluster offers executions");
             } finally {
-                if (bRunning) b.close();
+                b.destroyForcibly();
+                b.waitFor(30, TimeUnit.SECONDS);
             }
+        }
+    }
+
+    /** The value after {@code prefix} on the server process's first line that starts with it. */
+    private static String awaitLine(Process p, Path log, String prefix) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
+        Pattern line = Pattern.compile("(?m)^" + Pattern.quote(prefix) + "(\\S+)$");
+        while (true) {
+            String text = Files.exists(log) ? Files.readString(log) : "";
+            Matcher m = line.matcher(text);
+            if (m.find()) return m.group(1);
+            assertThat(p.isAlive()).as("server B is running: %s", text).isTrue();
+            assertThat(System.nanoTime()).as("server B up within 2 minutes: %s", text).isLessThan(deadline);
+            Thread.sleep(50);
         }
     }
 }
