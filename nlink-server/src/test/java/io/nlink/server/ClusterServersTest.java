@@ -70,6 +70,51 @@ class ClusterServersTest {
         }
     }
 
+    @Test
+    void anExecutionWhoseMemberIsKilledRunsAgainOnAnotherAndIsRecordedOnce() throws Exception {
+        TestDatabase db = TestDatabase.all().get(1).fresh();
+        String name = "failover-" + ProcessHandle.current().pid();
+        ClusterConfig cluster = ClusterConfig.DEFAULTS.withName(name).withPort(5950).withLanes(1);
+        try (TestServer a = TestServer.start(TestServer.config(dataA, db).withCluster(cluster).withExecutions(0))) {
+            Path dataC = dataB.resolve("c");
+            Files.createDirectories(dataC);
+            Process b = ServerProcess.start(dataB.resolve("b.log"), dataB.toString(), db.url(), db.user(), db.password(), name, a.server.cluster().address());
+            Process c = null;
+            try {
+                String bAddress = awaitLine(b, dataB.resolve("b.log"), "member ");
+                c = ServerProcess.start(dataB.resolve("c.log"), dataC.toString(), db.url(), db.user(), db.password(), name, a.server.cluster().address());
+                String cAddress = awaitLine(c, dataB.resolve("c.log"), "member ");
+                assertThat(a.server.cluster().members()).hasSize(3);
+
+                // Eight seconds of work in a Code node: long enough to kill its member in the middle.
+                JsonNode slow = Json.parse("""
+                        {"name": "Slow", "nodes": [
+                          {"name": "Start", "type": "n8n-nodes-base.manualTrigger", "typeVersion": 1, "position": [0, 0], "parameters": {}},
+                          {"name": "Work", "type": "n8n-nodes-base.code", "typeVersion": 2, "position": [200, 0],
+                           "parameters": {"jsCode": "const t = Date.now(); while (Date.now() - t < 8000) {} return [{json: {done: true}}];"}}],
+                         "connections": {"Start": {"main": [[{"node": "Work", "type": "main", "index": 0}]]}}}
+                        """);
+                long id = a.owner.post("/api/workflows", slow).json().path("id").asLong();
+                // B and C are both free; ties go to the older member, B.
+                var run = java.util.concurrent.CompletableFuture.supplyAsync(() -> a.owner.post("/api/workflows/" + id + "/run", Map.of()));
+                Thread.sleep(3_000);
+                assertThat(run).as("still running on B").isNotDone();
+                b.destroyForcibly(); // SIGKILL in the middle of the execution
+
+                ApiClient.Response done = run.get(2, TimeUnit.MINUTES);
+                assertThat(done.status()).as(done.toString()).isEqualTo(200);
+                assertThat(done.json().path("status").asText()).isEqualTo("success");
+                assertThat(done.json().path("member").asText()).as("ran again on C after B died (B is %s)", bAddress).isEqualTo(cAddress);
+                assertThat(db.count(dataA, "executions")).as("B died before recording it: one record").isEqualTo(1);
+            } finally {
+                b.destroyForcibly();
+                if (c != null) c.destroyForcibly();
+                b.waitFor(30, TimeUnit.SECONDS);
+                if (c != null) c.waitFor(30, TimeUnit.SECONDS);
+            }
+        }
+    }
+
     /** The value after {@code prefix} on the server process's first line that starts with it. */
     private static String awaitLine(Process p, Path log, String prefix) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
