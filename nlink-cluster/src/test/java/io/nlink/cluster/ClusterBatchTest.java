@@ -42,12 +42,13 @@ class ClusterBatchTest {
 
     private static NlinkCluster first;
     private static NlinkCluster second;
+    private static ClusterConfig config;
 
     @BeforeAll
     static void startTwoMembers() throws Exception {
         // One compile cache for both, as members on one machine would share: the Go module compiles once.
         Path cache = Files.createTempDirectory("nlink-cluster-cache");
-        ClusterConfig config = ClusterConfig.DEFAULTS
+        config = ClusterConfig.DEFAULTS
                 .withName("nlink-test-" + ProcessHandle.current().pid())
                 .withPort(5901)
                 .withLanes(2)
@@ -81,6 +82,34 @@ class ClusterBatchTest {
             JsonNode out = r.items().get(0);
             assertThat(out.get("message").asText()).isEqualTo("Hello, cluster! Greetings from WebAssembly Runtime! 🚀");
             assertThat(out.get("original_data").get("i").asLong()).isEqualTo(r.index());
+        }
+    }
+
+    @Test
+    void aMemberThatJoinsDuringABatchTakesWork() throws Exception {
+        String sha256 = first.publish(zip(jsPackage(REFUSING_JS)));
+        List<ItemResult> results = new ArrayList<>();
+        NlinkCluster[] joiner = new NlinkCluster[1];
+        try (ClusterBatch batch = first.newBatch(sha256, params("{\"text\":\"x\"}"), SandboxLimits.DEFAULTS,
+                ClusterBatch.Options.DEFAULTS.withChunkSize(10).withContinueOnFail(true))) {
+            assertThat(batch.run(items(3_000), r -> {
+                results.add(r);
+                if (results.size() == 100) joiner[0] = start(config.withMembers(List.of(first.address()))); // joins mid-batch
+            })).isTrue();
+            assertThat(joiner[0]).isNotNull();
+            assertThat(batch.itemsPerMember()).containsKey(joiner[0].address());
+            assertThat(batch.itemsPerMember().get(joiner[0].address())).isPositive();
+        } finally {
+            if (joiner[0] != null) joiner[0].close();
+        }
+        assertThat(results).extracting(ItemResult::index).containsExactlyElementsOf(LongStream.range(0, 3_000).boxed().toList());
+    }
+
+    private static NlinkCluster start(ClusterConfig c) {
+        try {
+            return NlinkCluster.start(c);
+        } catch (java.net.UnknownHostException e) {
+            throw new IllegalStateException(e);
         }
     }
 
