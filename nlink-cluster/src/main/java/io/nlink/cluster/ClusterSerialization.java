@@ -8,9 +8,10 @@ import com.hazelcast.nio.serialization.IdentifiedDataSerializable;
 /**
  * What crosses between members: our own {@link IdentifiedDataSerializable} types (written
  * field by field), byte arrays and strings. Java serialisation is never used by nLink; Hazelcast
- * falls back to it only for its own exceptions, so a filter allows just the JDK's and Hazelcast's
- * exception classes (with Hazelcast's deny-list of known gadget classes on top): a peer cannot
- * make a member deserialise an arbitrary class graph.
+ * falls back to it for exceptions, so a filter admits only classes under {@code java.lang},
+ * {@code java.util}, {@code java.io}, {@code java.net} and {@code com.hazelcast} (with Hazelcast's
+ * deny-list of known gadget classes on top): a peer cannot make a member load an application or
+ * library class graph of its choosing.
  */
 final class ClusterSerialization implements DataSerializableFactory {
     static final int FACTORY_ID = 0x6e4c; // "nL"
