@@ -43,6 +43,7 @@ public final class NlinkCluster implements AutoCloseable {
     static final String LANES_ATTRIBUTE = "nlink.lanes";
     private static final String SERVICE_EXECUTOR_PREFIX = "nlink.service.";
     private static final String SERVICE_ATTRIBUTE_PREFIX = "nlink.service.";
+    private static final String TOPIC_PREFIX = "nlink.topic.";
     /** A call or chunk is given up after this many members left while working on it. */
     static final int MAX_ATTEMPTS = 5;
 
@@ -235,6 +236,25 @@ public final class NlinkCluster implements AutoCloseable {
                     + " (" + hazelcast.getCluster().getMembers().size() + " member(s), each with 0 slots for it)");
         }
         return best;
+    }
+
+    /**
+     * Whether this is the cluster's oldest member. Exactly one member is at any time, and when it
+     * leaves the next oldest is: the member for cluster-wide chores that must happen once (the
+     * server fires schedules there).
+     */
+    public boolean oldest() {
+        return hazelcast.getCluster().getMembers().iterator().next().localMember();
+    }
+
+    /** Tells every member, this one included, that {@code topic} changed: their {@link #onBroadcast} listeners run. */
+    public void broadcast(String topic) {
+        hazelcast.<String>getTopic(TOPIC_PREFIX + topic).publish(topic);
+    }
+
+    /** Runs {@code listener} (on a cluster event thread: keep it short) whenever any member broadcasts {@code topic}. */
+    public void onBroadcast(String topic, Runnable listener) {
+        hazelcast.<String>getTopic(TOPIC_PREFIX + topic).addMessageListener(message -> listener.run());
     }
 
     /** Whether a task failed because its member went away (so it can run elsewhere), not on its own account. */

@@ -32,6 +32,8 @@ import java.util.Optional;
  * }</pre>
  */
 public final class NlinkServer implements AutoCloseable {
+    private static final String WORKFLOWS_CHANGED = "workflows-changed";
+
     /** The server's version, as the health endpoint reports it. */
     public static final String VERSION = "0.1.0";
 
@@ -72,7 +74,17 @@ public final class NlinkServer implements AutoCloseable {
             cluster = NlinkCluster.start(config.cluster(), runtimes,
                     List.of(new ClusterService(WorkflowService.EXECUTIONS, config.executions(), workflows::runDispatched)));
             workflows.runOn(cluster);
-            triggers = new Triggers(workflows);
+            triggers = new Triggers(workflows, cluster::oldest);
+            // A workflow changed on any server changes every server's webhooks and schedules: this
+            // server's at once (a webhook answers as soon as its activation call returns), the
+            // others' a moment later, when the broadcast reaches them.
+            cluster.onBroadcast(WORKFLOWS_CHANGED, triggers::refreshSoon);
+            NlinkCluster member = cluster;
+            Triggers local = triggers;
+            workflows.onChange(() -> {
+                local.refresh();
+                member.broadcast(WORKFLOWS_CHANGED);
+            });
             Map<String, Object> health = Map.of("status", "ok", "database", database.product(), "version", VERSION);
             Api.Services services = new Api.Services(accounts, store, runner, workflows, triggers, config.maxUploadBytes(), config.sessionTtl(), health);
             Javalin app = Javalin.create(c -> Api.configure(c, services));

@@ -55,6 +55,36 @@ class ClusterServersTest {
                 assertThat(onB.login(TestServer.OWNER, TestServer.OWNER_PASSWORD).status()).isEqualTo(200);
                 assertThat(onB.get("/api/executions/" + run.json().path("id").asLong()).json().path("member").asText()).isEqualTo(bAddress);
 
+                // A webhook workflow activated through A answers on B: activation reaches every member.
+                long hook = a.owner.post("/api/workflows", Json.parse("""
+                        {"name": "Hook", "nodes": [
+                          {"name": "Hook", "type": "n8n-nodes-base.webhook", "typeVersion": 2, "position": [0, 0],
+                           "parameters": {"path": "cluster/hook", "httpMethod": "POST", "responseMode": "lastNode"}},
+                          {"name": "Greet", "type": "nlink-community.wasm_demo", "position": [200, 0], "parameters": {"text": "={{ $json.body.name }}"}}
+                        ], "connections": {"Hook": {"main": [[{"node": "Greet", "index": 0}]]}}}""")).json().path("id").asLong();
+                assertThat(a.owner.post("/api/workflows/" + hook + "/activate", Map.of()).status()).isEqualTo(200);
+                java.net.http.HttpResponse<String> answer = awaitWebhook(onB.base + "/webhook/cluster/hook", "{\"name\": \"b\"}");
+                assertThat(answer.body()).contains("Hello, b! Greetings from WebAssembly Runtime!");
+
+                // A schedule fires once per tick in the whole cluster (on the oldest member, A), not once per server.
+                long tick = a.owner.post("/api/workflows", Json.parse("""
+                        {"name": "Tick", "nodes": [
+                          {"name": "Tick", "type": "n8n-nodes-base.scheduleTrigger", "typeVersion": 1.2, "position": [0, 0],
+                           "parameters": {"rule": {"interval": [{"field": "seconds", "secondsInterval": 1}]}}}
+                        ], "connections": {}}""")).json().path("id").asLong();
+                assertThat(onB.post("/api/workflows/" + tick + "/activate", Map.of()).status()).isEqualTo(200);
+                Thread.sleep(4_500);
+                assertThat(onB.post("/api/workflows/" + tick + "/deactivate", Map.of()).status()).isEqualTo(200);
+                List<java.time.Instant> starts = new java.util.ArrayList<>();
+                a.owner.get("/api/executions?workflowId=" + tick).json().path("executions")
+                        .forEach(e -> starts.add(java.time.Instant.parse(e.path("startedAt").asText())));
+                java.util.Collections.sort(starts);
+                assertThat(starts).as("firings").hasSizeBetween(2, 6);
+                for (int i = 1; i < starts.size(); i++) {
+                    assertThat(java.time.Duration.between(starts.get(i - 1), starts.get(i)).toMillis())
+                            .as("no tick fired twice: %s", starts).isGreaterThan(500);
+                }
+
                 // B killed: nobody offers executions any more, and A says so instead of running them itself.
                 b.destroyForcibly();
                 assertThat(b.waitFor(30, TimeUnit.SECONDS)).isTrue();
@@ -112,6 +142,22 @@ class ClusterServersTest {
                 b.waitFor(30, TimeUnit.SECONDS);
                 if (c != null) c.waitFor(30, TimeUnit.SECONDS);
             }
+        }
+    }
+
+    /** A webhook's answer once it listens (activation reaches other members a moment after the call returns). */
+    private static java.net.http.HttpResponse<String> awaitWebhook(String url, String body) throws Exception {
+        var http = java.net.http.HttpClient.newHttpClient();
+        var request = java.net.http.HttpRequest.newBuilder(java.net.URI.create(url)).header("Content-Type", "application/json")
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString(body)).build();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (true) {
+            var answer = http.send(request, java.net.http.HttpResponse.BodyHandlers.ofString());
+            if (answer.statusCode() != 404 || System.nanoTime() > deadline) {
+                assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
+                return answer;
+            }
+            Thread.sleep(50);
         }
     }
 

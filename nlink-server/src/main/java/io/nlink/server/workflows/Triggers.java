@@ -24,14 +24,17 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The triggers of active workflows: webhook paths and schedules. Rebuilt whenever a workflow is
- * activated, deactivated, changed or deleted. Schedule firings and webhooks that answer at once
- * run on a small bounded pool, so a slow workflow never delays the clock.
+ * activated, deactivated, changed or deleted on any server of the cluster ({@link #refresh}).
+ * Every server answers every webhook; a schedule fires only where {@code firesSchedules} says so
+ * (the cluster's oldest member), so a cluster runs each firing once. Schedule firings and webhooks
+ * that answer at once run on a small bounded pool, so a slow workflow never delays the clock.
  */
 public final class Triggers implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Triggers.class);
@@ -49,10 +52,22 @@ public final class Triggers implements AutoCloseable {
     /** Bumped by every refresh: a firing from an older generation does not arm itself again. */
     private long generation;
 
-    public Triggers(WorkflowService service) {
+    private final BooleanSupplier firesSchedules;
+
+    /** @param firesSchedules whether this server fires schedules now (asked at every firing) */
+    public Triggers(WorkflowService service, BooleanSupplier firesSchedules) {
         this.service = service;
-        service.onChange(this::refresh);
+        this.firesSchedules = firesSchedules;
         refresh();
+    }
+
+    /** Rebuilds the triggers soon, on the clock's thread: callable from any thread, cluster events included. */
+    public void refreshSoon() {
+        try {
+            clock.execute(this::refresh);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            // closed: nothing to refresh
+        }
     }
 
     /** The webhook registered for "METHOD path", if an active workflow has one. */
@@ -127,6 +142,7 @@ public final class Triggers implements AutoCloseable {
 
     private void fire(long workflowId, String node) {
         try {
+            if (!firesSchedules.getAsBoolean()) return; // another member fires it (every member keeps it armed, to take over)
             WorkflowService.Stored stored = service.find(workflowId).orElse(null);
             if (stored == null || !stored.active()) return;
             service.dispatch(stored, node, List.of(scheduleItem(ZonedDateTime.now())), WorkflowService.Mode.SCHEDULE);

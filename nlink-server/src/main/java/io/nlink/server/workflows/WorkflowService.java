@@ -63,7 +63,8 @@ public final class WorkflowService {
         this.keepAtMost = keepAtMost;
     }
 
-    void onChange(Runnable listener) {
+    /** Told after a workflow's activation or definition changes (the server tells every member). */
+    public void onChange(Runnable listener) {
         this.onChange = listener;
     }
 
