@@ -13,11 +13,9 @@ import io.nlink.runtime.json.Json;
 import java.io.IOException;
 import java.util.ArrayDeque;
 import java.util.Collections;
-import java.util.HashMap;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.function.Consumer;
@@ -79,7 +77,7 @@ public final class ClusterBatch implements ItemBatch {
     private final SandboxLimits limits;
     private final Options options;
 
-    private final Map<UUID, Integer> inFlight = new HashMap<>();
+    private final MemberLoad load = new MemberLoad();
     private final Map<String, Long> itemsPerMember = new TreeMap<>();
     private final Object completions = new Object();
     private long nextIndex;
@@ -150,20 +148,13 @@ public final class ClusterBatch implements ItemBatch {
 
     /** The member with the most free lanes, or null when every lane has its share. */
     private Member memberWithFreeLane() {
-        Member best = null;
-        int bestFree = 0;
-        for (Member m : cluster.workers()) {
-            int free = freeLanes(m);
-            if (free > bestFree) {
-                best = m;
-                bestFree = free;
-            }
-        }
-        return best;
+        Member best = load.roomiest(cluster.workers(), this::chunkCapacity);
+        return best != null && load.room(best, this::chunkCapacity) > 0 ? best : null;
     }
 
-    private int freeLanes(Member m) {
-        return NlinkCluster.lanes(m) * options.chunksInFlightPerLane() - inFlight.getOrDefault(m.getUuid(), 0);
+    /** Chunks a member may hold at once: its share per lane. */
+    private int chunkCapacity(Member m) {
+        return NlinkCluster.lanes(m) * options.chunksInFlightPerLane();
     }
 
     private void submit(Chunk chunk, Member member) {
@@ -171,7 +162,7 @@ public final class ClusterBatch implements ItemBatch {
         chunk.attempts++;
         chunk.released = false;
         chunk.answer = new CompletableFuture<>();
-        inFlight.merge(member.getUuid(), 1, Integer::sum);
+        load.handOut(member);
         CompletableFuture<byte[]> answer = chunk.answer;
         cluster.executor().submitToMember(chunk.task, member, new ExecutionCallback<byte[]>() {
             @Override
@@ -195,9 +186,8 @@ public final class ClusterBatch implements ItemBatch {
                     "items " + chunk.task.firstIndex + ".." + (chunk.task.firstIndex + chunk.size - 1)
                             + " were lost with " + NlinkCluster.MAX_ATTEMPTS + " members in a row; giving up");
         }
-        Member target = cluster.workers().stream()
-                .max(java.util.Comparator.comparingInt(this::freeLanes))
-                .orElseThrow(() -> new IllegalStateException("no member with lanes is left in the cluster"));
+        Member target = load.roomiest(cluster.workers(), this::chunkCapacity);
+        if (target == null) throw new IllegalStateException("no member with lanes is left in the cluster");
         rerunChunks++;
         submit(chunk, target);
     }
@@ -207,13 +197,9 @@ public final class ClusterBatch implements ItemBatch {
         if (!c.answer.isDone()) return false;
         if (!c.released) {
             c.released = true;
-            release(c.member);
+            load.takeBack(c.member);
         }
         return true;
-    }
-
-    private void release(Member member) {
-        inFlight.computeIfPresent(member.getUuid(), (k, n) -> n <= 1 ? null : n - 1);
     }
 
     /** Whether a finished chunk failed because its member went away (so it must run elsewhere). */

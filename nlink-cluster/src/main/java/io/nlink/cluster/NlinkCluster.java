@@ -18,7 +18,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.ToIntFunction;
 
 /**
  * This process as a member of an nLink cluster: an embedded Hazelcast member that runs chunks of
@@ -51,8 +51,8 @@ public final class NlinkCluster implements AutoCloseable {
     private final MemberLanes lanes;
     private final JsEngine ownedJs;
     private final PackageShelf shelf;
-    /** This member's calls in flight per target member and service, for choosing the least busy. */
-    private final Map<String, AtomicInteger> callsInFlight = new ConcurrentHashMap<>();
+    /** This member's calls in flight per service, for choosing the least busy member. */
+    private final Map<String, MemberLoad> callsInFlight = new ConcurrentHashMap<>();
 
     private NlinkCluster(HazelcastInstance hazelcast, MemberLanes lanes, PackageShelf shelf, JsEngine ownedJs) {
         this.hazelcast = hazelcast;
@@ -195,9 +195,14 @@ public final class NlinkCluster implements AutoCloseable {
      */
     public byte[] call(String service, byte[] request) throws InterruptedException {
         for (int attempt = 1; ; attempt++) {
-            Member target = leastBusy(service);
-            AtomicInteger busy = callsInFlight.computeIfAbsent(service + "@" + target.getUuid(), k -> new AtomicInteger());
-            busy.incrementAndGet();
+            MemberLoad load = callsInFlight.computeIfAbsent(service, k -> new MemberLoad());
+            ToIntFunction<Member> slots = m -> intAttribute(m, SERVICE_ATTRIBUTE_PREFIX + service);
+            Member target = load.roomiest(hazelcast.getCluster().getMembers(), slots);
+            if (target == null) {
+                throw new ClusterService.ServiceException("no member of the cluster offers " + service
+                        + " (" + hazelcast.getCluster().getMembers().size() + " member(s), each with 0 slots for it)");
+            }
+            load.handOut(target);
             try {
                 byte[] answer = hazelcast.getExecutorService(SERVICE_EXECUTOR_PREFIX + service)
                         .submitToMember(new ServiceCall(service, request), target)
@@ -213,29 +218,9 @@ public final class NlinkCluster implements AutoCloseable {
                     throw new IllegalStateException("a " + service + " call was lost with " + MAX_ATTEMPTS + " members in a row; giving up");
                 }
             } finally {
-                busy.decrementAndGet();
+                load.takeBack(target);
             }
         }
-    }
-
-    private Member leastBusy(String service) {
-        Member best = null;
-        int bestFree = Integer.MIN_VALUE;
-        for (Member m : hazelcast.getCluster().getMembers()) {
-            int slots = intAttribute(m, SERVICE_ATTRIBUTE_PREFIX + service);
-            if (slots <= 0) continue;
-            AtomicInteger busy = callsInFlight.get(service + "@" + m.getUuid());
-            int free = slots - (busy == null ? 0 : busy.get());
-            if (free > bestFree) {
-                best = m;
-                bestFree = free;
-            }
-        }
-        if (best == null) {
-            throw new ClusterService.ServiceException("no member of the cluster offers " + service
-                    + " (" + hazelcast.getCluster().getMembers().size() + " member(s), each with 0 slots for it)");
-        }
-        return best;
     }
 
     /**
