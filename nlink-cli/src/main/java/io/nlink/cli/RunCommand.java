@@ -339,10 +339,7 @@ final class RunCommand implements Callable<Integer> {
                 node.perItemFallback() == null ? "" : String.format(Locale.ROOT, ", %d item(s) re-run on %s (per-item fallback)",
                         s.fallbacks(), node.perItemFallback().runtime()),
                 s.instances(), s.instances() == 0 ? 0.0 : s.instanceNanos() / 1e6 / s.instances(), s.recycled());
-        if (node instanceof NodeRuntimes.WithItemFallback f) {
-            node = f.primary();
-        }
-        if (!(node instanceof WasmNode wasm)) {
+        if (!(NodeRuntimes.primary(node) instanceof WasmNode wasm)) {
             return counts + String.format(Locale.ROOT, "%.0f µs/item", s.microsPerItem());
         }
         return counts + String.format(

@@ -101,6 +101,11 @@ public final class NodeRuntimes {
         return failure != null && failure.kind().discardsInstance();
     }
 
+    /** What runs an item first: {@code node} itself, or the primary of a per-item-fallback pair. */
+    public static NodeExecutable primary(NodeExecutable node) {
+        return node instanceof WithItemFallback f ? f.primary() : node;
+    }
+
     /**
      * A node that runs on {@code primary} and re-runs failed items on {@code fallback}; for
      * everything else (runtime, instances, reporting) it is {@code primary}.

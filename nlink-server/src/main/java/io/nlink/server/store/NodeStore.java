@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.nlink.devkit.GoldenVectors;
-import io.nlink.runtime.NodeExecutable;
 import io.nlink.runtime.NodeInstance;
 import io.nlink.runtime.NodeRuntimes;
 import io.nlink.runtime.SandboxException;
@@ -220,8 +219,7 @@ public final class NodeStore {
      * parse of a module Go makes 3 MB), else parsed here, when execution.js runs instead of a module that parses.
      */
     private static ModuleInfo moduleOf(NodePackage pkg, NodeRuntimes.Choice choice) {
-        NodeExecutable runs = choice.executable() instanceof NodeRuntimes.WithItemFallback f ? f.primary() : choice.executable();
-        if (runs instanceof WasmNode wasm) return wasm.info();
+        if (NodeRuntimes.primary(choice.executable()) instanceof WasmNode wasm) return wasm.info();
         if (pkg.wasm() == null) return null;
         try {
             return WasmEngine.inspect(pkg.wasm());
