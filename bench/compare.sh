@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Side-by-side throughput of nLink (Chicory on the JVM) and wazero (Go) on the same node packages.
-#   bench/compare.sh [--items N] [--lanes L] [--warmup W]
+#   bench/compare.sh [--items N] [--lanes L] [--warmup W] [--node hello-go|sha256-c]
 # For each node it runs, three times in alternation: the wazero harness in close mode (the
 # like-for-like configuration), in noclose mode, and nLink (bench/nlink-throughput.sh), then prints
 # a Markdown table of the medians. The raw lines go to stderr as they come.
@@ -11,13 +11,14 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/.." && pwd)"
 
-items=20000 lanes=1 warmup=20000 reps=3
+items=20000 lanes=1 warmup=20000 reps=3 only=""
 usage() { sed -n '2,3p' "$0" | sed 's/^# //' >&2; exit 2; }
 while (($#)); do
   case "$1" in
     --items) items="${2:?}"; shift 2 ;;
     --lanes) lanes="${2:?}"; shift 2 ;;
     --warmup) warmup="${2:?}"; shift 2 ;;
+    --node) only="${2:?}"; shift 2 ;;
     -h|--help) usage ;;
     *) echo "compare.sh: unknown option $1" >&2; usage ;;
   esac
@@ -31,6 +32,12 @@ done
 names=(hello-go sha256-c)
 dirs=("$root/examples/hello-go" "$here/nodes/sha256-c")
 params=('{"text":"nLink"}' '{"text":"nLink","rounds":1000}')
+if [[ -n "$only" ]]; then # one node only: keep its entry in all three lists
+  for i in "${!names[@]}"; do
+    if [[ "${names[$i]}" == "$only" ]]; then names=("${names[$i]}") dirs=("${dirs[$i]}") params=("${params[$i]}"); only=""; break; fi
+  done
+  [[ -z "$only" ]] || { echo "compare.sh: no node named $only (hello-go, sha256-c)" >&2; exit 2; }
+fi
 
 # Build once per run: the harness, the C node, and the Go example if its module is missing.
 harness="$here/wazero/target/wazero-bench"
@@ -65,10 +72,11 @@ for i in "${!names[@]}"; do
         echo "compare.sh: $engine on ${names[$i]} printed no result line; it printed: $out" >&2; exit 1
       fi
       echo "${names[$i]} run $rep/$reps: $line" >&2
-      # node engine items_per_s us_per_item instance_us
+      # node engine items_per_s us_per_item instance_us ready_us (nLink's spare instance; wazero has none: -1)
       awk -v node="${names[$i]}" -v engine="$engine" '{
+        v["ready_us"] = -1
         for (f = 1; f <= NF; f++) { split($f, kv, "="); v[kv[1]] = kv[2] }
-        print node, engine, v["items_per_s"], v["us_per_item"], v["instance_us"]
+        print node, engine, v["items_per_s"], v["us_per_item"], v["instance_us"], v["ready_us"]
       }' <<<"$line" >>"$results"
     done
   done
@@ -78,8 +86,10 @@ done
 echo
 echo "items=$items lanes=$lanes warmup=$warmup (per lane), median of $reps alternating runs; ratios are nLink items/s ÷ wazero items/s (above 1: nLink is faster)"
 echo
-echo "| node | engine | items/s | µs/item | instance µs | nLink/wazero-close | nLink/wazero-noclose |"
-echo "|---|---|---:|---:|---:|---:|---:|"
+echo "instance µs: starting one instance (instantiate, _initialize or its snapshot); ready µs: what a batch waits when the node's spare instance is ready"
+echo
+echo "| node | engine | items/s | µs/item | instance µs | ready µs | nLink/wazero-close | nLink/wazero-noclose |"
+echo "|---|---|---:|---:|---:|---:|---:|---:|"
 for name in "${names[@]}"; do
   awk -v node="$name" -v order="${engines[*]}" '
     function median(s,   a, n, t, i, j) {
@@ -87,7 +97,7 @@ for name in "${names[@]}"; do
       for (i = 2; i <= n; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] + 0 > t + 0; j--) a[j + 1] = a[j]; a[j + 1] = t }
       return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
     }
-    $1 == node { ips[$2] = ips[$2] " " $3; us[$2] = us[$2] " " $4; inst[$2] = inst[$2] " " $5 }
+    $1 == node { ips[$2] = ips[$2] " " $3; us[$2] = us[$2] " " $4; inst[$2] = inst[$2] " " $5; ready[$2] = ready[$2] " " $6 }
     END {
       n = split(order, e, " ")
       for (i = 1; i <= n; i++) m[e[i]] = median(ips[e[i]])
@@ -96,7 +106,8 @@ for name in "${names[@]}"; do
         if (e[i] == "nlink") {
           r1 = sprintf("%.2f", m["nlink"] / m["wazero-close"]); r2 = sprintf("%.2f", m["nlink"] / m["wazero-noclose"])
         }
-        printf "| %s | %s | %.0f | %.2f | %.0f | %s | %s |\n", node, e[i], m[e[i]], median(us[e[i]]), median(inst[e[i]]), r1, r2
+        r = median(ready[e[i]]); r = r < 0 ? "—" : sprintf("%.1f", r)
+        printf "| %s | %s | %.0f | %.2f | %.0f | %s | %s | %s |\n", node, e[i], m[e[i]], median(us[e[i]]), median(inst[e[i]]), r, r1, r2
       }
     }' "$results"
 done

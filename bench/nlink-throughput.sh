@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # nLink's side of bench/compare.sh: items/s of one node after a warm-up.
 #   bench/nlink-throughput.sh PACKAGE_DIR PARAMS_JSON ITEMS LANES WARMUP [js|native:hello|native:sha256]
-# Prints: nlink items=N lanes=L items_per_s=X us_per_item=Y instance_us=Z
+# Prints: nlink items=N lanes=L items_per_s=X us_per_item=Y instance_us=Z ready_us=R
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # shellcheck source=../scripts/java-env.sh

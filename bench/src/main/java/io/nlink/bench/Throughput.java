@@ -13,6 +13,7 @@ import io.nlink.runtime.pkg.NodePackage;
 import io.nlink.runtime.pkg.PackageLoader;
 import io.nlink.runtime.wasm.WasmEngine;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Iterator;
 import java.util.Locale;
 import java.util.stream.IntStream;
@@ -21,7 +22,10 @@ import java.util.stream.IntStream;
  * Items per second of one node through nLink's batch path, after a warm-up, in the same terms as
  * bench/wazero prints them, so bench/compare.sh can put both side by side:
  *
- * <pre>nlink items=N lanes=L items_per_s=X us_per_item=Y instance_us=Z</pre>
+ * <pre>nlink items=N lanes=L items_per_s=X us_per_item=Y instance_us=Z ready_us=R</pre>
+ *
+ * {@code instance_us} is what starting an instance costs; {@code ready_us} what a batch waits for
+ * one when the node's spare is ready (it was used a moment before).
  *
  * Arguments: PACKAGE_DIR PARAMS_JSON ITEMS LANES WARMUP [js|native:hello|native:sha256]. Items are
  * generated like bench/wazero's: {"i":k,"name":"item k","tags":["a","b"],"nested":{"x":3.5}}.
@@ -47,13 +51,20 @@ public final class Throughput {
         ObjectNode params = pkg.definition().resolveParams(given);
         if (engineName.startsWith("native:")) {
             NativeNodes.Node node = NativeNodes.of(engineName.substring("native:".length()));
-            run("native-" + node.name(), items, lanes, warmup, 0, () -> new NativeBatch(node, params, lanes));
+            run("native-" + node.name(), items, lanes, warmup, "instance_us=0", () -> new NativeBatch(node, params, lanes));
             return;
         }
-        NodeExecutable node = engineName.equals("js") ? new JsEngine().load(pkg.javascript()) : new WasmEngine().load(pkg.wasm());
-        double instanceMicros = instanceMicros(node);
+        boolean js = engineName.equals("js");
+        NodeExecutable node = js ? new JsEngine().load(pkg.javascript()) : new WasmEngine().load(pkg.wasm());
+        // The same node without a spare instance: what starting one costs, as wazero's instantiation does.
+        NodeExecutable unspared = js
+                ? new JsEngine(Duration.ZERO).load(pkg.javascript())
+                : new WasmEngine(WasmEngine.Options.DEFAULTS.withSpareIdle(Duration.ZERO)).load(pkg.wasm());
+        double instanceMicros = instanceMicros(unspared);
+        double readyMicros = readyMicros(node, instanceMicros);
         BatchOptions options = BatchOptions.DEFAULTS.withParallelism(lanes);
-        run(engineName.equals("js") ? "nlink-js" : "nlink", items, lanes, warmup, instanceMicros, () -> new WasmBatch(new BatchRunner(node, SandboxLimits.DEFAULTS, params, options)));
+        run(js ? "nlink-js" : "nlink", items, lanes, warmup, String.format(Locale.ROOT, "instance_us=%.0f ready_us=%.1f", instanceMicros, readyMicros),
+                () -> new WasmBatch(new BatchRunner(node, SandboxLimits.DEFAULTS, params, options)));
     }
 
     /** Mean time to instantiate from the compiled module and run _initialize, over 5 instances. */
@@ -68,6 +79,25 @@ public final class Throughput {
             }
         }
         return (System.nanoTime() - start) / 5 / 1000.0;
+    }
+
+    /**
+     * Mean time a batch waits for its instance when the node was used a moment before: the node's
+     * spare has been started in the background meanwhile (SpareInstance). Over the last 5 of 10
+     * takes (the first ones run the take's own code cold), each after a pause long enough for the
+     * spare to be ready.
+     */
+    static double readyMicros(NodeExecutable node, double instanceMicros) throws Exception {
+        long pauseMillis = 100 + (long) (10 * instanceMicros / 1000);
+        long total = 0;
+        for (int i = 0; i < 10; i++) {
+            Thread.sleep(pauseMillis);
+            long start = System.nanoTime();
+            NodeInstance s = node.newInstance(SandboxLimits.DEFAULTS);
+            if (i >= 5) total += System.nanoTime() - start;
+            s.close();
+        }
+        return total / 5 / 1000.0;
     }
 
     interface Batch extends AutoCloseable {
@@ -115,7 +145,7 @@ public final class Throughput {
         Batch create() throws Exception;
     }
 
-    static void run(String label, int items, int lanes, int warmup, double instanceMicros, BatchFactory factory) throws Exception {
+    static void run(String label, int items, int lanes, int warmup, String instanceFigures, BatchFactory factory) throws Exception {
         try (Batch warm = factory.create()) {
             warm.run(generated(warmup * lanes));
         }
@@ -127,8 +157,8 @@ public final class Throughput {
             int effectiveLanes = label.startsWith("native") ? 1 : lanes;
             System.out.printf(
                     Locale.ROOT,
-                    "%s items=%d lanes=%d items_per_s=%.0f us_per_item=%.2f instance_us=%.0f%n",
-                    label, items, effectiveLanes, items / seconds, seconds * 1e6 * effectiveLanes / items, instanceMicros);
+                    "%s items=%d lanes=%d items_per_s=%.0f us_per_item=%.2f %s%n",
+                    label, items, effectiveLanes, items / seconds, seconds * 1e6 * effectiveLanes / items, instanceFigures);
         }
     }
 

@@ -8,6 +8,7 @@ import io.nlink.runtime.wasm.WasmEngine;
 import io.nlink.runtime.wasm.WasmNode;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -24,6 +25,9 @@ class InitSnapshotTest {
                     + "  (memory.copy (i32.const " + HostileWat.RESULT_AT + ") (i32.const 4096) (i32.const " + HostileWat.OK.length() + "))\n"
                     + "  (global.set $ready (i32.const 42)))");
 
+    /** Without spare instances, so that every instance counted here is one the test asked for. */
+    private static final WasmEngine ENGINE = new WasmEngine(WasmEngine.Options.DEFAULTS.withSpareIdle(Duration.ZERO));
+
     private static ItemResult call(WasmNode node) throws Exception {
         try (NodeInstance instance = node.newInstance(SandboxLimits.DEFAULTS)) {
             return instance.call(0, ItemCodec.encodeContext(Json.MAPPER.createObjectNode(), Json.MAPPER.createObjectNode()));
@@ -32,7 +36,7 @@ class InitSnapshotTest {
 
     @Test
     void laterInstancesStartFromTheStateInitializeLeft() throws Exception {
-        WasmNode node = new WasmEngine().load(Guests.wat(STATEFUL));
+        WasmNode node = ENGINE.load(Guests.wat(STATEFUL));
         for (int i = 0; i < 3; i++) {
             ItemResult result = call(node);
             assertThat(result.ok()).as("instance %d: %s", i, result.failure()).isTrue();
@@ -45,14 +49,14 @@ class InitSnapshotTest {
     void aModuleThatCanChangeItsTableIsNeverSnapshotted() throws Exception {
         String withTableSet = STATEFUL.replace("(func (export \"_initialize\")",
                 "(table $t 1 funcref)\n(func $swap (table.set $t (i32.const 0) (ref.null func)))\n(func (export \"_initialize\")");
-        WasmNode node = new WasmEngine().load(Guests.wat(withTableSet));
+        WasmNode node = ENGINE.load(Guests.wat(withTableSet));
         for (int i = 0; i < 3; i++) assertThat(call(node).ok()).isTrue();
         assertThat(node.snapshotStarts()).isZero();
     }
 
     @Test
     void goInstancesFromTheSnapshotRunTheirRuntimeAndGarbageCollector() throws Exception {
-        WasmNode node = new WasmEngine().load(Files.readAllBytes(Guests.example("hello-go").resolve("execution.wasm")));
+        WasmNode node = ENGINE.load(Files.readAllBytes(Guests.example("hello-go").resolve("execution.wasm")));
         var params = Json.MAPPER.createObjectNode().put("text", "snapshot");
         String padding = "x".repeat(20_000);
         for (int instance = 0; instance < 3; instance++) {

@@ -79,10 +79,12 @@ class LoadTest extends SharedServer {
         clients.awaitTermination(10, java.util.concurrent.TimeUnit.SECONDS);
         // Jetty's request pool, the cluster member's (Hazelcast's "hz.*" pools: executions run on
         // them) and the test's HTTP clients grow with the clients, are bounded and idle out later;
-        // any other thread that outlived the load (a sandbox lane, a watchdog, a trigger) would be a leak.
+        // any other thread that outlived the load (a sandbox lane, a trigger) would be a leak. The
+        // sandbox watchdog and the instance warmer are one thread each per process, started on first use.
         List<String> leftBehind = Thread.getAllStackTraces().keySet().stream()
                 .filter(t -> !threadsBefore.contains(t) && t.isAlive())
                 .map(Thread::getName)
+                .filter(n -> !n.equals("nlink-instance-warmer") && !n.equals("nlink-sandbox-watchdog"))
                 .filter(n -> !n.startsWith("qtp") && !n.startsWith("JettyServerThreadPool") && !n.startsWith("hz.") && !n.startsWith("HttpClient-") && !n.startsWith("ForkJoinPool") && !n.startsWith("pool-"))
                 .toList();
         System.out.printf("load: %d clients for %d s on %s%n", CLIENTS, DURATION.toSeconds(), server.server.databaseProduct());

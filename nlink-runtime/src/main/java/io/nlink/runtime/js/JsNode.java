@@ -3,20 +3,23 @@ package io.nlink.runtime.js;
 import io.nlink.runtime.NodeExecutable;
 import io.nlink.runtime.SandboxException;
 import io.nlink.runtime.SandboxLimits;
+import io.nlink.runtime.SpareInstance;
+import java.time.Duration;
 import org.graalvm.polyglot.Engine;
 import org.graalvm.polyglot.Source;
 
-/** A package's execution.js, ready to run: each batch lane gets its own isolated context. */
+/**
+ * A package's execution.js, ready to run: each batch lane gets its own isolated context, usually
+ * one started ahead of need ({@link SpareInstance}).
+ */
 public final class JsNode implements NodeExecutable {
     public static final String RUNTIME = "js";
     static final String FILE_NAME = "execution.js";
 
-    private final Engine engine;
-    private final Source script;
+    private final SpareInstance<JsSandbox> spare;
 
-    JsNode(Engine engine, Source script) {
-        this.engine = engine;
-        this.script = script;
+    JsNode(Engine engine, Source script, Duration spareIdle) {
+        this.spare = new SpareInstance<>(limits -> JsSandbox.create(engine, script, limits), spareIdle);
     }
 
     @Override
@@ -26,6 +29,11 @@ public final class JsNode implements NodeExecutable {
 
     @Override
     public JsSandbox newInstance(SandboxLimits limits) throws SandboxException {
-        return JsSandbox.create(engine, script, limits);
+        return spare.take(limits);
+    }
+
+    /** Drops the started context kept for the next batch; before the engine closes. */
+    void closeSpare() {
+        spare.close();
     }
 }

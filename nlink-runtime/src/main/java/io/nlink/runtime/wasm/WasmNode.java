@@ -6,6 +6,8 @@ import com.dylibso.chicory.wasm.WasmModule;
 import io.nlink.runtime.NodeExecutable;
 import io.nlink.runtime.SandboxException;
 import io.nlink.runtime.SandboxLimits;
+import io.nlink.runtime.SpareInstance;
+import java.time.Duration;
 import java.util.Set;
 import java.util.function.Function;
 
@@ -26,6 +28,7 @@ public final class WasmNode implements NodeExecutable {
     private volatile InitSnapshot snapshot;
     private volatile Boolean snapshotPossible;
     private final java.util.concurrent.atomic.AtomicLong snapshotStarts = new java.util.concurrent.atomic.AtomicLong();
+    private final SpareInstance<WasmSandbox> spare;
 
     WasmNode(
             WasmModule module,
@@ -33,13 +36,15 @@ public final class WasmNode implements NodeExecutable {
             Function<Instance, Machine> machines,
             Set<Integer> interpretedFunctions,
             long compileNanos,
-            boolean fromDiskCache) {
+            boolean fromDiskCache,
+            Duration spareIdle) {
         this.fromDiskCache = fromDiskCache;
         this.module = module;
         this.info = info;
         this.machines = machines;
         this.interpretedFunctions = Set.copyOf(interpretedFunctions);
         this.compileNanos = compileNanos;
+        this.spare = new SpareInstance<>(limits -> WasmSandbox.create(this, limits), spareIdle);
     }
 
     public ModuleInfo info() {
@@ -78,7 +83,12 @@ public final class WasmNode implements NodeExecutable {
      */
     @Override
     public WasmSandbox newInstance(SandboxLimits limits) throws SandboxException {
-        return WasmSandbox.create(this, limits);
+        return spare.take(limits);
+    }
+
+    /** Instances handed out already started, from the node's spare (WasmEngine.Options#spareIdle). */
+    public long spareStarts() {
+        return spare.served();
     }
 
     /**
