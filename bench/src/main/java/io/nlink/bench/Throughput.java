@@ -12,6 +12,7 @@ import io.nlink.runtime.json.Json;
 import io.nlink.runtime.pkg.NodePackage;
 import io.nlink.runtime.pkg.PackageLoader;
 import io.nlink.runtime.wasm.WasmEngine;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Iterator;
@@ -55,16 +56,28 @@ public final class Throughput {
             return;
         }
         boolean js = engineName.equals("js");
-        NodeExecutable node = js ? new JsEngine().load(pkg.javascript()) : new WasmEngine().load(pkg.wasm());
-        // The same node without a spare instance: what starting one costs, as wazero's instantiation does.
+        // Two engines, one keeping no spare instance, to measure what starting one costs (as wazero's
+        // instantiation does); they share a compile cache so the module is compiled once.
+        Path compiled = Files.createTempDirectory("nlink-bench-compiled");
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> deleteTree(compiled)));
+        WasmEngine.Options wasm = WasmEngine.Options.DEFAULTS.withCacheDirectory(compiled);
+        NodeExecutable node = js ? new JsEngine().load(pkg.javascript()) : new WasmEngine(wasm).load(pkg.wasm());
         NodeExecutable unspared = js
                 ? new JsEngine(Duration.ZERO).load(pkg.javascript())
-                : new WasmEngine(WasmEngine.Options.DEFAULTS.withSpareIdle(Duration.ZERO)).load(pkg.wasm());
+                : new WasmEngine(wasm.withSpareIdle(Duration.ZERO)).load(pkg.wasm());
         double instanceMicros = instanceMicros(unspared);
         double readyMicros = readyMicros(node, instanceMicros);
         BatchOptions options = BatchOptions.DEFAULTS.withParallelism(lanes);
         run(js ? "nlink-js" : "nlink", items, lanes, warmup, String.format(Locale.ROOT, "instance_us=%.0f ready_us=%.1f", instanceMicros, readyMicros),
                 () -> new WasmBatch(new BatchRunner(node, SandboxLimits.DEFAULTS, params, options)));
+    }
+
+    private static void deleteTree(Path dir) {
+        try (var paths = Files.walk(dir)) {
+            paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (java.io.IOException e) {
+            System.err.println("could not remove " + dir + ": " + e);
+        }
     }
 
     /** Mean time to instantiate from the compiled module and run _initialize, over 5 instances. */
