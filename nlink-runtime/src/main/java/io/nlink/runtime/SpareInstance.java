@@ -3,7 +3,6 @@ package io.nlink.runtime;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -34,7 +33,7 @@ public final class SpareInstance<I extends NodeInstance> {
     }
 
     /** One thread for the whole process: spares are replaced one at a time, off every lane's path. */
-    private static final ScheduledThreadPoolExecutor WARMER = createWarmer();
+    private static final ScheduledThreadPoolExecutor WARMER = DaemonTimer.create("nlink-instance-warmer");
 
     private final Starter<I> starter;
     private final Duration idle;
@@ -47,20 +46,16 @@ public final class SpareInstance<I extends NodeInstance> {
      *     keeps no spare at all (every take starts an instance on the caller's thread)
      */
     public SpareInstance(Starter<I> starter, Duration idle) {
-        if (idle.isNegative()) throw new IllegalArgumentException("the idle time of a spare instance cannot be negative");
         this.starter = starter;
-        this.idle = idle;
+        this.idle = checkIdle(idle);
     }
 
-    private static ScheduledThreadPoolExecutor createWarmer() {
-        var warmer = new ScheduledThreadPoolExecutor(1, runnable -> {
-            Thread t = Executors.defaultThreadFactory().newThread(runnable);
-            t.setName("nlink-instance-warmer");
-            t.setDaemon(true);
-            return t;
-        });
-        warmer.setRemoveOnCancelPolicy(true);
-        return warmer;
+    /** The idle time, refused when null or negative: for options that take one, to refuse it early. */
+    public static Duration checkIdle(Duration idle) {
+        if (idle == null || idle.isNegative()) {
+            throw new IllegalArgumentException("the idle time of a spare instance must be zero (no spare) or positive, got " + idle);
+        }
+        return idle;
     }
 
     /**

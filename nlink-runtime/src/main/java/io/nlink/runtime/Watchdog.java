@@ -1,7 +1,6 @@
 package io.nlink.runtime;
 
 import java.time.Duration;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -18,23 +17,9 @@ import java.util.concurrent.TimeUnit;
  * watchdog does nothing.
  */
 public final class Watchdog {
-    private static final ScheduledThreadPoolExecutor TIMER = createTimer();
+    private static final ScheduledThreadPoolExecutor TIMER = DaemonTimer.create("nlink-sandbox-watchdog");
 
     private Watchdog() {}
-
-    private static ScheduledThreadPoolExecutor createTimer() {
-        var timer =
-                new ScheduledThreadPoolExecutor(
-                        1,
-                        runnable -> {
-                            Thread t = Executors.defaultThreadFactory().newThread(runnable);
-                            t.setName("nlink-sandbox-watchdog");
-                            t.setDaemon(true);
-                            return t;
-                        });
-        timer.setRemoveOnCancelPolicy(true);
-        return timer;
-    }
 
     /** Arms a deadline that interrupts the calling thread; {@link Deadline#close()} must follow the guarded work. */
     public static Deadline start(Duration timeout) {

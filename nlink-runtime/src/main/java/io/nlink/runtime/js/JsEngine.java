@@ -44,8 +44,7 @@ public final class JsEngine implements AutoCloseable {
      *     takes about 10 ms to start; the cost is its memory while it waits.
      */
     public JsEngine(Duration spareIdle) {
-        if (spareIdle.isNegative()) throw new IllegalArgumentException("spareIdle must be zero or positive");
-        this.spareIdle = spareIdle;
+        this.spareIdle = io.nlink.runtime.SpareInstance.checkIdle(spareIdle);
     }
 
     private Engine engine() {
