@@ -3,7 +3,7 @@ package io.nlink.runtime;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 
-/** The process-wide single-thread schedulers of the runtime (the watchdog, the instance warmer). */
+/** The process-wide single-thread scheduler of the runtime (the spare-instance warmer and its idle check). */
 final class DaemonTimer {
     private DaemonTimer() {}
 
