@@ -1,7 +1,6 @@
 package io.nlink.cli;
 
 import io.nlink.cluster.ClusterConfig;
-import java.time.Duration;
 import picocli.CommandLine.Option;
 
 /** How this process joins an nLink cluster; shared by {@code worker}, {@code serve} and {@code run --join}. */
@@ -31,6 +30,10 @@ final class ClusterOptions {
             description = "A member silent this long is declared dead and its chunks run elsewhere. Default: ${DEFAULT-VALUE}.")
     String failureTimeout;
 
+    @Option(names = "--idle-lane-timeout", paramLabel = "DURATION", defaultValue = "60s",
+            description = "A lane unused this long closes its sandbox instance and frees its guest memory. Default: ${DEFAULT-VALUE}.")
+    String idleLaneTimeout;
+
     ClusterConfig config() {
         ClusterConfig config = ClusterConfig.DEFAULTS
                 .withName(name)
@@ -38,8 +41,9 @@ final class ClusterOptions {
                 .withPort(port)
                 .withMembers(ClusterConfig.parseMembers(join))
                 .withCacheDirectory(Packages.cacheDirectory());
-        Duration timeout = RunCommand.parseDuration("--failure-timeout", failureTimeout);
-        config = config.withFailureTimeout(timeout);
+        config = config
+                .withFailureTimeout(RunCommand.parseDuration("--failure-timeout", failureTimeout))
+                .withIdleLaneTimeout(RunCommand.parseDuration("--idle-lane-timeout", idleLaneTimeout));
         return lanes == null ? config : config.withLanes(lanes);
     }
 }

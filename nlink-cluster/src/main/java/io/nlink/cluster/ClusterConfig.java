@@ -20,12 +20,17 @@ import java.util.Objects;
  *                      Listing only some is enough: a member learns the rest from them
  * @param lanes         sandbox instances this member runs at once, one per thread, for chunks
  *                      of other members' batches. Default: the machine's cores. Each lane holds
- *                      one instance per node (up to 32 MiB of guest memory)
+ *                      one instance per node (up to 32 MiB of guest memory) until it has been
+ *                      idle for {@code idleLaneTimeout}
  * @param cacheDirectory where compiled modules are kept between runs; null keeps them in memory
  *                      only. Default null
  * @param failureTimeout how long a silent member is waited for before it is declared dead and its
  *                      work runs elsewhere. Default 10 s. Lower detects a killed machine sooner;
  *                      too low drops members that pause (a long GC) and reruns their chunks
+ * @param idleLaneTimeout how long a lane may sit unused before its sandbox instance is closed and
+ *                      its guest memory freed. Default 60 s. Longer keeps nodes warm across
+ *                      quiet spells (a new lane starts an instance: milliseconds for C, tens for
+ *                      Go); shorter gives memory back sooner
  */
 public record ClusterConfig(
         String name,
@@ -34,20 +39,24 @@ public record ClusterConfig(
         List<String> members,
         int lanes,
         Path cacheDirectory,
-        Duration failureTimeout) {
+        Duration failureTimeout,
+        Duration idleLaneTimeout) {
 
     public static final ClusterConfig DEFAULTS = new ClusterConfig(
-            "nlink", "127.0.0.1", 5701, List.of(), Runtime.getRuntime().availableProcessors(), null, Duration.ofSeconds(10));
+            "nlink", "127.0.0.1", 5701, List.of(), Runtime.getRuntime().availableProcessors(), null, Duration.ofSeconds(10),
+            Duration.ofSeconds(60));
 
     public ClusterConfig {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(host, "host");
         Objects.requireNonNull(failureTimeout, "failureTimeout");
+        Objects.requireNonNull(idleLaneTimeout, "idleLaneTimeout");
         members = List.copyOf(members);
         if (name.isBlank()) throw new IllegalArgumentException("the cluster name cannot be blank");
         if (port < 1 || port > 65535) throw new IllegalArgumentException("port must be 1..65535, got " + port);
         if (lanes < 1 || lanes > 1024) throw new IllegalArgumentException("lanes must be 1..1024, got " + lanes);
         if (failureTimeout.toSeconds() < 1) throw new IllegalArgumentException("failureTimeout must be at least 1 s, got " + failureTimeout);
+        if (idleLaneTimeout.toSeconds() < 1) throw new IllegalArgumentException("idleLaneTimeout must be at least 1 s, got " + idleLaneTimeout);
         for (String m : members) {
             if (!m.matches("[^\\s:]+(:\\d{1,5})?") && !m.matches("\\[[0-9A-Fa-f:.]+](:\\d{1,5})?")) {
                 throw new IllegalArgumentException("member address '" + m + "' is not host or host:port (for example 10.0.0.5:5701)");
@@ -66,30 +75,34 @@ public record ClusterConfig(
     }
 
     public ClusterConfig withName(String value) {
-        return new ClusterConfig(value, host, port, members, lanes, cacheDirectory, failureTimeout);
+        return new ClusterConfig(value, host, port, members, lanes, cacheDirectory, failureTimeout, idleLaneTimeout);
     }
 
     public ClusterConfig withHost(String value) {
-        return new ClusterConfig(name, value, port, members, lanes, cacheDirectory, failureTimeout);
+        return new ClusterConfig(name, value, port, members, lanes, cacheDirectory, failureTimeout, idleLaneTimeout);
     }
 
     public ClusterConfig withPort(int value) {
-        return new ClusterConfig(name, host, value, members, lanes, cacheDirectory, failureTimeout);
+        return new ClusterConfig(name, host, value, members, lanes, cacheDirectory, failureTimeout, idleLaneTimeout);
     }
 
     public ClusterConfig withMembers(List<String> value) {
-        return new ClusterConfig(name, host, port, value, lanes, cacheDirectory, failureTimeout);
+        return new ClusterConfig(name, host, port, value, lanes, cacheDirectory, failureTimeout, idleLaneTimeout);
     }
 
     public ClusterConfig withLanes(int value) {
-        return new ClusterConfig(name, host, port, members, value, cacheDirectory, failureTimeout);
+        return new ClusterConfig(name, host, port, members, value, cacheDirectory, failureTimeout, idleLaneTimeout);
     }
 
     public ClusterConfig withCacheDirectory(Path value) {
-        return new ClusterConfig(name, host, port, members, lanes, value, failureTimeout);
+        return new ClusterConfig(name, host, port, members, lanes, value, failureTimeout, idleLaneTimeout);
     }
 
     public ClusterConfig withFailureTimeout(Duration value) {
-        return new ClusterConfig(name, host, port, members, lanes, cacheDirectory, value);
+        return new ClusterConfig(name, host, port, members, lanes, cacheDirectory, value, idleLaneTimeout);
+    }
+
+    public ClusterConfig withIdleLaneTimeout(Duration value) {
+        return new ClusterConfig(name, host, port, members, lanes, cacheDirectory, failureTimeout, value);
     }
 }

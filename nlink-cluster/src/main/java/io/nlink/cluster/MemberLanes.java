@@ -12,6 +12,7 @@ import io.nlink.runtime.batch.BatchSummary;
 import io.nlink.runtime.json.Json;
 import io.nlink.runtime.pkg.PackageLoader;
 import java.io.ByteArrayInputStream;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -20,6 +21,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -27,7 +30,8 @@ import java.util.concurrent.TimeUnit;
  * Packages are loaded once per member (fetched from the {@link PackageShelf}, verified, compiled
  * or taken from the compiled-module cache) and each chunk borrows a pooled lane, one sandbox
  * instance that stays warm from chunk to chunk and batch to batch. The member's executor runs at
- * most {@link ClusterConfig#lanes()} chunks at once, so that many lanes per node are kept.
+ * most {@link ClusterConfig#lanes()} chunks at once, so that many lanes per node are kept; a lane
+ * unused for {@link ClusterConfig#idleLaneTimeout()} is closed, giving its guest memory back.
  */
 final class MemberLanes implements AutoCloseable {
     static final String USER_CONTEXT_KEY = "nlink.memberLanes";
@@ -37,17 +41,32 @@ final class MemberLanes implements AutoCloseable {
 
     private record LaneKey(String packageSha256, SandboxLimits limits) {}
 
+    /** A lane waiting for its next chunk, and since when ({@link System#nanoTime()}). */
+    private record IdleLane(BatchRunner runner, long since) {}
+
     private final NodeRuntimes runtimes;
     private final int maxIdleLanes;
+    private final long idleNanos;
+    private final ScheduledExecutorService idleCheck;
     private final CountDownLatch started = new CountDownLatch(1);
     private volatile PackageShelf shelf;
     private volatile String memberAddress = "?";
     private final Map<String, NodeExecutable> loaded = new LinkedHashMap<>(16, 0.75f, true);
-    private final Map<LaneKey, Deque<BatchRunner>> idle = new HashMap<>();
+    /** Per node and limits, the idle lanes, the most recently used first. */
+    private final Map<LaneKey, Deque<IdleLane>> idle = new HashMap<>();
 
-    MemberLanes(NodeRuntimes runtimes, int maxIdleLanes) {
+    MemberLanes(NodeRuntimes runtimes, int maxIdleLanes, Duration idleTimeout) {
         this.runtimes = runtimes;
         this.maxIdleLanes = maxIdleLanes;
+        this.idleNanos = idleTimeout.toNanos();
+        this.idleCheck = Executors.newSingleThreadScheduledExecutor(task -> {
+            Thread t = new Thread(task, "nlink-idle-lanes");
+            t.setDaemon(true);
+            return t;
+        });
+        // Checked twice per timeout: a lane is closed between one and one and a half timeouts after its last chunk.
+        long period = Math.max(idleNanos / 2, TimeUnit.MILLISECONDS.toNanos(100));
+        idleCheck.scheduleWithFixedDelay(this::closeIdleLanes, period, period, TimeUnit.NANOSECONDS);
     }
 
     /** The member is up: chunks may run. */
@@ -121,7 +140,7 @@ final class MemberLanes implements AutoCloseable {
                 synchronized (idle) {
                     idle.entrySet().removeIf(e -> {
                         if (!e.getKey().packageSha256().equals(eldest)) return false;
-                        dropped.addAll(e.getValue());
+                        e.getValue().forEach(lane -> dropped.add(lane.runner()));
                         return true;
                     });
                 }
@@ -133,8 +152,8 @@ final class MemberLanes implements AutoCloseable {
 
     private BatchRunner borrow(LaneKey key, NodeExecutable node, ObjectNode params) {
         synchronized (idle) {
-            Deque<BatchRunner> lanes = idle.get(key);
-            if (lanes != null && !lanes.isEmpty()) return lanes.pop();
+            Deque<IdleLane> lanes = idle.get(key);
+            if (lanes != null && !lanes.isEmpty()) return lanes.pop().runner();
         }
         // One lane = a one-instance batch runner that lives on; each item brings its own parameters.
         return new BatchRunner(node, key.limits(), params, BatchOptions.DEFAULTS);
@@ -142,20 +161,52 @@ final class MemberLanes implements AutoCloseable {
 
     private void giveBack(LaneKey key, BatchRunner lane) {
         synchronized (idle) {
-            Deque<BatchRunner> lanes = idle.computeIfAbsent(key, k -> new ArrayDeque<>());
+            Deque<IdleLane> lanes = idle.computeIfAbsent(key, k -> new ArrayDeque<>());
             if (lanes.size() < maxIdleLanes) {
-                lanes.push(lane);
+                lanes.push(new IdleLane(lane, System.nanoTime()));
                 return;
             }
         }
         lane.close();
     }
 
+    /** Closes the lanes idle for longer than the timeout; the least recently used sit at each deque's tail. */
+    private void closeIdleLanes() {
+        long now = System.nanoTime();
+        List<BatchRunner> expired = new ArrayList<>();
+        synchronized (idle) {
+            for (var it = idle.values().iterator(); it.hasNext(); ) {
+                Deque<IdleLane> lanes = it.next();
+                while (!lanes.isEmpty() && now - lanes.peekLast().since() >= idleNanos) {
+                    expired.add(lanes.removeLast().runner());
+                }
+                if (lanes.isEmpty()) it.remove();
+            }
+        }
+        expired.forEach(MemberLanes::closeQuietly);
+    }
+
+    /** Lanes waiting for a chunk now; for tests. */
+    int idleLanes() {
+        synchronized (idle) {
+            return idle.values().stream().mapToInt(Deque::size).sum();
+        }
+    }
+
+    private static void closeQuietly(BatchRunner lane) {
+        try {
+            lane.close();
+        } catch (RuntimeException e) {
+            // closing frees the instance; one that fails to close is garbage all the same
+        }
+    }
+
     @Override
     public void close() {
+        idleCheck.shutdownNow();
         List<BatchRunner> all = new ArrayList<>();
         synchronized (idle) {
-            idle.values().forEach(all::addAll);
+            idle.values().forEach(lanes -> lanes.forEach(lane -> all.add(lane.runner())));
             idle.clear();
         }
         all.forEach(BatchRunner::close);

@@ -129,7 +129,7 @@ public final class NlinkCluster implements AutoCloseable {
         // Tasks find the lanes through the user context, which Hazelcast hands to every task that
         // arrives; the lanes need the member's shelf, so they wait for it (tasks can arrive as
         // soon as the member has joined, before newHazelcastInstance returns).
-        MemberLanes lanes = new MemberLanes(runtimes, config.lanes());
+        MemberLanes lanes = new MemberLanes(runtimes, config.lanes(), config.idleLaneTimeout());
         var context = new ConcurrentHashMap<String, Object>();
         context.put(MemberLanes.USER_CONTEXT_KEY, lanes);
         context.put(ServiceCall.USER_CONTEXT_KEY, Map.copyOf(offered));
@@ -283,6 +283,11 @@ public final class NlinkCluster implements AutoCloseable {
 
     static String address(Member m) {
         return m.getAddress().getHost() + ":" + m.getAddress().getPort();
+    }
+
+    /** Lanes this member keeps warm for the next chunk; for tests. */
+    int idleLanes() {
+        return lanes.idleLanes();
     }
 
     /** Blocks until this member is shut down (by {@link #close} from another thread). */

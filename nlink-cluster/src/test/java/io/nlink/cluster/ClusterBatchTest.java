@@ -13,6 +13,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -103,6 +104,24 @@ class ClusterBatchTest {
             if (joiner[0] != null) joiner[0].close();
         }
         assertThat(results).extracting(ItemResult::index).containsExactlyElementsOf(LongStream.range(0, 3_000).boxed().toList());
+    }
+
+    @Test
+    void aLaneIdleForItsTimeoutIsClosed() throws Exception {
+        // A member of its own (another cluster name), so the batch runs on its lanes only.
+        try (NlinkCluster alone = start(config.withName(config.name() + "-alone").withIdleLaneTimeout(Duration.ofSeconds(1)))) {
+            String sha256 = alone.publish(zip(jsPackage(REFUSING_JS)));
+            try (ClusterBatch batch = alone.newBatch(sha256, params("{\"text\":\"x\"}"), SandboxLimits.DEFAULTS,
+                    ClusterBatch.Options.DEFAULTS.withChunkSize(5).withContinueOnFail(true))) {
+                assertThat(batch.run(items(20), r -> {})).isTrue();
+            }
+            assertThat(alone.idleLanes()).as("lanes kept warm after the batch").isPositive();
+            long patience = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+            while (alone.idleLanes() > 0 && System.nanoTime() - patience < 0) {
+                Thread.sleep(50);
+            }
+            assertThat(alone.idleLanes()).as("lanes left after their idle timeout").isZero();
+        }
     }
 
     private static NlinkCluster start(ClusterConfig c) {
