@@ -54,9 +54,13 @@ export async function executionsPage(main, ctx) {
 /** The banner saying how a run ended: status, time, and the error with the node that failed. */
 export function statusBanner(exec) {
   const ok = exec.status === 'success';
-  return h('div', {class: ['banner', ok ? 'banner-ok' : 'banner-error', 'execution-banner'], role: ok ? 'status' : 'alert'},
-    h('div', {class: 'banner-title'}, statusBadge(exec.status, 'execution-status'), ' ',
-      ok ? `Ran in ${formatMillis(exec.millis)}` : `Failed after ${formatMillis(exec.millis)}`,
+  const running = exec.status === 'running';
+  const title = ok ? `Ran in ${formatMillis(exec.millis)}`
+    : running ? `Running since ${formatTime(exec.startedAt)}`
+    : exec.status === 'crashed' ? 'Cut off before it finished; its input is kept below'
+    : `Failed after ${formatMillis(exec.millis)}`;
+  return h('div', {class: ['banner', ok || running ? 'banner-ok' : 'banner-error', 'execution-banner'], role: ok || running ? 'status' : 'alert'},
+    h('div', {class: 'banner-title'}, statusBadge(exec.status, 'execution-status'), ' ', title,
       exec.errorNode ? [' at node ', h('strong', {id: 'execution-error-node'}, exec.errorNode)] : null),
     exec.error ? h('div', {class: 'banner-message', id: 'execution-error'}, exec.error) : null);
 }
@@ -135,12 +139,24 @@ function renderExecution(page, exec, wanted) {
         exec.status === 'success' && typeof exec.outputItems === 'number'
           ? ` · ${formatNumber(exec.outputItems)} output item${exec.outputItems === 1 ? '' : 's'}` : ''))),
     statusBanner(exec),
+    inputPanel(exec),
     graphPanel,
     h('div', {class: 'execution-columns'},
       h('section', {class: 'panel'}, h('div', {class: 'panel-head'}, h('h2', {}, 'Nodes'),
         h('span', {class: 'muted small'}, 'in run order')), list),
       detail));
   select(wanted && byName.has(wanted) ? wanted : exec.errorNode ?? exec.lastNode ?? nodes[0]?.name ?? null);
+}
+
+/** What started a run that has no node records (running, or cut off): its trigger's input items. */
+function inputPanel(exec) {
+  if (!Array.isArray(exec.input) || (Array.isArray(exec.nodes) && exec.nodes.length)) return null;
+  const total = typeof exec.inputItems === 'number' ? exec.inputItems : exec.input.length;
+  return h('section', {class: 'panel', id: 'execution-input'},
+    h('div', {class: 'panel-head'}, h('h2', {}, 'Input'),
+      h('span', {class: 'muted small'}, total > exec.input.length
+        ? `the first ${exec.input.length} of ${formatNumber(total)} items` : `${formatNumber(total)} item${total === 1 ? '' : 's'}`)),
+    h('pre', {class: 'code-block', id: 'execution-input-json'}, JSON.stringify(exec.input, null, 2)));
 }
 
 function counts(list) {

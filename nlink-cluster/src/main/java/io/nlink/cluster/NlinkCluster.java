@@ -242,6 +242,22 @@ public final class NlinkCluster implements AutoCloseable {
         hazelcast.<String>getTopic(TOPIC_PREFIX + topic).addMessageListener(message -> listener.run());
     }
 
+    /**
+     * Runs {@code listener} with a member's {@code host:port} whenever it leaves the cluster,
+     * stopped or declared dead after the failure timeout (on a cluster event thread: keep it short).
+     */
+    public void onMemberLeft(java.util.function.Consumer<String> listener) {
+        hazelcast.getCluster().addMembershipListener(new com.hazelcast.cluster.MembershipListener() {
+            @Override
+            public void memberAdded(com.hazelcast.cluster.MembershipEvent event) {}
+
+            @Override
+            public void memberRemoved(com.hazelcast.cluster.MembershipEvent event) {
+                listener.accept(address(event.getMember()));
+            }
+        });
+    }
+
     /** Whether a task failed because its member went away (so it can run elsewhere), not on its own account. */
     boolean memberLost(Throwable t, Member target) {
         if (!hazelcast.getLifecycleService().isRunning()) return false; // this member is going down: nowhere to rerun

@@ -32,6 +32,8 @@ import java.util.Optional;
  * }</pre>
  */
 public final class NlinkServer implements AutoCloseable {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(NlinkServer.class);
+
     private static final String WORKFLOWS_CHANGED = "workflows-changed";
 
     /** The server's version, as the health endpoint reports it. */
@@ -74,6 +76,16 @@ public final class NlinkServer implements AutoCloseable {
             cluster = NlinkCluster.start(config.cluster(), runtimes,
                     List.of(new ClusterService(WorkflowService.EXECUTIONS, config.executions(), workflows::runDispatched)));
             workflows.runOn(cluster);
+            // Executions cut off by a member that dies from now on, and those a previous life of
+            // this server (or a member gone while it was down) left running, are marked crashed.
+            cluster.onMemberLeft(address -> {
+                try {
+                    workflows.memberLeft(address);
+                } catch (java.sql.SQLException e) {
+                    LOG.warn("could not mark the executions of departed member {} as crashed: {}", address, e.getMessage());
+                }
+            });
+            workflows.recoverInterrupted(cluster.members().stream().map(NlinkCluster.MemberInfo::address).toList());
             triggers = new Triggers(workflows, cluster::oldest);
             // A workflow changed on any server changes every server's webhooks and schedules: this
             // server's at once (a webhook answers as soon as its activation call returns), the

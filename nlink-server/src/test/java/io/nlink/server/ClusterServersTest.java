@@ -116,15 +116,7 @@ class ClusterServersTest {
                 String cAddress = awaitLine(c, dataB.resolve("c.log"), "member ");
                 assertThat(a.server.cluster().members()).hasSize(3);
 
-                // Eight seconds of work in a Code node: long enough to kill its member in the middle.
-                JsonNode slow = Json.parse("""
-                        {"name": "Slow", "nodes": [
-                          {"name": "Start", "type": "n8n-nodes-base.manualTrigger", "typeVersion": 1, "position": [0, 0], "parameters": {}},
-                          {"name": "Work", "type": "n8n-nodes-base.code", "typeVersion": 2, "position": [200, 0],
-                           "parameters": {"jsCode": "const t = Date.now(); while (Date.now() - t < 8000) {} return [{json: {done: true}}];"}}],
-                         "connections": {"Start": {"main": [[{"node": "Work", "type": "main", "index": 0}]]}}}
-                        """);
-                long id = a.owner.post("/api/workflows", slow).json().path("id").asLong();
+                long id = a.owner.post("/api/workflows", slowWorkflow()).json().path("id").asLong();
                 // B and C are both free; ties go to the older member, B.
                 var run = java.util.concurrent.CompletableFuture.supplyAsync(() -> a.owner.post("/api/workflows/" + id + "/run", Map.of()));
                 Thread.sleep(3_000);
@@ -135,13 +127,84 @@ class ClusterServersTest {
                 assertThat(done.status()).as(done.toString()).isEqualTo(200);
                 assertThat(done.json().path("status").asText()).isEqualTo("success");
                 assertThat(done.json().path("member").asText()).as("ran again on C after B died (B is %s)", bAddress).isEqualTo(cAddress);
-                assertThat(db.count(dataA, "executions")).as("B died before recording it: one record").isEqualTo(1);
+                // Two records of the one trigger: B's, marked crashed by the survivors when B left, and C's.
+                List<JsonNode> executions = awaitExecutions(a.owner, id, list -> list.stream().noneMatch(e -> e.path("status").asText().equals("running")));
+                assertThat(executions).extracting(e -> e.path("status").asText()).containsExactlyInAnyOrder("success", "crashed");
+                JsonNode crashed = executions.stream().filter(e -> e.path("status").asText().equals("crashed")).findFirst().orElseThrow();
+                assertThat(crashed.path("error").asText()).isEqualTo("member " + bAddress + " left the cluster before this execution finished");
+                assertThat(a.owner.get("/api/executions/" + crashed.path("id").asLong()).json().path("member").asText()).isEqualTo(bAddress);
             } finally {
                 b.destroyForcibly();
                 if (c != null) c.destroyForcibly();
                 b.waitFor(30, TimeUnit.SECONDS);
                 if (c != null) c.waitFor(30, TimeUnit.SECONDS);
             }
+        }
+    }
+
+    @Test
+    void anExecutionCutOffByAKilledServerIsMarkedCrashedWithItsInputWhenTheServerStartsAgain() throws Exception {
+        TestDatabase db = TestDatabase.all().get(1).fresh();
+        String name = "restart-" + ProcessHandle.current().pid();
+        long id;
+        // The owner account and the workflow, made through a server that then stops.
+        try (TestServer setup = TestServer.start(TestServer.config(dataA, db).withCluster(ClusterConfig.DEFAULTS.withName(name + "-setup").withPort(5950)))) {
+            id = setup.owner.post("/api/workflows", slowWorkflow()).json().path("id").asLong();
+        }
+        Path log = dataB.resolve("server.log");
+        Process b = ServerProcess.start(log, dataB.toString(), db.url(), db.user(), db.password(), name, "-");
+        try {
+            ApiClient onB = new ApiClient(awaitLine(b, log, "url "));
+            assertThat(onB.login(TestServer.OWNER, TestServer.OWNER_PASSWORD).status()).isEqualTo(200);
+            java.util.concurrent.CompletableFuture.runAsync(() -> onB.post("/api/workflows/" + id + "/run", Map.of("items", List.of(Map.of("name", "ada")))));
+            List<JsonNode> running = awaitExecutions(onB, id, list -> !list.isEmpty());
+            assertThat(running).singleElement().satisfies(e -> {
+                assertThat(e.path("status").asText()).isEqualTo("running");
+                assertThat(e.path("finishedAt").isNull()).isTrue();
+            });
+            b.destroyForcibly(); // SIGKILL in the middle of the execution: nothing gets to record its end
+            assertThat(b.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        } finally {
+            b.destroyForcibly();
+            b.waitFor(30, TimeUnit.SECONDS);
+        }
+
+        ClusterConfig sameMember = ClusterConfig.DEFAULTS.withName(name).withPort(5960).withLanes(1);
+        try (NlinkServer again = NlinkServer.start(TestServer.config(dataB, db).withCluster(sameMember))) {
+            ApiClient client = new ApiClient(again.url());
+            assertThat(client.login(TestServer.OWNER, TestServer.OWNER_PASSWORD).status()).isEqualTo(200);
+            List<JsonNode> executions = awaitExecutions(client, id, list -> true);
+            assertThat(executions).singleElement().satisfies(e -> {
+                assertThat(e.path("status").asText()).isEqualTo("crashed");
+                assertThat(e.path("error").asText()).endsWith("before this execution finished");
+            });
+            JsonNode record = client.get("/api/executions/" + executions.get(0).path("id").asLong()).json();
+            assertThat(record.path("input").get(0).path("name").asText()).as("the trigger's input is kept").isEqualTo("ada");
+            assertThat(record.path("inputItems").asInt()).isEqualTo(1);
+            assertThat(record.path("definition").path("name").asText()).isEqualTo("Slow");
+        }
+    }
+
+    /** Eight seconds of work in a Code node: long enough to kill its member in the middle. */
+    private static JsonNode slowWorkflow() throws java.io.IOException {
+        return Json.parse("""
+                {"name": "Slow", "nodes": [
+                  {"name": "Start", "type": "n8n-nodes-base.manualTrigger", "typeVersion": 1, "position": [0, 0], "parameters": {}},
+                  {"name": "Work", "type": "n8n-nodes-base.code", "typeVersion": 2, "position": [200, 0],
+                   "parameters": {"jsCode": "const t = Date.now(); while (Date.now() - t < 8000) {} return [{json: {done: true}}];"}}],
+                 "connections": {"Start": {"main": [[{"node": "Work", "type": "main", "index": 0}]]}}}
+                """);
+    }
+
+    /** A workflow's executions once {@code done} holds of them (within 60 s). */
+    private static List<JsonNode> awaitExecutions(ApiClient client, long workflowId, java.util.function.Predicate<List<JsonNode>> done) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (true) {
+            List<JsonNode> list = new java.util.ArrayList<>();
+            client.get("/api/executions?workflowId=" + workflowId).json().path("executions").forEach(list::add);
+            if (done.test(list)) return list;
+            assertThat(System.nanoTime()).as("executions as expected within 60 s: %s", list).isLessThan(deadline);
+            Thread.sleep(100);
         }
     }
 

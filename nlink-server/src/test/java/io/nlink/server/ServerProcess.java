@@ -11,7 +11,8 @@ import java.util.List;
  * {@code nlink serve} calls, configured from the command line, printing its URL and cluster
  * address, stopped by SIGTERM or SIGKILL.
  *
- * <p>Arguments: data directory, JDBC URL, user, password, cluster name, member to join.
+ * <p>Arguments: data directory, JDBC URL, user, password, cluster name, member to join ({@code -}
+ * for none: a cluster of one).
  */
 public final class ServerProcess {
     private ServerProcess() {}
@@ -19,7 +20,7 @@ public final class ServerProcess {
     public static void main(String[] args) throws Exception {
         ServerConfig config = ServerConfig.DEFAULTS.withPort(0).withDataDirectory(Path.of(args[0]))
                 .withDatabase(args[1], args[2], args[3])
-                .withCluster(ClusterConfig.DEFAULTS.withName(args[4]).withPort(5960).withLanes(1).withMembers(List.of(args[5])));
+                .withCluster(ClusterConfig.DEFAULTS.withName(args[4]).withPort(5960).withLanes(1).withMembers(args[5].equals("-") ? List.of() : List.of(args[5])));
         NlinkServer server = NlinkServer.start(config);
         Runtime.getRuntime().addShutdownHook(new Thread(server::close));
         System.out.println("url " + server.url());

@@ -163,8 +163,13 @@ final class WorkflowApi {
         out.put("mode", e.mode());
         out.put("status", e.status());
         out.put("startedAt", e.startedAt().toString());
-        out.put("finishedAt", e.finishedAt().toString());
-        out.put("millis", java.time.Duration.between(e.startedAt(), e.finishedAt()).toNanos() / 1e6);
+        if (e.finishedAt() != null) { // null while it runs
+            out.put("finishedAt", e.finishedAt().toString());
+            out.put("millis", java.time.Duration.between(e.startedAt(), e.finishedAt()).toNanos() / 1e6);
+        } else {
+            out.putNull("finishedAt");
+            out.putNull("millis");
+        }
         out.put("error", e.error());
         out.put("errorNode", e.errorNode());
         return out;

@@ -27,6 +27,11 @@ import java.util.Optional;
  * schedule — goes through {@link #dispatch}: the cluster hands it to the member with a free
  * execution slot (this server when it is alone), where {@link #run} runs it, records the
  * execution and prunes old ones by the configured policy (age and count).
+ *
+ * <p>An execution is recorded when it starts, as {@code running} with its input, and completed
+ * when it ends. One that never ends because its server or member died is marked {@code crashed}
+ * (input kept) by the survivors when the member leaves the cluster ({@link #memberLeft}) and by
+ * the server itself when it starts again ({@link #recoverInterrupted}).
  */
 public final class WorkflowService {
     /** How a run was started, as the executions list shows it. */
@@ -52,6 +57,13 @@ public final class WorkflowService {
     private volatile Runnable onChange = () -> {};
     /** Where runs go: set once the cluster member is up ({@link #runOn}). */
     private volatile NlinkCluster cluster;
+
+    /** When this server started: a running execution recorded earlier under its address is from a previous life. */
+    private final Instant lifeStarted = Instant.now();
+
+    /** The statuses of an execution under way, and of one cut off before it could finish. */
+    private static final String RUNNING = "running";
+    private static final String CRASHED = "crashed";
 
     /** The cluster service under which servers run each other's executions. */
     public static final String EXECUTIONS = "executions";
@@ -138,8 +150,8 @@ public final class WorkflowService {
 
     /**
      * Runs a stored workflow on the member with a free execution slot and waits for it. When that
-     * member leaves before it answers, the run starts again on another (so a member that died
-     * after recording it leaves two records of one trigger: at least once, never lost).
+     * member leaves before it answers, the run starts again on another (at least once, never
+     * lost: the dead member's record of it is marked crashed, the rerun's stands beside it).
      */
     public Outcome dispatch(Stored stored, String trigger, List<JsonNode> items, Mode mode) throws InterruptedException {
         NlinkCluster member = cluster;
@@ -201,26 +213,111 @@ public final class WorkflowService {
         return value == null || value.isNull() ? null : value.asText();
     }
 
-    /** Runs a stored workflow from {@code trigger} with {@code items} here, and records the execution. */
+    /**
+     * Runs a stored workflow from {@code trigger} with {@code items} here, and records the
+     * execution: first as running with its input, then as it ended.
+     */
     public Recorded run(Stored stored, String trigger, List<JsonNode> items, Mode mode) throws SQLException {
+        String member = memberAddress();
+        Instant startedAt = Instant.now();
+        ObjectNode started = Json.MAPPER.createObjectNode();
+        started.put("workflow", stored.name());
+        started.put("status", RUNNING);
+        started.put("startedAt", startedAt.toString());
+        started.put("trigger", trigger);
+        if (items != null) {
+            started.set("input", sample(items));
+            started.put("inputItems", items.size());
+        }
+        started.putArray("nodes");
+        // The definition that ran: the workflow may be edited later, its executions should still draw true.
+        started.set("definition", stored.definition());
+        started.put("member", member);
+        long id = db.transaction(c -> Database.insert(c,
+                "INSERT INTO executions (workflow_id, mode, status, started_at, record, member) VALUES (?, ?, ?, ?, ?, ?)",
+                stored.id(), mode.id(), RUNNING, utc(startedAt), Json.write(started), member));
         Execution execution;
         try {
             execution = engine.run(stored.workflow(), trigger, items);
         } catch (IllegalArgumentException e) {
+            db.update("DELETE FROM executions WHERE id = ?", id); // refused before it ran: no execution
             throw ApiException.badRequest(e.getMessage());
+        } catch (RuntimeException | Error e) {
+            try {
+                markCrashed(id, started, "nLink failed while running this execution: " + e);
+            } catch (SQLException notRecorded) {
+                e.addSuppressed(notRecorded);
+            }
+            throw e;
         }
         ObjectNode record = execution.toJson();
         record.set("output", sample(execution.output()));
         record.put("outputItems", execution.output().size());
-        // The definition that ran: the workflow may be edited later, its executions should still draw true.
         record.set("definition", stored.definition());
-        record.put("member", memberAddress());
-        long id = db.transaction(c -> Database.insert(c,
-                "INSERT INTO executions (workflow_id, mode, status, started_at, finished_at, error, error_node, record) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                stored.id(), mode.id(), execution.status().id(), utc(execution.startedAt()), utc(execution.finishedAt()),
-                execution.error() == null ? null : truncate(execution.error(), 4000), execution.errorNode(), Json.write(record)));
+        record.put("member", member);
+        db.update("UPDATE executions SET status = ?, started_at = ?, finished_at = ?, error = ?, error_node = ?, record = ? WHERE id = ?",
+                execution.status().id(), utc(execution.startedAt()), utc(execution.finishedAt()),
+                execution.error() == null ? null : truncate(execution.error(), 4000), execution.errorNode(), Json.write(record), id);
         prune();
         return new Recorded(id, execution);
+    }
+
+    /**
+     * At start: marks crashed the executions left running by this server's previous life (same
+     * address, started before this one) or by members that are not in the cluster any more.
+     *
+     * @param liveMembers the addresses of the cluster's members now, this one included
+     * @return how many were marked
+     */
+    public int recoverInterrupted(java.util.Collection<String> liveMembers) throws SQLException {
+        String me = memberAddress();
+        int marked = 0;
+        for (RunningRow row : running()) {
+            boolean mine = row.member() == null || row.member().equals(me);
+            boolean cutOff = mine ? row.startedAt().isBefore(lifeStarted) : !liveMembers.contains(row.member());
+            if (!cutOff) continue;
+            String why = mine
+                    ? "the server stopped before this execution finished"
+                    : "member " + row.member() + " left the cluster before this execution finished";
+            if (markCrashed(row, why)) marked++;
+        }
+        return marked;
+    }
+
+    /** A member left the cluster (stopped, or lost): its running executions are marked crashed. */
+    public int memberLeft(String member) throws SQLException {
+        int marked = 0;
+        for (RunningRow row : running()) {
+            if (member.equals(row.member()) && markCrashed(row, "member " + member + " left the cluster before this execution finished")) marked++;
+        }
+        return marked;
+    }
+
+    private record RunningRow(long id, String member, Instant startedAt, String record) {}
+
+    private List<RunningRow> running() throws SQLException {
+        return db.query("SELECT id, member, started_at, record FROM executions WHERE status = ?",
+                r -> new RunningRow(r.getLong(1), r.getString(2), instant(r.getObject(3, OffsetDateTime.class)), r.getString(4)), RUNNING);
+    }
+
+    private boolean markCrashed(RunningRow row, String why) throws SQLException {
+        ObjectNode record;
+        try {
+            record = (ObjectNode) Json.parse(row.record());
+        } catch (IOException | ClassCastException e) {
+            record = Json.MAPPER.createObjectNode();
+        }
+        return markCrashed(row.id(), record, why);
+    }
+
+    /** Only a row still running changes: two members marking the same one leave one mark. */
+    private boolean markCrashed(long id, ObjectNode record, String why) throws SQLException {
+        Instant now = Instant.now();
+        record.put("status", CRASHED);
+        record.put("finishedAt", now.toString());
+        record.put("error", why);
+        return db.update("UPDATE executions SET status = ?, finished_at = ?, error = ?, record = ? WHERE id = ? AND status = ?",
+                CRASHED, utc(now), truncate(why, 4000), Json.write(record), id, RUNNING) == 1;
     }
 
     /** @param id the execution's id in the store */
