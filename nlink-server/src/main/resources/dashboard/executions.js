@@ -54,8 +54,9 @@ export async function executionsPage(main, ctx) {
 /** The banner saying how a run ended: status, time, and the error with the node that failed. */
 export function statusBanner(exec) {
   const ok = exec.status === 'success';
-  const running = exec.status === 'running';
+  const running = exec.status === 'running' || exec.status === 'queued';
   const title = ok ? `Ran in ${formatMillis(exec.millis)}`
+    : exec.status === 'queued' ? `Accepted ${formatTime(exec.startedAt)}; waiting for a free execution slot`
     : running ? `Running since ${formatTime(exec.startedAt)}`
     : exec.status === 'crashed' ? 'Cut off before it finished; its input is kept below'
     : `Failed after ${formatMillis(exec.millis)}`;

@@ -76,16 +76,6 @@ public final class NlinkServer implements AutoCloseable {
             cluster = NlinkCluster.start(config.cluster(), runtimes,
                     List.of(new ClusterService(WorkflowService.EXECUTIONS, config.executions(), workflows::runDispatched)));
             workflows.runOn(cluster);
-            // Executions cut off by a member that dies from now on, and those a previous life of
-            // this server (or a member gone while it was down) left running, are marked crashed.
-            cluster.onMemberLeft(address -> {
-                try {
-                    workflows.memberLeft(address);
-                } catch (java.sql.SQLException e) {
-                    LOG.warn("could not mark the executions of departed member {} as crashed: {}", address, e.getMessage());
-                }
-            });
-            workflows.recoverInterrupted(cluster.members().stream().map(NlinkCluster.MemberInfo::address).toList());
             triggers = new Triggers(workflows, cluster::oldest);
             // A workflow changed on any server changes every server's webhooks and schedules: this
             // server's at once (a webhook answers as soon as its activation call returns), the
@@ -97,6 +87,17 @@ public final class NlinkServer implements AutoCloseable {
                 local.refresh();
                 member.broadcast(WORKFLOWS_CHANGED);
             });
+            // Executions cut off by a member that dies from now on, and those a previous life of
+            // this server (or a member gone while it was down) left unfinished: accepted webhook
+            // calls run again, other runs are marked crashed.
+            cluster.onMemberLeft(address -> {
+                try {
+                    workflows.memberLeft(address, local::submit);
+                } catch (java.sql.SQLException e) {
+                    LOG.warn("could not take up the executions of departed member {}: {}", address, e.getMessage());
+                }
+            });
+            workflows.recoverInterrupted(cluster.members().stream().map(NlinkCluster.MemberInfo::address).toList(), local::submit);
             Map<String, Object> health = Map.of("status", "ok", "database", database.product(), "version", VERSION);
             Api.Services services = new Api.Services(accounts, store, runner, workflows, triggers, config.maxUploadBytes(), config.sessionTtl(), health);
             Javalin app = Javalin.create(c -> Api.configure(c, services));

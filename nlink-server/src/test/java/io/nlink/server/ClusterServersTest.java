@@ -142,27 +142,36 @@ class ClusterServersTest {
         }
     }
 
+    /**
+     * A server SIGKILLed in the middle of two runs: the API run, whose caller saw it fail, is found
+     * and marked crashed with its input when the server starts again; the webhook call it had
+     * already acknowledged ("Workflow was started") runs again and succeeds.
+     */
     @Test
-    void anExecutionCutOffByAKilledServerIsMarkedCrashedWithItsInputWhenTheServerStartsAgain() throws Exception {
+    void runsCutOffByAKilledServerAreTakenUpWhenItStartsAgain() throws Exception {
         TestDatabase db = TestDatabase.all().get(1).fresh();
         String name = "restart-" + ProcessHandle.current().pid();
         long id;
-        // The owner account and the workflow, made through a server that then stops.
+        long hook;
+        // The owner account and the workflows, made through a server that then stops.
         try (TestServer setup = TestServer.start(TestServer.config(dataA, db).withCluster(ClusterConfig.DEFAULTS.withName(name + "-setup").withPort(5950)))) {
             id = setup.owner.post("/api/workflows", slowWorkflow()).json().path("id").asLong();
+            hook = setup.owner.post("/api/workflows", slowWebhookWorkflow()).json().path("id").asLong();
+            assertThat(setup.owner.post("/api/workflows/" + hook + "/activate", Map.of()).status()).isEqualTo(200);
         }
         Path log = dataB.resolve("server.log");
         Process b = ServerProcess.start(log, dataB.toString(), db.url(), db.user(), db.password(), name, "-");
         try {
-            ApiClient onB = new ApiClient(awaitLine(b, log, "url "));
+            String url = awaitLine(b, log, "url ");
+            ApiClient onB = new ApiClient(url);
             assertThat(onB.login(TestServer.OWNER, TestServer.OWNER_PASSWORD).status()).isEqualTo(200);
             java.util.concurrent.CompletableFuture.runAsync(() -> onB.post("/api/workflows/" + id + "/run", Map.of("items", List.of(Map.of("name", "ada")))));
-            List<JsonNode> running = awaitExecutions(onB, id, list -> !list.isEmpty());
-            assertThat(running).singleElement().satisfies(e -> {
-                assertThat(e.path("status").asText()).isEqualTo("running");
-                assertThat(e.path("finishedAt").isNull()).isTrue();
-            });
-            b.destroyForcibly(); // SIGKILL in the middle of the execution: nothing gets to record its end
+            assertThat(awaitWebhook(url + "/webhook/slow", "{\"name\": \"grace\"}").body()).isEqualTo("{\"message\":\"Workflow was started\"}");
+            for (long workflow : new long[] {id, hook}) {
+                List<JsonNode> running = awaitExecutions(onB, workflow, list -> list.size() == 1 && list.get(0).path("status").asText().equals("running"));
+                assertThat(running.get(0).path("finishedAt").isNull()).isTrue();
+            }
+            b.destroyForcibly(); // SIGKILL in the middle of both runs: nothing gets to record their end
             assertThat(b.waitFor(30, TimeUnit.SECONDS)).isTrue();
         } finally {
             b.destroyForcibly();
@@ -173,7 +182,7 @@ class ClusterServersTest {
         try (NlinkServer again = NlinkServer.start(TestServer.config(dataB, db).withCluster(sameMember))) {
             ApiClient client = new ApiClient(again.url());
             assertThat(client.login(TestServer.OWNER, TestServer.OWNER_PASSWORD).status()).isEqualTo(200);
-            List<JsonNode> executions = awaitExecutions(client, id, list -> true);
+            List<JsonNode> executions = awaitExecutions(client, id, list -> !list.isEmpty());
             assertThat(executions).singleElement().satisfies(e -> {
                 assertThat(e.path("status").asText()).isEqualTo("crashed");
                 assertThat(e.path("error").asText()).endsWith("before this execution finished");
@@ -182,18 +191,34 @@ class ClusterServersTest {
             assertThat(record.path("input").get(0).path("name").asText()).as("the trigger's input is kept").isEqualTo("ada");
             assertThat(record.path("inputItems").asInt()).isEqualTo(1);
             assertThat(record.path("definition").path("name").asText()).isEqualTo("Slow");
+
+            List<JsonNode> rerun = awaitExecutions(client, hook, list -> list.size() == 1 && list.get(0).path("status").asText().equals("success"));
+            JsonNode done = client.get("/api/executions/" + rerun.get(0).path("id").asLong()).json();
+            assertThat(done.path("output").get(0).path("name").asText()).as("the acknowledged call ran again, with its body").isEqualTo("grace");
         }
     }
 
-    /** Eight seconds of work in a Code node: long enough to kill its member in the middle. */
+    /** Eight seconds of work in a Code node after a manual trigger: long enough to kill its member in the middle. */
     private static JsonNode slowWorkflow() throws java.io.IOException {
+        return slowWorkflow("Slow", """
+                {"name": "Start", "type": "n8n-nodes-base.manualTrigger", "typeVersion": 1, "position": [0, 0], "parameters": {}}""");
+    }
+
+    /** The same work after a webhook on {@code /webhook/slow} that answers at once (responseMode onReceived). */
+    private static JsonNode slowWebhookWorkflow() throws java.io.IOException {
+        return slowWorkflow("Slow hook", """
+                {"name": "Start", "type": "n8n-nodes-base.webhook", "typeVersion": 2, "position": [0, 0],
+                 "parameters": {"path": "slow", "httpMethod": "POST", "responseMode": "onReceived"}}""");
+    }
+
+    private static JsonNode slowWorkflow(String name, String trigger) throws java.io.IOException {
         return Json.parse("""
-                {"name": "Slow", "nodes": [
-                  {"name": "Start", "type": "n8n-nodes-base.manualTrigger", "typeVersion": 1, "position": [0, 0], "parameters": {}},
+                {"name": "%s", "nodes": [
+                  %s,
                   {"name": "Work", "type": "n8n-nodes-base.code", "typeVersion": 2, "position": [200, 0],
-                   "parameters": {"jsCode": "const t = Date.now(); while (Date.now() - t < 8000) {} return [{json: {done: true}}];"}}],
+                   "parameters": {"jsCode": "const t = Date.now(); while (Date.now() - t < 8000) {} return [{json: {done: true, name: $input.first().json.body?.name}}];"}}],
                  "connections": {"Start": {"main": [[{"node": "Work", "type": "main", "index": 0}]]}}}
-                """);
+                """.formatted(name, trigger));
     }
 
     /** A workflow's executions once {@code done} holds of them (within 60 s). */

@@ -99,14 +99,12 @@ final class WorkflowApi {
                 ctx.status(hook.responseCode()).json(e.output().size() == 1 ? e.output().get(0) : e.output());
             }
         } else {
-            boolean queued = triggers.submit(() -> {
-                try {
-                    service.dispatch(stored, hook.node(), List.of(item), WorkflowService.Mode.WEBHOOK);
-                } catch (Exception ex) {
-                    org.slf4j.LoggerFactory.getLogger(WorkflowApi.class).error("webhook run of workflow {} failed to start", stored.id(), ex);
-                }
-            });
-            if (!queued) throw new ApiException(503, "too many workflow runs are waiting; try again shortly");
+            // Recorded before the caller hears "started": from then on a crash cannot lose it.
+            long executionId = service.accept(stored, hook.node(), item);
+            if (!triggers.submit(() -> service.runAccepted(executionId, stored, hook.node(), item))) {
+                service.forget(executionId);
+                throw new ApiException(503, "too many workflow runs are waiting; try again shortly");
+            }
             ctx.status(hook.responseCode()).json(Map.of("message", "Workflow was started"));
         }
     }

@@ -29,9 +29,11 @@ import java.util.Optional;
  * execution and prunes old ones by the configured policy (age and count).
  *
  * <p>An execution is recorded when it starts, as {@code running} with its input, and completed
- * when it ends. One that never ends because its server or member died is marked {@code crashed}
- * (input kept) by the survivors when the member leaves the cluster ({@link #memberLeft}) and by
- * the server itself when it starts again ({@link #recoverInterrupted}).
+ * when it ends; a webhook call answered before its run is recorded as {@code queued} before it is
+ * answered ({@link #accept}). What a dead server or member left unfinished is taken up by the
+ * survivors when the member leaves the cluster ({@link #memberLeft}) and by the server itself when
+ * it starts again ({@link #recoverInterrupted}): an acknowledged call runs again, any other run
+ * is marked {@code crashed} with its input kept.
  */
 public final class WorkflowService {
     /** How a run was started, as the executions list shows it. */
@@ -61,9 +63,11 @@ public final class WorkflowService {
     /** When this server started: a running execution recorded earlier under its address is from a previous life. */
     private final Instant lifeStarted = Instant.now();
 
-    /** The statuses of an execution under way, and of one cut off before it could finish. */
+    /** The statuses of an accepted call waiting to run, of a run under way, and of one cut off before it could finish. */
+    private static final String QUEUED = "queued";
     private static final String RUNNING = "running";
     private static final String CRASHED = "crashed";
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(WorkflowService.class);
 
     /** The cluster service under which servers run each other's executions. */
     public static final String EXECUTIONS = "executions";
@@ -154,10 +158,16 @@ public final class WorkflowService {
      * lost: the dead member's record of it is marked crashed, the rerun's stands beside it).
      */
     public Outcome dispatch(Stored stored, String trigger, List<JsonNode> items, Mode mode) throws InterruptedException {
+        return dispatch(stored, trigger, items, mode, null);
+    }
+
+    /** As {@link #dispatch(Stored, String, List, Mode)}, for a run this server {@link #accept accepted} as execution {@code executionId}. */
+    private Outcome dispatch(Stored stored, String trigger, List<JsonNode> items, Mode mode, Long executionId) throws InterruptedException {
         NlinkCluster member = cluster;
         if (member == null) throw new IllegalStateException("the server's cluster member is not up yet");
         ObjectNode request = Json.MAPPER.createObjectNode();
         request.put("workflowId", stored.id()).put("mode", mode.name());
+        if (executionId != null) request.put("executionId", executionId).put("receiver", member.address());
         if (trigger != null) request.put("trigger", trigger);
         if (items != null) request.putArray("items").addAll(items);
         JsonNode answer;
@@ -192,7 +202,8 @@ public final class WorkflowService {
                 items = new java.util.ArrayList<>();
                 request.get("items").forEach(items::add);
             }
-            Recorded recorded = run(stored, text(request, "trigger"), items, Mode.valueOf(request.path("mode").asText()));
+            Accepted accepted = request.hasNonNull("executionId") ? new Accepted(request.get("executionId").asLong(), text(request, "receiver")) : null;
+            Recorded recorded = run(stored, text(request, "trigger"), items, Mode.valueOf(request.path("mode").asText()), accepted);
             Execution e = recorded.execution();
             answer.put("id", recorded.id()).put("status", e.status().id()).put("error", e.error()).put("errorNode", e.errorNode());
             answer.putArray("output").addAll(e.output());
@@ -218,24 +229,27 @@ public final class WorkflowService {
      * execution: first as running with its input, then as it ended.
      */
     public Recorded run(Stored stored, String trigger, List<JsonNode> items, Mode mode) throws SQLException {
+        return run(stored, trigger, items, mode, null);
+    }
+
+    /** A run {@link #accept accepted} before it ran: its record, and the server that dispatches it. */
+    private record Accepted(long executionId, String receiver) {}
+
+    /** @param accepted the record this run takes over, or null to make one */
+    private Recorded run(Stored stored, String trigger, List<JsonNode> items, Mode mode, Accepted accepted) throws SQLException {
         String member = memberAddress();
         Instant startedAt = Instant.now();
-        ObjectNode started = Json.MAPPER.createObjectNode();
-        started.put("workflow", stored.name());
-        started.put("status", RUNNING);
-        started.put("startedAt", startedAt.toString());
-        started.put("trigger", trigger);
-        if (items != null) {
-            started.set("input", sample(items));
-            started.put("inputItems", items.size());
+        ObjectNode started = startRecord(stored, trigger, items, RUNNING, startedAt, member);
+        long id;
+        if (accepted != null && db.update("UPDATE executions SET status = ?, started_at = ?, member = ?, record = ? WHERE id = ? AND status IN (?, ?)",
+                RUNNING, utc(startedAt), member, Json.write(started.put("acknowledged", true).put("receiver", accepted.receiver())),
+                accepted.executionId(), QUEUED, RUNNING) == 1) {
+            id = accepted.executionId();
+        } else { // a run nobody accepted before, or one whose record is gone (pruned, or finished by an earlier attempt)
+            id = db.transaction(c -> Database.insert(c,
+                    "INSERT INTO executions (workflow_id, mode, status, started_at, record, member) VALUES (?, ?, ?, ?, ?, ?)",
+                    stored.id(), mode.id(), RUNNING, utc(startedAt), Json.write(started), member));
         }
-        started.putArray("nodes");
-        // The definition that ran: the workflow may be edited later, its executions should still draw true.
-        started.set("definition", stored.definition());
-        started.put("member", member);
-        long id = db.transaction(c -> Database.insert(c,
-                "INSERT INTO executions (workflow_id, mode, status, started_at, record, member) VALUES (?, ?, ?, ?, ?, ?)",
-                stored.id(), mode.id(), RUNNING, utc(startedAt), Json.write(started), member));
         Execution execution;
         try {
             execution = engine.run(stored.workflow(), trigger, items);
@@ -262,62 +276,151 @@ public final class WorkflowService {
         return new Recorded(id, execution);
     }
 
+    /** The record of a run from its start: what triggered it, its input, the definition and the member. */
+    private static ObjectNode startRecord(Stored stored, String trigger, List<JsonNode> items, String status, Instant at, String member) {
+        ObjectNode record = Json.MAPPER.createObjectNode();
+        record.put("workflow", stored.name());
+        record.put("status", status);
+        record.put("startedAt", at.toString());
+        record.put("trigger", trigger);
+        if (items != null) {
+            record.set("input", sample(items));
+            record.put("inputItems", items.size());
+        }
+        record.putArray("nodes");
+        // The definition that ran: the workflow may be edited later, its executions should still draw true.
+        record.set("definition", stored.definition());
+        record.put("member", member);
+        return record;
+    }
+
     /**
-     * At start: marks crashed the executions left running by this server's previous life (same
-     * address, started before this one) or by members that are not in the cluster any more.
+     * Takes a webhook call that is answered before its run (responseMode onReceived): the run is
+     * recorded as {@code queued}, with the call as its input, before the caller hears "started";
+     * then this server dispatches it. Should the server (or the member running it) die first, the
+     * record is there for a survivor or the restarted server to run it ({@link #recoverInterrupted},
+     * {@link #memberLeft}), so an acknowledged call is never lost.
+     *
+     * @return the execution's id
+     */
+    public long accept(Stored stored, String trigger, JsonNode item) throws SQLException {
+        String member = memberAddress();
+        Instant at = Instant.now();
+        ObjectNode record = startRecord(stored, trigger, List.of(item), QUEUED, at, member).put("acknowledged", true).put("receiver", member);
+        return db.transaction(c -> Database.insert(c,
+                "INSERT INTO executions (workflow_id, mode, status, started_at, record, member) VALUES (?, ?, ?, ?, ?, ?)",
+                stored.id(), Mode.WEBHOOK.id(), QUEUED, utc(at), Json.write(record), member));
+    }
+
+    /** Runs an {@link #accept accepted} call (on the member with room); failures are logged, the record says the rest. */
+    public void runAccepted(long executionId, Stored stored, String trigger, JsonNode item) {
+        try {
+            dispatch(stored, trigger, List.of(item), Mode.WEBHOOK, executionId);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+            LOG.error("execution {} of workflow {} (an accepted webhook call) could not run", executionId, stored.id(), e);
+        }
+    }
+
+    /** An accepted call refused after all (the run queue is full): its record goes. */
+    public void forget(long executionId) throws SQLException {
+        db.update("DELETE FROM executions WHERE id = ? AND status = ?", executionId, QUEUED);
+    }
+
+    /**
+     * At start: takes up what this server's previous life (same address, earlier) or members that
+     * are not in the cluster any more left unfinished. An accepted webhook call runs again (through
+     * {@code submit}); any other run is marked crashed, its caller having seen it fail.
      *
      * @param liveMembers the addresses of the cluster's members now, this one included
-     * @return how many were marked
+     * @return how many executions were run again or marked
      */
-    public int recoverInterrupted(java.util.Collection<String> liveMembers) throws SQLException {
+    public int recoverInterrupted(java.util.Collection<String> liveMembers, java.util.function.Predicate<Runnable> submit) throws SQLException {
         String me = memberAddress();
-        int marked = 0;
-        for (RunningRow row : running()) {
+        int taken = 0;
+        for (Unfinished row : unfinished()) {
             boolean mine = row.member() == null || row.member().equals(me);
             boolean cutOff = mine ? row.startedAt().isBefore(lifeStarted) : !liveMembers.contains(row.member());
             if (!cutOff) continue;
             String why = mine
                     ? "the server stopped before this execution finished"
                     : "member " + row.member() + " left the cluster before this execution finished";
-            if (markCrashed(row, why)) marked++;
+            if (takeUp(row, why, liveMembers, submit)) taken++;
         }
-        return marked;
+        return taken;
     }
 
-    /** A member left the cluster (stopped, or lost): its running executions are marked crashed. */
-    public int memberLeft(String member) throws SQLException {
-        int marked = 0;
-        for (RunningRow row : running()) {
-            if (member.equals(row.member()) && markCrashed(row, "member " + member + " left the cluster before this execution finished")) marked++;
+    /** A member left the cluster (stopped, or lost): its unfinished executions are taken up as at start. */
+    public int memberLeft(String member, java.util.function.Predicate<Runnable> submit) throws SQLException {
+        List<String> live = cluster == null ? List.of() : cluster.members().stream().map(NlinkCluster.MemberInfo::address).toList();
+        int taken = 0;
+        for (Unfinished row : unfinished()) {
+            if (member.equals(row.member()) && takeUp(row, "member " + member + " left the cluster before this execution finished", live, submit)) taken++;
         }
-        return marked;
+        return taken;
     }
 
-    private record RunningRow(long id, String member, Instant startedAt, String record) {}
-
-    private List<RunningRow> running() throws SQLException {
-        return db.query("SELECT id, member, started_at, record FROM executions WHERE status = ?",
-                r -> new RunningRow(r.getLong(1), r.getString(2), instant(r.getObject(3, OffsetDateTime.class)), r.getString(4)), RUNNING);
-    }
-
-    private boolean markCrashed(RunningRow row, String why) throws SQLException {
-        ObjectNode record;
-        try {
-            record = (ObjectNode) Json.parse(row.record());
-        } catch (IOException | ClassCastException e) {
-            record = Json.MAPPER.createObjectNode();
+    private record Unfinished(long id, long workflowId, String status, String member, Instant startedAt, ObjectNode record) {
+        boolean acknowledged() {
+            return record.path("acknowledged").asBoolean(false);
         }
-        return markCrashed(row.id(), record, why);
     }
 
-    /** Only a row still running changes: two members marking the same one leave one mark. */
+    private List<Unfinished> unfinished() throws SQLException {
+        return db.query("SELECT id, workflow_id, status, member, started_at, record FROM executions WHERE status IN (?, ?)", r -> {
+            ObjectNode record;
+            try {
+                record = Json.parse(r.getString(6)) instanceof ObjectNode o ? o : Json.MAPPER.createObjectNode();
+            } catch (IOException e) {
+                record = Json.MAPPER.createObjectNode();
+            }
+            return new Unfinished(r.getLong(1), r.getLong(2), r.getString(3), r.getString(4), instant(r.getObject(5, OffsetDateTime.class)), record);
+        }, QUEUED, RUNNING);
+    }
+
+    /**
+     * An execution whose member is gone: an accepted call is claimed by this member and run again,
+     * unless the server that accepted it is alive and will retry it itself; any other is marked crashed.
+     * Claims and marks are conditional updates, so of several members taking up the same row one wins.
+     */
+    private boolean takeUp(Unfinished row, String why, java.util.Collection<String> liveMembers, java.util.function.Predicate<Runnable> submit) throws SQLException {
+        if (!row.acknowledged()) return markCrashed(row.id(), row.record(), why);
+        if (retriedByReceiver(row, liveMembers)) return false;
+        String me = memberAddress();
+        ObjectNode record = row.record().put("status", QUEUED).put("member", me).put("receiver", me)
+                .put("resumed", why + "; run again on " + me);
+        boolean claimed = db.update("UPDATE executions SET status = ?, member = ?, record = ? WHERE id = ? AND status = ? AND member IS NOT DISTINCT FROM ?",
+                QUEUED, me, Json.write(record), row.id(), row.status(), row.member()) == 1;
+        if (!claimed) return false;
+        Stored stored = find(row.workflowId()).orElse(null);
+        JsonNode item = row.record().path("input").path(0);
+        if (stored == null || item.isMissingNode()) return markCrashed(row.id(), row.record(), why + "; it cannot run again (its workflow or input is gone)");
+        String trigger = row.record().path("trigger").asText(null);
+        if (!submit.test(() -> runAccepted(row.id(), stored, trigger, item))) {
+            return markCrashed(row.id(), row.record(), why + "; the run queue was full, so it was not run again");
+        }
+        return true;
+    }
+
+    /**
+     * Whether the server that accepted this call is alive and still dispatching it (in this life):
+     * its dispatch sends the run to another member by itself when the running one dies.
+     */
+    private boolean retriedByReceiver(Unfinished row, java.util.Collection<String> liveMembers) {
+        String receiver = row.record().path("receiver").asText(null);
+        if (!RUNNING.equals(row.status()) || receiver == null || receiver.equals(row.member()) || !liveMembers.contains(receiver)) return false;
+        return !receiver.equals(memberAddress()) || !row.startedAt().isBefore(lifeStarted);
+    }
+
+    /** Only a row still unfinished changes: two members marking the same one leave one mark. */
     private boolean markCrashed(long id, ObjectNode record, String why) throws SQLException {
         Instant now = Instant.now();
         record.put("status", CRASHED);
         record.put("finishedAt", now.toString());
         record.put("error", why);
-        return db.update("UPDATE executions SET status = ?, finished_at = ?, error = ?, record = ? WHERE id = ? AND status = ?",
-                CRASHED, utc(now), truncate(why, 4000), Json.write(record), id, RUNNING) == 1;
+        return db.update("UPDATE executions SET status = ?, finished_at = ?, error = ?, record = ? WHERE id = ? AND status IN (?, ?)",
+                CRASHED, utc(now), truncate(why, 4000), Json.write(record), id, QUEUED, RUNNING) == 1;
     }
 
     /** @param id the execution's id in the store */

@@ -241,6 +241,42 @@ class WorkflowBrowserTest extends BrowserTestBase {
         assertNoConsoleErrors();
     }
 
+    @Test
+    @Order(7)
+    void anExecutionShowsAsRunningWithItsInputWhileItRuns() {
+        driver.get(server.url() + "/#/workflows");
+        WebElement text = wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("import-json")));
+        driver.executeScript("arguments[0].value = arguments[1];", text, "{\"name\": \"Slow\", \"nodes\": ["
+                + "{\"name\": \"Start\", \"type\": \"n8n-nodes-base.manualTrigger\", \"position\": [0, 0], \"parameters\": {}},"
+                + "{\"name\": \"Work\", \"type\": \"n8n-nodes-base.code\", \"position\": [220, 0],"
+                + " \"parameters\": {\"jsCode\": \"const t = Date.now(); while (Date.now() - t < 5000) {} return items;\"}}],"
+                + " \"connections\": {\"Start\": {\"main\": [[{\"node\": \"Work\", \"index\": 0}]]}}}");
+        driver.findElement(By.id("import-submit")).click();
+        slow.until(ExpectedConditions.urlMatches("#/workflows/\\d+$"));
+        WebElement items = wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("workflow-items")));
+        driver.executeScript("arguments[0].value = arguments[1];", items, "[{\"name\": \"ada\"}]");
+        driver.findElement(By.id("workflow-run")).click();
+
+        // While the run takes its five seconds, another tab finds it among the executions.
+        String workflowTab = driver.getWindowHandle();
+        driver.switchTo().newWindow(org.openqa.selenium.WindowType.TAB);
+        try {
+            driver.get(server.url() + "/#/executions");
+            WebElement newest = wait.until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector("#executions-table tbody tr")));
+            assertThat(newest.getText()).contains("Slow", "running");
+            newest.findElement(By.cssSelector("a.strong")).click();
+            assertThat(wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("execution-status"))).getText()).isEqualTo("running");
+            assertThat(driver.findElement(By.className("execution-banner")).getText()).contains("Running since");
+            assertThat(driver.findElement(By.id("execution-input-json")).getText()).contains("\"name\": \"ada\"");
+            assertNoConsoleErrors();
+        } finally {
+            driver.close();
+            driver.switchTo().window(workflowTab);
+        }
+        slow.until(ExpectedConditions.visibilityOfElementLocated(By.id("workflow-run-execution")));
+        assertThat(driver.findElement(By.id("execution-status")).getText()).isEqualTo("success");
+    }
+
     /** The texts of one column of the selected node's first output table. */
     private List<String> outputColumn(String key) {
         WebElement table = wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("node-output-table")));
