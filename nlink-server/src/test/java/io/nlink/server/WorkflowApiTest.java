@@ -144,7 +144,8 @@ class WorkflowApiTest extends SharedServer {
         Instant deadline = Instant.now().plus(within);
         while (true) {
             JsonNode list = server.owner.get("/api/executions?workflowId=" + workflowId).json().path("executions");
-            boolean ended = list.findValuesAsText("status").stream().noneMatch("running"::equals); // recorded at start, completed at the end
+            // Recorded when accepted or started, completed at the end.
+            boolean ended = list.findValuesAsText("status").stream().noneMatch(s -> s.equals("queued") || s.equals("running"));
             if ((list.size() >= count && ended) || Instant.now().isAfter(deadline)) {
                 assertThat(list.size()).as("executions of workflow " + workflowId).isGreaterThanOrEqualTo(count);
                 return list;
