@@ -18,6 +18,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
@@ -80,6 +81,8 @@ public final class ClusterBatch implements ItemBatch {
     private final MemberLoad load = new MemberLoad();
     private final Map<String, Long> itemsPerMember = new TreeMap<>();
     private final Object completions = new Object();
+    /** Answers received so far (guarded by {@link #completions}): the coordinator sleeps only while it is unchanged. */
+    private long answers;
     private long nextIndex;
     private int rerunChunks;
     private long itemsIn, itemsOut, failures, callNanos, instanceNanos, fallbacks;
@@ -118,6 +121,7 @@ public final class ClusterBatch implements ItemBatch {
     public boolean run(Iterator<JsonNode> items, Consumer<ItemResult> sink) {
         ArrayDeque<Chunk> pending = new ArrayDeque<>();
         while (true) {
+            long seen = answersSoFar(); // before looking: an answer that lands while we look is not slept through
             for (Chunk c : pending) {
                 if (settled(c) && lostMember(c)) resubmit(c); // at once, not when it reaches the head
             }
@@ -126,7 +130,7 @@ public final class ClusterBatch implements ItemBatch {
             }
             fill(items, pending);
             if (pending.isEmpty() && !items.hasNext()) return true;
-            awaitAnAnswer();
+            awaitAnswerAfter(seen);
         }
     }
 
@@ -254,14 +258,28 @@ public final class ClusterBatch implements ItemBatch {
 
     private void signal() {
         synchronized (completions) {
+            answers++;
             completions.notifyAll();
         }
     }
 
-    private void awaitAnAnswer() {
+    private long answersSoFar() {
+        synchronized (completions) {
+            return answers;
+        }
+    }
+
+    /**
+     * Sleeps until an answer beyond the first {@code seen} is in, or 50 ms have passed (so that a
+     * member that joined, whose lanes no answer announces, gets work soon).
+     */
+    private void awaitAnswerAfter(long seen) {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(50);
         synchronized (completions) {
             try {
-                completions.wait(50); // bounded: a lost wake-up only costs 50 ms
+                for (long left = deadline - System.nanoTime(); answers == seen && left > 0; left = deadline - System.nanoTime()) {
+                    TimeUnit.NANOSECONDS.timedWait(completions, left);
+                }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new IllegalStateException("interrupted while waiting for the cluster", e);
