@@ -213,15 +213,7 @@ class WorkflowBrowserTest extends BrowserTestBase {
     @Test
     @Order(6)
     void aFailingNodeIsNamedAndColouredAndNamesStayText() {
-        driver.get(server.url() + "/#/workflows");
-        WebElement text = wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("import-json")));
-        driver.executeScript("arguments[0].value = arguments[1];", text, "{\"name\": \"Fails\", \"nodes\": ["
-                + "{\"name\": \"Start\", \"type\": \"n8n-nodes-base.manualTrigger\", \"position\": [0, 0], \"parameters\": {}},"
-                + "{\"name\": \"" + BOOM + "\", \"type\": \"n8n-nodes-base.code\", \"position\": [220, 0],"
-                + " \"parameters\": {\"jsCode\": \"throw new Error('no <b>luck</b>');\"}}],"
-                + " \"connections\": {\"Start\": {\"main\": [[{\"node\": \"" + BOOM + "\", \"index\": 0}]]}}}");
-        driver.findElement(By.id("import-submit")).click();
-        slow.until(ExpectedConditions.urlMatches("#/workflows/\\d+$"));
+        importCodeWorkflow("Fails", BOOM, "throw new Error('no <b>luck</b>');");
         wait.until(ExpectedConditions.elementToBeClickable(By.id("workflow-run"))).click();
         slow.until(ExpectedConditions.visibilityOfElementLocated(By.id("workflow-run-execution")));
         assertThat(driver.findElement(By.id("execution-status")).getText()).isEqualTo("error");
@@ -244,15 +236,7 @@ class WorkflowBrowserTest extends BrowserTestBase {
     @Test
     @Order(7)
     void anExecutionShowsAsRunningWithItsInputWhileItRuns() {
-        driver.get(server.url() + "/#/workflows");
-        WebElement text = wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("import-json")));
-        driver.executeScript("arguments[0].value = arguments[1];", text, "{\"name\": \"Slow\", \"nodes\": ["
-                + "{\"name\": \"Start\", \"type\": \"n8n-nodes-base.manualTrigger\", \"position\": [0, 0], \"parameters\": {}},"
-                + "{\"name\": \"Work\", \"type\": \"n8n-nodes-base.code\", \"position\": [220, 0],"
-                + " \"parameters\": {\"jsCode\": \"const t = Date.now(); while (Date.now() - t < 5000) {} return items;\"}}],"
-                + " \"connections\": {\"Start\": {\"main\": [[{\"node\": \"Work\", \"index\": 0}]]}}}");
-        driver.findElement(By.id("import-submit")).click();
-        slow.until(ExpectedConditions.urlMatches("#/workflows/\\d+$"));
+        importCodeWorkflow("Slow", "Work", "const t = Date.now(); while (Date.now() - t < 5000) {} return items;");
         WebElement items = wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("workflow-items")));
         driver.executeScript("arguments[0].value = arguments[1];", items, "[{\"name\": \"ada\"}]");
         driver.findElement(By.id("workflow-run")).click();
@@ -275,6 +259,19 @@ class WorkflowBrowserTest extends BrowserTestBase {
         }
         slow.until(ExpectedConditions.visibilityOfElementLocated(By.id("workflow-run-execution")));
         assertThat(driver.findElement(By.id("execution-status")).getText()).isEqualTo("success");
+    }
+
+    /** Imports a Manual Trigger followed by one Code node through the import form; returns on the workflow's page. */
+    private void importCodeWorkflow(String name, String codeNode, String jsCode) {
+        driver.get(server.url() + "/#/workflows");
+        WebElement text = wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("import-json")));
+        driver.executeScript("arguments[0].value = arguments[1];", text, "{\"name\": \"" + name + "\", \"nodes\": ["
+                + "{\"name\": \"Start\", \"type\": \"n8n-nodes-base.manualTrigger\", \"position\": [0, 0], \"parameters\": {}},"
+                + "{\"name\": \"" + codeNode + "\", \"type\": \"n8n-nodes-base.code\", \"position\": [220, 0],"
+                + " \"parameters\": {\"jsCode\": \"" + jsCode + "\"}}],"
+                + " \"connections\": {\"Start\": {\"main\": [[{\"node\": \"" + codeNode + "\", \"index\": 0}]]}}}");
+        driver.findElement(By.id("import-submit")).click();
+        slow.until(ExpectedConditions.urlMatches("#/workflows/\\d+$"));
     }
 
     /** The texts of one column of the selected node's first output table. */
