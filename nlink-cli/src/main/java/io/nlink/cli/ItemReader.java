@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectReader;
 import io.nlink.runtime.json.Json;
+import io.nlink.runtime.json.StrictUtf8;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -35,13 +36,19 @@ final class ItemReader implements Iterator<JsonNode>, AutoCloseable {
 
     ItemReader(InputStream in, String source) throws IOException {
         this.source = source;
-        this.parser = Json.MAPPER.getFactory().createParser(new BufferedInputStream(in));
-        JsonToken first = parser.nextToken();
-        this.array = first == JsonToken.START_ARRAY;
-        if (first == null) {
-            done = true;
-        } else if (!array) {
-            next = readItem(); // the first value of an NDJSON stream is already under the parser
+        try {
+            // Checked as it streams: Jackson alone lets some ill-formed UTF-8 through (Json.parse).
+            // Creating the parser already reads the first block, to detect the encoding.
+            this.parser = Json.MAPPER.getFactory().createParser(StrictUtf8.checking(new BufferedInputStream(in)));
+            JsonToken first = parser.nextToken();
+            this.array = first == JsonToken.START_ARRAY;
+            if (first == null) {
+                done = true;
+            } else if (!array) {
+                next = readItem(); // the first value of an NDJSON stream is already under the parser
+            }
+        } catch (StrictUtf8.Malformed e) {
+            throw new IOException(source + ": " + e.getMessage(), e);
         }
     }
 
@@ -57,6 +64,9 @@ final class ItemReader implements Iterator<JsonNode>, AutoCloseable {
             }
             next = readItem();
             return true;
+        } catch (StrictUtf8.Malformed e) {
+            // The parser reads ahead by blocks, so the byte offset is exact and the item number would not be.
+            throw new UncheckedIOException(source + ": " + e.getMessage(), e);
         } catch (IOException e) {
             throw new UncheckedIOException(source + ": item " + index + ": " + e.getMessage(), e);
         }

@@ -81,6 +81,20 @@ class CliTest {
     }
 
     @Test
+    void inputThatIsNotUtf8IsRefusedWithTheByteToLookAt(@TempDir Path tmp) throws Exception {
+        Path input = tmp.resolve("items.ndjson");
+        // An overlong '/' (C0 AF), which Jackson on its own would decode.
+        byte[] good = "{\"i\":0}\n{\"i\":\"".getBytes(StandardCharsets.UTF_8);
+        byte[] bytes = java.util.Arrays.copyOf(good, good.length + 5);
+        System.arraycopy(new byte[] {(byte) 0xC0, (byte) 0xAF, '"', '}', '\n'}, 0, bytes, good.length, 5);
+        Files.write(input, bytes);
+        Run run = nlink("run", EXAMPLES.resolve("hello-go").toString(), "--input", input.toString());
+        assertThat(run.exit()).as(run.err()).isNotZero();
+        assertThat(run.err()).contains(input + ": invalid UTF-8 in the character that starts at byte " + good.length);
+        assertThat(run.out()).as("nothing runs on input that cannot be read").isEmpty();
+    }
+
+    @Test
     void aLoopingNodeIsReportedWithTheItemAndWhy(@TempDir Path tmp) throws Exception {
         Path input = tmp.resolve("items.json");
         Files.writeString(input, "[{}, {}]");

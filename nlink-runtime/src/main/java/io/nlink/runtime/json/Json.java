@@ -52,7 +52,7 @@ public final class Json {
         // turned into invalid output). Found by ItemCodecFuzzTest (contextOfParsedItems,
         // decodeResultOfAnyBytes). Jackson's own messages are kept for what it does refuse; what
         // it let through is refused here, so "strict UTF-8" holds for every document parsed.
-        int bad = firstInvalidUtf8(bytes);
+        int bad = StrictUtf8.firstInvalid(bytes);
         if (bad >= 0) {
             throw new JsonParseException(
                     (com.fasterxml.jackson.core.JsonParser) null,
@@ -60,46 +60,6 @@ public final class Json {
                             + "): an overlong, surrogate or out-of-range encoding");
         }
         return tree;
-    }
-
-    /**
-     * The index of the first byte that does not start a well-formed UTF-8 sequence (RFC 3629:
-     * shortest form, no surrogates, at most U+10FFFF), or -1 when all of them do.
-     */
-    public static int firstInvalidUtf8(byte[] bytes) {
-        int n = bytes.length;
-        int i = 0;
-        while (i < n) {
-            int c = bytes[i] & 0xFF;
-            if (c < 0x80) {
-                i++;
-                continue;
-            }
-            int more;
-            int lo = 0x80;
-            int hi = 0xBF;
-            if (c >= 0xC2 && c <= 0xDF) {
-                more = 1;
-            } else if (c >= 0xE0 && c <= 0xEF) {
-                more = 2;
-                if (c == 0xE0) lo = 0xA0; // overlong below U+0800
-                if (c == 0xED) hi = 0x9F; // UTF-16 surrogates
-            } else if (c >= 0xF0 && c <= 0xF4) {
-                more = 3;
-                if (c == 0xF0) lo = 0x90; // overlong below U+10000
-                if (c == 0xF4) hi = 0x8F; // above U+10FFFF
-            } else {
-                return i; // continuation byte, C0/C1 (overlong) or F5..FF
-            }
-            if (i + more >= n) return i;
-            int second = bytes[i + 1] & 0xFF;
-            if (second < lo || second > hi) return i;
-            for (int k = 2; k <= more; k++) {
-                if ((bytes[i + k] & 0xC0) != 0x80) return i;
-            }
-            i += more + 1;
-        }
-        return -1;
     }
 
     public static JsonNode parse(String text) throws IOException {
