@@ -17,10 +17,13 @@ public final class StrictUtf8 {
     private int lo = 0x80;
     private int hi = 0xBF;
     private long position;
+    /** The offset of the sequence being read: after a refusal, the first byte of the ill-formed one. */
     private long sequenceStart;
 
-    /** Feeds the next byte; false when it makes the input ill-formed (see {@link #sequenceStart()}). */
-    public boolean accept(int b) {
+    private StrictUtf8() {}
+
+    /** Feeds the next byte; false when it makes the input ill-formed ({@link #sequenceStart} says where). */
+    private boolean accept(int b) {
         b &= 0xFF;
         long at = position++;
         if (needed > 0) {
@@ -49,13 +52,8 @@ public final class StrictUtf8 {
     }
 
     /** Whether the bytes so far end on a character boundary (no sequence cut off). */
-    public boolean complete() {
+    private boolean complete() {
         return needed == 0;
-    }
-
-    /** The offset of the sequence being read: after a refusal, the first byte of the ill-formed one. */
-    public long sequenceStart() {
-        return sequenceStart;
     }
 
     /** The index of the first byte of the first ill-formed sequence in {@code bytes}, or -1 when there is none. */
