@@ -90,14 +90,15 @@ public final class NlinkServer implements AutoCloseable {
             // Executions cut off by a member that dies from now on, and those a previous life of
             // this server (or a member gone while it was down) left unfinished: accepted webhook
             // calls run again, other runs are marked crashed.
-            cluster.onMemberLeft(address -> {
+            // Off the cluster's event thread, which must not wait for the database.
+            cluster.onMemberLeft(address -> Thread.ofVirtual().name("nlink-member-left").start(() -> {
                 try {
                     workflows.memberLeft(address, local::submit);
                 } catch (java.sql.SQLException e) {
                     LOG.warn("could not take up the executions of departed member {}: {}", address, e.getMessage());
                 }
-            });
-            workflows.recoverInterrupted(cluster.members().stream().map(NlinkCluster.MemberInfo::address).toList(), local::submit);
+            }));
+            workflows.recoverInterrupted(local::submit);
             Map<String, Object> health = Map.of("status", "ok", "database", database.product(), "version", VERSION);
             Api.Services services = new Api.Services(accounts, store, runner, workflows, triggers, config.maxUploadBytes(), config.sessionTtl(), health);
             Javalin app = Javalin.create(c -> Api.configure(c, services));

@@ -246,9 +246,7 @@ public final class WorkflowService {
                 accepted.executionId(), QUEUED, RUNNING) == 1) {
             id = accepted.executionId();
         } else { // a run nobody accepted before, or one whose record is gone (pruned, or finished by an earlier attempt)
-            id = db.transaction(c -> Database.insert(c,
-                    "INSERT INTO executions (workflow_id, mode, status, started_at, record, member) VALUES (?, ?, ?, ?, ?, ?)",
-                    stored.id(), mode.id(), RUNNING, utc(startedAt), Json.write(started), member));
+            id = insertUnfinished(stored, mode, started, startedAt, member);
         }
         Execution execution;
         try {
@@ -307,9 +305,14 @@ public final class WorkflowService {
         String member = memberAddress();
         Instant at = Instant.now();
         ObjectNode record = startRecord(stored, trigger, List.of(item), QUEUED, at, member).put("acknowledged", true).put("receiver", member);
+        return insertUnfinished(stored, Mode.WEBHOOK, record, at, member);
+    }
+
+    /** Inserts the record of a run not finished yet (its status is the record's); returns its id. */
+    private long insertUnfinished(Stored stored, Mode mode, ObjectNode record, Instant at, String member) throws SQLException {
         return db.transaction(c -> Database.insert(c,
                 "INSERT INTO executions (workflow_id, mode, status, started_at, record, member) VALUES (?, ?, ?, ?, ?, ?)",
-                stored.id(), Mode.WEBHOOK.id(), QUEUED, utc(at), Json.write(record), member));
+                stored.id(), mode.id(), record.get("status").asText(), utc(at), Json.write(record), member));
     }
 
     /** Runs an {@link #accept accepted} call (on the member with room); failures are logged, the record says the rest. */
@@ -333,10 +336,10 @@ public final class WorkflowService {
      * are not in the cluster any more left unfinished. An accepted webhook call runs again (through
      * {@code submit}); any other run is marked crashed, its caller having seen it fail.
      *
-     * @param liveMembers the addresses of the cluster's members now, this one included
      * @return how many executions were run again or marked
      */
-    public int recoverInterrupted(java.util.Collection<String> liveMembers, java.util.function.Predicate<Runnable> submit) throws SQLException {
+    public int recoverInterrupted(java.util.function.Predicate<Runnable> submit) throws SQLException {
+        List<String> liveMembers = liveMembers();
         String me = memberAddress();
         int taken = 0;
         for (Unfinished row : unfinished()) {
@@ -353,12 +356,18 @@ public final class WorkflowService {
 
     /** A member left the cluster (stopped, or lost): its unfinished executions are taken up as at start. */
     public int memberLeft(String member, java.util.function.Predicate<Runnable> submit) throws SQLException {
-        List<String> live = cluster == null ? List.of() : cluster.members().stream().map(NlinkCluster.MemberInfo::address).toList();
+        List<String> live = liveMembers();
         int taken = 0;
         for (Unfinished row : unfinished()) {
             if (member.equals(row.member()) && takeUp(row, "member " + member + " left the cluster before this execution finished", live, submit)) taken++;
         }
         return taken;
+    }
+
+    /** The addresses of the cluster's members now, this one included. */
+    private List<String> liveMembers() {
+        NlinkCluster member = cluster;
+        return member == null ? List.of() : member.members().stream().map(NlinkCluster.MemberInfo::address).toList();
     }
 
     private record Unfinished(long id, long workflowId, String status, String member, Instant startedAt, ObjectNode record) {
@@ -388,7 +397,7 @@ public final class WorkflowService {
         if (!row.acknowledged()) return markCrashed(row.id(), row.record(), why);
         if (retriedByReceiver(row, liveMembers)) return false;
         String me = memberAddress();
-        ObjectNode record = row.record().put("status", QUEUED).put("member", me).put("receiver", me)
+        ObjectNode record = row.record().deepCopy().put("status", QUEUED).put("member", me).put("receiver", me)
                 .put("resumed", why + "; run again on " + me);
         boolean claimed = db.update("UPDATE executions SET status = ?, member = ?, record = ? WHERE id = ? AND status = ? AND member IS NOT DISTINCT FROM ?",
                 QUEUED, me, Json.write(record), row.id(), row.status(), row.member()) == 1;
