@@ -76,7 +76,7 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--progress", paramLabel = "auto|always|never", description = "A progress line on stderr: auto shows it when stderr is a terminal (the launcher tells). Default: auto.")
     String progress = "auto";
 
-    @Option(names = "--interpreter", description = "Run the guest in Chicory's interpreter instead of compiling it (slow; for debugging).")
+    @Option(names = "--interpreter", description = "Run the guest in the engine's interpreter instead of compiling it (slow; for debugging).")
     boolean interpreter;
 
     @Mixin ClusterOptions cluster;

@@ -35,6 +35,16 @@ public final class LogCapture extends OutputStream {
         dropped += length - kept;
     }
 
+    /** Whether nothing more will be kept this item: further writes only count as dropped. */
+    public boolean full() {
+        return buffer.size() >= limit;
+    }
+
+    /** Counts {@code length} bytes written but not kept, without the bytes themselves. */
+    public void drop(long length) {
+        dropped += length;
+    }
+
     public boolean truncated() {
         return dropped > 0;
     }

@@ -30,7 +30,13 @@ public record NodeFailure(Kind kind, String message, String function) {
         /** The guest returned a result larger than the sandbox's output cap. */
         OUTPUT_TOO_LARGE(true),
         /** The module could not be instantiated or its {@code _initialize} failed. */
-        INSTANTIATION(true);
+        INSTANTIATION(true),
+        /**
+         * The host failed while the guest ran: an exception that is no trap (a bug in nLink or
+         * its engine that a guest reached) or the JVM out of heap. Contained to the item like a
+         * trap; the instance is discarded.
+         */
+        HOST_FAULT(true);
 
         private final boolean discardsInstance;
 

@@ -1,9 +1,9 @@
 package io.nlink.runtime.wasm;
 
-import com.dylibso.chicory.runtime.ChicoryInterruptedException;
-import com.dylibso.chicory.runtime.Instance;
-import com.dylibso.chicory.runtime.Memory;
-import com.dylibso.chicory.runtime.WasmFunctionHandle;
+import run.endive.runtime.WasmInterruptedException;
+import run.endive.runtime.Instance;
+import run.endive.runtime.Memory;
+import run.endive.runtime.WasmFunctionHandle;
 import io.nlink.runtime.LogCapture;
 import java.io.ByteArrayOutputStream;
 import java.io.OutputStream;
@@ -210,7 +210,7 @@ final class CommandChannel {
             }
             while (true) {
                 if (closed) {
-                    throw new ChicoryInterruptedException("the sandbox was closed");
+                    throw new WasmInterruptedException("the sandbox was closed");
                 }
                 if (itemOpen && contextConsumed && result == null && !tooLong && violation == null) {
                     breakProtocol("the node asked for more input before writing a result line for this item"
@@ -230,7 +230,7 @@ final class CommandChannel {
                 try {
                     changed.await();
                 } catch (InterruptedException e) {
-                    throw new ChicoryInterruptedException("the guest was interrupted while waiting for input");
+                    throw new WasmInterruptedException("the guest was interrupted while waiting for input");
                 }
             }
         } finally {

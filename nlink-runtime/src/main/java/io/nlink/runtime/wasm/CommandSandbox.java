@@ -1,7 +1,7 @@
 package io.nlink.runtime.wasm;
 
-import com.dylibso.chicory.runtime.ExportFunction;
-import com.dylibso.chicory.runtime.Instance;
+import run.endive.runtime.ExportFunction;
+import run.endive.runtime.Instance;
 import io.nlink.runtime.NodeFailure;
 import io.nlink.runtime.NodeFailure.Kind;
 import io.nlink.runtime.SandboxException;

@@ -1,11 +1,11 @@
 package io.nlink.runtime.wasm;
 
-import com.dylibso.chicory.compiler.Cache;
-import com.dylibso.chicory.compiler.InterpreterFallback;
-import com.dylibso.chicory.compiler.MachineFactoryCompiler;
-import com.dylibso.chicory.runtime.Instance;
-import com.dylibso.chicory.runtime.Machine;
-import com.dylibso.chicory.wasm.WasmModule;
+import run.endive.compiler.Cache;
+import run.endive.compiler.InterpreterFallback;
+import run.endive.compiler.MachineFactoryCompiler;
+import run.endive.runtime.Instance;
+import run.endive.runtime.Machine;
+import run.endive.wasm.WasmModule;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -31,7 +31,7 @@ import java.util.stream.Collectors;
 /**
  * Compiled modules on disk, so that a new process (every {@code nlink run}) skips the compile:
  * measured on the 3.3 MB Go module, 3.6 s of a 4.7 s run. One JAR per module, named by the
- * module's SHA-256 and the Chicory version that generated it, in the layout Chicory's own loader
+ * module's SHA-256 and the engine (Endive) version that generated it, in the layout the engine's own loader
  * reads, plus the list of functions left to the interpreter.
  *
  * <p>These files are JVM classes the host will load and run, so the directory must be the current
@@ -47,9 +47,9 @@ final class CompiledModuleCache {
     private final Path directory;
     private final String suffix;
 
-    private CompiledModuleCache(Path directory, String chicoryVersion) {
+    private CompiledModuleCache(Path directory, String engineVersion) {
         this.directory = directory;
-        this.suffix = "-chicory-" + chicoryVersion + "-" + FORMAT + ".jar";
+        this.suffix = "-endive-" + engineVersion + "-" + FORMAT + ".jar";
     }
 
     /** A cache in {@code directory}, or null (with a warning) when it cannot be used safely. */
@@ -70,7 +70,7 @@ final class CompiledModuleCache {
                 LOG.log(Level.WARNING, "not using compiled-module cache {0}: it must be a directory only its owner ({1}) can write", directory, System.getProperty("user.name"));
                 return null;
             }
-            return new CompiledModuleCache(directory, chicoryVersion());
+            return new CompiledModuleCache(directory, engineVersion());
         } catch (IOException | UnsupportedOperationException e) {
             LOG.log(Level.WARNING, "not using compiled-module cache {0}: {1}", directory, e.toString());
             return null;
@@ -161,11 +161,11 @@ final class CompiledModuleCache {
         throw new IOException("no " + INTERPRETED_ENTRY + " entry");
     }
 
-    private static String chicoryVersion() {
+    private static String engineVersion() {
         try (InputStream in = CompiledModuleCache.class.getResourceAsStream("/io/nlink/runtime/build.properties")) {
             Properties p = new Properties();
             p.load(in);
-            return p.getProperty("chicory.version");
+            return p.getProperty("endive.version");
         } catch (IOException | NullPointerException e) {
             throw new UncheckedIOException(new IOException("build.properties is missing from nlink-runtime", e));
         }

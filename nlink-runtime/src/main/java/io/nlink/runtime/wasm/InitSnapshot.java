@@ -1,12 +1,12 @@
 package io.nlink.runtime.wasm;
 
-import com.dylibso.chicory.runtime.GlobalInstance;
-import com.dylibso.chicory.runtime.Instance;
-import com.dylibso.chicory.wasm.WasmModule;
-import com.dylibso.chicory.wasm.types.AnnotatedInstruction;
-import com.dylibso.chicory.wasm.types.FunctionBody;
-import com.dylibso.chicory.wasm.types.MutabilityType;
-import com.dylibso.chicory.wasm.types.OpCode;
+import run.endive.runtime.GlobalInstance;
+import run.endive.runtime.Instance;
+import run.endive.wasm.WasmModule;
+import run.endive.wasm.types.AnnotatedInstruction;
+import run.endive.wasm.types.FunctionBody;
+import run.endive.wasm.types.MutabilityType;
+import run.endive.wasm.types.OpCode;
 import io.nlink.runtime.SandboxLimits;
 import java.util.EnumSet;
 import java.util.Set;

@@ -1,8 +1,7 @@
 package io.nlink.runtime.wasm;
 
-import com.dylibso.chicory.runtime.ExportFunction;
-import com.dylibso.chicory.runtime.Instance;
-import com.dylibso.chicory.wasm.ChicoryException;
+import run.endive.runtime.ExportFunction;
+import run.endive.runtime.Instance;
 import io.nlink.runtime.NodeFailure;
 import io.nlink.runtime.NodeFailure.Kind;
 import io.nlink.runtime.SandboxException;
@@ -47,7 +46,7 @@ final class ReactorSandbox extends WasmSandbox {
         try (Watchdog.Deadline deadline = Watchdog.start(limits.itemTimeout())) {
             try {
                 return roundTrip(context);
-            } catch (ChicoryException | StackOverflowError e) {
+            } catch (RuntimeException | Error e) { // everything: traps, and host faults a guest reached
                 throw new ItemFailedException(
                         classify(e, deadline.expired(), memory, "while running " + phase, limits.itemTimeout()));
             }

@@ -1,11 +1,11 @@
 package io.nlink.runtime.wasm;
 
-import com.dylibso.chicory.log.Logger;
-import com.dylibso.chicory.log.SystemLogger;
-import com.dylibso.chicory.runtime.HostFunction;
-import com.dylibso.chicory.runtime.WasmFunctionHandle;
-import com.dylibso.chicory.wasi.WasiOptions;
-import com.dylibso.chicory.wasi.WasiPreview1;
+import run.endive.log.Logger;
+import run.endive.log.SystemLogger;
+import run.endive.runtime.HostFunction;
+import run.endive.runtime.WasmFunctionHandle;
+import run.endive.wasi.WasiOptions;
+import run.endive.wasi.WasiPreview1;
 import java.io.ByteArrayInputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -15,7 +15,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The WASI preview1 a guest sees: Chicory's implementation with nothing granted (no arguments
+ * The WASI preview1 a guest sees: Endive's implementation with nothing granted (no arguments
  * beyond a program name, no environment, empty stdin, stdout/stderr into the host's bounded
  * capture, every socket call
  * answers ENOTSOCK or EBADF) plus one deliberate addition, an <em>empty root</em>.
@@ -24,6 +24,10 @@ import java.util.Map;
  * its own way (Go reports EBADF, older wasi-libc ENOTCAPABLE). The seed promises node authors
  * {@code fs.ErrNotExist}. So fd 3 is preopened as "/" but backed by nothing: every path lookup
  * under it, for reading or writing, answers ENOENT, and no host file is ever touched.
+ *
+ * <p>Every call whose work or host memory grows with a guest-supplied count or length is the
+ * sandbox's own ({@link GuestIo}, the path calls below): the host never allocates from a guest's
+ * number, and the item's time bound interrupts a long call as it does a guest loop.
  */
 final class SandboxWasi {
     static final String MODULE = "wasi_snapshot_preview1";
@@ -41,7 +45,12 @@ final class SandboxWasi {
 
     private static final byte[] ROOT_NAME = "/".getBytes(StandardCharsets.UTF_8);
 
-    /** For each path function, the positions of its directory-descriptor arguments. */
+    /**
+     * For each path function, the positions of its directory-descriptor arguments. Every one is
+     * answered here without reading the path: under the root it does not exist, and no other
+     * descriptor is a directory. The engine's versions would first copy the guest's path string,
+     * of whatever length the guest names, into the host.
+     */
     private static final Map<String, int[]> DIRECTORY_ARGUMENTS =
             Map.ofEntries(
                     Map.entry("path_open", new int[] {0}),
@@ -55,15 +64,18 @@ final class SandboxWasi {
                     Map.entry("path_rename", new int[] {0, 2}),
                     Map.entry("path_link", new int[] {0, 3}));
 
-    /** WASI preview1 errno values (Chicory keeps its enum package-private). */
+    /** WASI preview1 errno values (the engine keeps its enum package-private). */
     private static final int ESUCCESS = 0;
 
     private static final int EBADF = 8;
+    private static final int EISDIR = 31;
     private static final int ENAMETOOLONG = 37;
     private static final int ENOENT = 44;
+    private static final int ENOTDIR = 54;
     private static final int ENOTSOCK = 57;
+    private static final int ESPIPE = 70;
 
-    /** Socket calls, refused with an error code (Chicory would trap on them). */
+    /** Socket calls, refused with an error code (the engine would trap on them). */
     private static final java.util.Set<String> SOCKET_CALLS = java.util.Set.of("sock_accept", "sock_recv", "sock_send");
 
     private static final SecureRandom RANDOM = new SecureRandom();
@@ -94,9 +106,7 @@ final class SandboxWasi {
         HostFunction[] base = wasi.toHostFunctions();
         this.functions = new HostFunction[base.length];
         for (int i = 0; i < base.length; i++) {
-            functions[i] = stdinRead != null && base[i].name().equals("fd_read")
-                    ? withStdin(base[i], stdinRead)
-                    : withEmptyRoot(base[i]);
+            functions[i] = bounded(base[i], stdout, stderr, stdinRead);
         }
     }
 
@@ -106,6 +116,44 @@ final class SandboxWasi {
 
     void close() {
         wasi.close();
+    }
+
+    /**
+     * The calls whose work the guest sizes, answered by {@link GuestIo} with checked ranges,
+     * chunked copies and the interrupt checked; every other call as {@link #withEmptyRoot}.
+     */
+    private static HostFunction bounded(
+            HostFunction original, OutputStream stdout, OutputStream stderr, WasmFunctionHandle stdinRead) {
+        WasmFunctionHandle handle =
+                switch (original.name()) {
+                    case "fd_write" -> GuestIo.fdWrite(stdout, stderr);
+                    case "fd_read" -> {
+                        WasmFunctionHandle stdin = stdinRead != null ? stdinRead : GuestIo.EMPTY_STDIN_READ;
+                        yield (instance, args) -> switch ((int) args[0]) {
+                            case STDIN_FD -> stdin.apply(instance, args);
+                            case ROOT_FD -> errno(EISDIR);
+                            default -> errno(EBADF);
+                        };
+                    }
+                    // nothing in the sandbox can be read or written at an offset: streams and a directory
+                    case "fd_pread", "fd_pwrite" -> (instance, args) -> errno(
+                            (int) args[0] < ROOT_FD && (int) args[0] >= 0 ? ESPIPE : (int) args[0] == ROOT_FD ? EISDIR : EBADF);
+                    // the root lists as empty; nothing else is a directory
+                    case "fd_readdir" -> (instance, args) -> {
+                        int fd = (int) args[0];
+                        if (fd != ROOT_FD) {
+                            return errno(fd >= 0 && fd < ROOT_FD ? ENOTDIR : EBADF);
+                        }
+                        instance.memory().writeI32((int) args[4], 0);
+                        return errno(ESUCCESS);
+                    };
+                    case "random_get" -> GuestIo.randomGet(RANDOM);
+                    case "poll_oneoff" -> GuestIo.POLL_ONEOFF;
+                    default -> null;
+                };
+        return handle == null
+                ? withEmptyRoot(original)
+                : new HostFunction(original.module(), original.name(), original.functionType(), handle);
     }
 
     private static HostFunction withEmptyRoot(HostFunction original) {
@@ -155,12 +203,14 @@ final class SandboxWasi {
             int[] positions = DIRECTORY_ARGUMENTS.get(name);
             handle =
                     (instance, args) -> {
+                        int answer = ENOENT;
                         for (int position : positions) {
-                            if ((int) args[position] == ROOT_FD) {
-                                return errno(ENOENT);
+                            int fd = (int) args[position];
+                            if (fd != ROOT_FD) {
+                                answer = fd >= 0 && fd < ROOT_FD ? ENOTDIR : EBADF;
                             }
                         }
-                        return next.apply(instance, args);
+                        return errno(answer);
                     };
         } else if (SOCKET_CALLS.contains(name)) {
             // No descriptor in the sandbox is a socket: the standard streams and the root say so,
@@ -170,12 +220,6 @@ final class SandboxWasi {
             return original;
         }
         return new HostFunction(original.module(), name, original.functionType(), handle);
-    }
-
-    private static HostFunction withStdin(HostFunction fdRead, WasmFunctionHandle stdinRead) {
-        WasmFunctionHandle next = fdRead.handle();
-        WasmFunctionHandle handle = (instance, args) -> (int) args[0] == STDIN_FD ? stdinRead.apply(instance, args) : next.apply(instance, args);
-        return new HostFunction(fdRead.module(), fdRead.name(), fdRead.functionType(), handle);
     }
 
     private static long[] errno(int errno) {

@@ -1,13 +1,13 @@
 package io.nlink.runtime.wasm;
 
-import com.dylibso.chicory.compiler.InterpreterFallback;
-import com.dylibso.chicory.compiler.internal.ClassLoadingCollector;
-import com.dylibso.chicory.compiler.internal.Compiler;
-import com.dylibso.chicory.compiler.internal.MachineFactory;
-import com.dylibso.chicory.runtime.InterpreterMachine;
-import com.dylibso.chicory.wasm.ChicoryException;
-import com.dylibso.chicory.wasm.Parser;
-import com.dylibso.chicory.wasm.WasmModule;
+import run.endive.compiler.InterpreterFallback;
+import run.endive.compiler.internal.ClassLoadingCollector;
+import run.endive.compiler.internal.Compiler;
+import run.endive.compiler.internal.MachineFactory;
+import run.endive.runtime.InterpreterMachine;
+import run.endive.wasm.WasmEngineException;
+import run.endive.wasm.Parser;
+import run.endive.wasm.WasmModule;
 import io.nlink.runtime.SandboxLimits;
 import io.nlink.runtime.Sha256;
 import java.time.Duration;
@@ -29,13 +29,13 @@ public final class WasmEngine {
     /** How guest code runs. */
     public enum ExecutionMode {
         /**
-         * Default. Each wasm function becomes a JVM method (Chicory's runtime compiler): costs
+         * Default. Each wasm function becomes a JVM method (Endive's runtime compiler): costs
          * about 1-3 s per MB of module once, then runs 70-80x faster than the interpreter.
          * A function too large for one JVM method still runs, interpreted; {@link
          * WasmNode#interpretedFunctions()} reports it, since it is a performance problem.
          */
         COMPILED,
-        /** Chicory's interpreter: no compile cost, very slow. For debugging and comparison. */
+        /** Endive's interpreter: no compile cost, very slow. For debugging and comparison. */
         INTERPRETED
     }
 
@@ -120,9 +120,9 @@ public final class WasmEngine {
     }
 
     /**
-     * Adds problems for features nLink refuses although Chicory parses them. Exception handling: Chicory runs it, but a {@code throw} that no
+     * Adds problems for features nLink refuses although the engine parses them. Exception handling: the engine runs it, but a {@code throw} that no
      * guest {@code catch} takes leaves the guest as {@code WasmException}, a RuntimeException that
-     * is no ChicoryException, so it passed every trap handler and reached the caller of {@code
+     * is no WasmEngineException, so it passed every trap handler and reached the caller of {@code
      * call} (found by HostileGuestCorpusTest c36: a batch lane died instead of one item failing).
      * No supported toolchain emits it (C++ builds with -fno-exceptions, Rust and Go do not use
      * it), so a module that defines a tag is refused at load. An imported tag is already refused
@@ -144,11 +144,68 @@ public final class WasmEngine {
             problems.add("declares a shared memory (the threads proposal), which the sandbox does not support:"
                     + " a node runs on one thread; build without threads (e.g. wasm32-wasip1, not wasm32-wasip1-threads)");
         }
+        problems.addAll(overBudget(module));
         if (problems.size() == info.problems().size()) {
             return info;
         }
         return new ModuleInfo(info.sha256(), info.sizeBytes(), info.exports(), info.imports(), info.memory(),
                 info.hasInitialize(), info.functionNames(), List.copyOf(problems));
+    }
+
+    /** What the module declares beyond one instance's host budget ({@link InstanceBudget}). */
+    private static List<String> overBudget(WasmModule module) {
+        List<String> problems = new java.util.ArrayList<>();
+        int memories = module.memorySection().map(m -> m.memoryCount()).orElse(0);
+        if (memories > 1) {
+            problems.add("declares " + memories + " memories (the multi-memory proposal); a node has exactly one,"
+                    + " the one the host caps at 32 MiB and passes items through");
+        }
+        var tables = module.tableSection();
+        int tableCount = tables.tableCount();
+        if (tableCount > InstanceBudget.MAX_TABLES) {
+            problems.add("declares " + tableCount + " tables, more than the sandbox's " + InstanceBudget.MAX_TABLES);
+        } else if (tableCount > 0) {
+            long entries = 0;
+            for (int i = 0; i < tableCount; i++) {
+                entries += tables.getTable(i).limits().min();
+            }
+            if (entries > InstanceBudget.MAX_TABLE_ENTRIES) {
+                problems.add("declares tables of " + entries + " entries in all, more than the sandbox's "
+                        + InstanceBudget.MAX_TABLE_ENTRIES + " (each entry costs the host memory per instance)");
+            }
+        }
+        int globals = module.globalSection().globalCount();
+        if (globals > InstanceBudget.MAX_GLOBALS) {
+            problems.add("declares " + globals + " globals, more than the sandbox's " + InstanceBudget.MAX_GLOBALS);
+        }
+        return problems;
+    }
+
+    /**
+     * Interpreted functions whose frames exceed the budget: every interpreted call allocates its
+     * parameters and locals on the host heap, and recursion multiplies that by the call depth.
+     */
+    private static List<String> interpretedOverBudget(WasmModule module, java.util.Collection<Integer> interpreted) {
+        int imported = module.importSection().count(run.endive.wasm.types.ExternalType.FUNCTION);
+        List<String> problems = new java.util.ArrayList<>();
+        for (int function : new java.util.TreeSet<>(interpreted)) {
+            if (function < imported) {
+                continue;
+            }
+            int slots = ModuleInfo.functionType(module, function, imported).params().size()
+                    + module.codeSection().getFunctionBody(function - imported).localTypes().size();
+            if (slots > InstanceBudget.MAX_INTERPRETED_SLOTS) {
+                problems.add("function " + function + " runs in the interpreter (it is too large to compile) and declares "
+                        + slots + " parameters and locals, more than the " + InstanceBudget.MAX_INTERPRETED_SLOTS
+                        + " an interpreted function may have (each call costs host memory per slot): split the function"
+                        + " or build with optimisation");
+                if (problems.size() == 5) {
+                    problems.add("(and maybe more such functions)");
+                    break;
+                }
+            }
+        }
+        return problems;
     }
 
     /**
@@ -208,12 +265,20 @@ public final class WasmEngine {
             machines = compileToBytecode(module, sha256);
             compilations.incrementAndGet();
         }
+        java.util.Collection<Integer> interpreted = options.mode() == ExecutionMode.INTERPRETED
+                ? java.util.stream.IntStream.range(0, module.functionSection().functionCount()
+                        + module.importSection().count(run.endive.wasm.types.ExternalType.FUNCTION)).boxed().toList()
+                : machines.interpretedFunctions();
+        List<String> frameProblems = interpretedOverBudget(module, interpreted);
+        if (!frameProblems.isEmpty()) {
+            throw new InvalidModuleException(frameProblems);
+        }
         return new WasmNode(
                 module, info, machines.machines(), machines.interpretedFunctions(), System.nanoTime() - start, fromDiskCache,
                 options.spareIdle());
     }
 
-    /** Chicory's runtime compiler, keeping the list of functions too large for it. */
+    /** Endive's runtime compiler, keeping the list of functions too large for it. */
     private CompiledModuleCache.Entry compileToBytecode(WasmModule module, String sha256) throws InvalidModuleException {
         try {
             var result =
@@ -228,7 +293,7 @@ public final class WasmEngine {
             }
             return new CompiledModuleCache.Entry(
                     new MachineFactory(module, collector.machineFactory()), result.interpretedFunctions());
-        } catch (ChicoryException | IllegalArgumentException e) {
+        } catch (WasmEngineException | IllegalArgumentException e) {
             throw new InvalidModuleException(List.of("the compiler rejected it: " + e.getMessage()));
         }
     }
@@ -236,7 +301,7 @@ public final class WasmEngine {
     private static WasmModule parse(byte[] wasm) throws InvalidModuleException {
         try {
             return Parser.parse(wasm);
-        } catch (ChicoryException | IllegalArgumentException | IndexOutOfBoundsException e) {
+        } catch (WasmEngineException | IllegalArgumentException | IndexOutOfBoundsException e) {
             throw new InvalidModuleException(
                     List.of("it is not a valid WebAssembly module (" + e.getMessage() + ")"));
         }

@@ -1,8 +1,8 @@
 package io.nlink.runtime.wasm;
 
-import com.dylibso.chicory.runtime.Instance;
-import com.dylibso.chicory.runtime.Machine;
-import com.dylibso.chicory.wasm.WasmModule;
+import run.endive.runtime.Instance;
+import run.endive.runtime.Machine;
+import run.endive.wasm.WasmModule;
 import io.nlink.runtime.NodeExecutable;
 import io.nlink.runtime.SandboxException;
 import io.nlink.runtime.SandboxLimits;
@@ -53,7 +53,7 @@ public final class WasmNode implements NodeExecutable {
 
     /**
      * Functions the compiler could not turn into JVM methods (too large) and that therefore run in
-     * Chicory's interpreter, 70-80x slower. Empty for every example module; non-empty is a
+     * the engine's interpreter, 70-80x slower. Empty for every example module; non-empty is a
      * performance problem worth reporting to the node's author.
      */
     public Set<Integer> interpretedFunctions() {

@@ -1,10 +1,10 @@
 package io.nlink.runtime.wasm;
 
-import com.dylibso.chicory.runtime.ChicoryInterruptedException;
-import com.dylibso.chicory.runtime.ImportValues;
-import com.dylibso.chicory.runtime.Instance;
-import com.dylibso.chicory.wasi.WasiExitException;
-import com.dylibso.chicory.wasm.ChicoryException;
+import run.endive.runtime.WasmInterruptedException;
+import run.endive.runtime.ImportValues;
+import run.endive.runtime.Instance;
+import run.endive.wasi.WasiExitException;
+import run.endive.wasm.WasmEngineException;
 import io.nlink.runtime.NodeFailure;
 import io.nlink.runtime.NodeFailure.Kind;
 import io.nlink.runtime.SandboxException;
@@ -31,6 +31,13 @@ public abstract sealed class WasmSandbox extends SandboxInstance permits Reactor
     public static final String RUNTIME = "wasm";
 
     private static final Pattern COMPILED_FUNCTION = Pattern.compile("func_(\\d+)");
+
+    private static final java.util.concurrent.atomic.AtomicLong HOST_FAULTS = new java.util.concurrent.atomic.AtomicLong();
+
+    /** Items failed with {@link Kind#HOST_FAULT} in this process so far: each is a bug to find. */
+    public static long hostFaults() {
+        return HOST_FAULTS.get();
+    }
 
     final WasmNode node;
     SandboxWasi wasi;
@@ -78,12 +85,13 @@ public abstract sealed class WasmSandbox extends SandboxInstance permits Reactor
                                 .withMachineFactory(node.machines())
                                 .withMemoryFactory(
                                         declaredLimits -> created[0] = new CappedMemory(declaredLimits, limits.memoryPages()))
+                                .withTableFactory(BudgetedTable.factory())
                                 .withStart(false)
                                 .build();
                 this.memory = created[0];
                 startUp.run(instance);
                 return instance;
-            } catch (ChicoryException | StackOverflowError e) {
+            } catch (RuntimeException | Error e) { // everything: traps, and host faults a guest reached
                 throw failedToStart(classify(e, deadline.expired(), created[0], INITIALISING, limits.initTimeout()));
             }
         }
@@ -128,7 +136,7 @@ public abstract sealed class WasmSandbox extends SandboxInstance permits Reactor
         if (timedOut) {
             return new NodeFailure(Kind.TIMEOUT, timeLimitMessage(timeLimit, when) + where, function);
         }
-        if (causeOf(e, ChicoryInterruptedException.class) != null) {
+        if (causeOf(e, WasmInterruptedException.class) != null) {
             return new NodeFailure(Kind.TIMEOUT, "the node was interrupted by the host " + when + where, function);
         }
         if (mem != null && mem.growRefused()) {
@@ -142,6 +150,14 @@ public abstract sealed class WasmSandbox extends SandboxInstance permits Reactor
         if (causeOf(e, StackOverflowError.class) != null) {
             return new NodeFailure(
                     Kind.TRAP, "the node exhausted the call stack (unbounded recursion?) " + when + where + guestSaid(), function);
+        }
+        if (!(e instanceof WasmEngineException)) {
+            HOST_FAULTS.incrementAndGet();
+            String what = e instanceof OutOfMemoryError
+                    ? "the host ran out of heap memory"
+                    : "the host failed with " + e;
+            return new NodeFailure(Kind.HOST_FAULT, what + " " + when + where
+                    + "; the instance was discarded (this is nLink's fault, not the node's: please report it with the package)", function);
         }
         return new NodeFailure(Kind.TRAP, "the node trapped " + when + where + ": " + e.getMessage() + guestSaid(), function);
     }
