@@ -30,6 +30,8 @@ public final class Watchdog {
     private static final Set<Deadline> ARMED = ConcurrentHashMap.newKeySet();
     /** The instant the sweeper sleeps towards, or {@link #NONE} while it waits for a deadline. */
     private static volatile long wakeAt = NONE;
+    /** How long the sweeper pauses after something went wrong in a sweep, before it sweeps again. */
+    private static final long ERROR_PAUSE_NANOS = 1_000_000;
     private static final Thread SWEEPER = startSweeper();
 
     private Watchdog() {}
@@ -66,19 +68,35 @@ public final class Watchdog {
         return sweeper;
     }
 
+    /**
+     * The sweeper's loop. It must outlive anything: if it ended, no bound would ever fire again in
+     * this process. So every Throwable is caught, Errors included (an expiry action or the sweep
+     * itself may meet an OutOfMemoryError while a guest fills the heap, or a StackOverflowError).
+     */
     private static void sweep() {
         while (true) {
-            long next = expireDue();
-            wakeAt = next;
-            if (before(earliest(), next)) {
-                continue; // armed while we scanned, earlier than what we were about to sleep towards
-            }
-            if (next == NONE) {
-                LockSupport.park();
-            } else {
-                LockSupport.parkNanos(next - System.nanoTime());
+            try {
+                sweepOnce();
+            } catch (Throwable t) {
+                // most likely the heap is full right now: pause briefly rather than spin, then go on
+                // (a wakeAt of now tells arm() that the sweeper looks again soon without waking it)
+                wakeAt = System.nanoTime();
+                LockSupport.parkNanos(ERROR_PAUSE_NANOS);
             }
             Thread.interrupted(); // nothing interrupts the sweeper on purpose; never let it stop
+        }
+    }
+
+    private static void sweepOnce() {
+        long next = expireDue();
+        wakeAt = next;
+        if (before(earliest(), next)) {
+            return; // armed while we scanned, earlier than what we were about to sleep towards
+        }
+        if (next == NONE) {
+            LockSupport.park();
+        } else {
+            LockSupport.parkNanos(next - System.nanoTime());
         }
     }
 
@@ -142,8 +160,8 @@ public final class Watchdog {
                 } else {
                     onExpiry.run();
                 }
-            } catch (RuntimeException e) {
-                // a failing stop action must not kill the sweeper; the guest's own bound still applies
+            } catch (Throwable t) {
+                // a failing stop action, even one that meets an Error, must not end the sweeper
             } finally {
                 synchronized (this) {
                     state.set(FIRED);
