@@ -118,7 +118,7 @@ public final class JsSandbox extends SandboxInstance {
     /** "the JavaScript allocated more than 64 MiB in one run (its memory limit) <when> …". */
     private String memoryLimitMessage(String when) {
         return "the JavaScript allocated more than " + limits.jsMemoryText() + " in one run (its memory limit) " + when
-                + " while the JVM heap was filling up, so it was stopped and its context discarded; keep less data in memory"
+                + ", with the JVM heap filling up; it was stopped and its context discarded. Keep less data in memory"
                 + " at once (fewer or smaller items per run, such as the Code node's runOnceForEachItem mode), or raise the limit"
                 + " (nlink run --js-memory) together with the JVM heap (-Xmx)";
     }
