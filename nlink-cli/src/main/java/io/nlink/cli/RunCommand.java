@@ -70,6 +70,10 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--max-output-bytes", paramLabel = "N", description = "Largest result one item may return. Default: 8388608.")
     Integer maxOutputBytes;
 
+    @Option(names = "--js-memory", paramLabel = "MIB",
+            description = "What one execution.js run may allocate, in MiB, while the JVM heap is filling up; 0 for no bound. Size -Xmx for parallelism × this. Default: 64.")
+    Integer jsMemoryMib;
+
     @Option(names = "--no-compile-cache", description = "Compile the module afresh instead of using (and filling) the compiled-module cache in ~/.cache/nlink/compiled.")
     boolean noCompileCache;
 
@@ -265,6 +269,10 @@ final class RunCommand implements Callable<Integer> {
             limits = limits.withMemoryPages(memoryPages);
         }
         if (maxOutputBytes != null) limits = limits.withMaxOutputBytes(maxOutputBytes);
+        if (jsMemoryMib != null) {
+            if (jsMemoryMib < 0) throw new IllegalArgumentException("--js-memory " + jsMemoryMib + ": expected a number of MiB, or 0 for no bound");
+            limits = limits.withJsMemoryBytes(jsMemoryMib * 1024L * 1024);
+        }
         return limits;
     }
 

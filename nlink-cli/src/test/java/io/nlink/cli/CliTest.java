@@ -172,6 +172,29 @@ class CliTest {
     }
 
     @Test
+    void jsMemorySetsTheJavaScriptMemoryLimit(@TempDir Path pkg) throws Exception {
+        Files.copy(EXAMPLES.resolve("hello-go/package.json"), pkg.resolve("package.json"));
+        Files.copy(EXAMPLES.resolve("hello-go/definition.json"), pkg.resolve("definition.json"));
+        Files.writeString(pkg.resolve("execution.js"), """
+                function execute_node(input) {
+                  if (input.$json.bomb) { const kept = []; for (;;) kept.push(new Array(1e6).fill(1.5)); }
+                  return [{json: {ok: true}}];
+                }
+                """);
+        Path items = pkg.resolve("items.json");
+        Files.writeString(items, "[{}, {\"bomb\": true}, {}]");
+        Run run = nlink("run", pkg.toString(), "--input", items.toString(), "--js-memory", "16", "--continue-on-fail", "--parallelism", "1");
+        assertThat(run.exit()).as(run.err()).isEqualTo(Main.ITEM_FAILED);
+        List<JsonNode> lines = run.lines();
+        assertThat(lines).hasSize(3);
+        assertThat(lines.get(1).get("error").get("kind").textValue()).isEqualTo("MEMORY_LIMIT");
+        assertThat(lines.get(1).get("error").get("message").textValue()).startsWith("the JavaScript allocated more than 16 MiB in one run (its memory limit)");
+        assertThat(lines.get(2).get("json")).isEqualTo(Json.parse("{\"ok\":true}"));
+        assertThat(run.err()).contains("3 item(s) in, 2 out, 1 failed");
+        assertThat(nlink("run", pkg.toString(), "--js-memory", "-1").err()).contains("--js-memory -1: expected a number of MiB, or 0 for no bound");
+    }
+
+    @Test
     void anOptedInPackageReRunsATrappingItemOnJavaScriptAndTheSummaryCountsIt(@TempDir Path pkg) throws Exception {
         Files.copy(EXAMPLES.resolve("hello-go/package.json"), pkg.resolve("package.json"));
         String definition = Files.readString(EXAMPLES.resolve("hello-go/definition.json"));

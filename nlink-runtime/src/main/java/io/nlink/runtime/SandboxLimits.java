@@ -20,6 +20,14 @@ import java.time.Duration;
  *                        length is checked before anything is copied out of guest memory.
  * @param maxLogBytes     stdout and stderr kept per item, each. Default 64 KiB; the rest is
  *                        dropped and the item's log is marked truncated.
+ * @param jsMemoryBytes   what one JavaScript run (starting a context, or one call: an item of
+ *                        execution.js, a Code node run, an item's expressions) may allocate while
+ *                        the JVM heap is at risk. Default 64 MiB; 0 for no bound. GraalJS's
+ *                        community edition cannot cap a context's heap, so the watchdog counts
+ *                        the run's allocations instead and cancels it, discarding the context,
+ *                        once they pass this and the heap is more than half full after a
+ *                        collection or has grown by more than this since the run began. Size the
+ *                        heap for concurrent JavaScript runs × this, plus the host's own share.
  */
 public record SandboxLimits(
         int memoryPages,
@@ -27,12 +35,20 @@ public record SandboxLimits(
         Duration initTimeout,
         int maxContextBytes,
         int maxOutputBytes,
-        int maxLogBytes) {
+        int maxLogBytes,
+        long jsMemoryBytes) {
 
     /** 512 pages of 64 KiB: the 32 MiB that the platform promises and never exceeds. */
     public static final int PLATFORM_MAX_MEMORY_PAGES = 512;
 
     public static final int PAGE_SIZE = 65536;
+
+    /**
+     * 64 MiB per JavaScript run: a Code node mapping 10,000 small items (about 1 MB of JSON each
+     * way) allocates about 40 MiB in GraalJS's interpreter, and three runs at this budget fit
+     * beside the engine in a 256 MiB heap (docs/security.md, "JavaScript memory").
+     */
+    public static final long DEFAULT_JS_MEMORY_BYTES = 64L * 1024 * 1024;
 
     public static final SandboxLimits DEFAULTS =
             new SandboxLimits(
@@ -41,7 +57,8 @@ public record SandboxLimits(
                     Duration.ofSeconds(30),
                     8 * 1024 * 1024,
                     8 * 1024 * 1024,
-                    64 * 1024);
+                    64 * 1024,
+                    DEFAULT_JS_MEMORY_BYTES);
 
     public SandboxLimits {
         if (memoryPages < 1 || memoryPages > PLATFORM_MAX_MEMORY_PAGES) {
@@ -59,6 +76,14 @@ public record SandboxLimits(
         if (maxLogBytes < 0) {
             throw new IllegalArgumentException("the log limit cannot be negative (0 keeps no log)");
         }
+        if (jsMemoryBytes < 0) {
+            throw new IllegalArgumentException("the JavaScript memory limit cannot be negative (0 means none), got " + jsMemoryBytes);
+        }
+    }
+
+    /** Limits without a JavaScript memory figure (as cluster peers send them): the default applies. */
+    public SandboxLimits(int memoryPages, Duration itemTimeout, Duration initTimeout, int maxContextBytes, int maxOutputBytes, int maxLogBytes) {
+        this(memoryPages, itemTimeout, initTimeout, maxContextBytes, maxOutputBytes, maxLogBytes, DEFAULT_JS_MEMORY_BYTES);
     }
 
     private static void requirePositive(Duration d, String what) {
@@ -68,27 +93,38 @@ public record SandboxLimits(
     }
 
     public SandboxLimits withMemoryPages(int pages) {
-        return new SandboxLimits(pages, itemTimeout, initTimeout, maxContextBytes, maxOutputBytes, maxLogBytes);
+        return new SandboxLimits(pages, itemTimeout, initTimeout, maxContextBytes, maxOutputBytes, maxLogBytes, jsMemoryBytes);
     }
 
     public SandboxLimits withItemTimeout(Duration timeout) {
-        return new SandboxLimits(memoryPages, timeout, initTimeout, maxContextBytes, maxOutputBytes, maxLogBytes);
+        return new SandboxLimits(memoryPages, timeout, initTimeout, maxContextBytes, maxOutputBytes, maxLogBytes, jsMemoryBytes);
     }
 
     public SandboxLimits withInitTimeout(Duration timeout) {
-        return new SandboxLimits(memoryPages, itemTimeout, timeout, maxContextBytes, maxOutputBytes, maxLogBytes);
+        return new SandboxLimits(memoryPages, itemTimeout, timeout, maxContextBytes, maxOutputBytes, maxLogBytes, jsMemoryBytes);
     }
 
     public SandboxLimits withMaxOutputBytes(int bytes) {
-        return new SandboxLimits(memoryPages, itemTimeout, initTimeout, maxContextBytes, bytes, maxLogBytes);
+        return new SandboxLimits(memoryPages, itemTimeout, initTimeout, maxContextBytes, bytes, maxLogBytes, jsMemoryBytes);
     }
 
     public SandboxLimits withMaxContextBytes(int bytes) {
-        return new SandboxLimits(memoryPages, itemTimeout, initTimeout, bytes, maxOutputBytes, maxLogBytes);
+        return new SandboxLimits(memoryPages, itemTimeout, initTimeout, bytes, maxOutputBytes, maxLogBytes, jsMemoryBytes);
     }
 
     public SandboxLimits withMaxLogBytes(int bytes) {
-        return new SandboxLimits(memoryPages, itemTimeout, initTimeout, maxContextBytes, maxOutputBytes, bytes);
+        return new SandboxLimits(memoryPages, itemTimeout, initTimeout, maxContextBytes, maxOutputBytes, bytes, jsMemoryBytes);
+    }
+
+    /** As these limits, with {@code bytes} for one JavaScript run's allocation (0: no bound). */
+    public SandboxLimits withJsMemoryBytes(long bytes) {
+        return new SandboxLimits(memoryPages, itemTimeout, initTimeout, maxContextBytes, maxOutputBytes, maxLogBytes, bytes);
+    }
+
+    /** The JavaScript memory limit as error messages show it: "64 MiB". */
+    public String jsMemoryText() {
+        return jsMemoryBytes % (1024 * 1024) == 0 ? jsMemoryBytes / (1024 * 1024) + " MiB"
+                : jsMemoryBytes % 1024 == 0 ? jsMemoryBytes / 1024 + " KiB" : jsMemoryBytes + " bytes";
     }
 
     /** The memory cap in human terms, as error messages show it: "32 MiB". */

@@ -69,6 +69,36 @@ class WatchdogTest {
     }
 
     /**
+     * An expiry action that throws an Error (as {@code context.close(true)} may while a script
+     * fills the heap) neither ends the sweeper nor leaves its deadline half-fired: a later deadline
+     * still fires, and the failed one reads as expired.
+     */
+    @Test
+    void anActionThatThrowsAnErrorDoesNotStopTheSweeper() {
+        AtomicInteger thrown = new AtomicInteger();
+        for (Error error : new Error[] {new OutOfMemoryError("test: the heap is full"), new StackOverflowError()}) {
+            try (Watchdog.Deadline deadline = Watchdog.start(Duration.ofMillis(5), () -> {
+                thrown.incrementAndGet();
+                throw error;
+            })) {
+                long start = System.nanoTime();
+                while (!deadline.expired()) {
+                    if (System.nanoTime() - start > PATIENCE_NANOS) {
+                        throw new AssertionError("the deadline did not fire within 20 s");
+                    }
+                    Thread.onSpinWait();
+                }
+            }
+        }
+        assertThat(thrown.get()).isEqualTo(2);
+        try (Watchdog.Deadline later = Watchdog.start(Duration.ofMillis(20))) {
+            spinUntilInterrupted();
+            assertThat(later.expired()).isTrue();
+        }
+        assertThat(Watchdog.armedCount()).isZero();
+    }
+
+    /**
      * Deadlines that expire just as calls end, on several threads at once: every action that ran
      * ran before its call ended, each at most once, and no thread keeps an interrupt it did not get
      * from a deadline that fired.

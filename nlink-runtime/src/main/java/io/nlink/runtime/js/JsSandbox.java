@@ -29,7 +29,10 @@ import org.graalvm.polyglot.io.IOAccess;
  * <p>The context gets nothing: no host classes or objects, no file system, no environment, no
  * threads, processes, native code or other languages. A script past its time bound is cancelled
  * (the context is closed), which discards the instance. GraalJS's community edition has no heap
- * limit; the context and output byte limits still apply (docs/limits.md).
+ * limit, so each run (start-up, and each call) also has an allocation budget
+ * ({@link SandboxLimits#jsMemoryBytes()}) that the {@link Watchdog} keeps the same way: a run that
+ * allocates past it while the JVM heap is at risk is cancelled (docs/security.md, "JavaScript
+ * memory"). Where allocations cannot be counted, a script with a budget does not run at all.
  */
 public final class JsSandbox extends SandboxInstance {
     /** Evaluated before the script: keeps the real JSON functions, calls the script's function. */
@@ -73,20 +76,57 @@ public final class JsSandbox extends SandboxInstance {
                         .out(stdout)
                         .err(stderr)
                         .build();
-        try (Watchdog.Deadline deadline = Watchdog.start(limits.initTimeout(), () -> context.close(true))) {
+        Watchdog.Deadline guard;
+        try {
+            guard = guard(limits.initTimeout());
+        } catch (IllegalStateException uncounted) {
+            closeQuietly(context);
+            throw new SandboxException(new NodeFailure(Kind.INSTANTIATION, uncountedMessage(uncounted), null), "");
+        }
+        try (Watchdog.Deadline deadline = guard) {
             try {
                 this.caller = context.eval(CALLER_SOURCE);
                 context.eval(script);
                 started();
-            } catch (PolyglotException e) {
+            } catch (PolyglotException | IllegalStateException e) {
                 String log = stderr.take();
                 closeQuietly(context);
-                NodeFailure why = deadline.expired()
-                        ? new NodeFailure(Kind.INSTANTIATION, timeLimitMessage(limits.initTimeout(), "while loading execution.js"), null)
-                        : new NodeFailure(Kind.INSTANTIATION, "execution.js failed to load: " + e.getMessage() + where(e), location(e));
+                String when = "while loading execution.js";
+                NodeFailure why = deadline.overBudget()
+                        ? new NodeFailure(Kind.INSTANTIATION, memoryLimitMessage(when), null)
+                        : deadline.expired() || !(e instanceof PolyglotException p)
+                                ? new NodeFailure(Kind.INSTANTIATION, timeLimitMessage(limits.initTimeout(), when), null)
+                                : new NodeFailure(Kind.INSTANTIATION, "execution.js failed to load: " + p.getMessage() + where(p), location(p));
                 throw new SandboxException(why, log);
             }
         }
+    }
+
+    /**
+     * Arms the bounds of one run: its time, and its allocation unless the limit is 0; either
+     * cancels the context.
+     *
+     * @throws IllegalStateException when there is an allocation limit that this thread cannot keep
+     */
+    private Watchdog.Deadline guard(java.time.Duration timeout) {
+        Runnable cancel = () -> context.close(true);
+        return limits.jsMemoryBytes() > 0
+                ? Watchdog.start(timeout, limits.jsMemoryBytes(), cancel)
+                : Watchdog.start(timeout, cancel);
+    }
+
+    /** "the JavaScript allocated more than 64 MiB in one run (its memory limit) <when> …". */
+    private String memoryLimitMessage(String when) {
+        return "the JavaScript allocated more than " + limits.jsMemoryText() + " in one run (its memory limit) " + when
+                + ", with the JVM heap filling up; it was stopped and its context discarded. Keep less data in memory"
+                + " at once (fewer or smaller items per run, such as the Code node's runOnceForEachItem mode), or raise the limit"
+                + " (nlink run --js-memory) together with the JVM heap (-Xmx)";
+    }
+
+    private static String uncountedMessage(IllegalStateException uncounted) {
+        return "JavaScript cannot run with its memory limit here: " + uncounted.getMessage()
+                + "; it would run unbounded, so it does not run. Run it on a platform thread of a HotSpot JVM,"
+                + " or set the JavaScript memory limit to 0 (nlink run --js-memory 0) to accept the risk";
     }
 
     static JsSandbox create(org.graalvm.polyglot.Engine engine, Source script, SandboxLimits limits) throws SandboxException {
@@ -101,14 +141,20 @@ public final class JsSandbox extends SandboxInstance {
     @Override
     protected byte[] exchange(byte[] input) throws ItemFailedException {
         String output;
-        try (Watchdog.Deadline deadline = Watchdog.start(limits.itemTimeout(), () -> context.close(true))) {
+        Watchdog.Deadline guard;
+        try {
+            guard = guard(limits.itemTimeout());
+        } catch (IllegalStateException uncounted) {
+            throw new ItemFailedException(new NodeFailure(Kind.MEMORY_LIMIT, uncountedMessage(uncounted), null));
+        }
+        try (Watchdog.Deadline deadline = guard) {
             try {
                 output = caller.execute(new String(input, StandardCharsets.UTF_8)).asString();
             } catch (PolyglotException e) {
-                throw new ItemFailedException(classify(e, deadline.expired()));
+                throw new ItemFailedException(deadline.overBudget() ? memoryLimit() : classify(e, deadline.expired()));
             } catch (IllegalStateException e) {
                 // the context was closed by the watchdog between two guest statements
-                throw new ItemFailedException(timeout());
+                throw new ItemFailedException(deadline.overBudget() ? memoryLimit() : timeout());
             }
         }
         byte[] bytes = output.getBytes(StandardCharsets.UTF_8);
@@ -129,6 +175,10 @@ public final class JsSandbox extends SandboxInstance {
             return new NodeFailure(Kind.EXIT, "the node exited with code " + e.getExitStatus(), location(e));
         }
         return new NodeFailure(Kind.TRAP, "the node threw " + e.getMessage() + where(e), location(e));
+    }
+
+    private NodeFailure memoryLimit() {
+        return new NodeFailure(Kind.MEMORY_LIMIT, memoryLimitMessage("while running execute_node"), null);
     }
 
     private NodeFailure timeout() {
