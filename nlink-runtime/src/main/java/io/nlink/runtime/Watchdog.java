@@ -8,7 +8,7 @@ import java.util.concurrent.locks.LockSupport;
 
 /**
  * Stops guests that run too long; internal to the runtimes. By default it interrupts the guarded
- * thread: Chicory checks the interrupt flag in guest loops and calls, so a spinning wasm guest
+ * thread: the engine (Endive) checks the interrupt flag in guest loops and calls, so a spinning wasm guest
  * stops within about a millisecond. A runtime that is stopped another way (a JavaScript context
  * is cancelled) passes its own action.
  *
