@@ -33,7 +33,7 @@ class CompiledModuleCacheTest {
         try (var files = Files.list(dir)) {
             assertThat(files.map(p -> p.getFileName().toString()))
                     .singleElement()
-                    .satisfies(name -> assertThat(name).startsWith(Sha256.hex(wasm) + "-chicory-").endsWith(".jar"));
+                    .satisfies(name -> assertThat(name).startsWith(Sha256.hex(wasm) + "-endive-").endsWith(".jar"));
         }
 
         WasmEngine second = new WasmEngine(WasmEngine.Options.DEFAULTS.withCacheDirectory(dir));
