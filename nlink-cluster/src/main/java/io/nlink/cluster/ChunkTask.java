@@ -56,6 +56,7 @@ final class ChunkTask extends MemberTask {
         out.writeInt(limits.maxContextBytes());
         out.writeInt(limits.maxOutputBytes());
         out.writeInt(limits.maxLogBytes());
+        out.writeLong(limits.jsMemoryBytes());
         out.writeBoolean(continueOnFail);
         out.writeLong(firstIndex);
         out.writeByteArray(itemsJson);
@@ -68,7 +69,8 @@ final class ChunkTask extends MemberTask {
         try {
             // The record's constructor refuses out-of-range limits, so a peer cannot raise the cap.
             limits = new SandboxLimits(
-                    in.readInt(), Duration.ofMillis(in.readLong()), Duration.ofMillis(in.readLong()), in.readInt(), in.readInt(), in.readInt());
+                    in.readInt(), Duration.ofMillis(in.readLong()), Duration.ofMillis(in.readLong()), in.readInt(), in.readInt(), in.readInt(),
+                    in.readLong());
         } catch (IllegalArgumentException e) {
             throw new IOException("a chunk arrived with invalid sandbox limits: " + e.getMessage(), e);
         }

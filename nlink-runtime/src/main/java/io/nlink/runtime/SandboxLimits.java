@@ -81,11 +81,6 @@ public record SandboxLimits(
         }
     }
 
-    /** Limits without a JavaScript memory figure (as cluster peers send them): the default applies. */
-    public SandboxLimits(int memoryPages, Duration itemTimeout, Duration initTimeout, int maxContextBytes, int maxOutputBytes, int maxLogBytes) {
-        this(memoryPages, itemTimeout, initTimeout, maxContextBytes, maxOutputBytes, maxLogBytes, DEFAULT_JS_MEMORY_BYTES);
-    }
-
     private static void requirePositive(Duration d, String what) {
         if (d == null || d.isNegative() || d.isZero()) {
             throw new IllegalArgumentException(what + " must be positive, got " + d);
