@@ -123,7 +123,11 @@ final class AllocationMeter {
     /**
      * Whether the heap is at risk for a run that started when the heap held {@code baseline} bytes
      * after a collection (-1: none had reported yet): more than half the maximum heap is in use
-     * after the latest collection, or the heap has grown by more than {@code budget} since. When
+     * after the latest collection, and the heap has grown by more than {@code budget} since or is
+     * more than three quarters full. Growth alone is no risk: under G1 the heap in use after a
+     * young collection creeps up with garbage promoted by every thread of the process (a busy
+     * server grew by more than 64 MiB during an honest 8-second Code node loop, which was then
+     * stopped), so a heap with half its room free is left alone. When
      * this JVM reports no collections at all, the heap is always taken to be at risk, so the
      * allocation budget alone applies.
      */
@@ -131,6 +135,6 @@ final class AllocationMeter {
         if (COLLECTORS.isEmpty()) return true;
         long used = heapUsedAfterGc();
         if (used < 0) return false; // no collection yet: the heap has not even filled once
-        return used > MAX_HEAP / 2 || (baseline >= 0 && used - baseline > budget);
+        return used > MAX_HEAP / 2 && (baseline < 0 || used - baseline > budget || used > MAX_HEAP / 4 * 3);
     }
 }

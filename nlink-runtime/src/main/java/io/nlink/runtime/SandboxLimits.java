@@ -26,7 +26,8 @@ import java.time.Duration;
  *                        community edition cannot cap a context's heap, so the watchdog counts
  *                        the run's allocations instead and cancels it, discarding the context,
  *                        once they pass this and the heap is more than half full after a
- *                        collection or has grown by more than this since the run began. Size the
+ *                        collection and has grown by more than this since the run began (or is
+ *                        more than three quarters full). Size the
  *                        heap for concurrent JavaScript runs × this, plus the host's own share.
  */
 public record SandboxLimits(

@@ -24,7 +24,8 @@ import java.util.concurrent.locks.LockSupport;
  * least one budgeted deadline is armed, and never otherwise; each wake reads how much each guarded
  * thread has allocated since its call began ({@link AllocationMeter}, about 0.1 µs a thread). A call
  * over its budget is stopped like one past its time, but only while the heap is at risk (more than
- * half full after the latest collection, or grown by more than the budget since the call began):
+ * half full after the latest collection, and grown by more than the budget since the call began or
+ * more than three quarters full):
  * allocation counts garbage too, and an honest loop in GraalJS's interpreter allocates hundreds of
  * MB a second that the next young collection frees. Arming costs one more counter read on the
  * calling thread (about 35 ns).
