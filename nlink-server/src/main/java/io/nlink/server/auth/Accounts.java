@@ -70,6 +70,8 @@ public final class Accounts {
             throw new ApiException(409, "the owner account already exists; sign in instead");
         }
         User owner = insertUser(username, password, Role.OWNER);
+        // Workflows stored before ownership existed, on a server with no owner then (schema V4), are the owner's.
+        db.update("UPDATE workflows SET owner_id = ? WHERE owner_id IS NULL", owner.id());
         return newSession(owner);
     }
 

@@ -32,8 +32,8 @@ final class AuthApi {
         routes.get("/api/api-keys", ctx -> ctx.json(accounts.apiKeys(Access.principal(ctx)).stream().map(AuthApi::keyJson).toList()), Access.SIGNED_IN);
         routes.post("/api/api-keys", this::createKey, Access.SIGNED_IN);
         routes.delete("/api/api-keys/{id}", this::deleteKey, Access.SIGNED_IN);
-        routes.get("/api/users", ctx -> ctx.json(accounts.users().stream().map(AuthApi::userJson).toList()), Access.OWNER);
-        routes.post("/api/users", this::createUser, Access.OWNER);
+        routes.get("/api/users", ctx -> ctx.json(accounts.users().stream().map(AuthApi::userJson).toList()), Access.USER_MANAGER);
+        routes.post("/api/users", this::createUser, Access.USER_MANAGER);
     }
 
     private void setup(Context ctx) throws Exception {

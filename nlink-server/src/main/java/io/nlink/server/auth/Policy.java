@@ -1,0 +1,62 @@
+package io.nlink.server.auth;
+
+/**
+ * The role matrix of docs/security.md as code: the one place the server decides what an account
+ * may see and do. Routes declare a level that {@link #mayCall} decides before any handler runs;
+ * every read and change of a workflow or an execution is narrowed by {@link #workflows}; every
+ * change to an account is decided by {@link #mayManage}. Nothing else in the server compares
+ * roles or owners.
+ *
+ * <p>The rules, in short: each workflow belongs to one account, and its executions follow it.
+ * The owner and admins see and change every workflow and execution; a member sees and changes
+ * only their own, and what a caller may not see answers exactly as if it did not exist (404), so
+ * ids cannot be probed. There is no see-but-not-change state for workflows (that arrives with
+ * sharing); 403 is for refusals by role: node management, account management, and any change to
+ * the owner account by someone else.
+ */
+public final class Policy {
+    private Policy() {}
+
+    /** What a route demands of its caller, beyond being signed in. */
+    public enum Level {
+        /** No account needed. */
+        ANYONE,
+        /** Any enabled account. */
+        SIGNED_IN,
+        /** Upload and remove nodes of the Community Store. */
+        NODE_MANAGER,
+        /** Create, change, disable and remove accounts. */
+        USER_MANAGER
+    }
+
+    /** Whether {@code role} may call a route of {@code level}; the refusal says who may. */
+    public static boolean mayCall(Role role, Level level) {
+        return switch (level) {
+            case ANYONE, SIGNED_IN -> true;
+            case NODE_MANAGER, USER_MANAGER -> role == Role.OWNER || role == Role.ADMIN;
+        };
+    }
+
+    /** Why a route of {@code level} refused {@code role}: says who may. */
+    public static String refusal(Role role, Level level) {
+        return "only the owner or an admin may do this; you are " + role.id();
+    }
+
+    /**
+     * Whose workflows (and so executions) a caller sees and changes.
+     *
+     * @param ownerId the one account whose work is in scope, or null for everyone's
+     */
+    public record Scope(Long ownerId) {
+        public static final Scope EVERYONE = new Scope(null);
+
+        public boolean includes(long owner) {
+            return ownerId == null || ownerId == owner;
+        }
+    }
+
+    /** The owner and admins: every workflow; a member: their own. */
+    public static Scope workflows(Principal caller) {
+        return caller.role() == Role.MEMBER ? new Scope(caller.userId()) : Scope.EVERYONE;
+    }
+}
