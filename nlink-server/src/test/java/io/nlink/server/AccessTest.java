@@ -18,6 +18,8 @@ class AccessTest extends SharedServer {
         "POST, /api/api-keys",
         "DELETE, /api/api-keys/1",
         "POST, /api/users",
+        "DELETE, /api/users/2",
+        "POST, /api/users/2/password-reset",
         "DELETE, /api/session",
         "GET, /api/nodes",
         "GET, /api/users"
