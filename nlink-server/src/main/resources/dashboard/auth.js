@@ -21,7 +21,7 @@ export async function setupPage(root, ctx) {
   document.title = 'Set up · nLink';
   const token = ctx.query.get('token') ?? '';
   const slot = h('div', {});
-  root.replaceChildren(authCard('Set up nLink', 'Create the owner account. The owner manages users and the Community Store.', slot));
+  root.replaceChildren(authCard('Set up nLink', 'Create the owner account. The owner manages users and the Community Store, and sees every workflow.', slot));
 
   let status;
   try {

@@ -40,8 +40,8 @@ public final class Policy {
         };
     }
 
-    /** Why a route of {@code level} refused {@code role}: says who may. */
-    public static String refusal(Role role, Level level) {
+    /** Why a route above {@link Level#SIGNED_IN} refused {@code role}: says who may. */
+    public static String refusal(Role role) {
         return "only the owner or an admin may do this; you are " + role.id();
     }
 

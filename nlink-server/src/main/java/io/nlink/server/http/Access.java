@@ -58,7 +58,7 @@ public enum Access implements RouteRole {
             }
         }
         if (!Policy.mayCall(p.role(), required.level)) {
-            throw new ApiException(403, Policy.refusal(p.role(), required.level));
+            throw new ApiException(403, Policy.refusal(p.role()));
         }
     }
 
