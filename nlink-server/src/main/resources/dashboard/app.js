@@ -1,15 +1,21 @@
 // The nLink dashboard: a hash-routed single page. No build step, no third-party code.
 import {api, onUnauthorized, setCsrfToken} from './api.js';
 import {h, clear} from './dom.js';
-import {setupPage, loginPage} from './auth.js';
+import {setupPage, loginPage, resetPasswordPage} from './auth.js';
 import {storePage} from './store.js';
 import {nodePage} from './node.js';
-import {scaffoldPage, apiKeysPage, usersPage} from './settings.js';
+import {scaffoldPage, apiKeysPage, usersPage, passwordPage} from './settings.js';
 import {workflowsPage, workflowPage} from './workflows.js';
 import {executionsPage, executionPage} from './executions.js';
 
 /** What the pages share: the signed-in user (null when signed out) and the server's health line. */
 export const state = {user: null, setupRequired: false, health: null};
+
+/**
+ * Whether the signed-in account manages accounts (the owner and admins). Only decides what the
+ * dashboard shows: the server refuses the rest anyway (docs/security.md, the role matrix).
+ */
+export const managesUsers = () => state.user?.role === 'owner' || state.user?.role === 'admin';
 
 const root = document.getElementById('app');
 let renderSerial = 0;
@@ -59,7 +65,7 @@ onUnauthorized(body => {
   setCsrfToken(null);
   state.setupRequired = Boolean(body?.setupRequired);
   const {parts} = currentRoute();
-  if (parts[0] === 'login' || parts[0] === 'setup') return;
+  if (parts[0] === 'login' || parts[0] === 'setup' || parts[0] === 'reset-password') return;
   toSignIn();
 });
 
@@ -70,14 +76,15 @@ const NAV = [
   {heading: 'Settings'},
   {hash: '#/settings/store', label: 'Community Store', sub: 'Scaffold WASM', match: p => p[0] === 'settings' && p[1] === 'store'},
   {hash: '#/settings/api-keys', label: 'API keys', match: p => p[0] === 'settings' && p[1] === 'api-keys'},
-  {hash: '#/settings/users', label: 'Users', ownerOnly: true, match: p => p[0] === 'settings' && p[1] === 'users'},
+  {hash: '#/settings/password', label: 'Your password', match: p => p[0] === 'settings' && p[1] === 'password'},
+  {hash: '#/settings/users', label: 'Users', usersOnly: true, match: p => p[0] === 'settings' && p[1] === 'users'},
 ];
 
 function shell(parts) {
   const main = h('main', {class: 'main', id: 'main'});
   const nav = h('nav', {class: 'sidebar', 'aria-label': 'Main'},
     h('a', {class: 'brand', href: '#/store'}, h('img', {src: '/favicon.svg', alt: '', width: 26, height: 26}), h('span', {}, 'nLink')),
-    h('ul', {class: 'nav'}, NAV.filter(item => !item.ownerOnly || state.user?.role === 'owner').map(item => item.heading
+    h('ul', {class: 'nav'}, NAV.filter(item => !item.usersOnly || managesUsers()).map(item => item.heading
       ? h('li', {class: 'nav-heading'}, item.heading)
       : h('li', {}, h('a', {href: item.hash, class: item.match(parts) ? 'active' : null, 'aria-current': item.match(parts) ? 'page' : null},
           item.label, item.sub ? h('span', {class: 'nav-sub'}, item.sub) : null)))),
@@ -119,6 +126,7 @@ async function render() {
 
   if (parts[0] === 'setup') return setupPage(root, ctx);
   if (parts[0] === 'login') return loginPage(root, ctx);
+  if (parts[0] === 'reset-password') return resetPasswordPage(root, ctx);
 
   if (!state.user) {
     try {
@@ -152,6 +160,7 @@ async function render() {
     if (!parts[1] || parts[1] === 'store') return scaffoldPage(main, ctx);
     if (parts[1] === 'api-keys') return apiKeysPage(main, ctx);
     if (parts[1] === 'users') return usersPage(main, ctx);
+    if (parts[1] === 'password') return passwordPage(main, ctx);
   }
   main.append(h('div', {class: 'page'}, h('h1', {}, 'Not found'),
     h('p', {}, 'There is no page at this address. ', h('a', {href: '#/store'}, 'Open the Community Store'), '.')));

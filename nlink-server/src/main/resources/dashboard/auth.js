@@ -1,4 +1,4 @@
-// Set-up (the first owner, with the one-time token the server printed) and sign-in.
+// Set-up (the first owner, with the one-time token the server printed), sign-in, and a password-reset link.
 import {api} from './api.js';
 import {h, errorBanner, notice, show} from './dom.js';
 import {signedIn, go} from './app.js';
@@ -21,7 +21,7 @@ export async function setupPage(root, ctx) {
   document.title = 'Set up · nLink';
   const token = ctx.query.get('token') ?? '';
   const slot = h('div', {});
-  root.replaceChildren(authCard('Set up nLink', 'Create the owner account. The owner manages users and the Community Store.', slot));
+  root.replaceChildren(authCard('Set up nLink', 'Create the owner account. The owner manages users and the Community Store, and sees every workflow.', slot));
 
   let status;
   try {
@@ -67,6 +67,35 @@ export async function setupPage(root, ctx) {
   });
   show(slot, form);
   username.focus();
+}
+
+/** A one-time link an admin made (POST /api/users/{id}/password-reset): sets the password, then sign in. */
+export function resetPasswordPage(root, ctx) {
+  document.title = 'Set a new password · nLink';
+  const token = ctx.query.get('token') ?? '';
+  const errors = h('div', {});
+  const password = h('input', {id: 'reset-password', name: 'password', type: 'password', autocomplete: 'new-password', required: true});
+  const repeat = h('input', {id: 'reset-repeat', name: 'repeat', type: 'password', autocomplete: 'new-password', required: true});
+  const submit = h('button', {type: 'submit', class: 'btn btn-primary btn-block', id: 'reset-submit'}, 'Set password');
+  const form = h('form', {class: 'form', novalidate: true}, errors, field('New password', password, 'At least 8 characters.'),
+    field('Repeat password', repeat), submit);
+  form.addEventListener('submit', async event => {
+    event.preventDefault();
+    if (!password.value) return show(errors, notice('Choose a password.', 'error'));
+    if (password.value !== repeat.value) return show(errors, notice('The two passwords differ.', 'error'));
+    submit.disabled = true;
+    try {
+      await api('POST', '/api/password-reset', {json: {token, password: password.value}, quiet401: true});
+      root.replaceChildren(authCard('Password set', 'Sign in with your new password.',
+        h('p', {}, h('a', {href: '#/login', class: 'btn btn-primary', id: 'reset-done'}, 'Sign in'))));
+    } catch (e) {
+      show(errors, errorBanner(e, e.status === 403 ? 'This link does not work' : null));
+      submit.disabled = false;
+    }
+  });
+  root.replaceChildren(authCard('Set a new password', 'Your admin made this one-time link for you.',
+    token ? form : notice('This link has no token: open the whole link you were given.', 'error')));
+  if (token) password.focus();
 }
 
 export function loginPage(root, ctx) {

@@ -1,7 +1,7 @@
-// Settings: Community Store (Scaffold WASM), API keys, Users (owner only).
+// Settings: Community Store (Scaffold WASM), API keys, your password, Users (owner and admins).
 import {api, enc, ApiError} from './api.js';
 import {h, errorBanner, notice, show, formatTime, dispositionFilename, copyButton} from './dom.js';
-import {state} from './app.js';
+import {state, managesUsers} from './app.js';
 
 function settingsPage(main, title, intro, ...sections) {
   document.title = `${title} · Settings · nLink`;
@@ -151,14 +151,96 @@ export async function apiKeysPage(main, ctx) {
   await load();
 }
 
-// ---- Users (owner) ---------------------------------------------------------------------------------------
+// ---- Your password ----------------------------------------------------------------------------------
+
+export function passwordPage(main) {
+  const errors = h('div', {});
+  const current = h('input', {id: 'password-current', type: 'password', required: true, autocomplete: 'current-password'});
+  const fresh = h('input', {id: 'password-new', type: 'password', required: true, autocomplete: 'new-password'});
+  const repeat = h('input', {id: 'password-repeat', type: 'password', required: true, autocomplete: 'new-password'});
+  const submit = h('button', {type: 'submit', class: 'btn btn-primary', id: 'password-submit'}, 'Change password');
+  const form = h('form', {class: 'form', novalidate: true},
+    field('Current password', current), field('New password', fresh, 'At least 8 characters.'), field('Repeat the new password', repeat),
+    h('div', {class: 'form-actions'}, submit), errors);
+  form.addEventListener('submit', async event => {
+    event.preventDefault();
+    if (!current.value || !fresh.value) return show(errors, notice('Enter your current and your new password.', 'error'));
+    if (fresh.value !== repeat.value) return show(errors, notice('The two new passwords differ.', 'error'));
+    submit.disabled = true;
+    try {
+      await api('PUT', '/api/password', {json: {currentPassword: current.value, newPassword: fresh.value}});
+      form.reset();
+      show(errors, notice('Your password is changed. Your other sessions have been signed out.', 'ok'));
+    } catch (e) {
+      show(errors, errorBanner(e, 'Could not change the password'));
+    } finally {
+      submit.disabled = false;
+    }
+  });
+  settingsPage(main, 'Your password', 'Changing it signs out your other browsers; your API keys keep working.',
+    h('section', {class: 'panel'}, h('div', {class: 'panel-body'}, form)));
+}
+
+// ---- Users (owner and admins) ----------------------------------------------------------------------
+
+/**
+ * The controls for one account: role, disable or enable, a reset link, remove. None for the owner
+ * account or your own, which nobody may change here (the server refuses them too).
+ */
+function userActions(u, errors, linkSlot, reload) {
+  if (u.role === 'owner' || u.username === state.user?.username) return h('span', {class: 'muted small'}, '—');
+  const patch = async (json, what) => {
+    try {
+      await api('PATCH', `/api/users/${enc(u.id)}`, {json});
+      reload();
+    } catch (e) {
+      show(errors, errorBanner(e, `Could not ${what}`));
+    }
+  };
+  const role = h('select', {class: 'user-role-select', 'aria-label': `Role of ${u.username}`},
+    ['member', 'admin'].map(r => h('option', {value: r, selected: r === u.role}, r)));
+  role.addEventListener('change', () => patch({role: role.value}, 'change the role'));
+  const toggle = h('button', {type: 'button', class: 'btn btn-small user-disable'}, u.disabled ? 'Enable' : 'Disable');
+  toggle.addEventListener('click', () => patch({disabled: !u.disabled}, u.disabled ? 'enable the account' : 'disable the account'));
+  const reset = h('button', {type: 'button', class: 'btn btn-small user-reset', disabled: u.disabled}, 'Reset link');
+  reset.addEventListener('click', async () => {
+    try {
+      const link = await api('POST', `/api/users/${enc(u.id)}/password-reset`);
+      const url = `${location.origin}/${link.path.replace(/^\//, '')}`;
+      show(linkSlot, h('div', {class: 'banner banner-ok', role: 'status', id: 'reset-link'},
+        h('div', {class: 'banner-title'}, `A one-time link for ${u.username}: hand it over privately. It works once, until ${formatTime(link.expiresAt)}.`),
+        h('div', {class: 'secret-row'}, h('code', {class: 'secret'}, url), copyButton(() => url))));
+    } catch (e) {
+      show(errors, errorBanner(e, 'Could not make a reset link'));
+    }
+  });
+  const remove = h('button', {type: 'button', class: 'btn btn-small btn-danger-outline user-remove'}, 'Remove');
+  remove.addEventListener('click', async () => {
+    if (remove.dataset.armed !== 'yes') {
+      remove.dataset.armed = 'yes';
+      remove.textContent = 'Click again to remove';
+      return;
+    }
+    remove.disabled = true;
+    try {
+      await api('DELETE', `/api/users/${enc(u.id)}`);
+      reload();
+    } catch (e) {
+      show(errors, errorBanner(e, 'Could not remove the account'));
+      remove.disabled = false;
+    }
+  });
+  return [role, ' ', toggle, ' ', reset, ' ', remove];
+}
 
 export async function usersPage(main, ctx) {
-  if (state.user?.role !== 'owner') {
-    settingsPage(main, 'Users', null, errorBanner(new ApiError(403, 'Only the owner manages users.', null)));
+  if (!managesUsers()) {
+    settingsPage(main, 'Users', null, errorBanner(new ApiError(403, 'Only the owner and admins manage users.', null)));
     return;
   }
   const listSlot = h('div', {}, h('p', {class: 'muted panel-body'}, 'Loading…'));
+  const listErrors = h('div', {});
+  const linkSlot = h('div', {});
   const errors = h('div', {});
   const username = h('input', {id: 'user-username', type: 'text', required: true, autocomplete: 'off'});
   const password = h('input', {id: 'user-password', type: 'password', required: true, autocomplete: 'new-password'});
@@ -168,11 +250,11 @@ export async function usersPage(main, ctx) {
   const submit = h('button', {type: 'submit', class: 'btn btn-primary', id: 'user-submit'}, 'Create user');
   const form = h('form', {class: 'form', novalidate: true},
     h('div', {class: 'form-row'}, field('Username', username), field('Password', password),
-      field('Role', role, 'Members browse and test-run nodes; admins also upload and remove them.')),
+      field('Role', role, 'Members use the Community Store and see only their own workflows and executions; admins also manage nodes, users and everyone\u2019s workflows.')),
     h('div', {class: 'form-actions'}, submit), errors);
 
-  settingsPage(main, 'Users', 'People who can sign in to this server.',
-    h('section', {class: 'panel'}, h('div', {class: 'panel-head'}, h('h2', {}, 'Accounts')), listSlot),
+  settingsPage(main, 'Users', 'People who can sign in to this server. Disabling or removing an account signs it out at once and ends its API keys; a removed account\u2019s workflows pass to the owner.',
+    h('section', {class: 'panel'}, h('div', {class: 'panel-head'}, h('h2', {}, 'Accounts')), h('div', {class: 'panel-body'}, listErrors, linkSlot), listSlot),
     h('section', {class: 'panel'}, h('div', {class: 'panel-head'}, h('h2', {}, 'Add a user')), h('div', {class: 'panel-body'}, form)));
 
   const load = async () => {
@@ -180,16 +262,17 @@ export async function usersPage(main, ctx) {
       const users = await api('GET', '/api/users');
       if (!ctx.alive()) return;
       show(listSlot, h('table', {class: 'table', id: 'users-table'},
-        h('thead', {}, h('tr', {}, ['Username', 'Role', 'Created'].map(t => h('th', {}, t)))),
-        h('tbody', {}, (Array.isArray(users) ? users : []).map(u => h('tr', {},
+        h('thead', {}, h('tr', {}, ['Username', 'Role', 'Status', 'Created', ''].map(t => h('th', {}, t)))),
+        h('tbody', {}, (Array.isArray(users) ? users : []).map(u => h('tr', {dataset: {user: u.username}},
           h('td', {}, h('strong', {}, u.username), u.username === state.user?.username ? h('span', {class: 'muted'}, ' (you)') : null),
           h('td', {}, h('span', {class: `badge badge-role-${u.role}`}, u.role)),
-          h('td', {}, formatTime(u.createdAt)))))));
+          h('td', {}, u.disabled ? h('span', {class: 'badge badge-disabled'}, 'disabled') : 'active'),
+          h('td', {}, formatTime(u.createdAt)),
+          h('td', {class: 'actions'}, userActions(u, listErrors, linkSlot, load)))))));
     } catch (e) {
       if (ctx.alive()) show(listSlot, errorBanner(e, 'Could not list the users'));
     }
   };
-
   form.addEventListener('submit', async event => {
     event.preventDefault();
     show(errors);

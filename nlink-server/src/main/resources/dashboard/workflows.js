@@ -2,7 +2,7 @@
 // JSON editor with Save and Export, activation, deletion and its executions.
 import {api, enc} from './api.js';
 import {h, errorBanner, notice, show, formatTime} from './dom.js';
-import {go} from './app.js';
+import {go, managesUsers} from './app.js';
 import {readItems} from './items.js';
 import {workflowGraph, shortType} from './graph.js';
 import {executionHash, workflowHash, executionsTable, statusBanner, nodeStatuses} from './executions.js';
@@ -51,7 +51,7 @@ export async function workflowsPage(main, ctx) {
       h('div', {class: 'head-actions'}, newButton)),
     newResult,
     importSection(),
-    h('section', {class: 'panel'}, h('div', {class: 'panel-head'}, h('h2', {}, 'All workflows')), listSlot)));
+    h('section', {class: 'panel'}, h('div', {class: 'panel-head'}, h('h2', {}, managesUsers() ? 'All workflows' : 'Your workflows')), listSlot)));
 
   try {
     const data = await api('GET', '/api/workflows');
@@ -63,13 +63,13 @@ export async function workflowsPage(main, ctx) {
       return;
     }
     show(listSlot, h('table', {class: 'table', id: 'workflows-table'},
-      h('thead', {}, h('tr', {}, ['Workflow', 'Active', 'Triggers', 'Updated', 'Created by'].map(t => h('th', {}, t)))),
+      h('thead', {}, h('tr', {}, ['Workflow', 'Active', 'Triggers', 'Updated', 'Owner'].map(t => h('th', {}, t)))),
       h('tbody', {}, workflows.map(w => h('tr', {dataset: {workflow: w.id}},
         h('td', {}, h('a', {href: workflowHash(w.id), class: 'strong'}, w.name || `#${w.id}`)),
         h('td', {}, activeToggle(w)),
         h('td', {}, (Array.isArray(w.triggers) ? w.triggers : []).map(t => h('span', {class: 'badge trigger', title: t}, triggerName(t)))),
         h('td', {}, formatTime(w.updatedAt)),
-        h('td', {}, w.createdBy ?? '—'))))));
+        h('td', {}, w.owner ?? '—'))))));
   } catch (e) {
     if (ctx.alive()) show(listSlot, h('div', {class: 'panel-body'}, errorBanner(e, 'Could not list the workflows')));
   }
@@ -193,7 +193,8 @@ function renderWorkflow(page, stored, ctx) {
       h('div', {},
         h('h1', {id: 'workflow-title'}, stored.name),
         h('p', {class: 'muted'}, `#${stored.id} · `, activeBadge, ` · ${nodes.length} node${nodes.length === 1 ? '' : 's'} · updated ${formatTime(stored.updatedAt)}`,
-          stored.createdBy ? ` · created by ${stored.createdBy}` : '')),
+          stored.owner ? ` · owned by ${stored.owner}` : '',
+          stored.createdBy && stored.createdBy !== stored.owner ? ` · created by ${stored.createdBy}` : '')),
       h('div', {class: 'head-actions'}, activate, exportButton(stored), deleteButton(stored))),
     headErrors,
     h('section', {class: 'panel'},

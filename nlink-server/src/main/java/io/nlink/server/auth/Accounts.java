@@ -29,7 +29,16 @@ public final class Accounts {
     /** A signed-in browser: the cookie value to set and who it is. */
     public record Session(String cookie, Principal principal, Instant expiresAt) {}
 
-    public record User(long id, String username, Role role, Instant createdAt) {}
+    public record User(long id, String username, Role role, Instant createdAt, boolean disabled) {}
+
+    /**
+     * A one-time password-reset link's secret, for an admin to hand over like the owner's set-up
+     * link; {@code path} is where the dashboard redeems it.
+     */
+    public record ResetLink(String token, String path, Instant expiresAt) {}
+
+    /** How long a password-reset link works: long enough to pass on, short enough not to linger. */
+    public static final Duration RESET_TTL = Duration.ofHours(24);
 
     /** @param key the full key: shown once, at creation, never again */
     public record NewApiKey(long id, String name, String key, String prefix, Instant createdAt) {}
@@ -70,6 +79,8 @@ public final class Accounts {
             throw new ApiException(409, "the owner account already exists; sign in instead");
         }
         User owner = insertUser(username, password, Role.OWNER);
+        // Workflows stored before ownership existed, on a server with no owner then (schema V4), are the owner's.
+        db.update("UPDATE workflows SET owner_id = ? WHERE owner_id IS NULL", owner.id());
         return newSession(owner);
     }
 
@@ -85,7 +96,130 @@ public final class Accounts {
     }
 
     public List<User> users() throws SQLException {
-        return db.query("SELECT id, username, role, created_at FROM users ORDER BY id", Accounts::user);
+        return db.query("SELECT " + USER_COLUMNS + " FROM users ORDER BY id", Accounts::user);
+    }
+
+    /** The account {@code id} for {@code actor} to make {@code change} to: 404 when there is none, refused as {@link Policy} says. */
+    private User target(Principal actor, long id, Policy.AccountChange change) throws SQLException {
+        User target = db.queryOne("SELECT " + USER_COLUMNS + " FROM users WHERE id = ?", Accounts::user, id)
+                .orElseThrow(() -> ApiException.notFound("no account " + id));
+        Policy.checkManage(actor, target.id(), target.role(), change);
+        return target;
+    }
+
+    /**
+     * Changes an account's role and/or disables or enables it, at once: the next request of a
+     * disabled account's session or API key is refused, for both are deleted with it (enabling
+     * it again lets it sign in; its old keys stay gone).
+     *
+     * @param role     the new role, or null to keep it
+     * @param disabled whether it is disabled from now on, or null to keep that
+     */
+    public User update(Principal actor, long id, Role role, Boolean disabled) throws SQLException {
+        if (role == null && disabled == null) throw ApiException.badRequest("send \"role\" and/or \"disabled\" to change");
+        if (role == Role.OWNER) throw ApiException.badRequest("role: there is one owner; choose admin or member");
+        if (role != null) target(actor, id, Policy.AccountChange.ROLE);
+        if (disabled != null) target(actor, id, disabled ? Policy.AccountChange.DISABLE : Policy.AccountChange.ENABLE);
+        db.transaction(c -> {
+            if (role != null) Database.update(c, "UPDATE users SET role = ? WHERE id = ?", role.id(), id);
+            if (disabled != null) {
+                Database.update(c, "UPDATE users SET disabled = ? WHERE id = ?", disabled, id);
+                if (disabled) endAccess(c, id);
+            }
+            return null;
+        });
+        return db.queryOne("SELECT " + USER_COLUMNS + " FROM users WHERE id = ?", Accounts::user, id).orElseThrow();
+    }
+
+    /**
+     * Removes an account: its sessions, API keys and reset links go with it, and its workflows
+     * (with their executions) pass to the owner, so no automation vanishes with a person.
+     */
+    public void remove(Principal actor, long id) throws SQLException {
+        target(actor, id, Policy.AccountChange.REMOVE);
+        db.transaction(c -> {
+            long owner = Database.query(c, "SELECT id FROM users WHERE role = ?", r -> r.getLong(1), Role.OWNER.id()).get(0);
+            Database.update(c, "UPDATE workflows SET owner_id = ? WHERE owner_id = ?", owner, id);
+            return Database.update(c, "DELETE FROM users WHERE id = ?", id);
+        });
+    }
+
+    /**
+     * A new one-time link that sets the account's password; an earlier link for it stops working.
+     * Only the hash is stored, and the link works once, for {@link #RESET_TTL}.
+     */
+    public ResetLink resetLink(Principal actor, long id) throws SQLException {
+        User user = target(actor, id, Policy.AccountChange.RESET_PASSWORD);
+        if (user.disabled()) throw new ApiException(409, "the account \"" + user.username() + "\" is disabled; enable it first");
+        String token = Secrets.random();
+        Instant now = Instant.now();
+        Instant expires = now.plus(RESET_TTL);
+        db.transaction(c -> {
+            Database.update(c, "DELETE FROM password_resets WHERE user_id = ?", id);
+            return Database.update(c, "INSERT INTO password_resets (token_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)",
+                    Secrets.stored(token), id, utc(now), utc(expires));
+        });
+        return new ResetLink(token, "/#/reset-password?token=" + token, expires);
+    }
+
+    /**
+     * Sets a password with a reset link's token. The token is spent by the first call that brings
+     * it with an acceptable password, even when it has expired or the account has been disabled
+     * since; every session of the account ends.
+     */
+    public void resetPassword(String token, String password) throws SQLException {
+        String weak = Passwords.weakness(password);
+        if (weak != null) throw ApiException.badRequest("password: " + weak);
+        String invalid = "this password-reset link is unknown, used or expired; ask an admin for a new one";
+        if (token == null || token.isEmpty() || token.length() > 100) throw new ApiException(403, invalid);
+        String hash = Passwords.hash(password);
+        String username = db.transaction(c -> {
+            List<Object[]> rows = Database.query(c,
+                    "SELECT r.user_id, r.expires_at, u.username, u.disabled FROM password_resets r JOIN users u ON u.id = r.user_id WHERE r.token_hash = ?",
+                    r -> new Object[] {r.getLong(1), instant(r.getObject(2, OffsetDateTime.class)), r.getString(3), r.getBoolean(4)},
+                    Secrets.stored(token));
+            // Spent by the first call that finds it: two calls with one link cannot both succeed.
+            if (rows.isEmpty() || Database.update(c, "DELETE FROM password_resets WHERE token_hash = ?", Secrets.stored(token)) != 1) return null;
+            Object[] row = rows.get(0);
+            if (!((Instant) row[1]).isAfter(Instant.now()) || (Boolean) row[3]) return null;
+            Database.update(c, "UPDATE users SET password_hash = ? WHERE id = ?", hash, row[0]);
+            Database.update(c, "DELETE FROM sessions WHERE user_id = ?", row[0]);
+            return (String) row[2];
+        });
+        if (username == null) throw new ApiException(403, invalid);
+        throttle.succeeded(username);
+    }
+
+    /**
+     * Changes the caller's own password, proven with the current one (a stolen session alone is
+     * not enough; wrong guesses count toward the sign-in throttle). The caller's other sessions
+     * end; the one making the change, if any, stays signed in; API keys stay.
+     *
+     * @param cookie the session cookie the request came with, or null
+     */
+    public void changePassword(Principal caller, String cookie, String current, String password) throws SQLException {
+        throttle.check(caller.username());
+        String stored = db.queryOne("SELECT password_hash FROM users WHERE id = ?", r -> r.getString(1), caller.userId()).orElseThrow();
+        if (!Passwords.matches(current, stored)) {
+            throttle.failed(caller.username());
+            throw new ApiException(403, "currentPassword: the current password is wrong");
+        }
+        String weak = Passwords.weakness(password);
+        if (weak != null) throw ApiException.badRequest("newPassword: " + weak);
+        String hash = Passwords.hash(password);
+        String keep = cookie == null ? "" : Secrets.stored(cookie);
+        db.transaction(c -> {
+            Database.update(c, "UPDATE users SET password_hash = ? WHERE id = ?", hash, caller.userId());
+            return Database.update(c, "DELETE FROM sessions WHERE user_id = ? AND token_hash <> ?", caller.userId(), keep);
+        });
+        throttle.succeeded(caller.username());
+    }
+
+    /** Ends every way account {@code id} has in: sessions, API keys, reset links. */
+    private static void endAccess(java.sql.Connection c, long id) throws SQLException {
+        Database.update(c, "DELETE FROM sessions WHERE user_id = ?", id);
+        Database.update(c, "DELETE FROM api_keys WHERE user_id = ?", id);
+        Database.update(c, "DELETE FROM password_resets WHERE user_id = ?", id);
     }
 
     /** Checks a password and opens a session; the same refusal whether the name or the password was wrong. */
@@ -94,8 +228,8 @@ public final class Accounts {
         throttle.check(key);
         Optional<String[]> row =
                 db.queryOne(
-                        "SELECT id, password_hash FROM users WHERE username = ?",
-                        r -> new String[] {Long.toString(r.getLong(1)), r.getString(2)},
+                        "SELECT id, password_hash, disabled FROM users WHERE username = ?",
+                        r -> new String[] {Long.toString(r.getLong(1)), r.getString(2), Boolean.toString(r.getBoolean(3))},
                         key);
         // Hash even for unknown names, so timing does not tell which names exist.
         boolean ok = Passwords.matches(password, row.map(r -> r[1]).orElse(DUMMY_HASH)) && row.isPresent();
@@ -104,7 +238,9 @@ public final class Accounts {
             throw new ApiException(401, "wrong username or password");
         }
         throttle.succeeded(key);
-        User user = db.queryOne("SELECT id, username, role, created_at FROM users WHERE id = ?", Accounts::user, Long.parseLong(row.get()[0])).orElseThrow();
+        // Said only to whoever knows the password: a disabled account is not a secret from its holder.
+        if (Boolean.parseBoolean(row.get()[2])) throw new ApiException(403, "this account is disabled; ask the owner or an admin to enable it");
+        User user = db.queryOne("SELECT " + USER_COLUMNS + " FROM users WHERE id = ?", Accounts::user, Long.parseLong(row.get()[0])).orElseThrow();
         return newSession(user);
     }
 
@@ -116,7 +252,7 @@ public final class Accounts {
         Optional<Object[]> row =
                 db.queryOne(
                         "SELECT u.id, u.username, u.role, s.csrf_token, s.expires_at FROM sessions s JOIN users u ON u.id = s.user_id"
-                                + " WHERE s.token_hash = ?",
+                                + " WHERE s.token_hash = ? AND u.disabled = FALSE",
                         r -> new Object[] {r.getLong(1), r.getString(2), r.getString(3), r.getString(4), instant(r.getObject(5, OffsetDateTime.class))},
                         hash);
         if (row.isEmpty()) return Optional.empty();
@@ -143,7 +279,7 @@ public final class Accounts {
         String hash = Secrets.stored(key);
         Optional<Principal> principal =
                 db.queryOne(
-                        "SELECT u.id, u.username, u.role FROM api_keys k JOIN users u ON u.id = k.user_id WHERE k.key_hash = ?",
+                        "SELECT u.id, u.username, u.role FROM api_keys k JOIN users u ON u.id = k.user_id WHERE k.key_hash = ? AND u.disabled = FALSE",
                         r -> new Principal(r.getLong(1), r.getString(2), Role.of(r.getString(3)), null),
                         hash);
         if (principal.isPresent()) {
@@ -193,7 +329,7 @@ public final class Accounts {
                 c -> {
                     Database.update(c, "INSERT INTO users (username, password_hash, role, created_at) VALUES (?, ?, ?, ?)",
                             username, hash, role.id(), now.atOffset(java.time.ZoneOffset.UTC));
-                    return Database.query(c, "SELECT id, username, role, created_at FROM users WHERE username = ?", Accounts::user, username).get(0);
+                    return Database.query(c, "SELECT " + USER_COLUMNS + " FROM users WHERE username = ?", Accounts::user, username).get(0);
                 });
     }
 
@@ -209,8 +345,14 @@ public final class Accounts {
         return new Session(cookie, new Principal(user.id(), user.username(), user.role(), csrf), expires);
     }
 
+    private static final String USER_COLUMNS = "id, username, role, created_at, disabled";
+
     private static User user(java.sql.ResultSet r) throws SQLException {
-        return new User(r.getLong(1), r.getString(2), Role.of(r.getString(3)), instant(r.getObject(4, OffsetDateTime.class)));
+        return new User(r.getLong(1), r.getString(2), Role.of(r.getString(3)), instant(r.getObject(4, OffsetDateTime.class)), r.getBoolean(5));
+    }
+
+    private static OffsetDateTime utc(Instant t) {
+        return t.atOffset(java.time.ZoneOffset.UTC);
     }
 
     private static Instant instant(OffsetDateTime time) {

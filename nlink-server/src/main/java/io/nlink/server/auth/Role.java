@@ -3,23 +3,13 @@ package io.nlink.server.auth;
 import java.util.Locale;
 
 /**
- * What an account may do. The owner is created at first start and is the only one who manages
- * accounts; admins manage the Community Store; members use it (browse, test-run, scaffold).
+ * What an account is: the owner (created with the set-up link, one per server), an admin or a
+ * member. What each may do is decided in {@link Policy} alone (docs/security.md, the role matrix).
  */
 public enum Role {
     OWNER,
     ADMIN,
     MEMBER;
-
-    /** Upload and remove nodes. */
-    public boolean managesNodes() {
-        return this == OWNER || this == ADMIN;
-    }
-
-    /** Create accounts and give roles. */
-    public boolean managesAccounts() {
-        return this == OWNER;
-    }
 
     public String id() {
         return name().toLowerCase(Locale.ROOT);

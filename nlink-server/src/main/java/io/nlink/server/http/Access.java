@@ -4,6 +4,7 @@ import io.javalin.http.Context;
 import io.javalin.http.HandlerType;
 import io.javalin.security.RouteRole;
 import io.nlink.server.auth.Accounts;
+import io.nlink.server.auth.Policy;
 import io.nlink.server.auth.Principal;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -13,8 +14,8 @@ import java.util.Set;
 
 /**
  * Who may call a route. Every API route declares exactly one level; {@link #check} runs before
- * each matched route and refuses what the caller may not do, so a route without a declared level
- * cannot exist unnoticed (the OpenAPI test checks that too).
+ * each matched route and refuses, as {@link Policy} decides, what the caller may not do, so a
+ * route without a declared level cannot exist unnoticed (the OpenAPI test checks that too).
  *
  * <p>A caller proves itself with the session cookie (the dashboard) or an
  * {@code Authorization: Bearer nlk_…} API key (scripts). Mutating calls that ride on the cookie
@@ -23,13 +24,19 @@ import java.util.Set;
  */
 public enum Access implements RouteRole {
     /** No account needed: sign-in, set-up, health, the API description. */
-    ANYONE,
-    /** Any signed-in account. */
-    SIGNED_IN,
-    /** The owner or an admin: upload and remove nodes. */
-    NODE_MANAGER,
-    /** The owner alone: accounts. */
-    OWNER;
+    ANYONE(Policy.Level.ANYONE),
+    /** Any signed-in account; what it sees there is narrowed by {@link Policy#workflows}. */
+    SIGNED_IN(Policy.Level.SIGNED_IN),
+    /** Upload and remove nodes. */
+    NODE_MANAGER(Policy.Level.NODE_MANAGER),
+    /** Create, change and remove accounts. */
+    USER_MANAGER(Policy.Level.USER_MANAGER);
+
+    private final Policy.Level level;
+
+    Access(Policy.Level level) {
+        this.level = level;
+    }
 
     public static final String SESSION_COOKIE = "nlink_session";
     public static final String CSRF_HEADER = "X-CSRF-Token";
@@ -50,11 +57,8 @@ public enum Access implements RouteRole {
                 throw new ApiException(403, "missing or wrong " + CSRF_HEADER + " header: send the csrfToken that GET /api/session returns");
             }
         }
-        if (required == NODE_MANAGER && !p.role().managesNodes()) {
-            throw new ApiException(403, "only the owner or an admin may do this; you are " + p.role().id());
-        }
-        if (required == OWNER && !p.role().managesAccounts()) {
-            throw new ApiException(403, "only the owner may do this; you are " + p.role().id());
+        if (!Policy.mayCall(p.role(), required.level)) {
+            throw new ApiException(403, Policy.refusal(p.role()));
         }
     }
 

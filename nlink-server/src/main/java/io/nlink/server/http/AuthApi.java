@@ -13,7 +13,10 @@ import io.nlink.server.auth.Role;
 import java.time.Duration;
 import java.util.Map;
 
-/** Set-up, sign-in and out, API keys and accounts: {@code /api/setup}, {@code /api/session}, {@code /api/api-keys}, {@code /api/users}. */
+/**
+ * Set-up, sign-in and out, passwords, API keys and accounts: {@code /api/setup}, {@code /api/session},
+ * {@code /api/password}, {@code /api/password-reset}, {@code /api/api-keys}, {@code /api/users}.
+ */
 final class AuthApi {
     private final Accounts accounts;
     private final Duration sessionTtl;
@@ -32,8 +35,16 @@ final class AuthApi {
         routes.get("/api/api-keys", ctx -> ctx.json(accounts.apiKeys(Access.principal(ctx)).stream().map(AuthApi::keyJson).toList()), Access.SIGNED_IN);
         routes.post("/api/api-keys", this::createKey, Access.SIGNED_IN);
         routes.delete("/api/api-keys/{id}", this::deleteKey, Access.SIGNED_IN);
-        routes.get("/api/users", ctx -> ctx.json(accounts.users().stream().map(AuthApi::userJson).toList()), Access.OWNER);
-        routes.post("/api/users", this::createUser, Access.OWNER);
+        routes.get("/api/users", ctx -> ctx.json(accounts.users().stream().map(AuthApi::userJson).toList()), Access.USER_MANAGER);
+        routes.post("/api/users", this::createUser, Access.USER_MANAGER);
+        routes.patch("/api/users/{id}", this::updateUser, Access.USER_MANAGER);
+        routes.delete("/api/users/{id}", ctx -> {
+            accounts.remove(Access.principal(ctx), id(ctx));
+            ctx.status(204);
+        }, Access.USER_MANAGER);
+        routes.post("/api/users/{id}/password-reset", this::resetLink, Access.USER_MANAGER);
+        routes.post("/api/password-reset", this::resetPassword, Access.ANYONE);
+        routes.put("/api/password", this::changePassword, Access.SIGNED_IN);
     }
 
     private void setup(Context ctx) throws Exception {
@@ -71,27 +82,59 @@ final class AuthApi {
     }
 
     private void deleteKey(Context ctx) throws Exception {
-        long id;
+        accounts.deleteApiKey(Access.principal(ctx), id(ctx));
+        ctx.status(204);
+    }
+
+    private static long id(Context ctx) {
         try {
-            id = Long.parseLong(ctx.pathParam("id"));
+            return Long.parseLong(ctx.pathParam("id"));
         } catch (NumberFormatException e) {
             throw ApiException.badRequest("id: expected a number");
         }
-        accounts.deleteApiKey(Access.principal(ctx), id);
-        ctx.status(204);
     }
 
     private void createUser(Context ctx) throws Exception {
         JsonNode body = Requests.json(ctx);
         String role = Requests.text(body, "role");
-        Role r;
+        Accounts.User user = accounts.createUser(Requests.text(body, "username"), Requests.text(body, "password"), role(role == null ? "member" : role));
+        ctx.status(201).json(userJson(user));
+    }
+
+    private void updateUser(Context ctx) throws Exception {
+        JsonNode body = Requests.json(ctx);
+        String role = Requests.text(body, "role");
+        JsonNode disabled = body.get("disabled");
+        if (disabled != null && !disabled.isBoolean()) throw ApiException.badRequest("disabled: expected true or false");
+        Accounts.User user = accounts.update(Access.principal(ctx), id(ctx), role == null ? null : role(role), disabled == null ? null : disabled.asBoolean());
+        ctx.json(userJson(user));
+    }
+
+    private static Role role(String id) {
         try {
-            r = Role.of(role == null ? "member" : role);
+            return Role.of(id);
         } catch (IllegalArgumentException e) {
             throw ApiException.badRequest("role: " + e.getMessage());
         }
-        Accounts.User user = accounts.createUser(Requests.text(body, "username"), Requests.text(body, "password"), r);
-        ctx.status(201).json(userJson(user));
+    }
+
+    private void resetLink(Context ctx) throws Exception {
+        Accounts.ResetLink link = accounts.resetLink(Access.principal(ctx), id(ctx));
+        ctx.status(201).json(Map.of("token", link.token(), "path", link.path(), "expiresAt", link.expiresAt().toString()));
+    }
+
+    private void resetPassword(Context ctx) throws Exception {
+        JsonNode body = Requests.json(ctx);
+        accounts.resetPassword(Requests.text(body, "token"), Requests.text(body, "password"));
+        ctx.status(204);
+    }
+
+    private void changePassword(Context ctx) throws Exception {
+        JsonNode body = Requests.json(ctx);
+        Principal caller = Access.principal(ctx);
+        accounts.changePassword(caller, caller.viaSession() ? ctx.cookie(Access.SESSION_COOKIE) : null,
+                Requests.text(body, "currentPassword"), Requests.text(body, "newPassword"));
+        ctx.status(204);
     }
 
     private void startSession(Context ctx, Accounts.Session session) {
@@ -112,7 +155,7 @@ final class AuthApi {
     }
 
     private static Map<String, Object> userJson(Accounts.User u) {
-        return Map.of("id", u.id(), "username", u.username(), "role", u.role().id(), "createdAt", u.createdAt().toString());
+        return Map.of("id", u.id(), "username", u.username(), "role", u.role().id(), "createdAt", u.createdAt().toString(), "disabled", u.disabled());
     }
 
     private static ObjectNode keyJson(Accounts.ApiKey k) {

@@ -6,6 +6,7 @@ import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import io.javalin.http.HandlerType;
 import io.nlink.runtime.json.Json;
+import io.nlink.server.auth.Policy;
 import io.nlink.server.workflows.Triggers;
 import io.nlink.server.workflows.WorkflowService;
 import io.nlink.workflow.Execution;
@@ -30,12 +31,12 @@ final class WorkflowApi {
     }
 
     void register(RoutesConfig routes) {
-        routes.get("/api/workflows", ctx -> ctx.json(Map.of("workflows", service.list().stream().map(WorkflowApi::summary).toList())), Access.SIGNED_IN);
-        routes.post("/api/workflows", ctx -> ctx.status(201).json(full(service.create(Requests.json(ctx), Access.principal(ctx).username()))), Access.SIGNED_IN);
-        routes.get("/api/workflows/{id}", ctx -> ctx.json(full(service.require(id(ctx)))), Access.SIGNED_IN);
-        routes.put("/api/workflows/{id}", ctx -> ctx.json(full(service.update(id(ctx), Requests.json(ctx)))), Access.SIGNED_IN);
+        routes.get("/api/workflows", ctx -> ctx.json(Map.of("workflows", service.list(scope(ctx)).stream().map(WorkflowApi::summary).toList())), Access.SIGNED_IN);
+        routes.post("/api/workflows", ctx -> ctx.status(201).json(full(service.create(Requests.json(ctx), Access.principal(ctx)))), Access.SIGNED_IN);
+        routes.get("/api/workflows/{id}", ctx -> ctx.json(full(service.require(scope(ctx), id(ctx)))), Access.SIGNED_IN);
+        routes.put("/api/workflows/{id}", ctx -> ctx.json(full(service.update(scope(ctx), id(ctx), Requests.json(ctx)))), Access.SIGNED_IN);
         routes.delete("/api/workflows/{id}", ctx -> {
-            service.delete(id(ctx));
+            service.delete(scope(ctx), id(ctx));
             ctx.status(204);
         }, Access.SIGNED_IN);
         routes.post("/api/workflows/{id}/activate", ctx -> activate(ctx, true), Access.SIGNED_IN);
@@ -45,21 +46,25 @@ final class WorkflowApi {
             String workflow = ctx.queryParam("workflowId");
             Long workflowId = workflow == null ? null : parseId(workflow, "workflowId");
             int limit = ctx.queryParam("limit") == null ? 100 : (int) parseId(ctx.queryParam("limit"), "limit");
-            ctx.json(Map.of("executions", service.executions(workflowId, limit).stream().map(WorkflowApi::summary).toList()));
+            ctx.json(Map.of("executions", service.executions(scope(ctx), workflowId, limit).stream().map(WorkflowApi::summary).toList()));
         }, Access.SIGNED_IN);
-        routes.get("/api/executions/{id}", ctx -> ctx.json(service.execution(id(ctx))), Access.SIGNED_IN);
+        routes.get("/api/executions/{id}", ctx -> ctx.json(service.execution(scope(ctx), id(ctx))), Access.SIGNED_IN);
         for (HandlerType method : List.of(HandlerType.GET, HandlerType.POST, HandlerType.PUT, HandlerType.PATCH, HandlerType.DELETE)) {
             routes.addHttpHandler(method, "/webhook/<path>", this::webhook, Access.ANYONE);
         }
     }
 
+    /** Whose workflows and executions the caller sees and changes: everything here is narrowed by it. */
+    private static Policy.Scope scope(Context ctx) {
+        return Policy.workflows(Access.principal(ctx));
+    }
+
     private void activate(Context ctx, boolean active) throws Exception {
-        service.setActive(id(ctx), active);
-        ctx.json(summary(service.require(id(ctx))));
+        ctx.json(summary(service.setActive(scope(ctx), id(ctx), active)));
     }
 
     private void run(Context ctx) throws Exception {
-        WorkflowService.Stored stored = service.require(id(ctx));
+        WorkflowService.Stored stored = service.require(scope(ctx), id(ctx));
         JsonNode body = Requests.jsonOrEmpty(ctx);
         List<JsonNode> items = null;
         if (body.has("items")) {
@@ -68,7 +73,7 @@ final class WorkflowApi {
             body.get("items").forEach(items::add);
         }
         WorkflowService.Outcome outcome = service.dispatch(stored, Requests.text(body, "trigger"), items, WorkflowService.Mode.MANUAL);
-        ctx.json(service.execution(outcome.id()));
+        ctx.json(service.execution(scope(ctx), outcome.id()));
     }
 
     /**
@@ -81,7 +86,8 @@ final class WorkflowApi {
         Triggers.Webhook hook = triggers.webhook(ctx.method().name(), path)
                 .orElseThrow(() -> ApiException.notFound("no active workflow listens on " + ctx.method().name() + " /webhook/" + path
                         + "; activate the workflow, and check the Webhook node's path and HTTP method"));
-        WorkflowService.Stored stored = service.require(hook.workflowId());
+        // A trigger acts for the workflow's owner: the workflow is its own, whoever calls the hook.
+        WorkflowService.Stored stored = service.require(Policy.Scope.EVERYONE, hook.workflowId());
         ObjectNode item = Json.MAPPER.createObjectNode();
         ObjectNode headers = item.putObject("headers");
         ctx.headerMap().forEach((k, v) -> {
@@ -148,6 +154,7 @@ final class WorkflowApi {
         out.put("createdAt", w.createdAt().toString());
         out.put("updatedAt", w.updatedAt().toString());
         out.put("createdBy", w.createdBy());
+        out.put("owner", w.owner());
         var triggers = out.putArray("triggers");
         w.workflow().nodes().stream().map(n -> n.type()).filter(t -> t.endsWith("Trigger") || t.endsWith(".webhook")).distinct().forEach(triggers::add);
         return out;

@@ -6,6 +6,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.nlink.cluster.ClusterService;
 import io.nlink.cluster.NlinkCluster;
 import io.nlink.runtime.json.Json;
+import io.nlink.server.auth.Policy;
+import io.nlink.server.auth.Principal;
 import io.nlink.server.db.Database;
 import io.nlink.server.http.ApiException;
 import io.nlink.workflow.Execution;
@@ -45,8 +47,15 @@ public final class WorkflowService {
         }
     }
 
-    /** A stored workflow. */
-    public record Stored(long id, String name, boolean active, Instant createdAt, Instant updatedAt, String createdBy, Workflow workflow, JsonNode definition) {}
+    /**
+     * A stored workflow.
+     *
+     * @param ownerId the account it belongs to ({@link Policy}); null only for one stored before
+     *                ownership existed on a server that had no owner yet
+     * @param owner   that account's name
+     */
+    public record Stored(long id, String name, boolean active, Instant createdAt, Instant updatedAt, String createdBy,
+            Long ownerId, String owner, Workflow workflow, JsonNode definition) {}
 
     /** What the executions list shows of one run. */
     public record Summary(long id, long workflowId, String workflowName, String mode, String status, Instant startedAt, Instant finishedAt, String error, String errorNode) {}
@@ -94,48 +103,74 @@ public final class WorkflowService {
         }
     }
 
-    public Stored create(JsonNode definition, String by) throws SQLException {
+    /** Stores a new workflow, inactive, as {@code owner}'s: whoever creates or imports it owns it. */
+    public Stored create(JsonNode definition, Principal owner) throws SQLException {
         Workflow workflow = parse(definition);
         Instant now = Instant.now();
         long id = db.transaction(c -> Database.insert(c,
-                "INSERT INTO workflows (name, definition, active, created_at, updated_at, created_by) VALUES (?, ?, ?, ?, ?, ?)",
-                truncate(workflow.name()), Json.write(definition), false, utc(now), utc(now), by));
-        return require(id);
+                "INSERT INTO workflows (name, definition, active, created_at, updated_at, created_by, owner_id) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                truncate(workflow.name()), Json.write(definition), false, utc(now), utc(now), owner.username(), owner.userId()));
+        return require(Policy.Scope.EVERYONE, id);
     }
 
-    public Stored update(long id, JsonNode definition) throws SQLException {
-        require(id);
+    public Stored update(Policy.Scope scope, long id, JsonNode definition) throws SQLException {
+        require(scope, id);
         Workflow workflow = parse(definition);
         db.update("UPDATE workflows SET name = ?, definition = ?, updated_at = ? WHERE id = ?", truncate(workflow.name()), Json.write(definition), Instant.now(), id);
         onChange.run();
-        return require(id);
+        return require(scope, id);
     }
 
-    public void setActive(long id, boolean active) throws SQLException {
-        require(id);
+    public Stored setActive(Policy.Scope scope, long id, boolean active) throws SQLException {
+        require(scope, id);
         db.update("UPDATE workflows SET active = ?, updated_at = ? WHERE id = ?", active, Instant.now(), id);
         onChange.run();
+        return require(scope, id);
     }
 
-    public void delete(long id) throws SQLException {
-        if (db.update("DELETE FROM workflows WHERE id = ?", id) == 0) throw notFound(id);
+    /** Deletes a workflow in {@code scope}, and with it its executions. */
+    public void delete(Policy.Scope scope, long id) throws SQLException {
+        Scoped where = scoped(scope, "w.id = ?", id);
+        if (db.update("DELETE FROM workflows w WHERE " + where.sql(), where.args()) == 0) throw notFound(id);
         onChange.run();
     }
 
-    public List<Stored> list() throws SQLException {
-        return db.query(SELECT + " ORDER BY id", WorkflowService::stored);
+    public List<Stored> list(Policy.Scope scope) throws SQLException {
+        Scoped where = scoped(scope, "1 = 1");
+        return db.query(SELECT + " WHERE " + where.sql() + " ORDER BY w.id", WorkflowService::stored, where.args());
     }
 
+    /** Every active workflow, whoever owns it: what the triggers listen for. */
     public List<Stored> active() throws SQLException {
-        return db.query(SELECT + " WHERE active = ? ORDER BY id", WorkflowService::stored, true);
+        return db.query(SELECT + " WHERE w.active = ? ORDER BY w.id", WorkflowService::stored, true);
     }
 
+    /**
+     * A workflow whoever owns it: for triggers and recovery, which act for the workflow's owner.
+     * What a caller asked for goes through {@link #require(Policy.Scope, long)}.
+     */
     public Optional<Stored> find(long id) throws SQLException {
-        return db.queryOne(SELECT + " WHERE id = ?", WorkflowService::stored, id);
+        return db.queryOne(SELECT + " WHERE w.id = ?", WorkflowService::stored, id);
     }
 
-    public Stored require(long id) throws SQLException {
-        return find(id).orElseThrow(() -> notFound(id));
+    /** The workflow {@code id} if it is in {@code scope}; else 404, the same answer as for one that does not exist. */
+    public Stored require(Policy.Scope scope, long id) throws SQLException {
+        Scoped where = scoped(scope, "w.id = ?", id);
+        return db.queryOne(SELECT + " WHERE " + where.sql(), WorkflowService::stored, where.args()).orElseThrow(() -> notFound(id));
+    }
+
+    /** A WHERE condition and its arguments. */
+    private record Scoped(String sql, Object[] args) {}
+
+    /**
+     * {@code condition} narrowed to the workflows in {@code scope}: the one place a scope becomes
+     * SQL. The statement names the workflows table {@code w}.
+     */
+    private static Scoped scoped(Policy.Scope scope, String condition, Object... args) {
+        if (scope.ownerId() == null) return new Scoped(condition, args);
+        Object[] all = java.util.Arrays.copyOf(args, args.length + 1);
+        all[args.length] = scope.ownerId();
+        return new Scoped("(" + condition + ") AND w.owner_id = ?", all);
     }
 
     /** Sends every run to the cluster from now on; until then, {@link #dispatch} refuses. */
@@ -196,7 +231,8 @@ public final class WorkflowService {
         JsonNode request = Json.parse(requestBytes);
         ObjectNode answer = Json.MAPPER.createObjectNode();
         try {
-            Stored stored = require(request.path("workflowId").asLong());
+            // The dispatching server has checked the caller; a run acts for the workflow's owner.
+            Stored stored = require(Policy.Scope.EVERYONE, request.path("workflowId").asLong());
             List<JsonNode> items = null;
             if (request.has("items")) {
                 items = new java.util.ArrayList<>();
@@ -435,18 +471,21 @@ public final class WorkflowService {
     /** @param id the execution's id in the store */
     public record Recorded(long id, Execution execution) {}
 
-    public List<Summary> executions(Long workflowId, int limit) throws SQLException {
-        String where = workflowId == null ? "" : " WHERE e.workflow_id = ?";
-        Object[] args = workflowId == null ? new Object[0] : new Object[] {workflowId};
+    /** The newest executions of the workflows in {@code scope}, of one workflow when {@code workflowId} is given. */
+    public List<Summary> executions(Policy.Scope scope, Long workflowId, int limit) throws SQLException {
+        Scoped where = workflowId == null ? scoped(scope, "1 = 1") : scoped(scope, "w.id = ?", workflowId);
+        Object[] args = where.args();
         return db.query("SELECT e.id, e.workflow_id, w.name, e.mode, e.status, e.started_at, e.finished_at, e.error, e.error_node"
-                + " FROM executions e JOIN workflows w ON w.id = e.workflow_id" + where
+                + " FROM executions e JOIN workflows w ON w.id = e.workflow_id WHERE " + where.sql()
                 + " ORDER BY e.id DESC FETCH FIRST " + Math.max(1, Math.min(limit, 1000)) + " ROWS ONLY", r -> new Summary(
                 r.getLong(1), r.getLong(2), r.getString(3), r.getString(4), r.getString(5), instant(r.getObject(6, OffsetDateTime.class)),
                 instant(r.getObject(7, OffsetDateTime.class)), r.getString(8), r.getString(9)), args);
     }
 
-    public ObjectNode execution(long id) throws SQLException {
-        return db.queryOne("SELECT id, workflow_id, mode, record FROM executions WHERE id = ?", r -> {
+    /** One execution of a workflow in {@code scope}; else 404, as for one that does not exist. */
+    public ObjectNode execution(Policy.Scope scope, long id) throws SQLException {
+        Scoped where = scoped(scope, "w.id = e.workflow_id AND e.id = ?", id);
+        return db.queryOne("SELECT e.id, e.workflow_id, e.mode, e.record FROM executions e JOIN workflows w ON " + where.sql(), r -> {
             try {
                 ObjectNode record = (ObjectNode) Json.parse(r.getString(4));
                 record.put("id", r.getLong(1));
@@ -456,7 +495,7 @@ public final class WorkflowService {
             } catch (IOException e) {
                 throw new SQLException("executions.record is not JSON", e);
             }
-        }, id).orElseThrow(() -> ApiException.notFound("no execution " + id + "; it may have been pruned"));
+        }, where.args()).orElseThrow(() -> ApiException.notFound("no execution " + id + "; it may have been pruned"));
     }
 
     /** Drops executions older than the policy's age, then the oldest past its count. */
@@ -472,13 +511,15 @@ public final class WorkflowService {
         return out;
     }
 
-    private static final String SELECT = "SELECT id, name, active, created_at, updated_at, created_by, definition FROM workflows";
+    private static final String SELECT = "SELECT w.id, w.name, w.active, w.created_at, w.updated_at, w.created_by, w.definition, w.owner_id, u.username"
+            + " FROM workflows w LEFT JOIN users u ON u.id = w.owner_id";
 
     private static Stored stored(java.sql.ResultSet r) throws SQLException {
         try {
             JsonNode definition = Json.parse(r.getString(7));
             return new Stored(r.getLong(1), r.getString(2), r.getBoolean(3), instant(r.getObject(4, OffsetDateTime.class)),
-                    instant(r.getObject(5, OffsetDateTime.class)), r.getString(6), WorkflowParser.parse("workflow " + r.getLong(1), definition), definition);
+                    instant(r.getObject(5, OffsetDateTime.class)), r.getString(6), r.getObject(8, Long.class), r.getString(9),
+                    WorkflowParser.parse("workflow " + r.getLong(1), definition), definition);
         } catch (IOException | InvalidWorkflowException e) {
             throw new SQLException("workflow " + r.getLong(1) + " no longer parses: " + e.getMessage(), e);
         }

@@ -307,6 +307,14 @@ class DashboardBrowserTest extends BrowserTestBase {
         driver.findElement(By.id("user-submit")).click();
         wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("users-table"), "mia"));
         assertThat(driver.findElement(By.id("users-table")).getText()).contains("owner", "mia", "admin");
+        // Controls for others' accounts, none for the owner's own (which nobody may change).
+        WebElement ownerRow = driver.findElement(By.cssSelector("#users-table tr[data-user='" + OWNER + "']"));
+        assertThat(ownerRow.findElements(By.cssSelector("button, select"))).isEmpty();
+        WebElement miaRow = driver.findElement(By.cssSelector("#users-table tr[data-user='mia']"));
+        assertThat(miaRow.findElements(By.cssSelector(".user-disable, .user-reset, .user-remove, .user-role-select"))).hasSize(4);
+        miaRow.findElement(By.cssSelector(".user-reset")).click();
+        assertThat(wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("reset-link"))).getText())
+                .contains(server.url() + "/#/reset-password?token=");
         assertNoConsoleErrors();
     }
 
@@ -332,6 +340,7 @@ class DashboardBrowserTest extends BrowserTestBase {
         wait.until(ExpectedConditions.urlContains("#/nodes/" + HELLO + "/1.1.0"));
         wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("node-title")));
         assertThat(driver.findElements(By.linkText("Users"))).isEmpty();
+        assertThat(driver.findElements(By.linkText("Your password"))).hasSize(1);
         assertThat(driver.findElements(By.id("remove-node"))).isEmpty();
         // Members may test-run.
         driver.findElement(By.id("run-submit")).click();
