@@ -23,9 +23,9 @@ import java.util.concurrent.locks.LockSupport;
  * edition cannot cap a context's heap). The sweeper then wakes every {@link #SAMPLE_NANOS} while at
  * least one budgeted deadline is armed, and never otherwise; each wake reads how much each guarded
  * thread has allocated since its call began ({@link AllocationMeter}, about 0.1 µs a thread). A call
- * over its budget is stopped like one past its time, but only while the heap is at risk (more than
- * half full after the latest collection, and grown by more than the budget since the call began or
- * more than three quarters full):
+ * over its budget is stopped like one past its time, but only while the heap is at risk (its tenured
+ * pools more than half full, and grown by more than the budget since the call began or more than
+ * three quarters full):
  * allocation counts garbage too, and an honest loop in GraalJS's interpreter allocates hundreds of
  * MB a second that the next young collection frees. Arming costs one more counter read on the
  * calling thread (about 35 ns).
@@ -225,7 +225,7 @@ public final class Watchdog {
         private boolean sampleOverBudget(long now) {
             sampleAt = now + SAMPLE_NANOS;
             if (heapBaseline < 0) {
-                heapBaseline = AllocationMeter.heapUsedAfterGc();
+                heapBaseline = AllocationMeter.tenuredUsed();
             }
             long allocated = AllocationMeter.allocatedBy(threadId);
             return allocated >= 0 && allocated - allocatedAtStart > budget && AllocationMeter.heapAtRisk(heapBaseline, budget);

@@ -15,11 +15,11 @@ import io.nlink.runtime.wasm.InvalidModuleException;
 import io.nlink.runtime.wasm.WasmEngine;
 import io.nlink.runtime.wasm.WasmNode;
 import io.nlink.runtime.wasm.WasmSandbox;
-import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIf;
 
 /**
  * The host's heap and time against guests that aim at them through every route besides linear
@@ -29,7 +29,13 @@ import org.junit.jupiter.api.Test;
  * (nlink-runtime/pom.xml, execution {@code small-heap}): one OutOfMemoryError anywhere ends that
  * JVM and fails the build, so every case below shows the heap held, not just the item's outcome.
  */
+@EnabledIf(value = "inASmallHeap", disabledReason = "runs in the small-heap execution (-Xmx256m), see the pom")
 class HostBudgetTest {
+    /** Maven's small-heap execution runs this class; in a big heap the bound acts too late to test in seconds. */
+    static boolean inASmallHeap() {
+        return Runtime.getRuntime().maxMemory() <= 256L << 20;
+    }
+
     private static final WasmEngine ENGINE = new WasmEngine();
     private static final SandboxLimits LIMITS =
             SandboxLimits.DEFAULTS.withItemTimeout(Duration.ofMillis(300)).withInitTimeout(Duration.ofSeconds(5));
@@ -84,8 +90,6 @@ class HostBudgetTest {
     @AfterAll
     static void theHostStayedWithinItsHeapAndStillServes() throws Exception {
         assertThat(callOnce(returning(HostileWat.OK)).items()).containsExactly(obj("{\"ok\":true}"));
-        long max = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getMax();
-        assertThat(max).as("this class must run in the small-heap JVM").isLessThanOrEqualTo(256L << 20);
         assertThat(WasmSandbox.hostFaults()).as("no item of this class was a host fault").isZero();
     }
 
