@@ -61,12 +61,7 @@ class HostBudgetTest {
     }
 
     private static List<String> problems(String wat, String... flags) {
-        try {
-            ENGINE.load(assemble(wat, flags));
-        } catch (InvalidModuleException e) {
-            return e.problems();
-        }
-        throw new AssertionError("the module loaded, but should have been refused");
+        return HostileWat.problems(ENGINE, wat, flags);
     }
 
     private static String imports(String... functions) {

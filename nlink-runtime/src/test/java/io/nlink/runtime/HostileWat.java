@@ -7,6 +7,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import io.nlink.runtime.wasm.InvalidModuleException;
+import io.nlink.runtime.wasm.WasmEngine;
 
 /**
  * WebAssembly text for the hostile-guest corpus ({@link HostileGuestCorpusTest}): a small,
@@ -112,6 +114,16 @@ final class HostileWat {
         }
         body.append("local.get $x)\n").append(okData());
         return node("(drop (call $enormous)) " + okBody(), body.toString());
+    }
+
+    /** Why {@code engine} refuses the module assembled from {@code wat}; fails when it loads. */
+    static List<String> problems(WasmEngine engine, String wat, String... flags) {
+        try {
+            engine.load(assemble(wat, flags));
+        } catch (InvalidModuleException e) {
+            return e.problems();
+        }
+        throw new AssertionError("the module loaded, but should have been refused");
     }
 
     /** Assembles with wat2wasm, passing wabt feature flags such as {@code --enable-threads}. */
