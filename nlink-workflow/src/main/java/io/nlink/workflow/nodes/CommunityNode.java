@@ -16,12 +16,29 @@ import java.util.List;
  * parameters resolved from expressions and checked against definition.json.
  */
 final class CommunityNode implements NodeType {
+    /**
+     * Why an n8n community node cannot run: it is TypeScript written against n8n's internals, so no
+     * install can make it available; the way out is a replacement or disabling it.
+     */
+    static String n8nCommunityNode(String type) {
+        String npmPackage = type.substring(0, type.lastIndexOf('.'));
+        return type + " is an n8n community node (the npm package " + npmPackage + "); n8n community nodes are n8n TypeScript code"
+                + " and cannot run in nLink. Replace this node with a built-in node, a Code node or an nLink community node that does"
+                + " the same, or disable it";
+    }
+
     @Override
     public List<List<JsonNode>> run(NodeRun run) throws NodeFailedException {
+        String type = run.node().type();
+        // An npm package name is lower case: with capitals, no package can ever match.
+        if (BuiltinNodes.isN8nCommunityType(type) && !type.equals(type.toLowerCase(java.util.Locale.ROOT))) {
+            throw new NodeFailedException(n8nCommunityNode(type));
+        }
         NodeResolver.Resolved resolved;
         try {
-            resolved = run.services().resolver().resolve(run.node().type(), run.node().packageVersion());
+            resolved = run.services().resolver().resolve(type, run.node().packageVersion());
         } catch (NodeResolver.UnknownNodeException e) {
+            if (BuiltinNodes.isN8nCommunityType(type)) throw new NodeFailedException(n8nCommunityNode(type));
             throw new NodeFailedException(e.getMessage());
         }
         run.runtime(resolved.executable().runtime());
