@@ -7,6 +7,7 @@ import io.nlink.runtime.batch.BatchOptions;
 import io.nlink.runtime.batch.BatchRunner;
 import io.nlink.runtime.json.Json;
 import io.nlink.runtime.pkg.InvalidParamsException;
+import io.nlink.workflow.Item;
 import io.nlink.workflow.NodeResolver;
 import java.util.List;
 
@@ -28,7 +29,7 @@ final class CommunityNode implements NodeType {
     }
 
     @Override
-    public List<List<JsonNode>> run(NodeRun run) throws NodeFailedException {
+    public List<List<Item>> run(NodeRun run) throws NodeFailedException {
         String type = run.node().type();
         // An npm package name is lower case: with capitals, no package can ever match.
         if (BuiltinNodes.isN8nCommunityType(type) && !type.equals(type.toLowerCase(java.util.Locale.ROOT))) {
@@ -43,7 +44,7 @@ final class CommunityNode implements NodeType {
         }
         run.runtime(resolved.executable().runtime());
         if (resolved.fallbackWhy() != null) run.log("runs execution.js: " + resolved.fallbackWhy());
-        List<List<JsonNode>> outputs = run.outputs(1);
+        List<List<Item>> outputs = run.outputs(1);
         try (BatchRunner batch = new BatchRunner(resolved.executable(), run.limits(), Json.MAPPER.createObjectNode(), BatchOptions.DEFAULTS)) {
             run.eachItem(run.input(0), outputs, (i, item, params) -> {
                 ObjectNode nodeParams;
@@ -52,10 +53,10 @@ final class CommunityNode implements NodeType {
                 } catch (InvalidParamsException e) {
                     throw new IllegalArgumentException("invalid parameters: " + String.join("; ", e.problems()));
                 }
-                ItemResult result = batch.next(nodeParams, item);
+                ItemResult result = batch.next(nodeParams, item.json());
                 run.log(result.stdout());
                 run.log(result.stderr());
-                if (result.ok()) outputs.get(0).addAll(result.items());
+                if (result.ok()) result.items().forEach(json -> outputs.get(0).add(run.item(json, item)));
                 else run.itemFailed(outputs, i, item, result.failure().message());
             });
         }

@@ -1,6 +1,7 @@
 package io.nlink.workflow.nodes;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.nlink.workflow.Item;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -17,10 +18,10 @@ import java.util.regex.PatternSyntaxException;
  */
 final class IfNode implements NodeType {
     @Override
-    public List<List<JsonNode>> run(NodeRun run) throws NodeFailedException {
-        List<List<JsonNode>> outputs = run.outputs(2);
+    public List<List<Item>> run(NodeRun run) throws NodeFailedException {
+        List<List<Item>> outputs = run.outputs(2);
         run.eachItem(run.input(0), outputs, (i, item, params) ->
-                outputs.get((run.node().typeVersion() >= 2 ? version2(params) : version1(params)) ? 0 : 1).add(item));
+                outputs.get((run.node().typeVersion() >= 2 ? version2(params) : version1(params)) ? 0 : 1).add(run.item(item.json(), item)));
         return outputs;
     }
 

@@ -3,6 +3,7 @@ package io.nlink.workflow.nodes;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.nlink.runtime.json.Json;
+import io.nlink.workflow.Item;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -28,23 +29,24 @@ final class MergeNode implements NodeType {
     }
 
     @Override
-    public List<List<JsonNode>> run(NodeRun run) throws NodeFailedException {
+    public List<List<Item>> run(NodeRun run) throws NodeFailedException {
         JsonNode p = run.parameters();
-        List<JsonNode> one = run.input(0), two = run.input(1);
+        List<Item> one = run.input(0), two = run.input(1);
         String mode = p.path("mode").asText("append");
-        List<JsonNode> out;
+        List<Item> out;
         if (mode.equals("append")) {
-            out = new ArrayList<>(one);
-            out.addAll(two);
+            out = new ArrayList<>();
+            for (Item item : one) out.add(run.item(item.json(), item));
+            for (Item item : two) out.add(run.item(item.json(), item));
         } else if (mode.equals("combine") && p.path("combineBy").asText("combineByFields").equals("combineByFields")) {
             List<String> fields = Arrays.stream(p.path("fieldsToMatchString").asText("").split(",")).map(String::strip).filter(s -> !s.isEmpty()).toList();
             if (fields.isEmpty()) throw new NodeFailedException("fieldsToMatchString: name the field(s) to match items on, e.g. \"id\"");
-            out = byKey(one, fields, two, fields, p.path("joinMode").asText("keepMatches"));
+            out = byKey(run, one, fields, two, fields, p.path("joinMode").asText("keepMatches"));
         } else if (mode.equals("mergeByKey")) {
-            out = byKey(one, List.of(p.path("propertyName1").asText()), two, List.of(p.path("propertyName2").asText()), "enrichInput1");
+            out = byKey(run, one, List.of(p.path("propertyName1").asText()), two, List.of(p.path("propertyName2").asText()), "enrichInput1");
         } else if ((mode.equals("combine") && p.path("combineBy").asText().equals("combineByPosition")) || mode.equals("mergeByIndex")) {
             out = new ArrayList<>();
-            for (int i = 0; i < Math.min(one.size(), two.size()); i++) out.add(merged(one.get(i), two.get(i)));
+            for (int i = 0; i < Math.min(one.size(), two.size()); i++) out.add(merged(run, one.get(i), two.get(i)));
         } else {
             throw new NodeFailedException("the Merge mode \"" + mode + "\"" + (mode.equals("combine") ? " by " + p.path("combineBy").asText() : "")
                     + " is not supported; use append, combine by fields, combine by position, mergeByKey or mergeByIndex");
@@ -52,35 +54,35 @@ final class MergeNode implements NodeType {
         return List.of(out);
     }
 
-    private static List<JsonNode> byKey(List<JsonNode> one, List<String> keys1, List<JsonNode> two, List<String> keys2, String join) throws NodeFailedException {
-        Map<String, List<JsonNode>> index = new LinkedHashMap<>();
-        for (JsonNode item : two) index.computeIfAbsent(key(item, keys2), k -> new ArrayList<>()).add(item);
-        List<JsonNode> out = new ArrayList<>();
-        java.util.Set<JsonNode> matched2 = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
-        for (JsonNode a : one) {
-            List<JsonNode> matches = index.getOrDefault(key(a, keys1), List.of());
+    private static List<Item> byKey(NodeRun run, List<Item> one, List<String> keys1, List<Item> two, List<String> keys2, String join) throws NodeFailedException {
+        Map<String, List<Item>> index = new LinkedHashMap<>();
+        for (Item item : two) index.computeIfAbsent(key(item.json(), keys2), k -> new ArrayList<>()).add(item);
+        List<Item> out = new ArrayList<>();
+        java.util.Set<Item> matched2 = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        for (Item a : one) {
+            List<Item> matches = index.getOrDefault(key(a.json(), keys1), List.of());
             if (matches.isEmpty()) {
-                if (join.equals("enrichInput1") || join.equals("keepEverything")) out.add(a);
+                if (join.equals("enrichInput1") || join.equals("keepEverything")) out.add(run.item(a.json(), a));
                 continue;
             }
-            for (JsonNode b : matches) {
+            for (Item b : matches) {
                 matched2.add(b);
                 switch (join) {
-                    case "keepMatches", "keepEverything", "enrichInput1" -> out.add(merged(a, b));
+                    case "keepMatches", "keepEverything", "enrichInput1" -> out.add(merged(run, a, b));
                     case "enrichInput2" -> { /* added below, in input 2's order */ }
                     default -> throw new NodeFailedException("joinMode \"" + join + "\" is not supported; use keepMatches, enrichInput1, enrichInput2 or keepEverything");
                 }
             }
         }
         if (join.equals("enrichInput2")) {
-            Map<String, List<JsonNode>> index1 = new LinkedHashMap<>();
-            for (JsonNode a : one) index1.computeIfAbsent(key(a, keys1), k -> new ArrayList<>()).add(a);
-            for (JsonNode b : two) {
-                List<JsonNode> m = index1.getOrDefault(key(b, keys2), List.of());
-                out.add(m.isEmpty() ? b : merged(m.get(0), b));
+            Map<String, List<Item>> index1 = new LinkedHashMap<>();
+            for (Item a : one) index1.computeIfAbsent(key(a.json(), keys1), k -> new ArrayList<>()).add(a);
+            for (Item b : two) {
+                List<Item> m = index1.getOrDefault(key(b.json(), keys2), List.of());
+                out.add(m.isEmpty() ? run.item(b.json(), b) : merged(run, m.get(0), b));
             }
         } else if (join.equals("keepEverything")) {
-            for (JsonNode b : two) if (!matched2.contains(b)) out.add(b);
+            for (Item b : two) if (!matched2.contains(b)) out.add(run.item(b.json(), b));
         }
         return out;
     }
@@ -96,9 +98,10 @@ final class MergeNode implements NodeType {
         return key.toString();
     }
 
-    private static JsonNode merged(JsonNode a, JsonNode b) {
-        ObjectNode out = a.isObject() ? ((ObjectNode) a).deepCopy() : Json.MAPPER.createObjectNode();
-        if (b.isObject()) out.setAll(((ObjectNode) b).deepCopy());
-        return out;
+    /** Two matched items as one, field by field, {@code b} winning a clash; linked to both. */
+    private static Item merged(NodeRun run, Item a, Item b) {
+        ObjectNode out = a.json().isObject() ? ((ObjectNode) a.json()).deepCopy() : Json.MAPPER.createObjectNode();
+        if (b.json().isObject()) out.setAll(((ObjectNode) b.json()).deepCopy());
+        return run.item(out, a, b);
     }
 }

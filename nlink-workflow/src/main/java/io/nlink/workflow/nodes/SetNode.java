@@ -3,6 +3,7 @@ package io.nlink.workflow.nodes;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.nlink.runtime.json.Json;
+import io.nlink.workflow.Item;
 import java.io.IOException;
 import java.util.List;
 
@@ -14,9 +15,9 @@ import java.util.List;
  */
 final class SetNode implements NodeType {
     @Override
-    public List<List<JsonNode>> run(NodeRun run) throws NodeFailedException {
-        List<List<JsonNode>> outputs = run.outputs(1);
-        run.eachItem(run.input(0), outputs, (i, item, params) -> outputs.get(0).add(apply(run.node().typeVersion(), params, item)));
+    public List<List<Item>> run(NodeRun run) throws NodeFailedException {
+        List<List<Item>> outputs = run.outputs(1);
+        run.eachItem(run.input(0), outputs, (i, item, params) -> outputs.get(0).add(run.item(apply(run.node().typeVersion(), params, item.json()), item)));
         return outputs;
     }
 
