@@ -139,15 +139,15 @@ public final class Expressions {
         return """
                 const __codes = %s;
                 const __fns = __codes.map(function (code) {
-                  try { return new Function('$json', '$index', '$node', '$', '$input', '"use strict"; return (' + code + '\\n);'); }
+                  try { return new Function('$json', '$index', '$node', '$', '$input', '$now', '$today', '"use strict"; return (' + code + '\\n);'); }
                   catch (e) { return e; }
                 });
                 function execute_node(input) {
                   const $json = input.$json, $index = input.params.index, refs = __references(input.params, $json);
-                  const $node = refs.$node, $ = refs.$, $input = refs.$input;
+                  const $node = refs.$node, $ = refs.$, $input = refs.$input, $now = __now(), $today = __today();
                   return [{ json: { values: __fns.map(function (f) {
                     if (f instanceof Error) return { error: String(f) };
-                    try { const v = f($json, $index, $node, $, $input); return { value: v === undefined ? null : v }; }
+                    try { const v = f($json, $index, $node, $, $input, $now, $today); return { value: v === undefined ? null : v }; }
                     catch (e) { return { error: String(e && e.message !== undefined ? e.message : e) }; }
                   }) } }];
                 }

@@ -101,9 +101,13 @@ public final class References {
     /**
      * JavaScript defining {@code __references(ctx, json)}: from a context made by
      * {@link #context}, the {@code $node}, {@code $} and {@code $input} that expressions and the
-     * Code node offer. Errors say what to do instead, as n8n's item-linking errors do.
+     * Code node offer; and {@code __now()}/{@code __today()} for {@code $now}/{@code $today} (a
+     * JavaScript Date with n8n's {@code toISO()}, not n8n's Luxon DateTime). Errors say what to do instead, as n8n's item-linking errors do.
      */
     public static final String JS = """
+            function __date(d) { d.toISO = function () { return this.toISOString(); }; return d; }
+            function __now() { return __date(new Date()); }
+            function __today() { const d = new Date(); d.setUTCHours(0, 0, 0, 0); return __date(d); }
             function __references(ctx, json) {
               const wrap = function (j) { return j === undefined || j === null ? undefined : { json: j }; };
               const known = function (name) {

@@ -129,7 +129,7 @@ final class CodeNode implements NodeType {
      * {@code pairedItem} the code gave it, if any.
      */
     private static String script(String code, boolean perItem) {
-        return "function __user($input, items, $json, $index, item, $node, $) {\n" + code + "\n}\n" + """
+        return "function __user($input, items, $json, $index, item, $node, $, $now, $today) {\n" + code + "\n}\n" + """
                 function __items(r, perItem) {
                   if (r === undefined || r === null) return [];
                   if (!Array.isArray(r)) r = [r];
@@ -146,14 +146,14 @@ final class CodeNode implements NodeType {
                   const refs = __references(input.params, input.$json), $node = refs.$node, $ = refs.$, $input = refs.$input;
                 """ + (perItem ? """
                   const item = $input.item;
-                  return __items(__user($input, [item], input.$json, input.params.index, item, $node, $));
+                  return __items(__user($input, [item], input.$json, input.params.index, item, $node, $, __now(), __today()));
                 }
                 """ : """
                   const items = $input.all();
                   $input.all = function () { return items; };
                   $input.first = function () { return items[0]; };
                   $input.last = function () { return items[items.length - 1]; };
-                  return __items(__user($input, items, undefined, 0, undefined, $node, $));
+                  return __items(__user($input, items, undefined, 0, undefined, $node, $, __now(), __today()));
                 }
                 """);
     }

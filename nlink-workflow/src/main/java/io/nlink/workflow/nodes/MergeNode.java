@@ -11,9 +11,11 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Merge (n8n-nodes-base.merge), two inputs into one output.
+ * Merge (n8n-nodes-base.merge), its inputs into one output: two, or Merge 3's
+ * {@code numberInputs} (append, combine by position and choose branch use them all).
  * <ul>
- *   <li>{@code mode: "append"} (the default): input 1's items, then input 2's.
+ *   <li>{@code mode: "append"} (the default): input 1's items, then input 2's, and so on.
+ *   <li>{@code mode: "chooseBranch"}: the items of input {@code useDataOfInput}, or one empty item.
  *   <li>by key — version 3: {@code mode: "combine"}, {@code combineBy: "combineByFields"},
  *       {@code fieldsToMatchString: "id"} (or "a, b") and {@code joinMode}: keepMatches (the
  *       default), enrichInput1, enrichInput2, keepEverything; versions 1-2: {@code mode:
@@ -34,10 +36,12 @@ final class MergeNode implements NodeType {
         List<Item> one = run.input(0), two = run.input(1);
         String mode = p.path("mode").asText("append");
         List<Item> out;
+        int inputs = inputCount(run);
         if (mode.equals("append")) {
             out = new ArrayList<>();
-            for (Item item : one) out.add(run.item(item.json(), item));
-            for (Item item : two) out.add(run.item(item.json(), item));
+            for (int i = 0; i < inputs; i++) for (Item item : run.input(i)) out.add(run.item(item.json(), item));
+        } else if (mode.equals("chooseBranch")) {
+            out = chosen(run, p, inputs);
         } else if (mode.equals("combine") && p.path("combineBy").asText("combineByFields").equals("combineByFields")) {
             List<String> fields = Arrays.stream(p.path("fieldsToMatchString").asText("").split(",")).map(String::strip).filter(s -> !s.isEmpty()).toList();
             if (fields.isEmpty()) throw new NodeFailedException("fieldsToMatchString: name the field(s) to match items on, e.g. \"id\"");
@@ -45,13 +49,56 @@ final class MergeNode implements NodeType {
         } else if (mode.equals("mergeByKey")) {
             out = byKey(run, one, List.of(p.path("propertyName1").asText()), two, List.of(p.path("propertyName2").asText()), "enrichInput1");
         } else if ((mode.equals("combine") && p.path("combineBy").asText().equals("combineByPosition")) || mode.equals("mergeByIndex")) {
-            out = new ArrayList<>();
-            for (int i = 0; i < Math.min(one.size(), two.size()); i++) out.add(merged(run, one.get(i), two.get(i)));
+            out = byPosition(run, inputs, p.path("options").path("includeUnpaired").asBoolean(false));
         } else {
             throw new NodeFailedException("the Merge mode \"" + mode + "\"" + (mode.equals("combine") ? " by " + p.path("combineBy").asText() : "")
-                    + " is not supported; use append, combine by fields, combine by position, mergeByKey or mergeByIndex");
+                    + " is not supported; use append, combine by fields, combine by position, chooseBranch, mergeByKey or mergeByIndex");
         }
         return List.of(out);
+    }
+
+    /**
+     * How many inputs the node has: Merge 3's {@code numberInputs} (2 by default), or more when
+     * connections reach further — an input that is wired is never dropped.
+     */
+    private static int inputCount(NodeRun run) {
+        return Math.max(Math.max(2, run.parameters().path("numberInputs").asInt(2)), run.inputCount());
+    }
+
+    /** Items at the same position in every input merged into one, later inputs winning a clash. */
+    private static List<Item> byPosition(NodeRun run, int inputs, boolean includeUnpaired) {
+        int shortest = Integer.MAX_VALUE, longest = 0;
+        for (int i = 0; i < inputs; i++) {
+            shortest = Math.min(shortest, run.input(i).size());
+            longest = Math.max(longest, run.input(i).size());
+        }
+        List<Item> out = new ArrayList<>();
+        for (int at = 0; at < (includeUnpaired ? longest : shortest); at++) {
+            ObjectNode json = Json.MAPPER.createObjectNode();
+            List<Item> from = new ArrayList<>();
+            for (int i = 0; i < inputs; i++) {
+                if (at >= run.input(i).size()) continue;
+                Item item = run.input(i).get(at);
+                if (item.json().isObject()) json.setAll(((ObjectNode) item.json()).deepCopy());
+                from.add(item);
+            }
+            out.add(run.item(json, from));
+        }
+        return out;
+    }
+
+    /**
+     * Choose Branch: once the inputs have run, output one input's items ({@code useDataOfInput},
+     * counted from 1; version 2 says {@code output: "input1"}/{@code "input2"}) or one empty item.
+     */
+    private static List<Item> chosen(NodeRun run, JsonNode p, int inputs) throws NodeFailedException {
+        String output = p.path("output").asText("specifiedInput");
+        if (output.equals("empty")) return List.of(run.item(Json.MAPPER.createObjectNode()));
+        int input = output.startsWith("input") ? Integer.parseInt("0" + output.substring(5).replaceAll("\\D", "")) : p.path("useDataOfInput").asInt(1);
+        if (input < 1 || input > inputs) throw new NodeFailedException("useDataOfInput: input " + input + " does not exist; the node has " + inputs + " inputs");
+        List<Item> out = new ArrayList<>();
+        for (Item item : run.input(input - 1)) out.add(run.item(item.json(), item));
+        return out;
     }
 
     private static List<Item> byKey(NodeRun run, List<Item> one, List<String> keys1, List<Item> two, List<String> keys2, String join) throws NodeFailedException {
