@@ -78,4 +78,68 @@ class CoreNodesTest {
                 null, Fixtures.items(items));
         assertThat(chosen.output()).extracting(JsonNode::toString).containsExactly("{\"c\":100}", "{\"c\":200}");
     }
+
+    private static String node(String type, double version, String parameters) {
+        return "{\"name\": \"N\", \"type\": \"n8n-nodes-base." + type + "\", \"typeVersion\": " + version + ", \"parameters\": " + parameters + "}";
+    }
+
+    private static final String ROWS = "[{\"name\": \"ada\", \"team\": \"a\", \"score\": 3, \"tags\": [\"x\", \"y\"]},"
+            + " {\"name\": \"bob\", \"team\": \"b\", \"score\": 10, \"tags\": [\"z\"]}, {\"name\": \"cy\", \"team\": \"a\", \"score\": 5, \"tags\": []}]";
+
+    @Test
+    void noOpLimitAndSort() throws Exception {
+        assertThat(outputs(node("noOp", 1, "{}"), "[{\"a\": 1}]")).containsExactly(List.of("{\"a\":1}"));
+        assertThat(outputs(node("limit", 1, "{\"maxItems\": 2}"), ROWS).get(0)).hasSize(2).allMatch(s -> !s.contains("cy"));
+        assertThat(outputs(node("limit", 1, "{\"maxItems\": 1, \"keep\": \"lastItems\"}"), ROWS).get(0)).singleElement().asString().contains("cy");
+        assertThat(outputs(node("sort", 1, "{\"sortFieldsUi\": {\"sortField\": [{\"fieldName\": \"team\"}, {\"fieldName\": \"score\", \"order\": \"descending\"}]}}"), ROWS)
+                .get(0)).extracting(s -> s.replaceAll(".*\"name\":\"(\\w+)\".*", "$1")).containsExactly("cy", "ada", "bob");
+    }
+
+    @Test
+    void filterAndSwitchShareIfsConditions() throws Exception {
+        String scoreAtLeast5 = "{\"conditions\": [{\"leftValue\": \"={{ $json.score }}\", \"rightValue\": 5, \"operator\": {\"type\": \"number\", \"operation\": \"gte\"}}], \"combinator\": \"and\"}";
+        assertThat(outputs(node("filter", 2, "{\"conditions\": " + scoreAtLeast5 + "}"), ROWS).get(0)).hasSize(2);
+        String teamA = "{\"conditions\": [{\"leftValue\": \"={{ $json.team }}\", \"rightValue\": \"A\", \"operator\": {\"type\": \"string\", \"operation\": \"equals\"}}]}";
+        String rules = "{\"rules\": {\"values\": [{\"conditions\": " + teamA + "}, {\"conditions\": " + scoreAtLeast5 + "}]}, \"options\": {\"ignoreCase\": true%s}}";
+        assertThat(outputs(node("switch", 3, rules.formatted(", \"fallbackOutput\": \"extra\"")), ROWS)).extracting(List::size).containsExactly(2, 1, 0);
+        assertThat(outputs(node("switch", 3.2, rules.formatted(", \"allMatchingOutputs\": true")), ROWS)).extracting(List::size).containsExactly(2, 2);
+        assertThat(failing(node("switch", 2, "{}"), ROWS).error()).contains("Switch version 2.0 is not supported");
+    }
+
+    @Test
+    void splitOutAggregateSummarizeAndRemoveDuplicates() throws Exception {
+        assertThat(outputs(node("splitOut", 1, "{\"fieldToSplitOut\": \"tags\", \"include\": \"selectedOtherFields\", \"fieldsToInclude\": \"name\"}"), ROWS).get(0))
+                .containsExactly("{\"name\":\"ada\",\"tags\":\"x\"}", "{\"name\":\"ada\",\"tags\":\"y\"}", "{\"name\":\"bob\",\"tags\":\"z\"}");
+        assertThat(outputs(node("splitOut", 1, "{\"fieldToSplitOut\": \"list\"}"), "[{\"list\": [{\"a\": 1}, {\"a\": 2}]}]").get(0))
+                .containsExactly("{\"a\":1}", "{\"a\":2}");
+        assertThat(outputs(node("aggregate", 1, "{\"fieldsToAggregate\": {\"fieldToAggregate\": [{\"fieldToAggregate\": \"name\"},"
+                + " {\"fieldToAggregate\": \"tags\", \"renameField\": true, \"outputFieldName\": \"allTags\"}]}, \"options\": {\"mergeLists\": true}}"), ROWS))
+                .containsExactly(List.of("{\"name\":[\"ada\",\"bob\",\"cy\"],\"allTags\":[\"x\",\"y\",\"z\"]}"));
+        assertThat(outputs(node("aggregate", 1, "{\"aggregate\": \"aggregateAllItemData\", \"include\": \"specifiedFields\", \"fieldsToInclude\": \"name\"}"), ROWS))
+                .containsExactly(List.of("{\"data\":[{\"name\":\"ada\"},{\"name\":\"bob\"},{\"name\":\"cy\"}]}"));
+        assertThat(outputs(node("summarize", 1, "{\"fieldsToSplitBy\": \"team\", \"fieldsToSummarize\": {\"values\": [{\"aggregation\": \"sum\", \"field\": \"score\"},"
+                + " {\"aggregation\": \"count\", \"field\": \"name\"}, {\"aggregation\": \"concatenate\", \"field\": \"name\", \"separateBy\": \"other\", \"customSeparator\": \"+\"}]}}"), ROWS))
+                .containsExactly(List.of("{\"team\":\"a\",\"sum_score\":8,\"count_name\":2,\"concatenated_name\":\"ada+cy\"}",
+                        "{\"team\":\"b\",\"sum_score\":10,\"count_name\":1,\"concatenated_name\":\"bob\"}"));
+        String dupes = "[{\"id\": 1, \"at\": \"x\"}, {\"id\": 1, \"at\": \"y\"}, {\"id\": 1, \"at\": \"x\"}]";
+        assertThat(outputs(node("removeDuplicates", 1.1, "{}"), dupes).get(0)).hasSize(2);
+        assertThat(outputs(node("removeDuplicates", 1.1, "{\"compare\": \"selectedFields\", \"fieldsToCompare\": \"id\"}"), dupes).get(0)).hasSize(1);
+    }
+
+    @Test
+    void stopAndErrorStopsWithItsMessage() throws Exception {
+        Execution run = failing(node("stopAndError", 1, "{\"errorMessage\": \"=bad {{ $json.name }}\"}"), ROWS);
+        assertThat(run.error()).isEqualTo("bad ada");
+        assertThat(run.errorNode()).isEqualTo("N");
+    }
+
+    @Test
+    void functionAndFunctionItemRunInTheCodeSandbox() throws Exception {
+        assertThat(outputs(node("function", 1, "{\"functionCode\": \"return items.map(i => ({json: {n: i.json.name.length}}));\"}"), ROWS).get(0))
+                .containsExactly("{\"n\":3}", "{\"n\":3}", "{\"n\":2}");
+        assertThat(outputs(node("functionItem", 1, "{\"functionCode\": \"item.big = item.score > 4;\\nreturn item;\"}"), ROWS).get(0))
+                .extracting(s -> s.contains("\"big\":true")).containsExactly(false, true, true);
+        Execution broken = failing(node("functionItem", 1, "{\"functionCode\": \"\\nnope();\\nreturn item;\"}"), ROWS);
+        assertThat(broken.error()).contains("code line 2");
+    }
 }

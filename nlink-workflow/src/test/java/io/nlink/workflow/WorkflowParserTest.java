@@ -22,7 +22,10 @@ class WorkflowParserTest {
                 .hasMessage("test.json: this workflow uses node types nLink does not have: n8n-nodes-base.httpRequest (\"Fetch\");"
                         + " n8n-nodes-base.gmail (\"Mail\", \"Mail 2\"); @n8n/n8n-nodes-langchain.agent (\"Agent\"). nLink has"
                         + " n8n-nodes-base.manualTrigger, n8n-nodes-base.webhook, n8n-nodes-base.scheduleTrigger, n8n-nodes-base.set,"
-                        + " n8n-nodes-base.if, n8n-nodes-base.merge, n8n-nodes-base.code, and every installed community node");
+                        + " n8n-nodes-base.if, n8n-nodes-base.merge, n8n-nodes-base.code, n8n-nodes-base.function, n8n-nodes-base.functionItem,"
+                        + " n8n-nodes-base.noOp, n8n-nodes-base.filter, n8n-nodes-base.switch, n8n-nodes-base.splitOut, n8n-nodes-base.aggregate,"
+                        + " n8n-nodes-base.summarize, n8n-nodes-base.removeDuplicates, n8n-nodes-base.sort, n8n-nodes-base.limit,"
+                        + " n8n-nodes-base.stopAndError, and every installed community node");
     }
 
     @Test

@@ -17,6 +17,18 @@ public final class BuiltinNodes {
         TYPES.put("n8n-nodes-base.if", new IfNode());
         TYPES.put("n8n-nodes-base.merge", new MergeNode());
         TYPES.put("n8n-nodes-base.code", new CodeNode());
+        TYPES.put("n8n-nodes-base.function", new FunctionNode(false));
+        TYPES.put("n8n-nodes-base.functionItem", new FunctionNode(true));
+        TYPES.put("n8n-nodes-base.noOp", new NoOpNode());
+        TYPES.put("n8n-nodes-base.filter", new FilterNode());
+        TYPES.put("n8n-nodes-base.switch", new SwitchNode());
+        TYPES.put("n8n-nodes-base.splitOut", new SplitOutNode());
+        TYPES.put("n8n-nodes-base.aggregate", new AggregateNode());
+        TYPES.put("n8n-nodes-base.summarize", new SummarizeNode());
+        TYPES.put("n8n-nodes-base.removeDuplicates", new RemoveDuplicatesNode());
+        TYPES.put("n8n-nodes-base.sort", new SortNode());
+        TYPES.put("n8n-nodes-base.limit", new LimitNode());
+        TYPES.put("n8n-nodes-base.stopAndError", new StopAndErrorNode());
     }
 
     private static final NodeType COMMUNITY = new CommunityNode();
