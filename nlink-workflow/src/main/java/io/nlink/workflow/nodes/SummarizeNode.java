@@ -17,8 +17,9 @@ import java.util.Set;
  * values (one group when none), each {@code fieldsToSummarize.values[{aggregation, field}]}:
  * count, countUnique, sum, average, min, max, concatenate ({@code separateBy}), append,
  * appendUnique. The output field is named as n8n names it ({@code count_field},
- * {@code unique_count_field}, {@code sum_field}, …). One item per group, linked to the group's
- * items; {@code options.outputFormat: "singleItem"} puts them all in one.
+ * {@code unique_count_field}, {@code sum_field}, dots in the path as underscores). One item
+ * per group, linked to the group's items; {@code options.outputFormat: "singleItem"} nests the
+ * groups by their split values in one item.
  */
 final class SummarizeNode implements NodeType {
     @Override
@@ -28,14 +29,43 @@ final class SummarizeNode implements NodeType {
         List<String> splitBy = Fields.list(p.path("fieldsToSplitBy"));
         JsonNode summaries = p.path("fieldsToSummarize").path("values");
         if (summaries.isEmpty()) throw new NodeFailedException("fieldsToSummarize: name at least one field and its aggregation");
-        Map<JsonNode, List<Item>> groups = new LinkedHashMap<>();
+        Map<JsonNode, List<Item>> unordered = new LinkedHashMap<>();
+        // Groups nest as n8n's do: by the first split value in order of first appearance, then the second within it, …
+        Map<JsonNode, Integer> firstSeen = new java.util.HashMap<>();
         for (Item item : run.input(0)) {
             ArrayNode key = Json.MAPPER.createArrayNode();
             for (String f : splitBy) {
                 JsonNode v = Fields.get(item.json(), f, dots);
                 key.add(v.isMissingNode() ? Json.MAPPER.nullNode() : v);
+                firstSeen.putIfAbsent(key.deepCopy(), firstSeen.size());
             }
-            groups.computeIfAbsent(key, k -> new ArrayList<>()).add(item);
+            unordered.computeIfAbsent(key, k -> new ArrayList<>()).add(item);
+        }
+        List<JsonNode> keys = new ArrayList<>(unordered.keySet());
+        keys.sort((a, b) -> {
+            ArrayNode prefixA = Json.MAPPER.createArrayNode(), prefixB = Json.MAPPER.createArrayNode();
+            for (int i = 0; i < a.size(); i++) {
+                prefixA.add(a.get(i));
+                prefixB.add(b.get(i));
+                int c = Integer.compare(firstSeen.get(prefixA), firstSeen.get(prefixB));
+                if (c != 0) return c;
+            }
+            return 0;
+        });
+        Map<JsonNode, List<Item>> groups = new LinkedHashMap<>();
+        keys.forEach(k -> groups.put(k, unordered.get(k)));
+        if (p.path("options").path("outputFormat").asText("separateItems").equals("singleItem")) {
+            // One item nesting the groups by their split values: {red: {foo: {count_char: 2}}}.
+            ObjectNode single = Json.MAPPER.createObjectNode();
+            for (var group : groups.entrySet()) {
+                ObjectNode at = single;
+                for (JsonNode value : group.getKey()) {
+                    String key = value.isValueNode() ? value.asText() : value.toString();
+                    at = at.get(key) instanceof ObjectNode next ? next : at.putObject(key);
+                }
+                for (JsonNode s : summaries) summarize(at, s, group.getValue(), dots);
+            }
+            return List.of(List.of(run.item(single, run.input(0))));
         }
         List<Item> out = new ArrayList<>();
         for (var group : groups.entrySet()) {
@@ -44,22 +74,17 @@ final class SummarizeNode implements NodeType {
             for (JsonNode s : summaries) summarize(json, s, group.getValue(), dots);
             out.add(run.item(json, group.getValue()));
         }
-        if (p.path("options").path("outputFormat").asText("separateItems").equals("singleItem")) {
-            ObjectNode single = Json.MAPPER.createObjectNode();
-            ArrayNode all = single.putArray("summary");
-            out.forEach(i -> all.add(i.json()));
-            return List.of(List.of(run.item(single, run.input(0))));
-        }
         return List.of(out);
     }
 
     private static void summarize(ObjectNode out, JsonNode s, List<Item> items, boolean dots) throws NodeFailedException {
         String aggregation = s.path("aggregation").asText("count");
-        String field = s.path("field").asText("");
-        if (field.isBlank()) throw new NodeFailedException("fieldsToSummarize: a summary has no field");
+        String path = s.path("field").asText("");
+        if (path.isBlank()) throw new NodeFailedException("fieldsToSummarize: a summary has no field");
+        String field = path.replace('.', '_'); // n8n names the output after the path, dots as underscores
         List<JsonNode> values = new ArrayList<>();
         for (Item item : items) {
-            JsonNode v = Fields.get(item.json(), field, dots);
+            JsonNode v = Fields.get(item.json(), path, dots);
             if (!Fields.missing(v)) values.add(v);
         }
         var f = Json.MAPPER.getNodeFactory();
