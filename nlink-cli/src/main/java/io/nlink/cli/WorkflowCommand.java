@@ -40,7 +40,7 @@ final class WorkflowCommand {
             description = {
                 "Runs a workflow once, without a server: from its Manual Trigger (or --trigger) with the given items,",
                 "and writes the last node's output items as NDJSON; a line per node on stderr. Community nodes come",
-                "from --node folders/ZIPs, else from the Community Store installed in --data-dir."
+                "from --node folders/ZIPs, else from the Community Store installed in --data-dir; a workflow of built-in nodes needs neither."
             })
     static final class Run implements Callable<Integer> {
         @Parameters(index = "0", paramLabel = "FILE", description = "The workflow JSON (an n8n export works when it uses nLink's node types).")
@@ -78,7 +78,8 @@ final class WorkflowCommand {
                 Database db = null;
                 try {
                     NodeResolver resolver;
-                    if (!nodes.isEmpty()) {
+                    if (!nodes.isEmpty() || !workflow.needsCommunityNodes()) {
+                        // Built-in nodes only: nothing to resolve, so no Community Store is opened or required.
                         resolver = new PackageResolver(runtimes, SandboxLimits.DEFAULTS, nodes);
                     } else {
                         db = openStore(err);

@@ -281,6 +281,20 @@ class CliTest {
     }
 
     @Test
+    void aWorkflowOfBuiltInNodesRunsWithoutNodesOrAStore(@TempDir Path tmp) throws Exception {
+        Path file = tmp.resolve("w.json");
+        Files.writeString(file, """
+                {"nodes": [{"name": "Start", "type": "n8n-nodes-base.manualTrigger"},
+                  {"name": "Note", "type": "n8n-nodes-base.stickyNote", "parameters": {"content": "a comment"}},
+                  {"name": "Label", "type": "n8n-nodes-base.set", "typeVersion": 3.4,
+                   "parameters": {"assignments": {"assignments": [{"name": "hello", "value": "world", "type": "string"}]}}}],
+                 "connections": {"Start": {"main": [[{"node": "Label", "index": 0}]]}}}""");
+        Run run = nlink("workflow", "run", file.toString(), "--data-dir", tmp.resolve("no-such-dir").toString());
+        assertThat(run.exit()).as(run.err()).isZero();
+        assertThat(run.lines()).extracting(l -> l.path("json").path("hello").asText()).containsExactly("world");
+    }
+
+    @Test
     void anInvalidWorkflowListsItsProblems(@TempDir Path tmp) throws Exception {
         Path file = tmp.resolve("w.json");
         Files.writeString(file, "{\"nodes\": [{\"name\": \"Fetch\", \"type\": \"n8n-nodes-base.httpRequest\"}]}");

@@ -71,6 +71,15 @@ public record Workflow(String name, List<Node> nodes, List<Connection> connectio
         public static final Retry NONE = new Retry(1, Duration.ZERO);
     }
 
+    /**
+     * Whether a run may need community nodes: some enabled node is neither built in nor an n8n
+     * community node (which no store can hold). Without any, no Community Store is needed.
+     */
+    public boolean needsCommunityNodes() {
+        return nodes.stream().anyMatch(n -> !n.disabled() && !io.nlink.workflow.nodes.BuiltinNodes.has(n.type())
+                && !io.nlink.workflow.nodes.BuiltinNodes.isN8nCommunityType(n.type()));
+    }
+
     public Optional<Node> node(String name) {
         return nodes.stream().filter(n -> n.name().equals(name)).findFirst();
     }

@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -47,11 +48,11 @@ public final class WorkflowEngine {
     public Execution run(Workflow workflow, String trigger, List<JsonNode> items) {
         Instant started = Instant.now();
         Workflow.Node start = startNode(workflow, trigger);
-        List<JsonNode> triggerItems = items == null ? List.of(Json.MAPPER.createObjectNode()) : items;
+        List<Item> triggerItems = (items == null ? List.<JsonNode>of(Json.MAPPER.createObjectNode()) : items).stream().map(Item::start).toList();
         Duration budget = executionTimeout(workflow);
 
-        Map<String, List<List<JsonNode>>> inputs = new HashMap<>();
-        Map<String, JsonNode> firstItems = new LinkedHashMap<>();
+        Map<String, List<List<Item>>> inputs = new HashMap<>();
+        Map<String, List<List<Item>>> history = new LinkedHashMap<>();
         List<Execution.NodeRecord> records = new ArrayList<>();
         Map<String, Integer> waitingOn = new HashMap<>();
         Set<String> reachable = reachable(workflow, start.name());
@@ -68,7 +69,7 @@ public final class WorkflowEngine {
         inputs.put(start.name(), List.of(triggerItems));
 
         String error = null, errorNode = null, lastNode = null;
-        List<JsonNode> output = List.of();
+        List<Item> output = List.of();
         while (!ready.isEmpty()) {
             Workflow.Node node = ready.poll();
             if (budget != null && Duration.between(started, Instant.now()).compareTo(budget) > 0) {
@@ -76,22 +77,22 @@ public final class WorkflowEngine {
                 errorNode = node.name();
                 break;
             }
-            List<List<JsonNode>> in = inputs.getOrDefault(node.name(), List.of());
-            Outcome outcome = runNode(workflow, node, in, firstItems, node == start);
+            List<List<Item>> in = inputs.getOrDefault(node.name(), List.of());
+            Outcome outcome = runNode(node, in, Collections.unmodifiableMap(history), node == start);
             records.add(outcome.record());
             if (outcome.record().status().equals("error")) {
                 error = outcome.record().error();
                 errorNode = node.name();
                 break;
             }
-            List<List<JsonNode>> outputs = outcome.outputs();
+            List<List<Item>> outputs = outcome.outputs();
             if (outcome.ran()) {
                 lastNode = node.name();
                 output = outputs.isEmpty() ? List.of() : outputs.get(0);
-                if (!outputs.isEmpty() && !outputs.get(0).isEmpty()) firstItems.put(node.name(), outputs.get(0).get(0));
+                history.put(node.name(), outputs);
             }
             for (Workflow.Connection c : workflow.outOf(node.name())) {
-                List<List<JsonNode>> target = inputs.computeIfAbsent(c.to(), k -> new ArrayList<>());
+                List<List<Item>> target = inputs.computeIfAbsent(c.to(), k -> new ArrayList<>());
                 while (target.size() <= c.input()) target.add(new ArrayList<>());
                 if (c.output() < outputs.size()) target.get(c.input()).addAll(outputs.get(c.output()));
             }
@@ -100,12 +101,12 @@ public final class WorkflowEngine {
             }
         }
         return new Execution(workflow.name(), error == null ? Execution.Status.SUCCESS : Execution.Status.ERROR, started, Instant.now(),
-                List.copyOf(records), error, errorNode, lastNode, output);
+                List.copyOf(records), error, errorNode, lastNode, jsons(output));
     }
 
-    private record Outcome(Execution.NodeRecord record, List<List<JsonNode>> outputs, boolean ran) {}
+    private record Outcome(Execution.NodeRecord record, List<List<Item>> outputs, boolean ran) {}
 
-    private Outcome runNode(Workflow workflow, Workflow.Node node, List<List<JsonNode>> in, Map<String, JsonNode> firstItems, boolean isStart) {
+    private Outcome runNode(Workflow.Node node, List<List<Item>> in, Map<String, List<List<Item>>> history, boolean isStart) {
         NodeType type = BuiltinNodes.of(node.type());
         List<Integer> itemsIn = in.stream().map(List::size).toList();
         boolean hasItems = type.runsWithAnyInput() ? in.stream().anyMatch(l -> !l.isEmpty()) : !in.isEmpty() && !in.get(0).isEmpty();
@@ -113,15 +114,17 @@ public final class WorkflowEngine {
             return new Outcome(record(node, "skipped", "builtin", itemsIn, List.of(), Duration.ZERO, 0, null, List.of(), "", List.of()), List.of(), false);
         }
         if (node.disabled()) {
-            List<List<JsonNode>> through = List.of(in.isEmpty() ? List.of() : in.get(0));
+            // Passed through as n8n does, each item linked to the one it was.
+            List<List<Item>> through = List.of((in.isEmpty() ? List.<Item>of() : in.get(0)).stream()
+                    .map(i -> new Item(i.json(), node.name(), List.of(i))).toList());
             return new Outcome(record(node, "disabled", "builtin", itemsIn, sizes(through), Duration.ZERO, 0, null, List.of(), "", sample(through)), through, true);
         }
         Instant started = Instant.now();
         Duration wait = node.retry().firstWait();
         for (int attempt = 1; ; attempt++) {
-            NodeRun run = new NodeRun(node, in, services, Map.copyOf(firstItems));
+            NodeRun run = new NodeRun(node, in, services, history);
             try {
-                List<List<JsonNode>> outputs = type.run(run);
+                List<List<Item>> outputs = type.run(run);
                 return new Outcome(record(node, "success", run.runtime(), itemsIn, sizes(outputs), Duration.between(started, Instant.now()),
                         attempt, null, run.errors(), run.logs(), sample(outputs)), outputs, true);
             } catch (NodeFailedException | RuntimeException e) {
@@ -142,12 +145,16 @@ public final class WorkflowEngine {
         return new Execution.NodeRecord(node.name(), node.type(), status, runtime, in, out, time, tries, error, List.copyOf(itemErrors), logs, sample);
     }
 
-    private static List<Integer> sizes(List<List<JsonNode>> outputs) {
+    private static List<Integer> sizes(List<List<Item>> outputs) {
         return outputs.stream().map(List::size).toList();
     }
 
-    private static List<List<JsonNode>> sample(List<List<JsonNode>> outputs) {
-        return outputs.stream().map(o -> List.copyOf(o.subList(0, Math.min(o.size(), Execution.SAMPLE_ITEMS)))).toList();
+    private static List<List<JsonNode>> sample(List<List<Item>> outputs) {
+        return outputs.stream().map(o -> jsons(o.subList(0, Math.min(o.size(), Execution.SAMPLE_ITEMS)))).toList();
+    }
+
+    private static List<JsonNode> jsons(List<Item> items) {
+        return items.stream().map(Item::json).toList();
     }
 
     private static Workflow.Node startNode(Workflow workflow, String trigger) {

@@ -61,9 +61,16 @@ public final class WorkflowParser {
         }
         List<Workflow.Node> nodes = new ArrayList<>();
         Set<String> names = new HashSet<>();
+        Set<String> comments = new HashSet<>();
         Map<String, List<String>> unsupported = new LinkedHashMap<>();
         for (int i = 0; i < nodesJson.size(); i++) {
-            Workflow.Node node = node("nodes[" + i + "]", nodesJson.get(i), problems, unsupported);
+            JsonNode nodeJson = nodesJson.get(i);
+            if (BuiltinNodes.isCanvasOnly(nodeJson.path("type").asText(""))) {
+                // A Sticky Note is a comment on n8n's canvas: it never runs and nothing connects to it.
+                if (nodeJson.path("name").isTextual()) comments.add(nodeJson.path("name").asText());
+                continue;
+            }
+            Workflow.Node node = node("nodes[" + i + "]", nodeJson, problems, unsupported);
             if (node == null) continue;
             if (!names.add(node.name())) {
                 problems.add("nodes[" + i + "].name: \"" + node.name() + "\" is used by another node; names must be unique");
@@ -76,11 +83,12 @@ public final class WorkflowParser {
             problems.add("this workflow uses node types nLink does not have: " + String.join("; ", named)
                     + ". nLink has " + String.join(", ", BuiltinNodes.types()) + ", and every installed community node");
         }
-        List<Workflow.Connection> connections = connections(root.path("connections"), names, problems);
-        if (problems.isEmpty()) {
-            String loop = findLoop(nodes, connections);
-            if (loop != null) problems.add("connections: the nodes form a loop (" + loop + "); nLink runs workflows without loops");
+        if (nodes.isEmpty() && problems.isEmpty()) {
+            throw new InvalidWorkflowException(source, List.of("nodes: the workflow has only sticky notes; add the nodes that should run"));
         }
+        List<Workflow.Connection> connections = connections(root.path("connections"), names, comments, problems);
+        String loop = findLoop(nodes, connections);
+        if (loop != null) problems.add("connections: the nodes form a loop (" + loop + "); nLink runs workflows without loops");
         if (!problems.isEmpty()) throw new InvalidWorkflowException(source, problems);
         JsonNode settings = root.path("settings").isObject() ? root.get("settings") : Json.MAPPER.createObjectNode();
         return new Workflow(name, List.copyOf(nodes), List.copyOf(connections), settings);
@@ -95,8 +103,11 @@ public final class WorkflowParser {
         String type = text(json, "type", at, problems, true);
         if (name == null || type == null) return null;
         if (name.isBlank() || name.length() > 128) problems.add(at + ".name: give the node a name of 1 to 128 characters");
-        if (!BuiltinNodes.has(type)) {
-            boolean foreign = type.startsWith("n8n-nodes-base.") || type.startsWith("@n8n/") || type.startsWith("nlink.") || !PACKAGE_NAME.matcher(type).matches();
+        boolean disabled = json.path("disabled").asBoolean(false);
+        // A disabled node never runs (its first input passes through), so its type need not exist here.
+        if (!disabled && !BuiltinNodes.has(type)) {
+            boolean foreign = type.startsWith("n8n-nodes-base.") || type.startsWith("@n8n/") || type.startsWith("nlink.")
+                    || !(PACKAGE_NAME.matcher(type).matches() || BuiltinNodes.isN8nCommunityType(type));
             if (foreign) unsupported.computeIfAbsent(type, k -> new ArrayList<>()).add("\"" + name + "\"");
         }
         double typeVersion = json.path("typeVersion").isNumber() ? json.path("typeVersion").asDouble() : 1;
@@ -137,11 +148,11 @@ public final class WorkflowParser {
         String packageVersion = text(json, "packageVersion", at, problems, false);
         String id = json.path("id").isTextual() ? json.path("id").asText() : name;
         return new Workflow.Node(id, name, type, typeVersion, packageVersion, params, position, onError, retry, timeout,
-                json.path("disabled").asBoolean(false));
+                disabled);
     }
 
     /** n8n's shape: {"From": {"main": [[{"node": "To", "type": "main", "index": 0}], …]}}, one array per output. */
-    private static List<Workflow.Connection> connections(JsonNode json, Set<String> names, List<String> problems) {
+    private static List<Workflow.Connection> connections(JsonNode json, Set<String> names, Set<String> comments, List<String> problems) {
         List<Workflow.Connection> connections = new ArrayList<>();
         if (json.isMissingNode() || json.isNull()) return connections;
         if (!json.isObject()) {
@@ -150,6 +161,11 @@ public final class WorkflowParser {
         }
         for (var from : json.properties()) {
             String at = "connections[\"" + from.getKey() + "\"]";
+            if (comments.contains(from.getKey()) && !names.contains(from.getKey())) continue;
+            if (!from.getValue().isObject()) {
+                problems.add(at + ": expected an object such as {\"main\": [[…]]}");
+                continue;
+            }
             if (!names.contains(from.getKey())) {
                 problems.add(at + ": no node is named \"" + from.getKey() + "\"");
                 continue;
@@ -173,7 +189,8 @@ public final class WorkflowParser {
                     }
                     for (int t = 0; t < targets.size(); t++) {
                         JsonNode target = targets.get(t);
-                        String to = target.path("node").asText(null);
+                        String to = target.path("node").isTextual() ? target.path("node").asText() : null;
+                        if (to != null && comments.contains(to) && !names.contains(to)) continue;
                         if (to == null || !names.contains(to)) {
                             problems.add(at + ".main[" + output + "][" + t + "].node: no node is named \"" + to + "\"");
                             continue;

@@ -3,6 +3,7 @@ package io.nlink.workflow;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.Test;
 
 class WorkflowParserTest {
@@ -21,7 +22,10 @@ class WorkflowParserTest {
                 .hasMessage("test.json: this workflow uses node types nLink does not have: n8n-nodes-base.httpRequest (\"Fetch\");"
                         + " n8n-nodes-base.gmail (\"Mail\", \"Mail 2\"); @n8n/n8n-nodes-langchain.agent (\"Agent\"). nLink has"
                         + " n8n-nodes-base.manualTrigger, n8n-nodes-base.webhook, n8n-nodes-base.scheduleTrigger, n8n-nodes-base.set,"
-                        + " n8n-nodes-base.if, n8n-nodes-base.merge, n8n-nodes-base.code, and every installed community node");
+                        + " n8n-nodes-base.if, n8n-nodes-base.merge, n8n-nodes-base.code, n8n-nodes-base.function, n8n-nodes-base.functionItem,"
+                        + " n8n-nodes-base.noOp, n8n-nodes-base.filter, n8n-nodes-base.switch, n8n-nodes-base.splitOut, n8n-nodes-base.aggregate,"
+                        + " n8n-nodes-base.summarize, n8n-nodes-base.removeDuplicates, n8n-nodes-base.sort, n8n-nodes-base.limit,"
+                        + " n8n-nodes-base.stopAndError, and every installed community node");
     }
 
     @Test
@@ -53,6 +57,60 @@ class WorkflowParserTest {
                 ], "connections": {"Start": {"main": [[{"node": "A", "index": 0}]]}, "A": {"main": [[{"node": "B", "index": 0}]]},
                                    "B": {"main": [[{"node": "A", "index": 0}]]}}}""";
         assertThatThrownBy(() -> Fixtures.workflow(json)).hasMessageContaining("the nodes form a loop (A → B → A)");
+    }
+
+    @Test
+    void reportsALoopAmongTheOtherProblems() {
+        String json = """
+                {"nodes": [
+                  {"name": "Start", "type": "n8n-nodes-base.manualTrigger"},
+                  {"name": "A", "type": "n8n-nodes-base.set", "onError": "ignore"}, {"name": "B", "type": "n8n-nodes-base.gmail"}
+                ], "connections": {"Start": {"main": [[{"node": "A", "index": 0}]]}, "A": {"main": [[{"node": "B", "index": 0}]]},
+                                   "B": {"main": [[{"node": "A", "index": 0}]]}}}""";
+        assertThatThrownBy(() -> Fixtures.workflow(json)).isInstanceOfSatisfying(InvalidWorkflowException.class, e -> assertThat(e.problems())
+                .hasSize(3)
+                .anySatisfy(p -> assertThat(p).startsWith("nodes[1].onError"))
+                .anySatisfy(p -> assertThat(p).startsWith("this workflow uses node types nLink does not have: n8n-nodes-base.gmail (\"B\")"))
+                .anySatisfy(p -> assertThat(p).isEqualTo("connections: the nodes form a loop (A → B → A); nLink runs workflows without loops")));
+    }
+
+    @Test
+    void stickyNotesAreCanvasCommentsAndAreLeftOut() throws Exception {
+        String json = """
+                {"nodes": [
+                  {"name": "Start", "type": "n8n-nodes-base.manualTrigger"},
+                  {"name": "Sticky Note", "type": "n8n-nodes-base.stickyNote", "parameters": {"content": "## Read me", "height": 300}},
+                  {"name": "Sticky Note1", "type": "n8n-nodes-base.stickyNote", "parameters": {"content": "second"}}
+                ], "connections": {"Sticky Note": {"main": [[{"node": "Start", "index": 0}]]}}}""";
+        Workflow workflow = Fixtures.workflow(json);
+        assertThat(workflow.nodes()).extracting(Workflow.Node::name).containsExactly("Start");
+        assertThat(workflow.connections()).isEmpty();
+        assertThatThrownBy(() -> Fixtures.workflow("{\"nodes\": [{\"name\": \"Note\", \"type\": \"n8n-nodes-base.stickyNote\"}]}"))
+                .hasMessage("test.json: nodes: the workflow has only sticky notes; add the nodes that should run");
+    }
+
+    @Test
+    void aDisabledNodeOfAnyTypeImportsAndPassesItsItemsThrough() throws Exception {
+        Workflow workflow = Fixtures.workflow(Fixtures.chain(
+                "{\"name\": \"Fetch\", \"type\": \"n8n-nodes-base.httpRequest\", \"disabled\": true, \"parameters\": {\"url\": \"http://x\"}}"));
+        assertThat(workflow.needsCommunityNodes()).isFalse();
+        Execution run = Fixtures.engine().run(workflow, null, Fixtures.items("[{\"a\": 1}, {\"a\": 2}]"));
+        assertThat(run.status()).isEqualTo(Execution.Status.SUCCESS);
+        assertThat(run.node("Fetch").status()).isEqualTo("disabled");
+        assertThat(run.output()).extracting(JsonNode::toString).containsExactly("{\"a\":1}", "{\"a\":2}");
+    }
+
+    @Test
+    void anN8nCommunityNodeImportsAndFailsWhenRunSayingItCannotRunHere() throws Exception {
+        for (String type : new String[] {"@blotato/n8n-nodes-blotato.blotato", "n8n-nodes-evolution-api.evolutionApi", "@Scope/n8n-nodes-X.Node"}) {
+            Workflow workflow = Fixtures.workflow(Fixtures.chain("{\"name\": \"Post\", \"type\": \"" + type + "\", \"parameters\": {}}"));
+            assertThat(workflow.needsCommunityNodes()).isFalse();
+            Execution run = Fixtures.engine().run(workflow, null, null);
+            assertThat(run.status()).isEqualTo(Execution.Status.ERROR);
+            assertThat(run.errorNode()).isEqualTo("Post");
+            assertThat(run.error()).startsWith(type + " is an n8n community node (the npm package " + type.substring(0, type.lastIndexOf('.')) + ")")
+                    .contains("cannot run in nLink").doesNotContain("--node").doesNotContain("install");
+        }
     }
 
     @Test

@@ -9,6 +9,7 @@ import io.nlink.runtime.batch.BatchOptions;
 import io.nlink.runtime.batch.BatchRunner;
 import io.nlink.runtime.js.JsEngine;
 import io.nlink.runtime.json.Json;
+import io.nlink.workflow.Item;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -16,8 +17,8 @@ import java.util.Map;
 /**
  * n8n-style expressions in node parameters: a string that starts with "=" is a template whose
  * {@code {{ … }}} parts are JavaScript, evaluated once per item with {@code $json} (the item),
- * {@code $index}, {@code $node["Name"].json} and {@code $("Name").item.json} (the first item another
- * node produced). A template that is exactly one {@code {{ … }}} keeps the value's type; otherwise
+ * {@code $index}, {@code $input}, and other nodes' items as {@link References} offers them
+ * ({@code $("Name").item} is the item of Name the current item descends from). A template that is exactly one {@code {{ … }}} keeps the value's type; otherwise
  * the parts are joined as text.
  *
  * <p>Evaluation happens in the JavaScript sandbox the execution.js fallback uses — one context per
@@ -33,24 +34,6 @@ public final class Expressions {
         this.limits = limits;
     }
 
-    /**
-     * JavaScript defining {@code __references(nodes)}: from the first item of each node that ran
-     * (the context's {@code params.nodes}), the {@code $node} map and the {@code $("Name")}
-     * function that expressions and the Code node both offer.
-     */
-    public static final String NODE_REFERENCES_JS = """
-            function __references(nodes) {
-              const $node = {};
-              Object.keys(nodes).forEach(function (name) { $node[name] = { json: nodes[name] }; });
-              const $ = function (name) {
-                const n = $node[name];
-                if (!n) throw new Error('no node named "' + name + '" has run before this one');
-                return { item: n, first: function () { return n; } };
-              };
-              return { $node: $node, $: $ };
-            }
-            """;
-
     /** Why one item's parameters could not be worked out: the parameter, the expression, the error. */
     public record Failure(String parameter, String expression, String error) {
         public String message() {
@@ -64,9 +47,9 @@ public final class Expressions {
     /**
      * Resolves {@code params} for each of {@code items}.
      *
-     * @param nodes the first output item of each node that has run, by name
+     * @param history each node that ran before, with its outputs, in run order
      */
-    public List<Resolved> resolve(ObjectNode params, List<JsonNode> items, Map<String, JsonNode> nodes) {
+    public List<Resolved> resolve(ObjectNode params, List<Item> items, Map<String, List<List<Item>>> history) {
         List<Slot> slots = new ArrayList<>();
         collect(params, List.of(), slots);
         List<Resolved> resolved = new ArrayList<>(items.size());
@@ -76,13 +59,10 @@ public final class Expressions {
         }
         List<String> code = new ArrayList<>();
         for (Slot slot : slots) code.addAll(slot.template().codes());
-        ObjectNode context = Json.MAPPER.createObjectNode();
-        context.set("nodes", Json.MAPPER.valueToTree(nodes));
-        try (BatchRunner batch = new BatchRunner(js.load(script(code)), limits, context, BatchOptions.DEFAULTS)) {
+        References references = new References(code, history);
+        try (BatchRunner batch = new BatchRunner(js.load(script(code)), limits, Json.MAPPER.createObjectNode(), BatchOptions.DEFAULTS)) {
             for (int i = 0; i < items.size(); i++) {
-                ObjectNode itemContext = context.deepCopy();
-                itemContext.put("index", i);
-                ItemResult result = batch.next(itemContext, items.get(i));
+                ItemResult result = batch.next(references.context(items, i), items.get(i).json());
                 resolved.add(result.ok()
                         ? fill(params, slots, result.items().get(0).path("values"))
                         : new Resolved(null, new Failure(slots.get(0).path(), slots.get(0).template().source(),
@@ -159,19 +139,18 @@ public final class Expressions {
         return """
                 const __codes = %s;
                 const __fns = __codes.map(function (code) {
-                  try { return new Function('$json', '$index', '$node', '$', '$input', '"use strict"; return (' + code + '\\n);'); }
+                  try { return new Function('$json', '$index', '$node', '$', '$input', '$now', '$today', '"use strict"; return (' + code + '\\n);'); }
                   catch (e) { return e; }
                 });
                 function execute_node(input) {
-                  const $json = input.$json, $index = input.params.index, refs = __references(input.params.nodes);
-                  const $node = refs.$node, $ = refs.$;
-                  const $input = { item: { json: $json } };
+                  const $json = input.$json, $index = input.params.index, refs = __references(input.params, $json);
+                  const $node = refs.$node, $ = refs.$, $input = refs.$input, $now = __now(), $today = __today();
                   return [{ json: { values: __fns.map(function (f) {
                     if (f instanceof Error) return { error: String(f) };
-                    try { const v = f($json, $index, $node, $, $input); return { value: v === undefined ? null : v }; }
+                    try { const v = f($json, $index, $node, $, $input, $now, $today); return { value: v === undefined ? null : v }; }
                     catch (e) { return { error: String(e && e.message !== undefined ? e.message : e) }; }
                   }) } }];
                 }
-                """.formatted(Json.write(codes)) + NODE_REFERENCES_JS;
+                """.formatted(Json.write(codes)) + References.JS;
     }
 }

@@ -3,6 +3,7 @@ package io.nlink.workflow.nodes;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
 
 /** The node types nLink has, by n8n's type names; any other type is a community node's package name. */
 public final class BuiltinNodes {
@@ -16,14 +17,45 @@ public final class BuiltinNodes {
         TYPES.put("n8n-nodes-base.if", new IfNode());
         TYPES.put("n8n-nodes-base.merge", new MergeNode());
         TYPES.put("n8n-nodes-base.code", new CodeNode());
+        TYPES.put("n8n-nodes-base.function", new FunctionNode(false));
+        TYPES.put("n8n-nodes-base.functionItem", new FunctionNode(true));
+        TYPES.put("n8n-nodes-base.noOp", new NoOpNode());
+        TYPES.put("n8n-nodes-base.filter", new FilterNode());
+        TYPES.put("n8n-nodes-base.switch", new SwitchNode());
+        TYPES.put("n8n-nodes-base.splitOut", new SplitOutNode());
+        TYPES.put("n8n-nodes-base.aggregate", new AggregateNode());
+        TYPES.put("n8n-nodes-base.summarize", new SummarizeNode());
+        TYPES.put("n8n-nodes-base.removeDuplicates", new RemoveDuplicatesNode());
+        TYPES.put("n8n-nodes-base.sort", new SortNode());
+        TYPES.put("n8n-nodes-base.limit", new LimitNode());
+        TYPES.put("n8n-nodes-base.stopAndError", new StopAndErrorNode());
     }
 
     private static final NodeType COMMUNITY = new CommunityNode();
+
+    /**
+     * n8n's own community nodes are named {@code [@scope/]n8n-nodes-<package>.<nodeName>}: an npm
+     * package of n8n TypeScript code and the node inside it, often with capitals in the node's name.
+     */
+    private static final Pattern N8N_COMMUNITY_TYPE = Pattern.compile("^(@[A-Za-z0-9~-][A-Za-z0-9._~-]*/)?n8n-nodes-[A-Za-z0-9._~-]*\\.[A-Za-z0-9_]+$");
+
+    /** Types that exist only on n8n's canvas and never run: Sticky Notes. */
+    private static final java.util.Set<String> CANVAS_ONLY = java.util.Set.of("n8n-nodes-base.stickyNote");
 
     private BuiltinNodes() {}
 
     public static boolean has(String type) {
         return TYPES.containsKey(type);
+    }
+
+    /** Whether {@code type} names an n8n community node (never an n8n core one, which starts with n8n-nodes-base or @n8n/). */
+    public static boolean isN8nCommunityType(String type) {
+        return !type.startsWith("@n8n/") && !type.startsWith("n8n-nodes-base.") && N8N_COMMUNITY_TYPE.matcher(type).matches();
+    }
+
+    /** Whether {@code type} is a canvas decoration (a Sticky Note) that a workflow file may hold but that never runs. */
+    public static boolean isCanvasOnly(String type) {
+        return CANVAS_ONLY.contains(type);
     }
 
     public static List<String> types() {

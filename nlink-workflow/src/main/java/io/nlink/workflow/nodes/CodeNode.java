@@ -1,13 +1,17 @@
 package io.nlink.workflow.nodes;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.nlink.runtime.ItemResult;
 import io.nlink.runtime.batch.BatchOptions;
 import io.nlink.runtime.batch.BatchRunner;
 import io.nlink.runtime.json.Json;
-import io.nlink.workflow.expr.Expressions;
+import io.nlink.workflow.Item;
+import io.nlink.workflow.expr.References;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -20,12 +24,12 @@ import java.util.regex.Pattern;
  *   <li>{@code mode: "runOnceForEachItem"}: it runs per item with {@code $json}, {@code $index},
  *       {@code $input.item} and returns one item (or null to drop it).
  * </ul>
- * Items may be returned as {@code {json: {...}}} or as plain objects. {@code $node} and
- * {@code $("Name")} give the first item of nodes that ran before.
+ * Items may be returned as {@code {json: {...}, pairedItem}} or as plain objects. {@code $node},
+ * {@code $("Name")} and {@code $input} are as in expressions ({@link References}).
  */
 final class CodeNode implements NodeType {
     @Override
-    public List<List<JsonNode>> run(NodeRun run) throws NodeFailedException {
+    public List<List<Item>> run(NodeRun run) throws NodeFailedException {
         String language = run.parameters().path("language").asText("javaScript");
         if (!language.equals("javaScript")) {
             throw new NodeFailedException("language \"" + language + "\" is not supported by nLink's Code node; use javaScript");
@@ -33,38 +37,79 @@ final class CodeNode implements NodeType {
         String code = run.parameters().path("jsCode").asText(null);
         if (code == null) throw new NodeFailedException("jsCode: the node has no code");
         boolean perItem = run.parameters().path("mode").asText("runOnceForAllItems").equals("runOnceForEachItem");
-        List<JsonNode> items = run.input(0);
-        List<List<JsonNode>> outputs = run.outputs(1);
-        ObjectNode params = Json.MAPPER.createObjectNode();
-        params.set("nodes", Json.MAPPER.valueToTree(run.firstItems()));
+        return run(run, code, perItem);
+    }
+
+    /** Runs {@code code} over the node's first input; the Function and Function Item nodes share this. */
+    static List<List<Item>> run(NodeRun run, String code, boolean perItem) throws NodeFailedException {
+        List<Item> items = run.input(0);
+        List<List<Item>> outputs = run.outputs(1);
+        References references = new References(List.of(code), run.history());
         run.runtime("js");
-        try (BatchRunner batch = new BatchRunner(run.services().js().load(script(code, perItem)), run.limits(), params, BatchOptions.DEFAULTS)) {
+        try (BatchRunner batch = new BatchRunner(run.services().js().load(script(code, perItem)), run.limits(), Json.MAPPER.createObjectNode(), BatchOptions.DEFAULTS)) {
             if (perItem) {
                 for (int i = 0; i < items.size(); i++) {
-                    ObjectNode p = params.deepCopy().put("index", i);
-                    ItemResult result = batch.next(p, items.get(i));
-                    collect(run, outputs, result, i, items.get(i));
-                }
-            } else {
-                ObjectNode all = Json.MAPPER.createObjectNode();
-                all.set("items", Json.MAPPER.valueToTree(items));
-                ItemResult result = batch.next(params.deepCopy().put("index", 0), all);
-                if (!result.ok()) {
+                    ItemResult result = batch.next(references.context(items, i), items.get(i).json());
                     run.log(result.stdout());
                     run.log(result.stderr());
-                    throw new NodeFailedException(message(result.failure().message()));
+                    if (!result.ok()) {
+                        run.itemFailed(outputs, i, items.get(i), message(result.failure().message()));
+                        continue;
+                    }
+                    // Whatever an item's code returns descends from that item.
+                    for (JsonNode returned : result.items()) outputs.get(0).add(run.item(returned.path("json"), items.get(i)));
                 }
-                collect(run, outputs, result, 0, null);
+            } else {
+                ItemResult result = batch.next(references.context(items, -1), Json.MAPPER.createObjectNode());
+                run.log(result.stdout());
+                run.log(result.stderr());
+                if (!result.ok()) throw new NodeFailedException(message(result.failure().message()));
+                outputs.get(0).addAll(linked(run, items, result.items()));
             }
         }
         return outputs;
     }
 
-    private static void collect(NodeRun run, List<List<JsonNode>> outputs, ItemResult result, int index, JsonNode item) throws NodeFailedException {
-        run.log(result.stdout());
-        run.log(result.stderr());
-        if (result.ok()) outputs.get(0).addAll(result.items());
-        else run.itemFailed(outputs, index, item, message(result.failure().message()));
+    /**
+     * The items all-items code returned, linked to input items as n8n does: by the
+     * {@code pairedItem} the code gave (an index, {@code {item}}, or a list of them); else,
+     * automatically, all to the one input item; else to the input items returned unchanged;
+     * else, as many out as in, by position. Items made up from nothing stay unlinked.
+     */
+    private static List<Item> linked(NodeRun run, List<Item> inputs, List<JsonNode> returned) {
+        List<JsonNode> jsons = returned.stream().map(r -> r.path("json")).toList();
+        List<List<Item>> links = new ArrayList<>();
+        boolean explicit = returned.stream().anyMatch(r -> !r.path("paired").isNull() && !r.path("paired").isMissingNode());
+        if (explicit) {
+            for (JsonNode r : returned) links.add(pairedItem(r.path("paired"), inputs));
+        } else if (inputs.size() == 1) {
+            jsons.forEach(j -> links.add(List.of(inputs.get(0))));
+        } else {
+            Map<JsonNode, ArrayDeque<Item>> unchanged = new HashMap<>();
+            for (Item in : inputs) unchanged.computeIfAbsent(in.json(), k -> new ArrayDeque<>()).add(in);
+            int found = 0;
+            for (JsonNode j : jsons) {
+                ArrayDeque<Item> same = unchanged.get(j);
+                Item match = same == null ? null : same.poll();
+                if (match != null) found++;
+                links.add(match == null ? List.of() : List.of(match));
+            }
+            if (found < jsons.size() && jsons.size() == inputs.size()) {
+                for (int i = 0; i < jsons.size(); i++) links.set(i, List.of(inputs.get(i)));
+            }
+        }
+        List<Item> out = new ArrayList<>();
+        for (int i = 0; i < jsons.size(); i++) out.add(run.item(jsons.get(i), links.get(i)));
+        return out;
+    }
+
+    private static List<Item> pairedItem(JsonNode paired, List<Item> inputs) {
+        List<Item> out = new ArrayList<>();
+        for (JsonNode p : paired.isArray() ? paired : List.of(paired)) {
+            JsonNode index = p.isObject() ? p.path("item") : p;
+            if (index.canConvertToInt() && index.asInt() >= 0 && index.asInt() < inputs.size()) out.add(inputs.get(index.asInt()));
+        }
+        return out;
     }
 
     private static final Pattern SCRIPT_LINE = Pattern.compile("execution\\.js:(\\d+)");
@@ -78,9 +123,13 @@ final class CodeNode implements NodeType {
         return out.toString().replace("execution.js", "the code");
     }
 
-    /** The user's code first (line 2 of the script is its line 1), then the execute_node wrapper. */
+    /**
+     * The user's code first (line 2 of the script is its line 1), then the execute_node wrapper.
+     * Each returned item reaches the host as {@code {json, paired}}: its data and the
+     * {@code pairedItem} the code gave it, if any.
+     */
     private static String script(String code, boolean perItem) {
-        return "function __user($input, items, $json, $index, item, $node, $) {\n" + code + "\n}\n" + """
+        return "function __user($input, items, $json, $index, item, $node, $, $now, $today) {\n" + code + "\n}\n" + """
                 function __items(r, perItem) {
                   if (r === undefined || r === null) return [];
                   if (!Array.isArray(r)) r = [r];
@@ -88,21 +137,23 @@ final class CodeNode implements NodeType {
                     if (x === null || typeof x !== 'object' || Array.isArray(x)) {
                       throw new TypeError('the code returned ' + (Array.isArray(x) ? 'an array' : typeof x) + ' as item ' + i + '; return objects or {json: object}');
                     }
-                    return (x.json !== null && typeof x.json === 'object' && !Array.isArray(x.json)) ? { json: x.json } : { json: x };
+                    const wrapped = x.json !== null && typeof x.json === 'object' && !Array.isArray(x.json);
+                    return { json: { json: wrapped ? x.json : x, paired: wrapped && x.pairedItem !== undefined ? x.pairedItem : null } };
                   });
                 }
-                """ + Expressions.NODE_REFERENCES_JS + """
+                """ + References.JS + """
                 function execute_node(input) {
-                  const refs = __references(input.params.nodes), $node = refs.$node, $ = refs.$;
+                  const refs = __references(input.params, input.$json), $node = refs.$node, $ = refs.$, $input = refs.$input;
                 """ + (perItem ? """
-                  const item = { json: input.$json };
-                  return __items(__user({ item: item }, [item], input.$json, input.params.index, item, $node, $));
+                  const item = $input.item;
+                  return __items(__user($input, [item], input.$json, input.params.index, item, $node, $, __now(), __today()));
                 }
                 """ : """
-                  const items = input.$json.items.map(function (j) { return { json: j }; });
-                  const $input = { all: function () { return items; }, first: function () { return items[0]; },
-                                   last: function () { return items[items.length - 1]; } };
-                  return __items(__user($input, items, undefined, 0, undefined, $node, $));
+                  const items = $input.all();
+                  $input.all = function () { return items; };
+                  $input.first = function () { return items[0]; };
+                  $input.last = function () { return items[items.length - 1]; };
+                  return __items(__user($input, items, undefined, 0, undefined, $node, $, __now(), __today()));
                 }
                 """);
     }

@@ -1,6 +1,7 @@
 package io.nlink.workflow.nodes;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.nlink.workflow.Item;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -17,18 +18,25 @@ import java.util.regex.PatternSyntaxException;
  */
 final class IfNode implements NodeType {
     @Override
-    public List<List<JsonNode>> run(NodeRun run) throws NodeFailedException {
-        List<List<JsonNode>> outputs = run.outputs(2);
+    public List<List<Item>> run(NodeRun run) throws NodeFailedException {
+        List<List<Item>> outputs = run.outputs(2);
         run.eachItem(run.input(0), outputs, (i, item, params) ->
-                outputs.get((run.node().typeVersion() >= 2 ? version2(params) : version1(params)) ? 0 : 1).add(item));
+                outputs.get((run.node().typeVersion() >= 2
+                        ? holds(params.path("conditions"), params.path("looseTypeValidation").asBoolean(false), params.path("options").path("ignoreCase").asBoolean(false))
+                        : holdsVersion1(params, "combineOperation")) ? 0 : 1).add(run.item(item.json(), item)));
         return outputs;
     }
 
-    private static boolean version2(JsonNode params) {
-        JsonNode conditions = params.path("conditions");
-        boolean caseSensitive = conditions.path("options").path("caseSensitive").asBoolean(true);
-        boolean loose = "loose".equals(conditions.path("options").path("typeValidation").asText("strict"))
-                || params.path("looseTypeValidation").asBoolean(false);
+    /**
+     * Whether n8n's version-2 condition block holds — the shape IF 2, Filter 2 and Switch 3 share:
+     * {@code {conditions: [...], combinator, options: {caseSensitive, typeValidation}}}.
+     *
+     * @param looseFromNode the node's own {@code looseTypeValidation} switch
+     * @param ignoreCase    the node's own {@code options.ignoreCase}
+     */
+    static boolean holds(JsonNode conditions, boolean looseFromNode, boolean ignoreCase) {
+        boolean caseSensitive = conditions.path("options").path("caseSensitive").asBoolean(true) && !ignoreCase;
+        boolean loose = "loose".equals(conditions.path("options").path("typeValidation").asText("strict")) || looseFromNode;
         boolean or = "or".equals(conditions.path("combinator").asText("and"));
         List<Boolean> results = new ArrayList<>();
         for (JsonNode c : conditions.path("conditions")) {
@@ -38,8 +46,10 @@ final class IfNode implements NodeType {
         return or ? results.contains(true) : !results.contains(false);
     }
 
-    private static boolean version1(JsonNode params) {
-        boolean any = "any".equals(params.path("combineOperation").asText("all"));
+    /** Version 1's {@code conditions.string|number|boolean} lists, joined as {@code combineKey} says (all/any, or AND/OR). */
+    static boolean holdsVersion1(JsonNode params, String combineKey) {
+        String combine = params.path(combineKey).asText("all");
+        boolean any = combine.equalsIgnoreCase("any") || combine.equalsIgnoreCase("or");
         List<Boolean> results = new ArrayList<>();
         for (String type : new String[] {"string", "number", "boolean"}) {
             for (JsonNode c : params.path("conditions").path(type)) {

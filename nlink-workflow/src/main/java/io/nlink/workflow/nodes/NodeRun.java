@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.nlink.runtime.SandboxLimits;
 import io.nlink.runtime.js.JsEngine;
 import io.nlink.runtime.json.Json;
+import io.nlink.workflow.Item;
 import io.nlink.workflow.NodeResolver;
 import io.nlink.workflow.Workflow;
 import io.nlink.workflow.expr.Expressions;
@@ -16,6 +17,9 @@ import java.util.Map;
  * One run of one node: what reached its inputs, its parameters resolved per item, and where its
  * items and failures go. A failed item follows the node's {@code onError}: it stops the run, or
  * becomes an {@code {"error": …}} item on the regular output, or goes to the error output.
+ *
+ * <p>Nodes make every output item with {@link #item}, naming the input item(s) it came from: that
+ * is n8n's {@code pairedItem} lineage, which {@code $('Node').item} follows.
  */
 public final class NodeRun {
     /** What every node run may use. */
@@ -25,18 +29,19 @@ public final class NodeRun {
     public record ItemError(int index, String message) {}
 
     private final Workflow.Node node;
-    private final List<List<JsonNode>> inputs;
+    private final List<List<Item>> inputs;
     private final Services services;
-    private final Map<String, JsonNode> firstItems;
+    private final Map<String, List<List<Item>>> history;
     private final List<ItemError> errors = new ArrayList<>();
     private final StringBuilder logs = new StringBuilder();
     private String runtime = "builtin";
 
-    public NodeRun(Workflow.Node node, List<List<JsonNode>> inputs, Services services, Map<String, JsonNode> firstItems) {
+    /** @param history each node that ran before this one, with its outputs, in run order */
+    public NodeRun(Workflow.Node node, List<List<Item>> inputs, Services services, Map<String, List<List<Item>>> history) {
         this.node = node;
         this.inputs = inputs;
         this.services = services;
-        this.firstItems = firstItems;
+        this.history = history;
     }
 
     public Workflow.Node node() {
@@ -57,28 +62,38 @@ public final class NodeRun {
     }
 
     /** Items that reached input {@code index}; empty when none did. */
-    public List<JsonNode> input(int index) {
+    public List<Item> input(int index) {
         return index < inputs.size() ? inputs.get(index) : List.of();
+    }
+
+    /** An output item of this node, linked to the input item(s) it came from (none for a new item). */
+    public Item item(JsonNode json, Item... from) {
+        return new Item(json, node.name(), List.of(from));
+    }
+
+    /** An output item of this node made from several input items (an aggregate, a merge). */
+    public Item item(JsonNode json, List<Item> from) {
+        return new Item(json, node.name(), from);
     }
 
     public int inputCount() {
         return inputs.size();
     }
 
-    /** The first item each node that ran before this one produced, by name: {@code $node} in expressions. */
-    public Map<String, JsonNode> firstItems() {
-        return firstItems;
+    /** Each node that ran before this one, with its outputs, in run order: what {@code $('Node')} reads. */
+    public Map<String, List<List<Item>>> history() {
+        return history;
     }
 
     /** The node's parameters for each item, expressions evaluated in the JavaScript sandbox. */
-    public List<Expressions.Resolved> parametersPerItem(List<JsonNode> items) {
-        return new Expressions(services.js(), limits()).resolve(node.parameters(), items, firstItems);
+    public List<Expressions.Resolved> parametersPerItem(List<Item> items) {
+        return new Expressions(services.js(), limits()).resolve(node.parameters(), items, history);
     }
 
     /** What a node does with one item whose parameters resolved; an IllegalArgumentException fails that item. */
     @FunctionalInterface
     public interface ItemStep {
-        void apply(int index, JsonNode item, ObjectNode params) throws NodeFailedException;
+        void apply(int index, Item item, ObjectNode params) throws NodeFailedException;
     }
 
     /**
@@ -86,10 +101,10 @@ public final class NodeRun {
      * {@code step}, and turns an expression failure or an IllegalArgumentException into that
      * item's failure.
      */
-    public void eachItem(List<JsonNode> items, List<List<JsonNode>> outputs, ItemStep step) throws NodeFailedException {
+    public void eachItem(List<Item> items, List<List<Item>> outputs, ItemStep step) throws NodeFailedException {
         List<Expressions.Resolved> params = parametersPerItem(items);
         for (int i = 0; i < items.size(); i++) {
-            JsonNode item = items.get(i);
+            Item item = items.get(i);
             Expressions.Resolved p = params.get(i);
             if (p.failure() != null) {
                 itemFailed(outputs, i, item, p.failure().message());
@@ -104,8 +119,8 @@ public final class NodeRun {
     }
 
     /** Empty outputs for {@code regular} outputs, plus the error output when the node routes failures there. */
-    public List<List<JsonNode>> outputs(int regular) {
-        List<List<JsonNode>> outputs = new ArrayList<>();
+    public List<List<Item>> outputs(int regular) {
+        List<List<Item>> outputs = new ArrayList<>();
         int count = regular + (node.onError() == Workflow.OnError.CONTINUE_ERROR_OUTPUT ? 1 : 0);
         for (int i = 0; i < count; i++) outputs.add(new ArrayList<>());
         return outputs;
@@ -115,15 +130,16 @@ public final class NodeRun {
      * Item {@code index} failed: stop the run, or record it and route an error item as the node's
      * {@code onError} says.
      */
-    public void itemFailed(List<List<JsonNode>> outputs, int index, JsonNode item, String message) throws NodeFailedException {
+    public void itemFailed(List<List<Item>> outputs, int index, Item item, String message) throws NodeFailedException {
         errors.add(new ItemError(index, message));
+        Item[] from = item == null ? new Item[0] : new Item[] {item};
         switch (node.onError()) {
             case STOP_WORKFLOW -> throw new NodeFailedException("item " + index + ": " + message);
-            case CONTINUE_REGULAR_OUTPUT -> outputs.get(0).add(Json.MAPPER.createObjectNode().put("error", message));
+            case CONTINUE_REGULAR_OUTPUT -> outputs.get(0).add(item(Json.MAPPER.createObjectNode().put("error", message), from));
             case CONTINUE_ERROR_OUTPUT -> {
-                ObjectNode failed = item != null && item.isObject() ? ((ObjectNode) item).deepCopy() : Json.MAPPER.createObjectNode();
+                ObjectNode failed = item != null && item.json().isObject() ? ((ObjectNode) item.json()).deepCopy() : Json.MAPPER.createObjectNode();
                 failed.put("error", message);
-                outputs.get(outputs.size() - 1).add(failed);
+                outputs.get(outputs.size() - 1).add(item(failed, from));
             }
         }
     }

@@ -1,6 +1,6 @@
 package io.nlink.workflow.nodes;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import io.nlink.workflow.Item;
 import java.util.List;
 
 /** What a node of one type does with its input items. Implementations are stateless and thread-safe. */
@@ -8,9 +8,10 @@ public interface NodeType {
     /**
      * Runs the node once over everything that reached its inputs.
      *
-     * @return the items of each output, in output order (IF has two: true, false)
+     * @return the items of each output, in output order (IF has two: true, false), each made with
+     *     {@link NodeRun#item} so it links to the input item(s) it came from
      */
-    List<List<JsonNode>> run(NodeRun run) throws NodeFailedException;
+    List<List<Item>> run(NodeRun run) throws NodeFailedException;
 
     /** Triggers start a run: they receive the run's trigger items as their only input. */
     default boolean trigger() {

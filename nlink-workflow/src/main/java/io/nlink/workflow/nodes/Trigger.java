@@ -1,6 +1,6 @@
 package io.nlink.workflow.nodes;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import io.nlink.workflow.Item;
 import java.util.List;
 
 /**
@@ -10,8 +10,9 @@ import java.util.List;
  */
 final class Trigger implements NodeType {
     @Override
-    public List<List<JsonNode>> run(NodeRun run) {
-        return List.of(List.copyOf(run.input(0)));
+    public List<List<Item>> run(NodeRun run) {
+        // A trigger's items start the lineage: they come from outside the workflow.
+        return List.of(run.input(0).stream().map(i -> run.item(i.json())).toList());
     }
 
     @Override

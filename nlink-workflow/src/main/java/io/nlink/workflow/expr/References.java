@@ -1,0 +1,155 @@
+package io.nlink.workflow.expr;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.nlink.runtime.json.Json;
+import io.nlink.workflow.Item;
+import java.util.Collection;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * What code (expressions, the Code node) may read of other nodes and of its own input, as n8n
+ * offers it: {@code $('X').item} (the item of X this one descends from, by {@code pairedItem}
+ * lineage), {@code .itemMatching(i)}, {@code .first()}, {@code .last()}, {@code .all()},
+ * {@code $node['X'].json}, and {@code $input.item / first() / last() / all()}.
+ *
+ * <p>The sandbox gets plain JSON, never host objects, so this works out on the host what the code
+ * can ask for and sends only that: the nodes the code names (all of them when it names one with a
+ * computed value), and whole outputs only when the code calls something that needs them. That
+ * keeps a per-item call small where it can be; code that calls {@code .all()} per item pays for
+ * it per item.
+ */
+public final class References {
+    private static final Pattern NAMED = Pattern.compile("\\$\\(\\s*(['\"`])((?:(?!\\1).)*)\\1\\s*\\)|\\$node\\[\\s*(['\"`])((?:(?!\\3).)*)\\3\\s*]|\\$node\\.([A-Za-z_$][\\w$]*)");
+    private static final Pattern COMPUTED = Pattern.compile("\\$\\(\\s*[^'\"`\\s]|\\$node\\[\\s*[^'\"`\\s]|\\$node\\s*[^.\\[\\s]|\\$items\\s*\\(");
+
+    private final Map<String, List<List<Item>>> history;
+    private final Set<String> names = new LinkedHashSet<>();
+    private final boolean wantsOutputs, wantsMatching, wantsInput;
+
+    /**
+     * @param codes   the JavaScript that will run
+     * @param history each node that ran before, with its outputs, in the order they ran
+     */
+    public References(Collection<String> codes, Map<String, List<List<Item>>> history) {
+        this.history = history;
+        String all = String.join("\n", codes);
+        Matcher m = NAMED.matcher(all);
+        while (m.find()) {
+            String name = m.group(2) != null ? m.group(2) : m.group(4) != null ? m.group(4) : m.group(5);
+            if (history.containsKey(name)) names.add(name);
+        }
+        if (COMPUTED.matcher(all).find()) names.addAll(history.keySet());
+        wantsOutputs = all.contains(".all(") || all.contains(".last(") || all.contains("$items");
+        wantsMatching = all.contains("itemMatching") || all.contains("pairedItem");
+        wantsInput = all.contains("$input.all") || all.contains("$input.last") || all.contains("$input.first");
+    }
+
+    /**
+     * The context of one call: for the item at {@code index} of {@code items} (or, with index -1,
+     * for the whole input at once, as the Code node's all-items mode runs).
+     */
+    public ObjectNode context(List<Item> items, int index) {
+        ObjectNode ctx = Json.MAPPER.createObjectNode();
+        ctx.put("index", Math.max(index, 0));
+        ctx.put("perItem", index >= 0);
+        ArrayNode ran = ctx.putArray("ran");
+        history.keySet().forEach(ran::add);
+        ObjectNode first = ctx.putObject("first"), last = ctx.putObject("last"), paired = ctx.putObject("paired");
+        ObjectNode outputs = ctx.putObject("outputs"), matching = ctx.putObject("matching");
+        for (String name : names) {
+            List<Item> main = mainOutput(name);
+            first.set(name, main.isEmpty() ? null : main.get(0).json());
+            last.set(name, main.isEmpty() ? null : main.get(main.size() - 1).json());
+            if (index >= 0 && index < items.size()) {
+                Item linked = items.get(index).linkedTo(name);
+                paired.set(name, linked == null ? null : linked.json());
+            }
+            if (wantsOutputs) {
+                ArrayNode out = outputs.putArray(name);
+                main.forEach(i -> out.add(i.json()));
+            }
+            if (wantsMatching || index < 0) {
+                ArrayNode match = matching.putArray(name);
+                for (Item item : items) {
+                    Item linked = item.linkedTo(name);
+                    match.add(linked == null ? null : linked.json());
+                }
+            }
+        }
+        if (wantsInput || index < 0) {
+            ArrayNode input = ctx.putArray("input");
+            items.forEach(i -> input.add(i.json()));
+        } else if (!items.isEmpty()) {
+            ctx.set("inputFirst", items.get(0).json());
+        }
+        return ctx;
+    }
+
+    /** A node's first output (n8n's default branch for {@code $('X')}), or nothing when it had none. */
+    private List<Item> mainOutput(String name) {
+        List<List<Item>> outputs = history.get(name);
+        return outputs == null || outputs.isEmpty() ? List.of() : outputs.get(0);
+    }
+
+    /**
+     * JavaScript defining {@code __references(ctx, json)}: from a context made by
+     * {@link #context}, the {@code $node}, {@code $} and {@code $input} that expressions and the
+     * Code node offer; and {@code __now()}/{@code __today()} for {@code $now}/{@code $today} (a
+     * JavaScript Date with n8n's {@code toISO()}, not n8n's Luxon DateTime). Errors say what to do instead, as n8n's item-linking errors do.
+     */
+    public static final String JS = """
+            function __date(d) { d.toISO = function () { return this.toISOString(); }; return d; }
+            function __now() { return __date(new Date()); }
+            function __today() { const d = new Date(); d.setUTCHours(0, 0, 0, 0); return __date(d); }
+            function __references(ctx, json) {
+              const wrap = function (j) { return j === undefined || j === null ? undefined : { json: j }; };
+              const known = function (name) {
+                if (ctx.ran.indexOf(name) < 0) throw new Error('no node named "' + name + '" has run before this one');
+              };
+              const $ = function (name) {
+                known(name);
+                const m = ctx.matching[name];
+                return {
+                  get item() {
+                    if (!ctx.perItem) throw new Error('$("' + name + '").item is for code that runs once per item; here use $("' + name + '").itemMatching(index)');
+                    const p = ctx.paired[name];
+                    if (p === null || p === undefined) throw new Error('no item of "' + name + '" is linked to this item (its pairedItem lineage does not pass through "' + name + '"); use $("' + name + '").first() or .all()');
+                    return { json: p };
+                  },
+                  itemMatching: function (i) {
+                    if (!m) throw new Error('itemMatching: no pairing was recorded for "' + name + '"');
+                    if (typeof i !== 'number' || i < 0 || i >= m.length) throw new Error('itemMatching(' + i + '): there is no input item ' + i);
+                    if (m[i] === null) throw new Error('no item of "' + name + '" is linked to input item ' + i);
+                    return { json: m[i] };
+                  },
+                  first: function () { return wrap(ctx.first[name]); },
+                  last: function () { return wrap(ctx.last[name]); },
+                  all: function () { return (ctx.outputs[name] || []).map(wrap); },
+                  isExecuted: true
+                };
+              };
+              const $node = {};
+              ctx.ran.forEach(function (name) {
+                Object.defineProperty($node, name, { enumerable: true, get: function () {
+                  const p = ctx.paired[name];
+                  return { json: p !== null && p !== undefined ? p : ctx.first[name] };
+                } });
+              });
+              const inputAll = function () { return (ctx.input || []).map(wrap); };
+              const $input = {
+                item: ctx.perItem ? { json: json } : undefined,
+                all: inputAll,
+                first: function () { return ctx.input ? wrap(ctx.input[0]) : wrap(ctx.inputFirst); },
+                last: function () { const a = ctx.input || []; return wrap(a[a.length - 1]); }
+              };
+              return { $node: $node, $: $, $input: $input };
+            }
+            """;
+}
