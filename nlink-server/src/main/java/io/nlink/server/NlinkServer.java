@@ -65,7 +65,14 @@ public final class NlinkServer implements AutoCloseable {
         NlinkCluster cluster = null;
         try {
             Accounts accounts = new Accounts(database, config.sessionTtl());
-            WasmEngine wasm = new WasmEngine(WasmEngine.Options.DEFAULTS.withCacheDirectory(config.dataDirectory().resolve("compiled")));
+            // No spare instances in the server: a spare keeps one started instance, its whole linear
+            // memory included (up to 32 MiB), per node used in the last 30 s, and nothing bounds how
+            // many nodes that is. Every upload is validated by starting an instance, so eight uploads
+            // of different 32 MiB nodes ended a 256 MiB server with OutOfMemoryError
+            // (HostileGuestServerTest). Instances are started when a batch needs them instead.
+            WasmEngine wasm = new WasmEngine(WasmEngine.Options.DEFAULTS
+                    .withCacheDirectory(config.dataDirectory().resolve("compiled"))
+                    .withSpareIdle(java.time.Duration.ZERO));
             NodeRuntimes runtimes = new NodeRuntimes(wasm, js);
             NodeStore store = new NodeStore(database, runtimes, config.limits());
             TestRunner runner = new TestRunner(store, config.limits(), config.maxTestRunItems());

@@ -41,6 +41,18 @@ record TestDatabase(String name, String url, String user, String password) {
         }
     }
 
+    /** How many rows of {@code table} have {@code column} equal to {@code value}. */
+    long count(Path dataDir, String table, String column, String value) throws SQLException {
+        try (Connection c = connect(dataDir);
+                var s = c.prepareStatement("SELECT COUNT(*) FROM " + table + " WHERE " + column + " = ?")) {
+            s.setString(1, value);
+            try (var rows = s.executeQuery()) {
+                rows.next();
+                return rows.getLong(1);
+            }
+        }
+    }
+
     static List<TestDatabase> all() {
         List<TestDatabase> all = new ArrayList<>();
         all.add(H2);

@@ -75,6 +75,16 @@ final class TestNodes {
         return copy;
     }
 
+    /** A package of {@code wasm} as the node {@code name}: hello-go's manifest, renamed, and its definition. */
+    static byte[] withModule(String name, byte[] wasm) {
+        Map<String, byte[]> files = helloGoFiles();
+        String manifest = new String(files.get("package.json"), StandardCharsets.UTF_8)
+                .replaceFirst("\"name\"\\s*:\\s*\"[^\"]*\"", "\"name\": \"" + name + "\"");
+        files.put("package.json", manifest.getBytes(StandardCharsets.UTF_8));
+        files.put("execution.wasm", wasm);
+        return zip(files);
+    }
+
     static byte[] zip(Map<String, byte[]> files) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         try (ZipOutputStream zip = new ZipOutputStream(out)) {
