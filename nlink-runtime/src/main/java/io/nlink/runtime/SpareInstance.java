@@ -17,6 +17,9 @@ import java.util.concurrent.atomic.AtomicReference;
  * within the idle time is closed and not replaced until the node is used again, so idle nodes hold
  * no guest memory.
  *
+ * <p>Spares of all nodes together hold at most {@link ReadyMemory}'s budget (an eighth of the
+ * heap); a node whose spare does not fit keeps none until there is room.
+ *
  * <p>A spare is a fresh instance, never handed an item: taking one is exactly like starting one,
  * so nothing one batch did can reach the next. Its start-up ran under the same limits and bounds;
  * a spare started under other limits than asked for is discarded, not used.
@@ -31,6 +34,12 @@ public final class SpareInstance<I extends NodeInstance> {
     public interface Starter<I> {
         I start(SandboxLimits limits) throws SandboxException;
     }
+
+    /**
+     * What a spare counts against {@link ReadyMemory} at least: a JavaScript context's own share,
+     * which its runtime cannot measure ({@link NodeInstance#memoryPages()} is 0 there).
+     */
+    static final long MIN_SPARE_BYTES = 1 << 20;
 
     /** One thread for the whole process: spares are replaced one at a time, off every lane's path. */
     private static final ScheduledThreadPoolExecutor WARMER = DaemonTimer.create("nlink-instance-warmer");
@@ -74,21 +83,42 @@ public final class SpareInstance<I extends NodeInstance> {
             this.limits = limits;
         }
 
-        /** Starts the instance unless somebody already did (or it was discarded first). */
+        /** What this spare holds of {@link ReadyMemory}'s budget; given back when it is taken or closed. */
+        private long reserved;
+
+        /**
+         * Starts the instance unless somebody already did (or it was discarded first). An instance
+         * that does not fit in {@link ReadyMemory}'s budget is closed at once: no spare this time.
+         */
         void run() {
             if (!state.compareAndSet(NEW, STARTED)) return;
             try {
-                started.complete(starter.start(limits));
+                I instance = starter.start(limits);
+                long bytes = Math.max(MIN_SPARE_BYTES, (long) instance.memoryPages() * SandboxLimits.PAGE_SIZE);
+                if (!ReadyMemory.reserve(bytes)) {
+                    instance.close();
+                    started.complete(null);
+                    return;
+                }
+                reserved = bytes; // before complete: the taker reads it after get()
+                started.complete(instance);
             } catch (Throwable e) { // whatever it was, a waiting taker must not wait forever
                 started.completeExceptionally(e);
             }
         }
 
-        /** The instance, or null when it failed to start (the taker then starts one and reports why). */
+        private void releaseReserved() {
+            ReadyMemory.release(reserved);
+            reserved = 0;
+        }
+
+        /** The instance, or null when it failed to start or did not fit (the taker then starts one). */
         I await() {
             run();
             try {
-                return started.get();
+                I instance = started.get();
+                if (instance != null) releaseReserved();
+                return instance;
             } catch (ExecutionException e) {
                 return null;
             } catch (InterruptedException e) {
@@ -106,7 +136,11 @@ public final class SpareInstance<I extends NodeInstance> {
         /** Closes it once its start has finished, or makes sure it never starts. */
         void discard() {
             if (state.compareAndSet(NEW, CANCELLED)) return;
-            started.thenAccept(NodeInstance::close);
+            started.thenAccept(instance -> {
+                if (instance == null) return;
+                releaseReserved();
+                instance.close();
+            });
         }
     }
 

@@ -138,6 +138,24 @@ class HostBudgetTest {
                 .containsExactly("declares 70001 globals, more than the sandbox's 65536");
     }
 
+    @Test
+    void sparesOfManyBigNodesTogetherStayWithinTheReadyMemoryBudget() throws Exception {
+        // Each node keeps a started instance (its whole memory) ready for its next batch; twelve
+        // nodes of 32 MiB would hold 384 MiB in this 256 MiB JVM. ReadyMemory keeps them to an eighth.
+        for (int i = 0; i < 12; i++) {
+            String wat = node("(memory (export \"memory\") 512 512)", okBody(), okData() + "(global i32 (i32.const " + i + "))");
+            assertThat(callOnce(wat).items()).as("node " + i).containsExactly(obj("{\"ok\":true}"));
+        }
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        long before;
+        do { // the warmer starts the spares in the background: wait until it has stopped adding
+            before = ReadyMemory.held();
+            Thread.sleep(200);
+        } while (ReadyMemory.held() != before && System.nanoTime() < deadline);
+        assertThat(ReadyMemory.held()).isPositive().isLessThanOrEqualTo(ReadyMemory.budget());
+        assertThat(ReadyMemory.budget()).isEqualTo((256L << 20) / 8);
+    }
+
     // ---------------------------------------------------------------- WASI sized by the guest
 
     @Test

@@ -65,14 +65,10 @@ public final class NlinkServer implements AutoCloseable {
         NlinkCluster cluster = null;
         try {
             Accounts accounts = new Accounts(database, config.sessionTtl());
-            // No spare instances in the server: a spare keeps one started instance, its whole linear
-            // memory included (up to 32 MiB), per node used in the last 30 s, and nothing bounds how
-            // many nodes that is. Every upload is validated by starting an instance, so eight uploads
-            // of different 32 MiB nodes ended a 256 MiB server with OutOfMemoryError
-            // (HostileGuestServerTest). Instances are started when a batch needs them instead.
-            WasmEngine wasm = new WasmEngine(WasmEngine.Options.DEFAULTS
-                    .withCacheDirectory(config.dataDirectory().resolve("compiled"))
-                    .withSpareIdle(java.time.Duration.ZERO));
+            // Spare instances and snapshots of every node together stay within ReadyMemory's budget:
+            // without it, eight uploads of different 32 MiB nodes (each validated by starting an
+            // instance) ended a 256 MiB server with OutOfMemoryError (HostileGuestServerTest).
+            WasmEngine wasm = new WasmEngine(WasmEngine.Options.DEFAULTS.withCacheDirectory(config.dataDirectory().resolve("compiled")));
             NodeRuntimes runtimes = new NodeRuntimes(wasm, js);
             NodeStore store = new NodeStore(database, runtimes, config.limits());
             TestRunner runner = new TestRunner(store, config.limits(), config.maxTestRunItems());

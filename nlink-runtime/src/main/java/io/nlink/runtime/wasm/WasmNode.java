@@ -113,8 +113,14 @@ public final class WasmNode implements NodeExecutable {
         Boolean possible = snapshotPossible;
         if (possible == null) snapshotPossible = possible = InitSnapshot.possible(module);
         if (possible) {
-            snapshot = InitSnapshot.take(instance, memory);
-            if (snapshot == null) snapshotPossible = false; // too big: do not copy it out again per instance
+            long bytes = (long) memory.pages() * io.nlink.runtime.SandboxLimits.PAGE_SIZE;
+            if (memory.pages() > InitSnapshot.MAX_PAGES) {
+                snapshotPossible = false; // too big: do not try again per instance
+            } else if (io.nlink.runtime.ReadyMemory.reserve(bytes)) { // else no room now: the next instance asks again
+                InitSnapshot taken = InitSnapshot.take(instance, memory);
+                io.nlink.runtime.ReadyMemory.releaseWhenUnreachable(taken, bytes);
+                snapshot = taken;
+            }
         }
     }
 
