@@ -30,8 +30,8 @@ import java.util.stream.Stream;
  * folder larger than the loader's ZIP bound is refused before anything is read.
  */
 public final class Packer {
-    /** Folders that are build output or caches, never part of an upload. */
-    private static final Set<String> SKIPPED_DIRECTORIES =
+    /** Folders that are build output or caches, never part of an upload (nor watched for changes). */
+    static final Set<String> SKIPPED_DIRECTORIES =
             Set.of("node_modules", "target", "zig-cache", ".zig-cache", "zig-out", "build", ".git", ".cargo-home");
 
     private Packer() {}
@@ -100,7 +100,7 @@ public final class Packer {
         List<Path> files;
         try (Stream<Path> walk = Files.walk(packageDir)) {
             files = walk.filter(p -> Files.isRegularFile(p, java.nio.file.LinkOption.NOFOLLOW_LINKS))
-                    .filter(p -> packageDir.relativize(p).getNameCount() == 1 || !skipped(packageDir.relativize(p)))
+                    .filter(p -> packageDir.relativize(p).getNameCount() == 1 || !inSkippedDirectory(packageDir.relativize(p)))
                     .filter(p -> !p.getFileName().toString().equals(PackageLoader.WASM_SHA256_FILE))
                     .filter(p -> !p.getFileName().toString().endsWith(".o"))
                     .filter(p -> !p.toAbsolutePath().normalize().equals(excluded))
@@ -123,7 +123,8 @@ public final class Packer {
         return name.startsWith("@") ? name.substring(1).replace('/', '-') : name;
     }
 
-    private static boolean skipped(Path relative) {
+    /** Whether a file's path relative to the package folder passes through a build output or cache folder. */
+    static boolean inSkippedDirectory(Path relative) {
         for (Path part : relative.getParent()) {
             if (SKIPPED_DIRECTORIES.contains(part.toString())) return true;
         }
