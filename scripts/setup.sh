@@ -2,6 +2,7 @@
 # Installs what nLink's build and tests need, idempotently: quick (no network) when all is there.
 #   - a JDK >= 21 (picked by scripts/java-env.sh; Temurin on our machines)
 #   - Maven, Go >= 1.24 (guest nodes), wabt's wat2wasm (hand-written test modules)
+#   - Info-ZIP unzip (the tests extract nLink's ZIPs as an author would, checking file modes)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # shellcheck source=java-env.sh
@@ -12,6 +13,7 @@ source "$root/scripts/apt.sh"
 apt_packages=()
 command -v mvn >/dev/null 2>&1 || apt_packages+=(maven)
 command -v wat2wasm >/dev/null 2>&1 || apt_packages+=(wabt)
+command -v unzip >/dev/null 2>&1 || apt_packages+=(unzip)
 if ! nlink_pick_java 2>/dev/null; then
   # Debian 12 ships no JDK 21; newer Debian releases do.
   if apt-cache show openjdk-21-jdk-headless >/dev/null 2>&1; then apt_packages+=(openjdk-21-jdk-headless); fi

@@ -5,7 +5,11 @@
 # `npm install` into ./node_modules (the devDependencies of package.json). Needs Node.js and npm.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
-missing() { echo "build.sh: $*" >&2; exit 3; }
+missing() {
+  echo "build.sh: $*" >&2
+  echo "build.sh: or, from a clone of nLink, run: scripts/setup-guests.sh assemblyscript" >&2
+  exit 3
+}
 
 command -v node >/dev/null 2>&1 || missing "Node.js and npm are needed for AssemblyScript: install nodejs and npm (e.g. apt-get install nodejs npm), then run this again"
 want="$(node -p "require('./package.json').devDependencies.assemblyscript")"

@@ -5,7 +5,11 @@
 # Set CC to choose another clang (it must find a wasm32-wasi sysroot; WASI_SYSROOT=... if elsewhere).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
-missing() { echo "build.sh: $*" >&2; exit 3; }
+missing() {
+  echo "build.sh: $*" >&2
+  echo "build.sh: or, from a clone of nLink, run: scripts/setup-guests.sh c" >&2
+  exit 3
+}
 need="clang, lld, wasi-libc and clang's wasm32 runtime: on Debian 12 run: apt-get install clang-19 lld-19 wasi-libc libclang-rt-19-dev-wasm32"
 
 cc="${CC:-}"

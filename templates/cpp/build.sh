@@ -6,7 +6,11 @@
 # Set CXX to choose another clang++; NLOHMANN_INCLUDE to the folder that holds nlohmann/json.hpp.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
-missing() { echo "build.sh: $*" >&2; exit 3; }
+missing() {
+  echo "build.sh: $*" >&2
+  echo "build.sh: or, from a clone of nLink, run: scripts/setup-guests.sh cpp" >&2
+  exit 3
+}
 need="clang++, lld, wasi-libc, libc++ for wasm32 and nlohmann-json: on Debian 12 run: apt-get install clang-19 lld-19 wasi-libc libclang-rt-19-dev-wasm32 libc++-19-dev-wasm32 libc++abi-19-dev-wasm32 nlohmann-json3-dev"
 
 cxx="${CXX:-}"

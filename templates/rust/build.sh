@@ -3,7 +3,11 @@
 # Needs Rust with the wasm32-wasip1 target (rustup target add wasm32-wasip1); crates from crates.io.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
-missing() { echo "build.sh: $*" >&2; exit 3; }
+missing() {
+  echo "build.sh: $*" >&2
+  echo "build.sh: or, from a clone of nLink, run: scripts/setup-guests.sh rust" >&2
+  exit 3
+}
 [[ -d "$HOME/.cargo/bin" ]] && PATH="$HOME/.cargo/bin:$PATH"
 
 command -v cargo >/dev/null 2>&1 || missing "Rust is needed and 'cargo' is not on PATH: install rustup (stable), then: rustup target add wasm32-wasip1"

@@ -5,7 +5,11 @@
 # else zig on PATH.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
-missing() { echo "build.sh: $*" >&2; exit 3; }
+missing() {
+  echo "build.sh: $*" >&2
+  echo "build.sh: or, from a clone of nLink, run: scripts/setup-guests.sh zig" >&2
+  exit 3
+}
 
 shared="${NLINK_GUEST_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/nlink}/pip/ziglang/zig"
 if [[ -n "${ZIG:-}" ]]; then read -ra zig <<<"$ZIG"

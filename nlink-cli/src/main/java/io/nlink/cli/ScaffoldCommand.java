@@ -1,9 +1,8 @@
 package io.nlink.cli;
 
+import io.nlink.devkit.AtomicFile;
 import io.nlink.devkit.Language;
 import io.nlink.devkit.Scaffolder;
-import java.io.OutputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -16,7 +15,7 @@ final class ScaffoldCommand implements Callable<Integer> {
     @Option(names = "--name", required = true, description = "Machine name, e.g. wasm_demo; the package becomes nlink-community.NAME.")
     String name;
 
-    @Option(names = "--lang", defaultValue = "go", description = "One of: go, rust, c, cpp, zig, assemblyscript. Default: go.")
+    @Option(names = "--lang", defaultValue = "go", description = "One of: go, rust, c, cpp, zig, assemblyscript, python. Default: go.")
     String language;
 
     @Option(names = "--display-name", description = "Shown in the editor. Default: the name.")
@@ -35,9 +34,7 @@ final class ScaffoldCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         var request = new Scaffolder.Request(name, displayName, description, Language.of(language));
         if (zip != null) {
-            try (OutputStream stream = Files.newOutputStream(zip)) {
-                Scaffolder.writeZip(request, stream);
-            }
+            AtomicFile.write(zip, stream -> Scaffolder.writeZip(request, stream));
             System.err.println("nlink: wrote " + zip + " (" + request.language().displayName() + " node " + request.packageName() + ")");
         } else {
             Path dir = Scaffolder.writeFolder(request, out == null ? Path.of("") : out);

@@ -1,5 +1,6 @@
 package io.nlink.devkit;
 
+import io.nlink.runtime.pkg.PackageLoader;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,7 +25,7 @@ public final class NodeBuilder {
     public static int build(Path packageDir) throws IOException, InterruptedException {
         Path script = packageDir.resolve("build.sh");
         if (!Files.isRegularFile(script)) {
-            throw new IllegalArgumentException(packageDir + " has no build.sh; scaffold the node with nlink scaffold, or build execution.wasm yourself");
+            throw new IllegalArgumentException(withoutBuildScript(packageDir));
         }
         Process p = new ProcessBuilder("bash", "build.sh").directory(packageDir.toFile()).inheritIO().start();
         if (!p.waitFor(TIMEOUT.toMinutes(), TimeUnit.MINUTES)) {
@@ -33,5 +34,19 @@ public final class NodeBuilder {
             throw new IOException("build.sh ran longer than " + TIMEOUT.toMinutes() + " minutes and was stopped");
         }
         return p.exitValue();
+    }
+
+    /** Why there is nothing to run, and what to do instead, for a folder without build.sh. */
+    private static String withoutBuildScript(Path packageDir) {
+        if (Files.isRegularFile(packageDir.resolve(PackageLoader.JS_FILE)) && !Files.exists(packageDir.resolve(PackageLoader.WASM_FILE))) {
+            return packageDir + " has no build.sh and needs none: it runs " + PackageLoader.JS_FILE
+                    + " as it is; nlink test and nlink pack take it directly";
+        }
+        if (Files.isRegularFile(packageDir.resolve(PackageLoader.WASM_FILE))) {
+            return packageDir + " has no build.sh: its " + PackageLoader.WASM_FILE + " was built some other way; rebuild it with"
+                    + " the toolchain that made it (docs/abi.md, \"Building\"), or add a build.sh that does";
+        }
+        return packageDir + " has no build.sh: start from a template with nlink scaffold --name NAME --lang LANG,"
+                + " or build " + PackageLoader.WASM_FILE + " yourself (docs/abi.md, \"Building\")";
     }
 }

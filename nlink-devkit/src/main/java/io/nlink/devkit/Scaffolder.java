@@ -14,12 +14,11 @@ import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.LocalDateTime;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
-import java.util.zip.ZipEntry;
-import java.util.zip.ZipOutputStream;
 
 /**
  * Generates a new node from a language template: {@code definition.json}, {@code package.json},
@@ -106,22 +105,30 @@ public final class Scaffolder {
             Path target = dir.resolve(file.getKey());
             Files.createDirectories(target.getParent());
             Files.write(target, file.getValue());
-            if (file.getKey().endsWith(".sh")) {
+            if (modeOf(file.getKey()) == ZipArchiveWriter.EXECUTABLE_FILE_MODE) {
                 Files.setPosixFilePermissions(target, PosixFilePermissions.fromString("rwxr-xr-x"));
             }
         }
         return dir;
     }
 
-    /** Writes the package as a ZIP whose entries sit under nlink-community.NAME/. */
+    /**
+     * Writes the package as a ZIP whose entries sit under nlink-community.NAME/, with Unix modes
+     * recorded so that after {@code unzip} the README's {@code ./build.sh} runs. The stream stays
+     * open.
+     */
     public static void writeZip(Request request, OutputStream out) throws IOException {
-        ZipOutputStream zip = new ZipOutputStream(out);
-        for (var file : files(request).entrySet()) {
-            zip.putNextEntry(new ZipEntry(request.packageName() + "/" + file.getKey()));
-            zip.write(file.getValue());
-            zip.closeEntry();
+        LocalDateTime now = LocalDateTime.now();
+        try (ZipArchiveWriter zip = new ZipArchiveWriter(out)) {
+            for (var file : files(request).entrySet()) {
+                zip.add(request.packageName() + "/" + file.getKey(), file.getValue(), modeOf(file.getKey()), now);
+            }
         }
-        zip.finish();
+    }
+
+    /** Scripts (build.sh and any other *.sh) are executable, as the README runs them directly. */
+    static int modeOf(String relativePath) {
+        return relativePath.endsWith(".sh") ? ZipArchiveWriter.EXECUTABLE_FILE_MODE : ZipArchiveWriter.REGULAR_FILE_MODE;
     }
 
     private static String fill(String text, Request r, boolean json) {

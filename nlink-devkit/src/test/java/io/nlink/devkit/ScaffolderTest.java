@@ -60,4 +60,23 @@ class ScaffolderTest {
         assertThatThrownBy(() -> Scaffolder.writeFolder(new Scaffolder.Request("twice", null, null, Language.GO), tmp))
                 .hasMessageContaining("already exists");
     }
+
+    @Test
+    void afterUnzipTheReadmesDotSlashBuildShRuns(@TempDir Path tmp) throws Exception {
+        Path zip = tmp.resolve("demo.zip");
+        try (var out = Files.newOutputStream(zip)) {
+            Scaffolder.writeZip(new Scaffolder.Request("zip_demo", null, null, Language.GO), out);
+        }
+        Unzip.run(zip, tmp);
+        Path dir = tmp.resolve("nlink-community.zip_demo");
+        assertThat(Files.isExecutable(dir.resolve("build.sh"))).isTrue();
+        assertThat(Files.isExecutable(dir.resolve("main.go"))).isFalse();
+
+        // Exactly as the README says: ./build.sh, not bash build.sh.
+        Process build = new ProcessBuilder("./build.sh").directory(dir.toFile()).redirectErrorStream(true).start();
+        String output = new String(build.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(build.waitFor()).as(output).isZero();
+        assertThat(output).contains("build.sh: built execution.wasm");
+        assertThat(io.nlink.runtime.pkg.PackageLoader.load(dir).wasm()).isNotEmpty();
+    }
 }
