@@ -22,7 +22,8 @@ import java.util.zip.ZipInputStream;
 
 /**
  * Loads a node package from a folder or a ZIP. Everything in it is treated as hostile: only the
- * four known files are read, each with a size bound checked while reading (a ZIP's declared
+ * five known files are read (package.json, definition.json, execution.wasm, execution.wasm.sha256,
+ * execution.js), each with a size bound checked while reading (a ZIP's declared
  * sizes are not trusted), ZIP entry names that escape the package are refused, symbolic links are
  * not followed, and every problem found is reported at once with its file and field.
  *
