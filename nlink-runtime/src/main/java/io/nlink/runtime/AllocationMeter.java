@@ -93,18 +93,20 @@ final class AllocationMeter {
     }
 
     /**
-     * Whether the heap is at risk for a run that started when the tenured pools held {@code
-     * baseline} bytes: they hold more than half the maximum heap, and have grown by more than
-     * {@code budget} since or are more than three quarters full. Growth alone is no risk: under G1
-     * the tenured pools creep up with garbage promoted by every thread of the process (a busy
-     * server's grew by more than 64 MiB during an honest 8-second Code node loop, which was then
-     * stopped), and G1 starts collecting them at 45 %; so a heap with half its room free is left
-     * alone. When no tenured pool can be read, the heap is always taken to be at risk, so the
-     * allocation budget alone applies.
+     * Whether the heap is at risk while {@code running} metered runs of {@code budget} bytes each
+     * are under way: the tenured pools leave less than two budgets of room per run. Above that,
+     * what a run allocates cannot be told from what it keeps, and a script that builds a large
+     * value in one step (a string flattened, an array split) needs that much room at once: with
+     * only half the heap free, two such scripts side by side ran a 256 MiB JVM out of heap. Below
+     * it, a run over its allocation budget is left alone, since the heap has room for it: a busy
+     * server's tenured pools creep up with garbage every thread promotes until G1 collects them,
+     * and an honest 8-second Code node loop, stopped on growth alone, was the cost of not
+     * waiting. So a small heap holds every script to its budget strictly (a 256 MiB JVM with two
+     * running: always), a large one only when it is nearly full. When no tenured pool can be
+     * read, the heap is always taken to be at risk.
      */
-    static boolean heapAtRisk(long baseline, long budget) {
+    static boolean heapAtRisk(long budget, int running) {
         if (TENURED_POOLS.isEmpty()) return true;
-        long used = tenuredUsed();
-        return used > MAX_HEAP / 2 && (used - baseline > budget || used > MAX_HEAP / 4 * 3);
+        return tenuredUsed() > MAX_HEAP - 2 * budget * Math.max(1, running);
     }
 }

@@ -25,9 +25,8 @@ import java.time.Duration;
  *                        the JVM heap is at risk. Default 64 MiB; 0 for no bound. GraalJS's
  *                        community edition cannot cap a context's heap, so the watchdog counts
  *                        the run's allocations instead and cancels it, discarding the context,
- *                        once they pass this and the heap's tenured pools are more than half
- *                        full and have grown by more than this since the run began (or are
- *                        more than three quarters full). Size the
+ *                        once they pass this and the heap's tenured pools leave less than two
+ *                        of these per running script. Size the
  *                        heap for concurrent JavaScript runs × this, plus the host's own share.
  */
 public record SandboxLimits(

@@ -24,8 +24,7 @@ import java.util.concurrent.locks.LockSupport;
  * least one budgeted deadline is armed, and never otherwise; each wake reads how much each guarded
  * thread has allocated since its call began ({@link AllocationMeter}, about 0.1 µs a thread). A call
  * over its budget is stopped like one past its time, but only while the heap is at risk (its tenured
- * pools more than half full, and grown by more than the budget since the call began or more than
- * three quarters full):
+ * pools leave less than two budgets of room per metered call):
  * allocation counts garbage too, and an honest loop in GraalJS's interpreter allocates hundreds of
  * MB a second that the next young collection frees. Arming costs one more counter read on the
  * calling thread (about 35 ns).
@@ -199,8 +198,6 @@ public final class Watchdog {
         private final long allocatedAtStart;
         /** When the sweeper next reads the allocation; written by the sweeper only. */
         private volatile long sampleAt;
-        /** The heap after a collection when the sweeper first looked, or -1; the sweeper's alone. */
-        private long heapBaseline = -1;
         /** Set by the sweeper before it claims the deadline, so it is visible once expired() is. */
         private volatile boolean overBudget;
 
@@ -224,11 +221,8 @@ public final class Watchdog {
         /** Runs on the sweeper thread: reads the allocation and schedules the next reading. */
         private boolean sampleOverBudget(long now) {
             sampleAt = now + SAMPLE_NANOS;
-            if (heapBaseline < 0) {
-                heapBaseline = AllocationMeter.tenuredUsed();
-            }
             long allocated = AllocationMeter.allocatedBy(threadId);
-            return allocated >= 0 && allocated - allocatedAtStart > budget && AllocationMeter.heapAtRisk(heapBaseline, budget);
+            return allocated >= 0 && allocated - allocatedAtStart > budget && AllocationMeter.heapAtRisk(budget, METERED.get());
         }
 
         /** Runs on the sweeper thread. */
