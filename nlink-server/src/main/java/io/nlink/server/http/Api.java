@@ -79,6 +79,7 @@ public final class Api {
 
         routes.exception(ApiException.class, (e, ctx) -> {
             drainRefusedBody(ctx, maxUploadBytes);
+            if (e.retryAfterSeconds() > 0) ctx.header("Retry-After", Long.toString(e.retryAfterSeconds()));
             error(ctx, e.status(), e.getMessage(), e.problems());
         });
         routes.exception(HttpResponseException.class, (e, ctx) -> error(ctx, e.getStatus(),

@@ -46,6 +46,14 @@ final class Requests {
         }
     }
 
+    /**
+     * The client's address as the connection saw it, the key the sign-in throttle counts under.
+     * Forwarding headers ({@code X-Forwarded-For}) are not read: any client can write them.
+     */
+    static String clientAddress(Context ctx) {
+        return ctx.req().getRemoteAddr();
+    }
+
     /** Reads at most {@code limit} bytes; a longer body is refused with 413 and {@code tooLarge}. */
     static byte[] readAtMost(InputStream in, long limit, String tooLarge) throws IOException {
         byte[] bytes = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, limit + 1));
