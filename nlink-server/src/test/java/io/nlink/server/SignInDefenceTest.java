@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
 /**
  * Sign-in defences through a real server: attempts counted before the password is checked (so
  * parallel guesses cannot all pass), per name and per client address, the owner never locked out
- * of every address. Clients on different
+ * of every address, and JSON bodies only as {@code application/json}. Clients on different
  * loopback addresses (127.0.0.x) stand for different machines; the server reads the address from
  * the connection.
  */
@@ -88,6 +88,26 @@ class SignInDefenceTest extends SharedServer {
                 .build();
         var http = java.net.http.HttpClient.newBuilder().localAddress(InetAddress.getByName("127.0.0.8")).build();
         assertThat(http.send(forged, java.net.http.HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(429);
+    }
+
+    @Test
+    void signInTakesOnlyJson() {
+        ApiClient browser = server.anonymous();
+        byte[] credentials = ("{\"username\": \"owner\", \"password\": \"" + TestServer.OWNER_PASSWORD + "\"}").getBytes();
+        for (String type : List.of("text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", "application/jsonx")) {
+            ApiClient.Response r = browser.postRaw("/api/session", type, credentials);
+            assertThat(r.status()).as(type).isEqualTo(415);
+            assertThat(r.json().path("error").asText()).contains("POST /api/session takes a JSON body", "Content-Type: application/json", type.split(";")[0]);
+        }
+        assertThat(browser.get("/api/session").status()).as("no session was opened").isEqualTo(401);
+        assertThat(browser.postRaw("/api/session", "Application/JSON; charset=utf-8", credentials).status()).isEqualTo(200);
+    }
+
+    @Test
+    void everyJsonRouteChecksTheType() {
+        ApiClient.Response r = server.owner.postRaw("/api/workflows", "text/plain", "{\"name\": \"x\", \"nodes\": [], \"connections\": {}}".getBytes());
+        assertThat(r.status()).isEqualTo(415);
+        assertThat(r.json().path("error").asText()).contains("POST /api/workflows takes a JSON body");
     }
 
     private static ApiClient from(String loopbackAddress) throws UnknownHostException {
