@@ -18,6 +18,7 @@ import io.nlink.runtime.js.JsEngine;
 import io.nlink.runtime.json.Json;
 import io.nlink.runtime.pkg.InvalidParamsException;
 import io.nlink.runtime.pkg.NodePackage;
+import io.nlink.runtime.text.Visible;
 import io.nlink.runtime.wasm.WasmNode;
 import java.io.IOException;
 import java.io.InputStream;
@@ -290,9 +291,14 @@ final class RunCommand implements Callable<Integer> {
         };
     }
 
+    /**
+     * A guest's stdout and stderr, each line marked with its item: the guest chooses every byte, so
+     * its control characters are shown escaped ({@link Visible#onTerminal}) rather than let loose
+     * on the terminal, where an escape sequence could clear it, retitle it or rewrite earlier lines.
+     */
     private static void printLogs(PrintStream err, ItemResult result) {
         if (result.fallbackWhy() != null) {
-            err.println("[item " + result.index() + "] ran on " + result.runtime() + " because " + result.fallbackWhy());
+            err.println("[item " + result.index() + "] ran on " + result.runtime() + " because " + Visible.onTerminal(result.fallbackWhy()));
         }
         printLog(err, result.index(), "stdout", result.stdout());
         printLog(err, result.index(), "stderr", result.stderr());
@@ -304,7 +310,7 @@ final class RunCommand implements Callable<Integer> {
     private static void printLog(PrintStream err, long index, String stream, String text) {
         if (text.isEmpty()) return;
         for (String line : text.split("\n", -1)) {
-            if (!line.isEmpty()) err.println("[item " + index + " " + stream + "] " + line);
+            if (!line.isEmpty()) err.println("[item " + index + " " + stream + "] " + Visible.onTerminal(line));
         }
     }
 

@@ -172,6 +172,25 @@ class CliTest {
     }
 
     @Test
+    void aGuestsEscapeSequencesArePrintedVisibleNotActedOn(@TempDir Path pkg) throws Exception {
+        Files.copy(EXAMPLES.resolve("hello-go/package.json"), pkg.resolve("package.json"));
+        Files.copy(EXAMPLES.resolve("hello-go/definition.json"), pkg.resolve("definition.json"));
+        Files.writeString(pkg.resolve("execution.js"), """
+                function execute_node(input) {
+                  console.log('\\u001b[2Jcleared\\rover\\u0007');
+                  console.error('\\u001b]0;retitled\\u0007second line');
+                  return [{json: {ok: true}}];
+                }
+                """);
+        Run run = nlink("run", pkg.toString());
+        assertThat(run.exit()).as(run.err()).isZero();
+        assertThat(run.err())
+                .contains("[item 0 stdout] \\x1b[2Jcleared\\x0dover\\x07")
+                .contains("[item 0 stderr] \\x1b]0;retitled\\x07second line")
+                .doesNotContain("\u001b").doesNotContain("\r").doesNotContain("\u0007");
+    }
+
+    @Test
     void jsMemorySetsTheJavaScriptMemoryLimit(@TempDir Path pkg) throws Exception {
         Files.copy(EXAMPLES.resolve("hello-go/package.json"), pkg.resolve("package.json"));
         Files.copy(EXAMPLES.resolve("hello-go/definition.json"), pkg.resolve("definition.json"));

@@ -59,6 +59,7 @@ public final class NlinkServer implements AutoCloseable {
 
     /** Opens (and migrates) the database, then starts listening; returns once requests are served. */
     public static NlinkServer start(ServerConfig config) throws Exception {
+        io.nlink.server.db.OwnerOnly.directory(config.dataDirectory()); // before anything writes there: compiled cache, H2
         Database database = Database.open(config.jdbcUrl(), config.jdbcUser(), config.jdbcPassword(), config.dataDirectory());
         JsEngine js = new JsEngine();
         Triggers triggers = null;

@@ -41,6 +41,14 @@ final class ApiClient {
         this(base, HttpClient.newBuilder().cookieHandler(new CookieManager()).build());
     }
 
+    /**
+     * A browser on another machine, as the server sees it: its connections come from
+     * {@code localAddress}, such as 127.0.0.2 (all of 127.0.0.0/8 is loopback on Linux).
+     */
+    static ApiClient from(String base, java.net.InetAddress localAddress) {
+        return new ApiClient(base, HttpClient.newBuilder().cookieHandler(new CookieManager()).localAddress(localAddress).build());
+    }
+
     private ApiClient(String base, HttpClient http) {
         this.base = base;
         this.http = http;

@@ -172,6 +172,10 @@ public final class Accounts {
         if (weak != null) throw ApiException.badRequest("password: " + weak);
         String invalid = "this password-reset link is unknown, used or expired; ask an admin for a new one";
         if (token == null || token.isEmpty() || token.length() > 100) throw new ApiException(403, invalid);
+        // Anyone may call this: hash (600k iterations) only for a token that exists.
+        if (db.queryOne("SELECT user_id FROM password_resets WHERE token_hash = ?", r -> r.getLong(1), Secrets.stored(token)).isEmpty()) {
+            throw new ApiException(403, invalid);
+        }
         String hash = Passwords.hash(password);
         String username = db.transaction(c -> {
             List<Object[]> rows = Database.query(c,
@@ -187,7 +191,7 @@ public final class Accounts {
             return (String) row[2];
         });
         if (username == null) throw new ApiException(403, invalid);
-        throttle.succeeded(username);
+        throttle.forgive(username);
     }
 
     /**
@@ -197,13 +201,18 @@ public final class Accounts {
      *
      * @param cookie the session cookie the request came with, or null
      */
-    public void changePassword(Principal caller, String cookie, String current, String password) throws SQLException {
-        throttle.check(caller.username());
+    public void changePassword(Principal caller, String cookie, String current, String password, String address) throws SQLException {
+        LoginThrottle.Attempt attempt = throttle.begin(throttleName(caller.username(), caller.role() == Role.OWNER, address), address);
         String stored = db.queryOne("SELECT password_hash FROM users WHERE id = ?", r -> r.getString(1), caller.userId()).orElseThrow();
-        if (!Passwords.matches(current, stored)) {
-            throttle.failed(caller.username());
-            throw new ApiException(403, "currentPassword: the current password is wrong");
+        boolean ok;
+        try {
+            ok = Passwords.matches(current, stored);
+        } catch (ApiException busy) {
+            attempt.cancelled();
+            throw busy;
         }
+        if (!ok) throw new ApiException(403, "currentPassword: the current password is wrong");
+        attempt.succeeded();
         String weak = Passwords.weakness(password);
         if (weak != null) throw ApiException.badRequest("newPassword: " + weak);
         String hash = Passwords.hash(password);
@@ -212,7 +221,6 @@ public final class Accounts {
             Database.update(c, "UPDATE users SET password_hash = ? WHERE id = ?", hash, caller.userId());
             return Database.update(c, "DELETE FROM sessions WHERE user_id = ? AND token_hash <> ?", caller.userId(), keep);
         });
-        throttle.succeeded(caller.username());
     }
 
     /** Ends every way account {@code id} has in: sessions, API keys, reset links. */
@@ -222,26 +230,51 @@ public final class Accounts {
         Database.update(c, "DELETE FROM password_resets WHERE user_id = ?", id);
     }
 
-    /** Checks a password and opens a session; the same refusal whether the name or the password was wrong. */
-    public Session login(String username, String password) throws SQLException {
-        String key = username == null ? "" : username;
-        throttle.check(key);
-        Optional<String[]> row =
-                db.queryOne(
-                        "SELECT id, password_hash, disabled FROM users WHERE username = ?",
-                        r -> new String[] {Long.toString(r.getLong(1)), r.getString(2), Boolean.toString(r.getBoolean(3))},
-                        key);
-        // Hash even for unknown names, so timing does not tell which names exist.
-        boolean ok = Passwords.matches(password, row.map(r -> r[1]).orElse(DUMMY_HASH)) && row.isPresent();
-        if (!ok) {
-            throttle.failed(key);
+    /**
+     * Checks a password and opens a session; the same refusal whether the name or the password was
+     * wrong. The attempt is counted against the name and the client's address before the password
+     * is checked ({@link LoginThrottle}); the owner's name is counted per address, so guessing it
+     * from one address cannot lock the owner out of every other.
+     *
+     * @param address the client's address as the socket saw it (not a forwarding header)
+     */
+    public Session login(String username, String password, String address) throws SQLException {
+        String name = username == null ? "" : username;
+        if (!USERNAME.matcher(name).matches()) {
+            // No account can have this name, so there is no password to check; the address still pays.
+            throttle.begin("", address);
             throw new ApiException(401, "wrong username or password");
         }
-        throttle.succeeded(key);
+        Optional<String[]> row =
+                db.queryOne(
+                        "SELECT id, password_hash, disabled, role FROM users WHERE username = ?",
+                        r -> new String[] {Long.toString(r.getLong(1)), r.getString(2), Boolean.toString(r.getBoolean(3)), r.getString(4)},
+                        name);
+        boolean owner = row.isPresent() && Role.of(row.get()[3]) == Role.OWNER;
+        LoginThrottle.Attempt attempt = throttle.begin(throttleName(name, owner, address), address);
+        boolean ok;
+        try {
+            // Hash even for unknown names, so timing does not tell which names exist.
+            ok = Passwords.matches(password, row.map(r -> r[1]).orElse(DUMMY_HASH)) && row.isPresent();
+        } catch (ApiException busy) {
+            attempt.cancelled();
+            throw busy;
+        }
+        if (!ok) throw new ApiException(401, "wrong username or password");
+        attempt.succeeded();
         // Said only to whoever knows the password: a disabled account is not a secret from its holder.
         if (Boolean.parseBoolean(row.get()[2])) throw new ApiException(403, "this account is disabled; ask the owner or an admin to enable it");
         User user = db.queryOne("SELECT " + USER_COLUMNS + " FROM users WHERE id = ?", Accounts::user, Long.parseLong(row.get()[0])).orElseThrow();
         return newSession(user);
+    }
+
+    /**
+     * The key the sign-in throttle counts a name's failures under: the name for every account but
+     * the owner's, whose failures count per address. A lock-out of any other account ends within
+     * {@link LoginThrottle#LOCKOUT}; the owner must be able to sign in meanwhile to act on an attack.
+     */
+    private static String throttleName(String name, boolean owner, String address) {
+        return owner ? name + " from " + address : name;
     }
 
     /** Who holds this session cookie, if it is live. Sessions slide: use extends them. */

@@ -13,6 +13,9 @@ import javax.crypto.spec.PBEKeySpec;
  * raising it later keeps old hashes valid.
  *
  * <p>Stored form: {@code pbkdf2-sha256$<iterations>$<salt base64>$<hash base64>}.
+ *
+ * <p>Every hash passes through {@link PasswordGate#SHARED}, so at most one per core runs at once;
+ * both methods may throw a 429 {@link io.nlink.server.http.ApiException} when the server is busy.
  */
 public final class Passwords {
     static final int ITERATIONS = 600_000;
@@ -43,7 +46,7 @@ public final class Passwords {
     public static String hash(String password) {
         byte[] salt = new byte[SALT_BYTES];
         RANDOM.nextBytes(salt);
-        return SCHEME + "$" + ITERATIONS + "$" + b64(salt) + "$" + b64(derive(password, salt, ITERATIONS));
+        return SCHEME + "$" + ITERATIONS + "$" + b64(salt) + "$" + b64(PasswordGate.SHARED.run(() -> derive(password, salt, ITERATIONS)));
     }
 
     /** Whether {@code password} matches {@code stored}; false for anything malformed. */
@@ -55,7 +58,7 @@ public final class Passwords {
             int iterations = Integer.parseInt(parts[1]);
             byte[] salt = Base64.getDecoder().decode(parts[2]);
             byte[] expected = Base64.getDecoder().decode(parts[3]);
-            return MessageDigest.isEqual(expected, derive(password, salt, iterations));
+            return MessageDigest.isEqual(expected, PasswordGate.SHARED.run(() -> derive(password, salt, iterations)));
         } catch (IllegalArgumentException e) {
             return false;
         }

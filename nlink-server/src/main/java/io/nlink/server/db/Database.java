@@ -2,7 +2,6 @@ package io.nlink.server.db;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -39,7 +38,9 @@ public final class Database implements AutoCloseable {
         HikariConfig hikari = new HikariConfig();
         if (jdbcUrl == null) {
             try {
-                Files.createDirectories(dataDirectory.resolve("db"));
+                OwnerOnly.directory(dataDirectory);
+                // db/ is the server's alone: owner-only even if an earlier version made it with the umask.
+                OwnerOnly.tighten(OwnerOnly.directory(dataDirectory.resolve("db")));
             } catch (java.io.IOException e) {
                 throw new SQLException("cannot create the data directory " + dataDirectory + ": " + e.getMessage(), e);
             }
@@ -59,10 +60,20 @@ public final class Database implements AutoCloseable {
         HikariDataSource pool = new HikariDataSource(hikari);
         try {
             Flyway.configure().dataSource(pool).locations("classpath:db/migration").load().migrate();
+            if (jdbcUrl == null) ownerOnlyFiles(dataDirectory.resolve("db"));
             return new Database(pool);
         } catch (RuntimeException | SQLException e) {
             pool.close();
             throw e instanceof SQLException s ? s : new SQLException("cannot migrate the database: " + e.getMessage(), e);
+        }
+    }
+
+    /** H2 creates its files with the umask; once they exist (after migration) they become 0600. */
+    private static void ownerOnlyFiles(Path dbDirectory) throws SQLException {
+        try {
+            OwnerOnly.filesIn(dbDirectory);
+        } catch (java.io.IOException e) {
+            throw new SQLException("cannot make the database files in " + dbDirectory + " owner-only (0600): " + e.getMessage(), e);
         }
     }
 

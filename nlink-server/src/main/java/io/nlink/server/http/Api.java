@@ -7,6 +7,7 @@ import io.javalin.http.HttpResponseException;
 import io.javalin.http.staticfiles.Location;
 import io.javalin.json.JavalinJackson;
 import io.nlink.runtime.json.Json;
+import io.nlink.runtime.text.Visible;
 import io.nlink.server.auth.Accounts;
 import io.nlink.server.store.NodeStore;
 import io.nlink.server.store.TestRunner;
@@ -78,13 +79,14 @@ public final class Api {
 
         routes.exception(ApiException.class, (e, ctx) -> {
             drainRefusedBody(ctx, maxUploadBytes);
+            if (e.retryAfterSeconds() > 0) ctx.header("Retry-After", Long.toString(e.retryAfterSeconds()));
             error(ctx, e.status(), e.getMessage(), e.problems());
         });
         routes.exception(HttpResponseException.class, (e, ctx) -> error(ctx, e.getStatus(),
                 e.getStatus() == 404 ? "no such API route: " + ctx.method() + " " + ctx.path() : e.getMessage(), java.util.List.of()));
         routes.exception(Exception.class, (e, ctx) -> {
             String id = UUID.randomUUID().toString().substring(0, 8);
-            LOG.error("request {} {} failed (error id {})", ctx.method(), ctx.path(), id, e);
+            LOG.error("request {} {} failed (error id {})", ctx.method(), Visible.inLog(ctx.path(), 300), id, e);
             error(ctx, 500, "the server failed on this request; the server log has the details under error id " + id, java.util.List.of());
         });
     }

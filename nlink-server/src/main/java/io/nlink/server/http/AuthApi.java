@@ -65,7 +65,7 @@ final class AuthApi {
 
     private void login(Context ctx) throws Exception {
         JsonNode body = Requests.json(ctx);
-        Accounts.Session session = accounts.login(Requests.text(body, "username"), Requests.text(body, "password"));
+        Accounts.Session session = accounts.login(Requests.text(body, "username"), Requests.text(body, "password"), Requests.clientAddress(ctx));
         startSession(ctx, session);
         ctx.json(sessionJson(session.principal()));
     }
@@ -133,7 +133,7 @@ final class AuthApi {
         JsonNode body = Requests.json(ctx);
         Principal caller = Access.principal(ctx);
         accounts.changePassword(caller, caller.viaSession() ? ctx.cookie(Access.SESSION_COOKIE) : null,
-                Requests.text(body, "currentPassword"), Requests.text(body, "newPassword"));
+                Requests.text(body, "currentPassword"), Requests.text(body, "newPassword"), Requests.clientAddress(ctx));
         ctx.status(204);
     }
 

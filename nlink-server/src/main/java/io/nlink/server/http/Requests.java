@@ -23,6 +23,7 @@ final class Requests {
     }
 
     private static JsonNode json(Context ctx, boolean emptyIsObject) {
+        checkJsonContentType(ctx, emptyIsObject);
         byte[] body;
         try (InputStream in = ctx.bodyInputStream()) {
             body = readAtMost(in, MAX_JSON_BYTES, "the JSON body is larger than " + MAX_JSON_BYTES / (1024 * 1024) + " MiB");
@@ -44,6 +45,32 @@ final class Requests {
         } catch (IOException e) {
             throw ApiException.badRequest("the body is not valid JSON: " + e.getMessage());
         }
+    }
+
+    /**
+     * Refuses a JSON route's body sent as anything but {@code application/json} (415). A browser
+     * sends a form or {@code text/plain} to another site without asking it first (no CORS
+     * pre-flight); {@code application/json} it sends only after one, which this server never
+     * grants. So checking the type stops another site from signing a visitor in to an account of
+     * its choosing (login CSRF) or posting to any other JSON route. A bodiless call to a route
+     * whose body is optional needs no type.
+     */
+    private static void checkJsonContentType(Context ctx, boolean bodyOptional) {
+        String type = ctx.header("Content-Type");
+        if (type == null && bodyOptional && ctx.req().getContentLengthLong() <= 0 && ctx.header("Transfer-Encoding") == null) return;
+        String mediaType = type == null ? "" : type.split(";", 2)[0].strip();
+        if (!mediaType.equalsIgnoreCase("application/json")) {
+            throw new ApiException(415, ctx.method() + " " + ctx.path() + " takes a JSON body: send it with \"Content-Type: application/json\""
+                    + (type == null ? " (the request had no Content-Type)" : " (the request said \"" + io.nlink.runtime.text.Visible.inLog(type, 100) + "\")"));
+        }
+    }
+
+    /**
+     * The client's address as the connection saw it, the key the sign-in throttle counts under.
+     * Forwarding headers ({@code X-Forwarded-For}) are not read: any client can write them.
+     */
+    static String clientAddress(Context ctx) {
+        return ctx.req().getRemoteAddr();
     }
 
     /** Reads at most {@code limit} bytes; a longer body is refused with 413 and {@code tooLarge}. */

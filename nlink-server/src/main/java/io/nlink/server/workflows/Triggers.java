@@ -7,6 +7,7 @@ import com.cronutils.parser.CronParser;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.nlink.runtime.json.Json;
+import io.nlink.runtime.text.Visible;
 import io.nlink.workflow.Workflow;
 import java.sql.SQLException;
 import java.time.Duration;
@@ -108,7 +109,7 @@ public final class Triggers implements AutoCloseable {
                     Webhook hook = new Webhook(stored.id(), node.name(), method, "lastNode".equals(p.path("responseMode").asText("onReceived")),
                             p.path("responseCode").asInt(200));
                     if (hooks.putIfAbsent(key, hook) != null) {
-                        LOG.warn("workflow {} node \"{}\": webhook {} is taken by another active workflow; ignored", stored.id(), node.name(), key);
+                        LOG.warn("workflow {} node \"{}\": webhook {} is taken by another active workflow; ignored", stored.id(), Visible.inLog(node.name()), Visible.inLog(key));
                     }
                 } else if (node.type().equals(SCHEDULE)) {
                     schedule(stored.id(), node);
@@ -125,7 +126,7 @@ public final class Triggers implements AutoCloseable {
             try {
                 arm(generation, workflowId, node.name(), nextFiring(rule));
             } catch (IllegalArgumentException e) {
-                LOG.warn("workflow {} node \"{}\": {}; this schedule is off", workflowId, node.name(), e.getMessage());
+                LOG.warn("workflow {} node \"{}\": {}; this schedule is off", workflowId, Visible.inLog(node.name()), Visible.inLog(e.getMessage()));
             }
         }
     }
