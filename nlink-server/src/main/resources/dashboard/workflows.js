@@ -197,6 +197,7 @@ function renderWorkflow(page, stored, ctx) {
           stored.createdBy && stored.createdBy !== stored.owner ? ` · created by ${stored.createdBy}` : '')),
       h('div', {class: 'head-actions'}, activate, exportButton(stored), deleteButton(stored))),
     headErrors,
+    webhookUrls(nodes, stored),
     h('section', {class: 'panel'},
       h('div', {class: 'panel-head'}, h('h2', {}, 'Graph'),
         h('span', {class: 'muted small'}, 'After a run, each node takes its status\'s colour')),
@@ -206,6 +207,29 @@ function renderWorkflow(page, stored, ctx) {
     h('section', {class: 'panel'}, h('div', {class: 'panel-head'}, h('h2', {}, 'Executions'),
       h('a', {href: '#/executions', class: 'small'}, 'All executions')), executionsSlot));
   loadExecutions();
+}
+
+/**
+ * Where each enabled Webhook node listens, as the server reads its parameters (method, path
+ * without surrounding slashes, the node's id when it has no path): what to give the sender.
+ */
+function webhookUrls(nodes, stored) {
+  const hooks = nodes.filter(n => n && n.type === 'n8n-nodes-base.webhook' && !n.disabled);
+  if (hooks.length === 0) return '';
+  const rows = hooks.map(n => {
+    const p = n.parameters ?? {};
+    const method = typeof p.httpMethod === 'string' ? p.httpMethod.toUpperCase() : 'GET';
+    const raw = typeof p.path === 'string' && p.path.trim() !== '' ? p.path : String(n.id ?? '');
+    const path = raw.trim().replace(/^\/+|\/+$/g, '');
+    const url = `${location.origin}/webhook/${path}`;
+    const protectedHook = typeof p.authentication === 'string' && p.authentication !== 'none';
+    return h('li', {class: 'webhook-url'}, h('code', {}, method), ' ', h('code', {}, url), ` · ${String(n.name ?? '')}`,
+      protectedHook ? h('span', {class: 'error-text small'}, ` · authentication "${p.authentication}" needs credentials, which nLink does not support yet: it cannot be activated`) : '');
+  });
+  return h('section', {class: 'panel', id: 'workflow-webhooks'},
+    h('div', {class: 'panel-head'}, h('h2', {}, 'Webhook URLs'),
+      h('span', {class: 'muted small'}, stored.active ? 'Listening: the workflow is active' : 'Not listening until the workflow is activated')),
+    h('ul', {class: 'panel-body'}, ...rows));
 }
 
 function runPanel(stored, graph, loadExecutions) {

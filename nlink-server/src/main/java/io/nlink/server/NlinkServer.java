@@ -80,6 +80,7 @@ public final class NlinkServer implements AutoCloseable {
             cluster = NlinkCluster.start(config.cluster(), runtimes,
                     List.of(new ClusterService(WorkflowService.EXECUTIONS, config.executions(), workflows::runDispatched)));
             workflows.runOn(cluster);
+            workflows.claimRoutesOfActiveWorkflows();
             triggers = new Triggers(workflows, cluster::oldest);
             // A workflow changed on any server changes every server's webhooks and schedules: this
             // server's at once (a webhook answers as soon as its activation call returns), the

@@ -46,6 +46,15 @@ public final class WorkflowEngine {
      * trigger) with {@code items} as the trigger's output (null: one empty item).
      */
     public Execution run(Workflow workflow, String trigger, List<JsonNode> items) {
+        return run(workflow, trigger, items, response -> {});
+    }
+
+    /**
+     * As {@link #run(Workflow, String, List)}, for a run started by a webhook call whose answer
+     * a Respond to Webhook node gives: {@code webhookResponder} receives each answer such a node
+     * makes, when it makes it (the caller sends the first and ignores the rest, as n8n does).
+     */
+    public Execution run(Workflow workflow, String trigger, List<JsonNode> items, java.util.function.Consumer<WebhookResponse> webhookResponder) {
         Instant started = Instant.now();
         Workflow.Node start = startNode(workflow, trigger);
         List<Item> triggerItems = (items == null ? List.<JsonNode>of(Json.MAPPER.createObjectNode()) : items).stream().map(Item::start).toList();
@@ -78,7 +87,7 @@ public final class WorkflowEngine {
                 break;
             }
             List<List<Item>> in = inputs.getOrDefault(node.name(), List.of());
-            Outcome outcome = runNode(node, in, Collections.unmodifiableMap(history), node == start);
+            Outcome outcome = runNode(node, in, Collections.unmodifiableMap(history), node == start, webhookResponder);
             records.add(outcome.record());
             if (outcome.record().status().equals("error")) {
                 error = outcome.record().error();
@@ -106,7 +115,8 @@ public final class WorkflowEngine {
 
     private record Outcome(Execution.NodeRecord record, List<List<Item>> outputs, boolean ran) {}
 
-    private Outcome runNode(Workflow.Node node, List<List<Item>> in, Map<String, List<List<Item>>> history, boolean isStart) {
+    private Outcome runNode(Workflow.Node node, List<List<Item>> in, Map<String, List<List<Item>>> history, boolean isStart,
+            java.util.function.Consumer<WebhookResponse> webhookResponder) {
         NodeType type = BuiltinNodes.of(node.type());
         List<Integer> itemsIn = in.stream().map(List::size).toList();
         boolean hasItems = type.runsWithAnyInput() ? in.stream().anyMatch(l -> !l.isEmpty()) : !in.isEmpty() && !in.get(0).isEmpty();
@@ -122,7 +132,7 @@ public final class WorkflowEngine {
         Instant started = Instant.now();
         Duration wait = node.retry().firstWait();
         for (int attempt = 1; ; attempt++) {
-            NodeRun run = new NodeRun(node, in, services, history);
+            NodeRun run = new NodeRun(node, in, services, history, webhookResponder);
             try {
                 List<List<Item>> outputs = type.run(run);
                 return new Outcome(record(node, "success", run.runtime(), itemsIn, sizes(outputs), Duration.between(started, Instant.now()),

@@ -25,7 +25,7 @@ class WorkflowParserTest {
                         + " n8n-nodes-base.if, n8n-nodes-base.merge, n8n-nodes-base.code, n8n-nodes-base.function, n8n-nodes-base.functionItem,"
                         + " n8n-nodes-base.noOp, n8n-nodes-base.filter, n8n-nodes-base.switch, n8n-nodes-base.splitOut, n8n-nodes-base.aggregate,"
                         + " n8n-nodes-base.summarize, n8n-nodes-base.removeDuplicates, n8n-nodes-base.sort, n8n-nodes-base.limit,"
-                        + " n8n-nodes-base.stopAndError, and every installed community node");
+                        + " n8n-nodes-base.stopAndError, n8n-nodes-base.respondToWebhook, and every installed community node");
     }
 
     @Test

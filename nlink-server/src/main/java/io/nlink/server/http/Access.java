@@ -41,11 +41,16 @@ public enum Access implements RouteRole {
     public static final String SESSION_COOKIE = "nlink_session";
     public static final String CSRF_HEADER = "X-CSRF-Token";
     private static final String PRINCIPAL = "nlink.principal";
+    /** Where webhooks are served ({@link WorkflowApi}); their callers are never nLink accounts. */
+    static final String WEBHOOK_PATHS = "/webhook/";
 
     /** The before-matched filter. */
     static void check(Context ctx, Accounts accounts) throws SQLException {
         Set<RouteRole> roles = ctx.routeRoles();
         if (roles.isEmpty()) return; // static dashboard files
+        // A webhook's Authorization header (and cookie) belong to the sender and the workflow's
+        // own authentication, never to nLink's accounts: a sender's token is not a refused API key.
+        if (ctx.path().startsWith(WEBHOOK_PATHS)) return;
         Access required = (Access) roles.iterator().next();
         Optional<Principal> principal = identify(ctx, accounts);
         principal.ifPresent(p -> ctx.attribute(PRINCIPAL, p));

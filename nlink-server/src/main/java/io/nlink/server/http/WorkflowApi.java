@@ -8,8 +8,10 @@ import io.javalin.http.HandlerType;
 import io.nlink.runtime.json.Json;
 import io.nlink.server.auth.Policy;
 import io.nlink.server.workflows.Triggers;
+import io.nlink.server.workflows.WebhookSettings;
 import io.nlink.server.workflows.WorkflowService;
 import io.nlink.workflow.Execution;
+import io.nlink.workflow.WebhookResponse;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -50,7 +52,7 @@ final class WorkflowApi {
         }, Access.SIGNED_IN);
         routes.get("/api/executions/{id}", ctx -> ctx.json(service.execution(scope(ctx), id(ctx))), Access.SIGNED_IN);
         for (HandlerType method : List.of(HandlerType.GET, HandlerType.POST, HandlerType.PUT, HandlerType.PATCH, HandlerType.DELETE)) {
-            routes.addHttpHandler(method, "/webhook/<path>", this::webhook, Access.ANYONE);
+            routes.addHttpHandler(method, Access.WEBHOOK_PATHS + "<path>", this::webhook, Access.ANYONE);
         }
     }
 
@@ -77,15 +79,24 @@ final class WorkflowApi {
     }
 
     /**
+     * What a webhook answers may come from a stranger's workflow, on the dashboard's own origin: a
+     * sandboxed, script-less policy keeps an HTML or script answer from acting as a dashboard page.
+     */
+    static final String WEBHOOK_CONTENT_SECURITY_POLICY = "sandbox; default-src 'none'; frame-ancestors 'none'";
+
+    /**
      * A request to an active workflow's webhook: the request becomes the trigger's item
-     * ({@code headers}, {@code params}, {@code query}, {@code body}); the answer comes at once
-     * (responseMode onReceived) or is the last node's output (lastNode).
+     * ({@code headers}, {@code params}, {@code query}, {@code body}); the Webhook node's
+     * {@code responseMode} says when the caller hears back: onReceived at once, lastNode when
+     * the run ends, responseNode when its Respond to Webhook node runs (the run goes on).
      */
     private void webhook(Context ctx) throws Exception {
+        ctx.header("Content-Security-Policy", WEBHOOK_CONTENT_SECURITY_POLICY);
         String path = ctx.pathParam("path");
         Triggers.Webhook hook = triggers.webhook(ctx.method().name(), path)
                 .orElseThrow(() -> ApiException.notFound("no active workflow listens on " + ctx.method().name() + " /webhook/" + path
                         + "; activate the workflow, and check the Webhook node's path and HTTP method"));
+        WebhookSettings settings = hook.settings();
         // A trigger acts for the workflow's owner: the workflow is its own, whoever calls the hook.
         WorkflowService.Stored stored = service.require(Policy.Scope.EVERYONE, hook.workflowId());
         ObjectNode item = Json.MAPPER.createObjectNode();
@@ -97,21 +108,83 @@ final class WorkflowApi {
         ObjectNode query = item.putObject("query");
         ctx.queryParamMap().forEach((k, v) -> query.put(k, v.isEmpty() ? "" : v.get(0)));
         item.set("body", body(ctx));
-        if (hook.respondWithLastNode()) {
-            WorkflowService.Outcome e = service.dispatch(stored, hook.node(), List.of(item), WorkflowService.Mode.WEBHOOK);
-            if (e.status() == Execution.Status.ERROR) {
-                ctx.status(500).json(Map.of("error", "the workflow failed at \"" + e.errorNode() + "\": " + e.error(), "executionId", e.id()));
-            } else {
-                ctx.status(hook.responseCode()).json(e.output().size() == 1 ? e.output().get(0) : e.output());
+        switch (settings.responseMode()) {
+            case ON_RECEIVED -> {
+                // Recorded before the caller hears "started": from then on a crash cannot lose it.
+                long executionId = service.accept(stored, settings.node(), item);
+                if (!triggers.submit(() -> service.runAccepted(executionId, stored, settings.node(), item))) {
+                    service.forget(executionId);
+                    throw new ApiException(503, "too many workflow runs are waiting; try again shortly");
+                }
+                ctx.status(settings.responseCode());
+                if (settings.receivedBody() != null) {
+                    ctx.contentType("text/plain; charset=utf-8").result(settings.receivedBody());
+                } else {
+                    ctx.json(Map.of("message", "Workflow was started"));
+                }
             }
+            case LAST_NODE -> {
+                WorkflowService.Outcome e = service.dispatch(stored, settings.node(), List.of(item), WorkflowService.Mode.WEBHOOK);
+                if (e.status() == Execution.Status.ERROR) {
+                    failed(ctx, e);
+                } else {
+                    answerWithLastNode(ctx, settings, e);
+                }
+            }
+            case RESPONSE_NODE -> {
+                WorkflowService.Responding responding = service.dispatchResponding(stored, settings.node(), item);
+                WebhookResponse response;
+                try {
+                    response = responding.answered().get();
+                } catch (java.util.concurrent.ExecutionException e) {
+                    if (e.getCause() instanceof Exception cause) throw cause;
+                    throw e;
+                }
+                if (response != null) {
+                    send(ctx, response);
+                } else {
+                    WorkflowService.Outcome e = responding.ended().get();
+                    if (e.status() == Execution.Status.ERROR) {
+                        failed(ctx, e);
+                    } else {
+                        ctx.status(500).json(Map.of("error", "the workflow ended without running a Respond to Webhook node, and its Webhook node"
+                                + " \"" + settings.node() + "\" waits for one (responseMode responseNode); add one where the answer should come from,"
+                                + " or set responseMode to lastNode", "executionId", e.id()));
+                    }
+                }
+            }
+        }
+    }
+
+    private static void failed(Context ctx, WorkflowService.Outcome e) {
+        ctx.status(500).json(Map.of("error", "the workflow failed at \"" + e.errorNode() + "\": " + e.error(), "executionId", e.id()));
+    }
+
+    /** n8n's lastNode answers: the first item's JSON (firstEntryJson, the default), every item (allEntries), or no body. */
+    private static void answerWithLastNode(Context ctx, WebhookSettings settings, WorkflowService.Outcome e) {
+        ctx.status(settings.responseCode());
+        switch (settings.responseData()) {
+            case "allEntries" -> ctx.json(e.output());
+            case "noData" -> ctx.result("");
+            default -> {
+                if (e.output().isEmpty()) {
+                    ctx.status(500).json(Map.of("error", "the last node that ran returned no item to answer with (responseData firstEntryJson)",
+                            "executionId", e.id()));
+                } else {
+                    ctx.json(e.output().get(0));
+                }
+            }
+        }
+    }
+
+    /** A Respond to Webhook node's answer; its headers were checked by the node. */
+    private static void send(Context ctx, WebhookResponse response) {
+        ctx.status(response.status());
+        response.headers().forEach(h -> ctx.header(h.name(), h.value()));
+        if (response.body() == null) {
+            ctx.result("");
         } else {
-            // Recorded before the caller hears "started": from then on a crash cannot lose it.
-            long executionId = service.accept(stored, hook.node(), item);
-            if (!triggers.submit(() -> service.runAccepted(executionId, stored, hook.node(), item))) {
-                service.forget(executionId);
-                throw new ApiException(503, "too many workflow runs are waiting; try again shortly");
-            }
-            ctx.status(hook.responseCode()).json(Map.of("message", "Workflow was started"));
+            ctx.contentType(response.contentType()).result(response.body());
         }
     }
 

@@ -42,8 +42,8 @@ public final class Triggers implements AutoCloseable {
     static final String WEBHOOK = "n8n-nodes-base.webhook";
     static final String SCHEDULE = "n8n-nodes-base.scheduleTrigger";
 
-    /** An active webhook: which workflow and trigger node answer it, and how. */
-    public record Webhook(long workflowId, String node, String method, boolean respondWithLastNode, int responseCode) {}
+    /** An active webhook: which workflow answers it, and how its Webhook node says to. */
+    public record Webhook(long workflowId, WebhookSettings settings) {}
 
     private final WorkflowService service;
     private final ScheduledExecutorService clock = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "nlink-schedule"));
@@ -73,7 +73,7 @@ public final class Triggers implements AutoCloseable {
 
     /** The webhook registered for "METHOD path", if an active workflow has one. */
     public Optional<Webhook> webhook(String method, String path) {
-        return Optional.ofNullable(webhooks.get(method + " " + normalise(path)));
+        return Optional.ofNullable(webhooks.get(method + " " + WebhookSettings.normalise(path)));
     }
 
     /** Runs {@code task} on the trigger pool; false when the pool's queue is full. */
@@ -92,8 +92,10 @@ public final class Triggers implements AutoCloseable {
         scheduled.clear();
         Map<String, Webhook> hooks = new HashMap<>();
         List<WorkflowService.Stored> active;
+        Map<String, Long> holders;
         try {
             active = service.active();
+            holders = service.webhookRoutes();
         } catch (SQLException e) {
             LOG.error("cannot read the active workflows; their triggers are off until the next change", e);
             webhooks = Map.of();
@@ -101,18 +103,24 @@ public final class Triggers implements AutoCloseable {
         }
         for (WorkflowService.Stored stored : active) {
             for (Workflow.Node node : stored.workflow().nodes()) {
-                if (node.disabled()) continue;
-                if (node.type().equals(WEBHOOK)) {
-                    JsonNode p = node.parameters();
-                    String method = p.path("httpMethod").asText("GET").toUpperCase(Locale.ROOT);
-                    String key = method + " " + normalise(p.path("path").asText(node.id()));
-                    Webhook hook = new Webhook(stored.id(), node.name(), method, "lastNode".equals(p.path("responseMode").asText("onReceived")),
-                            p.path("responseCode").asInt(200));
-                    if (hooks.putIfAbsent(key, hook) != null) {
-                        LOG.warn("workflow {} node \"{}\": webhook {} is taken by another active workflow; ignored", stored.id(), Visible.inLog(node.name()), Visible.inLog(key));
-                    }
-                } else if (node.type().equals(SCHEDULE)) {
-                    schedule(stored.id(), node);
+                if (!node.disabled() && node.type().equals(SCHEDULE)) schedule(stored.id(), node);
+            }
+            List<WebhookSettings> settings;
+            try {
+                settings = WebhookSettings.of(stored.workflow());
+            } catch (io.nlink.server.http.ApiException e) { // activated before these checks existed
+                LOG.warn("workflow {}: {}; its webhooks are off", stored.id(), Visible.inLog(e.getMessage()));
+                continue;
+            }
+            for (WebhookSettings hook : settings) {
+                if (hook.protectedByAuthentication()) { // activated before nLink refused these: never serve it open
+                    LOG.warn("workflow {} node \"{}\": webhook {} demands authentication \"{}\", which nLink cannot check yet; it is off",
+                            stored.id(), Visible.inLog(hook.node()), Visible.inLog(hook.route()), Visible.inLog(hook.authentication()));
+                } else if (Long.valueOf(stored.id()).equals(holders.get(hook.route()))) {
+                    hooks.put(hook.route(), new Webhook(stored.id(), hook));
+                } else {
+                    LOG.warn("workflow {} node \"{}\": webhook {} is held by workflow {}; ignored", stored.id(), Visible.inLog(hook.node()), Visible.inLog(hook.route()),
+                            holders.get(hook.route()));
                 }
             }
         }
@@ -202,13 +210,6 @@ public final class Triggers implements AutoCloseable {
         item.put("Day of week", now.getDayOfWeek().getDisplayName(TextStyle.FULL, Locale.ENGLISH));
         item.put("Timezone", now.getZone().getId());
         return item;
-    }
-
-    static String normalise(String path) {
-        String p = path.strip();
-        while (p.startsWith("/")) p = p.substring(1);
-        while (p.endsWith("/")) p = p.substring(0, p.length() - 1);
-        return p;
     }
 
     private static Thread daemon(Runnable r, String name) {

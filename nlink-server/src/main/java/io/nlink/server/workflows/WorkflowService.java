@@ -12,6 +12,7 @@ import io.nlink.server.db.Database;
 import io.nlink.server.http.ApiException;
 import io.nlink.workflow.Execution;
 import io.nlink.workflow.InvalidWorkflowException;
+import io.nlink.workflow.WebhookResponse;
 import io.nlink.workflow.Workflow;
 import io.nlink.workflow.WorkflowEngine;
 import io.nlink.workflow.WorkflowParser;
@@ -23,6 +24,7 @@ import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * Stored workflows and their executions. Every run — by hand, through the API, a webhook or the
@@ -113,19 +115,129 @@ public final class WorkflowService {
         return require(Policy.Scope.EVERYONE, id);
     }
 
+    /**
+     * Replaces a workflow's definition. An active workflow keeps listening, so its new webhooks
+     * are checked and claimed as on activation, in the same transaction.
+     */
     public Stored update(Policy.Scope scope, long id, JsonNode definition) throws SQLException {
-        require(scope, id);
+        Stored before = require(scope, id);
         Workflow workflow = parse(definition);
-        db.update("UPDATE workflows SET name = ?, definition = ?, updated_at = ? WHERE id = ?", truncate(workflow.name()), Json.write(definition), Instant.now(), id);
+        List<WebhookSettings> hooks = before.active() ? servableWebhooks(workflow) : List.of();
+        db.transaction(c -> {
+            Database.update(c, "UPDATE workflows SET name = ?, definition = ?, updated_at = ? WHERE id = ?",
+                    truncate(workflow.name()), Json.write(definition), Instant.now(), id);
+            if (before.active()) holdRoutes(c, scope, id, hooks);
+            return null;
+        });
         onChange.run();
         return require(scope, id);
     }
 
+    /**
+     * Turns a workflow's triggers on or off. Activation claims each of its webhook routes (method
+     * and path) in the database, in the transaction that marks it active, so no two active
+     * workflows share a route on any member of a cluster; deactivation frees them.
+     *
+     * @throws ApiException 409 when another active workflow holds a route; 422 when a Webhook node
+     *     cannot be served (its authentication, method, path or response mode)
+     */
     public Stored setActive(Policy.Scope scope, long id, boolean active) throws SQLException {
-        require(scope, id);
-        db.update("UPDATE workflows SET active = ?, updated_at = ? WHERE id = ?", active, Instant.now(), id);
+        Stored stored = require(scope, id);
+        List<WebhookSettings> hooks = active ? servableWebhooks(stored.workflow()) : List.of();
+        db.transaction(c -> {
+            Database.update(c, "UPDATE workflows SET active = ?, updated_at = ? WHERE id = ?", active, Instant.now(), id);
+            holdRoutes(c, scope, id, hooks);
+            return null;
+        });
         onChange.run();
         return require(scope, id);
+    }
+
+    /** The Webhook nodes of a workflow about to listen, each one nLink can serve as its author meant. */
+    private static List<WebhookSettings> servableWebhooks(Workflow workflow) {
+        List<WebhookSettings> hooks = WebhookSettings.of(workflow);
+        hooks.forEach(WebhookSettings::requireServable);
+        return hooks;
+    }
+
+    /**
+     * Makes workflow {@code id} hold exactly {@code hooks}' routes. A route another workflow holds
+     * is refused with the holder named, when the caller may see it; two activations racing for
+     * the same route meet at the primary key, and the later one is refused likewise.
+     */
+    private static void holdRoutes(java.sql.Connection c, Policy.Scope scope, long id, List<WebhookSettings> hooks) throws SQLException {
+        Database.update(c, "DELETE FROM webhook_routes WHERE workflow_id = ?", id);
+        for (WebhookSettings hook : hooks) {
+            Optional<RouteHolder> holder = Database.query(c, "SELECT r.workflow_id, w.name, w.owner_id, r.node FROM webhook_routes r"
+                    + " JOIN workflows w ON w.id = r.workflow_id WHERE r.method = ? AND r.path = ?",
+                    r -> new RouteHolder(r.getLong(1), r.getString(2), r.getObject(3, Long.class), r.getString(4)), hook.method(), hook.path())
+                    .stream().findFirst();
+            if (holder.isPresent()) throw routeTaken(scope, hook, holder.get());
+            try {
+                Database.update(c, "INSERT INTO webhook_routes (method, path, workflow_id, node) VALUES (?, ?, ?, ?)",
+                        hook.method(), hook.path(), id, truncate(hook.node()));
+            } catch (SQLException e) {
+                if (!uniqueViolation(e)) throw e;
+                throw new ApiException(409, hook.method() + " /webhook/" + hook.path()
+                        + " was taken by another workflow activated at the same moment; try again to see which");
+            }
+        }
+    }
+
+    /** The active workflow that holds a webhook route. */
+    private record RouteHolder(long workflowId, String name, Long ownerId, String node) {}
+
+    private static ApiException routeTaken(Policy.Scope scope, WebhookSettings hook, RouteHolder holder) {
+        boolean visible = scope.ownerId() == null || scope.ownerId().equals(holder.ownerId());
+        String who = visible
+                ? "active workflow " + holder.workflowId() + " \"" + holder.name() + "\" (its Webhook node \"" + holder.node() + "\")"
+                : "another account's active workflow (ask its owner or an admin)";
+        return new ApiException(409, hook.method() + " /webhook/" + hook.path() + " is already used by " + who
+                + ": only one active workflow may listen on a path and method. Deactivate that one, or change this workflow's Webhook node \""
+                + hook.node() + "\" to another path or method");
+    }
+
+    /** SQLSTATE 23505, unique violation, in H2 and PostgreSQL alike. */
+    private static boolean uniqueViolation(SQLException e) {
+        return "23505".equals(e.getSQLState());
+    }
+
+    /**
+     * The webhook routes and the workflow holding each, "METHOD path" to workflow id: what the
+     * triggers serve, so every member answers a route for the workflow the database gave it to.
+     */
+    public java.util.Map<String, Long> webhookRoutes() throws SQLException {
+        java.util.Map<String, Long> routes = new java.util.HashMap<>();
+        db.query("SELECT method, path, workflow_id FROM webhook_routes", r -> routes.put(r.getString(1) + " " + r.getString(2), r.getLong(3)));
+        return routes;
+    }
+
+    /**
+     * At start: workflows activated before routes were held in the database (schema version 6)
+     * claim theirs, oldest first; one that finds its route taken logs it and does not answer there.
+     */
+    public void claimRoutesOfActiveWorkflows() throws SQLException {
+        java.util.Set<Long> holding = new java.util.HashSet<>(db.query("SELECT DISTINCT workflow_id FROM webhook_routes", r -> r.getLong(1)));
+        for (Stored stored : active()) {
+            if (holding.contains(stored.id())) continue;
+            List<WebhookSettings> hooks;
+            try {
+                hooks = WebhookSettings.of(stored.workflow());
+            } catch (ApiException e) {
+                LOG.warn("workflow {}: {}; its webhooks stay off", stored.id(), e.getMessage());
+                continue;
+            }
+            for (WebhookSettings hook : hooks) {
+                try {
+                    db.update("INSERT INTO webhook_routes (method, path, workflow_id, node) VALUES (?, ?, ?, ?)",
+                            hook.method(), hook.path(), stored.id(), truncate(hook.node()));
+                } catch (SQLException e) {
+                    if (!uniqueViolation(e)) throw e;
+                    LOG.warn("workflow {} node \"{}\": webhook {} is held by another active workflow; this one does not answer there",
+                            stored.id(), hook.node(), hook.route());
+                }
+            }
+        }
     }
 
     /** Deletes a workflow in {@code scope}, and with it its executions. */
@@ -184,8 +296,10 @@ public final class WorkflowService {
      * @param id     the execution's id in the store
      * @param output the last node's output, in full (the webhook's answer)
      * @param member the cluster member that ran it, {@code host:port}
+     * @param webhookResponse what its first Respond to Webhook node answered, or null
      */
-    public record Outcome(long id, Execution.Status status, String error, String errorNode, List<JsonNode> output, String member) {}
+    public record Outcome(long id, Execution.Status status, String error, String errorNode, List<JsonNode> output, String member,
+            WebhookResponse webhookResponse) {}
 
     /**
      * Runs a stored workflow on the member with a free execution slot and waits for it. When that
@@ -193,17 +307,65 @@ public final class WorkflowService {
      * lost: the dead member's record of it is marked crashed, the rerun's stands beside it).
      */
     public Outcome dispatch(Stored stored, String trigger, List<JsonNode> items, Mode mode) throws InterruptedException {
-        return dispatch(stored, trigger, items, mode, null);
+        return dispatch(stored, trigger, items, mode, null, null);
     }
 
+    /**
+     * What a webhook call answered by a Respond to Webhook node waits for.
+     *
+     * @param answered completes with the node's answer as soon as it is made when the run is on
+     *     this server, else when the run ends (the answer travels back with it); with null when
+     *     the run ended without one
+     * @param ended    completes when the run has ended
+     */
+    public record Responding(CompletableFuture<WebhookResponse> answered, CompletableFuture<Outcome> ended) {}
+
+    /**
+     * Starts a webhook call whose Webhook node says {@code responseMode: "responseNode"}: the run
+     * goes on after its answer, so it runs off the caller's request thread, on a thread of its
+     * own, at most {@value #MAX_RESPONDING_RUNS} at a time on this server.
+     *
+     * @throws ApiException 503 when that many are under way
+     */
+    public Responding dispatchResponding(Stored stored, String trigger, JsonNode item) {
+        if (!respondingRuns.tryAcquire()) throw new ApiException(503, "too many webhook runs are under way; try again shortly");
+        String token = java.util.UUID.randomUUID().toString();
+        CompletableFuture<WebhookResponse> answered = new CompletableFuture<>();
+        CompletableFuture<Outcome> ended = new CompletableFuture<>();
+        awaitingResponse.put(token, answered);
+        Thread.ofVirtual().name("nlink-webhook-run").start(() -> {
+            try {
+                Outcome outcome = dispatch(stored, trigger, List.of(item), Mode.WEBHOOK, null, token);
+                answered.complete(outcome.webhookResponse());
+                ended.complete(outcome);
+            } catch (Throwable e) {
+                answered.completeExceptionally(e);
+                ended.completeExceptionally(e);
+            } finally {
+                awaitingResponse.remove(token);
+                respondingRuns.release();
+            }
+        });
+        return new Responding(answered, ended);
+    }
+
+    /** Runs answered by a Respond to Webhook node at once on this server: each holds a thread until it ends. */
+    static final int MAX_RESPONDING_RUNS = 64;
+    private final java.util.concurrent.Semaphore respondingRuns = new java.util.concurrent.Semaphore(MAX_RESPONDING_RUNS);
+    /** The callers waiting for a Respond to Webhook node, by the token their dispatch carries. */
+    private final java.util.concurrent.ConcurrentHashMap<String, CompletableFuture<WebhookResponse>> awaitingResponse =
+            new java.util.concurrent.ConcurrentHashMap<>();
+
     /** As {@link #dispatch(Stored, String, List, Mode)}, for a run this server {@link #accept accepted} as execution {@code executionId}. */
-    private Outcome dispatch(Stored stored, String trigger, List<JsonNode> items, Mode mode, Long executionId) throws InterruptedException {
+    private Outcome dispatch(Stored stored, String trigger, List<JsonNode> items, Mode mode, Long executionId, String responseToken)
+            throws InterruptedException {
         NlinkCluster member = cluster;
         if (member == null) throw new IllegalStateException("the server's cluster member is not up yet");
         ObjectNode request = Json.MAPPER.createObjectNode();
         request.put("workflowId", stored.id()).put("mode", mode.name());
         if (executionId != null) request.put("executionId", executionId).put("receiver", member.address());
         if (trigger != null) request.put("trigger", trigger);
+        if (responseToken != null) request.put("responseToken", responseToken);
         if (items != null) request.putArray("items").addAll(items);
         JsonNode answer;
         try {
@@ -219,7 +381,7 @@ public final class WorkflowService {
         List<JsonNode> output = new java.util.ArrayList<>();
         answer.path("output").forEach(output::add);
         return new Outcome(answer.path("id").asLong(), Execution.Status.valueOf(answer.path("status").asText().toUpperCase(java.util.Locale.ROOT)),
-                text(answer, "error"), text(answer, "errorNode"), output, text(answer, "member"));
+                text(answer, "error"), text(answer, "errorNode"), output, text(answer, "member"), webhookResponse(answer.get("webhookResponse")));
     }
 
     /**
@@ -239,9 +401,19 @@ public final class WorkflowService {
                 request.get("items").forEach(items::add);
             }
             Accepted accepted = request.hasNonNull("executionId") ? new Accepted(request.get("executionId").asLong(), text(request, "receiver")) : null;
-            Recorded recorded = run(stored, text(request, "trigger"), items, Mode.valueOf(request.path("mode").asText()), accepted);
+            // The first answer of a Respond to Webhook node goes to the waiting caller at once when
+            // the caller is on this server, and back with the run's outcome in any case.
+            String responseToken = text(request, "responseToken");
+            java.util.concurrent.atomic.AtomicReference<WebhookResponse> firstResponse = new java.util.concurrent.atomic.AtomicReference<>();
+            java.util.function.Consumer<WebhookResponse> responder = response -> {
+                if (responseToken == null || !firstResponse.compareAndSet(null, response)) return;
+                CompletableFuture<WebhookResponse> waiting = awaitingResponse.get(responseToken);
+                if (waiting != null) waiting.complete(response);
+            };
+            Recorded recorded = run(stored, text(request, "trigger"), items, Mode.valueOf(request.path("mode").asText()), accepted, responder);
             Execution e = recorded.execution();
             answer.put("id", recorded.id()).put("status", e.status().id()).put("error", e.error()).put("errorNode", e.errorNode());
+            if (firstResponse.get() != null) answer.set("webhookResponse", Json.MAPPER.valueToTree(firstResponse.get()));
             answer.putArray("output").addAll(e.output());
             answer.put("member", memberAddress());
         } catch (ApiException e) {
@@ -265,14 +437,24 @@ public final class WorkflowService {
      * execution: first as running with its input, then as it ended.
      */
     public Recorded run(Stored stored, String trigger, List<JsonNode> items, Mode mode) throws SQLException {
-        return run(stored, trigger, items, mode, null);
+        return run(stored, trigger, items, mode, null, response -> {});
+    }
+
+    private static WebhookResponse webhookResponse(JsonNode json) {
+        if (json == null || json.isNull()) return null;
+        try {
+            return Json.MAPPER.treeToValue(json, WebhookResponse.class);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException("a member answered a webhook response nLink cannot read", e);
+        }
     }
 
     /** A run {@link #accept accepted} before it ran: its record, and the server that dispatches it. */
     private record Accepted(long executionId, String receiver) {}
 
     /** @param accepted the record this run takes over, or null to make one */
-    private Recorded run(Stored stored, String trigger, List<JsonNode> items, Mode mode, Accepted accepted) throws SQLException {
+    private Recorded run(Stored stored, String trigger, List<JsonNode> items, Mode mode, Accepted accepted,
+            java.util.function.Consumer<WebhookResponse> webhookResponder) throws SQLException {
         String member = memberAddress();
         Instant startedAt = Instant.now();
         ObjectNode started = startRecord(stored, trigger, items, RUNNING, startedAt, member);
@@ -286,7 +468,7 @@ public final class WorkflowService {
         }
         Execution execution;
         try {
-            execution = engine.run(stored.workflow(), trigger, items);
+            execution = engine.run(stored.workflow(), trigger, items, webhookResponder);
         } catch (IllegalArgumentException e) {
             db.update("DELETE FROM executions WHERE id = ?", id); // refused before it ran: no execution
             throw ApiException.badRequest(e.getMessage());
@@ -354,7 +536,7 @@ public final class WorkflowService {
     /** Runs an {@link #accept accepted} call (on the member with room); failures are logged, the record says the rest. */
     public void runAccepted(long executionId, Stored stored, String trigger, JsonNode item) {
         try {
-            dispatch(stored, trigger, List.of(item), Mode.WEBHOOK, executionId);
+            dispatch(stored, trigger, List.of(item), Mode.WEBHOOK, executionId, null);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (RuntimeException e) {

@@ -29,6 +29,7 @@ public final class BuiltinNodes {
         TYPES.put("n8n-nodes-base.sort", new SortNode());
         TYPES.put("n8n-nodes-base.limit", new LimitNode());
         TYPES.put("n8n-nodes-base.stopAndError", new StopAndErrorNode());
+        TYPES.put("n8n-nodes-base.respondToWebhook", new RespondToWebhookNode());
     }
 
     private static final NodeType COMMUNITY = new CommunityNode();

@@ -7,6 +7,7 @@ import io.nlink.runtime.js.JsEngine;
 import io.nlink.runtime.json.Json;
 import io.nlink.workflow.Item;
 import io.nlink.workflow.NodeResolver;
+import io.nlink.workflow.WebhookResponse;
 import io.nlink.workflow.Workflow;
 import io.nlink.workflow.expr.Expressions;
 import java.util.ArrayList;
@@ -35,13 +36,26 @@ public final class NodeRun {
     private final List<ItemError> errors = new ArrayList<>();
     private final StringBuilder logs = new StringBuilder();
     private String runtime = "builtin";
+    private final java.util.function.Consumer<WebhookResponse> webhookResponder;
 
     /** @param history each node that ran before this one, with its outputs, in run order */
     public NodeRun(Workflow.Node node, List<List<Item>> inputs, Services services, Map<String, List<List<Item>>> history) {
+        this(node, inputs, services, history, response -> {});
+    }
+
+    /** @param webhookResponder where a Respond to Webhook node's answer goes (ignored when the run did not come from such a webhook) */
+    public NodeRun(Workflow.Node node, List<List<Item>> inputs, Services services, Map<String, List<List<Item>>> history,
+            java.util.function.Consumer<WebhookResponse> webhookResponder) {
         this.node = node;
         this.inputs = inputs;
         this.services = services;
         this.history = history;
+        this.webhookResponder = webhookResponder;
+    }
+
+    /** Answers the webhook call that started this run (Respond to Webhook); the run goes on. */
+    public void respondToWebhook(WebhookResponse response) {
+        webhookResponder.accept(response);
     }
 
     public Workflow.Node node() {
