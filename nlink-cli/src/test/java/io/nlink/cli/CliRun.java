@@ -1,8 +1,12 @@
 package io.nlink.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import io.nlink.runtime.json.Json;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 
 /** One in-process {@code nlink} command with its exit code and what it printed. */
 record CliRun(int exit, String out, String err) {
@@ -21,5 +25,14 @@ record CliRun(int exit, String out, String err) {
             System.setOut(oldOut);
             System.setErr(oldErr);
         }
+    }
+
+    /** Each line of stdout as JSON: what {@code nlink run} writes, one output item a line. */
+    List<JsonNode> lines() throws Exception {
+        List<JsonNode> nodes = new ArrayList<>();
+        for (String line : out.split("\n")) {
+            if (!line.isBlank()) nodes.add(Json.parse(line));
+        }
+        return nodes;
     }
 }

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.nlink.runtime.json.Json;
 import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,37 +23,15 @@ class CliTest {
         System.setProperty("nlink.cacheDir", cache.resolve("compiled").toString());
     }
 
-    record Run(int exit, String out, String err) {
-        List<JsonNode> lines() throws Exception {
-            List<JsonNode> nodes = new ArrayList<>();
-            for (String line : out.split("\n")) {
-                if (!line.isBlank()) nodes.add(Json.parse(line));
-            }
-            return nodes;
-        }
-    }
-
-    private static synchronized Run nlink(String... args) {
-        PrintStream oldOut = System.out;
-        PrintStream oldErr = System.err;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        try {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            int exit = Main.execute(args);
-            return new Run(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
+    private static CliRun nlink(String... args) {
+        return CliRun.of(args);
     }
 
     @Test
     void runsTheSeedNodeOnAnItem(@TempDir Path tmp) throws Exception {
         Path input = tmp.resolve("items.json");
         Files.writeString(input, "[{\"a\":1}]");
-        Run run = nlink("run", EXAMPLES.resolve("hello-go").toString(), "--params", "{\"text\":\"nLink\"}", "--input", input.toString());
+        CliRun run = nlink("run", EXAMPLES.resolve("hello-go").toString(), "--params", "{\"text\":\"nLink\"}", "--input", input.toString());
 
         assertThat(run.exit()).as(run.err()).isZero();
         List<JsonNode> lines = run.lines();
@@ -72,7 +49,7 @@ class CliTest {
     void readsNdjsonAndN8nStyleItemsAndKeepsTheirOrder(@TempDir Path tmp) throws Exception {
         Path input = tmp.resolve("items.ndjson");
         Files.writeString(input, "{\"json\":{\"i\":0}}\n{\"i\":1}\n\n{\"json\":{\"i\":2},\"pairedItem\":{\"item\":9}}\n");
-        Run run = nlink("run", EXAMPLES.resolve("hello-go").toString(), "--input", input.toString());
+        CliRun run = nlink("run", EXAMPLES.resolve("hello-go").toString(), "--input", input.toString());
         assertThat(run.exit()).as(run.err()).isZero();
         assertThat(run.lines())
                 .extracting(l -> l.get("json").get("original_data").get("i").intValue())
@@ -88,7 +65,7 @@ class CliTest {
         byte[] bytes = java.util.Arrays.copyOf(good, good.length + 5);
         System.arraycopy(new byte[] {(byte) 0xC0, (byte) 0xAF, '"', '}', '\n'}, 0, bytes, good.length, 5);
         Files.write(input, bytes);
-        Run run = nlink("run", EXAMPLES.resolve("hello-go").toString(), "--input", input.toString());
+        CliRun run = nlink("run", EXAMPLES.resolve("hello-go").toString(), "--input", input.toString());
         assertThat(run.exit()).as(run.err()).isNotZero();
         assertThat(run.err()).contains(input + ": invalid UTF-8 in the character that starts at byte " + good.length);
         assertThat(run.out()).as("nothing runs on input that cannot be read").isEmpty();
@@ -98,11 +75,11 @@ class CliTest {
     void aLoopingNodeIsReportedWithTheItemAndWhy(@TempDir Path tmp) throws Exception {
         Path input = tmp.resolve("items.json");
         Files.writeString(input, "[{}, {}]");
-        Run stop = nlink("run", EXAMPLES.resolve("probe-go").toString(), "--params", "{\"mode\":\"loop\"}", "--timeout", "200ms", "--input", input.toString());
+        CliRun stop = nlink("run", EXAMPLES.resolve("probe-go").toString(), "--params", "{\"mode\":\"loop\"}", "--timeout", "200ms", "--input", input.toString());
         assertThat(stop.exit()).isEqualTo(Main.ITEM_FAILED);
         assertThat(stop.err()).contains("stopped at item 0").contains("time limit of 200 ms");
 
-        Run goOn = nlink(
+        CliRun goOn = nlink(
                 "run", EXAMPLES.resolve("probe-go").toString(), "--params", "{\"mode\":\"loop\"}", "--timeout", "200ms", "--continue-on-fail",
                 "--input", input.toString());
         assertThat(goOn.exit()).isEqualTo(Main.ITEM_FAILED);
@@ -115,21 +92,21 @@ class CliTest {
 
     @Test
     void refusesParamsTheDefinitionDoesNotAllow() {
-        Run run = nlink("run", EXAMPLES.resolve("probe-go").toString(), "--params", "{\"mode\":\"nope\",\"extra\":1}");
+        CliRun run = nlink("run", EXAMPLES.resolve("probe-go").toString(), "--params", "{\"mode\":\"nope\",\"extra\":1}");
         assertThat(run.exit()).isEqualTo(Main.INVALID);
         assertThat(run.err()).contains("params.mode: expected one of \"echo\"").contains("params.extra: this node has no such parameter");
     }
 
     @Test
     void refusesToRaiseTheMemoryCap() {
-        Run run = nlink("run", EXAMPLES.resolve("hello-go").toString(), "--memory-pages", "1024");
+        CliRun run = nlink("run", EXAMPLES.resolve("hello-go").toString(), "--memory-pages", "1024");
         assertThat(run.exit()).isEqualTo(Main.INVALID);
         assertThat(run.err()).contains("above the platform cap of 512 pages (32 MiB)");
     }
 
     @Test
     void validatePrintsTheModuleReport() {
-        Run run = nlink("validate", EXAMPLES.resolve("hello-go").toString());
+        CliRun run = nlink("validate", EXAMPLES.resolve("hello-go").toString());
         assertThat(run.exit()).as(run.out()).isZero();
         assertThat(run.out())
                 .contains("Package    nlink-community.wasm_demo@1.0.0")
@@ -149,7 +126,7 @@ class CliTest {
                 pkg.resolve("definition.json"),
                 "{\"name\":\"x\",\"displayName\":\"X\",\"properties\":[{\"name\":\"a\",\"displayName\":\"A\",\"type\":\"text\"}]}");
         Files.write(pkg.resolve("execution.wasm"), new byte[] {0, 'a', 's', 'm', 1, 0, 0, 0});
-        Run run = nlink("validate", pkg.toString());
+        CliRun run = nlink("validate", pkg.toString());
         assertThat(run.exit()).isEqualTo(Main.INVALID);
         assertThat(run.out())
                 .contains("package.json: name: expected an npm package name")
@@ -163,7 +140,7 @@ class CliTest {
         Files.copy(EXAMPLES.resolve("hello-go/definition.json"), pkg.resolve("definition.json"));
         Files.writeString(pkg.resolve("execution.js"),
                 "function execute_node(input) { return [{json: {message: 'Hello, ' + input.params.text + '!', original_data: input.$json}}]; }");
-        Run run = nlink("run", pkg.toString(), "--params", "{\"text\":\"js\"}");
+        CliRun run = nlink("run", pkg.toString(), "--params", "{\"text\":\"js\"}");
         assertThat(run.exit()).as(run.err()).isZero();
         assertThat(run.lines().get(0).get("json")).isEqualTo(Json.parse("{\"message\":\"Hello, js!\",\"original_data\":{}}"));
         assertThat(run.err())
@@ -182,7 +159,7 @@ class CliTest {
                   return [{json: {ok: true}}];
                 }
                 """);
-        Run run = nlink("run", pkg.toString());
+        CliRun run = nlink("run", pkg.toString());
         assertThat(run.exit()).as(run.err()).isZero();
         assertThat(run.err())
                 .contains("[item 0 stdout] \\x1b[2Jcleared\\x0dover\\x07")
@@ -241,7 +218,7 @@ class CliTest {
         Process p = new ProcessBuilder("wat2wasm", wat.toString(), "-o", pkg.resolve("execution.wasm").toString()).inheritIO().start();
         assertThat(p.waitFor()).isZero();
 
-        Run run = nlink("run", pkg.toString());
+        CliRun run = nlink("run", pkg.toString());
         assertThat(run.exit()).as(run.err()).isZero();
         assertThat(run.lines().get(0).get("json")).isEqualTo(Json.parse("{\"via\":\"js\"}"));
         assertThat(run.err())
@@ -262,12 +239,12 @@ class CliTest {
                                     original_data: input.$json === undefined ? null : input.$json } }];
                 }
                 """);
-        Run same = nlink("test", "--parity", dir.toString());
+        CliRun same = nlink("test", "--parity", dir.toString());
         assertThat(same.exit()).as(same.out() + same.err()).isZero();
         assertThat(same.out()).contains("ok    wasm tests/basic.json").contains("ok    js   tests/basic.json").contains("8 passed, 0 failed");
 
         Files.writeString(dir.resolve("execution.js"), "function execute_node(input) { return [{ json: { message: 'different' } }]; }");
-        Run differs = nlink("test", "--parity", dir.toString());
+        CliRun differs = nlink("test", "--parity", dir.toString());
         assertThat(differs.exit()).isEqualTo(Main.ITEM_FAILED);
         assertThat(differs.out()).contains("FAIL  js   tests/basic.json: output[0].wasm_processed: missing").contains("4 passed, 4 failed");
     }
@@ -278,7 +255,7 @@ class CliTest {
     @Test
     void runsAWorkflowWithNodesFromPackageFolders(@TempDir Path tmp) throws Exception {
         Path record = tmp.resolve("execution.json");
-        Run run = nlink("workflow", "run", WORKFLOWS.resolve("greetings.json").toString(), "--input", WORKFLOWS.resolve("people.json").toString(),
+        CliRun run = nlink("workflow", "run", WORKFLOWS.resolve("greetings.json").toString(), "--input", WORKFLOWS.resolve("people.json").toString(),
                 "--node", EXAMPLES.resolve("hello-go").toString(), "--node", HELLO_JS.toString(), "--execution", record.toString());
         assertThat(run.exit()).as(run.err()).isZero();
         assertThat(run.lines()).extracting(l -> l.path("json").path("message").asText()).containsExactly(
@@ -302,12 +279,12 @@ class CliTest {
             store.install(zip(EXAMPLES.resolve("hello-go"), "package.json", "definition.json", "execution.wasm"), "test");
             store.install(zip(HELLO_JS, "package.json", "definition.json", "execution.js"), "test");
         }
-        Run run = nlink("workflow", "run", WORKFLOWS.resolve("greetings.json").toString(), "--input", WORKFLOWS.resolve("people.json").toString(),
+        CliRun run = nlink("workflow", "run", WORKFLOWS.resolve("greetings.json").toString(), "--input", WORKFLOWS.resolve("people.json").toString(),
                 "--data-dir", data.toString());
         assertThat(run.exit()).as(run.err()).isZero();
         assertThat(run.lines()).hasSize(3);
 
-        Run missing = nlink("workflow", "run", WORKFLOWS.resolve("greetings.json").toString(), "--data-dir", tmp.resolve("empty").toString());
+        CliRun missing = nlink("workflow", "run", WORKFLOWS.resolve("greetings.json").toString(), "--data-dir", tmp.resolve("empty").toString());
         assertThat(missing.exit()).isEqualTo(2);
         assertThat(missing.err()).contains("no Community Store in").contains("--node PACKAGE");
     }
@@ -321,7 +298,7 @@ class CliTest {
                   {"name": "Label", "type": "n8n-nodes-base.set", "typeVersion": 3.4,
                    "parameters": {"assignments": {"assignments": [{"name": "hello", "value": "world", "type": "string"}]}}}],
                  "connections": {"Start": {"main": [[{"node": "Label", "index": 0}]]}}}""");
-        Run run = nlink("workflow", "run", file.toString(), "--data-dir", tmp.resolve("no-such-dir").toString());
+        CliRun run = nlink("workflow", "run", file.toString(), "--data-dir", tmp.resolve("no-such-dir").toString());
         assertThat(run.exit()).as(run.err()).isZero();
         assertThat(run.lines()).extracting(l -> l.path("json").path("hello").asText()).containsExactly("world");
     }
@@ -330,7 +307,7 @@ class CliTest {
     void anInvalidWorkflowListsItsProblems(@TempDir Path tmp) throws Exception {
         Path file = tmp.resolve("w.json");
         Files.writeString(file, "{\"nodes\": [{\"name\": \"Fetch\", \"type\": \"n8n-nodes-base.httpRequest\"}]}");
-        Run run = nlink("workflow", "run", file.toString());
+        CliRun run = nlink("workflow", "run", file.toString());
         assertThat(run.exit()).isEqualTo(2);
         assertThat(run.err()).contains("cannot run:").contains("  - this workflow uses node types nLink does not have: n8n-nodes-base.httpRequest (\"Fetch\")");
     }

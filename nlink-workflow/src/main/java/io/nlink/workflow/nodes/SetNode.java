@@ -28,7 +28,7 @@ final class SetNode implements NodeType {
             ObjectNode out = params.path("keepOnlySet").asBoolean(false) ? Json.MAPPER.createObjectNode() : copy(item);
             for (String type : new String[] {"string", "number", "boolean"}) {
                 for (JsonNode field : params.path("values").path(type)) {
-                    set(out, field.path("name").asText(), convert(type, field.get("value"), field.path("name").asText()), dots);
+                    Fields.put(out, field.path("name").asText(), convert(type, field.get("value"), field.path("name").asText()), dots);
                 }
             }
             return out;
@@ -46,7 +46,7 @@ final class SetNode implements NodeType {
             for (JsonNode a : params.path("assignments").path("assignments")) {
                 String name = a.path("name").asText();
                 if (name.isEmpty()) throw new IllegalArgumentException("an assignment has no field name");
-                set(out, name, typed(a.path("type").asText("string"), a.get("value"), name, lenient), dots);
+                Fields.put(out, name, typed(a.path("type").asText("string"), a.get("value"), name, lenient), dots);
             }
         } else {
             // 3.0–3.2: fields.values[{name, type: "numberValue", numberValue: …}]; no type means a string.
@@ -54,7 +54,7 @@ final class SetNode implements NodeType {
                 String name = f.path("name").asText();
                 if (name.isEmpty()) throw new IllegalArgumentException("a field to set has no name");
                 String valueKey = f.path("type").asText("stringValue");
-                set(out, name, typed(valueKey.replaceFirst("Value$", ""), f.get(valueKey), name, lenient), dots);
+                Fields.put(out, name, typed(valueKey.replaceFirst("Value$", ""), f.get(valueKey), name, lenient), dots);
             }
         }
         return out;
@@ -76,7 +76,7 @@ final class SetNode implements NodeType {
                 ObjectNode out = Json.MAPPER.createObjectNode();
                 for (String field : fieldList(params.path("includeFields"))) {
                     JsonNode v = item.at(pointer(field));
-                    if (!v.isMissingNode()) set(out, field, v.deepCopy(), true);
+                    if (!v.isMissingNode()) Fields.put(out, field, v.deepCopy(), true);
                 }
                 yield out;
             }
@@ -206,21 +206,4 @@ final class SetNode implements NodeType {
         }
     }
 
-    private static void set(ObjectNode out, String name, JsonNode value, boolean dots) {
-        if (!dots || !name.contains(".")) {
-            out.set(name, value);
-            return;
-        }
-        String[] parts = name.split("\\.");
-        ObjectNode at = out;
-        for (int i = 0; i < parts.length - 1; i++) {
-            JsonNode next = at.get(parts[i]);
-            if (next == null || !next.isObject()) {
-                next = Json.MAPPER.createObjectNode();
-                at.set(parts[i], next);
-            }
-            at = (ObjectNode) next;
-        }
-        at.set(parts[parts.length - 1], value);
-    }
 }
