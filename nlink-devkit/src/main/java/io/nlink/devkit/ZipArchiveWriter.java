@@ -88,15 +88,7 @@ public final class ZipArchiveWriter implements AutoCloseable {
         LittleEndian local = new LittleEndian(out);
         local.int32(0x04034b50);
         local.int16(VERSION_20);
-        local.int16(FLAG_UTF8_NAMES);
-        local.int16(method);
-        local.int16(dosTime);
-        local.int16(dosDate);
-        local.int32((int) crc.getValue());
-        local.int32(data.length);
-        local.int32(content.length);
-        local.int16(nameBytes.length);
-        local.int16(0); // extra field length
+        sharedFields(local, method, dosTime, dosDate, crc, data.length, content.length, nameBytes.length);
         out.write(nameBytes);
         out.write(data);
 
@@ -104,15 +96,7 @@ public final class ZipArchiveWriter implements AutoCloseable {
         central.int32(0x02014b50);
         central.int16(MADE_BY_UNIX | VERSION_20);
         central.int16(VERSION_20);
-        central.int16(FLAG_UTF8_NAMES);
-        central.int16(method);
-        central.int16(dosTime);
-        central.int16(dosDate);
-        central.int32((int) crc.getValue());
-        central.int32(data.length);
-        central.int32(content.length);
-        central.int16(nameBytes.length);
-        central.int16(0); // extra field length
+        sharedFields(central, method, dosTime, dosDate, crc, data.length, content.length, nameBytes.length);
         central.int16(0); // comment length
         central.int16(0); // disk number
         central.int16(0); // internal attributes
@@ -120,6 +104,20 @@ public final class ZipArchiveWriter implements AutoCloseable {
         central.int32((int) offset);
         centralDirectory.write(nameBytes);
         entries++;
+    }
+
+    /** The fields the local header and the central directory entry share, in the order both use. */
+    private static void sharedFields(LittleEndian header, int method, int dosTime, int dosDate, CRC32 crc,
+            int compressedSize, int size, int nameLength) throws IOException {
+        header.int16(FLAG_UTF8_NAMES);
+        header.int16(method);
+        header.int16(dosTime);
+        header.int16(dosDate);
+        header.int32((int) crc.getValue());
+        header.int32(compressedSize);
+        header.int32(size);
+        header.int16(nameLength);
+        header.int16(0); // extra field length
     }
 
     /** Writes the central directory; the underlying stream stays open. */
