@@ -23,6 +23,13 @@ class CliTest {
         System.setProperty("nlink.cacheDir", cache.resolve("compiled").toString());
     }
 
+    /** A JavaScript-only package in {@code pkg}: hello-go's manifest and definition, and {@code script}. */
+    private static void jsPackage(Path pkg, String script) throws Exception {
+        Files.copy(EXAMPLES.resolve("hello-go/package.json"), pkg.resolve("package.json"));
+        Files.copy(EXAMPLES.resolve("hello-go/definition.json"), pkg.resolve("definition.json"));
+        Files.writeString(pkg.resolve("execution.js"), script);
+    }
+
     private static CliRun nlink(String... args) {
         return CliRun.of(args);
     }
@@ -136,9 +143,7 @@ class CliTest {
 
     @Test
     void aPackageWithOnlyExecutionJsRunsOnJavaScriptAndSaysSo(@TempDir Path pkg) throws Exception {
-        Files.copy(EXAMPLES.resolve("hello-go/package.json"), pkg.resolve("package.json"));
-        Files.copy(EXAMPLES.resolve("hello-go/definition.json"), pkg.resolve("definition.json"));
-        Files.writeString(pkg.resolve("execution.js"),
+        jsPackage(pkg,
                 "function execute_node(input) { return [{json: {message: 'Hello, ' + input.params.text + '!', original_data: input.$json}}]; }");
         CliRun run = nlink("run", pkg.toString(), "--params", "{\"text\":\"js\"}");
         assertThat(run.exit()).as(run.err()).isZero();
@@ -150,9 +155,7 @@ class CliTest {
 
     @Test
     void aGuestsEscapeSequencesArePrintedVisibleNotActedOn(@TempDir Path pkg) throws Exception {
-        Files.copy(EXAMPLES.resolve("hello-go/package.json"), pkg.resolve("package.json"));
-        Files.copy(EXAMPLES.resolve("hello-go/definition.json"), pkg.resolve("definition.json"));
-        Files.writeString(pkg.resolve("execution.js"), """
+        jsPackage(pkg, """
                 function execute_node(input) {
                   console.log('\\u001b[2Jcleared\\rover\\u0007');
                   console.error('\\u001b]0;retitled\\u0007second line');
@@ -169,9 +172,7 @@ class CliTest {
 
     @Test
     void jsMemorySetsTheJavaScriptMemoryLimit(@TempDir Path pkg) throws Exception {
-        Files.copy(EXAMPLES.resolve("hello-go/package.json"), pkg.resolve("package.json"));
-        Files.copy(EXAMPLES.resolve("hello-go/definition.json"), pkg.resolve("definition.json"));
-        Files.writeString(pkg.resolve("execution.js"), """
+        jsPackage(pkg, """
                 function execute_node(input) {
                   if (input.$json.bomb) { const kept = []; for (;;) kept.push(new Array(1e6).fill(1.5)); }
                   return [{json: {ok: true}}];
