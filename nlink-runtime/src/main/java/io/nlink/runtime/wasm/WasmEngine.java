@@ -185,11 +185,12 @@ public final class WasmEngine {
      * Interpreted functions whose frames exceed the budget: every interpreted call allocates its
      * parameters and locals on the host heap, and recursion multiplies that by the call depth.
      */
-    private static List<String> interpretedOverBudget(WasmModule module, java.util.Collection<Integer> interpreted) {
+    private static List<String> interpretedOverBudget(WasmModule module, Set<Integer> interpreted, boolean allInterpreted) {
         int imported = module.importSection().count(run.endive.wasm.types.ExternalType.FUNCTION);
+        int end = imported + module.functionSection().functionCount();
         List<String> problems = new java.util.ArrayList<>();
-        for (int function : new java.util.TreeSet<>(interpreted)) {
-            if (function < imported) {
+        for (int function = imported; function < end; function++) {
+            if (!allInterpreted && !interpreted.contains(function)) {
                 continue;
             }
             int slots = ModuleInfo.functionType(module, function, imported).params().size()
@@ -265,11 +266,8 @@ public final class WasmEngine {
             machines = compileToBytecode(module, sha256);
             compilations.incrementAndGet();
         }
-        java.util.Collection<Integer> interpreted = options.mode() == ExecutionMode.INTERPRETED
-                ? java.util.stream.IntStream.range(0, module.functionSection().functionCount()
-                        + module.importSection().count(run.endive.wasm.types.ExternalType.FUNCTION)).boxed().toList()
-                : machines.interpretedFunctions();
-        List<String> frameProblems = interpretedOverBudget(module, interpreted);
+        List<String> frameProblems =
+                interpretedOverBudget(module, machines.interpretedFunctions(), options.mode() == ExecutionMode.INTERPRETED);
         if (!frameProblems.isEmpty()) {
             throw new InvalidModuleException(frameProblems);
         }
