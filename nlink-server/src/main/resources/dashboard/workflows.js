@@ -162,7 +162,7 @@ function renderWorkflow(page, stored, nodeTypes, ctx) {
   const isDraft = stored.id === null;
   const types = new Map(nodeTypes.map(t => [t.type, t]));
   document.title = `${stored.name} · nLink`;
-  let savedJson = JSON.stringify(stored.workflow ?? {});
+  let savedJson = null;
   let lastExecution = null;
   let panel = null;
 
@@ -186,6 +186,8 @@ function renderWorkflow(page, stored, nodeTypes, ctx) {
 
   // The one state: the workflow's JSON. Every view below is drawn from it.
   const wf = new WorkflowDoc(stored.workflow ?? {}, (doc, reason) => changed(reason));
+  // As the editor holds it (nodes and connections always present): loading is not a change.
+  savedJson = JSON.stringify(wf.doc);
   const nodeSlot = h('div', {class: 'node-panel', id: 'node-panel'});
   const board = canvas(wf, types, {onSelect: selection => openPanel(selection?.node ?? null)});
   const nameInput = h('input', {type: 'text', id: 'workflow-name', value: wf.doc.name ?? '', maxlength: MAX_NAME, required: true, 'aria-label': 'Workflow name'});
@@ -250,7 +252,7 @@ function renderWorkflow(page, stored, nodeTypes, ctx) {
           'Delete removes the selection; Ctrl+Z and Ctrl+Shift+Z undo and redo; Ctrl+S saves; the wheel zooms; drag the background to pan.')));
       return;
     }
-    panel = nodePanel({wf, name, entry: types.get(node.type), preview, onRename: () => {}});
+    panel = nodePanel({wf, name, entry: types.get(node.type), preview, onRename: (old, now) => board.select({node: now})});
     show(nodeSlot, h('div', {class: 'node-panel-head'}, h('h2', {}, 'Node'),
       h('button', {type: 'button', class: 'btn btn-small', id: 'node-panel-close', onclick: () => board.select(null)}, 'Close')), panel.element);
   }

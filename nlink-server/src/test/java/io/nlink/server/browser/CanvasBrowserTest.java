@@ -219,9 +219,17 @@ class CanvasBrowserTest extends BrowserTestBase {
         WebElement url = wait.until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector("#workflow-webhooks li.webhook-url .webhook-address")));
         assertThat(url.getText()).isEqualTo(server.url() + "/webhook/people/new");
         assertThat(driver.findElement(By.cssSelector("#workflow-webhooks li.webhook-url button")).getText()).isEqualTo("Copy URL");
+        // Renamed in the panel: the canvas, the panel and the URL list follow.
+        WebElement nodeName = driver.findElement(By.id("node-panel-name"));
+        nodeName.clear();
+        nodeName.sendKeys("Hook", Keys.TAB);
+        wait.until(d -> nodes().contains("Hook") && !nodes().contains("Webhook"));
+        wait.until(ExpectedConditions.attributeToBe(By.id("node-panel-name"), "value", "Hook"));
+        assertThat(driver.findElement(By.cssSelector("#workflow-webhooks li.webhook-url")).getText()).contains("Hook");
         // A required parameter left empty is marked in the form and on the canvas.
+        path = driver.findElement(By.id("param-path"));
         path.sendKeys(Keys.chord(Keys.CONTROL, "a"), Keys.BACK_SPACE);
-        wait.until(d -> node("Webhook").getAttribute("class").contains("graph-node-issues"));
+        wait.until(d -> node("Hook").getAttribute("class").contains("graph-node-issues"));
         assertThat(driver.findElement(By.cssSelector("[data-param='path']")).getText()).contains("Required");
         assertNoConsoleErrors();
     }
