@@ -160,7 +160,7 @@ class WorkflowApiTest extends SharedServer {
             ApiClient owner = new ApiClient(small.url());
             String token = small.setupUrl().orElseThrow().replaceAll(".*token=", "");
             owner.csrf = owner.post("/api/setup", Map.of("token", token, "username", "o", "password", "owner-password")).json().path("csrfToken").asText();
-            long id = owner.post("/api/workflows", Json.parse("{\"nodes\": [{\"name\": \"Start\", \"type\": \"n8n-nodes-base.manualTrigger\"}]}")).json().path("id").asLong();
+            long id = owner.post("/api/workflows", Json.parse("{\"name\": \"Pruned\", \"nodes\": [{\"name\": \"Start\", \"type\": \"n8n-nodes-base.manualTrigger\"}]}")).json().path("id").asLong();
             for (int i = 0; i < 4; i++) assertThat(owner.post("/api/workflows/" + id + "/run", Map.of()).status()).isEqualTo(200);
             List<Long> kept = owner.get("/api/executions").json().path("executions").findValues("id").stream().map(JsonNode::asLong).toList();
             assertThat(kept).hasSize(2);

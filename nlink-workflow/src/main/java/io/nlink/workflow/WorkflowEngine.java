@@ -41,6 +41,11 @@ public final class WorkflowEngine {
         this.services = new NodeRun.Services(js, limits, resolver);
     }
 
+    /** Evaluates expressions as a run does: in the JavaScript sandbox, under the platform's limits. */
+    public io.nlink.workflow.expr.Expressions expressions() {
+        return new io.nlink.workflow.expr.Expressions(services.js(), services.limits());
+    }
+
     /**
      * Runs {@code workflow} from {@code trigger} (null: its first Manual Trigger, else its first
      * trigger) with {@code items} as the trigger's output (null: one empty item).

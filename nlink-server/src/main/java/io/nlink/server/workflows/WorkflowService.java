@@ -90,6 +90,11 @@ public final class WorkflowService {
         this.keepAtMost = keepAtMost;
     }
 
+    /** Expressions evaluated as this server's runs evaluate them (the editor's preview). */
+    public io.nlink.workflow.expr.Expressions expressions() {
+        return engine.expressions();
+    }
+
     /** Told after a workflow's activation or definition changes (the server tells every member). */
     public void onChange(Runnable listener) {
         this.onChange = listener;
@@ -105,8 +110,24 @@ public final class WorkflowService {
         }
     }
 
+    /** Longest workflow name, in characters: the lists and the page show it whole. */
+    public static final int MAX_NAME_CHARS = 200;
+
+    /** A stored workflow has a name of 1 to {@value #MAX_NAME_CHARS} characters, not only spaces (400 otherwise). */
+    static void checkName(JsonNode definition) {
+        JsonNode name = definition.path("name");
+        if (!name.isTextual() || name.asText().isBlank()) {
+            throw ApiException.badRequest("name: give the workflow a name of 1 to " + MAX_NAME_CHARS + " characters");
+        }
+        int length = name.asText().codePointCount(0, name.asText().length());
+        if (length > MAX_NAME_CHARS) {
+            throw ApiException.badRequest("name: " + length + " characters; a workflow name has at most " + MAX_NAME_CHARS + ", shorten it");
+        }
+    }
+
     /** Stores a new workflow, inactive, as {@code owner}'s: whoever creates or imports it owns it. */
     public Stored create(JsonNode definition, Principal owner) throws SQLException {
+        checkName(definition);
         Workflow workflow = parse(definition);
         Instant now = Instant.now();
         long id = db.transaction(c -> Database.insert(c,
@@ -121,6 +142,7 @@ public final class WorkflowService {
      */
     public Stored update(Policy.Scope scope, long id, JsonNode definition) throws SQLException {
         Stored before = require(scope, id);
+        checkName(definition);
         Workflow workflow = parse(definition);
         List<WebhookSettings> hooks = before.active() ? servableWebhooks(workflow) : List.of();
         db.transaction(c -> {
