@@ -307,10 +307,10 @@ class CliTest {
     @Test
     void anInvalidWorkflowListsItsProblems(@TempDir Path tmp) throws Exception {
         Path file = tmp.resolve("w.json");
-        Files.writeString(file, "{\"nodes\": [{\"name\": \"Fetch\", \"type\": \"n8n-nodes-base.httpRequest\"}]}");
+        Files.writeString(file, "{\"nodes\": [{\"name\": \"Fetch\", \"type\": \"n8n-nodes-base.googleSheets\"}]}");
         CliRun run = nlink("workflow", "run", file.toString());
         assertThat(run.exit()).isEqualTo(2);
-        assertThat(run.err()).contains("cannot run:").contains("  - this workflow uses node types nLink does not have: n8n-nodes-base.httpRequest (\"Fetch\")");
+        assertThat(run.err()).contains("cannot run:").contains("  - this workflow uses node types nLink does not have: n8n-nodes-base.googleSheets (\"Fetch\")");
     }
 
     private static byte[] zip(Path dir, String... files) throws Exception {
