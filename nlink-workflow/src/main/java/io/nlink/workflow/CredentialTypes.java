@@ -84,6 +84,26 @@ public final class CredentialTypes {
         return problems;
     }
 
+    /**
+     * The credential types {@code node} authenticates with, as its parameters say: an HTTP
+     * Request's {@code genericAuthType} (with {@code authentication: "genericCredentialType"}), a
+     * Webhook's {@code authentication} (basicAuth, headerAuth). Stale references an n8n export
+     * keeps on nodes that no longer use them are not among these.
+     */
+    public static List<String> usedBy(Workflow.Node node) {
+        JsonNode p = node.parameters();
+        return switch (node.type()) {
+            case "n8n-nodes-base.httpRequest" -> p.path("authentication").asText("none").equals("genericCredentialType")
+                    && known(p.path("genericAuthType").asText("")) ? List.of(p.path("genericAuthType").asText()) : List.of();
+            case "n8n-nodes-base.webhook" -> switch (p.path("authentication").asText("none")) {
+                case "basicAuth" -> List.of("httpBasicAuth");
+                case "headerAuth" -> List.of("httpHeaderAuth");
+                default -> List.of();
+            };
+            default -> List.of();
+        };
+    }
+
     /** A copy of {@code data} with only {@code type}'s fields. */
     public static ObjectNode normalised(String type, JsonNode data) {
         ObjectNode out = Json.MAPPER.createObjectNode();
