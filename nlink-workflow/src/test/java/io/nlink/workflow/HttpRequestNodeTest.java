@@ -14,6 +14,7 @@ import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -356,6 +357,78 @@ class HttpRequestNodeTest {
         // The operator's allowance, by network: the same loopback request goes through.
         assertThat(run(builtinOnly().withEgress(EgressPolicy.DEFAULTS.allowing("127.0.0.0/8")), http("{\"url\": \"http://127.0.0.1:" + port + "/\"}"), "[{}]")
                 .status()).isEqualTo(Execution.Status.SUCCESS);
+    }
+
+    /** A PKCS12 key store with a fresh self-signed certificate for {@code san}, made by the JDK's keytool. */
+    private static java.security.KeyStore keyStore(Path dir, String name, String san) throws Exception {
+        Path file = dir.resolve(name + ".p12");
+        Process keytool = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "keytool").toString(), "-genkeypair", "-alias", name,
+                "-keyalg", "EC", "-groupname", "secp256r1", "-dname", "CN=" + name, "-ext", "SAN=" + san, "-validity", "2",
+                "-storetype", "PKCS12", "-keystore", file.toString(), "-storepass", "changeit", "-keypass", "changeit")
+                .redirectErrorStream(true).start();
+        String out = new String(keytool.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(keytool.waitFor()).as(out).isZero();
+        java.security.KeyStore store = java.security.KeyStore.getInstance("PKCS12");
+        try (var in = java.nio.file.Files.newInputStream(file)) {
+            store.load(in, "changeit".toCharArray());
+        }
+        return store;
+    }
+
+    private static javax.net.ssl.SSLContext serving(java.security.KeyStore store) throws Exception {
+        javax.net.ssl.KeyManagerFactory keys = javax.net.ssl.KeyManagerFactory.getInstance(javax.net.ssl.KeyManagerFactory.getDefaultAlgorithm());
+        keys.init(store, "changeit".toCharArray());
+        javax.net.ssl.SSLContext context = javax.net.ssl.SSLContext.getInstance("TLS");
+        context.init(keys.getKeyManagers(), null, null);
+        return context;
+    }
+
+    private static javax.net.ssl.SSLContext trusting(java.security.KeyStore... stores) throws Exception {
+        java.security.KeyStore trusted = java.security.KeyStore.getInstance("PKCS12");
+        trusted.load(null, null);
+        for (java.security.KeyStore store : stores) {
+            String alias = store.aliases().nextElement();
+            trusted.setCertificateEntry(alias, store.getCertificate(alias));
+        }
+        javax.net.ssl.TrustManagerFactory trust = javax.net.ssl.TrustManagerFactory.getInstance(javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+        trust.init(trusted);
+        javax.net.ssl.SSLContext context = javax.net.ssl.SSLContext.getInstance("TLS");
+        context.init(null, trust.getTrustManagers(), null);
+        return context;
+    }
+
+    private static com.sun.net.httpserver.HttpsServer https(javax.net.ssl.SSLContext context) throws IOException {
+        com.sun.net.httpserver.HttpsServer tls = com.sun.net.httpserver.HttpsServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        tls.setHttpsConfigurator(new com.sun.net.httpserver.HttpsConfigurator(context));
+        tls.createContext("/", HttpRequestNodeTest::handle);
+        tls.start();
+        return tls;
+    }
+
+    @Test
+    void httpsVerifiesTheCertificateAgainstTheUrlsHost(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        java.security.KeyStore good = keyStore(dir, "good", "dns:localhost,ip:127.0.0.1");
+        java.security.KeyStore other = keyStore(dir, "other", "dns:example.test");
+        com.sun.net.httpserver.HttpsServer right = https(serving(good));
+        com.sun.net.httpserver.HttpsServer wrong = https(serving(other));
+        try {
+            WorkflowEngine tls = engine.withEgress(EgressPolicy.DEFAULTS.allowing("127.0.0.1").withTls(trusting(good, other)));
+            for (String host : List.of("127.0.0.1", "localhost")) {
+                Execution run = run(tls, http("{\"url\": \"https://" + host + ":" + right.getAddress().getPort() + "/\"}"), "[{}]");
+                assertThat(run.status()).as(host + ": " + run.error()).isEqualTo(Execution.Status.SUCCESS);
+                assertThat(run.output().get(0).toString()).isEqualTo("{\"hello\":\"world\"}");
+            }
+            // A trusted certificate, but for another host: refused.
+            assertThat(error(tls, http("{\"url\": \"https://127.0.0.1:" + wrong.getAddress().getPort() + "/\"}")))
+                    .contains("the request to https://127.0.0.1:" + wrong.getAddress().getPort() + "/ failed")
+                    .contains("No subject alternative names matching IP address 127.0.0.1");
+            // The right host, but a certificate the JVM's default trust store does not know: refused.
+            assertThat(error(engine, http("{\"url\": \"https://127.0.0.1:" + right.getAddress().getPort() + "/\"}")))
+                    .contains("failed").containsIgnoringCase("certification path");
+        } finally {
+            right.stop(0);
+            wrong.stop(0);
+        }
     }
 
     @Test
