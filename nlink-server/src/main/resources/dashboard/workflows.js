@@ -480,10 +480,14 @@ function webhookUrls(nodes, stored) {
     const raw = typeof p.path === 'string' && p.path.trim() !== '' ? p.path : String(n.id ?? '');
     const path = raw.trim().replace(/^\/+|\/+$/g, '');
     const url = `${location.origin}/webhook/${path}`;
-    const protectedHook = typeof p.authentication === 'string' && p.authentication !== 'none';
+    const auth = typeof p.authentication === 'string' ? p.authentication : 'none';
+    const credential = Object.values(n.credentials ?? {})[0];
+    const note = auth === 'none' ? ''
+      : auth === 'basicAuth' || auth === 'headerAuth'
+        ? h('span', {class: 'muted small'}, ` · callers authenticate (${auth === 'basicAuth' ? 'basic' : 'header'}) with the credential "${String(credential?.name ?? credential?.id ?? '?')}"`)
+        : h('span', {class: 'error-text small'}, ` · authentication "${auth}" cannot be checked by nLink yet: it cannot be activated`);
     return h('li', {class: 'webhook-url', dataset: {node: String(n.name ?? '')}}, h('code', {}, method), ' ', h('code', {class: 'webhook-address'}, url), ' ',
-      copyButton(url, 'Copy URL'), ` · ${String(n.name ?? '')}`,
-      protectedHook ? h('span', {class: 'error-text small'}, ` · authentication "${p.authentication}" needs credentials, which nLink does not support yet: it cannot be activated`) : '');
+      copyButton(url, 'Copy URL'), ` · ${String(n.name ?? '')}`, note);
   });
   return h('section', {class: 'panel', id: 'workflow-webhooks'},
     h('div', {class: 'panel-head'}, h('h2', {}, 'Webhook URLs'),

@@ -66,10 +66,10 @@ class WorkflowApiTest extends SharedServer {
     @Test
     void aWorkflowThatCannotRunIsRefusedWithEveryProblem() throws Exception {
         ObjectNode bad = (ObjectNode) example();
-        ((ObjectNode) bad.path("nodes").get(1)).put("type", "n8n-nodes-base.httpRequest");
+        ((ObjectNode) bad.path("nodes").get(1)).put("type", "n8n-nodes-base.googleSheets");
         ApiClient.Response refused = server.owner.post("/api/workflows", bad);
         assertThat(refused.status()).isEqualTo(422);
-        assertThat(refused.json().path("error").asText()).contains("n8n-nodes-base.httpRequest (\"Name it\")");
+        assertThat(refused.json().path("error").asText()).contains("n8n-nodes-base.googleSheets (\"Name it\")");
 
         long id = create(example());
         assertThat(server.owner.send("PUT", "/api/workflows/" + id, bad).status()).isEqualTo(422);

@@ -45,7 +45,7 @@ public final class Api {
     /** What the routes serve. */
     public record Services(
             Accounts accounts, NodeStore store, TestRunner runner, WorkflowService workflows, Triggers triggers,
-            long maxUploadBytes, java.time.Duration sessionTtl, Map<String, Object> health) {}
+            io.nlink.server.credentials.CredentialStore credentials, long maxUploadBytes, java.time.Duration sessionTtl, Map<String, Object> health) {}
 
     /** Configures {@code config} to serve everything. */
     public static void configure(JavalinConfig config, Services services) {
@@ -77,6 +77,7 @@ public final class Api {
         new ScaffoldApi().register(routes);
         new WorkflowApi(services.workflows(), services.triggers()).register(routes);
         new EditorApi(services.store(), services.workflows()::expressions).register(routes);
+        new CredentialsApi(services.credentials()).register(routes);
 
         routes.exception(ApiException.class, (e, ctx) -> {
             drainRefusedBody(ctx, maxUploadBytes);

@@ -67,7 +67,7 @@ class WorkflowBrowserTest extends BrowserTestBase {
         text.clear();
         text.sendKeys("{\"name\": \"Broken\", \"nodes\": ["
                 + "{\"name\": \"Start\", \"type\": \"n8n-nodes-base.manualTrigger\", \"position\": [0, 0], \"parameters\": {}},"
-                + "{\"name\": \"Fetch\", \"type\": \"n8n-nodes-base.httpRequest\", \"position\": [200, 0], \"parameters\": {}},"
+                + "{\"name\": \"Fetch\", \"type\": \"n8n-nodes-base.googleSheets\", \"position\": [200, 0], \"parameters\": {}},"
                 + "{\"name\": \"Start\", \"type\": \"n8n-nodes-base.noOp\", \"position\": [400, 0], \"parameters\": {}}],"
                 + " \"connections\": {\"Start\": {\"main\": [[{\"node\": \"Nowhere\", \"type\": \"main\", \"index\": 0}]]}}}");
         driver.findElement(By.id("import-submit")).click();
@@ -75,7 +75,7 @@ class WorkflowBrowserTest extends BrowserTestBase {
         assertThat(banner.findElement(By.className("banner-title")).getText()).isEqualTo("The workflow was refused: it cannot run");
         List<String> problems = banner.findElements(By.cssSelector(".problems-list li")).stream().map(WebElement::getText).toList();
         assertThat(problems).hasSizeGreaterThanOrEqualTo(3);
-        assertThat(problems).anySatisfy(p -> assertThat(p).contains("n8n-nodes-base.httpRequest"));
+        assertThat(problems).anySatisfy(p -> assertThat(p).contains("n8n-nodes-base.googleSheets"));
         assertThat(problems).anySatisfy(p -> assertThat(p).contains("nodes[2].name"));
         assertThat(problems).anySatisfy(p -> assertThat(p).contains("Nowhere"));
         assertThat(driver.getCurrentUrl()).endsWith("#/workflows");
