@@ -112,6 +112,7 @@ public final class ReadyInstances<I extends NodeInstance> {
             if (!state.compareAndSet(NEW, STARTED)) return;
             try {
                 I instance = starter.start(limits);
+                STARTS.incrementAndGet();
                 long bytes = instance.heldBytes();
                 if (!ReadyMemory.reserve(bytes)) {
                     instance.discard();
@@ -173,6 +174,7 @@ public final class ReadyInstances<I extends NodeInstance> {
         I given = takeKept(limits);
         if (given != null) {
             reused.incrementAndGet();
+            REUSED.incrementAndGet();
             return given;
         }
         Pending pending = spare.getAndSet(null);
@@ -181,16 +183,42 @@ public final class ReadyInstances<I extends NodeInstance> {
             pending.cancelExpiry();
             if (pending.limits.equals(limits)) {
                 instance = pending.await();
-                if (instance != null) served.incrementAndGet();
+                if (instance != null) {
+                    served.incrementAndGet();
+                    SPARES_SERVED.incrementAndGet();
+                }
             } else {
                 pending.discard();
             }
         }
         if (instance == null) {
             instance = starter.start(limits); // no spare, or it failed to start: say why from here
+            STARTS.incrementAndGet();
         }
         replace(limits);
         return instance;
+    }
+
+    private static final AtomicLong STARTS = new AtomicLong();
+    private static final AtomicLong SPARES_SERVED = new AtomicLong();
+    private static final AtomicLong REUSED = new AtomicLong();
+    private static final AtomicLong NOT_KEPT = new AtomicLong();
+    private static final AtomicLong KEPT = new AtomicLong();
+
+    /**
+     * Every node's figures in this process, for operators (the server's metrics).
+     *
+     * @param started   instances started, on a taker's thread or as spares in the background
+     * @param sparesServed takes served by a spare
+     * @param reused    takes served by an instance a batch gave back, reset
+     * @param notKept   instances given back but ended: not resettable (failed, or a module or guest
+     *                  a reset cannot cover), or no room (per node, or in ReadyMemory's budget)
+     * @param keptNow   reset instances waiting for a batch now
+     */
+    public record Totals(long started, long sparesServed, long reused, long notKept, long keptNow) {}
+
+    public static Totals totals() {
+        return new Totals(STARTS.get(), SPARES_SERVED.get(), REUSED.get(), NOT_KEPT.get(), KEPT.get());
     }
 
     /** Instances handed out from a spare rather than started on the taker's thread. */
@@ -217,14 +245,17 @@ public final class ReadyInstances<I extends NodeInstance> {
      */
     public void giveBack(I instance, SandboxLimits limits, Predicate<I> reset) {
         if (closed || idle.isZero() || !instance.usable() || keptCount() >= MAX_KEPT || !reset.test(instance)) {
+            NOT_KEPT.incrementAndGet();
             instance.discard();
             return;
         }
         long bytes = instance.heldBytes();
         if (!ReadyMemory.reserve(bytes)) {
+            NOT_KEPT.incrementAndGet();
             instance.discard();
             return;
         }
+        KEPT.incrementAndGet();
         Kept<I> entry = new Kept<>(instance, limits, bytes, System.nanoTime());
         Kept<I> overflow = null;
         synchronized (kept) {
@@ -248,6 +279,7 @@ public final class ReadyInstances<I extends NodeInstance> {
             }
             if (entry == null) return null;
             if (entry.limits().equals(limits)) {
+                KEPT.decrementAndGet();
                 ReadyMemory.release(entry.bytes());
                 return entry.instance();
             }
@@ -274,6 +306,7 @@ public final class ReadyInstances<I extends NodeInstance> {
     }
 
     private void discard(Kept<I> entry) {
+        KEPT.decrementAndGet();
         ReadyMemory.release(entry.bytes());
         entry.instance().discard();
     }

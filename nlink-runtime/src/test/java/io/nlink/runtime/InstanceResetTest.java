@@ -76,12 +76,14 @@ class InstanceResetTest {
     @Test
     void theNextBatchSeesNoMemoryGlobalOrGrowthOfTheLastOnAReusedInstance() throws Exception {
         WasmNode node = new WasmEngine().load(Guests.wat(LEAVES_TRACES));
+        ReadyInstances.Totals before = ReadyInstances.totals();
         for (int b = 0; b < 4; b++) {
             assertThat(batch(node, 2)).as("batch %d", b).containsExactly("[{\"fresh\":true}]", "[{\"fresh\":false}]");
         }
         assertThat(node.reuses()).as("batches 2-4 ran on the first batch's instance, reset").isEqualTo(3);
         assertThat(node.spareStarts()).as("the spare was never needed").isZero();
         assertThat(node.readyInstances()).isEqualTo(1);
+        assertThat(ReadyInstances.totals().reused() - before.reused()).as("the process-wide count operators see").isGreaterThanOrEqualTo(3);
     }
 
     @Test
