@@ -79,7 +79,7 @@ abstract class BrowserTestBase {
         }
         temp = Files.createTempDirectory("nlink-browser-");
         downloads = Files.createDirectories(temp.resolve("downloads"));
-        server = NlinkServer.start(ServerConfig.DEFAULTS.withPort(0).withDataDirectory(temp.resolve("data")));
+        server = NlinkServer.start(serverConfig(ServerConfig.DEFAULTS.withPort(0).withDataDirectory(temp.resolve("data"))));
 
         ChromeDriverService service = new ChromeDriverService.Builder()
                 .usingDriverExecutable(CHROMEDRIVER.toFile())
@@ -109,6 +109,11 @@ abstract class BrowserTestBase {
         // Generous: the machine that runs the tests may be busy with other builds.
         slow = new WebDriverWait(driver, Duration.ofMinutes(3));
         Files.createDirectories(SCREENSHOTS);
+    }
+
+    /** The server's settings; a class that needs others (an HTTP destination allowed) changes them here. */
+    ServerConfig serverConfig(ServerConfig defaults) {
+        return defaults;
     }
 
     @AfterAll

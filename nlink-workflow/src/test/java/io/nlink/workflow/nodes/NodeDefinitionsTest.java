@@ -72,6 +72,15 @@ class NodeDefinitionsTest {
         }
         Set<String> names = new HashSet<>();
         props.forEach(p -> names.add(p.path("name").asText()));
+        // One name may have several properties (n8n's way to offer other choices in another case): never two shown at once.
+        for (int i = 0; i < props.size(); i++) {
+            for (int j = i + 1; j < props.size(); j++) {
+                if (props.get(i).path("name").equals(props.get(j).path("name")) && !exclusive(props.get(i), props.get(j))) {
+                    problems.add(at + "." + props.get(i).path("name").asText() + ": two properties of this name can show at once;"
+                            + " give them show conditions on one parameter with no value in common");
+                }
+            }
+        }
         for (JsonNode p : props) {
             String where = at + "." + p.path("name").asText("?");
             if (p.path("name").asText().isBlank() || p.path("displayName").asText().isBlank()) problems.add(where + ": name and displayName are required");
@@ -106,6 +115,24 @@ class NodeDefinitionsTest {
                 });
             }
         }
+    }
+
+    /** Whether {@code a} and {@code b} show only for different values of some parameter. */
+    private static boolean exclusive(JsonNode a, JsonNode b) {
+        JsonNode showA = a.path("displayOptions").path("show"), showB = b.path("displayOptions").path("show");
+        for (var condition : showA.properties()) {
+            JsonNode other = showB.get(condition.getKey());
+            if (other == null) continue;
+            boolean shared = false;
+            for (JsonNode value : condition.getValue()) shared |= contains(other, value);
+            if (!shared) return true;
+        }
+        return false;
+    }
+
+    private static boolean contains(JsonNode array, JsonNode value) {
+        for (JsonNode v : array) if (v.equals(value)) return true;
+        return false;
     }
 
     private static boolean contains(JsonNode array, String value) {
