@@ -77,7 +77,7 @@ public final class NlinkServer implements AutoCloseable {
             WorkflowService workflows = new WorkflowService(database, engine, config.keepExecutionsFor(), config.keepExecutions());
             // Every server is a cluster member, alone by default: executions go through the cluster
             // either way, so one code path serves one machine and many (docs/scaling.md).
-            cluster = NlinkCluster.start(config.cluster(), runtimes,
+            cluster = NlinkCluster.start(config.cluster().withLimits(config.limits()), runtimes,
                     List.of(new ClusterService(WorkflowService.EXECUTIONS, config.executions(), workflows::runDispatched)));
             workflows.runOn(cluster);
             workflows.claimRoutesOfActiveWorkflows();
