@@ -73,9 +73,10 @@ public final class Api {
         routes.get("/api/health", ctx -> ctx.json(services.health()), Access.ANYONE);
         routes.get("/api/openapi.json", Api::openApi, Access.ANYONE);
         new AuthApi(accounts, services.sessionTtl()).register(routes);
-        new StoreApi(services.store(), services.runner(), maxUploadBytes).register(routes);
+        new StoreApi(services.store(), services.runner(), maxUploadBytes, accounts.audit()).register(routes);
         new ScaffoldApi().register(routes);
-        new WorkflowApi(services.workflows(), services.triggers()).register(routes);
+        new WorkflowApi(services.workflows(), services.triggers(), accounts.audit()).register(routes);
+        new AuditApi(accounts.audit()).register(routes);
 
         routes.exception(ApiException.class, (e, ctx) -> {
             drainRefusedBody(ctx, maxUploadBytes);

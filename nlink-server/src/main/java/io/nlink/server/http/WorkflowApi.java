@@ -26,8 +26,10 @@ final class WorkflowApi {
 
     private final WorkflowService service;
     private final Triggers triggers;
+    private final io.nlink.server.auth.AuditLog audit;
 
-    WorkflowApi(WorkflowService service, Triggers triggers) {
+    WorkflowApi(WorkflowService service, Triggers triggers, io.nlink.server.auth.AuditLog audit) {
+        this.audit = audit;
         this.service = service;
         this.triggers = triggers;
     }
@@ -38,7 +40,10 @@ final class WorkflowApi {
         routes.get("/api/workflows/{id}", ctx -> ctx.json(full(service.require(scope(ctx), id(ctx)))), Access.SIGNED_IN);
         routes.put("/api/workflows/{id}", ctx -> ctx.json(full(service.update(scope(ctx), id(ctx), Requests.json(ctx)))), Access.SIGNED_IN);
         routes.delete("/api/workflows/{id}", ctx -> {
+            String name = service.require(scope(ctx), id(ctx)).name();
             service.delete(scope(ctx), id(ctx));
+            audit.record(io.nlink.server.auth.AuditLog.Action.WORKFLOW_DELETED, Access.principal(ctx), "workflow " + id(ctx) + " \"" + name + "\"",
+                    Requests.clientAddress(ctx), "with its executions");
             ctx.status(204);
         }, Access.SIGNED_IN);
         routes.post("/api/workflows/{id}/activate", ctx -> activate(ctx, true), Access.SIGNED_IN);
