@@ -204,7 +204,11 @@ final class WorkflowApi {
             try {
                 return Json.parse(bytes);
             } catch (IOException e) {
-                throw ApiException.badRequest("the webhook body is not valid JSON: " + e.getMessage());
+                // Jackson's own message names its classes and echoes the source; say only what and where.
+                String where = e instanceof com.fasterxml.jackson.core.JsonProcessingException j && j.getLocation() != null
+                        ? " at line " + j.getLocation().getLineNr() + ", column " + j.getLocation().getColumnNr() : "";
+                throw ApiException.badRequest("the webhook body is sent as application/json but is not valid JSON" + where
+                        + "; send JSON, or another Content-Type to pass the body on as text");
             }
         }
         return Json.MAPPER.getNodeFactory().textNode(new String(bytes, StandardCharsets.UTF_8));
