@@ -105,7 +105,8 @@ public final class NlinkServer implements AutoCloseable {
             }));
             workflows.recoverInterrupted(local::submit);
             Map<String, Object> health = Map.of("status", "ok", "database", database.product(), "version", VERSION);
-            Api.Services services = new Api.Services(accounts, store, runner, workflows, triggers, config.maxUploadBytes(), config.sessionTtl(), health);
+            Api.Services services = new Api.Services(accounts, store, runner, workflows, triggers, config.maxUploadBytes(), config.sessionTtl(), health,
+                    io.nlink.server.auth.TrustedProxies.parse(config.trustedProxies()));
             Javalin app = Javalin.create(c -> Api.configure(c, services));
             app.start(config.host(), config.port());
             return new NlinkServer(database, js, accounts, triggers, cluster, app, config.host());

@@ -33,6 +33,9 @@ import java.util.Objects;
  * @param executions      workflow executions this server runs at once, for itself or another
  *                        member; 0 makes it hand every execution to the others. Default: the
  *                        number of cores, at least 2
+ * @param trustedProxies  reverse proxies (IP addresses or CIDR blocks) whose X-Forwarded-For
+ *                        names the client for the sign-in throttle and the audit log. Default
+ *                        none: the connection's address, whatever the headers say
  */
 public record ServerConfig(
         String host,
@@ -48,7 +51,8 @@ public record ServerConfig(
         Duration keepExecutionsFor,
         int keepExecutions,
         ClusterConfig cluster,
-        int executions) {
+        int executions,
+        java.util.List<String> trustedProxies) {
 
     public static final ServerConfig DEFAULTS =
             new ServerConfig(
@@ -65,7 +69,8 @@ public record ServerConfig(
                     Duration.ofDays(14),
                     10_000,
                     ClusterConfig.DEFAULTS,
-                    Math.max(2, Runtime.getRuntime().availableProcessors()));
+                    Math.max(2, Runtime.getRuntime().availableProcessors()),
+                    java.util.List.of());
 
     public ServerConfig {
         Objects.requireNonNull(host, "host");
@@ -80,48 +85,55 @@ public record ServerConfig(
         Objects.requireNonNull(cluster, "cluster");
         if (executions < 0 || executions > 1024) throw new IllegalArgumentException("executions must be 0..1024, got " + executions);
         if (jdbcUrl != null && jdbcUrl.isBlank()) jdbcUrl = null;
+        trustedProxies = java.util.List.copyOf(trustedProxies);
+        io.nlink.server.auth.TrustedProxies.parse(trustedProxies); // refuses what is not an address or block, naming it
     }
 
     public ServerConfig withHost(String value) {
-        return new ServerConfig(value, port, dataDirectory, jdbcUrl, jdbcUser, jdbcPassword, maxUploadBytes, sessionTtl, limits, maxTestRunItems, keepExecutionsFor, keepExecutions, cluster, executions);
+        return new ServerConfig(value, port, dataDirectory, jdbcUrl, jdbcUser, jdbcPassword, maxUploadBytes, sessionTtl, limits, maxTestRunItems, keepExecutionsFor, keepExecutions, cluster, executions, trustedProxies);
     }
 
     public ServerConfig withPort(int value) {
-        return new ServerConfig(host, value, dataDirectory, jdbcUrl, jdbcUser, jdbcPassword, maxUploadBytes, sessionTtl, limits, maxTestRunItems, keepExecutionsFor, keepExecutions, cluster, executions);
+        return new ServerConfig(host, value, dataDirectory, jdbcUrl, jdbcUser, jdbcPassword, maxUploadBytes, sessionTtl, limits, maxTestRunItems, keepExecutionsFor, keepExecutions, cluster, executions, trustedProxies);
     }
 
     public ServerConfig withDataDirectory(Path value) {
-        return new ServerConfig(host, port, value, jdbcUrl, jdbcUser, jdbcPassword, maxUploadBytes, sessionTtl, limits, maxTestRunItems, keepExecutionsFor, keepExecutions, cluster, executions);
+        return new ServerConfig(host, port, value, jdbcUrl, jdbcUser, jdbcPassword, maxUploadBytes, sessionTtl, limits, maxTestRunItems, keepExecutionsFor, keepExecutions, cluster, executions, trustedProxies);
     }
 
     /** Use PostgreSQL (or any database Flyway and the schema support) instead of the embedded H2. */
     public ServerConfig withDatabase(String url, String user, String password) {
-        return new ServerConfig(host, port, dataDirectory, url, user, password, maxUploadBytes, sessionTtl, limits, maxTestRunItems, keepExecutionsFor, keepExecutions, cluster, executions);
+        return new ServerConfig(host, port, dataDirectory, url, user, password, maxUploadBytes, sessionTtl, limits, maxTestRunItems, keepExecutionsFor, keepExecutions, cluster, executions, trustedProxies);
     }
 
     public ServerConfig withMaxUploadBytes(long value) {
-        return new ServerConfig(host, port, dataDirectory, jdbcUrl, jdbcUser, jdbcPassword, value, sessionTtl, limits, maxTestRunItems, keepExecutionsFor, keepExecutions, cluster, executions);
+        return new ServerConfig(host, port, dataDirectory, jdbcUrl, jdbcUser, jdbcPassword, value, sessionTtl, limits, maxTestRunItems, keepExecutionsFor, keepExecutions, cluster, executions, trustedProxies);
     }
 
     public ServerConfig withSessionTtl(Duration value) {
-        return new ServerConfig(host, port, dataDirectory, jdbcUrl, jdbcUser, jdbcPassword, maxUploadBytes, value, limits, maxTestRunItems, keepExecutionsFor, keepExecutions, cluster, executions);
+        return new ServerConfig(host, port, dataDirectory, jdbcUrl, jdbcUser, jdbcPassword, maxUploadBytes, value, limits, maxTestRunItems, keepExecutionsFor, keepExecutions, cluster, executions, trustedProxies);
     }
 
     /** Keep executions for {@code age} and at most {@code count} of them. */
     public ServerConfig withExecutionRetention(Duration age, int count) {
-        return new ServerConfig(host, port, dataDirectory, jdbcUrl, jdbcUser, jdbcPassword, maxUploadBytes, sessionTtl, limits, maxTestRunItems, age, count, cluster, executions);
+        return new ServerConfig(host, port, dataDirectory, jdbcUrl, jdbcUser, jdbcPassword, maxUploadBytes, sessionTtl, limits, maxTestRunItems, age, count, cluster, executions, trustedProxies);
     }
 
     /** Join (or form) a cluster: see {@link ClusterConfig}. */
     public ServerConfig withCluster(ClusterConfig value) {
-        return new ServerConfig(host, port, dataDirectory, jdbcUrl, jdbcUser, jdbcPassword, maxUploadBytes, sessionTtl, limits, maxTestRunItems, keepExecutionsFor, keepExecutions, value, executions);
+        return new ServerConfig(host, port, dataDirectory, jdbcUrl, jdbcUser, jdbcPassword, maxUploadBytes, sessionTtl, limits, maxTestRunItems, keepExecutionsFor, keepExecutions, value, executions, trustedProxies);
     }
 
     public ServerConfig withExecutions(int value) {
-        return new ServerConfig(host, port, dataDirectory, jdbcUrl, jdbcUser, jdbcPassword, maxUploadBytes, sessionTtl, limits, maxTestRunItems, keepExecutionsFor, keepExecutions, cluster, value);
+        return new ServerConfig(host, port, dataDirectory, jdbcUrl, jdbcUser, jdbcPassword, maxUploadBytes, sessionTtl, limits, maxTestRunItems, keepExecutionsFor, keepExecutions, cluster, value, trustedProxies);
     }
 
     public ServerConfig withLimits(SandboxLimits value) {
-        return new ServerConfig(host, port, dataDirectory, jdbcUrl, jdbcUser, jdbcPassword, maxUploadBytes, sessionTtl, value, maxTestRunItems, keepExecutionsFor, keepExecutions, cluster, executions);
+        return new ServerConfig(host, port, dataDirectory, jdbcUrl, jdbcUser, jdbcPassword, maxUploadBytes, sessionTtl, value, maxTestRunItems, keepExecutionsFor, keepExecutions, cluster, executions, trustedProxies);
+    }
+
+    /** Believe X-Forwarded-For from these proxies (addresses or CIDR blocks); empty: from nobody. */
+    public ServerConfig withTrustedProxies(java.util.List<String> value) {
+        return new ServerConfig(host, port, dataDirectory, jdbcUrl, jdbcUser, jdbcPassword, maxUploadBytes, sessionTtl, limits, maxTestRunItems, keepExecutionsFor, keepExecutions, cluster, executions, value);
     }
 }

@@ -45,7 +45,8 @@ public final class Api {
     /** What the routes serve. */
     public record Services(
             Accounts accounts, NodeStore store, TestRunner runner, WorkflowService workflows, Triggers triggers,
-            long maxUploadBytes, java.time.Duration sessionTtl, Map<String, Object> health) {}
+            long maxUploadBytes, java.time.Duration sessionTtl, Map<String, Object> health,
+            io.nlink.server.auth.TrustedProxies trustedProxies) {}
 
     /** Configures {@code config} to serve everything. */
     public static void configure(JavalinConfig config, Services services) {
@@ -66,6 +67,7 @@ public final class Api {
         var routes = config.routes;
         routes.before(ctx -> {
             SECURITY_HEADERS.forEach(ctx::header);
+            Requests.attributeClientAddress(ctx, services.trustedProxies());
             if (ctx.path().startsWith("/api/") || ctx.path().startsWith("/webhook/")) ctx.header("Cache-Control", "no-store");
         });
         routes.beforeMatched(ctx -> Access.check(ctx, accounts));
