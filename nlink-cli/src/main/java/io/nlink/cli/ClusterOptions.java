@@ -60,6 +60,15 @@ final class ClusterOptions {
     private String secret() {
         if (secretFile != null) {
             try {
+                // As ssh does with keys: a secret others on the machine can read is no secret.
+                if (Files.getFileStore(secretFile).supportsFileAttributeView("posix")) {
+                    var permissions = Files.getPosixFilePermissions(secretFile);
+                    if (permissions.contains(java.nio.file.attribute.PosixFilePermission.GROUP_READ)
+                            || permissions.contains(java.nio.file.attribute.PosixFilePermission.OTHERS_READ)) {
+                        throw new IllegalArgumentException("--cluster-secret-file " + secretFile + " can be read by other users; make it owner-only: chmod 600 "
+                                + secretFile);
+                    }
+                }
                 return Files.readString(secretFile).strip();
             } catch (IOException e) {
                 throw new IllegalArgumentException("--cluster-secret-file " + secretFile + " cannot be read: " + e.getMessage());
