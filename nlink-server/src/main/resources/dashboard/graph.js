@@ -12,7 +12,8 @@ const MIN_H = 200;
 const BASE = 'n8n-nodes-base.';
 let serial = 0;
 
-function s(tag, attrs, ...children) {
+/** An SVG element, as dom.js's h() makes HTML ones (no listeners: SVG here is drawn, then wired by its caller). */
+export function s(tag, attrs, ...children) {
   const el = document.createElementNS(SVG, tag);
   for (const [k, v] of Object.entries(attrs ?? {})) {
     if (v === undefined || v === null || v === false) continue;
@@ -36,7 +37,8 @@ export function shortType(type) {
   return dot >= 0 ? type.slice(dot + 1) : type;
 }
 
-function clip(text, max) {
+/** `text` cut to `max` characters (whole code points) with an ellipsis. */
+export function clip(text, max) {
   const chars = Array.from(String(text ?? ''));
   return chars.length > max ? `${chars.slice(0, max - 1).join('')}…` : chars.join('');
 }

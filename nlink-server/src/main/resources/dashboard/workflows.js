@@ -1,10 +1,12 @@
-// Workflows: the list (with New and Import) and one workflow's page: its graph, a Run panel, the
-// JSON editor with Save and Export, activation, deletion and its executions.
+// Workflows: the list (with New and Import) and one workflow's page: the editor (palette, canvas,
+// node panel), a Run panel, the JSON view, Export, activation, deletion and its executions.
 import {api, enc} from './api.js';
-import {h, errorBanner, notice, show, formatTime} from './dom.js';
+import {h, errorBanner, notice, show, formatTime, copyButton} from './dom.js';
 import {go, managesUsers} from './app.js';
 import {readItems} from './items.js';
-import {workflowGraph, shortType} from './graph.js';
+import {shortType} from './graph.js';
+import {WorkflowDoc, canvas, palette} from './editor.js';
+import {nodePanel, missingRequired} from './params.js';
 import {executionHash, workflowHash, executionsTable, statusBanner, nodeStatuses} from './executions.js';
 
 const TRIGGER_NAMES = {
@@ -14,16 +16,6 @@ const TRIGGER_NAMES = {
 };
 
 const triggerName = type => TRIGGER_NAMES[type] ?? shortType(type);
-
-function newWorkflow() {
-  const id = typeof crypto.randomUUID === 'function' ? crypto.randomUUID() : String(Date.now());
-  return {
-    name: `New workflow ${new Date().toISOString().slice(0, 16).replace('T', ' ')}`,
-    nodes: [{id, name: 'Manual Trigger', type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, position: [0, 0], parameters: {}}],
-    connections: {},
-    settings: {},
-  };
-}
 
 /** POST /api/workflows, then open the new workflow; a refusal goes to `slot` with the server's problems. */
 async function create(definition, slot, button, what) {
@@ -41,15 +33,12 @@ async function create(definition, slot, button, what) {
 export async function workflowsPage(main, ctx) {
   document.title = 'Workflows · nLink';
   const listSlot = h('div', {}, h('p', {class: 'muted panel-body'}, 'Loading…'));
-  const newResult = h('div', {});
-  const newButton = h('button', {type: 'button', class: 'btn btn-primary', id: 'workflow-new'}, 'New workflow');
-  newButton.addEventListener('click', () => create(newWorkflow(), newResult, newButton, 'The new workflow'));
+  const newButton = h('a', {class: 'btn btn-primary', id: 'workflow-new', href: workflowHash(NEW_WORKFLOW)}, 'New workflow');
   main.append(h('div', {class: 'page'},
     h('div', {class: 'page-head'},
       h('div', {}, h('h1', {}, 'Workflows'),
         h('p', {class: 'muted'}, 'Nodes wired together: items enter at a trigger and flow along the connections. Community nodes run in their sandbox, one batch per node run.')),
       h('div', {class: 'head-actions'}, newButton)),
-    newResult,
     importSection(),
     h('section', {class: 'panel'}, h('div', {class: 'panel-head'}, h('h2', {}, managesUsers() ? 'All workflows' : 'Your workflows')), listSlot)));
 
@@ -138,14 +127,23 @@ function importSection() {
 
 // ---- One workflow --------------------------------------------------------------------------------
 
+/** The address of a workflow not stored yet: the editor on an empty canvas; its first Save creates it. */
+export const NEW_WORKFLOW = 'new';
+
+/** Set by a draft's first Save, read by the page it opens: the save is confirmed there. */
+let savedJustNow = null;
+
 export async function workflowPage(main, ctx, id) {
   document.title = `Workflow ${id} · nLink`;
-  const page = h('div', {class: 'page'}, h('p', {class: 'muted'}, 'Loading…'));
+  const page = h('div', {class: 'page page-wide'}, h('p', {class: 'muted'}, 'Loading…'));
   main.append(page);
   try {
-    const stored = await api('GET', `/api/workflows/${enc(id)}`);
+    const [stored, palette] = await Promise.all([
+      id === NEW_WORKFLOW ? Promise.resolve(draft()) : api('GET', `/api/workflows/${enc(id)}`),
+      api('GET', '/api/node-types'),
+    ]);
     if (!ctx.alive()) return;
-    renderWorkflow(page, stored, ctx);
+    renderWorkflow(page, stored, Array.isArray(palette?.nodeTypes) ? palette.nodeTypes : [], ctx);
   } catch (e) {
     if (!ctx.alive()) return;
     show(page, h('div', {class: 'breadcrumbs'}, h('a', {href: '#/workflows'}, 'Workflows'), ' / ', `#${id}`),
@@ -153,60 +151,320 @@ export async function workflowPage(main, ctx, id) {
   }
 }
 
-function renderWorkflow(page, stored, ctx) {
-  const definition = stored.workflow ?? {};
+function draft() {
+  return {id: null, name: 'My workflow', active: false, workflow: {name: 'My workflow', nodes: [], connections: {}, settings: {}}};
+}
+
+/** The longest name the server stores (WorkflowService.MAX_NAME_CHARS). */
+const MAX_NAME = 200;
+
+function renderWorkflow(page, stored, nodeTypes, ctx) {
+  const isDraft = stored.id === null;
+  const types = new Map(nodeTypes.map(t => [t.type, t]));
   document.title = `${stored.name} · nLink`;
-  const graph = workflowGraph(definition);
+  let savedJson = null;
+  let lastExecution = null;
+  let panel = null;
+
   const executionsSlot = h('div', {}, h('p', {class: 'muted panel-body'}, 'Loading…'));
   const loadExecutions = async () => {
+    if (isDraft) return;
     try {
       const data = await api('GET', `/api/executions?workflowId=${enc(stored.id)}&limit=20`);
-      if (ctx.alive()) show(executionsSlot, executionsTable(Array.isArray(data?.executions) ? data.executions : [], null, 'workflow-executions'));
+      if (!ctx.alive()) return;
+      const list = Array.isArray(data?.executions) ? data.executions : [];
+      show(executionsSlot, executionsTable(list, null, 'workflow-executions'));
+      // The newest run's items feed the expression previews.
+      if (!lastExecution && list.length) {
+        const exec = await api('GET', `/api/executions/${enc(list[0].id)}`);
+        if (ctx.alive() && !lastExecution) lastExecution = exec;
+      }
     } catch (e) {
       if (ctx.alive()) show(executionsSlot, h('div', {class: 'panel-body'}, errorBanner(e, 'Could not list the executions')));
     }
   };
 
-  const activeBadge = h('span', {class: ['badge', stored.active && 'badge-ok'], id: 'workflow-active'}, stored.active ? 'active' : 'inactive');
-  const activate = h('button', {type: 'button', class: 'btn', id: 'workflow-activate'}, stored.active ? 'Deactivate' : 'Activate');
-  const headErrors = h('div', {});
-  activate.addEventListener('click', async () => {
-    activate.disabled = true;
-    show(headErrors);
-    try {
-      const summary = await api('POST', `/api/workflows/${enc(stored.id)}/${stored.active ? 'deactivate' : 'activate'}`);
-      stored.active = Boolean(summary?.active);
-      activeBadge.textContent = stored.active ? 'active' : 'inactive';
-      activeBadge.classList.toggle('badge-ok', stored.active);
-      activate.textContent = stored.active ? 'Deactivate' : 'Activate';
-    } catch (e) {
-      show(headErrors, errorBanner(e, 'Could not change the activation'));
-    } finally {
-      activate.disabled = false;
-    }
-  });
+  // The one state: the workflow's JSON. Every view below is drawn from it.
+  const wf = new WorkflowDoc(stored.workflow ?? {}, (doc, reason) => changed(reason));
+  // As the editor holds it (nodes and connections always present): loading is not a change.
+  savedJson = JSON.stringify(wf.doc);
+  const nodeSlot = h('div', {class: 'node-panel', id: 'node-panel'});
+  const board = canvas(wf, types, {onSelect: selection => openPanel(selection?.node ?? null)});
+  const nameInput = h('input', {type: 'text', id: 'workflow-name', value: wf.doc.name ?? '', maxlength: MAX_NAME, required: true, 'aria-label': 'Workflow name'});
+  const saveStatus = h('span', {class: 'save-status muted small', id: 'canvas-save-status', role: 'status'});
+  const saveResult = h('div', {id: 'canvas-save-result'});
+  const saveButton = h('button', {type: 'button', class: 'btn btn-primary', id: 'canvas-save', title: 'Save (Ctrl+S)'}, 'Save');
+  const undoButton = h('button', {type: 'button', class: 'btn btn-small', id: 'canvas-undo', title: 'Undo (Ctrl+Z)'}, 'Undo');
+  const redoButton = h('button', {type: 'button', class: 'btn btn-small', id: 'canvas-redo', title: 'Redo (Ctrl+Shift+Z)'}, 'Redo');
+  const deleteSelected = h('button', {type: 'button', class: 'btn btn-small', id: 'canvas-delete', title: 'Delete the selected node or connection (Delete)'}, 'Delete');
+  undoButton.addEventListener('click', () => wf.undo());
+  redoButton.addEventListener('click', () => wf.redo());
+  deleteSelected.addEventListener('click', () => board.deleteSelection());
+  saveButton.addEventListener('click', () => save());
+  const rename = () => { if (nameInput.value !== wf.doc.name) wf.edit(doc => { doc.name = nameInput.value; }, 'workflow-name'); };
+  nameInput.addEventListener('input', rename);
+  nameInput.addEventListener('change', rename);
 
-  const nodes = Array.isArray(definition.nodes) ? definition.nodes : [];
-  show(page,
-    h('div', {class: 'breadcrumbs'}, h('a', {href: '#/workflows'}, 'Workflows'), ' / ', stored.name),
-    h('div', {class: 'page-head'},
-      h('div', {},
-        h('h1', {id: 'workflow-title'}, stored.name),
-        h('p', {class: 'muted'}, `#${stored.id} · `, activeBadge, ` · ${nodes.length} node${nodes.length === 1 ? '' : 's'} · updated ${formatTime(stored.updatedAt)}`,
-          stored.owner ? ` · owned by ${stored.owner}` : '',
-          stored.createdBy && stored.createdBy !== stored.owner ? ` · created by ${stored.createdBy}` : '')),
-      h('div', {class: 'head-actions'}, activate, exportButton(stored), deleteButton(stored))),
-    headErrors,
-    webhookUrls(nodes, stored),
-    h('section', {class: 'panel'},
-      h('div', {class: 'panel-head'}, h('h2', {}, 'Graph'),
-        h('span', {class: 'muted small'}, 'After a run, each node takes its status\'s colour')),
-      h('div', {class: 'graph-wrap'}, graph.element)),
-    runPanel(stored, graph, loadExecutions),
-    editorPanel(stored),
-    h('section', {class: 'panel'}, h('div', {class: 'panel-head'}, h('h2', {}, 'Executions'),
-      h('a', {href: '#/executions', class: 'small'}, 'All executions')), executionsSlot));
-  loadExecutions();
+  const jsonEditor = h('textarea', {id: 'workflow-json', rows: 18, class: 'code', spellcheck: 'false'});
+  const webhookSlot = h('div', {});
+  const title = h('h1', {id: 'workflow-title'}, stored.name);
+
+  function dirty() {
+    return JSON.stringify(wf.doc) !== savedJson;
+  }
+
+  function changed(reason) {
+    board.render();
+    if (document.activeElement !== jsonEditor) jsonEditor.value = JSON.stringify(wf.doc, null, 2);
+    if (document.activeElement !== nameInput && nameInput.value !== (wf.doc.name ?? '')) nameInput.value = wf.doc.name ?? '';
+    show(webhookSlot, webhookUrls(wf.doc.nodes, stored));
+    undoButton.disabled = wf.undoStack.length === 0;
+    redoButton.disabled = wf.redoStack.length === 0;
+    if (dirty()) {
+      saveStatus.textContent = 'Unsaved changes';
+      saveStatus.className = 'save-status small warn-text';
+    } else if (saveStatus.textContent === 'Unsaved changes') {
+      saveStatus.textContent = '';
+    }
+    // Undo and redo change what the panel shows; its own edits keep it (and the focus) as it is.
+    if (panel && (!wf.node(panel.name()) || reason === 'history')) openPanel(wf.node(panel.name()) ? panel.name() : null);
+    flagIssues();
+  }
+
+  /** Marks nodes whose required parameters are empty, as the panel shows them. */
+  function flagIssues() {
+    for (const n of wf.doc.nodes) {
+      const g = board.element.querySelector(`g.graph-node[data-node="${CSS.escape(String(n?.name ?? ''))}"]`);
+      if (!g) continue;
+      const missing = missingRequired(n, types.get(n.type));
+      g.classList.toggle('graph-node-issues', missing.length > 0);
+      if (missing.length) g.querySelector('title').textContent += `\nRequired: ${missing.join(', ')}`;
+    }
+  }
+
+  function openPanel(name) {
+    const node = name ? wf.node(name) : null;
+    if (!node) {
+      panel = null;
+      show(nodeSlot, h('div', {class: 'node-panel-empty muted'},
+        h('p', {}, 'Select a node to edit its parameters and settings.'),
+        h('p', {class: 'small'}, 'Drag a node to move it; drag from an output (right) to an input (left) to connect. ',
+          'Delete removes the selection; Ctrl+Z and Ctrl+Shift+Z undo and redo; Ctrl+S saves; the wheel zooms; drag the background to pan.')));
+      return;
+    }
+    panel = nodePanel({wf, name, entry: types.get(node.type), preview, onRename: (old, now) => board.select({node: now})});
+    show(nodeSlot, h('div', {class: 'node-panel-head'}, h('h2', {}, 'Node'),
+      h('button', {type: 'button', class: 'btn btn-small', id: 'node-panel-close', onclick: () => board.select(null)}, 'Close')), panel.element);
+  }
+
+  /** What an expression of node `name` is previewed with: its first input item in the newest run, else the Run panel's first item. */
+  function previewInput(name) {
+    const conns = wf.connections();
+    const ancestors = new Set();
+    const todo = [name];
+    while (todo.length) {
+      const at = todo.pop();
+      for (const c of conns) if (c.to === at && !ancestors.has(c.from)) { ancestors.add(c.from); todo.push(c.from); }
+    }
+    const records = Array.isArray(lastExecution?.nodes) ? lastExecution.nodes : [];
+    const first = (record, output) => {
+      const item = record?.sample?.[output]?.[0];
+      return item && typeof item === 'object' && !Array.isArray(item) ? item : null;
+    };
+    const nodes = records.filter(r => ancestors.has(r.name) && first(r, 0)).map(r => ({name: r.name, json: first(r, 0)}));
+    const incoming = conns.filter(c => c.to === name).sort((a, b) => a.input - b.input);
+    for (const c of incoming) {
+      const item = first(records.find(r => r.name === c.from), c.output);
+      if (item) return {item, nodes, label: `first input item of execution #${lastExecution.id}`};
+    }
+    if (!incoming.length && Array.isArray(lastExecution?.input) && lastExecution.input[0]) {
+      return {item: lastExecution.input[0], nodes, label: `first input item of execution #${lastExecution.id}`};
+    }
+    let item = {};
+    try { item = readItems(runItems.value)[0]; } catch { /* {} */ }
+    return {item, nodes, label: 'the Run panel\'s first item: run the workflow to preview with real input'};
+  }
+
+  async function preview(expression, name) {
+    const {item, nodes, label} = previewInput(name);
+    try {
+      const answer = await api('POST', '/api/expressions/preview', {json: {expression, item, nodes}});
+      return {...answer, label};
+    } catch (e) {
+      return {error: e.message, label};
+    }
+  }
+
+  /** Stores the canvas: a draft is created (POST), a stored workflow replaced (PUT). */
+  async function save() {
+    show(saveResult);
+    const name = String(wf.doc.name ?? '').trim();
+    if (!name || Array.from(name).length > MAX_NAME) {
+      show(saveResult, notice(name ? `The name has ${Array.from(name).length} characters; at most ${MAX_NAME}.` : 'Give the workflow a name first.', 'error'));
+      nameInput.focus();
+      return false;
+    }
+    saveButton.disabled = true;
+    const sent = JSON.parse(JSON.stringify(wf.doc));
+    try {
+      const answer = isDraft
+        ? await api('POST', '/api/workflows', {json: sent})
+        : await api('PUT', `/api/workflows/${enc(stored.id)}`, {json: sent});
+      if (isDraft) {
+        savedJustNow = answer.id;
+        go(workflowHash(answer.id));
+        return true;
+      }
+      Object.assign(stored, answer);
+      savedJson = JSON.stringify(sent);
+      title.textContent = stored.name;
+      document.title = `${stored.name} · nLink`;
+      confirmSaved();
+      changed('saved');
+      return true;
+    } catch (e) {
+      show(saveResult, errorBanner(e, e.status === 422 ? 'Not saved: the workflow cannot run' : 'Not saved'));
+      saveStatus.textContent = 'Not saved';
+      saveStatus.className = 'save-status small error-text';
+      return false;
+    } finally {
+      saveButton.disabled = false;
+    }
+  }
+
+  function confirmSaved() {
+    saveStatus.textContent = `Saved ${new Date().toLocaleTimeString('en-GB')}`;
+    saveStatus.className = 'save-status small ok-text';
+  }
+
+  // Keyboard shortcuts, while this page is shown; typing in a field keeps the field's own keys.
+  const onKey = event => {
+    if (!ctx.alive()) { document.removeEventListener('keydown', onKey); return; }
+    const mod = event.ctrlKey || event.metaKey;
+    const key = event.key.toLowerCase();
+    if (mod && key === 's') {
+      event.preventDefault();
+      save();
+      return;
+    }
+    const target = event.target;
+    if (target instanceof HTMLElement && (target.closest('input, textarea, select, [contenteditable]') || target.isContentEditable)) return;
+    if (document.querySelector('dialog[open]')) return;
+    if (mod && key === 'z') {
+      event.preventDefault();
+      if (event.shiftKey) wf.redo(); else wf.undo();
+    } else if (mod && key === 'y') {
+      event.preventDefault();
+      wf.redo();
+    } else if ((event.key === 'Delete' || event.key === 'Backspace') && board.selection()) {
+      event.preventDefault();
+      board.deleteSelection();
+    }
+  };
+  document.addEventListener('keydown', onKey);
+  const onLeave = event => {
+    if (!ctx.alive()) { window.removeEventListener('beforeunload', onLeave); return; }
+    if (dirty()) event.preventDefault();
+  };
+  window.addEventListener('beforeunload', onLeave);
+
+  const runItems = h('textarea', {id: 'workflow-items', rows: 5, class: 'code', spellcheck: 'false'});
+  runItems.value = '[{}]';
+
+  const editor = h('section', {class: 'panel editor', id: 'workflow-editor-panel'},
+    h('div', {class: 'panel-head editor-head'},
+      h('label', {class: 'inline-label editor-name'}, h('span', {class: 'field-label'}, 'Name'), nameInput),
+      h('div', {class: 'head-actions'}, saveStatus, undoButton, redoButton, deleteSelected, saveButton)),
+    saveResult,
+    h('div', {class: 'editor-body'}, palette(nodeTypes, entry => board.addFromPalette(entry)), board.element, nodeSlot));
+
+  if (isDraft) {
+    show(page,
+      h('div', {class: 'breadcrumbs'}, h('a', {href: '#/workflows'}, 'Workflows'), ' / ', 'New'),
+      h('div', {class: 'page-head'}, h('div', {}, title, h('p', {class: 'muted'}, 'Not stored yet: Save creates it.'))),
+      editor, jsonPanel());
+  } else {
+    show(page,
+      h('div', {class: 'breadcrumbs'}, h('a', {href: '#/workflows'}, 'Workflows'), ' / ', stored.name),
+      h('div', {class: 'page-head'},
+        h('div', {}, title,
+          h('p', {class: 'muted'}, `#${stored.id} · `, activeControl().badge, ` · updated ${formatTime(stored.updatedAt)}`,
+            stored.owner ? ` · owned by ${stored.owner}` : '',
+            stored.createdBy && stored.createdBy !== stored.owner ? ` · created by ${stored.createdBy}` : '')),
+        h('div', {class: 'head-actions'}, activeControl().button, exportButton(() => wf.doc, () => wf.doc.name || stored.name), deleteButton(stored))),
+      activeControl().errors,
+      webhookSlot,
+      editor,
+      runPanel(stored, runItems, {
+        beforeRun: async () => !dirty() || save(),
+        afterRun: exec => { lastExecution = exec; board.setStatuses(nodeStatuses(exec)); flagIssues(); loadExecutions(); },
+      }),
+      jsonPanel(),
+      h('section', {class: 'panel'}, h('div', {class: 'panel-head'}, h('h2', {}, 'Executions'),
+        h('a', {href: '#/executions', class: 'small'}, 'All executions')), executionsSlot));
+    loadExecutions();
+  }
+  changed('load');
+  board.fit();
+  openPanel(null);
+  if (savedJustNow !== null && savedJustNow === stored.id) {
+    savedJustNow = null;
+    confirmSaved();
+  }
+
+  /** The advanced view: the same JSON, kept in step with the canvas; Save applies it to the canvas and stores it. */
+  function jsonPanel() {
+    const result = h('div', {id: 'workflow-save-result'});
+    const apply = h('button', {type: 'submit', class: 'btn btn-primary', id: 'workflow-save'}, 'Apply and save');
+    const form = h('form', {class: 'form', novalidate: true}, jsonEditor, result,
+      h('div', {class: 'form-actions'}, apply, h('span', {class: 'muted small'}, 'The canvas shows the same JSON. The server checks the whole workflow before storing it; nothing changes when it is refused.')));
+    form.addEventListener('submit', async event => {
+      event.preventDefault();
+      show(result);
+      let definition;
+      try {
+        definition = JSON.parse(jsonEditor.value);
+      } catch (e) {
+        return show(result, notice(`This is not valid JSON: ${e.message}`, 'error'));
+      }
+      if (!definition || typeof definition !== 'object' || Array.isArray(definition)) {
+        return show(result, notice('A workflow is a JSON object with "nodes" and "connections".', 'error'));
+      }
+      jsonEditor.blur();
+      wf.replace(definition);
+      board.fit();
+      if (!await save()) show(result, notice('Applied to the canvas, but not saved: see the message above the canvas.', 'error'));
+    });
+    return h('details', {class: 'panel', id: 'workflow-editor'},
+      h('summary', {class: 'panel-head'}, h('h2', {}, 'JSON'), h('span', {class: 'muted small'}, 'The advanced view: edit the definition itself')),
+      h('div', {class: 'panel-body'}, form));
+  }
+
+  /** The activation badge and button (made once, shared by the head). */
+  function activeControl() {
+    if (activeControl.made) return activeControl.made;
+    const badge = h('span', {class: ['badge', stored.active && 'badge-ok'], id: 'workflow-active'}, stored.active ? 'active' : 'inactive');
+    const button = h('button', {type: 'button', class: 'btn', id: 'workflow-activate'}, stored.active ? 'Deactivate' : 'Activate');
+    const errors = h('div', {});
+    button.addEventListener('click', async () => {
+      button.disabled = true;
+      show(errors);
+      try {
+        const summary = await api('POST', `/api/workflows/${enc(stored.id)}/${stored.active ? 'deactivate' : 'activate'}`);
+        stored.active = Boolean(summary?.active);
+        badge.textContent = stored.active ? 'active' : 'inactive';
+        badge.classList.toggle('badge-ok', stored.active);
+        button.textContent = stored.active ? 'Deactivate' : 'Activate';
+        show(webhookSlot, webhookUrls(wf.doc.nodes, stored));
+      } catch (e) {
+        show(errors, errorBanner(e, 'Could not change the activation'));
+      } finally {
+        button.disabled = false;
+      }
+    });
+    activeControl.made = {badge, button, errors};
+    return activeControl.made;
+  }
 }
 
 /**
@@ -214,7 +472,7 @@ function renderWorkflow(page, stored, ctx) {
  * without surrounding slashes, the node's id when it has no path): what to give the sender.
  */
 function webhookUrls(nodes, stored) {
-  const hooks = nodes.filter(n => n && n.type === 'n8n-nodes-base.webhook' && !n.disabled);
+  const hooks = (Array.isArray(nodes) ? nodes : []).filter(n => n && n.type === 'n8n-nodes-base.webhook' && !n.disabled);
   if (hooks.length === 0) return '';
   const rows = hooks.map(n => {
     const p = n.parameters ?? {};
@@ -222,29 +480,33 @@ function webhookUrls(nodes, stored) {
     const raw = typeof p.path === 'string' && p.path.trim() !== '' ? p.path : String(n.id ?? '');
     const path = raw.trim().replace(/^\/+|\/+$/g, '');
     const url = `${location.origin}/webhook/${path}`;
-    const protectedHook = typeof p.authentication === 'string' && p.authentication !== 'none';
-    return h('li', {class: 'webhook-url'}, h('code', {}, method), ' ', h('code', {}, url), ` · ${String(n.name ?? '')}`,
-      protectedHook ? h('span', {class: 'error-text small'}, ` · authentication "${p.authentication}" needs credentials, which nLink does not support yet: it cannot be activated`) : '');
+    const auth = typeof p.authentication === 'string' ? p.authentication : 'none';
+    const credential = Object.values(n.credentials ?? {})[0];
+    const note = auth === 'none' ? ''
+      : auth === 'basicAuth' || auth === 'headerAuth'
+        ? h('span', {class: 'muted small'}, ` · callers authenticate (${auth === 'basicAuth' ? 'basic' : 'header'}) with the credential "${String(credential?.name ?? credential?.id ?? '?')}"`)
+        : h('span', {class: 'error-text small'}, ` · authentication "${auth}" cannot be checked by nLink yet: it cannot be activated`);
+    return h('li', {class: 'webhook-url', dataset: {node: String(n.name ?? '')}}, h('code', {}, method), ' ', h('code', {class: 'webhook-address'}, url), ' ',
+      copyButton(url, 'Copy URL'), ` · ${String(n.name ?? '')}`, note);
   });
   return h('section', {class: 'panel', id: 'workflow-webhooks'},
     h('div', {class: 'panel-head'}, h('h2', {}, 'Webhook URLs'),
-      h('span', {class: 'muted small'}, stored.active ? 'Listening: the workflow is active' : 'Not listening until the workflow is activated')),
+      h('span', {class: 'muted small'}, stored.active ? 'Listening: the workflow is active (saved changes apply at once)' : 'Not listening until the workflow is activated')),
     h('ul', {class: 'panel-body'}, ...rows));
 }
 
-function runPanel(stored, graph, loadExecutions) {
-  const items = h('textarea', {id: 'workflow-items', rows: 5, class: 'code', spellcheck: 'false'});
-  items.value = '[{}]';
+function runPanel(stored, items, {beforeRun, afterRun}) {
   const errors = h('div', {id: 'workflow-run-errors'});
   const result = h('div', {id: 'workflow-run-result'});
   const submit = h('button', {type: 'submit', class: 'btn btn-primary', id: 'workflow-run'}, 'Run');
   const form = h('form', {class: 'form', novalidate: true},
     h('label', {class: 'field'}, h('span', {class: 'field-label'}, 'Items for the trigger (JSON array of objects)'), items),
     errors,
-    h('div', {class: 'form-actions'}, submit, h('span', {class: 'muted small'}, 'Starts at the first Manual Trigger and waits for the execution; it is recorded like any other.')));
+    h('div', {class: 'form-actions'}, submit, h('span', {class: 'muted small'}, 'Saves unsaved changes, starts at the first Manual Trigger and waits for the execution; it is recorded like any other.')));
   form.addEventListener('submit', async event => {
     event.preventDefault();
     show(errors);
+    show(result);
     let list;
     try {
       list = readItems(items.value);
@@ -253,15 +515,14 @@ function runPanel(stored, graph, loadExecutions) {
     }
     submit.disabled = true;
     submit.textContent = 'Running…';
-    show(result);
     try {
+      if (!await beforeRun()) return show(errors, notice('Not run: the workflow could not be saved (see the message above the canvas).', 'error'));
       const exec = await api('POST', `/api/workflows/${enc(stored.id)}/run`, {json: {items: list}});
-      graph.setStatuses(nodeStatuses(exec));
+      afterRun(exec);
       show(result, statusBanner(exec),
         h('p', {}, h('a', {href: executionHash(exec.id), id: 'workflow-run-execution', class: 'strong'}, `Open execution #${exec.id}`),
           h('span', {class: 'muted'}, ` — every node's items in and out, errors, logs and output`)),
         runOutput(exec));
-      loadExecutions();
     } catch (e) {
       show(errors, errorBanner(e, 'The run was refused'));
     } finally {
@@ -270,7 +531,7 @@ function runPanel(stored, graph, loadExecutions) {
     }
   });
   return h('section', {class: 'panel', id: 'workflow-run-panel'},
-    h('div', {class: 'panel-head'}, h('h2', {}, 'Run'), h('span', {class: 'muted small'}, 'Run the workflow now with these items')),
+    h('div', {class: 'panel-head'}, h('h2', {}, 'Run'), h('span', {class: 'muted small'}, 'Run the workflow now with these items; the canvas colours each node by its status')),
     h('div', {class: 'panel-body'}, form, result));
 }
 
@@ -284,45 +545,14 @@ function runOutput(exec) {
   h('pre', {class: 'code-block', id: 'workflow-run-output'}, JSON.stringify(output, null, 2))];
 }
 
-function editorPanel(stored) {
-  const editor = h('textarea', {id: 'workflow-json', rows: 18, class: 'code', spellcheck: 'false'});
-  editor.value = JSON.stringify(stored.workflow ?? {}, null, 2);
-  const result = h('div', {id: 'workflow-save-result'});
-  const save = h('button', {type: 'submit', class: 'btn btn-primary', id: 'workflow-save'}, 'Save');
-  const form = h('form', {class: 'form', novalidate: true}, editor, result,
-    h('div', {class: 'form-actions'}, save, h('span', {class: 'muted small'}, 'The server checks the whole workflow before storing it; nothing changes when it is refused.')));
-  form.addEventListener('submit', async event => {
-    event.preventDefault();
-    show(result);
-    let definition;
-    try {
-      definition = JSON.parse(editor.value);
-    } catch (e) {
-      return show(result, notice(`This is not valid JSON: ${e.message}`, 'error'));
-    }
-    save.disabled = true;
-    try {
-      await api('PUT', `/api/workflows/${enc(stored.id)}`, {json: definition});
-      go(workflowHash(stored.id));
-    } catch (e) {
-      show(result, errorBanner(e, e.status === 422 ? 'Not saved: the workflow cannot run' : 'Not saved'));
-    } finally {
-      save.disabled = false;
-    }
-  });
-  return h('details', {class: 'panel', id: 'workflow-editor'},
-    h('summary', {class: 'panel-head'}, h('h2', {}, 'JSON'), h('span', {class: 'muted small'}, 'Edit the definition and save it')),
-    h('div', {class: 'panel-body'}, form));
-}
-
-/** Downloads the stored definition as a .json file (made in the page: nothing to fetch). */
-function exportButton(stored) {
+/** Downloads the workflow on the canvas as a .json file in n8n's format (made in the page: nothing to fetch). */
+function exportButton(definition, name) {
   const button = h('button', {type: 'button', class: 'btn', id: 'workflow-export'}, 'Export');
   button.addEventListener('click', () => {
-    const blob = new Blob([`${JSON.stringify(stored.workflow ?? {}, null, 2)}\n`], {type: 'application/json'});
+    const blob = new Blob([`${JSON.stringify(definition(), null, 2)}\n`], {type: 'application/json'});
     const url = URL.createObjectURL(blob);
-    const name = `${String(stored.name || 'workflow').replace(/[^\p{L}\p{N}._-]+/gu, '-').replace(/^[-.]+|-+$/g, '') || 'workflow'}.json`;
-    const link = h('a', {href: url, download: name, class: 'hidden-link'});
+    const file = `${String(name() || 'workflow').replace(/[^\p{L}\p{N}._-]+/gu, '-').replace(/^[-.]+|-+$/g, '') || 'workflow'}.json`;
+    const link = h('a', {href: url, download: file, class: 'hidden-link'});
     document.body.append(link);
     link.click();
     link.remove();

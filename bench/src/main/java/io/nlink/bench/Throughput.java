@@ -96,7 +96,7 @@ public final class Throughput {
 
     /**
      * Mean time a batch waits for its instance when the node was used a moment before: the node's
-     * spare has been started in the background meanwhile (SpareInstance). Over the last 5 of 10
+     * spare has been started in the background meanwhile (ReadyInstances). Over the last 5 of 10
      * takes (the first ones run the take's own code cold), each after a pause long enough for the
      * spare to be ready.
      */

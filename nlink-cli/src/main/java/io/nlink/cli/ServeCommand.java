@@ -48,6 +48,13 @@ final class ServeCommand implements Callable<Integer> {
 
     @Mixin ClusterOptions cluster;
 
+    @Mixin HttpEgressOptions http;
+
+    @Option(names = "--credentials-key-file", paramLabel = "FILE", defaultValue = "${env:NLINK_CREDENTIALS_KEY_FILE}",
+            description = {"The key that seals stored credentials (made, 0600, when missing). Servers sharing a database need the same file.",
+                "Default: $NLINK_CREDENTIALS_KEY_FILE, else credentials.key in the data directory."})
+    java.nio.file.Path credentialsKeyFile;
+
     @Option(names = "--executions", paramLabel = "N",
             description = "Workflow executions this server runs at once, its own or other members'; 0 hands them all to other members. Default: the number of cores, at least 2.")
     Integer executions;
@@ -60,7 +67,9 @@ final class ServeCommand implements Callable<Integer> {
                 .withDataDirectory(data.path)
                 .withMaxUploadBytes(maxUploadMb * 1024L * 1024L)
                 .withExecutionRetention(java.time.Duration.ofDays(keepDays), keepCount)
-                .withCluster(cluster.config());
+                .withCluster(cluster.config())
+                .withHttpEgress(http.policy())
+                .withCredentialsKeyFile(credentialsKeyFile);
         if (executions != null) config = config.withExecutions(executions);
         config = config.withTrustedProxies(trustedProxies);
         boolean embedded = databaseUrl == null || databaseUrl.isBlank();

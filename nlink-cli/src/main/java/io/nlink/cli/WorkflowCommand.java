@@ -9,6 +9,7 @@ import io.nlink.runtime.pkg.InvalidPackageException;
 import io.nlink.server.db.Database;
 import io.nlink.server.store.NodeStore;
 import io.nlink.server.store.StoreNodeResolver;
+import io.nlink.workflow.CredentialResolver;
 import io.nlink.workflow.Execution;
 import io.nlink.workflow.InvalidWorkflowException;
 import io.nlink.workflow.NodeResolver;
@@ -61,6 +62,12 @@ final class WorkflowCommand {
         @Option(names = "--execution", paramLabel = "FILE", description = "Also write the whole execution record (per node: items, times, errors, logs, samples) as JSON.")
         Path executionFile;
 
+        @Option(names = "--credentials", paramLabel = "FILE",
+                description = "The credentials the workflow's nodes name: a JSON array of {id, name, type, data} (docs/workflows.md, Credentials). Default: none.")
+        Path credentialsFile;
+
+        @Mixin HttpEgressOptions http;
+
         @Override
         public Integer call() throws Exception {
             PrintStream err = System.err;
@@ -86,7 +93,9 @@ final class WorkflowCommand {
                         if (db == null) return Main.INVALID;
                         resolver = new StoreNodeResolver(new NodeStore(db, runtimes, SandboxLimits.DEFAULTS));
                     }
-                    Execution execution = new WorkflowEngine(resolver, js, SandboxLimits.DEFAULTS).run(workflow, trigger, items);
+                    CredentialResolver credentials = credentialsFile == null ? CredentialResolver.NONE : CredentialsFile.read(credentialsFile);
+                    Execution execution = new WorkflowEngine(resolver, js, SandboxLimits.DEFAULTS).withEgress(http.policy()).withCredentials(credentials)
+                            .run(workflow, trigger, items);
                     report(execution, err);
                     return execution.status() == Execution.Status.SUCCESS ? 0 : Main.ITEM_FAILED;
                 } catch (InvalidPackageException e) {

@@ -305,12 +305,56 @@ class CliTest {
     }
 
     @Test
+    void anHttpRequestRunsWithCredentialsFromAFileAndOnlyWhereItIsAllowed(@TempDir Path tmp) throws Exception {
+        com.sun.net.httpserver.HttpServer api = com.sun.net.httpserver.HttpServer.create(
+                new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 0);
+        api.createContext("/me", x -> {
+            byte[] body = ("{\"key\": \"" + x.getRequestHeaders().getFirst("X-Api-Key") + "\"}").getBytes(StandardCharsets.UTF_8);
+            x.getResponseHeaders().add("Content-Type", "application/json");
+            x.sendResponseHeaders(200, body.length);
+            x.getResponseBody().write(body);
+            x.close();
+        });
+        api.start();
+        try {
+            Path workflow = tmp.resolve("w.json");
+            Files.writeString(workflow, """
+                    {"nodes": [{"name": "Start", "type": "n8n-nodes-base.manualTrigger"},
+                      {"name": "Fetch", "type": "n8n-nodes-base.httpRequest", "typeVersion": 4.2,
+                       "parameters": {"url": "http://127.0.0.1:%d/me", "authentication": "genericCredentialType", "genericAuthType": "httpHeaderAuth"},
+                       "credentials": {"httpHeaderAuth": {"id": "k1", "name": "API key"}}}],
+                     "connections": {"Start": {"main": [[{"node": "Fetch", "index": 0}]]}}}""".formatted(api.getAddress().getPort()));
+            Path credentials = tmp.resolve("credentials.json");
+            Files.writeString(credentials, "[{\"id\": \"k1\", \"name\": \"API key\", \"type\": \"httpHeaderAuth\","
+                    + " \"data\": {\"name\": \"X-Api-Key\", \"value\": \"from-the-file\"}}]");
+            CliRun run = nlink("workflow", "run", workflow.toString(), "--credentials", credentials.toString(), "--allow-http-to", "127.0.0.1");
+            assertThat(run.exit()).as(run.err()).isZero();
+            assertThat(run.lines()).extracting(l -> l.path("json").path("key").asText()).containsExactly("from-the-file");
+
+            CliRun without = nlink("workflow", "run", workflow.toString(), "--allow-http-to", "127.0.0.1");
+            assertThat(without.exit()).isEqualTo(1);
+            assertThat(without.err()).contains("credential \"API key\" (id k1) (httpHeaderAuth) is not available: this run has no credentials",
+                    "--credentials FILE");
+            CliRun guarded = nlink("workflow", "run", workflow.toString(), "--credentials", credentials.toString());
+            assertThat(guarded.exit()).isEqualTo(1);
+            assertThat(guarded.err()).contains("refused http://127.0.0.1:" + api.getAddress().getPort() + "/me: 127.0.0.1 is a loopback address",
+                    "--allow-http-to");
+            Files.writeString(credentials, "[{\"id\": \"k1\", \"type\": \"httpHeaderAuth\", \"data\": {\"name\": \"X-Api-Key\"}}]");
+            CliRun bad = nlink("workflow", "run", workflow.toString(), "--credentials", credentials.toString());
+            assertThat(bad.exit()).isEqualTo(2);
+            assertThat(bad.err()).contains("credentials[0]: data.value: expected a string");
+        } finally {
+            api.stop(0);
+        }
+    }
+
+    @Test
     void anInvalidWorkflowListsItsProblems(@TempDir Path tmp) throws Exception {
         Path file = tmp.resolve("w.json");
-        Files.writeString(file, "{\"nodes\": [{\"name\": \"Fetch\", \"type\": \"n8n-nodes-base.httpRequest\"}]}");
+        Files.writeString(file, "{\"nodes\": [{\"name\": \"Fetch\", \"type\": \"n8n-nodes-base.googleSheets\"}]}");
         CliRun run = nlink("workflow", "run", file.toString());
         assertThat(run.exit()).isEqualTo(2);
-        assertThat(run.err()).contains("cannot run:").contains("  - this workflow uses node types nLink does not have: n8n-nodes-base.httpRequest (\"Fetch\")");
+        assertThat(run.err()).contains("cannot run:").contains("  - this workflow uses node types nLink does not have: n8n-nodes-base.googleSheets (\"Fetch\")");
     }
 
     private static byte[] zip(Path dir, String... files) throws Exception {

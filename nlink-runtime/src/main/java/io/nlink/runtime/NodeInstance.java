@@ -24,11 +24,29 @@ public interface NodeInstance extends AutoCloseable {
     /** Largest guest memory seen, in 64 KiB pages; 0 where the runtime cannot tell. */
     int peakMemoryPages();
 
+    /**
+     * Host memory this instance holds of its own, for {@link ReadyMemory}'s budget while it waits
+     * ready: at least a megabyte, what a JavaScript context's share is taken to be (its runtime
+     * cannot measure it).
+     */
+    default long heldBytes() {
+        return Math.max(1 << 20, (long) memoryPages() * SandboxLimits.PAGE_SIZE);
+    }
+
     /** What the instance printed while starting (reported with its first item). */
     String initStdout();
 
     String initStderr();
 
+    /**
+     * Done with the instance. Its node may keep it for a later batch, reset to its freshly
+     * started state ({@link ReadyInstances#giveBack}); otherwise it ends, as {@link #discard} does.
+     */
     @Override
     void close();
+
+    /** Ends the instance for good, releasing everything it holds. */
+    default void discard() {
+        close();
+    }
 }

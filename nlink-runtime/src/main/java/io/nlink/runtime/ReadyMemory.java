@@ -5,7 +5,7 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The process-wide bound on guest memory nLink keeps ready between batches: spare instances
- * ({@link SpareInstance}, each holding its whole linear memory) and the post-{@code _initialize}
+ * ({@link ReadyInstances}, each holding its whole linear memory) and the post-{@code _initialize}
  * snapshots new instances start from. Each is a speed-up, never a necessity, so past the bound a
  * node simply keeps none and pays its start on the caller's path.
  *

@@ -84,6 +84,17 @@ public abstract class SandboxInstance implements NodeInstance {
         return initStderr;
     }
 
+    /**
+     * For an instance reset to its freshly started state: its start-up output was handed out with
+     * its first item already, and nothing captured since belongs to the next batch.
+     */
+    protected final void forgetLogs() {
+        initStdout = "";
+        initStderr = "";
+        stdout.take();
+        stderr.take();
+    }
+
     /** Marks the instance unusable; subclasses release their runtime in {@link #close()}. */
     protected final void retire() {
         usable = false;

@@ -9,6 +9,8 @@ import io.nlink.runtime.NodeRuntimes;
 import io.nlink.runtime.js.JsEngine;
 import io.nlink.runtime.wasm.WasmEngine;
 import io.nlink.server.auth.Accounts;
+import io.nlink.server.credentials.CredentialKey;
+import io.nlink.server.credentials.CredentialStore;
 import io.nlink.server.db.Database;
 import io.nlink.server.http.Api;
 import io.nlink.server.store.NodeStore;
@@ -73,8 +75,10 @@ public final class NlinkServer implements AutoCloseable {
             NodeRuntimes runtimes = new NodeRuntimes(wasm, js);
             NodeStore store = new NodeStore(database, runtimes, config.limits());
             TestRunner runner = new TestRunner(store, config.limits(), config.maxTestRunItems());
-            WorkflowEngine engine = new WorkflowEngine(new StoreNodeResolver(store), js, config.limits());
-            WorkflowService workflows = new WorkflowService(database, engine, config.keepExecutionsFor(), config.keepExecutions());
+            WorkflowEngine engine = new WorkflowEngine(new StoreNodeResolver(store), js, config.limits()).withEgress(config.httpEgress());
+            CredentialStore credentials = new CredentialStore(database, CredentialKey.load(config.credentialsKey()));
+            credentials.checkKey();
+            WorkflowService workflows = new WorkflowService(database, engine, credentials, config.keepExecutionsFor(), config.keepExecutions());
             // Every server is a cluster member, alone by default: executions go through the cluster
             // either way, so one code path serves one machine and many (docs/scaling.md).
             cluster = NlinkCluster.start(config.cluster().withLimits(config.limits()), runtimes,
@@ -105,7 +109,7 @@ public final class NlinkServer implements AutoCloseable {
             }));
             workflows.recoverInterrupted(local::submit);
             Map<String, Object> health = Map.of("status", "ok", "database", database.product(), "version", VERSION);
-            Api.Services services = new Api.Services(accounts, store, runner, workflows, triggers, config.maxUploadBytes(), config.sessionTtl(), health,
+            Api.Services services = new Api.Services(accounts, store, runner, workflows, triggers, credentials, config.maxUploadBytes(), config.sessionTtl(), health,
                     io.nlink.server.auth.TrustedProxies.parse(config.trustedProxies()));
             Javalin app = Javalin.create(c -> Api.configure(c, services));
             app.start(config.host(), config.port());

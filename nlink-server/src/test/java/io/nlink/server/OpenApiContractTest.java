@@ -124,6 +124,22 @@ class OpenApiContractTest {
             call(owner, "DELETE", "/api/workflows/" + id, null);
             call(owner, "DELETE", version, null);
 
+            // Credentials and the editor's helpers.
+            call(owner, "GET", "/api/credentials/types", null);
+            JsonNode credential = call(owner, "POST", "/api/credentials",
+                    Map.of("name", "Contract key", "type", "httpHeaderAuth", "data", Map.of("name", "X-Api-Key", "value", "s3cret"))).json();
+            call(owner, "POST", "/api/credentials", Map.of("name", "Bad", "type", "httpHeaderAuth", "data", Map.of("name", "X-Api-Key")));
+            String credentialPath = "/api/credentials/" + credential.path("id").asText();
+            call(owner, "GET", "/api/credentials", null);
+            call(owner, "GET", credentialPath, null);
+            call(miaClient, "GET", credentialPath, null);
+            call(owner, "PUT", credentialPath, Map.of("name", "Contract key, renamed"));
+            call(owner, "DELETE", credentialPath, null);
+            call(owner, "DELETE", credentialPath, null);
+            call(owner, "GET", "/api/node-types", null);
+            call(owner, "POST", "/api/expressions/preview", Map.of("expression", "={{ $json.a + 1 }}", "item", Map.of("a", 41)));
+            call(owner, "POST", "/api/expressions/preview", Map.of("item", Map.of()));
+
             call(owner, "GET", "/api/audit?limit=2", null);
             call(owner, "GET", "/api/audit?limit=0", null);
             call(owner, "DELETE", "/api/users/" + mia, null);

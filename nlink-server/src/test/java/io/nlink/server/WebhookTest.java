@@ -16,7 +16,8 @@ import org.junit.jupiter.api.Test;
 /**
  * Webhooks as n8n users expect them, against a real server: the sender's Authorization header,
  * one active workflow per path and method, the response modes and Respond to Webhook, and the
- * refusal to serve a webhook whose authentication nLink cannot check.
+ * refusal to serve a webhook whose authentication nLink cannot check (basic and header
+ * authentication with credentials: CredentialsTest).
  */
 class WebhookTest extends SharedServer {
     private final HttpClient http = HttpClient.newHttpClient();
@@ -135,18 +136,23 @@ class WebhookTest extends SharedServer {
 
     @Test
     void aWebhookThatDemandsAuthenticationIsNeverServedOpen() throws Exception {
-        for (String authentication : new String[] {"headerAuth", "basicAuth", "jwtAuth"}) {
-            long id = create(workflow("Protected " + authentication, """
+        // Basic and header authentication need the node's credential: without one, the workflow is refused on import.
+        for (String authentication : new String[] {"headerAuth", "basicAuth"}) {
+            ApiClient.Response refused = server.owner.post("/api/workflows", workflow("Protected " + authentication, """
                     {"path": "protected-%s", "httpMethod": "POST", "authentication": "%s", "responseMode": "lastNode"}"""
                     .formatted(authentication, authentication), CODE_TWO_ITEMS));
-            ApiClient.Response refused = activate(id);
             assertThat(refused.status()).as(refused.toString()).isEqualTo(422);
-            assertThat(refused.json().path("error").asText()).contains("authentication \"" + authentication + "\"", "credentials",
-                    "does not support yet");
-            assertThat(server.owner.get("/api/workflows/" + id).json().path("active").asBoolean()).isFalse();
-            assertThat(call("POST", "protected-" + authentication, "{}").statusCode()).isEqualTo(404);
+            assertThat(refused.json().path("error").asText()).contains("node \"Hook\" authenticates with a credential of type", "but names none");
         }
-        // Nor can an active open webhook be edited into a protected one.
+        // JWT is not checked yet: the workflow imports, and stays inactive.
+        long jwt = create(workflow("Protected jwtAuth", """
+                {"path": "protected-jwt", "httpMethod": "POST", "authentication": "jwtAuth", "responseMode": "lastNode"}""", CODE_TWO_ITEMS));
+        ApiClient.Response refused = activate(jwt);
+        assertThat(refused.status()).as(refused.toString()).isEqualTo(422);
+        assertThat(refused.json().path("error").asText()).contains("authentication \"jwtAuth\"", "cannot check yet");
+        assertThat(server.owner.get("/api/workflows/" + jwt).json().path("active").asBoolean()).isFalse();
+        assertThat(call("POST", "protected-jwt", "{}").statusCode()).isEqualTo(404);
+        // Nor can an active open webhook be edited into a protected one without its credential.
         long open = active(workflow("Open, then protected", """
                 {"path": "becomes-protected", "httpMethod": "POST"}""", CODE_TWO_ITEMS));
         ApiClient.Response edit = server.owner.send("PUT", "/api/workflows/" + open, workflow("Open, then protected", """

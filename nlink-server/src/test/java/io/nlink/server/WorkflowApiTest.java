@@ -66,10 +66,10 @@ class WorkflowApiTest extends SharedServer {
     @Test
     void aWorkflowThatCannotRunIsRefusedWithEveryProblem() throws Exception {
         ObjectNode bad = (ObjectNode) example();
-        ((ObjectNode) bad.path("nodes").get(1)).put("type", "n8n-nodes-base.httpRequest");
+        ((ObjectNode) bad.path("nodes").get(1)).put("type", "n8n-nodes-base.googleSheets");
         ApiClient.Response refused = server.owner.post("/api/workflows", bad);
         assertThat(refused.status()).isEqualTo(422);
-        assertThat(refused.json().path("error").asText()).contains("n8n-nodes-base.httpRequest (\"Name it\")");
+        assertThat(refused.json().path("error").asText()).contains("n8n-nodes-base.googleSheets (\"Name it\")");
 
         long id = create(example());
         assertThat(server.owner.send("PUT", "/api/workflows/" + id, bad).status()).isEqualTo(422);
@@ -160,7 +160,7 @@ class WorkflowApiTest extends SharedServer {
             ApiClient owner = new ApiClient(small.url());
             String token = small.setupUrl().orElseThrow().replaceAll(".*token=", "");
             owner.csrf = owner.post("/api/setup", Map.of("token", token, "username", "o", "password", "owner-password")).json().path("csrfToken").asText();
-            long id = owner.post("/api/workflows", Json.parse("{\"nodes\": [{\"name\": \"Start\", \"type\": \"n8n-nodes-base.manualTrigger\"}]}")).json().path("id").asLong();
+            long id = owner.post("/api/workflows", Json.parse("{\"name\": \"Pruned\", \"nodes\": [{\"name\": \"Start\", \"type\": \"n8n-nodes-base.manualTrigger\"}]}")).json().path("id").asLong();
             for (int i = 0; i < 4; i++) assertThat(owner.post("/api/workflows/" + id + "/run", Map.of()).status()).isEqualTo(200);
             List<Long> kept = owner.get("/api/executions").json().path("executions").findValues("id").stream().map(JsonNode::asLong).toList();
             assertThat(kept).hasSize(2);

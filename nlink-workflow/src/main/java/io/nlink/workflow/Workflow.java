@@ -34,10 +34,29 @@ public record Workflow(String name, List<Node> nodes, List<Connection> connectio
      * @param retry          whether and how a failed node run is tried again
      * @param timeout        nLink's bound on each item of a sandboxed node; null for the default
      * @param disabled       a disabled node passes its first input through untouched
+     * @param credentials    the credentials the node uses, by credential type ({@code httpHeaderAuth}, …),
+     *                       as n8n references them; empty when it uses none
      */
     public record Node(
             String id, String name, String type, double typeVersion, String packageVersion, ObjectNode parameters,
-            double[] position, OnError onError, Retry retry, Duration timeout, boolean disabled) {}
+            double[] position, OnError onError, Retry retry, Duration timeout, boolean disabled,
+            java.util.Map<String, CredentialRef> credentials) {}
+
+    /**
+     * A node's reference to a stored credential, as n8n writes it:
+     * {@code "credentials": {"httpHeaderAuth": {"id": "…", "name": "…"}}}. The id finds it; the name
+     * finds it when the id is unknown here (an export from another n8n or nLink) and tells people
+     * which one is meant.
+     *
+     * @param id   null when the export gave only a name
+     * @param name null when the export gave only an id
+     */
+    public record CredentialRef(String id, String name) {
+        /** How messages name it: "name" (id …). */
+        public String describe() {
+            return ((name == null ? "" : "\"" + name + "\" ") + (id == null ? "" : "(id " + id + ")")).strip();
+        }
+    }
 
     /** A wire from {@code from}'s output {@code output} to {@code to}'s input {@code input}. */
     public record Connection(String from, int output, String to, int input) {}

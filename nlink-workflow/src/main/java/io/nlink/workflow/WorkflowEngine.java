@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.nlink.runtime.SandboxLimits;
 import io.nlink.runtime.js.JsEngine;
 import io.nlink.runtime.json.Json;
+import io.nlink.workflow.http.EgressPolicy;
 import io.nlink.workflow.nodes.BuiltinNodes;
 import io.nlink.workflow.nodes.NodeFailedException;
 import io.nlink.workflow.nodes.NodeRun;
@@ -37,8 +38,28 @@ import java.util.Set;
 public final class WorkflowEngine {
     private final NodeRun.Services services;
 
+    /** An engine whose HTTP requests follow {@link EgressPolicy#DEFAULTS} and whose runs have no credentials. */
     public WorkflowEngine(NodeResolver resolver, JsEngine js, SandboxLimits limits) {
-        this.services = new NodeRun.Services(js, limits, resolver);
+        this(new NodeRun.Services(js, limits, resolver, EgressPolicy.DEFAULTS, CredentialResolver.NONE));
+    }
+
+    private WorkflowEngine(NodeRun.Services services) {
+        this.services = services;
+    }
+
+    /** This engine with HTTP requests bounded by {@code egress}: where they may go, how long and how large. */
+    public WorkflowEngine withEgress(EgressPolicy egress) {
+        return new WorkflowEngine(new NodeRun.Services(services.js(), services.limits(), services.resolver(), egress, services.credentials()));
+    }
+
+    /** This engine with its runs' credentials from {@code credentials} (a server makes one per workflow owner). */
+    public WorkflowEngine withCredentials(CredentialResolver credentials) {
+        return new WorkflowEngine(new NodeRun.Services(services.js(), services.limits(), services.resolver(), services.egress(), credentials));
+    }
+
+    /** Evaluates expressions as a run does: in the JavaScript sandbox, under the platform's limits. */
+    public io.nlink.workflow.expr.Expressions expressions() {
+        return new io.nlink.workflow.expr.Expressions(services.js(), services.limits());
     }
 
     /**

@@ -148,7 +148,41 @@ public final class WorkflowParser {
         String packageVersion = text(json, "packageVersion", at, problems, false);
         String id = json.path("id").isTextual() ? json.path("id").asText() : name;
         return new Workflow.Node(id, name, type, typeVersion, packageVersion, params, position, onError, retry, timeout,
-                disabled);
+                disabled, credentials(at, json.get("credentials"), problems));
+    }
+
+    /**
+     * n8n's {@code "credentials": {"<type>": {"id": "…", "name": "…"}}}; older exports give the
+     * name alone as a string. Only the reference is read: the secret is never in a workflow.
+     */
+    private static Map<String, Workflow.CredentialRef> credentials(String at, JsonNode json, List<String> problems) {
+        Map<String, Workflow.CredentialRef> refs = new LinkedHashMap<>();
+        if (json == null || json.isNull()) return refs;
+        if (!json.isObject()) {
+            problems.add(at + ".credentials: expected an object such as {\"httpHeaderAuth\": {\"id\": \"…\", \"name\": \"…\"}}");
+            return refs;
+        }
+        for (var entry : json.properties()) {
+            String where = at + ".credentials." + entry.getKey();
+            JsonNode ref = entry.getValue();
+            String id = null, name = null;
+            if (ref.isTextual()) {
+                name = ref.asText();
+            } else if (ref.isObject()) {
+                id = ref.path("id").isTextual() || ref.path("id").isNumber() ? ref.path("id").asText() : null;
+                name = ref.path("name").isTextual() ? ref.path("name").asText() : null;
+            }
+            if ((id == null || id.isBlank()) && (name == null || name.isBlank())) {
+                problems.add(where + ": expected {\"id\": \"…\", \"name\": \"…\"} naming a stored credential");
+                continue;
+            }
+            if ((id != null && id.length() > 128) || (name != null && name.length() > 128)) {
+                problems.add(where + ": a credential's id and name are at most 128 characters");
+                continue;
+            }
+            refs.put(entry.getKey(), new Workflow.CredentialRef(id == null || id.isBlank() ? null : id, name == null || name.isBlank() ? null : name));
+        }
+        return java.util.Collections.unmodifiableMap(refs);
     }
 
     /** n8n's shape: {"From": {"main": [[{"node": "To", "type": "main", "index": 0}], …]}}, one array per output. */

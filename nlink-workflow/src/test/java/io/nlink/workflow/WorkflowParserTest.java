@@ -12,20 +12,20 @@ class WorkflowParserTest {
         String json = """
                 {"nodes": [
                   {"name": "Start", "type": "n8n-nodes-base.manualTrigger"},
-                  {"name": "Fetch", "type": "n8n-nodes-base.httpRequest"},
+                  {"name": "Sheet", "type": "n8n-nodes-base.googleSheets"},
                   {"name": "Mail", "type": "n8n-nodes-base.gmail"},
                   {"name": "Mail 2", "type": "n8n-nodes-base.gmail"},
                   {"name": "Agent", "type": "@n8n/n8n-nodes-langchain.agent"}
                 ], "connections": {}}""";
         assertThatThrownBy(() -> Fixtures.workflow(json))
                 .isInstanceOf(InvalidWorkflowException.class)
-                .hasMessage("test.json: this workflow uses node types nLink does not have: n8n-nodes-base.httpRequest (\"Fetch\");"
+                .hasMessage("test.json: this workflow uses node types nLink does not have: n8n-nodes-base.googleSheets (\"Sheet\");"
                         + " n8n-nodes-base.gmail (\"Mail\", \"Mail 2\"); @n8n/n8n-nodes-langchain.agent (\"Agent\"). nLink has"
                         + " n8n-nodes-base.manualTrigger, n8n-nodes-base.webhook, n8n-nodes-base.scheduleTrigger, n8n-nodes-base.set,"
                         + " n8n-nodes-base.if, n8n-nodes-base.merge, n8n-nodes-base.code, n8n-nodes-base.function, n8n-nodes-base.functionItem,"
                         + " n8n-nodes-base.noOp, n8n-nodes-base.filter, n8n-nodes-base.switch, n8n-nodes-base.splitOut, n8n-nodes-base.aggregate,"
                         + " n8n-nodes-base.summarize, n8n-nodes-base.removeDuplicates, n8n-nodes-base.sort, n8n-nodes-base.limit,"
-                        + " n8n-nodes-base.stopAndError, n8n-nodes-base.respondToWebhook, and every installed community node");
+                        + " n8n-nodes-base.stopAndError, n8n-nodes-base.respondToWebhook, n8n-nodes-base.httpRequest, and every installed community node");
     }
 
     @Test
@@ -92,7 +92,7 @@ class WorkflowParserTest {
     @Test
     void aDisabledNodeOfAnyTypeImportsAndPassesItsItemsThrough() throws Exception {
         Workflow workflow = Fixtures.workflow(Fixtures.chain(
-                "{\"name\": \"Fetch\", \"type\": \"n8n-nodes-base.httpRequest\", \"disabled\": true, \"parameters\": {\"url\": \"http://x\"}}"));
+                "{\"name\": \"Fetch\", \"type\": \"n8n-nodes-base.googleSheets\", \"disabled\": true, \"parameters\": {\"url\": \"http://x\"}}"));
         assertThat(workflow.needsCommunityNodes()).isFalse();
         Execution run = Fixtures.engine().run(workflow, null, Fixtures.items("[{\"a\": 1}, {\"a\": 2}]"));
         assertThat(run.status()).isEqualTo(Execution.Status.SUCCESS);

@@ -40,11 +40,11 @@ public final class JsEngine implements AutoCloseable {
 
     /**
      * @param spareIdle how long each script keeps one started context ready for its next batch
-     *     ({@link io.nlink.runtime.SpareInstance}), or {@link Duration#ZERO} for none. A context
+     *     ({@link io.nlink.runtime.ReadyInstances}), or {@link Duration#ZERO} for none. A context
      *     takes about 10 ms to start; the cost is its memory while it waits.
      */
     public JsEngine(Duration spareIdle) {
-        this.spareIdle = io.nlink.runtime.SpareInstance.checkIdle(spareIdle);
+        this.spareIdle = io.nlink.runtime.ReadyInstances.checkIdle(spareIdle);
     }
 
     private Engine engine() {

@@ -3,23 +3,23 @@ package io.nlink.runtime.js;
 import io.nlink.runtime.NodeExecutable;
 import io.nlink.runtime.SandboxException;
 import io.nlink.runtime.SandboxLimits;
-import io.nlink.runtime.SpareInstance;
+import io.nlink.runtime.ReadyInstances;
 import java.time.Duration;
 import org.graalvm.polyglot.Engine;
 import org.graalvm.polyglot.Source;
 
 /**
  * A package's execution.js, ready to run: each batch lane gets its own isolated context, usually
- * one started ahead of need ({@link SpareInstance}).
+ * one started ahead of need ({@link ReadyInstances}).
  */
 public final class JsNode implements NodeExecutable {
     public static final String RUNTIME = "js";
     static final String FILE_NAME = "execution.js";
 
-    private final SpareInstance<JsSandbox> spare;
+    private final ReadyInstances<JsSandbox> spare;
 
     JsNode(Engine engine, Source script, Duration spareIdle) {
-        this.spare = new SpareInstance<>(limits -> JsSandbox.create(engine, script, limits), spareIdle);
+        this.spare = new ReadyInstances<>(limits -> JsSandbox.create(engine, script, limits), spareIdle);
     }
 
     @Override

@@ -1,40 +1,96 @@
 package io.nlink.runtime.wasm;
 
-import run.endive.runtime.ByteArrayMemory;
+import static run.endive.runtime.ConstantEvaluators.computeConstantValue;
+
 import run.endive.runtime.Instance;
 import run.endive.runtime.Memory;
+import run.endive.runtime.WasmRuntimeException;
+import run.endive.wasm.UninstantiableException;
+import run.endive.wasm.types.ActiveDataSegment;
 import run.endive.wasm.types.DataSegment;
 import run.endive.wasm.types.MemoryLimits;
-import java.nio.charset.Charset;
+import run.endive.wasm.types.PassiveDataSegment;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
+import java.util.Arrays;
 
 /**
- * The guest's linear memory: the engine's {@link ByteArrayMemory} (measured about a fifth faster per
- * item than the default ByteBuffer one) with the sandbox's cap as its maximum, remembering when
- * the guest asked to grow past that cap. A guest that runs out of memory fails in its own way
- * (Go exits, Rust aborts, C gets NULL); this record lets the host name the real cause instead of
- * the symptom.
+ * The guest's linear memory: 64 KiB pages, copy-on-write over the pages of a node's {@link
+ * InitSnapshot}, capped at the sandbox's limit, and able to go back to the snapshot in place.
  *
- * <p>Everything but {@link #grow} is plain delegation; the JIT inlines
- * it because this is the only {@link Memory} implementation nLink loads.
+ * <p><b>Copy-on-write.</b> An instance started from a snapshot reads the snapshot's own pages,
+ * which every instance of the node shares and nobody ever writes; its first write to a page copies
+ * that page into one of its own. Starting an instance therefore costs no memory copy (a Go node's
+ * 8 MiB used to be zeroed, filled from its data segments and then overwritten with the snapshot),
+ * and an instance holds only the pages it wrote.
  *
- * <p><b>Range checks</b> are the engine's: Chicory 1.7.5 checked {@code addr + len <= size} in
- * {@code int} arithmetic, which wrapped (a guest's {@code fd_write} iovec of 2 GiB became a 2 GiB host
- * array, {@code memory.fill} ran off the page table), so this class used to check every
- * guest-addressed range itself. Endive checks them in {@code long}, and HostileGuestCorpusTest c27
- * and c37 hold on it unchanged.
+ * <p><b>Reset in place</b> ({@link #resetTo}): the pages written since are the snapshot's again
+ * (their copies kept for reuse), pages grown since are gone, and the size is the snapshot's: the
+ * guest sees byte for byte what a new instance would see, at the cost of the pages it dirtied.
+ *
+ * <p><b>The cap.</b> The maximum is the sandbox's limit (or the module's own lower maximum); a
+ * refused grow is remembered, so that the host can name the real cause of a guest's failure
+ * (Go exits, Rust aborts, C gets NULL) instead of the symptom.
+ *
+ * <p><b>Range checks.</b> An address is an unsigned 32-bit offset; pages beyond the current size are
+ * null and indexes beyond the maximum are out of the page table, so every access outside the
+ * memory ends in the engine's out-of-bounds trap, never in a host exception (HostileGuestCorpusTest).
+ * Bulk operations check the whole range, in {@code long}, before writing anything.
+ *
+ * <p>Memory is never shared (WasmEngine refuses the threads proposal's shared memory) and one
+ * thread drives an instance at a time, so the atomic instructions are plain read-modify-writes.
  */
 final class CappedMemory implements Memory {
-    private final ByteArrayMemory delegate;
+    private static final int PAGE_SHIFT = 16;
+    private static final int PAGE_MASK = PAGE_SIZE - 1;
+    /** Copies of pages kept for the next writes after a reset: 2 MiB per instance at most. */
+    private static final int MAX_SPARE_PAGES = 32;
+
+    private static final VarHandle SHORT = MethodHandles.byteArrayViewVarHandle(short[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final VarHandle INT = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final VarHandle LONG = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final VarHandle FLOAT = MethodHandles.byteArrayViewVarHandle(float[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final VarHandle DOUBLE = MethodHandles.byteArrayViewVarHandle(double[].class, ByteOrder.LITTLE_ENDIAN);
+
+    private final int initialPages;
+    private final int maximumPages;
     private final int capPages;
+    /** Every page below {@link #pages}: this memory's own, or the snapshot's; null above. */
+    private final byte[][] readable;
+    /** This memory's own pages; null where the page is still the snapshot's (or above the size). */
+    private final byte[][] writable;
+    private int pages;
+    private DataSegment[] dataSegments;
+    /** Set while the engine's instantiation would zero and fill memory the snapshot already holds. */
+    private boolean skipInitialization;
+    private final byte[][] sparePages = new byte[MAX_SPARE_PAGES][];
+    private int spareCount;
     /** Total pages the last refused grow asked for; 0 when none was refused since the last clear. */
     private int refusedRequest;
     private int peakPages;
 
-    CappedMemory(MemoryLimits declared, int capPages) {
+    /**
+     * @param startFrom the snapshot this memory starts as (the engine's zeroing and data segments
+     *     are then skipped), or null for the module's declared initial state
+     */
+    CappedMemory(MemoryLimits declared, int capPages, InitSnapshot startFrom) {
+        if (declared.shared()) {
+            throw new UninstantiableException("shared memory is not supported"); // WasmEngine refuses it earlier
+        }
         this.capPages = capPages;
-        int maximum = Math.min(declared.maximumPages(), capPages);
-        this.delegate = new ByteArrayMemory(new MemoryLimits(declared.initialPages(), maximum));
-        this.peakPages = declared.initialPages();
+        this.initialPages = declared.initialPages();
+        this.maximumPages = Math.min(Math.min(declared.maximumPages(), capPages), MAX_PAGES);
+        this.readable = new byte[maximumPages][];
+        this.writable = new byte[maximumPages][];
+        if (startFrom != null) {
+            mapOnto(startFrom.pageArrays());
+            skipInitialization = true;
+        } else {
+            for (int i = 0; i < initialPages; i++) readable[i] = writable[i] = new byte[PAGE_SIZE];
+            pages = initialPages;
+        }
+        this.peakPages = pages;
     }
 
     /** Whether a grow was refused since the last {@link #clearGrowRefused}. */
@@ -52,7 +108,7 @@ final class CappedMemory implements Memory {
 
     /** The module's own effective maximum, in pages. */
     int maximumPagesAllowed() {
-        return delegate.maximumPages();
+        return maximumPages;
     }
 
     void clearGrowRefused() {
@@ -67,431 +123,438 @@ final class CappedMemory implements Memory {
         return capPages;
     }
 
+    /** Pages this memory holds of its own: written since the snapshot, or grown. */
+    int ownPages() {
+        int own = 0;
+        for (int i = 0; i < pages; i++) if (writable[i] != null) own++;
+        return own;
+    }
+
+    /**
+     * Host memory this memory holds of its own: its own pages, those kept for reuse and its page
+     * tables (the snapshot's pages are the node's, counted once for all its instances).
+     */
+    long heldBytes() {
+        return (long) (ownPages() + spareCount) * PAGE_SIZE + 16L * readable.length;
+    }
+
+    /**
+     * Puts the memory back into the snapshot's state: its size, and its pages as they are in the
+     * snapshot. Costs a pass over the page table; the pages this memory wrote are kept (up to
+     * {@link #MAX_SPARE_PAGES}) for its next writes.
+     */
+    void resetTo(InitSnapshot snapshot) {
+        for (int i = 0; i < pages; i++) {
+            if (writable[i] != null) {
+                keepSpare(writable[i]);
+                writable[i] = null;
+            }
+            readable[i] = null;
+        }
+        mapOnto(snapshot.pageArrays());
+        peakPages = pages;
+        refusedRequest = 0;
+    }
+
+    private void mapOnto(byte[][] base) {
+        System.arraycopy(base, 0, readable, 0, base.length);
+        pages = base.length;
+    }
+
+    private void keepSpare(byte[] page) {
+        if (spareCount < MAX_SPARE_PAGES) sparePages[spareCount++] = page;
+    }
+
+    /** A page of this memory's own, its content undefined. */
+    private byte[] newPage() {
+        if (spareCount == 0) return new byte[PAGE_SIZE];
+        byte[] page = sparePages[--spareCount];
+        sparePages[spareCount] = null;
+        return page;
+    }
+
+    /** The page to write into: this memory's own copy, made on the first write to a snapshot page. */
+    private byte[] writable(int index) {
+        byte[] page = writable[index]; // an index past the maximum is out of bounds: the trap below
+        return page != null ? page : copyOnWrite(index);
+    }
+
+    private byte[] copyOnWrite(int index) {
+        byte[] shared = readable[index];
+        if (shared == null) throw outOfBounds((long) index << PAGE_SHIFT, 1);
+        byte[] own = newPage();
+        System.arraycopy(shared, 0, own, 0, PAGE_SIZE);
+        readable[index] = writable[index] = own;
+        return own;
+    }
+
+    private int sizeInBytes() {
+        return pages << PAGE_SHIFT; // at most 65,536 pages: 2^32 would wrap, so MAX_PAGES is one less
+    }
+
+    /** Throws the out-of-bounds trap unless {@code [addr, addr+size)} (addr unsigned) lies within memory. */
+    private void checkRange(int addr, long size) {
+        if (size < 0 || Integer.toUnsignedLong(addr) + size > Integer.toUnsignedLong(sizeInBytes())) {
+            throw outOfBounds(Integer.toUnsignedLong(addr), size);
+        }
+    }
+
+    private WasmRuntimeException outOfBounds(long addr, long size) {
+        return new WasmRuntimeException("out of bounds memory access: attempted to access address: " + addr
+                + " but limit is: " + Integer.toUnsignedLong(sizeInBytes()) + " and size: " + size);
+    }
+
+    /** A guest access faulted on the page table (a page beyond the size or the maximum). */
+    private WasmRuntimeException outOfBounds(RuntimeException e, int addr, int size) {
+        if (e instanceof ArrayIndexOutOfBoundsException || e instanceof NullPointerException) {
+            return outOfBounds(Integer.toUnsignedLong(addr), size);
+        }
+        throw e;
+    }
+
+    /** 65,535 pages: a 4 GiB memory's size in bytes does not fit an int; no sandbox allows one. */
+    private static final int MAX_PAGES = 65_535;
 
     @Override
-    public int grow(int a0) {
-        int current = delegate.pages();
-        int previous = delegate.grow(a0);
-        if (previous < 0) {
-            refusedRequest = (int) Math.min(Integer.MAX_VALUE, (long) current + Integer.toUnsignedLong(a0));
-        } else {
-            peakPages = Math.max(peakPages, previous + a0);
+    public int grow(int delta) {
+        int previous = pages;
+        long wanted = previous + Integer.toUnsignedLong(delta);
+        if (wanted > maximumPages) {
+            refusedRequest = (int) Math.min(Integer.MAX_VALUE, wanted);
+            return -1;
         }
+        for (int i = previous; i < wanted; i++) {
+            byte[] page = newPage();
+            Arrays.fill(page, (byte) 0);
+            readable[i] = writable[i] = page;
+        }
+        pages = (int) wanted;
+        peakPages = Math.max(peakPages, pages);
         return previous;
     }
 
     @Override
     public int pages() {
-        return delegate.pages();
+        return pages;
     }
 
     @Override
     public int initialPages() {
-        return delegate.initialPages();
+        return initialPages;
     }
 
     @Override
     public int maximumPages() {
-        return delegate.maximumPages();
+        return maximumPages;
     }
 
     @Override
     public boolean shared() {
-        return delegate.shared();
+        return false;
     }
 
+    /** The atomic instructions' default read-modify-writes lock this: one thread, never contended. */
     @Override
-    public Object lock(int a0) {
-        return delegate.lock(a0);
+    public Object lock(int address) {
+        return this;
     }
 
     @Override
-    public int waitOn(int a0, int a1, long a2) {
-        return delegate.waitOn(a0, a1, a2);
+    @SuppressWarnings("removal")
+    public int waitOn(int address, int expected, long timeout) {
+        throw new WasmRuntimeException("memory.atomic.wait32 on an unshared memory");
     }
 
     @Override
-    public int waitOn(int a0, long a1, long a2) {
-        return delegate.waitOn(a0, a1, a2);
+    @SuppressWarnings("removal")
+    public int waitOn(int address, long expected, long timeout) {
+        throw new WasmRuntimeException("memory.atomic.wait64 on an unshared memory");
     }
 
     @Override
-    public int notify(int a0, int a1) {
-        return delegate.notify(a0, a1);
-    }
-
-    @Override
-    public void atomicFence() {
-        delegate.atomicFence();
-    }
-
-    @Override
-    public int atomicWait(int a0, int a1, long a2) {
-        return delegate.atomicWait(a0, a1, a2);
-    }
-
-    @Override
-    public int atomicWait(int a0, long a1, long a2) {
-        return delegate.atomicWait(a0, a1, a2);
-    }
-
-    @Override
-    public int atomicNotify(int a0, int a1) {
-        return delegate.atomicNotify(a0, a1);
-    }
-
-    @Override
-    public int atomicReadInt(int a0) {
-        return delegate.atomicReadInt(a0);
-    }
-
-    @Override
-    public long atomicReadLong(int a0) {
-        return delegate.atomicReadLong(a0);
-    }
-
-    @Override
-    public short atomicReadShort(int a0) {
-        return delegate.atomicReadShort(a0);
-    }
-
-    @Override
-    public byte atomicReadByte(int a0) {
-        return delegate.atomicReadByte(a0);
-    }
-
-    @Override
-    public void atomicWriteInt(int a0, int a1) {
-        delegate.atomicWriteInt(a0, a1);
-    }
-
-    @Override
-    public void atomicWriteLong(int a0, long a1) {
-        delegate.atomicWriteLong(a0, a1);
-    }
-
-    @Override
-    public void atomicWriteShort(int a0, short a1) {
-        delegate.atomicWriteShort(a0, a1);
-    }
-
-    @Override
-    public void atomicWriteByte(int a0, byte a1) {
-        delegate.atomicWriteByte(a0, a1);
-    }
-
-    @Override
-    public int atomicAddInt(int a0, int a1) {
-        return delegate.atomicAddInt(a0, a1);
-    }
-
-    @Override
-    public int atomicAndInt(int a0, int a1) {
-        return delegate.atomicAndInt(a0, a1);
-    }
-
-    @Override
-    public int atomicOrInt(int a0, int a1) {
-        return delegate.atomicOrInt(a0, a1);
-    }
-
-    @Override
-    public int atomicXorInt(int a0, int a1) {
-        return delegate.atomicXorInt(a0, a1);
-    }
-
-    @Override
-    public int atomicXchgInt(int a0, int a1) {
-        return delegate.atomicXchgInt(a0, a1);
-    }
-
-    @Override
-    public int atomicCmpxchgInt(int a0, int a1, int a2) {
-        return delegate.atomicCmpxchgInt(a0, a1, a2);
-    }
-
-    @Override
-    public long atomicAddLong(int a0, long a1) {
-        return delegate.atomicAddLong(a0, a1);
-    }
-
-    @Override
-    public long atomicAndLong(int a0, long a1) {
-        return delegate.atomicAndLong(a0, a1);
-    }
-
-    @Override
-    public long atomicOrLong(int a0, long a1) {
-        return delegate.atomicOrLong(a0, a1);
-    }
-
-    @Override
-    public long atomicXorLong(int a0, long a1) {
-        return delegate.atomicXorLong(a0, a1);
-    }
-
-    @Override
-    public long atomicXchgLong(int a0, long a1) {
-        return delegate.atomicXchgLong(a0, a1);
-    }
-
-    @Override
-    public long atomicCmpxchgLong(int a0, long a1, long a2) {
-        return delegate.atomicCmpxchgLong(a0, a1, a2);
-    }
-
-    @Override
-    public short atomicAddShort(int a0, short a1) {
-        return delegate.atomicAddShort(a0, a1);
-    }
-
-    @Override
-    public short atomicAndShort(int a0, short a1) {
-        return delegate.atomicAndShort(a0, a1);
-    }
-
-    @Override
-    public short atomicOrShort(int a0, short a1) {
-        return delegate.atomicOrShort(a0, a1);
-    }
-
-    @Override
-    public short atomicXorShort(int a0, short a1) {
-        return delegate.atomicXorShort(a0, a1);
-    }
-
-    @Override
-    public short atomicXchgShort(int a0, short a1) {
-        return delegate.atomicXchgShort(a0, a1);
-    }
-
-    @Override
-    public short atomicCmpxchgShort(int a0, short a1, short a2) {
-        return delegate.atomicCmpxchgShort(a0, a1, a2);
-    }
-
-    @Override
-    public byte atomicAddByte(int a0, byte a1) {
-        return delegate.atomicAddByte(a0, a1);
-    }
-
-    @Override
-    public byte atomicAndByte(int a0, byte a1) {
-        return delegate.atomicAndByte(a0, a1);
-    }
-
-    @Override
-    public byte atomicOrByte(int a0, byte a1) {
-        return delegate.atomicOrByte(a0, a1);
-    }
-
-    @Override
-    public byte atomicXorByte(int a0, byte a1) {
-        return delegate.atomicXorByte(a0, a1);
-    }
-
-    @Override
-    public byte atomicXchgByte(int a0, byte a1) {
-        return delegate.atomicXchgByte(a0, a1);
-    }
-
-    @Override
-    public byte atomicCmpxchgByte(int a0, byte a1, byte a2) {
-        return delegate.atomicCmpxchgByte(a0, a1, a2);
-    }
-
-    @Override
-    public void initialize(Instance a0, DataSegment[] a1) {
-        delegate.initialize(a0, a1);
-    }
-
-    @Override
-    public void initialize(Instance a0, DataSegment[] a1, int a2) {
-        delegate.initialize(a0, a1, a2);
-    }
-
-    @Override
-    public void initPassiveSegment(int a0, int a1, int a2, int a3) {
-        delegate.initPassiveSegment(a0, a1, a2, a3);
-    }
-
-    @Override
-    public void writeString(int a0, String a1, Charset a2) {
-        delegate.writeString(a0, a1, a2);
-    }
-
-    @Override
-    public void writeString(int a0, String a1) {
-        delegate.writeString(a0, a1);
-    }
-
-    @Override
-    public String readString(int a0, int a1) {
-        return delegate.readString(a0, a1);
-    }
-
-    @Override
-    public String readString(int a0, int a1, Charset a2) {
-        return delegate.readString(a0, a1, a2);
-    }
-
-    @Override
-    public void writeCString(int a0, String a1) {
-        delegate.writeCString(a0, a1);
-    }
-
-    @Override
-    public void writeCString(int a0, String a1, Charset a2) {
-        delegate.writeCString(a0, a1, a2);
-    }
-
-    @Override
-    public String readCString(int a0, Charset a1) {
-        return delegate.readCString(a0, a1);
-    }
-
-    @Override
-    public String readCString(int a0) {
-        return delegate.readCString(a0);
-    }
-
-    @Override
-    public void write(int a0, byte[] a1) {
-        delegate.write(a0, a1);
-    }
-
-    @Override
-    public void write(int a0, byte[] a1, int a2, int a3) {
-        delegate.write(a0, a1, a2, a3);
-    }
-
-    @Override
-    public byte read(int a0) {
-        return delegate.read(a0);
-    }
-
-    @Override
-    public byte[] readBytes(int a0, int a1) {
-        return delegate.readBytes(a0, a1);
-    }
-
-    @Override
-    public void writeI32(int a0, int a1) {
-        delegate.writeI32(a0, a1);
-    }
-
-    @Override
-    public int readInt(int a0) {
-        return delegate.readInt(a0);
-    }
-
-    @Override
-    public long readI32(int a0) {
-        return delegate.readI32(a0);
-    }
-
-    @Override
-    public long readU32(int a0) {
-        return delegate.readU32(a0);
-    }
-
-    @Override
-    public void writeLong(int a0, long a1) {
-        delegate.writeLong(a0, a1);
-    }
-
-    @Override
-    public long readLong(int a0) {
-        return delegate.readLong(a0);
-    }
-
-    @Override
-    public long readI64(int a0) {
-        return delegate.readI64(a0);
-    }
-
-    @Override
-    public void writeShort(int a0, short a1) {
-        delegate.writeShort(a0, a1);
-    }
-
-    @Override
-    public short readShort(int a0) {
-        return delegate.readShort(a0);
-    }
-
-    @Override
-    public long readI16(int a0) {
-        return delegate.readI16(a0);
-    }
-
-    @Override
-    public long readU16(int a0) {
-        return delegate.readU16(a0);
-    }
-
-    @Override
-    public void writeByte(int a0, byte a1) {
-        delegate.writeByte(a0, a1);
-    }
-
-    @Override
-    public long readU8(int a0) {
-        return delegate.readU8(a0);
-    }
-
-    @Override
-    public long readI8(int a0) {
-        return delegate.readI8(a0);
-    }
-
-    @Override
-    public void writeF32(int a0, float a1) {
-        delegate.writeF32(a0, a1);
-    }
-
-    @Override
-    public long readF32(int a0) {
-        return delegate.readF32(a0);
-    }
-
-    @Override
-    public float readFloat(int a0) {
-        return delegate.readFloat(a0);
-    }
-
-    @Override
-    public void writeF64(int a0, double a1) {
-        delegate.writeF64(a0, a1);
-    }
-
-    @Override
-    public double readDouble(int a0) {
-        return delegate.readDouble(a0);
-    }
-
-    @Override
-    public long readF64(int a0) {
-        return delegate.readF64(a0);
+    @SuppressWarnings("removal")
+    public int notify(int address, int maxThreads) {
+        return 0; // nobody can be waiting on an unshared memory
     }
 
     @Override
     public void zero() {
-        delegate.zero();
+        if (skipInitialization) return; // the snapshot's pages are the initial state
+        for (int i = 0; i < pages; i++) {
+            Arrays.fill(writable(i), (byte) 0);
+        }
     }
 
     @Override
-    public void fill(byte a0, int a1, int a2) {
-        delegate.fill(a0, a1, a2);
+    public void initialize(Instance instance, DataSegment[] segments) {
+        initialize(instance, segments, 0);
     }
 
     @Override
-    public void copy(int a0, int a1, int a2) {
-        delegate.copy(a0, a1, a2);
+    public void initialize(Instance instance, DataSegment[] segments, int memoryIndex) {
+        this.dataSegments = segments == null ? new DataSegment[0] : segments.clone();
+        if (skipInitialization) {
+            skipInitialization = false; // the snapshot holds what the segments wrote, and more
+            return;
+        }
+        for (DataSegment s : dataSegments) {
+            if (s instanceof ActiveDataSegment segment && segment.index() == memoryIndex) {
+                int offset = (int) computeConstantValue(instance, segment.offsetInstructions())[0];
+                byte[] data = segment.data();
+                if (Integer.toUnsignedLong(offset) + data.length > Integer.toUnsignedLong(sizeInBytes())) {
+                    throw new UninstantiableException("out of bounds memory access: data segment at " + Integer.toUnsignedLong(offset)
+                            + " of " + data.length + " bytes");
+                }
+                write(offset, data, 0, data.length);
+            }
+        }
     }
 
     @Override
-    public void drop(int a0) {
-        delegate.drop(a0);
+    public void initPassiveSegment(int segmentId, int dest, int offset, int size) {
+        write(dest, dataSegments[segmentId].data(), offset, size);
+    }
+
+    @Override
+    public void drop(int segment) {
+        dataSegments[segment] = PassiveDataSegment.EMPTY;
+    }
+
+    @Override
+    public void write(int addr, byte[] data, int offset, int size) {
+        if (offset < 0 || size < 0 || (long) offset + size > data.length) {
+            throw new WasmRuntimeException("out of bounds memory access: source [" + offset + ", +" + size + ") of " + data.length + " bytes");
+        }
+        checkRange(addr, size);
+        while (size > 0) {
+            int inPage = addr & PAGE_MASK;
+            int chunk = Math.min(size, PAGE_SIZE - inPage);
+            System.arraycopy(data, offset, writable(addr >>> PAGE_SHIFT), inPage, chunk);
+            addr += chunk;
+            offset += chunk;
+            size -= chunk;
+        }
+    }
+
+    @Override
+    public byte[] readBytes(int addr, int len) {
+        checkRange(addr, len);
+        byte[] result = new byte[len];
+        for (int done = 0; done < len; ) {
+            int inPage = addr & PAGE_MASK;
+            int chunk = Math.min(len - done, PAGE_SIZE - inPage);
+            System.arraycopy(readable[addr >>> PAGE_SHIFT], inPage, result, done, chunk);
+            addr += chunk;
+            done += chunk;
+        }
+        return result;
+    }
+
+    @Override
+    public void fill(byte value, int fromIndex, int toIndex) {
+        long size = Integer.toUnsignedLong(toIndex) - Integer.toUnsignedLong(fromIndex);
+        checkRange(fromIndex, size);
+        int addr = fromIndex;
+        while (size > 0) {
+            int inPage = addr & PAGE_MASK;
+            int chunk = (int) Math.min(size, PAGE_SIZE - inPage);
+            Arrays.fill(writable(addr >>> PAGE_SHIFT), inPage, inPage + chunk, value);
+            addr += chunk;
+            size -= chunk;
+        }
+    }
+
+    @Override
+    public void copy(int dest, int src, int size) {
+        checkRange(dest, Integer.toUnsignedLong(size));
+        checkRange(src, Integer.toUnsignedLong(size));
+        if (size == 0) return;
+        // Through a buffer: overlapping ranges copy as memmove does, and no page aliases another.
+        write(dest, readBytes(src, size), 0, size);
+    }
+
+    @Override
+    public byte read(int addr) {
+        try {
+            return readable[addr >>> PAGE_SHIFT][addr & PAGE_MASK];
+        } catch (RuntimeException e) {
+            throw outOfBounds(e, addr, 1);
+        }
+    }
+
+    @Override
+    public void writeByte(int addr, byte data) {
+        try {
+            writable(addr >>> PAGE_SHIFT)[addr & PAGE_MASK] = data;
+        } catch (RuntimeException e) {
+            throw outOfBounds(e, addr, 1);
+        }
+    }
+
+    @Override
+    public short readShort(int addr) {
+        int off = addr & PAGE_MASK;
+        if (off <= PAGE_SIZE - 2) {
+            try {
+                return (short) SHORT.get(readable[addr >>> PAGE_SHIFT], off);
+            } catch (RuntimeException e) {
+                throw outOfBounds(e, addr, 2);
+            }
+        }
+        return (short) ((read(addr) & 0xFF) | (read(addr + 1) << 8));
+    }
+
+    @Override
+    public long readU16(int addr) {
+        return readShort(addr) & 0xFFFFL;
+    }
+
+    @Override
+    public void writeShort(int addr, short data) {
+        int off = addr & PAGE_MASK;
+        if (off <= PAGE_SIZE - 2) {
+            try {
+                SHORT.set(writable(addr >>> PAGE_SHIFT), off, data);
+            } catch (RuntimeException e) {
+                throw outOfBounds(e, addr, 2);
+            }
+        } else {
+            writeAcrossPages(addr, data, 2);
+        }
+    }
+
+    @Override
+    public int readInt(int addr) {
+        int off = addr & PAGE_MASK;
+        if (off <= PAGE_SIZE - 4) {
+            try {
+                return (int) INT.get(readable[addr >>> PAGE_SHIFT], off);
+            } catch (RuntimeException e) {
+                throw outOfBounds(e, addr, 4);
+            }
+        }
+        return (int) readAcrossPages(addr, 4);
+    }
+
+    @Override
+    public void writeI32(int addr, int data) {
+        int off = addr & PAGE_MASK;
+        if (off <= PAGE_SIZE - 4) {
+            try {
+                INT.set(writable(addr >>> PAGE_SHIFT), off, data);
+            } catch (RuntimeException e) {
+                throw outOfBounds(e, addr, 4);
+            }
+        } else {
+            writeAcrossPages(addr, data, 4);
+        }
+    }
+
+    @Override
+    public long readLong(int addr) {
+        int off = addr & PAGE_MASK;
+        if (off <= PAGE_SIZE - 8) {
+            try {
+                return (long) LONG.get(readable[addr >>> PAGE_SHIFT], off);
+            } catch (RuntimeException e) {
+                throw outOfBounds(e, addr, 8);
+            }
+        }
+        return readAcrossPages(addr, 8);
+    }
+
+    @Override
+    public void writeLong(int addr, long data) {
+        int off = addr & PAGE_MASK;
+        if (off <= PAGE_SIZE - 8) {
+            try {
+                LONG.set(writable(addr >>> PAGE_SHIFT), off, data);
+            } catch (RuntimeException e) {
+                throw outOfBounds(e, addr, 8);
+            }
+        } else {
+            writeAcrossPages(addr, data, 8);
+        }
+    }
+
+    @Override
+    public long readF32(int addr) {
+        return readInt(addr);
+    }
+
+    @Override
+    public float readFloat(int addr) {
+        int off = addr & PAGE_MASK;
+        if (off <= PAGE_SIZE - 4) {
+            try {
+                return (float) FLOAT.get(readable[addr >>> PAGE_SHIFT], off);
+            } catch (RuntimeException e) {
+                throw outOfBounds(e, addr, 4);
+            }
+        }
+        return Float.intBitsToFloat(readInt(addr));
+    }
+
+    @Override
+    public void writeF32(int addr, float data) {
+        int off = addr & PAGE_MASK;
+        if (off <= PAGE_SIZE - 4) {
+            try {
+                FLOAT.set(writable(addr >>> PAGE_SHIFT), off, data);
+            } catch (RuntimeException e) {
+                throw outOfBounds(e, addr, 4);
+            }
+        } else {
+            writeI32(addr, Float.floatToRawIntBits(data));
+        }
+    }
+
+    @Override
+    public long readF64(int addr) {
+        return readLong(addr);
+    }
+
+    @Override
+    public double readDouble(int addr) {
+        int off = addr & PAGE_MASK;
+        if (off <= PAGE_SIZE - 8) {
+            try {
+                return (double) DOUBLE.get(readable[addr >>> PAGE_SHIFT], off);
+            } catch (RuntimeException e) {
+                throw outOfBounds(e, addr, 8);
+            }
+        }
+        return Double.longBitsToDouble(readLong(addr));
+    }
+
+    @Override
+    public void writeF64(int addr, double data) {
+        int off = addr & PAGE_MASK;
+        if (off <= PAGE_SIZE - 8) {
+            try {
+                DOUBLE.set(writable(addr >>> PAGE_SHIFT), off, data);
+            } catch (RuntimeException e) {
+                throw outOfBounds(e, addr, 8);
+            }
+        } else {
+            writeLong(addr, Double.doubleToRawLongBits(data));
+        }
+    }
+
+    /** A little-endian value of {@code size} bytes that straddles two pages (checked first, written after). */
+    private void writeAcrossPages(int addr, long value, int size) {
+        checkRange(addr, size);
+        for (int i = 0; i < size; i++) {
+            writeByte(addr + i, (byte) (value >>> (8 * i)));
+        }
+    }
+
+    private long readAcrossPages(int addr, int size) {
+        checkRange(addr, size);
+        long value = 0;
+        for (int i = 0; i < size; i++) {
+            value |= (read(addr + i) & 0xFFL) << (8 * i);
+        }
+        return value;
     }
 }

@@ -43,7 +43,7 @@ final class CommandSandbox extends WasmSandbox {
         super(node, limits);
         long start = System.nanoTime();
         this.channel = new CommandChannel(limits.maxOutputBytes(), stderr, limits.maxLogBytes());
-        Instance instance = instantiate(new SandboxWasi(channel.stdout, channel.stderr, channel.stdinRead), started -> {});
+        Instance instance = instantiate(new SandboxWasi(channel.stdout, channel.stderr, channel.stdinRead), null, started -> {});
         ExportFunction main = instance.export("_start");
         this.guest = new Thread(null, () -> runGuest(main), "nlink-command-guest-" + GUESTS.incrementAndGet(), GUEST_STACK_BYTES);
         guest.setDaemon(true);
@@ -126,8 +126,14 @@ final class CommandSandbox extends WasmSandbox {
         }
     }
 
+    /** A command's state includes its running guest thread: never reset, always a new instance. */
     @Override
-    public void close() {
+    boolean reset() {
+        return false;
+    }
+
+    @Override
+    public void discard() {
         retire();
         stopGuest();
         wasi.close();

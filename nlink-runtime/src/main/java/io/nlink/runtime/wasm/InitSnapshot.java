@@ -5,6 +5,7 @@ import run.endive.runtime.Instance;
 import run.endive.wasm.WasmModule;
 import run.endive.wasm.types.AnnotatedInstruction;
 import run.endive.wasm.types.FunctionBody;
+import run.endive.wasm.types.Global;
 import run.endive.wasm.types.MutabilityType;
 import run.endive.wasm.types.OpCode;
 import io.nlink.runtime.SandboxLimits;
@@ -12,46 +13,54 @@ import java.util.EnumSet;
 import java.util.Set;
 
 /**
- * A reactor's state right after {@code _initialize}: its linear memory and its mutable globals.
- * A new instance that starts from it skips {@code _initialize} — for a Go node the runtime's whole
- * start-up, most of an instance's cost (measured: 50-87 ms of which instantiation is 13 ms) — and
- * pays a memory copy instead.
+ * A reactor's state right after its start-up ({@code _initialize} when it exports one, else
+ * instantiation): its linear memory, as read-only 64 KiB pages, and its mutable globals. Two uses:
+ * <ul>
+ *   <li>A new instance starts from it instead of running {@code _initialize} again — for a Go node
+ *       the runtime's whole start-up (measured: 50-87 ms of which instantiation is 13 ms) — and its
+ *       memory maps the snapshot's pages copy-on-write ({@link CappedMemory}), so nothing is copied.
+ *   <li>An instance that has served a batch is reset to it in place ({@link ReactorSandbox#reset}),
+ *       paying only for the pages the batch wrote.
+ * </ul>
  *
- * <p>Sound only when memory and globals are the whole state {@code _initialize} leaves behind, so
- * modules whose code can change tables or drop passive segments are never snapshotted: after
- * instantiation their tables and segments are as the module declares them, which a restore keeps.
- * What WASI gave the initialiser (clock readings, random seeds) is shared by every instance made
- * from one snapshot.
+ * <p>Sound only when memory and globals are the whole state the guest can change, so modules whose
+ * code can change tables, drop or copy from passive segments, throw exceptions (the engine keeps
+ * thrown values per instance) or keep references in mutable globals are never snapshotted: their
+ * tables, segments and reference globals are as the module declares them after instantiation, which
+ * a restore keeps. What WASI gave the initialiser (clock readings, random seeds) is shared by every
+ * instance made from one snapshot.
  *
  * <p>A snapshot is kept on heap for as long as its node is cached, so only modules whose memory
- * after {@code _initialize} is at most {@link #MAX_PAGES} are snapshotted (a Go node's is about 8
- * MiB); with the engine's 32 cached nodes that bounds snapshots to 320 MiB in the worst case.
+ * after start-up is at most {@link #MAX_PAGES} are snapshotted (a Go node's is about 8 MiB); its bytes
+ * count against {@link io.nlink.runtime.ReadyMemory}.
  */
 final class InitSnapshot {
     /** Instructions whose effect lives outside memory and globals. */
     private static final Set<OpCode> STATE_OUTSIDE_MEMORY = EnumSet.of(
             OpCode.TABLE_SET, OpCode.TABLE_GROW, OpCode.TABLE_FILL, OpCode.TABLE_COPY, OpCode.TABLE_INIT,
-            OpCode.ELEM_DROP, OpCode.MEMORY_INIT, OpCode.DATA_DROP);
+            OpCode.ELEM_DROP, OpCode.MEMORY_INIT, OpCode.DATA_DROP, OpCode.THROW, OpCode.THROW_REF);
 
     /** Largest memory kept: 10 MiB. Bigger initialisers run _initialize every time. */
     static final int MAX_PAGES = 160;
 
-    private final int pages;
-    private final byte[] memory;
+    /** Never written: instances read them, and copy one before their first write to it. */
+    private final byte[][] pages;
     private final int[] globals;
     private final long[] low;
     private final long[] high;
 
-    private InitSnapshot(int pages, byte[] memory, int[] globals, long[] low, long[] high) {
+    private InitSnapshot(byte[][] pages, int[] globals, long[] low, long[] high) {
         this.pages = pages;
-        this.memory = memory;
         this.globals = globals;
         this.low = low;
         this.high = high;
     }
 
-    /** Whether a snapshot of {@code module} after {@code _initialize} captures all its state. */
+    /** Whether a snapshot of {@code module} after start-up captures all the state its code can change. */
     static boolean possible(WasmModule module) {
+        for (Global global : module.globalSection().globals()) {
+            if (global.mutabilityType() == MutabilityType.Var && global.valueType().isReference()) return false;
+        }
         if (module.codeSection() == null) return true;
         for (FunctionBody body : module.codeSection().functionBodies()) {
             for (AnnotatedInstruction instruction : body.instructions()) {
@@ -63,17 +72,21 @@ final class InitSnapshot {
 
     /** The instance's state, or null when its memory is larger than {@link #MAX_PAGES}. */
     static InitSnapshot take(Instance instance, CappedMemory memory) {
-        int pages = memory.pages();
-        if (pages > MAX_PAGES) return null;
-        int count = instance.globalCount();
-        int mutable = 0;
+        int count = memory.pages();
+        if (count > MAX_PAGES) return null;
+        byte[][] pages = new byte[count][];
         for (int i = 0; i < count; i++) {
+            pages[i] = memory.readBytes(i * SandboxLimits.PAGE_SIZE, SandboxLimits.PAGE_SIZE);
+        }
+        int globalCount = instance.globalCount();
+        int mutable = 0;
+        for (int i = 0; i < globalCount; i++) {
             if (instance.global(i).getMutabilityType() == MutabilityType.Var) mutable++;
         }
         int[] globals = new int[mutable];
         long[] low = new long[mutable];
         long[] high = new long[mutable];
-        for (int i = 0, j = 0; i < count; i++) {
+        for (int i = 0, j = 0; i < globalCount; i++) {
             GlobalInstance g = instance.global(i);
             if (g.getMutabilityType() != MutabilityType.Var) continue;
             globals[j] = i;
@@ -81,21 +94,20 @@ final class InitSnapshot {
             high[j] = g.getValueHigh();
             j++;
         }
-        return new InitSnapshot(pages, memory.readBytes(0, pages * SandboxLimits.PAGE_SIZE), globals, low, high);
+        return new InitSnapshot(pages, globals, low, high);
     }
 
     /** Whether an instance under {@code limits} can hold this snapshot's memory. */
     boolean fits(SandboxLimits limits) {
-        return pages <= limits.memoryPages();
+        return pages.length <= limits.memoryPages();
     }
 
-    /** Puts a freshly instantiated instance (its _initialize not run) into the snapshotted state. */
+    /**
+     * Puts an instance into the snapshotted state: a fresh one (its start-up not run) or one that
+     * has served items. Memory maps the snapshot's pages again; mutable globals get their values.
+     */
     void restore(Instance instance, CappedMemory into) {
-        int missing = pages - into.pages();
-        if (missing > 0 && into.grow(missing) < 0) {
-            throw new IllegalStateException("cannot grow memory to the snapshot's " + pages + " pages");
-        }
-        into.write(0, memory);
+        into.resetTo(this);
         for (int j = 0; j < globals.length; j++) {
             GlobalInstance g = instance.global(globals[j]);
             g.setValueLow(low[j]);
@@ -103,7 +115,17 @@ final class InitSnapshot {
         }
     }
 
-    int pages() {
+    /** The pages themselves, for {@link CappedMemory} to map: callers never write into them. */
+    byte[][] pageArrays() {
         return pages;
+    }
+
+    int pages() {
+        return pages.length;
+    }
+
+    /** Bytes the snapshot holds. */
+    long bytes() {
+        return (long) pages.length * SandboxLimits.PAGE_SIZE;
     }
 }

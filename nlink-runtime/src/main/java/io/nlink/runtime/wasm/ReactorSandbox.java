@@ -14,30 +14,60 @@ import io.nlink.runtime.Watchdog;
  * bounds-check, copy out, {@code deallocate} both buffers. Runs on the caller's thread.
  */
 final class ReactorSandbox extends WasmSandbox {
+    private final Instance instance;
     private final ExportFunction allocate;
     private final ExportFunction deallocate;
     private final ExportFunction execute;
+    /** The state {@link #reset} restores: the node's snapshot; null when the module allows none. */
+    private final InitSnapshot resetPoint;
 
     /** The guest export being called, for failure messages: a trap may come from any of them. */
     private String phase = "";
 
     ReactorSandbox(WasmNode node, SandboxLimits limits) throws SandboxException {
         super(node, limits);
-        InitSnapshot snapshot = node.info().hasInitialize() ? node.snapshotFor(limits) : null;
-        Instance instance = instantiate(new SandboxWasi(stdout, stderr), started -> {
+        InitSnapshot snapshot = node.snapshotFor(limits);
+        // A start section runs at instantiation, on whatever memory there is: map the snapshot after it.
+        InitSnapshot mappedAtStart = node.hasStartSection() ? null : snapshot;
+        this.instance = instantiate(new SandboxWasi(stdout, stderr), mappedAtStart, started -> {
             if (snapshot != null) {
                 snapshot.restore(started, memory);
             } else if (node.info().hasInitialize()) {
                 started.export("_initialize").apply();
             }
         });
-        if (snapshot == null && node.info().hasInitialize()) {
-            node.offerSnapshot(instance, memory);
+        if (snapshot != null) {
+            this.resetPoint = snapshot;
+        } else {
+            // The first instance: its state becomes the snapshot, and its memory maps it from now on.
+            this.resetPoint = node.snapshotOf(instance, memory, limits);
+            if (resetPoint != null) resetPoint.restore(instance, memory);
         }
         this.allocate = instance.export("allocate");
         this.execute = instance.export("execute_node");
         this.deallocate = node.info().exportsDeallocate() ? instance.export("deallocate") : null;
         started();
+    }
+
+    /**
+     * Back to the snapshot: memory (the pages written since, and the size), mutable globals, logs.
+     * Tables, passive segments and thrown exceptions cannot have changed (InitSnapshot#possible);
+     * an instance whose guest may have changed the WASI state, or that failed, is not reset.
+     */
+    @Override
+    boolean reset() {
+        if (resetPoint == null || !usable() || wasi.stateChanged()) return false;
+        resetPoint.restore(instance, memory);
+        forgetLogs();
+        return true;
+    }
+
+    /** The instance's own objects besides memory (machine, globals, tables, log buffers), roughly. */
+    private static final long INSTANCE_BYTES = 64 * 1024;
+
+    @Override
+    public long heldBytes() {
+        return memory.heldBytes() + INSTANCE_BYTES;
     }
 
     @Override

@@ -81,8 +81,29 @@ final class SandboxWasi {
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final Logger LOGGER = new SystemLogger();
 
+    /**
+     * The calls that leave nothing behind in the WASI state, whatever their arguments: those
+     * answered here or by {@link GuestIo}, and those of the engine's that only read, or that change
+     * only what no sandbox descriptor has (no file can be opened, so flags, sizes, times and offsets
+     * of files never apply; streams refuse flags). Read against Endive 1.0.0's WasiPreview1, where
+     * only {@code fd_close} and {@code fd_renumber} change the descriptor table; any call not
+     * listed, including one a newer engine adds, counts as a change (SandboxWasiStateTest), and an
+     * instance whose guest made one is never reset for another batch.
+     */
+    static final java.util.Set<String> LEAVE_NO_STATE = java.util.Set.of(
+            "args_get", "args_sizes_get", "environ_get", "environ_sizes_get", "clock_res_get", "clock_time_get",
+            "sched_yield", "proc_exit", "proc_raise", "random_get", "poll_oneoff",
+            "fd_write", "fd_read", "fd_pread", "fd_pwrite", "fd_readdir", "fd_fdstat_get", "fd_filestat_get",
+            "fd_prestat_get", "fd_prestat_dir_name", "fd_fdstat_set_flags", "fd_fdstat_set_rights", "fd_seek", "fd_tell",
+            "fd_advise", "fd_allocate", "fd_sync", "fd_datasync", "fd_filestat_set_size", "fd_filestat_set_times",
+            "path_open", "path_filestat_get", "path_filestat_set_times", "path_create_directory", "path_remove_directory",
+            "path_unlink_file", "path_readlink", "path_symlink", "path_rename", "path_link",
+            "sock_accept", "sock_recv", "sock_send", "sock_shutdown");
+
     private final WasiPreview1 wasi;
     private final HostFunction[] functions;
+    /** Whether the guest made a call outside {@link #LEAVE_NO_STATE}. */
+    private boolean stateChanged;
 
     SandboxWasi(OutputStream stdout, OutputStream stderr) {
         this(stdout, stderr, null);
@@ -106,8 +127,22 @@ final class SandboxWasi {
         HostFunction[] base = wasi.toHostFunctions();
         this.functions = new HostFunction[base.length];
         for (int i = 0; i < base.length; i++) {
-            functions[i] = bounded(base[i], stdout, stderr, stdinRead);
+            HostFunction f = bounded(base[i], stdout, stderr, stdinRead);
+            functions[i] = LEAVE_NO_STATE.contains(f.name()) ? f : markingStateChanged(f);
         }
+    }
+
+    private HostFunction markingStateChanged(HostFunction f) {
+        WasmFunctionHandle next = f.handle();
+        return new HostFunction(f.module(), f.name(), f.functionType(), (instance, args) -> {
+            stateChanged = true;
+            return next.apply(instance, args);
+        });
+    }
+
+    /** Whether the guest may have changed the WASI state (a descriptor closed, renumbered, moved…). */
+    boolean stateChanged() {
+        return stateChanged;
     }
 
     HostFunction[] functions() {

@@ -48,7 +48,7 @@ public final class WasmEngine {
      *                       run of a module (3.6 s of a 4.7 s CLI run of the Go example). Must be a
      *                       directory only this user can write: it holds classes the host runs.
      * @param spareIdle      how long each node keeps one started instance ready for its next
-     *                       batch after being used ({@link io.nlink.runtime.SpareInstance}), or
+     *                       batch after being used ({@link io.nlink.runtime.ReadyInstances}), or
      *                       {@link Duration#ZERO} for none. Default 30 s. A batch then waits for the
      *                       hand-over only (0.3-2 ms measured on a 2-core VM) instead of a start
      *                       (Go: 5-10 ms warm, the first one 20-90 ms); the cost is one instance's memory per recently used node
@@ -60,7 +60,7 @@ public final class WasmEngine {
 
         public Options {
             if (cacheSize < 1) throw new IllegalArgumentException("cacheSize must be at least 1");
-            io.nlink.runtime.SpareInstance.checkIdle(spareIdle);
+            io.nlink.runtime.ReadyInstances.checkIdle(spareIdle);
         }
 
         public Options withMode(ExecutionMode newMode) {

@@ -6,16 +6,26 @@ import run.endive.wasm.WasmModule;
 import io.nlink.runtime.NodeExecutable;
 import io.nlink.runtime.SandboxException;
 import io.nlink.runtime.SandboxLimits;
-import io.nlink.runtime.SpareInstance;
+import io.nlink.runtime.ReadyInstances;
+import io.nlink.runtime.ReadyMemory;
 import java.time.Duration;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 
 /**
  * A module that passed the ABI checks and was compiled: shared and thread-safe. Each batch takes
- * its own {@link WasmSandbox} from it; creating one costs an instantiation and the guest's
- * {@code _initialize} — only for the first instance when the module allows a snapshot of the
- * state {@code _initialize} leaves (InitSnapshot) — never a compile.
+ * its own {@link WasmSandbox} from it, in exactly the state the guest's start-up leaves, in the
+ * cheapest way the module allows:
+ * <ol>
+ *   <li>one a previous batch gave back, reset in place to the snapshot of that state (the cost of
+ *       the pages the batch wrote; {@link #reuses()});
+ *   <li>the spare started ahead of need ({@link #spareStarts()});
+ *   <li>a new instance: an instantiation whose memory maps the snapshot copy-on-write ({@link
+ *       #snapshotStarts()}), or for the first instance, and for modules a snapshot cannot capture
+ *       (InitSnapshot#possible), an instantiation and the guest's {@code _initialize}.
+ * </ol>
+ * Never a compile: that happened when the node was loaded.
  */
 public final class WasmNode implements NodeExecutable {
     private final WasmModule module;
@@ -27,8 +37,8 @@ public final class WasmNode implements NodeExecutable {
     /** Null until the first instance has run _initialize (and forever when a snapshot is unsound). */
     private volatile InitSnapshot snapshot;
     private volatile Boolean snapshotPossible;
-    private final java.util.concurrent.atomic.AtomicLong snapshotStarts = new java.util.concurrent.atomic.AtomicLong();
-    private final SpareInstance<WasmSandbox> spare;
+    private final AtomicLong snapshotStarts = new AtomicLong();
+    private final ReadyInstances<WasmSandbox> ready;
 
     WasmNode(
             WasmModule module,
@@ -44,7 +54,7 @@ public final class WasmNode implements NodeExecutable {
         this.machines = machines;
         this.interpretedFunctions = Set.copyOf(interpretedFunctions);
         this.compileNanos = compileNanos;
-        this.spare = new SpareInstance<>(limits -> WasmSandbox.create(this, limits), spareIdle);
+        this.ready = new ReadyInstances<>(limits -> WasmSandbox.create(this, limits), spareIdle);
     }
 
     public ModuleInfo info() {
@@ -83,17 +93,32 @@ public final class WasmNode implements NodeExecutable {
      */
     @Override
     public WasmSandbox newInstance(SandboxLimits limits) throws SandboxException {
-        return spare.take(limits);
+        return ready.take(limits);
+    }
+
+    /** A batch is done with {@code sandbox}: kept, reset, for the next one when it can be; else discarded. */
+    void giveBack(WasmSandbox sandbox) {
+        ready.giveBack(sandbox, sandbox.limits(), WasmSandbox::reset);
     }
 
     /** Instances handed out already started, from the node's spare (WasmEngine.Options#spareIdle). */
     public long spareStarts() {
-        return spare.served();
+        return ready.served();
+    }
+
+    /** Instances handed out again after a batch gave them back and they were reset in place. */
+    public long reuses() {
+        return ready.reused();
+    }
+
+    /** Reset instances waiting for the next batch now. */
+    public int readyInstances() {
+        return ready.keptCount();
     }
 
     /**
-     * Instances started from the memory snapshot taken after the first {@code _initialize}
-     * instead of running it again (InitSnapshot).
+     * Instances started from the memory snapshot taken after the first start-up instead of running
+     * {@code _initialize} again (InitSnapshot).
      */
     public long snapshotStarts() {
         return snapshotStarts.get();
@@ -107,21 +132,31 @@ public final class WasmNode implements NodeExecutable {
         return s;
     }
 
-    /** Keeps the state of an instance that has just run _initialize, when the module allows it. */
-    void offerSnapshot(Instance instance, CappedMemory memory) {
-        if (snapshot != null) return;
+    /** Whether a module with a start section: it runs at instantiation, before a snapshot can be mapped. */
+    boolean hasStartSection() {
+        return module.startSection().isPresent();
+    }
+
+    /**
+     * The snapshot of an instance that has just started, taken now when the module allows one and
+     * there is none yet; null when there cannot be one (yet).
+     */
+    InitSnapshot snapshotOf(Instance instance, CappedMemory memory, SandboxLimits limits) {
+        InitSnapshot existing = snapshot;
+        if (existing != null) return existing.fits(limits) ? existing : null; // taken meanwhile by another instance
         Boolean possible = snapshotPossible;
         if (possible == null) snapshotPossible = possible = InitSnapshot.possible(module);
-        if (possible) {
-            long bytes = (long) memory.pages() * io.nlink.runtime.SandboxLimits.PAGE_SIZE;
-            if (memory.pages() > InitSnapshot.MAX_PAGES) {
-                snapshotPossible = false; // too big: do not try again per instance
-            } else if (io.nlink.runtime.ReadyMemory.reserve(bytes)) { // else no room now: the next instance asks again
-                InitSnapshot taken = InitSnapshot.take(instance, memory);
-                io.nlink.runtime.ReadyMemory.releaseWhenUnreachable(taken, bytes);
-                snapshot = taken;
-            }
+        if (!possible) return null;
+        if (memory.pages() > InitSnapshot.MAX_PAGES) {
+            snapshotPossible = false; // too big: do not try again per instance
+            return null;
         }
+        long bytes = (long) memory.pages() * SandboxLimits.PAGE_SIZE;
+        if (!ReadyMemory.reserve(bytes)) return null; // no room now: the next instance asks again
+        InitSnapshot taken = InitSnapshot.take(instance, memory);
+        ReadyMemory.releaseWhenUnreachable(taken, bytes);
+        snapshot = taken;
+        return taken;
     }
 
     WasmModule module() {

@@ -63,8 +63,11 @@ public abstract sealed class WasmSandbox extends SandboxInstance permits Reactor
     /**
      * Instantiates the module against {@code sandboxWasi} and runs {@code startUp}, both under the
      * init bound. On failure the WASI is released and the failure is an {@code INSTANTIATION}.
+     *
+     * @param startFrom the snapshot the memory maps from the start (startUp then restores the
+     *     globals), or null for the module's declared initial memory
      */
-    final Instance instantiate(SandboxWasi sandboxWasi, StartUp startUp) throws SandboxException {
+    final Instance instantiate(SandboxWasi sandboxWasi, InitSnapshot startFrom, StartUp startUp) throws SandboxException {
         this.wasi = sandboxWasi;
         ModuleInfo.MemoryInfo declared = node.info().memory();
         if (declared.initialPages() > limits.memoryPages()) {
@@ -84,7 +87,7 @@ public abstract sealed class WasmSandbox extends SandboxInstance permits Reactor
                                 .withImportValues(ImportValues.builder().addFunction(sandboxWasi.functions()).build())
                                 .withMachineFactory(node.machines())
                                 .withMemoryFactory(
-                                        declaredLimits -> created[0] = new CappedMemory(declaredLimits, limits.memoryPages()))
+                                        declaredLimits -> created[0] = new CappedMemory(declaredLimits, limits.memoryPages(), startFrom))
                                 .withTableFactory(BudgetedTable.factory())
                                 .withStart(false)
                                 .build();
@@ -219,8 +222,21 @@ public abstract sealed class WasmSandbox extends SandboxInstance permits Reactor
         return null;
     }
 
+    /**
+     * Puts the instance back into exactly the state of a freshly started one, for another batch;
+     * false when it cannot be (then it must be discarded). What a batch is done with comes here
+     * through {@link #close()}.
+     */
+    abstract boolean reset();
+
+    /** Done with it: its node keeps it, reset, for another batch when it can; otherwise discarded. */
     @Override
     public void close() {
+        node.giveBack(this);
+    }
+
+    @Override
+    public void discard() {
         retire();
         wasi.close();
     }

@@ -109,7 +109,7 @@ class CommandAdapterTest {
         return Guests.ENGINE.load(wat(commandText(start, item)));
     }
 
-    /** Keeps no spare instance, whose guest thread would be alive by design (SpareInstance). */
+    /** Keeps no spare instance, whose guest thread would be alive by design (ReadyInstances). */
     private static final WasmEngine NO_SPARES = new WasmEngine(WasmEngine.Options.DEFAULTS.withSpareIdle(Duration.ZERO));
 
     private static WasmNode command(String item) throws InvalidModuleException {

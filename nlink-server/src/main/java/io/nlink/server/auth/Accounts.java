@@ -184,13 +184,14 @@ public final class Accounts {
 
     /**
      * Removes an account: its sessions, API keys and reset links go with it, and its workflows
-     * (with their executions) pass to the owner, so no automation vanishes with a person.
+     * (with their executions) and credentials pass to the owner, so no automation vanishes with a person.
      */
     public void remove(Principal actor, long id, String address) throws SQLException {
         User removed = target(actor, id, Policy.AccountChange.REMOVE);
         db.transaction(c -> {
             long owner = Database.query(c, "SELECT id FROM users WHERE role = ?", r -> r.getLong(1), Role.OWNER.id()).get(0);
             Database.update(c, "UPDATE workflows SET owner_id = ? WHERE owner_id = ?", owner, id);
+            Database.update(c, "UPDATE credentials SET owner_id = ? WHERE owner_id = ?", owner, id);
             return Database.update(c, "DELETE FROM users WHERE id = ?", id);
         });
         audit.record(AuditLog.Action.USER_REMOVED, actor, removed.username(), address, "its workflows passed to the owner");

@@ -6,8 +6,9 @@ import io.nlink.server.http.ApiException;
  * The role matrix of docs/security.md as code: the one place the server decides what an account
  * may see and do. Routes declare a level that {@link #mayCall} decides before any handler runs;
  * every read and change of a workflow or an execution is narrowed by {@link #workflows}; every
- * change to an account by a user manager is decided by {@link #mayManage}. Nothing else in the
- * server compares roles or owners.
+ * change to an account by a user manager is decided by {@link #mayManage}; credentials are
+ * narrowed by {@link #credentials} and {@link #credentialsUsableBy}. Nothing else in the server
+ * compares roles or owners.
  *
  * <p>The rules, in short: each workflow belongs to one account, and its executions follow it.
  * The owner and admins see and change every workflow and execution; a member sees and changes
@@ -59,6 +60,24 @@ public final class Policy {
     /** The owner and admins: every workflow; a member: their own. */
     public static Scope workflows(Principal caller) {
         return caller.role() == Role.MEMBER ? new Scope(caller.userId()) : Scope.EVERYONE;
+    }
+
+    /**
+     * Whose credentials a caller sees (names, types, ids; never secrets), changes and deletes:
+     * as for workflows, the owner and admins everyone's, a member their own.
+     */
+    public static Scope credentials(Principal caller) {
+        return workflows(caller);
+    }
+
+    /**
+     * Whose credentials a workflow's nodes may use: its owner's alone, whoever runs or edits it,
+     * so nobody reaches another account's secrets by naming them in a workflow of their own.
+     *
+     * @param workflowOwnerId null for a workflow without an owner, which may use none
+     */
+    public static Scope credentialsUsableBy(Long workflowOwnerId) {
+        return new Scope(workflowOwnerId == null ? -1L : workflowOwnerId);
     }
 
     /** What can be done to an account. */

@@ -45,7 +45,7 @@ public final class Api {
     /** What the routes serve. */
     public record Services(
             Accounts accounts, NodeStore store, TestRunner runner, WorkflowService workflows, Triggers triggers,
-            long maxUploadBytes, java.time.Duration sessionTtl, Map<String, Object> health,
+            io.nlink.server.credentials.CredentialStore credentials, long maxUploadBytes, java.time.Duration sessionTtl, Map<String, Object> health,
             io.nlink.server.auth.TrustedProxies trustedProxies) {}
 
     /** Configures {@code config} to serve everything. */
@@ -78,6 +78,8 @@ public final class Api {
         new StoreApi(services.store(), services.runner(), maxUploadBytes, accounts.audit()).register(routes);
         new ScaffoldApi().register(routes);
         new WorkflowApi(services.workflows(), services.triggers(), accounts.audit()).register(routes);
+        new EditorApi(services.store(), services.workflows()::expressions).register(routes);
+        new CredentialsApi(services.credentials()).register(routes);
         new AuditApi(accounts.audit()).register(routes);
 
         routes.exception(ApiException.class, (e, ctx) -> {

@@ -6,12 +6,17 @@ import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import io.javalin.http.HandlerType;
 import io.nlink.runtime.json.Json;
+import io.nlink.runtime.text.Visible;
 import io.nlink.server.auth.Policy;
+import io.nlink.server.credentials.WebhookAuthentication;
 import io.nlink.server.workflows.Triggers;
 import io.nlink.server.workflows.WebhookSettings;
 import io.nlink.server.workflows.WorkflowService;
+import io.nlink.workflow.CredentialResolver;
+import io.nlink.workflow.CredentialTypes;
 import io.nlink.workflow.Execution;
 import io.nlink.workflow.WebhookResponse;
+import io.nlink.workflow.Workflow;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -21,6 +26,7 @@ import java.util.Map;
 
 /** Workflows and executions ({@code /api/workflows}, {@code /api/executions}) and the webhook route ({@code /webhook/…}). */
 final class WorkflowApi {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(WorkflowApi.class);
     /** Largest webhook request body read: a webhook carries an event, not a file. */
     static final int MAX_WEBHOOK_BYTES = 1024 * 1024;
 
@@ -104,10 +110,16 @@ final class WorkflowApi {
         WebhookSettings settings = hook.settings();
         // A trigger acts for the workflow's owner: the workflow is its own, whoever calls the hook.
         WorkflowService.Stored stored = service.require(Policy.Scope.EVERYONE, hook.workflowId());
+        Proof proof = settings.protectedByAuthentication() ? authenticate(ctx, settings, stored) : Proof.NONE_NEEDED;
+        if (proof.refused()) return;
+        String secretHeader = proof.header();
         ObjectNode item = Json.MAPPER.createObjectNode();
         ObjectNode headers = item.putObject("headers");
         ctx.headerMap().forEach((k, v) -> {
-            if (!k.equalsIgnoreCase("cookie") && !k.equalsIgnoreCase("authorization")) headers.put(k.toLowerCase(java.util.Locale.ROOT), v);
+            // The caller's proof of identity is checked here and goes no further: not into the run, not into its record.
+            if (!k.equalsIgnoreCase("cookie") && !k.equalsIgnoreCase("authorization") && !k.equalsIgnoreCase(secretHeader)) {
+                headers.put(k.toLowerCase(java.util.Locale.ROOT), v);
+            }
         });
         item.putObject("params");
         ObjectNode query = item.putObject("query");
@@ -159,6 +171,41 @@ final class WorkflowApi {
                 }
             }
         }
+    }
+
+    /**
+     * What a webhook call proved.
+     *
+     * @param refused whether it was refused (and answered)
+     * @param header  the header that carried its secret (header authentication), or null
+     */
+    private record Proof(boolean refused, String header) {
+        static final Proof NONE_NEEDED = new Proof(false, null);
+    }
+
+    /**
+     * Checks a protected webhook's call against its node's credential (the workflow owner's), and
+     * answers a refused call itself: 401 or 403, as n8n does.
+     */
+    private Proof authenticate(Context ctx, WebhookSettings settings, WorkflowService.Stored stored) {
+        Workflow.Node node = stored.workflow().node(settings.node()).orElseThrow();
+        String type = CredentialTypes.usedBy(node).get(0);
+        ObjectNode credential;
+        try {
+            Workflow.CredentialRef ref = node.credentials().get(type);
+            if (ref == null) throw new CredentialResolver.MissingCredentialException("the node names no " + type + " credential");
+            credential = service.credentialsOf(stored).data(type, ref);
+        } catch (CredentialResolver.MissingCredentialException e) {
+            // The caller is a stranger: it hears that the hook cannot check it, the owner finds why in the log.
+            LOG.warn("workflow {} Webhook node \"{}\": {}; its calls are refused until its credential is fixed", stored.id(),
+                    Visible.inLog(node.name(), 200), Visible.inLog(e.getMessage(), 500));
+            throw new ApiException(500, "No authentication data defined on node! The workflow's owner must choose an existing credential for it");
+        }
+        WebhookAuthentication.Refusal refusal = WebhookAuthentication.check(settings.authentication(), credential, ctx::header);
+        if (refusal == null) return new Proof(false, settings.authentication().equals("headerAuth") ? credential.path("name").asText() : null);
+        if (refusal.challenge() != null) ctx.header("WWW-Authenticate", refusal.challenge());
+        ctx.status(refusal.status()).json(Map.of("error", refusal.message()));
+        return new Proof(true, null);
     }
 
     private static void failed(Context ctx, WorkflowService.Outcome e) {

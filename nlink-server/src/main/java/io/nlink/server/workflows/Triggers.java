@@ -113,7 +113,7 @@ public final class Triggers implements AutoCloseable {
                 continue;
             }
             for (WebhookSettings hook : settings) {
-                if (hook.protectedByAuthentication()) { // activated before nLink refused these: never serve it open
+                if (!hook.checkable()) { // activated before nLink refused these: never serve it open
                     LOG.warn("workflow {} node \"{}\": webhook {} demands authentication \"{}\", which nLink cannot check yet; it is off",
                             stored.id(), Visible.inLog(hook.node()), Visible.inLog(hook.route()), Visible.inLog(hook.authentication()));
                 } else if (Long.valueOf(stored.id()).equals(holders.get(hook.route()))) {

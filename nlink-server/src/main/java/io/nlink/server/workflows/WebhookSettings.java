@@ -39,9 +39,14 @@ public record WebhookSettings(String node, String method, String path, String au
         return method + " " + path;
     }
 
-    /** Whether a caller must prove who it is; nLink cannot check that until it has credentials. */
+    /** Whether a caller must prove who it is: with basic or header authentication, against the node's credential. */
     public boolean protectedByAuthentication() {
         return !authentication.equals("none");
+    }
+
+    /** Whether nLink can check what the node's {@code authentication} demands: none, basicAuth, headerAuth (not JWT yet). */
+    public boolean checkable() {
+        return Set.of("none", "basicAuth", "headerAuth").contains(authentication);
     }
 
     /**
@@ -106,16 +111,16 @@ public record WebhookSettings(String node, String method, String path, String au
     }
 
     /**
-     * Why a workflow whose webhook demands authentication stays inactive: header, basic and JWT
-     * authentication take their secret from n8n credentials, which nLink cannot store yet, and
-     * serving the webhook without the check would open to anyone what its author protected.
+     * Why a workflow whose webhook demands an authentication nLink cannot check stays inactive:
+     * serving it without the check would open to anyone what its author protected. Basic and
+     * header authentication are checked against the node's credential ({@code WebhookAuthentication});
+     * JWT is not yet.
      */
     void requireServable() {
-        if (protectedByAuthentication()) {
+        if (!checkable()) {
             throw new ApiException(422, "Webhook node \"" + node + "\" uses authentication \"" + authentication
-                    + "\": header, basic and JWT authentication need credentials, which nLink does not support yet, and serving it"
-                    + " without the check would make it public. Set its authentication to \"none\" and use an unguessable path,"
-                    + " or keep the workflow inactive until credentials arrive");
+                    + "\", which nLink cannot check yet (it checks basicAuth and headerAuth), and serving it without the check would make it"
+                    + " public. Use basic or header authentication with a credential, or keep the workflow inactive");
         }
     }
 

@@ -8,6 +8,7 @@ import io.nlink.cluster.NlinkCluster;
 import io.nlink.runtime.json.Json;
 import io.nlink.server.auth.Policy;
 import io.nlink.server.auth.Principal;
+import io.nlink.server.credentials.CredentialStore;
 import io.nlink.server.db.Database;
 import io.nlink.server.http.ApiException;
 import io.nlink.workflow.Execution;
@@ -64,6 +65,7 @@ public final class WorkflowService {
 
     private final Database db;
     private final WorkflowEngine engine;
+    private final CredentialStore credentials;
     private final Duration keepFor;
     private final int keepAtMost;
     /** Told when a workflow's activation or definition changes, so triggers follow. */
@@ -83,11 +85,18 @@ public final class WorkflowService {
     /** The cluster service under which servers run each other's executions. */
     public static final String EXECUTIONS = "executions";
 
-    public WorkflowService(Database db, WorkflowEngine engine, Duration keepFor, int keepAtMost) {
+    /** @param credentials where runs find their nodes' credentials: each run its workflow owner's */
+    public WorkflowService(Database db, WorkflowEngine engine, CredentialStore credentials, Duration keepFor, int keepAtMost) {
         this.db = db;
         this.engine = engine;
+        this.credentials = credentials;
         this.keepFor = keepFor;
         this.keepAtMost = keepAtMost;
+    }
+
+    /** Expressions evaluated as this server's runs evaluate them (the editor's preview). */
+    public io.nlink.workflow.expr.Expressions expressions() {
+        return engine.expressions();
     }
 
     /** Told after a workflow's activation or definition changes (the server tells every member). */
@@ -105,9 +114,26 @@ public final class WorkflowService {
         }
     }
 
+    /** Longest workflow name, in characters: the lists and the page show it whole. */
+    public static final int MAX_NAME_CHARS = 200;
+
+    /** A stored workflow has a name of 1 to {@value #MAX_NAME_CHARS} characters, not only spaces (400 otherwise). */
+    static void checkName(JsonNode definition) {
+        JsonNode name = definition.path("name");
+        if (!name.isTextual() || name.asText().isBlank()) {
+            throw ApiException.badRequest("name: give the workflow a name of 1 to " + MAX_NAME_CHARS + " characters");
+        }
+        int length = name.asText().codePointCount(0, name.asText().length());
+        if (length > MAX_NAME_CHARS) {
+            throw ApiException.badRequest("name: " + length + " characters; a workflow name has at most " + MAX_NAME_CHARS + ", shorten it");
+        }
+    }
+
     /** Stores a new workflow, inactive, as {@code owner}'s: whoever creates or imports it owns it. */
     public Stored create(JsonNode definition, Principal owner) throws SQLException {
+        checkName(definition);
         Workflow workflow = parse(definition);
+        requireCredentials(workflow, owner.userId());
         Instant now = Instant.now();
         long id = db.transaction(c -> Database.insert(c,
                 "INSERT INTO workflows (name, definition, active, created_at, updated_at, created_by, owner_id) VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -121,7 +147,9 @@ public final class WorkflowService {
      */
     public Stored update(Policy.Scope scope, long id, JsonNode definition) throws SQLException {
         Stored before = require(scope, id);
+        checkName(definition);
         Workflow workflow = parse(definition);
+        requireCredentials(workflow, before.ownerId());
         List<WebhookSettings> hooks = before.active() ? servableWebhooks(workflow) : List.of();
         db.transaction(c -> {
             Database.update(c, "UPDATE workflows SET name = ?, definition = ?, updated_at = ? WHERE id = ?",
@@ -131,6 +159,20 @@ public final class WorkflowService {
         });
         onChange.run();
         return require(scope, id);
+    }
+
+    /** Refuses (422, each node and credential named) a workflow whose nodes use credentials its owner does not have. */
+    private void requireCredentials(Workflow workflow, Long ownerId) throws SQLException {
+        List<String> missing = credentials.missing(workflow, ownerId);
+        if (!missing.isEmpty()) {
+            throw new ApiException(422, "the workflow cannot run: " + missing.get(0) + (missing.size() > 1 ? " (and " + (missing.size() - 1) + " more)" : ""),
+                    missing);
+        }
+    }
+
+    /** What a run of {@code stored} authenticates with: its owner's credentials, and no one else's. */
+    public io.nlink.workflow.CredentialResolver credentialsOf(Stored stored) {
+        return credentials.usableBy(stored.ownerId());
     }
 
     /**
@@ -468,7 +510,7 @@ public final class WorkflowService {
         }
         Execution execution;
         try {
-            execution = engine.run(stored.workflow(), trigger, items, webhookResponder);
+            execution = engine.withCredentials(credentialsOf(stored)).run(stored.workflow(), trigger, items, webhookResponder);
         } catch (IllegalArgumentException e) {
             db.update("DELETE FROM executions WHERE id = ?", id); // refused before it ran: no execution
             throw ApiException.badRequest(e.getMessage());

@@ -67,7 +67,7 @@ class WorkflowBrowserTest extends BrowserTestBase {
         text.clear();
         text.sendKeys("{\"name\": \"Broken\", \"nodes\": ["
                 + "{\"name\": \"Start\", \"type\": \"n8n-nodes-base.manualTrigger\", \"position\": [0, 0], \"parameters\": {}},"
-                + "{\"name\": \"Fetch\", \"type\": \"n8n-nodes-base.httpRequest\", \"position\": [200, 0], \"parameters\": {}},"
+                + "{\"name\": \"Fetch\", \"type\": \"n8n-nodes-base.googleSheets\", \"position\": [200, 0], \"parameters\": {}},"
                 + "{\"name\": \"Start\", \"type\": \"n8n-nodes-base.noOp\", \"position\": [400, 0], \"parameters\": {}}],"
                 + " \"connections\": {\"Start\": {\"main\": [[{\"node\": \"Nowhere\", \"type\": \"main\", \"index\": 0}]]}}}");
         driver.findElement(By.id("import-submit")).click();
@@ -75,7 +75,7 @@ class WorkflowBrowserTest extends BrowserTestBase {
         assertThat(banner.findElement(By.className("banner-title")).getText()).isEqualTo("The workflow was refused: it cannot run");
         List<String> problems = banner.findElements(By.cssSelector(".problems-list li")).stream().map(WebElement::getText).toList();
         assertThat(problems).hasSizeGreaterThanOrEqualTo(3);
-        assertThat(problems).anySatisfy(p -> assertThat(p).contains("n8n-nodes-base.httpRequest"));
+        assertThat(problems).anySatisfy(p -> assertThat(p).contains("n8n-nodes-base.googleSheets"));
         assertThat(problems).anySatisfy(p -> assertThat(p).contains("nodes[2].name"));
         assertThat(problems).anySatisfy(p -> assertThat(p).contains("Nowhere"));
         assertThat(driver.getCurrentUrl()).endsWith("#/workflows");
@@ -101,8 +101,8 @@ class WorkflowBrowserTest extends BrowserTestBase {
         assertThat(go.findElement(By.className("graph-badge")).getText()).isEqualTo("v1.0.0");
         assertThat(driver.findElement(By.cssSelector("#workflow-graph g[data-node='Greet in JavaScript'] .graph-badge")).getText())
                 .isEqualTo("latest");
-        assertThat(driver.findElements(By.cssSelector("#workflow-graph .graph-edge-label")).stream().map(WebElement::getText).toList())
-                .containsExactlyInAnyOrder("true", "false");
+        assertThat(driver.findElements(By.cssSelector("#workflow-graph g[data-node='Adult?'] .port-label")).stream().map(WebElement::getText).toList())
+                .containsExactly("true", "false");
 
         WebElement items = driver.findElement(By.id("workflow-items"));
         assertThat(items.getAttribute("value")).isEqualTo("[{}]");
@@ -112,7 +112,8 @@ class WorkflowBrowserTest extends BrowserTestBase {
 
         slow.until(ExpectedConditions.visibilityOfElementLocated(By.id("workflow-run-execution")));
         assertThat(driver.findElement(By.id("execution-status")).getText()).isEqualTo("success");
-        assertThat(go.getAttribute("data-status")).isEqualTo("success");
+        // The canvas is drawn anew with the statuses: find the box again.
+        assertThat(driver.findElement(By.cssSelector("#workflow-graph g[data-node='Greet in Go']")).getAttribute("data-status")).isEqualTo("success");
         assertThat(driver.findElement(By.cssSelector("#workflow-graph g[data-node='Count']")).getAttribute("class")).contains("status-success");
         assertThat(driver.findElement(By.id("workflow-run-output")).getText()).contains("Hello, young LINUS" + GREETING);
         // The run shows up in the workflow's executions.
@@ -190,14 +191,18 @@ class WorkflowBrowserTest extends BrowserTestBase {
         driver.navigate().refresh();
         wait.until(ExpectedConditions.elementToBeSelected(By.cssSelector("#workflows-table tbody tr input.switch")));
 
-        // New: a workflow with one Manual Trigger; its JSON saved under another name, then deleted.
+        // New: an empty canvas; a Manual Trigger from the palette, stored, its JSON saved under another name, then deleted.
         driver.findElement(By.id("workflow-new")).click();
-        wait.until(ExpectedConditions.urlMatches("#/workflows/\\d+$"));
+        wait.until(ExpectedConditions.urlContains("#/workflows/new"));
+        wait.until(ExpectedConditions.elementToBeClickable(By.cssSelector(".palette-item[data-type='n8n-nodes-base.manualTrigger']"))).click();
         wait.until(ExpectedConditions.numberOfElementsToBe(By.cssSelector("#workflow-graph g.graph-node"), 1));
         assertThat(driver.findElement(By.cssSelector("#workflow-graph g.graph-node")).getAttribute("data-node")).isEqualTo("Manual Trigger");
+        driver.findElement(By.id("canvas-save")).click();
+        wait.until(ExpectedConditions.urlMatches("#/workflows/\\d+$"));
+        wait.until(ExpectedConditions.numberOfElementsToBe(By.cssSelector("#workflow-graph g.graph-node"), 1));
         driver.findElement(By.cssSelector("#workflow-editor summary")).click();
         WebElement editor = wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("workflow-json")));
-        String renamed = editor.getAttribute("value").replaceFirst("\"name\": \"New workflow[^\"]*\"", "\"name\": \"Scratch\"");
+        String renamed = editor.getAttribute("value").replaceFirst("\"name\": \"My workflow\"", "\"name\": \"Scratch\"");
         driver.executeScript("arguments[0].value = arguments[1];", editor, renamed);
         driver.findElement(By.id("workflow-save")).click();
         wait.until(ExpectedConditions.textToBe(By.id("workflow-title"), "Scratch"));

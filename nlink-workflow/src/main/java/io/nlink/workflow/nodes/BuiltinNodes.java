@@ -30,6 +30,7 @@ public final class BuiltinNodes {
         TYPES.put("n8n-nodes-base.limit", new LimitNode());
         TYPES.put("n8n-nodes-base.stopAndError", new StopAndErrorNode());
         TYPES.put("n8n-nodes-base.respondToWebhook", new RespondToWebhookNode());
+        TYPES.put("n8n-nodes-base.httpRequest", new HttpRequestNode());
     }
 
     private static final NodeType COMMUNITY = new CommunityNode();

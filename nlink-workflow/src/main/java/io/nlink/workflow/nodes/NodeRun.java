@@ -5,11 +5,13 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.nlink.runtime.SandboxLimits;
 import io.nlink.runtime.js.JsEngine;
 import io.nlink.runtime.json.Json;
+import io.nlink.workflow.CredentialResolver;
 import io.nlink.workflow.Item;
 import io.nlink.workflow.NodeResolver;
 import io.nlink.workflow.WebhookResponse;
 import io.nlink.workflow.Workflow;
 import io.nlink.workflow.expr.Expressions;
+import io.nlink.workflow.http.EgressPolicy;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -23,8 +25,13 @@ import java.util.Map;
  * is n8n's {@code pairedItem} lineage, which {@code $('Node').item} follows.
  */
 public final class NodeRun {
-    /** What every node run may use. */
-    public record Services(JsEngine js, SandboxLimits limits, NodeResolver resolver) {}
+    /**
+     * What every node run may use.
+     *
+     * @param egress      where HTTP requests may go (the SSRF guard) and how much they may take
+     * @param credentials where the secrets of the nodes' credentials come from
+     */
+    public record Services(JsEngine js, SandboxLimits limits, NodeResolver resolver, EgressPolicy egress, CredentialResolver credentials) {}
 
     /** One failed item, for the execution record. */
     public record ItemError(int index, String message) {}
@@ -73,6 +80,25 @@ public final class NodeRun {
     /** The sandbox limits for this node: the platform's, with the node's own item timeout if it sets one. */
     public SandboxLimits limits() {
         return node.timeout() == null ? services.limits() : services.limits().withItemTimeout(node.timeout());
+    }
+
+    /**
+     * The data of the node's credential of {@code type}: the one its {@code credentials} names,
+     * as the run's {@link CredentialResolver} gives it (on a server: the workflow owner's).
+     *
+     * @throws NodeFailedException when the node names none of that type, or it cannot be had
+     */
+    public ObjectNode credential(String type) throws NodeFailedException {
+        Workflow.CredentialRef ref = node.credentials().get(type);
+        if (ref == null) {
+            throw new NodeFailedException("the node needs a credential of type " + type + " and names none; choose one in the node"
+                    + " (\"credentials\": {\"" + type + "\": {\"id\": \"…\", \"name\": \"…\"}})");
+        }
+        try {
+            return services.credentials().data(type, ref);
+        } catch (CredentialResolver.MissingCredentialException e) {
+            throw new NodeFailedException(e.getMessage());
+        }
     }
 
     /** Items that reached input {@code index}; empty when none did. */

@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
  * A node keeps one started instance ready for its next batch: the next batch gets it without
  * waiting, it is as fresh as a newly started one, and it does not outlive its idle time.
  */
-class SpareInstanceTest {
+class ReadyInstancesTest {
     private static final String DIRTY = "{\"error\":\"this instance served an item before\"}";
     private static final int DIRTY_AT = 64;
 
@@ -36,20 +36,35 @@ class SpareInstanceTest {
     private static final Duration PATIENCE = Duration.ofSeconds(30);
 
     @Test
-    void theNextBatchGetsTheSpareAndItIsFresh() throws Exception {
+    void theNextBatchGetsTheInstanceTheLastOneGaveBackResetAndFresh() throws Exception {
         WasmNode node = new WasmEngine().load(Guests.wat(ONE_ITEM_ONLY));
         try (NodeInstance first = node.newInstance(SandboxLimits.DEFAULTS)) {
             assertThat(first.call(0, CONTEXT).ok()).isTrue();
             assertThat(first.call(1, CONTEXT).failure().message()).isEqualTo("this instance served an item before");
         }
-        assertThat(node.spareStarts()).isZero();
+        assertThat(node.reuses()).isZero();
         for (int batch = 1; batch <= 3; batch++) {
             try (NodeInstance next = node.newInstance(SandboxLimits.DEFAULTS)) {
                 ItemResult r = next.call(0, CONTEXT);
-                assertThat(r.ok()).as("batch %d on the spare: %s", batch, r.failure()).isTrue();
+                assertThat(r.ok()).as("batch %d on the reset instance: %s", batch, r.failure()).isTrue();
             }
-            assertThat(node.spareStarts()).isEqualTo(batch);
+            assertThat(node.reuses()).isEqualTo(batch);
         }
+        assertThat(node.spareStarts()).as("the spare waits while given-back instances serve").isZero();
+    }
+
+    @Test
+    void aSecondLaneAtTheSameTimeGetsTheSpareAndItIsFresh() throws Exception {
+        WasmNode node = new WasmEngine().load(Guests.wat(ONE_ITEM_ONLY));
+        node.newInstance(SandboxLimits.DEFAULTS).close(); // the node has been used: a spare is on its way
+        try (NodeInstance first = node.newInstance(SandboxLimits.DEFAULTS);
+                NodeInstance second = node.newInstance(SandboxLimits.DEFAULTS)) {
+            assertThat(first.call(0, CONTEXT).ok()).isTrue();
+            assertThat(second.call(0, CONTEXT).ok()).isTrue();
+        }
+        assertThat(node.reuses()).isEqualTo(1);
+        assertThat(node.spareStarts()).isEqualTo(1);
+        assertThat(node.readyInstances()).as("both given back").isEqualTo(2);
     }
 
     @Test
@@ -68,7 +83,7 @@ class SpareInstanceTest {
     }
 
     /** Counts what the starter started and what got closed, around real wasm instances. */
-    private static final class Counting implements SpareInstance.Starter<NodeInstance> {
+    private static final class Counting implements ReadyInstances.Starter<NodeInstance> {
         final WasmNode node;
         final List<SandboxLimits> started = new CopyOnWriteArrayList<>();
         final AtomicInteger closed = new AtomicInteger();
@@ -96,7 +111,7 @@ class SpareInstanceTest {
     @Test
     void anUntakenSpareIsClosedAfterItsIdleTimeAndNotReplaced() throws Exception {
         Counting starter = new Counting(Guests.wat(ONE_ITEM_ONLY));
-        SpareInstance<NodeInstance> spare = new SpareInstance<>(starter, Duration.ofMillis(200));
+        ReadyInstances<NodeInstance> spare = new ReadyInstances<>(starter, Duration.ofMillis(200));
         spare.take(SandboxLimits.DEFAULTS).close();
         awaitUntil(() -> starter.started.size() == 2 && starter.closed.get() == 2, "the spare started, sat idle and was closed");
         Thread.sleep(400);
@@ -112,7 +127,7 @@ class SpareInstanceTest {
     @Test
     void aSpareStartedUnderOtherLimitsIsClosedNotUsed() throws Exception {
         Counting starter = new Counting(Guests.wat(ONE_ITEM_ONLY));
-        SpareInstance<NodeInstance> spare = new SpareInstance<>(starter, PATIENCE);
+        ReadyInstances<NodeInstance> spare = new ReadyInstances<>(starter, PATIENCE);
         SandboxLimits small = SandboxLimits.DEFAULTS.withMemoryPages(64);
         spare.take(SandboxLimits.DEFAULTS).close();
         awaitUntil(() -> starter.started.size() == 2, "the spare under the default limits");

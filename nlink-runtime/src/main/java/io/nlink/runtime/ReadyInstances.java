@@ -1,6 +1,9 @@
 package io.nlink.runtime;
 
 import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ScheduledFuture;
@@ -9,26 +12,33 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Predicate;
 
 /**
- * One instance of a node started ahead of need, so that the next batch (or a lane replacing an
- * instance it had to discard) gets a ready one instead of paying instantiation and start-up on
- * its own critical path. Each taken spare is replaced in the background; a spare nobody takes
- * within the idle time is closed and not replaced until the node is used again, so idle nodes hold
- * no guest memory.
+ * The instances of one node that are ready for its next batch, so that a batch (or a lane
+ * replacing an instance it had to discard) gets one instead of paying instantiation and start-up
+ * on its own critical path. Two kinds:
+ * <ul>
+ *   <li><b>Given back</b>: an instance a batch has finished with and that its runtime reset in place
+ *       to exactly its freshly started state ({@link #giveBack}; wasm reactors whose whole state a
+ *       snapshot captures, see WasmNode). The last one given back is the first taken, and at most
+ *       {@link #MAX_KEPT} are kept, so their number follows the node's concurrent use.
+ *   <li><b>The spare</b>: one instance started ahead of need. Each spare taken is replaced in the
+ *       background; when a given-back instance serves the take, the spare is left for later.
+ * </ul>
+ * Either kind nobody takes within the idle time is discarded and not replaced until the node is
+ * used again, so idle nodes hold no guest memory; together with every other node's they hold at
+ * most {@link ReadyMemory}'s budget (an eighth of the heap), and what does not fit is discarded.
  *
- * <p>Spares of all nodes together hold at most {@link ReadyMemory}'s budget (an eighth of the
- * heap); a node whose spare does not fit keeps none until there is room.
+ * <p>A ready instance has never served an item since it was started or reset: taking one is exactly
+ * like starting one, so nothing one batch did can reach the next. A ready instance made under
+ * other limits than asked for is discarded, not used.
  *
- * <p>A spare is a fresh instance, never handed an item: taking one is exactly like starting one,
- * so nothing one batch did can reach the next. Its start-up ran under the same limits and bounds;
- * a spare started under other limits than asked for is discarded, not used.
- *
- * <p>The replacement is a task that whoever needs it first runs: the warmer thread in the
+ * <p>The spare's replacement is a task that whoever needs it first runs: the warmer thread in the
  * background, or the taker itself when the warmer has not reached it yet, so waiting for a spare
  * is never slower than starting an instance. Thread-safe.
  */
-public final class SpareInstance<I extends NodeInstance> {
+public final class ReadyInstances<I extends NodeInstance> {
     /** Starts one instance under the given limits. */
     @FunctionalInterface
     public interface Starter<I> {
@@ -36,10 +46,10 @@ public final class SpareInstance<I extends NodeInstance> {
     }
 
     /**
-     * What a spare counts against {@link ReadyMemory} at least: a JavaScript context's own share,
-     * which its runtime cannot measure ({@link NodeInstance#memoryPages()} is 0 there).
+     * Given-back instances kept per node at most: a server runs several executions of one node at
+     * once, more than it has cores when they wait on I/O. ReadyMemory's budget bounds their memory.
      */
-    static final long MIN_SPARE_BYTES = 1 << 20;
+    static final int MAX_KEPT = Math.max(8, 4 * Runtime.getRuntime().availableProcessors());
 
     /** One thread for the whole process: spares are replaced one at a time, off every lane's path. */
     private static final ScheduledThreadPoolExecutor WARMER = DaemonTimer.create("nlink-instance-warmer");
@@ -48,13 +58,21 @@ public final class SpareInstance<I extends NodeInstance> {
     private final Duration idle;
     private final AtomicReference<Pending> spare = new AtomicReference<>();
     private final AtomicLong served = new AtomicLong();
+    private final AtomicLong reused = new AtomicLong();
     private volatile boolean closed;
+    /** Given-back instances, the last one given back at the end; guarded by itself. */
+    private final ArrayDeque<Kept<I>> kept = new ArrayDeque<>();
+    /** Whether an idle check of {@link #kept} is scheduled; guarded by {@link #kept}. */
+    private boolean keptExpiryScheduled;
+
+    /** A given-back instance, reset, with what it holds of {@link ReadyMemory}'s budget. */
+    private record Kept<T>(T instance, SandboxLimits limits, long bytes, long keptAtNanos) {}
 
     /**
      * @param idle how long a spare may wait for a taker before it is closed; {@link Duration#ZERO}
      *     keeps no spare at all (every take starts an instance on the caller's thread)
      */
-    public SpareInstance(Starter<I> starter, Duration idle) {
+    public ReadyInstances(Starter<I> starter, Duration idle) {
         this.starter = starter;
         this.idle = checkIdle(idle);
     }
@@ -94,9 +112,9 @@ public final class SpareInstance<I extends NodeInstance> {
             if (!state.compareAndSet(NEW, STARTED)) return;
             try {
                 I instance = starter.start(limits);
-                long bytes = Math.max(MIN_SPARE_BYTES, (long) instance.memoryPages() * SandboxLimits.PAGE_SIZE);
+                long bytes = instance.heldBytes();
                 if (!ReadyMemory.reserve(bytes)) {
-                    instance.close();
+                    instance.discard();
                     started.complete(null);
                     return;
                 }
@@ -139,7 +157,7 @@ public final class SpareInstance<I extends NodeInstance> {
             started.thenAccept(instance -> {
                 if (instance == null) return;
                 releaseReserved();
-                instance.close();
+                instance.discard();
             });
         }
     }
@@ -152,6 +170,11 @@ public final class SpareInstance<I extends NodeInstance> {
      * @throws SandboxException when the node cannot start under these limits
      */
     public I take(SandboxLimits limits) throws SandboxException {
+        I given = takeKept(limits);
+        if (given != null) {
+            reused.incrementAndGet();
+            return given;
+        }
         Pending pending = spare.getAndSet(null);
         I instance = null;
         if (pending != null) {
@@ -175,14 +198,104 @@ public final class SpareInstance<I extends NodeInstance> {
         return served.get();
     }
 
+    /** Instances handed out again after a batch gave them back reset. */
+    public long reused() {
+        return reused.get();
+    }
+
+    /** Given-back instances ready now. */
+    public int keptCount() {
+        synchronized (kept) {
+            return kept.size();
+        }
+    }
+
     /**
-     * Keeps no spare from now on, closing the one there is: for the owner of what the instances
-     * need (a JavaScript engine) before it closes that. Takes still start instances.
+     * Takes back an instance a batch has finished with: kept for the next {@link #take} under the
+     * same limits when {@code reset} puts it back into its freshly started state (it answers false
+     * when it cannot, and then nothing is kept) and there is room, discarded otherwise.
+     */
+    public void giveBack(I instance, SandboxLimits limits, Predicate<I> reset) {
+        if (closed || idle.isZero() || !instance.usable() || keptCount() >= MAX_KEPT || !reset.test(instance)) {
+            instance.discard();
+            return;
+        }
+        long bytes = instance.heldBytes();
+        if (!ReadyMemory.reserve(bytes)) {
+            instance.discard();
+            return;
+        }
+        Kept<I> entry = new Kept<>(instance, limits, bytes, System.nanoTime());
+        Kept<I> overflow = null;
+        synchronized (kept) {
+            kept.addLast(entry);
+            if (kept.size() > MAX_KEPT) overflow = kept.removeFirst(); // given back concurrently
+            if (!keptExpiryScheduled) {
+                keptExpiryScheduled = true;
+                WARMER.schedule(this::expireKept, idle.toNanos(), TimeUnit.NANOSECONDS);
+            }
+        }
+        if (overflow != null) discard(overflow);
+        if (closed) discardKept(); // closed meanwhile: keep nothing
+    }
+
+    /** The most recently given-back instance for {@code limits}, or null; ones for other limits are discarded. */
+    private I takeKept(SandboxLimits limits) {
+        while (true) {
+            Kept<I> entry;
+            synchronized (kept) {
+                entry = kept.pollLast();
+            }
+            if (entry == null) return null;
+            if (entry.limits().equals(limits)) {
+                ReadyMemory.release(entry.bytes());
+                return entry.instance();
+            }
+            discard(entry);
+        }
+    }
+
+    /** Discards given-back instances that waited longer than the idle time; checks again while some remain. */
+    private void expireKept() {
+        long now = System.nanoTime();
+        List<Kept<I>> expired = new ArrayList<>();
+        synchronized (kept) {
+            while (!kept.isEmpty() && now - kept.peekFirst().keptAtNanos() >= idle.toNanos()) {
+                expired.add(kept.removeFirst());
+            }
+            if (kept.isEmpty()) {
+                keptExpiryScheduled = false;
+            } else {
+                long wait = kept.peekFirst().keptAtNanos() + idle.toNanos() - now;
+                WARMER.schedule(this::expireKept, Math.max(wait, 1_000_000L), TimeUnit.NANOSECONDS);
+            }
+        }
+        expired.forEach(this::discard);
+    }
+
+    private void discard(Kept<I> entry) {
+        ReadyMemory.release(entry.bytes());
+        entry.instance().discard();
+    }
+
+    private void discardKept() {
+        List<Kept<I>> all;
+        synchronized (kept) {
+            all = new ArrayList<>(kept);
+            kept.clear();
+        }
+        all.forEach(this::discard);
+    }
+
+    /**
+     * Keeps no ready instance from now on, discarding those there are: for the owner of what the
+     * instances need (a JavaScript engine) before it closes that. Takes still start instances.
      */
     public void close() {
         closed = true;
         Pending pending = spare.getAndSet(null);
         if (pending != null) pending.discard();
+        discardKept();
     }
 
     private void replace(SandboxLimits limits) {

@@ -1,0 +1,241 @@
+package io.nlink.server.credentials;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.nlink.runtime.json.Json;
+import io.nlink.server.auth.Policy;
+import io.nlink.server.auth.Principal;
+import io.nlink.server.db.Database;
+import io.nlink.server.http.ApiException;
+import io.nlink.workflow.CredentialResolver;
+import io.nlink.workflow.CredentialTypes;
+import io.nlink.workflow.Workflow;
+import java.io.IOException;
+import java.security.GeneralSecurityException;
+import java.security.SecureRandom;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Stored credentials: each an account's, its secret sealed by the {@link CredentialKey}. What
+ * leaves here for the API is never more than id, name, type, owner and times ({@link Info}); the
+ * secret goes only to a run of a workflow of the same owner ({@link #usableBy}), straight to the
+ * node that named it.
+ */
+public final class CredentialStore {
+    /** What the API shows of a credential: never its data. */
+    public record Info(String id, String name, String type, Long ownerId, String owner, Instant createdAt, Instant updatedAt) {}
+
+    private static final SecureRandom RANDOM = new SecureRandom();
+    private static final String ID_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    private static final int MAX_NAME = 128;
+
+    private final Database db;
+    private final CredentialKey key;
+
+    public CredentialStore(Database db, CredentialKey key) {
+        this.db = db;
+        this.key = key;
+    }
+
+    /**
+     * Refuses to start with a key other than the one the stored credentials were sealed with: every
+     * run using them would fail, and a new credential sealed now would split the store in two.
+     */
+    public void checkKey() throws SQLException {
+        List<String> others = db.query("SELECT DISTINCT key_id FROM credentials WHERE key_id <> ?", r -> r.getString(1), key.id());
+        if (!others.isEmpty()) {
+            throw new SQLException("the stored credentials were sealed with another key (key id " + others.get(0) + ") than the one in "
+                    + key.file() + " (key id " + key.id() + "); start the server with the key file they were stored with"
+                    + " (--credentials-key-file, NLINK_CREDENTIALS_KEY_FILE): every server on one database needs the same one");
+        }
+    }
+
+    /** Stores a new credential as {@code owner}'s. */
+    public Info create(Principal owner, JsonNode body) throws SQLException {
+        String name = name(body.get("name"));
+        String type = body.path("type").asText("");
+        JsonNode data = body.get("data");
+        check(type, data);
+        if (findByName(owner.userId(), name).isPresent()) {
+            throw new ApiException(409, "you already have a credential named \"" + name + "\"; choose another name, or change that one");
+        }
+        String id = newId();
+        Instant now = Instant.now();
+        db.update("INSERT INTO credentials (id, name, type, owner_id, secret, key_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                id, name, type, owner.userId(), key.seal(id, type, Json.writeBytes(CredentialTypes.normalised(type, data))), key.id(), now, now);
+        return require(Policy.Scope.EVERYONE, id);
+    }
+
+    /**
+     * Renames a credential and/or replaces its secret: {@code data} replaces the whole secret (the
+     * old one is never shown, so it cannot be edited in part); {@code type} may change only with it.
+     */
+    public Info update(Policy.Scope scope, String id, JsonNode body) throws SQLException {
+        Info before = require(scope, id);
+        String name = body.has("name") ? name(body.get("name")) : before.name();
+        String type = body.has("type") ? body.path("type").asText("") : before.type();
+        if (!type.equals(before.type()) && !body.has("data")) {
+            throw ApiException.badRequest("type: a credential changes type only with new data for it");
+        }
+        if (!name.equals(before.name())) {
+            Optional<Info> clash = findByName(before.ownerId(), name);
+            if (clash.isPresent()) throw new ApiException(409, "the owner already has a credential named \"" + name + "\"; choose another name");
+        }
+        if (body.has("data")) {
+            check(type, body.get("data"));
+            db.update("UPDATE credentials SET name = ?, type = ?, secret = ?, key_id = ?, updated_at = ? WHERE id = ?", name, type,
+                    key.seal(id, type, Json.writeBytes(CredentialTypes.normalised(type, body.get("data")))), key.id(), Instant.now(), id);
+        } else {
+            db.update("UPDATE credentials SET name = ?, updated_at = ? WHERE id = ?", name, Instant.now(), id);
+        }
+        return require(scope, id);
+    }
+
+    public void delete(Policy.Scope scope, String id) throws SQLException {
+        require(scope, id);
+        db.update("DELETE FROM credentials WHERE id = ?", id);
+    }
+
+    public List<Info> list(Policy.Scope scope) throws SQLException {
+        return scope.ownerId() == null
+                ? db.query(SELECT + " ORDER BY c.name, c.id", CredentialStore::info)
+                : db.query(SELECT + " WHERE c.owner_id = ? ORDER BY c.name, c.id", CredentialStore::info, scope.ownerId());
+    }
+
+    /** The credential {@code id} if it is in {@code scope}; else 404, as for one that does not exist. */
+    public Info require(Policy.Scope scope, String id) throws SQLException {
+        Optional<Info> found = db.queryOne(SELECT + " WHERE c.id = ?", CredentialStore::info, id);
+        if (found.isEmpty() || (scope.ownerId() != null && !scope.ownerId().equals(found.get().ownerId()))) {
+            throw ApiException.notFound("no credential " + id);
+        }
+        return found.get();
+    }
+
+    /**
+     * What a run of a workflow owned by {@code workflowOwnerId} may use: that account's credentials
+     * only ({@link Policy#credentialsUsableBy}), found as {@link #find} finds them.
+     */
+    public CredentialResolver usableBy(Long workflowOwnerId) {
+        Long owner = Policy.credentialsUsableBy(workflowOwnerId).ownerId();
+        return (type, ref) -> {
+            Row row;
+            try {
+                row = find(owner, type, ref);
+            } catch (SQLException e) {
+                throw new CredentialResolver.MissingCredentialException("credential " + ref.describe() + " could not be read: " + e.getMessage());
+            }
+            try {
+                return (ObjectNode) Json.parse(key.open(row.id(), row.type(), row.secret()));
+            } catch (GeneralSecurityException | IOException | ClassCastException e) {
+                throw new CredentialResolver.MissingCredentialException("credential " + ref.describe() + " cannot be opened with this server's key"
+                        + (row.keyId().equals(key.id()) ? " (it was changed in the database)" : " (it was stored under key id " + row.keyId()
+                        + ", this server has " + key.id() + "; every server on one database needs the same --credentials-key-file)"));
+            }
+        };
+    }
+
+    /**
+     * The credentials the enabled nodes of {@code workflow} use ({@link CredentialTypes#usedBy})
+     * that {@code workflowOwnerId} does not have: each problem names the node and the credential,
+     * for the 422 an import or edit answers.
+     */
+    public List<String> missing(Workflow workflow, Long workflowOwnerId) throws SQLException {
+        Long owner = Policy.credentialsUsableBy(workflowOwnerId).ownerId();
+        List<String> problems = new ArrayList<>();
+        for (Workflow.Node node : workflow.nodes()) {
+            if (node.disabled()) continue;
+            for (String type : CredentialTypes.usedBy(node)) {
+                Workflow.CredentialRef ref = node.credentials().get(type);
+                if (ref == null) {
+                    problems.add("node \"" + node.name() + "\" authenticates with a credential of type " + type + " but names none;"
+                            + " choose one in the node (\"credentials\": {\"" + type + "\": {\"id\": \"…\"}})");
+                    continue;
+                }
+                try {
+                    find(owner, type, ref);
+                } catch (CredentialResolver.MissingCredentialException e) {
+                    problems.add("node \"" + node.name() + "\": " + e.getMessage());
+                }
+            }
+        }
+        return problems;
+    }
+
+    /** A credential's row, with its sealed secret. */
+    private record Row(String id, String type, String secret, String keyId) {}
+
+    /**
+     * The credential {@code ref} names among {@code owner}'s: by id, else (an export from another
+     * n8n or nLink, whose ids mean nothing here) by name, of {@code type}.
+     */
+    private Row find(Long owner, String type, Workflow.CredentialRef ref) throws SQLException, CredentialResolver.MissingCredentialException {
+        List<Row> byId = ref.id() == null ? List.of() : db.query("SELECT id, type, secret, key_id FROM credentials WHERE id = ? AND owner_id = ?",
+                CredentialStore::row, ref.id(), owner);
+        List<Row> rows = !byId.isEmpty() || ref.name() == null ? byId
+                : db.query("SELECT id, type, secret, key_id FROM credentials WHERE name = ? AND owner_id = ?", CredentialStore::row, ref.name(), owner);
+        if (rows.isEmpty()) {
+            throw new CredentialResolver.MissingCredentialException("credential " + ref.describe() + " (" + type + ") does not exist among the"
+                    + " workflow owner's credentials; create it (POST /api/credentials, or the dashboard) as the workflow's owner, or choose another");
+        }
+        List<Row> ofType = rows.stream().filter(r -> r.type().equals(type)).toList();
+        if (ofType.isEmpty()) {
+            throw new CredentialResolver.MissingCredentialException("credential " + ref.describe() + " is of type " + rows.get(0).type()
+                    + "; the node needs one of type " + type);
+        }
+        if (ofType.size() > 1) {
+            throw new CredentialResolver.MissingCredentialException("the workflow owner has " + ofType.size() + " credentials named \"" + ref.name()
+                    + "\" (" + type + "); name the one meant by its id");
+        }
+        return ofType.get(0);
+    }
+
+    private static void check(String type, JsonNode data) {
+        List<String> problems = CredentialTypes.problems(type, data);
+        if (!problems.isEmpty()) {
+            throw new ApiException(422, "the credential cannot be stored: " + problems.get(0)
+                    + (problems.size() > 1 ? " (and " + (problems.size() - 1) + " more)" : ""), problems);
+        }
+    }
+
+    private static String name(JsonNode value) {
+        if (value == null || !value.isTextual() || value.asText().isBlank()) throw ApiException.badRequest("name: give the credential a name");
+        String name = value.asText().strip();
+        if (name.length() > MAX_NAME) throw ApiException.badRequest("name: at most " + MAX_NAME + " characters");
+        for (int i = 0; i < name.length(); i++) {
+            if (Character.isISOControl(name.charAt(i))) throw ApiException.badRequest("name: contains a control character");
+        }
+        return name;
+    }
+
+    private Optional<Info> findByName(Long owner, String name) throws SQLException {
+        return db.queryOne(SELECT + " WHERE c.owner_id = ? AND c.name = ?", CredentialStore::info, owner, name);
+    }
+
+    /** 16 random letters and digits, as n8n's credential ids look: unguessable, and no sequence to probe. */
+    private static String newId() {
+        StringBuilder id = new StringBuilder();
+        for (int i = 0; i < 16; i++) id.append(ID_ALPHABET.charAt(RANDOM.nextInt(ID_ALPHABET.length())));
+        return id.toString();
+    }
+
+    private static final String SELECT = "SELECT c.id, c.name, c.type, c.owner_id, u.username, c.created_at, c.updated_at"
+            + " FROM credentials c LEFT JOIN users u ON u.id = c.owner_id";
+
+    private static Info info(java.sql.ResultSet r) throws SQLException {
+        return new Info(r.getString(1), r.getString(2), r.getString(3), r.getObject(4, Long.class), r.getString(5),
+                instant(r.getObject(6, OffsetDateTime.class)), instant(r.getObject(7, OffsetDateTime.class)));
+    }
+
+    private static Row row(java.sql.ResultSet r) throws SQLException {
+        return new Row(r.getString(1), r.getString(2), r.getString(3), r.getString(4));
+    }
+
+    private static Instant instant(OffsetDateTime t) {
+        return t == null ? null : t.toInstant();
+    }
+}

@@ -1,0 +1,137 @@
+package io.nlink.server.http;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.javalin.config.RoutesConfig;
+import io.javalin.http.Context;
+import io.nlink.runtime.json.Json;
+import io.nlink.server.store.NodeStore;
+import io.nlink.workflow.Item;
+import io.nlink.workflow.expr.Expressions;
+import io.nlink.workflow.nodes.BuiltinNodes;
+import io.nlink.workflow.nodes.NodeDefinitions;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Semaphore;
+import java.util.function.Supplier;
+
+/**
+ * What the workflow editor asks besides workflows: the palette of node types
+ * ({@code GET /api/node-types}) and an expression's value for one item
+ * ({@code POST /api/expressions/preview}).
+ */
+final class EditorApi {
+    /** Longest expression previewed: longer than any parameter a person types. */
+    static final int MAX_EXPRESSION_CHARS = 10_000;
+    /** Largest item plus earlier nodes' items sent with a preview, as JSON. */
+    static final int MAX_PREVIEW_DATA_BYTES = 256 * 1024;
+    /** Earlier nodes a preview may name. */
+    static final int MAX_PREVIEW_NODES = 100;
+    /**
+     * Previews evaluated at once on this server; more wait for none and are refused with 429. Each
+     * holds a sandbox for up to the item timeout, so a page typing into a looping expression
+     * cannot take every core.
+     */
+    static final int CONCURRENT_PREVIEWS = 4;
+
+    private final NodeStore store;
+    private final Supplier<Expressions> expressions;
+    private final Semaphore previews = new Semaphore(CONCURRENT_PREVIEWS);
+
+    EditorApi(NodeStore store, Supplier<Expressions> expressions) {
+        this.store = store;
+        this.expressions = expressions;
+    }
+
+    void register(RoutesConfig routes) {
+        routes.get("/api/node-types", ctx -> ctx.json(Map.of("nodeTypes", nodeTypes())), Access.SIGNED_IN);
+        routes.post("/api/expressions/preview", this::preview, Access.SIGNED_IN);
+    }
+
+    /** The built-in types, then each installed community node at its newest version, each with its definition. */
+    private List<ObjectNode> nodeTypes() throws Exception {
+        List<ObjectNode> out = new java.util.ArrayList<>();
+        NodeDefinitions.all().forEach((type, definition) -> {
+            ObjectNode entry = entry(type, definition.path("displayName").asText(), definition.path("description").asText(""), true);
+            entry.put("typeVersion", definition.path("version").asDouble(1));
+            entry.put("trigger", BuiltinNodes.of(type).trigger());
+            entry.set("definition", definition);
+            out.add(entry);
+        });
+        for (NodeStore.Node node : store.nodes()) {
+            JsonNode definition = store.version(node.name(), node.latestVersion()).map(v -> v.details().path("definition")).orElse(null);
+            if (definition == null || !definition.isObject()) continue; // removed since the listing
+            ObjectNode entry = entry(node.name(), node.displayName(), node.description() == null ? "" : node.description(), false);
+            entry.put("packageVersion", node.latestVersion());
+            ArrayNode versions = entry.putArray("versions");
+            node.versions().forEach(versions::add);
+            entry.put("trigger", false);
+            entry.set("definition", definition);
+            out.add(entry);
+        }
+        return out;
+    }
+
+    private static ObjectNode entry(String type, String displayName, String description, boolean builtin) {
+        ObjectNode entry = Json.MAPPER.createObjectNode();
+        entry.put("type", type);
+        entry.put("displayName", displayName);
+        entry.put("description", description);
+        entry.put("builtin", builtin);
+        // The palette's icon: the first letter or digit of the display name.
+        entry.put("initial", displayName.codePoints().filter(Character::isLetterOrDigit).findFirst()
+                .stream().mapToObj(Character::toString).findFirst().orElse("?").toUpperCase(java.util.Locale.ROOT));
+        return entry;
+    }
+
+    /**
+     * {@code {"expression": "=Hi {{ $json.name }}", "item": {...}, "nodes": [{"name", "json"}]}} →
+     * {@code {"value": …}} or {@code {"error": "…"}}: the value a run would give for an input item
+     * {@code item}, evaluated in the same sandbox under the same limits. {@code nodes} are earlier
+     * nodes' first items, in run order, for {@code $('Name')}: the item descends from each of them.
+     */
+    private void preview(Context ctx) {
+        JsonNode body = Requests.json(ctx);
+        String expression = Requests.text(body, "expression");
+        if (expression == null) throw ApiException.badRequest("expression: expected a string such as \"={{ $json.name }}\"");
+        if (expression.length() > MAX_EXPRESSION_CHARS) {
+            throw new ApiException(413, "expression: " + expression.length() + " characters; at most " + MAX_EXPRESSION_CHARS + " are previewed");
+        }
+        JsonNode item = body.has("item") ? body.get("item") : Json.MAPPER.createObjectNode();
+        if (!item.isObject()) throw ApiException.badRequest("item: expected a JSON object (an item's json)");
+        JsonNode nodes = body.has("nodes") ? body.get("nodes") : Json.MAPPER.createArrayNode();
+        if (!nodes.isArray()) throw ApiException.badRequest("nodes: expected an array of {\"name\", \"json\"}");
+        if (nodes.size() > MAX_PREVIEW_NODES) throw ApiException.badRequest("nodes: " + nodes.size() + " entries; at most " + MAX_PREVIEW_NODES);
+        if (Json.write(item).length() + Json.write(nodes).length() > MAX_PREVIEW_DATA_BYTES) {
+            throw new ApiException(413, "item and nodes: more than " + MAX_PREVIEW_DATA_BYTES / 1024 + " KiB of JSON; preview with a smaller item");
+        }
+        if (!expression.startsWith("=")) {
+            ctx.json(Map.of("value", Json.MAPPER.getNodeFactory().textNode(expression))); // a fixed value is itself
+            return;
+        }
+        Map<String, List<List<Item>>> history = new LinkedHashMap<>();
+        Item earlier = null;
+        for (int i = 0; i < nodes.size(); i++) {
+            JsonNode n = nodes.get(i);
+            if (!n.path("name").isTextual() || !n.path("json").isObject()) {
+                throw ApiException.badRequest("nodes[" + i + "]: expected {\"name\": \"…\", \"json\": {…}}");
+            }
+            earlier = new Item(n.get("json"), n.get("name").asText(), earlier == null ? List.of() : List.of(earlier));
+            history.put(earlier.node(), List.of(List.of(earlier)));
+        }
+        Item input = new Item(item, null, earlier == null ? List.of() : List.of(earlier));
+        ObjectNode params = Json.MAPPER.createObjectNode().put("value", expression);
+        if (!previews.tryAcquire()) throw ApiException.tooManyRequests("too many expression previews are running; try again in a moment", 1);
+        try {
+            Expressions.Resolved resolved = expressions.get().resolve(params, List.of(input), history).get(0);
+            ObjectNode out = Json.MAPPER.createObjectNode();
+            if (resolved.failure() != null) out.put("error", resolved.failure().error());
+            else out.set("value", resolved.params().get("value"));
+            ctx.json(out);
+        } finally {
+            previews.release();
+        }
+    }
+}

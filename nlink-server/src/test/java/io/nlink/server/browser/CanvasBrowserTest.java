@@ -1,0 +1,282 @@
+package io.nlink.server.browser;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.openqa.selenium.By;
+import org.openqa.selenium.Keys;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.interactions.Actions;
+import org.openqa.selenium.support.ui.ExpectedConditions;
+
+/**
+ * The workflow editor in a real browser: a workflow built on an empty canvas from the palette
+ * (Manual Trigger → Edit Fields → If), wired by dragging from port to port, its parameters set
+ * through the form (an expression with its live preview from the server), edited with undo, redo
+ * and Delete, saved with Ctrl+S, reloaded, run, exported and imported again unchanged.
+ */
+class CanvasBrowserTest extends BrowserTestBase {
+    static final String PEOPLE = "[{\"name\": \"ada\", \"age\": 36}, {\"name\": \"linus\", \"age\": 7}]";
+    static final String GREETING = "param-assignments.assignments.0.value";
+    static final String AGE = "param-conditions.conditions.0.leftValue";
+
+    String workflowUrl;
+
+    @Test
+    @Order(1)
+    void buildAWorkflowOnAnEmptyCanvas() throws Exception {
+        setUpOwner();
+        driver.get(server.url() + "/#/workflows");
+        wait.until(ExpectedConditions.elementToBeClickable(By.id("workflow-new"))).click();
+        wait.until(ExpectedConditions.urlContains("#/workflows/new"));
+        wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("canvas-empty")));
+        assertThat(nodes()).isEmpty();
+
+        // The palette: searchable, built-ins with their descriptions.
+        WebElement search = wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("palette-search")));
+        search.sendKeys("trigger");
+        assertThat(driver.findElements(By.cssSelector("#palette-list .palette-item")).stream().map(e -> e.getAttribute("data-type")).toList())
+                .contains("n8n-nodes-base.manualTrigger", "n8n-nodes-base.webhook", "n8n-nodes-base.scheduleTrigger")
+                .doesNotContain("n8n-nodes-base.set");
+        add("manual", "n8n-nodes-base.manualTrigger");
+        add("edit fields", "n8n-nodes-base.set");
+        add("if", "n8n-nodes-base.if");
+        wait.until(d -> nodes().size() == 3);
+        assertThat(nodes()).containsExactly("Manual Trigger", "Edit Fields", "If");
+        assertThat(driver.findElement(By.id("canvas-empty")).isDisplayed()).isFalse();
+        // If has two outputs, labelled as its definition names them.
+        assertThat(node("If").findElements(By.cssSelector(".port-out"))).hasSize(2);
+        assertThat(node("If").findElements(By.cssSelector(".port-label")).stream().map(WebElement::getText).toList()).containsExactly("true", "false");
+
+        // Wired by dragging from an output to an input.
+        wire("Manual Trigger", 0, "Edit Fields");
+        wire("Edit Fields", 0, "If");
+        wait.until(d -> edges().size() == 2);
+        assertThat(edges()).containsExactly("Manual Trigger>Edit Fields", "Edit Fields>If");
+
+        // A connection selected and deleted, then undone and redone by keyboard.
+        driver.findElement(By.cssSelector("path.edge-hit[data-from='Edit Fields']")).click();
+        wait.until(ExpectedConditions.attributeContains(By.cssSelector("path.graph-edge[data-from='Edit Fields']"), "class", "selected"));
+        new Actions(driver).sendKeys(Keys.DELETE).perform();
+        wait.until(d -> edges().size() == 1);
+        chord(Keys.CONTROL, "z");
+        wait.until(d -> edges().size() == 2);
+        chord(Keys.CONTROL, Keys.SHIFT, "z");
+        wait.until(d -> edges().size() == 1);
+        driver.findElement(By.id("canvas-undo")).click();
+        wait.until(d -> edges().size() == 2);
+
+        // A node deleted with its wires, and back.
+        node("If").click();
+        new Actions(driver).sendKeys(Keys.DELETE).perform();
+        wait.until(d -> nodes().size() == 2 && edges().size() == 1);
+        chord(Keys.CONTROL, "z");
+        wait.until(d -> nodes().size() == 3 && edges().size() == 2);
+
+        // Moved by dragging: the position is saved in the JSON, on the grid.
+        String before = node("If").getAttribute("transform");
+        new Actions(driver).clickAndHold(node("If").findElement(By.className("graph-box"))).moveByOffset(30, 70).release().perform();
+        wait.until(d -> !node("If").getAttribute("transform").equals(before));
+        assertThat(node("If").getAttribute("transform")).matches("translate\\(\\d+0 \\d+0\\)");
+
+        // Zoom and pan change the view, not the workflow.
+        String view = viewport();
+        driver.findElement(By.id("canvas-zoom-in")).click();
+        wait.until(d -> !viewport().equals(view));
+        assertThat(viewport()).contains("scale(");
+        driver.findElement(By.id("canvas-fit")).click();
+
+        // The name is required: the page says so before sending.
+        WebElement name = driver.findElement(By.id("workflow-name"));
+        name.clear();
+        driver.findElement(By.id("canvas-save")).click();
+        assertThat(wait.until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector("#canvas-save-result .banner-error"))).getText())
+                .contains("name");
+        name.sendKeys("People");
+
+        // Ctrl+S stores the draft and opens it as a workflow, saying it saved.
+        driver.findElement(By.id("palette-search")).click(); // a field has the focus: Ctrl+S still saves
+        chord(Keys.CONTROL, "s");
+        wait.until(ExpectedConditions.urlMatches("#/workflows/\\d+$"));
+        wait.until(ExpectedConditions.textMatches(By.id("canvas-save-status"), java.util.regex.Pattern.compile("^Saved ")));
+        assertThat(driver.findElement(By.id("workflow-title")).getText()).isEqualTo("People");
+        workflowUrl = driver.getCurrentUrl();
+        wait.until(d -> nodes().size() == 3 && edges().size() == 2);
+        assertNoConsoleErrors();
+    }
+
+    @Test
+    @Order(2)
+    void setParametersThroughTheFormWithAnExpressionAndItsPreview() throws Exception {
+        WebElement items = driver.findElement(By.id("workflow-items"));
+        driver.executeScript("arguments[0].value = arguments[1];", items, PEOPLE);
+
+        node("Edit Fields").click();
+        wait.until(ExpectedConditions.attributeToBe(By.id("node-panel-name"), "value", "Edit Fields"));
+        // displayOptions: "Input Fields to Include" shows only once other fields are included.
+        assertThat(driver.findElements(By.id("param-include"))).isEmpty();
+        driver.findElement(By.id("param-includeOtherFields")).click();
+        wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("param-include")));
+
+        driver.findElement(By.id("param-assignments-add")).click();
+        wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("param-assignments.assignments.0.name"))).sendKeys("greeting");
+        driver.findElement(By.id(GREETING)).sendKeys("=Hello {{ $json.name.toUpperCase() }}!");
+        // The {{ }} part is highlighted and previewed by the server for the first item.
+        assertThat(wait.until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector("#" + css(GREETING) + "-view .expr-code"))).getText())
+                .isEqualTo("{{ $json.name.toUpperCase() }}");
+        wait.until(ExpectedConditions.textMatches(By.id(GREETING + "-preview"), java.util.regex.Pattern.compile("^Hello ADA!")));
+        assertThat(driver.findElement(By.id(GREETING + "-preview")).getText()).contains("Run panel");
+        // A failing expression shows its error, as a run would report it.
+        driver.findElement(By.id(GREETING)).sendKeys(Keys.END, "{{ $json.nope.deeper }}");
+        wait.until(ExpectedConditions.textMatches(By.id(GREETING + "-preview"), java.util.regex.Pattern.compile("^Error: ")));
+        for (int i = 0; i < "{{ $json.nope.deeper }}".length(); i++) driver.findElement(By.id(GREETING)).sendKeys(Keys.BACK_SPACE);
+        wait.until(ExpectedConditions.textMatches(By.id(GREETING + "-preview"), java.util.regex.Pattern.compile("^Hello ADA!")));
+        screenshot("workflow-editor");
+
+        // If: age > 18, an expression and a number through the condition editor.
+        node("If").click();
+        wait.until(ExpectedConditions.attributeToBe(By.id("node-panel-name"), "value", "If"));
+        driver.findElement(By.id("param-conditions-add")).click();
+        wait.until(ExpectedConditions.visibilityOfElementLocated(By.id(AGE))).sendKeys("={{ $json.age }}");
+        wait.until(ExpectedConditions.textMatches(By.id(AGE + "-preview"), java.util.regex.Pattern.compile("^36")));
+        new org.openqa.selenium.support.ui.Select(driver.findElement(By.id("param-conditions.conditions.0.operator"))).selectByVisibleText("number: is greater than");
+        wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("param-conditions.conditions.0.rightValue"))).sendKeys("18");
+
+        // The JSON view follows the form.
+        String json = driver.findElement(By.id("workflow-json")).getAttribute("value");
+        assertThat(json).contains("\"name\": \"greeting\"", "\"value\": \"=Hello {{ $json.name.toUpperCase() }}!\"", "\"operation\": \"gt\"", "\"includeOtherFields\": true");
+        assertThat(driver.findElement(By.id("canvas-save-status")).getText()).isEqualTo("Unsaved changes");
+
+        driver.findElement(By.id("canvas-save")).click();
+        wait.until(ExpectedConditions.textMatches(By.id("canvas-save-status"), java.util.regex.Pattern.compile("^Saved ")));
+        assertNoConsoleErrors();
+    }
+
+    @Test
+    @Order(3)
+    void reloadFindsItAndARunShowsTheResult() throws Exception {
+        driver.navigate().refresh();
+        wait.until(d -> nodes().size() == 3);
+        assertThat(edges()).containsExactly("Manual Trigger>Edit Fields", "Edit Fields>If");
+        node("Edit Fields").click();
+        assertThat(wait.until(ExpectedConditions.visibilityOfElementLocated(By.id(GREETING))).getAttribute("value"))
+                .isEqualTo("=Hello {{ $json.name.toUpperCase() }}!");
+
+        WebElement items = driver.findElement(By.id("workflow-items"));
+        driver.executeScript("arguments[0].value = arguments[1];", items, PEOPLE);
+        driver.findElement(By.id("workflow-run")).click();
+        slow.until(ExpectedConditions.visibilityOfElementLocated(By.id("workflow-run-execution")));
+        assertThat(driver.findElement(By.id("execution-status")).getText()).as(driver.findElement(By.id("workflow-run-result")).getText()).isEqualTo("success");
+        wait.until(d -> "success".equals(node("If").getAttribute("data-status")));
+        assertThat(node("Edit Fields").getAttribute("class")).contains("status-success");
+        String output = driver.findElement(By.id("workflow-run-output")).getText();
+        assertThat(output).contains("\"greeting\": \"Hello ADA!\"", "\"age\": 36").doesNotContain("LINUS");
+
+        // Previews now use the run's items: If's first input item is Edit Fields' first output item.
+        node("If").click();
+        wait.until(ExpectedConditions.textMatches(By.id(AGE + "-preview"), java.util.regex.Pattern.compile("^36 — first input item of execution #\\d+")));
+        scrollTo(By.id("workflow-editor-panel"));
+        screenshot("workflow-canvas");
+        assertNoConsoleErrors();
+    }
+
+    @Test
+    @Order(4)
+    void theExportIsAcceptedByTheImportUnchanged() throws Exception {
+        driver.get(workflowUrl);
+        wait.until(d -> nodes().size() == 3);
+        driver.findElement(By.id("workflow-export")).click();
+        Path exported = downloads.resolve("People.json");
+        wait.until(d -> Files.isRegularFile(exported) && !Files.exists(downloads.resolve("People.json.crdownload")));
+        String json = Files.readString(exported);
+        assertThat(json).contains("\"position\"", "\"connections\"", "\"typeVersion\": 3.4");
+
+        driver.get(server.url() + "/#/workflows");
+        WebElement text = wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("import-json")));
+        driver.executeScript("arguments[0].value = arguments[1];", text, json);
+        driver.findElement(By.id("import-submit")).click();
+        slow.until(d -> d.getCurrentUrl().matches(".*#/workflows/\\d+$") && !d.getCurrentUrl().equals(workflowUrl));
+        wait.until(d -> nodes().size() == 3);
+        assertThat(edges()).containsExactly("Manual Trigger>Edit Fields", "Edit Fields>If");
+        // Unchanged: what the editor shows as JSON is the exported file, item for item.
+        assertThat(io.nlink.runtime.json.Json.parse(driver.findElement(By.id("workflow-json")).getAttribute("value")))
+                .isEqualTo(io.nlink.runtime.json.Json.parse(json));
+    }
+
+    @Test
+    @Order(5)
+    void aWebhookNodeShowsItsUrlWithACopyButton() {
+        driver.get(workflowUrl);
+        wait.until(d -> nodes().size() == 3);
+        add("webhook", "n8n-nodes-base.webhook");
+        wait.until(ExpectedConditions.attributeToBe(By.id("node-panel-name"), "value", "Webhook"));
+        WebElement path = driver.findElement(By.id("param-path"));
+        path.sendKeys("people/new");
+        WebElement url = wait.until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector("#workflow-webhooks li.webhook-url .webhook-address")));
+        assertThat(url.getText()).isEqualTo(server.url() + "/webhook/people/new");
+        assertThat(driver.findElement(By.cssSelector("#workflow-webhooks li.webhook-url button")).getText()).isEqualTo("Copy URL");
+        // Renamed in the panel: the canvas, the panel and the URL list follow.
+        WebElement nodeName = driver.findElement(By.id("node-panel-name"));
+        nodeName.clear();
+        nodeName.sendKeys("Hook", Keys.TAB);
+        wait.until(d -> nodes().contains("Hook") && !nodes().contains("Webhook"));
+        wait.until(ExpectedConditions.attributeToBe(By.id("node-panel-name"), "value", "Hook"));
+        assertThat(driver.findElement(By.cssSelector("#workflow-webhooks li.webhook-url")).getText()).contains("Hook");
+        // A required parameter left empty is marked in the form and on the canvas.
+        path = driver.findElement(By.id("param-path"));
+        path.sendKeys(Keys.chord(Keys.CONTROL, "a"), Keys.BACK_SPACE);
+        wait.until(d -> node("Hook").getAttribute("class").contains("graph-node-issues"));
+        assertThat(driver.findElement(By.cssSelector("[data-param='path']")).getText()).contains("Required");
+        assertNoConsoleErrors();
+    }
+
+    // ---- helpers -------------------------------------------------------------------------------
+
+    /** Picks a type from the palette after searching for it. */
+    private void add(String query, String type) {
+        WebElement search = driver.findElement(By.id("palette-search"));
+        search.clear();
+        search.sendKeys(query);
+        wait.until(ExpectedConditions.elementToBeClickable(By.cssSelector("#palette-list .palette-item[data-type='" + type + "']"))).click();
+    }
+
+    private List<String> nodes() {
+        return driver.findElements(By.cssSelector("#workflow-graph g.graph-node")).stream().map(g -> g.getAttribute("data-node")).toList();
+    }
+
+    private List<String> edges() {
+        return driver.findElements(By.cssSelector("#workflow-graph path.graph-edge")).stream()
+                .map(p -> p.getAttribute("data-from") + ">" + p.getAttribute("data-to")).toList();
+    }
+
+    private WebElement node(String name) {
+        return driver.findElement(By.cssSelector("#workflow-graph g.graph-node[data-node='" + name + "']"));
+    }
+
+    private String viewport() {
+        return driver.findElement(By.cssSelector("#workflow-graph .canvas-viewport")).getAttribute("transform");
+    }
+
+    /** Drags from output {@code output} of {@code from} to the first input of {@code to}. */
+    private void wire(String from, int output, String to) {
+        WebElement source = node(from).findElement(By.cssSelector(".port-out[data-output='" + output + "']"));
+        WebElement target = node(to).findElement(By.cssSelector(".port-in[data-input='0']"));
+        new Actions(driver).clickAndHold(source).moveByOffset(20, 10).moveToElement(target).release().perform();
+    }
+
+    private void chord(CharSequence... keys) {
+        Actions actions = new Actions(driver);
+        for (int i = 0; i < keys.length - 1; i++) actions.keyDown(keys[i]);
+        actions.sendKeys(keys[keys.length - 1]);
+        for (int i = keys.length - 2; i >= 0; i--) actions.keyUp(keys[i]);
+        actions.perform();
+    }
+
+    private static String css(String id) {
+        return id.replace(".", "\\.");
+    }
+}

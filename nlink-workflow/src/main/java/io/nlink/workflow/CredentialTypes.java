@@ -1,0 +1,121 @@
+package io.nlink.workflow;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.nlink.runtime.json.Json;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+/**
+ * The credential types nLink stores, with n8n's names and fields, so an n8n workflow's references
+ * fit: {@code httpHeaderAuth} {name, value} (a header), {@code httpBasicAuth} {user, password}
+ * and {@code httpQueryAuth} {name, value} (a query parameter). Every field is a string and
+ * required; nothing else is accepted, so what is stored is what a node can use.
+ */
+public final class CredentialTypes {
+    /** HTTP token characters (RFC 9110): a header name that cannot split a request. */
+    private static final Pattern HEADER_NAME = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]{1,128}");
+    private static final int MAX_VALUE = 8 * 1024;
+
+    private static final Map<String, List<String>> FIELDS = new LinkedHashMap<>();
+
+    static {
+        FIELDS.put("httpHeaderAuth", List.of("name", "value"));
+        FIELDS.put("httpBasicAuth", List.of("user", "password"));
+        FIELDS.put("httpQueryAuth", List.of("name", "value"));
+    }
+
+    private CredentialTypes() {}
+
+    public static boolean known(String type) {
+        return FIELDS.containsKey(type);
+    }
+
+    public static List<String> names() {
+        return List.copyOf(FIELDS.keySet());
+    }
+
+    /** The fields of {@code type}, in order; empty for an unknown type. */
+    public static List<String> fields(String type) {
+        return FIELDS.getOrDefault(type, List.of());
+    }
+
+    /**
+     * {@code data} checked as {@code type}'s: its problems, each naming the field; empty when it
+     * is fit to store and use.
+     */
+    public static List<String> problems(String type, JsonNode data) {
+        List<String> problems = new ArrayList<>();
+        if (!known(type)) {
+            problems.add("type: \"" + type + "\" is not a credential type nLink has; use one of " + String.join(", ", names()));
+            return problems;
+        }
+        if (data == null || !data.isObject()) {
+            problems.add("data: expected an object with " + String.join(", ", fields(type)));
+            return problems;
+        }
+        for (var entry : data.properties()) {
+            if (!fields(type).contains(entry.getKey())) {
+                problems.add("data." + entry.getKey() + ": " + type + " has no such field; its fields are " + String.join(", ", fields(type)));
+            }
+        }
+        for (String field : fields(type)) {
+            JsonNode value = data.get(field);
+            if (value == null || !value.isTextual()) {
+                problems.add("data." + field + ": expected a string");
+                continue;
+            }
+            String text = value.asText();
+            if (text.length() > MAX_VALUE) problems.add("data." + field + ": at most " + MAX_VALUE + " characters");
+            if (hasControl(text)) problems.add("data." + field + ": contains a control character (a line break would split the request)");
+        }
+        if (problems.isEmpty()) {
+            if (type.equals("httpHeaderAuth") && !HEADER_NAME.matcher(data.get("name").asText()).matches()) {
+                problems.add("data.name: \"" + data.get("name").asText() + "\" is not a valid header name");
+            }
+            if (type.equals("httpQueryAuth") && data.get("name").asText().isEmpty()) problems.add("data.name: give the query parameter's name");
+            if (type.equals("httpBasicAuth") && data.get("user").asText().contains(":")) {
+                problems.add("data.user: basic authentication cannot carry a user name with \":\"");
+            }
+        }
+        return problems;
+    }
+
+    /**
+     * The credential types {@code node} authenticates with, as its parameters say: an HTTP
+     * Request's {@code genericAuthType} (with {@code authentication: "genericCredentialType"}), a
+     * Webhook's {@code authentication} (basicAuth, headerAuth). Stale references an n8n export
+     * keeps on nodes that no longer use them are not among these.
+     */
+    public static List<String> usedBy(Workflow.Node node) {
+        JsonNode p = node.parameters();
+        return switch (node.type()) {
+            case "n8n-nodes-base.httpRequest" -> p.path("authentication").asText("none").equals("genericCredentialType")
+                    && known(p.path("genericAuthType").asText("")) ? List.of(p.path("genericAuthType").asText()) : List.of();
+            case "n8n-nodes-base.webhook" -> switch (p.path("authentication").asText("none")) {
+                case "basicAuth" -> List.of("httpBasicAuth");
+                case "headerAuth" -> List.of("httpHeaderAuth");
+                default -> List.of();
+            };
+            default -> List.of();
+        };
+    }
+
+    /** A copy of {@code data} with only {@code type}'s fields. */
+    public static ObjectNode normalised(String type, JsonNode data) {
+        ObjectNode out = Json.MAPPER.createObjectNode();
+        for (String field : fields(type)) out.put(field, data.path(field).asText());
+        return out;
+    }
+
+    private static boolean hasControl(String text) {
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if ((c < 0x20 && c != '\t') || c == 0x7f) return true;
+        }
+        return false;
+    }
+}
