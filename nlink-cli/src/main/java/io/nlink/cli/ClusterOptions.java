@@ -1,6 +1,9 @@
 package io.nlink.cli;
 
 import io.nlink.cluster.ClusterConfig;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import picocli.CommandLine.Option;
 
 /** How this process joins an nLink cluster; shared by {@code worker}, {@code serve} and {@code run --join}. */
@@ -21,6 +24,11 @@ final class ClusterOptions {
     @Option(names = "--cluster-name", paramLabel = "NAME", defaultValue = "nlink",
             description = "Members with other names never join. Default: ${DEFAULT-VALUE}.")
     String name;
+
+    @Option(names = "--cluster-secret-file", paramLabel = "FILE",
+            description = "File holding the cluster secret shared by every member (at least 16 characters; or set NLINK_CLUSTER_SECRET)."
+                    + " Members without it cannot join or take work; required when --cluster-host is not a loopback address.")
+    Path secretFile;
 
     @Option(names = "--lanes", paramLabel = "N",
             description = "Sandbox instances this member runs at once for the cluster's batches. Default: the number of cores.")
@@ -44,6 +52,29 @@ final class ClusterOptions {
         config = config
                 .withFailureTimeout(RunCommand.parseDuration("--failure-timeout", failureTimeout))
                 .withIdleLaneTimeout(RunCommand.parseDuration("--idle-lane-timeout", idleLaneTimeout));
+        config = config.withSecret(secret());
         return lanes == null ? config : config.withLanes(lanes);
+    }
+
+    /** The secret from --cluster-secret-file, else NLINK_CLUSTER_SECRET (never an argument: ps would show it), else none. */
+    private String secret() {
+        if (secretFile != null) {
+            try {
+                // As ssh does with keys: a secret others on the machine can read is no secret.
+                if (Files.getFileStore(secretFile).supportsFileAttributeView("posix")) {
+                    var permissions = Files.getPosixFilePermissions(secretFile);
+                    if (permissions.contains(java.nio.file.attribute.PosixFilePermission.GROUP_READ)
+                            || permissions.contains(java.nio.file.attribute.PosixFilePermission.OTHERS_READ)) {
+                        throw new IllegalArgumentException("--cluster-secret-file " + secretFile + " can be read by other users; make it owner-only: chmod 600 "
+                                + secretFile);
+                    }
+                }
+                return Files.readString(secretFile).strip();
+            } catch (IOException e) {
+                throw new IllegalArgumentException("--cluster-secret-file " + secretFile + " cannot be read: " + e.getMessage());
+            }
+        }
+        String fromEnvironment = System.getenv("NLINK_CLUSTER_SECRET");
+        return fromEnvironment == null || fromEnvironment.isBlank() ? null : fromEnvironment.strip();
     }
 }

@@ -41,6 +41,11 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--keep-executions", defaultValue = "10000", description = "At most this many executions are kept, the oldest pruned first. Default: ${DEFAULT-VALUE}.")
     int keepCount;
 
+    @Option(names = "--trusted-proxy", paramLabel = "CIDR", split = ",",
+            description = "A reverse proxy (address or CIDR block, repeatable) whose X-Forwarded-For names the client for the sign-in"
+                    + " throttle and the audit log. Default: none; the connection's address is used, whatever the headers say.")
+    java.util.List<String> trustedProxies = new java.util.ArrayList<>();
+
     @Mixin ClusterOptions cluster;
 
     @Mixin HttpEgressOptions http;
@@ -66,6 +71,7 @@ final class ServeCommand implements Callable<Integer> {
                 .withHttpEgress(http.policy())
                 .withCredentialsKeyFile(credentialsKeyFile);
         if (executions != null) config = config.withExecutions(executions);
+        config = config.withTrustedProxies(trustedProxies);
         boolean embedded = databaseUrl == null || databaseUrl.isBlank();
         if (cluster.join != null && embedded) {
             throw new IllegalArgumentException("--join needs --database-url: servers in a cluster share one PostgreSQL database"

@@ -1,8 +1,8 @@
 package io.nlink.cluster;
 
-import com.hazelcast.nio.ObjectDataInput;
-import com.hazelcast.nio.ObjectDataOutput;
 import io.nlink.runtime.SandboxLimits;
+import java.io.DataInput;
+import java.io.DataOutput;
 import java.io.IOException;
 import java.time.Duration;
 
@@ -10,7 +10,8 @@ import java.time.Duration;
  * One chunk of a batch, sent to a member: which package (by SHA-256), the parameters, the limits,
  * the index of its first item and the items as a JSON array. The member answers with the chunk's
  * results ({@link ChunkResults}). Written field by field (no Java serialization anywhere in the
- * cluster), and every field is checked again on arrival.
+ * cluster), sealed ({@link MemberTask}), and every field is checked again on arrival; the limits
+ * are then capped by the receiving member's own ({@link MemberLanes}).
  */
 final class ChunkTask extends MemberTask {
     static final int TYPE_ID = 1;
@@ -23,9 +24,12 @@ final class ChunkTask extends MemberTask {
     byte[] itemsJson;
 
     /** For deserialisation. */
-    ChunkTask() {}
+    ChunkTask(MessageSeal seal) {
+        super(seal);
+    }
 
-    ChunkTask(String packageSha256, String paramsJson, SandboxLimits limits, boolean continueOnFail, long firstIndex, byte[] itemsJson) {
+    ChunkTask(MessageSeal seal, String packageSha256, String paramsJson, SandboxLimits limits, boolean continueOnFail, long firstIndex, byte[] itemsJson) {
+        super(seal);
         this.packageSha256 = packageSha256;
         this.paramsJson = paramsJson;
         this.limits = limits;
@@ -35,7 +39,7 @@ final class ChunkTask extends MemberTask {
     }
 
     @Override
-    public byte[] call() throws Exception {
+    byte[] run() {
         MemberLanes lanes = (MemberLanes) fromMember(MemberLanes.USER_CONTEXT_KEY);
         if (lanes == null) throw new IllegalStateException("this member runs no nLink lanes");
         return lanes.run(this);
@@ -47,9 +51,9 @@ final class ChunkTask extends MemberTask {
     }
 
     @Override
-    public void writeData(ObjectDataOutput out) throws IOException {
-        out.writeString(packageSha256);
-        out.writeString(paramsJson);
+    void writeFields(DataOutput out) throws IOException {
+        writeString(out, packageSha256);
+        writeString(out, paramsJson);
         out.writeInt(limits.memoryPages());
         out.writeLong(limits.itemTimeout().toMillis());
         out.writeLong(limits.initTimeout().toMillis());
@@ -59,13 +63,13 @@ final class ChunkTask extends MemberTask {
         out.writeLong(limits.jsMemoryBytes());
         out.writeBoolean(continueOnFail);
         out.writeLong(firstIndex);
-        out.writeByteArray(itemsJson);
+        writeBytes(out, itemsJson);
     }
 
     @Override
-    public void readData(ObjectDataInput in) throws IOException {
-        packageSha256 = in.readString();
-        paramsJson = in.readString();
+    void readFields(DataInput in) throws IOException {
+        packageSha256 = readString(in);
+        paramsJson = readString(in);
         try {
             // The record's constructor refuses out-of-range limits, so a peer cannot raise the cap.
             limits = new SandboxLimits(
@@ -76,7 +80,7 @@ final class ChunkTask extends MemberTask {
         }
         continueOnFail = in.readBoolean();
         firstIndex = in.readLong();
-        itemsJson = in.readByteArray();
+        itemsJson = readBytes(in);
         if (packageSha256 == null || !packageSha256.matches("[0-9a-f]{64}") || paramsJson == null || itemsJson == null || firstIndex < 0) {
             throw new IOException("a chunk arrived malformed (package hash, parameters, items or index)");
         }

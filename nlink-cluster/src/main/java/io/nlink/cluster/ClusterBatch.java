@@ -102,6 +102,8 @@ public final class ClusterBatch implements ItemBatch {
         final int size;
         Member member;
         CompletableFuture<byte[]> answer;
+        /** The answer opened with the cluster's secret, once it is in. */
+        byte[] opened;
         int attempts;
         boolean released;
 
@@ -123,9 +125,9 @@ public final class ClusterBatch implements ItemBatch {
         while (true) {
             long seen = answersSoFar(); // before looking: an answer that lands while we look is not slept through
             for (Chunk c : pending) {
-                if (settled(c) && lostMember(c)) resubmit(c); // at once, not when it reaches the head
+                if (settled(c) && (lostMember(c) || refused(c))) resubmit(c); // at once, not when it reaches the head
             }
-            while (!pending.isEmpty() && settled(pending.peek()) && !lostMember(pending.peek())) {
+            while (!pending.isEmpty() && settled(pending.peek()) && !lostMember(pending.peek()) && !refused(pending.peek())) {
                 if (!emit(pending.poll(), sink)) return false;
             }
             fill(items, pending);
@@ -142,7 +144,7 @@ public final class ClusterBatch implements ItemBatch {
             if (target == null) return;
             ArrayNode array = Json.MAPPER.createArrayNode();
             while (array.size() < options.chunkSize() && items.hasNext()) array.add(items.next());
-            ChunkTask task = new ChunkTask(packageSha256, paramsJson, limits, options.continueOnFail(), nextIndex, Json.writeBytes(array));
+            ChunkTask task = cluster.newChunk(packageSha256, paramsJson, limits, options.continueOnFail(), nextIndex, Json.writeBytes(array));
             nextIndex += array.size();
             Chunk chunk = new Chunk(task, array.size());
             submit(chunk, target);
@@ -166,6 +168,8 @@ public final class ClusterBatch implements ItemBatch {
         chunk.attempts++;
         chunk.released = false;
         chunk.answer = new CompletableFuture<>();
+        chunk.opened = null;
+        chunk.task.sealFor(member);
         load.handOut(member);
         CompletableFuture<byte[]> answer = chunk.answer;
         cluster.executor().submitToMember(chunk.task, member, new ExecutionCallback<byte[]>() {
@@ -220,11 +224,28 @@ public final class ClusterBatch implements ItemBatch {
         }
     }
 
+    /**
+     * Whether a finished chunk's member refused it or answered with something the cluster's secret
+     * does not open: that member does not hold the secret, gets no more work, and the chunk runs
+     * elsewhere. Otherwise the opened answer is kept for {@link #emit}.
+     */
+    private boolean refused(Chunk c) {
+        if (c.opened != null || c.answer.isCompletedExceptionally()) return false;
+        try {
+            c.opened = c.task.openAnswer(c.answer.join());
+            return false;
+        } catch (MessageSeal.Refused e) {
+            cluster.shun(c.member, e.getMessage());
+            return true;
+        }
+    }
+
     /** Hands a chunk's results on in order; false when one of them stops the batch. */
     private boolean emit(Chunk chunk, Consumer<ItemResult> sink) {
         ChunkResults answer;
         try {
-            answer = ChunkResults.decode(chunk.answer.get());
+            chunk.answer.get(); // a failure, told as the member's
+            answer = ChunkResults.decode(chunk.opened);
         } catch (ExecutionException e) {
             throw new IllegalStateException("member " + NlinkCluster.address(chunk.member) + " failed items "
                     + chunk.task.firstIndex + "..: " + e.getCause(), e.getCause());

@@ -16,10 +16,15 @@ import com.hazelcast.nio.serialization.IdentifiedDataSerializable;
 final class ClusterSerialization implements DataSerializableFactory {
     static final int FACTORY_ID = 0x6e4c; // "nL"
 
-    private ClusterSerialization() {}
+    private final MessageSeal seal;
 
-    static void configure(SerializationConfig config) {
-        config.addDataSerializableFactory(FACTORY_ID, new ClusterSerialization());
+    private ClusterSerialization(MessageSeal seal) {
+        this.seal = seal;
+    }
+
+    /** Tasks that arrive are opened with {@code seal}: the member's own. */
+    static void configure(SerializationConfig config, MessageSeal seal) {
+        config.addDataSerializableFactory(FACTORY_ID, new ClusterSerialization(seal));
         JavaSerializationFilterConfig filter = new JavaSerializationFilterConfig();
         filter.getWhitelist().addPrefixes("java.lang.", "java.util.", "java.io.", "java.net.", "com.hazelcast.");
         config.setJavaSerializationFilterConfig(filter);
@@ -28,8 +33,8 @@ final class ClusterSerialization implements DataSerializableFactory {
     @Override
     public IdentifiedDataSerializable create(int typeId) {
         return switch (typeId) {
-            case ChunkTask.TYPE_ID -> new ChunkTask();
-            case ServiceCall.TYPE_ID -> new ServiceCall();
+            case ChunkTask.TYPE_ID -> new ChunkTask(seal);
+            case ServiceCall.TYPE_ID -> new ServiceCall(seal);
             default -> null;
         };
     }

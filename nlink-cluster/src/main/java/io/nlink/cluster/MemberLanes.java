@@ -45,6 +45,7 @@ final class MemberLanes implements AutoCloseable {
     private record IdleLane(BatchRunner runner, long since) {}
 
     private final NodeRuntimes runtimes;
+    private final SandboxLimits ceiling;
     private final int maxIdleLanes;
     private final long idleNanos;
     private final ScheduledExecutorService idleCheck;
@@ -55,8 +56,9 @@ final class MemberLanes implements AutoCloseable {
     /** Per node and limits, the idle lanes, the most recently used first. */
     private final Map<LaneKey, Deque<IdleLane>> idle = new HashMap<>();
 
-    MemberLanes(NodeRuntimes runtimes, int maxIdleLanes, Duration idleTimeout) {
+    MemberLanes(NodeRuntimes runtimes, int maxIdleLanes, Duration idleTimeout, SandboxLimits ceiling) {
         this.runtimes = runtimes;
+        this.ceiling = ceiling;
         this.maxIdleLanes = maxIdleLanes;
         this.idleNanos = idleTimeout.toNanos();
         this.idleCheck = Executors.newSingleThreadScheduledExecutor(task -> {
@@ -79,12 +81,13 @@ final class MemberLanes implements AutoCloseable {
     /** Runs one chunk; never throws: a chunk this member cannot run answers with the reason. */
     byte[] run(ChunkTask task) {
         BatchRunner lane = null;
-        LaneKey key = new LaneKey(task.packageSha256, task.limits);
+        SandboxLimits limits = capped(task.limits);
+        LaneKey key = new LaneKey(task.packageSha256, limits);
         try {
             if (!started.await(1, TimeUnit.MINUTES)) {
                 return ChunkResults.failed(memberAddress, "this member did not finish starting within a minute").encode();
             }
-            NodeExecutable node = executable(task.packageSha256, task.limits);
+            NodeExecutable node = executable(task.packageSha256, limits);
             JsonNode params = Json.parse(task.paramsJson);
             JsonNode items = Json.parse(task.itemsJson);
             if (!(params instanceof ObjectNode paramsObject) || !items.isArray()) {
@@ -111,6 +114,23 @@ final class MemberLanes implements AutoCloseable {
         } finally {
             if (lane != null) giveBack(key, lane);
         }
+    }
+
+    /**
+     * A peer's limits, none above this member's own: a chunk can ask for less memory or output
+     * than this member allows, never more. Timeouts are the sender's (its --timeout).
+     */
+    SandboxLimits capped(SandboxLimits asked) {
+        long js = ceiling.jsMemoryBytes() == 0 ? asked.jsMemoryBytes()
+                : asked.jsMemoryBytes() == 0 ? ceiling.jsMemoryBytes() : Math.min(asked.jsMemoryBytes(), ceiling.jsMemoryBytes());
+        return new SandboxLimits(
+                Math.min(asked.memoryPages(), ceiling.memoryPages()),
+                asked.itemTimeout(),
+                asked.initTimeout(),
+                Math.min(asked.maxContextBytes(), ceiling.maxContextBytes()),
+                Math.min(asked.maxOutputBytes(), ceiling.maxOutputBytes()),
+                Math.min(asked.maxLogBytes(), ceiling.maxLogBytes()),
+                js);
     }
 
     private static ItemResult reindexed(ItemResult r, long index) {

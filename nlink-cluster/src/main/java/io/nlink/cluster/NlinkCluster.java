@@ -34,9 +34,12 @@ import java.util.function.ToIntFunction;
  * }
  * }</pre>
  *
- * <p>Members trust each other: they exchange packages and items in the clear, so a cluster
- * belongs on a private network (docs/scaling.md). What one member sends another is still checked
- * on arrival: package bytes against their SHA-256, limits against the platform's caps.
+ * <p>With a {@linkplain ClusterConfig#secret() secret}, only members that hold it join, and work
+ * and answers travel sealed with it ({@link MessageSeal}); a member whose answer does not open is
+ * sent no more work. Members that hold it trust each other, so a cluster still belongs on a
+ * private network (docs/scaling.md). What one member sends another is checked on arrival:
+ * package bytes against their SHA-256, limits against the receiver's own caps, and announced
+ * lanes and slots against {@link ClusterConfig#MAX_LANES}.
  */
 public final class NlinkCluster implements AutoCloseable {
     static final String EXECUTOR = "nlink.chunks";
@@ -46,16 +49,21 @@ public final class NlinkCluster implements AutoCloseable {
     private static final String TOPIC_PREFIX = "nlink.topic.";
     /** A call or chunk is given up after this many members left while working on it. */
     static final int MAX_ATTEMPTS = 5;
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(NlinkCluster.class);
 
     private final HazelcastInstance hazelcast;
     private final MemberLanes lanes;
     private final JsEngine ownedJs;
     private final PackageShelf shelf;
+    private final MessageSeal seal;
+    /** Members whose answers did not open with the secret: they get no more work from this member. */
+    private final java.util.Set<java.util.UUID> shunned = ConcurrentHashMap.newKeySet();
     /** This member's calls in flight per service, for choosing the least busy member. */
     private final Map<String, MemberLoad> callsInFlight = new ConcurrentHashMap<>();
 
-    private NlinkCluster(HazelcastInstance hazelcast, MemberLanes lanes, PackageShelf shelf, JsEngine ownedJs) {
+    private NlinkCluster(HazelcastInstance hazelcast, MemberLanes lanes, PackageShelf shelf, MessageSeal seal, JsEngine ownedJs) {
         this.hazelcast = hazelcast;
+        this.seal = seal;
         this.lanes = lanes;
         this.shelf = shelf;
         this.ownedJs = ownedJs;
@@ -94,8 +102,20 @@ public final class NlinkCluster implements AutoCloseable {
 
     private static NlinkCluster start(ClusterConfig config, NodeRuntimes runtimes, List<ClusterService> services, JsEngine ownedJs)
             throws UnknownHostException {
+        InetAddress listenOn = InetAddress.getByName(config.host());
+        if (config.secret() == null && !listenOn.isLoopbackAddress()) {
+            throw new IllegalArgumentException("the cluster would listen on " + config.host() + ", beyond this machine, without a secret:"
+                    + " set the same cluster secret on every member (NLINK_CLUSTER_SECRET, or --cluster-secret-file FILE;"
+                    + " make one with: openssl rand -base64 32), or keep --cluster-host on 127.0.0.1");
+        }
+        return start(config, runtimes, services, ownedJs, MessageSeal.of(config.secret(), config.name()));
+    }
+
+    /** Starts a member whose messages are sealed with {@code seal}; tests give one that does not match its name. */
+    static NlinkCluster start(ClusterConfig config, NodeRuntimes runtimes, List<ClusterService> services, JsEngine ownedJs, MessageSeal seal)
+            throws UnknownHostException {
         Config hz = new Config();
-        hz.setClusterName(config.name());
+        hz.setClusterName(seal.hazelcastName(config.name()));
         hz.setProperty("hazelcast.phone.home.enabled", "false");
         hz.setProperty("hazelcast.logging.type", "slf4j");
         hz.setProperty("hazelcast.shutdownhook.enabled", "false"); // close() leaves the cluster in order
@@ -108,6 +128,11 @@ public final class NlinkCluster implements AutoCloseable {
 
         NetworkConfig network = hz.getNetworkConfig();
         String ip = InetAddress.getByName(config.host()).getHostAddress();
+        if (seal.sealed()) {
+            // Hazelcast's own operations between members (joining, partitions, the shelf's map) are
+            // not sealed; the join token keeps members without the secret out of them.
+            LOG.info("nLink: cluster {} with a secret: members without it are turned away, work and answers are sealed", config.name());
+        }
         network.setPort(config.port()).setPortAutoIncrement(true).setPortCount(100);
         network.getInterfaces().setEnabled(true).addInterface(ip);
         JoinConfig join = network.getJoin();
@@ -124,12 +149,12 @@ public final class NlinkCluster implements AutoCloseable {
             hz.getExecutorConfig(SERVICE_EXECUTOR_PREFIX + service.name()).setPoolSize(Math.max(1, service.concurrency())).setStatisticsEnabled(false);
             hz.getMemberAttributeConfig().setAttribute(SERVICE_ATTRIBUTE_PREFIX + service.name(), Integer.toString(service.concurrency()));
         }
-        ClusterSerialization.configure(hz.getSerializationConfig());
+        ClusterSerialization.configure(hz.getSerializationConfig(), seal);
 
         // Tasks find the lanes through the user context, which Hazelcast hands to every task that
         // arrives; the lanes need the member's shelf, so they wait for it (tasks can arrive as
         // soon as the member has joined, before newHazelcastInstance returns).
-        MemberLanes lanes = new MemberLanes(runtimes, config.lanes(), config.idleLaneTimeout());
+        MemberLanes lanes = new MemberLanes(runtimes, config.lanes(), config.idleLaneTimeout(), config.limits());
         var context = new ConcurrentHashMap<String, Object>();
         context.put(MemberLanes.USER_CONTEXT_KEY, lanes);
         context.put(ServiceCall.USER_CONTEXT_KEY, Map.copyOf(offered));
@@ -138,7 +163,7 @@ public final class NlinkCluster implements AutoCloseable {
         try {
             PackageShelf shelf = new PackageShelf(instance.getMap(PackageShelf.MAP_NAME));
             lanes.ready(shelf, address(instance.getCluster().getLocalMember()));
-            return new NlinkCluster(instance, lanes, shelf, ownedJs);
+            return new NlinkCluster(instance, lanes, shelf, seal, ownedJs);
         } catch (RuntimeException e) {
             instance.shutdown();
             lanes.close();
@@ -156,14 +181,14 @@ public final class NlinkCluster implements AutoCloseable {
 
     /** Every member now in the cluster, this one included, oldest first. */
     public List<MemberInfo> members() {
-        return hazelcast.getCluster().getMembers().stream()
+        return trustedMembers().stream()
                 .map(m -> new MemberInfo(address(m), lanes(m), m.localMember()))
                 .toList();
     }
 
     /** Lanes of all members together: how many items the cluster works on at once. */
     public int totalLanes() {
-        return hazelcast.getCluster().getMembers().stream().mapToInt(NlinkCluster::lanes).sum();
+        return trustedMembers().stream().mapToInt(NlinkCluster::lanes).sum();
     }
 
     /**
@@ -184,6 +209,27 @@ public final class NlinkCluster implements AutoCloseable {
         return new ClusterBatch(this, packageSha256, params, limits, options);
     }
 
+    /** A chunk of a batch, to be sealed for its member at each send. */
+    ChunkTask newChunk(String packageSha256, String paramsJson, SandboxLimits limits, boolean continueOnFail, long firstIndex, byte[] itemsJson) {
+        return new ChunkTask(seal, packageSha256, paramsJson, limits, continueOnFail, firstIndex, itemsJson);
+    }
+
+    /** The cluster's members less those shunned for not holding the secret, oldest first. */
+    java.util.Collection<Member> trustedMembers() {
+        if (shunned.isEmpty()) return hazelcast.getCluster().getMembers();
+        return hazelcast.getCluster().getMembers().stream().filter(m -> !shunned.contains(m.getUuid())).toList();
+    }
+
+    /**
+     * Stops sending {@code member} work: its answer did not open with the cluster's secret, so it
+     * got into the cluster without it (or its clock is far off; the reason is in its log).
+     */
+    void shun(Member member, String why) {
+        if (shunned.add(member.getUuid())) {
+            LOG.warn("nLink: member {} is sent no more work: {}", address(member), why);
+        }
+    }
+
     /**
      * Runs one call of {@code service} on the member that offers it with the most free slots
      * (this one included), and waits for its answer. When that member leaves before answering,
@@ -197,16 +243,23 @@ public final class NlinkCluster implements AutoCloseable {
         for (int attempt = 1; ; attempt++) {
             MemberLoad load = callsInFlight.computeIfAbsent(service, k -> new MemberLoad());
             ToIntFunction<Member> slots = m -> intAttribute(m, SERVICE_ATTRIBUTE_PREFIX + service);
-            Member target = load.roomiest(hazelcast.getCluster().getMembers(), slots);
+            Member target = load.roomiest(trustedMembers(), slots);
             if (target == null) {
                 throw new ClusterService.ServiceException("no member of the cluster offers " + service
-                        + " (" + hazelcast.getCluster().getMembers().size() + " member(s), each with 0 slots for it)");
+                        + " (" + trustedMembers().size() + " member(s), each with 0 slots for it)");
             }
             load.handOut(target);
             try {
-                byte[] answer = hazelcast.getExecutorService(SERVICE_EXECUTOR_PREFIX + service)
-                        .submitToMember(new ServiceCall(service, request), target)
-                        .get();
+                ServiceCall call = new ServiceCall(seal, service, request);
+                call.sealFor(target);
+                byte[] answer;
+                try {
+                    answer = call.openAnswer(hazelcast.getExecutorService(SERVICE_EXECUTOR_PREFIX + service).submitToMember(call, target).get());
+                } catch (MessageSeal.Refused e) {
+                    shun(target, e.getMessage());
+                    attempt--; // not the call's fault: it runs on another member
+                    continue;
+                }
                 byte[] body = java.util.Arrays.copyOfRange(answer, 1, answer.length);
                 if (answer[0] == ServiceCall.OK) return body;
                 throw new ClusterService.ServiceException(new String(body, java.nio.charset.StandardCharsets.UTF_8));
@@ -272,13 +325,17 @@ public final class NlinkCluster implements AutoCloseable {
         return hazelcast;
     }
 
+    MessageSeal seal() {
+        return seal;
+    }
+
     IExecutorService executor() {
         return hazelcast.getExecutorService(EXECUTOR);
     }
 
     /** Members with their lanes, the most lanes first (ties: oldest first). */
     List<Member> workers() {
-        return hazelcast.getCluster().getMembers().stream()
+        return trustedMembers().stream()
                 .filter(m -> lanes(m) > 0)
                 .sorted(Comparator.comparingInt(NlinkCluster::lanes).reversed())
                 .toList();
@@ -288,10 +345,11 @@ public final class NlinkCluster implements AutoCloseable {
         return intAttribute(m, LANES_ATTRIBUTE);
     }
 
+    /** A member's announced lanes or slots: 0 when missing or malformed, never more than {@link ClusterConfig#MAX_LANES}. */
     private static int intAttribute(Member m, String name) {
         String value = m.getAttribute(name);
         try {
-            return value == null ? 0 : Integer.parseInt(value);
+            return value == null ? 0 : Math.clamp(Integer.parseInt(value), 0, ClusterConfig.MAX_LANES);
         } catch (NumberFormatException e) {
             return 0;
         }

@@ -1,7 +1,7 @@
 package io.nlink.cluster;
 
-import com.hazelcast.nio.ObjectDataInput;
-import com.hazelcast.nio.ObjectDataOutput;
+import java.io.DataInput;
+import java.io.DataOutput;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
@@ -19,16 +19,21 @@ final class ServiceCall extends MemberTask {
 
     String service;
     byte[] request;
-    ServiceCall() {}
 
-    ServiceCall(String service, byte[] request) {
+    /** For deserialisation. */
+    ServiceCall(MessageSeal seal) {
+        super(seal);
+    }
+
+    ServiceCall(MessageSeal seal, String service, byte[] request) {
+        super(seal);
         this.service = service;
         this.request = request;
     }
 
     @Override
     @SuppressWarnings("unchecked")
-    public byte[] call() {
+    byte[] run() {
         var services = (Map<String, ClusterService>) fromMember(USER_CONTEXT_KEY);
         ClusterService offered = services == null ? null : services.get(service);
         if (offered == null || offered.concurrency() == 0) return failed("this member does not offer " + service);
@@ -57,15 +62,15 @@ final class ServiceCall extends MemberTask {
     }
 
     @Override
-    public void writeData(ObjectDataOutput out) throws IOException {
-        out.writeString(service);
-        out.writeByteArray(request);
+    void writeFields(DataOutput out) throws IOException {
+        writeString(out, service);
+        writeBytes(out, request);
     }
 
     @Override
-    public void readData(ObjectDataInput in) throws IOException {
-        service = in.readString();
-        request = in.readByteArray();
+    void readFields(DataInput in) throws IOException {
+        service = readString(in);
+        request = readBytes(in);
         if (service == null || request == null) throw new IOException("a service call arrived without its service or request");
     }
 }

@@ -33,7 +33,7 @@ class ClusterBatchTest {
     private static final Path EXAMPLES = Path.of(System.getProperty("nlink.examples.dir", "../examples"));
 
     /** Refuses item {"i": 7} with an orderly error, greets every other one. */
-    private static final String REFUSING_JS =
+    static final String REFUSING_JS =
             """
             function execute_node(input) {
               if (input.$json.i === 7) return { error: 'seven is refused' };
@@ -176,15 +176,15 @@ class ClusterBatchTest {
         }
     }
 
-    private static ObjectNode params(String json) throws IOException {
+    static ObjectNode params(String json) throws IOException {
         return (ObjectNode) Json.parse(json);
     }
 
-    private static Iterator<JsonNode> items(int n) {
+    static Iterator<JsonNode> items(int n) {
         return LongStream.range(0, n).<JsonNode>mapToObj(i -> Json.MAPPER.createObjectNode().put("i", i)).iterator();
     }
 
-    private static Path jsPackage(String script) throws IOException {
+    static Path jsPackage(String script) throws IOException {
         Path dir = Files.createTempDirectory("nlink-js-node");
         Files.copy(EXAMPLES.resolve("hello-go/package.json"), dir.resolve("package.json"));
         Files.copy(EXAMPLES.resolve("hello-go/definition.json"), dir.resolve("definition.json"));
@@ -193,7 +193,7 @@ class ClusterBatchTest {
     }
 
     /** A package folder as an upload ZIP (its files at the root). */
-    private static byte[] zip(Path dir) throws IOException {
+    static byte[] zip(Path dir) throws IOException {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (ZipOutputStream zip = new ZipOutputStream(bytes); var files = Files.list(dir)) {
             for (Path f : files.filter(Files::isRegularFile).sorted().toList()) {

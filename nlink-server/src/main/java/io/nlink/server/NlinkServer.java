@@ -81,7 +81,7 @@ public final class NlinkServer implements AutoCloseable {
             WorkflowService workflows = new WorkflowService(database, engine, credentials, config.keepExecutionsFor(), config.keepExecutions());
             // Every server is a cluster member, alone by default: executions go through the cluster
             // either way, so one code path serves one machine and many (docs/scaling.md).
-            cluster = NlinkCluster.start(config.cluster(), runtimes,
+            cluster = NlinkCluster.start(config.cluster().withLimits(config.limits()), runtimes,
                     List.of(new ClusterService(WorkflowService.EXECUTIONS, config.executions(), workflows::runDispatched)));
             workflows.runOn(cluster);
             workflows.claimRoutesOfActiveWorkflows();
@@ -109,7 +109,8 @@ public final class NlinkServer implements AutoCloseable {
             }));
             workflows.recoverInterrupted(local::submit);
             Map<String, Object> health = Map.of("status", "ok", "database", database.product(), "version", VERSION);
-            Api.Services services = new Api.Services(accounts, store, runner, workflows, triggers, credentials, config.maxUploadBytes(), config.sessionTtl(), health);
+            Api.Services services = new Api.Services(accounts, store, runner, workflows, triggers, credentials, config.maxUploadBytes(), config.sessionTtl(), health,
+                    io.nlink.server.auth.TrustedProxies.parse(config.trustedProxies()));
             Javalin app = Javalin.create(c -> Api.configure(c, services));
             app.start(config.host(), config.port());
             return new NlinkServer(database, js, accounts, triggers, cluster, app, config.host());

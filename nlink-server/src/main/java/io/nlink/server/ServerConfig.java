@@ -40,6 +40,9 @@ import java.util.Objects;
  * @param credentialsKeyFile the key that seals stored credentials (AES-256, base64, made 0600 on
  *                        first start when missing). Default null: {@code credentials.key} in the
  *                        data directory. Servers sharing one database must share this file
+ * @param trustedProxies  reverse proxies (IP addresses or CIDR blocks) whose X-Forwarded-For
+ *                        names the client for the sign-in throttle and the audit log. Default
+ *                        none: the connection's address, whatever the headers say
  */
 public record ServerConfig(
         String host,
@@ -57,7 +60,8 @@ public record ServerConfig(
         ClusterConfig cluster,
         int executions,
         EgressPolicy httpEgress,
-        Path credentialsKeyFile) {
+        Path credentialsKeyFile,
+        java.util.List<String> trustedProxies) {
 
     public static final ServerConfig DEFAULTS =
             new ServerConfig(
@@ -76,7 +80,8 @@ public record ServerConfig(
                     ClusterConfig.DEFAULTS,
                     Math.max(2, Runtime.getRuntime().availableProcessors()),
                     EgressPolicy.DEFAULTS,
-                    null);
+                    null,
+                    java.util.List.of());
 
     public ServerConfig {
         Objects.requireNonNull(host, "host");
@@ -92,16 +97,18 @@ public record ServerConfig(
         if (executions < 0 || executions > 1024) throw new IllegalArgumentException("executions must be 0..1024, got " + executions);
         if (jdbcUrl != null && jdbcUrl.isBlank()) jdbcUrl = null;
         Objects.requireNonNull(httpEgress, "httpEgress");
+        trustedProxies = java.util.List.copyOf(trustedProxies);
+        io.nlink.server.auth.TrustedProxies.parse(trustedProxies); // refuses what is not an address or block, naming it
     }
 
     /** Where workflows' HTTP requests may go and how much they may take: see {@link EgressPolicy}. */
     public ServerConfig withHttpEgress(EgressPolicy value) {
-        return new ServerConfig(host, port, dataDirectory, jdbcUrl, jdbcUser, jdbcPassword, maxUploadBytes, sessionTtl, limits, maxTestRunItems, keepExecutionsFor, keepExecutions, cluster, executions, value, credentialsKeyFile);
+        return new ServerConfig(host, port, dataDirectory, jdbcUrl, jdbcUser, jdbcPassword, maxUploadBytes, sessionTtl, limits, maxTestRunItems, keepExecutionsFor, keepExecutions, cluster, executions, value, credentialsKeyFile, trustedProxies);
     }
 
     /** The key file that seals stored credentials; null for {@code credentials.key} in the data directory. */
     public ServerConfig withCredentialsKeyFile(Path value) {
-        return new ServerConfig(host, port, dataDirectory, jdbcUrl, jdbcUser, jdbcPassword, maxUploadBytes, sessionTtl, limits, maxTestRunItems, keepExecutionsFor, keepExecutions, cluster, executions, httpEgress, value);
+        return new ServerConfig(host, port, dataDirectory, jdbcUrl, jdbcUser, jdbcPassword, maxUploadBytes, sessionTtl, limits, maxTestRunItems, keepExecutionsFor, keepExecutions, cluster, executions, httpEgress, value, trustedProxies);
     }
 
     /** The credentials key file in use: the one given, else {@code credentials.key} in the data directory. */
@@ -110,45 +117,50 @@ public record ServerConfig(
     }
 
     public ServerConfig withHost(String value) {
-        return new ServerConfig(value, port, dataDirectory, jdbcUrl, jdbcUser, jdbcPassword, maxUploadBytes, sessionTtl, limits, maxTestRunItems, keepExecutionsFor, keepExecutions, cluster, executions, httpEgress, credentialsKeyFile);
+        return new ServerConfig(value, port, dataDirectory, jdbcUrl, jdbcUser, jdbcPassword, maxUploadBytes, sessionTtl, limits, maxTestRunItems, keepExecutionsFor, keepExecutions, cluster, executions, httpEgress, credentialsKeyFile, trustedProxies);
     }
 
     public ServerConfig withPort(int value) {
-        return new ServerConfig(host, value, dataDirectory, jdbcUrl, jdbcUser, jdbcPassword, maxUploadBytes, sessionTtl, limits, maxTestRunItems, keepExecutionsFor, keepExecutions, cluster, executions, httpEgress, credentialsKeyFile);
+        return new ServerConfig(host, value, dataDirectory, jdbcUrl, jdbcUser, jdbcPassword, maxUploadBytes, sessionTtl, limits, maxTestRunItems, keepExecutionsFor, keepExecutions, cluster, executions, httpEgress, credentialsKeyFile, trustedProxies);
     }
 
     public ServerConfig withDataDirectory(Path value) {
-        return new ServerConfig(host, port, value, jdbcUrl, jdbcUser, jdbcPassword, maxUploadBytes, sessionTtl, limits, maxTestRunItems, keepExecutionsFor, keepExecutions, cluster, executions, httpEgress, credentialsKeyFile);
+        return new ServerConfig(host, port, value, jdbcUrl, jdbcUser, jdbcPassword, maxUploadBytes, sessionTtl, limits, maxTestRunItems, keepExecutionsFor, keepExecutions, cluster, executions, httpEgress, credentialsKeyFile, trustedProxies);
     }
 
     /** Use PostgreSQL (or any database Flyway and the schema support) instead of the embedded H2. */
     public ServerConfig withDatabase(String url, String user, String password) {
-        return new ServerConfig(host, port, dataDirectory, url, user, password, maxUploadBytes, sessionTtl, limits, maxTestRunItems, keepExecutionsFor, keepExecutions, cluster, executions, httpEgress, credentialsKeyFile);
+        return new ServerConfig(host, port, dataDirectory, url, user, password, maxUploadBytes, sessionTtl, limits, maxTestRunItems, keepExecutionsFor, keepExecutions, cluster, executions, httpEgress, credentialsKeyFile, trustedProxies);
     }
 
     public ServerConfig withMaxUploadBytes(long value) {
-        return new ServerConfig(host, port, dataDirectory, jdbcUrl, jdbcUser, jdbcPassword, value, sessionTtl, limits, maxTestRunItems, keepExecutionsFor, keepExecutions, cluster, executions, httpEgress, credentialsKeyFile);
+        return new ServerConfig(host, port, dataDirectory, jdbcUrl, jdbcUser, jdbcPassword, value, sessionTtl, limits, maxTestRunItems, keepExecutionsFor, keepExecutions, cluster, executions, httpEgress, credentialsKeyFile, trustedProxies);
     }
 
     public ServerConfig withSessionTtl(Duration value) {
-        return new ServerConfig(host, port, dataDirectory, jdbcUrl, jdbcUser, jdbcPassword, maxUploadBytes, value, limits, maxTestRunItems, keepExecutionsFor, keepExecutions, cluster, executions, httpEgress, credentialsKeyFile);
+        return new ServerConfig(host, port, dataDirectory, jdbcUrl, jdbcUser, jdbcPassword, maxUploadBytes, value, limits, maxTestRunItems, keepExecutionsFor, keepExecutions, cluster, executions, httpEgress, credentialsKeyFile, trustedProxies);
     }
 
     /** Keep executions for {@code age} and at most {@code count} of them. */
     public ServerConfig withExecutionRetention(Duration age, int count) {
-        return new ServerConfig(host, port, dataDirectory, jdbcUrl, jdbcUser, jdbcPassword, maxUploadBytes, sessionTtl, limits, maxTestRunItems, age, count, cluster, executions, httpEgress, credentialsKeyFile);
+        return new ServerConfig(host, port, dataDirectory, jdbcUrl, jdbcUser, jdbcPassword, maxUploadBytes, sessionTtl, limits, maxTestRunItems, age, count, cluster, executions, httpEgress, credentialsKeyFile, trustedProxies);
     }
 
     /** Join (or form) a cluster: see {@link ClusterConfig}. */
     public ServerConfig withCluster(ClusterConfig value) {
-        return new ServerConfig(host, port, dataDirectory, jdbcUrl, jdbcUser, jdbcPassword, maxUploadBytes, sessionTtl, limits, maxTestRunItems, keepExecutionsFor, keepExecutions, value, executions, httpEgress, credentialsKeyFile);
+        return new ServerConfig(host, port, dataDirectory, jdbcUrl, jdbcUser, jdbcPassword, maxUploadBytes, sessionTtl, limits, maxTestRunItems, keepExecutionsFor, keepExecutions, value, executions, httpEgress, credentialsKeyFile, trustedProxies);
     }
 
     public ServerConfig withExecutions(int value) {
-        return new ServerConfig(host, port, dataDirectory, jdbcUrl, jdbcUser, jdbcPassword, maxUploadBytes, sessionTtl, limits, maxTestRunItems, keepExecutionsFor, keepExecutions, cluster, value, httpEgress, credentialsKeyFile);
+        return new ServerConfig(host, port, dataDirectory, jdbcUrl, jdbcUser, jdbcPassword, maxUploadBytes, sessionTtl, limits, maxTestRunItems, keepExecutionsFor, keepExecutions, cluster, value, httpEgress, credentialsKeyFile, trustedProxies);
     }
 
     public ServerConfig withLimits(SandboxLimits value) {
-        return new ServerConfig(host, port, dataDirectory, jdbcUrl, jdbcUser, jdbcPassword, maxUploadBytes, sessionTtl, value, maxTestRunItems, keepExecutionsFor, keepExecutions, cluster, executions, httpEgress, credentialsKeyFile);
+        return new ServerConfig(host, port, dataDirectory, jdbcUrl, jdbcUser, jdbcPassword, maxUploadBytes, sessionTtl, value, maxTestRunItems, keepExecutionsFor, keepExecutions, cluster, executions, httpEgress, credentialsKeyFile, trustedProxies);
+    }
+
+    /** Believe X-Forwarded-For from these proxies (addresses or CIDR blocks); empty: from nobody. */
+    public ServerConfig withTrustedProxies(java.util.List<String> value) {
+        return new ServerConfig(host, port, dataDirectory, jdbcUrl, jdbcUser, jdbcPassword, maxUploadBytes, sessionTtl, limits, maxTestRunItems, keepExecutionsFor, keepExecutions, cluster, executions, httpEgress, credentialsKeyFile, value);
     }
 }

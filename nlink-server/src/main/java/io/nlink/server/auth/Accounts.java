@@ -23,6 +23,7 @@ public final class Accounts {
     private final Database db;
     private final Duration sessionTtl;
     private final LoginThrottle throttle = new LoginThrottle();
+    private final AuditLog audit;
     /** The one-time owner set-up token; null once an owner exists. */
     private final AtomicReference<String> setupToken = new AtomicReference<>();
 
@@ -48,6 +49,7 @@ public final class Accounts {
     public Accounts(Database db, Duration sessionTtl) throws SQLException {
         this.db = db;
         this.sessionTtl = sessionTtl;
+        this.audit = new AuditLog(db);
         if (!hasOwner()) {
             setupToken.set(Secrets.random());
         }
@@ -57,16 +59,36 @@ public final class Accounts {
         return db.queryOne("SELECT COUNT(*) FROM users WHERE role = ?", r -> r.getLong(1), Role.OWNER.id()).orElse(0L) > 0;
     }
 
-    /** The token the set-up link carries while no owner exists. */
+    /** Where sign-ins and account changes are recorded; the API records node and workflow changes there too. */
+    public AuditLog audit() {
+        return audit;
+    }
+
+    /**
+     * The token the set-up link carries while no owner exists. Another server sharing the database
+     * may have created the owner meanwhile: then this server's token is spent too. (Should the
+     * database not answer, the token is shown; creating the owner with it stays refused.)
+     */
     public Optional<String> setupToken() {
-        return Optional.ofNullable(setupToken.get());
+        String token = setupToken.get();
+        try {
+            if (token != null && hasOwner()) {
+                setupToken.compareAndSet(token, null);
+                return Optional.empty();
+            }
+        } catch (SQLException e) {
+            // the check is for display; createOwner's claim is what decides
+        }
+        return Optional.ofNullable(token);
     }
 
     /**
      * Creates the owner account with the one-time token printed at start, and signs it in. The
-     * token is spent by the first successful call; any later call is refused.
+     * token is spent by the first successful call; any later call is refused. Servers sharing one
+     * database each print a token; the owner is claimed in the database (table owner_claim, one
+     * row), so only the first of them to create it succeeds and the others answer 409.
      */
-    public Session createOwner(String token, String username, String password) throws SQLException {
+    public Session createOwner(String token, String username, String password, String address) throws SQLException {
         String expected = setupToken.get();
         if (expected == null) {
             throw new ApiException(409, "the owner account already exists; sign in instead");
@@ -78,13 +100,33 @@ public final class Accounts {
         if (!setupToken.compareAndSet(expected, null)) {
             throw new ApiException(409, "the owner account already exists; sign in instead");
         }
-        User owner = insertUser(username, password, Role.OWNER);
-        // Workflows stored before ownership existed, on a server with no owner then (schema V4), are the owner's.
-        db.update("UPDATE workflows SET owner_id = ? WHERE owner_id IS NULL", owner.id());
+        User owner;
+        try {
+            owner = insertOwner(username, password);
+        } catch (SQLException e) {
+            if (hasOwner()) throw new ApiException(409, "the owner account already exists (created through another server on this database); sign in instead");
+            setupToken.compareAndSet(null, expected); // not spent: the database failed, the link may be used again
+            throw e;
+        }
+        audit.record(AuditLog.Action.OWNER_CREATED, owner.id(), owner.username(), owner.username(), address, null);
         return newSession(owner);
     }
 
-    public User createUser(String username, String password, Role role) throws SQLException {
+    /** The owner account and its claim, in one transaction: a second claim fails on owner_claim's key. */
+    private User insertOwner(String username, String password) throws SQLException {
+        String hash = Passwords.hash(password);
+        Instant now = Instant.now();
+        return db.transaction(c -> {
+            long id = Database.insert(c, "INSERT INTO users (username, password_hash, role, created_at) VALUES (?, ?, ?, ?)",
+                    username, hash, Role.OWNER.id(), utc(now));
+            Database.update(c, "INSERT INTO owner_claim (id, user_id) VALUES (1, ?)", id);
+            // Workflows stored before ownership existed, on a server with no owner then (schema V4), are the owner's.
+            Database.update(c, "UPDATE workflows SET owner_id = ? WHERE owner_id IS NULL", id);
+            return Database.query(c, "SELECT " + USER_COLUMNS + " FROM users WHERE id = ?", Accounts::user, id).get(0);
+        });
+    }
+
+    public User createUser(Principal actor, String username, String password, Role role, String address) throws SQLException {
         if (role == Role.OWNER) {
             throw ApiException.badRequest("there is one owner; give the new account the role admin or member");
         }
@@ -92,7 +134,9 @@ public final class Accounts {
         if (db.queryOne("SELECT id FROM users WHERE username = ?", r -> r.getLong(1), username).isPresent()) {
             throw new ApiException(409, "an account named \"" + username + "\" already exists");
         }
-        return insertUser(username, password, role);
+        User user = insertUser(username, password, role);
+        audit.record(AuditLog.Action.USER_CREATED, actor, username, address, "role " + role.id());
+        return user;
     }
 
     public List<User> users() throws SQLException {
@@ -115,11 +159,12 @@ public final class Accounts {
      * @param role     the new role, or null to keep it
      * @param disabled whether it is disabled from now on, or null to keep that
      */
-    public User update(Principal actor, long id, Role role, Boolean disabled) throws SQLException {
+    public User update(Principal actor, long id, Role role, Boolean disabled, String address) throws SQLException {
         if (role == null && disabled == null) throw ApiException.badRequest("send \"role\" and/or \"disabled\" to change");
         if (role == Role.OWNER) throw ApiException.badRequest("role: there is one owner; choose admin or member");
-        if (role != null) target(actor, id, Policy.AccountChange.ROLE);
-        if (disabled != null) target(actor, id, disabled ? Policy.AccountChange.DISABLE : Policy.AccountChange.ENABLE);
+        User before = null;
+        if (role != null) before = target(actor, id, Policy.AccountChange.ROLE);
+        if (disabled != null) before = target(actor, id, disabled ? Policy.AccountChange.DISABLE : Policy.AccountChange.ENABLE);
         db.transaction(c -> {
             if (role != null) Database.update(c, "UPDATE users SET role = ? WHERE id = ?", role.id(), id);
             if (disabled != null) {
@@ -128,6 +173,12 @@ public final class Accounts {
             }
             return null;
         });
+        if (role != null && role != before.role()) {
+            audit.record(AuditLog.Action.ROLE_CHANGED, actor, before.username(), address, before.role().id() + " to " + role.id());
+        }
+        if (disabled != null && disabled != before.disabled()) {
+            audit.record(disabled ? AuditLog.Action.USER_DISABLED : AuditLog.Action.USER_ENABLED, actor, before.username(), address, null);
+        }
         return db.queryOne("SELECT " + USER_COLUMNS + " FROM users WHERE id = ?", Accounts::user, id).orElseThrow();
     }
 
@@ -135,21 +186,22 @@ public final class Accounts {
      * Removes an account: its sessions, API keys and reset links go with it, and its workflows
      * (with their executions) and credentials pass to the owner, so no automation vanishes with a person.
      */
-    public void remove(Principal actor, long id) throws SQLException {
-        target(actor, id, Policy.AccountChange.REMOVE);
+    public void remove(Principal actor, long id, String address) throws SQLException {
+        User removed = target(actor, id, Policy.AccountChange.REMOVE);
         db.transaction(c -> {
             long owner = Database.query(c, "SELECT id FROM users WHERE role = ?", r -> r.getLong(1), Role.OWNER.id()).get(0);
             Database.update(c, "UPDATE workflows SET owner_id = ? WHERE owner_id = ?", owner, id);
             Database.update(c, "UPDATE credentials SET owner_id = ? WHERE owner_id = ?", owner, id);
             return Database.update(c, "DELETE FROM users WHERE id = ?", id);
         });
+        audit.record(AuditLog.Action.USER_REMOVED, actor, removed.username(), address, "its workflows passed to the owner");
     }
 
     /**
      * A new one-time link that sets the account's password; an earlier link for it stops working.
      * Only the hash is stored, and the link works once, for {@link #RESET_TTL}.
      */
-    public ResetLink resetLink(Principal actor, long id) throws SQLException {
+    public ResetLink resetLink(Principal actor, long id, String address) throws SQLException {
         User user = target(actor, id, Policy.AccountChange.RESET_PASSWORD);
         if (user.disabled()) throw new ApiException(409, "the account \"" + user.username() + "\" is disabled; enable it first");
         String token = Secrets.random();
@@ -160,6 +212,7 @@ public final class Accounts {
             return Database.update(c, "INSERT INTO password_resets (token_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)",
                     Secrets.stored(token), id, utc(now), utc(expires));
         });
+        audit.record(AuditLog.Action.PASSWORD_RESET_LINK, actor, user.username(), address, null);
         return new ResetLink(token, "/#/reset-password?token=" + token, expires);
     }
 
@@ -168,7 +221,7 @@ public final class Accounts {
      * it with an acceptable password, even when it has expired or the account has been disabled
      * since; every session of the account ends.
      */
-    public void resetPassword(String token, String password) throws SQLException {
+    public void resetPassword(String token, String password, String address) throws SQLException {
         String weak = Passwords.weakness(password);
         if (weak != null) throw ApiException.badRequest("password: " + weak);
         String invalid = "this password-reset link is unknown, used or expired; ask an admin for a new one";
@@ -178,7 +231,7 @@ public final class Accounts {
             throw new ApiException(403, invalid);
         }
         String hash = Passwords.hash(password);
-        String username = db.transaction(c -> {
+        Object[] reset = db.transaction(c -> {
             List<Object[]> rows = Database.query(c,
                     "SELECT r.user_id, r.expires_at, u.username, u.disabled FROM password_resets r JOIN users u ON u.id = r.user_id WHERE r.token_hash = ?",
                     r -> new Object[] {r.getLong(1), instant(r.getObject(2, OffsetDateTime.class)), r.getString(3), r.getBoolean(4)},
@@ -189,10 +242,12 @@ public final class Accounts {
             if (!((Instant) row[1]).isAfter(Instant.now()) || (Boolean) row[3]) return null;
             Database.update(c, "UPDATE users SET password_hash = ? WHERE id = ?", hash, row[0]);
             Database.update(c, "DELETE FROM sessions WHERE user_id = ?", row[0]);
-            return (String) row[2];
+            return row;
         });
-        if (username == null) throw new ApiException(403, invalid);
+        if (reset == null) throw new ApiException(403, invalid);
+        String username = (String) reset[2];
         throttle.forgive(username);
+        audit.record(AuditLog.Action.PASSWORD_RESET, (Long) reset[0], username, username, address, "with a reset link");
     }
 
     /**
@@ -222,6 +277,7 @@ public final class Accounts {
             Database.update(c, "UPDATE users SET password_hash = ? WHERE id = ?", hash, caller.userId());
             return Database.update(c, "DELETE FROM sessions WHERE user_id = ? AND token_hash <> ?", caller.userId(), keep);
         });
+        audit.record(AuditLog.Action.PASSWORD_CHANGED, caller, caller.username(), address, null);
     }
 
     /** Ends every way account {@code id} has in: sessions, API keys, reset links. */
@@ -261,11 +317,18 @@ public final class Accounts {
             attempt.cancelled();
             throw busy;
         }
-        if (!ok) throw new ApiException(401, "wrong username or password");
+        if (!ok) {
+            audit.record(AuditLog.Action.SIGN_IN_FAILED, null, null, name, address, row.isPresent() ? "wrong password" : "no such account");
+            throw new ApiException(401, "wrong username or password");
+        }
         attempt.succeeded();
         // Said only to whoever knows the password: a disabled account is not a secret from its holder.
-        if (Boolean.parseBoolean(row.get()[2])) throw new ApiException(403, "this account is disabled; ask the owner or an admin to enable it");
+        if (Boolean.parseBoolean(row.get()[2])) {
+            audit.record(AuditLog.Action.SIGN_IN_FAILED, null, null, name, address, "the account is disabled");
+            throw new ApiException(403, "this account is disabled; ask the owner or an admin to enable it");
+        }
         User user = db.queryOne("SELECT " + USER_COLUMNS + " FROM users WHERE id = ?", Accounts::user, Long.parseLong(row.get()[0])).orElseThrow();
+        audit.record(AuditLog.Action.SIGN_IN, user.id(), user.username(), user.username(), address, null);
         return newSession(user);
     }
 

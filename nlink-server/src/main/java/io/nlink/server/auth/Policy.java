@@ -30,14 +30,16 @@ public final class Policy {
         /** Upload and remove nodes of the Community Store. */
         NODE_MANAGER,
         /** Create, change, disable and remove accounts. */
-        USER_MANAGER
+        USER_MANAGER,
+        /** Read the audit log. */
+        AUDIT_READER
     }
 
     /** Whether {@code role} may call a route of {@code level}; the refusal says who may. */
     public static boolean mayCall(Role role, Level level) {
         return switch (level) {
             case ANYONE, SIGNED_IN -> true;
-            case NODE_MANAGER, USER_MANAGER -> role == Role.OWNER || role == Role.ADMIN;
+            case NODE_MANAGER, USER_MANAGER, AUDIT_READER -> role == Role.OWNER || role == Role.ADMIN;
         };
     }
 

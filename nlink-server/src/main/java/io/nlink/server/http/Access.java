@@ -30,7 +30,9 @@ public enum Access implements RouteRole {
     /** Upload and remove nodes. */
     NODE_MANAGER(Policy.Level.NODE_MANAGER),
     /** Create, change and remove accounts. */
-    USER_MANAGER(Policy.Level.USER_MANAGER);
+    USER_MANAGER(Policy.Level.USER_MANAGER),
+    /** Read the audit log. */
+    AUDIT_READER(Policy.Level.AUDIT_READER);
 
     private final Policy.Level level;
 

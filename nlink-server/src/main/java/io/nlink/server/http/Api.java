@@ -45,7 +45,8 @@ public final class Api {
     /** What the routes serve. */
     public record Services(
             Accounts accounts, NodeStore store, TestRunner runner, WorkflowService workflows, Triggers triggers,
-            io.nlink.server.credentials.CredentialStore credentials, long maxUploadBytes, java.time.Duration sessionTtl, Map<String, Object> health) {}
+            io.nlink.server.credentials.CredentialStore credentials, long maxUploadBytes, java.time.Duration sessionTtl, Map<String, Object> health,
+            io.nlink.server.auth.TrustedProxies trustedProxies) {}
 
     /** Configures {@code config} to serve everything. */
     public static void configure(JavalinConfig config, Services services) {
@@ -66,6 +67,7 @@ public final class Api {
         var routes = config.routes;
         routes.before(ctx -> {
             SECURITY_HEADERS.forEach(ctx::header);
+            Requests.attributeClientAddress(ctx, services.trustedProxies());
             if (ctx.path().startsWith("/api/") || ctx.path().startsWith("/webhook/")) ctx.header("Cache-Control", "no-store");
         });
         routes.beforeMatched(ctx -> Access.check(ctx, accounts));
@@ -73,11 +75,12 @@ public final class Api {
         routes.get("/api/health", ctx -> ctx.json(services.health()), Access.ANYONE);
         routes.get("/api/openapi.json", Api::openApi, Access.ANYONE);
         new AuthApi(accounts, services.sessionTtl()).register(routes);
-        new StoreApi(services.store(), services.runner(), maxUploadBytes).register(routes);
+        new StoreApi(services.store(), services.runner(), maxUploadBytes, accounts.audit()).register(routes);
         new ScaffoldApi().register(routes);
-        new WorkflowApi(services.workflows(), services.triggers()).register(routes);
+        new WorkflowApi(services.workflows(), services.triggers(), accounts.audit()).register(routes);
         new EditorApi(services.store(), services.workflows()::expressions).register(routes);
         new CredentialsApi(services.credentials()).register(routes);
+        new AuditApi(accounts.audit()).register(routes);
 
         routes.exception(ApiException.class, (e, ctx) -> {
             drainRefusedBody(ctx, maxUploadBytes);

@@ -39,7 +39,7 @@ final class AuthApi {
         routes.post("/api/users", this::createUser, Access.USER_MANAGER);
         routes.patch("/api/users/{id}", this::updateUser, Access.USER_MANAGER);
         routes.delete("/api/users/{id}", ctx -> {
-            accounts.remove(Access.principal(ctx), id(ctx));
+            accounts.remove(Access.principal(ctx), id(ctx), Requests.clientAddress(ctx));
             ctx.status(204);
         }, Access.USER_MANAGER);
         routes.post("/api/users/{id}/password-reset", this::resetLink, Access.USER_MANAGER);
@@ -49,7 +49,8 @@ final class AuthApi {
 
     private void setup(Context ctx) throws Exception {
         JsonNode body = Requests.json(ctx);
-        Accounts.Session session = accounts.createOwner(Requests.text(body, "token"), Requests.text(body, "username"), Requests.text(body, "password"));
+        Accounts.Session session = accounts.createOwner(Requests.text(body, "token"), Requests.text(body, "username"), Requests.text(body, "password"),
+                Requests.clientAddress(ctx));
         startSession(ctx, session);
         ctx.status(201).json(sessionJson(session.principal()));
     }
@@ -97,7 +98,8 @@ final class AuthApi {
     private void createUser(Context ctx) throws Exception {
         JsonNode body = Requests.json(ctx);
         String role = Requests.text(body, "role");
-        Accounts.User user = accounts.createUser(Requests.text(body, "username"), Requests.text(body, "password"), role(role == null ? "member" : role));
+        Accounts.User user = accounts.createUser(Access.principal(ctx), Requests.text(body, "username"), Requests.text(body, "password"),
+                role(role == null ? "member" : role), Requests.clientAddress(ctx));
         ctx.status(201).json(userJson(user));
     }
 
@@ -106,7 +108,8 @@ final class AuthApi {
         String role = Requests.text(body, "role");
         JsonNode disabled = body.get("disabled");
         if (disabled != null && !disabled.isBoolean()) throw ApiException.badRequest("disabled: expected true or false");
-        Accounts.User user = accounts.update(Access.principal(ctx), id(ctx), role == null ? null : role(role), disabled == null ? null : disabled.asBoolean());
+        Accounts.User user = accounts.update(Access.principal(ctx), id(ctx), role == null ? null : role(role), disabled == null ? null : disabled.asBoolean(),
+                Requests.clientAddress(ctx));
         ctx.json(userJson(user));
     }
 
@@ -119,13 +122,13 @@ final class AuthApi {
     }
 
     private void resetLink(Context ctx) throws Exception {
-        Accounts.ResetLink link = accounts.resetLink(Access.principal(ctx), id(ctx));
+        Accounts.ResetLink link = accounts.resetLink(Access.principal(ctx), id(ctx), Requests.clientAddress(ctx));
         ctx.status(201).json(Map.of("token", link.token(), "path", link.path(), "expiresAt", link.expiresAt().toString()));
     }
 
     private void resetPassword(Context ctx) throws Exception {
         JsonNode body = Requests.json(ctx);
-        accounts.resetPassword(Requests.text(body, "token"), Requests.text(body, "password"));
+        accounts.resetPassword(Requests.text(body, "token"), Requests.text(body, "password"), Requests.clientAddress(ctx));
         ctx.status(204);
     }
 

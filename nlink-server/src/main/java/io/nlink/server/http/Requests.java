@@ -66,11 +66,24 @@ final class Requests {
     }
 
     /**
-     * The client's address as the connection saw it, the key the sign-in throttle counts under.
-     * Forwarding headers ({@code X-Forwarded-For}) are not read: any client can write them.
+     * The client's address, the key the sign-in throttle counts under and what the audit log
+     * records: the connection's, unless it comes from a trusted proxy ({@code --trusted-proxy}),
+     * whose {@code X-Forwarded-For} then names the client ({@link io.nlink.server.auth.TrustedProxies}).
+     * From anyone else forwarding headers are not read: any client can write them.
      */
     static String clientAddress(Context ctx) {
-        return ctx.req().getRemoteAddr();
+        String attributed = ctx.attribute(CLIENT_ADDRESS);
+        return attributed != null ? attributed : ctx.req().getRemoteAddr();
+    }
+
+    private static final String CLIENT_ADDRESS = "nlink.clientAddress";
+
+    /** Works out the client's address once per request: the connection's, or what a trusted proxy forwarded. */
+    static void attributeClientAddress(Context ctx, io.nlink.server.auth.TrustedProxies proxies) {
+        String peer = ctx.req().getRemoteAddr();
+        if (proxies.isEmpty()) return;
+        java.util.List<String> forwarded = java.util.Collections.list(ctx.req().getHeaders("X-Forwarded-For"));
+        ctx.attribute(CLIENT_ADDRESS, proxies.clientAddress(peer, forwarded));
     }
 
     /** Reads at most {@code limit} bytes; a longer body is refused with 413 and {@code tooLarge}. */

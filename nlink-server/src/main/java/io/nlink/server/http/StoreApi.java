@@ -5,6 +5,7 @@ import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import io.javalin.http.UploadedFile;
 import io.nlink.runtime.json.Json;
+import io.nlink.server.auth.AuditLog;
 import io.nlink.server.store.NodeStore;
 import io.nlink.server.store.TestRunner;
 import java.io.IOException;
@@ -16,8 +17,10 @@ final class StoreApi {
     private final NodeStore store;
     private final TestRunner runner;
     private final long maxUploadBytes;
+    private final AuditLog audit;
 
-    StoreApi(NodeStore store, TestRunner runner, long maxUploadBytes) {
+    StoreApi(NodeStore store, TestRunner runner, long maxUploadBytes, AuditLog audit) {
+        this.audit = audit;
         this.store = store;
         this.runner = runner;
         this.maxUploadBytes = maxUploadBytes;
@@ -34,6 +37,8 @@ final class StoreApi {
         routes.get("/api/nodes/{name}/versions/{version}", ctx -> ctx.json(versionJson(require(ctx))), Access.SIGNED_IN);
         routes.delete("/api/nodes/{name}/versions/{version}", ctx -> {
             store.remove(ctx.pathParam("name"), ctx.pathParam("version"));
+            audit.record(AuditLog.Action.NODE_REMOVED, Access.principal(ctx), ctx.pathParam("name") + "@" + ctx.pathParam("version"),
+                    Requests.clientAddress(ctx), null);
             ctx.status(204);
         }, Access.NODE_MANAGER);
         routes.get("/api/nodes/{name}/versions/{version}/package", ctx -> {
@@ -68,6 +73,11 @@ final class StoreApi {
             throw new ApiException(415, "send the node as multipart/form-data (field \"package\") or as an application/zip body");
         }
         NodeStore.Installed installed = store.install(zip, Access.principal(ctx).username());
+        if (installed.created()) {
+            NodeStore.Version v = installed.version();
+            audit.record(AuditLog.Action.NODE_INSTALLED, Access.principal(ctx), v.name() + "@" + v.version(), Requests.clientAddress(ctx),
+                    "sha256 " + v.sha256());
+        }
         ctx.status(installed.created() ? 201 : 200).json(versionJson(installed.version()));
     }
 

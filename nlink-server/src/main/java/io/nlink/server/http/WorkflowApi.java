@@ -32,8 +32,10 @@ final class WorkflowApi {
 
     private final WorkflowService service;
     private final Triggers triggers;
+    private final io.nlink.server.auth.AuditLog audit;
 
-    WorkflowApi(WorkflowService service, Triggers triggers) {
+    WorkflowApi(WorkflowService service, Triggers triggers, io.nlink.server.auth.AuditLog audit) {
+        this.audit = audit;
         this.service = service;
         this.triggers = triggers;
     }
@@ -44,7 +46,10 @@ final class WorkflowApi {
         routes.get("/api/workflows/{id}", ctx -> ctx.json(full(service.require(scope(ctx), id(ctx)))), Access.SIGNED_IN);
         routes.put("/api/workflows/{id}", ctx -> ctx.json(full(service.update(scope(ctx), id(ctx), Requests.json(ctx)))), Access.SIGNED_IN);
         routes.delete("/api/workflows/{id}", ctx -> {
+            String name = service.require(scope(ctx), id(ctx)).name();
             service.delete(scope(ctx), id(ctx));
+            audit.record(io.nlink.server.auth.AuditLog.Action.WORKFLOW_DELETED, Access.principal(ctx), "workflow " + id(ctx) + " \"" + name + "\"",
+                    Requests.clientAddress(ctx), "with its executions");
             ctx.status(204);
         }, Access.SIGNED_IN);
         routes.post("/api/workflows/{id}/activate", ctx -> activate(ctx, true), Access.SIGNED_IN);
@@ -246,7 +251,11 @@ final class WorkflowApi {
             try {
                 return Json.parse(bytes);
             } catch (IOException e) {
-                throw ApiException.badRequest("the webhook body is not valid JSON: " + e.getMessage());
+                // Jackson's own message names its classes and echoes the source; say only what and where.
+                String where = e instanceof com.fasterxml.jackson.core.JsonProcessingException j && j.getLocation() != null
+                        ? " at line " + j.getLocation().getLineNr() + ", column " + j.getLocation().getColumnNr() : "";
+                throw ApiException.badRequest("the webhook body is sent as application/json but is not valid JSON" + where
+                        + "; send JSON, or another Content-Type to pass the body on as text");
             }
         }
         return Json.MAPPER.getNodeFactory().textNode(new String(bytes, StandardCharsets.UTF_8));
