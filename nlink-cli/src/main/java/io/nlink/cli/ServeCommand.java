@@ -43,6 +43,10 @@ final class ServeCommand implements Callable<Integer> {
 
     @Mixin ClusterOptions cluster;
 
+    @Option(names = "--metrics", description = "Record Prometheus metrics and serve them at GET /metrics to the owner and admins"
+            + " (their API key as a Bearer token). Default: off; docs/performance.md says what recording costs.")
+    boolean metrics;
+
     @Option(names = "--executions", paramLabel = "N",
             description = "Workflow executions this server runs at once, its own or other members'; 0 hands them all to other members. Default: the number of cores, at least 2.")
     Integer executions;
@@ -55,7 +59,8 @@ final class ServeCommand implements Callable<Integer> {
                 .withDataDirectory(data.path)
                 .withMaxUploadBytes(maxUploadMb * 1024L * 1024L)
                 .withExecutionRetention(java.time.Duration.ofDays(keepDays), keepCount)
-                .withCluster(cluster.config());
+                .withCluster(cluster.config())
+                .withMetrics(metrics);
         if (executions != null) config = config.withExecutions(executions);
         boolean embedded = databaseUrl == null || databaseUrl.isBlank();
         if (cluster.join != null && embedded) {

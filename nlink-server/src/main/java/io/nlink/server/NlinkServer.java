@@ -111,7 +111,11 @@ public final class NlinkServer implements AutoCloseable {
             workflows.recoverInterrupted(local::submit);
             Map<String, Object> health = Map.of("status", "ok", "database", database.product(), "version", VERSION);
             Api.Services services = new Api.Services(accounts, store, runner, workflows, triggers, config.maxUploadBytes(), config.sessionTtl(), health);
-            Javalin app = Javalin.create(c -> Api.configure(c, services));
+            io.nlink.server.metrics.ServerMetrics metrics = config.metrics() ? new io.nlink.server.metrics.ServerMetrics(database, workflows) : null;
+            Javalin app = Javalin.create(c -> {
+                Api.configure(c, services);
+                if (metrics != null) metrics.configure(c);
+            });
             app.start(config.host(), config.port());
             return new NlinkServer(database, js, accounts, triggers, workflows, cluster, app, config.host());
         } catch (Exception | Error e) {

@@ -33,6 +33,9 @@ import java.util.Objects;
  * @param executions      workflow executions this server runs at once, for itself or another
  *                        member; 0 makes it hand every execution to the others. Default: the
  *                        number of cores, at least 2
+ * @param metrics         record Prometheus metrics and serve them at {@code GET /metrics} to the
+ *                        owner and admins. Default off: recording costs a little per execution
+ *                        (docs/performance.md, "Metrics")
  */
 public record ServerConfig(
         String host,
@@ -48,7 +51,8 @@ public record ServerConfig(
         Duration keepExecutionsFor,
         int keepExecutions,
         ClusterConfig cluster,
-        int executions) {
+        int executions,
+        boolean metrics) {
 
     public static final ServerConfig DEFAULTS =
             new ServerConfig(
@@ -65,7 +69,8 @@ public record ServerConfig(
                     Duration.ofDays(14),
                     10_000,
                     ClusterConfig.DEFAULTS,
-                    Math.max(2, Runtime.getRuntime().availableProcessors()));
+                    Math.max(2, Runtime.getRuntime().availableProcessors()),
+                    false);
 
     public ServerConfig {
         Objects.requireNonNull(host, "host");
@@ -83,45 +88,49 @@ public record ServerConfig(
     }
 
     public ServerConfig withHost(String value) {
-        return new ServerConfig(value, port, dataDirectory, jdbcUrl, jdbcUser, jdbcPassword, maxUploadBytes, sessionTtl, limits, maxTestRunItems, keepExecutionsFor, keepExecutions, cluster, executions);
+        return new ServerConfig(value, port, dataDirectory, jdbcUrl, jdbcUser, jdbcPassword, maxUploadBytes, sessionTtl, limits, maxTestRunItems, keepExecutionsFor, keepExecutions, cluster, executions, metrics);
     }
 
     public ServerConfig withPort(int value) {
-        return new ServerConfig(host, value, dataDirectory, jdbcUrl, jdbcUser, jdbcPassword, maxUploadBytes, sessionTtl, limits, maxTestRunItems, keepExecutionsFor, keepExecutions, cluster, executions);
+        return new ServerConfig(host, value, dataDirectory, jdbcUrl, jdbcUser, jdbcPassword, maxUploadBytes, sessionTtl, limits, maxTestRunItems, keepExecutionsFor, keepExecutions, cluster, executions, metrics);
     }
 
     public ServerConfig withDataDirectory(Path value) {
-        return new ServerConfig(host, port, value, jdbcUrl, jdbcUser, jdbcPassword, maxUploadBytes, sessionTtl, limits, maxTestRunItems, keepExecutionsFor, keepExecutions, cluster, executions);
+        return new ServerConfig(host, port, value, jdbcUrl, jdbcUser, jdbcPassword, maxUploadBytes, sessionTtl, limits, maxTestRunItems, keepExecutionsFor, keepExecutions, cluster, executions, metrics);
     }
 
     /** Use PostgreSQL (or any database Flyway and the schema support) instead of the embedded H2. */
     public ServerConfig withDatabase(String url, String user, String password) {
-        return new ServerConfig(host, port, dataDirectory, url, user, password, maxUploadBytes, sessionTtl, limits, maxTestRunItems, keepExecutionsFor, keepExecutions, cluster, executions);
+        return new ServerConfig(host, port, dataDirectory, url, user, password, maxUploadBytes, sessionTtl, limits, maxTestRunItems, keepExecutionsFor, keepExecutions, cluster, executions, metrics);
     }
 
     public ServerConfig withMaxUploadBytes(long value) {
-        return new ServerConfig(host, port, dataDirectory, jdbcUrl, jdbcUser, jdbcPassword, value, sessionTtl, limits, maxTestRunItems, keepExecutionsFor, keepExecutions, cluster, executions);
+        return new ServerConfig(host, port, dataDirectory, jdbcUrl, jdbcUser, jdbcPassword, value, sessionTtl, limits, maxTestRunItems, keepExecutionsFor, keepExecutions, cluster, executions, metrics);
     }
 
     public ServerConfig withSessionTtl(Duration value) {
-        return new ServerConfig(host, port, dataDirectory, jdbcUrl, jdbcUser, jdbcPassword, maxUploadBytes, value, limits, maxTestRunItems, keepExecutionsFor, keepExecutions, cluster, executions);
+        return new ServerConfig(host, port, dataDirectory, jdbcUrl, jdbcUser, jdbcPassword, maxUploadBytes, value, limits, maxTestRunItems, keepExecutionsFor, keepExecutions, cluster, executions, metrics);
     }
 
     /** Keep executions for {@code age} and at most {@code count} of them. */
     public ServerConfig withExecutionRetention(Duration age, int count) {
-        return new ServerConfig(host, port, dataDirectory, jdbcUrl, jdbcUser, jdbcPassword, maxUploadBytes, sessionTtl, limits, maxTestRunItems, age, count, cluster, executions);
+        return new ServerConfig(host, port, dataDirectory, jdbcUrl, jdbcUser, jdbcPassword, maxUploadBytes, sessionTtl, limits, maxTestRunItems, age, count, cluster, executions, metrics);
     }
 
     /** Join (or form) a cluster: see {@link ClusterConfig}. */
     public ServerConfig withCluster(ClusterConfig value) {
-        return new ServerConfig(host, port, dataDirectory, jdbcUrl, jdbcUser, jdbcPassword, maxUploadBytes, sessionTtl, limits, maxTestRunItems, keepExecutionsFor, keepExecutions, value, executions);
+        return new ServerConfig(host, port, dataDirectory, jdbcUrl, jdbcUser, jdbcPassword, maxUploadBytes, sessionTtl, limits, maxTestRunItems, keepExecutionsFor, keepExecutions, value, executions, metrics);
     }
 
     public ServerConfig withExecutions(int value) {
-        return new ServerConfig(host, port, dataDirectory, jdbcUrl, jdbcUser, jdbcPassword, maxUploadBytes, sessionTtl, limits, maxTestRunItems, keepExecutionsFor, keepExecutions, cluster, value);
+        return new ServerConfig(host, port, dataDirectory, jdbcUrl, jdbcUser, jdbcPassword, maxUploadBytes, sessionTtl, limits, maxTestRunItems, keepExecutionsFor, keepExecutions, cluster, value, metrics);
+    }
+
+    public ServerConfig withMetrics(boolean value) {
+        return new ServerConfig(host, port, dataDirectory, jdbcUrl, jdbcUser, jdbcPassword, maxUploadBytes, sessionTtl, limits, maxTestRunItems, keepExecutionsFor, keepExecutions, cluster, executions, value);
     }
 
     public ServerConfig withLimits(SandboxLimits value) {
-        return new ServerConfig(host, port, dataDirectory, jdbcUrl, jdbcUser, jdbcPassword, maxUploadBytes, sessionTtl, value, maxTestRunItems, keepExecutionsFor, keepExecutions, cluster, executions);
+        return new ServerConfig(host, port, dataDirectory, jdbcUrl, jdbcUser, jdbcPassword, maxUploadBytes, sessionTtl, value, maxTestRunItems, keepExecutionsFor, keepExecutions, cluster, executions, metrics);
     }
 }

@@ -92,6 +92,19 @@ public final class WorkflowService {
         this.recorder = new ExecutionRecorder(db, this::prune);
     }
 
+    /** Told of each run this server ran, when it has ended (metrics). */
+    @FunctionalInterface
+    public interface RunListener {
+        void ended(Stored stored, Mode mode, Execution execution);
+    }
+
+    private volatile RunListener runListener = (stored, mode, execution) -> {};
+
+    /** Tells {@code listener} of every run that ends on this server from now on, on the thread that ran it. */
+    public void onRunEnded(RunListener listener) {
+        this.runListener = listener;
+    }
+
     /** Writes how runs ended, off the threads that ran them. */
     private final ExecutionRecorder recorder;
 
@@ -496,6 +509,7 @@ public final class WorkflowService {
             }
             throw e;
         }
+        runListener.ended(stored, mode, execution);
         ObjectNode record = execution.toJson();
         record.set("output", sample(execution.output()));
         record.put("outputItems", execution.output().size());
