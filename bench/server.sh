@@ -204,6 +204,12 @@ echo "server.sh: $(nproc) cores; before: $(uptime)" >&2
 for label in "${labels[@]}"; do
   if [[ "$label" == metrics ]]; then start_server "$label" --metrics; else start_server "$label"; fi
   for c in "${cases[@]}"; do measure "$label" "$c"; done
+  if [[ "$label" == metrics ]]; then
+    # What Prometheus would scrape now; its execution count must cover every measured request.
+    curl -sS -f -H "Authorization: Bearer $key" "$base/metrics" >"$work/metrics.txt"
+    counted="$(awk '/^nlink_executions_total\{/ {n += $2} END {printf "%d", n}' "$work/metrics.txt")"
+    echo "server.sh: the metrics server counted $counted executions (GET /metrics; kept in $work/metrics.txt with --keep)" >&2
+  fi
   stop_server
 done
 
