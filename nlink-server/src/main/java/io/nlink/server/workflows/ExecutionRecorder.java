@@ -16,7 +16,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Writes how executions ended off the threads that ran them: one writer thread takes every
- * record waiting and writes them in one transaction, then prunes old executions when a second has
+ * record waiting (at most {@value #MAX_QUEUED} wait) and writes them in one transaction, then prunes old executions when a second has
  * passed since it last did (pruning counts rows, so once per execution it cost more than the
  * execution itself: docs/performance.md). The caller of a webhook has its answer without waiting
  * for either.
@@ -31,6 +31,11 @@ import java.util.concurrent.TimeUnit;
 final class ExecutionRecorder implements AutoCloseable {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ExecutionRecorder.class);
 
+    /**
+     * Outcomes waiting at most; past it, a run's own thread writes its outcome, so a database
+     * slower than the runs slows the runs instead of filling the heap.
+     */
+    private static final int MAX_QUEUED = 4096;
     /** Records written per transaction at most. */
     private static final int BATCH = 256;
     /** How often old executions are pruned while runs finish. */
@@ -65,6 +70,11 @@ final class ExecutionRecorder implements AutoCloseable {
 
     /** Writes {@code finished} soon; at once when the recorder is closed. */
     void finished(Finished finished) {
+        if (queue.size() >= MAX_QUEUED) {
+            write(List.of(finished));
+            written();
+            return;
+        }
         queue.add(finished);
         if (closed) drainHere();
     }
