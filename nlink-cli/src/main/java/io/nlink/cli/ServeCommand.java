@@ -55,6 +55,10 @@ final class ServeCommand implements Callable<Integer> {
                 "Default: $NLINK_CREDENTIALS_KEY_FILE, else credentials.key in the data directory."})
     java.nio.file.Path credentialsKeyFile;
 
+    @Option(names = "--metrics", description = "Record Prometheus metrics and serve them at GET /metrics to the owner and admins"
+            + " (their API key as a Bearer token). Default: off; docs/performance.md says what recording costs.")
+    boolean metrics;
+
     @Option(names = "--executions", paramLabel = "N",
             description = "Workflow executions this server runs at once, its own or other members'; 0 hands them all to other members. Default: the number of cores, at least 2.")
     Integer executions;
@@ -69,7 +73,8 @@ final class ServeCommand implements Callable<Integer> {
                 .withExecutionRetention(java.time.Duration.ofDays(keepDays), keepCount)
                 .withCluster(cluster.config())
                 .withHttpEgress(http.policy())
-                .withCredentialsKeyFile(credentialsKeyFile);
+                .withCredentialsKeyFile(credentialsKeyFile)
+                .withMetrics(metrics);
         if (executions != null) config = config.withExecutions(executions);
         config = config.withTrustedProxies(trustedProxies);
         boolean embedded = databaseUrl == null || databaseUrl.isBlank();

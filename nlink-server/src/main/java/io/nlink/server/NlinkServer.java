@@ -45,15 +45,18 @@ public final class NlinkServer implements AutoCloseable {
     private final JsEngine js;
     private final Accounts accounts;
     private final Triggers triggers;
+    private final WorkflowService workflows;
     private final NlinkCluster cluster;
     private final Javalin app;
     private final String url;
 
-    private NlinkServer(Database database, JsEngine js, Accounts accounts, Triggers triggers, NlinkCluster cluster, Javalin app, String host) {
+    private NlinkServer(Database database, JsEngine js, Accounts accounts, Triggers triggers, WorkflowService workflows, NlinkCluster cluster,
+            Javalin app, String host) {
         this.database = database;
         this.js = js;
         this.accounts = accounts;
         this.triggers = triggers;
+        this.workflows = workflows;
         this.cluster = cluster;
         this.app = app;
         this.url = "http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + app.port();
@@ -65,6 +68,7 @@ public final class NlinkServer implements AutoCloseable {
         Database database = Database.open(config.jdbcUrl(), config.jdbcUser(), config.jdbcPassword(), config.dataDirectory());
         JsEngine js = new JsEngine();
         Triggers triggers = null;
+        WorkflowService workflows = null;
         NlinkCluster cluster = null;
         try {
             Accounts accounts = new Accounts(database, config.sessionTtl());
@@ -78,7 +82,7 @@ public final class NlinkServer implements AutoCloseable {
             WorkflowEngine engine = new WorkflowEngine(new StoreNodeResolver(store), js, config.limits()).withEgress(config.httpEgress());
             CredentialStore credentials = new CredentialStore(database, CredentialKey.load(config.credentialsKey()));
             credentials.checkKey();
-            WorkflowService workflows = new WorkflowService(database, engine, credentials, config.keepExecutionsFor(), config.keepExecutions());
+            workflows = new WorkflowService(database, engine, credentials, config.keepExecutionsFor(), config.keepExecutions());
             // Every server is a cluster member, alone by default: executions go through the cluster
             // either way, so one code path serves one machine and many (docs/scaling.md).
             cluster = NlinkCluster.start(config.cluster().withLimits(config.limits()), runtimes,
@@ -92,6 +96,7 @@ public final class NlinkServer implements AutoCloseable {
             cluster.onBroadcast(WORKFLOWS_CHANGED, triggers::refreshSoon);
             NlinkCluster member = cluster;
             Triggers local = triggers;
+            WorkflowService service = workflows;
             workflows.onChange(() -> {
                 local.refresh();
                 member.broadcast(WORKFLOWS_CHANGED);
@@ -102,7 +107,7 @@ public final class NlinkServer implements AutoCloseable {
             // Off the cluster's event thread, which must not wait for the database.
             cluster.onMemberLeft(address -> Thread.ofVirtual().name("nlink-member-left").start(() -> {
                 try {
-                    workflows.memberLeft(address, local::submit);
+                    service.memberLeft(address, local::submit);
                 } catch (java.sql.SQLException e) {
                     LOG.warn("could not take up the executions of departed member {}: {}", address, e.getMessage());
                 }
@@ -111,12 +116,17 @@ public final class NlinkServer implements AutoCloseable {
             Map<String, Object> health = Map.of("status", "ok", "database", database.product(), "version", VERSION);
             Api.Services services = new Api.Services(accounts, store, runner, workflows, triggers, credentials, config.maxUploadBytes(), config.sessionTtl(), health,
                     io.nlink.server.auth.TrustedProxies.parse(config.trustedProxies()));
-            Javalin app = Javalin.create(c -> Api.configure(c, services));
+            io.nlink.server.metrics.ServerMetrics metrics = config.metrics() ? new io.nlink.server.metrics.ServerMetrics(database, workflows) : null;
+            Javalin app = Javalin.create(c -> {
+                Api.configure(c, services);
+                if (metrics != null) metrics.configure(c);
+            });
             app.start(config.host(), config.port());
-            return new NlinkServer(database, js, accounts, triggers, cluster, app, config.host());
+            return new NlinkServer(database, js, accounts, triggers, workflows, cluster, app, config.host());
         } catch (Exception | Error e) {
             if (triggers != null) triggers.close();
             if (cluster != null) cluster.close();
+            if (workflows != null) workflows.close();
             js.close();
             database.close();
             throw e;
@@ -176,6 +186,7 @@ public final class NlinkServer implements AutoCloseable {
         app.stop();
         triggers.close();
         cluster.close();
+        workflows.close(); // after the last run has ended, before the database closes: no record is lost
         js.close();
         database.close();
     }

@@ -43,6 +43,9 @@ import java.util.Objects;
  * @param trustedProxies  reverse proxies (IP addresses or CIDR blocks) whose X-Forwarded-For
  *                        names the client for the sign-in throttle and the audit log. Default
  *                        none: the connection's address, whatever the headers say
+ * @param metrics         record Prometheus metrics and serve them at {@code GET /metrics} to the
+ *                        owner and admins. Default off: recording costs a little per execution
+ *                        (docs/performance.md, "Metrics")
  */
 public record ServerConfig(
         String host,
@@ -61,7 +64,8 @@ public record ServerConfig(
         int executions,
         EgressPolicy httpEgress,
         Path credentialsKeyFile,
-        java.util.List<String> trustedProxies) {
+        java.util.List<String> trustedProxies,
+        boolean metrics) {
 
     public static final ServerConfig DEFAULTS =
             new ServerConfig(
@@ -81,7 +85,8 @@ public record ServerConfig(
                     Math.max(2, Runtime.getRuntime().availableProcessors()),
                     EgressPolicy.DEFAULTS,
                     null,
-                    java.util.List.of());
+                    java.util.List.of(),
+                    false);
 
     public ServerConfig {
         Objects.requireNonNull(host, "host");
@@ -103,12 +108,12 @@ public record ServerConfig(
 
     /** Where workflows' HTTP requests may go and how much they may take: see {@link EgressPolicy}. */
     public ServerConfig withHttpEgress(EgressPolicy value) {
-        return new ServerConfig(host, port, dataDirectory, jdbcUrl, jdbcUser, jdbcPassword, maxUploadBytes, sessionTtl, limits, maxTestRunItems, keepExecutionsFor, keepExecutions, cluster, executions, value, credentialsKeyFile, trustedProxies);
+        return new ServerConfig(host, port, dataDirectory, jdbcUrl, jdbcUser, jdbcPassword, maxUploadBytes, sessionTtl, limits, maxTestRunItems, keepExecutionsFor, keepExecutions, cluster, executions, value, credentialsKeyFile, trustedProxies, metrics);
     }
 
     /** The key file that seals stored credentials; null for {@code credentials.key} in the data directory. */
     public ServerConfig withCredentialsKeyFile(Path value) {
-        return new ServerConfig(host, port, dataDirectory, jdbcUrl, jdbcUser, jdbcPassword, maxUploadBytes, sessionTtl, limits, maxTestRunItems, keepExecutionsFor, keepExecutions, cluster, executions, httpEgress, value, trustedProxies);
+        return new ServerConfig(host, port, dataDirectory, jdbcUrl, jdbcUser, jdbcPassword, maxUploadBytes, sessionTtl, limits, maxTestRunItems, keepExecutionsFor, keepExecutions, cluster, executions, httpEgress, value, trustedProxies, metrics);
     }
 
     /** The credentials key file in use: the one given, else {@code credentials.key} in the data directory. */
@@ -117,50 +122,54 @@ public record ServerConfig(
     }
 
     public ServerConfig withHost(String value) {
-        return new ServerConfig(value, port, dataDirectory, jdbcUrl, jdbcUser, jdbcPassword, maxUploadBytes, sessionTtl, limits, maxTestRunItems, keepExecutionsFor, keepExecutions, cluster, executions, httpEgress, credentialsKeyFile, trustedProxies);
+        return new ServerConfig(value, port, dataDirectory, jdbcUrl, jdbcUser, jdbcPassword, maxUploadBytes, sessionTtl, limits, maxTestRunItems, keepExecutionsFor, keepExecutions, cluster, executions, httpEgress, credentialsKeyFile, trustedProxies, metrics);
     }
 
     public ServerConfig withPort(int value) {
-        return new ServerConfig(host, value, dataDirectory, jdbcUrl, jdbcUser, jdbcPassword, maxUploadBytes, sessionTtl, limits, maxTestRunItems, keepExecutionsFor, keepExecutions, cluster, executions, httpEgress, credentialsKeyFile, trustedProxies);
+        return new ServerConfig(host, value, dataDirectory, jdbcUrl, jdbcUser, jdbcPassword, maxUploadBytes, sessionTtl, limits, maxTestRunItems, keepExecutionsFor, keepExecutions, cluster, executions, httpEgress, credentialsKeyFile, trustedProxies, metrics);
     }
 
     public ServerConfig withDataDirectory(Path value) {
-        return new ServerConfig(host, port, value, jdbcUrl, jdbcUser, jdbcPassword, maxUploadBytes, sessionTtl, limits, maxTestRunItems, keepExecutionsFor, keepExecutions, cluster, executions, httpEgress, credentialsKeyFile, trustedProxies);
+        return new ServerConfig(host, port, value, jdbcUrl, jdbcUser, jdbcPassword, maxUploadBytes, sessionTtl, limits, maxTestRunItems, keepExecutionsFor, keepExecutions, cluster, executions, httpEgress, credentialsKeyFile, trustedProxies, metrics);
     }
 
     /** Use PostgreSQL (or any database Flyway and the schema support) instead of the embedded H2. */
     public ServerConfig withDatabase(String url, String user, String password) {
-        return new ServerConfig(host, port, dataDirectory, url, user, password, maxUploadBytes, sessionTtl, limits, maxTestRunItems, keepExecutionsFor, keepExecutions, cluster, executions, httpEgress, credentialsKeyFile, trustedProxies);
+        return new ServerConfig(host, port, dataDirectory, url, user, password, maxUploadBytes, sessionTtl, limits, maxTestRunItems, keepExecutionsFor, keepExecutions, cluster, executions, httpEgress, credentialsKeyFile, trustedProxies, metrics);
     }
 
     public ServerConfig withMaxUploadBytes(long value) {
-        return new ServerConfig(host, port, dataDirectory, jdbcUrl, jdbcUser, jdbcPassword, value, sessionTtl, limits, maxTestRunItems, keepExecutionsFor, keepExecutions, cluster, executions, httpEgress, credentialsKeyFile, trustedProxies);
+        return new ServerConfig(host, port, dataDirectory, jdbcUrl, jdbcUser, jdbcPassword, value, sessionTtl, limits, maxTestRunItems, keepExecutionsFor, keepExecutions, cluster, executions, httpEgress, credentialsKeyFile, trustedProxies, metrics);
     }
 
     public ServerConfig withSessionTtl(Duration value) {
-        return new ServerConfig(host, port, dataDirectory, jdbcUrl, jdbcUser, jdbcPassword, maxUploadBytes, value, limits, maxTestRunItems, keepExecutionsFor, keepExecutions, cluster, executions, httpEgress, credentialsKeyFile, trustedProxies);
+        return new ServerConfig(host, port, dataDirectory, jdbcUrl, jdbcUser, jdbcPassword, maxUploadBytes, value, limits, maxTestRunItems, keepExecutionsFor, keepExecutions, cluster, executions, httpEgress, credentialsKeyFile, trustedProxies, metrics);
     }
 
     /** Keep executions for {@code age} and at most {@code count} of them. */
     public ServerConfig withExecutionRetention(Duration age, int count) {
-        return new ServerConfig(host, port, dataDirectory, jdbcUrl, jdbcUser, jdbcPassword, maxUploadBytes, sessionTtl, limits, maxTestRunItems, age, count, cluster, executions, httpEgress, credentialsKeyFile, trustedProxies);
+        return new ServerConfig(host, port, dataDirectory, jdbcUrl, jdbcUser, jdbcPassword, maxUploadBytes, sessionTtl, limits, maxTestRunItems, age, count, cluster, executions, httpEgress, credentialsKeyFile, trustedProxies, metrics);
     }
 
     /** Join (or form) a cluster: see {@link ClusterConfig}. */
     public ServerConfig withCluster(ClusterConfig value) {
-        return new ServerConfig(host, port, dataDirectory, jdbcUrl, jdbcUser, jdbcPassword, maxUploadBytes, sessionTtl, limits, maxTestRunItems, keepExecutionsFor, keepExecutions, value, executions, httpEgress, credentialsKeyFile, trustedProxies);
+        return new ServerConfig(host, port, dataDirectory, jdbcUrl, jdbcUser, jdbcPassword, maxUploadBytes, sessionTtl, limits, maxTestRunItems, keepExecutionsFor, keepExecutions, value, executions, httpEgress, credentialsKeyFile, trustedProxies, metrics);
     }
 
     public ServerConfig withExecutions(int value) {
-        return new ServerConfig(host, port, dataDirectory, jdbcUrl, jdbcUser, jdbcPassword, maxUploadBytes, sessionTtl, limits, maxTestRunItems, keepExecutionsFor, keepExecutions, cluster, value, httpEgress, credentialsKeyFile, trustedProxies);
+        return new ServerConfig(host, port, dataDirectory, jdbcUrl, jdbcUser, jdbcPassword, maxUploadBytes, sessionTtl, limits, maxTestRunItems, keepExecutionsFor, keepExecutions, cluster, value, httpEgress, credentialsKeyFile, trustedProxies, metrics);
+    }
+
+    public ServerConfig withMetrics(boolean value) {
+        return new ServerConfig(host, port, dataDirectory, jdbcUrl, jdbcUser, jdbcPassword, maxUploadBytes, sessionTtl, limits, maxTestRunItems, keepExecutionsFor, keepExecutions, cluster, executions, httpEgress, credentialsKeyFile, trustedProxies, value);
     }
 
     public ServerConfig withLimits(SandboxLimits value) {
-        return new ServerConfig(host, port, dataDirectory, jdbcUrl, jdbcUser, jdbcPassword, maxUploadBytes, sessionTtl, value, maxTestRunItems, keepExecutionsFor, keepExecutions, cluster, executions, httpEgress, credentialsKeyFile, trustedProxies);
+        return new ServerConfig(host, port, dataDirectory, jdbcUrl, jdbcUser, jdbcPassword, maxUploadBytes, sessionTtl, value, maxTestRunItems, keepExecutionsFor, keepExecutions, cluster, executions, httpEgress, credentialsKeyFile, trustedProxies, metrics);
     }
 
     /** Believe X-Forwarded-For from these proxies (addresses or CIDR blocks); empty: from nobody. */
     public ServerConfig withTrustedProxies(java.util.List<String> value) {
-        return new ServerConfig(host, port, dataDirectory, jdbcUrl, jdbcUser, jdbcPassword, maxUploadBytes, sessionTtl, limits, maxTestRunItems, keepExecutionsFor, keepExecutions, cluster, executions, httpEgress, credentialsKeyFile, value);
+        return new ServerConfig(host, port, dataDirectory, jdbcUrl, jdbcUser, jdbcPassword, maxUploadBytes, sessionTtl, limits, maxTestRunItems, keepExecutionsFor, keepExecutions, cluster, executions, httpEgress, credentialsKeyFile, value, metrics);
     }
 }

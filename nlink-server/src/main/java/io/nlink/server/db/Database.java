@@ -77,6 +77,11 @@ public final class Database implements AutoCloseable {
         }
     }
 
+    /** Records the pool's connections (active, idle, pending, timings) in a Micrometer {@code meterRegistry}; once. */
+    public void recordPoolMetrics(Object meterRegistry) {
+        pool.setMetricRegistry(meterRegistry);
+    }
+
     /** "H2" or "PostgreSQL": for the health endpoint and logs. */
     public String product() {
         return product;

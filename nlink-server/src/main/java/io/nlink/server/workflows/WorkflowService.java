@@ -30,11 +30,12 @@ import java.util.concurrent.CompletableFuture;
 /**
  * Stored workflows and their executions. Every run — by hand, through the API, a webhook or the
  * schedule — goes through {@link #dispatch}: the cluster hands it to the member with a free
- * execution slot (this server when it is alone), where {@link #run} runs it, records the
- * execution and prunes old ones by the configured policy (age and count).
+ * execution slot (this server when it is alone), where {@link #run} runs it and records the
+ * execution; old ones are pruned by the configured policy (age and count) about once a second.
  *
  * <p>An execution is recorded when it starts, as {@code running} with its input, and completed
- * when it ends; a webhook call answered before its run is recorded as {@code queued} before it is
+ * when it ends, on a server alone by the {@link ExecutionRecorder} after the caller has its
+ * answer; a webhook call answered before its run is recorded as {@code queued} before it is
  * answered ({@link #accept}). What a dead server or member left unfinished is taken up by the
  * survivors when the member leaves the cluster ({@link #memberLeft}) and by the server itself when
  * it starts again ({@link #recoverInterrupted}): an acknowledged call runs again, any other run
@@ -92,6 +93,28 @@ public final class WorkflowService {
         this.credentials = credentials;
         this.keepFor = keepFor;
         this.keepAtMost = keepAtMost;
+        this.recorder = new ExecutionRecorder(db, this::prune);
+    }
+
+    /** Told of each run this server ran, when it has ended (metrics). */
+    @FunctionalInterface
+    public interface RunListener {
+        void ended(Stored stored, Mode mode, Execution execution);
+    }
+
+    private volatile RunListener runListener = (stored, mode, execution) -> {};
+
+    /** Tells {@code listener} of every run that ends on this server from now on, on the thread that ran it. */
+    public void onRunEnded(RunListener listener) {
+        this.runListener = listener;
+    }
+
+    /** Writes how runs ended, off the threads that ran them. */
+    private final ExecutionRecorder recorder;
+
+    /** Writes every execution record still queued; before the database closes. */
+    public void close() {
+        recorder.close();
     }
 
     /** Expressions evaluated as this server's runs evaluate them (the editor's preview). */
@@ -291,12 +314,12 @@ public final class WorkflowService {
 
     public List<Stored> list(Policy.Scope scope) throws SQLException {
         Scoped where = scoped(scope, "1 = 1");
-        return db.query(SELECT + " WHERE " + where.sql() + " ORDER BY w.id", WorkflowService::stored, where.args());
+        return db.query(SELECT + " WHERE " + where.sql() + " ORDER BY w.id", this::stored, where.args());
     }
 
     /** Every active workflow, whoever owns it: what the triggers listen for. */
     public List<Stored> active() throws SQLException {
-        return db.query(SELECT + " WHERE w.active = ? ORDER BY w.id", WorkflowService::stored, true);
+        return db.query(SELECT + " WHERE w.active = ? ORDER BY w.id", this::stored, true);
     }
 
     /**
@@ -304,13 +327,13 @@ public final class WorkflowService {
      * What a caller asked for goes through {@link #require(Policy.Scope, long)}.
      */
     public Optional<Stored> find(long id) throws SQLException {
-        return db.queryOne(SELECT + " WHERE w.id = ?", WorkflowService::stored, id);
+        return db.queryOne(SELECT + " WHERE w.id = ?", this::stored, id);
     }
 
     /** The workflow {@code id} if it is in {@code scope}; else 404, the same answer as for one that does not exist. */
     public Stored require(Policy.Scope scope, long id) throws SQLException {
         Scoped where = scoped(scope, "w.id = ?", id);
-        return db.queryOne(SELECT + " WHERE " + where.sql(), WorkflowService::stored, where.args()).orElseThrow(() -> notFound(id));
+        return db.queryOne(SELECT + " WHERE " + where.sql(), this::stored, where.args()).orElseThrow(() -> notFound(id));
     }
 
     /** A WHERE condition and its arguments. */
@@ -464,6 +487,12 @@ public final class WorkflowService {
         return Json.writeBytes(answer);
     }
 
+    /** Whether this server is a cluster of one: then only it answers questions about its runs. */
+    private boolean alone() {
+        NlinkCluster member = cluster;
+        return member == null || member.members().size() <= 1;
+    }
+
     private String memberAddress() {
         NlinkCluster member = cluster;
         return member == null ? null : member.address();
@@ -522,15 +551,24 @@ public final class WorkflowService {
             }
             throw e;
         }
+        runListener.ended(stored, mode, execution);
         ObjectNode record = execution.toJson();
         record.set("output", sample(execution.output()));
         record.put("outputItems", execution.output().size());
         record.set("definition", stored.definition());
         record.put("member", member);
-        db.update("UPDATE executions SET status = ?, started_at = ?, finished_at = ?, error = ?, error_node = ?, record = ? WHERE id = ?",
-                execution.status().id(), utc(execution.startedAt()), utc(execution.finishedAt()),
-                execution.error() == null ? null : truncate(execution.error(), 4000), execution.errorNode(), Json.write(record), id);
-        prune();
+        ExecutionRecorder.Finished finished = new ExecutionRecorder.Finished(id, execution.status().id(), execution.startedAt(),
+                execution.finishedAt(), execution.error() == null ? null : truncate(execution.error(), 4000), execution.errorNode(), record);
+        if (accepted == null && alone()) {
+            recorder.finished(finished);
+        } else {
+            // An acknowledged call must be seen finished before anyone could run it again, and in a
+            // cluster another member may be asked about this run at once: written before answering.
+            db.update("UPDATE executions SET status = ?, started_at = ?, finished_at = ?, error = ?, error_node = ?, record = ? WHERE id = ?",
+                    finished.status(), utc(finished.startedAt()), utc(finished.finishedAt()), finished.error(), finished.errorNode(),
+                    Json.write(record), id);
+            recorder.written();
+        }
         return new Recorded(id, execution);
     }
 
@@ -637,6 +675,7 @@ public final class WorkflowService {
     }
 
     private List<Unfinished> unfinished() throws SQLException {
+        recorder.flush(); // a run that ended here is not unfinished
         return db.query("SELECT id, workflow_id, status, member, started_at, record FROM executions WHERE status IN (?, ?)", r -> {
             ObjectNode record;
             try {
@@ -697,6 +736,7 @@ public final class WorkflowService {
 
     /** The newest executions of the workflows in {@code scope}, of one workflow when {@code workflowId} is given. */
     public List<Summary> executions(Policy.Scope scope, Long workflowId, int limit) throws SQLException {
+        recorder.flush();
         Scoped where = workflowId == null ? scoped(scope, "1 = 1") : scoped(scope, "w.id = ?", workflowId);
         Object[] args = where.args();
         return db.query("SELECT e.id, e.workflow_id, w.name, e.mode, e.status, e.started_at, e.finished_at, e.error, e.error_node"
@@ -708,6 +748,7 @@ public final class WorkflowService {
 
     /** One execution of a workflow in {@code scope}; else 404, as for one that does not exist. */
     public ObjectNode execution(Policy.Scope scope, long id) throws SQLException {
+        recorder.flush();
         Scoped where = scoped(scope, "w.id = e.workflow_id AND e.id = ?", id);
         return db.queryOne("SELECT e.id, e.workflow_id, e.mode, e.record FROM executions e JOIN workflows w ON " + where.sql(), r -> {
             try {
@@ -722,7 +763,10 @@ public final class WorkflowService {
         }, where.args()).orElseThrow(() -> ApiException.notFound("no execution " + id + "; it may have been pruned"));
     }
 
-    /** Drops executions older than the policy's age, then the oldest past its count. */
+    /**
+     * Drops executions older than the policy's age, then the oldest past its count. Run by the
+     * recorder at most once a second while runs finish, and before executions are read.
+     */
     void prune() throws SQLException {
         db.update("DELETE FROM executions WHERE started_at < ?", Instant.now().minus(keepFor));
         Optional<Long> cutoff = db.queryOne("SELECT id FROM executions ORDER BY id DESC OFFSET " + keepAtMost + " ROWS FETCH FIRST 1 ROWS ONLY", r -> r.getLong(1));
@@ -738,16 +782,36 @@ public final class WorkflowService {
     private static final String SELECT = "SELECT w.id, w.name, w.active, w.created_at, w.updated_at, w.created_by, w.definition, w.owner_id, u.username"
             + " FROM workflows w LEFT JOIN users u ON u.id = w.owner_id";
 
-    private static Stored stored(java.sql.ResultSet r) throws SQLException {
-        try {
-            JsonNode definition = Json.parse(r.getString(7));
-            return new Stored(r.getLong(1), r.getString(2), r.getBoolean(3), instant(r.getObject(4, OffsetDateTime.class)),
-                    instant(r.getObject(5, OffsetDateTime.class)), r.getString(6), r.getObject(8, Long.class), r.getString(9),
-                    WorkflowParser.parse("workflow " + r.getLong(1), definition), definition);
-        } catch (IOException | InvalidWorkflowException e) {
-            throw new SQLException("workflow " + r.getLong(1) + " no longer parses: " + e.getMessage(), e);
+    /** A stored definition, parsed: reused while the text is the same, read-only for everyone who gets it. */
+    private record Parsed(String text, JsonNode definition, Workflow workflow) {}
+
+    /**
+     * The last parsed definition of each workflow: a webhook call reads its workflow twice (to
+     * dispatch, and to run), and parsing it was a tenth of a Set-only execution. The database
+     * stays the truth: the cache answers only for the same text.
+     */
+    private final java.util.concurrent.ConcurrentHashMap<Long, Parsed> parsed = new java.util.concurrent.ConcurrentHashMap<>();
+
+    private Stored stored(java.sql.ResultSet r) throws SQLException {
+        long id = r.getLong(1);
+        String text = r.getString(7);
+        Parsed p = parsed.get(id);
+        if (p == null || !p.text().equals(text)) {
+            try {
+                JsonNode definition = Json.parse(text);
+                p = new Parsed(text, definition, WorkflowParser.parse("workflow " + id, definition));
+            } catch (IOException | InvalidWorkflowException e) {
+                throw new SQLException("workflow " + id + " no longer parses: " + e.getMessage(), e);
+            }
+            if (parsed.size() >= MAX_PARSED) parsed.clear(); // bounded; refilled by use
+            parsed.put(id, p);
         }
+        return new Stored(id, r.getString(2), r.getBoolean(3), instant(r.getObject(4, OffsetDateTime.class)),
+                instant(r.getObject(5, OffsetDateTime.class)), r.getString(6), r.getObject(8, Long.class), r.getString(9),
+                p.workflow(), p.definition());
     }
+
+    private static final int MAX_PARSED = 1024;
 
     private static ApiException notFound(long id) {
         return ApiException.notFound("no workflow " + id);

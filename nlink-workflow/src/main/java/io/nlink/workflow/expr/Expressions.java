@@ -3,10 +3,10 @@ package io.nlink.workflow.expr;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.nlink.runtime.ItemCodec;
 import io.nlink.runtime.ItemResult;
+import io.nlink.runtime.SandboxException;
 import io.nlink.runtime.SandboxLimits;
-import io.nlink.runtime.batch.BatchOptions;
-import io.nlink.runtime.batch.BatchRunner;
 import io.nlink.runtime.js.JsEngine;
 import io.nlink.runtime.json.Json;
 import io.nlink.workflow.Item;
@@ -22,12 +22,25 @@ import java.util.Map;
  * the parts are joined as text.
  *
  * <p>Evaluation happens in the JavaScript sandbox the execution.js fallback uses — one context per
- * node run, the expressions compiled once — never on the host: an expression is code from the
- * workflow's author and gets no more power than a node.
+ * node run, the expressions compiled once per context — never on the host: an expression is code
+ * from the workflow's author and gets no more power than a node. The context's realm is locked
+ * down before any expression runs (every object an expression can reach is frozen, RegExp's
+ * legacy match statics are gone), so that a context can serve the next run of the same
+ * expressions ({@link EvaluatorPool}) with nothing of this run left in it: an expression cannot
+ * keep state, not even from one item to the next, and assigning to a built-in fails as it does
+ * on any frozen object.
  */
 public final class Expressions {
     private final JsEngine js;
     private final SandboxLimits limits;
+
+    /** The evaluators of each engine; they go with it. */
+    private static final java.util.Map<JsEngine, EvaluatorPool> POOLS = java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
+
+    /** The evaluators kept for {@code js}'s expressions. */
+    static EvaluatorPool pool(JsEngine js) {
+        return POOLS.computeIfAbsent(js, engine -> new EvaluatorPool());
+    }
 
     public Expressions(JsEngine js, SandboxLimits limits) {
         this.js = js;
@@ -60,16 +73,32 @@ public final class Expressions {
         List<String> code = new ArrayList<>();
         for (Slot slot : slots) code.addAll(slot.template().codes());
         References references = new References(code, history);
-        try (BatchRunner batch = new BatchRunner(js.load(script(code)), limits, Json.MAPPER.createObjectNode(), BatchOptions.DEFAULTS)) {
+        EvaluatorPool pool = pool(js);
+        io.nlink.runtime.NodeExecutable evaluatorScript = js.load(script(code));
+        EvaluatorPool.Lease evaluator = null;
+        try {
             for (int i = 0; i < items.size(); i++) {
-                ItemResult result = batch.next(references.context(items, i), items.get(i).json());
-                resolved.add(result.ok()
-                        ? fill(params, slots, result.items().get(0).path("values"))
-                        : new Resolved(null, new Failure(slots.get(0).path(), slots.get(0).template().source(),
-                                "the expressions could not be evaluated: " + result.failure().message())));
+                if (evaluator == null || !evaluator.instance.usable()) { // a limit discarded the last one: the next item gets a new one
+                    if (evaluator != null) evaluator.close();
+                    evaluator = null;
+                    try {
+                        evaluator = pool.take(evaluatorScript, limits);
+                    } catch (SandboxException e) {
+                        for (int j = i; j < items.size(); j++) resolved.add(failed(slots, e.failure().message()));
+                        break; // it would fail again, slowly
+                    }
+                }
+                ItemResult result = evaluator.instance.call(i, ItemCodec.encodeContext(references.context(items, i), items.get(i).json()));
+                resolved.add(result.ok() ? fill(params, slots, result.items().get(0).path("values")) : failed(slots, result.failure().message()));
             }
+        } finally {
+            if (evaluator != null) evaluator.close();
         }
         return resolved;
+    }
+
+    private static Resolved failed(List<Slot> slots, String why) {
+        return new Resolved(null, new Failure(slots.get(0).path(), slots.get(0).template().source(), "the expressions could not be evaluated: " + why));
     }
 
     /** @param steps the way from the parameters' root to the template: keys and array indexes */
@@ -151,6 +180,71 @@ public final class Expressions {
                     catch (e) { return { error: String(e && e.message !== undefined ? e.message : e) }; }
                   }) } }];
                 }
-                """.formatted(Json.write(codes)) + References.JS;
+                """.formatted(Json.write(codes)) + References.JS + LOCKDOWN;
     }
+
+    /**
+     * Run last, before any expression: freezes every object an expression can reach — the global
+     * object, the built-ins and their prototypes (those only syntax reaches too), the evaluator's
+     * own functions — and deletes RegExp's legacy statics (RegExp.$1, lastMatch, …: realm state
+     * that freezing cannot reach), so that nothing one call does is visible to a later one. An
+     * object that inherits a frozen method may still get its own ({@code o.toString = f}), as in a
+     * realm that was never frozen.
+     */
+    private static final String LOCKDOWN = """
+            (function () {
+              'use strict';
+              const overridable = ['constructor', 'toString', 'toLocaleString', 'valueOf', 'toJSON', 'name', 'message', 'then',
+                'hasOwnProperty', 'isPrototypeOf', 'propertyIsEnumerable'];
+              const roots = [globalThis, __codes, __fns];
+              const reach = function (f) { try { roots.push(Object.getPrototypeOf(f())); } catch (e) { /* not in this engine */ } };
+              reach(function () { return function* () {}; });
+              reach(function () { return async function () {}; });
+              reach(function () { return async function* () {}; });
+              reach(function () { return (async function* () {})(); });
+              reach(function () { return (function* () {})(); });
+              reach(function () { return [][Symbol.iterator](); });
+              reach(function () { return new Map()[Symbol.iterator](); });
+              reach(function () { return new Set()[Symbol.iterator](); });
+              reach(function () { return ''[Symbol.iterator](); });
+              reach(function () { return 'a'.matchAll(/a/g); });
+              reach(function () { return [].values().map(function (x) { return x; }); });
+              reach(function () { return Iterator.from({ next: function () { return { done: true }; } }); });
+              reach(function () { return new Intl.Segmenter().segment('a'); });
+              reach(function () { return new Intl.Segmenter().segment('a')[Symbol.iterator](); });
+              reach(function () { return (function () { return arguments; })(); });
+              roots.push(Object.getOwnPropertyDescriptor((function () { 'use strict'; return arguments; })(), 'callee').get);
+              for (const key of Reflect.ownKeys(RegExp)) {
+                if (typeof key === 'string' && /^(\\$.*|input|lastMatch|lastParen|leftContext|rightContext)$/.test(key)) delete RegExp[key];
+              }
+              const seen = new Set();
+              while (roots.length > 0) {
+                const o = roots.pop();
+                if (o === null || (typeof o !== 'object' && typeof o !== 'function') || seen.has(o)) continue;
+                seen.add(o);
+                for (const key of Reflect.ownKeys(o)) {
+                  const d = Reflect.getOwnPropertyDescriptor(o, key);
+                  if ('value' in d) {
+                    roots.push(d.value);
+                    if (d.writable && d.configurable && overridable.indexOf(key) >= 0) {
+                      const value = d.value, owner = o;
+                      // Method shorthand: accessors without a prototype object of their own to freeze.
+                      Object.defineProperty(o, key, { enumerable: d.enumerable, configurable: false,
+                        get() { return value; },
+                        set(v) {
+                          if (this === owner) throw new TypeError('Cannot assign to read only property \\'' + String(key) + '\\' of a built-in');
+                          Object.defineProperty(this, key, { value: v, writable: true, enumerable: true, configurable: true });
+                        } });
+                      roots.push(Object.getOwnPropertyDescriptor(o, key).get, Object.getOwnPropertyDescriptor(o, key).set);
+                    }
+                  } else {
+                    roots.push(d.get, d.set);
+                    try { roots.push(Reflect.get(o, key)); } catch (e) { /* a getter that needs an instance */ }
+                  }
+                }
+                roots.push(Object.getPrototypeOf(o));
+                Object.freeze(o);
+              }
+            })();
+            """;
 }

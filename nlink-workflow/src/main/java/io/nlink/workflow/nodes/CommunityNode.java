@@ -57,7 +57,7 @@ final class CommunityNode implements NodeType {
                 run.log(result.stdout());
                 run.log(result.stderr());
                 if (result.ok()) result.items().forEach(json -> outputs.get(0).add(run.item(json, item)));
-                else run.itemFailed(outputs, i, item, result.failure().message());
+                else run.itemFailed(outputs, i, item, result.failure());
             });
         }
         return outputs;

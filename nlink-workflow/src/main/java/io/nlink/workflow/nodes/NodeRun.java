@@ -33,8 +33,18 @@ public final class NodeRun {
      */
     public record Services(JsEngine js, SandboxLimits limits, NodeResolver resolver, EgressPolicy egress, CredentialResolver credentials) {}
 
-    /** One failed item, for the execution record. */
-    public record ItemError(int index, String message) {}
+    /**
+     * One failed item, for the execution record.
+     *
+     * @param sandboxFailure how the sandbox failed it ({@link io.nlink.runtime.NodeFailure.Kind}, e.g. TIMEOUT), or null
+     *     when it failed outside a sandbox; what the metrics count sandbox failures by
+     */
+    public record ItemError(int index, String message,
+            @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL) String sandboxFailure) {
+        public ItemError(int index, String message) {
+            this(index, message, null);
+        }
+    }
 
     private final Workflow.Node node;
     private final List<List<Item>> inputs;
@@ -171,7 +181,17 @@ public final class NodeRun {
      * {@code onError} says.
      */
     public void itemFailed(List<List<Item>> outputs, int index, Item item, String message) throws NodeFailedException {
-        errors.add(new ItemError(index, message));
+        itemFailed(outputs, index, item, new ItemError(index, message));
+    }
+
+    /** As {@link #itemFailed(List, int, Item, String)}, for an item the sandbox failed. */
+    public void itemFailed(List<List<Item>> outputs, int index, Item item, io.nlink.runtime.NodeFailure failure) throws NodeFailedException {
+        itemFailed(outputs, index, item, new ItemError(index, failure.message(), failure.kind().name()));
+    }
+
+    private void itemFailed(List<List<Item>> outputs, int index, Item item, ItemError error) throws NodeFailedException {
+        errors.add(error);
+        String message = error.message();
         Item[] from = item == null ? new Item[0] : new Item[] {item};
         switch (node.onError()) {
             case STOP_WORKFLOW -> throw new NodeFailedException("item " + index + ": " + message);

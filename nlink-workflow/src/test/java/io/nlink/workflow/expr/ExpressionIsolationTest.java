@@ -1,0 +1,109 @@
+package io.nlink.workflow.expr;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.nlink.runtime.SandboxLimits;
+import io.nlink.runtime.js.JsEngine;
+import io.nlink.runtime.json.Json;
+import io.nlink.workflow.Item;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * An evaluator context serves later runs of the same expressions ({@link EvaluatorPool}): that is
+ * only sound if nothing an expression does can be seen by a later call. A hostile probe tries
+ * every place a realm keeps state — the global object, built-in prototypes and namespaces,
+ * prototypes only syntax reaches, the evaluator's own functions and code list, RegExp's legacy
+ * match statics, a replaced built-in method — writing each item's secret and reading what earlier
+ * calls left, over two items of one run and a later run on the same, reused, context.
+ */
+class ExpressionIsolationTest {
+    private static JsEngine js;
+
+    @BeforeAll
+    static void engine() {
+        js = new JsEngine();
+    }
+
+    @AfterAll
+    static void close() {
+        js.close();
+    }
+
+    /** Each channel: how to read it, how to write the item's secret into it. */
+    private static final List<String[]> CHANNELS = List.of(
+            new String[] {"global", "globalThis.leak", "globalThis.leak = s"},
+            new String[] {"Object.prototype", "({}).leak", "Object.prototype.leak = s"},
+            new String[] {"Array.prototype", "[].leak", "Array.prototype.leak = s"},
+            new String[] {"Function.prototype", "(function () {}).leak", "Function.prototype.leak = s"},
+            new String[] {"JSON", "JSON.leak", "JSON.leak = s"},
+            new String[] {"Math", "Math.leak", "Math.leak = s"},
+            new String[] {"generator prototype", "Object.getPrototypeOf(function* () {}).leak", "Object.getPrototypeOf(function* () {}).leak = s"},
+            new String[] {"array iterator prototype", "Object.getPrototypeOf([][Symbol.iterator]()).leak",
+                "Object.getPrototypeOf([][Symbol.iterator]()).leak = s"},
+            new String[] {"evaluator functions", "__fns.leak", "__fns.leak = s"},
+            new String[] {"evaluator code list", "__codes.length > 1 ? __codes[__codes.length - 1] : ''", "__codes.push(s)"},
+            new String[] {"references helper", "__references.leak", "__references.leak = s"},
+            new String[] {"a built-in method", "Object.prototype.toString.leak", "Object.prototype.toString.leak = s"},
+            new String[] {"Error.prototype.message", "Error.prototype.message", "Error.prototype.message = s"},
+            new String[] {"a replaced toString", "({}).toString()", "Object.prototype.toString = function () { return s; }"},
+            new String[] {"RegExp.$1", "RegExp.$1", "/(secret-[0-9]+)/.exec(s)"},
+            new String[] {"RegExp.lastMatch", "RegExp.lastMatch", "/secret-[0-9]+/.exec(s)"},
+            new String[] {"JSON.stringify", "JSON.stringify(1)", "JSON.stringify = function () { return s; }"});
+
+    /** The probe: "saw <channel>" for each secret an earlier call left, "kept <channel>" for each write that held. */
+    private static String probe() {
+        StringBuilder js = new StringBuilder("(() => { const s = $json.secret, out = []; ");
+        for (String[] c : CHANNELS) {
+            js.append("try { const v = ").append(c[1]).append("; if (String(v).indexOf('secret-') >= 0) out.push('saw ").append(c[0]).append("'); } catch (e) { } ");
+            js.append("try { ").append(c[2]).append("; const v = ").append(c[1])
+                    .append("; if (v === s && ").append(c[0].startsWith("RegExp") ? "false" : "true").append(") out.push('kept ").append(c[0]).append("'); } catch (e) { } ");
+        }
+        String code = js.append("return out.join(', '); })()").toString();
+        assertThat(code).doesNotContain("}}"); // it sits inside {{ }}
+        return "={{ " + code + " }}";
+    }
+
+    private static List<Expressions.Resolved> run(ObjectNode params, String... secrets) {
+        List<Item> items = java.util.Arrays.stream(secrets).map(s -> Item.start(Json.MAPPER.createObjectNode().put("secret", s))).toList();
+        return new Expressions(js, SandboxLimits.DEFAULTS).resolve(params, items, Map.of());
+    }
+
+    @Test
+    void nothingOneCallDoesReachesALaterCallOnTheSameContext() {
+        ObjectNode params = Json.MAPPER.createObjectNode().put("probe", probe());
+        long reusedBefore = Expressions.pool(js).reused();
+        for (List<Expressions.Resolved> run : List.of(run(params, "secret-1", "secret-2"), run(params, "secret-3"), run(params, "secret-4"))) {
+            for (Expressions.Resolved r : run) {
+                assertThat(r.failure()).isNull();
+                assertThat(r.params().path("probe").asText()).as("what the probe found").isEmpty();
+            }
+        }
+        assertThat(Expressions.pool(js).reused() - reusedBefore).as("later runs were served by a kept context").isGreaterThanOrEqualTo(2);
+    }
+
+    @Test
+    void ordinaryExpressionsStillWorkInTheLockedDownRealm() {
+        ObjectNode params = Json.MAPPER.createObjectNode()
+                .put("upper", "={{ $json.secret.toUpperCase() }}")
+                .put("sorted", "={{ [3, 1, 2].sort().join('-') }}")
+                .put("own", "={{ (() => { const o = { a: 1 }; o.toString = () => 'mine'; return String(o); })() }}")
+                .put("error", "={{ (() => { const e = new Error('x'); e.message = 'changed'; return e.message; })() }}")
+                .put("date", "={{ typeof $now.toISO() }}")
+                .put("match", "={{ 'a-1'.match(/a-([0-9])/)[1] }}");
+        for (int round = 0; round < 2; round++) {
+            Expressions.Resolved r = run(params, "secret-x").get(0);
+            assertThat(r.failure()).isNull();
+            assertThat(r.params().path("upper").asText()).isEqualTo("SECRET-X");
+            assertThat(r.params().path("sorted").asText()).isEqualTo("1-2-3");
+            assertThat(r.params().path("own").asText()).isEqualTo("mine");
+            assertThat(r.params().path("error").asText()).isEqualTo("changed");
+            assertThat(r.params().path("date").asText()).isEqualTo("string");
+            assertThat(r.params().path("match").asText()).isEqualTo("1");
+        }
+    }
+}
