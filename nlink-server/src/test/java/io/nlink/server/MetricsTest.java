@@ -67,6 +67,33 @@ class MetricsTest {
         }
     }
 
+    @Test
+    void aScrapeCountsInstancesReusedAcrossExecutionsOfAWasmNode() throws Exception {
+        try (TestServer server = TestServer.start(TestServer.config(data, TestDatabase.H2).withMetrics(true))) {
+            assertThat(server.owner.upload(TestNodes.helloGo()).status()).isEqualTo(201);
+            assertThat(server.owner.upload(TestNodes.helloJs()).status()).isEqualTo(201);
+            long id = server.owner.post("/api/workflows", WorkflowApiTest.example()).json().path("id").asLong();
+            var people = Json.parse(java.nio.file.Files.readAllBytes(TestNodes.WORKFLOWS.resolve("people.json")));
+            double before = unlabelled(server.owner.get("/metrics").text(), "nlink_runtime_instances_reused_total");
+            for (int i = 0; i < 3; i++) {
+                var run = server.owner.post("/api/workflows/" + id + "/run", Map.of("items", people)).json();
+                assertThat(run.path("status").asText()).as(run.toString()).isEqualTo("success");
+            }
+            String text = server.owner.get("/metrics").text();
+            // the first run's Go instance, reset, served the next two
+            assertThat(unlabelled(text, "nlink_runtime_instances_reused_total") - before).isGreaterThanOrEqualTo(2);
+            assertThat(unlabelled(text, "nlink_runtime_instances_started_total")).isPositive();
+            assertThat(text).contains("nlink_runtime_instances_ready ", "nlink_runtime_host_faults_total ");
+        }
+    }
+
+    /** The value of a metric without labels. */
+    private static double unlabelled(String scrape, String metric) {
+        Matcher m = Pattern.compile("(?m)^" + Pattern.quote(metric) + " (\\S+)$").matcher(scrape);
+        assertThat(m.find()).as(metric + " in:\n" + scrape).isTrue();
+        return Double.parseDouble(m.group(1));
+    }
+
     /** The sum of the samples of {@code metric} whose labels include every one of {@code labels}. */
     private static double value(String scrape, String metric, String... labels) {
         Matcher m = Pattern.compile("(?m)^" + Pattern.quote(metric) + "\\{([^}]*)} (\\S+)$").matcher(scrape);

@@ -3,12 +3,15 @@ package io.nlink.server.metrics;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.MeterBinder;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.nlink.runtime.ReadyInstances;
 import io.nlink.runtime.ReadyMemory;
+import io.nlink.runtime.wasm.WasmSandbox;
 
 /**
- * The sandbox runtime's own figures: what it exposes publicly today is the memory held by ready
- * instances and snapshots against their budget. The place for instance starts, resets and pool
- * sizes once the runtime counts them: bind them here, and they are scraped with the rest.
+ * The sandbox runtime's own figures, for the whole process: how batches got their instances
+ * (started, a spare, or one a batch gave back and that was reset in place), how many reset
+ * instances wait now, what they and the snapshots hold against their budget, and host faults.
  */
 final class RuntimeMetrics implements MeterBinder {
     @Override
@@ -17,5 +20,17 @@ final class RuntimeMetrics implements MeterBinder {
                 .description("Memory held by started instances kept ready and by post-_initialize snapshots").register(registry);
         Gauge.builder("nlink.runtime.ready.memory.budget", ReadyMemory::budget).baseUnit("bytes")
                 .description("The most that ready instances and snapshots may hold together").register(registry);
+        FunctionCounter.builder("nlink.runtime.instances.started", ReadyInstances.class, c -> ReadyInstances.totals().started())
+                .description("Node instances started (wasm and JavaScript), on a batch's path or as spares in the background").register(registry);
+        FunctionCounter.builder("nlink.runtime.instances.spares.served", ReadyInstances.class, c -> ReadyInstances.totals().sparesServed())
+                .description("Batches served by a spare instance started ahead of need").register(registry);
+        FunctionCounter.builder("nlink.runtime.instances.reused", ReadyInstances.class, c -> ReadyInstances.totals().reused())
+                .description("Batches served by an instance an earlier batch gave back, reset in place").register(registry);
+        FunctionCounter.builder("nlink.runtime.instances.not.kept", ReadyInstances.class, c -> ReadyInstances.totals().notKept())
+                .description("Instances given back and ended: not resettable (failed, or a module or guest a reset cannot cover) or no room").register(registry);
+        Gauge.builder("nlink.runtime.instances.ready", () -> ReadyInstances.totals().keptNow())
+                .description("Reset instances waiting for a batch now, over all nodes").register(registry);
+        FunctionCounter.builder("nlink.runtime.host.faults", WasmSandbox.class, c -> WasmSandbox.hostFaults())
+                .description("Items failed by a host fault (a bug in nLink a guest reached; each is worth a report)").register(registry);
     }
 }
