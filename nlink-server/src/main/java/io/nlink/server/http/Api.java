@@ -76,7 +76,8 @@ public final class Api {
         new StoreApi(services.store(), services.runner(), maxUploadBytes).register(routes);
         new ScaffoldApi().register(routes);
         new WorkflowApi(services.workflows(), services.triggers()).register(routes);
-        new EditorApi(services.store(), services.workflows()::expressions).register(routes);
+        new EditorApi(services.store(), services.workflows()::expressions, services.workflows()).register(routes);
+        new LiveApi(services.workflows()).register(routes);
 
         routes.exception(ApiException.class, (e, ctx) -> {
             drainRefusedBody(ctx, maxUploadBytes);
