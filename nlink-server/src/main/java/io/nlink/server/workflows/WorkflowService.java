@@ -424,7 +424,9 @@ public final class WorkflowService {
         long executionId = id;
         Thread.ofVirtual().name("nlink-started-run").start(() -> {
             try {
-                dispatch(stored, trigger, items, mode, executionId, null, false);
+                Outcome outcome = dispatch(stored, trigger, items, mode, executionId, null, false);
+                // Ran on another member: its own list of runs under way had the events; this one only hears the end.
+                live.finish(executionId, outcome.status().id(), outcome.error(), outcome.errorNode());
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             } catch (ApiException e) {
@@ -499,9 +501,14 @@ public final class WorkflowService {
         if (!status.equals(RUNNING) && !status.equals(QUEUED)) {
             throw new ApiException(409, "execution " + id + " has already ended (" + status + ")");
         }
-        LiveExecutions.Live run = live.find(id).orElseThrow(() -> new ApiException(409, "execution " + id + " runs on member "
-                + record.path("member").asText("?") + ", not on this server; a stop reaches only the server that runs it"));
-        run.stop("stopped by " + who);
+        String member = record.path("member").asText(null);
+        boolean elsewhere = status.equals(RUNNING) && member != null && !member.equals(memberAddress());
+        Optional<LiveExecutions.Live> run = elsewhere ? Optional.empty() : live.find(id);
+        if (run.isEmpty()) {
+            throw new ApiException(409, "execution " + id + " runs on member " + (member == null ? "?" : member)
+                    + ", not on this server; a stop reaches only the server that runs it");
+        }
+        run.get().stop("stopped by " + who);
     }
 
     /** Runs answered by a Respond to Webhook node at once on this server: each holds a thread until it ends. */
