@@ -15,6 +15,7 @@ const MIN_ZOOM = 0.2;
 const MAX_ZOOM = 2.5;
 
 const clone = value => JSON.parse(JSON.stringify(value));
+const isPlainObject = v => v !== null && typeof v === 'object' && !Array.isArray(v);
 const snap = v => Math.round(v / GRID) * GRID;
 
 function newId() {
@@ -122,6 +123,22 @@ export class WorkflowDoc {
 
   connections() { return connectionList(this.doc); }
 
+  /** The items pinned on node `name` (their JSON), or null: n8n's pinData, `{"Node": [{"json": {…}}]}`. */
+  pinned(name) {
+    const pin = isPlainObject(this.doc.pinData) ? this.doc.pinData[name] : undefined;
+    if (!Array.isArray(pin)) return null;
+    return pin.map(item => (isPlainObject(item) && isPlainObject(item.json) ? item.json : item));
+  }
+
+  /** Pins `items` (JSON objects) as node `name`'s output, or unpins it when `items` is null. */
+  pin(name, items) {
+    this.edit(doc => {
+      if (!isPlainObject(doc.pinData)) doc.pinData = {};
+      if (items === null) delete doc.pinData[name];
+      else doc.pinData[name] = items.map(json => ({json}));
+    });
+  }
+
   /** "Edit Fields", "Edit Fields1", … as n8n names copies. */
   freeName(base) {
     const taken = new Set(this.doc.nodes.map(n => n?.name));
@@ -164,6 +181,7 @@ export class WorkflowDoc {
     this.edit(doc => {
       doc.nodes = doc.nodes.filter(n => n?.name !== name);
       delete doc.connections[name];
+      if (isPlainObject(doc.pinData)) delete doc.pinData[name];
       for (const from of Object.keys(doc.connections)) {
         const main = doc.connections[from]?.main;
         if (Array.isArray(main)) doc.connections[from].main = main.map(ts => (Array.isArray(ts) ? ts : []).filter(t => t?.node !== name));
@@ -179,6 +197,11 @@ export class WorkflowDoc {
     this.edit(doc => {
       const node = doc.nodes.find(n => n?.name === from);
       if (node) node.name = to;
+      // n8n keys pinned data by node name: it follows the node.
+      if (isPlainObject(doc.pinData) && from in doc.pinData) {
+        doc.pinData[to] = doc.pinData[from];
+        delete doc.pinData[from];
+      }
       if (doc.connections[from]) {
         doc.connections[to] = doc.connections[from];
         delete doc.connections[from];
@@ -204,7 +227,7 @@ function tidy(doc, from) {
 // ---- The canvas ------------------------------------------------------------------------------
 
 /**
- * canvas(wf, types, {onSelect}) → {element, render(), select(selection), selection(), setStatuses(map),
+ * canvas(wf, types, {onSelect}) → {element, render(), select(selection), selection(), setStatuses(map), setStatus(name, state),
  * fit(), deleteSelection(), addFromPalette(entry)}.
  * The svg is `#workflow-graph`; each node a `g.graph-node[data-node]` with `circle.port-in[data-input]`
  * and `circle.port-out[data-output]`; each wire a `path.graph-edge` (data-from, data-output, data-to, data-input).
@@ -269,9 +292,12 @@ export function canvas(wf, types, {onSelect}) {
       const entry = types.get(n.type);
       const community = isCommunity(n.type);
       const missing = !entry && n.disabled !== true;
-      const status = statuses[n.name];
+      // A status is a string, or {status, items} while a run goes and after it (items: its output count).
+      const state = statuses[n.name];
+      const status = typeof state === 'string' ? state : state?.status;
+      const pinned = wf.pinned(n.name) !== null;
       const g = s('g', {class: ['graph-node', community && 'graph-node-community', n.disabled === true && 'graph-node-disabled', missing && 'graph-node-missing',
-          selection?.node === n.name && 'selected', typeof status === 'string' && /^[a-z]+$/.test(status) && `status-${status}`],
+          selection?.node === n.name && 'selected', typeof status === 'string' && /^[a-z]+$/.test(status) && `status-${status}`, pinned && 'graph-node-pinned'],
         transform: `translate(${x} ${y})`, tabindex: 0, role: 'button', 'data-node': n.name, 'data-status': typeof status === 'string' ? status : '',
         'aria-pressed': String(selection?.node === n.name)},
         s('title', {}, `${n.name}\n${n.type ?? ''}${community && n.packageVersion ? ` ${n.packageVersion}` : ''}${missing ? '\nThis node type is not installed on this server: install it or disable the node.' : ''}`),
@@ -280,6 +306,13 @@ export function canvas(wf, types, {onSelect}) {
         s('g', {class: 'node-icon', transform: 'translate(16 17)'}, icon(entry), s('text', {x: 0, y: 4, 'text-anchor': 'middle'}, entry?.initial ?? '?')),
         s('text', {class: 'graph-name', x: 34, y: 22}, clip(n.name, 20)),
         s('text', {class: 'graph-type', x: 16, y: 46}, clip(missing ? `${shortType(n.type)} (missing)` : entry?.displayName ?? shortType(n.type), community ? 13 : 22)));
+      if (Number.isInteger(state?.items)) {
+        g.append(s('text', {class: 'graph-count', x: BOX_W, y: shape.height + 15, 'text-anchor': 'end'}, `${state.items} item${state.items === 1 ? '' : 's'}`));
+      }
+      if (pinned) {
+        g.append(s('g', {class: 'graph-pin', transform: `translate(${BOX_W - 52} -9)`},
+          s('rect', {width: 46, height: 17, rx: 8.5}), s('text', {x: 23, y: 12.5, 'text-anchor': 'middle'}, 'pinned')));
+      }
       if (community) {
         const label = clip(n.packageVersion ? `v${n.packageVersion}` : 'latest', 9);
         const w = 10 + label.length * 6.6;
@@ -450,7 +483,12 @@ export function canvas(wf, types, {onSelect}) {
     addFromPalette,
     selection: () => selection,
     setStatuses(next) {
-      statuses = next && typeof next === 'object' ? next : {};
+      statuses = next && typeof next === 'object' ? {...next} : {};
+      render();
+    },
+    /** Changes one node's status (and output count) as a run reports it. */
+    setStatus(name, state) {
+      statuses[name] = state;
       render();
     },
   };

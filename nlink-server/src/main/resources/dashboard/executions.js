@@ -4,6 +4,7 @@ import {api, enc} from './api.js';
 import {h, errorBanner, show, formatNumber, formatTime, stat} from './dom.js';
 import {itemsTable, tabs} from './items.js';
 import {workflowGraph, shortType} from './graph.js';
+import {follow} from './live.js';
 
 export const executionHash = id => `#/executions/${enc(id)}`;
 export const workflowHash = id => `#/workflows/${enc(id)}`;
@@ -35,20 +36,134 @@ export function executionsTable(executions, withWorkflow, id = 'executions-table
       h('td', {}, e.errorNode ? h('span', {class: 'error-text', title: e.error ?? ''}, e.errorNode) : h('span', {class: 'muted'}, '—'))))));
 }
 
+/** Executions per page of the list, unless the address asks for another size (?limit=, at most 200). */
+const PAGE = 50;
+/** How often the list asks again while it shows a run under way. */
+const REFRESH_MILLIS = 2000;
+
 export async function executionsPage(main, ctx) {
   document.title = 'Executions · nLink';
   const listSlot = h('div', {}, h('p', {class: 'muted panel-body'}, 'Loading…'));
+  const foot = h('div', {class: 'list-foot'});
+  const q = ctx.query;
+  const select = (id, label, options, value) => h('label', {}, label, h('select', {id, value: value ?? ''},
+    options.map(([v, text]) => h('option', {value: v}, text))));
+  const workflowFilter = select('filter-workflow', 'Workflow', [['', 'All workflows']], q.get('workflowId'));
+  const statusFilter = select('filter-status', 'Status', [['', 'Any status'], ...['running', 'queued', 'success', 'error', 'canceled', 'crashed'].map(v => [v, v])], q.get('status'));
+  const modeFilter = select('filter-mode', 'Mode', [['', 'Any mode'], ...['manual', 'webhook', 'schedule', 'retry'].map(v => [v, v])], q.get('mode'));
+  const fromFilter = h('label', {}, 'Started from', h('input', {type: 'date', id: 'filter-from', value: q.get('from') ?? ''}));
+  const toFilter = h('label', {}, 'to (inclusive)', h('input', {type: 'date', id: 'filter-to', value: q.get('to') ?? ''}));
+  const live = h('label', {class: 'inline-label'}, h('input', {type: 'checkbox', id: 'filter-live', checked: true}), ' Live');
+  const filters = h('form', {class: 'filters', id: 'executions-filters', role: 'search'},
+    workflowFilter, statusFilter, modeFilter, fromFilter, toFilter, live);
   main.append(h('div', {class: 'page'},
     h('div', {class: 'page-head'}, h('div', {}, h('h1', {}, 'Executions'),
-      h('p', {class: 'muted'}, 'Every run of every workflow — by hand, by webhook or on schedule — newest first. Old ones are pruned by the server\'s policy.'))),
-    h('section', {class: 'panel'}, h('div', {class: 'panel-head'}, h('h2', {}, 'Recent executions')), listSlot)));
-  try {
-    const data = await api('GET', '/api/executions?limit=200');
-    if (!ctx.alive()) return;
-    show(listSlot, executionsTable(Array.isArray(data?.executions) ? data.executions : [], true));
-  } catch (e) {
-    if (ctx.alive()) show(listSlot, h('div', {class: 'panel-body'}, errorBanner(e, 'Could not list the executions')));
+      h('p', {class: 'muted'}, 'Every run of every workflow — by hand, by webhook, on schedule or retried — newest first. Old ones are pruned by the server\'s policy.'))),
+    h('section', {class: 'panel'}, h('div', {class: 'panel-head'}, h('h2', {}, 'Executions')), filters, listSlot, foot)));
+
+  // The filters live in the address, so a filtered list can be bookmarked and survives reload.
+  const value = label => label.querySelector('select, input').value;
+  const params = () => {
+    const p = new URLSearchParams();
+    if (value(workflowFilter)) p.set('workflowId', value(workflowFilter));
+    if (value(statusFilter)) p.set('status', value(statusFilter));
+    if (value(modeFilter)) p.set('mode', value(modeFilter));
+    if (value(fromFilter)) p.set('from', value(fromFilter));
+    if (value(toFilter)) p.set('to', value(toFilter));
+    if (pageSize !== PAGE) p.set('limit', String(pageSize));
+    return p;
+  };
+  const askedSize = Number.parseInt(q.get('limit') ?? '', 10);
+  const pageSize = Number.isInteger(askedSize) && askedSize > 0 ? Math.min(askedSize, 200) : PAGE;
+  const apiQuery = (before, limit = pageSize) => {
+    const p = params();
+    // Dates are the viewer's days: from its first moment to the next day's first moment.
+    if (p.has('from')) p.set('from', new Date(`${p.get('from')}T00:00:00`).toISOString());
+    if (p.has('to')) { const end = new Date(`${p.get('to')}T00:00:00`); end.setDate(end.getDate() + 1); p.set('to', end.toISOString()); }
+    p.set('limit', String(limit));
+    if (before) p.set('before', String(before));
+    return `/api/executions?${p}`;
+  };
+
+  let rows = [];
+  let cursor = null;
+  let timer = null;
+  // Each change of filters loads anew; an answer to an older question must not paint over it.
+  let asked = 0;
+  const draw = () => {
+    show(listSlot, h('div', {class: 'table-scroll'}, executionsTable(rows, true)));
+    const more = h('button', {type: 'button', class: 'btn', id: 'executions-more', disabled: cursor === null}, cursor === null ? 'No more' : 'Load more');
+    more.addEventListener('click', loadMore);
+    show(foot, more, h('span', {class: 'muted small', id: 'executions-count'}, `${rows.length} shown`));
+  };
+  const schedule = () => {
+    clearTimeout(timer);
+    if (ctx.alive() && live.querySelector('input').checked) timer = setTimeout(refresh, REFRESH_MILLIS);
+  };
+  async function load() {
+    const mine = ++asked;
+    try {
+      const data = await api('GET', apiQuery(null));
+      if (!ctx.alive() || mine !== asked) return;
+      rows = Array.isArray(data?.executions) ? data.executions : [];
+      cursor = data?.nextCursor ?? null;
+      draw();
+    } catch (e) {
+      if (ctx.alive()) show(listSlot, h('div', {class: 'panel-body'}, errorBanner(e, 'Could not list the executions')));
+    }
+    schedule();
   }
+  async function loadMore() {
+    if (cursor === null) return;
+    const mine = asked;
+    try {
+      const data = await api('GET', apiQuery(cursor));
+      if (!ctx.alive() || mine !== asked) return;
+      const seen = new Set(rows.map(r => r.id));
+      rows = rows.concat((Array.isArray(data?.executions) ? data.executions : []).filter(r => !seen.has(r.id)));
+      cursor = data?.nextCursor ?? null;
+      draw();
+    } catch (e) {
+      if (ctx.alive()) show(foot, errorBanner(e, 'Could not load more'));
+    }
+  }
+  // Live: the newest page again, merged in: new runs appear on top and running ones change as they end.
+  async function refresh() {
+    if (!ctx.alive()) return;
+    const mine = asked;
+    try {
+      const data = await api('GET', apiQuery(null));
+      if (!ctx.alive() || mine !== asked) return;
+      const fresh = Array.isArray(data?.executions) ? data.executions : [];
+      const byId = new Map(fresh.map(r => [r.id, r]));
+      const newest = rows.length ? rows[0].id : -1;
+      const changed = fresh.some(r => r.id > newest) || rows.some(r => byId.has(r.id) && byId.get(r.id).status !== r.status);
+      if (changed) {
+        rows = fresh.filter(r => r.id > newest).concat(rows.map(r => byId.get(r.id) ?? r));
+        draw();
+      }
+    } catch { /* the next round tries again */ }
+    schedule();
+  }
+  const apply = () => {
+    history.replaceState(null, '', `#/executions${params().toString() ? `?${params()}` : ''}`);
+    load();
+  };
+  filters.addEventListener('change', event => {
+    if (event.target.id === 'filter-live') return schedule();
+    apply();
+  });
+  filters.addEventListener('submit', event => { event.preventDefault(); apply(); });
+
+  try {
+    const data = await api('GET', '/api/workflows');
+    if (!ctx.alive()) return;
+    const chosen = q.get('workflowId');
+    for (const w of Array.isArray(data?.workflows) ? data.workflows : []) {
+      workflowFilter.querySelector('select').append(h('option', {value: String(w.id), selected: String(w.id) === chosen}, w.name || `#${w.id}`));
+    }
+  } catch { /* the list still loads; the workflow filter offers all only */ }
+  load();
 }
 
 /** The banner saying how a run ended: status, time, and the error with the node that failed. */
@@ -59,8 +174,10 @@ export function statusBanner(exec) {
     : exec.status === 'queued' ? `Accepted ${formatTime(exec.startedAt)}; waiting for a free execution slot`
     : running ? `Running since ${formatTime(exec.startedAt)}`
     : exec.status === 'crashed' ? 'Cut off before it finished; its input is kept below'
+    : exec.status === 'canceled' ? `Stopped after ${formatMillis(exec.millis)}`
     : `Failed after ${formatMillis(exec.millis)}`;
-  return h('div', {class: ['banner', ok || running ? 'banner-ok' : 'banner-error', 'execution-banner'], role: ok || running ? 'status' : 'alert'},
+  const kind = ok || running ? 'banner-ok' : exec.status === 'canceled' ? 'banner-warn' : 'banner-error';
+  return h('div', {class: ['banner', kind, 'execution-banner'], role: ok || running ? 'status' : 'alert'},
     h('div', {class: 'banner-title'}, statusBadge(exec.status, 'execution-status'), ' ', title,
       exec.errorNode ? [' at node ', h('strong', {id: 'execution-error-node'}, exec.errorNode)] : null),
     exec.error ? h('div', {class: 'banner-message', id: 'execution-error'}, exec.error) : null);
@@ -68,6 +185,10 @@ export function statusBanner(exec) {
 
 /** name → status of an execution's nodes, for the graph. */
 export const nodeStatuses = exec => Object.fromEntries((Array.isArray(exec?.nodes) ? exec.nodes : []).map(n => [n.name, n.status]));
+
+/** name → {status, items} of an execution's nodes, for the canvas: items is the node's output count. */
+export const nodeStates = exec => Object.fromEntries((Array.isArray(exec?.nodes) ? exec.nodes : []).map(n => [n.name,
+  {status: n.status, items: Array.isArray(n.itemsOut) ? n.itemsOut.reduce((a, c) => a + (Number.isInteger(c) ? c : 0), 0) : null}]));
 
 export async function executionPage(main, ctx, id) {
   document.title = `Execution ${id} · nLink`;
@@ -84,10 +205,10 @@ export async function executionPage(main, ctx, id) {
     return;
   }
   if (!ctx.alive()) return;
-  renderExecution(page, exec, ctx.query.get('node'));
+  renderExecution(page, exec, ctx.query.get('node'), ctx);
 }
 
-function renderExecution(page, exec, wanted) {
+function renderExecution(page, exec, wanted, ctx) {
   const nodes = Array.isArray(exec.nodes) ? exec.nodes : [];
   const byName = new Map(nodes.map(n => [n.name, n]));
   document.title = `${exec.workflow ?? 'Execution'} #${exec.id} · nLink`;
@@ -132,13 +253,47 @@ function renderExecution(page, exec, wanted) {
   }
 
   const wf = h('a', {href: workflowHash(exec.workflowId)}, exec.workflow ?? `#${exec.workflowId}`);
+  const actionErrors = h('div', {id: 'execution-action-errors'});
+  const underWay = exec.status === 'running' || exec.status === 'queued';
+  const actions = h('div', {class: 'head-actions'});
+  if (underWay) {
+    const stop = h('button', {type: 'button', class: 'btn btn-danger', id: 'execution-stop'}, 'Stop');
+    stop.addEventListener('click', async () => {
+      stop.disabled = true;
+      stop.textContent = 'Stopping…';
+      try {
+        await api('POST', `/api/executions/${enc(exec.id)}/stop`);
+      } catch (e) {
+        show(actionErrors, errorBanner(e, 'Could not stop the execution'));
+        stop.disabled = false;
+        stop.textContent = 'Stop';
+      }
+    });
+    actions.append(stop);
+  } else if (['error', 'crashed', 'canceled'].includes(exec.status)) {
+    const retry = h('button', {type: 'button', class: 'btn btn-primary', id: 'execution-retry',
+      title: 'Run the workflow as it is saved now, from the same trigger with the same input, as a new execution'}, 'Retry');
+    retry.addEventListener('click', async () => {
+      retry.disabled = true;
+      try {
+        const started = await api('POST', `/api/executions/${enc(exec.id)}/retry`);
+        location.hash = executionHash(started.id);
+      } catch (e) {
+        show(actionErrors, errorBanner(e, 'Could not retry the execution'));
+        retry.disabled = false;
+      }
+    });
+    actions.append(retry);
+  }
   show(page,
     h('div', {class: 'breadcrumbs'}, h('a', {href: '#/executions'}, 'Executions'), ' / ', `#${exec.id}`),
     h('div', {class: 'page-head'}, h('div', {},
       h('h1', {}, `Execution #${exec.id}`),
       h('p', {class: 'muted'}, 'Workflow ', wf, ` · ${exec.mode ?? '—'} · started ${formatTime(exec.startedAt)}`,
+        Number.isInteger(exec.retryOf) ? [' · retry of ', h('a', {href: executionHash(exec.retryOf), id: 'execution-retry-of'}, `#${exec.retryOf}`)] : '',
         exec.status === 'success' && typeof exec.outputItems === 'number'
-          ? ` · ${formatNumber(exec.outputItems)} output item${exec.outputItems === 1 ? '' : 's'}` : ''))),
+          ? ` · ${formatNumber(exec.outputItems)} output item${exec.outputItems === 1 ? '' : 's'}` : '')), actions),
+    actionErrors,
     statusBanner(exec),
     inputPanel(exec),
     graphPanel,
@@ -147,6 +302,20 @@ function renderExecution(page, exec, wanted) {
         h('span', {class: 'muted small'}, 'in run order')), list),
       detail));
   select(wanted && byName.has(wanted) ? wanted : exec.errorNode ?? exec.lastNode ?? nodes[0]?.name ?? null);
+
+  // Under way: the graph follows the run as the server reports it; the page is drawn again when it ends.
+  if (underWay && ctx) {
+    const states = {};
+    const stream = follow(exec.id, (type, data) => {
+      if (!ctx.alive()) { stream.close(); return; }
+      if (typeof data?.node !== 'string') return;
+      states[data.node] = type === 'node-started' ? 'running' : data.status;
+      graph?.setStatuses(states);
+    });
+    stream.done.then(ended => {
+      if (ctx.alive()) renderExecution(page, ended, wanted, ctx);
+    }, () => { /* gone (pruned, or signed out): the page stays as it was */ });
+  }
 }
 
 /** What started a run that has no node records (running, or cut off): its trigger's input items. */
@@ -165,7 +334,7 @@ function counts(list) {
 }
 
 function graphLegend() {
-  return h('div', {class: 'graph-legend'}, ['success', 'error', 'skipped', 'disabled'].map(s =>
+  return h('div', {class: 'graph-legend'}, ['success', 'error', 'skipped', 'disabled', 'pinned', 'canceled'].map(s =>
     h('span', {class: `legend legend-${s}`}, s)));
 }
 

@@ -7,7 +7,9 @@ import {readItems} from './items.js';
 import {shortType} from './graph.js';
 import {WorkflowDoc, canvas, palette} from './editor.js';
 import {nodePanel, missingRequired} from './params.js';
-import {executionHash, workflowHash, executionsTable, statusBanner, nodeStatuses} from './executions.js';
+import {executionHash, workflowHash, executionsTable, statusBanner, nodeStates} from './executions.js';
+import {nodeData} from './nodedata.js';
+import {follow} from './live.js';
 
 const TRIGGER_NAMES = {
   'n8n-nodes-base.manualTrigger': 'Manual',
@@ -165,6 +167,10 @@ function renderWorkflow(page, stored, nodeTypes, ctx) {
   let savedJson = null;
   let lastExecution = null;
   let panel = null;
+  // What each node gave last, by name: from the newest execution, then from runs of one node.
+  const runData = new Map();
+  let runningAlone = null;
+  const dataSlot = h('div', {id: 'node-data-slot'});
 
   const executionsSlot = h('div', {}, h('p', {class: 'muted panel-body'}, 'Loading…'));
   const loadExecutions = async () => {
@@ -177,7 +183,11 @@ function renderWorkflow(page, stored, nodeTypes, ctx) {
       // The newest run's items feed the expression previews.
       if (!lastExecution && list.length) {
         const exec = await api('GET', `/api/executions/${enc(list[0].id)}`);
-        if (ctx.alive() && !lastExecution) lastExecution = exec;
+        if (ctx.alive() && !lastExecution) {
+          lastExecution = exec;
+          absorb(exec);
+          if (panel) renderData(panel.name());
+        }
       }
     } catch (e) {
       if (ctx.alive()) show(executionsSlot, h('div', {class: 'panel-body'}, errorBanner(e, 'Could not list the executions')));
@@ -242,8 +252,86 @@ function renderWorkflow(page, stored, nodeTypes, ctx) {
     }
   }
 
+  /** Takes each node's outcome from an execution record as the node's latest data. */
+  function absorb(exec) {
+    for (const n of Array.isArray(exec?.nodes) ? exec.nodes : []) {
+      if (!n || typeof n.name !== 'string') continue;
+      runData.set(n.name, {status: n.status, outputs: Array.isArray(n.sample) ? n.sample : [], itemsOut: n.itemsOut, error: n.error,
+        source: `execution #${exec.id}`});
+    }
+  }
+
+  /** A node's outputs as the editor knows them: pinned, else what it gave last; null when neither. */
+  function outputsOf(name) {
+    const pinned = wf.pinned(name);
+    if (pinned) return [pinned];
+    const data = runData.get(name);
+    return data && data.status !== 'skipped' ? data.outputs : null;
+  }
+
+  /** What reaches node `name`'s first input from the nodes wired to it, as the engine would hand it over. */
+  function inputOf(name) {
+    const incoming = wf.connections().filter(c => c.to === name && c.input === 0);
+    let items = null;
+    const sources = [];
+    for (const c of incoming) {
+      const out = outputsOf(c.from)?.[c.output];
+      if (!Array.isArray(out)) continue;
+      items = (items ?? []).concat(out);
+      sources.push(wf.pinned(c.from) ? `${c.from} (pinned)` : `${c.from}, ${runData.get(c.from)?.source ?? ''}`);
+    }
+    return items === null ? null : {items, source: `from ${sources.join(' and ')}`};
+  }
+
+  /** The selected node's input and output, side by side, with Run node and Pin. */
+  function renderData(name) {
+    const node = name ? wf.node(name) : null;
+    if (!node) return show(dataSlot);
+    const data = runData.get(name);
+    const names = node.type === 'n8n-nodes-base.if' ? ['true', 'false'] : [];
+    show(dataSlot, nodeData({
+      name,
+      input: inputOf(name),
+      output: data ? {...data, names} : null,
+      pinned: wf.pinned(name),
+      canRun: !isDraft,
+      running: runningAlone === name,
+      onRun: () => runAlone(name),
+      onPin: items => { wf.pin(name, items); renderData(name); },
+      onUnpin: () => { wf.pin(name, null); renderData(name); },
+    }));
+  }
+
+  /** Runs one node alone with its input: the upstream nodes' pinned or last data, the canvas as it is now. */
+  async function runAlone(name) {
+    const outputs = {};
+    for (const n of wf.doc.nodes) {
+      if (!n || n.name === name) continue;
+      const out = outputsOf(n.name);
+      if (out) outputs[n.name] = out;
+    }
+    runningAlone = name;
+    renderData(name);
+    try {
+      const exec = await api('POST', `/api/workflows/${enc(stored.id)}/run-node`, {json: {node: name, workflow: wf.doc, outputs}});
+      const record = exec?.nodes?.[0];
+      if (record) {
+        runData.set(name, {status: record.status, outputs: Array.isArray(record.sample) ? record.sample : [], itemsOut: record.itemsOut,
+          error: record.error, source: 'run alone'});
+        board.setStatus(name, {status: record.status, items: total(record.itemsOut)});
+        flagIssues();
+      }
+    } catch (e) {
+      runData.set(name, {status: 'error', outputs: [], error: e.message, source: 'run alone'});
+    } finally {
+      runningAlone = null;
+      if (ctx.alive() && panel?.name() === name) renderData(name);
+    }
+  }
+
   function openPanel(name) {
     const node = name ? wf.node(name) : null;
+    renderData(node ? name : null);
     if (!node) {
       panel = null;
       show(nodeSlot, h('div', {class: 'node-panel-empty muted'},
@@ -378,11 +466,19 @@ function renderWorkflow(page, stored, nodeTypes, ctx) {
     saveResult,
     h('div', {class: 'editor-body'}, palette(nodeTypes, entry => board.addFromPalette(entry)), board.element, nodeSlot));
 
+  /** A node's live state on the canvas as the run reports it. */
+  const onProgress = (type, data) => {
+    if (!ctx.alive() || typeof data?.node !== 'string') return;
+    if (type === 'node-started') board.setStatus(data.node, {status: 'running', items: null});
+    if (type === 'node-finished') board.setStatus(data.node, {status: data.status, items: total(data.itemsOut)});
+    flagIssues();
+  };
+
   if (isDraft) {
     show(page,
       h('div', {class: 'breadcrumbs'}, h('a', {href: '#/workflows'}, 'Workflows'), ' / ', 'New'),
       h('div', {class: 'page-head'}, h('div', {}, title, h('p', {class: 'muted'}, 'Not stored yet: Save creates it.'))),
-      editor, jsonPanel());
+      editor, dataSlot, jsonPanel());
   } else {
     show(page,
       h('div', {class: 'breadcrumbs'}, h('a', {href: '#/workflows'}, 'Workflows'), ' / ', stored.name),
@@ -395,9 +491,19 @@ function renderWorkflow(page, stored, nodeTypes, ctx) {
       activeControl().errors,
       webhookSlot,
       editor,
-      runPanel(stored, runItems, {
+      dataSlot,
+      runPanel(stored, runItems, ctx, {
         beforeRun: async () => !dirty() || save(),
-        afterRun: exec => { lastExecution = exec; board.setStatuses(nodeStatuses(exec)); flagIssues(); loadExecutions(); },
+        onStart: () => { board.setStatuses({}); flagIssues(); },
+        onProgress,
+        afterRun: exec => {
+          lastExecution = exec;
+          absorb(exec);
+          board.setStatuses(nodeStates(exec));
+          flagIssues();
+          loadExecutions();
+          if (panel) renderData(panel.name());
+        },
       }),
       jsonPanel(),
       h('section', {class: 'panel'}, h('div', {class: 'panel-head'}, h('h2', {}, 'Executions'),
@@ -495,14 +601,32 @@ function webhookUrls(nodes, stored) {
     h('ul', {class: 'panel-body'}, ...rows));
 }
 
-function runPanel(stored, items, {beforeRun, afterRun}) {
+/** The sum of a node's output counts, or null. */
+const total = counts => (Array.isArray(counts) ? counts.reduce((a, n) => a + (Number.isInteger(n) ? n : 0), 0) : null);
+
+function runPanel(stored, items, ctx, {beforeRun, onStart, onProgress, afterRun}) {
   const errors = h('div', {id: 'workflow-run-errors'});
   const result = h('div', {id: 'workflow-run-result'});
   const submit = h('button', {type: 'submit', class: 'btn btn-primary', id: 'workflow-run'}, 'Run');
+  const stop = h('button', {type: 'button', class: 'btn btn-danger', id: 'workflow-stop', hidden: true}, 'Stop');
+  let running = null; // the execution under way: {id, stream}
+  stop.addEventListener('click', async () => {
+    if (!running) return;
+    stop.disabled = true;
+    stop.textContent = 'Stopping…';
+    try {
+      await api('POST', `/api/executions/${enc(running.id)}/stop`);
+    } catch (e) {
+      show(errors, errorBanner(e, 'Could not stop the execution'));
+      stop.disabled = false;
+      stop.textContent = 'Stop';
+    }
+  });
   const form = h('form', {class: 'form', novalidate: true},
     h('label', {class: 'field'}, h('span', {class: 'field-label'}, 'Items for the trigger (JSON array of objects)'), items),
     errors,
-    h('div', {class: 'form-actions'}, submit, h('span', {class: 'muted small'}, 'Saves unsaved changes, starts at the first Manual Trigger and waits for the execution; it is recorded like any other.')));
+    h('div', {class: 'form-actions'}, submit, stop, h('span', {class: 'muted small'},
+      'Saves unsaved changes and starts at the first Manual Trigger; the canvas shows each node as it runs. Pinned nodes pass their pinned items on. Recorded like any other execution.')));
   form.addEventListener('submit', async event => {
     event.preventDefault();
     show(errors);
@@ -517,7 +641,22 @@ function runPanel(stored, items, {beforeRun, afterRun}) {
     submit.textContent = 'Running…';
     try {
       if (!await beforeRun()) return show(errors, notice('Not run: the workflow could not be saved (see the message above the canvas).', 'error'));
-      const exec = await api('POST', `/api/workflows/${enc(stored.id)}/run`, {json: {items: list}});
+      const started = await api('POST', `/api/workflows/${enc(stored.id)}/run`, {json: {items: list, wait: false}});
+      onStart();
+      const link = h('p', {}, h('a', {href: executionHash(started.id), id: 'workflow-run-live', class: 'strong'}, `Execution #${started.id}`),
+        h('span', {class: 'muted', id: 'workflow-run-progress', role: 'status'}, ' — starting…'));
+      show(result, link);
+      const progress = link.querySelector('#workflow-run-progress');
+      running = {id: started.id, stream: follow(started.id, (type, data) => {
+        onProgress(type, data);
+        if (type === 'node-started') progress.textContent = ` — running ${data.node}…`;
+        if (type === 'node-finished' && data.status !== 'success') progress.textContent = ` — ${data.node}: ${data.status}`;
+      })};
+      stop.hidden = false;
+      stop.disabled = false;
+      stop.textContent = 'Stop';
+      const exec = await running.stream.done;
+      if (!ctx.alive()) return;
       afterRun(exec);
       show(result, statusBanner(exec),
         h('p', {}, h('a', {href: executionHash(exec.id), id: 'workflow-run-execution', class: 'strong'}, `Open execution #${exec.id}`),
@@ -526,6 +665,9 @@ function runPanel(stored, items, {beforeRun, afterRun}) {
     } catch (e) {
       show(errors, errorBanner(e, 'The run was refused'));
     } finally {
+      running?.stream.close();
+      running = null;
+      stop.hidden = true;
       submit.disabled = false;
       submit.textContent = 'Run';
     }

@@ -103,6 +103,18 @@ final class ApiClient {
         return r;
     }
 
+    /** A GET whose body is read line by line as it comes (a Server-Sent Events stream); the caller closes the lines. */
+    HttpResponse<java.util.stream.Stream<String>> lines(String path) {
+        try {
+            return http.send(request(path).header("Accept", "text/event-stream").GET().build(), HttpResponse.BodyHandlers.ofLines());
+        } catch (IOException e) {
+            throw new AssertionError(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
+
     private HttpRequest.Builder request(String path) {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path));
         if (csrf != null) b.header("X-CSRF-Token", csrf);

@@ -12,7 +12,7 @@ import java.util.List;
  * What one run of a workflow did: its status and times, and per node what went in and came out,
  * how long it took, what failed and what the sandbox printed.
  *
- * @param status     success, or error when a node stopped the run
+ * @param status     success; error when a node stopped the run; canceled when it was stopped on request
  * @param error      why the run stopped, or null
  * @param errorNode  the node that stopped it, or null
  * @param lastNode   the last node that ran, whose first output is the run's result
@@ -27,7 +27,9 @@ public record Execution(
 
     public enum Status {
         SUCCESS,
-        ERROR;
+        ERROR,
+        /** Stopped on request before it finished ({@link RunControl#stop}). */
+        CANCELED;
 
         public String id() {
             return name().toLowerCase(java.util.Locale.ROOT);
@@ -37,8 +39,9 @@ public record Execution(
     /**
      * One node's part in the run.
      *
-     * @param status     success, error, skipped (no items reached it) or disabled (passed items through)
-     * @param runtime    builtin, wasm or js
+     * @param status     success, error, skipped (no items reached it), disabled (passed items through),
+     *                   pinned (passed its pinned items on without running) or canceled (stopped while it ran)
+     * @param runtime    builtin, wasm, js, or pinned
      * @param itemsIn    items per input
      * @param itemsOut   items per output
      * @param tries      attempts made (more than 1 after retries)

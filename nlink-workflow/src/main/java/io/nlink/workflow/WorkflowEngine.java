@@ -76,6 +76,16 @@ public final class WorkflowEngine {
      * makes, when it makes it (the caller sends the first and ignores the rest, as n8n does).
      */
     public Execution run(Workflow workflow, String trigger, List<JsonNode> items, java.util.function.Consumer<WebhookResponse> webhookResponder) {
+        return run(workflow, trigger, items, webhookResponder, RunControl.none());
+    }
+
+    /**
+     * As {@link #run(Workflow, String, List, java.util.function.Consumer)}, told to {@code control}:
+     * its listener hears each node start and finish, its pins replace nodes' runs, and a stop it
+     * is asked for ends the run as {@link Execution.Status#CANCELED} at the next check.
+     */
+    public Execution run(Workflow workflow, String trigger, List<JsonNode> items, java.util.function.Consumer<WebhookResponse> webhookResponder,
+            RunControl control) {
         Instant started = Instant.now();
         Workflow.Node start = startNode(workflow, trigger);
         List<Item> triggerItems = (items == null ? List.<JsonNode>of(Json.MAPPER.createObjectNode()) : items).stream().map(Item::start).toList();
@@ -99,20 +109,28 @@ public final class WorkflowEngine {
         inputs.put(start.name(), List.of(triggerItems));
 
         String error = null, errorNode = null, lastNode = null;
+        boolean canceled = false;
         List<Item> output = List.of();
         while (!ready.isEmpty()) {
             Workflow.Node node = ready.poll();
+            if (control.stopRequested()) {
+                error = "stopped before node \"" + node.name() + "\": " + control.stopReason();
+                canceled = true;
+                break;
+            }
             if (budget != null && Duration.between(started, Instant.now()).compareTo(budget) > 0) {
                 error = "the execution ran past its timeout of " + budget.toSeconds() + " s (settings.executionTimeout) before node \"" + node.name() + "\"";
                 errorNode = node.name();
                 break;
             }
             List<List<Item>> in = inputs.getOrDefault(node.name(), List.of());
-            Outcome outcome = runNode(node, in, Collections.unmodifiableMap(history), node == start, webhookResponder);
+            Outcome outcome = runNode(node, in, Collections.unmodifiableMap(history), node == start, webhookResponder, control);
             records.add(outcome.record());
-            if (outcome.record().status().equals("error")) {
+            control.listener().nodeFinished(outcome.record());
+            if (outcome.record().status().equals("error") || outcome.record().status().equals(CANCELED)) {
                 error = outcome.record().error();
                 errorNode = node.name();
+                canceled = outcome.record().status().equals(CANCELED);
                 break;
             }
             List<List<Item>> outputs = outcome.outputs();
@@ -130,14 +148,51 @@ public final class WorkflowEngine {
                 if (waitingOn.merge(next, -1, Integer::sum) == 0) ready.add(workflow.node(next).orElseThrow());
             }
         }
-        return new Execution(workflow.name(), error == null ? Execution.Status.SUCCESS : Execution.Status.ERROR, started, Instant.now(),
-                List.copyOf(records), error, errorNode, lastNode, jsons(output));
+        Execution.Status status = error == null ? Execution.Status.SUCCESS : canceled ? Execution.Status.CANCELED : Execution.Status.ERROR;
+        return new Execution(workflow.name(), status, started, Instant.now(), List.copyOf(records), error, errorNode, lastNode, jsons(output));
     }
+
+    /**
+     * Runs node {@code name} alone, as the editor's "run this node" does: its inputs are what
+     * {@code earlier} nodes' outputs carry along its incoming connections (node name → items per
+     * output, from an earlier run or pinned data), and {@code $('Node')} reads those nodes. A node
+     * that receives no item is skipped, as in a run; a trigger starts with one empty item.
+     *
+     * @return an execution of that one node, its first output as the output
+     */
+    public Execution runNode(Workflow workflow, String name, Map<String, List<List<JsonNode>>> earlier, RunControl control) {
+        Instant started = Instant.now();
+        Workflow.Node node = workflow.node(name).orElseThrow(() -> new IllegalArgumentException("the workflow has no node named \"" + name + "\""));
+        Map<String, List<List<Item>>> history = new LinkedHashMap<>();
+        earlier.forEach((from, outputs) -> {
+            if (from.equals(name) || workflow.node(from).isEmpty()) return;
+            history.put(from, outputs.stream().map(o -> o.stream().map(json -> new Item(json, from, List.of())).toList()).toList());
+        });
+        List<List<Item>> in = new ArrayList<>();
+        for (Workflow.Connection c : workflow.into(name)) {
+            List<List<Item>> from = history.get(c.from());
+            while (in.size() <= c.input()) in.add(new ArrayList<>());
+            if (from != null && c.output() < from.size()) in.get(c.input()).addAll(from.get(c.output()));
+        }
+        boolean trigger = BuiltinNodes.of(node.type()).trigger();
+        if (trigger && in.isEmpty()) in.add(List.of(Item.start(Json.MAPPER.createObjectNode())));
+        control.listener().nodeStarted(name, in.stream().map(List::size).toList());
+        Outcome outcome = runNode(node, in, Collections.unmodifiableMap(history), trigger, r -> {}, control);
+        control.listener().nodeFinished(outcome.record());
+        String status = outcome.record().status();
+        boolean failed = status.equals("error") || status.equals(CANCELED);
+        return new Execution(workflow.name(), !failed ? Execution.Status.SUCCESS : status.equals(CANCELED) ? Execution.Status.CANCELED : Execution.Status.ERROR,
+                started, Instant.now(), List.of(outcome.record()), outcome.record().error(), failed ? name : null, outcome.ran() ? name : null,
+                outcome.outputs().isEmpty() ? List.of() : jsons(outcome.outputs().get(0)));
+    }
+
+    /** The status of a node, and of a run, cut short by a stop. */
+    private static final String CANCELED = "canceled";
 
     private record Outcome(Execution.NodeRecord record, List<List<Item>> outputs, boolean ran) {}
 
     private Outcome runNode(Workflow.Node node, List<List<Item>> in, Map<String, List<List<Item>>> history, boolean isStart,
-            java.util.function.Consumer<WebhookResponse> webhookResponder) {
+            java.util.function.Consumer<WebhookResponse> webhookResponder, RunControl control) {
         NodeType type = BuiltinNodes.of(node.type());
         List<Integer> itemsIn = in.stream().map(List::size).toList();
         boolean hasItems = type.runsWithAnyInput() ? in.stream().anyMatch(l -> !l.isEmpty()) : !in.isEmpty() && !in.get(0).isEmpty();
@@ -150,17 +205,33 @@ public final class WorkflowEngine {
                     .map(i -> new Item(i.json(), node.name(), List.of(i))).toList());
             return new Outcome(record(node, "disabled", "builtin", itemsIn, sizes(through), Duration.ZERO, 0, null, List.of(), "", sample(through)), through, true);
         }
+        List<JsonNode> pinned = control.pinned(node.name());
+        if (pinned != null) {
+            // n8n's pinned data: the node does not run; its pinned items go on, each linked to the input item at its place.
+            List<Item> first = in.isEmpty() ? List.of() : in.get(0);
+            List<Item> out = new ArrayList<>();
+            for (int i = 0; i < pinned.size(); i++) {
+                out.add(new Item(pinned.get(i), node.name(), i < first.size() ? List.of(first.get(i)) : List.of()));
+            }
+            List<List<Item>> outputs = List.of(out);
+            control.listener().nodeStarted(node.name(), itemsIn);
+            return new Outcome(record(node, "pinned", "pinned", itemsIn, sizes(outputs), Duration.ZERO, 0, null, List.of(), "", sample(outputs)), outputs, true);
+        }
+        control.listener().nodeStarted(node.name(), itemsIn);
         Instant started = Instant.now();
         Duration wait = node.retry().firstWait();
         for (int attempt = 1; ; attempt++) {
-            NodeRun run = new NodeRun(node, in, services, history, webhookResponder);
+            NodeRun run = new NodeRun(node, in, services, history, webhookResponder, control);
             try {
                 List<List<Item>> outputs = type.run(run);
                 return new Outcome(record(node, "success", run.runtime(), itemsIn, sizes(outputs), Duration.between(started, Instant.now()),
                         attempt, null, run.errors(), run.logs(), sample(outputs)), outputs, true);
+            } catch (RunControl.Stopped e) {
+                return new Outcome(record(node, CANCELED, run.runtime(), itemsIn, List.of(), Duration.between(started, Instant.now()),
+                        attempt, "stopped while it ran: " + e.getMessage(), run.errors(), run.logs(), List.of()), List.of(), true);
             } catch (NodeFailedException | RuntimeException e) {
                 String message = e instanceof NodeFailedException ? e.getMessage() : "nLink failed running the node: " + e;
-                if (attempt < node.retry().tries()) {
+                if (attempt < node.retry().tries() && !control.stopRequested()) {
                     sleep(wait);
                     wait = wait.multipliedBy(2);
                     continue;

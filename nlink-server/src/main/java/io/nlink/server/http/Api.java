@@ -78,7 +78,8 @@ public final class Api {
         new StoreApi(services.store(), services.runner(), maxUploadBytes, accounts.audit()).register(routes);
         new ScaffoldApi().register(routes);
         new WorkflowApi(services.workflows(), services.triggers(), accounts.audit()).register(routes);
-        new EditorApi(services.store(), services.workflows()::expressions).register(routes);
+        new EditorApi(services.store(), services.workflows()::expressions, services.workflows()).register(routes);
+        new LiveApi(services.workflows()).register(routes);
         new CredentialsApi(services.credentials()).register(routes);
         new AuditApi(accounts.audit()).register(routes);
 

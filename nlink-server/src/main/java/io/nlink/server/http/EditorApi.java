@@ -7,6 +7,7 @@ import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import io.nlink.runtime.json.Json;
 import io.nlink.server.store.NodeStore;
+import io.nlink.server.workflows.WorkflowService;
 import io.nlink.workflow.Item;
 import io.nlink.workflow.expr.Expressions;
 import io.nlink.workflow.nodes.BuiltinNodes;
@@ -19,8 +20,9 @@ import java.util.function.Supplier;
 
 /**
  * What the workflow editor asks besides workflows: the palette of node types
- * ({@code GET /api/node-types}) and an expression's value for one item
- * ({@code POST /api/expressions/preview}).
+ * ({@code GET /api/node-types}), an expression's value for one item
+ * ({@code POST /api/expressions/preview}) and one node run alone with its input
+ * ({@code POST /api/workflows/{id}/run-node}).
  */
 final class EditorApi {
     /** Longest expression previewed: longer than any parameter a person types. */
@@ -36,18 +38,84 @@ final class EditorApi {
      */
     static final int CONCURRENT_PREVIEWS = 4;
 
+    /** Nodes run alone at once on this server (429 beyond): each may hold a sandbox for its items' timeouts. */
+    static final int CONCURRENT_NODE_RUNS = 2;
+    /** Items given to a node run alone, over all earlier nodes' outputs. */
+    static final int MAX_NODE_RUN_ITEMS = 10_000;
+
     private final NodeStore store;
     private final Supplier<Expressions> expressions;
+    private final WorkflowService workflows;
     private final Semaphore previews = new Semaphore(CONCURRENT_PREVIEWS);
+    private final Semaphore nodeRuns = new Semaphore(CONCURRENT_NODE_RUNS);
 
-    EditorApi(NodeStore store, Supplier<Expressions> expressions) {
+    EditorApi(NodeStore store, Supplier<Expressions> expressions, WorkflowService workflows) {
         this.store = store;
         this.expressions = expressions;
+        this.workflows = workflows;
     }
 
     void register(RoutesConfig routes) {
         routes.get("/api/node-types", ctx -> ctx.json(Map.of("nodeTypes", nodeTypes())), Access.SIGNED_IN);
         routes.post("/api/expressions/preview", this::preview, Access.SIGNED_IN);
+        routes.post("/api/workflows/{id}/run-node", this::runNode, Access.SIGNED_IN);
+    }
+
+    /**
+     * {@code {"node": "Name", "workflow": {...}, "outputs": {"Earlier": [[{...}, …], …]}}} → the
+     * execution record of that node run alone (not stored): its inputs are what the earlier nodes'
+     * outputs (from the last run, or pinned) carry along its incoming connections. {@code workflow}
+     * is the editor's unsaved definition (default: the stored one); the workflow must be the
+     * caller's ({@link io.nlink.server.auth.Policy#workflows}), as for a run.
+     */
+    private void runNode(Context ctx) throws Exception {
+        long id;
+        try {
+            id = Long.parseLong(ctx.pathParam("id"));
+        } catch (NumberFormatException e) {
+            throw ApiException.badRequest("id: expected a whole number; got \"" + ctx.pathParam("id") + "\"");
+        }
+        WorkflowService.Stored stored = workflows.require(io.nlink.server.auth.Policy.workflows(Access.principal(ctx)), id);
+        JsonNode body = Requests.json(ctx);
+        String node = Requests.text(body, "node");
+        if (node == null) throw ApiException.badRequest("node: expected the name of the node to run");
+        JsonNode definition = body.has("workflow") ? body.get("workflow") : stored.definition();
+        if (!definition.isObject()) throw ApiException.badRequest("workflow: expected the workflow's JSON object");
+        io.nlink.workflow.Workflow workflow = WorkflowService.parse(definition);
+        if (workflow.node(node).isEmpty()) throw ApiException.badRequest("node: the workflow has no node named \"" + node + "\"");
+        JsonNode outputs = body.has("outputs") ? body.get("outputs") : Json.MAPPER.createObjectNode();
+        if (!outputs.isObject()) throw ApiException.badRequest("outputs: expected {\"Node name\": [[{…}, …], …]}, items per output");
+        Map<String, List<List<JsonNode>>> earlier = new LinkedHashMap<>();
+        int total = 0;
+        for (Map.Entry<String, JsonNode> entry : outputs.properties()) {
+            String where = "outputs[\"" + entry.getKey() + "\"]";
+            if (!entry.getValue().isArray()) throw ApiException.badRequest(where + ": expected an array of outputs, each an array of items");
+            List<List<JsonNode>> lists = new java.util.ArrayList<>();
+            for (JsonNode output : entry.getValue()) {
+                if (!output.isArray()) throw ApiException.badRequest(where + ": each output is an array of items");
+                List<JsonNode> items = new java.util.ArrayList<>();
+                for (JsonNode item : output) {
+                    if (!item.isObject()) throw ApiException.badRequest(where + ": each item is a JSON object");
+                    items.add(item);
+                }
+                total += items.size();
+                lists.add(items);
+            }
+            earlier.put(entry.getKey(), lists);
+        }
+        if (total > MAX_NODE_RUN_ITEMS) throw new ApiException(413, "outputs: " + total + " items; at most " + MAX_NODE_RUN_ITEMS + " are given to a node run alone");
+        if (!nodeRuns.tryAcquire()) throw ApiException.tooManyRequests("too many nodes are running alone on this server; try again in a moment", 2);
+        try {
+            io.nlink.workflow.Execution alone = workflows.engine().runNode(workflow, node, earlier, io.nlink.workflow.RunControl.none());
+            ObjectNode out = alone.toJson();
+            // As a stored execution keeps it: the first items of each output (the node's sample), and the count.
+            ArrayNode first = out.putArray("output");
+            alone.output().stream().limit(io.nlink.workflow.Execution.SAMPLE_ITEMS).forEach(first::add);
+            out.put("outputItems", alone.output().size());
+            ctx.json(out);
+        } finally {
+            nodeRuns.release();
+        }
     }
 
     /** The built-in types, then each installed community node at its newest version, each with its definition. */

@@ -55,12 +55,7 @@ final class WorkflowApi {
         routes.post("/api/workflows/{id}/activate", ctx -> activate(ctx, true), Access.SIGNED_IN);
         routes.post("/api/workflows/{id}/deactivate", ctx -> activate(ctx, false), Access.SIGNED_IN);
         routes.post("/api/workflows/{id}/run", this::run, Access.SIGNED_IN);
-        routes.get("/api/executions", ctx -> {
-            String workflow = ctx.queryParam("workflowId");
-            Long workflowId = workflow == null ? null : parseId(workflow, "workflowId");
-            int limit = ctx.queryParam("limit") == null ? 100 : (int) parseId(ctx.queryParam("limit"), "limit");
-            ctx.json(Map.of("executions", service.executions(scope(ctx), workflowId, limit).stream().map(WorkflowApi::summary).toList()));
-        }, Access.SIGNED_IN);
+        routes.get("/api/executions", this::executions, Access.SIGNED_IN);
         routes.get("/api/executions/{id}", ctx -> ctx.json(service.execution(scope(ctx), id(ctx))), Access.SIGNED_IN);
         for (HandlerType method : List.of(HandlerType.GET, HandlerType.POST, HandlerType.PUT, HandlerType.PATCH, HandlerType.DELETE)) {
             routes.addHttpHandler(method, Access.WEBHOOK_PATHS + "<path>", this::webhook, Access.ANYONE);
@@ -85,8 +80,58 @@ final class WorkflowApi {
             items = new ArrayList<>();
             body.get("items").forEach(items::add);
         }
+        if (body.has("wait") && !body.get("wait").isBoolean()) throw ApiException.badRequest("wait: expected true or false");
+        if (!body.path("wait").asBoolean(true)) {
+            // The dashboard follows the run as it goes: GET /api/executions/{id}/events.
+            long id = service.start(stored, Requests.text(body, "trigger"), items, WorkflowService.Mode.MANUAL, null);
+            ctx.status(202).json(Map.of("id", id, "status", "queued"));
+            return;
+        }
         WorkflowService.Outcome outcome = service.dispatch(stored, Requests.text(body, "trigger"), items, WorkflowService.Mode.MANUAL);
         ctx.json(service.execution(scope(ctx), outcome.id()));
+    }
+
+    private static final java.util.Set<String> STATUSES = java.util.Set.of("queued", "running", "success", "error", "crashed", "canceled");
+
+    /**
+     * A page of executions, newest first, narrowed by workflowId, status, mode and a start time
+     * range (from, to: ISO-8601 instants); {@code nextCursor} is the {@code before} that fetches the
+     * page after it, or null on the last.
+     */
+    private void executions(Context ctx) throws Exception {
+        String workflow = ctx.queryParam("workflowId");
+        Long workflowId = workflow == null || workflow.isEmpty() ? null : parseId(workflow, "workflowId");
+        String status = blankToNull(ctx.queryParam("status"));
+        if (status != null && !STATUSES.contains(status)) {
+            throw ApiException.badRequest("status: expected one of " + new java.util.TreeSet<>(STATUSES) + "; got \"" + status + "\"");
+        }
+        String mode = blankToNull(ctx.queryParam("mode"));
+        if (mode != null && java.util.Arrays.stream(WorkflowService.Mode.values()).noneMatch(m -> m.name().equalsIgnoreCase(mode))) {
+            throw ApiException.badRequest("mode: expected manual, webhook, schedule or retry; got \"" + mode + "\"");
+        }
+        String before = blankToNull(ctx.queryParam("before"));
+        int limit = ctx.queryParam("limit") == null ? 100 : (int) Math.min(parseId(ctx.queryParam("limit"), "limit"), WorkflowService.MAX_PAGE);
+        var filter = new WorkflowService.Filter(workflowId, status, mode == null ? null : mode.toLowerCase(java.util.Locale.ROOT),
+                instant(ctx.queryParam("from"), "from"), instant(ctx.queryParam("to"), "to"), before == null ? null : parseId(before, "before"));
+        List<WorkflowService.Summary> page = service.executions(scope(ctx), filter, limit);
+        ObjectNode out = Json.MAPPER.createObjectNode();
+        out.set("executions", Json.MAPPER.valueToTree(page.stream().map(WorkflowApi::summary).toList()));
+        if (page.size() == Math.max(1, limit)) out.put("nextCursor", page.get(page.size() - 1).id());
+        else out.putNull("nextCursor");
+        ctx.json(out);
+    }
+
+    private static String blankToNull(String text) {
+        return text == null || text.isBlank() ? null : text;
+    }
+
+    private static java.time.Instant instant(String text, String what) {
+        if (text == null || text.isBlank()) return null;
+        try {
+            return java.time.Instant.parse(text);
+        } catch (java.time.format.DateTimeParseException e) {
+            throw ApiException.badRequest(what + ": expected an ISO-8601 instant such as 2025-01-31T00:00:00Z; got \"" + text + "\"");
+        }
     }
 
     /**
@@ -142,7 +187,7 @@ final class WorkflowApi {
             }
             case LAST_NODE -> {
                 WorkflowService.Outcome e = service.dispatch(stored, settings.node(), List.of(item), WorkflowService.Mode.WEBHOOK);
-                if (e.status() == Execution.Status.ERROR) {
+                if (e.status() != Execution.Status.SUCCESS) {
                     failed(ctx, e);
                 } else {
                     answerWithLastNode(ctx, settings, e);
@@ -161,7 +206,7 @@ final class WorkflowApi {
                     send(ctx, response);
                 } else {
                     WorkflowService.Outcome e = responding.ended().get();
-                    if (e.status() == Execution.Status.ERROR) {
+                    if (e.status() != Execution.Status.SUCCESS) {
                         failed(ctx, e);
                     } else {
                         ctx.status(500).json(Map.of("error", "the workflow ended without running a Respond to Webhook node, and its Webhook node"

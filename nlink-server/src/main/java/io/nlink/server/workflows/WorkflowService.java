@@ -13,6 +13,8 @@ import io.nlink.server.db.Database;
 import io.nlink.server.http.ApiException;
 import io.nlink.workflow.Execution;
 import io.nlink.workflow.InvalidWorkflowException;
+import io.nlink.workflow.PinData;
+import io.nlink.workflow.RunControl;
 import io.nlink.workflow.WebhookResponse;
 import io.nlink.workflow.Workflow;
 import io.nlink.workflow.WorkflowEngine;
@@ -44,7 +46,9 @@ import java.util.concurrent.CompletableFuture;
 public final class WorkflowService {
     /** How a run was started, as the executions list shows it. */
     public enum Mode {
-        MANUAL, WEBHOOK, SCHEDULE;
+        MANUAL, WEBHOOK, SCHEDULE,
+        /** A failed execution run again with its input ({@link #retry}). */
+        RETRY;
 
         String id() {
             return name().toLowerCase(java.util.Locale.ROOT);
@@ -117,6 +121,18 @@ public final class WorkflowService {
         recorder.close();
     }
 
+    /** The executions under way on this server: their progress so far, and their stop. */
+    private final LiveExecutions live = new LiveExecutions();
+
+    public LiveExecutions live() {
+        return live;
+    }
+
+    /** The engine, for the editor's runs of one node. */
+    public WorkflowEngine engine() {
+        return engine;
+    }
+
     /** Expressions evaluated as this server's runs evaluate them (the editor's preview). */
     public io.nlink.workflow.expr.Expressions expressions() {
         return engine.expressions();
@@ -152,9 +168,19 @@ public final class WorkflowService {
         }
     }
 
+    /** A workflow's pinData is n8n's shape, bounded (422 otherwise): manual runs pass it on. */
+    static void checkPinData(JsonNode definition) {
+        try {
+            PinData.of(definition);
+        } catch (IllegalArgumentException e) {
+            throw new ApiException(422, "the workflow cannot run: " + e.getMessage(), List.of(e.getMessage()));
+        }
+    }
+
     /** Stores a new workflow, inactive, as {@code owner}'s: whoever creates or imports it owns it. */
     public Stored create(JsonNode definition, Principal owner) throws SQLException {
         checkName(definition);
+        checkPinData(definition);
         Workflow workflow = parse(definition);
         requireCredentials(workflow, owner.userId());
         Instant now = Instant.now();
@@ -171,6 +197,7 @@ public final class WorkflowService {
     public Stored update(Policy.Scope scope, long id, JsonNode definition) throws SQLException {
         Stored before = require(scope, id);
         checkName(definition);
+        checkPinData(definition);
         Workflow workflow = parse(definition);
         requireCredentials(workflow, before.ownerId());
         List<WebhookSettings> hooks = before.active() ? servableWebhooks(workflow) : List.of();
@@ -414,6 +441,119 @@ public final class WorkflowService {
         return new Responding(answered, ended);
     }
 
+    /**
+     * Starts a run without waiting for it: the execution is recorded as queued, then dispatched on
+     * a thread of its own while the caller follows it (its progress stream, its record), at most
+     * {@value #MAX_STARTED_RUNS} at a time on this server.
+     *
+     * @param retryOf the execution this one runs again, or null
+     * @return the new execution's id
+     * @throws ApiException 503 when that many are under way
+     */
+    public long start(Stored stored, String trigger, List<JsonNode> items, Mode mode, Long retryOf) throws SQLException {
+        if (!startedRuns.tryAcquire()) throw new ApiException(503, "too many runs started from the dashboard are under way; try again shortly");
+        long id;
+        try {
+            String member = memberAddress();
+            Instant at = Instant.now();
+            ObjectNode record = startRecord(stored, trigger, items, QUEUED, at, member);
+            if (retryOf != null) record.put("retryOf", retryOf);
+            id = insertUnfinished(stored, mode, record, at, member);
+        } catch (SQLException | RuntimeException e) {
+            startedRuns.release();
+            throw e;
+        }
+        live.open(id); // a stop asked for before the run begins is kept for it
+        long executionId = id;
+        Thread.ofVirtual().name("nlink-started-run").start(() -> {
+            try {
+                Outcome outcome = dispatch(stored, trigger, items, mode, executionId, null, false);
+                // Ran on another member: its own list of runs under way had the events; this one only hears the end.
+                live.finish(executionId, outcome.status().id(), outcome.error(), outcome.errorNode());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (ApiException e) {
+                LOG.info("execution {} of workflow {} was refused: {}", executionId, stored.id(), e.getMessage());
+                endRefused(executionId, e.getMessage());
+            } catch (RuntimeException e) {
+                LOG.error("execution {} of workflow {} could not run", executionId, stored.id(), e);
+                endRefused(executionId, "nLink could not run it: " + e.getMessage());
+            } finally {
+                startedRuns.release();
+            }
+        });
+        return id;
+    }
+
+    /** A started run that never ran (refused, or no member could take it): its record says why. */
+    private void endRefused(long id, String why) {
+        try {
+            Optional<String> json = db.queryOne("SELECT record FROM executions WHERE id = ?", r -> r.getString(1), id);
+            Optional<ObjectNode> record = json.isPresent() && Json.parse(json.get()) instanceof ObjectNode o ? Optional.of(o) : Optional.empty();
+            if (record.isPresent()) {
+                Instant now = Instant.now();
+                record.get().put("status", "error").put("finishedAt", now.toString()).put("error", why);
+                db.update("UPDATE executions SET status = ?, finished_at = ?, error = ?, record = ? WHERE id = ? AND status IN (?, ?)",
+                        "error", utc(now), truncate(why, 4000), Json.write(record.get()), id, QUEUED, RUNNING);
+            }
+        } catch (SQLException | IOException e) {
+            LOG.warn("execution {}: could not record why it did not run: {}", id, e.getMessage());
+        } finally {
+            live.finish(id, "error", why, null);
+        }
+    }
+
+    /** Runs started without waiting at once on this server ({@link #start}). */
+    static final int MAX_STARTED_RUNS = 64;
+    private final java.util.concurrent.Semaphore startedRuns = new java.util.concurrent.Semaphore(MAX_STARTED_RUNS);
+
+    /**
+     * Runs a failed, crashed or canceled execution again: the same trigger and input, the workflow
+     * as it is saved now, as a new execution (mode retry) that names the original.
+     *
+     * @throws ApiException 409 when the execution did not fail, or its input was larger than its record keeps
+     */
+    public long retry(Policy.Scope scope, long executionId) throws SQLException {
+        ObjectNode original = execution(scope, executionId);
+        String status = original.path("status").asText();
+        if (!List.of("error", CRASHED, "canceled").contains(status)) {
+            throw new ApiException(409, "execution " + executionId + " is " + status + "; only a failed, crashed or canceled execution is retried");
+        }
+        List<JsonNode> items = null;
+        if (original.has("input")) {
+            items = new java.util.ArrayList<>();
+            original.get("input").forEach(items::add);
+            int total = original.path("inputItems").asInt(items.size());
+            if (total > items.size()) {
+                throw new ApiException(409, "execution " + executionId + " started with " + total + " items and its record keeps the first "
+                        + items.size() + "; it cannot be retried with the same input. Run the workflow again with its input instead");
+            }
+        }
+        Stored stored = require(scope, original.path("workflowId").asLong());
+        return start(stored, text(original, "trigger"), items, Mode.RETRY, executionId);
+    }
+
+    /**
+     * Asks execution {@code id} to stop, when it is under way on this server.
+     *
+     * @throws ApiException 409 when it has ended, or runs on another member (a stop reaches only the server running it)
+     */
+    public void stop(Policy.Scope scope, long id, String who) throws SQLException {
+        ObjectNode record = execution(scope, id);
+        String status = record.path("status").asText();
+        if (!status.equals(RUNNING) && !status.equals(QUEUED)) {
+            throw new ApiException(409, "execution " + id + " has already ended (" + status + ")");
+        }
+        String member = record.path("member").asText(null);
+        boolean elsewhere = status.equals(RUNNING) && member != null && !member.equals(memberAddress());
+        Optional<LiveExecutions.Live> run = elsewhere ? Optional.empty() : live.find(id);
+        if (run.isEmpty()) {
+            throw new ApiException(409, "execution " + id + " runs on member " + (member == null ? "?" : member)
+                    + ", not on this server; a stop reaches only the server that runs it");
+        }
+        run.get().stop("stopped by " + who);
+    }
+
     /** Runs answered by a Respond to Webhook node at once on this server: each holds a thread until it ends. */
     static final int MAX_RESPONDING_RUNS = 64;
     private final java.util.concurrent.Semaphore respondingRuns = new java.util.concurrent.Semaphore(MAX_RESPONDING_RUNS);
@@ -424,11 +564,17 @@ public final class WorkflowService {
     /** As {@link #dispatch(Stored, String, List, Mode)}, for a run this server {@link #accept accepted} as execution {@code executionId}. */
     private Outcome dispatch(Stored stored, String trigger, List<JsonNode> items, Mode mode, Long executionId, String responseToken)
             throws InterruptedException {
+        return dispatch(stored, trigger, items, mode, executionId, responseToken, true);
+    }
+
+    /** @param acknowledged whether the caller was told the run will happen: then a crash runs it again rather than marking it crashed */
+    private Outcome dispatch(Stored stored, String trigger, List<JsonNode> items, Mode mode, Long executionId, String responseToken,
+            boolean acknowledged) throws InterruptedException {
         NlinkCluster member = cluster;
         if (member == null) throw new IllegalStateException("the server's cluster member is not up yet");
         ObjectNode request = Json.MAPPER.createObjectNode();
         request.put("workflowId", stored.id()).put("mode", mode.name());
-        if (executionId != null) request.put("executionId", executionId).put("receiver", member.address());
+        if (executionId != null) request.put("executionId", executionId).put("receiver", member.address()).put("acknowledged", acknowledged);
         if (trigger != null) request.put("trigger", trigger);
         if (responseToken != null) request.put("responseToken", responseToken);
         if (items != null) request.putArray("items").addAll(items);
@@ -465,7 +611,9 @@ public final class WorkflowService {
                 items = new java.util.ArrayList<>();
                 request.get("items").forEach(items::add);
             }
-            Accepted accepted = request.hasNonNull("executionId") ? new Accepted(request.get("executionId").asLong(), text(request, "receiver")) : null;
+            Accepted accepted = request.hasNonNull("executionId")
+                    ? new Accepted(request.get("executionId").asLong(), text(request, "receiver"), request.path("acknowledged").asBoolean(true))
+                    : null;
             // The first answer of a Respond to Webhook node goes to the waiting caller at once when
             // the caller is on this server, and back with the run's outcome in any case.
             String responseToken = text(request, "responseToken");
@@ -520,8 +668,11 @@ public final class WorkflowService {
         }
     }
 
-    /** A run {@link #accept accepted} before it ran: its record, and the server that dispatches it. */
-    private record Accepted(long executionId, String receiver) {}
+    /**
+     * A run {@link #accept accepted} or {@link #start started} before it ran: its record, the server
+     * that dispatches it, and whether its caller was told it will run (an accepted webhook call).
+     */
+    private record Accepted(long executionId, String receiver, boolean acknowledged) {}
 
     /** @param accepted the record this run takes over, or null to make one */
     private Recorded run(Stored stored, String trigger, List<JsonNode> items, Mode mode, Accepted accepted,
@@ -530,29 +681,50 @@ public final class WorkflowService {
         Instant startedAt = Instant.now();
         ObjectNode started = startRecord(stored, trigger, items, RUNNING, startedAt, member);
         long id;
+        if (accepted != null) {
+            if (accepted.acknowledged()) started.put("acknowledged", true);
+            started.put("receiver", accepted.receiver());
+            // What start() recorded beside the input (retryOf) stays.
+            Optional<Long> retryOf = db.queryOne("SELECT record FROM executions WHERE id = ?", r -> r.getString(1), accepted.executionId())
+                    .flatMap(WorkflowService::retryOf);
+            retryOf.ifPresent(original -> started.put("retryOf", original));
+        }
         if (accepted != null && db.update("UPDATE executions SET status = ?, started_at = ?, member = ?, record = ? WHERE id = ? AND status IN (?, ?)",
-                RUNNING, utc(startedAt), member, Json.write(started.put("acknowledged", true).put("receiver", accepted.receiver())),
-                accepted.executionId(), QUEUED, RUNNING) == 1) {
+                RUNNING, utc(startedAt), member, Json.write(started), accepted.executionId(), QUEUED, RUNNING) == 1) {
             id = accepted.executionId();
         } else { // a run nobody accepted before, or one whose record is gone (pruned, or finished by an earlier attempt)
             id = insertUnfinished(stored, mode, started, startedAt, member);
         }
         Execution execution;
+        LiveExecutions.Live progress = live.open(id);
         try {
-            execution = engine.withCredentials(credentialsOf(stored)).run(stored.workflow(), trigger, items, webhookResponder);
+            // n8n's pinned data serves manual runs only: a webhook, schedule or retry runs every node.
+            RunControl control = new RunControl(progress, mode == Mode.MANUAL ? PinData.of(stored.definition()) : java.util.Map.of());
+            progress.attach(control);
+            execution = engine.withCredentials(credentialsOf(stored)).run(stored.workflow(), trigger, items, webhookResponder, control);
         } catch (IllegalArgumentException e) {
             db.update("DELETE FROM executions WHERE id = ?", id); // refused before it ran: no execution
+            live.finish(id, "refused", e.getMessage(), null);
             throw ApiException.badRequest(e.getMessage());
         } catch (RuntimeException | Error e) {
             try {
                 markCrashed(id, started, "nLink failed while running this execution: " + e);
             } catch (SQLException notRecorded) {
                 e.addSuppressed(notRecorded);
+            } finally {
+                live.finish(id, CRASHED, "nLink failed while running this execution: " + e, null);
             }
             throw e;
         }
         runListener.ended(stored, mode, execution);
         ObjectNode record = execution.toJson();
+        // Kept with the outcome: what started it (a retry runs it again with the same input).
+        record.put("trigger", trigger);
+        if (started.has("input")) {
+            record.set("input", started.get("input"));
+            record.put("inputItems", started.get("inputItems").asInt());
+        }
+        if (started.has("retryOf")) record.set("retryOf", started.get("retryOf"));
         record.set("output", sample(execution.output()));
         record.put("outputItems", execution.output().size());
         record.set("definition", stored.definition());
@@ -569,7 +741,18 @@ public final class WorkflowService {
                     Json.write(record), id);
             recorder.written();
         }
+        live.finish(id, execution.status().id(), execution.error(), execution.errorNode());
         return new Recorded(id, execution);
+    }
+
+    /** The execution a record says it retries, if any. */
+    private static Optional<Long> retryOf(String recordJson) {
+        try {
+            JsonNode retryOf = Json.parse(recordJson).path("retryOf");
+            return retryOf.canConvertToLong() ? Optional.of(retryOf.asLong()) : Optional.empty();
+        } catch (IOException e) {
+            return Optional.empty();
+        }
     }
 
     /** The record of a run from its start: what triggered it, its input, the definition and the member. */
@@ -736,14 +919,38 @@ public final class WorkflowService {
 
     /** The newest executions of the workflows in {@code scope}, of one workflow when {@code workflowId} is given. */
     public List<Summary> executions(Policy.Scope scope, Long workflowId, int limit) throws SQLException {
+        return executions(scope, new Filter(workflowId, null, null, null, null, null), limit);
+    }
+
+    /**
+     * Which executions a list shows; null fields do not narrow it.
+     *
+     * @param before the paging cursor: only executions with a smaller id (the last id of the page before)
+     * @param from   started at or after
+     * @param to     started before
+     */
+    public record Filter(Long workflowId, String status, String mode, Instant from, Instant to, Long before) {}
+
+    /** Largest page of executions. */
+    public static final int MAX_PAGE = 1000;
+
+    /** The newest executions of the workflows in {@code scope} that {@code filter} lets through, at most {@code limit}. */
+    public List<Summary> executions(Policy.Scope scope, Filter filter, int limit) throws SQLException {
         recorder.flush();
-        Scoped where = workflowId == null ? scoped(scope, "1 = 1") : scoped(scope, "w.id = ?", workflowId);
-        Object[] args = where.args();
+        StringBuilder condition = new StringBuilder("1 = 1");
+        List<Object> args = new java.util.ArrayList<>();
+        if (filter.workflowId() != null) { condition.append(" AND w.id = ?"); args.add(filter.workflowId()); }
+        if (filter.status() != null) { condition.append(" AND e.status = ?"); args.add(filter.status()); }
+        if (filter.mode() != null) { condition.append(" AND e.mode = ?"); args.add(filter.mode()); }
+        if (filter.from() != null) { condition.append(" AND e.started_at >= ?"); args.add(utc(filter.from())); }
+        if (filter.to() != null) { condition.append(" AND e.started_at < ?"); args.add(utc(filter.to())); }
+        if (filter.before() != null) { condition.append(" AND e.id < ?"); args.add(filter.before()); }
+        Scoped where = scoped(scope, condition.toString(), args.toArray());
         return db.query("SELECT e.id, e.workflow_id, w.name, e.mode, e.status, e.started_at, e.finished_at, e.error, e.error_node"
                 + " FROM executions e JOIN workflows w ON w.id = e.workflow_id WHERE " + where.sql()
-                + " ORDER BY e.id DESC FETCH FIRST " + Math.max(1, Math.min(limit, 1000)) + " ROWS ONLY", r -> new Summary(
+                + " ORDER BY e.id DESC FETCH FIRST " + Math.max(1, Math.min(limit, MAX_PAGE)) + " ROWS ONLY", r -> new Summary(
                 r.getLong(1), r.getLong(2), r.getString(3), r.getString(4), r.getString(5), instant(r.getObject(6, OffsetDateTime.class)),
-                instant(r.getObject(7, OffsetDateTime.class)), r.getString(8), r.getString(9)), args);
+                instant(r.getObject(7, OffsetDateTime.class)), r.getString(8), r.getString(9)), where.args());
     }
 
     /** One execution of a workflow in {@code scope}; else 404, as for one that does not exist. */

@@ -8,6 +8,7 @@ import io.nlink.runtime.json.Json;
 import io.nlink.workflow.CredentialResolver;
 import io.nlink.workflow.Item;
 import io.nlink.workflow.NodeResolver;
+import io.nlink.workflow.RunControl;
 import io.nlink.workflow.WebhookResponse;
 import io.nlink.workflow.Workflow;
 import io.nlink.workflow.expr.Expressions;
@@ -54,6 +55,7 @@ public final class NodeRun {
     private final StringBuilder logs = new StringBuilder();
     private String runtime = "builtin";
     private final java.util.function.Consumer<WebhookResponse> webhookResponder;
+    private final RunControl control;
 
     /** @param history each node that ran before this one, with its outputs, in run order */
     public NodeRun(Workflow.Node node, List<List<Item>> inputs, Services services, Map<String, List<List<Item>>> history) {
@@ -63,6 +65,13 @@ public final class NodeRun {
     /** @param webhookResponder where a Respond to Webhook node's answer goes (ignored when the run did not come from such a webhook) */
     public NodeRun(Workflow.Node node, List<List<Item>> inputs, Services services, Map<String, List<List<Item>>> history,
             java.util.function.Consumer<WebhookResponse> webhookResponder) {
+        this(node, inputs, services, history, webhookResponder, RunControl.none());
+    }
+
+    /** @param control whose stop the per-item loop ({@link #eachItem}) checks before each item */
+    public NodeRun(Workflow.Node node, List<List<Item>> inputs, Services services, Map<String, List<List<Item>>> history,
+            java.util.function.Consumer<WebhookResponse> webhookResponder, RunControl control) {
+        this.control = control;
         this.node = node;
         this.inputs = inputs;
         this.services = services;
@@ -154,6 +163,7 @@ public final class NodeRun {
     public void eachItem(List<Item> items, List<List<Item>> outputs, ItemStep step) throws NodeFailedException {
         List<Expressions.Resolved> params = parametersPerItem(items);
         for (int i = 0; i < items.size(); i++) {
+            control.checkNotStopped();
             Item item = items.get(i);
             Expressions.Resolved p = params.get(i);
             if (p.failure() != null) {
