@@ -3,6 +3,12 @@
 # /usr/lib/jvm, then `java` on PATH. Prints why and returns 1 when there is none.
 
 nlink_java_major() { # $1: path to a java binary
+  # The JDK's release file says it without starting a JVM (a tenth of a second each, and the
+  # launcher asks several times); a java without one is asked.
+  local release version
+  release="$(dirname "$(dirname "$(readlink -f "$1")")")/release"
+  version="$(sed -n 's/^JAVA_VERSION="\([0-9]*\).*/\1/p' "$release" 2>/dev/null)"
+  if [[ -n "$version" ]]; then echo "$version"; return; fi
   "$1" -XshowSettings:properties -version 2>&1 | awk -F'= ' '/java.specification.version/ {print $2; exit}'
 }
 
