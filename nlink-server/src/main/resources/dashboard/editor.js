@@ -227,12 +227,12 @@ function tidy(doc, from) {
 // ---- The canvas ------------------------------------------------------------------------------
 
 /**
- * canvas(wf, types, {onSelect}) → {element, render(), select(selection), selection(), setStatuses(map), setStatus(name, state),
+ * canvas(wf, types, {onSelect, onRender}) → {element, render(), select(selection), selection(), setStatuses(map), setStatus(name, state),
  * fit(), deleteSelection(), addFromPalette(entry)}.
  * The svg is `#workflow-graph`; each node a `g.graph-node[data-node]` with `circle.port-in[data-input]`
  * and `circle.port-out[data-output]`; each wire a `path.graph-edge` (data-from, data-output, data-to, data-input).
  */
-export function canvas(wf, types, {onSelect}) {
+export function canvas(wf, types, {onSelect, onRender = () => {}}) {
   const view = {x: 40, y: 40, k: 1};
   let selection = null; // {node: name} or {connection: {from, output, to, input}}
   let statuses = {};
@@ -338,6 +338,7 @@ export function canvas(wf, types, {onSelect}) {
     }
     if (!fitted && nodes.length && svg.isConnected && svg.clientWidth > 0) fit();
     applyView();
+    onRender(); // marks the page adds to nodes (required parameters missing) survive every redraw
   }
 
   function select(next) {

@@ -123,7 +123,7 @@ function importSection() {
   });
   return h('section', {class: 'panel', id: 'import-panel'},
     h('div', {class: 'panel-head'}, h('h2', {}, 'Import a workflow'),
-      h('span', {class: 'muted small'}, 'Paste JSON or choose a file; n8n exports that use its Manual, Webhook, Schedule, Set, IF, Merge and Code nodes work')),
+      h('span', {class: 'muted small'}, 'Paste JSON or choose a file; n8n exports whose nodes are all built in here (docs/workflows.md lists them) or installed community nodes run')),
     h('div', {class: 'panel-body'}, form));
 }
 
@@ -199,7 +199,7 @@ function renderWorkflow(page, stored, nodeTypes, ctx) {
   // As the editor holds it (nodes and connections always present): loading is not a change.
   savedJson = JSON.stringify(wf.doc);
   const nodeSlot = h('div', {class: 'node-panel', id: 'node-panel'});
-  const board = canvas(wf, types, {onSelect: selection => openPanel(selection?.node ?? null)});
+  const board = canvas(wf, types, {onSelect: selection => openPanel(selection?.node ?? null), onRender: () => flagIssues()});
   const nameInput = h('input', {type: 'text', id: 'workflow-name', value: wf.doc.name ?? '', maxlength: MAX_NAME, required: true, 'aria-label': 'Workflow name'});
   const saveStatus = h('span', {class: 'save-status muted small', id: 'canvas-save-status', role: 'status'});
   const saveResult = h('div', {id: 'canvas-save-result'});
@@ -238,10 +238,9 @@ function renderWorkflow(page, stored, nodeTypes, ctx) {
     }
     // Undo and redo change what the panel shows; its own edits keep it (and the focus) as it is.
     if (panel && (!wf.node(panel.name()) || reason === 'history')) openPanel(wf.node(panel.name()) ? panel.name() : null);
-    flagIssues();
   }
 
-  /** Marks nodes whose required parameters are empty, as the panel shows them. */
+  /** Marks nodes whose required parameters are empty, as the panel shows them; after every redraw of the canvas. */
   function flagIssues() {
     for (const n of wf.doc.nodes) {
       const g = board.element.querySelector(`g.graph-node[data-node="${CSS.escape(String(n?.name ?? ''))}"]`);
@@ -319,7 +318,6 @@ function renderWorkflow(page, stored, nodeTypes, ctx) {
         runData.set(name, {status: record.status, outputs: Array.isArray(record.sample) ? record.sample : [], itemsOut: record.itemsOut,
           error: record.error, source: 'run alone'});
         board.setStatus(name, {status: record.status, items: total(record.itemsOut)});
-        flagIssues();
       }
     } catch (e) {
       runData.set(name, {status: 'error', outputs: [], error: e.message, source: 'run alone'});
@@ -471,7 +469,6 @@ function renderWorkflow(page, stored, nodeTypes, ctx) {
     if (!ctx.alive() || typeof data?.node !== 'string') return;
     if (type === 'node-started') board.setStatus(data.node, {status: 'running', items: null});
     if (type === 'node-finished') board.setStatus(data.node, {status: data.status, items: total(data.itemsOut)});
-    flagIssues();
   };
 
   if (isDraft) {
@@ -494,13 +491,12 @@ function renderWorkflow(page, stored, nodeTypes, ctx) {
       dataSlot,
       runPanel(stored, runItems, ctx, {
         beforeRun: async () => !dirty() || save(),
-        onStart: () => { board.setStatuses({}); flagIssues(); },
+        onStart: () => board.setStatuses({}),
         onProgress,
         afterRun: exec => {
           lastExecution = exec;
           absorb(exec);
           board.setStatuses(nodeStates(exec));
-          flagIssues();
           loadExecutions();
           if (panel) renderData(panel.name());
         },

@@ -77,6 +77,8 @@ class HttpRequestFormBrowserTest extends BrowserTestBase {
         WebElement url = driver.findElement(By.cssSelector("[data-param='url']"));
         assertThat(url.getText()).contains("URL", "Required", "--allow-http-to");
         assertThat(url.getAttribute("class")).contains("param-missing");
+        // and marked on the canvas, through the redraw that selecting the node made
+        assertThat(node("HTTP Request").getAttribute("class")).contains("graph-node-issues");
         // What does not apply is not shown: no body with GET, no header fields until headers are sent.
         assertThat(shown()).contains("method", "url", "authentication", "sendQuery", "sendHeaders", "options")
                 .doesNotContain("sendBody", "contentType", "genericAuthType", "headerParameters", "jsonHeaders", "queryParameters");
