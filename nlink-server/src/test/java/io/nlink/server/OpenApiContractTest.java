@@ -109,6 +109,15 @@ class OpenApiContractTest {
             call(owner, "GET", "/api/executions?limit=many", null);
             call(owner, "GET", "/api/executions/" + run.path("executionId").asLong(run.path("id").asLong()), null);
             call(owner, "GET", "/api/executions/999999", null);
+            // Following, stopping and retrying it; one node run alone.
+            String execution = "/api/executions/" + run.path("executionId").asLong(run.path("id").asLong());
+            call(owner, "GET", execution + "/events", null); // ended: the whole stream at once
+            call(anonymous, "GET", execution + "/events", null);
+            call(owner, "POST", execution + "/stop", null); // ended already: 409
+            call(owner, "POST", execution + "/retry", null);
+            call(owner, "POST", "/api/executions/999999/retry", null);
+            call(owner, "POST", "/api/workflows/" + id + "/run-node", Map.of("node", "Start"));
+            call(owner, "POST", "/api/workflows/" + id + "/run-node", Map.of("node", "Nope"));
             long hook = call(owner, "POST", "/api/workflows", Json.parse(WEBHOOK)).json().path("id").asLong();
             call(owner, "POST", "/api/workflows/" + hook + "/activate", null);
             call(anonymous, "POST", "/webhook/contract-hook", Map.of("hello", "world"));
