@@ -342,6 +342,28 @@ export function nodePanel({wf, name, entry, preview, onRename}) {
     return h('button', {type: 'button', class: 'btn btn-small btn-icon param-remove', title, 'aria-label': title, onclick: action}, '×');
   }
 
+  /**
+   * What an expression of this node can name (docs/workflows.md, Expressions): the item, its
+   * position, the node's input, and each node upstream of it by name.
+   */
+  function expressionVariables() {
+    const upstream = [];
+    const seen = new Set([name]);
+    const todo = [name];
+    while (todo.length) {
+      const at = todo.shift();
+      for (const c of wf.connections()) {
+        if (c.to === at && !seen.has(c.from)) {
+          seen.add(c.from);
+          upstream.push(c.from);
+          todo.push(c.from);
+        }
+      }
+    }
+    const quoted = n => `'${n.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+    return ['$json', '$index', '$input.all()', ...upstream.map(n => `$(${quoted(n)}).item.json`)];
+  }
+
   function exprToggle(action) {
     return h('button', {type: 'button', class: 'btn btn-small expr-toggle', title: 'Use an expression', onclick: action}, 'fx');
   }
@@ -357,7 +379,19 @@ export function nodePanel({wf, name, entry, preview, onRename}) {
     input.value = value ?? '';
     const view = h('div', {class: 'expr-view', id: `${id}-view`, 'aria-label': 'Expression'});
     const result = h('div', {class: 'expr-preview', id: `${id}-preview`, 'aria-live': 'polite'});
-    const box = h('div', {class: 'expr-box'}, view, result);
+    const insert = variable => {
+      const from = input.selectionStart ?? input.value.length;
+      const to = input.selectionEnd ?? from;
+      const piece = `{{ ${variable} }}`;
+      input.value = input.value.slice(0, from) + piece + input.value.slice(to);
+      input.focus();
+      input.setSelectionRange(from + piece.length, from + piece.length);
+      onInput(input.value);
+      show();
+    };
+    const vars = h('div', {class: 'expr-vars small', id: `${id}-vars`}, h('span', {class: 'muted'}, 'Insert '),
+      ...expressionVariables().map(v => h('button', {type: 'button', class: 'btn btn-small expr-var', dataset: {var: v}, onclick: () => insert(v)}, v)));
+    const box = h('div', {class: 'expr-box'}, view, result, vars);
     const toggle = h('button', {type: 'button', class: 'btn btn-small expr-toggle', id: `${id}-mode`, title: 'Expression or fixed value'});
     const show = () => {
       const text = input.value;

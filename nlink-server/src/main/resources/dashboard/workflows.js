@@ -199,7 +199,8 @@ function renderWorkflow(page, stored, nodeTypes, ctx) {
   // As the editor holds it (nodes and connections always present): loading is not a change.
   savedJson = JSON.stringify(wf.doc);
   const nodeSlot = h('div', {class: 'node-panel', id: 'node-panel'});
-  const board = canvas(wf, types, {onSelect: selection => openPanel(selection?.node ?? null), onRender: () => flagIssues()});
+  const board = canvas(wf, types, {onSelect: selection => openPanel(selection?.node ?? null), onRender: () => { flagIssues(); showStart(); }});
+  const startHint = h('p', {class: 'muted small', id: 'workflow-run-start'});
   const nameInput = h('input', {type: 'text', id: 'workflow-name', value: wf.doc.name ?? '', maxlength: MAX_NAME, required: true, 'aria-label': 'Workflow name'});
   const saveStatus = h('span', {class: 'save-status muted small', id: 'canvas-save-status', role: 'status'});
   const saveResult = h('div', {id: 'canvas-save-result'});
@@ -238,6 +239,16 @@ function renderWorkflow(page, stored, nodeTypes, ctx) {
     }
     // Undo and redo change what the panel shows; its own edits keep it (and the focus) as it is.
     if (panel && (!wf.node(panel.name()) || reason === 'history')) openPanel(wf.node(panel.name()) ? panel.name() : null);
+  }
+
+  /** Says where Run starts, by the engine's rule: the first Manual Trigger, else the first trigger node. */
+  function showStart() {
+    const nodes = wf.doc.nodes.filter(n => n && typeof n.name === 'string');
+    const manual = nodes.find(n => n.type === 'n8n-nodes-base.manualTrigger');
+    const trigger = manual ?? nodes.find(n => types.get(n.type)?.trigger);
+    startHint.textContent = manual ? `Run starts at the Manual Trigger "${manual.name}", with the items above as its output.`
+      : trigger ? `No Manual Trigger: Run starts at "${trigger.name}" (${types.get(trigger.type)?.displayName ?? trigger.type}), as if it had fired with the items above.`
+        : 'No trigger node: Run cannot start. Add a Manual Trigger where the run should begin.';
   }
 
   /** Marks nodes whose required parameters are empty, as the panel shows them; after every redraw of the canvas. */
@@ -489,7 +500,7 @@ function renderWorkflow(page, stored, nodeTypes, ctx) {
       webhookSlot,
       editor,
       dataSlot,
-      runPanel(stored, runItems, ctx, {
+      runPanel(stored, runItems, ctx, startHint, {
         beforeRun: async () => !dirty() || save(),
         onStart: () => board.setStatuses({}),
         onProgress,
@@ -600,7 +611,7 @@ function webhookUrls(nodes, stored) {
 /** The sum of a node's output counts, or null. */
 const total = counts => (Array.isArray(counts) ? counts.reduce((a, n) => a + (Number.isInteger(n) ? n : 0), 0) : null);
 
-function runPanel(stored, items, ctx, {beforeRun, onStart, onProgress, afterRun}) {
+function runPanel(stored, items, ctx, startHint, {beforeRun, onStart, onProgress, afterRun}) {
   const errors = h('div', {id: 'workflow-run-errors'});
   const result = h('div', {id: 'workflow-run-result'});
   const submit = h('button', {type: 'submit', class: 'btn btn-primary', id: 'workflow-run'}, 'Run');
@@ -620,9 +631,10 @@ function runPanel(stored, items, ctx, {beforeRun, onStart, onProgress, afterRun}
   });
   const form = h('form', {class: 'form', novalidate: true},
     h('label', {class: 'field'}, h('span', {class: 'field-label'}, 'Items for the trigger (JSON array of objects)'), items),
+    startHint,
     errors,
     h('div', {class: 'form-actions'}, submit, stop, h('span', {class: 'muted small'},
-      'Saves unsaved changes and starts at the first Manual Trigger; the canvas shows each node as it runs. Pinned nodes pass their pinned items on. Recorded like any other execution.')));
+      'Saves unsaved changes first; the canvas shows each node as it runs. Pinned nodes pass their pinned items on. Recorded like any other execution.')));
   form.addEventListener('submit', async event => {
     event.preventDefault();
     show(errors);

@@ -141,8 +141,16 @@ class CanvasBrowserTest extends BrowserTestBase {
         node("If").click();
         wait.until(ExpectedConditions.attributeToBe(By.id("node-panel-name"), "value", "If"));
         driver.findElement(By.id("param-conditions-add")).click();
-        wait.until(ExpectedConditions.visibilityOfElementLocated(By.id(AGE))).sendKeys("={{ $json.age }}");
+        wait.until(ExpectedConditions.visibilityOfElementLocated(By.id(AGE))).sendKeys("=");
+        // The variables an expression can name are listed, the nodes upstream by name; a click inserts one.
+        List<String> variables = driver.findElements(By.cssSelector("#" + css(AGE) + "-vars .expr-var")).stream().map(WebElement::getText).toList();
+        assertThat(variables).contains("$json", "$index", "$('Edit Fields').item.json", "$('Manual Trigger').item.json");
+        driver.findElement(By.cssSelector("#" + css(AGE) + "-vars .expr-var[data-var='$json']")).click();
+        assertThat(driver.findElement(By.id(AGE)).getAttribute("value")).isEqualTo("={{ $json }}");
+        WebElement age = driver.findElement(By.id(AGE));
+        age.sendKeys(Keys.chord(Keys.CONTROL, "a"), "={{ $json.age }}");
         wait.until(ExpectedConditions.textMatches(By.id(AGE + "-preview"), java.util.regex.Pattern.compile("^36")));
+        assertThat(driver.findElement(By.id("workflow-run-start")).getText()).startsWith("Run starts at the Manual Trigger");
         new org.openqa.selenium.support.ui.Select(driver.findElement(By.id("param-conditions.conditions.0.operator"))).selectByVisibleText("number: is greater than");
         wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("param-conditions.conditions.0.rightValue"))).sendKeys("18");
 
