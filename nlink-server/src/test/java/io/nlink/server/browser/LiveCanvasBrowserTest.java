@@ -128,6 +128,7 @@ class LiveCanvasBrowserTest extends BrowserTestBase {
         assertThat(driver.findElement(By.id("workflow-run-output")).getText()).contains("\"tag\": \"ada!\"", "\"tag\": \"bo!\"").doesNotContain("cy");
 
         // Tag alone: its input is Work's pinned output; its parameters as the canvas has them now (unsaved).
+        scrollTo(By.id("workflow-graph")); // the run scrolled the page to its output
         node("Tag").click();
         wait.until(ExpectedConditions.attributeToBe(By.id("node-panel-name"), "value", "Tag"));
         WebElement value = driver.findElement(By.id("param-assignments.assignments.0.value"));
