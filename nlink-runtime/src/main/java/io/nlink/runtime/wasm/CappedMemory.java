@@ -368,9 +368,35 @@ final class CappedMemory implements Memory {
     public void copy(int dest, int src, int size) {
         checkRange(dest, Integer.toUnsignedLong(size));
         checkRange(src, Integer.toUnsignedLong(size));
-        if (size == 0) return;
-        // Through a buffer: overlapping ranges copy as memmove does, and no page aliases another.
-        write(dest, readBytes(src, size), 0, size);
+        // Page by page, as memmove does: forward when the destination is below the source, else
+        // backward, so an overlapping range reads each byte before it is overwritten. No buffer:
+        // guests (Go's memmove among them) copy often. The source page is looked up after the
+        // destination's copy-on-write, which may have replaced it.
+        if (Integer.compareUnsigned(dest, src) <= 0) {
+            for (int done = 0; done < size; ) {
+                int d = dest + done, s = src + done;
+                int chunk = Math.min(size - done, PAGE_SIZE - Math.max(d & PAGE_MASK, s & PAGE_MASK));
+                byte[] to = writable(d >>> PAGE_SHIFT);
+                System.arraycopy(readable[s >>> PAGE_SHIFT], s & PAGE_MASK, to, d & PAGE_MASK, chunk);
+                done += chunk;
+            }
+        } else {
+            for (int left = size; left > 0; ) {
+                int d = dest + left, s = src + left; // ends, exclusive
+                int chunk = Math.min(left, Math.min(inPageBefore(d), inPageBefore(s)));
+                d -= chunk;
+                s -= chunk;
+                byte[] to = writable(d >>> PAGE_SHIFT);
+                System.arraycopy(readable[s >>> PAGE_SHIFT], s & PAGE_MASK, to, d & PAGE_MASK, chunk);
+                left -= chunk;
+            }
+        }
+    }
+
+    /** Bytes of its page that lie before the exclusive end {@code end}: a whole page at a boundary. */
+    private static int inPageBefore(int end) {
+        int offset = end & PAGE_MASK;
+        return offset == 0 ? PAGE_SIZE : offset;
     }
 
     @Override
