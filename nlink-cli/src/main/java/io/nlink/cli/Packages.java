@@ -51,7 +51,7 @@ final class Packages {
 
     static WasmNode compile(WasmEngine engine, NodePackage pkg, PrintStream err) {
         try {
-            return engine.load(pkg.wasm());
+            return engine.load(pkg.wasm(), pkg.definition().warmUpContexts());
         } catch (InvalidModuleException e) {
             err.println("nlink: " + pkg.source() + "/execution.wasm cannot run as a node:");
             e.problems().forEach(p -> err.println("  - it " + p));

@@ -70,7 +70,7 @@ public final class NodeRuntimes {
         }
         WasmNode node;
         try {
-            node = wasm.load(pkg.wasm());
+            node = wasm.load(pkg.wasm(), pkg.definition().warmUpContexts());
         } catch (InvalidModuleException e) {
             if (!hasJs) {
                 throw new NoRuntimeException(pkg.id(), e.problems().stream().map(p -> "execution.wasm " + p).toList());

@@ -2,12 +2,14 @@ package io.nlink.runtime.pkg;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.nlink.runtime.ItemCodec;
 import io.nlink.runtime.json.Json;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.regex.Pattern;
 
 /**
@@ -25,6 +27,8 @@ import java.util.regex.Pattern;
  * @param perItemFallback whether an item whose execution.wasm run fails (trap, timeout, a limit)
  *                    is re-run on execution.js instead of failing; default false, and the loader
  *                    refuses true in a package without execution.js
+ * @param warmup      items the wasm node runs once after its start-up, before the state each batch
+ *                    starts from is recorded; default none (docs/abi.md, "Warm-up items")
  */
 public record NodeDefinition(
         String name,
@@ -34,9 +38,29 @@ public record NodeDefinition(
         List<String> inputs,
         List<String> outputs,
         List<NodeProperty> properties,
-        boolean perItemFallback) {
+        boolean perItemFallback,
+        List<WarmUpItem> warmup) {
     static final String FILE = "definition.json";
     static final String PER_ITEM_FALLBACK = "perItemFallback";
+    static final String WARMUP = "warmup";
+    /** At most this many warm-up items: each runs once per node start-up, not per batch. */
+    static final int MAX_WARMUP_ITEMS = 8;
+    /** A warm-up item's {@code params} and {@code json} together, as JSON text, at most this long. */
+    static final int MAX_WARMUP_ITEM_BYTES = 64 * 1024;
+
+    /**
+     * An item the node runs once after its start-up, before the state every batch starts from is
+     * recorded ({@code definition.json}'s {@code warmup}, docs/abi.md).
+     *
+     * @param params the parameters, resolved as a workflow's would be (defaults filled in)
+     * @param json   the item
+     */
+    public record WarmUpItem(ObjectNode params, JsonNode json) {}
+
+    /** The warm-up items as the contexts {@code execute_node} receives, for WasmEngine#load(byte[], List). */
+    public List<byte[]> warmUpContexts() {
+        return warmup.stream().map(item -> ItemCodec.encodeContext(item.params(), item.json())).toList();
+    }
 
     private static final Pattern IDENTIFIER = Pattern.compile("^[A-Za-z_][A-Za-z0-9_.-]{0,127}$");
 
@@ -126,8 +150,53 @@ public record NodeDefinition(
             }
         }
         boolean perItemFallback = f.optionalBoolean(PER_ITEM_FALLBACK, false);
-        return new NodeDefinition(
-                name, displayName, f.optionalString("description"), version, inputs, outputs, List.copyOf(properties), perItemFallback);
+        NodeDefinition withoutWarmUp = new NodeDefinition(
+                name, displayName, f.optionalString("description"), version, inputs, outputs, List.copyOf(properties), perItemFallback,
+                List.of());
+        List<WarmUpItem> warmup = warmUpItems(f.get(WARMUP), withoutWarmUp, problems);
+        return warmup.isEmpty() ? withoutWarmUp : new NodeDefinition(
+                name, displayName, withoutWarmUp.description(), version, inputs, outputs, withoutWarmUp.properties(), perItemFallback,
+                warmup);
+    }
+
+    /** {@code warmup}: an array of {"params": {...}, "json": {...}}, each params resolved against the node's properties. */
+    private static List<WarmUpItem> warmUpItems(JsonNode node, NodeDefinition definition, List<Problem> problems) {
+        if (node == null || node.isNull()) return List.of();
+        if (!node.isArray() || node.size() > MAX_WARMUP_ITEMS) {
+            problems.add(new Problem(FILE, WARMUP, "expected an array of at most " + MAX_WARMUP_ITEMS
+                    + " items such as {\"params\": {...}, \"json\": {...}}; got " + JsonFields.describe(node)));
+            return List.of();
+        }
+        List<WarmUpItem> items = new ArrayList<>();
+        for (int i = 0; i < node.size(); i++) {
+            String field = WARMUP + "[" + i + "]";
+            JsonNode entry = node.get(i);
+            if (!entry.isObject()) {
+                problems.add(new Problem(FILE, field, "expected {\"params\": {...}, \"json\": {...}}; got " + JsonFields.describe(entry)));
+                continue;
+            }
+            Set<String> unknown = new TreeSet<>();
+            entry.fieldNames().forEachRemaining(unknown::add);
+            unknown.removeAll(Set.of("params", "json"));
+            if (!unknown.isEmpty()) {
+                problems.add(new Problem(FILE, field, "has " + String.join(", ", unknown) + "; a warm-up item has only params and json"));
+            }
+            JsonNode json = entry.has("json") ? entry.get("json") : Json.MAPPER.createObjectNode();
+            if (!json.isObject()) {
+                problems.add(new Problem(FILE, field + ".json", "expected the item as an object; got " + JsonFields.describe(json)));
+                continue;
+            }
+            if (entry.toString().length() > MAX_WARMUP_ITEM_BYTES) {
+                problems.add(new Problem(FILE, field, "is longer than " + MAX_WARMUP_ITEM_BYTES + " characters; a small representative item is enough"));
+                continue;
+            }
+            try {
+                items.add(new WarmUpItem(definition.resolveParams(entry.get("params")), json.deepCopy()));
+            } catch (InvalidParamsException e) {
+                for (String problem : e.problems()) problems.add(new Problem(FILE, field, problem));
+            }
+        }
+        return List.copyOf(items);
     }
 
     private static List<String> connections(JsonFields f, String name, List<Problem> problems) {

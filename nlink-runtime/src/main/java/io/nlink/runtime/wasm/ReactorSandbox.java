@@ -2,11 +2,13 @@ package io.nlink.runtime.wasm;
 
 import run.endive.runtime.ExportFunction;
 import run.endive.runtime.Instance;
+import io.nlink.runtime.ItemResult;
 import io.nlink.runtime.NodeFailure;
 import io.nlink.runtime.NodeFailure.Kind;
 import io.nlink.runtime.SandboxException;
 import io.nlink.runtime.SandboxLimits;
 import io.nlink.runtime.Watchdog;
+import java.util.List;
 
 /**
  * A sandbox for a reactor module, following the ABI in docs/abi.md per item: {@code
@@ -36,17 +38,41 @@ final class ReactorSandbox extends WasmSandbox {
                 started.export("_initialize").apply();
             }
         });
+        this.allocate = instance.export("allocate");
+        this.execute = instance.export("execute_node");
+        this.deallocate = node.info().exportsDeallocate() ? instance.export("deallocate") : null;
+        started(); // what _initialize printed; the warm-up's output is dropped with its results
         if (snapshot != null) {
             this.resetPoint = snapshot;
         } else {
+            warmUp();
             // The first instance: its state becomes the snapshot, and its memory maps it from now on.
             this.resetPoint = node.snapshotOf(instance, memory, limits);
             if (resetPoint != null) resetPoint.restore(instance, memory);
         }
-        this.allocate = instance.export("allocate");
-        this.execute = instance.export("execute_node");
-        this.deallocate = node.info().exportsDeallocate() ? instance.export("deallocate") : null;
-        started();
+    }
+
+    /**
+     * Runs the node's warm-up items (definition.json's {@code warmup}) on the just-initialised
+     * instance, each as a batch's item would run, bound and all; their results and output are
+     * dropped. Each must succeed: a node whose declared warm-up fails does not start, which tells
+     * its author at the first run (and at upload, where the golden vectors run) rather than never.
+     */
+    private void warmUp() throws SandboxException {
+        List<byte[]> items = node.warmUp();
+        for (int i = 0; i < items.size(); i++) {
+            ItemResult result = call(i, items.get(i));
+            if (result.failure() != null) {
+                NodeFailure failure = result.failure();
+                throw failedToStart(
+                        new NodeFailure(
+                                Kind.INSTANTIATION,
+                                "definition.json warmup[" + i + "] failed, so the node cannot start: " + failure.message()
+                                        + " (fix the item or remove it from warmup)",
+                                failure.function()),
+                        result.stderr());
+            }
+        }
     }
 
     /**

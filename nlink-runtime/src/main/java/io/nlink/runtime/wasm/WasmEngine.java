@@ -216,14 +216,29 @@ public final class WasmEngine {
      *     satisfy the nLink ABI (the exception lists every problem)
      */
     public WasmNode load(byte[] wasm) throws InvalidModuleException {
-        String key = Sha256.hex(wasm);
+        return load(wasm, List.of());
+    }
+
+    /**
+     * The runnable node for these module bytes whose instances run {@code warmUp} (contexts as
+     * {@code execute_node} receives them, in order) once after {@code _initialize}: the state every
+     * batch then starts from includes them (definition.json's {@code warmup}, docs/abi.md). Cached
+     * by the SHA-256 of the module and of the warm-up, so the same module with another warm-up is
+     * another node (compiled classes are still shared through the disk cache).
+     *
+     * @throws InvalidModuleException as {@link #load(byte[])}
+     */
+    public WasmNode load(byte[] wasm, List<byte[]> warmUp) throws InvalidModuleException {
+        String moduleKey = Sha256.hex(wasm);
+        String key = warmUp.isEmpty() ? moduleKey : moduleKey + "+warmup:" + warmUpDigest(warmUp);
         FutureTask<WasmNode> task;
         boolean mine = false;
         synchronized (cache) {
             task = cache.get(key);
             if (task == null) {
                 byte[] copy = wasm.clone();
-                task = new FutureTask<>(() -> compile(copy, key));
+                List<byte[]> warmUpCopy = warmUp.stream().map(byte[]::clone).toList();
+                task = new FutureTask<>(() -> compile(copy, moduleKey, warmUpCopy));
                 cache.put(key, task);
                 mine = true;
             }
@@ -247,7 +262,17 @@ public final class WasmEngine {
         }
     }
 
-    private WasmNode compile(byte[] wasm, String sha256) throws InvalidModuleException {
+    private static String warmUpDigest(List<byte[]> warmUp) {
+        java.io.ByteArrayOutputStream all = new java.io.ByteArrayOutputStream();
+        for (byte[] context : warmUp) {
+            all.writeBytes(Integer.toString(context.length).getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            all.write(':');
+            all.writeBytes(context);
+        }
+        return Sha256.hex(all.toByteArray());
+    }
+
+    private WasmNode compile(byte[] wasm, String sha256, List<byte[]> warmUp) throws InvalidModuleException {
         long start = System.nanoTime();
         WasmModule module = parse(wasm);
         ModuleInfo info = withUnsupportedFeatures(
@@ -273,7 +298,7 @@ public final class WasmEngine {
         }
         return new WasmNode(
                 module, info, machines.machines(), machines.interpretedFunctions(), System.nanoTime() - start, fromDiskCache,
-                options.spareIdle());
+                options.spareIdle(), warmUp);
     }
 
     /** Endive's runtime compiler, keeping the list of functions too large for it. */

@@ -9,6 +9,7 @@ import io.nlink.runtime.SandboxLimits;
 import io.nlink.runtime.ReadyInstances;
 import io.nlink.runtime.ReadyMemory;
 import java.time.Duration;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
@@ -23,7 +24,8 @@ import java.util.function.Function;
  *   <li>the spare started ahead of need ({@link #spareStarts()});
  *   <li>a new instance: an instantiation whose memory maps the snapshot copy-on-write ({@link
  *       #snapshotStarts()}), or for the first instance, and for modules a snapshot cannot capture
- *       (InitSnapshot#possible), an instantiation and the guest's {@code _initialize}.
+ *       (InitSnapshot#possible), an instantiation, the guest's {@code _initialize} and the node's
+ *       warm-up items ({@link #warmUp()}).
  * </ol>
  * Never a compile: that happened when the node was loaded.
  */
@@ -39,6 +41,8 @@ public final class WasmNode implements NodeExecutable {
     private volatile Boolean snapshotPossible;
     private final AtomicLong snapshotStarts = new AtomicLong();
     private final ReadyInstances<WasmSandbox> ready;
+    /** Contexts each instance not started from the snapshot runs after _initialize (WasmEngine#load(byte[], List)). */
+    private final List<byte[]> warmUp;
 
     WasmNode(
             WasmModule module,
@@ -47,7 +51,9 @@ public final class WasmNode implements NodeExecutable {
             Set<Integer> interpretedFunctions,
             long compileNanos,
             boolean fromDiskCache,
-            Duration spareIdle) {
+            Duration spareIdle,
+            List<byte[]> warmUp) {
+        this.warmUp = List.copyOf(warmUp);
         this.fromDiskCache = fromDiskCache;
         this.module = module;
         this.info = info;
@@ -157,6 +163,11 @@ public final class WasmNode implements NodeExecutable {
         ReadyMemory.releaseWhenUnreachable(taken, bytes);
         snapshot = taken;
         return taken;
+    }
+
+    /** The warm-up contexts, in order; empty for most nodes. */
+    List<byte[]> warmUp() {
+        return warmUp;
     }
 
     WasmModule module() {

@@ -104,7 +104,11 @@ public abstract sealed class WasmSandbox extends SandboxInstance permits Reactor
 
     /** An {@code INSTANTIATION} failure carrying {@code failure}'s message, with the WASI released. */
     final SandboxException failedToStart(NodeFailure failure) {
-        String log = stderr.take();
+        return failedToStart(failure, stderr.take());
+    }
+
+    /** As {@link #failedToStart(NodeFailure)}, with the guest's stderr already taken. */
+    final SandboxException failedToStart(NodeFailure failure, String log) {
         wasi.close();
         return new SandboxException(new NodeFailure(Kind.INSTANTIATION, failure.message(), failure.function()), log);
     }

@@ -56,7 +56,7 @@ class HostFaultTest {
                 }
                 return machine.call(funcId, args);
             };
-        }, real.interpretedFunctions(), 0, false, Duration.ZERO);
+        }, real.interpretedFunctions(), 0, false, Duration.ZERO, List.of());
         long before = WasmSandbox.hostFaults();
         List<ItemResult> results = new ArrayList<>();
         try (BatchRunner batch = new BatchRunner(faulty, SandboxLimits.DEFAULTS, Json.MAPPER.createObjectNode(),
