@@ -44,7 +44,7 @@ public final class BatchCost {
         int itemsPerBatch = Integer.parseInt(args[3]);
         int threads = Integer.parseInt(args[4]);
         int warmup = Integer.parseInt(args[5]);
-        NodeExecutable node = new WasmEngine().load(pkg.wasm());
+        NodeExecutable node = new WasmEngine().load(pkg.wasm(), pkg.definition().warmUpContexts());
         List<JsonNode> items = new ArrayList<>();
         for (int i = 0; i < itemsPerBatch; i++) items.add(Throughput.item(i));
 
