@@ -141,6 +141,37 @@ class SharingBrowserTest extends BrowserTestBase {
         wait.until(ExpectedConditions.textToBePresentInElementLocated(By.cssSelector(".main"), "No credentials yet."));
     }
 
+    @Test
+    @Order(5)
+    void removingAnAccountHandsItsWorkToTheAccountChosen() {
+        driver.findElement(By.id("sign-out")).click();
+        wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("login-username"))).sendKeys(OWNER);
+        driver.findElement(By.id("login-password")).sendKeys(PASSWORD);
+        driver.findElement(By.id("login-submit")).click();
+        wait.until(ExpectedConditions.textToBe(By.id("current-user"), OWNER));
+        driver.get(server.url() + "/#/settings/users");
+        WebElement ana = wait.until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector("#users-table tr[data-user='ana']")));
+        WebElement heir = ana.findElement(By.className("user-transfer-to"));
+        assertThat(heir.isDisplayed()).isFalse();
+        ana.findElement(By.className("user-remove")).click();
+        Select choice = new Select(heir);
+        assertThat(choice.getFirstSelectedOption().getText()).isEqualTo("work to " + OWNER);
+        choice.selectByVisibleText("work to bo");
+        ana.findElement(By.className("user-remove")).click();
+        wait.until(ExpectedConditions.numberOfElementsToBe(By.cssSelector("#users-table tr[data-user='ana']"), 0));
+
+        signIn("bo");
+        driver.get(server.url() + "/#/credentials");
+        WebElement row = wait.until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector("#credentials-table tbody tr")));
+        assertThat(row.getText()).contains("Ana's key", "bo").doesNotContain("shared with you");
+        row.findElement(By.linkText("Ana's key")).click();
+        wait.until(ExpectedConditions.textToBe(By.id("credential-title"), "Ana's key"));
+        assertThat(driver.findElements(By.id("credential-delete"))).hasSize(1);
+        // The owner's workflow had been shared with ana alone: its share went with her account.
+        driver.get(workflowUrl);
+        wait.until(ExpectedConditions.textToBePresentInElementLocated(By.cssSelector(".main .banner-error"), "Not found"));
+    }
+
     private void createMember(String name) {
         driver.get(server.url() + "/#/settings/users");
         wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("user-username"))).sendKeys(name);
