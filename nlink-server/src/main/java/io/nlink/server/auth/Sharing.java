@@ -14,8 +14,8 @@ import java.util.Set;
 /**
  * Who a workflow or a credential is shared with, and handing one to another account (tables
  * {@code workflow_shares}, {@code credential_shares}, schema V9). Who may do this is decided by
- * {@link Policy} before a call gets here; this keeps the rows and writes the audit entry in the
- * same transaction as the change.
+ * {@link Policy} before a call gets here, and again under the item's row lock; this keeps the
+ * rows and writes the audit entry in the same transaction as the change.
  */
 public final class Sharing {
     /** What can be shared: its table, its shares' table, and what the audit log calls a share and a transfer. */
@@ -79,7 +79,7 @@ public final class Sharing {
         Set<String> names = new LinkedHashSet<>(usernames);
         if (names.size() > MAX_SHAREES) throw ApiException.badRequest("users: share with at most " + MAX_SHAREES + " accounts");
         return db.transaction(c -> {
-            Shares before = shares(c, kind, id);
+            Shares before = locked(c, actor, kind, id, "share");
             List<Long> wanted = new ArrayList<>();
             for (String name : names) {
                 Account account = account(c, name, "users");
@@ -115,7 +115,7 @@ public final class Sharing {
     public Shares transfer(Principal actor, Kind kind, Object id, String label, String username, String address, RecipientCheck check)
             throws SQLException {
         return db.transaction(c -> {
-            Shares before = shares(c, kind, id);
+            Shares before = locked(c, actor, kind, id, "transfer");
             Account to = account(c, username, "to");
             Policy.checkRecipient(username, to.disabled(), to.id() == before.ownerId(), true);
             check.check(to.id());
@@ -128,6 +128,21 @@ public final class Sharing {
             audit.record(c, kind.transferred, actor, label, address, "from " + before.owner() + " to " + username + "; " + before.owner() + " keeps a share");
             return shares(c, kind, id);
         });
+    }
+
+    /**
+     * Locks {@code id}'s row until the transaction ends, so shares and transfers of one item run
+     * one after the other (two at once would each add the same share, or one would share what the
+     * other just handed away), then checks with {@link Policy} that {@code actor} still may
+     * {@code verb} it as it is now: the route checked before the lock.
+     */
+    private static Shares locked(Connection c, Principal actor, Kind kind, Object id, String verb) throws SQLException {
+        if (Database.query(c, "SELECT id FROM " + kind.table + " WHERE id = ? FOR UPDATE", r -> 1, id).isEmpty()) {
+            throw ApiException.notFound("no " + kind.noun + " " + id);
+        }
+        Shares before = shares(c, kind, id);
+        Policy.checkManage(actor, before.ownerId(), verb + " " + kind.noun + " " + id);
+        return before;
     }
 
     private record Account(long id, boolean disabled) {}
