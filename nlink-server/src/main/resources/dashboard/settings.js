@@ -187,7 +187,7 @@ export function passwordPage(main) {
  * The controls for one account: role, disable or enable, a reset link, remove. None for the owner
  * account or your own, which nobody may change here (the server refuses them too).
  */
-function userActions(u, errors, linkSlot, reload) {
+function userActions(u, errors, linkSlot, reload, users) {
   if (u.role === 'owner' || u.username === state.user?.username) return h('span', {class: 'muted small'}, '—');
   const patch = async (json, what) => {
     try {
@@ -215,22 +215,26 @@ function userActions(u, errors, linkSlot, reload) {
     }
   });
   const remove = h('button', {type: 'button', class: 'btn btn-small btn-danger-outline user-remove'}, 'Remove');
+  // Who receives its workflows and credentials: the owner unless another enabled account is chosen.
+  const heir = h('select', {class: 'user-transfer-to', hidden: true, 'aria-label': `Who receives the work of ${u.username}`},
+    users.filter(o => o.id !== u.id && !o.disabled).map(o => h('option', {value: o.id, selected: o.role === 'owner'}, `work to ${o.username}`)));
   remove.addEventListener('click', async () => {
     if (remove.dataset.armed !== 'yes') {
       remove.dataset.armed = 'yes';
       remove.textContent = 'Click again to remove';
+      heir.hidden = false;
       return;
     }
     remove.disabled = true;
     try {
-      await api('DELETE', `/api/users/${enc(u.id)}`);
+      await api('DELETE', `/api/users/${enc(u.id)}${heir.value ? `?transferTo=${enc(heir.value)}` : ''}`);
       reload();
     } catch (e) {
       show(errors, errorBanner(e, 'Could not remove the account'));
       remove.disabled = false;
     }
   });
-  return [role, ' ', toggle, ' ', reset, ' ', remove];
+  return [role, ' ', toggle, ' ', reset, ' ', heir, ' ', remove];
 }
 
 export async function usersPage(main, ctx) {
@@ -250,25 +254,26 @@ export async function usersPage(main, ctx) {
   const submit = h('button', {type: 'submit', class: 'btn btn-primary', id: 'user-submit'}, 'Create user');
   const form = h('form', {class: 'form', novalidate: true},
     h('div', {class: 'form-row'}, field('Username', username), field('Password', password),
-      field('Role', role, 'Members use the Community Store and see only their own workflows and executions; admins also manage nodes, users and everyone\u2019s workflows.')),
+      field('Role', role, 'Members use the Community Store and see only their own workflows, executions and credentials and those shared with them; admins also manage nodes, users and everyone\u2019s workflows.')),
     h('div', {class: 'form-actions'}, submit), errors);
 
-  settingsPage(main, 'Users', 'People who can sign in to this server. Disabling or removing an account signs it out at once and ends its API keys; a removed account\u2019s workflows pass to the owner.',
+  settingsPage(main, 'Users', 'People who can sign in to this server. Disabling or removing an account signs it out at once and ends its API keys; a removed account\u2019s workflows and credentials pass to the owner, or to the account you choose.',
     h('section', {class: 'panel'}, h('div', {class: 'panel-head'}, h('h2', {}, 'Accounts')), h('div', {class: 'panel-body'}, listErrors, linkSlot), listSlot),
     h('section', {class: 'panel'}, h('div', {class: 'panel-head'}, h('h2', {}, 'Add a user')), h('div', {class: 'panel-body'}, form)));
 
   const load = async () => {
     try {
-      const users = await api('GET', '/api/users');
+      const answer = await api('GET', '/api/users');
       if (!ctx.alive()) return;
+      const users = Array.isArray(answer) ? answer : [];
       show(listSlot, h('table', {class: 'table', id: 'users-table'},
         h('thead', {}, h('tr', {}, ['Username', 'Role', 'Status', 'Created', ''].map(t => h('th', {}, t)))),
-        h('tbody', {}, (Array.isArray(users) ? users : []).map(u => h('tr', {dataset: {user: u.username}},
+        h('tbody', {}, users.map(u => h('tr', {dataset: {user: u.username}},
           h('td', {}, h('strong', {}, u.username), u.username === state.user?.username ? h('span', {class: 'muted'}, ' (you)') : null),
           h('td', {}, h('span', {class: `badge badge-role-${u.role}`}, u.role)),
           h('td', {}, u.disabled ? h('span', {class: 'badge badge-disabled'}, 'disabled') : 'active'),
           h('td', {}, formatTime(u.createdAt)),
-          h('td', {class: 'actions'}, userActions(u, listErrors, linkSlot, load)))))));
+          h('td', {class: 'actions'}, userActions(u, listErrors, linkSlot, load, users)))))));
     } catch (e) {
       if (ctx.alive()) show(listSlot, errorBanner(e, 'Could not list the users'));
     }

@@ -10,6 +10,7 @@ import {nodePanel, missingRequired} from './params.js';
 import {executionHash, workflowHash, executionsTable, statusBanner, nodeStates} from './executions.js';
 import {nodeData} from './nodedata.js';
 import {follow} from './live.js';
+import {sharing} from './shares.js';
 
 const TRIGGER_NAMES = {
   'n8n-nodes-base.manualTrigger': 'Manual',
@@ -42,7 +43,7 @@ export async function workflowsPage(main, ctx) {
         h('p', {class: 'muted'}, 'Nodes wired together: items enter at a trigger and flow along the connections. Community nodes run in their sandbox, one batch per node run.')),
       h('div', {class: 'head-actions'}, newButton)),
     importSection(),
-    h('section', {class: 'panel'}, h('div', {class: 'panel-head'}, h('h2', {}, managesUsers() ? 'All workflows' : 'Your workflows')), listSlot)));
+    h('section', {class: 'panel'}, h('div', {class: 'panel-head'}, h('h2', {}, managesUsers() ? 'All workflows' : 'Your workflows and those shared with you')), listSlot)));
 
   try {
     const data = await api('GET', '/api/workflows');
@@ -60,7 +61,7 @@ export async function workflowsPage(main, ctx) {
         h('td', {}, activeToggle(w)),
         h('td', {}, (Array.isArray(w.triggers) ? w.triggers : []).map(t => h('span', {class: 'badge trigger', title: t}, triggerName(t)))),
         h('td', {}, formatTime(w.updatedAt)),
-        h('td', {}, w.owner ?? '—'))))));
+        h('td', {}, w.owner ?? '—', w.mayManage === false ? [' ', h('span', {class: 'badge'}, 'shared with you')] : null))))));
   } catch (e) {
     if (ctx.alive()) show(listSlot, h('div', {class: 'panel-body'}, errorBanner(e, 'Could not list the workflows')));
   }
@@ -488,14 +489,18 @@ function renderWorkflow(page, stored, nodeTypes, ctx) {
       h('div', {class: 'page-head'}, h('div', {}, title, h('p', {class: 'muted'}, 'Not stored yet: Save creates it.'))),
       editor, dataSlot, jsonPanel());
   } else {
+    // Delete, Share and Transfer only for whoever may manage it: a sharee views, edits and runs.
+    const shares = sharing('workflow', stored, {onTransferred: () => go(workflowHash(stored.id))});
     show(page,
       h('div', {class: 'breadcrumbs'}, h('a', {href: '#/workflows'}, 'Workflows'), ' / ', stored.name),
       h('div', {class: 'page-head'},
         h('div', {}, title,
           h('p', {class: 'muted'}, `#${stored.id} · `, activeControl().badge, ` · updated ${formatTime(stored.updatedAt)}`,
             stored.owner ? ` · owned by ${stored.owner}` : '',
-            stored.createdBy && stored.createdBy !== stored.owner ? ` · created by ${stored.createdBy}` : '')),
-        h('div', {class: 'head-actions'}, activeControl().button, exportButton(() => wf.doc, () => wf.doc.name || stored.name), deleteButton(stored))),
+            stored.createdBy && stored.createdBy !== stored.owner ? ` · created by ${stored.createdBy}` : ''),
+          shares.line),
+        h('div', {class: 'head-actions'}, activeControl().button, exportButton(() => wf.doc, () => wf.doc.name || stored.name),
+          shares.button, shares.dialog, stored.mayManage ? deleteButton(stored) : null)),
       activeControl().errors,
       webhookSlot,
       editor,

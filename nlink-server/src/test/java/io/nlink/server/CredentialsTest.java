@@ -187,7 +187,7 @@ class CredentialsTest {
             for (String ref : List.of("{\"id\": \"" + mias + "\", \"name\": \"Mia's key\"}", "{\"name\": \"Mia's key\"}")) {
                 ApiClient.Response refused = other.post("/api/workflows", json(fetch(ref)));
                 assertThat(refused.status()).as(refused.toString()).isEqualTo(422);
-                assertThat(refused.json().path("error").asText()).contains("node \"Fetch\": credential", "Mia's key", "does not exist among the workflow owner's credentials");
+                assertThat(refused.json().path("error").asText()).contains("node \"Fetch\": credential", "Mia's key", "is not among the credentials the workflow's owner may use");
             }
         }
         // Mia's own workflow imports, by id or (an export from elsewhere) by name, and runs with it.
@@ -239,7 +239,7 @@ class CredentialsTest {
         assertThat(server.owner.delete("/api/credentials/" + key).status()).isEqualTo(204);
         JsonNode failed = server.owner.post("/api/workflows/" + created.json().path("id").asLong() + "/run", Map.of()).json();
         assertThat(failed.path("status").asText()).isEqualTo("error");
-        assertThat(failed.path("error").asText()).contains("credential \"Remote key\" (id " + key + ") (httpHeaderAuth) does not exist");
+        assertThat(failed.path("error").asText()).contains("credential \"Remote key\" (id " + key + ") (httpHeaderAuth) is not among the credentials");
     }
 
     private HttpResponse<String> call(String path, String... headers) throws Exception {

@@ -128,7 +128,20 @@ class OpenApiContractTest {
             assertThat(notJson.json().path("error").asText()).as("says where, not the JSON library's internals")
                     .contains("line 1, column 2").doesNotContain("Source").doesNotContain("jackson");
             call(owner, "POST", "/api/workflows/" + hook + "/deactivate", null);
-            call(miaClient, "DELETE", "/api/workflows/" + id, null);
+            // Sharing it with mia, and handing it over and back.
+            String shares = "/api/workflows/" + id + "/shares";
+            call(owner, "GET", shares, null);
+            call(owner, "PUT", shares, Map.of("users", List.of("mia")));
+            call(owner, "PUT", shares, Map.of("users", List.of("nobody-here")));
+            call(owner, "PUT", shares, Map.of("users", "mia"));
+            call(miaClient, "GET", shares, null);
+            call(miaClient, "PUT", shares, Map.of("users", List.of()));
+            call(miaClient, "POST", "/api/workflows/" + id + "/transfer", Map.of("to", "mia"));
+            call(owner, "POST", "/api/workflows/" + id + "/transfer", Map.of("to", TestServer.OWNER));
+            call(owner, "POST", "/api/workflows/" + id + "/transfer", Map.of("to", "mia"));
+            call(miaClient, "POST", "/api/workflows/" + id + "/transfer", Map.of("to", TestServer.OWNER));
+            call(owner, "GET", "/api/workflows/999999/shares", null);
+            call(miaClient, "DELETE", "/api/workflows/" + id, null); // a sharee: 403
             call(owner, "DELETE", "/api/workflows/" + id, null);
             call(owner, "DELETE", "/api/workflows/" + id, null);
             call(owner, "DELETE", version, null);
@@ -143,6 +156,16 @@ class OpenApiContractTest {
             call(owner, "GET", credentialPath, null);
             call(miaClient, "GET", credentialPath, null);
             call(owner, "PUT", credentialPath, Map.of("name", "Contract key, renamed"));
+            call(owner, "GET", credentialPath + "/shares", null);
+            call(owner, "PUT", credentialPath + "/shares", Map.of("users", List.of("mia")));
+            call(miaClient, "GET", credentialPath, null);
+            call(miaClient, "PUT", credentialPath, Map.of("name", "Taken"));
+            call(miaClient, "PUT", credentialPath + "/shares", Map.of("users", List.of()));
+            call(miaClient, "DELETE", credentialPath, null);
+            call(owner, "POST", credentialPath + "/transfer", Map.of("to", "mia"));
+            call(miaClient, "POST", credentialPath + "/transfer", Map.of("to", TestServer.OWNER));
+            call(owner, "POST", credentialPath + "/transfer", Map.of());
+            call(owner, "GET", "/api/credentials/nothing/shares", null);
             call(owner, "DELETE", credentialPath, null);
             call(owner, "DELETE", credentialPath, null);
             call(owner, "GET", "/api/node-types", null);
@@ -151,7 +174,9 @@ class OpenApiContractTest {
 
             call(owner, "GET", "/api/audit?limit=2", null);
             call(owner, "GET", "/api/audit?limit=0", null);
-            call(owner, "DELETE", "/api/users/" + mia, null);
+            call(owner, "DELETE", "/api/users/" + mia + "?transferTo=someone", null);
+            call(owner, "DELETE", "/api/users/" + mia + "?transferTo=" + mia, null);
+            call(owner, "DELETE", "/api/users/" + mia + "?transferTo=" + ownerId(owner), null);
             call(owner, "DELETE", "/api/session", null);
             call(owner, "DELETE", "/api/session", null);
 
@@ -162,6 +187,13 @@ class OpenApiContractTest {
             notExercised.removeAll(Set.of("PUT /webhook/{path}", "PATCH /webhook/{path}", "DELETE /webhook/{path}"));
             assertThat(notExercised).as("documented operations this test did not drive").isEmpty();
         }
+    }
+
+    private static long ownerId(ApiClient owner) {
+        for (JsonNode user : owner.get("/api/users").json()) {
+            if (user.path("username").asText().equals(TestServer.OWNER)) return user.path("id").asLong();
+        }
+        throw new AssertionError("no owner account listed");
     }
 
     /** Sends {@code body} as JSON (none for null) and checks the exchange. */

@@ -24,6 +24,7 @@ public final class Accounts {
     private final Duration sessionTtl;
     private final LoginThrottle throttle = new LoginThrottle();
     private final AuditLog audit;
+    private final Sharing sharing;
     /** The one-time owner set-up token; null once an owner exists. */
     private final AtomicReference<String> setupToken = new AtomicReference<>();
 
@@ -50,6 +51,7 @@ public final class Accounts {
         this.db = db;
         this.sessionTtl = sessionTtl;
         this.audit = new AuditLog(db);
+        this.sharing = new Sharing(db, audit);
         if (!hasOwner()) {
             setupToken.set(Secrets.random());
         }
@@ -57,6 +59,11 @@ public final class Accounts {
 
     public boolean hasOwner() throws SQLException {
         return db.queryOne("SELECT COUNT(*) FROM users WHERE role = ?", r -> r.getLong(1), Role.OWNER.id()).orElse(0L) > 0;
+    }
+
+    /** Who workflows and credentials are shared with, and their transfers. */
+    public Sharing sharing() {
+        return sharing;
     }
 
     /** Where sign-ins and account changes are recorded; the API records node and workflow changes there too. */
@@ -102,18 +109,17 @@ public final class Accounts {
         }
         User owner;
         try {
-            owner = insertOwner(username, password);
+            owner = insertOwner(username, password, address);
         } catch (SQLException e) {
             if (hasOwner()) throw new ApiException(409, "the owner account already exists (created through another server on this database); sign in instead");
             setupToken.compareAndSet(null, expected); // not spent: the database failed, the link may be used again
             throw e;
         }
-        audit.record(AuditLog.Action.OWNER_CREATED, owner.id(), owner.username(), owner.username(), address, null);
         return newSession(owner);
     }
 
     /** The owner account and its claim, in one transaction: a second claim fails on owner_claim's key. */
-    private User insertOwner(String username, String password) throws SQLException {
+    private User insertOwner(String username, String password, String address) throws SQLException {
         String hash = Passwords.hash(password);
         Instant now = Instant.now();
         return db.transaction(c -> {
@@ -122,6 +128,7 @@ public final class Accounts {
             Database.update(c, "INSERT INTO owner_claim (id, user_id) VALUES (1, ?)", id);
             // Workflows stored before ownership existed, on a server with no owner then (schema V4), are the owner's.
             Database.update(c, "UPDATE workflows SET owner_id = ? WHERE owner_id IS NULL", id);
+            audit.record(c, AuditLog.Action.OWNER_CREATED, id, username, username, address, null);
             return Database.query(c, "SELECT " + USER_COLUMNS + " FROM users WHERE id = ?", Accounts::user, id).get(0);
         });
     }
@@ -134,9 +141,10 @@ public final class Accounts {
         if (db.queryOne("SELECT id FROM users WHERE username = ?", r -> r.getLong(1), username).isPresent()) {
             throw new ApiException(409, "an account named \"" + username + "\" already exists");
         }
-        User user = insertUser(username, password, role);
-        audit.record(AuditLog.Action.USER_CREATED, actor, username, address, "role " + role.id());
-        return user;
+        return insertUser(username, password, role, c -> {
+            audit.record(c, AuditLog.Action.USER_CREATED, actor, username, address, "role " + role.id());
+            return null;
+        });
     }
 
     public List<User> users() throws SQLException {
@@ -162,39 +170,59 @@ public final class Accounts {
     public User update(Principal actor, long id, Role role, Boolean disabled, String address) throws SQLException {
         if (role == null && disabled == null) throw ApiException.badRequest("send \"role\" and/or \"disabled\" to change");
         if (role == Role.OWNER) throw ApiException.badRequest("role: there is one owner; choose admin or member");
-        User before = null;
-        if (role != null) before = target(actor, id, Policy.AccountChange.ROLE);
-        if (disabled != null) before = target(actor, id, disabled ? Policy.AccountChange.DISABLE : Policy.AccountChange.ENABLE);
+        User checked = null;
+        if (role != null) checked = target(actor, id, Policy.AccountChange.ROLE);
+        if (disabled != null) checked = target(actor, id, disabled ? Policy.AccountChange.DISABLE : Policy.AccountChange.ENABLE);
+        User before = checked;
         db.transaction(c -> {
             if (role != null) Database.update(c, "UPDATE users SET role = ? WHERE id = ?", role.id(), id);
             if (disabled != null) {
                 Database.update(c, "UPDATE users SET disabled = ? WHERE id = ?", disabled, id);
                 if (disabled) endAccess(c, id);
             }
+            if (role != null && role != before.role()) {
+                audit.record(c, AuditLog.Action.ROLE_CHANGED, actor, before.username(), address, before.role().id() + " to " + role.id());
+            }
+            if (disabled != null && disabled != before.disabled()) {
+                audit.record(c, disabled ? AuditLog.Action.USER_DISABLED : AuditLog.Action.USER_ENABLED, actor, before.username(), address, null);
+            }
             return null;
         });
-        if (role != null && role != before.role()) {
-            audit.record(AuditLog.Action.ROLE_CHANGED, actor, before.username(), address, before.role().id() + " to " + role.id());
-        }
-        if (disabled != null && disabled != before.disabled()) {
-            audit.record(disabled ? AuditLog.Action.USER_DISABLED : AuditLog.Action.USER_ENABLED, actor, before.username(), address, null);
-        }
         return db.queryOne("SELECT " + USER_COLUMNS + " FROM users WHERE id = ?", Accounts::user, id).orElseThrow();
     }
 
     /**
-     * Removes an account: its sessions, API keys and reset links go with it, and its workflows
-     * (with their executions) and credentials pass to the owner, so no automation vanishes with a person.
+     * Removes an account: its sessions, API keys, reset links and the shares given to it go with
+     * it, and its workflows (with their executions, and their own shares) and credentials pass to
+     * {@code recipientId}, or to the owner account when that is null, so no automation vanishes
+     * with a person. The credentials shared with the removed account are shared with the recipient,
+     * so the workflows it receives can use what they used before. All in one transaction, with the
+     * audit entry.
+     *
+     * @return the account that received its work
      */
-    public void remove(Principal actor, long id, String address) throws SQLException {
+    public User remove(Principal actor, long id, Long recipientId, String address) throws SQLException {
         User removed = target(actor, id, Policy.AccountChange.REMOVE);
-        db.transaction(c -> {
-            long owner = Database.query(c, "SELECT id FROM users WHERE role = ?", r -> r.getLong(1), Role.OWNER.id()).get(0);
-            Database.update(c, "UPDATE workflows SET owner_id = ? WHERE owner_id = ?", owner, id);
-            Database.update(c, "UPDATE credentials SET owner_id = ? WHERE owner_id = ?", owner, id);
-            return Database.update(c, "DELETE FROM users WHERE id = ?", id);
+        return db.transaction(c -> {
+            long to = recipientId != null ? recipientId
+                    : Database.query(c, "SELECT id FROM users WHERE role = ?", r -> r.getLong(1), Role.OWNER.id()).get(0);
+            if (to == id) throw ApiException.badRequest("transferTo: choose another account than the one removed to receive its work");
+            User recipient = Database.query(c, "SELECT " + USER_COLUMNS + " FROM users WHERE id = ?", Accounts::user, to).stream().findFirst()
+                    .orElseThrow(() -> ApiException.badRequest("transferTo: there is no account " + to + " to receive the work; GET /api/users lists them"));
+            Policy.checkRecipient(recipient.username(), recipient.disabled(), false, true);
+            int workflows = Database.update(c, "UPDATE workflows SET owner_id = ? WHERE owner_id = ?", to, id);
+            int credentials = Database.update(c, "UPDATE credentials SET owner_id = ? WHERE owner_id = ?", to, id);
+            Database.update(c, "INSERT INTO credential_shares (credential_id, user_id, shared_at) SELECT s.credential_id, ?, s.shared_at"
+                    + " FROM credential_shares s JOIN credentials k ON k.id = s.credential_id WHERE s.user_id = ? AND k.owner_id <> ?"
+                    + " AND NOT EXISTS (SELECT 1 FROM credential_shares t WHERE t.credential_id = s.credential_id AND t.user_id = ?)", to, id, to, to);
+            // What the recipient now owns needs no share with it.
+            Database.update(c, "DELETE FROM workflow_shares WHERE user_id = ? AND workflow_id IN (SELECT id FROM workflows WHERE owner_id = ?)", to, to);
+            Database.update(c, "DELETE FROM credential_shares WHERE user_id = ? AND credential_id IN (SELECT id FROM credentials WHERE owner_id = ?)", to, to);
+            Database.update(c, "DELETE FROM users WHERE id = ?", id);
+            audit.record(c, AuditLog.Action.USER_REMOVED, actor, removed.username(), address,
+                    "its " + workflows + " workflow(s) and " + credentials + " credential(s) passed to " + recipient.username());
+            return recipient;
         });
-        audit.record(AuditLog.Action.USER_REMOVED, actor, removed.username(), address, "its workflows passed to the owner");
     }
 
     /**
@@ -209,10 +237,11 @@ public final class Accounts {
         Instant expires = now.plus(RESET_TTL);
         db.transaction(c -> {
             Database.update(c, "DELETE FROM password_resets WHERE user_id = ?", id);
-            return Database.update(c, "INSERT INTO password_resets (token_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)",
+            Database.update(c, "INSERT INTO password_resets (token_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)",
                     Secrets.stored(token), id, utc(now), utc(expires));
+            audit.record(c, AuditLog.Action.PASSWORD_RESET_LINK, actor, user.username(), address, null);
+            return null;
         });
-        audit.record(AuditLog.Action.PASSWORD_RESET_LINK, actor, user.username(), address, null);
         return new ResetLink(token, "/#/reset-password?token=" + token, expires);
     }
 
@@ -242,12 +271,11 @@ public final class Accounts {
             if (!((Instant) row[1]).isAfter(Instant.now()) || (Boolean) row[3]) return null;
             Database.update(c, "UPDATE users SET password_hash = ? WHERE id = ?", hash, row[0]);
             Database.update(c, "DELETE FROM sessions WHERE user_id = ?", row[0]);
+            audit.record(c, AuditLog.Action.PASSWORD_RESET, (Long) row[0], (String) row[2], (String) row[2], address, "with a reset link");
             return row;
         });
         if (reset == null) throw new ApiException(403, invalid);
-        String username = (String) reset[2];
-        throttle.forgive(username);
-        audit.record(AuditLog.Action.PASSWORD_RESET, (Long) reset[0], username, username, address, "with a reset link");
+        throttle.forgive((String) reset[2]);
     }
 
     /**
@@ -275,9 +303,10 @@ public final class Accounts {
         String keep = cookie == null ? "" : Secrets.stored(cookie);
         db.transaction(c -> {
             Database.update(c, "UPDATE users SET password_hash = ? WHERE id = ?", hash, caller.userId());
-            return Database.update(c, "DELETE FROM sessions WHERE user_id = ? AND token_hash <> ?", caller.userId(), keep);
+            Database.update(c, "DELETE FROM sessions WHERE user_id = ? AND token_hash <> ?", caller.userId(), keep);
+            audit.record(c, AuditLog.Action.PASSWORD_CHANGED, caller, caller.username(), address, null);
+            return null;
         });
-        audit.record(AuditLog.Action.PASSWORD_CHANGED, caller, caller.username(), address, null);
     }
 
     /** Ends every way account {@code id} has in: sessions, API keys, reset links. */
@@ -328,8 +357,10 @@ public final class Accounts {
             throw new ApiException(403, "this account is disabled; ask the owner or an admin to enable it");
         }
         User user = db.queryOne("SELECT " + USER_COLUMNS + " FROM users WHERE id = ?", Accounts::user, Long.parseLong(row.get()[0])).orElseThrow();
-        audit.record(AuditLog.Action.SIGN_IN, user.id(), user.username(), user.username(), address, null);
-        return newSession(user);
+        return newSession(user, c -> {
+            audit.record(c, AuditLog.Action.SIGN_IN, user.id(), user.username(), user.username(), address, null);
+            return null;
+        });
     }
 
     /**
@@ -419,25 +450,33 @@ public final class Accounts {
         if (weak != null) throw ApiException.badRequest("password: " + weak);
     }
 
-    private User insertUser(String username, String password, Role role) throws SQLException {
+    private User insertUser(String username, String password, Role role, Database.Work<?> record) throws SQLException {
         Instant now = Instant.now();
         String hash = Passwords.hash(password);
         return db.transaction(
                 c -> {
                     Database.update(c, "INSERT INTO users (username, password_hash, role, created_at) VALUES (?, ?, ?, ?)",
                             username, hash, role.id(), now.atOffset(java.time.ZoneOffset.UTC));
+                    record.run(c);
                     return Database.query(c, "SELECT " + USER_COLUMNS + " FROM users WHERE username = ?", Accounts::user, username).get(0);
                 });
     }
 
     private Session newSession(User user) throws SQLException {
+        return newSession(user, c -> null);
+    }
+
+    /** A new session for {@code user}; {@code record} writes its audit entry in the same transaction. */
+    private Session newSession(User user, Database.Work<?> record) throws SQLException {
         String cookie = Secrets.random();
         String csrf = Secrets.random();
         Instant now = Instant.now();
         Instant expires = now.plus(sessionTtl);
-        db.update(
-                "INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, expires_at) VALUES (?, ?, ?, ?, ?)",
-                Secrets.stored(cookie), user.id(), csrf, now, expires);
+        db.transaction(c -> {
+            Database.update(c, "INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, expires_at) VALUES (?, ?, ?, ?, ?)",
+                    Secrets.stored(cookie), user.id(), csrf, now, expires);
+            return record.run(c);
+        });
         db.update("DELETE FROM sessions WHERE expires_at < ?", now); // housekeeping, cheap with the index
         return new Session(cookie, new Principal(user.id(), user.username(), user.role(), csrf), expires);
     }

@@ -1,6 +1,7 @@
 package io.nlink.server.auth;
 
 import io.nlink.server.db.Database;
+import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
@@ -11,7 +12,9 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Who did what, from where (table {@code audit_log}): sign-ins and failed sign-ins, account
- * management, node installs and removals, workflow deletions. The owner and admins read it
+ * management, node installs and removals, workflow deletions, sharing and transfers. An entry
+ * recording a change to the database is written in that change's transaction ({@link
+ * #record(Connection, Action, Principal, String, String, String)}): both are kept, or neither. The owner and admins read it
  * through {@code GET /api/audit}, newest first. Bounded like executions: entries older than
  * {@link #KEEP_FOR} go, and past {@link #KEEP_AT_MOST} the oldest go; failed sign-ins have a bound
  * of their own ({@link #KEEP_FAILED_SIGN_INS_AT_MOST}), so a flood of wrong passwords cannot push
@@ -33,7 +36,11 @@ public final class AuditLog {
         PASSWORD_CHANGED("password-changed"),
         NODE_INSTALLED("node-installed"),
         NODE_REMOVED("node-removed"),
-        WORKFLOW_DELETED("workflow-deleted");
+        WORKFLOW_DELETED("workflow-deleted"),
+        WORKFLOW_SHARED("workflow-shared"),
+        WORKFLOW_TRANSFERRED("workflow-transferred"),
+        CREDENTIAL_SHARED("credential-shared"),
+        CREDENTIAL_TRANSFERRED("credential-transferred");
 
         private final String id;
 
@@ -84,15 +91,49 @@ public final class AuditLog {
         prune();
     }
 
-    /** Records that {@code actor} (null: nobody signed in) did {@code action} to {@code target} from {@code address}. */
+    /**
+     * Records, on its own, that {@code actor} (null: nobody signed in) did {@code action} to
+     * {@code target} from {@code address}: for what changed nothing in the database (a failed
+     * sign-in). A change to the database is recorded in its own transaction instead.
+     */
     public void record(Action action, Principal actor, String target, String address, String detail) throws SQLException {
-        record(action, actor == null ? null : actor.userId(), actor == null ? null : actor.username(), target, address, detail);
+        db.transaction(c -> {
+            record(c, action, actor, target, address, detail);
+            return null;
+        });
     }
 
+    /** As {@link #record(Action, Principal, String, String, String)}, for an actor known by id and name. */
     void record(Action action, Long actorId, String actor, String target, String address, String detail) throws SQLException {
-        db.update("INSERT INTO audit_log (at, action, actor_id, actor, target, address, detail) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        db.transaction(c -> {
+            record(c, action, actorId, actor, target, address, detail);
+            return null;
+        });
+    }
+
+    /** Records {@code action} on {@code c}, in the transaction of the change it records: if that rolls back, so does the entry. */
+    public void record(Connection c, Action action, Principal actor, String target, String address, String detail) throws SQLException {
+        record(c, action, actor == null ? null : actor.userId(), actor == null ? null : actor.username(), target, address, detail);
+    }
+
+    void record(Connection c, Action action, Long actorId, String actor, String target, String address, String detail) throws SQLException {
+        Database.update(c, "INSERT INTO audit_log (at, action, actor_id, actor, target, address, detail) VALUES (?, ?, ?, ?, ?, ?, ?)",
                 Instant.now(), action.id(), actorId, actor, cut(target, 300), cut(address, 100), cut(detail, 500));
-        if (written.incrementAndGet() % PRUNE_EVERY == 0) prune();
+        if (written.incrementAndGet() % PRUNE_EVERY == 0) prune(c);
+    }
+
+    /**
+     * Writes entries of one action by one actor, on the connection of a change made elsewhere
+     * (a store that knows what it changed only inside its transaction: a node's name and version).
+     */
+    @FunctionalInterface
+    public interface Recorder {
+        void record(Connection c, String target, String detail) throws SQLException;
+    }
+
+    /** A {@link Recorder} of {@code action} by {@code actor} from {@code address}. */
+    public Recorder recorder(Action action, Principal actor, String address) {
+        return (c, target, detail) -> record(c, action, actor, target, address, detail);
     }
 
     /**
@@ -115,17 +156,24 @@ public final class AuditLog {
 
     /** Applies the bounds: by age, failed sign-ins by count, then everything by count. */
     void prune() throws SQLException {
-        db.update("DELETE FROM audit_log WHERE at < ?", OffsetDateTime.now(ZoneOffset.UTC).minus(keepFor));
-        pruneBeyond(keepFailedSignInsAtMost, " WHERE action = '" + Action.SIGN_IN_FAILED.id() + "'");
-        pruneBeyond(keepAtMost, "");
+        db.transaction(c -> {
+            prune(c);
+            return null;
+        });
+    }
+
+    private void prune(Connection c) throws SQLException {
+        Database.update(c, "DELETE FROM audit_log WHERE at < ?", OffsetDateTime.now(ZoneOffset.UTC).minus(keepFor));
+        pruneBeyond(c, keepFailedSignInsAtMost, " WHERE action = '" + Action.SIGN_IN_FAILED.id() + "'");
+        pruneBeyond(c, keepAtMost, "");
     }
 
     /** Deletes what is older than the newest {@code keep} entries of those {@code where} selects. */
-    private void pruneBeyond(int keep, String where) throws SQLException {
-        var oldestKept = db.queryOne(
+    private static void pruneBeyond(Connection c, int keep, String where) throws SQLException {
+        List<Long> oldestKept = Database.query(c,
                 "SELECT id FROM audit_log" + where + " ORDER BY id DESC OFFSET " + (keep - 1) + " ROWS FETCH FIRST 1 ROWS ONLY", r -> r.getLong(1));
-        if (oldestKept.isPresent()) {
-            db.update("DELETE FROM audit_log" + (where.isEmpty() ? " WHERE" : where + " AND") + " id < ?", oldestKept.get());
+        if (!oldestKept.isEmpty()) {
+            Database.update(c, "DELETE FROM audit_log" + (where.isEmpty() ? " WHERE" : where + " AND") + " id < ?", oldestKept.get(0));
         }
     }
 

@@ -102,30 +102,42 @@ public final class CredentialStore {
     }
 
     public List<Info> list(Policy.Scope scope) throws SQLException {
-        return scope.ownerId() == null
-                ? db.query(SELECT + " ORDER BY c.name, c.id", CredentialStore::info)
-                : db.query(SELECT + " WHERE c.owner_id = ? ORDER BY c.name, c.id", CredentialStore::info, scope.ownerId());
+        Scoped where = scoped(scope, "1 = 1");
+        return db.query(SELECT + " WHERE " + where.sql() + " ORDER BY c.name, c.id", CredentialStore::info, where.args());
     }
 
     /** The credential {@code id} if it is in {@code scope}; else 404, as for one that does not exist. */
     public Info require(Policy.Scope scope, String id) throws SQLException {
-        Optional<Info> found = db.queryOne(SELECT + " WHERE c.id = ?", CredentialStore::info, id);
-        if (found.isEmpty() || (scope.ownerId() != null && !scope.ownerId().equals(found.get().ownerId()))) {
-            throw ApiException.notFound("no credential " + id);
-        }
-        return found.get();
+        Scoped where = scoped(scope, "c.id = ?", id);
+        return db.queryOne(SELECT + " WHERE " + where.sql(), CredentialStore::info, where.args())
+                .orElseThrow(() -> ApiException.notFound("no credential " + id));
+    }
+
+    /** A WHERE condition and its arguments. */
+    private record Scoped(String sql, Object[] args) {}
+
+    /**
+     * {@code condition} narrowed to the credentials in {@code scope}: the one place a credential
+     * scope becomes SQL. The statement names the credentials table {@code c}.
+     */
+    private static Scoped scoped(Policy.Scope scope, String condition, Object... args) {
+        if (scope.accountId() == null) return new Scoped(condition, args);
+        Object[] all = java.util.Arrays.copyOf(args, args.length + (scope.withShared() ? 2 : 1));
+        java.util.Arrays.fill(all, args.length, all.length, scope.accountId());
+        return new Scoped("(" + condition + ") AND (c.owner_id = ?"
+                + (scope.withShared() ? " OR EXISTS (SELECT 1 FROM credential_shares s WHERE s.credential_id = c.id AND s.user_id = ?)" : "") + ")", all);
     }
 
     /**
-     * What a run of a workflow owned by {@code workflowOwnerId} may use: that account's credentials
-     * only ({@link Policy#credentialsUsableBy}), found as {@link #find} finds them.
+     * What a run of a workflow owned by {@code workflowOwnerId} may use: what that account may use
+     * ({@link Policy#credentialsUsableBy}: its own and those shared with it), found as {@link #find} finds them.
      */
     public CredentialResolver usableBy(Long workflowOwnerId) {
-        Long owner = Policy.credentialsUsableBy(workflowOwnerId).ownerId();
+        Policy.Scope usable = Policy.credentialsUsableBy(workflowOwnerId);
         return (type, ref) -> {
             Row row;
             try {
-                row = find(owner, type, ref);
+                row = find(usable, type, ref);
             } catch (SQLException e) {
                 throw new CredentialResolver.MissingCredentialException("credential " + ref.describe() + " could not be read: " + e.getMessage());
             }
@@ -141,11 +153,11 @@ public final class CredentialStore {
 
     /**
      * The credentials the enabled nodes of {@code workflow} use ({@link CredentialTypes#usedBy})
-     * that {@code workflowOwnerId} does not have: each problem names the node and the credential,
-     * for the 422 an import or edit answers.
+     * that {@code workflowOwnerId} may not use: each problem names the node and the credential,
+     * for the 422 an import, edit, activation or transfer answers.
      */
     public List<String> missing(Workflow workflow, Long workflowOwnerId) throws SQLException {
-        Long owner = Policy.credentialsUsableBy(workflowOwnerId).ownerId();
+        Policy.Scope owner = Policy.credentialsUsableBy(workflowOwnerId);
         List<String> problems = new ArrayList<>();
         for (Workflow.Node node : workflow.nodes()) {
             if (node.disabled()) continue;
@@ -166,21 +178,84 @@ public final class CredentialStore {
         return problems;
     }
 
+    /**
+     * The credentials an edit by {@code editor} adds to a workflow of {@code workflowOwnerId} that
+     * the editor may not use: a credential the enabled nodes of {@code workflow} name and those of
+     * {@code previous} (null for a new workflow) did not. Whoever may edit a workflow may keep the
+     * credentials it has, but add only what they may use themselves ({@link Policy#credentialsUsableBy});
+     * each problem names the node and the credential.
+     */
+    public List<String> notUsableBy(Principal editor, Workflow workflow, Workflow previous, Long workflowOwnerId) throws SQLException {
+        if (Long.valueOf(editor.userId()).equals(workflowOwnerId)) return List.of(); // the owner's own check is missing()
+        Policy.Scope owner = Policy.credentialsUsableBy(workflowOwnerId);
+        java.util.Set<String> had = previous == null ? java.util.Set.of() : usedIds(previous, owner);
+        Policy.Scope editors = Policy.credentialsUsableBy(editor.userId());
+        List<String> problems = new ArrayList<>();
+        for (Workflow.Node node : workflow.nodes()) {
+            if (node.disabled()) continue;
+            for (String type : CredentialTypes.usedBy(node)) {
+                Workflow.CredentialRef ref = node.credentials().get(type);
+                if (ref == null) continue;
+                Row row;
+                try {
+                    row = find(owner, type, ref);
+                } catch (CredentialResolver.MissingCredentialException e) {
+                    continue; // missing() says why
+                }
+                if (had.contains(row.id()) || reaches(editors, row.id())) continue;
+                problems.add("node \"" + node.name() + "\": credential " + ref.describe() + " (" + type + ") is not one you may use"
+                        + " (your own, or one shared with you); ask its owner to share it with you, or choose another");
+            }
+        }
+        return problems;
+    }
+
+    /** Whether the credential {@code id} is in {@code scope}. */
+    private boolean reaches(Policy.Scope scope, String id) throws SQLException {
+        Scoped where = scoped(scope, "c.id = ?", id);
+        return !db.query("SELECT 1 FROM credentials c WHERE " + where.sql(), r -> 1, where.args()).isEmpty();
+    }
+
+    /** The ids of the credentials the enabled nodes of {@code workflow} find in {@code scope}. */
+    private java.util.Set<String> usedIds(Workflow workflow, Policy.Scope scope) throws SQLException {
+        java.util.Set<String> ids = new java.util.HashSet<>();
+        for (Workflow.Node node : workflow.nodes()) {
+            if (node.disabled()) continue;
+            for (String type : CredentialTypes.usedBy(node)) {
+                Workflow.CredentialRef ref = node.credentials().get(type);
+                if (ref == null) continue;
+                try {
+                    ids.add(find(scope, type, ref).id());
+                } catch (CredentialResolver.MissingCredentialException e) {
+                    // not one it had
+                }
+            }
+        }
+        return ids;
+    }
+
     /** A credential's row, with its sealed secret. */
     private record Row(String id, String type, String secret, String keyId) {}
 
     /**
-     * The credential {@code ref} names among {@code owner}'s: by id, else (an export from another
-     * n8n or nLink, whose ids mean nothing here) by name, of {@code type}.
+     * The credential {@code ref} names among those {@code usable} reaches: by id, else (an export
+     * from another n8n or nLink, whose ids mean nothing here) by name, of {@code type}.
      */
-    private Row find(Long owner, String type, Workflow.CredentialRef ref) throws SQLException, CredentialResolver.MissingCredentialException {
-        List<Row> byId = ref.id() == null ? List.of() : db.query("SELECT id, type, secret, key_id FROM credentials WHERE id = ? AND owner_id = ?",
-                CredentialStore::row, ref.id(), owner);
-        List<Row> rows = !byId.isEmpty() || ref.name() == null ? byId
-                : db.query("SELECT id, type, secret, key_id FROM credentials WHERE name = ? AND owner_id = ?", CredentialStore::row, ref.name(), owner);
+    private Row find(Policy.Scope usable, String type, Workflow.CredentialRef ref) throws SQLException, CredentialResolver.MissingCredentialException {
+        List<Row> byId = List.of();
+        if (ref.id() != null) {
+            Scoped where = scoped(usable, "c.id = ?", ref.id());
+            byId = db.query("SELECT c.id, c.type, c.secret, c.key_id FROM credentials c WHERE " + where.sql(), CredentialStore::row, where.args());
+        }
+        List<Row> rows = byId;
+        if (rows.isEmpty() && ref.name() != null) {
+            Scoped where = scoped(usable, "c.name = ?", ref.name());
+            rows = db.query("SELECT c.id, c.type, c.secret, c.key_id FROM credentials c WHERE " + where.sql(), CredentialStore::row, where.args());
+        }
         if (rows.isEmpty()) {
-            throw new CredentialResolver.MissingCredentialException("credential " + ref.describe() + " (" + type + ") does not exist among the"
-                    + " workflow owner's credentials; create it (POST /api/credentials, or the dashboard) as the workflow's owner, or choose another");
+            throw new CredentialResolver.MissingCredentialException("credential " + ref.describe() + " (" + type + ") is not among the credentials"
+                    + " the workflow's owner may use (their own and those shared with them); create it as the workflow's owner, have it shared"
+                    + " with them (PUT /api/credentials/{id}/shares), or choose another");
         }
         List<Row> ofType = rows.stream().filter(r -> r.type().equals(type)).toList();
         if (ofType.isEmpty()) {
@@ -188,7 +263,7 @@ public final class CredentialStore {
                     + "; the node needs one of type " + type);
         }
         if (ofType.size() > 1) {
-            throw new CredentialResolver.MissingCredentialException("the workflow owner has " + ofType.size() + " credentials named \"" + ref.name()
+            throw new CredentialResolver.MissingCredentialException("the workflow's owner may use " + ofType.size() + " credentials named \"" + ref.name()
                     + "\" (" + type + "); name the one meant by its id");
         }
         return ofType.get(0);

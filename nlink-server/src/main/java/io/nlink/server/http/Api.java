@@ -77,10 +77,10 @@ public final class Api {
         new AuthApi(accounts, services.sessionTtl()).register(routes);
         new StoreApi(services.store(), services.runner(), maxUploadBytes, accounts.audit()).register(routes);
         new ScaffoldApi().register(routes);
-        new WorkflowApi(services.workflows(), services.triggers(), accounts.audit()).register(routes);
+        new WorkflowApi(services.workflows(), services.triggers(), accounts.audit(), accounts.sharing()).register(routes);
         new EditorApi(services.store(), services.workflows()::expressions, services.workflows()).register(routes);
         new LiveApi(services.workflows()).register(routes);
-        new CredentialsApi(services.credentials()).register(routes);
+        new CredentialsApi(services.credentials(), accounts.sharing()).register(routes);
         new AuditApi(accounts.audit()).register(routes);
 
         routes.exception(ApiException.class, (e, ctx) -> {

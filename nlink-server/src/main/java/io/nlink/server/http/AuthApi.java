@@ -39,7 +39,15 @@ final class AuthApi {
         routes.post("/api/users", this::createUser, Access.USER_MANAGER);
         routes.patch("/api/users/{id}", this::updateUser, Access.USER_MANAGER);
         routes.delete("/api/users/{id}", ctx -> {
-            accounts.remove(Access.principal(ctx), id(ctx), Requests.clientAddress(ctx));
+            // Its workflows and credentials go to the account ?transferTo= names, else to the owner.
+            String to = ctx.queryParam("transferTo");
+            Long recipient;
+            try {
+                recipient = to == null || to.isBlank() ? null : Long.valueOf(to);
+            } catch (NumberFormatException e) {
+                throw ApiException.badRequest("transferTo: expected an account's id (GET /api/users); got \"" + to + "\"");
+            }
+            accounts.remove(Access.principal(ctx), id(ctx), recipient, Requests.clientAddress(ctx));
             ctx.status(204);
         }, Access.USER_MANAGER);
         routes.post("/api/users/{id}/password-reset", this::resetLink, Access.USER_MANAGER);

@@ -6,6 +6,7 @@ import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import io.nlink.runtime.json.Json;
 import io.nlink.server.auth.Policy;
+import io.nlink.server.auth.Sharing;
 import io.nlink.server.credentials.CredentialStore;
 import io.nlink.workflow.CredentialTypes;
 import java.util.Map;
@@ -17,26 +18,56 @@ import java.util.Map;
  */
 final class CredentialsApi {
     private final CredentialStore store;
+    private final Sharing sharing;
 
-    CredentialsApi(CredentialStore store) {
+    CredentialsApi(CredentialStore store, Sharing sharing) {
         this.store = store;
+        this.sharing = sharing;
     }
 
     void register(RoutesConfig routes) {
-        routes.get("/api/credentials", ctx -> ctx.json(Map.of("credentials", store.list(scope(ctx)).stream().map(CredentialsApi::json).toList())),
+        routes.get("/api/credentials", ctx -> ctx.json(Map.of("credentials", store.list(scope(ctx)).stream().map(c -> json(ctx, c)).toList())),
                 Access.SIGNED_IN);
-        routes.post("/api/credentials", ctx -> ctx.status(201).json(json(store.create(Access.principal(ctx), body(ctx)))), Access.SIGNED_IN);
+        routes.post("/api/credentials", ctx -> ctx.status(201).json(json(ctx, store.create(Access.principal(ctx), body(ctx)))), Access.SIGNED_IN);
         routes.get("/api/credentials/types", CredentialsApi::types, Access.SIGNED_IN);
-        routes.get("/api/credentials/{id}", ctx -> ctx.json(json(store.require(scope(ctx), ctx.pathParam("id")))), Access.SIGNED_IN);
-        routes.put("/api/credentials/{id}", ctx -> ctx.json(json(store.update(scope(ctx), ctx.pathParam("id"), body(ctx)))), Access.SIGNED_IN);
+        routes.get("/api/credentials/{id}", ctx -> ctx.json(json(ctx, store.require(scope(ctx), ctx.pathParam("id")))), Access.SIGNED_IN);
+        routes.put("/api/credentials/{id}", ctx -> {
+            manageable(ctx, "change");
+            ctx.json(json(ctx, store.update(Policy.credentialsToManage(Access.principal(ctx)), ctx.pathParam("id"), body(ctx))));
+        }, Access.SIGNED_IN);
         routes.delete("/api/credentials/{id}", ctx -> {
-            store.delete(scope(ctx), ctx.pathParam("id"));
+            manageable(ctx, "delete");
+            store.delete(Policy.credentialsToManage(Access.principal(ctx)), ctx.pathParam("id"));
             ctx.status(204);
+        }, Access.SIGNED_IN);
+        routes.get("/api/credentials/{id}/shares", ctx -> ctx.json(SharesJson.of(
+                sharing.shares(Sharing.Kind.CREDENTIAL, store.require(scope(ctx), ctx.pathParam("id")).id()))), Access.SIGNED_IN);
+        routes.put("/api/credentials/{id}/shares", ctx -> {
+            CredentialStore.Info c = manageable(ctx, "share");
+            ctx.json(SharesJson.of(sharing.share(Access.principal(ctx), Sharing.Kind.CREDENTIAL, c.id(), label(c), SharesJson.users(ctx),
+                    Requests.clientAddress(ctx))));
+        }, Access.SIGNED_IN);
+        routes.post("/api/credentials/{id}/transfer", ctx -> {
+            CredentialStore.Info c = manageable(ctx, "transfer");
+            ctx.json(SharesJson.of(sharing.transfer(Access.principal(ctx), Sharing.Kind.CREDENTIAL, c.id(), label(c), SharesJson.to(ctx),
+                    Requests.clientAddress(ctx), recipient -> {})));
         }, Access.SIGNED_IN);
     }
 
     private static Policy.Scope scope(Context ctx) {
         return Policy.credentials(Access.principal(ctx));
+    }
+
+    /** The credential of the path, for its owner, the server's owner or an admin to {@code verb}: 404 unseen, 403 for a sharee. */
+    private CredentialStore.Info manageable(Context ctx, String verb) throws java.sql.SQLException {
+        CredentialStore.Info c = store.require(scope(ctx), ctx.pathParam("id"));
+        Policy.checkManage(Access.principal(ctx), c.ownerId(), verb + " credential " + c.id());
+        return c;
+    }
+
+    /** How the audit log names a credential. */
+    private static String label(CredentialStore.Info c) {
+        return "credential " + c.id() + " \"" + c.name() + "\"";
     }
 
     private static JsonNode body(Context ctx) {
@@ -56,12 +87,14 @@ final class CredentialsApi {
         ctx.json(out);
     }
 
-    private static ObjectNode json(CredentialStore.Info c) {
+    private static ObjectNode json(Context ctx, CredentialStore.Info c) {
         ObjectNode out = Json.MAPPER.createObjectNode();
         out.put("id", c.id());
         out.put("name", c.name());
         out.put("type", c.type());
         out.put("owner", c.owner());
+        // Whether the caller may change, delete, share and transfer it (else it is shared with them, to use).
+        out.put("mayManage", Policy.mayManage(Access.principal(ctx), c.ownerId()));
         out.put("createdAt", c.createdAt().toString());
         out.put("updatedAt", c.updatedAt().toString());
         return out;

@@ -36,9 +36,8 @@ final class StoreApi {
         }, Access.SIGNED_IN);
         routes.get("/api/nodes/{name}/versions/{version}", ctx -> ctx.json(versionJson(require(ctx))), Access.SIGNED_IN);
         routes.delete("/api/nodes/{name}/versions/{version}", ctx -> {
-            store.remove(ctx.pathParam("name"), ctx.pathParam("version"));
-            audit.record(AuditLog.Action.NODE_REMOVED, Access.principal(ctx), ctx.pathParam("name") + "@" + ctx.pathParam("version"),
-                    Requests.clientAddress(ctx), null);
+            store.remove(ctx.pathParam("name"), ctx.pathParam("version"),
+                    audit.recorder(AuditLog.Action.NODE_REMOVED, Access.principal(ctx), Requests.clientAddress(ctx)));
             ctx.status(204);
         }, Access.NODE_MANAGER);
         routes.get("/api/nodes/{name}/versions/{version}/package", ctx -> {
@@ -72,12 +71,8 @@ final class StoreApi {
         } else {
             throw new ApiException(415, "send the node as multipart/form-data (field \"package\") or as an application/zip body");
         }
-        NodeStore.Installed installed = store.install(zip, Access.principal(ctx).username());
-        if (installed.created()) {
-            NodeStore.Version v = installed.version();
-            audit.record(AuditLog.Action.NODE_INSTALLED, Access.principal(ctx), v.name() + "@" + v.version(), Requests.clientAddress(ctx),
-                    "sha256 " + v.sha256());
-        }
+        NodeStore.Installed installed = store.install(zip, Access.principal(ctx).username(),
+                audit.recorder(AuditLog.Action.NODE_INSTALLED, Access.principal(ctx), Requests.clientAddress(ctx)));
         ctx.status(installed.created() ? 201 : 200).json(versionJson(installed.version()));
     }
 

@@ -8,6 +8,7 @@ import io.javalin.http.HandlerType;
 import io.nlink.runtime.json.Json;
 import io.nlink.runtime.text.Visible;
 import io.nlink.server.auth.Policy;
+import io.nlink.server.auth.Sharing;
 import io.nlink.server.credentials.WebhookAuthentication;
 import io.nlink.server.workflows.Triggers;
 import io.nlink.server.workflows.WebhookSettings;
@@ -33,24 +34,40 @@ final class WorkflowApi {
     private final WorkflowService service;
     private final Triggers triggers;
     private final io.nlink.server.auth.AuditLog audit;
+    private final Sharing sharing;
 
-    WorkflowApi(WorkflowService service, Triggers triggers, io.nlink.server.auth.AuditLog audit) {
+    WorkflowApi(WorkflowService service, Triggers triggers, io.nlink.server.auth.AuditLog audit, Sharing sharing) {
         this.audit = audit;
+        this.sharing = sharing;
         this.service = service;
         this.triggers = triggers;
     }
 
     void register(RoutesConfig routes) {
-        routes.get("/api/workflows", ctx -> ctx.json(Map.of("workflows", service.list(scope(ctx)).stream().map(WorkflowApi::summary).toList())), Access.SIGNED_IN);
-        routes.post("/api/workflows", ctx -> ctx.status(201).json(full(service.create(Requests.json(ctx), Access.principal(ctx)))), Access.SIGNED_IN);
-        routes.get("/api/workflows/{id}", ctx -> ctx.json(full(service.require(scope(ctx), id(ctx)))), Access.SIGNED_IN);
-        routes.put("/api/workflows/{id}", ctx -> ctx.json(full(service.update(scope(ctx), id(ctx), Requests.json(ctx)))), Access.SIGNED_IN);
+        routes.get("/api/workflows", ctx -> ctx.json(Map.of("workflows", service.list(scope(ctx)).stream().map(w -> summary(ctx, w)).toList())),
+                Access.SIGNED_IN);
+        routes.post("/api/workflows", ctx -> ctx.status(201).json(full(ctx, service.create(Requests.json(ctx), Access.principal(ctx)))), Access.SIGNED_IN);
+        routes.get("/api/workflows/{id}", ctx -> ctx.json(full(ctx, service.require(scope(ctx), id(ctx)))), Access.SIGNED_IN);
+        routes.put("/api/workflows/{id}", ctx -> ctx.json(full(ctx, service.update(Access.principal(ctx), scope(ctx), id(ctx), Requests.json(ctx)))),
+                Access.SIGNED_IN);
         routes.delete("/api/workflows/{id}", ctx -> {
-            String name = service.require(scope(ctx), id(ctx)).name();
-            service.delete(scope(ctx), id(ctx));
-            audit.record(io.nlink.server.auth.AuditLog.Action.WORKFLOW_DELETED, Access.principal(ctx), "workflow " + id(ctx) + " \"" + name + "\"",
-                    Requests.clientAddress(ctx), "with its executions");
+            manageable(ctx, "delete");
+            service.delete(Policy.workflowsToManage(Access.principal(ctx)), id(ctx),
+                    audit.recorder(io.nlink.server.auth.AuditLog.Action.WORKFLOW_DELETED, Access.principal(ctx), Requests.clientAddress(ctx)));
             ctx.status(204);
+        }, Access.SIGNED_IN);
+        routes.get("/api/workflows/{id}/shares", ctx -> ctx.json(SharesJson.of(sharing.shares(Sharing.Kind.WORKFLOW, service.require(scope(ctx), id(ctx)).id()))),
+                Access.SIGNED_IN);
+        routes.put("/api/workflows/{id}/shares", ctx -> {
+            WorkflowService.Stored stored = manageable(ctx, "share");
+            ctx.json(SharesJson.of(sharing.share(Access.principal(ctx), Sharing.Kind.WORKFLOW, stored.id(), label(stored), SharesJson.users(ctx),
+                    Requests.clientAddress(ctx))));
+        }, Access.SIGNED_IN);
+        routes.post("/api/workflows/{id}/transfer", ctx -> {
+            WorkflowService.Stored stored = manageable(ctx, "transfer");
+            // The new owner's runs use what the new owner may use: refused (422, each named) unless that covers every credential.
+            ctx.json(SharesJson.of(sharing.transfer(Access.principal(ctx), Sharing.Kind.WORKFLOW, stored.id(), label(stored), SharesJson.to(ctx),
+                    Requests.clientAddress(ctx), recipient -> service.requireCredentials(stored.workflow(), recipient))));
         }, Access.SIGNED_IN);
         routes.post("/api/workflows/{id}/activate", ctx -> activate(ctx, true), Access.SIGNED_IN);
         routes.post("/api/workflows/{id}/deactivate", ctx -> activate(ctx, false), Access.SIGNED_IN);
@@ -67,8 +84,20 @@ final class WorkflowApi {
         return Policy.workflows(Access.principal(ctx));
     }
 
+    /** The workflow of the path, for its owner, the server's owner or an admin to {@code verb}: 404 unseen, 403 for a sharee. */
+    private WorkflowService.Stored manageable(Context ctx, String verb) throws java.sql.SQLException {
+        WorkflowService.Stored stored = service.require(scope(ctx), id(ctx));
+        Policy.checkManage(Access.principal(ctx), stored.ownerId(), verb + " workflow " + stored.id());
+        return stored;
+    }
+
+    /** How the audit log names a workflow. */
+    private static String label(WorkflowService.Stored w) {
+        return "workflow " + w.id() + " \"" + w.name() + "\"";
+    }
+
     private void activate(Context ctx, boolean active) throws Exception {
-        ctx.json(summary(service.setActive(scope(ctx), id(ctx), active)));
+        ctx.json(summary(ctx, service.setActive(scope(ctx), id(ctx), active)));
     }
 
     private void run(Context ctx) throws Exception {
@@ -320,7 +349,7 @@ final class WorkflowApi {
         }
     }
 
-    private static ObjectNode summary(WorkflowService.Stored w) {
+    private static ObjectNode summary(Context ctx, WorkflowService.Stored w) {
         ObjectNode out = Json.MAPPER.createObjectNode();
         out.put("id", w.id());
         out.put("name", w.name());
@@ -329,6 +358,8 @@ final class WorkflowApi {
         out.put("updatedAt", w.updatedAt().toString());
         out.put("createdBy", w.createdBy());
         out.put("owner", w.owner());
+        // Whether the caller may delete, share and transfer it (else it is shared with them): what the dashboard offers.
+        out.put("mayManage", Policy.mayManage(Access.principal(ctx), w.ownerId()));
         var triggers = out.putArray("triggers");
         w.workflow().nodes().stream().map(n -> n.type()).filter(t -> t.endsWith("Trigger") || t.endsWith(".webhook")).distinct().forEach(triggers::add);
         return out;
@@ -354,8 +385,8 @@ final class WorkflowApi {
         return out;
     }
 
-    private static ObjectNode full(WorkflowService.Stored w) {
-        ObjectNode out = summary(w);
+    private static ObjectNode full(Context ctx, WorkflowService.Stored w) {
+        ObjectNode out = summary(ctx, w);
         out.set("workflow", w.definition());
         return out;
     }

@@ -20,6 +20,7 @@ import io.nlink.runtime.wasm.InvalidModuleException;
 import io.nlink.runtime.wasm.ModuleInfo;
 import io.nlink.runtime.wasm.WasmEngine;
 import io.nlink.runtime.wasm.WasmNode;
+import io.nlink.server.auth.AuditLog;
 import io.nlink.server.db.Database;
 import io.nlink.server.http.ApiException;
 import java.io.ByteArrayInputStream;
@@ -66,7 +67,16 @@ public final class NodeStore {
         this.loaded = new LoadedNodes(runtimes, limits, this::packageBytes);
     }
 
+    /** Installs a package as {@link #install(byte[], String, AuditLog.Recorder)} does, unrecorded. */
     public Installed install(byte[] zip, String uploader) throws SQLException, IOException {
+        return install(zip, uploader, (c, target, detail) -> {});
+    }
+
+    /**
+     * Installs a package; {@code installed} records a new version ({@code name@version}, its SHA-256)
+     * in the install's transaction. A re-upload of the same bytes changes and records nothing.
+     */
+    public Installed install(byte[] zip, String uploader, AuditLog.Recorder installed) throws SQLException, IOException {
         String sha256 = Sha256.hex(zip);
         List<Problem> screen = UploadScreen.check(zip);
         if (!screen.isEmpty()) throw refused(screen);
@@ -97,11 +107,13 @@ public final class NodeStore {
                 if (Database.query(c, "SELECT 1 FROM package_blobs WHERE sha256 = ?", r -> 1, sha256).isEmpty()) {
                     Database.update(c, "INSERT INTO package_blobs (sha256, content) VALUES (?, ?)", sha256, zip);
                 }
-                return Database.update(c,
+                Database.update(c,
                         "INSERT INTO node_versions (name, version, sha256, display_name, description, zip_bytes, details, installed_at, installed_by)"
                                 + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                         name, version, sha256, truncate(displayName, 200), truncate(description, 2000), (long) zip.length,
                         Json.write(details), now.atOffset(java.time.ZoneOffset.UTC), uploader);
+                installed.record(c, name + "@" + version, "sha256 " + sha256);
+                return null;
             });
         } catch (SQLException e) {
             // Two uploads of one name@version raced; the loser sees what the winner installed.
@@ -141,11 +153,15 @@ public final class NodeStore {
         return db.query(SELECT_VERSION + " WHERE name = ? ORDER BY installed_at DESC, id DESC", NodeStore::version, name);
     }
 
-    /** Removes one version; its ZIP goes too unless another row still uses the same bytes. */
-    public void remove(String name, String version) throws SQLException {
+    /**
+     * Removes one version; its ZIP goes too unless another row still uses the same bytes.
+     * {@code removed} records it ({@code name@version}) in the same transaction.
+     */
+    public void remove(String name, String version, AuditLog.Recorder removed) throws SQLException {
         Version v = require(name, version);
         db.transaction(c -> {
             Database.update(c, "DELETE FROM node_versions WHERE name = ? AND version = ?", name, version);
+            removed.record(c, name + "@" + version, null);
             if (Database.query(c, "SELECT 1 FROM node_versions WHERE sha256 = ?", r -> 1, v.sha256()).isEmpty()) {
                 Database.update(c, "DELETE FROM package_blobs WHERE sha256 = ?", v.sha256());
             }

@@ -194,12 +194,13 @@ public final class WorkflowService {
      * Replaces a workflow's definition. An active workflow keeps listening, so its new webhooks
      * are checked and claimed as on activation, in the same transaction.
      */
-    public Stored update(Policy.Scope scope, long id, JsonNode definition) throws SQLException {
+    public Stored update(Principal editor, Policy.Scope scope, long id, JsonNode definition) throws SQLException {
         Stored before = require(scope, id);
         checkName(definition);
         checkPinData(definition);
         Workflow workflow = parse(definition);
         requireCredentials(workflow, before.ownerId());
+        refuse(credentials.notUsableBy(editor, workflow, before.workflow(), before.ownerId()));
         List<WebhookSettings> hooks = before.active() ? servableWebhooks(workflow) : List.of();
         db.transaction(c -> {
             Database.update(c, "UPDATE workflows SET name = ?, definition = ?, updated_at = ? WHERE id = ?",
@@ -211,9 +212,15 @@ public final class WorkflowService {
         return require(scope, id);
     }
 
-    /** Refuses (422, each node and credential named) a workflow whose nodes use credentials its owner does not have. */
-    private void requireCredentials(Workflow workflow, Long ownerId) throws SQLException {
-        List<String> missing = credentials.missing(workflow, ownerId);
+    /**
+     * Refuses (422, each node and credential named) a workflow whose nodes use credentials
+     * {@code ownerId}, its owner or the account it is to pass to, may not use.
+     */
+    public void requireCredentials(Workflow workflow, Long ownerId) throws SQLException {
+        refuse(credentials.missing(workflow, ownerId));
+    }
+
+    private static void refuse(List<String> missing) {
         if (!missing.isEmpty()) {
             throw new ApiException(422, "the workflow cannot run: " + missing.get(0) + (missing.size() > 1 ? " (and " + (missing.size() - 1) + " more)" : ""),
                     missing);
@@ -235,6 +242,8 @@ public final class WorkflowService {
      */
     public Stored setActive(Policy.Scope scope, long id, boolean active) throws SQLException {
         Stored stored = require(scope, id);
+        // Shares may have been taken back since it was saved: activating says so now, not at the first trigger.
+        if (active) requireCredentials(stored.workflow(), stored.ownerId());
         List<WebhookSettings> hooks = active ? servableWebhooks(stored.workflow()) : List.of();
         db.transaction(c -> {
             Database.update(c, "UPDATE workflows SET active = ?, updated_at = ? WHERE id = ?", active, Instant.now(), id);
@@ -280,7 +289,7 @@ public final class WorkflowService {
     private record RouteHolder(long workflowId, String name, Long ownerId, String node) {}
 
     private static ApiException routeTaken(Policy.Scope scope, WebhookSettings hook, RouteHolder holder) {
-        boolean visible = scope.ownerId() == null || scope.ownerId().equals(holder.ownerId());
+        boolean visible = scope.reaches(holder.ownerId(), false);
         String who = visible
                 ? "active workflow " + holder.workflowId() + " \"" + holder.name() + "\" (its Webhook node \"" + holder.node() + "\")"
                 : "another account's active workflow (ask its owner or an admin)";
@@ -332,10 +341,19 @@ public final class WorkflowService {
         }
     }
 
-    /** Deletes a workflow in {@code scope}, and with it its executions. */
-    public void delete(Policy.Scope scope, long id) throws SQLException {
+    /**
+     * Deletes a workflow in {@code scope}, and with it its executions and shares; {@code deleted}
+     * records it ({@code workflow ID "name"}) in the same transaction.
+     */
+    public void delete(Policy.Scope scope, long id, io.nlink.server.auth.AuditLog.Recorder deleted) throws SQLException {
         Scoped where = scoped(scope, "w.id = ?", id);
-        if (db.update("DELETE FROM workflows w WHERE " + where.sql(), where.args()) == 0) throw notFound(id);
+        db.transaction(c -> {
+            String name = Database.query(c, "SELECT w.name FROM workflows w WHERE " + where.sql(), r -> r.getString(1), where.args())
+                    .stream().findFirst().orElseThrow(() -> notFound(id));
+            Database.update(c, "DELETE FROM workflows w WHERE " + where.sql(), where.args());
+            deleted.record(c, "workflow " + id + " \"" + name + "\"", "with its executions");
+            return null;
+        });
         onChange.run();
     }
 
@@ -371,10 +389,11 @@ public final class WorkflowService {
      * SQL. The statement names the workflows table {@code w}.
      */
     private static Scoped scoped(Policy.Scope scope, String condition, Object... args) {
-        if (scope.ownerId() == null) return new Scoped(condition, args);
-        Object[] all = java.util.Arrays.copyOf(args, args.length + 1);
-        all[args.length] = scope.ownerId();
-        return new Scoped("(" + condition + ") AND w.owner_id = ?", all);
+        if (scope.accountId() == null) return new Scoped(condition, args);
+        Object[] all = java.util.Arrays.copyOf(args, args.length + (scope.withShared() ? 2 : 1));
+        java.util.Arrays.fill(all, args.length, all.length, scope.accountId());
+        return new Scoped("(" + condition + ") AND (w.owner_id = ?"
+                + (scope.withShared() ? " OR EXISTS (SELECT 1 FROM workflow_shares s WHERE s.workflow_id = w.id AND s.user_id = ?)" : "") + ")", all);
     }
 
     /** Sends every run to the cluster from now on; until then, {@link #dispatch} refuses. */
