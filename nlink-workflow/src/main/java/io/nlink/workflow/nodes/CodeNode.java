@@ -44,7 +44,7 @@ final class CodeNode implements NodeType {
     static List<List<Item>> run(NodeRun run, String code, boolean perItem) throws NodeFailedException {
         List<Item> items = run.input(0);
         List<List<Item>> outputs = run.outputs(1);
-        References references = new References(List.of(code), run.history());
+        References references = new References(List.of(code), run.history(), run.contexts());
         run.runtime("js");
         try (BatchRunner batch = new BatchRunner(run.services().js().load(script(code, perItem)), run.limits(), Json.MAPPER.createObjectNode(), BatchOptions.DEFAULTS)) {
             if (perItem) {
