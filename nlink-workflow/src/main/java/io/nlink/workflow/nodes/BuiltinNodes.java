@@ -32,6 +32,10 @@ public final class BuiltinNodes {
         TYPES.put("n8n-nodes-base.respondToWebhook", new RespondToWebhookNode());
         TYPES.put("n8n-nodes-base.httpRequest", new HttpRequestNode());
         TYPES.put("n8n-nodes-base.splitInBatches", new SplitInBatchesNode());
+        TYPES.put("n8n-nodes-base.wait", new WaitNode());
+        TYPES.put("n8n-nodes-base.executeWorkflow", new ExecuteWorkflowNode());
+        TYPES.put("n8n-nodes-base.executeWorkflowTrigger", new ExecuteWorkflowTrigger());
+        TYPES.put("n8n-nodes-base.errorTrigger", new Trigger());
     }
 
     private static final NodeType COMMUNITY = new CommunityNode();
