@@ -182,6 +182,7 @@ public final class WorkflowEngine {
         final int depth;
         final Instant started = Instant.now();
         final Duration budget;
+        final java.time.ZoneId zone;
         final Map<String, List<List<Item>>> inputs = new HashMap<>();
         final Map<String, List<List<Item>>> history = new LinkedHashMap<>();
         final List<Execution.NodeRecord> records = new ArrayList<>();
@@ -208,6 +209,7 @@ public final class WorkflowEngine {
             this.control = control;
             this.depth = depth;
             this.budget = executionTimeout(workflow);
+            this.zone = timezone(workflow);
             List<Item> triggerItems = (items == null ? List.<JsonNode>of(Json.MAPPER.createObjectNode()) : items).stream().map(Item::start).toList();
             reachable = reachable(workflow, start.name());
             backEdges = backEdges(workflow);
@@ -255,7 +257,7 @@ public final class WorkflowEngine {
                 boolean firstVisit = visited.add(node.name());
                 List<List<Item>> in = inputs.remove(node.name());
                 Outcome outcome = runNode(node, in == null ? List.of() : in, Collections.unmodifiableMap(history), node == start, webhookResponder, control,
-                        states.computeIfAbsent(node.name(), k -> new NodeRun.NodeState()), states, this::runSubWorkflow);
+                        states.computeIfAbsent(node.name(), k -> new NodeRun.NodeState()), states, this::runSubWorkflow, zone);
                 // In a loop, a node its iteration did not reach is not recorded again as skipped.
                 if (firstVisit || outcome.ran()) {
                     records.add(outcome.record());
@@ -398,7 +400,7 @@ public final class WorkflowEngine {
         Outcome outcome = runNode(node, in, Collections.unmodifiableMap(history), trigger, r -> {}, control, new NodeRun.NodeState(), Map.of(),
                 (sub, items) -> {
                     throw new NodeFailedException("a sub-workflow runs only in a run of the whole workflow; run the workflow");
-                });
+                }, timezone(workflow));
         control.listener().nodeFinished(outcome.record());
         String status = outcome.record().status();
         boolean failed = status.equals("error") || status.equals(CANCELED);
@@ -419,7 +421,7 @@ public final class WorkflowEngine {
 
     private Outcome runNode(Workflow.Node node, List<List<Item>> in, Map<String, List<List<Item>>> history, boolean isStart,
             java.util.function.Consumer<WebhookResponse> webhookResponder, RunControl control, NodeRun.NodeState state,
-            Map<String, NodeRun.NodeState> states, NodeRun.SubRunner subRunner) {
+            Map<String, NodeRun.NodeState> states, NodeRun.SubRunner subRunner, java.time.ZoneId zone) {
         NodeType type = BuiltinNodes.of(node.type());
         List<Integer> itemsIn = in.stream().map(List::size).toList();
         boolean hasItems = type.runsWithAnyInput() ? in.stream().anyMatch(l -> !l.isEmpty()) : !in.isEmpty() && !in.get(0).isEmpty();
@@ -448,7 +450,7 @@ public final class WorkflowEngine {
         Instant started = Instant.now();
         Duration wait = node.retry().firstWait();
         for (int attempt = 1; ; attempt++) {
-            NodeRun run = new NodeRun(node, in, services, history, webhookResponder, control).withState(state, states, subRunner);
+            NodeRun run = new NodeRun(node, in, services, history, webhookResponder, control).withState(state, states, subRunner).withTimezone(zone);
             try {
                 List<List<Item>> outputs = type.run(run);
                 return new Outcome(record(node, "success", run.runtime(), itemsIn, sizes(outputs), Duration.between(started, Instant.now()),
@@ -520,6 +522,16 @@ public final class WorkflowEngine {
             for (Workflow.Connection c : workflow.into(node.name())) if (reached.contains(c.from())) back.add(c);
         }
         return back;
+    }
+
+    /** n8n's settings.timezone; the server's own when absent, "DEFAULT" or not a time zone. */
+    private static java.time.ZoneId timezone(Workflow workflow) {
+        String id = workflow.settings().path("timezone").asText("");
+        try {
+            return id.isBlank() || id.equals("DEFAULT") ? java.time.ZoneId.systemDefault() : java.time.ZoneId.of(id);
+        } catch (java.time.DateTimeException e) {
+            return java.time.ZoneId.systemDefault();
+        }
     }
 
     /** n8n's settings.executionTimeout, in seconds; absent or not positive means none. */

@@ -36,6 +36,10 @@ public final class BuiltinNodes {
         TYPES.put("n8n-nodes-base.executeWorkflow", new ExecuteWorkflowNode());
         TYPES.put("n8n-nodes-base.executeWorkflowTrigger", new ExecuteWorkflowTrigger());
         TYPES.put("n8n-nodes-base.errorTrigger", new Trigger());
+        TYPES.put("n8n-nodes-base.dateTime", new DateTimeNode());
+        TYPES.put("n8n-nodes-base.crypto", new CryptoNode());
+        TYPES.put("n8n-nodes-base.cron", new Trigger());
+        TYPES.put("n8n-nodes-base.interval", new Trigger());
     }
 
     private static final NodeType COMMUNITY = new CommunityNode();

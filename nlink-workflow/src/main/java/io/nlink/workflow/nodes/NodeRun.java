@@ -65,6 +65,7 @@ public final class NodeRun {
         throw new NodeFailedException("this run cannot call sub-workflows");
     };
     private java.time.Instant resumeAt;
+    private java.time.ZoneId timezone = java.time.ZoneId.systemDefault();
 
     /**
      * What a node keeps from one of its runs to the next within one execution (Loop Over Items'
@@ -130,6 +131,16 @@ public final class NodeRun {
         this.state = state;
         this.states = states;
         this.subRunner = subRunner;
+        return this;
+    }
+
+    /** The time zone dates without an offset are in: the workflow's {@code settings.timezone}, else the server's. */
+    public java.time.ZoneId timezone() {
+        return timezone;
+    }
+
+    public NodeRun withTimezone(java.time.ZoneId zone) {
+        this.timezone = zone;
         return this;
     }
 
