@@ -129,7 +129,8 @@ final class CodeNode implements NodeType {
      * {@code pairedItem} the code gave it, if any.
      */
     private static String script(String code, boolean perItem) {
-        return "function __user($input, items, $json, $index, item, $node, $, $now, $today) {\n" + code + "\n}\n" + """
+        // The code sits in a block of its own, so it may declare names the wrapper passes in (const items = $input.all()).
+        return "function __user($input, items, $json, $index, item, $node, $, $now, $today) { {\n" + code + "\n} }\n" + """
                 function __items(r, perItem) {
                   if (r === undefined || r === null) return [];
                   if (!Array.isArray(r)) r = [r];

@@ -14,6 +14,7 @@ import java.time.format.TextStyle;
 import java.time.temporal.ChronoField;
 import java.time.temporal.IsoFields;
 import java.util.Locale;
+import java.util.List;
 
 /**
  * Dates as n8n's Date &amp; Time node reads and writes them: Luxon's format tokens (version 2,
@@ -32,6 +33,11 @@ final class DateFormats {
      *
      * @throws IllegalArgumentException saying which forms are understood
      */
+    private static final List<DateTimeFormatter> SLASHED = java.util.stream.Stream.of("uuuu/M/d[ H:mm[:ss]]", "M/d/uuuu[ H:mm[:ss]]")
+            .map(p -> new DateTimeFormatterBuilder().appendPattern(p).parseDefaulting(ChronoField.HOUR_OF_DAY, 0)
+                    .toFormatter(Locale.ENGLISH).withResolverStyle(java.time.format.ResolverStyle.STRICT))
+            .toList();
+
     static ZonedDateTime parse(String text, ZoneId zone) {
         String t = text.strip();
         if (t.matches("-?\\d{10,}")) return Instant.ofEpochMilli(Long.parseLong(t)).atZone(zone);
@@ -55,8 +61,15 @@ final class DateFormats {
             return ZonedDateTime.parse(t, DateTimeFormatter.RFC_1123_DATE_TIME).withZoneSameInstant(zone);
         } catch (DateTimeParseException ignored) {
         }
+        // The slashed forms n8n reads through JavaScript's Date (Date & Time's own "yyyy/MM/dd" output among them).
+        for (DateTimeFormatter slashed : SLASHED) {
+            try {
+                return LocalDateTime.parse(t, slashed).atZone(zone);
+            } catch (DateTimeParseException ignored) {
+            }
+        }
         throw new IllegalArgumentException("\"" + t + "\" is not a date nLink can read; give ISO 8601 (2024-03-01T09:30:00Z),"
-                + " \"2024-03-01 09:30:00\", an HTTP date or epoch milliseconds");
+                + " \"2024-03-01 09:30:00\", \"2024/03/01\", \"03/01/2024\" (month first), an HTTP date or epoch milliseconds");
     }
 
     /** Reads {@code text} with an explicit format in {@code dialect}'s tokens. */
