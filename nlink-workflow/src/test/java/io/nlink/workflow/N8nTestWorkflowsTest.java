@@ -62,6 +62,25 @@ class N8nTestWorkflowsTest {
         assertThat(run.node("No Operation, do nothing").sample().get(0)).hasSize(1);
     }
 
+    /** The PKCS #1 key of n8n's Crypto test workflow, as its export carries it (line breaks as \\n). */
+    private static final String N8N_TEST_KEY = "-----BEGIN RSA PRIVATE KEY-----\\nMIIBOgIBAAJBAKj34GkxFhD90vcNLYLInFEX6Ppy1tPf9Cnzj4p4WGeKLs1Pt8Qu\\nKUpRKfFLfRYC9AIKjbJTWit+CqvjWYzvQwECAwEAAQJAIJLixBy2qpFoS4DSmoEm"
+            + "\\no3qGy0t6z09AIJtH+5OeRV1be+N4cDYJKffGzDa88vQENZiRm0GRq6a+HPGQMd2k\\nTQIhAKMSvzIBnni7ot/OSie2TmJLY4SwTQAevXysE2RbFDYdAiEBCUEaRQnMnbp7"
+            + "\\n9mxDXDf6AU0cN/RPBjb9qSHDcWZHGzUCIG2Es59z8ugGrDY+pxLQnwfotadxd+Uy\\nv/Ow5T0q5gIJAiEAyS4RaI9YG8EWx/2w0T67ZUVAw8eOMB6BIUg0Xcu+3okCIBOs"
+            + "\\n/5OiPgoTdSy7bcF9IGpSE8ZgGKzgYQVZeN97YE00\\n-----END RSA PRIVATE KEY-----";
+
+    /** Crypto 1's sign action with that key: RSA-SHA256 signs as OpenSSL does; n8n's test's RSA-MD4 is refused by name. */
+    @Test
+    void cryptoSignsWithAPkcs1KeyAndRefusesMd4() throws Exception {
+        String sign = "{\"parameters\": {\"action\": \"sign\", \"value\": \"test\", \"algorithm\": \"%s\", \"encoding\": \"base64\", \"privateKey\": \"" + N8N_TEST_KEY + "\"},"
+                + " \"name\": \"Crypto Sign\", \"type\": \"n8n-nodes-base.crypto\", \"typeVersion\": 1}";
+        // printf test | openssl dgst -sha256 -sign key.pem | base64
+        assertThat(run(Fixtures.chain(sign.formatted("RSA-SHA256")), null).output()).extracting(JsonNode::toString)
+                .containsExactly("{\"data\":\"ZlDI7xX0XElJHwEpTw08Ykz/D+IJ+hQkcb4Cr929bUjiiLRXy8Etagc0Miuld2WnksIaznNmlqn7bom5oOpDnw==\"}");
+        Execution md4 = engine.run(Fixtures.workflow(Fixtures.chain(sign.formatted("RSA-MD4"))), null, null);
+        assertThat(md4.status()).isEqualTo(Execution.Status.ERROR);
+        assertThat(md4.error()).contains("\"RSA-MD4\" is not one of RSA-SHA1, RSA-SHA256, RSA-SHA384, RSA-SHA512");
+    }
+
     /** DateTime/test/node/DateTimeWorkflowV2.json: version 2 with the parameters the editor leaves (defaults omitted), in the workflow's time zone Etc/GMT. */
     @Test
     void dateTimeVersion2AsN8nsTestWorkflow() throws Exception {

@@ -27,8 +27,9 @@ import javax.crypto.spec.SecretKeySpec;
  *   <li>hash (the default): {@code value} hashed with {@code type} (MD5, SHA1, SHA256, SHA384,
  *       SHA512, SHA3-256, SHA3-384, SHA3-512), as {@code encoding} hex (the default) or base64;
  *   <li>hmac: the same, keyed with {@code secret};
- *   <li>sign: {@code value} signed with {@code privateKey} (PEM, PKCS #8) by {@code algorithm}
- *       (RSA-SHA1, RSA-SHA256, RSA-SHA384, RSA-SHA512);
+ *   <li>sign: {@code value} signed with {@code privateKey} (PEM, PKCS #8 or PKCS #1) by
+ *       {@code algorithm} (RSA-SHA1, RSA-SHA256, RSA-SHA384, RSA-SHA512; n8n's RSA-MD4 and other
+ *       OpenSSL names are refused: the JDK has no MD4 signature, OpenSSL 3 none by default);
  *   <li>generate: a random {@code encodingType} uuid (the default), hex, base64 or ascii
  *       (letters and digits) string of {@code stringLength} characters.
  * </ul>
@@ -109,19 +110,47 @@ final class CryptoNode implements NodeType {
     }
 
     private static PrivateKey privateKey(String pem) throws GeneralSecurityException {
-        if (pem.contains("BEGIN RSA PRIVATE KEY")) {
-            throw new IllegalArgumentException("privateKey: a PKCS #1 key (BEGIN RSA PRIVATE KEY); give it as PKCS #8 (BEGIN PRIVATE KEY):"
-                    + " openssl pkcs8 -topk8 -nocrypt -in key.pem");
-        }
-        String body = pem.replaceAll("-----(BEGIN|END) PRIVATE KEY-----", "").replaceAll("\\s", "");
-        if (body.isEmpty()) throw new IllegalArgumentException("privateKey: give a PEM private key (-----BEGIN PRIVATE KEY-----)");
+        // PKCS #1 (what openssl genrsa and n8n's own tests give) or PKCS #8.
+        boolean pkcs1 = pem.contains("BEGIN RSA PRIVATE KEY");
+        String body = pem.replaceAll("-----(BEGIN|END) (RSA )?PRIVATE KEY-----", "").replaceAll("\\s", "");
+        if (body.isEmpty()) throw new IllegalArgumentException("privateKey: give a PEM private key (-----BEGIN PRIVATE KEY----- or -----BEGIN RSA PRIVATE KEY-----)");
         byte[] der;
         try {
             der = Base64.getDecoder().decode(body);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("privateKey: not a PEM key: " + e.getMessage());
         }
-        return KeyFactory.getInstance("RSA").generatePrivate(new PKCS8EncodedKeySpec(der));
+        try {
+            return KeyFactory.getInstance("RSA").generatePrivate(new PKCS8EncodedKeySpec(pkcs1 ? pkcs8Of(der) : der));
+        } catch (java.security.spec.InvalidKeySpecException e) {
+            throw new IllegalArgumentException("privateKey: not an RSA private key the JDK can read: " + e.getMessage());
+        }
+    }
+
+    /** A PKCS #1 RSAPrivateKey wrapped as PKCS #8: SEQUENCE { 0, SEQUENCE { rsaEncryption, NULL }, OCTET STRING { key } }. */
+    private static byte[] pkcs8Of(byte[] pkcs1) {
+        byte[] version = {0x02, 0x01, 0x00};
+        byte[] algorithm = {0x30, 0x0d, 0x06, 0x09, 0x2a, (byte) 0x86, 0x48, (byte) 0x86, (byte) 0xf7, 0x0d, 0x01, 0x01, 0x01, 0x05, 0x00};
+        byte[] key = der(0x04, pkcs1);
+        byte[] content = new byte[version.length + algorithm.length + key.length];
+        System.arraycopy(version, 0, content, 0, version.length);
+        System.arraycopy(algorithm, 0, content, version.length, algorithm.length);
+        System.arraycopy(key, 0, content, version.length + algorithm.length, key.length);
+        return der(0x30, content);
+    }
+
+    /** One DER element: its tag, its length (short or long form), its content. */
+    private static byte[] der(int tag, byte[] content) {
+        int n = content.length;
+        byte[] length = n < 0x80 ? new byte[] {(byte) n}
+                : n < 0x100 ? new byte[] {(byte) 0x81, (byte) n}
+                : n < 0x10000 ? new byte[] {(byte) 0x82, (byte) (n >> 8), (byte) n}
+                : new byte[] {(byte) 0x83, (byte) (n >> 16), (byte) (n >> 8), (byte) n};
+        byte[] out = new byte[1 + length.length + n];
+        out[0] = (byte) tag;
+        System.arraycopy(length, 0, out, 1, length.length);
+        System.arraycopy(content, 0, out, 1 + length.length, n);
+        return out;
     }
 
     private static String encode(byte[] bytes, String encoding) {
