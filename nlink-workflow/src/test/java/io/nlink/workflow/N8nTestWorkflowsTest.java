@@ -27,8 +27,11 @@ class N8nTestWorkflowsTest {
         return run;
     }
 
+    /** The first output of the last run of {@code node} (a node in a loop runs more than once). */
     private static List<String> output(Execution run, String node) {
-        return run.node(node).sample().get(0).stream().map(JsonNode::toString).toList();
+        var last = run.nodes().stream().filter(n -> n.name().equals(node)).reduce((a, b) -> b).orElseThrow();
+        assertThat(last.status()).as(node).isEqualTo("success");
+        return last.sample().get(0).stream().map(JsonNode::toString).toList();
     }
 
     /** Crypto/test/CryptoTest.workflow.json: version 1, its defaults (hash, MD5, hex; hmac MD5 base64). */
@@ -142,6 +145,82 @@ class N8nTestWorkflowsTest {
         assertThat(run.output()).extracting(JsonNode::toString).containsExactly(
                 "{\"parentId\":\"P1\",\"childId\":\"C1\",\"processed\":true}", "{\"parentId\":\"P1\",\"childId\":\"C2\",\"processed\":true}",
                 "{\"parentId\":\"P2\",\"childId\":\"C1\",\"processed\":true}", "{\"parentId\":\"P2\",\"childId\":\"C2\",\"processed\":true}");
+    }
+
+    /**
+     * SplitInBatches/test/SplitInBatches.workflow_v2_done_variable.json: three nested loops side by
+     * side — version 2 with its "done" output (1) and options.reset on the inner loop's
+     * context.done, version 2 and version 1 left through IFs on context.noItemsLeft. Its test-data
+     * nodes are Code nodes here, returning the same items.
+     */
+    @Test
+    void splitInBatchesVersions1And2AsN8nsTestWorkflow() throws Exception {
+        String outer = "return [{json: {key: '0'}}, {json: {key: '1'}}];";
+        String inner = "return ['10', '11', '12', '13', '14'].map(key => ({json: {key}}));";
+        String json = """
+                {"name": "My workflow 91", "nodes": [
+                  {"parameters": {}, "id": "75920640", "name": "When clicking \\"Execute Workflow\\"", "type": "n8n-nodes-base.manualTrigger", "typeVersion": 1, "position": [740, 1100]},
+                  {"parameters": {"conditions": {"boolean": [{"value1": "={{ $node[\\"Split In Batches 3_2\\"].context[\\"noItemsLeft\\"] }}", "value2": true}]}},
+                   "id": "ca59e1fe", "name": "No Items Left", "type": "n8n-nodes-base.if", "typeVersion": 1, "position": [2320, 1560]},
+                  {"parameters": {"batchSize": 1, "options": {}}, "id": "21991c05", "name": "Split In Batches 1", "type": "n8n-nodes-base.splitInBatches", "typeVersion": 2, "position": [1220, 840]},
+                  {"parameters": {"batchSize": 1, "options": {"reset": "={{ $node[\\"Split In Batches 1_2\\"].context[\\"done\\"] }}"}},
+                   "id": "3b3ecf28", "name": "Split In Batches 1_2", "type": "n8n-nodes-base.splitInBatches", "typeVersion": 2, "position": [1840, 900]},
+                  {"parameters": {"content": "# V2 with done branch and \\"done\\" variable", "height": 221.18781425126934}, "id": "558ca8c2", "name": "Sticky Note",
+                   "type": "n8n-nodes-base.stickyNote", "typeVersion": 1, "position": [660, 816.8121857487308]},
+                  {"parameters": {"conditions": {"boolean": [{"value1": "={{ $node[\\"Split In Batches 2_2\\"].context[\\"noItemsLeft\\"] }}", "value2": true}]}},
+                   "id": "a38109ba", "name": "No Items Left2", "type": "n8n-nodes-base.if", "typeVersion": 1, "position": [2320, 1320]},
+                  {"parameters": {"conditions": {"boolean": [{"value1": "={{ $node[\\"Split In Batches 3\\"].context[\\"noItemsLeft\\"] }}", "value2": true}]}},
+                   "id": "1787b55b", "name": "IF", "type": "n8n-nodes-base.if", "typeVersion": 1, "position": [2540, 1540]},
+                  {"parameters": {"conditions": {"boolean": [{"value1": "={{ $node[\\"Split In Batches 2\\"].context[\\"noItemsLeft\\"] }}", "value2": true}]}},
+                   "id": "e149b5d7", "name": "IF1", "type": "n8n-nodes-base.if", "typeVersion": 1, "position": [2540, 1300]},
+                  {"parameters": {"jsCode": "OUTER"}, "id": "cf21ca09", "name": "Mock Data 1", "type": "n8n-nodes-base.code", "typeVersion": 2, "position": [1000, 840]},
+                  {"parameters": {"jsCode": "INNER"}, "id": "2a62fdd8", "name": "Mock Data 1_2", "type": "n8n-nodes-base.code", "typeVersion": 2, "position": [1580, 820]},
+                  {"parameters": {"jsCode": "OUTER"}, "id": "f4b7b020", "name": "Mock Data 2", "type": "n8n-nodes-base.code", "typeVersion": 2, "position": [1000, 1280]},
+                  {"parameters": {"jsCode": "INNER"}, "id": "9f9e4c1f", "name": "Mock Data 2_2", "type": "n8n-nodes-base.code", "typeVersion": 2, "position": [1580, 1260]},
+                  {"parameters": {"jsCode": "OUTER"}, "id": "d20015b3", "name": "Mock Data 3", "type": "n8n-nodes-base.code", "typeVersion": 2, "position": [1000, 1560]},
+                  {"parameters": {"jsCode": "INNER"}, "id": "9b8f1472", "name": "Mock Data 3_2", "type": "n8n-nodes-base.code", "typeVersion": 2, "position": [1580, 1560]},
+                  {"parameters": {}, "id": "11b6d860", "name": "Results 1", "type": "n8n-nodes-base.noOp", "typeVersion": 1, "position": [1400, 920]},
+                  {"parameters": {}, "id": "84277fcb", "name": "Result 2", "type": "n8n-nodes-base.noOp", "position": [2860, 1280], "typeVersion": 1},
+                  {"parameters": {}, "id": "fd9de431", "name": "Result 3", "type": "n8n-nodes-base.noOp", "position": [2860, 1520], "typeVersion": 1},
+                  {"parameters": {}, "id": "9a62eed8", "name": "Some Operation 1", "type": "n8n-nodes-base.noOp", "typeVersion": 1, "position": [2100, 880]},
+                  {"parameters": {}, "id": "cb35f9e6", "name": "Some Operation 2", "type": "n8n-nodes-base.noOp", "typeVersion": 1, "position": [2100, 1320]},
+                  {"parameters": {}, "id": "62a66c9d", "name": "Some Operation 3", "type": "n8n-nodes-base.noOp", "typeVersion": 1, "position": [2100, 1560]},
+                  {"parameters": {"batchSize": 1, "options": {}}, "id": "2ac3d20c", "name": "Split In Batches 3", "type": "n8n-nodes-base.splitInBatches", "typeVersion": 1, "position": [1220, 1560]},
+                  {"parameters": {"batchSize": 1, "options": {}}, "id": "d37b3b09", "name": "Split In Batches 2", "type": "n8n-nodes-base.splitInBatches", "typeVersion": 2, "position": [1220, 1280]},
+                  {"parameters": {"batchSize": 1, "options": {"reset": "={{ $node[\\"Split In Batches 3_2\\"].context[\\"noItemsLeft\\"] }}"}},
+                   "id": "89a74a96", "name": "Split In Batches 3_2", "type": "n8n-nodes-base.splitInBatches", "typeVersion": 1, "position": [1840, 1560]},
+                  {"parameters": {"batchSize": 1, "options": {"reset": "={{ $node[\\"Split In Batches 2_2\\"].context[\\"noItemsLeft\\"] }}"}},
+                   "id": "2cc3f863", "name": "Split In Batches 2_2", "type": "n8n-nodes-base.splitInBatches", "typeVersion": 2, "position": [1840, 1340]}
+                ], "connections": {
+                  "When clicking \\"Execute Workflow\\"": {"main": [[{"node": "Mock Data 1", "type": "main", "index": 0}, {"node": "Mock Data 2", "type": "main", "index": 0},
+                    {"node": "Mock Data 3", "type": "main", "index": 0}]]},
+                  "No Items Left": {"main": [[{"node": "IF", "type": "main", "index": 0}], [{"node": "Split In Batches 3_2", "type": "main", "index": 0}]]},
+                  "Split In Batches 1": {"main": [[{"node": "Mock Data 1_2", "type": "main", "index": 0}], [{"node": "Results 1", "type": "main", "index": 0}]]},
+                  "Split In Batches 1_2": {"main": [[{"node": "Some Operation 1", "type": "main", "index": 0}], [{"node": "Split In Batches 1", "type": "main", "index": 0}]]},
+                  "No Items Left2": {"main": [[{"node": "IF1", "type": "main", "index": 0}], [{"node": "Split In Batches 2_2", "type": "main", "index": 0}]]},
+                  "IF": {"main": [[{"node": "Result 3", "type": "main", "index": 0}], [{"node": "Split In Batches 3", "type": "main", "index": 0}]]},
+                  "IF1": {"main": [[{"node": "Result 2", "type": "main", "index": 0}], [{"node": "Split In Batches 2", "type": "main", "index": 0}]]},
+                  "Mock Data 1": {"main": [[{"node": "Split In Batches 1", "type": "main", "index": 0}]]},
+                  "Mock Data 1_2": {"main": [[{"node": "Split In Batches 1_2", "type": "main", "index": 0}]]},
+                  "Mock Data 2": {"main": [[{"node": "Split In Batches 2", "type": "main", "index": 0}]]},
+                  "Mock Data 2_2": {"main": [[{"node": "Split In Batches 2_2", "type": "main", "index": 0}]]},
+                  "Mock Data 3": {"main": [[{"node": "Split In Batches 3", "type": "main", "index": 0}]]},
+                  "Mock Data 3_2": {"main": [[{"node": "Split In Batches 3_2", "type": "main", "index": 0}]]},
+                  "Some Operation 1": {"main": [[{"node": "Split In Batches 1_2", "type": "main", "index": 0}]]},
+                  "Some Operation 2": {"main": [[{"node": "No Items Left2", "type": "main", "index": 0}]]},
+                  "Some Operation 3": {"main": [[{"node": "No Items Left", "type": "main", "index": 0}]]},
+                  "Split In Batches 3": {"main": [[{"node": "Mock Data 3_2", "type": "main", "index": 0}]]},
+                  "Split In Batches 2": {"main": [[{"node": "Mock Data 2_2", "type": "main", "index": 0}]]},
+                  "Split In Batches 3_2": {"main": [[{"node": "Some Operation 3", "type": "main", "index": 0}]]},
+                  "Split In Batches 2_2": {"main": [[{"node": "Some Operation 2", "type": "main", "index": 0}]]}
+                }, "active": false, "settings": {}}""".replace("OUTER", outer).replace("INNER", inner);
+        Execution run = run(json, null);
+        // The pinData n8n's test workflow records for its three result nodes.
+        List<String> keys = List.of("10", "11", "12", "13", "14");
+        List<String> twice = java.util.stream.Stream.concat(keys.stream(), keys.stream()).map(k -> "{\"key\":\"" + k + "\"}").toList();
+        assertThat(output(run, "Results 1")).containsExactlyElementsOf(twice);
+        assertThat(output(run, "Result 2")).containsExactly("{\"key\":\"14\"}");
+        assertThat(output(run, "Result 3")).containsExactly("{\"key\":\"14\"}");
     }
 
     /** Wait/test/Wait.workflow.json: Wait 1 between two Date &amp; Time 1 nodes stamping Unix seconds; the IF checks two seconds passed. */

@@ -158,6 +158,11 @@ public final class References {
                   return { json: p !== null && p !== undefined ? p : ctx.first[name], context: (ctx.contexts || {})[name] || {} };
                 } });
               });
+              // A node with a context that has not run yet (a loop node reading its own): its context only.
+              Object.keys(ctx.contexts || {}).forEach(function (name) {
+                if (ctx.ran.indexOf(name) >= 0) return;
+                Object.defineProperty($node, name, { enumerable: true, get: function () { return { json: undefined, context: ctx.contexts[name] }; } });
+              });
               const inputAll = function () { return (ctx.input || []).map(wrap); };
               const $input = {
                 item: ctx.perItem ? { json: json } : undefined,

@@ -239,6 +239,8 @@ public final class NodeRun {
         states.forEach((name, s) -> {
             if (!s.context().isEmpty()) out.put(name, s.context());
         });
+        // A node reading its own context before it has one (n8n's reset: {{ $node["Loop"].context["done"] }}) reads {}, as in n8n.
+        out.putIfAbsent(node.name(), Json.MAPPER.createObjectNode());
         return out;
     }
 

@@ -14,9 +14,10 @@ import java.util.List;
  * run in the same execution (the loop body fed back into it) passes on the next batch.
  * <ul>
  *   <li>Version 3 has two outputs, "done" (0) and "loop" (1): the items each batch's body fed
- *       back are collected, and once no batch is left they all go out on "done".
- *   <li>Versions 1 and 2 have one output: a run with no batch left outputs nothing, so the loop
- *       ends; workflows test {@code $node["Name"].context["noItemsLeft"]} to leave it.
+ *       back are collected, and once no batch is left they all go out on "done". Version 2 has
+ *       the same two the other way round: "loop" (0) and "done" (1).
+ *   <li>Version 1 has one output: a run with no batch left outputs nothing, so the loop ends;
+ *       workflows test {@code $node["Name"].context["noItemsLeft"]} to leave it.
  * </ul>
  * The node's context ({@code noItemsLeft}, {@code currentRunIndex}, {@code maxRunIndex},
  * {@code done}) is what n8n's is. {@code options.reset} starts again from the items received.
@@ -66,8 +67,9 @@ final class SplitInBatchesNode implements NodeType {
             state.put(PROCESSED, processed);
             state.put(RUN_INDEX, runIndex);
         }
-        if (!v3) return List.of(batch);
+        if (run.node().typeVersion() < 2) return List.of(batch);
         List<Item> finished = done ? processed.stream().map(i -> run.item(i.json(), i)).toList() : List.of();
-        return List.of(finished, batch);
+        // Version 2 added "done" after "loop"; version 3 put it first.
+        return v3 ? List.of(finished, batch) : List.of(batch, finished);
     }
 }
