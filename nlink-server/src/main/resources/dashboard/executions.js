@@ -50,7 +50,7 @@ export async function executionsPage(main, ctx) {
     options.map(([v, text]) => h('option', {value: v}, text))));
   const workflowFilter = select('filter-workflow', 'Workflow', [['', 'All workflows']], q.get('workflowId'));
   const statusFilter = select('filter-status', 'Status', [['', 'Any status'], ...['running', 'queued', 'success', 'error', 'canceled', 'crashed'].map(v => [v, v])], q.get('status'));
-  const modeFilter = select('filter-mode', 'Mode', [['', 'Any mode'], ...['manual', 'webhook', 'schedule', 'retry'].map(v => [v, v])], q.get('mode'));
+  const modeFilter = select('filter-mode', 'Mode', [['', 'Any mode'], ...['manual', 'webhook', 'schedule', 'retry', 'error'].map(v => [v, v])], q.get('mode'));
   const fromFilter = h('label', {}, 'Started from', h('input', {type: 'date', id: 'filter-from', value: q.get('from') ?? ''}));
   const toFilter = h('label', {}, 'to (inclusive)', h('input', {type: 'date', id: 'filter-to', value: q.get('to') ?? ''}));
   const live = h('label', {class: 'inline-label'}, h('input', {type: 'checkbox', id: 'filter-live', checked: true}), ' Live');

@@ -42,11 +42,23 @@ public final class RunControl {
     private final Listener listener;
     private final Map<String, List<JsonNode>> pinData;
     private volatile String stopReason;
+    /** The run whose stop this one follows (a sub-workflow's caller), or null. */
+    private final RunControl parent;
 
     /** @param pinData node name → the items it outputs instead of running ({@link PinData#of}) */
     public RunControl(Listener listener, Map<String, List<JsonNode>> pinData) {
+        this(listener, pinData, null);
+    }
+
+    private RunControl(Listener listener, Map<String, List<JsonNode>> pinData, RunControl parent) {
         this.listener = listener;
         this.pinData = Map.copyOf(pinData);
+        this.parent = parent;
+    }
+
+    /** The control of a sub-workflow's run: stopped when this one is; no listener, no pins. */
+    RunControl child() {
+        return new RunControl(new Listener() {}, Map.of(), this);
     }
 
     /** Asks the run to stop at its next check; the first reason given is the one recorded. */
@@ -55,17 +67,18 @@ public final class RunControl {
     }
 
     public boolean stopRequested() {
-        return stopReason != null;
+        return stopReason() != null;
     }
 
     /** Throws {@link Stopped} when a stop was asked for: called between items. */
     public void checkNotStopped() {
-        String reason = stopReason;
+        String reason = stopReason();
         if (reason != null) throw new Stopped(reason);
     }
 
     String stopReason() {
-        return stopReason;
+        String reason = stopReason;
+        return reason != null || parent == null ? reason : parent.stopReason();
     }
 
     Listener listener() {

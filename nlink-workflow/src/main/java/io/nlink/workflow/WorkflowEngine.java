@@ -18,6 +18,7 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -40,7 +41,7 @@ public final class WorkflowEngine {
 
     /** An engine whose HTTP requests follow {@link EgressPolicy#DEFAULTS} and whose runs have no credentials. */
     public WorkflowEngine(NodeResolver resolver, JsEngine js, SandboxLimits limits) {
-        this(new NodeRun.Services(js, limits, resolver, EgressPolicy.DEFAULTS, CredentialResolver.NONE));
+        this(new NodeRun.Services(js, limits, resolver, EgressPolicy.DEFAULTS, CredentialResolver.NONE, SubWorkflows.NONE, DEFAULT_MAX_WAIT));
     }
 
     private WorkflowEngine(NodeRun.Services services) {
@@ -49,13 +50,33 @@ public final class WorkflowEngine {
 
     /** This engine with HTTP requests bounded by {@code egress}: where they may go, how long and how large. */
     public WorkflowEngine withEgress(EgressPolicy egress) {
-        return new WorkflowEngine(new NodeRun.Services(services.js(), services.limits(), services.resolver(), egress, services.credentials()));
+        return new WorkflowEngine(new NodeRun.Services(services.js(), services.limits(), services.resolver(), egress, services.credentials(),
+                services.subWorkflows(), services.maxWait()));
     }
 
     /** This engine with its runs' credentials from {@code credentials} (a server makes one per workflow owner). */
     public WorkflowEngine withCredentials(CredentialResolver credentials) {
-        return new WorkflowEngine(new NodeRun.Services(services.js(), services.limits(), services.resolver(), services.egress(), credentials));
+        return new WorkflowEngine(new NodeRun.Services(services.js(), services.limits(), services.resolver(), services.egress(), credentials,
+                services.subWorkflows(), services.maxWait()));
     }
+
+    /** This engine with Execute Workflow finding workflows by id in {@code subWorkflows} (a server makes one per workflow owner). */
+    public WorkflowEngine withSubWorkflows(SubWorkflows subWorkflows) {
+        return new WorkflowEngine(new NodeRun.Services(services.js(), services.limits(), services.resolver(), services.egress(), services.credentials(),
+                subWorkflows, services.maxWait()));
+    }
+
+    /** This engine with Wait nodes pausing a run for at most {@code maxWait}; a longer wait fails its node. */
+    public WorkflowEngine withMaxWait(Duration maxWait) {
+        return new WorkflowEngine(new NodeRun.Services(services.js(), services.limits(), services.resolver(), services.egress(), services.credentials(),
+                services.subWorkflows(), maxWait));
+    }
+
+    /**
+     * The longest a Wait node pauses a run unless {@link #withMaxWait} says otherwise: a waiting run
+     * lives only in the memory of the process running it (a restart loses it), so waits are short.
+     */
+    public static final Duration DEFAULT_MAX_WAIT = Duration.ofMinutes(5);
 
     /** Evaluates expressions as a run does: in the JavaScript sandbox, under the platform's limits. */
     public io.nlink.workflow.expr.Expressions expressions() {
@@ -82,74 +103,273 @@ public final class WorkflowEngine {
     /**
      * As {@link #run(Workflow, String, List, java.util.function.Consumer)}, told to {@code control}:
      * its listener hears each node start and finish, its pins replace nodes' runs, and a stop it
-     * is asked for ends the run as {@link Execution.Status#CANCELED} at the next check.
+     * is asked for ends the run as {@link Execution.Status#CANCELED} at the next check. A Wait node
+     * parks the calling thread until its time (cheap on a virtual thread); {@link #runAsync} holds
+     * no thread while it waits.
      */
     public Execution run(Workflow workflow, String trigger, List<JsonNode> items, java.util.function.Consumer<WebhookResponse> webhookResponder,
             RunControl control) {
-        Instant started = Instant.now();
-        Workflow.Node start = startNode(workflow, trigger);
-        List<Item> triggerItems = (items == null ? List.<JsonNode>of(Json.MAPPER.createObjectNode()) : items).stream().map(Item::start).toList();
-        Duration budget = executionTimeout(workflow);
-
-        Map<String, List<List<Item>>> inputs = new HashMap<>();
-        Map<String, List<List<Item>>> history = new LinkedHashMap<>();
-        List<Execution.NodeRecord> records = new ArrayList<>();
-        Map<String, Integer> waitingOn = new HashMap<>();
-        Set<String> reachable = reachable(workflow, start.name());
-        for (String name : reachable) {
-            waitingOn.put(name, (int) workflow.into(name).stream().filter(c -> reachable.contains(c.from())).map(Workflow.Connection::from).distinct().count());
+        Run run = new Run(workflow, startNode(workflow, trigger), items, webhookResponder, control, 0);
+        for (Instant resumeAt = run.drive(); resumeAt != null; resumeAt = run.drive()) {
+            while (!control.stopRequested() && Instant.now().isBefore(resumeAt)) {
+                sleep(Duration.ofMillis(Math.min(WAIT_CHECK.toMillis(), Math.max(1, Duration.between(Instant.now(), resumeAt).toMillis()))));
+            }
         }
-        Map<String, Integer> fileOrder = new HashMap<>();
-        for (int i = 0; i < workflow.nodes().size(); i++) fileOrder.put(workflow.nodes().get(i).name(), i);
-        PriorityQueue<Workflow.Node> ready = new PriorityQueue<>(Comparator
-                .comparingDouble((Workflow.Node n) -> n.position()[0])
-                .thenComparingDouble(n -> n.position()[1])
-                .thenComparing(n -> fileOrder.get(n.name())));
-        ready.add(start);
-        inputs.put(start.name(), List.of(triggerItems));
+        return run.execution();
+    }
 
-        String error = null, errorNode = null, lastNode = null;
-        boolean canceled = false;
+    /**
+     * As {@link #run(Workflow, String, List, java.util.function.Consumer, RunControl)}, without
+     * holding a thread while a Wait node waits: the run goes on, on a virtual thread, when the
+     * wait is over (or at once when it is stopped), and the future completes with its execution.
+     * Bad arguments (no such trigger) fail the future.
+     */
+    public java.util.concurrent.CompletableFuture<Execution> runAsync(Workflow workflow, String trigger, List<JsonNode> items,
+            java.util.function.Consumer<WebhookResponse> webhookResponder, RunControl control) {
+        java.util.concurrent.CompletableFuture<Execution> done = new java.util.concurrent.CompletableFuture<>();
+        try {
+            Run run = new Run(workflow, startNode(workflow, trigger), items, webhookResponder, control, 0);
+            RUN_THREADS.execute(() -> continueAsync(run, control, done));
+        } catch (RuntimeException e) {
+            done.completeExceptionally(e);
+        }
+        return done;
+    }
+
+    private static final java.util.concurrent.Executor RUN_THREADS = java.util.concurrent.Executors.newThreadPerTaskExecutor(
+            Thread.ofVirtual().name("nlink-run-", 0).factory());
+
+    /** How often a waiting run looks whether it was asked to stop. */
+    private static final Duration WAIT_CHECK = Duration.ofMillis(200);
+
+    private static void continueAsync(Run run, RunControl control, java.util.concurrent.CompletableFuture<Execution> done) {
+        try {
+            Instant resumeAt = run.resumeAt();
+            if (resumeAt == null || control.stopRequested() || !Instant.now().isBefore(resumeAt)) resumeAt = run.drive();
+            if (resumeAt == null) {
+                done.complete(run.execution());
+                return;
+            }
+            long delay = Math.max(1, Math.min(WAIT_CHECK.toMillis(), Duration.between(Instant.now(), resumeAt).toMillis()));
+            // Nothing holds a thread meanwhile: the JDK's delayer hands the run back to a new virtual thread.
+            java.util.concurrent.CompletableFuture.delayedExecutor(delay, java.util.concurrent.TimeUnit.MILLISECONDS, RUN_THREADS)
+                    .execute(() -> continueAsync(run, control, done));
+        } catch (Throwable e) {
+            done.completeExceptionally(e);
+        }
+    }
+
+    /** Most node runs in one execution (loops run nodes again): a loop that never ends fails instead of growing without end. */
+    public static final int MAX_NODE_RUNS = 20_000;
+    /** How deep Execute Workflow may nest: a workflow calling itself fails at this depth instead of running forever. */
+    public static final int MAX_SUB_WORKFLOW_DEPTH = 8;
+
+    /**
+     * One run of one workflow, from its trigger to its end, in steps: {@link #drive} runs nodes
+     * until the run ends or a Wait node asks it to pause, so a waiting run is only this object.
+     *
+     * <p>Nodes run in dependency order: a node runs once every node feeding it has run, ties
+     * broken by editor position. Loop Over Items (Split in Batches) may be fed back by its own
+     * loop body: such a back edge does not count as a dependency; the loop node runs again with
+     * what came back once nothing in its body is left to run, and each of its runs lets its body
+     * run again.
+     */
+    private final class Run {
+        final Workflow workflow;
+        final Workflow.Node start;
+        final java.util.function.Consumer<WebhookResponse> webhookResponder;
+        final RunControl control;
+        final int depth;
+        final Instant started = Instant.now();
+        final Duration budget;
+        final java.time.ZoneId zone;
+        final Map<String, List<List<Item>>> inputs = new HashMap<>();
+        final Map<String, List<List<Item>>> history = new LinkedHashMap<>();
+        final List<Execution.NodeRecord> records = new ArrayList<>();
+        final Map<String, Integer> waitingOn = new HashMap<>();
+        final Set<String> reachable;
+        final Set<Workflow.Connection> backEdges;
+        /** Each loop node's body: what its outputs reach without passing a back edge. */
+        final Map<String, Set<String>> bodies = new LinkedHashMap<>();
+        final Set<String> visited = new HashSet<>();
+        final Map<String, NodeRun.NodeState> states = new HashMap<>();
+        final PriorityQueue<Workflow.Node> ready;
+        int nodeRuns;
+        String error, errorNode, lastNode;
+        boolean canceled, finished;
+        Instant resumeAt;
         List<Item> output = List.of();
-        while (!ready.isEmpty()) {
-            Workflow.Node node = ready.poll();
-            if (control.stopRequested()) {
-                error = "stopped before node \"" + node.name() + "\": " + control.stopReason();
-                canceled = true;
-                break;
+        Execution execution;
+
+        Run(Workflow workflow, Workflow.Node start, List<JsonNode> items, java.util.function.Consumer<WebhookResponse> webhookResponder,
+                RunControl control, int depth) {
+            this.workflow = workflow;
+            this.start = start;
+            this.webhookResponder = webhookResponder;
+            this.control = control;
+            this.depth = depth;
+            this.budget = executionTimeout(workflow);
+            this.zone = timezone(workflow);
+            List<Item> triggerItems = (items == null ? List.<JsonNode>of(Json.MAPPER.createObjectNode()) : items).stream().map(Item::start).toList();
+            reachable = reachable(workflow, start.name());
+            backEdges = backEdges(workflow);
+            for (String name : reachable) waitingOn.put(name, forwardPredecessors(name, p -> true));
+            for (String name : reachable) {
+                if (BuiltinNodes.isLoop(workflow.node(name).orElseThrow().type())) bodies.put(name, forwardReach(name));
             }
-            if (budget != null && Duration.between(started, Instant.now()).compareTo(budget) > 0) {
-                error = "the execution ran past its timeout of " + budget.toSeconds() + " s (settings.executionTimeout) before node \"" + node.name() + "\"";
-                errorNode = node.name();
-                break;
+            Map<String, Integer> fileOrder = new HashMap<>();
+            for (int i = 0; i < workflow.nodes().size(); i++) fileOrder.put(workflow.nodes().get(i).name(), i);
+            ready = new PriorityQueue<>(Comparator
+                    .comparingDouble((Workflow.Node n) -> n.position()[0])
+                    .thenComparingDouble(n -> n.position()[1])
+                    .thenComparing(n -> fileOrder.get(n.name())));
+            ready.add(start);
+            inputs.put(start.name(), List.of(triggerItems));
+        }
+
+        Instant resumeAt() {
+            return resumeAt;
+        }
+
+        /** Runs nodes until the run ends (null) or a Wait node pauses it (the time to go on). */
+        Instant drive() {
+            resumeAt = null;
+            while (!finished) {
+                if (!bodies.isEmpty()) readyLoops();
+                if (ready.isEmpty()) break;
+                Workflow.Node node = ready.poll();
+                if (control.stopRequested()) {
+                    error = "stopped before node \"" + node.name() + "\": " + control.stopReason();
+                    canceled = true;
+                    break;
+                }
+                if (budget != null && Duration.between(started, Instant.now()).compareTo(budget) > 0) {
+                    error = "the execution ran past its timeout of " + budget.toSeconds() + " s (settings.executionTimeout) before node \"" + node.name() + "\"";
+                    errorNode = node.name();
+                    break;
+                }
+                if (++nodeRuns > MAX_NODE_RUNS) {
+                    error = "the execution ran " + MAX_NODE_RUNS + " nodes and stopped before node \"" + node.name()
+                            + "\": a loop that does not end? Give Loop Over Items a larger batch size, or split the input";
+                    errorNode = node.name();
+                    break;
+                }
+                boolean firstVisit = visited.add(node.name());
+                List<List<Item>> in = inputs.remove(node.name());
+                Outcome outcome = runNode(node, in == null ? List.of() : in, Collections.unmodifiableMap(history), node == start, webhookResponder, control,
+                        states.computeIfAbsent(node.name(), k -> new NodeRun.NodeState()), states, this::runSubWorkflow, zone);
+                // In a loop, a node its iteration did not reach is not recorded again as skipped.
+                if (firstVisit || outcome.ran()) {
+                    records.add(outcome.record());
+                    control.listener().nodeFinished(outcome.record());
+                }
+                if (outcome.record().status().equals("error") || outcome.record().status().equals(CANCELED)) {
+                    error = outcome.record().error();
+                    errorNode = node.name();
+                    canceled = outcome.record().status().equals(CANCELED);
+                    break;
+                }
+                List<List<Item>> outputs = outcome.outputs();
+                if (outcome.ran()) {
+                    lastNode = node.name();
+                    output = outputs.isEmpty() ? List.of() : outputs.get(0);
+                    history.put(node.name(), outputs);
+                }
+                if (bodies.containsKey(node.name())) letBodyRunAgain(node.name());
+                for (Workflow.Connection c : workflow.outOf(node.name())) {
+                    List<List<Item>> target = inputs.computeIfAbsent(c.to(), k -> new ArrayList<>());
+                    while (target.size() <= c.input()) target.add(new ArrayList<>());
+                    if (c.output() < outputs.size()) target.get(c.input()).addAll(outputs.get(c.output()));
+                }
+                for (String next : workflow.outOf(node.name()).stream().filter(c -> !backEdges.contains(c)).map(Workflow.Connection::to).distinct().toList()) {
+                    if (waitingOn.merge(next, -1, Integer::sum) == 0) ready.add(workflow.node(next).orElseThrow());
+                }
+                if (outcome.resumeAt() != null && Instant.now().isBefore(outcome.resumeAt())) {
+                    resumeAt = outcome.resumeAt();
+                    return resumeAt;
+                }
             }
-            List<List<Item>> in = inputs.getOrDefault(node.name(), List.of());
-            Outcome outcome = runNode(node, in, Collections.unmodifiableMap(history), node == start, webhookResponder, control);
-            records.add(outcome.record());
-            control.listener().nodeFinished(outcome.record());
-            if (outcome.record().status().equals("error") || outcome.record().status().equals(CANCELED)) {
-                error = outcome.record().error();
-                errorNode = node.name();
-                canceled = outcome.record().status().equals(CANCELED);
-                break;
-            }
-            List<List<Item>> outputs = outcome.outputs();
-            if (outcome.ran()) {
-                lastNode = node.name();
-                output = outputs.isEmpty() ? List.of() : outputs.get(0);
-                history.put(node.name(), outputs);
-            }
-            for (Workflow.Connection c : workflow.outOf(node.name())) {
-                List<List<Item>> target = inputs.computeIfAbsent(c.to(), k -> new ArrayList<>());
-                while (target.size() <= c.input()) target.add(new ArrayList<>());
-                if (c.output() < outputs.size()) target.get(c.input()).addAll(outputs.get(c.output()));
-            }
-            for (String next : workflow.outOf(node.name()).stream().map(Workflow.Connection::to).distinct().toList()) {
-                if (waitingOn.merge(next, -1, Integer::sum) == 0) ready.add(workflow.node(next).orElseThrow());
+            finished = true;
+            Execution.Status status = error == null ? Execution.Status.SUCCESS : canceled ? Execution.Status.CANCELED : Execution.Status.ERROR;
+            execution = new Execution(workflow.name(), status, started, Instant.now(), List.copyOf(records), error, errorNode, lastNode, jsons(output));
+            return null;
+        }
+
+        Execution execution() {
+            if (execution == null) throw new IllegalStateException("the run has not ended");
+            return execution;
+        }
+
+        /**
+         * Queues the loop nodes that got items back from their bodies and whose bodies have nothing
+         * left to run (inner loops first: an outer loop waits for them).
+         */
+        private void readyLoops() {
+            for (var loop : bodies.entrySet()) {
+                if (!pending(loop.getKey())) continue;
+                boolean bodyBusy = false;
+                for (String n : loop.getValue()) {
+                    if (ready.stream().anyMatch(r -> r.name().equals(n)) || (bodies.containsKey(n) && pending(n))) {
+                        bodyBusy = true;
+                        break;
+                    }
+                }
+                if (!bodyBusy) ready.add(workflow.node(loop.getKey()).orElseThrow());
             }
         }
-        Execution.Status status = error == null ? Execution.Status.SUCCESS : canceled ? Execution.Status.CANCELED : Execution.Status.ERROR;
-        return new Execution(workflow.name(), status, started, Instant.now(), List.copyOf(records), error, errorNode, lastNode, jsons(output));
+
+        /** Whether loop node {@code name} has items waiting and can take them: all its forward inputs are in, and it is not queued. */
+        private boolean pending(String name) {
+            List<List<Item>> in = inputs.get(name);
+            return in != null && in.stream().anyMatch(l -> !l.isEmpty()) && waitingOn.getOrDefault(name, 0) <= 0
+                    && ready.stream().noneMatch(r -> r.name().equals(name));
+        }
+
+        /** Loop node {@code loop} ran again: its body's nodes wait for their inputs anew, as in its first run. */
+        private void letBodyRunAgain(String loop) {
+            Set<String> body = bodies.get(loop);
+            for (String n : body) {
+                if (n.equals(loop)) continue;
+                waitingOn.put(n, forwardPredecessors(n, p -> p.equals(loop) || body.contains(p) || !visited.contains(p)));
+                inputs.remove(n);
+            }
+        }
+
+        private int forwardPredecessors(String name, java.util.function.Predicate<String> counts) {
+            return (int) workflow.into(name).stream()
+                    .filter(c -> reachable.contains(c.from()) && !backEdges.contains(c) && counts.test(c.from()))
+                    .map(Workflow.Connection::from).distinct().count();
+        }
+
+        private Set<String> forwardReach(String from) {
+            Set<String> seen = new LinkedHashSet<>();
+            ArrayDeque<String> todo = new ArrayDeque<>();
+            workflow.outOf(from).stream().filter(c -> !backEdges.contains(c)).forEach(c -> todo.add(c.to()));
+            while (!todo.isEmpty()) {
+                String n = todo.poll();
+                if (n.equals(from) || !seen.add(n)) continue;
+                workflow.outOf(n).stream().filter(c -> !backEdges.contains(c)).forEach(c -> todo.add(c.to()));
+            }
+            return seen;
+        }
+
+        /** Runs {@code sub} from its Execute Workflow Trigger with {@code items}, as this run's child: same services, same stop. */
+        private Execution runSubWorkflow(Workflow sub, List<JsonNode> items) throws NodeFailedException {
+            if (depth + 1 > MAX_SUB_WORKFLOW_DEPTH) {
+                throw new NodeFailedException("sub-workflows nest more than " + MAX_SUB_WORKFLOW_DEPTH + " deep (does a workflow call itself?); nLink stops here");
+            }
+            Workflow.Node subStart = sub.nodes().stream().filter(n -> n.type().equals(BuiltinNodes.EXECUTE_WORKFLOW_TRIGGER) && !n.disabled()).findFirst()
+                    .orElseThrow(() -> new NodeFailedException("the workflow \"" + sub.name() + "\" has no Execute Workflow Trigger"
+                            + " (n8n-nodes-base.executeWorkflowTrigger); add one where it should start when called"));
+            RunControl childControl = control.child();
+            Run child = new Run(sub, subStart, items, r -> {}, childControl, depth + 1);
+            for (Instant at = child.drive(); at != null; at = child.drive()) {
+                while (!childControl.stopRequested() && Instant.now().isBefore(at)) {
+                    sleep(Duration.ofMillis(Math.min(WAIT_CHECK.toMillis(), Math.max(1, Duration.between(Instant.now(), at).toMillis()))));
+                }
+            }
+            return child.execution();
+        }
     }
 
     /**
@@ -177,7 +397,10 @@ public final class WorkflowEngine {
         boolean trigger = BuiltinNodes.of(node.type()).trigger();
         if (trigger && in.isEmpty()) in.add(List.of(Item.start(Json.MAPPER.createObjectNode())));
         control.listener().nodeStarted(name, in.stream().map(List::size).toList());
-        Outcome outcome = runNode(node, in, Collections.unmodifiableMap(history), trigger, r -> {}, control);
+        Outcome outcome = runNode(node, in, Collections.unmodifiableMap(history), trigger, r -> {}, control, new NodeRun.NodeState(), Map.of(),
+                (sub, items) -> {
+                    throw new NodeFailedException("a sub-workflow runs only in a run of the whole workflow; run the workflow");
+                }, timezone(workflow));
         control.listener().nodeFinished(outcome.record());
         String status = outcome.record().status();
         boolean failed = status.equals("error") || status.equals(CANCELED);
@@ -189,10 +412,16 @@ public final class WorkflowEngine {
     /** The status of a node, and of a run, cut short by a stop. */
     private static final String CANCELED = "canceled";
 
-    private record Outcome(Execution.NodeRecord record, List<List<Item>> outputs, boolean ran) {}
+    /** @param resumeAt when a Wait node said the run goes on, or null */
+    private record Outcome(Execution.NodeRecord record, List<List<Item>> outputs, boolean ran, Instant resumeAt) {
+        Outcome(Execution.NodeRecord record, List<List<Item>> outputs, boolean ran) {
+            this(record, outputs, ran, null);
+        }
+    }
 
     private Outcome runNode(Workflow.Node node, List<List<Item>> in, Map<String, List<List<Item>>> history, boolean isStart,
-            java.util.function.Consumer<WebhookResponse> webhookResponder, RunControl control) {
+            java.util.function.Consumer<WebhookResponse> webhookResponder, RunControl control, NodeRun.NodeState state,
+            Map<String, NodeRun.NodeState> states, NodeRun.SubRunner subRunner, java.time.ZoneId zone) {
         NodeType type = BuiltinNodes.of(node.type());
         List<Integer> itemsIn = in.stream().map(List::size).toList();
         boolean hasItems = type.runsWithAnyInput() ? in.stream().anyMatch(l -> !l.isEmpty()) : !in.isEmpty() && !in.get(0).isEmpty();
@@ -221,11 +450,11 @@ public final class WorkflowEngine {
         Instant started = Instant.now();
         Duration wait = node.retry().firstWait();
         for (int attempt = 1; ; attempt++) {
-            NodeRun run = new NodeRun(node, in, services, history, webhookResponder, control);
+            NodeRun run = new NodeRun(node, in, services, history, webhookResponder, control).withState(state, states, subRunner).withTimezone(zone);
             try {
                 List<List<Item>> outputs = type.run(run);
                 return new Outcome(record(node, "success", run.runtime(), itemsIn, sizes(outputs), Duration.between(started, Instant.now()),
-                        attempt, null, run.errors(), run.logs(), sample(outputs)), outputs, true);
+                        attempt, null, run.errors(), run.logs(), sample(outputs)), outputs, true, run.resumeAt());
             } catch (RunControl.Stopped e) {
                 return new Outcome(record(node, CANCELED, run.runtime(), itemsIn, List.of(), Duration.between(started, Instant.now()),
                         attempt, "stopped while it ran: " + e.getMessage(), run.errors(), run.logs(), List.of()), List.of(), true);
@@ -279,6 +508,30 @@ public final class WorkflowEngine {
             if (seen.add(n)) workflow.outOf(n).forEach(c -> todo.add(c.to()));
         }
         return seen;
+    }
+
+    /**
+     * The connections that feed a loop node (Loop Over Items) from its own loop body: edges into
+     * it from a node it reaches. The workflow parser refuses every other cycle.
+     */
+    static Set<Workflow.Connection> backEdges(Workflow workflow) {
+        Set<Workflow.Connection> back = new HashSet<>();
+        for (Workflow.Node node : workflow.nodes()) {
+            if (!BuiltinNodes.isLoop(node.type())) continue;
+            Set<String> reached = reachable(workflow, node.name());
+            for (Workflow.Connection c : workflow.into(node.name())) if (reached.contains(c.from())) back.add(c);
+        }
+        return back;
+    }
+
+    /** n8n's settings.timezone; the server's own when absent, "DEFAULT" or not a time zone. */
+    private static java.time.ZoneId timezone(Workflow workflow) {
+        String id = workflow.settings().path("timezone").asText("");
+        try {
+            return id.isBlank() || id.equals("DEFAULT") ? java.time.ZoneId.systemDefault() : java.time.ZoneId.of(id);
+        } catch (java.time.DateTimeException e) {
+            return java.time.ZoneId.systemDefault();
+        }
     }
 
     /** n8n's settings.executionTimeout, in seconds; absent or not positive means none. */

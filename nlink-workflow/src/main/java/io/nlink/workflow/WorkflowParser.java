@@ -88,7 +88,10 @@ public final class WorkflowParser {
         }
         List<Workflow.Connection> connections = connections(root.path("connections"), names, comments, problems);
         String loop = findLoop(nodes, connections);
-        if (loop != null) problems.add("connections: the nodes form a loop (" + loop + "); nLink runs workflows without loops");
+        if (loop != null) {
+            problems.add("connections: the nodes form a loop (" + loop + "); nLink runs a loop only through a Loop Over Items node"
+                    + " (n8n-nodes-base.splitInBatches) that the loop feeds back into");
+        }
         if (!problems.isEmpty()) throw new InvalidWorkflowException(source, problems);
         JsonNode settings = root.path("settings").isObject() ? root.get("settings") : Json.MAPPER.createObjectNode();
         return new Workflow(name, List.copyOf(nodes), List.copyOf(connections), settings);
@@ -237,10 +240,32 @@ public final class WorkflowParser {
         return connections;
     }
 
-    /** A loop as "A → B → A", or null when the graph has none. */
+    /**
+     * A loop as "A → B → A", or null when the graph has none but those allowed: a loop body feeding
+     * back into its Loop Over Items node (an edge into that node from a node it reaches).
+     */
     private static String findLoop(List<Workflow.Node> nodes, List<Workflow.Connection> connections) {
+        Map<String, List<String>> all = new HashMap<>();
+        connections.forEach(c -> all.computeIfAbsent(c.from(), k -> new ArrayList<>()).add(c.to()));
+        Set<String> loopNodes = new HashSet<>();
+        nodes.forEach(n -> {
+            if (BuiltinNodes.isLoop(n.type())) loopNodes.add(n.name());
+        });
+        Map<String, Set<String>> reach = new HashMap<>();
+        for (String loopNode : loopNodes) {
+            Set<String> seen = new HashSet<>();
+            java.util.ArrayDeque<String> todo = new java.util.ArrayDeque<>(List.of(loopNode));
+            while (!todo.isEmpty()) {
+                String n = todo.poll();
+                if (seen.add(n)) todo.addAll(all.getOrDefault(n, List.of()));
+            }
+            reach.put(loopNode, seen);
+        }
         Map<String, List<String>> next = new HashMap<>();
-        connections.forEach(c -> next.computeIfAbsent(c.from(), k -> new ArrayList<>()).add(c.to()));
+        for (Workflow.Connection c : connections) {
+            if (loopNodes.contains(c.to()) && reach.get(c.to()).contains(c.from())) continue; // a loop body's way back
+            next.computeIfAbsent(c.from(), k -> new ArrayList<>()).add(c.to());
+        }
         Map<String, Integer> state = new HashMap<>(); // 1 = on the path, 2 = done
         for (Workflow.Node n : nodes) {
             List<String> path = new ArrayList<>();

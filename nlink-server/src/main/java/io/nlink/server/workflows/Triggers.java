@@ -41,6 +41,9 @@ public final class Triggers implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Triggers.class);
     static final String WEBHOOK = "n8n-nodes-base.webhook";
     static final String SCHEDULE = "n8n-nodes-base.scheduleTrigger";
+    /** n8n's older schedule triggers, kept on the same clock: {@link #rulesOf} turns their parameters into Schedule Trigger rules. */
+    static final String CRON = "n8n-nodes-base.cron";
+    static final String INTERVAL = "n8n-nodes-base.interval";
 
     /** An active webhook: which workflow answers it, and how its Webhook node says to. */
     public record Webhook(long workflowId, WebhookSettings settings) {}
@@ -103,7 +106,7 @@ public final class Triggers implements AutoCloseable {
         }
         for (WorkflowService.Stored stored : active) {
             for (Workflow.Node node : stored.workflow().nodes()) {
-                if (!node.disabled() && node.type().equals(SCHEDULE)) schedule(stored.id(), node);
+                if (!node.disabled() && (node.type().equals(SCHEDULE) || node.type().equals(CRON) || node.type().equals(INTERVAL))) schedule(stored.id(), node);
             }
             List<WebhookSettings> settings;
             try {
@@ -128,15 +131,89 @@ public final class Triggers implements AutoCloseable {
     }
 
     private void schedule(long workflowId, Workflow.Node node) {
-        JsonNode intervals = node.parameters().path("rule").path("interval");
-        if (!intervals.isArray() || intervals.isEmpty()) intervals = Json.MAPPER.createArrayNode().add(Json.MAPPER.createObjectNode());
-        for (JsonNode rule : intervals) {
+        List<JsonNode> rules;
+        try {
+            rules = rulesOf(node);
+        } catch (IllegalArgumentException e) {
+            LOG.warn("workflow {} node \"{}\": {}; this schedule is off", workflowId, Visible.inLog(node.name()), Visible.inLog(e.getMessage()));
+            return;
+        }
+        for (JsonNode rule : rules) {
             try {
                 arm(generation, workflowId, node.name(), nextFiring(rule));
             } catch (IllegalArgumentException e) {
                 LOG.warn("workflow {} node \"{}\": {}; this schedule is off", workflowId, Visible.inLog(node.name()), Visible.inLog(e.getMessage()));
             }
         }
+    }
+
+    /**
+     * A schedule node's firing rules, as Schedule Trigger writes them ({@link #nextFiring}):
+     * Schedule Trigger's own {@code rule.interval}; Cron's {@code triggerTimes.item[]} by
+     * {@code mode} (everyMinute, everyHour, everyDay, everyWeek, everyMonth, everyX, custom —
+     * n8n's defaults: every day at 14:00, every 2 hours); Interval's {@code interval} {@code unit}s
+     * (1 second by default).
+     */
+    static List<JsonNode> rulesOf(Workflow.Node node) {
+        JsonNode p = node.parameters();
+        List<JsonNode> rules = new ArrayList<>();
+        switch (node.type()) {
+            case CRON -> {
+                for (JsonNode item : p.path("triggerTimes").path("item")) rules.add(cronRule(item));
+                // n8n's Cron fires nowhere without trigger times.
+            }
+            case INTERVAL -> {
+                int value = p.path("interval").asInt(1);
+                if (value < 1) throw new IllegalArgumentException("interval must be at least 1");
+                String unit = p.path("unit").asText("seconds");
+                ObjectNode rule = Json.MAPPER.createObjectNode();
+                switch (unit) {
+                    case "seconds" -> rule.put("field", "seconds").put("secondsInterval", value);
+                    case "minutes" -> rule.put("field", "minutes").put("minutesInterval", value);
+                    case "hours" -> rule.put("field", "minutes").put("minutesInterval", value * 60);
+                    default -> throw new IllegalArgumentException("unit \"" + unit + "\" is not supported (seconds, minutes, hours)");
+                }
+                rules.add(rule);
+            }
+            default -> {
+                JsonNode intervals = p.path("rule").path("interval");
+                if (!intervals.isArray() || intervals.isEmpty()) intervals = Json.MAPPER.createArrayNode().add(Json.MAPPER.createObjectNode());
+                intervals.forEach(rules::add);
+            }
+        }
+        return rules;
+    }
+
+    private static final String[] WEEKDAYS = {"SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"};
+
+    /** One of Cron's trigger times as a cron expression with seconds. */
+    private static JsonNode cronRule(JsonNode item) {
+        String mode = item.path("mode").asText("everyDay");
+        int minute = bounded(item, "minute", 0, 0, 59), hour = bounded(item, "hour", 14, 0, 23);
+        String expression = switch (mode) {
+            case "everyMinute" -> "0 * * * * *";
+            case "everyHour" -> "0 " + minute + " * * * *";
+            case "everyDay" -> "0 " + minute + " " + hour + " * * *";
+            case "everyWeek" -> "0 " + minute + " " + hour + " * * " + WEEKDAYS[bounded(item, "weekday", 1, 0, 6)];
+            case "everyMonth" -> "0 " + minute + " " + hour + " " + bounded(item, "dayOfMonth", 1, 1, 31) + " * *";
+            case "everyX" -> {
+                int value = bounded(item, "value", 2, 1, 1000);
+                String unit = item.path("unit").asText("hours");
+                if (unit.equals("minutes")) yield "0 */" + value + " * * * *";
+                if (unit.equals("hours")) yield "0 0 */" + value + " * * *";
+                throw new IllegalArgumentException("Cron everyX unit \"" + unit + "\" is not supported (minutes, hours)");
+            }
+            case "custom" -> item.path("cronExpression").asText("* * * * * *").strip();
+            default -> throw new IllegalArgumentException("Cron mode \"" + mode + "\" is not supported (everyMinute, everyHour, everyDay, everyWeek, everyMonth, everyX, custom)");
+        };
+        return Json.MAPPER.createObjectNode().put("field", "cronExpression").put("expression", expression);
+    }
+
+    private static int bounded(JsonNode item, String field, int fallback, int min, int max) {
+        JsonNode value = item.path(field);
+        int v = value.isMissingNode() || value.isNull() ? fallback : value.asInt(Integer.MIN_VALUE);
+        if (v < min || v > max) throw new IllegalArgumentException("Cron " + field + " must be " + min + " to " + max + "; got " + value);
+        return v;
     }
 
     private synchronized void arm(long armedIn, long workflowId, String node, Supplier<Duration> next) {
@@ -154,7 +231,10 @@ public final class Triggers implements AutoCloseable {
             if (!firesSchedules.getAsBoolean()) return; // another member fires it (every member keeps it armed, to take over)
             WorkflowService.Stored stored = service.find(workflowId).orElse(null);
             if (stored == null || !stored.active()) return;
-            service.dispatch(stored, node, List.of(scheduleItem(ZonedDateTime.now())), WorkflowService.Mode.SCHEDULE);
+            // Cron and Interval start with an empty item, as in n8n; Schedule Trigger with the time.
+            String type = stored.workflow().node(node).map(Workflow.Node::type).orElse(SCHEDULE);
+            JsonNode item = type.equals(SCHEDULE) ? scheduleItem(ZonedDateTime.now()) : Json.MAPPER.createObjectNode();
+            service.dispatch(stored, node, List.of(item), WorkflowService.Mode.SCHEDULE);
         } catch (Exception e) {
             LOG.error("workflow {}: the scheduled run failed to start", workflowId, e);
         }

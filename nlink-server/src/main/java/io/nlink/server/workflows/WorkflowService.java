@@ -48,7 +48,9 @@ public final class WorkflowService {
     public enum Mode {
         MANUAL, WEBHOOK, SCHEDULE,
         /** A failed execution run again with its input ({@link #retry}). */
-        RETRY;
+        RETRY,
+        /** An error workflow started by another's failed run ({@link CalledWorkflows#failed}). */
+        ERROR;
 
         String id() {
             return name().toLowerCase(java.util.Locale.ROOT);
@@ -98,7 +100,11 @@ public final class WorkflowService {
         this.keepFor = keepFor;
         this.keepAtMost = keepAtMost;
         this.recorder = new ExecutionRecorder(db, this::prune);
+        this.called = new CalledWorkflows(db, this);
     }
+
+    /** The workflows runs may start: Execute Workflow's and error workflows. */
+    private final CalledWorkflows called;
 
     /** Told of each run this server ran, when it has ended (metrics). */
     @FunctionalInterface
@@ -720,7 +726,8 @@ public final class WorkflowService {
             // n8n's pinned data serves manual runs only: a webhook, schedule or retry runs every node.
             RunControl control = new RunControl(progress, mode == Mode.MANUAL ? PinData.of(stored.definition()) : java.util.Map.of());
             progress.attach(control);
-            execution = engine.withCredentials(credentialsOf(stored)).run(stored.workflow(), trigger, items, webhookResponder, control);
+            execution = engine.withCredentials(credentialsOf(stored)).withSubWorkflows(called.forCaller(stored))
+                    .run(stored.workflow(), trigger, items, webhookResponder, control);
         } catch (IllegalArgumentException e) {
             db.update("DELETE FROM executions WHERE id = ?", id); // refused before it ran: no execution
             live.finish(id, "refused", e.getMessage(), null);
@@ -736,6 +743,7 @@ public final class WorkflowService {
             throw e;
         }
         runListener.ended(stored, mode, execution);
+        if (execution.status() == Execution.Status.ERROR) called.failed(stored, mode, id, execution, started.get("retryOf"));
         ObjectNode record = execution.toJson();
         // Kept with the outcome: what started it (a retry runs it again with the same input).
         record.put("trigger", trigger);

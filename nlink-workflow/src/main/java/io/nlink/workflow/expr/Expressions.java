@@ -63,6 +63,11 @@ public final class Expressions {
      * @param history each node that ran before, with its outputs, in run order
      */
     public List<Resolved> resolve(ObjectNode params, List<Item> items, Map<String, List<List<Item>>> history) {
+        return resolve(params, items, history, Map.of());
+    }
+
+    /** As {@link #resolve(ObjectNode, List, Map)}, with nodes' contexts ({@link References}) by name. */
+    public List<Resolved> resolve(ObjectNode params, List<Item> items, Map<String, List<List<Item>>> history, Map<String, ? extends JsonNode> contexts) {
         List<Slot> slots = new ArrayList<>();
         collect(params, List.of(), slots);
         List<Resolved> resolved = new ArrayList<>(items.size());
@@ -72,7 +77,7 @@ public final class Expressions {
         }
         List<String> code = new ArrayList<>();
         for (Slot slot : slots) code.addAll(slot.template().codes());
-        References references = new References(code, history);
+        References references = new References(code, history, contexts);
         EvaluatorPool pool = pool(js);
         io.nlink.runtime.NodeExecutable evaluatorScript = js.load(script(code));
         EvaluatorPool.Lease evaluator = null;

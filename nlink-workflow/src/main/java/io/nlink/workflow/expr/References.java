@@ -30,15 +30,25 @@ public final class References {
     private static final Pattern COMPUTED = Pattern.compile("\\$\\(\\s*[^'\"`\\s]|\\$node\\[\\s*[^'\"`\\s]|\\$node\\s*[^.\\[\\s]|\\$items\\s*\\(");
 
     private final Map<String, List<List<Item>>> history;
+    private final Map<String, ? extends JsonNode> contexts;
     private final Set<String> names = new LinkedHashSet<>();
-    private final boolean wantsOutputs, wantsMatching, wantsInput;
+    private final boolean wantsOutputs, wantsMatching, wantsInput, wantsContext;
 
     /**
      * @param codes   the JavaScript that will run
      * @param history each node that ran before, with its outputs, in the order they ran
      */
     public References(Collection<String> codes, Map<String, List<List<Item>>> history) {
+        this(codes, history, Map.of());
+    }
+
+    /**
+     * @param contexts nodes' contexts by name ({@code $node["Loop"].context["noItemsLeft"]}), for the
+     *     nodes that keep one (Loop Over Items)
+     */
+    public References(Collection<String> codes, Map<String, List<List<Item>>> history, Map<String, ? extends JsonNode> contexts) {
         this.history = history;
+        this.contexts = contexts;
         String all = String.join("\n", codes);
         Matcher m = NAMED.matcher(all);
         while (m.find()) {
@@ -49,6 +59,7 @@ public final class References {
         wantsOutputs = all.contains(".all(") || all.contains(".last(") || all.contains("$items");
         wantsMatching = all.contains("itemMatching") || all.contains("pairedItem");
         wantsInput = all.contains("$input.all") || all.contains("$input.last") || all.contains("$input.first");
+        wantsContext = all.contains("context");
     }
 
     /**
@@ -82,6 +93,10 @@ public final class References {
                     match.add(linked == null ? null : linked.json());
                 }
             }
+        }
+        if (wantsContext) {
+            ObjectNode contextsJson = ctx.putObject("contexts");
+            contexts.forEach(contextsJson::set);
         }
         if (wantsInput || index < 0) {
             ArrayNode input = ctx.putArray("input");
@@ -132,6 +147,7 @@ public final class References {
                   first: function () { return wrap(ctx.first[name]); },
                   last: function () { return wrap(ctx.last[name]); },
                   all: function () { return (ctx.outputs[name] || []).map(wrap); },
+                  context: (ctx.contexts || {})[name] || {},
                   isExecuted: true
                 };
               };
@@ -139,8 +155,13 @@ public final class References {
               ctx.ran.forEach(function (name) {
                 Object.defineProperty($node, name, { enumerable: true, get: function () {
                   const p = ctx.paired[name];
-                  return { json: p !== null && p !== undefined ? p : ctx.first[name] };
+                  return { json: p !== null && p !== undefined ? p : ctx.first[name], context: (ctx.contexts || {})[name] || {} };
                 } });
+              });
+              // A node with a context that has not run yet (a loop node reading its own): its context only.
+              Object.keys(ctx.contexts || {}).forEach(function (name) {
+                if (ctx.ran.indexOf(name) >= 0) return;
+                Object.defineProperty($node, name, { enumerable: true, get: function () { return { json: undefined, context: ctx.contexts[name] }; } });
               });
               const inputAll = function () { return (ctx.input || []).map(wrap); };
               const $input = {

@@ -31,6 +31,15 @@ public final class BuiltinNodes {
         TYPES.put("n8n-nodes-base.stopAndError", new StopAndErrorNode());
         TYPES.put("n8n-nodes-base.respondToWebhook", new RespondToWebhookNode());
         TYPES.put("n8n-nodes-base.httpRequest", new HttpRequestNode());
+        TYPES.put("n8n-nodes-base.splitInBatches", new SplitInBatchesNode());
+        TYPES.put("n8n-nodes-base.wait", new WaitNode());
+        TYPES.put("n8n-nodes-base.executeWorkflow", new ExecuteWorkflowNode());
+        TYPES.put("n8n-nodes-base.executeWorkflowTrigger", new ExecuteWorkflowTrigger());
+        TYPES.put("n8n-nodes-base.errorTrigger", new Trigger());
+        TYPES.put("n8n-nodes-base.dateTime", new DateTimeNode());
+        TYPES.put("n8n-nodes-base.crypto", new CryptoNode());
+        TYPES.put("n8n-nodes-base.cron", new Trigger());
+        TYPES.put("n8n-nodes-base.interval", new Trigger());
     }
 
     private static final NodeType COMMUNITY = new CommunityNode();
@@ -44,7 +53,17 @@ public final class BuiltinNodes {
     /** Types that exist only on n8n's canvas and never run: Sticky Notes. */
     private static final java.util.Set<String> CANVAS_ONLY = java.util.Set.of("n8n-nodes-base.stickyNote");
 
+    /** Loop Over Items: the one node a loop body may feed back into. */
+    public static final String SPLIT_IN_BATCHES = "n8n-nodes-base.splitInBatches";
+    /** Where a called workflow starts. */
+    public static final String EXECUTE_WORKFLOW_TRIGGER = "n8n-nodes-base.executeWorkflowTrigger";
+
     private BuiltinNodes() {}
+
+    /** Whether {@code type} is a loop node, which its loop body may feed back into. */
+    public static boolean isLoop(String type) {
+        return SPLIT_IN_BATCHES.equals(type);
+    }
 
     public static boolean has(String type) {
         return TYPES.containsKey(type);

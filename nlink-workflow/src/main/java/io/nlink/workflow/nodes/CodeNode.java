@@ -44,7 +44,7 @@ final class CodeNode implements NodeType {
     static List<List<Item>> run(NodeRun run, String code, boolean perItem) throws NodeFailedException {
         List<Item> items = run.input(0);
         List<List<Item>> outputs = run.outputs(1);
-        References references = new References(List.of(code), run.history());
+        References references = new References(List.of(code), run.history(), run.contexts());
         run.runtime("js");
         try (BatchRunner batch = new BatchRunner(run.services().js().load(script(code, perItem)), run.limits(), Json.MAPPER.createObjectNode(), BatchOptions.DEFAULTS)) {
             if (perItem) {
@@ -129,7 +129,8 @@ final class CodeNode implements NodeType {
      * {@code pairedItem} the code gave it, if any.
      */
     private static String script(String code, boolean perItem) {
-        return "function __user($input, items, $json, $index, item, $node, $, $now, $today) {\n" + code + "\n}\n" + """
+        // The code sits in a block of its own, so it may declare names the wrapper passes in (const items = $input.all()).
+        return "function __user($input, items, $json, $index, item, $node, $, $now, $today) { {\n" + code + "\n} }\n" + """
                 function __items(r, perItem) {
                   if (r === undefined || r === null) return [];
                   if (!Array.isArray(r)) r = [r];

@@ -53,7 +53,14 @@ final class IfNode implements NodeType {
         List<Boolean> results = new ArrayList<>();
         for (String type : new String[] {"string", "number", "boolean"}) {
             for (JsonNode c : params.path("conditions").path(type)) {
-                results.add(compare(type, V1_NAMES.getOrDefault(c.path("operation").asText(), c.path("operation").asText()), c.get("value1"), c.get("value2"), true, true));
+                // n8n leaves defaults out of its exports: the operation is "equal" ("smaller" for numbers), value2 false, 0 or "".
+                String operation = c.path("operation").asText(type.equals("number") ? "smaller" : "equal");
+                JsonNode value2 = c.has("value2") ? c.get("value2") : switch (type) {
+                    case "boolean" -> com.fasterxml.jackson.databind.node.BooleanNode.FALSE;
+                    case "number" -> com.fasterxml.jackson.databind.node.IntNode.valueOf(0);
+                    default -> com.fasterxml.jackson.databind.node.TextNode.valueOf("");
+                };
+                results.add(compare(type, V1_NAMES.getOrDefault(operation, operation), c.get("value1"), value2, true, true));
             }
         }
         return any ? results.contains(true) : !results.contains(false);

@@ -31,8 +31,11 @@ public final class NodeRun {
      *
      * @param egress      where HTTP requests may go (the SSRF guard) and how much they may take
      * @param credentials where the secrets of the nodes' credentials come from
+     * @param subWorkflows where Execute Workflow finds the workflows it calls by id
+     * @param maxWait      the longest a Wait node may pause a run (a waiting run lives in memory only)
      */
-    public record Services(JsEngine js, SandboxLimits limits, NodeResolver resolver, EgressPolicy egress, CredentialResolver credentials) {}
+    public record Services(JsEngine js, SandboxLimits limits, NodeResolver resolver, EgressPolicy egress, CredentialResolver credentials,
+            io.nlink.workflow.SubWorkflows subWorkflows, java.time.Duration maxWait) {}
 
     /**
      * One failed item, for the execution record.
@@ -56,6 +59,50 @@ public final class NodeRun {
     private String runtime = "builtin";
     private final java.util.function.Consumer<WebhookResponse> webhookResponder;
     private final RunControl control;
+    private NodeState state = new NodeState();
+    private Map<String, NodeState> states = Map.of();
+    private SubRunner subRunner = (workflow, items) -> {
+        throw new NodeFailedException("this run cannot call sub-workflows");
+    };
+    private java.time.Instant resumeAt;
+    private java.time.ZoneId timezone = java.time.ZoneId.systemDefault();
+
+    /**
+     * What a node keeps from one of its runs to the next within one execution (Loop Over Items'
+     * remaining items), and what it shows expressions as {@code $node["Name"].context}.
+     */
+    public static final class NodeState {
+        private final Map<String, Object> values = new java.util.HashMap<>();
+        private volatile ObjectNode context = Json.MAPPER.createObjectNode();
+
+        @SuppressWarnings("unchecked")
+        public <T> T get(String key) {
+            return (T) values.get(key);
+        }
+
+        public void put(String key, Object value) {
+            values.put(key, value);
+        }
+
+        public void clear() {
+            values.clear();
+        }
+
+        /** The node's context as expressions read it. */
+        public ObjectNode context() {
+            return context;
+        }
+
+        public void context(ObjectNode value) {
+            context = value;
+        }
+    }
+
+    /** Runs a sub-workflow as a child of this run (the engine's part of Execute Workflow). */
+    @FunctionalInterface
+    public interface SubRunner {
+        io.nlink.workflow.Execution run(Workflow workflow, List<JsonNode> items) throws NodeFailedException;
+    }
 
     /** @param history each node that ran before this one, with its outputs, in run order */
     public NodeRun(Workflow.Node node, List<List<Item>> inputs, Services services, Map<String, List<List<Item>>> history) {
@@ -77,6 +124,43 @@ public final class NodeRun {
         this.services = services;
         this.history = history;
         this.webhookResponder = webhookResponder;
+    }
+
+    /** This run with the node's state across its runs in this execution, and the way it runs sub-workflows. */
+    public NodeRun withState(NodeState state, Map<String, NodeState> states, SubRunner subRunner) {
+        this.state = state;
+        this.states = states;
+        this.subRunner = subRunner;
+        return this;
+    }
+
+    /** The time zone dates without an offset are in: the workflow's {@code settings.timezone}, else the server's. */
+    public java.time.ZoneId timezone() {
+        return timezone;
+    }
+
+    public NodeRun withTimezone(java.time.ZoneId zone) {
+        this.timezone = zone;
+        return this;
+    }
+
+    /** The node's state across its runs in this execution. */
+    public NodeState state() {
+        return state;
+    }
+
+    /** Runs {@code workflow} from its Execute Workflow Trigger with {@code items}, under this run's services and stop. */
+    public io.nlink.workflow.Execution runSubWorkflow(Workflow workflow, List<JsonNode> items) throws NodeFailedException {
+        return subRunner.run(workflow, items);
+    }
+
+    /** Asks the run to pause after this node until {@code at} (Wait). */
+    public void resumeAt(java.time.Instant at) {
+        resumeAt = at;
+    }
+
+    public java.time.Instant resumeAt() {
+        return resumeAt;
     }
 
     /** Answers the webhook call that started this run (Respond to Webhook); the run goes on. */
@@ -146,7 +230,18 @@ public final class NodeRun {
 
     /** The node's parameters for each item, expressions evaluated in the JavaScript sandbox. */
     public List<Expressions.Resolved> parametersPerItem(List<Item> items) {
-        return new Expressions(services.js(), limits()).resolve(node.parameters(), items, history);
+        return new Expressions(services.js(), limits()).resolve(node.parameters(), items, history, contexts());
+    }
+
+    /** The contexts the nodes of this execution keep, by node name: what {@code $node["Name"].context} reads. */
+    public Map<String, JsonNode> contexts() {
+        Map<String, JsonNode> out = new java.util.HashMap<>();
+        states.forEach((name, s) -> {
+            if (!s.context().isEmpty()) out.put(name, s.context());
+        });
+        // A node reading its own context before it has one (n8n's reset: {{ $node["Loop"].context["done"] }}) reads {}, as in n8n.
+        out.putIfAbsent(node.name(), Json.MAPPER.createObjectNode());
+        return out;
     }
 
     /** What a node does with one item whose parameters resolved; an IllegalArgumentException fails that item. */
