@@ -32,6 +32,27 @@ function currentRoute() {
   return {path, parts, query};
 }
 
+/**
+ * A page with unsaved work sets `mayLeave() → boolean` (asked before the address changes to
+ * another page: a link, Back, go()); while it answers false the page stays and the address is put back.
+ * Each page's render clears it.
+ */
+let mayLeave = null;
+let shownHash = location.hash;
+
+export function onLeavePage(check) {
+  mayLeave = check;
+}
+
+function navigated() {
+  if (location.hash === shownHash) return; // the address put back below
+  if (mayLeave && !mayLeave()) {
+    history.replaceState(null, '', shownHash || '#/');
+    return;
+  }
+  render();
+}
+
 export function go(hash) {
   if (location.hash === hash) render();
   else location.hash = hash;
@@ -121,6 +142,8 @@ function pageContext(serial, query) {
 
 async function render() {
   const serial = ++renderSerial;
+  mayLeave = null;
+  shownHash = location.hash;
   const {parts, query} = currentRoute();
   const ctx = pageContext(serial, query);
 
@@ -166,6 +189,6 @@ async function render() {
     h('p', {}, 'There is no page at this address. ', h('a', {href: '#/store'}, 'Open the Community Store'), '.')));
 }
 
-window.addEventListener('hashchange', render);
+window.addEventListener('hashchange', navigated);
 loadHealth();
 render();
