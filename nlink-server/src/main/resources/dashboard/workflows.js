@@ -252,7 +252,10 @@ function renderWorkflow(page, stored, nodeTypes, ctx) {
     } catch {
       return; // the check is advice; Save and Run still say what the server refuses
     }
-    board.render(); // flagIssues draws the problems on their nodes
+    for (const n of wf.doc.nodes) {
+      const g = nodeElement(n);
+      if (g) markProblems(g, n);
+    }
     showProblems();
   }
   const problemsOf = name => problems.filter(p => p.node === name);
@@ -309,24 +312,36 @@ function renderWorkflow(page, stored, nodeTypes, ctx) {
 
   /**
    * Marks nodes whose required parameters are empty, as the panel shows them, and nodes the server's
-   * check found problems with (a red ! with the messages); after every redraw of the canvas.
+   * check found problems with; after every redraw of the canvas.
    */
   function flagIssues() {
     for (const n of wf.doc.nodes) {
-      const g = board.element.querySelector(`g.graph-node[data-node="${CSS.escape(String(n?.name ?? ''))}"]`);
+      const g = nodeElement(n);
       if (!g) continue;
       const missing = missingRequired(n, types.get(n.type));
       g.classList.toggle('graph-node-issues', missing.length > 0);
       if (missing.length) g.querySelector('title').textContent += `\nRequired: ${missing.join(', ')}`;
-      const found = problemsOf(n.name);
-      g.classList.toggle('graph-node-invalid', found.length > 0);
-      g.dataset.problems = String(found.length);
-      if (found.length) {
-        g.append(s('g', {class: 'graph-problem', transform: 'translate(-8 -8)'},
-          s('title', {}, found.map(p => p.message).join('\n')),
-          s('circle', {r: 9, cx: 0, cy: 0}), s('text', {x: 0, y: 4.5, 'text-anchor': 'middle'}, '!')));
-        g.querySelector('title').textContent += `\n${found.map(p => p.message).join('\n')}`;
-      }
+      markProblems(g, n);
+    }
+  }
+
+  function nodeElement(n) {
+    return board.element.querySelector(`g.graph-node[data-node="${CSS.escape(String(n?.name ?? ''))}"]`);
+  }
+
+  /**
+   * A red ! on a node the server's check found problems with, its messages as the !'s tooltip.
+   * Changed in place when a check answers, not by a redraw: a drag under way keeps its elements.
+   */
+  function markProblems(g, n) {
+    g.querySelector(':scope > .graph-problem')?.remove();
+    const found = problemsOf(n.name);
+    g.classList.toggle('graph-node-invalid', found.length > 0);
+    g.dataset.problems = String(found.length);
+    if (found.length) {
+      g.append(s('g', {class: 'graph-problem', transform: 'translate(-8 -8)'},
+        s('title', {}, found.map(p => p.message).join('\n')),
+        s('circle', {r: 9, cx: 0, cy: 0}), s('text', {x: 0, y: 4.5, 'text-anchor': 'middle'}, '!')));
     }
   }
 
