@@ -114,6 +114,14 @@ class EditorApiTest extends SharedServer {
         assertThat(validate(Map.of("workflow", Json.parse(workflow.replace("\"packageVersion\": \"9.9.9\"", "\"packageVersion\": \"1.0.0\"")
                 .replace("\"text\": 5", "\"text\": \"5\"").replace("not_here\"}", "not_here\", \"disabled\": true}"))))).isEmpty();
         assertThat(server.owner.post("/api/workflows/validate", Map.of("workflow", List.of())).status()).isEqualTo(400);
+
+        // Past the parser's node limit: the one refusal, no node looked up one by one.
+        List<Map<String, Object>> many = new ArrayList<>();
+        for (int i = 0; i <= 1_000; i++) many.add(Map.of("name", "N" + i, "type", "nlink-community.not_here"));
+        JsonNode tooMany = validate(Map.of("workflow", Map.of("name", "Many", "nodes", many, "connections", Map.of())));
+        assertThat(tooMany).hasSize(1);
+        assertThat(tooMany.get(0).path("message").asText()).contains("1001 nodes; at most 1000");
+        assertThat(tooMany.get(0).path("blocks").asText()).isEqualTo("save");
     }
 
     private JsonNode validate(Object body) {

@@ -26,6 +26,8 @@ import java.util.function.Supplier;
  * ({@code POST /api/workflows/validate}).
  */
 final class EditorApi {
+    /** WorkflowParser's limit on nodes: a workflow past it is refused whole, so its nodes are not checked one by one. */
+    static final int MAX_CHECKED_NODES = 1_000;
     /** Longest expression previewed: longer than any parameter a person types. */
     static final int MAX_EXPRESSION_CHARS = 10_000;
     /** Largest item plus earlier nodes' items sent with a preview, as JSON. */
@@ -143,21 +145,28 @@ final class EditorApi {
         }
         WorkflowService.Check check = workflows.check(definition, ownerId);
         ArrayNode problems = Json.MAPPER.createArrayNode();
+        // Past the parser's node limit the save refusal says so, and nothing is checked node by node.
+        boolean nodeByNode = definition.path("nodes").isArray() && definition.path("nodes").size() <= MAX_CHECKED_NODES;
+        List<String[]> names = nodeByNode ? namesAndPrefixes(definition) : List.of();
         for (String problem : check.problems()) {
-            List<String> nodes = nodesNamedBy(problem, definition);
+            List<String> nodes = nodesNamedBy(problem, definition, names);
             if (nodes.isEmpty()) problems.add(problem(problem, null, "save"));
             nodes.forEach(node -> problems.add(problem(problem, node, "save")));
         }
-        // Read from the JSON, not the parsed workflow: a workflow a save refuses still shows what a run would fail at.
-        for (JsonNode node : definition.path("nodes")) {
-            String name = node.path("name").asText(null);
-            String type = node.path("type").asText(null);
-            if (name == null || type == null || node.path("disabled").asBoolean(false) || BuiltinNodes.has(type) || BuiltinNodes.isCanvasOnly(type)) continue;
-            boolean unknownType = check.problems().stream().anyMatch(p -> p.startsWith("this workflow uses node types") && p.contains(type + " ("));
-            if (unknownType) continue;
-            String version = node.path("packageVersion").isTextual() ? node.get("packageVersion").asText() : null;
-            String problem = runProblem(type, version, node.path("parameters"));
-            if (problem != null) problems.add(problem(problem, name, "run"));
+        if (nodeByNode) {
+            String unknownTypes = check.problems().stream().filter(p -> p.startsWith("this workflow uses node types")).findFirst().orElse("");
+            // Each type and version looked up once: a workflow may use one community node many times.
+            Map<String, Object> found = new java.util.HashMap<>();
+            // Read from the JSON, not the parsed workflow: a workflow a save refuses still shows what a run would fail at.
+            for (JsonNode node : definition.path("nodes")) {
+                String name = node.path("name").asText(null);
+                String type = node.path("type").asText(null);
+                if (name == null || type == null || node.path("disabled").asBoolean(false) || BuiltinNodes.has(type) || BuiltinNodes.isCanvasOnly(type)) continue;
+                if (unknownTypes.contains(type + " (")) continue;
+                String version = node.path("packageVersion").isTextual() ? node.get("packageVersion").asText() : null;
+                String problem = runProblem(type, version, node.path("parameters"), found);
+                if (problem != null) problems.add(problem(problem, name, "run"));
+            }
         }
         ObjectNode out = Json.MAPPER.createObjectNode();
         out.set("problems", problems);
@@ -170,37 +179,54 @@ final class EditorApi {
         return p.put("blocks", blocks);
     }
 
+    /** Each node's name with the start of a connection problem about it: {@code connections["A"]}. */
+    private static List<String[]> namesAndPrefixes(JsonNode definition) {
+        List<String[]> out = new java.util.ArrayList<>();
+        for (JsonNode node : definition.path("nodes")) {
+            String name = node.path("name").asText(null);
+            if (name != null) out.add(new String[] {name, "connections[" + Json.write(Json.MAPPER.getNodeFactory().textNode(name)) + "]"});
+        }
+        return out;
+    }
+
     /**
      * The nodes a save refusal is about: {@code nodes[3]…} is the fourth node, {@code connections["A"]…}
-     * node A, a loop each node in it, unknown types each node quoted after them.
+     * node A, a loop each node in it, unknown types each node quoted after them. {@code names} is
+     * {@link #namesAndPrefixes}, made once per workflow.
      */
-    static List<String> nodesNamedBy(String problem, JsonNode definition) {
+    static List<String> nodesNamedBy(String problem, JsonNode definition, List<String[]> names) {
         java.util.regex.Matcher at = java.util.regex.Pattern.compile("^nodes\\[(\\d+)]").matcher(problem);
         if (at.find()) {
             JsonNode name = definition.path("nodes").path(Integer.parseInt(at.group(1))).path("name");
             return name.isTextual() ? List.of(name.asText()) : List.of();
         }
-        List<String> names = new java.util.ArrayList<>();
-        for (JsonNode node : definition.path("nodes")) {
-            String name = node.path("name").asText(null);
-            if (name == null) continue;
-            boolean named = problem.startsWith("connections[" + Json.write(Json.MAPPER.getNodeFactory().textNode(name)) + "]")
+        List<String> loop = problem.startsWith("connections: the nodes form a loop")
+                ? java.util.Arrays.asList(problem.substring(problem.indexOf('(') + 1, Math.max(problem.indexOf('(') + 1, problem.lastIndexOf(')'))).split(" → "))
+                : List.of();
+        java.util.LinkedHashSet<String> about = new java.util.LinkedHashSet<>();
+        for (String[] node : names) {
+            String name = node[0];
+            boolean named = problem.startsWith(node[1])
                     || problem.startsWith("this workflow uses node types") && problem.contains("\"" + name + "\"")
-                    || problem.startsWith("connections: the nodes form a loop") && java.util.Arrays.asList(
-                            problem.substring(problem.indexOf('(') + 1, Math.max(problem.indexOf('(') + 1, problem.lastIndexOf(')'))).split(" → ")).contains(name);
-            if (named && !names.contains(name)) names.add(name);
+                    || loop.contains(name);
+            if (named) about.add(name);
         }
-        return names;
+        return List.copyOf(about);
     }
 
     /** What a run would fail with at a community node of {@code type} before it ran an item, or null: its package and its parameters. */
-    private String runProblem(String type, String packageVersion, JsonNode parameters) {
-        NodeStore.Version version;
-        try {
-            version = new io.nlink.server.store.StoreNodeResolver(store).find(type, packageVersion);
-        } catch (io.nlink.workflow.NodeResolver.UnknownNodeException e) {
-            return BuiltinNodes.isN8nCommunityType(type) ? BuiltinNodes.n8nCommunityNodeProblem(type) : e.getMessage();
+    private String runProblem(String type, String packageVersion, JsonNode parameters, Map<String, Object> found) throws Exception {
+        Object lookedUp = found.get(type + "@" + packageVersion);
+        if (lookedUp == null) {
+            try {
+                lookedUp = new io.nlink.server.store.StoreNodeResolver(store).find(type, packageVersion);
+            } catch (io.nlink.workflow.NodeResolver.UnknownNodeException e) {
+                lookedUp = BuiltinNodes.isN8nCommunityType(type) ? BuiltinNodes.n8nCommunityNodeProblem(type) : e.getMessage();
+            }
+            found.put(type + "@" + packageVersion, lookedUp);
         }
+        if (lookedUp instanceof String problem) return problem;
+        NodeStore.Version version = (NodeStore.Version) lookedUp;
         io.nlink.runtime.pkg.NodeDefinition definition;
         try {
             definition = io.nlink.runtime.pkg.NodeDefinition.fromJson(version.details().path("definition"));
