@@ -33,6 +33,43 @@ function currentRoute() {
   return {path, parts, query};
 }
 
+/**
+ * A page with unsaved work sets `mayLeave() → boolean` (asked before the address changes to
+ * another page: a link, Back, Forward, go()); while it answers false the page stays and the
+ * history step is undone, so Back still leads where it did. Each page's render clears it.
+ */
+let mayLeave = null;
+let shownHash = location.hash;
+/** The shown page's place in this tab's history, kept in history.state: tells Back from a link. */
+let shownIndex = 0;
+
+export function onLeavePage(check) {
+  mayLeave = check;
+}
+
+function navigated() {
+  if (location.hash === shownHash) return; // the step undone below
+  if (mayLeave && !mayLeave()) {
+    const index = history.state?.nlinkIndex;
+    // Back or Forward reached a page seen before: go the other way; a link added a page: drop it.
+    if (Number.isInteger(index) && index !== shownIndex) history.go(shownIndex - index);
+    else history.back();
+    return;
+  }
+  render();
+}
+
+/** Numbers the history entry of the page being shown, once: a new entry follows the one shown before. */
+function placeInHistory() {
+  const index = history.state?.nlinkIndex;
+  if (Number.isInteger(index)) {
+    shownIndex = index;
+    return;
+  }
+  shownIndex += 1;
+  history.replaceState({...(history.state ?? {}), nlinkIndex: shownIndex}, '');
+}
+
 export function go(hash) {
   if (location.hash === hash) render();
   else location.hash = hash;
@@ -123,6 +160,9 @@ function pageContext(serial, query) {
 
 async function render() {
   const serial = ++renderSerial;
+  mayLeave = null;
+  shownHash = location.hash;
+  placeInHistory();
   const {parts, query} = currentRoute();
   const ctx = pageContext(serial, query);
 
@@ -170,6 +210,6 @@ async function render() {
     h('p', {}, 'There is no page at this address. ', h('a', {href: '#/store'}, 'Open the Community Store'), '.')));
 }
 
-window.addEventListener('hashchange', render);
+window.addEventListener('hashchange', navigated);
 loadHealth();
 render();

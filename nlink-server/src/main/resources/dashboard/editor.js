@@ -178,16 +178,97 @@ export class WorkflowDoc {
   }
 
   removeNode(name) {
+    this.removeNodes([name]);
+  }
+
+  /** Removes nodes with their wires and pinned data, as one undo step. */
+  removeNodes(names) {
+    const gone = new Set(names);
     this.edit(doc => {
-      doc.nodes = doc.nodes.filter(n => n?.name !== name);
-      delete doc.connections[name];
-      if (isPlainObject(doc.pinData)) delete doc.pinData[name];
+      doc.nodes = doc.nodes.filter(n => !gone.has(n?.name));
+      for (const name of gone) {
+        delete doc.connections[name];
+        if (isPlainObject(doc.pinData)) delete doc.pinData[name];
+      }
       for (const from of Object.keys(doc.connections)) {
         const main = doc.connections[from]?.main;
-        if (Array.isArray(main)) doc.connections[from].main = main.map(ts => (Array.isArray(ts) ? ts : []).filter(t => t?.node !== name));
+        if (Array.isArray(main)) doc.connections[from].main = main.map(ts => (Array.isArray(ts) ? ts : []).filter(t => !gone.has(t?.node)));
         tidy(doc, from);
       }
     });
+  }
+
+  /**
+   * The named nodes as n8n puts them on the clipboard: `{nodes, connections, pinData}` with only the
+   * wires among them, so a paste (here or in n8n) brings them back wired as they were.
+   */
+  fragment(names) {
+    const chosen = new Set(names);
+    const nodes = this.doc.nodes.filter(n => n && chosen.has(n.name)).map(clone);
+    const connections = {};
+    for (const c of this.connections()) {
+      if (!chosen.has(c.from) || !chosen.has(c.to)) continue;
+      const main = ((connections[c.from] ??= {}).main ??= []);
+      while (main.length <= c.output) main.push([]);
+      main[c.output].push({node: c.to, type: 'main', index: c.input});
+    }
+    const pinData = {};
+    for (const n of nodes) if (this.pinned(n.name)) pinData[n.name] = clone(this.doc.pinData[n.name]);
+    return {nodes, connections, ...(Object.keys(pinData).length ? {pinData} : {})};
+  }
+
+  /**
+   * Adds the nodes of a clipboard fragment (ours or n8n's) as one undo step: each gets a new id and
+   * a free name as n8n gives one ("Set" → "Set1"), its wires to the other pasted nodes follow the
+   * new names, and the group is moved down and right until it covers no node. Returns the new names.
+   */
+  paste(fragment) {
+    const given = Array.isArray(fragment?.nodes) ? fragment.nodes.filter(n => isPlainObject(n) && typeof n.name === 'string' && typeof n.type === 'string') : [];
+    if (!given.length) return [];
+    const taken = new Set(this.doc.nodes.map(n => n?.name));
+    const renamed = new Map();
+    for (const n of given) {
+      if (renamed.has(n.name)) continue; // a fragment with two nodes of one name keeps the first
+      let name = n.name;
+      if (taken.has(name)) {
+        const base = name.replace(/\d+$/, '');
+        for (let i = 1; ; i++) if (!taken.has(`${base}${i}`)) { name = `${base}${i}`; break; }
+      }
+      taken.add(name);
+      renamed.set(n.name, name);
+    }
+    const occupied = new Set(this.doc.nodes.map(n => position(n).join(',')));
+    let shift = 0;
+    const at = (n, d) => [position(n)[0] + d, position(n)[1] + d];
+    while (given.some(n => occupied.has(at(n, shift).join(','))) && shift < 4000) shift += 40;
+    const added = [];
+    this.edit(doc => {
+      const seen = new Set();
+      for (const n of given) {
+        if (seen.has(n.name)) continue;
+        seen.add(n.name);
+        const copy = clone(n);
+        copy.name = renamed.get(n.name);
+        copy.id = newId();
+        copy.position = at(n, shift);
+        doc.nodes.push(copy);
+        added.push(copy.name);
+      }
+      const wires = connectionList(fragment).filter(c => renamed.has(c.from) && renamed.has(c.to));
+      for (const c of wires) {
+        const main = ((doc.connections[renamed.get(c.from)] ??= {}).main ??= []);
+        while (main.length <= c.output) main.push([]);
+        main[c.output].push({node: renamed.get(c.to), type: 'main', index: c.input});
+      }
+      if (isPlainObject(fragment.pinData)) {
+        for (const [name, items] of Object.entries(fragment.pinData)) {
+          if (!renamed.has(name) || !Array.isArray(items)) continue;
+          if (!isPlainObject(doc.pinData)) doc.pinData = {};
+          doc.pinData[renamed.get(name)] = clone(items);
+        }
+      }
+    });
+    return added;
   }
 
   /** Renames a node and every wire to and from it; refused (false) when the name is taken or empty. */
@@ -234,7 +315,9 @@ function tidy(doc, from) {
  */
 export function canvas(wf, types, {onSelect, onRender = () => {}}) {
   const view = {x: 40, y: 40, k: 1};
-  let selection = null; // {node: name} or {connection: {from, output, to, input}}
+  // {node: name, nodes: [names]} (node: the one the panel shows; nodes: every selected node) or {connection: {from, output, to, input}}
+  let selection = null;
+  const isSelected = name => Boolean(selection?.nodes?.includes(name));
   let statuses = {};
   let fitted = false;
 
@@ -297,9 +380,9 @@ export function canvas(wf, types, {onSelect, onRender = () => {}}) {
       const status = typeof state === 'string' ? state : state?.status;
       const pinned = wf.pinned(n.name) !== null;
       const g = s('g', {class: ['graph-node', community && 'graph-node-community', n.disabled === true && 'graph-node-disabled', missing && 'graph-node-missing',
-          selection?.node === n.name && 'selected', typeof status === 'string' && /^[a-z]+$/.test(status) && `status-${status}`, pinned && 'graph-node-pinned'],
+          isSelected(n.name) && 'selected', typeof status === 'string' && /^[a-z]+$/.test(status) && `status-${status}`, pinned && 'graph-node-pinned'],
         transform: `translate(${x} ${y})`, tabindex: 0, role: 'button', 'data-node': n.name, 'data-status': typeof status === 'string' ? status : '',
-        'aria-pressed': String(selection?.node === n.name)},
+        'aria-pressed': String(isSelected(n.name))},
         s('title', {}, `${n.name}\n${n.type ?? ''}${community && n.packageVersion ? ` ${n.packageVersion}` : ''}${missing ? '\nThis node type is not installed on this server: install it or disable the node.' : ''}`),
         s('rect', {class: 'graph-box', width: BOX_W, height: shape.height, rx: 8}),
         s('rect', {class: 'graph-status', width: 6, height: shape.height, rx: 3}),
@@ -342,6 +425,7 @@ export function canvas(wf, types, {onSelect, onRender = () => {}}) {
   }
 
   function select(next) {
+    if (next?.node && !Array.isArray(next.nodes)) next = {...next, nodes: [next.node]};
     selection = next;
     render();
     onSelect(selection);
@@ -353,18 +437,35 @@ export function canvas(wf, types, {onSelect, onRender = () => {}}) {
     e.stopPropagation();
     const node = wf.node(name);
     if (!node) return;
-    if (selection?.node !== name) select({node: name});
+    if (e.shiftKey || e.ctrlKey || e.metaKey) {
+      // Shift- or Ctrl-click adds a node to the selection or takes it out.
+      const names = (selection?.nodes ?? []).filter(x => x !== name);
+      if (!isSelected(name)) names.push(name);
+      select(names.length ? {node: isSelected(name) ? names[names.length - 1] : name, nodes: names} : null);
+      return;
+    }
+    if (!isSelected(name)) select({node: name});
+    else if (selection.node !== name) select({...selection, node: name});
+    // Every selected node moves with the one dragged.
+    const group = selection.nodes.map(x => [x, position(wf.node(x))]).filter(([x]) => wf.node(x));
     const [startX, startY] = position(node);
     const [wx, wy] = toWorld(e.clientX, e.clientY);
     const key = `move:${name}:${Date.now()}`;
     let moved = false;
     track(e, ev => {
       const [mx, my] = toWorld(ev.clientX, ev.clientY);
-      const nx = snap(startX + mx - wx), ny = snap(startY + my - wy);
+      const dx = snap(startX + mx - wx) - startX, dy = snap(startY + my - wy) - startY;
       if (!moved && Math.hypot(mx - wx, my - wy) < 4) return;
       moved = true;
       const current = position(wf.node(name));
-      if (current[0] !== nx || current[1] !== ny) wf.edit(doc => { doc.nodes.find(n => n?.name === name).position = [nx, ny]; }, key);
+      if (current[0] !== startX + dx || current[1] !== startY + dy) {
+        wf.edit(doc => {
+          for (const [x, [px, py]] of group) {
+            const n = doc.nodes.find(m => m?.name === x);
+            if (n) n.position = [px + dx, py + dy];
+          }
+        }, key);
+      }
     }, () => wf.seal());
   }
 
@@ -445,8 +546,8 @@ export function canvas(wf, types, {onSelect, onRender = () => {}}) {
   }
 
   function deleteSelection() {
-    if (selection?.node) {
-      wf.removeNode(selection.node);
+    if (selection?.nodes?.length) {
+      wf.removeNodes(selection.nodes);
       select(null);
     } else if (selection?.connection) {
       wf.disconnect(selection.connection);
@@ -483,6 +584,13 @@ export function canvas(wf, types, {onSelect, onRender = () => {}}) {
     deleteSelection,
     addFromPalette,
     selection: () => selection,
+    /** The selected nodes' names (none when a wire or nothing is selected). */
+    selectedNodes: () => [...(selection?.nodes ?? [])],
+    /** Selects every node, or the nodes named (the panel shows the last). */
+    selectNodes(names) {
+      const list = (names ?? wf.doc.nodes.filter(n => n && typeof n.name === 'string').map(n => n.name)).filter(x => wf.node(x));
+      select(list.length ? {node: list[list.length - 1], nodes: list} : null);
+    },
     setStatuses(next) {
       statuses = next && typeof next === 'object' ? {...next} : {};
       render();

@@ -264,6 +264,7 @@ function runPanel(node, def, d) {
       params = readParams(props, form);
       list = readItems(items.value);
     } catch (e) {
+      show(results); // the previous run's result is not this form's any more
       show(errors, notice(e.message, 'error'));
       return;
     }

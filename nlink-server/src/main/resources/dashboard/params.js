@@ -457,7 +457,10 @@ export function nodePanel({wf, name, entry, preview, onRename}) {
     const versions = entry && !entry.builtin && Array.isArray(entry.versions) ? entry.versions : null;
     let pin = null;
     if (versions) {
-      pin = h('select', {id: 'node-setting-version'}, h('option', {value: ''}, 'Latest installed (not pinned)'), versions.map(v => h('option', {value: v}, v)));
+      // A pinned version that is not installed stays shown as it is: the server's check flags it.
+      const gone = typeof n.packageVersion === 'string' && !versions.includes(n.packageVersion) ? n.packageVersion : null;
+      pin = h('select', {id: 'node-setting-version'}, h('option', {value: ''}, 'Latest installed (not pinned)'), versions.map(v => h('option', {value: v}, v)),
+        gone ? h('option', {value: gone}, `${gone} (not installed)`) : null);
       pin.value = typeof n.packageVersion === 'string' ? n.packageVersion : '';
       pin.addEventListener('change', () => writeNode('packageVersion', pin.value || undefined));
     }

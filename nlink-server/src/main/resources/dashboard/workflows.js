@@ -2,9 +2,9 @@
 // node panel), a Run panel, the JSON view, Export, activation, deletion and its executions.
 import {api, enc} from './api.js';
 import {h, errorBanner, notice, show, formatTime, copyButton} from './dom.js';
-import {go, managesUsers} from './app.js';
+import {go, managesUsers, onLeavePage} from './app.js';
 import {readItems} from './items.js';
-import {shortType} from './graph.js';
+import {shortType, s} from './graph.js';
 import {WorkflowDoc, canvas, palette} from './editor.js';
 import {nodePanel, missingRequired} from './params.js';
 import {executionHash, workflowHash, executionsTable, statusBanner, nodeStates} from './executions.js';
@@ -158,6 +158,9 @@ function draft() {
   return {id: null, name: 'My workflow', active: false, workflow: {name: 'My workflow', nodes: [], connections: {}, settings: {}}};
 }
 
+/** How long the editor waits after the last change before asking the server to check the workflow. */
+const CHECK_DELAY_MS = 400;
+
 /** The longest name the server stores (WorkflowService.MAX_NAME_CHARS). */
 const MAX_NAME = 200;
 
@@ -171,6 +174,8 @@ function renderWorkflow(page, stored, nodeTypes, ctx) {
   // What each node gave last, by name: from the newest execution, then from runs of one node.
   const runData = new Map();
   let runningAlone = null;
+  /** What was copied last, for a paste where the page cannot read the clipboard. */
+  let copied = null;
   const dataSlot = h('div', {id: 'node-data-slot'});
 
   const executionsSlot = h('div', {}, h('p', {class: 'muted panel-body'}, 'Loading…'));
@@ -225,8 +230,62 @@ function renderWorkflow(page, stored, nodeTypes, ctx) {
     return JSON.stringify(wf.doc) !== savedJson;
   }
 
+  // Validation as you type: the server checks the workflow by the rules of save and run
+  // (POST /api/workflows/validate); its problems are drawn on their nodes and in the panel.
+  let problems = [];
+  let checkedJson = null;
+  let checkTimer = null;
+  let checkSerial = 0;
+  const problemsSlot = h('div', {id: 'workflow-problems', role: 'status'});
+  const scheduleCheck = () => {
+    clearTimeout(checkTimer);
+    checkTimer = setTimeout(check, CHECK_DELAY_MS);
+  };
+  async function check() {
+    const json = JSON.stringify(wf.doc);
+    if (json === checkedJson || !ctx.alive()) return;
+    const mine = ++checkSerial;
+    try {
+      const answer = await api('POST', '/api/workflows/validate', {json: {workflow: wf.doc, ...(isDraft ? {} : {id: stored.id})}});
+      if (mine !== checkSerial || !ctx.alive()) return;
+      checkedJson = json;
+      problems = Array.isArray(answer?.problems) ? answer.problems.filter(p => p && typeof p.message === 'string') : [];
+    } catch {
+      return; // the check is advice; Save and Run still say what the server refuses
+    }
+    for (const n of wf.doc.nodes) {
+      const g = nodeElement(n);
+      if (g) markProblems(g, n);
+    }
+    showProblems();
+  }
+  const problemsOf = name => problems.filter(p => p.node === name);
+
+  /** The workflow's own problems (not about one node) and a count of the rest, above the canvas. */
+  function showProblems() {
+    const general = problems.filter(p => typeof p.node !== 'string');
+    const onNodes = problems.length - general.length;
+    if (!problems.length) return show(problemsSlot);
+    const blocksSave = problems.some(p => p.blocks === 'save');
+    show(problemsSlot, h('div', {class: ['banner', blocksSave ? 'banner-error' : 'banner-warn', 'workflow-problems']},
+      h('strong', {}, blocksSave ? 'The server would refuse to save this workflow' : 'Saved as it is, a run would fail'),
+      h('ul', {}, general.map(p => h('li', {class: 'workflow-problem'}, p.message)),
+        onNodes ? h('li', {class: 'muted'}, `${onNodes} problem${onNodes === 1 ? '' : 's'} on the nodes marked red: select one to read ${onNodes === 1 ? 'it' : 'them'}.`) : null)));
+    if (panel) showNodeProblems(panel.name());
+  }
+
+  /** The selected node's problems, at the top of its panel. */
+  const nodeProblemsSlot = h('div', {id: 'node-problems-slot'});
+  function showNodeProblems(name) {
+    const mine = name ? problemsOf(name) : [];
+    show(nodeProblemsSlot, mine.length ? h('ul', {class: 'node-problems', id: 'node-problems'},
+      mine.map(p => h('li', {class: ['node-problem', p.blocks === 'save' ? 'error-text' : 'warn-text'], dataset: {blocks: p.blocks}},
+        h('strong', {}, p.blocks === 'save' ? 'Save refused: ' : 'A run fails here: '), p.message))) : '');
+  }
+
   function changed(reason) {
     board.render();
+    scheduleCheck();
     if (document.activeElement !== jsonEditor) jsonEditor.value = JSON.stringify(wf.doc, null, 2);
     if (document.activeElement !== nameInput && nameInput.value !== (wf.doc.name ?? '')) nameInput.value = wf.doc.name ?? '';
     show(webhookSlot, webhookUrls(wf.doc.nodes, stored));
@@ -252,14 +311,38 @@ function renderWorkflow(page, stored, nodeTypes, ctx) {
         : 'No trigger node: Run cannot start. Add a Manual Trigger where the run should begin.';
   }
 
-  /** Marks nodes whose required parameters are empty, as the panel shows them; after every redraw of the canvas. */
+  /**
+   * Marks nodes whose required parameters are empty, as the panel shows them, and nodes the server's
+   * check found problems with; after every redraw of the canvas.
+   */
   function flagIssues() {
     for (const n of wf.doc.nodes) {
-      const g = board.element.querySelector(`g.graph-node[data-node="${CSS.escape(String(n?.name ?? ''))}"]`);
+      const g = nodeElement(n);
       if (!g) continue;
       const missing = missingRequired(n, types.get(n.type));
       g.classList.toggle('graph-node-issues', missing.length > 0);
       if (missing.length) g.querySelector('title').textContent += `\nRequired: ${missing.join(', ')}`;
+      markProblems(g, n);
+    }
+  }
+
+  function nodeElement(n) {
+    return board.element.querySelector(`g.graph-node[data-node="${CSS.escape(String(n?.name ?? ''))}"]`);
+  }
+
+  /**
+   * A red ! on a node the server's check found problems with, its messages as the !'s tooltip.
+   * Changed in place when a check answers, not by a redraw: a drag under way keeps its elements.
+   */
+  function markProblems(g, n) {
+    g.querySelector(':scope > .graph-problem')?.remove();
+    const found = problemsOf(n.name);
+    g.classList.toggle('graph-node-invalid', found.length > 0);
+    g.dataset.problems = String(found.length);
+    if (found.length) {
+      g.append(s('g', {class: 'graph-problem', transform: 'translate(-8 -8)'},
+        s('title', {}, found.map(p => p.message).join('\n')),
+        s('circle', {r: 9, cx: 0, cy: 0}), s('text', {x: 0, y: 4.5, 'text-anchor': 'middle'}, '!')));
     }
   }
 
@@ -347,12 +430,14 @@ function renderWorkflow(page, stored, nodeTypes, ctx) {
       show(nodeSlot, h('div', {class: 'node-panel-empty muted'},
         h('p', {}, 'Select a node to edit its parameters and settings.'),
         h('p', {class: 'small'}, 'Drag a node to move it; drag from an output (right) to an input (left) to connect. ',
+          'Shift-click selects more nodes, Ctrl+A all of them; Ctrl+C, Ctrl+X and Ctrl+V copy, cut and paste them (n8n\'s clipboard format); ',
           'Delete removes the selection; Ctrl+Z and Ctrl+Shift+Z undo and redo; Ctrl+S saves; the wheel zooms; drag the background to pan.')));
       return;
     }
-    panel = nodePanel({wf, name, entry: types.get(node.type), preview, onRename: (old, now) => board.select({node: now})});
+    panel = nodePanel({wf, name, entry: types.get(node.type), preview, onRename: (old, now) => { board.select({node: now}); showNodeProblems(now); }});
+    showNodeProblems(name);
     show(nodeSlot, h('div', {class: 'node-panel-head'}, h('h2', {}, 'Node'),
-      h('button', {type: 'button', class: 'btn btn-small', id: 'node-panel-close', onclick: () => board.select(null)}, 'Close')), panel.element);
+      h('button', {type: 'button', class: 'btn btn-small', id: 'node-panel-close', onclick: () => board.select(null)}, 'Close')), nodeProblemsSlot, panel.element);
   }
 
   /** What an expression of node `name` is previewed with: its first input item in the newest run, else the Run panel's first item. */
@@ -410,6 +495,7 @@ function renderWorkflow(page, stored, nodeTypes, ctx) {
         : await api('PUT', `/api/workflows/${enc(stored.id)}`, {json: sent});
       if (isDraft) {
         savedJustNow = answer.id;
+        savedJson = JSON.stringify(sent); // stored: opening it is no leaving of unsaved work
         go(workflowHash(answer.id));
         return true;
       }
@@ -457,14 +543,57 @@ function renderWorkflow(page, stored, nodeTypes, ctx) {
     } else if ((event.key === 'Delete' || event.key === 'Backspace') && board.selection()) {
       event.preventDefault();
       board.deleteSelection();
+    } else if (mod && key === 'a') {
+      event.preventDefault();
+      board.selectNodes(null);
+    } else if (event.key === 'Escape' && board.selection()) {
+      board.select(null);
     }
   };
   document.addEventListener('keydown', onKey);
-  const onLeave = event => {
-    if (!ctx.alive()) { window.removeEventListener('beforeunload', onLeave); return; }
-    if (dirty()) event.preventDefault();
+
+  // Copy, cut and paste of the selected nodes (Ctrl+C, Ctrl+X, Ctrl+V), through the clipboard in
+  // n8n's format, {nodes, connections, pinData}: nodes copied in n8n paste here and the other way.
+  // The clipboard events carry the data, so no permission is asked; a field keeps its own.
+  const inField = target => target instanceof HTMLElement && Boolean(target.closest('input, textarea, select, [contenteditable]') || target.isContentEditable);
+  const onCopy = event => {
+    if (!ctx.alive()) { document.removeEventListener('copy', onCopy); document.removeEventListener('cut', onCopy); return; }
+    const names = board.selectedNodes();
+    if (inField(event.target) || !names.length || document.querySelector('dialog[open]')) return;
+    event.preventDefault();
+    const text = JSON.stringify(wf.fragment(names), null, 2);
+    event.clipboardData?.setData('text/plain', text);
+    copied = text;
+    if (event.type === 'cut') board.deleteSelection();
   };
-  window.addEventListener('beforeunload', onLeave);
+  document.addEventListener('copy', onCopy);
+  document.addEventListener('cut', onCopy);
+  const onPaste = event => {
+    if (!ctx.alive()) { document.removeEventListener('paste', onPaste); return; }
+    if (inField(event.target) || document.querySelector('dialog[open]')) return;
+    let fragment;
+    try {
+      fragment = JSON.parse(event.clipboardData?.getData('text/plain') || copied || '');
+    } catch {
+      return; // not nodes: nothing to paste on the canvas
+    }
+    event.preventDefault();
+    const added = wf.paste(fragment);
+    if (added.length) board.selectNodes(added);
+  };
+  document.addEventListener('paste', onPaste);
+
+  // Unsaved changes: asked before leaving by a link inside the dashboard, Back, or closing the tab.
+  const unsavedQuestion = 'This workflow has unsaved changes. Leave and lose them?';
+  onLeavePage(() => !dirty() || window.confirm(unsavedQuestion));
+  const onUnload = event => {
+    if (!ctx.alive()) { window.removeEventListener('beforeunload', onUnload); return; }
+    if (dirty()) {
+      event.preventDefault();
+      event.returnValue = unsavedQuestion; // older browsers show the dialog only when it is set
+    }
+  };
+  window.addEventListener('beforeunload', onUnload);
 
   const runItems = h('textarea', {id: 'workflow-items', rows: 5, class: 'code', spellcheck: 'false'});
   runItems.value = '[{}]';
@@ -474,6 +603,7 @@ function renderWorkflow(page, stored, nodeTypes, ctx) {
       h('label', {class: 'inline-label editor-name'}, h('span', {class: 'field-label'}, 'Name'), nameInput),
       h('div', {class: 'head-actions'}, saveStatus, undoButton, redoButton, deleteSelected, saveButton)),
     saveResult,
+    problemsSlot,
     h('div', {class: 'editor-body'}, palette(nodeTypes, entry => board.addFromPalette(entry)), board.element, nodeSlot));
 
   /** A node's live state on the canvas as the run reports it. */
@@ -500,7 +630,7 @@ function renderWorkflow(page, stored, nodeTypes, ctx) {
             stored.createdBy && stored.createdBy !== stored.owner ? ` · created by ${stored.createdBy}` : ''),
           shares.line),
         h('div', {class: 'head-actions'}, activeControl().button, exportButton(() => wf.doc, () => wf.doc.name || stored.name),
-          shares.button, shares.dialog, stored.mayManage ? deleteButton(stored) : null)),
+          shares.button, shares.dialog, stored.mayManage ? deleteButton(stored, () => { savedJson = JSON.stringify(wf.doc); }) : null)),
       activeControl().errors,
       webhookSlot,
       editor,
@@ -716,7 +846,8 @@ function exportButton(definition, name) {
   return button;
 }
 
-function deleteButton(stored) {
+/** `discard()` runs once the workflow is deleted: its unsaved changes go with it, unasked. */
+function deleteButton(stored, discard) {
   const dialog = h('dialog', {class: 'dialog', id: 'workflow-delete-dialog'});
   const button = h('button', {type: 'button', class: 'btn btn-danger', id: 'workflow-delete'}, 'Delete');
   button.addEventListener('click', () => {
@@ -728,6 +859,7 @@ function deleteButton(stored) {
       confirmButton.disabled = true;
       try {
         await api('DELETE', `/api/workflows/${enc(stored.id)}`);
+        discard();
         dialog.close();
         go('#/workflows');
       } catch (e) {

@@ -66,6 +66,77 @@ class EditorApiTest extends SharedServer {
     }
 
     @Test
+    void theWorkflowBeingEditedIsCheckedByTheRulesOfSaveAndRun() throws Exception {
+        assertThat(server.owner.upload(TestNodes.helloGo()).status()).as("installed, or already by another test").isIn(200, 201, 409);
+        String workflow = """
+                {"name": "Checked", "nodes": [
+                  {"name": "Start", "type": "n8n-nodes-base.manualTrigger"},
+                  {"name": "Pinned", "type": "nlink-community.wasm_demo", "packageVersion": "9.9.9"},
+                  {"name": "Typed", "type": "nlink-community.wasm_demo", "parameters": {"text": 5}},
+                  {"name": "Computed", "type": "nlink-community.wasm_demo", "parameters": {"text": "={{ $json.n }}"}},
+                  {"name": "Latest", "type": "nlink-community.wasm_demo", "parameters": {"text": "hi"}},
+                  {"name": "Gone", "type": "nlink-community.not_here"},
+                  {"name": "Off", "type": "nlink-community.not_here", "disabled": true}],
+                 "connections": {"Start": {"main": [[{"node": "Pinned", "index": 0}]]}}}""";
+        JsonNode problems = validate(Map.of("workflow", Json.parse(workflow)));
+        // Saved as it is; a run fails at each node named, with the message the run gives.
+        assertThat(texts(problems, "blocks")).containsOnly("run");
+        assertThat(texts(problems, "node")).containsExactly("Pinned", "Typed", "Gone");
+        assertThat(problems.get(0).path("message").asText())
+                .isEqualTo("community node nlink-community.wasm_demo@9.9.9 is not installed; installed versions: 1.0.0");
+        assertThat(problems.get(1).path("message").asText()).startsWith("invalid parameters: params.text: ");
+        assertThat(problems.get(2).path("message").asText()).contains("nlink-community.not_here is not installed");
+
+        // What a save refuses, each on its node: an unknown type, a connection to nowhere, a loop, the name.
+        String refused = """
+                {"name": "", "nodes": [
+                  {"name": "Start", "type": "n8n-nodes-base.manualTrigger"},
+                  {"name": "A", "type": "n8n-nodes-base.noOp"}, {"name": "B", "type": "n8n-nodes-base.noOp"},
+                  {"name": "Odd", "type": "n8n-nodes-base.notAThing"},
+                  {"name": "Gone", "type": "nlink-community.not_here"}],
+                 "connections": {"Start": {"main": [[{"node": "A", "index": 0}, {"node": "Ghost", "index": 0}]]},
+                   "A": {"main": [[{"node": "B", "index": 0}]]}, "B": {"main": [[{"node": "A", "index": 0}]]}}}""";
+        JsonNode refusals = validate(Map.of("workflow", Json.parse(refused)));
+        List<String> about = new ArrayList<>();
+        refusals.forEach(p -> about.add(p.path("blocks").asText() + " " + p.path("node").asText("-") + ": " + p.path("message").asText()));
+        assertThat(about).anySatisfy(p -> assertThat(p).startsWith("save -: name: "))
+                .anySatisfy(p -> assertThat(p).startsWith("save Odd: this workflow uses node types nLink does not have: n8n-nodes-base.notAThing"))
+                .anySatisfy(p -> assertThat(p).startsWith("save Start: connections[\"Start\"].main[0][1].node: no node is named \"Ghost\""))
+                .anySatisfy(p -> assertThat(p).startsWith("save A: connections: the nodes form a loop"))
+                .anySatisfy(p -> assertThat(p).startsWith("save B: connections: the nodes form a loop"))
+                .anySatisfy(p -> assertThat(p).startsWith("run Gone: community node nlink-community.not_here is not installed"));
+        // The save says the same.
+        assertThat(server.owner.post("/api/workflows", Json.parse(refused)).status()).isEqualTo(400);
+        assertThat(server.owner.post("/api/workflows", Json.parse(refused.replace("\"name\": \"\"", "\"name\": \"x\""))).json().path("problems").toString())
+                .contains("notAThing", "Ghost", "loop");
+
+        // A workflow that saves and runs: nothing to say.
+        assertThat(validate(Map.of("workflow", Json.parse(workflow.replace("\"packageVersion\": \"9.9.9\"", "\"packageVersion\": \"1.0.0\"")
+                .replace("\"text\": 5", "\"text\": \"5\"").replace("not_here\"}", "not_here\", \"disabled\": true}"))))).isEmpty();
+        assertThat(server.owner.post("/api/workflows/validate", Map.of("workflow", List.of())).status()).isEqualTo(400);
+
+        // Past the parser's node limit: the one refusal, no node looked up one by one.
+        List<Map<String, Object>> many = new ArrayList<>();
+        for (int i = 0; i <= 1_000; i++) many.add(Map.of("name", "N" + i, "type", "nlink-community.not_here"));
+        JsonNode tooMany = validate(Map.of("workflow", Map.of("name", "Many", "nodes", many, "connections", Map.of())));
+        assertThat(tooMany).hasSize(1);
+        assertThat(tooMany.get(0).path("message").asText()).contains("1001 nodes; at most 1000");
+        assertThat(tooMany.get(0).path("blocks").asText()).isEqualTo("save");
+    }
+
+    private JsonNode validate(Object body) {
+        ApiClient.Response answer = server.owner.post("/api/workflows/validate", body);
+        assertThat(answer.status()).as(answer.text()).isEqualTo(200);
+        return answer.json().path("problems");
+    }
+
+    private static List<String> texts(JsonNode problems, String field) {
+        List<String> out = new ArrayList<>();
+        problems.forEach(p -> out.add(p.path(field).asText(null)));
+        return out;
+    }
+
+    @Test
     void aWorkflowNameIsRequiredAndBounded() throws Exception {
         String workflow = "{\"name\": %s, \"nodes\": [{\"name\": \"Start\", \"type\": \"n8n-nodes-base.manualTrigger\"}], \"connections\": {}}";
         for (String name : List.of("\"\"", "\"   \"", "null", "42", Json.write("x".repeat(201)))) {

@@ -118,6 +118,10 @@ class OpenApiContractTest {
             call(owner, "POST", "/api/executions/999999/retry", null);
             call(owner, "POST", "/api/workflows/" + id + "/run-node", Map.of("node", "Start"));
             call(owner, "POST", "/api/workflows/" + id + "/run-node", Map.of("node", "Nope"));
+            call(owner, "POST", "/api/workflows/validate", Map.of("workflow", Json.parse(MANUAL), "id", id));
+            call(owner, "POST", "/api/workflows/validate", Map.of("workflow", Json.parse(MANUAL.replace("manualTrigger", "nope"))));
+            call(owner, "POST", "/api/workflows/validate", Map.of("workflow", "not an object"));
+            call(owner, "POST", "/api/workflows/validate", Map.of("workflow", Json.parse(MANUAL), "id", 999999));
             long hook = call(owner, "POST", "/api/workflows", Json.parse(WEBHOOK)).json().path("id").asLong();
             call(owner, "POST", "/api/workflows/" + hook + "/activate", null);
             call(anonymous, "POST", "/webhook/contract-hook", Map.of("hello", "world"));

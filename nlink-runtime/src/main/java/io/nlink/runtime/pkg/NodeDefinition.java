@@ -112,6 +112,20 @@ public record NodeDefinition(
         return resolved;
     }
 
+    /**
+     * A definition as the Community Store keeps it (an installed package's {@code definition.json},
+     * already checked at upload): for checks that need no module, such as the editor's check of a
+     * node's parameters as they are typed.
+     *
+     * @throws IllegalArgumentException naming the first problem when {@code root} is not a valid definition
+     */
+    public static NodeDefinition fromJson(JsonNode root) {
+        List<Problem> problems = new ArrayList<>();
+        NodeDefinition definition = parse(root == null ? Json.MAPPER.createObjectNode() : root, problems);
+        if (!problems.isEmpty()) throw new IllegalArgumentException(problems.get(0).toString());
+        return definition;
+    }
+
     static NodeDefinition parse(JsonNode root, List<Problem> problems) {
         JsonFields f = new JsonFields(FILE, root, problems);
         String name = f.requiredString("name");

@@ -21,10 +21,13 @@ import java.util.function.Supplier;
 /**
  * What the workflow editor asks besides workflows: the palette of node types
  * ({@code GET /api/node-types}), an expression's value for one item
- * ({@code POST /api/expressions/preview}) and one node run alone with its input
- * ({@code POST /api/workflows/{id}/run-node}).
+ * ({@code POST /api/expressions/preview}), one node run alone with its input
+ * ({@code POST /api/workflows/{id}/run-node}) and the check of the workflow being edited
+ * ({@code POST /api/workflows/validate}).
  */
 final class EditorApi {
+    /** WorkflowParser's limit on nodes: a workflow past it is refused whole, so its nodes are not checked one by one. */
+    static final int MAX_CHECKED_NODES = 1_000;
     /** Longest expression previewed: longer than any parameter a person types. */
     static final int MAX_EXPRESSION_CHARS = 10_000;
     /** Largest item plus earlier nodes' items sent with a preview, as JSON. */
@@ -59,6 +62,7 @@ final class EditorApi {
         routes.get("/api/node-types", ctx -> ctx.json(Map.of("nodeTypes", nodeTypes())), Access.SIGNED_IN);
         routes.post("/api/expressions/preview", this::preview, Access.SIGNED_IN);
         routes.post("/api/workflows/{id}/run-node", this::runNode, Access.SIGNED_IN);
+        routes.post("/api/workflows/validate", this::validate, Access.SIGNED_IN);
     }
 
     /**
@@ -115,6 +119,138 @@ final class EditorApi {
             ctx.json(out);
         } finally {
             nodeRuns.release();
+        }
+    }
+
+    /**
+     * {@code {"workflow": {...}, "id": 12}} → {@code {"problems": [{"message", "node", "blocks"}]}}:
+     * what the server would refuse in the workflow being edited, by the rules it applies, worded as
+     * it words them. {@code blocks: "save"}: a save (and so a run) is refused — the name, pinData,
+     * unknown node types, bad connections, loops, credentials the owner lacks
+     * ({@link WorkflowService#check}). {@code blocks: "run"}: the save is taken but a run fails at
+     * that node — a community node or pinned version not installed, a community node's parameters
+     * its {@code definition.json} refuses (missing required ones, wrong types; a parameter set by an
+     * expression is checked when the run gives it its value). {@code node} names the node a problem
+     * is about, when it is about one. {@code id}, when given, is the stored workflow (the caller's to
+     * edit) whose owner's credentials count; otherwise the caller's.
+     */
+    private void validate(Context ctx) throws Exception {
+        JsonNode body = Requests.json(ctx);
+        JsonNode definition = body.path("workflow");
+        if (!definition.isObject()) throw ApiException.badRequest("workflow: expected the workflow's JSON object");
+        Long ownerId = Access.principal(ctx).userId();
+        if (body.hasNonNull("id")) {
+            if (!body.get("id").canConvertToLong()) throw ApiException.badRequest("id: expected the stored workflow's id, a whole number");
+            ownerId = workflows.require(io.nlink.server.auth.Policy.workflows(Access.principal(ctx)), body.get("id").asLong()).ownerId();
+        }
+        WorkflowService.Check check = workflows.check(definition, ownerId);
+        ArrayNode problems = Json.MAPPER.createArrayNode();
+        // Past the parser's node limit the save refusal says so, and nothing is checked node by node.
+        boolean nodeByNode = definition.path("nodes").isArray() && definition.path("nodes").size() <= MAX_CHECKED_NODES;
+        List<String[]> names = nodeByNode ? namesAndPrefixes(definition) : List.of();
+        for (String problem : check.problems()) {
+            List<String> nodes = nodesNamedBy(problem, definition, names);
+            if (nodes.isEmpty()) problems.add(problem(problem, null, "save"));
+            nodes.forEach(node -> problems.add(problem(problem, node, "save")));
+        }
+        if (nodeByNode) {
+            String unknownTypes = check.problems().stream().filter(p -> p.startsWith("this workflow uses node types")).findFirst().orElse("");
+            // Each type and version looked up once: a workflow may use one community node many times.
+            Map<String, Object> found = new java.util.HashMap<>();
+            // Read from the JSON, not the parsed workflow: a workflow a save refuses still shows what a run would fail at.
+            for (JsonNode node : definition.path("nodes")) {
+                String name = node.path("name").asText(null);
+                String type = node.path("type").asText(null);
+                if (name == null || type == null || node.path("disabled").asBoolean(false) || BuiltinNodes.has(type) || BuiltinNodes.isCanvasOnly(type)) continue;
+                if (unknownTypes.contains(type + " (")) continue;
+                String version = node.path("packageVersion").isTextual() ? node.get("packageVersion").asText() : null;
+                String problem = runProblem(type, version, node.path("parameters"), found);
+                if (problem != null) problems.add(problem(problem, name, "run"));
+            }
+        }
+        ObjectNode out = Json.MAPPER.createObjectNode();
+        out.set("problems", problems);
+        ctx.json(out);
+    }
+
+    private static ObjectNode problem(String message, String node, String blocks) {
+        ObjectNode p = Json.MAPPER.createObjectNode().put("message", message);
+        if (node != null) p.put("node", node);
+        return p.put("blocks", blocks);
+    }
+
+    /** Each node's name with the start of a connection problem about it: {@code connections["A"]}. */
+    private static List<String[]> namesAndPrefixes(JsonNode definition) {
+        List<String[]> out = new java.util.ArrayList<>();
+        for (JsonNode node : definition.path("nodes")) {
+            String name = node.path("name").asText(null);
+            if (name != null) out.add(new String[] {name, "connections[" + Json.write(Json.MAPPER.getNodeFactory().textNode(name)) + "]"});
+        }
+        return out;
+    }
+
+    /**
+     * The nodes a save refusal is about: {@code nodes[3]…} is the fourth node, {@code connections["A"]…}
+     * node A, a loop each node in it, unknown types each node quoted after them. {@code names} is
+     * {@link #namesAndPrefixes}, made once per workflow.
+     */
+    static List<String> nodesNamedBy(String problem, JsonNode definition, List<String[]> names) {
+        java.util.regex.Matcher at = java.util.regex.Pattern.compile("^nodes\\[(\\d+)]").matcher(problem);
+        if (at.find()) {
+            JsonNode name = definition.path("nodes").path(Integer.parseInt(at.group(1))).path("name");
+            return name.isTextual() ? List.of(name.asText()) : List.of();
+        }
+        List<String> loop = problem.startsWith("connections: the nodes form a loop")
+                ? java.util.Arrays.asList(problem.substring(problem.indexOf('(') + 1, Math.max(problem.indexOf('(') + 1, problem.lastIndexOf(')'))).split(" → "))
+                : List.of();
+        java.util.LinkedHashSet<String> about = new java.util.LinkedHashSet<>();
+        for (String[] node : names) {
+            String name = node[0];
+            boolean named = problem.startsWith(node[1])
+                    || problem.startsWith("this workflow uses node types") && problem.contains("\"" + name + "\"")
+                    || loop.contains(name);
+            if (named) about.add(name);
+        }
+        return List.copyOf(about);
+    }
+
+    /** What a run would fail with at a community node of {@code type} before it ran an item, or null: its package and its parameters. */
+    private String runProblem(String type, String packageVersion, JsonNode parameters, Map<String, Object> found) throws Exception {
+        Object lookedUp = found.get(type + "@" + packageVersion);
+        if (lookedUp == null) {
+            try {
+                lookedUp = new io.nlink.server.store.StoreNodeResolver(store).find(type, packageVersion);
+            } catch (io.nlink.workflow.NodeResolver.UnknownNodeException e) {
+                lookedUp = BuiltinNodes.isN8nCommunityType(type) ? BuiltinNodes.n8nCommunityNodeProblem(type) : e.getMessage();
+            }
+            found.put(type + "@" + packageVersion, lookedUp);
+        }
+        if (lookedUp instanceof String problem) return problem;
+        NodeStore.Version version = (NodeStore.Version) lookedUp;
+        io.nlink.runtime.pkg.NodeDefinition definition;
+        try {
+            definition = io.nlink.runtime.pkg.NodeDefinition.fromJson(version.details().path("definition"));
+        } catch (IllegalArgumentException e) {
+            return null; // checked at upload; a run reports it if it ever happens
+        }
+        // As a run checks each item's parameters, with the values expressions will give left out.
+        if (parameters.isMissingNode() || parameters.isNull()) parameters = Json.MAPPER.createObjectNode();
+        if (!parameters.isObject()) return null; // a save refuses it first
+        ObjectNode fixed = (ObjectNode) parameters.deepCopy();
+        java.util.Set<String> computed = new java.util.HashSet<>();
+        for (var entry : parameters.properties()) {
+            if (entry.getValue().isTextual() && entry.getValue().asText().startsWith("=")) {
+                computed.add(entry.getKey());
+                fixed.remove(entry.getKey());
+            }
+        }
+        try {
+            definition.resolveParams(fixed);
+            return null;
+        } catch (io.nlink.runtime.pkg.InvalidParamsException e) {
+            List<String> left = e.problems().stream()
+                    .filter(p -> computed.stream().noneMatch(name -> p.startsWith("params." + name + ":"))).toList();
+            return left.isEmpty() ? null : "invalid parameters: " + String.join("; ", left);
         }
     }
 

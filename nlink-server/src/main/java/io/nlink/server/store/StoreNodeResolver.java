@@ -17,21 +17,31 @@ public final class StoreNodeResolver implements NodeResolver {
 
     @Override
     public Resolved resolve(String packageName, String version) throws UnknownNodeException {
+        NodeStore.Version v = find(packageName, version);
         try {
-            NodeStore.Version v;
+            LoadedNodes.Loaded loaded = store.load(v);
+            return new Resolved(v.name(), v.version(), loaded.pkg().definition(), loaded.choice().executable(), loaded.choice().fallbackWhy());
+        } catch (SQLException e) {
+            throw new UnknownNodeException("the Community Store cannot be read: " + e.getMessage());
+        }
+    }
+
+    /**
+     * The installed version a run of {@code packageName} (pinned to {@code version}, or not: null)
+     * uses, without loading its module; the editor checks a workflow with it as it is edited.
+     */
+    public NodeStore.Version find(String packageName, String version) throws UnknownNodeException {
+        try {
             if (version != null) {
                 var pinned = store.version(packageName, version);
                 if (pinned.isEmpty()) {
                     throw new UnknownNodeException("community node " + packageName + "@" + version + " is not installed" + installed(packageName));
                 }
-                v = pinned.get();
-            } else {
-                List<NodeStore.Version> versions = store.versions(packageName);
-                if (versions.isEmpty()) throw new UnknownNodeException("community node " + packageName + " is not installed; upload it to the Community Store");
-                v = versions.get(0);
+                return pinned.get();
             }
-            LoadedNodes.Loaded loaded = store.load(v);
-            return new Resolved(v.name(), v.version(), loaded.pkg().definition(), loaded.choice().executable(), loaded.choice().fallbackWhy());
+            List<NodeStore.Version> versions = store.versions(packageName);
+            if (versions.isEmpty()) throw new UnknownNodeException("community node " + packageName + " is not installed; upload it to the Community Store");
+            return versions.get(0);
         } catch (SQLException e) {
             throw new UnknownNodeException("the Community Store cannot be read: " + e.getMessage());
         }

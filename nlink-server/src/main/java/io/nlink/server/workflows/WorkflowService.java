@@ -183,6 +183,33 @@ public final class WorkflowService {
         }
     }
 
+    /** What {@link #check} found: each reason a save would be refused, and the workflow when it parses. */
+    public record Check(List<String> problems, Workflow workflow) {}
+
+    /**
+     * Every reason {@link #create} and {@link #update} would refuse {@code definition} for a
+     * workflow owned by {@code ownerId}, worded as they word it, without storing anything: the
+     * editor checks the workflow being edited with it as it is typed.
+     */
+    public Check check(JsonNode definition, Long ownerId) throws SQLException {
+        List<String> problems = new java.util.ArrayList<>();
+        Workflow workflow = null;
+        for (Runnable step : List.<Runnable>of(() -> checkName(definition), () -> checkPinData(definition))) {
+            try {
+                step.run();
+            } catch (ApiException e) {
+                problems.add(e.getMessage().replaceFirst("^the workflow cannot run: ", ""));
+            }
+        }
+        try {
+            workflow = WorkflowParser.parse("workflow", definition);
+        } catch (InvalidWorkflowException e) {
+            problems.addAll(e.problems());
+        }
+        if (workflow != null) problems.addAll(credentials.missing(workflow, ownerId));
+        return new Check(List.copyOf(problems), workflow);
+    }
+
     /** Stores a new workflow, inactive, as {@code owner}'s: whoever creates or imports it owns it. */
     public Stored create(JsonNode definition, Principal owner) throws SQLException {
         checkName(definition);

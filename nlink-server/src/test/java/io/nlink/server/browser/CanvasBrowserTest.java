@@ -2,8 +2,8 @@ package io.nlink.server.browser;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
+import com.fasterxml.jackson.databind.JsonNode;
+import io.nlink.runtime.json.Json;
 import java.util.List;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
@@ -19,7 +19,7 @@ import org.openqa.selenium.support.ui.ExpectedConditions;
  * through the form (an expression with its live preview from the server), edited with undo, redo
  * and Delete, saved with Ctrl+S, reloaded, run, exported and imported again unchanged.
  */
-class CanvasBrowserTest extends BrowserTestBase {
+class CanvasBrowserTest extends EditorBrowserTestBase {
     static final String PEOPLE = "[{\"name\": \"ada\", \"age\": 36}, {\"name\": \"linus\", \"age\": 7}]";
     static final String GREETING = "param-assignments.assignments.0.value";
     static final String AGE = "param-conditions.conditions.0.leftValue";
@@ -30,10 +30,7 @@ class CanvasBrowserTest extends BrowserTestBase {
     @Order(1)
     void buildAWorkflowOnAnEmptyCanvas() throws Exception {
         setUpOwner();
-        driver.get(server.url() + "/#/workflows");
-        wait.until(ExpectedConditions.elementToBeClickable(By.id("workflow-new"))).click();
-        wait.until(ExpectedConditions.urlContains("#/workflows/new"));
-        wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("canvas-empty")));
+        newWorkflow();
         assertThat(nodes()).isEmpty();
 
         // The palette: searchable, built-ins with their descriptions.
@@ -174,11 +171,27 @@ class CanvasBrowserTest extends BrowserTestBase {
         assertThat(wait.until(ExpectedConditions.visibilityOfElementLocated(By.id(GREETING))).getAttribute("value"))
                 .isEqualTo("=Hello {{ $json.name.toUpperCase() }}!");
 
-        WebElement items = driver.findElement(By.id("workflow-items"));
-        driver.executeScript("arguments[0].value = arguments[1];", items, PEOPLE);
+        setItems(PEOPLE);
+        // Live status: each drawing of the canvas during the run is recorded, with whether the page
+        // was still following the run (its progress line shown) or had its final record.
+        driver.executeScript("window.drawn = []; const graph = document.getElementById('workflow-graph');"
+                + " new MutationObserver(() => window.drawn.push({following: !!document.getElementById('workflow-run-progress'),"
+                + " states: Object.fromEntries([...graph.querySelectorAll('g.graph-node')].map(g => [g.dataset.node, g.dataset.status]))}))"
+                + ".observe(graph, {subtree: true, childList: true, attributes: true, attributeFilter: ['data-status']});");
         driver.findElement(By.id("workflow-run")).click();
         slow.until(ExpectedConditions.visibilityOfElementLocated(By.id("workflow-run-execution")));
         assertThat(driver.findElement(By.id("execution-status")).getText()).as(driver.findElement(By.id("workflow-run-result")).getText()).isEqualTo("success");
+        @SuppressWarnings("unchecked")
+        List<java.util.Map<String, Object>> drawn = (List<java.util.Map<String, Object>>) driver.executeScript("return window.drawn;");
+        @SuppressWarnings("unchecked")
+        List<java.util.Map<String, Object>> whileFollowing = drawn.stream().filter(d -> Boolean.TRUE.equals(d.get("following")))
+                .map(d -> (java.util.Map<String, Object>) d.get("states")).toList();
+        // Node by node as the server reported them, before the execution's record came: the trigger
+        // done while If had no status yet, then all three done.
+        assertThat(whileFollowing).as(String.valueOf(drawn))
+                .anySatisfy(states -> assertThat(states).containsEntry("Manual Trigger", "success").containsEntry("If", ""))
+                .anySatisfy(states -> assertThat(states).containsEntry("Manual Trigger", "success").containsEntry("Edit Fields", "success")
+                        .containsEntry("If", "success"));
         wait.until(d -> "success".equals(node("If").getAttribute("data-status")));
         assertThat(node("Edit Fields").getAttribute("class")).contains("status-success");
         String output = driver.findElement(By.id("workflow-run-output")).getText();
@@ -194,29 +207,64 @@ class CanvasBrowserTest extends BrowserTestBase {
 
     @Test
     @Order(4)
-    void theExportIsAcceptedByTheImportUnchanged() throws Exception {
-        driver.get(workflowUrl);
-        wait.until(d -> nodes().size() == 3);
-        driver.findElement(By.id("workflow-export")).click();
-        Path exported = downloads.resolve("People.json");
-        wait.until(d -> Files.isRegularFile(exported) && !Files.exists(downloads.resolve("People.json.crdownload")));
-        String json = Files.readString(exported);
-        assertThat(json).contains("\"position\"", "\"connections\"", "\"typeVersion\": 3.4");
+    void pinANodesOutputAndRunOneNodeAlone() throws Exception {
+        // Edit Fields' output from the run, pinned: kept in the workflow's pinData as n8n keeps it.
+        scrollTo(By.id("workflow-graph"));
+        openNode("Edit Fields");
+        wait.until(ExpectedConditions.elementToBeClickable(By.id("node-pin"))).click();
+        wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("node-output-pinned")));
+        assertThat(node("Edit Fields").getAttribute("class")).contains("graph-node-pinned");
+        JsonNode pinned = Json.parse(driver.findElement(By.id("workflow-json")).getAttribute("value")).path("pinData").path("Edit Fields");
+        assertThat(pinned).hasSize(2);
+        assertThat(pinned.path(0).path("json").path("greeting").asText()).isEqualTo("Hello ADA!");
+        assertThat(pinned.path(1).path("json").path("name").asText()).isEqualTo("linus");
 
-        driver.get(server.url() + "/#/workflows");
-        WebElement text = wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("import-json")));
-        driver.executeScript("arguments[0].value = arguments[1];", text, json);
-        driver.findElement(By.id("import-submit")).click();
-        slow.until(d -> d.getCurrentUrl().matches(".*#/workflows/\\d+$") && !d.getCurrentUrl().equals(workflowUrl));
-        wait.until(d -> nodes().size() == 3);
-        assertThat(edges()).containsExactly("Manual Trigger>Edit Fields", "Edit Fields>If");
-        // Unchanged: what the editor shows as JSON is the exported file, item for item.
-        assertThat(io.nlink.runtime.json.Json.parse(driver.findElement(By.id("workflow-json")).getAttribute("value")))
-                .isEqualTo(io.nlink.runtime.json.Json.parse(json));
+        // If alone, its input Edit Fields' pinned items, its threshold as the form has it now (unsaved):
+        // above 5, both go out on true (the saved 18 sent linus to false).
+        scrollTo(By.id("workflow-graph"));
+        openNode("If");
+        wait.until(ExpectedConditions.textToBePresentInElementLocated(By.cssSelector("#node-input h3"), "Edit Fields (pinned)"));
+        WebElement threshold = driver.findElement(By.id("param-conditions.conditions.0.rightValue"));
+        threshold.sendKeys(Keys.chord(Keys.CONTROL, "a"), "5");
+        driver.findElement(By.id("node-run")).click();
+        slow.until(ExpectedConditions.textToBePresentInElementLocated(By.id("node-output-source"), "run alone"));
+        assertThat(driver.findElement(By.id("node-data-output-table")).getText()).as("true: both are above 5").contains("ada", "linus");
+        assertThat(status("If")).isEqualTo("success");
+        save();
+        assertNoConsoleErrors();
     }
 
     @Test
     @Order(5)
+    void theExportIsAcceptedByTheImportUnchanged() throws Exception {
+        driver.get(workflowUrl);
+        wait.until(d -> nodes().size() == 3);
+        String json = exportWorkflow("People.json");
+        // n8n's format: nodes with type, typeVersion and position, connections by name, pinData.
+        JsonNode exported = Json.parse(json);
+        assertThat(exported.path("name").asText()).isEqualTo("People");
+        for (JsonNode n : exported.path("nodes")) {
+            assertThat(n.path("type").asText()).startsWith("n8n-nodes-base.");
+            assertThat(n.path("typeVersion").isNumber()).as(n.toString()).isTrue();
+            assertThat(n.path("position")).hasSize(2);
+            assertThat(n.path("parameters").isObject()).isTrue();
+        }
+        assertThat(exported.path("connections").path("Edit Fields").path("main").path(0).path(0).path("node").asText()).isEqualTo("If");
+        assertThat(exported.path("pinData").path("Edit Fields")).hasSize(2);
+        assertThat(json).contains("\"typeVersion\": 3.4");
+        assertThat(exported.path("nodes").path(2).path("parameters").path("conditions").path("conditions").path(0).path("rightValue").asText()).isEqualTo("5");
+
+        importWorkflow(json, workflowUrl);
+        wait.until(d -> nodes().size() == 3);
+        assertThat(node("Edit Fields").getAttribute("class")).contains("graph-node-pinned");
+        assertThat(edges()).containsExactly("Manual Trigger>Edit Fields", "Edit Fields>If");
+        // Unchanged: what the editor shows as JSON is the exported file, item for item.
+        assertThat(Json.parse(driver.findElement(By.id("workflow-json")).getAttribute("value")))
+                .isEqualTo(Json.parse(json));
+    }
+
+    @Test
+    @Order(6)
     void aWebhookNodeShowsItsUrlWithACopyButton() {
         driver.get(workflowUrl);
         wait.until(d -> nodes().size() == 3);
@@ -240,51 +288,5 @@ class CanvasBrowserTest extends BrowserTestBase {
         wait.until(d -> node("Hook").getAttribute("class").contains("graph-node-issues"));
         assertThat(driver.findElement(By.cssSelector("[data-param='path']")).getText()).contains("Required");
         assertNoConsoleErrors();
-    }
-
-    // ---- helpers -------------------------------------------------------------------------------
-
-    /** Picks a type from the palette after searching for it. */
-    private void add(String query, String type) {
-        WebElement search = driver.findElement(By.id("palette-search"));
-        search.clear();
-        search.sendKeys(query);
-        wait.until(ExpectedConditions.elementToBeClickable(By.cssSelector("#palette-list .palette-item[data-type='" + type + "']"))).click();
-    }
-
-    private List<String> nodes() {
-        return driver.findElements(By.cssSelector("#workflow-graph g.graph-node")).stream().map(g -> g.getAttribute("data-node")).toList();
-    }
-
-    private List<String> edges() {
-        return driver.findElements(By.cssSelector("#workflow-graph path.graph-edge")).stream()
-                .map(p -> p.getAttribute("data-from") + ">" + p.getAttribute("data-to")).toList();
-    }
-
-    private WebElement node(String name) {
-        return driver.findElement(By.cssSelector("#workflow-graph g.graph-node[data-node='" + name + "']"));
-    }
-
-    private String viewport() {
-        return driver.findElement(By.cssSelector("#workflow-graph .canvas-viewport")).getAttribute("transform");
-    }
-
-    /** Drags from output {@code output} of {@code from} to the first input of {@code to}. */
-    private void wire(String from, int output, String to) {
-        WebElement source = node(from).findElement(By.cssSelector(".port-out[data-output='" + output + "']"));
-        WebElement target = node(to).findElement(By.cssSelector(".port-in[data-input='0']"));
-        new Actions(driver).clickAndHold(source).moveByOffset(20, 10).moveToElement(target).release().perform();
-    }
-
-    private void chord(CharSequence... keys) {
-        Actions actions = new Actions(driver);
-        for (int i = 0; i < keys.length - 1; i++) actions.keyDown(keys[i]);
-        actions.sendKeys(keys[keys.length - 1]);
-        for (int i = keys.length - 2; i >= 0; i--) actions.keyUp(keys[i]);
-        actions.perform();
-    }
-
-    private static String css(String id) {
-        return id.replace(".", "\\.");
     }
 }

@@ -23,7 +23,7 @@ import org.openqa.selenium.support.ui.Select;
  * node run alone; the executions list filtered, paged, updated live, and a failed execution
  * retried; and the pages at phone width.
  */
-class LiveCanvasBrowserTest extends BrowserTestBase {
+class LiveCanvasBrowserTest extends EditorBrowserTestBase {
     /** Start → Work (a Code node that takes three seconds) → Tag (Set: tag = "<name>!"). */
     static final String WORKFLOW = "{\"name\": \"Live\", \"nodes\": ["
             + "{\"name\": \"Start\", \"type\": \"n8n-nodes-base.manualTrigger\", \"position\": [0, 0], \"parameters\": {}},"
@@ -281,32 +281,7 @@ class LiveCanvasBrowserTest extends BrowserTestBase {
         assertThat((Long) driver.executeScript("return document.documentElement.scrollWidth;")).as("the page does not scroll sideways").isLessThanOrEqualTo(390L);
     }
 
-    private void setItems(String json) {
-        WebElement items = wait.until(ExpectedConditions.presenceOfElementLocated(By.id("workflow-items")));
-        driver.executeScript("arguments[0].value = arguments[1];", items, json);
-    }
-
-    /** A node's status on the canvas, read at once: the canvas draws itself anew on every report. */
-    private String status(String name) {
-        return (String) driver.executeScript("const g = document.querySelector(`#workflow-graph g.graph-node[data-node='${arguments[0]}']`);"
-                + " return g ? g.getAttribute('data-status') : null;", name);
-    }
-
-    /** The output count shown under a node, read at once. */
-    private String count(String name) {
-        return (String) driver.executeScript("const t = document.querySelector(`#workflow-graph g.graph-node[data-node='${arguments[0]}'] .graph-count`);"
-                + " return t ? t.textContent : null;", name);
-    }
-
     private List<WebElement> rows() {
         return driver.findElements(By.cssSelector("#executions-table tbody tr"));
-    }
-
-    private List<String> nodes() {
-        return driver.findElements(By.cssSelector("#workflow-graph g.graph-node")).stream().map(g -> g.getAttribute("data-node")).toList();
-    }
-
-    private WebElement node(String name) {
-        return driver.findElement(By.cssSelector("#workflow-graph g.graph-node[data-node='" + name + "']"));
     }
 }

@@ -74,6 +74,11 @@ public final class BuiltinNodes {
         return !type.startsWith("@n8n/") && !type.startsWith("n8n-nodes-base.") && N8N_COMMUNITY_TYPE.matcher(type).matches();
     }
 
+    /** What a run of an n8n community node of {@code type} fails with: why it cannot run here, and what to do. */
+    public static String n8nCommunityNodeProblem(String type) {
+        return CommunityNode.n8nCommunityNode(type);
+    }
+
     /** Whether {@code type} is a canvas decoration (a Sticky Note) that a workflow file may hold but that never runs. */
     public static boolean isCanvasOnly(String type) {
         return CANVAS_ONLY.contains(type);
