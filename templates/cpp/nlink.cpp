@@ -22,8 +22,32 @@ static std::string error_result(const std::string &message) {
   return result.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
+// nlohmann recurses per nesting level: a hostile context nested 100,000 deep would overflow the
+// stack (a trap that costs the instance). Refuse more than the C kit's scanner allows.
+static constexpr int MAX_DEPTH = 512;
+
+static bool nested_too_deep(const char *p, size_t len) {
+  int depth = 0;
+  bool in_string = false;
+  for (size_t i = 0; i < len; i++) {
+    char c = p[i];
+    if (in_string) {
+      if (c == '\\') i++;  // skip the escaped character (it may be a quote)
+      else if (c == '"') in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > MAX_DEPTH) return true;
+    } else if (c == ']' || c == '}') {
+      depth--;  // unbalanced input is left to the parser to refuse
+    }
+  }
+  return false;
+}
+
 // The context JSON {"params": {...}, "$json": {...}} in, the result JSON out.
 static std::string run(const char *input, size_t len) {
+  if (nested_too_deep(input, len)) return error_result("invalid input JSON");
   json ctx = json::parse(input, input + len, nullptr, /*allow_exceptions=*/false);
   if (ctx.is_discarded() || !ctx.is_object()) {
     return error_result("invalid input JSON");  // not JSON, or not an object

@@ -57,7 +57,7 @@ def _answer(line, node):
     """The result line for one context line, as UTF-8 bytes."""
     try:
         ctx = json.loads(line.decode("utf-8"), parse_constant=_refuse_constant)
-    except ValueError:  # invalid UTF-8 or invalid JSON
+    except (ValueError, RecursionError):  # invalid UTF-8 or JSON, or nested too deep for Python
         ctx = None
     if not isinstance(ctx, dict):
         result = {"error": "invalid input JSON"}
@@ -74,5 +74,5 @@ def _answer(line, node):
         return json.dumps(result, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     except UnicodeEncodeError:  # a lone surrogate escape ("\ud800") in the input
         return b'{"error":"invalid input JSON"}'
-    except (TypeError, ValueError) as e:  # an output the json module cannot encode
+    except (TypeError, ValueError, RecursionError) as e:  # an output the json module cannot encode
         return json.dumps({"error": "cannot encode the output items: " + str(e)}).encode("utf-8")

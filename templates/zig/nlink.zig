@@ -99,6 +99,7 @@ fn run(input: []const u8, comptime node: anytype) error{OutOfMemory}![]u8 {
     defer arena.deinit();
     const a = arena.allocator();
 
+    if (nestedTooDeep(input)) return errorResult("invalid input JSON");
     const ctx = json.parseFromSliceLeaky(json.Value, a, input, .{
         .parse_numbers = false, // keep numbers as their JSON text, so "$json" passes through exactly
         .duplicate_field_behavior = .use_last,
@@ -122,6 +123,35 @@ fn run(input: []const u8, comptime node: anytype) error{OutOfMemory}![]u8 {
     if (result.failure) |message| return errorResult(message);
     result.out.writer.writeAll(if (result.items == 0) "[]" else "]") catch return error.OutOfMemory;
     return result.out.toOwnedSlice();
+}
+
+/// std.json builds a Value recursively: a hostile context nested 100,000 deep would overflow the
+/// stack (a trap that costs the instance). Refuse more than the C kit's scanner allows.
+const max_depth = 512;
+
+fn nestedTooDeep(input: []const u8) bool {
+    var depth: usize = 0;
+    var in_string = false;
+    var i: usize = 0;
+    while (i < input.len) : (i += 1) {
+        const c = input[i];
+        if (in_string) {
+            if (c == '\\') {
+                i += 1; // skip the escaped character (it may be a quote)
+            } else if (c == '"') {
+                in_string = false;
+            }
+        } else switch (c) {
+            '"' => in_string = true,
+            '[', '{' => {
+                depth += 1;
+                if (depth > max_depth) return true;
+            },
+            ']', '}' => depth -|= 1, // unbalanced input is left to the parser to refuse
+            else => {},
+        }
+    }
+    return false;
 }
 
 fn errorResult(message: []const u8) error{OutOfMemory}![]u8 {

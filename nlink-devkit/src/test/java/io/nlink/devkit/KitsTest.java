@@ -44,8 +44,13 @@ class KitsTest {
             SandboxLimits.DEFAULTS.maxContextBytes(), SandboxLimits.DEFAULTS.maxOutputBytes(),
             SandboxLimits.DEFAULTS.maxLogBytes(), SandboxLimits.DEFAULTS.jsMemoryBytes());
 
-    /** Not a context: not JSON, not an object, invalid UTF-8, or nothing at all (allocate(0)). */
+    /**
+     * Not a context: not JSON, not an object, invalid UTF-8, nothing at all (allocate(0)), or
+     * nested deeper than the kit's parser can take (a recursive parser would overflow its stack
+     * and trap, costing the instance).
+     */
     private static final List<byte[]> INVALID_CONTEXTS = List.of(
+            bytes("{\"params\":{},\"$json\":" + "[".repeat(100_000) + "]".repeat(100_000) + "}"),
             bytes("{\"params\":{\"text\":\"x\"},\"$json\":"),
             bytes("[{\"params\":{}}]"),
             bytes("null"),
@@ -71,8 +76,9 @@ class KitsTest {
             long index = 0;
             for (byte[] invalid : INVALID_CONTEXTS) {
                 ItemResult refused = instance.call(index++, invalid);
-                assertThat(refused.failure()).as("%s on %s", language, new String(invalid, StandardCharsets.UTF_8)).isNotNull();
-                assertThat(refused.failure().kind()).isEqualTo(NodeFailure.Kind.NODE_ERROR);
+                String shown = new String(invalid, 0, Math.min(invalid.length, 60), StandardCharsets.UTF_8);
+                assertThat(refused.failure()).as("%s on %s", language, shown).isNotNull();
+                assertThat(refused.failure().kind()).as("%s on %s: %s", language, shown, refused.failure()).isEqualTo(NodeFailure.Kind.NODE_ERROR);
                 assertThat(refused.failure().message()).isEqualTo("invalid input JSON");
             }
 
