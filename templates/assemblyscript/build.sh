@@ -31,5 +31,5 @@ fi
 # --use abort=...            AssemblyScript would otherwise import env.abort, which nLink refuses
 # --maximumMemory 512        the sandbox's cap: 512 pages (32 MiB)
 "$asc" assembly/node.ts -o execution.wasm --exportStart _initialize --maximumMemory 512 \
-  --use abort=assembly/node/trap -O3 --shrinkLevel 1
+  --use abort=assembly/nlink/trap -O3 --shrinkLevel 1
 echo "build.sh: built execution.wasm ($(wc -c <execution.wasm) bytes) with AssemblyScript $("$asc" --version 2>/dev/null | grep -o '[0-9][0-9.]*' | head -1)"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds execution.wasm (a WASI preview1 reactor) from main.c and json.c with clang.
+# Builds execution.wasm (a WASI preview1 reactor) from every .c file here (main.c and the node kit: nlink.c, json.c) with clang.
 # Needs clang with the wasm32 target, lld, wasi-libc and clang's wasm32 runtime; on Debian 12:
 #   apt-get install clang-19 lld-19 wasi-libc libclang-rt-19-dev-wasm32
 # Set CC to choose another clang (it must find a wasm32-wasi sysroot; WASI_SYSROOT=... if elsewhere).
@@ -31,7 +31,7 @@ flags=(--target=wasm32-wasi "${sysroot[@]}" -mexec-model=reactor -O2 -Wall -Wext
        -Wl,--max-memory=33554432      # declare the sandbox's 512-page (32 MiB) maximum
        -Wl,-z,stack-size=1048576      # 1 MiB stack: room for deeply nested JSON
        -Wl,--strip-debug)
-if ! "$cc" "${flags[@]}" -o execution.wasm main.c json.c 2>build.err; then
+if ! "$cc" "${flags[@]}" -o execution.wasm ./*.c 2>build.err; then
   cat build.err >&2
   if grep -qE 'wasm-ld|libclang_rt|crt1-reactor|cannot find|unable to find' build.err; then
     rm -f build.err; missing "linking for wasm32-wasi failed; needs $need"

@@ -243,9 +243,14 @@ void jbuf_append(jbuf *b, const char *s, size_t n) {
 void jbuf_append_cstr(jbuf *b, const char *s) { jbuf_append(b, s, strlen(s)); }
 
 void jbuf_append_json_string(jbuf *b, const char *s, size_t n) {
+  jbuf_append(b, "\"", 1);
+  jbuf_append_json_chars(b, s, n);
+  jbuf_append(b, "\"", 1);
+}
+
+void jbuf_append_json_chars(jbuf *b, const char *s, size_t n) {
   static const char hex[] = "0123456789abcdef";
   const char *run = s, *end = s + n;
-  jbuf_append(b, "\"", 1);
   for (; s < end; s++) {
     unsigned char c = (unsigned char)*s;
     const char *esc = NULL;
@@ -271,5 +276,4 @@ void jbuf_append_json_string(jbuf *b, const char *s, size_t n) {
     }
   }
   jbuf_append(b, run, (size_t)(end - run));
-  jbuf_append(b, "\"", 1);
 }

@@ -42,5 +42,8 @@ void jbuf_append(jbuf *b, const char *s, size_t n);
 void jbuf_append_cstr(jbuf *b, const char *s);
 /* Appends s (valid UTF-8, n bytes) as a JSON string literal, quotes included. */
 void jbuf_append_json_string(jbuf *b, const char *s, size_t n);
+/* Appends s (valid UTF-8, n bytes) escaped for a JSON string literal, without the quotes, so that
+ * a string can be written in pieces between a '"' and a '"'. */
+void jbuf_append_json_chars(jbuf *b, const char *s, size_t n);
 
 #endif

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds execution.wasm (a WASI preview1 reactor) from main.cpp with clang++, libc++ and nlohmann/json.
+# Builds execution.wasm (a WASI preview1 reactor) from every .cpp file here (main.cpp and the node kit, nlink.cpp) with clang++, libc++ and nlohmann/json.
 # On Debian 12:
 #   apt-get install clang-19 lld-19 wasi-libc libclang-rt-19-dev-wasm32 \
 #                   libc++-19-dev-wasm32 libc++abi-19-dev-wasm32 nlohmann-json3-dev
@@ -38,7 +38,7 @@ flags=(--target=wasm32-wasi -mexec-model=reactor -O2 -std=c++17 -Wall
        -Wl,--max-memory=33554432      # declare the sandbox's 512-page (32 MiB) maximum
        -Wl,-z,stack-size=1048576      # 1 MiB stack: nlohmann's parser recurses per nesting level
        -Wl,--strip-debug)
-if ! "$cxx" "${flags[@]}" -o execution.wasm main.cpp 2>"$inc/err"; then
+if ! "$cxx" "${flags[@]}" -o execution.wasm ./*.cpp 2>"$inc/err"; then
   cat "$inc/err" >&2
   if grep -qE 'wasm-ld|libclang_rt|crt1-reactor|cannot find|unable to find|-lc\+\+' "$inc/err"; then
     missing "linking for wasm32-wasi failed; needs $need"

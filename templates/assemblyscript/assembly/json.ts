@@ -291,6 +291,15 @@ export class Bytes {
     const utf8 = String.UTF8.encode(s);
     this.append(changetype<usize>(utf8), <usize>utf8.byteLength);
   }
+  /** Appends s as a JSON string literal (UTF-8, quotes included). */
+  appendQuoted(s: string): void {
+    const utf8 = String.UTF8.encode(s);
+    this.appendJsonString(changetype<usize>(utf8), <usize>utf8.byteLength);
+  }
+  /** Appends the JSON text of span verbatim. */
+  appendSpan(span: Span): void {
+    this.append(span.start, span.length);
+  }
   /** Appends the UTF-8 text [src, src+n) as a JSON string literal, quotes included. */
   appendJsonString(src: usize, n: usize): void {
     this.appendByte(0x22);

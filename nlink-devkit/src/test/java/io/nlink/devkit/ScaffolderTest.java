@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipInputStream;
 import org.junit.jupiter.api.Test;
@@ -32,6 +33,22 @@ class ScaffolderTest {
                 assertThat(text).as("%s %s", language, file.getKey()).doesNotContain("{{name}}", "{{displayName}}", "{{description}}");
             }
         }
+    }
+
+    /** The CLI's scaffold and the dashboard's both hand out the node kit beside the node's one function. */
+    @Test
+    void everyScaffoldCarriesItsLanguagesNodeKit() {
+        Map<Language, String> kits = Map.of(
+                Language.GO, "nlink/nlink.go", Language.RUST, "src/nlink.rs", Language.C, "nlink.c",
+                Language.CPP, "nlink.cpp", Language.ZIG, "nlink.zig", Language.ASSEMBLYSCRIPT, "assembly/nlink.ts",
+                Language.PYTHON, "nlink.py");
+        for (Language language : Language.values()) {
+            var files = Scaffolder.files(new Scaffolder.Request("kit_demo", null, null, language));
+            assertThat(files).as("%s scaffold", language).containsKey(kits.get(language));
+        }
+        String main = new String(Scaffolder.files(new Scaffolder.Request("kit_demo", null, null, Language.GO)).get("main.go"),
+                StandardCharsets.UTF_8);
+        assertThat(main).contains("nlink.Handle(greet)").doesNotContain("go:wasmexport", "unsafe");
     }
 
     @Test
