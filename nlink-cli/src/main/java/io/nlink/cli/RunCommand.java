@@ -8,6 +8,7 @@ import io.nlink.cluster.NlinkCluster;
 import io.nlink.devkit.Packer;
 import io.nlink.runtime.ItemResult;
 import io.nlink.runtime.NodeExecutable;
+import io.nlink.runtime.NoRuntimeException;
 import io.nlink.runtime.NodeRuntimes;
 import io.nlink.runtime.SandboxLimits;
 import io.nlink.runtime.batch.BatchOptions;
@@ -109,7 +110,7 @@ final class RunCommand implements Callable<Integer> {
             NodeRuntimes runtimes = new NodeRuntimes(Packages.engine(interpreter, !noCompileCache), js);
             try {
                 choice = runtimes.choose(pkg, limits);
-            } catch (NodeRuntimes.NoRuntimeException e) {
+            } catch (NoRuntimeException e) {
                 err.println("nlink: " + pkg.id() + " cannot run:");
                 e.problems().forEach(p -> err.println("  - " + p));
                 return Main.INVALID;

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.nlink.runtime.ItemResult;
 import io.nlink.runtime.NodeExecutable;
+import io.nlink.runtime.NoRuntimeException;
 import io.nlink.runtime.NodeRuntimes;
 import io.nlink.runtime.SandboxLimits;
 import io.nlink.runtime.batch.BatchOptions;
@@ -147,7 +148,7 @@ final class MemberLanes implements AutoCloseable {
         NodeExecutable node;
         try {
             node = runtimes.choose(PackageLoader.loadZip(sha256, new ByteArrayInputStream(zip)), limits).executable();
-        } catch (NodeRuntimes.NoRuntimeException e) {
+        } catch (NoRuntimeException e) {
             throw new IllegalStateException(e.getMessage(), e);
         }
         List<BatchRunner> dropped = new ArrayList<>();

@@ -26,10 +26,21 @@ import java.util.List;
 public final class NodeRuntimes {
     private final WasmEngine wasm;
     private final JsEngine js;
+    private final boolean jsFallback;
 
     public NodeRuntimes(WasmEngine wasm, JsEngine js) {
+        this(wasm, js, true);
+    }
+
+    /**
+     * @param jsFallback whether execution.js may stand in for a package's execution.wasm (rules 2
+     *     and 3 above); without it a wasm that cannot load or start is the error, and a package
+     *     with only execution.js still runs on it
+     */
+    public NodeRuntimes(WasmEngine wasm, JsEngine js, boolean jsFallback) {
         this.wasm = wasm;
         this.js = js;
+        this.jsFallback = jsFallback;
     }
 
     /**
@@ -39,20 +50,6 @@ public final class NodeRuntimes {
     public record Choice(NodeExecutable executable, String fallbackWhy) {
         public String runtime() {
             return executable.runtime();
-        }
-    }
-
-    /** The package cannot run in any runtime; {@link #problems()} says why, per runtime. */
-    public static final class NoRuntimeException extends Exception {
-        private final List<String> problems;
-
-        NoRuntimeException(String packageId, List<String> problems) {
-            super(packageId + " cannot run: " + String.join("; ", problems));
-            this.problems = List.copyOf(problems);
-        }
-
-        public List<String> problems() {
-            return problems;
         }
     }
 
@@ -68,6 +65,7 @@ public final class NodeRuntimes {
             }
             return new Choice(js.load(pkg.javascript()), "the package has no execution.wasm");
         }
+        hasJs &= jsFallback;
         WasmNode node;
         try {
             node = wasm.load(pkg.wasm());

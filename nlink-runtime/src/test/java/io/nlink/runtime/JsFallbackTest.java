@@ -133,7 +133,7 @@ class JsFallbackTest {
     void withNeitherRuntimeTheErrorSaysWhy(@TempDir Path dir) throws Exception {
         NodePackage broken = pkg(dir, "not wasm".getBytes(), null);
         assertThatThrownBy(() -> RUNTIMES.choose(broken, SandboxLimits.DEFAULTS))
-                .isInstanceOf(NodeRuntimes.NoRuntimeException.class)
+                .isInstanceOf(NoRuntimeException.class)
                 .hasMessageStartingWith("nlink-community.wasm_demo@1.0.0 cannot run: execution.wasm it is not a valid WebAssembly module");
         NodePackage empty = new NodePackage("x", broken.manifest(), broken.definition(), null, null);
         assertThatThrownBy(() -> RUNTIMES.choose(empty, SandboxLimits.DEFAULTS))

@@ -1,5 +1,6 @@
 package io.nlink.workflow;
 
+import io.nlink.runtime.NoRuntimeException;
 import io.nlink.runtime.NodeRuntimes;
 import io.nlink.runtime.SandboxLimits;
 import io.nlink.runtime.pkg.InvalidPackageException;
@@ -51,7 +52,7 @@ public final class PackageResolver implements NodeResolver {
             Resolved resolved = new Resolved(pkg.manifest().name(), pkg.manifest().version(), pkg.definition(), choice.executable(), choice.fallbackWhy());
             chosen.put(pkg.id(), resolved);
             return resolved;
-        } catch (NodeRuntimes.NoRuntimeException e) {
+        } catch (NoRuntimeException e) {
             throw new UnknownNodeException(e.getMessage());
         }
     }

@@ -16,7 +16,7 @@ import org.graalvm.polyglot.Source;
  * on the upgrade module path and JVMCI enabled (scripts/java-env.sh does it for {@code nlink serve})
  * it compiles hot scripts. docs/performance.md has both against Node's V8.
  */
-public final class JsEngine implements AutoCloseable {
+public final class JsEngine implements io.nlink.runtime.JavaScript, AutoCloseable {
     private static final int CACHE_SIZE = 32;
 
     /** Created on first use: a GraalJS engine costs tens of MB of heap and ~0.5 s, and most batches never need it. */
@@ -58,6 +58,7 @@ public final class JsEngine implements AutoCloseable {
     }
 
     /** The prepared script for this source text; the script itself runs when an instance starts. */
+    @Override
     public JsNode load(String script) {
         String key = Sha256.hex(script.getBytes(java.nio.charset.StandardCharsets.UTF_8));
         synchronized (cache) {

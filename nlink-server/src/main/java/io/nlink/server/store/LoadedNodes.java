@@ -1,5 +1,6 @@
 package io.nlink.server.store;
 
+import io.nlink.runtime.NoRuntimeException;
 import io.nlink.runtime.NodeRuntimes;
 import io.nlink.runtime.SandboxLimits;
 import io.nlink.runtime.pkg.InvalidPackageException;
@@ -71,7 +72,7 @@ public final class LoadedNodes {
         try {
             NodePackage pkg = PackageLoader.loadZip(sha256, new ByteArrayInputStream(zip));
             return new Loaded(pkg, runtimes.choose(pkg, limits));
-        } catch (InvalidPackageException | IOException | NodeRuntimes.NoRuntimeException e) {
+        } catch (InvalidPackageException | IOException | NoRuntimeException e) {
             // It passed these checks at install; failing now means the stored bytes or the runtime changed.
             throw new ApiException(500, "the installed package " + sha256 + " no longer loads: " + e.getMessage());
         }

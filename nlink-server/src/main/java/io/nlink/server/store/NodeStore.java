@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.nlink.devkit.GoldenVectors;
 import io.nlink.runtime.NodeInstance;
+import io.nlink.runtime.NoRuntimeException;
 import io.nlink.runtime.NodeRuntimes;
 import io.nlink.runtime.SandboxException;
 import io.nlink.runtime.SandboxLimits;
@@ -172,7 +173,7 @@ public final class NodeStore {
         NodeRuntimes.Choice choice;
         try {
             choice = runtimes.choose(pkg, limits);
-        } catch (NodeRuntimes.NoRuntimeException e) {
+        } catch (NoRuntimeException e) {
             // NodeRuntimes words its problems "execution.wasm <what>"; the file is the Problem's own field.
             String prefix = PackageLoader.WASM_FILE + " ";
             throw refused(e.problems().stream()
