@@ -43,6 +43,7 @@ class JsFallbackTest {
     }
 
     private static NodePackage pkg(Path dir, byte[] wasm, String js) throws Exception {
+        Files.createDirectories(dir);
         Files.copy(Guests.example("hello-go").resolve("package.json"), dir.resolve("package.json"));
         Files.copy(Guests.example("hello-go").resolve("definition.json"), dir.resolve("definition.json"));
         if (wasm != null) Files.write(dir.resolve("execution.wasm"), wasm);
@@ -127,6 +128,23 @@ class JsFallbackTest {
         NodeRuntimes.Choice choice = RUNTIMES.choose(pkg(dir, Guests.exampleWasm("hello-go"), HELLO_JS), SandboxLimits.DEFAULTS);
         assertThat(choice.runtime()).isEqualTo("wasm");
         assertThat(choice.fallbackWhy()).isNull();
+    }
+
+    @Test
+    void withTheFallbackOffABrokenWasmIsTheErrorAndAJsOnlyPackageStillRuns(@TempDir Path dir) throws Exception {
+        try (NodeRuntime runtime = NodeRuntime.builder().javascriptFallback(false).build()) {
+            NodePackage broken = pkg(dir.resolve("broken"), "not wasm".getBytes(), HELLO_JS);
+            assertThatThrownBy(() -> runtime.load(broken))
+                    .isInstanceOf(NoRuntimeException.class)
+                    .satisfies(e -> assertThat(((NoRuntimeException) e).problems())
+                            .singleElement().asString().startsWith("execution.wasm it is not a valid WebAssembly module"));
+
+            LoadedNode jsOnly = runtime.load(pkg(dir.resolve("js-only"), null, HELLO_JS));
+            assertThat(jsOnly.runtime()).isEqualTo("js");
+            try (BatchRunner batch = jsOnly.batch(obj("{\"text\":\"x\"}"))) {
+                assertThat(batch.next(obj("{}")).items().get(0).get("message").textValue()).startsWith("Hello, x!");
+            }
+        }
     }
 
     @Test
