@@ -2,8 +2,8 @@ package io.nlink.workflow.nodes;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.nlink.runtime.JavaScript;
 import io.nlink.runtime.SandboxLimits;
-import io.nlink.runtime.js.JsEngine;
 import io.nlink.runtime.json.Json;
 import io.nlink.workflow.CredentialResolver;
 import io.nlink.workflow.Item;
@@ -32,7 +32,7 @@ public final class NodeRun {
      * @param egress      where HTTP requests may go (the SSRF guard) and how much they may take
      * @param credentials where the secrets of the nodes' credentials come from
      */
-    public record Services(JsEngine js, SandboxLimits limits, NodeResolver resolver, EgressPolicy egress, CredentialResolver credentials) {}
+    public record Services(JavaScript js, SandboxLimits limits, NodeResolver resolver, EgressPolicy egress, CredentialResolver credentials) {}
 
     /**
      * One failed item, for the execution record.
