@@ -6,7 +6,7 @@ import java.util.List;
 public final class NoRuntimeException extends Exception {
     private final List<String> problems;
 
-    NoRuntimeException(String packageId, List<String> problems) {
+    public NoRuntimeException(String packageId, List<String> problems) {
         super(packageId + " cannot run: " + String.join("; ", problems));
         this.problems = List.copyOf(problems);
     }

@@ -1,12 +1,15 @@
 package io.nlink.runtime;
 
-import io.nlink.runtime.js.JsEngine;
+import io.nlink.runtime.internal.NodeRuntimes;
+import io.nlink.runtime.internal.ReadyInstances;
+import io.nlink.runtime.internal.ReadyMemory;
+import io.nlink.runtime.internal.js.JsEngine;
 import io.nlink.runtime.pkg.InvalidPackageException;
 import io.nlink.runtime.pkg.NodePackage;
 import io.nlink.runtime.pkg.PackageLoader;
 import io.nlink.runtime.wasm.InvalidModuleException;
 import io.nlink.runtime.wasm.ModuleInfo;
-import io.nlink.runtime.wasm.WasmEngine;
+import io.nlink.runtime.internal.wasm.WasmEngine;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Path;
@@ -221,7 +224,7 @@ public final class NodeRuntime implements AutoCloseable {
     public Metrics metrics() {
         ReadyInstances.Totals ready = ReadyInstances.totals();
         return new Metrics(wasm.compilations(), wasm.diskCacheHits(), ready.started(), ready.sparesServed(), ready.reused(),
-                ready.notKept(), ready.keptNow(), ReadyMemory.held(), ReadyMemory.budget(), io.nlink.runtime.wasm.WasmSandbox.hostFaults());
+                ready.notKept(), ready.keptNow(), ReadyMemory.held(), ReadyMemory.budget(), io.nlink.runtime.internal.wasm.WasmSandbox.hostFaults());
     }
 
     /**

@@ -8,7 +8,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.nlink.runtime.Sha256;
-import io.nlink.runtime.wasm.WasmSandbox;
+import io.nlink.runtime.internal.wasm.WasmSandbox;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryUsage;
 import java.nio.charset.StandardCharsets;

@@ -1,4 +1,4 @@
-package io.nlink.runtime.wasm;
+package io.nlink.runtime.internal.wasm;
 
 import run.endive.runtime.ExportFunction;
 import run.endive.runtime.Instance;
@@ -6,7 +6,7 @@ import io.nlink.runtime.NodeFailure;
 import io.nlink.runtime.NodeFailure.Kind;
 import io.nlink.runtime.SandboxException;
 import io.nlink.runtime.SandboxLimits;
-import io.nlink.runtime.Watchdog;
+import io.nlink.runtime.internal.Watchdog;
 
 /**
  * A sandbox for a reactor module, following the ABI in docs/abi.md per item: {@code

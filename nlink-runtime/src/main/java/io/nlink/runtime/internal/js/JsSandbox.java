@@ -1,11 +1,11 @@
-package io.nlink.runtime.js;
+package io.nlink.runtime.internal.js;
 
 import io.nlink.runtime.NodeFailure.Kind;
 import io.nlink.runtime.NodeFailure;
 import io.nlink.runtime.SandboxException;
-import io.nlink.runtime.SandboxInstance;
+import io.nlink.runtime.internal.SandboxInstance;
 import io.nlink.runtime.SandboxLimits;
-import io.nlink.runtime.Watchdog;
+import io.nlink.runtime.internal.Watchdog;
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
 import org.graalvm.polyglot.Context;

@@ -1,13 +1,14 @@
-package io.nlink.runtime.wasm;
+package io.nlink.runtime.internal.wasm;
 
+import io.nlink.runtime.wasm.ModuleInfo;
 import run.endive.runtime.Instance;
 import run.endive.runtime.Machine;
 import run.endive.wasm.WasmModule;
 import io.nlink.runtime.NodeExecutable;
 import io.nlink.runtime.SandboxException;
 import io.nlink.runtime.SandboxLimits;
-import io.nlink.runtime.ReadyInstances;
-import io.nlink.runtime.ReadyMemory;
+import io.nlink.runtime.internal.ReadyInstances;
+import io.nlink.runtime.internal.ReadyMemory;
 import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;

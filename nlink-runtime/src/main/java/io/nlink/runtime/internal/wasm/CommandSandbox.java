@@ -1,4 +1,4 @@
-package io.nlink.runtime.wasm;
+package io.nlink.runtime.internal.wasm;
 
 import run.endive.runtime.ExportFunction;
 import run.endive.runtime.Instance;
@@ -6,8 +6,8 @@ import io.nlink.runtime.NodeFailure;
 import io.nlink.runtime.NodeFailure.Kind;
 import io.nlink.runtime.SandboxException;
 import io.nlink.runtime.SandboxLimits;
-import io.nlink.runtime.wasm.CommandChannel.Outcome;
-import io.nlink.runtime.wasm.CommandChannel.Status;
+import io.nlink.runtime.internal.wasm.CommandChannel.Outcome;
+import io.nlink.runtime.internal.wasm.CommandChannel.Status;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLong;
 

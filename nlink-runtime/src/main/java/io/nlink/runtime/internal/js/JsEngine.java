@@ -1,4 +1,4 @@
-package io.nlink.runtime.js;
+package io.nlink.runtime.internal.js;
 
 import io.nlink.runtime.Sha256;
 import java.time.Duration;
@@ -40,11 +40,11 @@ public final class JsEngine implements io.nlink.runtime.JavaScript, AutoCloseabl
 
     /**
      * @param spareIdle how long each script keeps one started context ready for its next batch
-     *     ({@link io.nlink.runtime.ReadyInstances}), or {@link Duration#ZERO} for none. A context
+     *     ({@link io.nlink.runtime.internal.ReadyInstances}), or {@link Duration#ZERO} for none. A context
      *     takes about 10 ms to start; the cost is its memory while it waits.
      */
     public JsEngine(Duration spareIdle) {
-        this.spareIdle = io.nlink.runtime.ReadyInstances.checkIdle(spareIdle);
+        this.spareIdle = io.nlink.runtime.internal.ReadyInstances.checkIdle(spareIdle);
     }
 
     private Engine engine() {

@@ -1,4 +1,4 @@
-package io.nlink.runtime;
+package io.nlink.runtime.internal;
 
 import java.lang.ref.Cleaner;
 import java.util.concurrent.atomic.AtomicLong;

@@ -1,6 +1,6 @@
-package io.nlink.runtime.wasm;
+package io.nlink.runtime.internal.wasm;
 
-import io.nlink.runtime.LogCapture;
+import io.nlink.runtime.internal.LogCapture;
 import io.nlink.runtime.SandboxLimits;
 import java.io.IOException;
 import java.io.OutputStream;

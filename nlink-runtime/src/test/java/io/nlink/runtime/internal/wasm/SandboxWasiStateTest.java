@@ -1,4 +1,4 @@
-package io.nlink.runtime.wasm;
+package io.nlink.runtime.internal.wasm;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

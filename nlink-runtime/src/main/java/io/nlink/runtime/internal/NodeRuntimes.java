@@ -1,10 +1,17 @@
-package io.nlink.runtime;
+package io.nlink.runtime.internal;
 
-import io.nlink.runtime.js.JsEngine;
+import io.nlink.runtime.ItemResult;
+import io.nlink.runtime.NoRuntimeException;
+import io.nlink.runtime.NodeExecutable;
+import io.nlink.runtime.NodeFailure;
+import io.nlink.runtime.NodeInstance;
+import io.nlink.runtime.SandboxException;
+import io.nlink.runtime.SandboxLimits;
+import io.nlink.runtime.internal.js.JsEngine;
 import io.nlink.runtime.pkg.NodePackage;
 import io.nlink.runtime.wasm.InvalidModuleException;
-import io.nlink.runtime.wasm.WasmEngine;
-import io.nlink.runtime.wasm.WasmNode;
+import io.nlink.runtime.internal.wasm.WasmEngine;
+import io.nlink.runtime.internal.wasm.WasmNode;
 import java.util.List;
 
 /**

@@ -1,9 +1,9 @@
-package io.nlink.runtime.js;
+package io.nlink.runtime.internal.js;
 
 import io.nlink.runtime.NodeExecutable;
 import io.nlink.runtime.SandboxException;
 import io.nlink.runtime.SandboxLimits;
-import io.nlink.runtime.ReadyInstances;
+import io.nlink.runtime.internal.ReadyInstances;
 import java.time.Duration;
 import org.graalvm.polyglot.Engine;
 import org.graalvm.polyglot.Source;

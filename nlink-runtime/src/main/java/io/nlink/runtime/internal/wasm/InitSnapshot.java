@@ -1,4 +1,4 @@
-package io.nlink.runtime.wasm;
+package io.nlink.runtime.internal.wasm;
 
 import run.endive.runtime.GlobalInstance;
 import run.endive.runtime.Instance;
@@ -32,7 +32,7 @@ import java.util.Set;
  *
  * <p>A snapshot is kept on heap for as long as its node is cached, so only modules whose memory
  * after start-up is at most {@link #MAX_PAGES} are snapshotted (a Go node's is about 8 MiB); its bytes
- * count against {@link io.nlink.runtime.ReadyMemory}.
+ * count against {@link io.nlink.runtime.internal.ReadyMemory}.
  */
 final class InitSnapshot {
     /** Instructions whose effect lives outside memory and globals. */

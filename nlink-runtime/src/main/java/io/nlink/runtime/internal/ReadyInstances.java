@@ -1,5 +1,8 @@
-package io.nlink.runtime;
+package io.nlink.runtime.internal;
 
+import io.nlink.runtime.NodeInstance;
+import io.nlink.runtime.SandboxException;
+import io.nlink.runtime.SandboxLimits;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;

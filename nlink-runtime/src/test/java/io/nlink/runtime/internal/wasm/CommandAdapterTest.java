@@ -1,5 +1,7 @@
-package io.nlink.runtime.wasm;
+package io.nlink.runtime.internal.wasm;
 
+import io.nlink.runtime.wasm.InvalidModuleException;
+import io.nlink.runtime.wasm.ModuleInfo;
 import static io.nlink.runtime.Guests.obj;
 import static io.nlink.runtime.Guests.wat;
 import static org.assertj.core.api.Assertions.assertThat;

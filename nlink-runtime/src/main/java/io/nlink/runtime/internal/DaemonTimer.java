@@ -1,4 +1,4 @@
-package io.nlink.runtime;
+package io.nlink.runtime.internal;
 
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledThreadPoolExecutor;

@@ -1,4 +1,4 @@
-package io.nlink.runtime;
+package io.nlink.runtime.internal;
 
 import java.io.ByteArrayOutputStream;
 import java.io.OutputStream;

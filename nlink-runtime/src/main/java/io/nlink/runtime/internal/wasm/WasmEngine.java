@@ -1,4 +1,4 @@
-package io.nlink.runtime.wasm;
+package io.nlink.runtime.internal.wasm;
 
 import run.endive.compiler.InterpreterFallback;
 import run.endive.compiler.internal.ClassLoadingCollector;
@@ -10,6 +10,8 @@ import run.endive.wasm.Parser;
 import run.endive.wasm.WasmModule;
 import io.nlink.runtime.SandboxLimits;
 import io.nlink.runtime.Sha256;
+import io.nlink.runtime.wasm.InvalidModuleException;
+import io.nlink.runtime.wasm.ModuleInfo;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -48,7 +50,7 @@ public final class WasmEngine {
      *                       run of a module (3.6 s of a 4.7 s CLI run of the Go example). Must be a
      *                       directory only this user can write: it holds classes the host runs.
      * @param spareIdle      how long each node keeps one started instance ready for its next
-     *                       batch after being used ({@link io.nlink.runtime.ReadyInstances}), or
+     *                       batch after being used ({@link io.nlink.runtime.internal.ReadyInstances}), or
      *                       {@link Duration#ZERO} for none. Default 30 s. A batch then waits for the
      *                       hand-over only (0.3-2 ms measured on a 2-core VM) instead of a start
      *                       (Go: 5-10 ms warm, the first one 20-90 ms); the cost is one instance's memory per recently used node
@@ -60,7 +62,7 @@ public final class WasmEngine {
 
         public Options {
             if (cacheSize < 1) throw new IllegalArgumentException("cacheSize must be at least 1");
-            io.nlink.runtime.ReadyInstances.checkIdle(spareIdle);
+            io.nlink.runtime.internal.ReadyInstances.checkIdle(spareIdle);
         }
 
         public Options withMode(ExecutionMode newMode) {
@@ -116,7 +118,7 @@ public final class WasmEngine {
     public static ModuleInfo inspect(byte[] wasm) throws InvalidModuleException {
         WasmModule module = parse(wasm);
         return withUnsupportedFeatures(
-                ModuleInfo.inspect(module, Sha256.hex(wasm), wasm.length, SandboxLimits.PLATFORM_MAX_MEMORY_PAGES), module);
+                ModuleInspector.inspect(module, Sha256.hex(wasm), wasm.length, SandboxLimits.PLATFORM_MAX_MEMORY_PAGES), module);
     }
 
     /**
@@ -193,7 +195,7 @@ public final class WasmEngine {
             if (!allInterpreted && !interpreted.contains(function)) {
                 continue;
             }
-            int slots = ModuleInfo.functionType(module, function, imported).params().size()
+            int slots = ModuleInspector.functionType(module, function, imported).params().size()
                     + module.codeSection().getFunctionBody(function - imported).localTypes().size();
             if (slots > InstanceBudget.MAX_INTERPRETED_SLOTS) {
                 problems.add("function " + function + " runs in the interpreter (it is too large to compile) and declares "
@@ -251,7 +253,7 @@ public final class WasmEngine {
         long start = System.nanoTime();
         WasmModule module = parse(wasm);
         ModuleInfo info = withUnsupportedFeatures(
-                ModuleInfo.inspect(module, sha256, wasm.length, SandboxLimits.PLATFORM_MAX_MEMORY_PAGES), module);
+                ModuleInspector.inspect(module, sha256, wasm.length, SandboxLimits.PLATFORM_MAX_MEMORY_PAGES), module);
         if (!info.runnable()) {
             throw new InvalidModuleException(info.problems());
         }

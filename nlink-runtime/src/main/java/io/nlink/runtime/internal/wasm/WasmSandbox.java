@@ -1,5 +1,6 @@
-package io.nlink.runtime.wasm;
+package io.nlink.runtime.internal.wasm;
 
+import io.nlink.runtime.wasm.ModuleInfo;
 import run.endive.runtime.WasmInterruptedException;
 import run.endive.runtime.ImportValues;
 import run.endive.runtime.Instance;
@@ -8,9 +9,9 @@ import run.endive.wasm.WasmEngineException;
 import io.nlink.runtime.NodeFailure;
 import io.nlink.runtime.NodeFailure.Kind;
 import io.nlink.runtime.SandboxException;
-import io.nlink.runtime.SandboxInstance;
+import io.nlink.runtime.internal.SandboxInstance;
 import io.nlink.runtime.SandboxLimits;
-import io.nlink.runtime.Watchdog;
+import io.nlink.runtime.internal.Watchdog;
 import java.time.Duration;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;

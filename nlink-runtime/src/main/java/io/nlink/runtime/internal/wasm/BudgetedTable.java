@@ -1,4 +1,4 @@
-package io.nlink.runtime.wasm;
+package io.nlink.runtime.internal.wasm;
 
 import run.endive.runtime.Instance;
 import run.endive.runtime.TableFactory;

@@ -1,4 +1,4 @@
-package io.nlink.runtime;
+package io.nlink.runtime.internal;
 
 import java.time.Duration;
 import java.util.Set;
@@ -101,12 +101,12 @@ public final class Watchdog {
     }
 
     /** How many deadlines are armed now; for tests that show nothing is left behind. */
-    static int armedCount() {
+    public static int armedCount() {
         return ARMED.size();
     }
 
     /** How many armed deadlines carry an allocation budget; for tests that show the sampling stops. */
-    static int meteredCount() {
+    public static int meteredCount() {
         return METERED.get();
     }
 

@@ -1,10 +1,10 @@
-package io.nlink.runtime.wasm;
+package io.nlink.runtime.internal.wasm;
 
 import run.endive.runtime.WasmInterruptedException;
 import run.endive.runtime.Instance;
 import run.endive.runtime.Memory;
 import run.endive.runtime.WasmFunctionHandle;
-import io.nlink.runtime.LogCapture;
+import io.nlink.runtime.internal.LogCapture;
 import java.io.ByteArrayOutputStream;
 import java.io.OutputStream;
 import java.util.concurrent.TimeUnit;

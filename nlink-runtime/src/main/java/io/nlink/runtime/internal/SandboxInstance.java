@@ -1,5 +1,10 @@
-package io.nlink.runtime;
+package io.nlink.runtime.internal;
 
+import io.nlink.runtime.ItemCodec;
+import io.nlink.runtime.ItemResult;
+import io.nlink.runtime.NodeFailure;
+import io.nlink.runtime.NodeInstance;
+import io.nlink.runtime.SandboxLimits;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.time.Duration;
 import java.util.List;
