@@ -1,8 +1,6 @@
 package io.nlink.server;
 
 import io.javalin.Javalin;
-import io.javalin.router.ParsedEndpoint;
-import io.javalin.security.Roles;
 import io.nlink.cluster.ClusterService;
 import io.nlink.cluster.NlinkCluster;
 import io.nlink.runtime.NodeRuntime;
@@ -158,17 +156,7 @@ public final class NlinkServer implements AutoCloseable {
      * document in step with the routes.
      */
     java.util.SortedMap<String, String> routes() {
-        java.util.SortedMap<String, String> routes = new java.util.TreeMap<>();
-        for (ParsedEndpoint parsed : app.unsafe.internalRouter.allHttpHandlers()) {
-            var endpoint = parsed.endpoint;
-            if (!endpoint.method.isHttpMethod()) continue; // before/after filters
-            Roles roles = endpoint.metadata(Roles.class);
-            String access = roles == null || roles.getRoles().size() != 1
-                    ? null
-                    : roles.getRoles().iterator().next().toString().toLowerCase(java.util.Locale.ROOT);
-            routes.put(endpoint.method.name() + " " + endpoint.path, access);
-        }
-        return routes;
+        return JavalinRoutes.of(app);
     }
 
     /** Blocks until the server is stopped (by {@link #close} from another thread, or the JVM ending). */

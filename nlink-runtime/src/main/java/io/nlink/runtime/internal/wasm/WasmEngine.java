@@ -1,9 +1,5 @@
 package io.nlink.runtime.internal.wasm;
 
-import run.endive.compiler.InterpreterFallback;
-import run.endive.compiler.internal.ClassLoadingCollector;
-import run.endive.compiler.internal.Compiler;
-import run.endive.compiler.internal.MachineFactory;
 import run.endive.runtime.InterpreterMachine;
 import run.endive.wasm.WasmEngineException;
 import run.endive.wasm.Parser;
@@ -278,21 +274,14 @@ public final class WasmEngine {
                 options.spareIdle());
     }
 
-    /** Endive's runtime compiler, keeping the list of functions too large for it. */
+    /** Endive's runtime compiler (through its adapter), keeping the list of functions too large for it. */
     private CompiledModuleCache.Entry compileToBytecode(WasmModule module, String sha256) throws InvalidModuleException {
         try {
-            var result =
-                    Compiler.builder(module)
-                            .withClassCollectorFactory(ClassLoadingCollector::new)
-                            .withInterpreterFallback(InterpreterFallback.SILENT)
-                            .build()
-                            .compile();
-            var collector = (ClassLoadingCollector) result.collector();
+            EndiveCompiler.Compiled compiled = EndiveCompiler.compile(module);
             if (diskCache != null) {
-                diskCache.store(sha256, collector.mainClassName(), result.classBytes(), result.interpretedFunctions());
+                diskCache.store(sha256, compiled.mainClassName(), compiled.classBytes(), compiled.interpretedFunctions());
             }
-            return new CompiledModuleCache.Entry(
-                    new MachineFactory(module, collector.machineFactory()), result.interpretedFunctions());
+            return new CompiledModuleCache.Entry(compiled.machines(), compiled.interpretedFunctions());
         } catch (WasmEngineException | IllegalArgumentException e) {
             throw new InvalidModuleException(List.of("the compiler rejected it: " + e.getMessage()));
         }
