@@ -10,6 +10,7 @@ import io.nlink.runtime.pkg.PackageLoader;
 import io.nlink.runtime.wasm.InvalidModuleException;
 import io.nlink.runtime.wasm.ModuleInfo;
 import io.nlink.runtime.internal.wasm.WasmEngine;
+import io.nlink.runtime.internal.wasm.WasmNode;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Path;
@@ -205,6 +206,8 @@ public final class NodeRuntime implements AutoCloseable {
      * @param instancesStarted  node instances started in this process (wasm and JavaScript), on a
      *                          batch's path or ahead of need
      * @param sparesServed      batches served by an instance started ahead of need
+     * @param snapshotStarts    wasm instances started from their node's memory snapshot taken
+     *                          after its first start-up, instead of running {@code _initialize}
      * @param reused            batches served by an instance an earlier batch gave back, reset
      * @param notKept           instances given back and ended (not resettable, or no room)
      * @param readyNow          reset instances waiting for a batch now
@@ -214,7 +217,7 @@ public final class NodeRuntime implements AutoCloseable {
      *                          reached: each is worth a report)
      */
     public record Metrics(
-            long compilations, long compileCacheHits, long instancesStarted, long sparesServed, long reused, long notKept,
+            long compilations, long compileCacheHits, long instancesStarted, long sparesServed, long snapshotStarts, long reused, long notKept,
             long readyNow, long readyBytes, long readyBudgetBytes, long hostFaults) {}
 
     /**
@@ -223,7 +226,7 @@ public final class NodeRuntime implements AutoCloseable {
      */
     public Metrics metrics() {
         ReadyInstances.Totals ready = ReadyInstances.totals();
-        return new Metrics(wasm.compilations(), wasm.diskCacheHits(), ready.started(), ready.sparesServed(), ready.reused(),
+        return new Metrics(wasm.compilations(), wasm.diskCacheHits(), ready.started(), ready.sparesServed(), WasmNode.allSnapshotStarts(), ready.reused(),
                 ready.notKept(), ready.keptNow(), ReadyMemory.held(), ReadyMemory.budget(), io.nlink.runtime.internal.wasm.WasmSandbox.hostFaults());
     }
 

@@ -159,6 +159,11 @@ public final class NlinkServer implements AutoCloseable {
         return JavalinRoutes.of(app);
     }
 
+    /** The server's one runtime, for tests that read its metrics. */
+    NodeRuntime runtime() {
+        return runtime;
+    }
+
     /** Blocks until the server is stopped (by {@link #close} from another thread, or the JVM ending). */
     public void await() throws InterruptedException {
         app.jettyServer().server().join();

@@ -39,6 +39,8 @@ public final class WasmNode implements NodeExecutable {
     private volatile InitSnapshot snapshot;
     private volatile Boolean snapshotPossible;
     private final AtomicLong snapshotStarts = new AtomicLong();
+    /** Over every node of the process, for {@code NodeRuntime.metrics()}. */
+    private static final AtomicLong SNAPSHOT_STARTS = new AtomicLong();
     private final ReadyInstances<WasmSandbox> ready;
 
     WasmNode(
@@ -125,11 +127,17 @@ public final class WasmNode implements NodeExecutable {
         return snapshotStarts.get();
     }
 
+    /** {@link #snapshotStarts()} summed over every node of the process. */
+    public static long allSnapshotStarts() {
+        return SNAPSHOT_STARTS.get();
+    }
+
     /** The snapshot a new instance under {@code limits} can start from, or null. */
     InitSnapshot snapshotFor(SandboxLimits limits) {
         InitSnapshot s = snapshot;
         if (s == null || !s.fits(limits)) return null;
         snapshotStarts.incrementAndGet();
+        SNAPSHOT_STARTS.incrementAndGet();
         return s;
     }
 
