@@ -2,15 +2,12 @@ package io.nlink.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.nlink.runtime.NodeExecutable;
-import io.nlink.runtime.SandboxLimits;
+import io.nlink.runtime.LoadedNode;
+import io.nlink.runtime.NodeRuntime;
 import io.nlink.runtime.batch.BatchOptions;
-import io.nlink.runtime.batch.BatchRunner;
 import io.nlink.runtime.json.Json;
 import io.nlink.runtime.pkg.NodePackage;
 import io.nlink.runtime.pkg.PackageLoader;
-import io.nlink.runtime.wasm.WasmEngine;
-import io.nlink.runtime.wasm.WasmNode;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -44,7 +41,9 @@ public final class BatchCost {
         int itemsPerBatch = Integer.parseInt(args[3]);
         int threads = Integer.parseInt(args[4]);
         int warmup = Integer.parseInt(args[5]);
-        NodeExecutable node = new WasmEngine().load(pkg.wasm(), pkg.definition().warmUpContexts());
+        // Without the JavaScript fallback: the figures are the wasm module's, or the load fails.
+        NodeRuntime runtime = NodeRuntime.builder().javascriptFallback(false).build();
+        LoadedNode node = runtime.load(pkg);
         List<JsonNode> items = new ArrayList<>();
         for (int i = 0; i < itemsPerBatch; i++) items.add(Throughput.item(i));
 
@@ -55,13 +54,14 @@ public final class BatchCost {
         runBatches(node, params, items, batches, threads);
         double wallMicros = (System.nanoTime() - start) / 1e3;
         double cpuMicros = (os.getProcessCpuTime() - cpuBefore) / 1e3;
-        WasmNode wasm = (WasmNode) node;
+        NodeRuntime.Metrics ran = runtime.metrics(); // the process's, and this node is all it runs
         System.out.printf(Locale.ROOT, "nlink-batches batches=%d items_per_batch=%d threads=%d us_per_batch=%.0f cpu_us_per_batch=%.0f reused=%d spare=%d snapshot=%d%n",
                 batches, itemsPerBatch, threads, wallMicros * threads / batches, cpuMicros / batches,
-                wasm.reuses(), wasm.spareStarts(), wasm.snapshotStarts());
+                ran.reused(), ran.sparesServed(), ran.snapshotStarts());
+        runtime.close();
     }
 
-    private static void runBatches(NodeExecutable node, ObjectNode params, List<JsonNode> items, int batches, int threads) throws Exception {
+    private static void runBatches(LoadedNode node, ObjectNode params, List<JsonNode> items, int batches, int threads) throws Exception {
         ExecutorService pool = Executors.newFixedThreadPool(threads);
         try {
             List<Future<?>> running = new ArrayList<>();
@@ -69,7 +69,7 @@ public final class BatchCost {
                 int share = batches / threads + (t < batches % threads ? 1 : 0);
                 running.add(pool.submit(() -> {
                     for (int b = 0; b < share; b++) {
-                        try (BatchRunner batch = new BatchRunner(node, SandboxLimits.DEFAULTS, params, BatchOptions.DEFAULTS.withParallelism(1))) {
+                        try (var batch = node.batch(params, BatchOptions.DEFAULTS.withParallelism(1))) {
                             for (JsonNode item : items) {
                                 var r = batch.next(item);
                                 if (!r.ok()) throw new IllegalStateException("item failed: " + r.failure());

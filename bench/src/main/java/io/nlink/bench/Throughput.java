@@ -4,14 +4,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.nlink.runtime.NodeExecutable;
 import io.nlink.runtime.NodeInstance;
+import io.nlink.runtime.NodeRuntime;
 import io.nlink.runtime.SandboxLimits;
 import io.nlink.runtime.batch.BatchOptions;
 import io.nlink.runtime.batch.BatchRunner;
-import io.nlink.runtime.js.JsEngine;
 import io.nlink.runtime.json.Json;
 import io.nlink.runtime.pkg.NodePackage;
 import io.nlink.runtime.pkg.PackageLoader;
-import io.nlink.runtime.wasm.WasmEngine;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -56,15 +55,17 @@ public final class Throughput {
             return;
         }
         boolean js = engineName.equals("js");
-        // Two engines, one keeping no spare instance, to measure what starting one costs (as wazero's
+        // Two runtimes, one keeping no spare instance, to measure what starting one costs (as wazero's
         // instantiation does); they share a compile cache so the module is compiled once.
         Path compiled = Files.createTempDirectory("nlink-bench-compiled");
         Runtime.getRuntime().addShutdownHook(new Thread(() -> deleteTree(compiled)));
-        WasmEngine.Options wasm = WasmEngine.Options.DEFAULTS.withCacheDirectory(compiled);
-        NodeExecutable node = js ? new JsEngine().load(pkg.javascript()) : new WasmEngine(wasm).load(pkg.wasm());
-        NodeExecutable unspared = js
-                ? new JsEngine(Duration.ZERO).load(pkg.javascript())
-                : new WasmEngine(wasm.withSpareIdle(Duration.ZERO)).load(pkg.wasm());
+        // Without the JavaScript fallback the wasm runs or the load fails; for js, the package without its wasm.
+        NodePackage measured = js ? new NodePackage(pkg.source(), pkg.manifest(), pkg.definition(), null, pkg.javascript()) : pkg;
+        NodeRuntime spared = NodeRuntime.builder().compileCache(compiled).javascriptFallback(false).build();
+        NodeRuntime unsparedRuntime = NodeRuntime.builder().compileCache(compiled).javascriptFallback(false)
+                .readyInstanceIdle(Duration.ZERO).build();
+        NodeExecutable node = spared.load(measured).executable();
+        NodeExecutable unspared = unsparedRuntime.load(measured).executable();
         double instanceMicros = instanceMicros(unspared);
         double readyMicros = readyMicros(node, instanceMicros);
         BatchOptions options = BatchOptions.DEFAULTS.withParallelism(lanes);

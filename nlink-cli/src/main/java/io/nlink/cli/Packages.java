@@ -1,11 +1,11 @@
 package io.nlink.cli;
 
+import io.nlink.runtime.LoadedNode;
+import io.nlink.runtime.NoRuntimeException;
+import io.nlink.runtime.NodeRuntime;
 import io.nlink.runtime.pkg.InvalidPackageException;
 import io.nlink.runtime.pkg.NodePackage;
 import io.nlink.runtime.pkg.PackageLoader;
-import io.nlink.runtime.wasm.InvalidModuleException;
-import io.nlink.runtime.wasm.WasmEngine;
-import io.nlink.runtime.wasm.WasmNode;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -24,19 +24,12 @@ final class Packages {
     }
 
     /**
-     * The CLI's engine. Compiled modules are kept in the first of: system property
-     * {@code nlink.cacheDir}, environment variable {@code NLINK_CACHE_DIR},
-     * {@code $XDG_CACHE_HOME/nlink/compiled}, {@code ~/.cache/nlink/compiled}.
+     * The CLI's runtime, to finish with {@code .limits(...)} and {@code build()}. Compiled modules
+     * are kept in the first of: system property {@code nlink.cacheDir}, environment variable
+     * {@code NLINK_CACHE_DIR}, {@code $XDG_CACHE_HOME/nlink/compiled}, {@code ~/.cache/nlink/compiled}.
      */
-    static WasmEngine engine(boolean interpreter, boolean useCache) {
-        WasmEngine.Options options = WasmEngine.Options.DEFAULTS;
-        if (interpreter) {
-            options = options.withMode(WasmEngine.ExecutionMode.INTERPRETED);
-        }
-        if (useCache) {
-            options = options.withCacheDirectory(cacheDirectory());
-        }
-        return new WasmEngine(options);
+    static NodeRuntime.Builder runtime(boolean interpreter, boolean useCache) {
+        return NodeRuntime.builder().interpreter(interpreter).compileCache(useCache ? cacheDirectory() : null);
     }
 
     static Path cacheDirectory() {
@@ -49,13 +42,23 @@ final class Packages {
         return base.resolve("nlink").resolve("compiled");
     }
 
-    static WasmNode compile(WasmEngine engine, NodePackage pkg, PrintStream err) {
+    /**
+     * The package's execution.wasm, compiled: what {@code nlink test} and {@code nlink validate}
+     * check, so execution.js never stands in for it.
+     */
+    static LoadedNode compile(NodeRuntime runtime, NodePackage pkg, PrintStream err) {
         try {
-            return engine.load(pkg.wasm(), pkg.definition().warmUpContexts());
-        } catch (InvalidModuleException e) {
+            return runtime.load(pkg);
+        } catch (NoRuntimeException e) {
             err.println("nlink: " + pkg.source() + "/execution.wasm cannot run as a node:");
-            e.problems().forEach(p -> err.println("  - it " + p));
+            wasmProblems(e).forEach(p -> err.println("  - it " + p));
             return null;
         }
+    }
+
+    /** The module's problems without the "execution.wasm " each begins with. */
+    static java.util.List<String> wasmProblems(NoRuntimeException e) {
+        String prefix = PackageLoader.WASM_FILE + " ";
+        return e.problems().stream().map(p -> p.startsWith(prefix) ? p.substring(prefix.length()) : p).toList();
     }
 }

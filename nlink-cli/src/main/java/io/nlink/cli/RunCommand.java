@@ -7,19 +7,18 @@ import io.nlink.cluster.ClusterBatch;
 import io.nlink.cluster.NlinkCluster;
 import io.nlink.devkit.Packer;
 import io.nlink.runtime.ItemResult;
+import io.nlink.runtime.LoadedNode;
 import io.nlink.runtime.NodeExecutable;
-import io.nlink.runtime.NodeRuntimes;
+import io.nlink.runtime.NoRuntimeException;
+import io.nlink.runtime.NodeRuntime;
 import io.nlink.runtime.SandboxLimits;
 import io.nlink.runtime.batch.BatchOptions;
-import io.nlink.runtime.batch.BatchRunner;
 import io.nlink.runtime.batch.BatchSummary;
 import io.nlink.runtime.batch.ItemBatch;
-import io.nlink.runtime.js.JsEngine;
 import io.nlink.runtime.json.Json;
 import io.nlink.runtime.pkg.InvalidParamsException;
 import io.nlink.runtime.pkg.NodePackage;
 import io.nlink.runtime.text.Visible;
-import io.nlink.runtime.wasm.WasmNode;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -104,34 +103,33 @@ final class RunCommand implements Callable<Integer> {
         }
         SandboxLimits limits = limits();
 
-        NodeRuntimes.Choice choice;
-        try (JsEngine js = new JsEngine()) {
-            NodeRuntimes runtimes = new NodeRuntimes(Packages.engine(interpreter, !noCompileCache), js);
+        try (NodeRuntime runtime = Packages.runtime(interpreter, !noCompileCache).limits(limits).build()) {
+            LoadedNode node;
             try {
-                choice = runtimes.choose(pkg, limits);
-            } catch (NodeRuntimes.NoRuntimeException e) {
+                node = runtime.load(pkg);
+            } catch (NoRuntimeException e) {
                 err.println("nlink: " + pkg.id() + " cannot run:");
                 e.problems().forEach(p -> err.println("  - " + p));
                 return Main.INVALID;
             }
-            if (choice.fallbackWhy() != null) {
-                err.println("nlink: running execution.js because " + choice.fallbackWhy());
+            if (node.fallbackWhy() != null) {
+                err.println("nlink: running execution.js because " + node.fallbackWhy());
             }
             if (cluster.join != null) {
-                return runInCluster(err, pkg, runtimes, choice.executable(), resolved, limits);
+                return runInCluster(err, pkg, runtime, node, resolved, limits);
             }
-            return runBatch(err, choice.executable(), new BatchRunner(choice.executable(), limits, resolved, batchOptions()));
+            return runBatch(err, node, node.batch(resolved, batchOptions()));
         }
     }
 
     /** The batch spread over the cluster's members, this process one of them (docs/scaling.md). */
-    private int runInCluster(PrintStream err, NodePackage pkg, NodeRuntimes runtimes, NodeExecutable node, ObjectNode resolved, SandboxLimits limits)
+    private int runInCluster(PrintStream err, NodePackage pkg, NodeRuntime runtime, LoadedNode node, ObjectNode resolved, SandboxLimits limits)
             throws IOException {
         if (parallelism != null) {
             throw new IllegalArgumentException("--parallelism is for a local run; with --join each member's --lanes say how many items it runs at once");
         }
         byte[] zip = packageZip(pkg);
-        try (NlinkCluster member = NlinkCluster.start(cluster.config(), runtimes)) {
+        try (NlinkCluster member = NlinkCluster.start(cluster.config(), runtime)) {
             String sha256 = member.publish(zip);
             err.println("nlink: spreading the batch over a cluster of " + member.members().size() + " member(s), "
                     + member.totalLanes() + " lane(s) in all; this member is " + member.address());
@@ -156,7 +154,7 @@ final class RunCommand implements Callable<Integer> {
         return zip.toByteArray();
     }
 
-    private int runBatch(PrintStream err, NodeExecutable node, ItemBatch newBatch) throws IOException {
+    private int runBatch(PrintStream err, LoadedNode node, ItemBatch newBatch) throws IOException {
         boolean finished;
         BatchSummary summary;
         ItemResult lastFailure = null;
@@ -345,17 +343,19 @@ final class RunCommand implements Callable<Integer> {
         json.flush();
     }
 
-    private static String describe(BatchSummary s, NodeExecutable node) {
+    private static String describe(BatchSummary s, LoadedNode node) {
+        NodeExecutable fallback = node.executable().perItemFallback();
         String counts = String.format(
                 Locale.ROOT,
                 "%d item(s) in, %d out, %d failed; runtime %s%s; %d instance(s), %.1f ms each to start, %d recycled; ",
                 s.itemsIn(), s.itemsOut(), s.failures(), node.runtime(),
-                node.perItemFallback() == null ? "" : String.format(Locale.ROOT, ", %d item(s) re-run on %s (per-item fallback)",
-                        s.fallbacks(), node.perItemFallback().runtime()),
+                fallback == null ? "" : String.format(Locale.ROOT, ", %d item(s) re-run on %s (per-item fallback)",
+                        s.fallbacks(), fallback.runtime()),
                 s.instances(), s.instances() == 0 ? 0.0 : s.instanceNanos() / 1e6 / s.instances(), s.recycled());
-        if (!(NodeRuntimes.primary(node) instanceof WasmNode wasm)) {
+        if (node.compilation().isEmpty()) {
             return counts + String.format(Locale.ROOT, "%.0f µs/item", s.microsPerItem());
         }
+        LoadedNode.Compilation compiled = node.compilation().get();
         return counts + String.format(
                 Locale.ROOT,
                 "peak guest memory %d of %d pages (%s of %s); %.0f µs/item; module %s in %d ms%s",
@@ -364,11 +364,11 @@ final class RunCommand implements Callable<Integer> {
                 SandboxLimits.describePages(s.peakMemoryPages()),
                 SandboxLimits.describePages(s.memoryCapPages()),
                 s.microsPerItem(),
-                wasm.fromDiskCache() ? "loaded from the compile cache" : "compiled",
-                wasm.compileNanos() / 1_000_000,
-                wasm.interpretedFunctions().isEmpty()
+                compiled.fromCompileCache() ? "loaded from the compile cache" : "compiled",
+                compiled.nanos() / 1_000_000,
+                compiled.interpretedFunctions().isEmpty()
                         ? ""
-                        : "; WARNING: " + wasm.interpretedFunctions().size() + " function(s) too large to compile run interpreted (70-80x slower)");
+                        : "; WARNING: " + compiled.interpretedFunctions().size() + " function(s) too large to compile run interpreted (70-80x slower)");
     }
 
     private static OutputStream nonClosing(OutputStream out) {

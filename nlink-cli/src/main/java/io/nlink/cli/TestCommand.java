@@ -3,9 +3,9 @@ package io.nlink.cli;
 import io.nlink.devkit.GoldenVectors;
 import io.nlink.devkit.NodeBuilder;
 import io.nlink.devkit.SourceWatcher;
-import io.nlink.runtime.js.JsEngine;
+import io.nlink.runtime.LoadedNode;
+import io.nlink.runtime.NodeRuntime;
 import io.nlink.runtime.pkg.NodePackage;
-import io.nlink.runtime.wasm.WasmNode;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -69,26 +69,26 @@ final class TestCommand implements Callable<Integer> {
         if (pkg.wasm() == null) {
             return runOnJavaScript(out, pkg);
         }
-        WasmNode node = Packages.compile(Packages.engine(false, true), pkg, System.err);
-        if (node == null) return Main.INVALID;
-        List<GoldenVectors.Outcome> outcomes = GoldenVectors.run(dir, pkg, node);
-        if (outcomes.isEmpty()) return noVectors();
-        long failed = report(out, parity ? "wasm " : "", outcomes);
-        if (parity) {
-            try (JsEngine js = new JsEngine()) {
-                failed += report(out, "js   ", GoldenVectors.run(dir, pkg, js.load(pkg.javascript())));
+        try (NodeRuntime runtime = Packages.runtime(false, true).javascriptFallback(false).build()) {
+            LoadedNode node = Packages.compile(runtime, pkg, System.err);
+            if (node == null) return Main.INVALID;
+            List<GoldenVectors.Outcome> outcomes = GoldenVectors.run(dir, pkg, node.executable());
+            if (outcomes.isEmpty()) return noVectors();
+            long failed = report(out, parity ? "wasm " : "", outcomes);
+            if (parity) {
+                failed += report(out, "js   ", GoldenVectors.run(dir, pkg, runtime.javascript().load(pkg.javascript())));
             }
+            out.println((outcomes.size() * (parity ? 2 : 1) - failed) + " passed, " + failed + " failed");
+            return failed == 0 ? 0 : Main.ITEM_FAILED;
         }
-        out.println((outcomes.size() * (parity ? 2 : 1) - failed) + " passed, " + failed + " failed");
-        return failed == 0 ? 0 : Main.ITEM_FAILED;
     }
 
     /** A package without a module runs on execution.js in a workflow and in the store, so its vectors do too. */
     private int runOnJavaScript(PrintStream out, NodePackage pkg) throws Exception {
         System.err.println("nlink: " + dir + " has no execution.wasm: running the vectors on execution.js"
                 + (Files.isRegularFile(dir.resolve("build.sh")) ? " (nlink build " + dir + " makes the module)" : ""));
-        try (JsEngine js = new JsEngine()) {
-            List<GoldenVectors.Outcome> outcomes = GoldenVectors.run(dir, pkg, js.load(pkg.javascript()));
+        try (NodeRuntime runtime = NodeRuntime.builder().build()) {
+            List<GoldenVectors.Outcome> outcomes = GoldenVectors.run(dir, pkg, runtime.javascript().load(pkg.javascript()));
             if (outcomes.isEmpty()) return noVectors();
             long failed = report(out, "", outcomes);
             out.println((outcomes.size() - failed) + " passed, " + failed + " failed");

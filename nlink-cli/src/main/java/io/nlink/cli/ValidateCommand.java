@@ -1,5 +1,8 @@
 package io.nlink.cli;
 
+import io.nlink.runtime.LoadedNode;
+import io.nlink.runtime.NoRuntimeException;
+import io.nlink.runtime.NodeRuntime;
 import io.nlink.runtime.SandboxLimits;
 import io.nlink.runtime.pkg.InvalidPackageException;
 import io.nlink.runtime.pkg.NodePackage;
@@ -7,8 +10,6 @@ import io.nlink.runtime.pkg.NodeProperty;
 import io.nlink.runtime.pkg.PackageLoader;
 import io.nlink.runtime.wasm.InvalidModuleException;
 import io.nlink.runtime.wasm.ModuleInfo;
-import io.nlink.runtime.wasm.WasmEngine;
-import io.nlink.runtime.wasm.WasmNode;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -53,16 +54,20 @@ final class ValidateCommand implements Callable<Integer> {
             out.println("Module     none");
         } else {
             try {
-                ModuleInfo info = WasmEngine.inspect(pkg.wasm());
+                ModuleInfo info = NodeRuntime.inspect(pkg.wasm());
                 report(out, info);
                 problems.addAll(info.problems());
                 if (info.runnable()) {
-                    WasmNode node = Packages.engine(false, true).load(pkg.wasm());
-                    out.printf("Compiled   in %d ms%s", node.compileNanos() / 1_000_000, node.fromDiskCache() ? " (from the compile cache)" : "");
-                    if (node.interpretedFunctions().isEmpty()) {
-                        out.println(", every function to JVM bytecode");
-                    } else {
-                        out.println(", but " + node.interpretedFunctions().size() + " function(s) are too large and run interpreted (70-80x slower)");
+                    try (NodeRuntime runtime = Packages.runtime(false, true).javascriptFallback(false).build()) {
+                        LoadedNode.Compilation compiled = runtime.load(pkg).compilation().orElseThrow();
+                        out.printf("Compiled   in %d ms%s", compiled.nanos() / 1_000_000, compiled.fromCompileCache() ? " (from the compile cache)" : "");
+                        if (compiled.interpretedFunctions().isEmpty()) {
+                            out.println(", every function to JVM bytecode");
+                        } else {
+                            out.println(", but " + compiled.interpretedFunctions().size() + " function(s) are too large and run interpreted (70-80x slower)");
+                        }
+                    } catch (NoRuntimeException e) {
+                        problems.addAll(Packages.wasmProblems(e));
                     }
                 }
             } catch (InvalidModuleException e) {

@@ -1,9 +1,8 @@
 package io.nlink.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.nlink.runtime.NodeRuntimes;
+import io.nlink.runtime.NodeRuntime;
 import io.nlink.runtime.SandboxLimits;
-import io.nlink.runtime.js.JsEngine;
 import io.nlink.runtime.json.Json;
 import io.nlink.runtime.pkg.InvalidPackageException;
 import io.nlink.server.db.Database;
@@ -80,21 +79,20 @@ final class WorkflowCommand {
                 return Main.INVALID;
             }
             List<JsonNode> items = input == null ? null : readItems();
-            try (JsEngine js = new JsEngine()) {
-                NodeRuntimes runtimes = new NodeRuntimes(Packages.engine(false, true), js);
+            try (NodeRuntime runtime = Packages.runtime(false, true).build()) {
                 Database db = null;
                 try {
                     NodeResolver resolver;
                     if (!nodes.isEmpty() || !workflow.needsCommunityNodes()) {
                         // Built-in nodes only: nothing to resolve, so no Community Store is opened or required.
-                        resolver = new PackageResolver(runtimes, SandboxLimits.DEFAULTS, nodes);
+                        resolver = new PackageResolver(runtime, SandboxLimits.DEFAULTS, nodes);
                     } else {
                         db = openStore(err);
                         if (db == null) return Main.INVALID;
-                        resolver = new StoreNodeResolver(new NodeStore(db, runtimes, SandboxLimits.DEFAULTS));
+                        resolver = new StoreNodeResolver(new NodeStore(db, runtime, SandboxLimits.DEFAULTS));
                     }
                     CredentialResolver credentials = credentialsFile == null ? CredentialResolver.NONE : CredentialsFile.read(credentialsFile);
-                    Execution execution = new WorkflowEngine(resolver, js, SandboxLimits.DEFAULTS).withEgress(http.policy()).withCredentials(credentials)
+                    Execution execution = new WorkflowEngine(resolver, runtime.javascript(), SandboxLimits.DEFAULTS).withEgress(http.policy()).withCredentials(credentials)
                             .run(workflow, trigger, items);
                     report(execution, err);
                     return execution.status() == Execution.Status.SUCCESS ? 0 : Main.ITEM_FAILED;

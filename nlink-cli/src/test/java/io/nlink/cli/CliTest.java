@@ -274,8 +274,8 @@ class CliTest {
     void runsAWorkflowWithNodesFromTheCommunityStoreInTheDataDirectory(@TempDir Path tmp) throws Exception {
         Path data = tmp.resolve("data");
         try (io.nlink.server.db.Database db = io.nlink.server.db.Database.open(null, null, null, data);
-                io.nlink.runtime.js.JsEngine js = new io.nlink.runtime.js.JsEngine()) {
-            var store = new io.nlink.server.store.NodeStore(db, new io.nlink.runtime.NodeRuntimes(new io.nlink.runtime.wasm.WasmEngine(), js),
+                io.nlink.runtime.NodeRuntime runtime = io.nlink.runtime.NodeRuntime.builder().build()) {
+            var store = new io.nlink.server.store.NodeStore(db, runtime,
                     io.nlink.runtime.SandboxLimits.DEFAULTS);
             store.install(zip(EXAMPLES.resolve("hello-go"), "package.json", "definition.json", "execution.wasm"), "test");
             store.install(zip(HELLO_JS, "package.json", "definition.json", "execution.js"), "test");

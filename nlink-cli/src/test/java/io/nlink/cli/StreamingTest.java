@@ -2,7 +2,7 @@ package io.nlink.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.nlink.runtime.wasm.WasmEngine;
+import io.nlink.runtime.NodeRuntime;
 import java.io.BufferedReader;
 import java.io.BufferedWriter;
 import java.nio.charset.StandardCharsets;
@@ -28,8 +28,9 @@ class StreamingTest {
     @Test
     void aHundredThousandItemsStreamThroughA128MegabyteHeapInOrder(@TempDir Path tmp) throws Exception {
         Path cache = tmp.resolve("compiled");
-        new WasmEngine(WasmEngine.Options.DEFAULTS.withCacheDirectory(cache))
-                .load(Files.readAllBytes(EXAMPLES.resolve("hello-go").resolve("execution.wasm")));
+        try (NodeRuntime runtime = NodeRuntime.builder().compileCache(cache).build()) {
+            runtime.load(EXAMPLES.resolve("hello-go"));
+        }
 
         Path input = tmp.resolve("items.ndjson");
         try (BufferedWriter out = Files.newBufferedWriter(input)) {

@@ -3,8 +3,9 @@ package io.nlink.cluster;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.nlink.runtime.ItemResult;
-import io.nlink.runtime.NodeExecutable;
-import io.nlink.runtime.NodeRuntimes;
+import io.nlink.runtime.LoadedNode;
+import io.nlink.runtime.NoRuntimeException;
+import io.nlink.runtime.NodeRuntime;
 import io.nlink.runtime.SandboxLimits;
 import io.nlink.runtime.batch.BatchOptions;
 import io.nlink.runtime.batch.BatchRunner;
@@ -44,7 +45,7 @@ final class MemberLanes implements AutoCloseable {
     /** A lane waiting for its next chunk, and since when ({@link System#nanoTime()}). */
     private record IdleLane(BatchRunner runner, long since) {}
 
-    private final NodeRuntimes runtimes;
+    private final NodeRuntime runtime;
     private final SandboxLimits ceiling;
     private final int maxIdleLanes;
     private final long idleNanos;
@@ -52,12 +53,12 @@ final class MemberLanes implements AutoCloseable {
     private final CountDownLatch started = new CountDownLatch(1);
     private volatile PackageShelf shelf;
     private volatile String memberAddress = "?";
-    private final Map<String, NodeExecutable> loaded = new LinkedHashMap<>(16, 0.75f, true);
+    private final Map<String, LoadedNode> loaded = new LinkedHashMap<>(16, 0.75f, true);
     /** Per node and limits, the idle lanes, the most recently used first. */
     private final Map<LaneKey, Deque<IdleLane>> idle = new HashMap<>();
 
-    MemberLanes(NodeRuntimes runtimes, int maxIdleLanes, Duration idleTimeout, SandboxLimits ceiling) {
-        this.runtimes = runtimes;
+    MemberLanes(NodeRuntime runtime, int maxIdleLanes, Duration idleTimeout, SandboxLimits ceiling) {
+        this.runtime = runtime;
         this.ceiling = ceiling;
         this.maxIdleLanes = maxIdleLanes;
         this.idleNanos = idleTimeout.toNanos();
@@ -87,7 +88,7 @@ final class MemberLanes implements AutoCloseable {
             if (!started.await(1, TimeUnit.MINUTES)) {
                 return ChunkResults.failed(memberAddress, "this member did not finish starting within a minute").encode();
             }
-            NodeExecutable node = executable(task.packageSha256, limits);
+            LoadedNode node = loaded(task.packageSha256, limits);
             JsonNode params = Json.parse(task.paramsJson);
             JsonNode items = Json.parse(task.itemsJson);
             if (!(params instanceof ObjectNode paramsObject) || !items.isArray()) {
@@ -137,22 +138,22 @@ final class MemberLanes implements AutoCloseable {
         return new ItemResult(index, r.runtime(), r.items(), r.failure(), r.stdout(), r.stderr(), r.logsTruncated(), r.nanos(), r.memoryPages(), r.fallbackWhy());
     }
 
-    private NodeExecutable executable(String sha256, SandboxLimits limits) throws Exception {
+    private LoadedNode loaded(String sha256, SandboxLimits limits) throws Exception {
         synchronized (loaded) {
-            NodeExecutable hit = loaded.get(sha256);
+            LoadedNode hit = loaded.get(sha256);
             if (hit != null) return hit;
         }
         // Loading may compile a module for seconds: done outside the lock, so other nodes' chunks go on.
         byte[] zip = shelf.fetch(sha256);
-        NodeExecutable node;
+        LoadedNode node;
         try {
-            node = runtimes.choose(PackageLoader.loadZip(sha256, new ByteArrayInputStream(zip)), limits).executable();
-        } catch (NodeRuntimes.NoRuntimeException e) {
+            node = runtime.load(PackageLoader.loadZip(sha256, new ByteArrayInputStream(zip)), limits);
+        } catch (NoRuntimeException e) {
             throw new IllegalStateException(e.getMessage(), e);
         }
         List<BatchRunner> dropped = new ArrayList<>();
         synchronized (loaded) {
-            NodeExecutable raced = loaded.putIfAbsent(sha256, node);
+            LoadedNode raced = loaded.putIfAbsent(sha256, node);
             if (raced != null) return raced;
             if (loaded.size() > LOADED_NODES) {
                 String eldest = loaded.keySet().iterator().next();
@@ -170,13 +171,13 @@ final class MemberLanes implements AutoCloseable {
         return node;
     }
 
-    private BatchRunner borrow(LaneKey key, NodeExecutable node, ObjectNode params) {
+    private BatchRunner borrow(LaneKey key, LoadedNode node, ObjectNode params) {
         synchronized (idle) {
             Deque<IdleLane> lanes = idle.get(key);
             if (lanes != null && !lanes.isEmpty()) return lanes.pop().runner();
         }
         // One lane = a one-instance batch runner that lives on; each item brings its own parameters.
-        return new BatchRunner(node, key.limits(), params, BatchOptions.DEFAULTS);
+        return node.batch(params, BatchOptions.DEFAULTS, key.limits());
     }
 
     private void giveBack(LaneKey key, BatchRunner lane) {

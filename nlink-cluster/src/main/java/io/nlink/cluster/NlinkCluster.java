@@ -8,10 +8,8 @@ import com.hazelcast.config.NetworkConfig;
 import com.hazelcast.core.Hazelcast;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.core.IExecutorService;
-import io.nlink.runtime.NodeRuntimes;
+import io.nlink.runtime.NodeRuntime;
 import io.nlink.runtime.SandboxLimits;
-import io.nlink.runtime.js.JsEngine;
-import io.nlink.runtime.wasm.WasmEngine;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.Comparator;
@@ -53,7 +51,8 @@ public final class NlinkCluster implements AutoCloseable {
 
     private final HazelcastInstance hazelcast;
     private final MemberLanes lanes;
-    private final JsEngine ownedJs;
+    /** The runtime this member made for itself and closes; null when the caller's. */
+    private final NodeRuntime ownedRuntime;
     private final PackageShelf shelf;
     private final MessageSeal seal;
     /** Members whose answers did not open with the secret: they get no more work from this member. */
@@ -61,46 +60,39 @@ public final class NlinkCluster implements AutoCloseable {
     /** This member's calls in flight per service, for choosing the least busy member. */
     private final Map<String, MemberLoad> callsInFlight = new ConcurrentHashMap<>();
 
-    private NlinkCluster(HazelcastInstance hazelcast, MemberLanes lanes, PackageShelf shelf, MessageSeal seal, JsEngine ownedJs) {
+    private NlinkCluster(HazelcastInstance hazelcast, MemberLanes lanes, PackageShelf shelf, MessageSeal seal, NodeRuntime ownedRuntime) {
         this.hazelcast = hazelcast;
         this.seal = seal;
         this.lanes = lanes;
         this.shelf = shelf;
-        this.ownedJs = ownedJs;
+        this.ownedRuntime = ownedRuntime;
     }
 
-    /** Starts a member with its own runtimes (a wasm engine over {@code config.cacheDirectory()}, a JS engine). */
+    /** Starts a member with a runtime of its own (compiled modules kept in {@code config.cacheDirectory()}), closed with it. */
     public static NlinkCluster start(ClusterConfig config) throws UnknownHostException {
-        JsEngine js = new JsEngine();
-        WasmEngine.Options wasm = config.cacheDirectory() == null
-                ? WasmEngine.Options.DEFAULTS
-                : WasmEngine.Options.DEFAULTS.withCacheDirectory(config.cacheDirectory());
+        NodeRuntime runtime = NodeRuntime.builder().limits(config.limits()).compileCache(config.cacheDirectory()).build();
         try {
-            return start(config, new NodeRuntimes(new WasmEngine(wasm), js), js);
+            return start(config, runtime, List.of(), runtime);
         } catch (RuntimeException | UnknownHostException e) {
-            js.close();
+            runtime.close();
             throw e;
         }
     }
 
-    /** Starts a member whose lanes load nodes through {@code runtimes} (shared with the caller's own runs). */
-    public static NlinkCluster start(ClusterConfig config, NodeRuntimes runtimes) throws UnknownHostException {
-        return start(config, runtimes, List.of(), null);
+    /** Starts a member whose lanes load nodes through {@code runtime} (shared with the caller's own runs; the caller closes it). */
+    public static NlinkCluster start(ClusterConfig config, NodeRuntime runtime) throws UnknownHostException {
+        return start(config, runtime, List.of(), null);
     }
 
     /**
      * Starts a member that also offers {@code services} to the cluster (see {@link #call}); their
      * handlers may be called as soon as the member has joined, before this returns.
      */
-    public static NlinkCluster start(ClusterConfig config, NodeRuntimes runtimes, List<ClusterService> services) throws UnknownHostException {
-        return start(config, runtimes, services, null);
+    public static NlinkCluster start(ClusterConfig config, NodeRuntime runtime, List<ClusterService> services) throws UnknownHostException {
+        return start(config, runtime, services, null);
     }
 
-    private static NlinkCluster start(ClusterConfig config, NodeRuntimes runtimes, JsEngine ownedJs) throws UnknownHostException {
-        return start(config, runtimes, List.of(), ownedJs);
-    }
-
-    private static NlinkCluster start(ClusterConfig config, NodeRuntimes runtimes, List<ClusterService> services, JsEngine ownedJs)
+    private static NlinkCluster start(ClusterConfig config, NodeRuntime runtime, List<ClusterService> services, NodeRuntime owned)
             throws UnknownHostException {
         InetAddress listenOn = InetAddress.getByName(config.host());
         if (config.secret() == null && !listenOn.isLoopbackAddress()) {
@@ -108,11 +100,11 @@ public final class NlinkCluster implements AutoCloseable {
                     + " set the same cluster secret on every member (NLINK_CLUSTER_SECRET, or --cluster-secret-file FILE;"
                     + " make one with: openssl rand -base64 32), or keep --cluster-host on 127.0.0.1");
         }
-        return start(config, runtimes, services, ownedJs, MessageSeal.of(config.secret(), config.name()));
+        return start(config, runtime, services, owned, MessageSeal.of(config.secret(), config.name()));
     }
 
     /** Starts a member whose messages are sealed with {@code seal}; tests give one that does not match its name. */
-    static NlinkCluster start(ClusterConfig config, NodeRuntimes runtimes, List<ClusterService> services, JsEngine ownedJs, MessageSeal seal)
+    static NlinkCluster start(ClusterConfig config, NodeRuntime runtime, List<ClusterService> services, NodeRuntime owned, MessageSeal seal)
             throws UnknownHostException {
         Config hz = new Config();
         hz.setClusterName(seal.hazelcastName(config.name()));
@@ -154,7 +146,7 @@ public final class NlinkCluster implements AutoCloseable {
         // Tasks find the lanes through the user context, which Hazelcast hands to every task that
         // arrives; the lanes need the member's shelf, so they wait for it (tasks can arrive as
         // soon as the member has joined, before newHazelcastInstance returns).
-        MemberLanes lanes = new MemberLanes(runtimes, config.lanes(), config.idleLaneTimeout(), config.limits());
+        MemberLanes lanes = new MemberLanes(runtime, config.lanes(), config.idleLaneTimeout(), config.limits());
         var context = new ConcurrentHashMap<String, Object>();
         context.put(MemberLanes.USER_CONTEXT_KEY, lanes);
         context.put(ServiceCall.USER_CONTEXT_KEY, Map.copyOf(offered));
@@ -163,7 +155,7 @@ public final class NlinkCluster implements AutoCloseable {
         try {
             PackageShelf shelf = new PackageShelf(instance.getMap(PackageShelf.MAP_NAME));
             lanes.ready(shelf, address(instance.getCluster().getLocalMember()));
-            return new NlinkCluster(instance, lanes, shelf, seal, ownedJs);
+            return new NlinkCluster(instance, lanes, shelf, seal, owned);
         } catch (RuntimeException e) {
             instance.shutdown();
             lanes.close();
@@ -378,7 +370,7 @@ public final class NlinkCluster implements AutoCloseable {
             hazelcast.shutdown();
         } finally {
             lanes.close();
-            if (ownedJs != null) ownedJs.close();
+            if (ownedRuntime != null) ownedRuntime.close();
         }
     }
 }

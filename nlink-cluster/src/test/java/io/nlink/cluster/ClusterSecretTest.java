@@ -9,10 +9,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.nlink.runtime.ItemResult;
-import io.nlink.runtime.NodeRuntimes;
+import io.nlink.runtime.NodeRuntime;
 import io.nlink.runtime.SandboxLimits;
-import io.nlink.runtime.js.JsEngine;
-import io.nlink.runtime.wasm.WasmEngine;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -160,7 +158,7 @@ class ClusterSecretTest {
         });
     }
 
-    private static NodeRuntimes runtimes() {
-        return new NodeRuntimes(new WasmEngine(WasmEngine.Options.DEFAULTS), new JsEngine());
+    private static NodeRuntime runtimes() {
+        return NodeRuntime.builder().build();
     }
 }

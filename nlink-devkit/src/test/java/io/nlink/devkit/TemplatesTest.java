@@ -2,10 +2,10 @@ package io.nlink.devkit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.nlink.runtime.LoadedNode;
+import io.nlink.runtime.NodeRuntime;
 import io.nlink.runtime.pkg.NodePackage;
 import io.nlink.runtime.pkg.PackageLoader;
-import io.nlink.runtime.wasm.WasmEngine;
-import io.nlink.runtime.wasm.WasmNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -19,7 +19,8 @@ import org.junit.jupiter.params.provider.EnumSource;
  * through the runtime under production limits.
  */
 class TemplatesTest {
-    private static final WasmEngine ENGINE = new WasmEngine();
+    /** Without the JavaScript fallback, so a module that cannot run fails its load rather than hide behind execution.js. */
+    private static final NodeRuntime RUNTIME = NodeRuntime.builder().javascriptFallback(false).build();
 
     @ParameterizedTest
     @EnumSource(Language.class)
@@ -32,11 +33,13 @@ class TemplatesTest {
 
         NodePackage pkg = PackageLoader.load(dir);
         assertThat(pkg.id()).isEqualTo("nlink-community.golden_" + language.id() + "@1.0.0");
-        WasmNode node = ENGINE.load(pkg.wasm());
-        assertThat(node.info().problems()).isEmpty();
-        assertThat(node.info().imports()).allSatisfy(i -> assertThat(i.module()).isEqualTo("wasi_snapshot_preview1"));
+        LoadedNode node = RUNTIME.load(pkg);
+        assertThat(node.runtime()).isEqualTo("wasm");
+        var module = node.module().orElseThrow();
+        assertThat(module.problems()).isEmpty();
+        assertThat(module.imports()).allSatisfy(i -> assertThat(i.module()).isEqualTo("wasi_snapshot_preview1"));
 
-        List<GoldenVectors.Outcome> outcomes = GoldenVectors.run(dir, pkg, node);
+        List<GoldenVectors.Outcome> outcomes = GoldenVectors.run(dir, pkg, node.executable());
         assertThat(outcomes).extracting(GoldenVectors.Outcome::vector)
                 .containsExactly("tests/basic.json", "tests/default.json", "tests/error.json", "tests/unicode.json");
         assertThat(outcomes).allSatisfy(o -> assertThat(o.difference()).as("%s %s", language, o.vector()).isNull());
@@ -67,10 +70,9 @@ class TemplatesTest {
             }
         }
         assertThat(NodeBuilder.build(dir)).as("%s probe build", language).isZero();
-        WasmNode node = ENGINE.load(PackageLoader.load(dir).wasm());
-        try (var batch = new io.nlink.runtime.batch.BatchRunner(
-                node, io.nlink.runtime.SandboxLimits.DEFAULTS, io.nlink.runtime.json.Json.MAPPER.createObjectNode(),
-                io.nlink.runtime.batch.BatchOptions.DEFAULTS)) {
+        LoadedNode node = RUNTIME.load(dir);
+        assertThat(node.runtime()).isEqualTo("wasm");
+        try (var batch = node.batch(io.nlink.runtime.json.Json.MAPPER.createObjectNode())) {
             var result = batch.next(io.nlink.runtime.json.Json.MAPPER.createObjectNode());
             assertThat(result.failure()).isNull();
             var seen = result.items().get(0);

@@ -1,5 +1,7 @@
 package io.nlink.runtime;
 
+import io.nlink.runtime.internal.NodeRuntimes;
+
 /**
  * A node ready to run in one runtime: a compiled wasm module or a prepared execution.js.
  * Immutable and shared; every batch lane takes its own {@link NodeInstance} from it.

@@ -1,5 +1,8 @@
 package io.nlink.runtime;
 
+import io.nlink.runtime.internal.ReadyInstances;
+import io.nlink.runtime.internal.ReadyMemory;
+
 /**
  * One live, isolated instance of a node, serving a batch lane's items one at a time. Not
  * thread-safe. Whatever the node does, {@link #call} returns an {@link ItemResult}; after a

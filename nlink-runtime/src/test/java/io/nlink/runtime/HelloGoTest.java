@@ -8,7 +8,7 @@ import io.nlink.runtime.batch.BatchOptions;
 import io.nlink.runtime.batch.BatchRunner;
 import io.nlink.runtime.pkg.NodePackage;
 import io.nlink.runtime.pkg.PackageLoader;
-import io.nlink.runtime.wasm.WasmNode;
+import io.nlink.runtime.internal.wasm.WasmNode;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;

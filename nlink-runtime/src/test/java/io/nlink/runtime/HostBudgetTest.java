@@ -1,5 +1,6 @@
 package io.nlink.runtime;
 
+import io.nlink.runtime.internal.ReadyMemory;
 import static io.nlink.runtime.HostileWat.assemble;
 import static io.nlink.runtime.HostileWat.node;
 import static io.nlink.runtime.HostileWat.okBody;
@@ -11,9 +12,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.nlink.runtime.NodeFailure.Kind;
 import io.nlink.runtime.json.Json;
-import io.nlink.runtime.wasm.WasmEngine;
-import io.nlink.runtime.wasm.WasmNode;
-import io.nlink.runtime.wasm.WasmSandbox;
+import io.nlink.runtime.internal.wasm.WasmEngine;
+import io.nlink.runtime.internal.wasm.WasmNode;
+import io.nlink.runtime.internal.wasm.WasmSandbox;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;

@@ -8,7 +8,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import io.nlink.runtime.wasm.InvalidModuleException;
-import io.nlink.runtime.wasm.WasmEngine;
+import io.nlink.runtime.internal.wasm.WasmEngine;
 
 /**
  * WebAssembly text for the hostile-guest corpus ({@link HostileGuestCorpusTest}): a small,

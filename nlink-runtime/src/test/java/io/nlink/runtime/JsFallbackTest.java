@@ -1,5 +1,6 @@
 package io.nlink.runtime;
 
+import io.nlink.runtime.internal.NodeRuntimes;
 import static io.nlink.runtime.Guests.obj;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -8,7 +9,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.nlink.runtime.NodeFailure.Kind;
 import io.nlink.runtime.batch.BatchOptions;
 import io.nlink.runtime.batch.BatchRunner;
-import io.nlink.runtime.js.JsEngine;
+import io.nlink.runtime.internal.js.JsEngine;
 import io.nlink.runtime.pkg.NodePackage;
 import io.nlink.runtime.pkg.PackageLoader;
 import java.nio.file.Files;
@@ -43,6 +44,7 @@ class JsFallbackTest {
     }
 
     private static NodePackage pkg(Path dir, byte[] wasm, String js) throws Exception {
+        Files.createDirectories(dir);
         Files.copy(Guests.example("hello-go").resolve("package.json"), dir.resolve("package.json"));
         Files.copy(Guests.example("hello-go").resolve("definition.json"), dir.resolve("definition.json"));
         if (wasm != null) Files.write(dir.resolve("execution.wasm"), wasm);
@@ -130,10 +132,27 @@ class JsFallbackTest {
     }
 
     @Test
+    void withTheFallbackOffABrokenWasmIsTheErrorAndAJsOnlyPackageStillRuns(@TempDir Path dir) throws Exception {
+        try (NodeRuntime runtime = NodeRuntime.builder().javascriptFallback(false).build()) {
+            NodePackage broken = pkg(dir.resolve("broken"), "not wasm".getBytes(), HELLO_JS);
+            assertThatThrownBy(() -> runtime.load(broken))
+                    .isInstanceOf(NoRuntimeException.class)
+                    .satisfies(e -> assertThat(((NoRuntimeException) e).problems())
+                            .singleElement().asString().startsWith("execution.wasm it is not a valid WebAssembly module"));
+
+            LoadedNode jsOnly = runtime.load(pkg(dir.resolve("js-only"), null, HELLO_JS));
+            assertThat(jsOnly.runtime()).isEqualTo("js");
+            try (BatchRunner batch = jsOnly.batch(obj("{\"text\":\"x\"}"))) {
+                assertThat(batch.next(obj("{}")).items().get(0).get("message").textValue()).startsWith("Hello, x!");
+            }
+        }
+    }
+
+    @Test
     void withNeitherRuntimeTheErrorSaysWhy(@TempDir Path dir) throws Exception {
         NodePackage broken = pkg(dir, "not wasm".getBytes(), null);
         assertThatThrownBy(() -> RUNTIMES.choose(broken, SandboxLimits.DEFAULTS))
-                .isInstanceOf(NodeRuntimes.NoRuntimeException.class)
+                .isInstanceOf(NoRuntimeException.class)
                 .hasMessageStartingWith("nlink-community.wasm_demo@1.0.0 cannot run: execution.wasm it is not a valid WebAssembly module");
         NodePackage empty = new NodePackage("x", broken.manifest(), broken.definition(), null, null);
         assertThatThrownBy(() -> RUNTIMES.choose(empty, SandboxLimits.DEFAULTS))

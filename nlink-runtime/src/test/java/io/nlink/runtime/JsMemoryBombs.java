@@ -5,7 +5,7 @@ import static io.nlink.runtime.Guests.obj;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.nlink.runtime.batch.BatchOptions;
 import io.nlink.runtime.batch.BatchRunner;
-import io.nlink.runtime.js.JsEngine;
+import io.nlink.runtime.internal.js.JsEngine;
 import java.time.Duration;
 import java.util.List;
 

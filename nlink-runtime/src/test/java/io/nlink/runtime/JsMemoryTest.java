@@ -1,5 +1,6 @@
 package io.nlink.runtime;
 
+import io.nlink.runtime.internal.Watchdog;
 import static io.nlink.runtime.Guests.obj;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -8,7 +9,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.nlink.runtime.NodeFailure.Kind;
 import io.nlink.runtime.batch.BatchOptions;
 import io.nlink.runtime.batch.BatchRunner;
-import io.nlink.runtime.js.JsEngine;
+import io.nlink.runtime.internal.js.JsEngine;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

@@ -3,8 +3,8 @@ package io.nlink.runtime;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.nlink.runtime.json.Json;
-import io.nlink.runtime.wasm.WasmEngine;
-import io.nlink.runtime.wasm.WasmNode;
+import io.nlink.runtime.internal.wasm.WasmEngine;
+import io.nlink.runtime.internal.wasm.WasmNode;
 import org.junit.jupiter.api.Test;
 
 /**

@@ -1,12 +1,13 @@
 package io.nlink.runtime;
 
+import io.nlink.runtime.internal.ReadyInstances;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.nlink.runtime.js.JsEngine;
+import io.nlink.runtime.internal.js.JsEngine;
 import io.nlink.runtime.json.Json;
-import io.nlink.runtime.wasm.WasmEngine;
-import io.nlink.runtime.wasm.WasmNode;
+import io.nlink.runtime.internal.wasm.WasmEngine;
+import io.nlink.runtime.internal.wasm.WasmNode;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;

@@ -1,5 +1,6 @@
 package io.nlink.runtime;
 
+import io.nlink.runtime.internal.Watchdog;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;

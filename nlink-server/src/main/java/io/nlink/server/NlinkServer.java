@@ -1,13 +1,9 @@
 package io.nlink.server;
 
 import io.javalin.Javalin;
-import io.javalin.router.ParsedEndpoint;
-import io.javalin.security.Roles;
 import io.nlink.cluster.ClusterService;
 import io.nlink.cluster.NlinkCluster;
-import io.nlink.runtime.NodeRuntimes;
-import io.nlink.runtime.js.JsEngine;
-import io.nlink.runtime.wasm.WasmEngine;
+import io.nlink.runtime.NodeRuntime;
 import io.nlink.server.auth.Accounts;
 import io.nlink.server.credentials.CredentialKey;
 import io.nlink.server.credentials.CredentialStore;
@@ -42,7 +38,7 @@ public final class NlinkServer implements AutoCloseable {
     public static final String VERSION = "0.1.0";
 
     private final Database database;
-    private final JsEngine js;
+    private final NodeRuntime runtime;
     private final Accounts accounts;
     private final Triggers triggers;
     private final WorkflowService workflows;
@@ -50,10 +46,10 @@ public final class NlinkServer implements AutoCloseable {
     private final Javalin app;
     private final String url;
 
-    private NlinkServer(Database database, JsEngine js, Accounts accounts, Triggers triggers, WorkflowService workflows, NlinkCluster cluster,
+    private NlinkServer(Database database, NodeRuntime runtime, Accounts accounts, Triggers triggers, WorkflowService workflows, NlinkCluster cluster,
             Javalin app, String host) {
         this.database = database;
-        this.js = js;
+        this.runtime = runtime;
         this.accounts = accounts;
         this.triggers = triggers;
         this.workflows = workflows;
@@ -66,7 +62,7 @@ public final class NlinkServer implements AutoCloseable {
     public static NlinkServer start(ServerConfig config) throws Exception {
         io.nlink.server.db.OwnerOnly.directory(config.dataDirectory()); // before anything writes there: compiled cache, H2
         Database database = Database.open(config.jdbcUrl(), config.jdbcUser(), config.jdbcPassword(), config.dataDirectory());
-        JsEngine js = new JsEngine();
+        NodeRuntime runtime = null;
         Triggers triggers = null;
         WorkflowService workflows = null;
         NlinkCluster cluster = null;
@@ -75,17 +71,19 @@ public final class NlinkServer implements AutoCloseable {
             // Spare instances and snapshots of every node together stay within ReadyMemory's budget:
             // without it, eight uploads of different 32 MiB nodes (each validated by starting an
             // instance) ended a 256 MiB server with OutOfMemoryError (HostileGuestServerTest).
-            WasmEngine wasm = new WasmEngine(WasmEngine.Options.DEFAULTS.withCacheDirectory(config.dataDirectory().resolve("compiled")));
-            NodeRuntimes runtimes = new NodeRuntimes(wasm, js);
-            NodeStore store = new NodeStore(database, runtimes, config.limits());
+            runtime = NodeRuntime.builder()
+                    .limits(config.limits())
+                    .compileCache(config.dataDirectory().resolve("compiled"))
+                    .build();
+            NodeStore store = new NodeStore(database, runtime, config.limits());
             TestRunner runner = new TestRunner(store, config.limits(), config.maxTestRunItems());
-            WorkflowEngine engine = new WorkflowEngine(new StoreNodeResolver(store), js, config.limits()).withEgress(config.httpEgress());
+            WorkflowEngine engine = new WorkflowEngine(new StoreNodeResolver(store), runtime.javascript(), config.limits()).withEgress(config.httpEgress());
             CredentialStore credentials = new CredentialStore(database, CredentialKey.load(config.credentialsKey()));
             credentials.checkKey();
             workflows = new WorkflowService(database, engine, credentials, config.keepExecutionsFor(), config.keepExecutions());
             // Every server is a cluster member, alone by default: executions go through the cluster
             // either way, so one code path serves one machine and many (docs/scaling.md).
-            cluster = NlinkCluster.start(config.cluster().withLimits(config.limits()), runtimes,
+            cluster = NlinkCluster.start(config.cluster().withLimits(config.limits()), runtime,
                     List.of(new ClusterService(WorkflowService.EXECUTIONS, config.executions(), workflows::runDispatched)));
             workflows.runOn(cluster);
             workflows.claimRoutesOfActiveWorkflows();
@@ -116,18 +114,18 @@ public final class NlinkServer implements AutoCloseable {
             Map<String, Object> health = Map.of("status", "ok", "database", database.product(), "version", VERSION);
             Api.Services services = new Api.Services(accounts, store, runner, workflows, triggers, credentials, config.maxUploadBytes(), config.sessionTtl(), health,
                     io.nlink.server.auth.TrustedProxies.parse(config.trustedProxies()));
-            io.nlink.server.metrics.ServerMetrics metrics = config.metrics() ? new io.nlink.server.metrics.ServerMetrics(database, workflows) : null;
+            io.nlink.server.metrics.ServerMetrics metrics = config.metrics() ? new io.nlink.server.metrics.ServerMetrics(database, workflows, runtime) : null;
             Javalin app = Javalin.create(c -> {
                 Api.configure(c, services);
                 if (metrics != null) metrics.configure(c);
             });
             app.start(config.host(), config.port());
-            return new NlinkServer(database, js, accounts, triggers, workflows, cluster, app, config.host());
+            return new NlinkServer(database, runtime, accounts, triggers, workflows, cluster, app, config.host());
         } catch (Exception | Error e) {
             if (triggers != null) triggers.close();
             if (cluster != null) cluster.close();
             if (workflows != null) workflows.close();
-            js.close();
+            if (runtime != null) runtime.close();
             database.close();
             throw e;
         }
@@ -158,17 +156,12 @@ public final class NlinkServer implements AutoCloseable {
      * document in step with the routes.
      */
     java.util.SortedMap<String, String> routes() {
-        java.util.SortedMap<String, String> routes = new java.util.TreeMap<>();
-        for (ParsedEndpoint parsed : app.unsafe.internalRouter.allHttpHandlers()) {
-            var endpoint = parsed.endpoint;
-            if (!endpoint.method.isHttpMethod()) continue; // before/after filters
-            Roles roles = endpoint.metadata(Roles.class);
-            String access = roles == null || roles.getRoles().size() != 1
-                    ? null
-                    : roles.getRoles().iterator().next().toString().toLowerCase(java.util.Locale.ROOT);
-            routes.put(endpoint.method.name() + " " + endpoint.path, access);
-        }
-        return routes;
+        return JavalinRoutes.of(app);
+    }
+
+    /** The server's one runtime, for tests that read its metrics. */
+    NodeRuntime runtime() {
+        return runtime;
     }
 
     /** Blocks until the server is stopped (by {@link #close} from another thread, or the JVM ending). */
@@ -187,7 +180,7 @@ public final class NlinkServer implements AutoCloseable {
         triggers.close();
         cluster.close();
         workflows.close(); // after the last run has ended, before the database closes: no record is lost
-        js.close();
+        runtime.close();
         database.close();
     }
 }

@@ -1,6 +1,8 @@
 package io.nlink.workflow;
 
-import io.nlink.runtime.NodeRuntimes;
+import io.nlink.runtime.LoadedNode;
+import io.nlink.runtime.NoRuntimeException;
+import io.nlink.runtime.NodeRuntime;
 import io.nlink.runtime.SandboxLimits;
 import io.nlink.runtime.pkg.InvalidPackageException;
 import io.nlink.runtime.pkg.NodePackage;
@@ -18,13 +20,13 @@ import java.util.Map;
  * and compiled on first use.
  */
 public final class PackageResolver implements NodeResolver {
-    private final NodeRuntimes runtimes;
+    private final NodeRuntime runtime;
     private final SandboxLimits limits;
     private final List<NodePackage> packages = new ArrayList<>();
     private final Map<String, Resolved> chosen = new HashMap<>();
 
-    public PackageResolver(NodeRuntimes runtimes, SandboxLimits limits, List<Path> paths) throws IOException, InvalidPackageException {
-        this.runtimes = runtimes;
+    public PackageResolver(NodeRuntime runtime, SandboxLimits limits, List<Path> paths) throws IOException, InvalidPackageException {
+        this.runtime = runtime;
         this.limits = limits;
         for (Path path : paths) packages.add(PackageLoader.load(path));
     }
@@ -47,11 +49,11 @@ public final class PackageResolver implements NodeResolver {
         Resolved cached = chosen.get(pkg.id());
         if (cached != null) return cached;
         try {
-            NodeRuntimes.Choice choice = runtimes.choose(pkg, limits);
-            Resolved resolved = new Resolved(pkg.manifest().name(), pkg.manifest().version(), pkg.definition(), choice.executable(), choice.fallbackWhy());
+            LoadedNode node = runtime.load(pkg, limits);
+            Resolved resolved = new Resolved(pkg.manifest().name(), pkg.manifest().version(), pkg.definition(), node.executable(), node.fallbackWhy());
             chosen.put(pkg.id(), resolved);
             return resolved;
-        } catch (NodeRuntimes.NoRuntimeException e) {
+        } catch (NoRuntimeException e) {
             throw new UnknownNodeException(e.getMessage());
         }
     }

@@ -1,8 +1,8 @@
 package io.nlink.workflow;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.nlink.runtime.JavaScript;
 import io.nlink.runtime.SandboxLimits;
-import io.nlink.runtime.js.JsEngine;
 import io.nlink.runtime.json.Json;
 import io.nlink.workflow.http.EgressPolicy;
 import io.nlink.workflow.nodes.BuiltinNodes;
@@ -40,7 +40,7 @@ public final class WorkflowEngine {
     private final NodeRun.Services services;
 
     /** An engine whose HTTP requests follow {@link EgressPolicy#DEFAULTS} and whose runs have no credentials. */
-    public WorkflowEngine(NodeResolver resolver, JsEngine js, SandboxLimits limits) {
+    public WorkflowEngine(NodeResolver resolver, JavaScript js, SandboxLimits limits) {
         this(new NodeRun.Services(js, limits, resolver, EgressPolicy.DEFAULTS, CredentialResolver.NONE, SubWorkflows.NONE, DEFAULT_MAX_WAIT));
     }
 

@@ -1,11 +1,10 @@
 package io.nlink.workflow;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.nlink.runtime.NodeRuntimes;
+import io.nlink.runtime.JavaScript;
+import io.nlink.runtime.NodeRuntime;
 import io.nlink.runtime.SandboxLimits;
-import io.nlink.runtime.js.JsEngine;
 import io.nlink.runtime.json.Json;
-import io.nlink.runtime.wasm.WasmEngine;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,13 +18,13 @@ final class Fixtures {
     static final Path HELLO_JS = EXAMPLES.resolveSibling("bench").resolve("nodes/hello-js");
     static final Path WORKFLOWS = EXAMPLES.resolve("workflows");
 
-    static final JsEngine JS = new JsEngine();
-    static final NodeRuntimes RUNTIMES = new NodeRuntimes(new WasmEngine(), JS);
+    static final NodeRuntime RUNTIME = NodeRuntime.builder().build();
+    static final JavaScript JS = RUNTIME.javascript();
 
     private Fixtures() {}
 
     static WorkflowEngine engine() throws Exception {
-        return new WorkflowEngine(new PackageResolver(RUNTIMES, SandboxLimits.DEFAULTS, List.of(HELLO_GO, HELLO_JS)), JS, SandboxLimits.DEFAULTS);
+        return new WorkflowEngine(new PackageResolver(RUNTIME, SandboxLimits.DEFAULTS, List.of(HELLO_GO, HELLO_JS)), JS, SandboxLimits.DEFAULTS);
     }
 
     static Workflow workflow(String json) throws InvalidWorkflowException {

@@ -73,7 +73,7 @@ class HttpRequestNodeTest {
 
     /** Built-in nodes only: no community packages are needed here. */
     static WorkflowEngine builtinOnly() throws Exception {
-        return new WorkflowEngine(new PackageResolver(Fixtures.RUNTIMES, io.nlink.runtime.SandboxLimits.DEFAULTS, List.of()), Fixtures.JS,
+        return new WorkflowEngine(new PackageResolver(Fixtures.RUNTIME, io.nlink.runtime.SandboxLimits.DEFAULTS, List.of()), Fixtures.JS,
                 io.nlink.runtime.SandboxLimits.DEFAULTS);
     }
 

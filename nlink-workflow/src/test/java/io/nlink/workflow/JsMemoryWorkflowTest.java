@@ -29,7 +29,7 @@ class JsMemoryWorkflowTest {
     /** Only the JavaScript hello node: these tests need no wasm built. */
     @BeforeAll
     static void engine() throws Exception {
-        engine = new WorkflowEngine(new PackageResolver(Fixtures.RUNTIMES, SandboxLimits.DEFAULTS, List.of(Fixtures.HELLO_JS)),
+        engine = new WorkflowEngine(new PackageResolver(Fixtures.RUNTIME, SandboxLimits.DEFAULTS, List.of(Fixtures.HELLO_JS)),
                 Fixtures.JS, SandboxLimits.DEFAULTS);
     }
 

@@ -7,7 +7,7 @@ import io.nlink.runtime.ItemResult;
 import io.nlink.runtime.NodeExecutable;
 import io.nlink.runtime.NodeFailure;
 import io.nlink.runtime.NodeInstance;
-import io.nlink.runtime.NodeRuntimes;
+import io.nlink.runtime.internal.NodeRuntimes;
 import io.nlink.runtime.SandboxException;
 import io.nlink.runtime.SandboxLimits;
 import java.util.List;

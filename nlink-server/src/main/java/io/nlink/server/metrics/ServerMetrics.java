@@ -42,15 +42,15 @@ public final class ServerMetrics {
 
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
 
-    /** Starts recording: JVM, database pool and runtime gauges now, executions as {@code workflows} reports them. */
-    public ServerMetrics(Database database, WorkflowService workflows) {
+    /** Starts recording: JVM, database pool and {@code runtime}'s gauges now, executions as {@code workflows} reports them. */
+    public ServerMetrics(Database database, WorkflowService workflows, io.nlink.runtime.NodeRuntime runtime) {
         new ClassLoaderMetrics().bindTo(registry);
         new JvmMemoryMetrics().bindTo(registry);
         new JvmGcMetrics().bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
         new ProcessorMetrics().bindTo(registry);
         new UptimeMetrics().bindTo(registry);
-        new RuntimeMetrics().bindTo(registry);
+        new RuntimeMetrics(runtime).bindTo(registry);
         database.recordPoolMetrics(registry);
         workflows.onRunEnded(this::ended);
     }

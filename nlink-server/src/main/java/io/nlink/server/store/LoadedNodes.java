@@ -1,6 +1,8 @@
 package io.nlink.server.store;
 
-import io.nlink.runtime.NodeRuntimes;
+import io.nlink.runtime.LoadedNode;
+import io.nlink.runtime.NoRuntimeException;
+import io.nlink.runtime.NodeRuntime;
 import io.nlink.runtime.SandboxLimits;
 import io.nlink.runtime.pkg.InvalidPackageException;
 import io.nlink.runtime.pkg.NodePackage;
@@ -20,14 +22,14 @@ public final class LoadedNodes {
     private static final int CAPACITY = 32;
 
     /** A package ready to run. */
-    public record Loaded(NodePackage pkg, NodeRuntimes.Choice choice) {}
+    public record Loaded(NodePackage pkg, LoadedNode choice) {}
 
     @FunctionalInterface
     interface Blobs {
         byte[] get(String sha256) throws SQLException;
     }
 
-    private final NodeRuntimes runtimes;
+    private final NodeRuntime runtime;
     private final SandboxLimits limits;
     private final Blobs blobs;
     private final Map<String, Loaded> cache = new LinkedHashMap<>(16, 0.75f, true) {
@@ -37,8 +39,8 @@ public final class LoadedNodes {
         }
     };
 
-    LoadedNodes(NodeRuntimes runtimes, SandboxLimits limits, Blobs blobs) {
-        this.runtimes = runtimes;
+    LoadedNodes(NodeRuntime runtime, SandboxLimits limits, Blobs blobs) {
+        this.runtime = runtime;
         this.limits = limits;
         this.blobs = blobs;
     }
@@ -70,8 +72,8 @@ public final class LoadedNodes {
         }
         try {
             NodePackage pkg = PackageLoader.loadZip(sha256, new ByteArrayInputStream(zip));
-            return new Loaded(pkg, runtimes.choose(pkg, limits));
-        } catch (InvalidPackageException | IOException | NodeRuntimes.NoRuntimeException e) {
+            return new Loaded(pkg, runtime.load(pkg, limits));
+        } catch (InvalidPackageException | IOException | NoRuntimeException e) {
             // It passed these checks at install; failing now means the stored bytes or the runtime changed.
             throw new ApiException(500, "the installed package " + sha256 + " no longer loads: " + e.getMessage());
         }

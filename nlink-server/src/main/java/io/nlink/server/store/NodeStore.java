@@ -4,8 +4,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.nlink.devkit.GoldenVectors;
+import io.nlink.runtime.LoadedNode;
 import io.nlink.runtime.NodeInstance;
-import io.nlink.runtime.NodeRuntimes;
+import io.nlink.runtime.NoRuntimeException;
+import io.nlink.runtime.NodeRuntime;
 import io.nlink.runtime.SandboxException;
 import io.nlink.runtime.SandboxLimits;
 import io.nlink.runtime.Sha256;
@@ -16,10 +18,7 @@ import io.nlink.runtime.pkg.NodePackage;
 import io.nlink.runtime.pkg.NodeProperty;
 import io.nlink.runtime.pkg.PackageLoader;
 import io.nlink.runtime.pkg.Problem;
-import io.nlink.runtime.wasm.InvalidModuleException;
 import io.nlink.runtime.wasm.ModuleInfo;
-import io.nlink.runtime.wasm.WasmEngine;
-import io.nlink.runtime.wasm.WasmNode;
 import io.nlink.server.auth.AuditLog;
 import io.nlink.server.db.Database;
 import io.nlink.server.http.ApiException;
@@ -45,7 +44,7 @@ import java.util.Optional;
  */
 public final class NodeStore {
     private final Database db;
-    private final NodeRuntimes runtimes;
+    private final NodeRuntime runtime;
     private final SandboxLimits limits;
     private final LoadedNodes loaded;
 
@@ -60,11 +59,11 @@ public final class NodeStore {
     /** @param created false when the same bytes were already installed (uploads are idempotent) */
     public record Installed(Version version, boolean created) {}
 
-    public NodeStore(Database db, NodeRuntimes runtimes, SandboxLimits limits) {
+    public NodeStore(Database db, NodeRuntime runtime, SandboxLimits limits) {
         this.db = db;
-        this.runtimes = runtimes;
+        this.runtime = runtime;
         this.limits = limits;
-        this.loaded = new LoadedNodes(runtimes, limits, this::packageBytes);
+        this.loaded = new LoadedNodes(runtime, limits, this::packageBytes);
     }
 
     /** Installs a package as {@link #install(byte[], String, AuditLog.Recorder)} does, unrecorded. */
@@ -185,17 +184,17 @@ public final class NodeStore {
         details.put("author", pkg.manifest().author());
         details.put("license", pkg.manifest().license());
         details.set("definition", definitionJson(pkg.definition()));
-        NodeRuntimes.Choice choice;
+        LoadedNode choice;
         try {
-            choice = runtimes.choose(pkg, limits);
-        } catch (NodeRuntimes.NoRuntimeException e) {
-            // NodeRuntimes words its problems "execution.wasm <what>"; the file is the Problem's own field.
+            choice = runtime.load(pkg, limits);
+        } catch (NoRuntimeException e) {
+            // The runtime words its problems "execution.wasm <what>"; the file is the Problem's own field.
             String prefix = PackageLoader.WASM_FILE + " ";
             throw refused(e.problems().stream()
                     .map(p -> new Problem(PackageLoader.WASM_FILE, "", p.startsWith(prefix) ? p.substring(prefix.length()) : p))
                     .toList());
         }
-        ModuleInfo module = moduleOf(pkg, choice);
+        ModuleInfo module = choice.module().orElse(null);
         if (choice.fallbackWhy() == null) {
             // choose() compiles; starting one instance runs _initialize under the init bound.
             try (NodeInstance probe = choice.executable().newInstance(limits)) {
@@ -230,22 +229,8 @@ public final class NodeStore {
         return details;
     }
 
-    /**
-     * The module's facts for the capability sheet: from the compiled node when wasm runs (no second
-     * parse of a module Go makes 3 MB), else parsed here, when execution.js runs instead of a module that parses.
-     */
-    private static ModuleInfo moduleOf(NodePackage pkg, NodeRuntimes.Choice choice) {
-        if (NodeRuntimes.primary(choice.executable()) instanceof WasmNode wasm) return wasm.info();
-        if (pkg.wasm() == null) return null;
-        try {
-            return WasmEngine.inspect(pkg.wasm());
-        } catch (InvalidModuleException e) {
-            return null;
-        }
-    }
-
     /** Runs tests/*.json from the ZIP, if any; a failing vector refuses the upload. */
-    private ObjectNode runVectors(NodePackage pkg, byte[] zip, NodeRuntimes.Choice choice) throws IOException {
+    private ObjectNode runVectors(NodePackage pkg, byte[] zip, LoadedNode choice) throws IOException {
         ObjectNode summary = Json.MAPPER.createObjectNode();
         try (PackageFiles.Extracted tests = PackageFiles.extract(zip, GoldenVectors.DIRECTORY)) {
             List<GoldenVectors.Outcome> outcomes = GoldenVectors.run(tests.root(), pkg, choice.executable());

@@ -75,7 +75,7 @@ public final class TestRunner {
         BatchSummary summary;
         boolean completed;
         long started = System.nanoTime();
-        try (BatchRunner batch = new BatchRunner(loaded.choice().executable(), limits, params, options)) {
+        try (BatchRunner batch = loaded.choice().batch(params, options, limits)) {
             List<JsonNode> input = new ArrayList<>();
             items.forEach(input::add);
             completed = batch.run(input.iterator(), result -> results.add(resultJson(result)));

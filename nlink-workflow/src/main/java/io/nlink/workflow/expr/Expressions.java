@@ -5,9 +5,9 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.nlink.runtime.ItemCodec;
 import io.nlink.runtime.ItemResult;
+import io.nlink.runtime.JavaScript;
 import io.nlink.runtime.SandboxException;
 import io.nlink.runtime.SandboxLimits;
-import io.nlink.runtime.js.JsEngine;
 import io.nlink.runtime.json.Json;
 import io.nlink.workflow.Item;
 import java.util.ArrayList;
@@ -31,18 +31,18 @@ import java.util.Map;
  * on any frozen object.
  */
 public final class Expressions {
-    private final JsEngine js;
+    private final JavaScript js;
     private final SandboxLimits limits;
 
     /** The evaluators of each engine; they go with it. */
-    private static final java.util.Map<JsEngine, EvaluatorPool> POOLS = java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
+    private static final java.util.Map<JavaScript, EvaluatorPool> POOLS = java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
 
     /** The evaluators kept for {@code js}'s expressions. */
-    static EvaluatorPool pool(JsEngine js) {
+    static EvaluatorPool pool(JavaScript js) {
         return POOLS.computeIfAbsent(js, engine -> new EvaluatorPool());
     }
 
-    public Expressions(JsEngine js, SandboxLimits limits) {
+    public Expressions(JavaScript js, SandboxLimits limits) {
         this.js = js;
         this.limits = limits;
     }

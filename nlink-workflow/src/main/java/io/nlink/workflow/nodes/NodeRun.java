@@ -2,8 +2,8 @@ package io.nlink.workflow.nodes;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.nlink.runtime.JavaScript;
 import io.nlink.runtime.SandboxLimits;
-import io.nlink.runtime.js.JsEngine;
 import io.nlink.runtime.json.Json;
 import io.nlink.workflow.CredentialResolver;
 import io.nlink.workflow.Item;
@@ -34,7 +34,7 @@ public final class NodeRun {
      * @param subWorkflows where Execute Workflow finds the workflows it calls by id
      * @param maxWait      the longest a Wait node may pause a run (a waiting run lives in memory only)
      */
-    public record Services(JsEngine js, SandboxLimits limits, NodeResolver resolver, EgressPolicy egress, CredentialResolver credentials,
+    public record Services(JavaScript js, SandboxLimits limits, NodeResolver resolver, EgressPolicy egress, CredentialResolver credentials,
             io.nlink.workflow.SubWorkflows subWorkflows, java.time.Duration maxWait) {}
 
     /**

@@ -3,8 +3,9 @@ package io.nlink.workflow.expr;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.nlink.runtime.JavaScript;
+import io.nlink.runtime.NodeRuntime;
 import io.nlink.runtime.SandboxLimits;
-import io.nlink.runtime.js.JsEngine;
 import io.nlink.runtime.json.Json;
 import io.nlink.workflow.Item;
 import java.util.List;
@@ -22,16 +23,18 @@ import org.junit.jupiter.api.Test;
  * calls left, over two items of one run and a later run on the same, reused, context.
  */
 class ExpressionIsolationTest {
-    private static JsEngine js;
+    private static NodeRuntime runtime;
+    private static JavaScript js;
 
     @BeforeAll
     static void engine() {
-        js = new JsEngine();
+        runtime = NodeRuntime.builder().build();
+        js = runtime.javascript();
     }
 
     @AfterAll
     static void close() {
-        js.close();
+        runtime.close();
     }
 
     /** Each channel: how to read it, how to write the item's secret into it. */
