@@ -8,7 +8,7 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # shellcheck source=../scripts/java-env.sh
 source "$root/scripts/java-env.sh"
 nlink_pick_java
-jar="$root/bench/target/nlink-bench-0.1.0-SNAPSHOT.jar"
+jar="$root/bench/target/nlink-bench.jar"
 if [[ ! -f "$jar" ]]; then
   (cd "$root" && mvn -B -q -DskipTests -pl bench -am package >&2)
 fi

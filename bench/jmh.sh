@@ -8,5 +8,5 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 source "$root/scripts/java-env.sh"
 nlink_pick_java
 (cd "$root" && mvn -B -q -DskipTests -pl bench -am package >&2)
-exec "$JAVA_HOME/bin/java" -Dnlink.root="$root" -cp "$root/bench/target/nlink-bench-0.1.0-SNAPSHOT.jar:$root/bench/target/lib/*" \
+exec "$JAVA_HOME/bin/java" -Dnlink.root="$root" -cp "$root/bench/target/nlink-bench.jar:$root/bench/target/lib/*" \
   org.openjdk.jmh.Main "$@"

@@ -85,9 +85,11 @@ workflow() {
   printf '%s\n' "$@" | jq -s --arg name "$name" '{name:$name, nodes:.,
     connections: ([range(0; length - 1) as $i | {key: .[$i].name, value: {main: [[{node: .[$i + 1].name, type:"main", index:0}]]}}] | from_entries)}'
 }
+# shellcheck disable=SC2016 # $json is an n8n expression's variable, not the shell's
 greeting_set='{"mode":"manual","includeOtherFields":false,"assignments":{"assignments":[
   {"id":"a","name":"greeting","value":"={{ \"Hello, \" + $json.body.name + \"!\" }}","type":"string"},
   {"id":"b","name":"n","value":"={{ $json.body.n }}","type":"number"}]}}'
+# shellcheck disable=SC2016 # $json is an n8n expression's variable, not the shell's
 case_workflow() {
   case "$1" in
     respond) workflow "bench respond" "$(webhook bench-respond responseNode)" \

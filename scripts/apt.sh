@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by nLink's set-up scripts: installs Debian packages, once, quietly.
 #   nlink_apt_install WHO PACKAGE...   (WHO prefixes the log line, e.g. "setup")
 # Installs nothing and touches no network when called with no packages.

@@ -55,9 +55,9 @@ fi
 # shellcheck source=java-env.sh
 source "$root/scripts/java-env.sh"
 nlink_pick_java
-flags="-Xmx1g -XX:+EnableDynamicAgentLoading --enable-native-access=ALL-UNNAMED"
+jvm_flags="-Xmx1g -XX:+EnableDynamicAgentLoading --enable-native-access=ALL-UNNAMED"
 if (( $(nlink_java_major "$JAVA_HOME/bin/java") >= 24 )); then
-  flags+=" --sun-misc-unsafe-memory-access=allow"
+  jvm_flags+=" --sun-misc-unsafe-memory-access=allow"
 fi
 
 module="$root/nlink-runtime"
@@ -75,7 +75,7 @@ for name in "${selected[@]}"; do
   set +e
   (cd "$root" && JAZZER_FUZZ=1 JAZZER_MAX_DURATION="$duration" \
     mvn -B -ntp -pl nlink-runtime test -Dtest="io.nlink.runtime.fuzz.$test" \
-      -Dsurefire.failIfNoSpecifiedTests=false -Dnlink.test.jvm.flags="$flags" \
+      -Dsurefire.failIfNoSpecifiedTests=false -Dnlink.test.jvm.flags="$jvm_flags" \
       -Djazzer.instrument='io.nlink.**,com.fasterxml.jackson.core.**' >"$log" 2>&1)
   rc=$?
   set -e

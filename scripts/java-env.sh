@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by every nLink script: picks a JDK >= 21 for the build and the CLI, since the default
 # `java` on our machines is 17. Order: $JAVA_HOME if new enough, then the newest JDK in
 # /usr/lib/jvm, then `java` on PATH. Prints why and returns 1 when there is none.

@@ -19,7 +19,7 @@ port="${NLINK_PG_PORT:-55432}"
 log() { echo "postgres: $*" >&2; }
 
 bin=""
-find_bin() { bin="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)"; }
+find_bin() { bin="$(compgen -G '/usr/lib/postgresql/*/bin' | sort -V | tail -1)"; }
 find_bin
 if [[ -z "$bin" || ! -x "$bin/postgres" ]]; then
   nlink_apt_install postgres postgresql

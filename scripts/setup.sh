@@ -3,6 +3,7 @@
 #   - a JDK >= 21 (picked by scripts/java-env.sh; Temurin on our machines)
 #   - Maven, Go >= 1.24 (guest nodes), wabt's wat2wasm (hand-written test modules)
 #   - Info-ZIP unzip (the tests extract nLink's ZIPs as an author would, checking file modes)
+#   - shellcheck and shfmt (scripts/check-scripts.sh: the scripts' lint and layout)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # shellcheck source=java-env.sh
@@ -14,6 +15,8 @@ apt_packages=()
 command -v mvn >/dev/null 2>&1 || apt_packages+=(maven)
 command -v wat2wasm >/dev/null 2>&1 || apt_packages+=(wabt)
 command -v unzip >/dev/null 2>&1 || apt_packages+=(unzip)
+command -v shellcheck >/dev/null 2>&1 || apt_packages+=(shellcheck)
+command -v shfmt >/dev/null 2>&1 || apt_packages+=(shfmt)
 if ! nlink_pick_java 2>/dev/null; then
   # Debian 12 ships no JDK 21; newer Debian releases do.
   if apt-cache show openjdk-21-jdk-headless >/dev/null 2>&1; then apt_packages+=(openjdk-21-jdk-headless); fi

@@ -3,6 +3,9 @@
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 "$root/scripts/setup.sh"
+# The shell scripts pass shellcheck and are in shfmt's layout (the Java sources' layout is checked by
+# Spotless in `mvn verify` below).
+"$root/scripts/check-scripts.sh"
 # The languages' own toolchains: the devkit's tests scaffold and build a node in each.
 "$root/scripts/setup-guests.sh"
 # Debian's headless Chromium and its driver for the dashboard's browser tests.

@@ -13,15 +13,15 @@ final class ClusterOptions {
                     + " can join; for run, none runs the batch on this machine alone.")
     String join;
 
-    @Option(names = "--cluster-host", paramLabel = "HOST", defaultValue = "127.0.0.1",
+    @Option(names = "--cluster-host", paramLabel = "HOST",
             description = "Interface this member listens on and announces to the others. Default: ${DEFAULT-VALUE} (this machine only).")
     String host;
 
-    @Option(names = "--cluster-port", paramLabel = "PORT", defaultValue = "5701",
+    @Option(names = "--cluster-port", paramLabel = "PORT",
             description = "Member port; the next free one is taken when it is in use. Default: ${DEFAULT-VALUE}.")
     int port;
 
-    @Option(names = "--cluster-name", paramLabel = "NAME", defaultValue = "nlink",
+    @Option(names = "--cluster-name", paramLabel = "NAME",
             description = "Members with other names never join. Default: ${DEFAULT-VALUE}.")
     String name;
 
@@ -34,11 +34,11 @@ final class ClusterOptions {
             description = "Sandbox instances this member runs at once for the cluster's batches. Default: the number of cores.")
     Integer lanes;
 
-    @Option(names = "--failure-timeout", paramLabel = "DURATION", defaultValue = "10s",
+    @Option(names = "--failure-timeout", paramLabel = "DURATION",
             description = "A member silent this long is declared dead and its chunks run elsewhere. Default: ${DEFAULT-VALUE}.")
     String failureTimeout;
 
-    @Option(names = "--idle-lane-timeout", paramLabel = "DURATION", defaultValue = "60s",
+    @Option(names = "--idle-lane-timeout", paramLabel = "DURATION",
             description = "A lane unused this long closes its sandbox instance and frees its guest memory. Default: ${DEFAULT-VALUE}.")
     String idleLaneTimeout;
 

@@ -12,11 +12,11 @@ final class HttpEgressOptions {
                 "loopback, private, link-local (cloud metadata), CGNAT and other internal addresses are refused."})
     String allow;
 
-    @Option(names = "--http-timeout", paramLabel = "SECONDS", defaultValue = "300",
+    @Option(names = "--http-timeout", paramLabel = "SECONDS",
             description = "The longest one HTTP request of a workflow may take, redirects included (a node's timeout may shorten it). Default: ${DEFAULT-VALUE}.")
     int timeoutSeconds;
 
-    @Option(names = "--http-max-response-mb", paramLabel = "MIB", defaultValue = "16",
+    @Option(names = "--http-max-response-mb", paramLabel = "MIB",
             description = "The largest HTTP response body a workflow reads, after decompression. Default: ${DEFAULT-VALUE}.")
     int maxResponseMb;
 

@@ -7,7 +7,7 @@ import picocli.CommandLine;
 @Command(
         name = "nlink",
         mixinStandardHelpOptions = true,
-        version = "nlink 0.1.0",
+        versionProvider = Main.Version.class,
         description = "Runs and checks nLink community nodes (WebAssembly in a pure-JVM sandbox), and serves the dashboard.",
         subcommands = {
             RunCommand.class,
@@ -28,12 +28,27 @@ public final class Main {
     /** Exit code of a package, module or parameter that cannot run at all. */
     static final int INVALID = 2;
 
+    /** {@code --version}: the server's version, which Maven takes from the pom. */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            return new String[] {"nlink " + io.nlink.server.NlinkServer.VERSION};
+        }
+    }
+
     public static void main(String[] args) {
         System.exit(execute(args));
     }
 
-    static int execute(String... args) {
+    /** The command tree with its defaults ({@link CliDefaults}). */
+    static CommandLine commandLine() {
         CommandLine cli = new CommandLine(new Main());
+        cli.setDefaultValueProvider(new CliDefaults());
+        return cli;
+    }
+
+    static int execute(String... args) {
+        CommandLine cli = commandLine();
         cli.setExecutionExceptionHandler(
                 (e, commandLine, parseResult) -> {
                     commandLine.getErr().println("nlink: " + e.getMessage());

@@ -85,7 +85,7 @@ final class RunCommand implements Callable<Integer> {
 
     @Mixin ClusterOptions cluster;
 
-    @Option(names = "--chunk-size", paramLabel = "N", defaultValue = "256",
+    @Option(names = "--chunk-size", paramLabel = "N",
             description = "With --join: items per chunk handed to a member. Default: ${DEFAULT-VALUE}.")
     int chunkSize;
 

@@ -11,16 +11,16 @@ import picocli.CommandLine.Option;
         name = "serve",
         description = {
             "Starts the nLink server: the REST API, the dashboard and the Community Store.",
-            "With no options it listens on http://127.0.0.1:8080 and keeps its data (an embedded H2 database and the",
-            "compiled-module cache) in ./nlink-data. On first start it prints a one-time link that creates the owner account.",
+            "With no options it listens on this machine only (--host, --port) and keeps its data (an embedded H2 database and",
+            "the compiled-module cache) in --data-dir. On first start it prints a one-time link that creates the owner account.",
             "For PostgreSQL, give --database-url and put the password in NLINK_DATABASE_PASSWORD (never on the command line).",
             "Servers on one PostgreSQL database that --join each other share their workflow executions (docs/scaling.md)."
         })
 final class ServeCommand implements Callable<Integer> {
-    @Option(names = "--host", defaultValue = "127.0.0.1", description = "Interface to listen on. Default: ${DEFAULT-VALUE} (this machine only).")
+    @Option(names = "--host", description = "Interface to listen on. Default: ${DEFAULT-VALUE} (this machine only).")
     String host;
 
-    @Option(names = "--port", defaultValue = "8080", description = "TCP port; 0 picks a free one. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--port", description = "TCP port; 0 picks a free one. Default: ${DEFAULT-VALUE}.")
     int port;
 
     @Mixin DataDirOption data;
@@ -32,13 +32,13 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--database-user", defaultValue = "${env:NLINK_DATABASE_USER:-nlink}", description = "Default: $NLINK_DATABASE_USER or nlink.")
     String databaseUser;
 
-    @Option(names = "--max-upload-mb", defaultValue = "64", description = "Largest node ZIP accepted, in MiB. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--max-upload-mb", description = "Largest node ZIP accepted, in MiB. Default: ${DEFAULT-VALUE}.")
     int maxUploadMb;
 
-    @Option(names = "--keep-executions-days", defaultValue = "14", description = "Executions older than this are pruned. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--keep-executions-days", description = "Executions older than this are pruned. Default: ${DEFAULT-VALUE}.")
     int keepDays;
 
-    @Option(names = "--keep-executions", defaultValue = "10000", description = "At most this many executions are kept, the oldest pruned first. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--keep-executions", description = "At most this many executions are kept, the oldest pruned first. Default: ${DEFAULT-VALUE}.")
     int keepCount;
 
     @Option(names = "--trusted-proxy", paramLabel = "CIDR", split = ",",

@@ -114,8 +114,7 @@ public final class GoldenVectors {
                     : at(path) + ": expected " + expected.size() + " element(s), got " + actual.size();
         }
         if (expected.isObject()) {
-            for (Iterator<Map.Entry<String, JsonNode>> it = expected.fields(); it.hasNext(); ) {
-                var e = it.next();
+            for (Map.Entry<String, JsonNode> e : expected.properties()) {
                 JsonNode other = actual.get(e.getKey());
                 if (other == null) return at(path + "." + e.getKey()) + ": missing";
                 String d = firstDifference(path + "." + e.getKey(), e.getValue(), other);

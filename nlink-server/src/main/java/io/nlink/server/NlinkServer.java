@@ -34,8 +34,26 @@ public final class NlinkServer implements AutoCloseable {
 
     private static final String WORKFLOWS_CHANGED = "workflows-changed";
 
-    /** The server's version, as the health endpoint reports it. */
-    public static final String VERSION = "0.1.0";
+    /**
+     * nLink's version, the pom's, which Maven writes into version.properties at build time: the
+     * health endpoint, openapi.json's info.version and the CLI's --version all report this one.
+     */
+    public static final String VERSION = readVersion();
+
+    private static String readVersion() {
+        try (java.io.InputStream in = NlinkServer.class.getResourceAsStream("/io/nlink/server/version.properties")) {
+            if (in == null) throw new IllegalStateException("version.properties is missing from nlink-server; rebuild it with Maven");
+            java.util.Properties properties = new java.util.Properties();
+            properties.load(in);
+            String version = properties.getProperty("version", "");
+            if (version.isBlank() || version.contains("${")) {
+                throw new IllegalStateException("version.properties in nlink-server was not filled in by Maven: '" + version + "'");
+            }
+            return version;
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot read nlink-server's version.properties", e);
+        }
+    }
 
     private final Database database;
     private final NodeRuntime runtime;

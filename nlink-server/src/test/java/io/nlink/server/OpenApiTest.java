@@ -21,6 +21,10 @@ class OpenApiTest {
             assertThat(served.status()).isEqualTo(200);
             JsonNode doc = served.json();
             assertThat(doc.path("openapi").asText()).startsWith("3.1");
+            // One version everywhere: the pom's, which Maven writes into version.properties.
+            assertThat(NlinkServer.VERSION).isEqualTo(System.getProperty("nlink.project.version"));
+            assertThat(doc.path("info").path("version").asText()).isEqualTo(NlinkServer.VERSION);
+            assertThat(server.anonymous().get("/api/health").json().path("version").asText()).isEqualTo(NlinkServer.VERSION);
 
             Map<String, String> documented = new TreeMap<>();
             doc.path("paths").properties().forEach(path -> path.getValue().properties().forEach(op -> {

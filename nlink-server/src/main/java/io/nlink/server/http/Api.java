@@ -119,10 +119,24 @@ public final class Api {
         }
     }
 
-    private static void openApi(Context ctx) throws IOException {
-        try (InputStream in = Api.class.getResourceAsStream("/openapi.json")) {
-            if (in == null) throw new IOException("openapi.json is missing from the server's resources");
-            ctx.contentType("application/json").result(in.readAllBytes());
+    private static void openApi(Context ctx) {
+        ctx.contentType("application/json").result(OpenApiDocument.BYTES);
+    }
+
+    /** openapi.json as served: read once, with info.version set to the server's own. */
+    private static final class OpenApiDocument {
+        static final byte[] BYTES = load();
+
+        private static byte[] load() {
+            try (InputStream in = Api.class.getResourceAsStream("/openapi.json")) {
+                if (in == null) throw new IOException("openapi.json is missing from the server's resources");
+                com.fasterxml.jackson.databind.node.ObjectNode document =
+                        (com.fasterxml.jackson.databind.node.ObjectNode) Json.MAPPER.readTree(in);
+                document.withObjectProperty("info").put("version", io.nlink.server.NlinkServer.VERSION);
+                return Json.MAPPER.writeValueAsBytes(document);
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException("cannot read the server's openapi.json", e);
+            }
         }
     }
 }

@@ -33,7 +33,7 @@ final class SortNode implements NodeType {
                         // Missing values stay last either way.
                         by = (a, b) -> {
                             boolean ma = Fields.missing(Fields.get(a.json(), name, dots)), mb = Fields.missing(Fields.get(b.json(), name, dots));
-                            return ma || mb ? Boolean.compare(ma, mb) : -ascending.compare(a, b);
+                            return ma || mb ? Boolean.compare(ma, mb) : ascending.compare(b, a);
                         };
                     }
                     order = order == null ? by : order.thenComparing(by);

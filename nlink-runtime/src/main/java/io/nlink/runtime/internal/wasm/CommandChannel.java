@@ -56,19 +56,43 @@ final class CommandChannel {
     private final ByteArrayOutputStream heldLog = new ByteArrayOutputStream();
     private final ByteArrayOutputStream line = new ByteArrayOutputStream();
 
+    /**
+     * Where the line protocol stands. The lane moves it at the ends of start-up and of each item;
+     * the guest moves it by reading stdin and writing stdout.
+     */
+    private enum Phase {
+        /** {@code _start} runs and has not yet read stdin: stdout must stay silent. */
+        STARTING,
+        /** The guest blocked on stdin for the first time; the lane has not yet taken note. */
+        READY,
+        /** Between items: stdout must stay silent, stderr is held for the next item. */
+        IDLE,
+        /** The lane handed over a context ({@link #context}); the guest has not yet read all of it. */
+        READING,
+        /** The guest read the whole context: its stdout now builds the result line. */
+        ANSWERING,
+        /** The guest ended the result line ({@link #result}); the lane takes it. */
+        ANSWERED
+    }
+
+    /** How the guest broke the protocol. The first fault stays, and later output is ignored. */
+    private sealed interface Fault {}
+
+    private record LineTooLong() implements Fault {}
+
+    private record Violation(String why) implements Fault {}
+
+    /** The guest's {@code _start} ended, by returning ({@code cause} null) or throwing. */
+    private record Ended(Throwable cause) {}
+
     // Guarded by lock.
-    private boolean starting = true;
-    private boolean ready;
+    private Phase phase = Phase.STARTING;
+    private Fault fault;
+    private Ended ended;
+    private boolean closed;
     private byte[] context;
     private int contextRead;
-    private boolean itemOpen;
-    private boolean contextConsumed;
     private byte[] result;
-    private boolean tooLong;
-    private String violation;
-    private boolean ended;
-    private Throwable endedBy;
-    private boolean closed;
 
     /**
      * @param maxLineBytes the output limit for one result line, newline excluded
@@ -86,10 +110,10 @@ final class CommandChannel {
     Outcome awaitReady(long timeoutNanos) {
         lock.lock();
         try {
-            Outcome outcome = await(timeoutNanos, () -> ready, Status.READY);
-            starting = false;
+            Outcome outcome = await(timeoutNanos, () -> phase == Phase.READY, Status.READY);
+            phase = Phase.IDLE;
             // Output at start-up fails the start, even when the guest went on to read stdin.
-            return violation != null ? new Outcome(Status.VIOLATION, null, violation, null) : outcome;
+            return fault instanceof Violation v ? new Outcome(Status.VIOLATION, null, v.why(), null) : outcome;
         } finally {
             lock.unlock();
         }
@@ -99,23 +123,22 @@ final class CommandChannel {
     Outcome exchange(byte[] contextLine, long timeoutNanos) {
         lock.lock();
         try {
-            if (violation != null) {
-                return new Outcome(Status.VIOLATION, null, violation, null);
+            if (fault instanceof Violation v) {
+                return new Outcome(Status.VIOLATION, null, v.why(), null);
             }
-            if (ended) {
-                return new Outcome(Status.ENDED, null, null, endedBy);
+            if (ended != null) {
+                return new Outcome(Status.ENDED, null, null, ended.cause());
             }
             context = contextLine;
             contextRead = 0;
-            itemOpen = true;
-            contextConsumed = false;
+            phase = Phase.READING;
             result = null;
             line.reset();
             itemLog.write(heldLog.toByteArray(), 0, heldLog.size());
             heldLog.reset();
             changed.signalAll();
-            Outcome outcome = await(timeoutNanos, () -> result != null, Status.RESULT);
-            itemOpen = false;
+            Outcome outcome = await(timeoutNanos, () -> phase == Phase.ANSWERED, Status.RESULT);
+            phase = Phase.IDLE;
             context = null;
             return outcome;
         } finally {
@@ -129,14 +152,17 @@ final class CommandChannel {
             if (done.getAsBoolean()) {
                 return new Outcome(success, result, null, null);
             }
-            if (tooLong) {
-                return new Outcome(Status.TOO_LONG, null, null, null);
+            switch (fault) {
+                case LineTooLong tooLong -> {
+                    return new Outcome(Status.TOO_LONG, null, null, null);
+                }
+                case Violation v -> {
+                    return new Outcome(Status.VIOLATION, null, v.why(), null);
+                }
+                case null -> {}
             }
-            if (violation != null) {
-                return new Outcome(Status.VIOLATION, null, violation, null);
-            }
-            if (ended) {
-                return new Outcome(Status.ENDED, null, null, endedBy);
+            if (ended != null) {
+                return new Outcome(Status.ENDED, null, null, ended.cause());
             }
             if (remaining <= 0) {
                 return new Outcome(Status.TIMED_OUT, null, null, null);
@@ -168,8 +194,7 @@ final class CommandChannel {
     void guestEnded(Throwable cause) {
         lock.lock();
         try {
-            ended = true;
-            endedBy = cause;
+            ended = new Ended(cause);
             changed.signalAll();
         } finally {
             lock.unlock();
@@ -212,19 +237,22 @@ final class CommandChannel {
                 if (closed) {
                     throw new WasmInterruptedException("the sandbox was closed");
                 }
-                if (itemOpen && contextConsumed && result == null && !tooLong && violation == null) {
+                if (phase == Phase.ANSWERING && fault == null) {
                     breakProtocol("the node asked for more input before writing a result line for this item"
                             + " (write exactly one line per context to stdout, and flush it)");
                 }
-                if (context != null && !contextConsumed && violation == null) {
+                // A line too long does not stop the guest reading: the lane decides what comes next.
+                if (phase == Phase.READING && !(fault instanceof Violation)) {
                     int n = Math.min(max, context.length - contextRead);
                     byte[] chunk = java.util.Arrays.copyOfRange(context, contextRead, contextRead + n);
                     contextRead += n;
-                    contextConsumed = contextRead == context.length;
+                    if (contextRead == context.length) {
+                        phase = Phase.ANSWERING;
+                    }
                     return chunk;
                 }
-                if (!ready) {
-                    ready = true;
+                if (phase == Phase.STARTING) {
+                    phase = Phase.READY;
                     changed.signalAll();
                 }
                 try {
@@ -239,8 +267,8 @@ final class CommandChannel {
     }
 
     private void breakProtocol(String why) {
-        if (violation == null) {
-            violation = why;
+        if (fault == null) {
+            fault = new Violation(why);
             changed.signalAll();
         }
     }
@@ -264,15 +292,15 @@ final class CommandChannel {
     };
 
     private void acceptOutput(byte[] bytes, int offset, int length) {
-        if (length == 0 || closed || violation != null || tooLong) {
+        if (length == 0 || closed || fault != null) {
             return;
         }
-        if (starting) {
+        if (phase == Phase.STARTING || phase == Phase.READY) {
             breakProtocol("the node wrote to stdout while starting, before reading its first context:"
                     + " stdout carries result lines only (write logs to stderr); it wrote " + quote(bytes, offset, length));
             return;
         }
-        if (!itemOpen || !contextConsumed || result != null) {
+        if (phase != Phase.ANSWERING) {
             breakProtocol("the node wrote to stdout outside an item's answer (before reading the item's whole"
                     + " context, or after its result line): stdout carries exactly one line per context; it wrote "
                     + quote(bytes, offset, length));
@@ -285,13 +313,14 @@ final class CommandChannel {
         }
         int kept = newline - offset;
         if ((long) line.size() + kept > maxLineBytes) {
-            tooLong = true;
+            fault = new LineTooLong();
             changed.signalAll();
             return;
         }
         line.write(bytes, offset, kept);
         if (newline < end) {
             result = line.toByteArray();
+            phase = Phase.ANSWERED;
             changed.signalAll();
             if (newline + 1 < end) {
                 acceptOutput(bytes, newline + 1, end - newline - 1);
@@ -310,7 +339,7 @@ final class CommandChannel {
         public void write(byte[] bytes, int offset, int length) {
             lock.lock();
             try {
-                if (starting || itemOpen) {
+                if (phase != Phase.IDLE) {
                     itemLog.write(bytes, offset, length);
                 } else {
                     heldLog.write(bytes, offset, Math.max(0, Math.min(length, maxLogBytes - heldLog.size())));
