@@ -5,13 +5,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.nlink.runtime.ItemResult;
+import io.nlink.runtime.NodeExecutable;
+import io.nlink.runtime.NodeInstance;
+import io.nlink.runtime.NodeRuntime;
 import io.nlink.runtime.NodeFailure;
 import io.nlink.runtime.SandboxLimits;
 import io.nlink.runtime.json.Json;
 import io.nlink.runtime.pkg.PackageLoader;
-import io.nlink.runtime.wasm.WasmEngine;
-import io.nlink.runtime.wasm.WasmNode;
-import io.nlink.runtime.wasm.WasmSandbox;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -31,7 +31,8 @@ import org.junit.jupiter.params.provider.EnumSource;
  * a host would write them, so the kit's own checks are what answers hostile input.
  */
 class KitsTest {
-    private static final WasmEngine ENGINE = new WasmEngine();
+    /** Without the JavaScript fallback: the kit's module runs, or the load fails. */
+    private static final NodeRuntime RUNTIME = NodeRuntime.builder().javascriptFallback(false).build();
     private static final String ERROR = "refused ✓ \"quoted\" \\ Ünïcødé 🚀\nsecond line";
     private static final int LARGE_ITEMS = 30;
     /**
@@ -70,9 +71,9 @@ class KitsTest {
             }
         }
         assertThat(NodeBuilder.build(dir)).as("%s kit probe build", language).isZero();
-        WasmNode node = ENGINE.load(PackageLoader.load(dir).wasm());
+        NodeExecutable node = RUNTIME.load(PackageLoader.load(dir)).executable();
 
-        try (WasmSandbox instance = node.newInstance(LIMITS)) {
+        try (NodeInstance instance = node.newInstance(LIMITS)) {
             long index = 0;
             for (byte[] invalid : INVALID_CONTEXTS) {
                 ItemResult refused = instance.call(index++, invalid);

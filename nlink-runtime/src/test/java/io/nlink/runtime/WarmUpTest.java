@@ -5,13 +5,14 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.nlink.runtime.NodeFailure.Kind;
+import io.nlink.runtime.internal.NodeRuntimes;
 import io.nlink.runtime.json.Json;
 import io.nlink.runtime.pkg.InvalidPackageException;
 import io.nlink.runtime.pkg.NodePackage;
 import io.nlink.runtime.pkg.PackageLoader;
 import io.nlink.runtime.pkg.Problem;
-import io.nlink.runtime.wasm.WasmEngine;
-import io.nlink.runtime.wasm.WasmNode;
+import io.nlink.runtime.internal.wasm.WasmEngine;
+import io.nlink.runtime.internal.wasm.WasmNode;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
