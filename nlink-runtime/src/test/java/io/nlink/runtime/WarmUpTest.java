@@ -89,6 +89,7 @@ class WarmUpTest {
         WasmNode one = engine.load(COUNTING, List.of(CONTEXT));
         WasmNode three = engine.load(COUNTING, List.of(CONTEXT, CONTEXT, CONTEXT));
         assertThat(engine.load(COUNTING, List.of(CONTEXT))).as("cached by module and warm-up").isSameAs(one);
+        assertThat(engine.compilations()).as("one compilation serves every warm-up").isEqualTo(1);
         assertThat(batch(none, 1)).containsExactly("[{\"calls\":1}]");
         assertThat(batch(one, 1)).containsExactly("[{\"calls\":2}]");
         assertThat(batch(three, 1)).containsExactly("[{\"calls\":4}]");
@@ -120,8 +121,9 @@ class WarmUpTest {
 
     @Test
     void theSeedsGoNodeAnswersEveryItemAlikeWithAndWithoutAWarmUp(@TempDir Path dir) throws Exception {
-        NodePackage plain = PackageLoader.load(Guests.example("hello-go"));
-        NodePackage warmed = withDefinition(dir, "\"warmup\": [{\"params\": {\"text\": \"warm\"}, \"json\": {\"name\": \"warm-up\", \"n\": 1}}],");
+        NodePackage plain = withWarmUp(Files.createDirectory(dir.resolve("plain")), null);
+        NodePackage warmed = withWarmUp(Files.createDirectory(dir.resolve("warmed")),
+                "[{\"params\": {\"text\": \"warm\"}, \"json\": {\"name\": \"warm-up\", \"n\": 1}}]");
         assertThat(warmed.definition().warmup()).hasSize(1);
         assertThat(warmed.definition().warmup().getFirst().params()).as("resolved like a workflow's params")
                 .hasToString("{\"text\":\"warm\"}");
@@ -146,12 +148,12 @@ class WarmUpTest {
 
     @Test
     void theDefinitionRefusesWarmUpItemsItsNodeCouldNotBeGiven(@TempDir Path dir) throws Exception {
-        assertThatThrownBy(() -> withDefinition(dir, "\"warmup\": {\"params\": {}},"))
+        assertThatThrownBy(() -> withWarmUp(dir, "{\"params\": {}}"))
                 .isInstanceOfSatisfying(InvalidPackageException.class, e -> assertThat(e.problems()).extracting(Problem::toString)
                         .containsExactly("definition.json: warmup: expected an array of at most 8 items such as"
                                 + " {\"params\": {...}, \"json\": {...}}; got object {\"params\":{}}"));
-        assertThatThrownBy(() -> withDefinition(dir,
-                "\"warmup\": [{\"params\": {\"txt\": 1}}, {\"json\": []}, {\"params\": {\"text\": 5}, \"other\": 1}, 7],"))
+        assertThatThrownBy(() -> withWarmUp(dir,
+                "[{\"params\": {\"txt\": 1}}, {\"json\": []}, {\"params\": {\"text\": 5}, \"other\": 1}, 7]"))
                 .isInstanceOfSatisfying(InvalidPackageException.class, e -> assertThat(e.problems()).extracting(Problem::toString)
                         .containsExactly(
                                 "definition.json: warmup[0]: params.txt: this node has no such parameter (it has: text)",
@@ -159,19 +161,21 @@ class WarmUpTest {
                                 "definition.json: warmup[2]: has other; a warm-up item has only params and json",
                                 "definition.json: warmup[2]: params.text: expected a string; got number 5",
                                 "definition.json: warmup[3]: expected {\"params\": {...}, \"json\": {...}}; got number 7"));
-        String nine = "\"warmup\": [" + String.join(",", java.util.Collections.nCopies(9, "{}")) + "],";
-        assertThatThrownBy(() -> withDefinition(dir, nine)).isInstanceOf(InvalidPackageException.class)
+        String nine = "[" + String.join(",", java.util.Collections.nCopies(9, "{}")) + "]";
+        assertThatThrownBy(() -> withWarmUp(dir, nine)).isInstanceOf(InvalidPackageException.class)
                 .hasMessageContaining("at most 8 items");
     }
 
-    /** hello-go with {@code field} spliced into its definition.json. */
-    private static NodePackage withDefinition(Path dir, String field) throws Exception {
+    /** hello-go with {@code warmup} (JSON text) as its definition.json's warm-up, or none when null. */
+    private static NodePackage withWarmUp(Path dir, String warmup) throws Exception {
         Path example = Guests.example("hello-go");
         for (String file : List.of("package.json", "execution.wasm")) {
             Files.copy(example.resolve(file), dir.resolve(file), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         }
-        String definition = Files.readString(example.resolve("definition.json"));
-        Files.writeString(dir.resolve("definition.json"), definition.replaceFirst("\\{", "{" + field));
+        ObjectNode definition = (ObjectNode) Json.parse(Files.readString(example.resolve("definition.json")));
+        definition.remove("warmup");
+        if (warmup != null) definition.set("warmup", Json.parse(warmup));
+        Files.writeString(dir.resolve("definition.json"), definition.toString());
         return PackageLoader.load(dir);
     }
 }

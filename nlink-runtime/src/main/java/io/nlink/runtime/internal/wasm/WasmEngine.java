@@ -221,8 +221,8 @@ public final class WasmEngine {
      * The runnable node for these module bytes whose instances run {@code warmUp} (contexts as
      * {@code execute_node} receives them, in order) once after {@code _initialize}: the state every
      * batch then starts from includes them (definition.json's {@code warmup}, docs/abi.md). Cached
-     * by the SHA-256 of the module and of the warm-up, so the same module with another warm-up is
-     * another node (compiled classes are still shared through the disk cache).
+     * by the SHA-256 of the module and of the warm-up: the same module with another warm-up is
+     * another node, sharing the module's compilation.
      *
      * @throws InvalidModuleException as {@link #load(byte[])}
      */
@@ -236,7 +236,10 @@ public final class WasmEngine {
             if (task == null) {
                 byte[] copy = wasm.clone();
                 List<byte[]> warmUpCopy = warmUp.stream().map(byte[]::clone).toList();
-                task = new FutureTask<>(() -> compile(copy, moduleKey, warmUpCopy));
+                // The warmed node shares the module's compiled classes: only its snapshot differs.
+                task = new FutureTask<>(warmUp.isEmpty()
+                        ? () -> compile(copy, moduleKey)
+                        : () -> load(copy).withWarmUp(warmUpCopy));
                 cache.put(key, task);
                 mine = true;
             }
@@ -270,7 +273,7 @@ public final class WasmEngine {
         return Sha256.hex(all.toByteArray());
     }
 
-    private WasmNode compile(byte[] wasm, String sha256, List<byte[]> warmUp) throws InvalidModuleException {
+    private WasmNode compile(byte[] wasm, String sha256) throws InvalidModuleException {
         long start = System.nanoTime();
         WasmModule module = parse(wasm);
         ModuleInfo info = withUnsupportedFeatures(
@@ -296,7 +299,7 @@ public final class WasmEngine {
         }
         return new WasmNode(
                 module, info, machines.machines(), machines.interpretedFunctions(), System.nanoTime() - start, fromDiskCache,
-                options.spareIdle(), warmUp);
+                options.spareIdle(), List.of());
     }
 
     /** Endive's runtime compiler (through its adapter), keeping the list of functions too large for it. */

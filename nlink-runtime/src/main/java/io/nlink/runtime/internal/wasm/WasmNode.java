@@ -44,6 +44,7 @@ public final class WasmNode implements NodeExecutable {
     /** Over every node of the process, for {@code NodeRuntime.metrics()}. */
     private static final AtomicLong SNAPSHOT_STARTS = new AtomicLong();
     private final ReadyInstances<WasmSandbox> ready;
+    private final Duration spareIdle;
     /** Contexts each instance not started from the snapshot runs after _initialize (WasmEngine#load(byte[], List)). */
     private final List<byte[]> warmUp;
 
@@ -57,6 +58,7 @@ public final class WasmNode implements NodeExecutable {
             Duration spareIdle,
             List<byte[]> warmUp) {
         this.warmUp = List.copyOf(warmUp);
+        this.spareIdle = spareIdle;
         this.fromDiskCache = fromDiskCache;
         this.module = module;
         this.info = info;
@@ -172,6 +174,11 @@ public final class WasmNode implements NodeExecutable {
         ReadyMemory.releaseWhenUnreachable(taken, bytes);
         snapshot = taken;
         return taken;
+    }
+
+    /** This module, compiled as it is, with its own snapshot taken after {@code warmUp}. */
+    WasmNode withWarmUp(List<byte[]> warmUp) {
+        return new WasmNode(module, info, machines, interpretedFunctions, compileNanos, fromDiskCache, spareIdle, warmUp);
     }
 
     /** The warm-up contexts, in order; empty for most nodes. */
