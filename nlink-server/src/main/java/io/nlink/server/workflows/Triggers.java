@@ -11,6 +11,7 @@ import io.nlink.runtime.text.Visible;
 import io.nlink.workflow.Workflow;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.time.ZoneId;
 import java.time.ZonedDateTime;
 import java.time.format.TextStyle;
 import java.util.ArrayList;
@@ -106,7 +107,7 @@ public final class Triggers implements AutoCloseable {
         }
         for (WorkflowService.Stored stored : active) {
             for (Workflow.Node node : stored.workflow().nodes()) {
-                if (!node.disabled() && (node.type().equals(SCHEDULE) || node.type().equals(CRON) || node.type().equals(INTERVAL))) schedule(stored.id(), node);
+                if (!node.disabled() && (node.type().equals(SCHEDULE) || node.type().equals(CRON) || node.type().equals(INTERVAL))) schedule(stored.id(), node, zoneOf(stored.workflow()));
             }
             List<WebhookSettings> settings;
             try {
@@ -130,7 +131,22 @@ public final class Triggers implements AutoCloseable {
         webhooks = Map.copyOf(hooks);
     }
 
-    private void schedule(long workflowId, Workflow.Node node) {
+    /**
+     * The time zone a workflow's schedules keep, as in n8n: its {@code settings.timezone}, else
+     * (n8n writes "DEFAULT", or none) the server's.
+     */
+    static ZoneId zoneOf(Workflow workflow) {
+        String zone = workflow.settings().path("timezone").asText("").strip();
+        if (zone.isEmpty() || zone.equals("DEFAULT")) return ZoneId.systemDefault();
+        try {
+            return ZoneId.of(zone);
+        } catch (java.time.DateTimeException e) {
+            LOG.warn("workflow \"{}\": settings.timezone \"{}\" is not a time zone; its schedules keep the server's", Visible.inLog(String.valueOf(workflow.name())), Visible.inLog(zone));
+            return ZoneId.systemDefault();
+        }
+    }
+
+    private void schedule(long workflowId, Workflow.Node node, ZoneId zone) {
         List<JsonNode> rules;
         try {
             rules = rulesOf(node);
@@ -140,7 +156,7 @@ public final class Triggers implements AutoCloseable {
         }
         for (JsonNode rule : rules) {
             try {
-                arm(generation, workflowId, node.name(), nextFiring(rule));
+                arm(generation, workflowId, node.name(), nextFiring(rule, zone));
             } catch (IllegalArgumentException e) {
                 LOG.warn("workflow {} node \"{}\": {}; this schedule is off", workflowId, Visible.inLog(node.name()), Visible.inLog(e.getMessage()));
             }
@@ -233,7 +249,7 @@ public final class Triggers implements AutoCloseable {
             if (stored == null || !stored.active()) return;
             // Cron and Interval start with an empty item, as in n8n; Schedule Trigger with the time.
             String type = stored.workflow().node(node).map(Workflow.Node::type).orElse(SCHEDULE);
-            JsonNode item = type.equals(SCHEDULE) ? scheduleItem(ZonedDateTime.now()) : Json.MAPPER.createObjectNode();
+            JsonNode item = type.equals(SCHEDULE) ? scheduleItem(ZonedDateTime.now(zoneOf(stored.workflow()))) : Json.MAPPER.createObjectNode();
             service.dispatch(stored, node, List.of(item), WorkflowService.Mode.SCHEDULE);
         } catch (Exception e) {
             LOG.error("workflow {}: the scheduled run failed to start", workflowId, e);
@@ -246,16 +262,21 @@ public final class Triggers implements AutoCloseable {
      * {@code {field: "cronExpression", expression}} with 5 fields (Unix) or 6 (with seconds).
      */
     static Supplier<Duration> nextFiring(JsonNode rule) {
+        return nextFiring(rule, ZoneId.systemDefault());
+    }
+
+    /** As {@link #nextFiring(JsonNode)}, hours and days counted in {@code zone}. */
+    static Supplier<Duration> nextFiring(JsonNode rule, ZoneId zone) {
         String field = rule.path("field").asText("days");
         return switch (field) {
             case "seconds" -> every(Duration.ofSeconds(positive(rule, "secondsInterval", 30)));
             case "minutes" -> every(Duration.ofMinutes(positive(rule, "minutesInterval", 5)));
-            case "hours" -> cron("0 " + rule.path("triggerAtMinute").asInt(0) + " */" + positive(rule, "hoursInterval", 1) + " * * ?", CronType.QUARTZ);
+            case "hours" -> cron("0 " + rule.path("triggerAtMinute").asInt(0) + " */" + positive(rule, "hoursInterval", 1) + " * * ?", CronType.QUARTZ, zone);
             case "days" -> cron("0 " + rule.path("triggerAtMinute").asInt(0) + " " + rule.path("triggerAtHour").asInt(0)
-                    + " */" + positive(rule, "daysInterval", 1) + " * ?", CronType.QUARTZ);
+                    + " */" + positive(rule, "daysInterval", 1) + " * ?", CronType.QUARTZ, zone);
             case "cronExpression" -> {
                 String expression = rule.path("expression").asText("").strip();
-                yield cron(expression, expression.split("\\s+").length == 6 ? CronType.SPRING53 : CronType.UNIX);
+                yield cron(expression, expression.split("\\s+").length == 6 ? CronType.SPRING53 : CronType.UNIX, zone);
             }
             default -> throw new IllegalArgumentException("schedule field \"" + field + "\" is not supported (seconds, minutes, hours, days, cronExpression)");
         };
@@ -265,14 +286,14 @@ public final class Triggers implements AutoCloseable {
         return () -> interval;
     }
 
-    private static Supplier<Duration> cron(String expression, CronType type) {
+    private static Supplier<Duration> cron(String expression, CronType type, ZoneId zone) {
         ExecutionTime time;
         try {
             time = ExecutionTime.forCron(new CronParser(CronDefinitionBuilder.instanceDefinitionFor(type)).parse(expression));
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("the cron expression \"" + expression + "\" is not valid: " + e.getMessage());
         }
-        return () -> time.timeToNextExecution(ZonedDateTime.now())
+        return () -> time.timeToNextExecution(ZonedDateTime.now(zone))
                 .orElseThrow(() -> new IllegalArgumentException("the cron expression \"" + expression + "\" never fires again"));
     }
 
