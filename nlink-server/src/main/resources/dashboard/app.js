@@ -7,6 +7,7 @@ import {nodePage} from './node.js';
 import {scaffoldPage, apiKeysPage, usersPage, passwordPage} from './settings.js';
 import {workflowsPage, workflowPage} from './workflows.js';
 import {executionsPage, executionPage} from './executions.js';
+import {credentialsPage} from './credentials.js';
 
 /** What the pages share: the signed-in user (null when signed out) and the server's health line. */
 export const state = {user: null, setupRequired: false, health: null};
@@ -72,6 +73,7 @@ onUnauthorized(body => {
 const NAV = [
   {hash: '#/workflows', label: 'Workflows', match: p => p[0] === 'workflows'},
   {hash: '#/executions', label: 'Executions', match: p => p[0] === 'executions'},
+  {hash: '#/credentials', label: 'Credentials', match: p => p[0] === 'credentials'},
   {hash: '#/store', label: 'Community Store', match: p => p[0] === 'store' || p[0] === 'nodes'},
   {heading: 'Settings'},
   {hash: '#/settings/store', label: 'Community Store', sub: 'Scaffold WASM', match: p => p[0] === 'settings' && p[1] === 'store'},
@@ -156,6 +158,7 @@ async function render() {
   if (parts[0] === 'workflows') return workflowsPage(main, ctx);
   if (parts[0] === 'executions' && parts.length >= 2) return executionPage(main, ctx, parts[1]);
   if (parts[0] === 'executions') return executionsPage(main, ctx);
+  if (parts[0] === 'credentials') return credentialsPage(main, ctx);
   if (parts[0] === 'settings') {
     if (!parts[1] || parts[1] === 'store') return scaffoldPage(main, ctx);
     if (parts[1] === 'api-keys') return apiKeysPage(main, ctx);

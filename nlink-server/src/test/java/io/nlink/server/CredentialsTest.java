@@ -157,12 +157,14 @@ class CredentialsTest {
                 "data", Map.of("name", "X Bad\nName", "value", "v", "extra", "x")));
         assertThat(bad.status()).isEqualTo(422);
         assertThat(bad.json().path("problems").toString()).contains("data.extra: httpHeaderAuth has no such field", "data.name: contains a control character");
-        ApiClient.Response unknown = server.owner.post("/api/credentials", Map.of("name", "OAuth", "type", "oAuth2Api", "data", Map.of()));
-        assertThat(unknown.json().path("error").asText()).contains("\"oAuth2Api\" is not a credential type nLink has");
+        ApiClient.Response unknown = server.owner.post("/api/credentials", Map.of("name", "OAuth1", "type", "oAuth1Api", "data", Map.of()));
+        assertThat(unknown.json().path("error").asText()).contains("\"oAuth1Api\" is not a credential type nLink has");
         assertThat(server.owner.post("/api/credentials", Map.of("name", "Sealed key, renamed", "type", "httpQueryAuth",
                 "data", Map.of("name", "k", "value", "v"))).status()).isEqualTo(409);
         assertThat(server.owner.get("/api/credentials/types").json().toString())
-                .contains("{\"type\":\"httpBasicAuth\",\"fields\":[\"user\",\"password\"]}");
+                .contains("{\"type\":\"httpBasicAuth\",\"testable\":false,\"fields\":[\"user\",\"password\"],"
+                        + "\"fieldInfo\":[{\"name\":\"user\",\"secret\":false},{\"name\":\"password\",\"secret\":true}]}")
+                .contains("{\"name\":\"clientSecret\",\"secret\":true}", "{\"name\":\"scope\",\"secret\":false,\"default\":\"\"}");
     }
 
     @Test

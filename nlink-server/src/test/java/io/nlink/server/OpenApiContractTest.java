@@ -143,6 +143,12 @@ class OpenApiContractTest {
             call(owner, "GET", credentialPath, null);
             call(miaClient, "GET", credentialPath, null);
             call(owner, "PUT", credentialPath, Map.of("name", "Contract key, renamed"));
+            call(owner, "POST", credentialPath + "/test", null); // 422: a header credential is proved only by its service
+            JsonNode oauth = call(owner, "POST", "/api/credentials", Map.of("name", "Contract OAuth2", "type", "oAuth2Api", "data",
+                    Map.of("accessTokenUrl", "http://127.0.0.1:9/token", "clientId", "app", "clientSecret", "s3cret"))).json();
+            // 200 with ok false: the default guard refuses loopback.
+            call(owner, "POST", "/api/credentials/" + oauth.path("id").asText() + "/test", null);
+            call(owner, "DELETE", "/api/credentials/" + oauth.path("id").asText(), null);
             call(owner, "DELETE", credentialPath, null);
             call(owner, "DELETE", credentialPath, null);
             call(owner, "GET", "/api/node-types", null);

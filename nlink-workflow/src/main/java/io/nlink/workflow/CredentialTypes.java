@@ -59,6 +59,11 @@ public final class CredentialTypes {
         return DEFAULTS.get(type + "." + field);
     }
 
+    /** Whether a credential of {@code type} can be tried on its own (OAuth2: get a token); others only by the service they go to. */
+    public static boolean testable(String type) {
+        return type.equals("oAuth2Api");
+    }
+
     /** Whether {@code field} holds a secret (a form asks for it with a password input; nothing shows it). */
     public static boolean secret(String field) {
         return SECRET_FIELDS.contains(field);

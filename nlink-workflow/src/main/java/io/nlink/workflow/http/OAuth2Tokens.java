@@ -53,7 +53,8 @@ public final class OAuth2Tokens {
     static final int MAX_TOKEN = 16 * 1024;
     private static final int MAX_CACHED = 1024;
 
-    private record Token(String value, Instant usableUntil) {}
+    /** @param lifetime what the token endpoint said ({@code expires_in}), or null when it said nothing */
+    private record Token(String value, Instant usableUntil, Duration lifetime) {}
 
     private final Clock clock;
     /** Least recently used first, so the oldest goes when it is full. */
@@ -80,6 +81,19 @@ public final class OAuth2Tokens {
             cache.put(key, fresh);
         }
         return fresh.value();
+    }
+
+    /**
+     * Fetches a new token of {@code client} (a credential's test), keeps it for later requests and
+     * says what was had, without the token.
+     */
+    public String check(Client client, EgressPolicy policy) throws GuardedHttp.HttpFailure {
+        Token fresh = fetch(client, policy);
+        synchronized (cache) {
+            cache.put(client.key(), fresh);
+        }
+        return "got a bearer token from " + GuardedHttp.shown(client.tokenUrl())
+                + (fresh.lifetime() == null ? " (no expiry given)" : ", valid for " + fresh.lifetime().toSeconds() + " s");
     }
 
     /** Drops {@code token} of {@code client} (the resource server refused it); a newer one stays. */
@@ -139,7 +153,7 @@ public final class OAuth2Tokens {
         long seconds = expiresIn.isNumber() ? expiresIn.asLong() : expiresIn.isTextual() ? parseLong(expiresIn.asText()) : -1;
         // A short-lived token is used for its first half at most, a longer one until MARGIN before its end.
         Instant until = seconds < 0 ? now.plus(WITHOUT_EXPIRY) : now.plusSeconds(seconds).minus(Duration.ofSeconds(Math.min(MARGIN.toSeconds(), seconds / 2)));
-        return new Token(token, until);
+        return new Token(token, until, seconds < 0 ? null : Duration.ofSeconds(seconds));
     }
 
     private static long parseLong(String s) {
