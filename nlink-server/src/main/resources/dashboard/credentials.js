@@ -17,13 +17,23 @@ const LABELS = {
     scope: ['Scope', 'Space-separated; leave empty for none.'],
     authentication: ['Send the client secret', '"header" (HTTP Basic, the default) or "body" (form fields).'],
   },
+  jwtAuth: {
+    keyType: ['Key type', '"passphrase" (a shared secret, HS256/384/512) or "pemKey" (a public key, RS/PS/ES).'],
+    secret: ['Passphrase', 'For keyType "passphrase".'],
+    publicKey: ['Public key (PEM)', 'For keyType "pemKey": -----BEGIN PUBLIC KEY----- … or a certificate.'],
+    algorithm: ['Algorithm', 'The only one a token may use; "none" is never accepted.'],
+  },
 };
+
+/** Fields that span lines (a PEM key) get a text area. */
+const MULTILINE = new Set(['publicKey']);
 
 const TYPE_NAMES = {
   httpHeaderAuth: 'Header auth',
   httpBasicAuth: 'Basic auth',
   httpQueryAuth: 'Query auth',
   oAuth2Api: 'OAuth2 (client credentials)',
+  jwtAuth: 'JWT (webhook)',
 };
 
 const typeName = type => TYPE_NAMES[type] ? `${TYPE_NAMES[type]} (${type})` : type;
@@ -62,10 +72,12 @@ export async function credentialsPage(main, ctx) {
     const info = t.fieldInfo ?? t.fields.map(f => ({name: f, secret: false}));
     show(fieldsSlot, ...info.map(f => {
       const [label, help] = LABELS[t.type]?.[f.name] ?? [f.name, null];
-      const input = h('input', {
-        id: `credential-field-${f.name}`, name: f.name, type: f.secret ? 'password' : 'text',
-        autocomplete: f.secret ? 'new-password' : 'off', spellcheck: 'false',
-        placeholder: f.default !== undefined ? (f.default === '' ? '(none)' : f.default) : ''});
+      const placeholder = f.default !== undefined ? (f.default === '' ? '(none)' : f.default) : '';
+      const input = MULTILINE.has(f.name) && !f.secret
+        ? h('textarea', {id: `credential-field-${f.name}`, name: f.name, rows: 4, spellcheck: 'false', placeholder})
+        : h('input', {
+          id: `credential-field-${f.name}`, name: f.name, type: f.secret ? 'password' : 'text',
+          autocomplete: f.secret ? 'new-password' : 'off', spellcheck: 'false', placeholder});
       inputs[f.name] = {input, optional: f.default !== undefined};
       return field(f.default !== undefined ? `${label} (optional)` : label, input, help);
     }));

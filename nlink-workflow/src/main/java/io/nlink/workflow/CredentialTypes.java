@@ -15,7 +15,8 @@ import java.util.regex.Pattern;
  * and {@code httpQueryAuth} {name, value} (a query parameter), and {@code oAuth2Api} {grantType,
  * accessTokenUrl, clientId, clientSecret, scope, authentication} (OAuth2 by the client-credentials
  * grant: a bearer token fetched from the token URL, {@link io.nlink.workflow.http.OAuth2Tokens}).
- * Every field is a string; all are required but those with a default ({@link #defaultOf}); nothing
+ * {@code jwtAuth} {keyType, secret, publicKey, algorithm} (what a Webhook's JWT authentication
+ * verifies tokens with, {@link JwtVerifier}). Every field is a string; all are required but those with a default ({@link #defaultOf}); nothing
  * else is accepted, so what is stored is what a node can use.
  */
 public final class CredentialTypes {
@@ -28,7 +29,13 @@ public final class CredentialTypes {
     private static final Map<String, String> DEFAULTS = Map.of(
             "oAuth2Api.grantType", "clientCredentials",
             "oAuth2Api.scope", "",
-            "oAuth2Api.authentication", "header");
+            "oAuth2Api.authentication", "header",
+            "jwtAuth.keyType", "passphrase",
+            "jwtAuth.secret", "",
+            "jwtAuth.publicKey", "",
+            "jwtAuth.algorithm", "HS256");
+    /** Fields whose value spans lines (a PEM key): line breaks are allowed there, and only there. */
+    private static final List<String> MULTILINE_FIELDS = List.of("publicKey");
     /** The fields whose value is a secret: never shown back, not even in a form. */
     private static final List<String> SECRET_FIELDS = List.of("value", "password", "clientSecret", "secret");
 
@@ -37,6 +44,7 @@ public final class CredentialTypes {
         FIELDS.put("httpBasicAuth", List.of("user", "password"));
         FIELDS.put("httpQueryAuth", List.of("name", "value"));
         FIELDS.put("oAuth2Api", List.of("grantType", "accessTokenUrl", "clientId", "clientSecret", "scope", "authentication"));
+        FIELDS.put("jwtAuth", List.of("keyType", "secret", "publicKey", "algorithm"));
     }
 
     private CredentialTypes() {}
@@ -97,7 +105,7 @@ public final class CredentialTypes {
             }
             String text = value.asText();
             if (text.length() > MAX_VALUE) problems.add("data." + field + ": at most " + MAX_VALUE + " characters");
-            if (hasControl(text)) problems.add("data." + field + ": contains a control character (a line break would split the request)");
+            if (hasControl(MULTILINE_FIELDS.contains(field) ? text.replace('\n', ' ').replace('\r', ' ') : text)) problems.add("data." + field + ": contains a control character (a line break would split the request)");
         }
         if (problems.isEmpty()) {
             if (type.equals("httpHeaderAuth") && !HEADER_NAME.matcher(data.get("name").asText()).matches()) {
@@ -108,6 +116,13 @@ public final class CredentialTypes {
                 problems.add("data.user: basic authentication cannot carry a user name with \":\"");
             }
             if (type.equals("oAuth2Api")) oauth2Problems(normalised(type, data), problems);
+            if (type.equals("jwtAuth")) {
+                try {
+                    JwtVerifier.of(normalised(type, data));
+                } catch (IllegalArgumentException e) {
+                    problems.add(e.getMessage());
+                }
+            }
         }
         return problems;
     }
@@ -115,7 +130,7 @@ public final class CredentialTypes {
     /**
      * The credential types {@code node} authenticates with, as its parameters say: an HTTP
      * Request's {@code genericAuthType} (with {@code authentication: "genericCredentialType"}), a
-     * Webhook's {@code authentication} (basicAuth, headerAuth). Stale references an n8n export
+     * Webhook's {@code authentication} (basicAuth, headerAuth, jwtAuth). Stale references an n8n export
      * keeps on nodes that no longer use them are not among these.
      */
     public static List<String> usedBy(Workflow.Node node) {
@@ -126,6 +141,7 @@ public final class CredentialTypes {
             case "n8n-nodes-base.webhook" -> switch (p.path("authentication").asText("none")) {
                 case "basicAuth" -> List.of("httpBasicAuth");
                 case "headerAuth" -> List.of("httpHeaderAuth");
+                case "jwtAuth" -> List.of("jwtAuth");
                 default -> List.of();
             };
             default -> List.of();

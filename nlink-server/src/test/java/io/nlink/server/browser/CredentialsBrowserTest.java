@@ -97,6 +97,11 @@ class CredentialsBrowserTest extends BrowserTestBase {
         assertThat(driver.findElement(By.id("credential-field-accessTokenUrl")).getAttribute("type")).isEqualTo("text");
         assertThat(driver.findElement(By.id("credential-field-authentication")).getAttribute("placeholder")).isEqualTo("header");
 
+        // A PEM key spans lines: a text area; the JWT passphrase is a secret.
+        new Select(driver.findElement(By.id("credential-type"))).selectByValue("jwtAuth");
+        assertThat(wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("credential-field-publicKey"))).getTagName()).isEqualTo("textarea");
+        assertThat(driver.findElement(By.id("credential-field-secret")).getAttribute("type")).isEqualTo("password");
+
         // A refused credential shows the server's problems, naming the field.
         create("Broken key", "httpHeaderAuth", "name", "Bad Header:", "value", HEADER_SECRET);
         assertThat(wait.until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector("#credential-errors .banner-error"))).getText())
