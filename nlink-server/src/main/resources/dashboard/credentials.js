@@ -10,15 +10,15 @@ const LABELS = {
   httpBasicAuth: {user: ['User', null], password: ['Password', null]},
   httpQueryAuth: {name: ['Query parameter', 'e.g. api_key.'], value: ['Value', null]},
   oAuth2Api: {
-    grantType: ['Grant type', 'Only clientCredentials: a server-to-server token, no browser sign-in.'],
+    grantType: ['Grant type', 'Client credentials: a server-to-server token, no browser sign-in.'],
     accessTokenUrl: ['Access token URL', 'Where the token is asked for; the same SSRF guard as HTTP Request applies.'],
     clientId: ['Client ID', null],
     clientSecret: ['Client secret', null],
     scope: ['Scope', 'Space-separated; leave empty for none.'],
-    authentication: ['Send the client secret', '"header" (HTTP Basic, the default) or "body" (form fields).'],
+    authentication: ['Send the client secret', '"header": HTTP Basic (the default); "body": as form fields.'],
   },
   jwtAuth: {
-    keyType: ['Key type', '"passphrase" (a shared secret, HS256/384/512) or "pemKey" (a public key, RS/PS/ES).'],
+    keyType: ['Key type', '"passphrase": a shared secret (HS256/384/512); "pemKey": a public key (RS/PS/ES).'],
     secret: ['Passphrase', 'For keyType "passphrase".'],
     publicKey: ['Public key (PEM)', 'For keyType "pemKey": -----BEGIN PUBLIC KEY----- … or a certificate.'],
     algorithm: ['Algorithm', 'The only one a token may use; "none" is never accepted.'],
@@ -73,13 +73,15 @@ export async function credentialsPage(main, ctx) {
     show(fieldsSlot, ...info.map(f => {
       const [label, help] = LABELS[t.type]?.[f.name] ?? [f.name, null];
       const placeholder = f.default !== undefined ? (f.default === '' ? '(none)' : f.default) : '';
-      const input = MULTILINE.has(f.name) && !f.secret
+      const input = Array.isArray(f.options) && f.options.length
+        ? h('select', {id: `credential-field-${f.name}`, name: f.name}, f.options.map(o => h('option', {value: o, selected: o === f.default ? true : null}, o)))
+        : MULTILINE.has(f.name) && !f.secret
         ? h('textarea', {id: `credential-field-${f.name}`, name: f.name, rows: 4, spellcheck: 'false', placeholder})
         : h('input', {
           id: `credential-field-${f.name}`, name: f.name, type: f.secret ? 'password' : 'text',
           autocomplete: f.secret ? 'new-password' : 'off', spellcheck: 'false', placeholder});
       inputs[f.name] = {input, optional: f.default !== undefined};
-      return field(f.default !== undefined ? `${label} (optional)` : label, input, help);
+      return field(f.default !== undefined && input.tagName !== 'SELECT' ? `${label} (optional)` : label, input, help);
     }));
   };
   type.addEventListener('change', renderFields);

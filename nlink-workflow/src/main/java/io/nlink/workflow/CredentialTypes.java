@@ -34,6 +34,12 @@ public final class CredentialTypes {
             "jwtAuth.secret", "",
             "jwtAuth.publicKey", "",
             "jwtAuth.algorithm", "HS256");
+    /** Fields that take one of a few values (type.field): what a form offers as a choice. */
+    private static final Map<String, List<String>> CHOICES = Map.of(
+            "oAuth2Api.grantType", List.of("clientCredentials"),
+            "oAuth2Api.authentication", List.of("header", "body"),
+            "jwtAuth.keyType", List.of("passphrase", "pemKey"),
+            "jwtAuth.algorithm", JwtVerifier.ALGORITHMS);
     /** Fields whose value spans lines (a PEM key): line breaks are allowed there, and only there. */
     private static final List<String> MULTILINE_FIELDS = List.of("publicKey");
     /** The fields whose value is a secret: never shown back, not even in a form. */
@@ -65,6 +71,11 @@ public final class CredentialTypes {
     /** The value {@code type}'s {@code field} has when left out, or null when it must be given. */
     public static String defaultOf(String type, String field) {
         return DEFAULTS.get(type + "." + field);
+    }
+
+    /** The values {@code type}'s {@code field} may take; empty when it is free text. */
+    public static List<String> choices(String type, String field) {
+        return CHOICES.getOrDefault(type + "." + field, List.of());
     }
 
     /** Whether a credential of {@code type} can be tried on its own (OAuth2: get a token); others only by the service they go to. */

@@ -51,7 +51,8 @@ final class CredentialsApi {
 
     /**
      * The types a credential may have, with their fields: what a form needs to ask for
-     * ({@code fieldInfo}: which are secret, which have a default) and whether it can be tested.
+     * ({@code fieldInfo}: which are secret, which have a default, which take one of a few
+     * {@code options}) and whether it can be tested.
      */
     private static void types(Context ctx) {
         ObjectNode out = Json.MAPPER.createObjectNode();
@@ -63,6 +64,7 @@ final class CredentialsApi {
             for (String field : CredentialTypes.fields(type)) {
                 ObjectNode f = info.addObject().put("name", field).put("secret", CredentialTypes.secret(field));
                 if (CredentialTypes.defaultOf(type, field) != null) f.put("default", CredentialTypes.defaultOf(type, field));
+                if (!CredentialTypes.choices(type, field).isEmpty()) CredentialTypes.choices(type, field).forEach(f.putArray("options")::add);
             }
         }
         ctx.json(out);

@@ -95,12 +95,18 @@ class CredentialsBrowserTest extends BrowserTestBase {
         new Select(wait.until(ExpectedConditions.elementToBeClickable(By.id("credential-type")))).selectByValue("oAuth2Api");
         assertThat(driver.findElement(By.id("credential-field-clientSecret")).getAttribute("type")).isEqualTo("password");
         assertThat(driver.findElement(By.id("credential-field-accessTokenUrl")).getAttribute("type")).isEqualTo("text");
-        assertThat(driver.findElement(By.id("credential-field-authentication")).getAttribute("placeholder")).isEqualTo("header");
+        // A field of a few values is a choice, its default chosen.
+        assertThat(new Select(driver.findElement(By.id("credential-field-authentication"))).getFirstSelectedOption().getText()).isEqualTo("header");
+        assertThat(new Select(driver.findElement(By.id("credential-field-authentication"))).getOptions()).extracting(WebElement::getText)
+                .containsExactly("header", "body");
 
         // A PEM key spans lines: a text area; the JWT passphrase is a secret.
         new Select(driver.findElement(By.id("credential-type"))).selectByValue("jwtAuth");
         assertThat(wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("credential-field-publicKey"))).getTagName()).isEqualTo("textarea");
         assertThat(driver.findElement(By.id("credential-field-secret")).getAttribute("type")).isEqualTo("password");
+        assertThat(new Select(driver.findElement(By.id("credential-field-algorithm"))).getFirstSelectedOption().getText()).isEqualTo("HS256");
+        assertThat(new Select(driver.findElement(By.id("credential-field-algorithm"))).getOptions()).extracting(WebElement::getText)
+                .doesNotContain("none").contains("RS256", "ES512");
 
         // A refused credential shows the server's problems, naming the field.
         create("Broken key", "httpHeaderAuth", "name", "Bad Header:", "value", HEADER_SECRET);
