@@ -96,7 +96,7 @@ public final class NlinkServer implements AutoCloseable {
             NodeStore store = new NodeStore(database, runtime, config.limits());
             TestRunner runner = new TestRunner(store, config.limits(), config.maxTestRunItems());
             WorkflowEngine engine = new WorkflowEngine(new StoreNodeResolver(store), runtime.javascript(), config.limits()).withEgress(config.httpEgress());
-            CredentialStore credentials = new CredentialStore(database, CredentialKey.load(config.credentialsKey()));
+            CredentialStore credentials = new CredentialStore(database, CredentialKey.load(config.credentialsKey()), config.httpEgress());
             credentials.checkKey();
             workflows = new WorkflowService(database, engine, credentials, config.keepExecutionsFor(), config.keepExecutions());
             // Every server is a cluster member, alone by default: executions go through the cluster

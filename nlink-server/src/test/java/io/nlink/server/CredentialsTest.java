@@ -157,12 +157,14 @@ class CredentialsTest {
                 "data", Map.of("name", "X Bad\nName", "value", "v", "extra", "x")));
         assertThat(bad.status()).isEqualTo(422);
         assertThat(bad.json().path("problems").toString()).contains("data.extra: httpHeaderAuth has no such field", "data.name: contains a control character");
-        ApiClient.Response unknown = server.owner.post("/api/credentials", Map.of("name", "OAuth", "type", "oAuth2Api", "data", Map.of()));
-        assertThat(unknown.json().path("error").asText()).contains("\"oAuth2Api\" is not a credential type nLink has");
+        ApiClient.Response unknown = server.owner.post("/api/credentials", Map.of("name", "OAuth1", "type", "oAuth1Api", "data", Map.of()));
+        assertThat(unknown.json().path("error").asText()).contains("\"oAuth1Api\" is not a credential type nLink has");
         assertThat(server.owner.post("/api/credentials", Map.of("name", "Sealed key, renamed", "type", "httpQueryAuth",
                 "data", Map.of("name", "k", "value", "v"))).status()).isEqualTo(409);
         assertThat(server.owner.get("/api/credentials/types").json().toString())
-                .contains("{\"type\":\"httpBasicAuth\",\"fields\":[\"user\",\"password\"]}");
+                .contains("{\"type\":\"httpBasicAuth\",\"testable\":false,\"fields\":[\"user\",\"password\"],"
+                        + "\"fieldInfo\":[{\"name\":\"user\",\"secret\":false},{\"name\":\"password\",\"secret\":true}]}")
+                .contains("{\"name\":\"clientSecret\",\"secret\":true}", "{\"name\":\"scope\",\"secret\":false,\"default\":\"\"}");
     }
 
     @Test
@@ -316,6 +318,78 @@ class CredentialsTest {
         HttpResponse<String> orphan = call("header-hook", "X-Hook-Token", "rotated-" + HEADER_SECRET);
         assertThat(orphan.statusCode()).isEqualTo(500);
         assertThat(orphan.body()).contains("No authentication data defined on node!");
+    }
+
+    static String b64(byte[] bytes) {
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+    }
+
+    /** A JWT of {@code claims} signed HS256 with {@code secret} (the JDK's HMAC), claiming {@code alg}. */
+    static String hs256(String alg, String secret, String claims) throws Exception {
+        String content = b64(("{\"alg\": \"" + alg + "\"}").getBytes(StandardCharsets.UTF_8)) + "." + b64(claims.getBytes(StandardCharsets.UTF_8));
+        javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+        mac.init(new javax.crypto.spec.SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+        return content + "." + b64(mac.doFinal(content.getBytes(StandardCharsets.US_ASCII)));
+    }
+
+    @Test
+    void webhooksCheckJwtAuthenticationAsN8nDoes() throws Exception {
+        String jwtSecret = "jwt-secret-5d1c0e";
+        long exp = java.time.Instant.now().getEpochSecond() + 300;
+        String claims = "{\"sub\": \"billing\", \"exp\": " + exp + "}";
+        String passphraseId = create(server.owner, "Hook JWT", "jwtAuth", Map.of("keyType", "passphrase", "secret", jwtSecret, "algorithm", "HS256"));
+        long hook = activeHook("jwt-hook", "jwtAuth", "jwtAuth", passphraseId);
+
+        HttpResponse<String> none = call("jwt-hook");
+        assertThat(none.statusCode()).isEqualTo(401);
+        assertThat(json(none.body()).path("error").asText()).isEqualTo("No token provided");
+        assertThat(call("jwt-hook", "Authorization", "Bearer").statusCode()).isEqualTo(401);
+        record Refused(String token, String why) {}
+        for (Refused r : List.of(
+                new Refused(hs256("HS256", "not-the-secret", claims), "invalid signature"),
+                new Refused(b64("{\"alg\": \"none\"}".getBytes(StandardCharsets.UTF_8)) + "." + b64(claims.getBytes(StandardCharsets.UTF_8)) + ".", "invalid algorithm"),
+                new Refused(hs256("HS256", jwtSecret, "{\"exp\": " + (exp - 600) + "}"), "jwt expired"),
+                new Refused("a.b", "jwt malformed"))) {
+            HttpResponse<String> refused = call("jwt-hook", "Authorization", "Bearer " + r.token());
+            assertThat(refused.statusCode()).as(r.why()).isEqualTo(403);
+            assertThat(json(refused.body()).path("error").asText()).isEqualTo(r.why());
+        }
+        String token = hs256("HS256", jwtSecret, claims);
+        HttpResponse<String> accepted = call("jwt-hook", "Authorization", "Bearer " + token);
+        assertThat(accepted.statusCode()).as(accepted.body()).isEqualTo(200);
+        // The run gets the verified claims as n8n's jwtPayload, and neither the token nor the secret.
+        JsonNode item = json(accepted.body());
+        assertThat(item.path("jwtPayload").path("sub").asText()).isEqualTo("billing");
+        assertThat(item.path("body").path("hello").asInt()).isEqualTo(1);
+        assertThat(accepted.body()).doesNotContain(token).doesNotContain(jwtSecret);
+        String executions = server.owner.get("/api/executions?workflowId=" + hook).text();
+        assertThat(server.owner.get("/api/executions/" + json(executions).path("executions").get(0).path("id").asLong()).text())
+                .doesNotContain(token).doesNotContain(jwtSecret);
+        // The secret never comes back from the API.
+        assertThat(server.owner.get("/api/credentials/" + passphraseId).text()).doesNotContain(jwtSecret);
+
+        // A public key: RS256 tokens of its private half pass; an HS256 token "signed" with the public key itself does not.
+        java.security.KeyPairGenerator generator = java.security.KeyPairGenerator.getInstance("RSA");
+        generator.initialize(2048);
+        java.security.KeyPair pair = generator.generateKeyPair();
+        String pem = "-----BEGIN PUBLIC KEY-----\n" + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(pair.getPublic().getEncoded())
+                + "\n-----END PUBLIC KEY-----\n";
+        String keyId = create(server.owner, "Hook JWT key", "jwtAuth", Map.of("keyType", "pemKey", "publicKey", pem, "algorithm", "RS256"));
+        activeHook("jwt-key-hook", "jwtAuth", "jwtAuth", keyId);
+        String content = b64("{\"alg\": \"RS256\"}".getBytes(StandardCharsets.UTF_8)) + "." + b64(claims.getBytes(StandardCharsets.UTF_8));
+        java.security.Signature rs256 = java.security.Signature.getInstance("SHA256withRSA");
+        rs256.initSign(pair.getPrivate());
+        rs256.update(content.getBytes(StandardCharsets.US_ASCII));
+        assertThat(call("jwt-key-hook", "Authorization", "Bearer " + content + "." + b64(rs256.sign())).statusCode()).isEqualTo(200);
+        HttpResponse<String> confused = call("jwt-key-hook", "Authorization", "Bearer " + hs256("HS256", pem, claims));
+        assertThat(confused.statusCode()).isEqualTo(403);
+        assertThat(json(confused.body()).path("error").asText()).isEqualTo("invalid algorithm");
+
+        // A credential that allows no signature, or mixes a passphrase with RS256, is not stored.
+        ApiClient.Response unsigned = server.owner.post("/api/credentials", Map.of("name", "None", "type", "jwtAuth",
+                "data", Map.of("secret", "x", "algorithm", "none")));
+        assertThat(unsigned.status()).isEqualTo(422);
+        assertThat(unsigned.json().path("error").asText()).contains("data.algorithm: \"none\" is not one nLink verifies");
     }
 
     @Test

@@ -170,6 +170,12 @@ class OpenApiContractTest {
             call(miaClient, "POST", credentialPath + "/transfer", Map.of("to", TestServer.OWNER));
             call(owner, "POST", credentialPath + "/transfer", Map.of());
             call(owner, "GET", "/api/credentials/nothing/shares", null);
+            call(owner, "POST", credentialPath + "/test", null); // 422: a header credential is proved only by its service
+            JsonNode oauth = call(owner, "POST", "/api/credentials", Map.of("name", "Contract OAuth2", "type", "oAuth2Api", "data",
+                    Map.of("accessTokenUrl", "http://127.0.0.1:9/token", "clientId", "app", "clientSecret", "s3cret"))).json();
+            // 200 with ok false: the default guard refuses loopback.
+            call(owner, "POST", "/api/credentials/" + oauth.path("id").asText() + "/test", null);
+            call(owner, "DELETE", "/api/credentials/" + oauth.path("id").asText(), null);
             call(owner, "DELETE", credentialPath, null);
             call(owner, "DELETE", credentialPath, null);
             call(owner, "GET", "/api/node-types", null);

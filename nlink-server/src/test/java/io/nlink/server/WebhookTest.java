@@ -136,22 +136,22 @@ class WebhookTest extends SharedServer {
 
     @Test
     void aWebhookThatDemandsAuthenticationIsNeverServedOpen() throws Exception {
-        // Basic and header authentication need the node's credential: without one, the workflow is refused on import.
-        for (String authentication : new String[] {"headerAuth", "basicAuth"}) {
+        // Basic, header and JWT authentication need the node's credential: without one, the workflow is refused on import.
+        for (String authentication : new String[] {"headerAuth", "basicAuth", "jwtAuth"}) {
             ApiClient.Response refused = server.owner.post("/api/workflows", workflow("Protected " + authentication, """
                     {"path": "protected-%s", "httpMethod": "POST", "authentication": "%s", "responseMode": "lastNode"}"""
                     .formatted(authentication, authentication), CODE_TWO_ITEMS));
             assertThat(refused.status()).as(refused.toString()).isEqualTo(422);
             assertThat(refused.json().path("error").asText()).contains("node \"Hook\" authenticates with a credential of type", "but names none");
         }
-        // JWT is not checked yet: the workflow imports, and stays inactive.
-        long jwt = create(workflow("Protected jwtAuth", """
-                {"path": "protected-jwt", "httpMethod": "POST", "authentication": "jwtAuth", "responseMode": "lastNode"}""", CODE_TWO_ITEMS));
-        ApiClient.Response refused = activate(jwt);
+        // An authentication nLink does not know stays inactive: serving it would make it public.
+        long unknown = create(workflow("Protected otherAuth", """
+                {"path": "protected-other", "httpMethod": "POST", "authentication": "otherAuth", "responseMode": "lastNode"}""", CODE_TWO_ITEMS));
+        ApiClient.Response refused = activate(unknown);
         assertThat(refused.status()).as(refused.toString()).isEqualTo(422);
-        assertThat(refused.json().path("error").asText()).contains("authentication \"jwtAuth\"", "cannot check yet");
-        assertThat(server.owner.get("/api/workflows/" + jwt).json().path("active").asBoolean()).isFalse();
-        assertThat(call("POST", "protected-jwt", "{}").statusCode()).isEqualTo(404);
+        assertThat(refused.json().path("error").asText()).contains("authentication \"otherAuth\"", "cannot check");
+        assertThat(server.owner.get("/api/workflows/" + unknown).json().path("active").asBoolean()).isFalse();
+        assertThat(call("POST", "protected-other", "{}").statusCode()).isEqualTo(404);
         // Nor can an active open webhook be edited into a protected one without its credential.
         long open = active(workflow("Open, then protected", """
                 {"path": "becomes-protected", "httpMethod": "POST"}""", CODE_TWO_ITEMS));

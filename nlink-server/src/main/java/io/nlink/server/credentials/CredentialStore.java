@@ -10,6 +10,9 @@ import io.nlink.server.http.ApiException;
 import io.nlink.workflow.CredentialResolver;
 import io.nlink.workflow.CredentialTypes;
 import io.nlink.workflow.Workflow;
+import io.nlink.workflow.http.EgressPolicy;
+import io.nlink.workflow.http.GuardedHttp;
+import io.nlink.workflow.http.OAuth2Tokens;
 import java.io.IOException;
 import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
@@ -34,12 +37,22 @@ public final class CredentialStore {
     private static final String ID_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
     private static final int MAX_NAME = 128;
 
+    /** The outcome of testing a credential: whether it worked, and what happened (never the secret). */
+    public record TestResult(boolean ok, String message) {}
+
     private final Database db;
     private final CredentialKey key;
+    /** Where a credential's test may connect (an OAuth2 token URL): the same guard as workflows' requests. */
+    private final EgressPolicy egress;
 
     public CredentialStore(Database db, CredentialKey key) {
+        this(db, key, EgressPolicy.DEFAULTS);
+    }
+
+    public CredentialStore(Database db, CredentialKey key, EgressPolicy egress) {
         this.db = db;
         this.key = key;
+        this.egress = egress;
     }
 
     /**
@@ -94,6 +107,35 @@ public final class CredentialStore {
             db.update("UPDATE credentials SET name = ?, updated_at = ? WHERE id = ?", name, Instant.now(), id);
         }
         return require(scope, id);
+    }
+
+    /**
+     * Tests the credential {@code id} where that means something on its own: an {@code oAuth2Api}
+     * one gets a token from its token URL (which the runs then use). Others are only proved right
+     * by the service they are sent to: 422, saying so.
+     */
+    public TestResult test(Policy.Scope scope, String id) throws SQLException {
+        Info info = require(scope, id);
+        if (!CredentialTypes.testable(info.type())) {
+            throw new ApiException(422, "a " + info.type() + " credential cannot be tested on its own: only the service it is sent to knows"
+                    + " whether it is right; run a workflow that uses it");
+        }
+        Row row = db.queryOne("SELECT id, type, secret, key_id FROM credentials WHERE id = ?", CredentialStore::row, id)
+                .orElseThrow(() -> ApiException.notFound("no credential " + id));
+        ObjectNode data;
+        try {
+            data = (ObjectNode) Json.parse(key.open(row.id(), row.type(), row.secret()));
+        } catch (GeneralSecurityException | IOException | ClassCastException e) {
+            return new TestResult(false, "the credential cannot be opened with this server's key (key id " + key.id() + ", stored under " + row.keyId() + ")");
+        }
+        ObjectNode client = CredentialTypes.normalised(row.type(), data);
+        try {
+            return new TestResult(true, OAuth2Tokens.SHARED.check(new OAuth2Tokens.Client(OAuth2Tokens.tokenUrl(client.path("accessTokenUrl").asText()),
+                    client.path("clientId").asText(), client.path("clientSecret").asText(), client.path("scope").asText(),
+                    client.path("authentication").asText().equals("body")), egress));
+        } catch (GuardedHttp.HttpFailure | IllegalArgumentException e) {
+            return new TestResult(false, e.getMessage());
+        }
     }
 
     public void delete(Policy.Scope scope, String id) throws SQLException {

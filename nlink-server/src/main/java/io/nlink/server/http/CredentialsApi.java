@@ -12,7 +12,7 @@ import io.nlink.workflow.CredentialTypes;
 import java.util.Map;
 
 /**
- * Credentials ({@code /api/credentials}): create, list, rename, replace the secret, delete. No
+ * Credentials ({@code /api/credentials}): create, list, rename, replace the secret, test, delete. No
  * answer carries a secret: what is shown is id, name, type, owner and times; the data goes in and
  * stays in ({@link CredentialStore}).
  */
@@ -34,6 +34,10 @@ final class CredentialsApi {
         routes.put("/api/credentials/{id}", ctx -> {
             manageable(ctx, "change");
             ctx.json(json(ctx, store.update(Policy.credentialsToManage(Access.principal(ctx)), ctx.pathParam("id"), body(ctx))));
+        }, Access.SIGNED_IN);
+        routes.post("/api/credentials/{id}/test", ctx -> {
+            CredentialStore.TestResult result = store.test(scope(ctx), ctx.pathParam("id"));
+            ctx.json(Json.MAPPER.createObjectNode().put("ok", result.ok()).put("message", result.message()));
         }, Access.SIGNED_IN);
         routes.delete("/api/credentials/{id}", ctx -> {
             manageable(ctx, "delete");
@@ -76,13 +80,23 @@ final class CredentialsApi {
         return body;
     }
 
-    /** The types a credential may have, with their fields: what a form needs to ask for. */
+    /**
+     * The types a credential may have, with their fields: what a form needs to ask for
+     * ({@code fieldInfo}: which are secret, which have a default, which take one of a few
+     * {@code options}) and whether it can be tested.
+     */
     private static void types(Context ctx) {
         ObjectNode out = Json.MAPPER.createObjectNode();
         var types = out.putArray("types");
         for (String type : CredentialTypes.names()) {
-            ObjectNode t = types.addObject().put("type", type);
+            ObjectNode t = types.addObject().put("type", type).put("testable", CredentialTypes.testable(type));
             CredentialTypes.fields(type).forEach(t.putArray("fields")::add);
+            var info = t.putArray("fieldInfo");
+            for (String field : CredentialTypes.fields(type)) {
+                ObjectNode f = info.addObject().put("name", field).put("secret", CredentialTypes.secret(field));
+                if (CredentialTypes.defaultOf(type, field) != null) f.put("default", CredentialTypes.defaultOf(type, field));
+                if (!CredentialTypes.choices(type, field).isEmpty()) CredentialTypes.choices(type, field).forEach(f.putArray("options")::add);
+            }
         }
         ctx.json(out);
     }

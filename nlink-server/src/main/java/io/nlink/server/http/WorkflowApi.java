@@ -199,6 +199,7 @@ final class WorkflowApi {
         ObjectNode query = item.putObject("query");
         ctx.queryParamMap().forEach((k, v) -> query.put(k, v.isEmpty() ? "" : v.get(0)));
         item.set("body", body(ctx));
+        if (proof.jwtPayload() != null) item.set("jwtPayload", proof.jwtPayload()); // the verified token's claims, as n8n gives them
         switch (settings.responseMode()) {
             case ON_RECEIVED -> {
                 // Recorded before the caller hears "started": from then on a crash cannot lose it.
@@ -251,10 +252,11 @@ final class WorkflowApi {
      * What a webhook call proved.
      *
      * @param refused whether it was refused (and answered)
-     * @param header  the header that carried its secret (header authentication), or null
+     * @param header     the header that carried its secret (header authentication), or null
+     * @param jwtPayload the verified token's claims (JWT authentication), or null
      */
-    private record Proof(boolean refused, String header) {
-        static final Proof NONE_NEEDED = new Proof(false, null);
+    private record Proof(boolean refused, String header, ObjectNode jwtPayload) {
+        static final Proof NONE_NEEDED = new Proof(false, null, null);
     }
 
     /**
@@ -275,11 +277,19 @@ final class WorkflowApi {
                     Visible.inLog(node.name(), 200), Visible.inLog(e.getMessage(), 500));
             throw new ApiException(500, "No authentication data defined on node! The workflow's owner must choose an existing credential for it");
         }
-        WebhookAuthentication.Refusal refusal = WebhookAuthentication.check(settings.authentication(), credential, ctx::header);
-        if (refusal == null) return new Proof(false, settings.authentication().equals("headerAuth") ? credential.path("name").asText() : null);
+        WebhookAuthentication.Refusal refusal;
+        ObjectNode claims = null;
+        if (settings.authentication().equals("jwtAuth")) {
+            WebhookAuthentication.JwtOutcome jwt = WebhookAuthentication.jwt(credential, ctx.header("Authorization"), java.time.Instant.now());
+            refusal = jwt.refusal();
+            claims = jwt.claims();
+        } else {
+            refusal = WebhookAuthentication.check(settings.authentication(), credential, ctx::header);
+        }
+        if (refusal == null) return new Proof(false, settings.authentication().equals("headerAuth") ? credential.path("name").asText() : null, claims);
         if (refusal.challenge() != null) ctx.header("WWW-Authenticate", refusal.challenge());
         ctx.status(refusal.status()).json(Map.of("error", refusal.message()));
-        return new Proof(true, null);
+        return new Proof(true, null, null);
     }
 
     private static void failed(Context ctx, WorkflowService.Outcome e) {

@@ -44,9 +44,9 @@ public record WebhookSettings(String node, String method, String path, String au
         return !authentication.equals("none");
     }
 
-    /** Whether nLink can check what the node's {@code authentication} demands: none, basicAuth, headerAuth (not JWT yet). */
+    /** Whether nLink can check what the node's {@code authentication} demands: none, basicAuth, headerAuth, jwtAuth. */
     public boolean checkable() {
-        return Set.of("none", "basicAuth", "headerAuth").contains(authentication);
+        return Set.of("none", "basicAuth", "headerAuth", "jwtAuth").contains(authentication);
     }
 
     /**
@@ -112,15 +112,14 @@ public record WebhookSettings(String node, String method, String path, String au
 
     /**
      * Why a workflow whose webhook demands an authentication nLink cannot check stays inactive:
-     * serving it without the check would open to anyone what its author protected. Basic and
-     * header authentication are checked against the node's credential ({@code WebhookAuthentication});
-     * JWT is not yet.
+     * serving it without the check would open to anyone what its author protected. Basic, header
+     * and JWT authentication are checked against the node's credential ({@code WebhookAuthentication}).
      */
     void requireServable() {
         if (!checkable()) {
             throw new ApiException(422, "Webhook node \"" + node + "\" uses authentication \"" + authentication
-                    + "\", which nLink cannot check yet (it checks basicAuth and headerAuth), and serving it without the check would make it"
-                    + " public. Use basic or header authentication with a credential, or keep the workflow inactive");
+                    + "\", which nLink cannot check (it checks basicAuth, headerAuth and jwtAuth), and serving it without the check would make it"
+                    + " public. Use one of those with a credential, or keep the workflow inactive");
         }
     }
 

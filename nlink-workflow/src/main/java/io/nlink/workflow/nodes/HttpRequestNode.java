@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.nlink.runtime.json.Json;
 import io.nlink.workflow.Item;
 import io.nlink.workflow.http.GuardedHttp;
+import io.nlink.workflow.http.OAuth2Tokens;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -30,7 +31,8 @@ import java.util.regex.Pattern;
  *
  * <p>Parameters as n8n exports them: {@code method}, {@code url}; {@code authentication}
  * {@code genericCredentialType} with {@code genericAuthType} httpHeaderAuth / httpBasicAuth /
- * httpQueryAuth (the node's credential of that type); {@code sendQuery} with
+ * httpQueryAuth / oAuth2Api (the node's credential of that type; OAuth2 by the client-credentials
+ * grant, its token cached by {@link OAuth2Tokens}, fetched again once after a 401); {@code sendQuery} with
  * {@code queryParameters.parameters[{name, value}]} or {@code specifyQuery: "json"} and
  * {@code jsonQuery}; {@code sendHeaders} likewise ({@code headerParameters}, {@code jsonHeaders});
  * {@code sendBody} with {@code contentType} json (keypair {@code bodyParameters} or
@@ -52,7 +54,7 @@ final class HttpRequestNode implements NodeType {
     /** Headers the request's framing depends on: nLink writes them, a workflow may not. */
     private static final Set<String> FRAMING = Set.of("host", "content-length", "transfer-encoding", "connection", "keep-alive", "upgrade",
             "te", "trailer", "proxy-connection");
-    private static final Set<String> GENERIC_AUTH = Set.of("httpHeaderAuth", "httpBasicAuth", "httpQueryAuth");
+    private static final Set<String> GENERIC_AUTH = Set.of("httpHeaderAuth", "httpBasicAuth", "httpQueryAuth", "oAuth2Api");
     private static final Duration MAX_BATCH_INTERVAL = Duration.ofMinutes(10);
 
     @Override
@@ -70,7 +72,14 @@ final class HttpRequestNode implements NodeType {
             if (batching != null && i > 0 && i % batching.size() == 0) pause(batching.interval());
             GuardedHttp.Response response;
             try {
-                response = http.send(request(p, auth), timeout(p), redirects(p));
+                String token = auth.oauth2() == null ? null : OAuth2Tokens.SHARED.token(auth.oauth2(), run.services().egress());
+                response = http.send(request(p, auth, token), timeout(p), redirects(p));
+                if (response.status() == 401 && token != null) {
+                    // The token was revoked or expired early: one more try with a new one.
+                    OAuth2Tokens.SHARED.forget(auth.oauth2(), token);
+                    token = OAuth2Tokens.SHARED.token(auth.oauth2(), run.services().egress());
+                    response = http.send(request(p, auth, token), timeout(p), redirects(p));
+                }
             } catch (GuardedHttp.HttpFailure e) {
                 throw new IllegalArgumentException(e.getMessage());
             }
@@ -83,13 +92,25 @@ final class HttpRequestNode implements NodeType {
         return outputs;
     }
 
-    /** What the node's authentication adds to each request: headers and query parameters, never seen by expressions. */
-    private record Auth(List<GuardedHttp.Header> headers, Map<String, String> query) {
-        static final Auth NONE = new Auth(List.of(), Map.of());
+    /**
+     * What the node's authentication adds to each request: headers and query parameters, or an
+     * OAuth2 client whose token goes in Authorization; never seen by expressions.
+     */
+    private record Auth(List<GuardedHttp.Header> headers, Map<String, String> query, OAuth2Tokens.Client oauth2) {
+        static final Auth NONE = new Auth(List.of(), Map.of(), null);
+
+        Auth(List<GuardedHttp.Header> headers, Map<String, String> query) {
+            this(headers, query, null);
+        }
+
+        List<GuardedHttp.Header> headers(String token) {
+            return token == null ? headers : List.of(new GuardedHttp.Header("Authorization", "Bearer " + token));
+        }
 
         Set<String> headerNames() {
             Set<String> names = new HashSet<>();
             headers.forEach(h -> names.add(h.name().toLowerCase(Locale.ROOT)));
+            if (oauth2 != null) names.add("authorization");
             return names;
         }
     }
@@ -104,13 +125,24 @@ final class HttpRequestNode implements NodeType {
             case "genericCredentialType" -> {
                 String type = p.path("genericAuthType").asText("");
                 if (!GENERIC_AUTH.contains(type)) {
-                    throw new NodeFailedException("genericAuthType \"" + type + "\" is not supported; use httpHeaderAuth, httpBasicAuth or httpQueryAuth");
+                    throw new NodeFailedException("genericAuthType \"" + type + "\" is not supported; use httpHeaderAuth, httpBasicAuth, httpQueryAuth or oAuth2Api");
                 }
                 ObjectNode data = run.credential(type);
                 return switch (type) {
                     case "httpHeaderAuth" -> new Auth(List.of(new GuardedHttp.Header(data.path("name").asText(), data.path("value").asText())), Map.of());
                     case "httpBasicAuth" -> new Auth(List.of(new GuardedHttp.Header("Authorization", "Basic " + Base64.getEncoder().encodeToString(
                             (data.path("user").asText() + ":" + data.path("password").asText()).getBytes(StandardCharsets.UTF_8)))), Map.of());
+                    case "oAuth2Api" -> {
+                        ObjectNode client = io.nlink.workflow.CredentialTypes.normalised(type, data);
+                        URI tokenUrl;
+                        try {
+                            tokenUrl = OAuth2Tokens.tokenUrl(client.path("accessTokenUrl").asText());
+                        } catch (IllegalArgumentException e) {
+                            throw new NodeFailedException("the OAuth2 credential's " + e.getMessage());
+                        }
+                        yield new Auth(List.of(), Map.of(), new OAuth2Tokens.Client(tokenUrl, client.path("clientId").asText(),
+                                client.path("clientSecret").asText(), client.path("scope").asText(), client.path("authentication").asText().equals("body")));
+                    }
                     default -> new Auth(List.of(), Map.of(data.path("name").asText(), data.path("value").asText()));
                 };
             }
@@ -121,7 +153,7 @@ final class HttpRequestNode implements NodeType {
         }
     }
 
-    private static GuardedHttp.Request request(JsonNode p, Auth auth) {
+    private static GuardedHttp.Request request(JsonNode p, Auth auth, String token) {
         String method = p.path("method").asText("GET").toUpperCase(Locale.ROOT);
         if (!METHODS.contains(method)) throw new IllegalArgumentException("method \"" + method + "\" is not one of " + String.join(", ", METHODS.stream().sorted().toList()));
         String url = p.path("url").asText("").strip();
@@ -150,7 +182,7 @@ final class HttpRequestNode implements NodeType {
             body = b.bytes();
             if (b.contentType() != null && !userSet.contains("content-type")) headers.add(new GuardedHttp.Header("Content-Type", headerValue("Content-Type", b.contentType())));
         }
-        headers.addAll(auth.headers()); // last, so a workflow's own header of the same name cannot hide what the credential says
+        headers.addAll(auth.headers(token)); // last, so a workflow's own header of the same name cannot hide what the credential says
         return new GuardedHttp.Request(method, uri, List.copyOf(headers), body, auth.headerNames());
     }
 
