@@ -59,7 +59,7 @@ class N8nCorpusTest {
     @Test
     void everyExportHasItsExpectedOutcome() throws Exception {
         // n8n exports name no nLink community node: the engine gets none.
-        WorkflowEngine engine = new WorkflowEngine(new PackageResolver(Fixtures.RUNTIMES, SandboxLimits.DEFAULTS, List.of()), Fixtures.JS, SandboxLimits.DEFAULTS)
+        WorkflowEngine engine = new WorkflowEngine(new PackageResolver(Fixtures.RUNTIME, SandboxLimits.DEFAULTS, List.of()), Fixtures.JS, SandboxLimits.DEFAULTS)
                 .withEgress(EgressPolicy.DEFAULTS.withMaxTime(Duration.ofSeconds(5)));
         Map<String, ObjectNode> actual = new TreeMap<>();
         List<Path> exports;
