@@ -603,8 +603,9 @@ function renderWorkflow(page, stored, nodeTypes, ctx) {
       h('label', {class: 'inline-label editor-name'}, h('span', {class: 'field-label'}, 'Name'), nameInput),
       h('div', {class: 'head-actions'}, saveStatus, undoButton, redoButton, deleteSelected, saveButton)),
     saveResult,
-    problemsSlot,
-    h('div', {class: 'editor-body'}, palette(nodeTypes, entry => board.addFromPalette(entry)), board.element, nodeSlot));
+    h('div', {class: 'editor-body'}, palette(nodeTypes, entry => board.addFromPalette(entry)), board.element, nodeSlot),
+    // Below the canvas: a check answering while a node is dragged or wired must not move the canvas.
+    problemsSlot);
 
   /** A node's live state on the canvas as the run reports it. */
   const onProgress = (type, data) => {

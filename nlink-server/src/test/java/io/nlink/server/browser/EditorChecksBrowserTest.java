@@ -18,7 +18,7 @@ import org.openqa.selenium.support.ui.Select;
 /**
  * The editor's checks and clipboard in a real browser: the server's check as you type (a community
  * node or pinned version that is not installed marked with a red ! on its node, the reason in its
- * panel, gone once fixed; a name the save would refuse said above the canvas), several nodes
+ * panel, gone once fixed; a name the save would refuse said under the canvas), several nodes
  * copied, cut and pasted in n8n's clipboard format, and the question before unsaved work is left.
  */
 class EditorChecksBrowserTest extends EditorBrowserTestBase {
@@ -84,7 +84,7 @@ class EditorChecksBrowserTest extends EditorBrowserTestBase {
         wait.until(d -> "0".equals(node("Gone").getAttribute("data-problems")));
         wait.until(d -> driver.findElement(By.id("workflow-problems")).getText().isEmpty());
 
-        // What the save would refuse is said above the canvas before Save is pressed: here the name.
+        // What the save would refuse is said under the canvas before Save is pressed: here the name.
         driver.findElement(By.id("workflow-name")).sendKeys(Keys.chord(Keys.CONTROL, "a"), Keys.BACK_SPACE);
         assertThat(wait.until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector("#workflow-problems .banner-error"))).getText())
                 .contains("The server would refuse to save this workflow", "name");
