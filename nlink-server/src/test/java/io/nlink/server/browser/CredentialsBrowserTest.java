@@ -20,9 +20,10 @@ import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.Select;
 
 /**
- * The Credentials page in a real browser: credentials of each kind are created from their type's
- * fields, an OAuth2 one is tested against a real token server on loopback (allowed for this server),
- * one is deleted; no secret the form was given ever comes back into the page.
+ * The Credentials pages in a real browser: credentials of each kind are created from their type's
+ * fields (the same fields replace a secret), each opening its own page; there an OAuth2 one is tested
+ * against a real token server on loopback (allowed for this server) and one is deleted; no secret the
+ * form was given ever comes back into the page.
  */
 class CredentialsBrowserTest extends BrowserTestBase {
     static final String HEADER_SECRET = "s3cret-header-value";
@@ -80,9 +81,25 @@ class CredentialsBrowserTest extends BrowserTestBase {
         driver.findElement(By.id("credential-submit")).click();
     }
 
+    /** The list's row of the credential {@code name}, whose name links to its page. */
     WebElement row(String name) {
-        return wait.until(ExpectedConditions.visibilityOfElementLocated(
-                By.xpath("//table[@id='credentials-table']//tr[td[@class='credential-name' and text()='" + name + "']]")));
+        return wait.until(ExpectedConditions.visibilityOfElementLocated(rowOf(name)));
+    }
+
+    static By rowOf(String name) {
+        return By.xpath("//table[@id='credentials-table']//tr[td[@class='credential-name']/a[text()='" + name + "']]");
+    }
+
+    /** After a create: the new credential's own page, saying it was stored. */
+    void onItsPage(String name) {
+        wait.until(ExpectedConditions.textToBe(By.id("credential-title"), name));
+        assertThat(driver.getCurrentUrl()).matches(".*#/credentials/[A-Za-z0-9]+$");
+        wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("credential-stored"), "Credential “" + name + "” stored"));
+    }
+
+    void openList() {
+        driver.get(server.url() + "/#/credentials");
+        wait.until(ExpectedConditions.elementToBeClickable(By.id("credential-type")));
     }
 
     @Test
@@ -108,39 +125,59 @@ class CredentialsBrowserTest extends BrowserTestBase {
         assertThat(new Select(driver.findElement(By.id("credential-field-algorithm"))).getOptions()).extracting(WebElement::getText)
                 .doesNotContain("none").contains("RS256", "ES512");
 
-        // A refused credential shows the server's problems, naming the field.
+        // A refused credential shows the server's problems, naming the field, and stays on the list.
         create("Broken key", "httpHeaderAuth", "name", "Bad Header:", "value", HEADER_SECRET);
         assertThat(wait.until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector("#credential-errors .banner-error"))).getText())
                 .contains("data.name").contains("is not a valid header name");
 
+        // A stored one opens its own page.
         create("Example API key", "httpHeaderAuth", "name", "X-Api-Key", "value", HEADER_SECRET);
-        wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("credential-errors"), "Credential “Example API key” stored"));
+        onItsPage("Example API key");
+        // A header credential is proved only by the service it goes to: no Test button.
+        assertThat(driver.findElements(By.id("credential-test"))).isEmpty();
+        // Replacing the secret asks with the same fields, the stored secret in none of them.
+        driver.findElement(By.id("credential-edit-replace")).click();
+        assertThat(new Select(driver.findElement(By.id("credential-edit-type"))).getFirstSelectedOption().getDomAttribute("value")).isEqualTo("httpHeaderAuth");
+        WebElement replacement = wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("credential-edit-field-value")));
+        assertThat(replacement.getAttribute("type")).isEqualTo("password");
+        assertThat(replacement.getAttribute("value")).isEmpty();
+        assertThat(driver.findElement(By.id("credential-edit-field-name")).getAttribute("value")).isEmpty();
+        new Select(driver.findElement(By.id("credential-edit-type"))).selectByValue("oAuth2Api");
+        assertThat(wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("credential-edit-field-clientSecret"))).getAttribute("type"))
+                .isEqualTo("password");
+        assertThat(new Select(driver.findElement(By.id("credential-edit-field-authentication"))).getFirstSelectedOption().getText()).isEqualTo("header");
+        // Back on the list: its row, and nothing typed left in the form.
+        openList();
         WebElement header = row("Example API key");
         assertThat(header.getText()).contains("Header auth (httpHeaderAuth)").contains(OWNER);
-        // A header credential is proved only by the service it goes to: no Test button.
-        assertThat(header.findElements(By.className("credential-test"))).isEmpty();
+        new Select(driver.findElement(By.id("credential-type"))).selectByValue("httpHeaderAuth");
         assertThat(driver.findElement(By.id("credential-field-value")).getAttribute("value")).isEmpty();
 
         create("Token service", "oAuth2Api", "accessTokenUrl", tokenUrl(), "clientId", "browser-app", "clientSecret", CLIENT_SECRET);
-        row("Token service").findElement(By.className("credential-test")).click();
-        WebElement ok = wait.until(ExpectedConditions.visibilityOfElementLocated(
-                By.xpath("//tr[td[text()='Token service']]/following-sibling::tr[1][@class='credential-test-row']//div[contains(@class,'banner-ok')]")));
+        onItsPage("Token service");
+        driver.findElement(By.id("credential-test")).click();
+        WebElement ok = wait.until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector("#credential-test-result .banner-ok")));
         assertThat(ok.getText()).isEqualTo("got a bearer token from " + tokenUrl() + ", valid for 3600 s");
         assertThat(tokenRequests).singleElement().satisfies(r -> assertThat(r).contains("grant_type=client_credentials"));
+        assertThat(driver.getPageSource()).doesNotContain(CLIENT_SECRET).doesNotContain(TOKEN);
 
+        openList();
         create("Wrong secret", "oAuth2Api", "accessTokenUrl", tokenUrl(), "clientId", "browser-app", "clientSecret", "not-it");
-        row("Wrong secret").findElement(By.className("credential-test")).click();
-        WebElement refused = wait.until(ExpectedConditions.visibilityOfElementLocated(
-                By.xpath("//tr[td[text()='Wrong secret']]/following-sibling::tr[1][@class='credential-test-row']//div[contains(@class,'banner-error')]")));
+        onItsPage("Wrong secret");
+        driver.findElement(By.id("credential-test")).click();
+        WebElement refused = wait.until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector("#credential-test-result .banner-error")));
         assertThat(refused.getText()).contains("answered HTTP 401 (invalid_client: wrong secret)");
+        assertThat(driver.findElements(By.cssSelector("#credential-test-result .banner-ok"))).isEmpty();
         screenshot("credentials");
 
-        // Delete asks twice.
-        WebElement delete = row("Wrong secret").findElement(By.className("credential-delete"));
+        // Delete asks twice, then goes back to the list, without it.
+        WebElement delete = driver.findElement(By.id("credential-delete"));
         delete.click();
         assertThat(delete.getText()).isEqualTo("Click again to delete");
         delete.click();
-        wait.until(ExpectedConditions.invisibilityOfElementLocated(By.xpath("//td[text()='Wrong secret']")));
+        wait.until(ExpectedConditions.urlMatches("#/credentials$"));
+        row("Token service");
+        assertThat(driver.findElements(rowOf("Wrong secret"))).isEmpty();
 
         // Nothing typed as a secret, nor the token, is anywhere in the page, nor after a reload.
         for (int pass = 0; pass < 2; pass++) {
