@@ -56,7 +56,7 @@ nlink_pick_java
 work="$(mktemp -d /tmp/nlink-soak-h2.XXXXXX)"
 server_pid="" wrk_pid=""
 cleanup() {
-  [[ -n "$wrk_pid" ]] && kill "$wrk_pid" 2>/dev/null || true
+  if [[ -n "$wrk_pid" ]]; then kill "$wrk_pid" 2>/dev/null || true; fi
   if [[ -n "$server_pid" ]] && kill -0 "$server_pid" 2>/dev/null; then
     kill "$server_pid" 2>/dev/null || true
     wait "$server_pid" 2>/dev/null || true
@@ -96,12 +96,14 @@ node() { # name type parameters-json x
   jq -n --arg name "$1" --arg type "$2" --argjson p "$3" --argjson x "$4" \
     '{name:$name, type:$type, typeVersion:1, position:[$x,0], parameters:$p}'
 }
+# shellcheck disable=SC2016 # n8n expressions, not shell ones
 greeting_set='{"mode":"manual","includeOtherFields":false,"assignments":{"assignments":[
   {"id":"a","name":"greeting","value":"={{ \"Hello, \" + $json.body.name + \"!\" }}","type":"string"},
   {"id":"b","name":"n","value":"={{ $json.body.n }}","type":"number"}]}}'
 nodes=("$(jq -n '{name:"Hook", type:"n8n-nodes-base.webhook", typeVersion:2, position:[0,0],
   parameters:{path:"soak", httpMethod:"POST", responseMode:"lastNode"}}')" "$(node Greet n8n-nodes-base.set "$greeting_set" 220)")
 if [[ "$workflow" == seven ]]; then
+  # shellcheck disable=SC2016 # n8n expressions, not shell ones
   nodes+=("$(node 'Keep big' n8n-nodes-base.filter '{"conditions":{"conditions":[{"leftValue":"={{ $json.n }}","rightValue":10,"operator":{"type":"number","operation":"gte"}}],"combinator":"and"}}' 440)"
     "$(node 'Very big?' n8n-nodes-base.if '{"conditions":{"conditions":[{"leftValue":"={{ $json.n }}","rightValue":40,"operator":{"type":"number","operation":"gte"}}],"combinator":"and"}}' 660)"
     "$(node Tag n8n-nodes-base.set '{"mode":"manual","includeOtherFields":true,"assignments":{"assignments":[{"id":"t","name":"size","value":"big","type":"string"}]}}' 880)"
