@@ -19,6 +19,20 @@ import org.flywaydb.core.Flyway;
  * accept, so there is one set of migrations and one set of queries.
  */
 public final class Database implements AutoCloseable {
+    /**
+     * H2's object cache off, before any H2 class reads it: with it on, H2 keeps the last 1,024
+     * strings it converted (every value bound or read, of any length, so every execution record)
+     * in one process-wide soft array. A soft reference outlives full collections while the heap
+     * has room, so the heap after GC grew by a record per execution until the 1,024 slots filled
+     * (docs/reliability.md, "H2 heap"). The cache only saves duplicate short strings. Setting
+     * {@code -Dh2.objectCache=true} restores H2's default.
+     */
+    public static final String H2_OBJECT_CACHE = "h2.objectCache";
+
+    static {
+        if (System.getProperty(H2_OBJECT_CACHE) == null) System.setProperty(H2_OBJECT_CACHE, "false");
+    }
+
     private final HikariDataSource pool;
     private final String product;
 
