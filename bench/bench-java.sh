@@ -12,7 +12,8 @@ jar="$root/bench/target/nlink-bench.jar"
 if [[ ! -f "$jar" ]]; then
   (cd "$root" && mvn -B -q -DskipTests -pl bench -am package >&2)
 fi
-class="$1"; shift
+class="$1"
+shift
 NLINK_TRUFFLE_JIT="${NLINK_TRUFFLE_JIT:-off}"
 nlink_jvm_flags
 exec "$JAVA_HOME/bin/java" "${NLINK_JVM_FLAGS[@]}" -Xmx1g -cp "$jar:$root/bench/target/lib/*" "$class" "$@"

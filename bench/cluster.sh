@@ -22,9 +22,15 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 nlink="$root/nlink"
 
-usage() { sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//' >&2; exit 2; }
-(( $# >= 3 && $# <= 4 )) || usage
-[[ -d "$1" ]] || { echo "cluster.sh: $1 is not a node package folder" >&2; exit 2; }
+usage() {
+  sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//' >&2
+  exit 2
+}
+(($# >= 3 && $# <= 4)) || usage
+[[ -d "$1" ]] || {
+  echo "cluster.sh: $1 is not a node package folder" >&2
+  exit 2
+}
 pkg="$(cd "$1" && pwd)"
 params="$2"
 items="$3"
@@ -33,19 +39,25 @@ members_list="${NLINK_BENCH_MEMBERS:-1 2 3}"
 base_port="${NLINK_BENCH_PORT:-5901}"
 chunk="${NLINK_BENCH_CHUNK:-256}"
 for v in "$items" "$lanes" "$base_port" "$chunk"; do
-  [[ "$v" =~ ^[1-9][0-9]*$ ]] || { echo "cluster.sh: '$v' is not a positive integer" >&2; exit 2; }
+  [[ "$v" =~ ^[1-9][0-9]*$ ]] || {
+    echo "cluster.sh: '$v' is not a positive integer" >&2
+    exit 2
+  }
 done
 
 work="$(mktemp -d "${TMPDIR:-/tmp}/nlink-cluster-bench.XXXXXX")"
-workers=()   # pids of the workers of the current N
-current=""   # pid of the timed `nlink run`, while it runs
+workers=() # pids of the workers of the current N
+current="" # pid of the timed `nlink run`, while it runs
 
 stop_workers() {
   local pid i
   for pid in "${workers[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
   for pid in "${workers[@]}"; do
     # A worker leaves the cluster in order on SIGTERM; one that hangs is killed after 15 s.
-    for ((i = 0; i < 150; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    for ((i = 0; i < 150; i++)); do
+      kill -0 "$pid" 2>/dev/null || break
+      sleep 0.1
+    done
     kill -KILL "$pid" 2>/dev/null || true
     wait "$pid" 2>/dev/null || true
   done
@@ -54,7 +66,10 @@ stop_workers() {
 cleanup() {
   local rc=$?
   trap - EXIT INT TERM
-  if [[ -n "$current" ]]; then kill -TERM "$current" 2>/dev/null || true; wait "$current" 2>/dev/null || true; fi
+  if [[ -n "$current" ]]; then
+    kill -TERM "$current" 2>/dev/null || true
+    wait "$current" 2>/dev/null || true
+  fi
   stop_workers
   rm -rf "$work"
   exit "$rc"
@@ -87,7 +102,11 @@ start_worker() {
   for ((i = 0; i < 3000; i++)); do # 300 s: the launcher may be waiting for a build
     addr="$(sed -n 's/^nLink worker \([^ ]*\) in a cluster.*/\1/p' "$log" | head -1)"
     [[ -n "$addr" ]] && return 0
-    kill -0 "$pid" 2>/dev/null || { echo "cluster.sh: a worker stopped before it was up:" >&2; cat "$log" >&2; return 1; }
+    kill -0 "$pid" 2>/dev/null || {
+      echo "cluster.sh: a worker stopped before it was up:" >&2
+      cat "$log" >&2
+      return 1
+    }
     sleep 0.1
   done
   echo "cluster.sh: a worker did not come up within 300 s:" >&2
@@ -105,7 +124,7 @@ timed() {
   current=$!
   wait "$current" || rc=$?
   current=""
-  if (( rc != 0 )); then
+  if ((rc != 0)); then
     echo "cluster.sh: failed ($rc): $*" >&2
     cat "$err" >&2
     exit 1
@@ -116,13 +135,17 @@ timed() {
 check_output() { # OUT REFERENCE: one line per item and the same bytes as the reference
   local lines
   lines="$(wc -l <"$1")"
-  [[ "$lines" -eq "$items" ]] || { echo "cluster.sh: $1 has $lines lines for $items items" >&2; return 1; }
+  [[ "$lines" -eq "$items" ]] || {
+    echo "cluster.sh: $1 has $lines lines for $items items" >&2
+    return 1
+  }
   if [[ ! -f "$2" ]]; then echo "reference"; elif cmp -s "$1" "$2"; then echo "identical"; else echo "DIFFERENT"; fi
 }
 
 run_args=("$pkg" --params "$params" --progress never)
 echo "# bench/cluster.sh $(basename "$pkg") '$params' $items $lanes: $(nproc) cores, $(uname -n), $(date -u +%Y-%m-%dT%H:%MZ); load average before: $(load)"
-base_net=""; base_gross=""
+base_net=""
+base_gross=""
 rows=()
 for n in $members_list; do
   total=$((n * lanes))
@@ -141,13 +164,17 @@ for n in $members_list; do
 
   # The cluster: n-1 workers, then this run as the n-th member.
   name="nlink-bench-$$-$n"
-  join=""; joins=()
+  join=""
+  joins=()
   for ((k = 1; k < n; k++)); do
     t0="$(now)"
     start_worker "$name" "$join" "$((base_port + k - 1))" "$work/worker$n.$k.log"
     printf '#   worker %d of %d up at %s in %.1f s\n' "$k" "$((n - 1))" "$addr" "$(calc "$(now) - $t0")"
     joins+=("$addr")
-    join="$(IFS=,; echo "${joins[*]}")"
+    join="$(
+      IFS=,
+      echo "${joins[*]}"
+    )"
   done
   # The one-item run and the timed run take different ports, so that the workers do not mistake
   # the second for the first, which has just left.
@@ -158,13 +185,20 @@ for n in $members_list; do
   wall="$elapsed"
   same="$(check_output "$work/cluster.out" "$work/reference.out")"
   seen="$(sed -n 's/.*over a cluster of \([0-9]*\) member.*/\1/p' "$work/cluster.err")"
-  [[ "$seen" == "$n" ]] || { echo "cluster.sh: the run saw ${seen:-?} member(s), expected $n:" >&2; cat "$work/cluster.err" "$work"/worker"$n".*.log >&2 2>/dev/null; exit 1; }
+  [[ "$seen" == "$n" ]] || {
+    echo "cluster.sh: the run saw ${seen:-?} member(s), expected $n:" >&2
+    cat "$work/cluster.err" "$work"/worker"$n".*.log >&2 2>/dev/null
+    exit 1
+  }
   shares="$(sed -n 's/^nlink: items per member: \(.*\); \([0-9]*\) chunk.*/\1/p' "$work/cluster.err")"
   reruns="$(sed -n 's/^nlink: items per member: .*; \([0-9]*\) chunk(s) rerun.*/\1/p' "$work/cluster.err")"
   stop_workers
   c_gross="$(calc "$items / $wall")"
   c_net="$(calc "($wall - $start) > 0 ? $items / ($wall - $start) : 0")"
-  [[ -n "$base_gross" ]] || { base_gross="$c_gross"; base_net="$c_net"; }
+  [[ -n "$base_gross" ]] || {
+    base_gross="$c_gross"
+    base_net="$c_net"
+  }
   speedup="$(calc "$c_gross / $base_gross")"
   net_speedup="$(calc "$base_net > 0 ? $c_net / $base_net : 0")"
   printf 'mode=cluster members=%d lanes=%d items=%d wall_s=%.2f start_s=%.2f items_per_s=%.0f net_items_per_s=%.0f speedup=%.2f net_speedup=%.2f reruns=%s output=%s shares=%s\n' \

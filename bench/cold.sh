@@ -13,23 +13,54 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/.." && pwd)"
 
 items=40000 runs=3 lanes="$(nproc)" node="$root/examples/hello-go" params='{"text":"nLink"}' extra=()
-usage() { sed -n '4,5p' "$0" | sed 's/^# //' >&2; exit 2; }
+usage() {
+  sed -n '4,5p' "$0" | sed 's/^# //' >&2
+  exit 2
+}
 while (($#)); do
   case "$1" in
-    --items) items="${2:?}"; shift 2 ;;
-    --runs) runs="${2:?}"; shift 2 ;;
-    --lanes) lanes="${2:?}"; shift 2 ;;
-    --node) node="$(cd "${2:?}" && pwd)"; shift 2 ;;
-    --params) params="${2:?}"; shift 2 ;;
-    --) shift; extra=("$@"); break ;;
-    -h|--help) usage ;;
-    *) echo "cold.sh: unknown option $1" >&2; usage ;;
+    --items)
+      items="${2:?}"
+      shift 2
+      ;;
+    --runs)
+      runs="${2:?}"
+      shift 2
+      ;;
+    --lanes)
+      lanes="${2:?}"
+      shift 2
+      ;;
+    --node)
+      node="$(cd "${2:?}" && pwd)"
+      shift 2
+      ;;
+    --params)
+      params="${2:?}"
+      shift 2
+      ;;
+    --)
+      shift
+      extra=("$@")
+      break
+      ;;
+    -h | --help) usage ;;
+    *)
+      echo "cold.sh: unknown option $1" >&2
+      usage
+      ;;
   esac
 done
 for v in "$items" "$runs" "$lanes"; do
-  [[ "$v" =~ ^[1-9][0-9]*$ ]] || { echo "cold.sh: --items, --runs and --lanes take a whole number from 1: $v" >&2; exit 2; }
+  [[ "$v" =~ ^[1-9][0-9]*$ ]] || {
+    echo "cold.sh: --items, --runs and --lanes take a whole number from 1: $v" >&2
+    exit 2
+  }
 done
-[[ -x /usr/bin/time ]] || { echo "cold.sh: /usr/bin/time is needed (Debian: apt-get install time)" >&2; exit 1; }
+[[ -x /usr/bin/time ]] || {
+  echo "cold.sh: /usr/bin/time is needed (Debian: apt-get install time)" >&2
+  exit 1
+}
 
 # Build what is missing: nLink (the launcher builds when stale), the example modules, the harness.
 "$root/nlink" --version >/dev/null
@@ -46,18 +77,25 @@ echo '{}' >"$work/one.ndjson"
 
 nlink_run=("$root/nlink" run "$node" --params "$params" --parallelism "$lanes" --progress never --output "$work/out.ndjson" "${extra[@]}")
 echo "cold.sh: filling the on-disk caches (one untimed one-item run)" >&2
-"${nlink_run[@]}" --input "$work/one.ndjson" 2>"$work/err" || { cat "$work/err" >&2; exit 1; }
+"${nlink_run[@]}" --input "$work/one.ndjson" 2>"$work/err" || {
+  cat "$work/err" >&2
+  exit 1
+}
 
 rows="$work/rows"
 : >"$rows"
 measure() { # label command...: one process under /usr/bin/time, one table row
-  local label="$1" load; shift
+  local label="$1" load
+  shift
   load="$(cut -d' ' -f1 /proc/loadavg)"
   if ! /usr/bin/time -o "$work/time" -f '%e %U %S %M' "$@" >"$work/stdout" 2>"$work/stderr"; then
-    echo "cold.sh: $label failed:" >&2; tail -5 "$work/stderr" >&2; exit 1
+    echo "cold.sh: $label failed:" >&2
+    tail -5 "$work/stderr" >&2
+    exit 1
   fi
   read -r wall user sys rss <"$work/time"
-  local cpu; cpu="$(awk -v u="$user" -v s="$sys" 'BEGIN { printf "%.1f", u + s }')"
+  local cpu
+  cpu="$(awk -v u="$user" -v s="$sys" 'BEGIN { printf "%.1f", u + s }')"
   echo "$label wall=${wall}s cpu=${cpu}s rss=$((rss / 1024))MB load=$load" >&2
   printf '| %s | %s | %s | %s | %d | %s |\n' "$label" "$run" "$wall" "$cpu" $((rss / 1024)) "$load" >>"$rows"
 }
@@ -65,7 +103,10 @@ measure() { # label command...: one process under /usr/bin/time, one table row
 for ((run = 1; run <= runs; run++)); do
   measure nlink "${nlink_run[@]}" --input "$work/items.ndjson"
   got="$(wc -l <"$work/out.ndjson")"
-  ((got == items)) || { echo "cold.sh: nlink wrote $got output lines for $items items" >&2; exit 1; }
+  ((got == items)) || {
+    echo "cold.sh: nlink wrote $got output lines for $items items" >&2
+    exit 1
+  }
   grep -h '^nlink: .* item(s) in' "$work/stderr" | sed 's/^/  /' >&2 || true
   for mode in close noclose; do
     measure "wazero-$mode" "$harness" -wasm "$node/execution.wasm" -params "$params" -input "$work/items.ndjson" \

@@ -12,21 +12,45 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/.." && pwd)"
 
 items=20000 lanes=1 warmup=20000 reps=3 only=""
-usage() { sed -n '2,3p' "$0" | sed 's/^# //' >&2; exit 2; }
+usage() {
+  sed -n '2,3p' "$0" | sed 's/^# //' >&2
+  exit 2
+}
 while (($#)); do
   case "$1" in
-    --items) items="${2:?}"; shift 2 ;;
-    --lanes) lanes="${2:?}"; shift 2 ;;
-    --warmup) warmup="${2:?}"; shift 2 ;;
-    --node) only="${2:?}"; shift 2 ;;
-    -h|--help) usage ;;
-    *) echo "compare.sh: unknown option $1" >&2; usage ;;
+    --items)
+      items="${2:?}"
+      shift 2
+      ;;
+    --lanes)
+      lanes="${2:?}"
+      shift 2
+      ;;
+    --warmup)
+      warmup="${2:?}"
+      shift 2
+      ;;
+    --node)
+      only="${2:?}"
+      shift 2
+      ;;
+    -h | --help) usage ;;
+    *)
+      echo "compare.sh: unknown option $1" >&2
+      usage
+      ;;
   esac
 done
 for v in "$items" "$lanes" "$warmup"; do
-  [[ "$v" =~ ^[0-9]+$ ]] || { echo "compare.sh: not a whole number: $v" >&2; exit 2; }
+  [[ "$v" =~ ^[0-9]+$ ]] || {
+    echo "compare.sh: not a whole number: $v" >&2
+    exit 2
+  }
 done
-((items >= 1 && lanes >= 1)) || { echo "compare.sh: --items and --lanes must be at least 1" >&2; exit 2; }
+((items >= 1 && lanes >= 1)) || {
+  echo "compare.sh: --items and --lanes must be at least 1" >&2
+  exit 2
+}
 
 # The nodes: name, package folder, params.
 names=(hello-go sha256-c)
@@ -34,9 +58,16 @@ dirs=("$root/examples/hello-go" "$here/nodes/sha256-c")
 params=('{"text":"nLink"}' '{"text":"nLink","rounds":1000}')
 if [[ -n "$only" ]]; then # one node only: keep its entry in all three lists
   for i in "${!names[@]}"; do
-    if [[ "${names[$i]}" == "$only" ]]; then names=("${names[$i]}") dirs=("${dirs[$i]}") params=("${params[$i]}"); only=""; break; fi
+    if [[ "${names[$i]}" == "$only" ]]; then
+      names=("${names[$i]}") dirs=("${dirs[$i]}") params=("${params[$i]}")
+      only=""
+      break
+    fi
   done
-  [[ -z "$only" ]] || { echo "compare.sh: no node named $only (hello-go, sha256-c)" >&2; exit 2; }
+  [[ -z "$only" ]] || {
+    echo "compare.sh: no node named $only (hello-go, sha256-c)" >&2
+    exit 2
+  }
 fi
 
 # Build once per run: the harness, the C node, and the Go example if its module is missing.
@@ -47,7 +78,10 @@ echo "compare.sh: building the wazero harness" >&2
 "$here/nodes/sha256-c/build.sh" >&2
 [[ -f "$root/examples/hello-go/execution.wasm" ]] || "$root/examples/build.sh" >&2
 nlink_side="${NLINK_THROUGHPUT:-$here/nlink-throughput.sh}" # override to test with a stub
-[[ -x "$nlink_side" ]] || { echo "compare.sh: $nlink_side is missing" >&2; exit 1; }
+[[ -x "$nlink_side" ]] || {
+  echo "compare.sh: $nlink_side is missing" >&2
+  exit 1
+}
 
 engines=(wazero-close wazero-noclose nlink)
 results="$(mktemp)"
@@ -65,11 +99,13 @@ for i in "${!names[@]}"; do
   for ((rep = 1; rep <= reps; rep++)); do
     for engine in "${engines[@]}"; do
       if ! out="$(run_engine "$engine" "${dirs[$i]}" "${params[$i]}")"; then
-        echo "compare.sh: $engine failed on ${names[$i]}" >&2; exit 1
+        echo "compare.sh: $engine failed on ${names[$i]}" >&2
+        exit 1
       fi
       line="$(grep -E '^(wazero-(no)?close|nlink) items=' <<<"$out" | tail -1 || true)"
       if [[ -z "$line" ]] || ! grep -qE 'items_per_s=[0-9.]+ us_per_item=[0-9.]+ instance_us=[0-9.]+' <<<"$line"; then
-        echo "compare.sh: $engine on ${names[$i]} printed no result line; it printed: $out" >&2; exit 1
+        echo "compare.sh: $engine on ${names[$i]} printed no result line; it printed: $out" >&2
+        exit 1
       fi
       echo "${names[$i]} run $rep/$reps: $line" >&2
       # node engine items_per_s us_per_item instance_us ready_us (nLink's spare instance; wazero has none: -1)

@@ -18,30 +18,74 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/.." && pwd)"
 
 duration=20 warmup=10 connections=16 threads=2 only="respond,set,go,c,seven" metrics=off database_url="" keep=false
-usage() { sed -n '2,4p' "$0" | sed 's/^# //' >&2; exit 2; }
+usage() {
+  sed -n '2,4p' "$0" | sed 's/^# //' >&2
+  exit 2
+}
 while (($#)); do
   case "$1" in
-    --duration) duration="${2:?}"; shift 2 ;;
-    --warmup) warmup="${2:?}"; shift 2 ;;
-    --connections) connections="${2:?}"; shift 2 ;;
-    --threads) threads="${2:?}"; shift 2 ;;
-    --workflows) only="${2:?}"; shift 2 ;;
-    --metrics) metrics="${2:?}"; shift 2 ;;
-    --database-url) database_url="${2:?}"; shift 2 ;;
-    --keep) keep=true; shift ;;
-    -h|--help) usage ;;
-    *) echo "server.sh: unknown option $1" >&2; usage ;;
+    --duration)
+      duration="${2:?}"
+      shift 2
+      ;;
+    --warmup)
+      warmup="${2:?}"
+      shift 2
+      ;;
+    --connections)
+      connections="${2:?}"
+      shift 2
+      ;;
+    --threads)
+      threads="${2:?}"
+      shift 2
+      ;;
+    --workflows)
+      only="${2:?}"
+      shift 2
+      ;;
+    --metrics)
+      metrics="${2:?}"
+      shift 2
+      ;;
+    --database-url)
+      database_url="${2:?}"
+      shift 2
+      ;;
+    --keep)
+      keep=true
+      shift
+      ;;
+    -h | --help) usage ;;
+    *)
+      echo "server.sh: unknown option $1" >&2
+      usage
+      ;;
   esac
 done
 for v in "$duration" "$warmup" "$connections" "$threads"; do
-  [[ "$v" =~ ^[0-9]+$ ]] || { echo "server.sh: not a whole number: $v" >&2; exit 2; }
+  [[ "$v" =~ ^[0-9]+$ ]] || {
+    echo "server.sh: not a whole number: $v" >&2
+    exit 2
+  }
 done
 ((duration >= 1 && connections >= 1 && threads >= 1 && threads <= connections)) \
-  || { echo "server.sh: --duration and --connections must be at least 1, --threads from 1 to --connections" >&2; exit 2; }
-case "$metrics" in off|on|both) ;; *) echo "server.sh: --metrics is off, on or both, not $metrics" >&2; exit 2 ;; esac
+  || {
+    echo "server.sh: --duration and --connections must be at least 1, --threads from 1 to --connections" >&2
+    exit 2
+  }
+case "$metrics" in off | on | both) ;; *)
+  echo "server.sh: --metrics is off, on or both, not $metrics" >&2
+  exit 2
+  ;;
+esac
 IFS=, read -r -a cases <<<"$only"
 for c in "${cases[@]}"; do
-  case "$c" in respond|set|go|c|seven) ;; *) echo "server.sh: no workflow named $c (respond, set, go, c, seven)" >&2; exit 2 ;; esac
+  case "$c" in respond | set | go | c | seven) ;; *)
+    echo "server.sh: no workflow named $c (respond, set, go, c, seven)" >&2
+    exit 2
+    ;;
+  esac
 done
 
 # shellcheck source=../scripts/apt.sh
@@ -81,7 +125,8 @@ node() { # name type parameters-json x [extra-json]
 }
 # A workflow from a name and node JSON objects, each wired to the next (output 0 to input 0).
 workflow() {
-  local name="$1"; shift
+  local name="$1"
+  shift
   printf '%s\n' "$@" | jq -s --arg name "$name" '{name:$name, nodes:.,
     connections: ([range(0; length - 1) as $i | {key: .[$i].name, value: {main: [[{node: .[$i + 1].name, type:"main", index:0}]]}}] | from_entries)}'
 }
@@ -129,12 +174,16 @@ api() { # method path [json] → body; fails on an HTTP error
   local out status
   out="$(curl -sS -X "$1" "$base$2" -H "Authorization: Bearer $key" ${3:+-H 'Content-Type: application/json' --data-binary "$3"} -w '\n%{http_code}')"
   status="${out##*$'\n'}"
-  [[ "$status" == 2* ]] || { echo "server.sh: $1 $2 answered $status: ${out%$'\n'*}" >&2; return 1; }
+  [[ "$status" == 2* ]] || {
+    echo "server.sh: $1 $2 answered $status: ${out%$'\n'*}" >&2
+    return 1
+  }
   printf '%s' "${out%$'\n'*}"
 }
 
 start_server() { # label extra-serve-options...
-  local label="$1"; shift
+  local label="$1"
+  shift
   local data="$work/data-$label" log="$work/server-$label.log" port
   port="$(free_port)"
   local args=(serve --port "$port" --data-dir "$data" "$@")
@@ -145,25 +194,42 @@ start_server() { # label extra-serve-options...
   local i
   for ((i = 0; i < 240; i++)); do
     grep -q 'serving http' "$log" 2>/dev/null && break
-    kill -0 "$server_pid" 2>/dev/null || { cat "$log" >&2; echo "server.sh: the server did not start" >&2; exit 1; }
+    kill -0 "$server_pid" 2>/dev/null || {
+      cat "$log" >&2
+      echo "server.sh: the server did not start" >&2
+      exit 1
+    }
     sleep 0.5
   done
-  grep -q 'serving http' "$log" || { cat "$log" >&2; echo "server.sh: the server did not start in 120 s" >&2; exit 1; }
+  grep -q 'serving http' "$log" || {
+    cat "$log" >&2
+    echo "server.sh: the server did not start in 120 s" >&2
+    exit 1
+  }
   local token jar="$work/cookies-$label" session csrf
   token="$(sed -n 's/.*token=\([^ ]*\).*/\1/p' "$log" | head -1)"
-  [[ -n "$token" ]] || { echo "server.sh: no set-up link in the server's output (is the database empty?)" >&2; exit 1; }
+  [[ -n "$token" ]] || {
+    echo "server.sh: no set-up link in the server's output (is the database empty?)" >&2
+    exit 1
+  }
   session="$(curl -sS -c "$jar" -H 'Content-Type: application/json' \
     --data-binary "{\"token\":\"$token\",\"username\":\"bench\",\"password\":\"bench-password-$RANDOM-$RANDOM\"}" "$base/api/setup")"
   csrf="$(jq -r .csrfToken <<<"$session")"
   key="$(curl -sS -b "$jar" -H 'Content-Type: application/json' -H "X-CSRF-Token: $csrf" \
     --data-binary '{"name":"bench"}' "$base/api/api-keys" | jq -r .key)"
-  [[ "$key" == nlk_* ]] || { echo "server.sh: could not create an API key" >&2; exit 1; }
+  [[ "$key" == nlk_* ]] || {
+    echo "server.sh: could not create an API key" >&2
+    exit 1
+  }
   local pkg
   for pkg in "$root/examples/hello-go" "$here/nodes/sha256-c"; do
     "$root/nlink" pack --out "$work/$(basename "$pkg").zip" "$pkg" >/dev/null
     curl -sS -f -H "Authorization: Bearer $key" -H 'Content-Type: application/zip' \
       --data-binary "@$work/$(basename "$pkg").zip" "$base/api/nodes" >/dev/null \
-      || { echo "server.sh: uploading $pkg failed" >&2; exit 1; }
+      || {
+        echo "server.sh: uploading $pkg failed" >&2
+        exit 1
+      }
   done
   local c id
   for c in "${cases[@]}"; do
@@ -172,7 +238,10 @@ start_server() { # label extra-serve-options...
     # One call first: the answer must be a success, or the figures would measure errors.
     local answer
     answer="$(curl -sS -w '\n%{http_code}' -H 'Content-Type: application/json' --data-binary "$body" "$base/webhook/bench-$c")"
-    [[ "${answer##*$'\n'}" == 200 ]] || { echo "server.sh: workflow $c answered ${answer##*$'\n'}: ${answer%$'\n'*}" >&2; exit 1; }
+    [[ "${answer##*$'\n'}" == 200 ]] || {
+      echo "server.sh: workflow $c answered ${answer##*$'\n'}: ${answer%$'\n'*}" >&2
+      exit 1
+    }
   done
 }
 

@@ -10,9 +10,12 @@ need_go() {
     echo "examples: Go 1.24+ is needed to build the Go example nodes; run scripts/setup.sh" >&2
     exit 1
   fi
-  local v; v="$(go env GOVERSION)"; v="${v#go}"
-  local major="${v%%.*}" rest="${v#*.}"; local minor="${rest%%.*}"
-  if (( major < 1 || (major == 1 && minor < 24) )); then
+  local v
+  v="$(go env GOVERSION)"
+  v="${v#go}"
+  local major="${v%%.*}" rest="${v#*.}"
+  local minor="${rest%%.*}"
+  if ((major < 1 || (major == 1 && minor < 24))); then
     echo "examples: Go $v is too old; //go:wasmexport needs Go 1.24+" >&2
     exit 1
   fi
@@ -24,7 +27,7 @@ for dir in "$here"/*/; do
   [[ -f "$dir/go.mod" ]] || continue
   wasm="$dir/execution.wasm"
   if [[ -f "$wasm" ]] && [[ -z "$(find "$dir" -name '*.go' -newer "$wasm" -print -quit)" ]] \
-       && [[ ! "$dir/go.mod" -nt "$wasm" ]]; then
+    && [[ ! "$dir/go.mod" -nt "$wasm" ]]; then
     continue
   fi
   need_go

@@ -3,8 +3,9 @@
 #   nlink_apt_install WHO PACKAGE...   (WHO prefixes the log line, e.g. "setup")
 # Installs nothing and touches no network when called with no packages.
 nlink_apt_install() {
-  local who="$1"; shift
-  (( $# > 0 )) || return 0
+  local who="$1"
+  shift
+  (($# > 0)) || return 0
   echo "$who: installing $* (apt)" >&2
   local sudo=
   [[ $(id -u) -ne 0 ]] && sudo=sudo

@@ -19,23 +19,35 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 nlink="${NLINK:-$root/nlink}"
 
-run_vectors=1; bench=0; keep=0; langs=()
-while (( $# > 0 )); do
+run_vectors=1
+bench=0
+keep=0
+langs=()
+while (($# > 0)); do
   case "$1" in
     --no-run) run_vectors=0 ;;
-    --bench) bench="$2"; shift ;;
+    --bench)
+      bench="$2"
+      shift
+      ;;
     --keep) keep=1 ;;
-    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
+    -h | --help)
+      sed -n '2,18p' "$0"
+      exit 0
+      ;;
     *) langs+=("$1") ;;
   esac
   shift
 done
-(( ${#langs[@]} > 0 )) || langs=(go rust c cpp zig assemblyscript python)
+((${#langs[@]} > 0)) || langs=(go rust c cpp zig assemblyscript python)
 
-command -v wasm-objdump >/dev/null 2>&1 || { echo "build-templates: wasm-objdump is needed: apt-get install wabt" >&2; exit 3; }
+command -v wasm-objdump >/dev/null 2>&1 || {
+  echo "build-templates: wasm-objdump is needed: apt-get install wabt" >&2
+  exit 3
+}
 
 work="$(mktemp -d "${TMPDIR:-/tmp}/nlink-templates.XXXXXX")"
-(( keep )) || trap 'rm -rf "$work"' EXIT
+((keep)) || trap 'rm -rf "$work"' EXIT
 
 # The checks on the module, from `wasm-objdump -x`: prints problems, one a line, and a summary.
 check_module() {
@@ -104,8 +116,10 @@ run_vector() {
   params="$(python3 -c 'import json,sys; print(json.dumps(json.load(open(sys.argv[1]))["params"]))' "$vec")"
   input="$work/input.json"
   python3 -c 'import json,sys; print(json.dumps(json.load(open(sys.argv[1]))["input"]))' "$vec" >"$input"
-  out="$work/out.ndjson"; err="$work/err.txt"
-  rc=0; "$nlink" run "$pkg" --params "$params" --input "$input" >"$out" 2>"$err" || rc=$?
+  out="$work/out.ndjson"
+  err="$work/err.txt"
+  rc=0
+  "$nlink" run "$pkg" --params "$params" --input "$input" >"$out" 2>"$err" || rc=$?
   python3 - "$vec" "$out" "$rc" "$err" <<'PY'
 import json, sys
 vec = json.load(open(sys.argv[1]))
@@ -140,53 +154,73 @@ else:
 PY
 }
 
-results=(); status=0
+results=()
+status=0
 for lang in "${langs[@]}"; do
   src="$root/templates/$lang"
-  if [[ ! -d "$src" ]]; then results+=("$(printf '%-15s FAIL no such template' "$lang")"); status=1; continue; fi
-  dst="$work/$lang/test_node"; mkdir -p "$dst"
+  if [[ ! -d "$src" ]]; then
+    results+=("$(printf '%-15s FAIL no such template' "$lang")")
+    status=1
+    continue
+  fi
+  dst="$work/$lang/test_node"
+  mkdir -p "$dst"
   (cd "$src" && tar --exclude=./node_modules --exclude=./target --exclude=./.zig-cache --exclude=./zig-out \
-     --exclude=./build --exclude=./execution.wasm -cf - .) | (cd "$dst" && tar -xf -)
+    --exclude=./build --exclude=./execution.wasm -cf - .) | (cd "$dst" && tar -xf -)
   # Fill in the placeholders in every text file, as the scaffold generator does.
   while IFS= read -r -d '' f; do
     if grep -Iq . "$f" && grep -q '{{' "$f"; then
       sed -i -e 's/{{name}}/test_node/g' -e 's/{{displayName}}/Test Node/g' \
-             -e "s/{{description}}/A node built from the $lang template./g" "$f"
+        -e "s/{{description}}/A node built from the $lang template./g" "$f"
     fi
   done < <(find "$dst" -type f -print0)
   if left="$(grep -rIl '{{[a-zA-Z]*}}' "$dst")"; then
-    results+=("$(printf '%-15s FAIL placeholders left in %s' "$lang" "$left")"); status=1; continue
+    results+=("$(printf '%-15s FAIL placeholders left in %s' "$lang" "$left")")
+    status=1
+    continue
   fi
 
   echo "== $lang: building" >&2
-  start=$(date +%s%N); rc=0
+  start=$(date +%s%N)
+  rc=0
   "$dst/build.sh" >"$work/$lang.build.log" 2>&1 || rc=$?
-  ms=$(( ($(date +%s%N) - start) / 1000000 )); secs="$((ms / 1000)).$(( (ms % 1000) / 100 ))"
-  if (( rc == 3 )); then
-    results+=("$(printf '%-15s SKIPPED toolchain missing: %s' "$lang" "$(tail -1 "$work/$lang.build.log")")"); status=1; continue
-  elif (( rc != 0 )) || [[ ! -f "$dst/execution.wasm" ]]; then
+  ms=$((($(date +%s%N) - start) / 1000000))
+  secs="$((ms / 1000)).$(((ms % 1000) / 100))"
+  if ((rc == 3)); then
+    results+=("$(printf '%-15s SKIPPED toolchain missing: %s' "$lang" "$(tail -1 "$work/$lang.build.log")")")
+    status=1
+    continue
+  elif ((rc != 0)) || [[ ! -f "$dst/execution.wasm" ]]; then
     tail -30 "$work/$lang.build.log" >&2
-    results+=("$(printf '%-15s FAIL build.sh exited %s' "$lang" "$rc")"); status=1; continue
+    results+=("$(printf '%-15s FAIL build.sh exited %s' "$lang" "$rc")")
+    status=1
+    continue
   fi
   size=$(wc -c <"$dst/execution.wasm")
   report="$(check_module "$dst/execution.wasm")"
   summary="$(grep '^SUMMARY' <<<"$report" | sed 's/^SUMMARY //')"
   if grep -q '^PROBLEM' <<<"$report"; then
     grep '^PROBLEM' <<<"$report" >&2
-    results+=("$(printf '%-15s FAIL module: %s' "$lang" "$(grep '^PROBLEM' <<<"$report" | sed 's/^PROBLEM //' | paste -sd';')")"); status=1; continue
+    results+=("$(printf '%-15s FAIL module: %s' "$lang" "$(grep '^PROBLEM' <<<"$report" | sed 's/^PROBLEM //' | paste -sd';')")")
+    status=1
+    continue
   fi
 
   line="$(printf '%-15s built in %5ss, %8d bytes, %s' "$lang" "$secs" "$size" "$summary")"
-  if (( run_vectors )); then
-    pass=0; total=0
+  if ((run_vectors)); then
+    pass=0
+    total=0
     for vec in "$dst"/tests/*.json; do
       total=$((total + 1))
       verdict="$(run_vector "$dst" "$vec")"
-      if [[ "$verdict" == ok ]]; then pass=$((pass + 1)); else echo "   $lang $(basename "$vec"): $verdict" >&2; status=1; fi
+      if [[ "$verdict" == ok ]]; then pass=$((pass + 1)); else
+        echo "   $lang $(basename "$vec"): $verdict" >&2
+        status=1
+      fi
     done
     line+=", vectors $pass/$total"
   fi
-  if (( bench > 0 )); then
+  if ((bench > 0)); then
     python3 -c '
 import json, sys
 for i in range(int(sys.argv[1])):
@@ -205,5 +239,5 @@ done
 
 echo "build-templates: results"
 printf '  %s\n' "${results[@]}"
-(( keep )) && echo "build-templates: kept $work"
+((keep)) && echo "build-templates: kept $work"
 exit "$status"

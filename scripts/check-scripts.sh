@@ -36,5 +36,5 @@ if ! shfmt "${shfmt_flags[@]}" -d "${scripts[@]}"; then
   echo "check-scripts: the scripts above are not in shfmt's layout; scripts/check-scripts.sh --fix rewrites them" >&2
   status=1
 fi
-(( status == 0 )) && echo "check-scripts: ${#scripts[@]} scripts pass shellcheck and shfmt" >&2
+((status == 0)) && echo "check-scripts: ${#scripts[@]} scripts pass shellcheck and shfmt" >&2
 exit "$status"

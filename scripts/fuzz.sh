@@ -24,7 +24,7 @@ declare -A TARGETS=(
   [roundtrip]="ItemCodecFuzzTest#resultRoundTrip"
   [context]="ItemCodecFuzzTest#contextOfParsedItems"
   [zip]="PackageLoaderFuzzTest#zipOfAnyBytes"
-  [mutated-zip]="PackageLoaderFuzzTest#mutatedValidZip"
+  [mutated - zip]="PackageLoaderFuzzTest#mutatedValidZip"
   [manifest]="PackageLoaderFuzzTest#manifestDefinitionAndParams"
 )
 ORDER=(decode roundtrip context zip mutated-zip manifest)
@@ -56,7 +56,7 @@ fi
 source "$root/scripts/java-env.sh"
 nlink_pick_java
 jvm_flags="-Xmx1g -XX:+EnableDynamicAgentLoading --enable-native-access=ALL-UNNAMED"
-if (( $(nlink_java_major "$JAVA_HOME/bin/java") >= 24 )); then
+if (($(nlink_java_major "$JAVA_HOME/bin/java") >= 24)); then
   jvm_flags+=" --sun-misc-unsafe-memory-access=allow"
 fi
 
@@ -75,8 +75,8 @@ for name in "${selected[@]}"; do
   set +e
   (cd "$root" && JAZZER_FUZZ=1 JAZZER_MAX_DURATION="$duration" \
     mvn -B -ntp -pl nlink-runtime test -Dtest="io.nlink.runtime.fuzz.$test" \
-      -Dsurefire.failIfNoSpecifiedTests=false -Dnlink.test.jvm.flags="$jvm_flags" \
-      -Djazzer.instrument='io.nlink.**,com.fasterxml.jackson.core.**' >"$log" 2>&1)
+    -Dsurefire.failIfNoSpecifiedTests=false -Dnlink.test.jvm.flags="$jvm_flags" \
+    -Djazzer.instrument='io.nlink.**,com.fasterxml.jackson.core.**' >"$log" 2>&1)
   rc=$?
   set -e
   if [[ -d "$module/.cifuzz-corpus" ]]; then
@@ -84,7 +84,7 @@ for name in "${selected[@]}"; do
     mv "$module/.cifuzz-corpus" "$module/target/fuzz-corpus"
   fi
   runs="$(grep -Eo 'Done [0-9]+ runs in [0-9]+ second' "$log" | tail -1 | awk '{print $2 " runs in " $5 " s"}')"
-  if (( rc == 0 )); then
+  if ((rc == 0)); then
     summary+=("$test: ${runs:-no run count in the log}, no finding")
   else
     status=1

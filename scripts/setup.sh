@@ -31,7 +31,8 @@ if ! command -v go >/dev/null 2>&1; then
   echo "setup: install it from your distribution or the Go project, then re-run." >&2
   exit 1
 fi
-go_version="$(go env GOVERSION)"; go_version="${go_version#go}"
+go_version="$(go env GOVERSION)"
+go_version="${go_version#go}"
 go_minor="$(echo "$go_version" | cut -d. -f2)"
 if [[ "${go_version%%.*}" -lt 1 ]] || { [[ "${go_version%%.*}" -eq 1 ]] && [[ "$go_minor" -lt 24 ]]; }; then
   echo "setup: Go $go_version is too old; //go:wasmexport needs Go 1.24+." >&2

@@ -18,31 +18,84 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/.." && pwd)"
 
 minutes=10 warmup=2 sample=30 bound=16 connections=8 threads=2 workflow=set via=webhook body_kib=32 histograms="" keep=false
-usage() { sed -n '7,8p' "$0" | sed 's/^# //' >&2; exit 2; }
-if (($#)) && [[ "$1" =~ ^[0-9]+$ ]]; then minutes="$1"; shift; fi
+usage() {
+  sed -n '7,8p' "$0" | sed 's/^# //' >&2
+  exit 2
+}
+if (($#)) && [[ "$1" =~ ^[0-9]+$ ]]; then
+  minutes="$1"
+  shift
+fi
 while (($#)); do
   case "$1" in
-    --warmup) warmup="${2:?}"; shift 2 ;;
-    --sample) sample="${2:?}"; shift 2 ;;
-    --bound) bound="${2:?}"; shift 2 ;;
-    --connections) connections="${2:?}"; shift 2 ;;
-    --threads) threads="${2:?}"; shift 2 ;;
-    --workflow) workflow="${2:?}"; shift 2 ;;
-    --via) via="${2:?}"; shift 2 ;;
-    --body-kib) body_kib="${2:?}"; shift 2 ;;
-    --histograms) histograms="${2:?}"; shift 2 ;;
-    --keep) keep=true; shift ;;
-    -h|--help) usage ;;
-    *) echo "soak-h2.sh: unknown option $1" >&2; usage ;;
+    --warmup)
+      warmup="${2:?}"
+      shift 2
+      ;;
+    --sample)
+      sample="${2:?}"
+      shift 2
+      ;;
+    --bound)
+      bound="${2:?}"
+      shift 2
+      ;;
+    --connections)
+      connections="${2:?}"
+      shift 2
+      ;;
+    --threads)
+      threads="${2:?}"
+      shift 2
+      ;;
+    --workflow)
+      workflow="${2:?}"
+      shift 2
+      ;;
+    --via)
+      via="${2:?}"
+      shift 2
+      ;;
+    --body-kib)
+      body_kib="${2:?}"
+      shift 2
+      ;;
+    --histograms)
+      histograms="${2:?}"
+      shift 2
+      ;;
+    --keep)
+      keep=true
+      shift
+      ;;
+    -h | --help) usage ;;
+    *)
+      echo "soak-h2.sh: unknown option $1" >&2
+      usage
+      ;;
   esac
 done
 for v in "$minutes" "$warmup" "$sample" "$bound" "$connections" "$threads" "$body_kib"; do
-  [[ "$v" =~ ^[0-9]+$ ]] || { echo "soak-h2.sh: not a whole number: $v" >&2; exit 2; }
+  [[ "$v" =~ ^[0-9]+$ ]] || {
+    echo "soak-h2.sh: not a whole number: $v" >&2
+    exit 2
+  }
 done
 ((minutes > warmup && sample >= 5 && connections >= 1 && threads >= 1 && threads <= connections && body_kib <= 100)) \
-  || { echo "soak-h2.sh: MINUTES must exceed --warmup, --sample be at least 5 s, --threads from 1 to --connections, --body-kib at most 100" >&2; exit 2; }
-case "$workflow" in set|seven) ;; *) echo "soak-h2.sh: --workflow is set or seven, not $workflow" >&2; exit 2 ;; esac
-case "$via" in webhook|api) ;; *) echo "soak-h2.sh: --via is webhook or api, not $via" >&2; exit 2 ;; esac
+  || {
+    echo "soak-h2.sh: MINUTES must exceed --warmup, --sample be at least 5 s, --threads from 1 to --connections, --body-kib at most 100" >&2
+    exit 2
+  }
+case "$workflow" in set | seven) ;; *)
+  echo "soak-h2.sh: --workflow is set or seven, not $workflow" >&2
+  exit 2
+  ;;
+esac
+case "$via" in webhook | api) ;; *)
+  echo "soak-h2.sh: --via is webhook or api, not $via" >&2
+  exit 2
+  ;;
+esac
 
 # shellcheck source=apt.sh
 source "$root/scripts/apt.sh"
@@ -72,12 +125,23 @@ log="$work/server.log"
 server_pid=$!
 for ((i = 0; i < 240; i++)); do
   grep -q 'serving http' "$log" 2>/dev/null && break
-  kill -0 "$server_pid" 2>/dev/null || { cat "$log" >&2; echo "soak-h2.sh: the server did not start" >&2; exit 1; }
+  kill -0 "$server_pid" 2>/dev/null || {
+    cat "$log" >&2
+    echo "soak-h2.sh: the server did not start" >&2
+    exit 1
+  }
   sleep 0.5
 done
-grep -q 'serving http' "$log" || { cat "$log" >&2; echo "soak-h2.sh: the server did not start in 120 s" >&2; exit 1; }
+grep -q 'serving http' "$log" || {
+  cat "$log" >&2
+  echo "soak-h2.sh: the server did not start in 120 s" >&2
+  exit 1
+}
 # The launcher execs java, so the server's pid is the JVM's (jcmd needs that).
-jcmd "$server_pid" VM.version >/dev/null || { echo "soak-h2.sh: jcmd cannot reach the server (pid $server_pid)" >&2; exit 1; }
+jcmd "$server_pid" VM.version >/dev/null || {
+  echo "soak-h2.sh: jcmd cannot reach the server (pid $server_pid)" >&2
+  exit 1
+}
 
 token="$(sed -n 's/.*token=\([^ ]*\).*/\1/p' "$log" | head -1)"
 session="$(curl -sS -c "$work/cookies" -H 'Content-Type: application/json' \
@@ -85,7 +149,10 @@ session="$(curl -sS -c "$work/cookies" -H 'Content-Type: application/json' \
 csrf="$(jq -r .csrfToken <<<"$session")"
 key="$(curl -sS -b "$work/cookies" -H 'Content-Type: application/json' -H "X-CSRF-Token: $csrf" \
   --data-binary '{"name":"soak"}' "$base/api/api-keys" | jq -r .key)"
-[[ "$key" == nlk_* ]] || { echo "soak-h2.sh: could not create an API key" >&2; exit 1; }
+[[ "$key" == nlk_* ]] || {
+  echo "soak-h2.sh: could not create an API key" >&2
+  exit 1
+}
 api() { # method path [json] → body; fails on an HTTP error
   curl -sS -f -X "$1" "$base$2" -H "Authorization: Bearer $key" ${3:+-H 'Content-Type: application/json' --data-binary "$3"}
 }
@@ -105,10 +172,10 @@ nodes=("$(jq -n '{name:"Hook", type:"n8n-nodes-base.webhook", typeVersion:2, pos
 if [[ "$workflow" == seven ]]; then
   # shellcheck disable=SC2016 # n8n expressions, not shell ones
   nodes+=("$(node 'Keep big' n8n-nodes-base.filter '{"conditions":{"conditions":[{"leftValue":"={{ $json.n }}","rightValue":10,"operator":{"type":"number","operation":"gte"}}],"combinator":"and"}}' 440)"
-    "$(node 'Very big?' n8n-nodes-base.if '{"conditions":{"conditions":[{"leftValue":"={{ $json.n }}","rightValue":40,"operator":{"type":"number","operation":"gte"}}],"combinator":"and"}}' 660)"
-    "$(node Tag n8n-nodes-base.set '{"mode":"manual","includeOtherFields":true,"assignments":{"assignments":[{"id":"t","name":"size","value":"big","type":"string"}]}}' 880)"
-    "$(node Sort n8n-nodes-base.sort '{"sortFieldsUi":{"sortField":[{"fieldName":"n"}]}}' 1100)"
-    "$(node Done n8n-nodes-base.noOp '{}' 1320)")
+  "$(node 'Very big?' n8n-nodes-base.if '{"conditions":{"conditions":[{"leftValue":"={{ $json.n }}","rightValue":40,"operator":{"type":"number","operation":"gte"}}],"combinator":"and"}}' 660)"
+  "$(node Tag n8n-nodes-base.set '{"mode":"manual","includeOtherFields":true,"assignments":{"assignments":[{"id":"t","name":"size","value":"big","type":"string"}]}}' 880)"
+  "$(node Sort n8n-nodes-base.sort '{"sortFieldsUi":{"sortField":[{"fieldName":"n"}]}}' 1100)"
+  "$(node Done n8n-nodes-base.noOp '{}' 1320)")
 fi
 definition="$(printf '%s\n' "${nodes[@]}" | jq -s '{name:"soak", nodes:.,
   connections: ([range(0; length - 1) as $i | {key: .[$i].name, value: {main: [[{node: .[$i + 1].name, type:"main", index:0}]]}}] | from_entries)}')"
@@ -121,7 +188,10 @@ for attempt in 1 2 3; do
   [[ "${answer##*$'\n'}" == 200 ]] && break
   echo "soak-h2.sh: warm-up run $attempt answered ${answer##*$'\n'}; trying again" >&2
 done
-[[ "${answer##*$'\n'}" == 200 ]] || { echo "soak-h2.sh: the workflow answered ${answer##*$'\n'}: ${answer%$'\n'*}" >&2; exit 1; }
+[[ "${answer##*$'\n'}" == 200 ]] || {
+  echo "soak-h2.sh: the workflow answered ${answer##*$'\n'}: ${answer%$'\n'*}" >&2
+  exit 1
+}
 
 target="$base/webhook/soak"
 if [[ "$via" == api ]]; then
@@ -164,7 +234,11 @@ while kill -0 "$wrk_pid" 2>/dev/null; do
   printf '%s %s %s load\n' "$t" "$n" "$h" >>"$samples"
   printf '%8d %12d %16.1f\n' "$t" "$n" "$(awk -v k="$h" 'BEGIN {print k / 1024}')"
 done
-wait "$wrk_pid" || { cat "$work/wrk.txt" >&2; echo "soak-h2.sh: wrk failed" >&2; exit 1; }
+wait "$wrk_pid" || {
+  cat "$work/wrk.txt" >&2
+  echo "soak-h2.sh: wrk failed" >&2
+  exit 1
+}
 wrk_pid=""
 # One more sample once the load has stopped: shown, not judged (the requests in flight are gone).
 t=$((SECONDS - start)) n="$(executions)" h="$(heap_after_gc_kib "$t")"
@@ -201,7 +275,17 @@ if [[ "$status" != none ]]; then
     $1 ~ /^[0-9]+:$/ {printf "%12d %10d %s\n", $3 - a[$4], $2 - ai[$4], $4}' \
     "$histograms/$(printf '%05d' "$t0").txt" "$histograms/$(printf '%05d' "$t1").txt" | sort -k1,1nr | head -10
 fi
-[[ "$status" == none ]] && { echo "soak-h2.sh: no sample after the warm-up; run longer" >&2; exit 1; }
-((failed == 0)) || { cat "$work/wrk.txt" >&2; echo "soak-h2.sh: FAILED: $failed requests failed" >&2; exit 1; }
-[[ "$status" == ok ]] || { echo "soak-h2.sh: FAILED: the heap after GC grew by $growth MiB after the warm-up (bound $bound MiB)" >&2; exit 1; }
+[[ "$status" == none ]] && {
+  echo "soak-h2.sh: no sample after the warm-up; run longer" >&2
+  exit 1
+}
+((failed == 0)) || {
+  cat "$work/wrk.txt" >&2
+  echo "soak-h2.sh: FAILED: $failed requests failed" >&2
+  exit 1
+}
+[[ "$status" == ok ]] || {
+  echo "soak-h2.sh: FAILED: the heap after GC grew by $growth MiB after the warm-up (bound $bound MiB)" >&2
+  exit 1
+}
 echo "soak-h2.sh: heap after GC bounded"

@@ -16,8 +16,10 @@ want="$(node -p "require('./package.json').devDependencies.assemblyscript")"
 shared="${NLINK_GUEST_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/nlink}/npm/node_modules"
 version_of() { node -p "require('$1/assemblyscript/package.json').version" 2>/dev/null || true; }
 
-if [[ -n "${ASC:-}" ]]; then asc="$ASC"
-elif [[ "$(version_of "$shared")" == "$want" ]]; then asc="$shared/.bin/asc"
+if [[ -n "${ASC:-}" ]]; then
+  asc="$ASC"
+elif [[ "$(version_of "$shared")" == "$want" ]]; then
+  asc="$shared/.bin/asc"
 else
   if [[ "$(version_of "$PWD/node_modules")" != "$want" ]]; then
     command -v npm >/dev/null 2>&1 || missing "npm is needed to install assemblyscript@$want: install npm (or run nLink's scripts/setup-guests.sh)"

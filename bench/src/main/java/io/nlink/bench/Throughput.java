@@ -37,7 +37,8 @@ public final class Throughput {
 
     public static void main(String[] args) throws Exception {
         if (args.length < 5) {
-            System.err.println("usage: Throughput PACKAGE_DIR PARAMS_JSON ITEMS LANES WARMUP [js|native:hello|native:sha256]");
+            System.err.println(
+                    "usage: Throughput PACKAGE_DIR PARAMS_JSON ITEMS LANES WARMUP [js|native:hello|native:sha256]");
             System.exit(2);
         }
         Path dir = Path.of(args[0]);
@@ -51,7 +52,13 @@ public final class Throughput {
         ObjectNode params = pkg.definition().resolveParams(given);
         if (engineName.startsWith("native:")) {
             NativeNodes.Node node = NativeNodes.of(engineName.substring("native:".length()));
-            run("native-" + node.name(), items, lanes, warmup, "instance_us=0", () -> new NativeBatch(node, params, lanes));
+            run(
+                    "native-" + node.name(),
+                    items,
+                    lanes,
+                    warmup,
+                    "instance_us=0",
+                    () -> new NativeBatch(node, params, lanes));
             return;
         }
         boolean js = engineName.equals("js");
@@ -60,22 +67,35 @@ public final class Throughput {
         Path compiled = Files.createTempDirectory("nlink-bench-compiled");
         Runtime.getRuntime().addShutdownHook(new Thread(() -> deleteTree(compiled)));
         // Without the JavaScript fallback the wasm runs or the load fails; for js, the package without its wasm.
-        NodePackage measured = js ? new NodePackage(pkg.source(), pkg.manifest(), pkg.definition(), null, pkg.javascript()) : pkg;
-        NodeRuntime spared = NodeRuntime.builder().compileCache(compiled).javascriptFallback(false).build();
-        NodeRuntime unsparedRuntime = NodeRuntime.builder().compileCache(compiled).javascriptFallback(false)
-                .readyInstanceIdle(Duration.ZERO).build();
+        NodePackage measured =
+                js ? new NodePackage(pkg.source(), pkg.manifest(), pkg.definition(), null, pkg.javascript()) : pkg;
+        NodeRuntime spared = NodeRuntime.builder()
+                .compileCache(compiled)
+                .javascriptFallback(false)
+                .build();
+        NodeRuntime unsparedRuntime = NodeRuntime.builder()
+                .compileCache(compiled)
+                .javascriptFallback(false)
+                .readyInstanceIdle(Duration.ZERO)
+                .build();
         NodeExecutable node = spared.load(measured).executable();
         NodeExecutable unspared = unsparedRuntime.load(measured).executable();
         double instanceMicros = instanceMicros(unspared);
         double readyMicros = readyMicros(node, instanceMicros);
         BatchOptions options = BatchOptions.DEFAULTS.withParallelism(lanes);
-        run(js ? "nlink-js" : "nlink", items, lanes, warmup, String.format(Locale.ROOT, "instance_us=%.0f ready_us=%.1f", instanceMicros, readyMicros),
+        run(
+                js ? "nlink-js" : "nlink",
+                items,
+                lanes,
+                warmup,
+                String.format(Locale.ROOT, "instance_us=%.0f ready_us=%.1f", instanceMicros, readyMicros),
                 () -> new WasmBatch(new BatchRunner(node, SandboxLimits.DEFAULTS, params, options)));
     }
 
     private static void deleteTree(Path dir) {
         try (var paths = Files.walk(dir)) {
-            paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            paths.sorted(java.util.Comparator.reverseOrder())
+                    .forEach(p -> p.toFile().delete());
         } catch (java.io.IOException e) {
             System.err.println("could not remove " + dir + ": " + e);
         }
@@ -159,7 +179,8 @@ public final class Throughput {
         Batch create() throws Exception;
     }
 
-    static void run(String label, int items, int lanes, int warmup, String instanceFigures, BatchFactory factory) throws Exception {
+    static void run(String label, int items, int lanes, int warmup, String instanceFigures, BatchFactory factory)
+            throws Exception {
         try (Batch warm = factory.create()) {
             warm.run(generated(warmup * lanes));
         }
@@ -172,7 +193,12 @@ public final class Throughput {
             System.out.printf(
                     Locale.ROOT,
                     "%s items=%d lanes=%d items_per_s=%.0f us_per_item=%.2f %s%n",
-                    label, items, effectiveLanes, items / seconds, seconds * 1e6 * effectiveLanes / items, instanceFigures);
+                    label,
+                    items,
+                    effectiveLanes,
+                    items / seconds,
+                    seconds * 1e6 * effectiveLanes / items,
+                    instanceFigures);
         }
     }
 
@@ -188,5 +214,4 @@ public final class Throughput {
         item.putObject("nested").put("x", 3.5);
         return item;
     }
-
 }

@@ -24,10 +24,12 @@ final class BuildCommand implements Callable<Integer> {
     static void explain(Path dir, int exit) {
         if (exit == NodeBuilder.TOOLCHAIN_MISSING) {
             System.err.println(Language.ofPackage(dir)
-                    .map(l -> "nlink: the " + l.displayName() + " toolchain is missing: build.sh said what to install (above); from a clone of"
+                    .map(l -> "nlink: the " + l.displayName()
+                            + " toolchain is missing: build.sh said what to install (above); from a clone of"
                             + " nLink, scripts/setup-guests.sh " + l.id() + " installs it")
-                    .orElse("nlink: this node's toolchain is missing: build.sh said what to install (above); from a clone of nLink,"
-                            + " scripts/setup-guests.sh installs every toolchain the templates use"));
+                    .orElse(
+                            "nlink: this node's toolchain is missing: build.sh said what to install (above); from a clone of nLink,"
+                                    + " scripts/setup-guests.sh installs every toolchain the templates use"));
         } else {
             System.err.println("nlink: build.sh failed with exit code " + exit);
         }

@@ -23,14 +23,18 @@ final class CliDefaults implements IDefaultValueProvider {
             Map.entry("--host", ServerConfig.DEFAULTS.host()),
             Map.entry("--port", String.valueOf(ServerConfig.DEFAULTS.port())),
             Map.entry("--max-upload-mb", String.valueOf(ServerConfig.DEFAULTS.maxUploadBytes() / MIB)),
-            Map.entry("--keep-executions-days", String.valueOf(ServerConfig.DEFAULTS.keepExecutionsFor().toDays())),
+            Map.entry(
+                    "--keep-executions-days",
+                    String.valueOf(ServerConfig.DEFAULTS.keepExecutionsFor().toDays())),
             Map.entry("--keep-executions", String.valueOf(ServerConfig.DEFAULTS.keepExecutions())),
             Map.entry("--cluster-host", ClusterConfig.DEFAULTS.host()),
             Map.entry("--cluster-port", String.valueOf(ClusterConfig.DEFAULTS.port())),
             Map.entry("--cluster-name", ClusterConfig.DEFAULTS.name()),
             Map.entry("--failure-timeout", duration(ClusterConfig.DEFAULTS.failureTimeout())),
             Map.entry("--idle-lane-timeout", duration(ClusterConfig.DEFAULTS.idleLaneTimeout())),
-            Map.entry("--http-timeout", String.valueOf(EgressPolicy.DEFAULTS.maxTime().toSeconds())),
+            Map.entry(
+                    "--http-timeout",
+                    String.valueOf(EgressPolicy.DEFAULTS.maxTime().toSeconds())),
             Map.entry("--http-max-response-mb", String.valueOf(EgressPolicy.DEFAULTS.maxResponseBytes() / MIB)),
             Map.entry("--chunk-size", String.valueOf(ClusterBatch.Options.DEFAULTS.chunkSize())));
 

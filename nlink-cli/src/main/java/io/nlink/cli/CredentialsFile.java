@@ -38,14 +38,19 @@ final class CredentialsFile implements CredentialResolver {
             throw new IllegalArgumentException(file + " is not valid JSON: " + e.getOriginalMessage());
         }
         JsonNode list = root.isObject() ? root.path("credentials") : root;
-        if (!list.isArray()) throw new IllegalArgumentException(file + ": expected a JSON array of credentials, or {\"credentials\": [...]}");
+        if (!list.isArray())
+            throw new IllegalArgumentException(
+                    file + ": expected a JSON array of credentials, or {\"credentials\": [...]}");
         List<Entry> entries = new ArrayList<>();
         for (int i = 0; i < list.size(); i++) {
             JsonNode c = list.get(i);
             String at = file + ": credentials[" + i + "]";
-            String id = c.path("id").isValueNode() && !c.path("id").isNull() ? c.path("id").asText() : null;
+            String id = c.path("id").isValueNode() && !c.path("id").isNull()
+                    ? c.path("id").asText()
+                    : null;
             String name = c.path("name").isTextual() ? c.path("name").asText() : null;
-            if (id == null && name == null) throw new IllegalArgumentException(at + ": give it an id or a name, as the workflow's nodes name it");
+            if (id == null && name == null)
+                throw new IllegalArgumentException(at + ": give it an id or a name, as the workflow's nodes name it");
             String type = c.path("type").asText("");
             List<String> problems = CredentialTypes.problems(type, c.get("data"));
             if (!problems.isEmpty()) throw new IllegalArgumentException(at + ": " + String.join("; ", problems));
@@ -56,12 +61,17 @@ final class CredentialsFile implements CredentialResolver {
 
     @Override
     public ObjectNode data(String type, Workflow.CredentialRef ref) throws MissingCredentialException {
-        List<Entry> matches = entries.stream().filter(e -> ref.id() != null && ref.id().equals(e.id())).toList();
-        if (matches.isEmpty() && ref.name() != null) matches = entries.stream().filter(e -> ref.name().equals(e.name())).toList();
-        if (matches.isEmpty()) throw new MissingCredentialException("credential " + ref.describe() + " (" + type + ") is not in " + file);
+        List<Entry> matches = entries.stream()
+                .filter(e -> ref.id() != null && ref.id().equals(e.id()))
+                .toList();
+        if (matches.isEmpty() && ref.name() != null)
+            matches = entries.stream().filter(e -> ref.name().equals(e.name())).toList();
+        if (matches.isEmpty())
+            throw new MissingCredentialException("credential " + ref.describe() + " (" + type + ") is not in " + file);
         List<Entry> ofType = matches.stream().filter(e -> e.type().equals(type)).toList();
         if (ofType.isEmpty()) {
-            throw new MissingCredentialException("credential " + ref.describe() + " in " + file + " is of type " + matches.get(0).type() + "; the node needs " + type);
+            throw new MissingCredentialException("credential " + ref.describe() + " in " + file + " is of type "
+                    + matches.get(0).type() + "; the node needs " + type);
         }
         return ofType.get(0).data().deepCopy();
     }

@@ -84,9 +84,11 @@ final class ItemReader implements Iterator<JsonNode>, AutoCloseable {
         long at = index++;
         JsonNode value = STREAMING.readTree(parser);
         if (value == null || !value.isObject()) {
-            throw new IOException(
-                    source + ": item " + at + " is " + (value == null ? "missing" : "a JSON " + value.getNodeType().name().toLowerCase(java.util.Locale.ROOT))
-                            + "; each item must be an object, either {\"json\": {...}} or the json object itself");
+            throw new IOException(source + ": item " + at + " is "
+                    + (value == null
+                            ? "missing"
+                            : "a JSON " + value.getNodeType().name().toLowerCase(java.util.Locale.ROOT))
+                    + "; each item must be an object, either {\"json\": {...}} or the json object itself");
         }
         JsonNode json = value.get("json");
         boolean n8nItem = json != null && json.isObject();

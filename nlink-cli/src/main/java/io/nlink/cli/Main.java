@@ -1,14 +1,15 @@
 package io.nlink.cli;
 
-import picocli.CommandLine.Command;
 import picocli.CommandLine;
+import picocli.CommandLine.Command;
 
 /** {@code nlink}: the command line. Each subcommand is one class beside this one. */
 @Command(
         name = "nlink",
         mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
-        description = "Runs and checks nLink community nodes (WebAssembly in a pure-JVM sandbox), and serves the dashboard.",
+        description =
+                "Runs and checks nLink community nodes (WebAssembly in a pure-JVM sandbox), and serves the dashboard.",
         subcommands = {
             RunCommand.class,
             ValidateCommand.class,
@@ -49,11 +50,10 @@ public final class Main {
 
     static int execute(String... args) {
         CommandLine cli = commandLine();
-        cli.setExecutionExceptionHandler(
-                (e, commandLine, parseResult) -> {
-                    commandLine.getErr().println("nlink: " + e.getMessage());
-                    return INVALID;
-                });
+        cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+            commandLine.getErr().println("nlink: " + e.getMessage());
+            return INVALID;
+        });
         return cli.execute(args);
     }
 }

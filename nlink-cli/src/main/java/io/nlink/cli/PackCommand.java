@@ -13,8 +13,9 @@ import picocli.CommandLine.Parameters;
 
 @Command(
         name = "pack",
-        description = "Makes the upload ZIP of a node: execution.wasm, execution.js or both, with execution.wasm's SHA-256 recorded when"
-                + " there is a module. The ZIP is loaded back as the server would before it is kept; on failure no file is left.")
+        description =
+                "Makes the upload ZIP of a node: execution.wasm, execution.js or both, with execution.wasm's SHA-256 recorded when"
+                        + " there is a module. The ZIP is loaded back as the server would before it is kept; on failure no file is left.")
 final class PackCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "DIR", description = "A node folder, built when it has a module to build.")
     Path dir;
@@ -41,7 +42,8 @@ final class PackCommand implements Callable<Integer> {
         List<String> runs = new ArrayList<>();
         if (packed.wasmSha256() != null) runs.add("execution.wasm (SHA-256 " + packed.wasmSha256() + ")");
         if (pkg.javascript() != null) runs.add("execution.js");
-        System.err.println("nlink: packed " + pkg.id() + ", " + packed.files() + " file(s); runs " + String.join(" and ", runs));
+        System.err.println(
+                "nlink: packed " + pkg.id() + ", " + packed.files() + " file(s); runs " + String.join(" and ", runs));
         return 0;
     }
 }

@@ -59,6 +59,8 @@ final class Packages {
     /** The module's problems without the "execution.wasm " each begins with. */
     static java.util.List<String> wasmProblems(NoRuntimeException e) {
         String prefix = PackageLoader.WASM_FILE + " ";
-        return e.problems().stream().map(p -> p.startsWith(prefix) ? p.substring(prefix.length()) : p).toList();
+        return e.problems().stream()
+                .map(p -> p.startsWith(prefix) ? p.substring(prefix.length()) : p)
+                .toList();
     }
 }

@@ -61,7 +61,8 @@ final class Progress implements AutoCloseable {
         long done = items.get();
         double seconds = Math.max(1e-3, (System.nanoTime() - start) / 1e9);
         double rate = done / seconds;
-        StringBuilder text = new StringBuilder(String.format(Locale.ROOT, "nlink: %,d items  %,.0f items/s", done, rate));
+        StringBuilder text =
+                new StringBuilder(String.format(Locale.ROOT, "nlink: %,d items  %,.0f items/s", done, rate));
         if (totalBytes > 0) {
             double fraction = Math.min(1.0, (double) bytesRead.getAsLong() / totalBytes);
             text.append(String.format(Locale.ROOT, "  %3.0f%%", fraction * 100));

@@ -8,8 +8,8 @@ import io.nlink.cluster.NlinkCluster;
 import io.nlink.devkit.Packer;
 import io.nlink.runtime.ItemResult;
 import io.nlink.runtime.LoadedNode;
-import io.nlink.runtime.NodeExecutable;
 import io.nlink.runtime.NoRuntimeException;
+import io.nlink.runtime.NodeExecutable;
 import io.nlink.runtime.NodeRuntime;
 import io.nlink.runtime.SandboxLimits;
 import io.nlink.runtime.batch.BatchOptions;
@@ -46,46 +46,83 @@ final class RunCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "PACKAGE", description = "A node package folder or ZIP.")
     Path packagePath;
 
-    @Option(names = "--params", paramLabel = "JSON|@FILE", description = "The node's parameters as a JSON object, or @file to read them. Default: the definition's defaults.")
+    @Option(
+            names = "--params",
+            paramLabel = "JSON|@FILE",
+            description =
+                    "The node's parameters as a JSON object, or @file to read them. Default: the definition's defaults.")
     String params;
 
-    @Option(names = "--input", paramLabel = "FILE|-", description = "Items as a JSON array or NDJSON; - for stdin. Default: one empty item {}.")
+    @Option(
+            names = "--input",
+            paramLabel = "FILE|-",
+            description = "Items as a JSON array or NDJSON; - for stdin. Default: one empty item {}.")
     String input;
 
     @Option(names = "--output", paramLabel = "FILE", description = "Where to write output items. Default: stdout.")
     Path output;
 
-    @Option(names = "--continue-on-fail", description = "Turn a failed item into an error item and go on, instead of stopping the batch.")
+    @Option(
+            names = "--continue-on-fail",
+            description = "Turn a failed item into an error item and go on, instead of stopping the batch.")
     boolean continueOnFail;
 
-    @Option(names = "--parallelism", paramLabel = "N", description = "Sandbox instances working at once, one per thread; output keeps input order. Default: the number of cores.")
+    @Option(
+            names = "--parallelism",
+            paramLabel = "N",
+            description =
+                    "Sandbox instances working at once, one per thread; output keeps input order. Default: the number of cores.")
     Integer parallelism;
 
-    @Option(names = "--timeout", paramLabel = "DURATION", description = "Time bound per item, e.g. 500ms, 10s, 2m. Default: 10s.")
+    @Option(
+            names = "--timeout",
+            paramLabel = "DURATION",
+            description = "Time bound per item, e.g. 500ms, 10s, 2m. Default: 10s.")
     String timeout;
 
-    @Option(names = "--memory-pages", paramLabel = "N", description = "Guest memory cap in 64 KiB pages, at most 512 (32 MiB). Default: 512.")
+    @Option(
+            names = "--memory-pages",
+            paramLabel = "N",
+            description = "Guest memory cap in 64 KiB pages, at most 512 (32 MiB). Default: 512.")
     Integer memoryPages;
 
-    @Option(names = "--max-output-bytes", paramLabel = "N", description = "Largest result one item may return. Default: 8388608.")
+    @Option(
+            names = "--max-output-bytes",
+            paramLabel = "N",
+            description = "Largest result one item may return. Default: 8388608.")
     Integer maxOutputBytes;
 
-    @Option(names = "--js-memory", paramLabel = "MIB",
-            description = "What one execution.js run may allocate, in MiB, while the JVM heap is filling up; 0 for no bound. Size -Xmx for parallelism × this. Default: 64.")
+    @Option(
+            names = "--js-memory",
+            paramLabel = "MIB",
+            description =
+                    "What one execution.js run may allocate, in MiB, while the JVM heap is filling up; 0 for no bound. Size -Xmx for parallelism × this. Default: 64.")
     Integer jsMemoryMib;
 
-    @Option(names = "--no-compile-cache", description = "Compile the module afresh instead of using (and filling) the compiled-module cache in ~/.cache/nlink/compiled.")
+    @Option(
+            names = "--no-compile-cache",
+            description =
+                    "Compile the module afresh instead of using (and filling) the compiled-module cache in ~/.cache/nlink/compiled.")
     boolean noCompileCache;
 
-    @Option(names = "--progress", paramLabel = "auto|always|never", description = "A progress line on stderr: auto shows it when stderr is a terminal (the launcher tells). Default: auto.")
+    @Option(
+            names = "--progress",
+            paramLabel = "auto|always|never",
+            description =
+                    "A progress line on stderr: auto shows it when stderr is a terminal (the launcher tells). Default: auto.")
     String progress = "auto";
 
-    @Option(names = "--interpreter", description = "Run the guest in the engine's interpreter instead of compiling it (slow; for debugging).")
+    @Option(
+            names = "--interpreter",
+            description = "Run the guest in the engine's interpreter instead of compiling it (slow; for debugging).")
     boolean interpreter;
 
-    @Mixin ClusterOptions cluster;
+    @Mixin
+    ClusterOptions cluster;
 
-    @Option(names = "--chunk-size", paramLabel = "N",
+    @Option(
+            names = "--chunk-size",
+            paramLabel = "N",
             description = "With --join: items per chunk handed to a member. Default: ${DEFAULT-VALUE}.")
     int chunkSize;
 
@@ -103,7 +140,8 @@ final class RunCommand implements Callable<Integer> {
         }
         SandboxLimits limits = limits();
 
-        try (NodeRuntime runtime = Packages.runtime(interpreter, !noCompileCache).limits(limits).build()) {
+        try (NodeRuntime runtime =
+                Packages.runtime(interpreter, !noCompileCache).limits(limits).build()) {
             LoadedNode node;
             try {
                 node = runtime.load(pkg);
@@ -123,22 +161,38 @@ final class RunCommand implements Callable<Integer> {
     }
 
     /** The batch spread over the cluster's members, this process one of them (docs/scaling.md). */
-    private int runInCluster(PrintStream err, NodePackage pkg, NodeRuntime runtime, LoadedNode node, ObjectNode resolved, SandboxLimits limits)
+    private int runInCluster(
+            PrintStream err,
+            NodePackage pkg,
+            NodeRuntime runtime,
+            LoadedNode node,
+            ObjectNode resolved,
+            SandboxLimits limits)
             throws IOException {
         if (parallelism != null) {
-            throw new IllegalArgumentException("--parallelism is for a local run; with --join each member's --lanes say how many items it runs at once");
+            throw new IllegalArgumentException(
+                    "--parallelism is for a local run; with --join each member's --lanes say how many items it runs at once");
         }
         byte[] zip = packageZip(pkg);
         try (NlinkCluster member = NlinkCluster.start(cluster.config(), runtime)) {
             String sha256 = member.publish(zip);
-            err.println("nlink: spreading the batch over a cluster of " + member.members().size() + " member(s), "
-                    + member.totalLanes() + " lane(s) in all; this member is " + member.address());
+            err.println("nlink: spreading the batch over a cluster of "
+                    + member.members().size() + " member(s), " + member.totalLanes()
+                    + " lane(s) in all; this member is " + member.address());
             ClusterBatch batch = member.newBatch(
-                    sha256, resolved, limits, ClusterBatch.Options.DEFAULTS.withChunkSize(chunkSize).withContinueOnFail(continueOnFail));
+                    sha256,
+                    resolved,
+                    limits,
+                    ClusterBatch.Options.DEFAULTS.withChunkSize(chunkSize).withContinueOnFail(continueOnFail));
             int exit = runBatch(err, node, batch);
             StringBuilder shares = new StringBuilder();
-            batch.itemsPerMember().forEach((address, n) -> shares.append(shares.isEmpty() ? "" : ", ").append(address).append(' ').append(n));
-            err.println("nlink: items per member: " + shares + "; " + batch.rerunChunks() + " chunk(s) rerun after a member left");
+            batch.itemsPerMember()
+                    .forEach((address, n) -> shares.append(shares.isEmpty() ? "" : ", ")
+                            .append(address)
+                            .append(' ')
+                            .append(n));
+            err.println("nlink: items per member: " + shares + "; " + batch.rerunChunks()
+                    + " chunk(s) rerun after a member left");
             return exit;
         }
     }
@@ -147,7 +201,8 @@ final class RunCommand implements Callable<Integer> {
     private byte[] packageZip(NodePackage pkg) throws IOException {
         if (!Files.isDirectory(packagePath)) return Files.readAllBytes(packagePath);
         if (pkg.wasm() == null) {
-            throw new IllegalArgumentException(packagePath + " has no execution.wasm; a cluster run needs one (build it, or pack the folder)");
+            throw new IllegalArgumentException(
+                    packagePath + " has no execution.wasm; a cluster run needs one (build it, or pack the folder)");
         }
         var zip = new java.io.ByteArrayOutputStream();
         Packer.pack(packagePath, pkg, zip);
@@ -160,25 +215,25 @@ final class RunCommand implements Callable<Integer> {
         ItemResult lastFailure = null;
         try (ItemBatch batch = newBatch;
                 CountingInputStream in = openInput();
-                Progress bar = showProgress() ? new Progress(err, in == null ? () -> 0 : in::count, inputSize()) : null;
+                Progress bar =
+                        showProgress() ? new Progress(err, in == null ? () -> 0 : in::count, inputSize()) : null;
                 ItemReader reader = in == null ? null : new ItemReader(in, input.equals("-") ? "stdin" : input);
                 OutputStream out = output == null ? nonClosing(System.out) : Files.newOutputStream(output);
                 JsonGenerator json = Json.MAPPER.getFactory().createGenerator(out)) {
             json.setRootValueSeparator(null);
-            Iterator<JsonNode> items = reader != null ? reader : List.<JsonNode>of(Json.MAPPER.createObjectNode()).iterator();
+            Iterator<JsonNode> items = reader != null
+                    ? reader
+                    : List.<JsonNode>of(Json.MAPPER.createObjectNode()).iterator();
             ItemResult[] failed = new ItemResult[1];
-            finished =
-                    batch.run(
-                            items,
-                            result -> {
-                                if (bar != null) {
-                                    bar.itemDone();
-                                    if (!result.stdout().isEmpty() || !result.stderr().isEmpty()) bar.clearLine();
-                                }
-                                printLogs(err, result);
-                                write(json, out, result);
-                                if (!result.ok()) failed[0] = result;
-                            });
+            finished = batch.run(items, result -> {
+                if (bar != null) {
+                    bar.itemDone();
+                    if (!result.stdout().isEmpty() || !result.stderr().isEmpty()) bar.clearLine();
+                }
+                printLogs(err, result);
+                write(json, out, result);
+                if (!result.ok()) failed[0] = result;
+            });
             lastFailure = failed[0];
             summary = batch.summary();
         }
@@ -205,7 +260,8 @@ final class RunCommand implements Callable<Integer> {
 
     private CountingInputStream openInput() throws IOException {
         if (input == null) return null;
-        return new CountingInputStream(input.equals("-") ? nonClosing(System.in) : Files.newInputStream(Path.of(input)));
+        return new CountingInputStream(
+                input.equals("-") ? nonClosing(System.in) : Files.newInputStream(Path.of(input)));
     }
 
     private long inputSize() {
@@ -221,7 +277,8 @@ final class RunCommand implements Callable<Integer> {
             case "always" -> true;
             case "never" -> false;
             case "auto" -> Boolean.getBoolean("nlink.stderrIsTerminal");
-            default -> throw new IllegalArgumentException("--progress " + progress + ": expected auto, always or never");
+            default ->
+                throw new IllegalArgumentException("--progress " + progress + ": expected auto, always or never");
         };
     }
 
@@ -262,14 +319,16 @@ final class RunCommand implements Callable<Integer> {
         if (timeout != null) limits = limits.withItemTimeout(parseDuration("--timeout", timeout));
         if (memoryPages != null) {
             if (memoryPages > SandboxLimits.PLATFORM_MAX_MEMORY_PAGES) {
-                throw new IllegalArgumentException(
-                        "--memory-pages " + memoryPages + " is above the platform cap of 512 pages (32 MiB); it can only be lowered");
+                throw new IllegalArgumentException("--memory-pages " + memoryPages
+                        + " is above the platform cap of 512 pages (32 MiB); it can only be lowered");
             }
             limits = limits.withMemoryPages(memoryPages);
         }
         if (maxOutputBytes != null) limits = limits.withMaxOutputBytes(maxOutputBytes);
         if (jsMemoryMib != null) {
-            if (jsMemoryMib < 0) throw new IllegalArgumentException("--js-memory " + jsMemoryMib + ": expected a number of MiB, or 0 for no bound");
+            if (jsMemoryMib < 0)
+                throw new IllegalArgumentException(
+                        "--js-memory " + jsMemoryMib + ": expected a number of MiB, or 0 for no bound");
             limits = limits.withJsMemoryBytes(jsMemoryMib * 1024L * 1024);
         }
         return limits;
@@ -279,7 +338,8 @@ final class RunCommand implements Callable<Integer> {
     static Duration parseDuration(String option, String text) {
         var m = java.util.regex.Pattern.compile("(\\d+)(ms|s|m)").matcher(text.trim());
         if (!m.matches()) {
-            throw new IllegalArgumentException(option + " " + text + ": expected a number with ms, s or m, such as 500ms or 10s");
+            throw new IllegalArgumentException(
+                    option + " " + text + ": expected a number with ms, s or m, such as 500ms or 10s");
         }
         long n = Long.parseLong(m.group(1));
         return switch (m.group(2)) {
@@ -296,7 +356,8 @@ final class RunCommand implements Callable<Integer> {
      */
     private static void printLogs(PrintStream err, ItemResult result) {
         if (result.fallbackWhy() != null) {
-            err.println("[item " + result.index() + "] ran on " + result.runtime() + " because " + Visible.onTerminal(result.fallbackWhy()));
+            err.println("[item " + result.index() + "] ran on " + result.runtime() + " because "
+                    + Visible.onTerminal(result.fallbackWhy()));
         }
         printLog(err, result.index(), "stdout", result.stdout());
         printLog(err, result.index(), "stderr", result.stderr());
@@ -328,7 +389,8 @@ final class RunCommand implements Callable<Integer> {
                 ObjectNode error = line.putObject("error");
                 error.put("kind", result.failure().kind().name());
                 error.put("message", result.failure().message());
-                if (result.failure().function() != null) error.put("function", result.failure().function());
+                if (result.failure().function() != null)
+                    error.put("function", result.failure().function());
                 line.putObject("pairedItem").put("item", result.index());
                 writeLine(json, out, line);
             }
@@ -348,27 +410,40 @@ final class RunCommand implements Callable<Integer> {
         String counts = String.format(
                 Locale.ROOT,
                 "%d item(s) in, %d out, %d failed; runtime %s%s; %d instance(s), %.1f ms each to start, %d recycled; ",
-                s.itemsIn(), s.itemsOut(), s.failures(), node.runtime(),
-                fallback == null ? "" : String.format(Locale.ROOT, ", %d item(s) re-run on %s (per-item fallback)",
-                        s.fallbacks(), fallback.runtime()),
-                s.instances(), s.instances() == 0 ? 0.0 : s.instanceNanos() / 1e6 / s.instances(), s.recycled());
+                s.itemsIn(),
+                s.itemsOut(),
+                s.failures(),
+                node.runtime(),
+                fallback == null
+                        ? ""
+                        : String.format(
+                                Locale.ROOT,
+                                ", %d item(s) re-run on %s (per-item fallback)",
+                                s.fallbacks(),
+                                fallback.runtime()),
+                s.instances(),
+                s.instances() == 0 ? 0.0 : s.instanceNanos() / 1e6 / s.instances(),
+                s.recycled());
         if (node.compilation().isEmpty()) {
             return counts + String.format(Locale.ROOT, "%.0f µs/item", s.microsPerItem());
         }
         LoadedNode.Compilation compiled = node.compilation().get();
-        return counts + String.format(
-                Locale.ROOT,
-                "peak guest memory %d of %d pages (%s of %s); %.0f µs/item; module %s in %d ms%s",
-                s.peakMemoryPages(),
-                s.memoryCapPages(),
-                SandboxLimits.describePages(s.peakMemoryPages()),
-                SandboxLimits.describePages(s.memoryCapPages()),
-                s.microsPerItem(),
-                compiled.fromCompileCache() ? "loaded from the compile cache" : "compiled",
-                compiled.nanos() / 1_000_000,
-                compiled.interpretedFunctions().isEmpty()
-                        ? ""
-                        : "; WARNING: " + compiled.interpretedFunctions().size() + " function(s) too large to compile run interpreted (70-80x slower)");
+        return counts
+                + String.format(
+                        Locale.ROOT,
+                        "peak guest memory %d of %d pages (%s of %s); %.0f µs/item; module %s in %d ms%s",
+                        s.peakMemoryPages(),
+                        s.memoryCapPages(),
+                        SandboxLimits.describePages(s.peakMemoryPages()),
+                        SandboxLimits.describePages(s.memoryCapPages()),
+                        s.microsPerItem(),
+                        compiled.fromCompileCache() ? "loaded from the compile cache" : "compiled",
+                        compiled.nanos() / 1_000_000,
+                        compiled.interpretedFunctions().isEmpty()
+                                ? ""
+                                : "; WARNING: "
+                                        + compiled.interpretedFunctions().size()
+                                        + " function(s) too large to compile run interpreted (70-80x slower)");
     }
 
     private static OutputStream nonClosing(OutputStream out) {
@@ -391,5 +466,4 @@ final class RunCommand implements Callable<Integer> {
             public void close() {}
         };
     }
-
 }

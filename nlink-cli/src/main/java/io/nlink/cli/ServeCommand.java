@@ -23,44 +23,73 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--port", description = "TCP port; 0 picks a free one. Default: ${DEFAULT-VALUE}.")
     int port;
 
-    @Mixin DataDirOption data;
+    @Mixin
+    DataDirOption data;
 
-    @Option(names = "--database-url", paramLabel = "JDBC_URL", defaultValue = "${env:NLINK_DATABASE_URL}",
-            description = "PostgreSQL, e.g. jdbc:postgresql://db:5432/nlink. Default: $NLINK_DATABASE_URL, else the embedded H2.")
+    @Option(
+            names = "--database-url",
+            paramLabel = "JDBC_URL",
+            defaultValue = "${env:NLINK_DATABASE_URL}",
+            description =
+                    "PostgreSQL, e.g. jdbc:postgresql://db:5432/nlink. Default: $NLINK_DATABASE_URL, else the embedded H2.")
     String databaseUrl;
 
-    @Option(names = "--database-user", defaultValue = "${env:NLINK_DATABASE_USER:-nlink}", description = "Default: $NLINK_DATABASE_USER or nlink.")
+    @Option(
+            names = "--database-user",
+            defaultValue = "${env:NLINK_DATABASE_USER:-nlink}",
+            description = "Default: $NLINK_DATABASE_USER or nlink.")
     String databaseUser;
 
     @Option(names = "--max-upload-mb", description = "Largest node ZIP accepted, in MiB. Default: ${DEFAULT-VALUE}.")
     int maxUploadMb;
 
-    @Option(names = "--keep-executions-days", description = "Executions older than this are pruned. Default: ${DEFAULT-VALUE}.")
+    @Option(
+            names = "--keep-executions-days",
+            description = "Executions older than this are pruned. Default: ${DEFAULT-VALUE}.")
     int keepDays;
 
-    @Option(names = "--keep-executions", description = "At most this many executions are kept, the oldest pruned first. Default: ${DEFAULT-VALUE}.")
+    @Option(
+            names = "--keep-executions",
+            description = "At most this many executions are kept, the oldest pruned first. Default: ${DEFAULT-VALUE}.")
     int keepCount;
 
-    @Option(names = "--trusted-proxy", paramLabel = "CIDR", split = ",",
-            description = "A reverse proxy (address or CIDR block, repeatable) whose X-Forwarded-For names the client for the sign-in"
-                    + " throttle and the audit log. Default: none; the connection's address is used, whatever the headers say.")
+    @Option(
+            names = "--trusted-proxy",
+            paramLabel = "CIDR",
+            split = ",",
+            description =
+                    "A reverse proxy (address or CIDR block, repeatable) whose X-Forwarded-For names the client for the sign-in"
+                            + " throttle and the audit log. Default: none; the connection's address is used, whatever the headers say.")
     java.util.List<String> trustedProxies = new java.util.ArrayList<>();
 
-    @Mixin ClusterOptions cluster;
+    @Mixin
+    ClusterOptions cluster;
 
-    @Mixin HttpEgressOptions http;
+    @Mixin
+    HttpEgressOptions http;
 
-    @Option(names = "--credentials-key-file", paramLabel = "FILE", defaultValue = "${env:NLINK_CREDENTIALS_KEY_FILE}",
-            description = {"The key that seals stored credentials (made, 0600, when missing). Servers sharing a database need the same file.",
-                "Default: $NLINK_CREDENTIALS_KEY_FILE, else credentials.key in the data directory."})
+    @Option(
+            names = "--credentials-key-file",
+            paramLabel = "FILE",
+            defaultValue = "${env:NLINK_CREDENTIALS_KEY_FILE}",
+            description = {
+                "The key that seals stored credentials (made, 0600, when missing). Servers sharing a database need the same file.",
+                "Default: $NLINK_CREDENTIALS_KEY_FILE, else credentials.key in the data directory."
+            })
     java.nio.file.Path credentialsKeyFile;
 
-    @Option(names = "--metrics", description = "Record Prometheus metrics and serve them at GET /metrics to the owner and admins"
-            + " (their API key as a Bearer token). Default: off; docs/performance.md says what recording costs.")
+    @Option(
+            names = "--metrics",
+            description =
+                    "Record Prometheus metrics and serve them at GET /metrics to the owner and admins"
+                            + " (their API key as a Bearer token). Default: off; docs/performance.md says what recording costs.")
     boolean metrics;
 
-    @Option(names = "--executions", paramLabel = "N",
-            description = "Workflow executions this server runs at once, its own or other members'; 0 hands them all to other members. Default: the number of cores, at least 2.")
+    @Option(
+            names = "--executions",
+            paramLabel = "N",
+            description =
+                    "Workflow executions this server runs at once, its own or other members'; 0 hands them all to other members. Default: the number of cores, at least 2.")
     Integer executions;
 
     @Override
@@ -79,18 +108,22 @@ final class ServeCommand implements Callable<Integer> {
         config = config.withTrustedProxies(trustedProxies);
         boolean embedded = databaseUrl == null || databaseUrl.isBlank();
         if (cluster.join != null && embedded) {
-            throw new IllegalArgumentException("--join needs --database-url: servers in a cluster share one PostgreSQL database"
-                    + " (each embedded H2 database would know only its own workflows)");
+            throw new IllegalArgumentException(
+                    "--join needs --database-url: servers in a cluster share one PostgreSQL database"
+                            + " (each embedded H2 database would know only its own workflows)");
         }
         if (!embedded) {
             config = config.withDatabase(databaseUrl, databaseUser, System.getenv("NLINK_DATABASE_PASSWORD"));
         }
         NlinkServer server = NlinkServer.start(config);
         Runtime.getRuntime().addShutdownHook(new Thread(server::close, "nlink-shutdown"));
-        String where = config.jdbcUrl() == null ? "H2 in " + data.path.toAbsolutePath().resolve("db") : server.databaseProduct();
+        String where = config.jdbcUrl() == null
+                ? "H2 in " + data.path.toAbsolutePath().resolve("db")
+                : server.databaseProduct();
         System.out.println("nLink " + NlinkServer.VERSION + " serving " + server.url() + " (database: " + where + ")");
         if (server.cluster().members().size() > 1) {
-            System.out.println("Cluster member " + server.cluster().address() + " of " + server.cluster().members().size());
+            System.out.println("Cluster member " + server.cluster().address() + " of "
+                    + server.cluster().members().size());
         }
         server.setupUrl().ifPresent(url -> System.out.println("Create the owner account (one-time link): " + url));
         System.out.flush();

@@ -18,19 +18,23 @@ import picocli.CommandLine.Parameters;
 
 @Command(
         name = "test",
-        description = "Runs the node's golden vectors (tests/*.json) through the runtime under production limits: on execution.wasm, or on"
-                + " execution.js when the node has no module.")
+        description =
+                "Runs the node's golden vectors (tests/*.json) through the runtime under production limits: on execution.wasm, or on"
+                        + " execution.js when the node has no module.")
 final class TestCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "DIR", description = "A built node folder.")
     Path dir;
 
-    @Option(names = "--parity", description = "Run the vectors through both execution.wasm and execution.js and report every difference.")
+    @Option(
+            names = "--parity",
+            description = "Run the vectors through both execution.wasm and execution.js and report every difference.")
     boolean parity;
 
     @Option(
             names = "--watch",
-            description = "Keep watching the folder: when a source file or vector changes, rebuild (when there is a build.sh) and rerun"
-                    + " the vectors. Ctrl-C ends it.")
+            description =
+                    "Keep watching the folder: when a source file or vector changes, rebuild (when there is a build.sh) and rerun"
+                            + " the vectors. Ctrl-C ends it.")
     boolean watch;
 
     /** How often --watch looks at the folder; a property so tests need not wait a whole second. */
@@ -53,7 +57,11 @@ final class TestCommand implements Callable<Integer> {
             watcher.mark();
             System.err.println("nlink: waiting for a change in " + dir);
             List<Path> changed = watcher.awaitChange(WATCH_INTERVAL);
-            System.err.println("nlink: changed: " + changed.stream().map(Path::toString).reduce((a, b) -> a + ", " + b).orElse(""));
+            System.err.println("nlink: changed: "
+                    + changed.stream()
+                            .map(Path::toString)
+                            .reduce((a, b) -> a + ", " + b)
+                            .orElse(""));
         }
     }
 
@@ -69,14 +77,18 @@ final class TestCommand implements Callable<Integer> {
         if (pkg.wasm() == null) {
             return runOnJavaScript(out, pkg);
         }
-        try (NodeRuntime runtime = Packages.runtime(false, true).javascriptFallback(false).build()) {
+        try (NodeRuntime runtime =
+                Packages.runtime(false, true).javascriptFallback(false).build()) {
             LoadedNode node = Packages.compile(runtime, pkg, System.err);
             if (node == null) return Main.INVALID;
             List<GoldenVectors.Outcome> outcomes = GoldenVectors.run(dir, pkg, node.executable());
             if (outcomes.isEmpty()) return noVectors();
             long failed = report(out, parity ? "wasm " : "", outcomes);
             if (parity) {
-                failed += report(out, "js   ", GoldenVectors.run(dir, pkg, runtime.javascript().load(pkg.javascript())));
+                failed += report(
+                        out,
+                        "js   ",
+                        GoldenVectors.run(dir, pkg, runtime.javascript().load(pkg.javascript())));
             }
             out.println((outcomes.size() * (parity ? 2 : 1) - failed) + " passed, " + failed + " failed");
             return failed == 0 ? 0 : Main.ITEM_FAILED;
@@ -88,7 +100,8 @@ final class TestCommand implements Callable<Integer> {
         System.err.println("nlink: " + dir + " has no execution.wasm: running the vectors on execution.js"
                 + (Files.isRegularFile(dir.resolve("build.sh")) ? " (nlink build " + dir + " makes the module)" : ""));
         try (NodeRuntime runtime = NodeRuntime.builder().build()) {
-            List<GoldenVectors.Outcome> outcomes = GoldenVectors.run(dir, pkg, runtime.javascript().load(pkg.javascript()));
+            List<GoldenVectors.Outcome> outcomes =
+                    GoldenVectors.run(dir, pkg, runtime.javascript().load(pkg.javascript()));
             if (outcomes.isEmpty()) return noVectors();
             long failed = report(out, "", outcomes);
             out.println((outcomes.size() - failed) + " passed, " + failed + " failed");
@@ -105,7 +118,10 @@ final class TestCommand implements Callable<Integer> {
     private static long report(PrintStream out, String runtime, List<GoldenVectors.Outcome> outcomes) {
         long failed = 0;
         for (GoldenVectors.Outcome o : outcomes) {
-            out.println((o.passed() ? "ok    " : "FAIL  ") + runtime + o.vector() + (o.passed() ? "" : ": " + o.difference()));
+            out.println((o.passed() ? "ok    " : "FAIL  ")
+                    + runtime
+                    + o.vector()
+                    + (o.passed() ? "" : ": " + o.difference()));
             if (!o.passed()) failed++;
         }
         return failed;

@@ -20,7 +20,8 @@ import picocli.CommandLine.Parameters;
 
 @Command(
         name = "validate",
-        description = "Checks a node package and prints a report: metadata, parameters, module exports and imports, memory, size, SHA-256, and every problem found.")
+        description =
+                "Checks a node package and prints a report: metadata, parameters, module exports and imports, memory, size, SHA-256, and every problem found.")
 final class ValidateCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "PACKAGE", description = "A node package folder or ZIP.")
     Path packagePath;
@@ -37,8 +38,13 @@ final class ValidateCommand implements Callable<Integer> {
             return Main.INVALID;
         }
         List<String> problems = new ArrayList<>();
-        out.println("Package    " + pkg.id() + (pkg.manifest().description() == null ? "" : " - " + pkg.manifest().description()));
-        out.println("Node       " + pkg.definition().name() + " (\"" + pkg.definition().displayName() + "\", version " + pkg.definition().version() + ")");
+        out.println("Package    " + pkg.id()
+                + (pkg.manifest().description() == null
+                        ? ""
+                        : " - " + pkg.manifest().description()));
+        out.println("Node       " + pkg.definition().name() + " (\""
+                + pkg.definition().displayName() + "\", version "
+                + pkg.definition().version() + ")");
         out.println("Parameters");
         for (NodeProperty p : pkg.definition().properties()) {
             out.printf(
@@ -48,7 +54,11 @@ final class ValidateCommand implements Callable<Integer> {
                     p.required() ? " required" : "",
                     p.defaultValue() == null ? "" : " default " + p.defaultValue());
         }
-        out.println("JavaScript " + (pkg.javascript() == null ? "none" : "execution.js, " + pkg.javascript().length() + " chars (the fallback when the module cannot run)"));
+        out.println("JavaScript "
+                + (pkg.javascript() == null
+                        ? "none"
+                        : "execution.js, " + pkg.javascript().length()
+                                + " chars (the fallback when the module cannot run)"));
 
         if (pkg.wasm() == null) {
             out.println("Module     none");
@@ -58,13 +68,21 @@ final class ValidateCommand implements Callable<Integer> {
                 report(out, info);
                 problems.addAll(info.problems());
                 if (info.runnable()) {
-                    try (NodeRuntime runtime = Packages.runtime(false, true).javascriptFallback(false).build()) {
-                        LoadedNode.Compilation compiled = runtime.load(pkg).compilation().orElseThrow();
-                        out.printf("Compiled   in %d ms%s", compiled.nanos() / 1_000_000, compiled.fromCompileCache() ? " (from the compile cache)" : "");
+                    try (NodeRuntime runtime = Packages.runtime(false, true)
+                            .javascriptFallback(false)
+                            .build()) {
+                        LoadedNode.Compilation compiled =
+                                runtime.load(pkg).compilation().orElseThrow();
+                        out.printf(
+                                "Compiled   in %d ms%s",
+                                compiled.nanos() / 1_000_000,
+                                compiled.fromCompileCache() ? " (from the compile cache)" : "");
                         if (compiled.interpretedFunctions().isEmpty()) {
                             out.println(", every function to JVM bytecode");
                         } else {
-                            out.println(", but " + compiled.interpretedFunctions().size() + " function(s) are too large and run interpreted (70-80x slower)");
+                            out.println(
+                                    ", but " + compiled.interpretedFunctions().size()
+                                            + " function(s) are too large and run interpreted (70-80x slower)");
                         }
                     } catch (NoRuntimeException e) {
                         problems.addAll(Packages.wasmProblems(e));
@@ -104,6 +122,7 @@ final class ValidateCommand implements Callable<Integer> {
         for (ModuleInfo.ImportInfo i : info.imports()) {
             out.printf("  %s %s.%s %s%n", i.provided() ? "ok " : "NO ", i.module(), i.name(), i.signature());
         }
-        out.println("Names      " + (info.functionNames() ? "function names present (traps name the function)" : "no name section"));
+        out.println("Names      "
+                + (info.functionNames() ? "function names present (traps name the function)" : "no name section"));
     }
 }

@@ -13,14 +13,15 @@ import picocli.CommandLine.Mixin;
             "Stops on SIGTERM or Ctrl-C, leaving the cluster in order; a killed member's chunks run again elsewhere."
         })
 final class WorkerCommand implements Callable<Integer> {
-    @Mixin ClusterOptions cluster;
+    @Mixin
+    ClusterOptions cluster;
 
     @Override
     public Integer call() throws Exception {
         NlinkCluster member = NlinkCluster.start(cluster.config());
         Runtime.getRuntime().addShutdownHook(new Thread(member::close, "nlink-worker-shutdown"));
-        System.out.println("nLink worker " + member.address() + " in a cluster of " + member.members().size()
-                + " member(s), " + member.totalLanes() + " lane(s) in all");
+        System.out.println("nLink worker " + member.address() + " in a cluster of "
+                + member.members().size() + " member(s), " + member.totalLanes() + " lane(s) in all");
         System.out.flush();
         member.awaitShutdown();
         return 0;

@@ -43,29 +43,50 @@ final class WorkflowCommand {
                 "from --node folders/ZIPs, else from the Community Store installed in --data-dir; a workflow of built-in nodes needs neither."
             })
     static final class Run implements Callable<Integer> {
-        @Parameters(index = "0", paramLabel = "FILE", description = "The workflow JSON (an n8n export works when it uses nLink's node types).")
+        @Parameters(
+                index = "0",
+                paramLabel = "FILE",
+                description = "The workflow JSON (an n8n export works when it uses nLink's node types).")
         Path file;
 
-        @Option(names = "--input", paramLabel = "FILE|-", description = "The trigger's items: a JSON array or NDJSON; - for stdin. Default: one empty item.")
+        @Option(
+                names = "--input",
+                paramLabel = "FILE|-",
+                description = "The trigger's items: a JSON array or NDJSON; - for stdin. Default: one empty item.")
         String input;
 
-        @Option(names = "--node", paramLabel = "PACKAGE", description = "A community node's package folder or ZIP; repeat for several.")
+        @Option(
+                names = "--node",
+                paramLabel = "PACKAGE",
+                description = "A community node's package folder or ZIP; repeat for several.")
         List<Path> nodes = new ArrayList<>();
 
         /** Without --node: the Community Store in the server's data directory holds the nodes. */
-        @Mixin DataDirOption data;
+        @Mixin
+        DataDirOption data;
 
-        @Option(names = "--trigger", paramLabel = "NAME", description = "The trigger node to start from. Default: the first Manual Trigger.")
+        @Option(
+                names = "--trigger",
+                paramLabel = "NAME",
+                description = "The trigger node to start from. Default: the first Manual Trigger.")
         String trigger;
 
-        @Option(names = "--execution", paramLabel = "FILE", description = "Also write the whole execution record (per node: items, times, errors, logs, samples) as JSON.")
+        @Option(
+                names = "--execution",
+                paramLabel = "FILE",
+                description =
+                        "Also write the whole execution record (per node: items, times, errors, logs, samples) as JSON.")
         Path executionFile;
 
-        @Option(names = "--credentials", paramLabel = "FILE",
-                description = "The credentials the workflow's nodes name: a JSON array of {id, name, type, data} (docs/workflows.md, Credentials). Default: none.")
+        @Option(
+                names = "--credentials",
+                paramLabel = "FILE",
+                description =
+                        "The credentials the workflow's nodes name: a JSON array of {id, name, type, data} (docs/workflows.md, Credentials). Default: none.")
         Path credentialsFile;
 
-        @Mixin HttpEgressOptions http;
+        @Mixin
+        HttpEgressOptions http;
 
         @Override
         public Integer call() throws Exception {
@@ -91,8 +112,11 @@ final class WorkflowCommand {
                         if (db == null) return Main.INVALID;
                         resolver = new StoreNodeResolver(new NodeStore(db, runtime, SandboxLimits.DEFAULTS));
                     }
-                    CredentialResolver credentials = credentialsFile == null ? CredentialResolver.NONE : CredentialsFile.read(credentialsFile);
-                    Execution execution = new WorkflowEngine(resolver, runtime.javascript(), SandboxLimits.DEFAULTS).withEgress(http.policy()).withCredentials(credentials)
+                    CredentialResolver credentials =
+                            credentialsFile == null ? CredentialResolver.NONE : CredentialsFile.read(credentialsFile);
+                    Execution execution = new WorkflowEngine(resolver, runtime.javascript(), SandboxLimits.DEFAULTS)
+                            .withEgress(http.policy())
+                            .withCredentials(credentials)
                             .run(workflow, trigger, items);
                     report(execution, err);
                     return execution.status() == Execution.Status.SUCCESS ? 0 : Main.ITEM_FAILED;
@@ -110,7 +134,8 @@ final class WorkflowCommand {
 
         private Database openStore(PrintStream err) {
             if (!Files.isDirectory(data.path.resolve("db"))) {
-                err.println("nlink: no Community Store in " + data.path + " (no nodes were ever installed there); give the workflow's"
+                err.println("nlink: no Community Store in " + data.path
+                        + " (no nodes were ever installed there); give the workflow's"
                         + " community nodes with --node PACKAGE, or point --data-dir at the server's data directory");
                 return null;
             }
@@ -138,14 +163,29 @@ final class WorkflowCommand {
             }
             System.out.flush();
             for (Execution.NodeRecord n : execution.nodes()) {
-                err.printf("nlink: %-24s %-8s %-7s in %s out %s %8.1f ms%s%s%n", n.name(), n.status(), n.runtime(), n.itemsIn(), n.itemsOut(),
-                        n.time().toNanos() / 1e6, n.tries() > 1 ? " (" + n.tries() + " tries)" : "",
-                        n.itemErrors().isEmpty() ? "" : " (" + n.itemErrors().size() + " item(s) failed and continued)");
+                err.printf(
+                        "nlink: %-24s %-8s %-7s in %s out %s %8.1f ms%s%s%n",
+                        n.name(),
+                        n.status(),
+                        n.runtime(),
+                        n.itemsIn(),
+                        n.itemsOut(),
+                        n.time().toNanos() / 1e6,
+                        n.tries() > 1 ? " (" + n.tries() + " tries)" : "",
+                        n.itemErrors().isEmpty()
+                                ? ""
+                                : " (" + n.itemErrors().size() + " item(s) failed and continued)");
             }
-            if (execution.error() != null) err.println("nlink: the run stopped at \"" + execution.errorNode() + "\": " + execution.error());
-            err.printf("nlink: %s in %.1f ms, %d item(s) out of \"%s\"%n", execution.status().id(), execution.time().toNanos() / 1e6,
-                    execution.output().size(), execution.lastNode());
-            if (executionFile != null) Files.writeString(executionFile, execution.toJson().toPrettyString());
+            if (execution.error() != null)
+                err.println("nlink: the run stopped at \"" + execution.errorNode() + "\": " + execution.error());
+            err.printf(
+                    "nlink: %s in %.1f ms, %d item(s) out of \"%s\"%n",
+                    execution.status().id(),
+                    execution.time().toNanos() / 1e6,
+                    execution.output().size(),
+                    execution.lastNode());
+            if (executionFile != null)
+                Files.writeString(executionFile, execution.toJson().toPrettyString());
         }
     }
 }

@@ -16,7 +16,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** An author's loop from the command line: build (and what it says when it cannot), test, test --watch. */
 class AuthorLoopTest {
-    private static final Path HELLO_JS = Path.of(System.getProperty("nlink.examples.dir", "../examples")).resolveSibling("bench").resolve("nodes/hello-js");
+    private static final Path HELLO_JS = Path.of(System.getProperty("nlink.examples.dir", "../examples"))
+            .resolveSibling("bench")
+            .resolve("nodes/hello-js");
 
     @Test
     void aMissingToolchainIsNamedWithTheSetUpCommandForItsLanguage(@TempDir Path tmp) throws Exception {
@@ -25,15 +27,18 @@ class AuthorLoopTest {
         Files.writeString(dir.resolve("build.sh"), "echo 'build.sh: Go is needed' >&2; exit 3\n");
         CliRun run = CliRun.of("build", dir.toString());
         assertThat(run.exit()).isEqualTo(Main.INVALID);
-        assertThat(run.err()).contains("nlink: the Go toolchain is missing: build.sh said what to install (above);"
-                + " from a clone of nLink, scripts/setup-guests.sh go installs it");
+        assertThat(run.err())
+                .contains("nlink: the Go toolchain is missing: build.sh said what to install (above);"
+                        + " from a clone of nLink, scripts/setup-guests.sh go installs it");
     }
 
     @Test
     void aJavaScriptNodeNeedsNoBuildAndItsVectorsRunOnExecutionJs(@TempDir Path tmp) throws Exception {
         CliRun build = CliRun.of("build", HELLO_JS.toString());
         assertThat(build.exit()).isEqualTo(Main.INVALID);
-        assertThat(build.err()).contains("has no build.sh and needs none: it runs execution.js as it is; nlink test and nlink pack take it directly");
+        assertThat(build.err())
+                .contains(
+                        "has no build.sh and needs none: it runs execution.js as it is; nlink test and nlink pack take it directly");
 
         Path dir = copyOfHelloJs(tmp);
         CliRun test = CliRun.of("test", dir.toString());
@@ -50,15 +55,28 @@ class AuthorLoopTest {
     void watchRebuildsAndRerunsWhenASourceChanges(@TempDir Path tmp) throws Exception {
         Path dir = copyOfHelloJs(tmp);
         Files.move(dir.resolve("execution.js"), dir.resolve("greet.js"));
-        Files.writeString(dir.resolve("greet.js"), Files.readString(dir.resolve("greet.js")).replace("Hello, ", "Hi, "));
+        Files.writeString(
+                dir.resolve("greet.js"),
+                Files.readString(dir.resolve("greet.js")).replace("Hello, ", "Hi, "));
         Path build = dir.resolve("build.sh");
-        Files.writeString(build, "#!/usr/bin/env bash\ncd \"$(dirname \"$0\")\" && cp greet.js execution.js && echo 'build.sh: built' >&2\n");
+        Files.writeString(
+                build,
+                "#!/usr/bin/env bash\ncd \"$(dirname \"$0\")\" && cp greet.js execution.js && echo 'build.sh: built' >&2\n");
         Files.setPosixFilePermissions(build, PosixFilePermissions.fromString("rwxr-xr-x"));
 
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-        Process watch = new ProcessBuilder(java.toString(), "-cp", System.getProperty("java.class.path"),
-                "-Dnlink.watchIntervalMillis=200", "-Dnlink.cacheDir=" + tmp.resolve("cache"), Main.class.getName(), "test", "--watch", dir.toString())
-                .redirectErrorStream(true).start();
+        Process watch = new ProcessBuilder(
+                        java.toString(),
+                        "-cp",
+                        System.getProperty("java.class.path"),
+                        "-Dnlink.watchIntervalMillis=200",
+                        "-Dnlink.cacheDir=" + tmp.resolve("cache"),
+                        Main.class.getName(),
+                        "test",
+                        "--watch",
+                        dir.toString())
+                .redirectErrorStream(true)
+                .start();
         BlockingQueue<String> lines = new LinkedBlockingQueue<>();
         Thread reader = Thread.ofVirtual().start(() -> {
             try (var in = new BufferedReader(new InputStreamReader(watch.getInputStream(), StandardCharsets.UTF_8))) {
@@ -71,16 +89,22 @@ class AuthorLoopTest {
             awaitLine(lines, "FAIL  tests/basic.json");
             awaitLine(lines, "0 passed, 1 failed");
             awaitLine(lines, "nlink: waiting for a change in");
-            Files.writeString(dir.resolve("greet.js"), Files.readString(dir.resolve("greet.js")).replace("Hi, ", "Hello, "));
+            Files.writeString(
+                    dir.resolve("greet.js"),
+                    Files.readString(dir.resolve("greet.js")).replace("Hi, ", "Hello, "));
             awaitLine(lines, "nlink: changed: greet.js");
             awaitLine(lines, "build.sh: built");
             awaitLine(lines, "ok    tests/basic.json");
             awaitLine(lines, "1 passed, 0 failed");
             awaitLine(lines, "nlink: waiting for a change in");
         } finally {
-            new ProcessBuilder("kill", "-INT", Long.toString(watch.pid())).start().waitFor();
+            new ProcessBuilder("kill", "-INT", Long.toString(watch.pid()))
+                    .start()
+                    .waitFor();
         }
-        assertThat(watch.waitFor(30, TimeUnit.SECONDS)).as("Ctrl-C ends the watch").isTrue();
+        assertThat(watch.waitFor(30, TimeUnit.SECONDS))
+                .as("Ctrl-C ends the watch")
+                .isTrue();
         reader.join();
     }
 

@@ -27,7 +27,8 @@ class CliDefaultsTest {
         assertThat(serve.host).isEqualTo(ServerConfig.DEFAULTS.host());
         assertThat(serve.port).isEqualTo(ServerConfig.DEFAULTS.port());
         assertThat(serve.maxUploadMb * 1024L * 1024L).isEqualTo(ServerConfig.DEFAULTS.maxUploadBytes());
-        assertThat(serve.keepDays).isEqualTo(ServerConfig.DEFAULTS.keepExecutionsFor().toDays());
+        assertThat(serve.keepDays)
+                .isEqualTo(ServerConfig.DEFAULTS.keepExecutionsFor().toDays());
         assertThat(serve.keepCount).isEqualTo(ServerConfig.DEFAULTS.keepExecutions());
         if (System.getenv("NLINK_DATA_DIR") == null) {
             assertThat(serve.data.path).isEqualTo(ServerConfig.DEFAULTS.dataDirectory());
@@ -63,7 +64,8 @@ class CliDefaultsTest {
         serve.setUsageHelpWidth(400); // one option a line, so the expected text is not wrapped
         assertThat(serve.getUsageMessage(picocli.CommandLine.Help.Ansi.OFF))
                 .contains("TCP port; 0 picks a free one. Default: " + ServerConfig.DEFAULTS.port() + ".")
-                .contains("Member port; the next free one is taken when it is in use. Default: " + ClusterConfig.DEFAULTS.port() + ".")
+                .contains("Member port; the next free one is taken when it is in use. Default: "
+                        + ClusterConfig.DEFAULTS.port() + ".")
                 .contains("Default: " + CliDefaults.duration(ClusterConfig.DEFAULTS.failureTimeout()) + ".");
     }
 }

@@ -8,7 +8,6 @@ import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -38,7 +37,13 @@ class CliTest {
     void runsTheSeedNodeOnAnItem(@TempDir Path tmp) throws Exception {
         Path input = tmp.resolve("items.json");
         Files.writeString(input, "[{\"a\":1}]");
-        CliRun run = nlink("run", EXAMPLES.resolve("hello-go").toString(), "--params", "{\"text\":\"nLink\"}", "--input", input.toString());
+        CliRun run = nlink(
+                "run",
+                EXAMPLES.resolve("hello-go").toString(),
+                "--params",
+                "{\"text\":\"nLink\"}",
+                "--input",
+                input.toString());
 
         assertThat(run.exit()).as(run.err()).isZero();
         List<JsonNode> lines = run.lines();
@@ -55,13 +60,16 @@ class CliTest {
     @Test
     void readsNdjsonAndN8nStyleItemsAndKeepsTheirOrder(@TempDir Path tmp) throws Exception {
         Path input = tmp.resolve("items.ndjson");
-        Files.writeString(input, "{\"json\":{\"i\":0}}\n{\"i\":1}\n\n{\"json\":{\"i\":2},\"pairedItem\":{\"item\":9}}\n");
+        Files.writeString(
+                input, "{\"json\":{\"i\":0}}\n{\"i\":1}\n\n{\"json\":{\"i\":2},\"pairedItem\":{\"item\":9}}\n");
         CliRun run = nlink("run", EXAMPLES.resolve("hello-go").toString(), "--input", input.toString());
         assertThat(run.exit()).as(run.err()).isZero();
         assertThat(run.lines())
                 .extracting(l -> l.get("json").get("original_data").get("i").intValue())
                 .containsExactly(0, 1, 2);
-        assertThat(run.lines()).extracting(l -> l.get("pairedItem").get("item").intValue()).containsExactly(0, 1, 2);
+        assertThat(run.lines())
+                .extracting(l -> l.get("pairedItem").get("item").intValue())
+                .containsExactly(0, 1, 2);
     }
 
     @Test
@@ -82,26 +90,48 @@ class CliTest {
     void aLoopingNodeIsReportedWithTheItemAndWhy(@TempDir Path tmp) throws Exception {
         Path input = tmp.resolve("items.json");
         Files.writeString(input, "[{}, {}]");
-        CliRun stop = nlink("run", EXAMPLES.resolve("probe-go").toString(), "--params", "{\"mode\":\"loop\"}", "--timeout", "200ms", "--input", input.toString());
+        CliRun stop = nlink(
+                "run",
+                EXAMPLES.resolve("probe-go").toString(),
+                "--params",
+                "{\"mode\":\"loop\"}",
+                "--timeout",
+                "200ms",
+                "--input",
+                input.toString());
         assertThat(stop.exit()).isEqualTo(Main.ITEM_FAILED);
         assertThat(stop.err()).contains("stopped at item 0").contains("time limit of 200 ms");
 
         CliRun goOn = nlink(
-                "run", EXAMPLES.resolve("probe-go").toString(), "--params", "{\"mode\":\"loop\"}", "--timeout", "200ms", "--continue-on-fail",
-                "--input", input.toString());
+                "run",
+                EXAMPLES.resolve("probe-go").toString(),
+                "--params",
+                "{\"mode\":\"loop\"}",
+                "--timeout",
+                "200ms",
+                "--continue-on-fail",
+                "--input",
+                input.toString());
         assertThat(goOn.exit()).isEqualTo(Main.ITEM_FAILED);
         List<JsonNode> lines = goOn.lines();
         assertThat(lines).hasSize(2);
-        assertThat(lines).extracting(l -> l.get("error").get("kind").textValue()).containsOnly("TIMEOUT");
-        assertThat(lines).extracting(l -> l.get("pairedItem").get("item").intValue()).containsExactly(0, 1);
+        assertThat(lines)
+                .extracting(l -> l.get("error").get("kind").textValue())
+                .containsOnly("TIMEOUT");
+        assertThat(lines)
+                .extracting(l -> l.get("pairedItem").get("item").intValue())
+                .containsExactly(0, 1);
         assertThat(goOn.err()).contains("2 item(s) in, 0 out, 2 failed").contains("2 instance(s)");
     }
 
     @Test
     void refusesParamsTheDefinitionDoesNotAllow() {
-        CliRun run = nlink("run", EXAMPLES.resolve("probe-go").toString(), "--params", "{\"mode\":\"nope\",\"extra\":1}");
+        CliRun run =
+                nlink("run", EXAMPLES.resolve("probe-go").toString(), "--params", "{\"mode\":\"nope\",\"extra\":1}");
         assertThat(run.exit()).isEqualTo(Main.INVALID);
-        assertThat(run.err()).contains("params.mode: expected one of \"echo\"").contains("params.extra: this node has no such parameter");
+        assertThat(run.err())
+                .contains("params.mode: expected one of \"echo\"")
+                .contains("params.extra: this node has no such parameter");
     }
 
     @Test
@@ -138,16 +168,19 @@ class CliTest {
         assertThat(run.out())
                 .contains("package.json: name: expected an npm package name")
                 .contains("package.json: version: expected a semantic version")
-                .contains("definition.json: properties[0].type: expected one of string, number, boolean, options, json; got \"text\"");
+                .contains(
+                        "definition.json: properties[0].type: expected one of string, number, boolean, options, json; got \"text\"");
     }
 
     @Test
     void aPackageWithOnlyExecutionJsRunsOnJavaScriptAndSaysSo(@TempDir Path pkg) throws Exception {
-        jsPackage(pkg,
+        jsPackage(
+                pkg,
                 "function execute_node(input) { return [{json: {message: 'Hello, ' + input.params.text + '!', original_data: input.$json}}]; }");
         CliRun run = nlink("run", pkg.toString(), "--params", "{\"text\":\"js\"}");
         assertThat(run.exit()).as(run.err()).isZero();
-        assertThat(run.lines().get(0).get("json")).isEqualTo(Json.parse("{\"message\":\"Hello, js!\",\"original_data\":{}}"));
+        assertThat(run.lines().get(0).get("json"))
+                .isEqualTo(Json.parse("{\"message\":\"Hello, js!\",\"original_data\":{}}"));
         assertThat(run.err())
                 .contains("nlink: running execution.js because the package has no execution.wasm")
                 .contains("1 item(s) in, 1 out, 0 failed; runtime js;");
@@ -167,7 +200,9 @@ class CliTest {
         assertThat(run.err())
                 .contains("[item 0 stdout] \\x1b[2Jcleared\\x0dover\\x07")
                 .contains("[item 0 stderr] \\x1b]0;retitled\\x07second line")
-                .doesNotContain("\u001b").doesNotContain("\r").doesNotContain("\u0007");
+                .doesNotContain("\u001b")
+                .doesNotContain("\r")
+                .doesNotContain("\u0007");
     }
 
     @Test
@@ -184,39 +219,69 @@ class CliTest {
         // heap has less than two budgets of room per script, which this test JVM's heap never nears.
         List<String> command = new java.util.ArrayList<>(List.of(
                 ProcessHandle.current().info().command().orElse("java"), "-Xmx256m", "-XX:+ExitOnOutOfMemoryError"));
-        for (String flag : java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()) {
-            if (flag.startsWith("--enable-native-access") || flag.startsWith("--sun-misc-unsafe-memory-access")) command.add(flag);
+        for (String flag :
+                java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+            if (flag.startsWith("--enable-native-access") || flag.startsWith("--sun-misc-unsafe-memory-access"))
+                command.add(flag);
         }
         Path output = pkg.resolve("out.ndjson");
-        command.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.nlink.cli.Main", "run", pkg.toString(),
-                "--input", items.toString(), "--output", output.toString(), "--js-memory", "16", "--continue-on-fail", "--parallelism", "1"));
-        Process child = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(pkg.resolve("log.txt").toFile()).start();
-        assertThat(child.waitFor(2, java.util.concurrent.TimeUnit.MINUTES)).as("finished").isTrue();
+        command.addAll(List.of(
+                "-cp",
+                System.getProperty("java.class.path"),
+                "io.nlink.cli.Main",
+                "run",
+                pkg.toString(),
+                "--input",
+                items.toString(),
+                "--output",
+                output.toString(),
+                "--js-memory",
+                "16",
+                "--continue-on-fail",
+                "--parallelism",
+                "1"));
+        Process child = new ProcessBuilder(command)
+                .redirectErrorStream(true)
+                .redirectOutput(pkg.resolve("log.txt").toFile())
+                .start();
+        assertThat(child.waitFor(2, java.util.concurrent.TimeUnit.MINUTES))
+                .as("finished")
+                .isTrue();
         String log = Files.readString(pkg.resolve("log.txt"));
         assertThat(child.exitValue()).as(log).isEqualTo(Main.ITEM_FAILED);
         List<JsonNode> lines = new java.util.ArrayList<>();
         for (String line : Files.readAllLines(output)) lines.add(Json.parse(line));
         assertThat(lines).hasSize(3);
         assertThat(lines.get(1).get("error").get("kind").textValue()).isEqualTo("MEMORY_LIMIT");
-        assertThat(lines.get(1).get("error").get("message").textValue()).startsWith("the JavaScript allocated more than 16 MiB in one run (its memory limit)");
+        assertThat(lines.get(1).get("error").get("message").textValue())
+                .startsWith("the JavaScript allocated more than 16 MiB in one run (its memory limit)");
         assertThat(lines.get(2).get("json")).isEqualTo(Json.parse("{\"ok\":true}"));
         assertThat(log).contains("3 item(s) in, 2 out, 1 failed").doesNotContain("OutOfMemoryError");
-        assertThat(nlink("run", pkg.toString(), "--js-memory", "-1").err()).contains("--js-memory -1: expected a number of MiB, or 0 for no bound");
+        assertThat(nlink("run", pkg.toString(), "--js-memory", "-1").err())
+                .contains("--js-memory -1: expected a number of MiB, or 0 for no bound");
     }
 
     @Test
     void anOptedInPackageReRunsATrappingItemOnJavaScriptAndTheSummaryCountsIt(@TempDir Path pkg) throws Exception {
         Files.copy(EXAMPLES.resolve("hello-go/package.json"), pkg.resolve("package.json"));
         String definition = Files.readString(EXAMPLES.resolve("hello-go/definition.json"));
-        Files.writeString(pkg.resolve("definition.json"), definition.replaceFirst("\\{", "{\"perItemFallback\": true,"));
-        Files.writeString(pkg.resolve("execution.js"), "function execute_node(input) { return [{json: {via: 'js'}}]; }");
+        Files.writeString(
+                pkg.resolve("definition.json"), definition.replaceFirst("\\{", "{\"perItemFallback\": true,"));
+        Files.writeString(
+                pkg.resolve("execution.js"), "function execute_node(input) { return [{json: {via: 'js'}}]; }");
         Path wat = pkg.resolve("traps.wat");
         Files.writeString(wat, """
                 (module (memory (export "memory") 1)
                   (func (export "allocate") (param i32) (result i32) (i32.const 1024))
                   (func (export "execute_node") (param i32 i32) (result i64) unreachable))
                 """);
-        Process p = new ProcessBuilder("wat2wasm", wat.toString(), "-o", pkg.resolve("execution.wasm").toString()).inheritIO().start();
+        Process p = new ProcessBuilder(
+                        "wat2wasm",
+                        wat.toString(),
+                        "-o",
+                        pkg.resolve("execution.wasm").toString())
+                .inheritIO()
+                .start();
         assertThat(p.waitFor()).isZero();
 
         CliRun run = nlink("run", pkg.toString());
@@ -229,7 +294,9 @@ class CliTest {
 
     @Test
     void scaffoldBuildAndParityTestANodeFromTheCommandLine(@TempDir Path tmp) throws Exception {
-        assertThat(nlink("scaffold", "--name", "parity_demo", "--out", tmp.toString()).exit()).isZero();
+        assertThat(nlink("scaffold", "--name", "parity_demo", "--out", tmp.toString())
+                        .exit())
+                .isZero();
         Path dir = tmp.resolve("nlink-community.parity_demo");
         assertThat(nlink("build", dir.toString()).exit()).isZero();
         Files.writeString(dir.resolve("execution.js"), """
@@ -242,12 +309,19 @@ class CliTest {
                 """);
         CliRun same = nlink("test", "--parity", dir.toString());
         assertThat(same.exit()).as(same.out() + same.err()).isZero();
-        assertThat(same.out()).contains("ok    wasm tests/basic.json").contains("ok    js   tests/basic.json").contains("8 passed, 0 failed");
+        assertThat(same.out())
+                .contains("ok    wasm tests/basic.json")
+                .contains("ok    js   tests/basic.json")
+                .contains("8 passed, 0 failed");
 
-        Files.writeString(dir.resolve("execution.js"), "function execute_node(input) { return [{ json: { message: 'different' } }]; }");
+        Files.writeString(
+                dir.resolve("execution.js"),
+                "function execute_node(input) { return [{ json: { message: 'different' } }]; }");
         CliRun differs = nlink("test", "--parity", dir.toString());
         assertThat(differs.exit()).isEqualTo(Main.ITEM_FAILED);
-        assertThat(differs.out()).contains("FAIL  js   tests/basic.json: output[0].wasm_processed: missing").contains("4 passed, 4 failed");
+        assertThat(differs.out())
+                .contains("FAIL  js   tests/basic.json: output[0].wasm_processed: missing")
+                .contains("4 passed, 4 failed");
     }
 
     private static final Path WORKFLOWS = EXAMPLES.resolve("workflows");
@@ -256,15 +330,29 @@ class CliTest {
     @Test
     void runsAWorkflowWithNodesFromPackageFolders(@TempDir Path tmp) throws Exception {
         Path record = tmp.resolve("execution.json");
-        CliRun run = nlink("workflow", "run", WORKFLOWS.resolve("greetings.json").toString(), "--input", WORKFLOWS.resolve("people.json").toString(),
-                "--node", EXAMPLES.resolve("hello-go").toString(), "--node", HELLO_JS.toString(), "--execution", record.toString());
+        CliRun run = nlink(
+                "workflow",
+                "run",
+                WORKFLOWS.resolve("greetings.json").toString(),
+                "--input",
+                WORKFLOWS.resolve("people.json").toString(),
+                "--node",
+                EXAMPLES.resolve("hello-go").toString(),
+                "--node",
+                HELLO_JS.toString(),
+                "--execution",
+                record.toString());
         assertThat(run.exit()).as(run.err()).isZero();
-        assertThat(run.lines()).extracting(l -> l.path("json").path("message").asText()).containsExactly(
-                "Hello, ADA! Greetings from WebAssembly Runtime! 🚀",
-                "Hello, GRACE! Greetings from WebAssembly Runtime! 🚀",
-                "Hello, young LINUS! Greetings from WebAssembly Runtime! 🚀");
-        assertThat(run.err()).containsPattern("Greet in Go +success +wasm +in \\[2\\] out \\[2\\]")
-                .containsPattern("Greet in JavaScript +success +js ").contains("nlink: success in ");
+        assertThat(run.lines())
+                .extracting(l -> l.path("json").path("message").asText())
+                .containsExactly(
+                        "Hello, ADA! Greetings from WebAssembly Runtime! 🚀",
+                        "Hello, GRACE! Greetings from WebAssembly Runtime! 🚀",
+                        "Hello, young LINUS! Greetings from WebAssembly Runtime! 🚀");
+        assertThat(run.err())
+                .containsPattern("Greet in Go +success +wasm +in \\[2\\] out \\[2\\]")
+                .containsPattern("Greet in JavaScript +success +js ")
+                .contains("nlink: success in ");
         JsonNode execution = Json.parse(Files.readAllBytes(record));
         assertThat(execution.path("status").asText()).isEqualTo("success");
         assertThat(execution.path("nodes")).hasSize(7);
@@ -274,18 +362,30 @@ class CliTest {
     void runsAWorkflowWithNodesFromTheCommunityStoreInTheDataDirectory(@TempDir Path tmp) throws Exception {
         Path data = tmp.resolve("data");
         try (io.nlink.server.db.Database db = io.nlink.server.db.Database.open(null, null, null, data);
-                io.nlink.runtime.NodeRuntime runtime = io.nlink.runtime.NodeRuntime.builder().build()) {
-            var store = new io.nlink.server.store.NodeStore(db, runtime,
-                    io.nlink.runtime.SandboxLimits.DEFAULTS);
-            store.install(zip(EXAMPLES.resolve("hello-go"), "package.json", "definition.json", "execution.wasm"), "test");
+                io.nlink.runtime.NodeRuntime runtime =
+                        io.nlink.runtime.NodeRuntime.builder().build()) {
+            var store = new io.nlink.server.store.NodeStore(db, runtime, io.nlink.runtime.SandboxLimits.DEFAULTS);
+            store.install(
+                    zip(EXAMPLES.resolve("hello-go"), "package.json", "definition.json", "execution.wasm"), "test");
             store.install(zip(HELLO_JS, "package.json", "definition.json", "execution.js"), "test");
         }
-        CliRun run = nlink("workflow", "run", WORKFLOWS.resolve("greetings.json").toString(), "--input", WORKFLOWS.resolve("people.json").toString(),
-                "--data-dir", data.toString());
+        CliRun run = nlink(
+                "workflow",
+                "run",
+                WORKFLOWS.resolve("greetings.json").toString(),
+                "--input",
+                WORKFLOWS.resolve("people.json").toString(),
+                "--data-dir",
+                data.toString());
         assertThat(run.exit()).as(run.err()).isZero();
         assertThat(run.lines()).hasSize(3);
 
-        CliRun missing = nlink("workflow", "run", WORKFLOWS.resolve("greetings.json").toString(), "--data-dir", tmp.resolve("empty").toString());
+        CliRun missing = nlink(
+                "workflow",
+                "run",
+                WORKFLOWS.resolve("greetings.json").toString(),
+                "--data-dir",
+                tmp.resolve("empty").toString());
         assertThat(missing.exit()).isEqualTo(2);
         assertThat(missing.err()).contains("no Community Store in").contains("--node PACKAGE");
     }
@@ -299,9 +399,16 @@ class CliTest {
                   {"name": "Label", "type": "n8n-nodes-base.set", "typeVersion": 3.4,
                    "parameters": {"assignments": {"assignments": [{"name": "hello", "value": "world", "type": "string"}]}}}],
                  "connections": {"Start": {"main": [[{"node": "Label", "index": 0}]]}}}""");
-        CliRun run = nlink("workflow", "run", file.toString(), "--data-dir", tmp.resolve("no-such-dir").toString());
+        CliRun run = nlink(
+                "workflow",
+                "run",
+                file.toString(),
+                "--data-dir",
+                tmp.resolve("no-such-dir").toString());
         assertThat(run.exit()).as(run.err()).isZero();
-        assertThat(run.lines()).extracting(l -> l.path("json").path("hello").asText()).containsExactly("world");
+        assertThat(run.lines())
+                .extracting(l -> l.path("json").path("hello").asText())
+                .containsExactly("world");
     }
 
     @Test
@@ -309,7 +416,8 @@ class CliTest {
         com.sun.net.httpserver.HttpServer api = com.sun.net.httpserver.HttpServer.create(
                 new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 0);
         api.createContext("/me", x -> {
-            byte[] body = ("{\"key\": \"" + x.getRequestHeaders().getFirst("X-Api-Key") + "\"}").getBytes(StandardCharsets.UTF_8);
+            byte[] body = ("{\"key\": \"" + x.getRequestHeaders().getFirst("X-Api-Key") + "\"}")
+                    .getBytes(StandardCharsets.UTF_8);
             x.getResponseHeaders().add("Content-Type", "application/json");
             x.sendResponseHeaders(200, body.length);
             x.getResponseBody().write(body);
@@ -325,21 +433,39 @@ class CliTest {
                        "credentials": {"httpHeaderAuth": {"id": "k1", "name": "API key"}}}],
                      "connections": {"Start": {"main": [[{"node": "Fetch", "index": 0}]]}}}""".formatted(api.getAddress().getPort()));
             Path credentials = tmp.resolve("credentials.json");
-            Files.writeString(credentials, "[{\"id\": \"k1\", \"name\": \"API key\", \"type\": \"httpHeaderAuth\","
-                    + " \"data\": {\"name\": \"X-Api-Key\", \"value\": \"from-the-file\"}}]");
-            CliRun run = nlink("workflow", "run", workflow.toString(), "--credentials", credentials.toString(), "--allow-http-to", "127.0.0.1");
+            Files.writeString(
+                    credentials,
+                    "[{\"id\": \"k1\", \"name\": \"API key\", \"type\": \"httpHeaderAuth\","
+                            + " \"data\": {\"name\": \"X-Api-Key\", \"value\": \"from-the-file\"}}]");
+            CliRun run = nlink(
+                    "workflow",
+                    "run",
+                    workflow.toString(),
+                    "--credentials",
+                    credentials.toString(),
+                    "--allow-http-to",
+                    "127.0.0.1");
             assertThat(run.exit()).as(run.err()).isZero();
-            assertThat(run.lines()).extracting(l -> l.path("json").path("key").asText()).containsExactly("from-the-file");
+            assertThat(run.lines())
+                    .extracting(l -> l.path("json").path("key").asText())
+                    .containsExactly("from-the-file");
 
             CliRun without = nlink("workflow", "run", workflow.toString(), "--allow-http-to", "127.0.0.1");
             assertThat(without.exit()).isEqualTo(1);
-            assertThat(without.err()).contains("credential \"API key\" (id k1) (httpHeaderAuth) is not available: this run has no credentials",
-                    "--credentials FILE");
+            assertThat(without.err())
+                    .contains(
+                            "credential \"API key\" (id k1) (httpHeaderAuth) is not available: this run has no credentials",
+                            "--credentials FILE");
             CliRun guarded = nlink("workflow", "run", workflow.toString(), "--credentials", credentials.toString());
             assertThat(guarded.exit()).isEqualTo(1);
-            assertThat(guarded.err()).contains("refused http://127.0.0.1:" + api.getAddress().getPort() + "/me: 127.0.0.1 is a loopback address",
-                    "--allow-http-to");
-            Files.writeString(credentials, "[{\"id\": \"k1\", \"type\": \"httpHeaderAuth\", \"data\": {\"name\": \"X-Api-Key\"}}]");
+            assertThat(guarded.err())
+                    .contains(
+                            "refused http://127.0.0.1:" + api.getAddress().getPort()
+                                    + "/me: 127.0.0.1 is a loopback address",
+                            "--allow-http-to");
+            Files.writeString(
+                    credentials,
+                    "[{\"id\": \"k1\", \"type\": \"httpHeaderAuth\", \"data\": {\"name\": \"X-Api-Key\"}}]");
             CliRun bad = nlink("workflow", "run", workflow.toString(), "--credentials", credentials.toString());
             assertThat(bad.exit()).isEqualTo(2);
             assertThat(bad.err()).contains("credentials[0]: data.value: expected a string");
@@ -354,7 +480,10 @@ class CliTest {
         Files.writeString(file, "{\"nodes\": [{\"name\": \"Fetch\", \"type\": \"n8n-nodes-base.googleSheets\"}]}");
         CliRun run = nlink("workflow", "run", file.toString());
         assertThat(run.exit()).isEqualTo(2);
-        assertThat(run.err()).contains("cannot run:").contains("  - this workflow uses node types nLink does not have: n8n-nodes-base.googleSheets (\"Fetch\")");
+        assertThat(run.err())
+                .contains("cannot run:")
+                .contains(
+                        "  - this workflow uses node types nLink does not have: n8n-nodes-base.googleSheets (\"Fetch\")");
     }
 
     private static byte[] zip(Path dir, String... files) throws Exception {

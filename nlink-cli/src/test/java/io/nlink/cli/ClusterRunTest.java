@@ -31,7 +31,9 @@ import org.junit.jupiter.api.io.TempDir;
 class ClusterRunTest {
     private static final int ITEMS = 200_000;
 
-    @TempDir static Path shared;
+    @TempDir
+    static Path shared;
+
     private static Path node;
     private static Path input;
 
@@ -40,7 +42,9 @@ class ClusterRunTest {
     @BeforeAll
     static void buildTheCNodeAndTheItems() throws Exception {
         node = Scaffolder.writeFolder(new Scaffolder.Request("cluster_c", null, null, Language.C), shared);
-        assertThat(NodeBuilder.build(node)).as("C template build (run scripts/setup-guests.sh)").isZero();
+        assertThat(NodeBuilder.build(node))
+                .as("C template build (run scripts/setup-guests.sh)")
+                .isZero();
         input = shared.resolve("items.ndjson");
         try (BufferedWriter out = Files.newBufferedWriter(input)) {
             for (int i = 0; i < ITEMS; i++) out.write("{\"i\":" + i + "}\n");
@@ -65,10 +69,15 @@ class ClusterRunTest {
         assertThat(run.waitFor(5, TimeUnit.MINUTES)).as("the batch finished").isTrue();
         String log = Files.readString(tmp.resolve("run.log"));
         assertThat(run.exitValue()).as(log).isZero();
-        assertThat(log).contains("over a cluster of 3 member(s)").contains(ITEMS + " item(s) in, " + ITEMS + " out, 0 failed");
+        assertThat(log)
+                .contains("over a cluster of 3 member(s)")
+                .contains(ITEMS + " item(s) in, " + ITEMS + " out, 0 failed");
 
         // Each member has one lane; chunks go to free lanes, so no member is starved.
-        assertThat(itemsPerMember(log)).as(log).hasSize(3).allSatisfy(n -> assertThat(n).isGreaterThan(ITEMS / 10));
+        assertThat(itemsPerMember(log))
+                .as(log)
+                .hasSize(3)
+                .allSatisfy(n -> assertThat(n).isGreaterThan(ITEMS / 10));
         assertCompleteAndInOrder(output);
     }
 
@@ -83,8 +92,12 @@ class ClusterRunTest {
         Process run = coordinator(tmp, cluster, first, output);
         long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
         while (lines(output) < ITEMS / 10) {
-            assertThat(run.isAlive()).as("the batch is still running when the member is killed").isTrue();
-            assertThat(System.nanoTime()).as("a tenth of the batch done within 3 minutes").isLessThan(deadline);
+            assertThat(run.isAlive())
+                    .as("the batch is still running when the member is killed")
+                    .isTrue();
+            assertThat(System.nanoTime())
+                    .as("a tenth of the batch done within 3 minutes")
+                    .isLessThan(deadline);
             Thread.sleep(20);
         }
         victim.destroyForcibly(); // SIGKILL: no goodbye to the cluster
@@ -94,9 +107,12 @@ class ClusterRunTest {
         String log = Files.readString(tmp.resolve("run.log"));
         assertThat(run.exitValue()).as(log).isZero();
         assertThat(log).contains(ITEMS + " item(s) in, " + ITEMS + " out, 0 failed");
-        Matcher rerun = Pattern.compile("; (\\d+) chunk\\(s\\) rerun after a member left").matcher(log);
+        Matcher rerun = Pattern.compile("; (\\d+) chunk\\(s\\) rerun after a member left")
+                .matcher(log);
         assertThat(rerun.find()).as(log).isTrue();
-        assertThat(Integer.parseInt(rerun.group(1))).as("chunks the killed member held ran again").isPositive();
+        assertThat(Integer.parseInt(rerun.group(1)))
+                .as("chunks the killed member held ran again")
+                .isPositive();
         assertCompleteAndInOrder(output);
     }
 
@@ -120,31 +136,64 @@ class ClusterRunTest {
         Matcher m = Pattern.compile("items per member: (.*);").matcher(log);
         if (!m.find()) return List.of();
         List<Long> counts = new ArrayList<>();
-        for (String share : m.group(1).split(", ")) counts.add(Long.parseLong(share.substring(share.lastIndexOf(' ') + 1)));
+        for (String share : m.group(1).split(", "))
+            counts.add(Long.parseLong(share.substring(share.lastIndexOf(' ') + 1)));
         return counts;
     }
 
     private Process worker(Path tmp, String cluster, int port, String join) throws Exception {
         Path log = tmp.resolve("worker-" + port + ".log");
-        List<String> args = new ArrayList<>(List.of("worker", "--cluster-name", cluster, "--cluster-port", Integer.toString(port),
-                "--lanes", "1", "--failure-timeout", "5s"));
+        List<String> args = new ArrayList<>(List.of(
+                "worker",
+                "--cluster-name",
+                cluster,
+                "--cluster-port",
+                Integer.toString(port),
+                "--lanes",
+                "1",
+                "--failure-timeout",
+                "5s"));
         if (join != null) args.addAll(List.of("--join", join));
         Process p = cli(args, log, tmp.resolve("cache-" + port));
         members.add(p);
         long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
         while (!Files.readString(log).contains("nLink worker 127.0.0.1:")) {
-            assertThat(p.isAlive()).as("worker on %d started: %s", port, Files.readString(log)).isTrue();
-            assertThat(System.nanoTime()).as("worker on %d up within 2 minutes", port).isLessThan(deadline);
+            assertThat(p.isAlive())
+                    .as("worker on %d started: %s", port, Files.readString(log))
+                    .isTrue();
+            assertThat(System.nanoTime())
+                    .as("worker on %d up within 2 minutes", port)
+                    .isLessThan(deadline);
             Thread.sleep(50);
         }
         return p;
     }
 
     private Process coordinator(Path tmp, String cluster, int join, Path output) throws Exception {
-        Process p = cli(List.of("run", node.toString(), "--params", "{\"text\":\"cluster\"}", "--input", input.toString(), "--output", output.toString(),
-                        "--join", "127.0.0.1:" + join, "--cluster-name", cluster, "--cluster-port", Integer.toString(freePort()),
-                        "--lanes", "1", "--failure-timeout", "5s", "--chunk-size", "500"),
-                tmp.resolve("run.log"), tmp.resolve("cache-run"));
+        Process p = cli(
+                List.of(
+                        "run",
+                        node.toString(),
+                        "--params",
+                        "{\"text\":\"cluster\"}",
+                        "--input",
+                        input.toString(),
+                        "--output",
+                        output.toString(),
+                        "--join",
+                        "127.0.0.1:" + join,
+                        "--cluster-name",
+                        cluster,
+                        "--cluster-port",
+                        Integer.toString(freePort()),
+                        "--lanes",
+                        "1",
+                        "--failure-timeout",
+                        "5s",
+                        "--chunk-size",
+                        "500"),
+                tmp.resolve("run.log"),
+                tmp.resolve("cache-run"));
         members.add(p);
         return p;
     }
@@ -154,11 +203,22 @@ class ClusterRunTest {
         List<String> command = new ArrayList<>();
         command.add(ProcessHandle.current().info().command().orElse("java"));
         command.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
-                .filter(a -> a.startsWith("--add-") || a.startsWith("--enable-native-access") || a.startsWith("--sun-misc") || a.startsWith("-XX:"))
+                .filter(a -> a.startsWith("--add-")
+                        || a.startsWith("--enable-native-access")
+                        || a.startsWith("--sun-misc")
+                        || a.startsWith("-XX:"))
                 .toList());
-        command.addAll(List.of("-Xmx256m", "-Dnlink.cacheDir=" + cache, "-cp", System.getProperty("java.class.path"), "io.nlink.cli.Main"));
+        command.addAll(List.of(
+                "-Xmx256m",
+                "-Dnlink.cacheDir=" + cache,
+                "-cp",
+                System.getProperty("java.class.path"),
+                "io.nlink.cli.Main"));
         command.addAll(args);
-        return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        return new ProcessBuilder(command)
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile())
+                .start();
     }
 
     private static long lines(Path file) throws IOException {

@@ -18,7 +18,10 @@ class ClusterSecretCliTest {
     void aWorkerBeyondLoopbackWithoutASecretStopsAndSaysWhatToSet() {
         CliRun run = CliRun.of("worker", "--cluster-host", "192.0.2.10");
         assertThat(run.exit()).isNotZero();
-        assertThat(run.err()).contains("192.0.2.10").contains("NLINK_CLUSTER_SECRET").contains("--cluster-secret-file");
+        assertThat(run.err())
+                .contains("192.0.2.10")
+                .contains("NLINK_CLUSTER_SECRET")
+                .contains("--cluster-secret-file");
     }
 
     @Test

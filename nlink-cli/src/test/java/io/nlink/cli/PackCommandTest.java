@@ -41,7 +41,8 @@ class PackCommandTest {
     @Test
     void packsANodeWithBothRuntimes(@TempDir Path tmp) throws Exception {
         Path dir = Files.createDirectory(tmp.resolve("both"));
-        for (String f : new String[] {"package.json", "definition.json", "execution.wasm"}) Files.copy(HELLO_GO.resolve(f), dir.resolve(f));
+        for (String f : new String[] {"package.json", "definition.json", "execution.wasm"})
+            Files.copy(HELLO_GO.resolve(f), dir.resolve(f));
         Files.copy(HELLO_JS.resolve("execution.js"), dir.resolve("execution.js"));
         Path zip = tmp.resolve("both.zip");
         CliRun run = CliRun.of("pack", dir.toString(), "--out", zip.toString());
@@ -63,9 +64,15 @@ class PackCommandTest {
         assertThat(run.err()).contains("execution.wasm: is missing, and there is no execution.js either");
         assertThat(zip).doesNotExist();
 
-        CliRun intoNowhere = CliRun.of("pack", HELLO_JS.toString(), "--out", tmp.resolve("no/such/folder/x.zip").toString());
+        CliRun intoNowhere = CliRun.of(
+                "pack",
+                HELLO_JS.toString(),
+                "--out",
+                tmp.resolve("no/such/folder/x.zip").toString());
         assertThat(intoNowhere.exit()).isEqualTo(Main.INVALID);
-        assertThat(intoNowhere.err()).contains("nlink: not packed: cannot write").contains("does not exist");
+        assertThat(intoNowhere.err())
+                .contains("nlink: not packed: cannot write")
+                .contains("does not exist");
         try (var left = Files.list(tmp)) {
             assertThat(left.map(p -> p.getFileName().toString())).containsExactly("nothing-to-run");
         }
@@ -76,9 +83,13 @@ class PackCommandTest {
         Path zip = tmp.resolve("demo.zip");
         CliRun run = CliRun.of("scaffold", "--name", "zip_demo", "--lang", "rust", "--zip", zip.toString());
         assertThat(run.exit()).as(run.err()).isZero();
-        Process unzip = new ProcessBuilder("unzip", "-q", zip.toString(), "-d", tmp.toString()).inheritIO().start();
+        Process unzip = new ProcessBuilder("unzip", "-q", zip.toString(), "-d", tmp.toString())
+                .inheritIO()
+                .start();
         assertThat(unzip.waitFor()).isZero();
-        assertThat(Files.isExecutable(tmp.resolve("nlink-community.zip_demo/build.sh"))).isTrue();
-        assertThat(Files.isExecutable(tmp.resolve("nlink-community.zip_demo/src/lib.rs"))).isFalse();
+        assertThat(Files.isExecutable(tmp.resolve("nlink-community.zip_demo/build.sh")))
+                .isTrue();
+        assertThat(Files.isExecutable(tmp.resolve("nlink-community.zip_demo/src/lib.rs")))
+                .isFalse();
     }
 }

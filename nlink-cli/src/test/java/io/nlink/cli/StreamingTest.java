@@ -41,24 +41,38 @@ class StreamingTest {
         Path output = tmp.resolve("out.ndjson");
         String java = ProcessHandle.current().info().command().orElse("java");
         Process p = new ProcessBuilder(
-                        java, "-Xmx128m", "-XX:-DontCompileHugeMethods",
+                        java,
+                        "-Xmx128m",
+                        "-XX:-DontCompileHugeMethods",
                         "-Dnlink.cacheDir=" + cache,
-                        "-cp", System.getProperty("java.class.path"),
-                        "io.nlink.cli.Main", "run", EXAMPLES.resolve("hello-go").toString(),
-                        "--params", "{\"text\":\"stream\"}", "--input", input.toString(), "--output", output.toString())
+                        "-cp",
+                        System.getProperty("java.class.path"),
+                        "io.nlink.cli.Main",
+                        "run",
+                        EXAMPLES.resolve("hello-go").toString(),
+                        "--params",
+                        "{\"text\":\"stream\"}",
+                        "--input",
+                        input.toString(),
+                        "--output",
+                        output.toString())
                 .redirectErrorStream(true)
                 .redirectOutput(tmp.resolve("log.txt").toFile())
                 .start();
         assertThat(p.waitFor(5, TimeUnit.MINUTES)).as("finished").isTrue();
         String log = Files.readString(tmp.resolve("log.txt"));
         assertThat(p.exitValue()).as(log).isZero();
-        assertThat(log).contains(ITEMS + " item(s) in, " + ITEMS + " out, 0 failed").contains("loaded from the compile cache");
+        assertThat(log)
+                .contains(ITEMS + " item(s) in, " + ITEMS + " out, 0 failed")
+                .contains("loaded from the compile cache");
 
         long expected = 0;
         try (BufferedReader in = Files.newBufferedReader(output, StandardCharsets.UTF_8)) {
             String line;
             while ((line = in.readLine()) != null) {
-                assertThat(line).contains("\"original_data\":{\"i\":" + expected + ",").endsWith("\"pairedItem\":{\"item\":" + expected + "}}");
+                assertThat(line)
+                        .contains("\"original_data\":{\"i\":" + expected + ",")
+                        .endsWith("\"pairedItem\":{\"item\":" + expected + "}}");
                 expected++;
             }
         }

@@ -22,7 +22,8 @@ import java.util.List;
  * @param member        the member that ran it, as {@code host:port}
  * @param error         why the member could not run the chunk (package not loadable there, …), else null
  */
-record ChunkResults(List<ItemResult> results, int instances, int recycled, long instanceNanos, String member, String error) {
+record ChunkResults(
+        List<ItemResult> results, int instances, int recycled, long instanceNanos, String member, String error) {
 
     static ChunkResults failed(String member, String error) {
         return new ChunkResults(List.of(), 0, 0, 0, member, error);
@@ -43,8 +44,10 @@ record ChunkResults(List<ItemResult> results, int instances, int recycled, long 
             o.putArray("items").addAll(r.items());
             if (r.failure() != null) {
                 ObjectNode f = o.putObject("failure");
-                f.put("kind", r.failure().kind().name()).put("message", r.failure().message());
-                if (r.failure().function() != null) f.put("function", r.failure().function());
+                f.put("kind", r.failure().kind().name())
+                        .put("message", r.failure().message());
+                if (r.failure().function() != null)
+                    f.put("function", r.failure().function());
             }
             o.put("stdout", r.stdout()).put("stderr", r.stderr()).put("logsTruncated", r.logsTruncated());
             o.put("nanos", r.nanos()).put("memoryPages", r.memoryPages());
@@ -72,12 +75,23 @@ record ChunkResults(List<ItemResult> results, int instances, int recycled, long 
                         f.hasNonNull("function") ? f.get("function").asText() : null);
             }
             results.add(new ItemResult(
-                    o.path("index").asLong(), o.path("runtime").asText(), items, failure,
-                    o.path("stdout").asText(), o.path("stderr").asText(), o.path("logsTruncated").asBoolean(),
-                    o.path("nanos").asLong(), o.path("memoryPages").asInt(),
+                    o.path("index").asLong(),
+                    o.path("runtime").asText(),
+                    items,
+                    failure,
+                    o.path("stdout").asText(),
+                    o.path("stderr").asText(),
+                    o.path("logsTruncated").asBoolean(),
+                    o.path("nanos").asLong(),
+                    o.path("memoryPages").asInt(),
                     o.hasNonNull("fallbackWhy") ? o.get("fallbackWhy").asText() : null));
         }
         return new ChunkResults(
-                results, root.path("instances").asInt(), root.path("recycled").asInt(), root.path("instanceNanos").asLong(), member, null);
+                results,
+                root.path("instances").asInt(),
+                root.path("recycled").asInt(),
+                root.path("instanceNanos").asLong(),
+                member,
+                null);
     }
 }

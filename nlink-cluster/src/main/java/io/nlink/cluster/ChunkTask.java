@@ -28,7 +28,14 @@ final class ChunkTask extends MemberTask {
         super(seal);
     }
 
-    ChunkTask(MessageSeal seal, String packageSha256, String paramsJson, SandboxLimits limits, boolean continueOnFail, long firstIndex, byte[] itemsJson) {
+    ChunkTask(
+            MessageSeal seal,
+            String packageSha256,
+            String paramsJson,
+            SandboxLimits limits,
+            boolean continueOnFail,
+            long firstIndex,
+            byte[] itemsJson) {
         super(seal);
         this.packageSha256 = packageSha256;
         this.paramsJson = paramsJson;
@@ -73,7 +80,12 @@ final class ChunkTask extends MemberTask {
         try {
             // The record's constructor refuses out-of-range limits, so a peer cannot raise the cap.
             limits = new SandboxLimits(
-                    in.readInt(), Duration.ofMillis(in.readLong()), Duration.ofMillis(in.readLong()), in.readInt(), in.readInt(), in.readInt(),
+                    in.readInt(),
+                    Duration.ofMillis(in.readLong()),
+                    Duration.ofMillis(in.readLong()),
+                    in.readInt(),
+                    in.readInt(),
+                    in.readInt(),
                     in.readLong());
         } catch (IllegalArgumentException e) {
             throw new IOException("a chunk arrived with invalid sandbox limits: " + e.getMessage(), e);
@@ -81,7 +93,11 @@ final class ChunkTask extends MemberTask {
         continueOnFail = in.readBoolean();
         firstIndex = in.readLong();
         itemsJson = readBytes(in);
-        if (packageSha256 == null || !packageSha256.matches("[0-9a-f]{64}") || paramsJson == null || itemsJson == null || firstIndex < 0) {
+        if (packageSha256 == null
+                || !packageSha256.matches("[0-9a-f]{64}")
+                || paramsJson == null
+                || itemsJson == null
+                || firstIndex < 0) {
             throw new IOException("a chunk arrived malformed (package hash, parameters, items or index)");
         }
     }

@@ -57,7 +57,8 @@ public final class ClusterBatch implements ItemBatch {
         public static final Options DEFAULTS = new Options(256, false, 2);
 
         public Options {
-            if (chunkSize < 1 || chunkSize > 1_000_000) throw new IllegalArgumentException("chunkSize must be 1..1000000, got " + chunkSize);
+            if (chunkSize < 1 || chunkSize > 1_000_000)
+                throw new IllegalArgumentException("chunkSize must be 1..1000000, got " + chunkSize);
             if (chunksInFlightPerLane < 1 || chunksInFlightPerLane > 64) {
                 throw new IllegalArgumentException("chunksInFlightPerLane must be 1..64, got " + chunksInFlightPerLane);
             }
@@ -83,6 +84,7 @@ public final class ClusterBatch implements ItemBatch {
     private final Object completions = new Object();
     /** Answers received so far (guarded by {@link #completions}): the coordinator sleeps only while it is unchanged. */
     private long answers;
+
     private long nextIndex;
     private int rerunChunks;
     private long itemsIn, itemsOut, failures, callNanos, instanceNanos, fallbacks;
@@ -104,6 +106,7 @@ public final class ClusterBatch implements ItemBatch {
         CompletableFuture<byte[]> answer;
         /** The answer opened with the cluster's secret, once it is in. */
         byte[] opened;
+
         int attempts;
         boolean released;
 
@@ -127,7 +130,10 @@ public final class ClusterBatch implements ItemBatch {
             for (Chunk c : pending) {
                 if (settled(c) && (lostMember(c) || refused(c))) resubmit(c); // at once, not when it reaches the head
             }
-            while (!pending.isEmpty() && settled(pending.peek()) && !lostMember(pending.peek()) && !refused(pending.peek())) {
+            while (!pending.isEmpty()
+                    && settled(pending.peek())
+                    && !lostMember(pending.peek())
+                    && !refused(pending.peek())) {
                 if (!emit(pending.poll(), sink)) return false;
             }
             fill(items, pending);
@@ -144,7 +150,8 @@ public final class ClusterBatch implements ItemBatch {
             if (target == null) return;
             ArrayNode array = Json.MAPPER.createArrayNode();
             while (array.size() < options.chunkSize() && items.hasNext()) array.add(items.next());
-            ChunkTask task = cluster.newChunk(packageSha256, paramsJson, limits, options.continueOnFail(), nextIndex, Json.writeBytes(array));
+            ChunkTask task = cluster.newChunk(
+                    packageSha256, paramsJson, limits, options.continueOnFail(), nextIndex, Json.writeBytes(array));
             nextIndex += array.size();
             Chunk chunk = new Chunk(task, array.size());
             submit(chunk, target);
@@ -247,16 +254,22 @@ public final class ClusterBatch implements ItemBatch {
             chunk.answer.get(); // a failure, told as the member's
             answer = ChunkResults.decode(chunk.opened);
         } catch (ExecutionException e) {
-            throw new IllegalStateException("member " + NlinkCluster.address(chunk.member) + " failed items "
-                    + chunk.task.firstIndex + "..: " + e.getCause(), e.getCause());
+            throw new IllegalStateException(
+                    "member " + NlinkCluster.address(chunk.member) + " failed items " + chunk.task.firstIndex + "..: "
+                            + e.getCause(),
+                    e.getCause());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while waiting for the cluster", e);
         } catch (IOException e) {
-            throw new IllegalStateException("member " + NlinkCluster.address(chunk.member) + " answered with unreadable results: " + e.getMessage(), e);
+            throw new IllegalStateException(
+                    "member " + NlinkCluster.address(chunk.member) + " answered with unreadable results: "
+                            + e.getMessage(),
+                    e);
         }
         if (answer.error() != null) {
-            throw new IllegalStateException("member " + answer.member() + " cannot run " + packageSha256 + ": " + answer.error());
+            throw new IllegalStateException(
+                    "member " + answer.member() + " cannot run " + packageSha256 + ": " + answer.error());
         }
         instances += answer.instances();
         recycled += answer.recycled();
@@ -298,7 +311,9 @@ public final class ClusterBatch implements ItemBatch {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(50);
         synchronized (completions) {
             try {
-                for (long left = deadline - System.nanoTime(); answers == seen && left > 0; left = deadline - System.nanoTime()) {
+                for (long left = deadline - System.nanoTime();
+                        answers == seen && left > 0;
+                        left = deadline - System.nanoTime()) {
                     TimeUnit.NANOSECONDS.timedWait(completions, left);
                 }
             } catch (InterruptedException e) {
@@ -311,7 +326,17 @@ public final class ClusterBatch implements ItemBatch {
     /** The totals a local batch reports; instances are those the members started for this batch. */
     @Override
     public BatchSummary summary() {
-        return new BatchSummary(itemsIn, itemsOut, failures, instances, recycled, peakPages, limits.memoryPages(), callNanos, instanceNanos, fallbacks);
+        return new BatchSummary(
+                itemsIn,
+                itemsOut,
+                failures,
+                instances,
+                recycled,
+                peakPages,
+                limits.memoryPages(),
+                callNanos,
+                instanceNanos,
+                fallbacks);
     }
 
     /** Items each member ran, by address; a rerun chunk counts where it ran last. */

@@ -60,8 +60,16 @@ public record ClusterConfig(
     public static final int MAX_LANES = 1024;
 
     public static final ClusterConfig DEFAULTS = new ClusterConfig(
-            "nlink", "127.0.0.1", 5701, List.of(), Runtime.getRuntime().availableProcessors(), null, Duration.ofSeconds(10),
-            Duration.ofSeconds(60), null, SandboxLimits.DEFAULTS);
+            "nlink",
+            "127.0.0.1",
+            5701,
+            List.of(),
+            Runtime.getRuntime().availableProcessors(),
+            null,
+            Duration.ofSeconds(10),
+            Duration.ofSeconds(60),
+            null,
+            SandboxLimits.DEFAULTS);
 
     public ClusterConfig {
         Objects.requireNonNull(name, "name");
@@ -72,17 +80,22 @@ public record ClusterConfig(
         members = List.copyOf(members);
         if (name.isBlank()) throw new IllegalArgumentException("the cluster name cannot be blank");
         if (port < 1 || port > 65535) throw new IllegalArgumentException("port must be 1..65535, got " + port);
-        if (lanes < 1 || lanes > MAX_LANES) throw new IllegalArgumentException("lanes must be 1.." + MAX_LANES + ", got " + lanes);
+        if (lanes < 1 || lanes > MAX_LANES)
+            throw new IllegalArgumentException("lanes must be 1.." + MAX_LANES + ", got " + lanes);
         if (secret != null && secret.strip().length() < MIN_SECRET_LENGTH) {
-            throw new IllegalArgumentException("the cluster secret is " + secret.strip().length() + " characters; it must have at least "
-                    + MIN_SECRET_LENGTH + " (make one with: openssl rand -base64 32)");
+            throw new IllegalArgumentException(
+                    "the cluster secret is " + secret.strip().length() + " characters; it must have at least "
+                            + MIN_SECRET_LENGTH + " (make one with: openssl rand -base64 32)");
         }
         if (secret != null) secret = secret.strip();
-        if (failureTimeout.toSeconds() < 1) throw new IllegalArgumentException("failureTimeout must be at least 1 s, got " + failureTimeout);
-        if (idleLaneTimeout.toSeconds() < 1) throw new IllegalArgumentException("idleLaneTimeout must be at least 1 s, got " + idleLaneTimeout);
+        if (failureTimeout.toSeconds() < 1)
+            throw new IllegalArgumentException("failureTimeout must be at least 1 s, got " + failureTimeout);
+        if (idleLaneTimeout.toSeconds() < 1)
+            throw new IllegalArgumentException("idleLaneTimeout must be at least 1 s, got " + idleLaneTimeout);
         for (String m : members) {
             if (!m.matches("[^\\s:]+(:\\d{1,5})?") && !m.matches("\\[[0-9A-Fa-f:.]+](:\\d{1,5})?")) {
-                throw new IllegalArgumentException("member address '" + m + "' is not host or host:port (for example 10.0.0.5:5701)");
+                throw new IllegalArgumentException(
+                        "member address '" + m + "' is not host or host:port (for example 10.0.0.5:5701)");
             }
         }
     }
@@ -94,55 +107,70 @@ public record ClusterConfig(
      */
     public static List<String> parseMembers(String list) {
         if (list == null || list.isBlank()) return List.of();
-        return java.util.Arrays.stream(list.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
+        return java.util.Arrays.stream(list.split(","))
+                .map(String::trim)
+                .filter(s -> !s.isEmpty())
+                .toList();
     }
 
     public ClusterConfig withName(String value) {
-        return new ClusterConfig(value, host, port, members, lanes, cacheDirectory, failureTimeout, idleLaneTimeout, secret, limits);
+        return new ClusterConfig(
+                value, host, port, members, lanes, cacheDirectory, failureTimeout, idleLaneTimeout, secret, limits);
     }
 
     public ClusterConfig withHost(String value) {
-        return new ClusterConfig(name, value, port, members, lanes, cacheDirectory, failureTimeout, idleLaneTimeout, secret, limits);
+        return new ClusterConfig(
+                name, value, port, members, lanes, cacheDirectory, failureTimeout, idleLaneTimeout, secret, limits);
     }
 
     public ClusterConfig withPort(int value) {
-        return new ClusterConfig(name, host, value, members, lanes, cacheDirectory, failureTimeout, idleLaneTimeout, secret, limits);
+        return new ClusterConfig(
+                name, host, value, members, lanes, cacheDirectory, failureTimeout, idleLaneTimeout, secret, limits);
     }
 
     public ClusterConfig withMembers(List<String> value) {
-        return new ClusterConfig(name, host, port, value, lanes, cacheDirectory, failureTimeout, idleLaneTimeout, secret, limits);
+        return new ClusterConfig(
+                name, host, port, value, lanes, cacheDirectory, failureTimeout, idleLaneTimeout, secret, limits);
     }
 
     public ClusterConfig withLanes(int value) {
-        return new ClusterConfig(name, host, port, members, value, cacheDirectory, failureTimeout, idleLaneTimeout, secret, limits);
+        return new ClusterConfig(
+                name, host, port, members, value, cacheDirectory, failureTimeout, idleLaneTimeout, secret, limits);
     }
 
     public ClusterConfig withCacheDirectory(Path value) {
-        return new ClusterConfig(name, host, port, members, lanes, value, failureTimeout, idleLaneTimeout, secret, limits);
+        return new ClusterConfig(
+                name, host, port, members, lanes, value, failureTimeout, idleLaneTimeout, secret, limits);
     }
 
     public ClusterConfig withFailureTimeout(Duration value) {
-        return new ClusterConfig(name, host, port, members, lanes, cacheDirectory, value, idleLaneTimeout, secret, limits);
+        return new ClusterConfig(
+                name, host, port, members, lanes, cacheDirectory, value, idleLaneTimeout, secret, limits);
     }
 
     public ClusterConfig withIdleLaneTimeout(Duration value) {
-        return new ClusterConfig(name, host, port, members, lanes, cacheDirectory, failureTimeout, value, secret, limits);
+        return new ClusterConfig(
+                name, host, port, members, lanes, cacheDirectory, failureTimeout, value, secret, limits);
     }
 
     /** The shared secret (see {@link #secret}); null for none. */
     public ClusterConfig withSecret(String value) {
-        return new ClusterConfig(name, host, port, members, lanes, cacheDirectory, failureTimeout, idleLaneTimeout, value, limits);
+        return new ClusterConfig(
+                name, host, port, members, lanes, cacheDirectory, failureTimeout, idleLaneTimeout, value, limits);
     }
 
     public ClusterConfig withLimits(SandboxLimits value) {
-        return new ClusterConfig(name, host, port, members, lanes, cacheDirectory, failureTimeout, idleLaneTimeout, secret, value);
+        return new ClusterConfig(
+                name, host, port, members, lanes, cacheDirectory, failureTimeout, idleLaneTimeout, secret, value);
     }
 
     /** Never shows the secret, only whether there is one. */
     @Override
     public String toString() {
-        return "ClusterConfig[name=" + name + ", host=" + host + ", port=" + port + ", members=" + members + ", lanes=" + lanes
-                + ", cacheDirectory=" + cacheDirectory + ", failureTimeout=" + failureTimeout + ", idleLaneTimeout=" + idleLaneTimeout
+        return "ClusterConfig[name=" + name + ", host=" + host + ", port=" + port + ", members=" + members + ", lanes="
+                + lanes
+                + ", cacheDirectory=" + cacheDirectory + ", failureTimeout=" + failureTimeout + ", idleLaneTimeout="
+                + idleLaneTimeout
                 + ", secret=" + (secret == null ? "none" : "set") + ", limits=" + limits + "]";
     }
 }

@@ -29,8 +29,10 @@ public record ClusterService(String name, int concurrency, Handler handler) {
     }
 
     public ClusterService {
-        if (name == null || !name.matches("[a-z][a-z0-9-]{0,40}")) throw new IllegalArgumentException("service name must be lower-case letters, digits and -, got " + name);
-        if (concurrency < 0 || concurrency > 1024) throw new IllegalArgumentException("concurrency must be 0..1024, got " + concurrency);
+        if (name == null || !name.matches("[a-z][a-z0-9-]{0,40}"))
+            throw new IllegalArgumentException("service name must be lower-case letters, digits and -, got " + name);
+        if (concurrency < 0 || concurrency > 1024)
+            throw new IllegalArgumentException("concurrency must be 0..1024, got " + concurrency);
         java.util.Objects.requireNonNull(handler, "handler");
     }
 }

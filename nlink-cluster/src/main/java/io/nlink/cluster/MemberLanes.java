@@ -86,13 +86,16 @@ final class MemberLanes implements AutoCloseable {
         LaneKey key = new LaneKey(task.packageSha256, limits);
         try {
             if (!started.await(1, TimeUnit.MINUTES)) {
-                return ChunkResults.failed(memberAddress, "this member did not finish starting within a minute").encode();
+                return ChunkResults.failed(memberAddress, "this member did not finish starting within a minute")
+                        .encode();
             }
             LoadedNode node = loaded(task.packageSha256, limits);
             JsonNode params = Json.parse(task.paramsJson);
             JsonNode items = Json.parse(task.itemsJson);
             if (!(params instanceof ObjectNode paramsObject) || !items.isArray()) {
-                return ChunkResults.failed(memberAddress, "malformed chunk: parameters must be an object and items an array").encode();
+                return ChunkResults.failed(
+                                memberAddress, "malformed chunk: parameters must be an object and items an array")
+                        .encode();
             }
             lane = borrow(key, node, paramsObject);
             BatchSummary before = lane.summary();
@@ -104,14 +107,16 @@ final class MemberLanes implements AutoCloseable {
             }
             BatchSummary after = lane.summary();
             return new ChunkResults(
-                    results,
-                    after.instances() - before.instances(),
-                    after.recycled() - before.recycled(),
-                    after.instanceNanos() - before.instanceNanos(),
-                    memberAddress,
-                    null).encode();
+                            results,
+                            after.instances() - before.instances(),
+                            after.recycled() - before.recycled(),
+                            after.instanceNanos() - before.instanceNanos(),
+                            memberAddress,
+                            null)
+                    .encode();
         } catch (Exception e) {
-            return ChunkResults.failed(memberAddress, e.getMessage() == null ? e.toString() : e.getMessage()).encode();
+            return ChunkResults.failed(memberAddress, e.getMessage() == null ? e.toString() : e.getMessage())
+                    .encode();
         } finally {
             if (lane != null) giveBack(key, lane);
         }
@@ -122,8 +127,11 @@ final class MemberLanes implements AutoCloseable {
      * than this member allows, never more. Timeouts are the sender's (its --timeout).
      */
     SandboxLimits capped(SandboxLimits asked) {
-        long js = ceiling.jsMemoryBytes() == 0 ? asked.jsMemoryBytes()
-                : asked.jsMemoryBytes() == 0 ? ceiling.jsMemoryBytes() : Math.min(asked.jsMemoryBytes(), ceiling.jsMemoryBytes());
+        long js = ceiling.jsMemoryBytes() == 0
+                ? asked.jsMemoryBytes()
+                : asked.jsMemoryBytes() == 0
+                        ? ceiling.jsMemoryBytes()
+                        : Math.min(asked.jsMemoryBytes(), ceiling.jsMemoryBytes());
         return new SandboxLimits(
                 Math.min(asked.memoryPages(), ceiling.memoryPages()),
                 asked.itemTimeout(),
@@ -135,7 +143,17 @@ final class MemberLanes implements AutoCloseable {
     }
 
     private static ItemResult reindexed(ItemResult r, long index) {
-        return new ItemResult(index, r.runtime(), r.items(), r.failure(), r.stdout(), r.stderr(), r.logsTruncated(), r.nanos(), r.memoryPages(), r.fallbackWhy());
+        return new ItemResult(
+                index,
+                r.runtime(),
+                r.items(),
+                r.failure(),
+                r.stdout(),
+                r.stderr(),
+                r.logsTruncated(),
+                r.nanos(),
+                r.memoryPages(),
+                r.fallbackWhy());
     }
 
     private LoadedNode loaded(String sha256, SandboxLimits limits) throws Exception {

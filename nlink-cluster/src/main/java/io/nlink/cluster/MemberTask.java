@@ -37,8 +37,11 @@ abstract class MemberTask implements Callable<byte[]>, IdentifiedDataSerializabl
     static final byte[] REFUSED = new byte[0];
     /** Refusals are logged at most this often, with a count: a process without the secret cannot flood the log. */
     private static final long REFUSAL_LOG_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
-    private static final java.util.concurrent.atomic.AtomicLong refusalsUnlogged = new java.util.concurrent.atomic.AtomicLong();
-    private static final java.util.concurrent.atomic.AtomicLong nextRefusalLog = new java.util.concurrent.atomic.AtomicLong(System.nanoTime());
+
+    private static final java.util.concurrent.atomic.AtomicLong refusalsUnlogged =
+            new java.util.concurrent.atomic.AtomicLong();
+    private static final java.util.concurrent.atomic.AtomicLong nextRefusalLog =
+            new java.util.concurrent.atomic.AtomicLong(System.nanoTime());
     private static final byte[] ANSWER_LABEL = "answer".getBytes(StandardCharsets.US_ASCII);
 
     private final MessageSeal seal;
@@ -76,11 +79,14 @@ abstract class MemberTask implements Callable<byte[]>, IdentifiedDataSerializabl
      *     with this cluster's key: the member does not hold the secret
      */
     final byte[] openAnswer(byte[] answer) throws MessageSeal.Refused {
-        if (answer == null || answer.length == 0) throw new MessageSeal.Refused("the member refused the task (it does not hold this cluster's secret, or the task was stale)");
+        if (answer == null || answer.length == 0)
+            throw new MessageSeal.Refused(
+                    "the member refused the task (it does not hold this cluster's secret, or the task was stale)");
         if (!seal.sealed()) return answer;
         if (answer.length < MessageSeal.NONCE_BYTES) throw new MessageSeal.Refused("the member's answer was cut short");
         byte[] answerNonce = Arrays.copyOf(answer, MessageSeal.NONCE_BYTES);
-        return seal.open(Arrays.copyOfRange(answer, MessageSeal.NONCE_BYTES, answer.length), answerNonce, answerContext(nonce));
+        return seal.open(
+                Arrays.copyOfRange(answer, MessageSeal.NONCE_BYTES, answer.length), answerNonce, answerContext(nonce));
     }
 
     @Override
@@ -139,7 +145,10 @@ abstract class MemberTask implements Callable<byte[]>, IdentifiedDataSerializabl
         long due = nextRefusalLog.get();
         if (System.nanoTime() - due >= 0 && nextRefusalLog.compareAndSet(due, System.nanoTime() + REFUSAL_LOG_NANOS)) {
             refusalsUnlogged.addAndGet(-refused);
-            LOG.warn("nLink: refused {} task(s) from another member since the last such warning; the last: {}", refused, why);
+            LOG.warn(
+                    "nLink: refused {} task(s) from another member since the last such warning; the last: {}",
+                    refused,
+                    why);
         }
     }
 

@@ -40,6 +40,7 @@ final class MessageSeal {
      * ones leave the window (about 100 bytes each; a busy member sees a few hundred a second).
      */
     private static final int REMEMBERED_LIMIT = 200_000;
+
     private static final SecureRandom RANDOM = new SecureRandom();
 
     /** Why a message was refused: it was not sealed with this cluster's key, or it was replayed. */
@@ -53,6 +54,7 @@ final class MessageSeal {
     private final String joinToken;
     /** Nonces of tasks accepted within the replay window, with when they may be forgotten. */
     private final Map<ByteBuffer, Long> accepted = new ConcurrentHashMap<>();
+
     private final java.util.concurrent.atomic.AtomicLong acceptedSoFar = new java.util.concurrent.atomic.AtomicLong();
 
     private MessageSeal(SecretKeySpec key, String joinToken) {
@@ -131,13 +133,15 @@ final class MessageSeal {
         if (!self.equals(target)) throw new Refused("a task arrived that was sealed for another member");
         long now = System.currentTimeMillis();
         if (Math.abs(now - sentAtMillis) > FRESH_MILLIS) {
-            throw new Refused("a task arrived sent " + (now - sentAtMillis) / 1000 + " s from this member's clock (more than "
-                    + FRESH_MILLIS / 1000 + " s: a replay, or the members' clocks disagree)");
+            throw new Refused(
+                    "a task arrived sent " + (now - sentAtMillis) / 1000 + " s from this member's clock (more than "
+                            + FRESH_MILLIS / 1000 + " s: a replay, or the members' clocks disagree)");
         }
         if (acceptedSoFar.incrementAndGet() % 1024 == 0 || accepted.size() >= REMEMBERED_LIMIT) {
             accepted.values().removeIf(forgetAt -> forgetAt < now);
         }
-        if (accepted.size() >= REMEMBERED_LIMIT) throw new Refused("too many tasks within the replay window; refused until older ones expire");
+        if (accepted.size() >= REMEMBERED_LIMIT)
+            throw new Refused("too many tasks within the replay window; refused until older ones expire");
         if (accepted.putIfAbsent(ByteBuffer.wrap(nonce.clone()), sentAtMillis + 2 * FRESH_MILLIS) != null) {
             throw new Refused("a task arrived a second time (a replay)");
         }

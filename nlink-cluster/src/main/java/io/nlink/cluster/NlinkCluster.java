@@ -47,12 +47,14 @@ public final class NlinkCluster implements AutoCloseable {
     private static final String TOPIC_PREFIX = "nlink.topic.";
     /** A call or chunk is given up after this many members left while working on it. */
     static final int MAX_ATTEMPTS = 5;
+
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(NlinkCluster.class);
 
     private final HazelcastInstance hazelcast;
     private final MemberLanes lanes;
     /** The runtime this member made for itself and closes; null when the caller's. */
     private final NodeRuntime ownedRuntime;
+
     private final PackageShelf shelf;
     private final MessageSeal seal;
     /** Members whose answers did not open with the secret: they get no more work from this member. */
@@ -60,7 +62,12 @@ public final class NlinkCluster implements AutoCloseable {
     /** This member's calls in flight per service, for choosing the least busy member. */
     private final Map<String, MemberLoad> callsInFlight = new ConcurrentHashMap<>();
 
-    private NlinkCluster(HazelcastInstance hazelcast, MemberLanes lanes, PackageShelf shelf, MessageSeal seal, NodeRuntime ownedRuntime) {
+    private NlinkCluster(
+            HazelcastInstance hazelcast,
+            MemberLanes lanes,
+            PackageShelf shelf,
+            MessageSeal seal,
+            NodeRuntime ownedRuntime) {
         this.hazelcast = hazelcast;
         this.seal = seal;
         this.lanes = lanes;
@@ -70,7 +77,10 @@ public final class NlinkCluster implements AutoCloseable {
 
     /** Starts a member with a runtime of its own (compiled modules kept in {@code config.cacheDirectory()}), closed with it. */
     public static NlinkCluster start(ClusterConfig config) throws UnknownHostException {
-        NodeRuntime runtime = NodeRuntime.builder().limits(config.limits()).compileCache(config.cacheDirectory()).build();
+        NodeRuntime runtime = NodeRuntime.builder()
+                .limits(config.limits())
+                .compileCache(config.cacheDirectory())
+                .build();
         try {
             return start(config, runtime, List.of(), runtime);
         } catch (RuntimeException | UnknownHostException e) {
@@ -88,23 +98,31 @@ public final class NlinkCluster implements AutoCloseable {
      * Starts a member that also offers {@code services} to the cluster (see {@link #call}); their
      * handlers may be called as soon as the member has joined, before this returns.
      */
-    public static NlinkCluster start(ClusterConfig config, NodeRuntime runtime, List<ClusterService> services) throws UnknownHostException {
+    public static NlinkCluster start(ClusterConfig config, NodeRuntime runtime, List<ClusterService> services)
+            throws UnknownHostException {
         return start(config, runtime, services, null);
     }
 
-    private static NlinkCluster start(ClusterConfig config, NodeRuntime runtime, List<ClusterService> services, NodeRuntime owned)
+    private static NlinkCluster start(
+            ClusterConfig config, NodeRuntime runtime, List<ClusterService> services, NodeRuntime owned)
             throws UnknownHostException {
         InetAddress listenOn = InetAddress.getByName(config.host());
         if (config.secret() == null && !listenOn.isLoopbackAddress()) {
-            throw new IllegalArgumentException("the cluster would listen on " + config.host() + ", beyond this machine, without a secret:"
-                    + " set the same cluster secret on every member (NLINK_CLUSTER_SECRET, or --cluster-secret-file FILE;"
-                    + " make one with: openssl rand -base64 32), or keep --cluster-host on 127.0.0.1");
+            throw new IllegalArgumentException(
+                    "the cluster would listen on " + config.host() + ", beyond this machine, without a secret:"
+                            + " set the same cluster secret on every member (NLINK_CLUSTER_SECRET, or --cluster-secret-file FILE;"
+                            + " make one with: openssl rand -base64 32), or keep --cluster-host on 127.0.0.1");
         }
         return start(config, runtime, services, owned, MessageSeal.of(config.secret(), config.name()));
     }
 
     /** Starts a member whose messages are sealed with {@code seal}; tests give one that does not match its name. */
-    static NlinkCluster start(ClusterConfig config, NodeRuntime runtime, List<ClusterService> services, NodeRuntime owned, MessageSeal seal)
+    static NlinkCluster start(
+            ClusterConfig config,
+            NodeRuntime runtime,
+            List<ClusterService> services,
+            NodeRuntime owned,
+            MessageSeal seal)
             throws UnknownHostException {
         Config hz = new Config();
         hz.setClusterName(seal.hazelcastName(config.name()));
@@ -115,7 +133,9 @@ public final class NlinkCluster implements AutoCloseable {
         // A joining member asks the listed ones straight away instead of waiting 5 s for more.
         hz.setProperty("hazelcast.wait.seconds.before.join", "0");
         hz.setProperty("hazelcast.heartbeat.interval.seconds", "1");
-        hz.setProperty("hazelcast.max.no.heartbeat.seconds", Long.toString(config.failureTimeout().toSeconds()));
+        hz.setProperty(
+                "hazelcast.max.no.heartbeat.seconds",
+                Long.toString(config.failureTimeout().toSeconds()));
         hz.getJetConfig().setEnabled(false);
 
         NetworkConfig network = hz.getNetworkConfig();
@@ -123,7 +143,9 @@ public final class NlinkCluster implements AutoCloseable {
         if (seal.sealed()) {
             // Hazelcast's own operations between members (joining, partitions, the shelf's map) are
             // not sealed; the join token keeps members without the secret out of them.
-            LOG.info("nLink: cluster {} with a secret: members without it are turned away, work and answers are sealed", config.name());
+            LOG.info(
+                    "nLink: cluster {} with a secret: members without it are turned away, work and answers are sealed",
+                    config.name());
         }
         network.setPort(config.port()).setPortAutoIncrement(true).setPortCount(100);
         network.getInterfaces().setEnabled(true).addInterface(ip);
@@ -137,9 +159,13 @@ public final class NlinkCluster implements AutoCloseable {
         hz.getMemberAttributeConfig().setAttribute(LANES_ATTRIBUTE, Integer.toString(config.lanes()));
         var offered = new java.util.HashMap<String, ClusterService>();
         for (ClusterService service : services) {
-            if (offered.put(service.name(), service) != null) throw new IllegalArgumentException("service " + service.name() + " is offered twice");
-            hz.getExecutorConfig(SERVICE_EXECUTOR_PREFIX + service.name()).setPoolSize(Math.max(1, service.concurrency())).setStatisticsEnabled(false);
-            hz.getMemberAttributeConfig().setAttribute(SERVICE_ATTRIBUTE_PREFIX + service.name(), Integer.toString(service.concurrency()));
+            if (offered.put(service.name(), service) != null)
+                throw new IllegalArgumentException("service " + service.name() + " is offered twice");
+            hz.getExecutorConfig(SERVICE_EXECUTOR_PREFIX + service.name())
+                    .setPoolSize(Math.max(1, service.concurrency()))
+                    .setStatisticsEnabled(false);
+            hz.getMemberAttributeConfig()
+                    .setAttribute(SERVICE_ATTRIBUTE_PREFIX + service.name(), Integer.toString(service.concurrency()));
         }
         ClusterSerialization.configure(hz.getSerializationConfig(), seal);
 
@@ -197,19 +223,28 @@ public final class NlinkCluster implements AutoCloseable {
      * A batch of the package at {@code packageSha256} (see {@link #publish}) over items, spread
      * in chunks over every member; see {@link ClusterBatch}.
      */
-    public ClusterBatch newBatch(String packageSha256, ObjectNode params, SandboxLimits limits, ClusterBatch.Options options) {
+    public ClusterBatch newBatch(
+            String packageSha256, ObjectNode params, SandboxLimits limits, ClusterBatch.Options options) {
         return new ClusterBatch(this, packageSha256, params, limits, options);
     }
 
     /** A chunk of a batch, to be sealed for its member at each send. */
-    ChunkTask newChunk(String packageSha256, String paramsJson, SandboxLimits limits, boolean continueOnFail, long firstIndex, byte[] itemsJson) {
+    ChunkTask newChunk(
+            String packageSha256,
+            String paramsJson,
+            SandboxLimits limits,
+            boolean continueOnFail,
+            long firstIndex,
+            byte[] itemsJson) {
         return new ChunkTask(seal, packageSha256, paramsJson, limits, continueOnFail, firstIndex, itemsJson);
     }
 
     /** The cluster's members less those shunned for not holding the secret, oldest first. */
     java.util.Collection<Member> trustedMembers() {
         if (shunned.isEmpty()) return hazelcast.getCluster().getMembers();
-        return hazelcast.getCluster().getMembers().stream().filter(m -> !shunned.contains(m.getUuid())).toList();
+        return hazelcast.getCluster().getMembers().stream()
+                .filter(m -> !shunned.contains(m.getUuid()))
+                .toList();
     }
 
     /**
@@ -237,8 +272,8 @@ public final class NlinkCluster implements AutoCloseable {
             ToIntFunction<Member> slots = m -> intAttribute(m, SERVICE_ATTRIBUTE_PREFIX + service);
             Member target = load.roomiest(trustedMembers(), slots);
             if (target == null) {
-                throw new ClusterService.ServiceException("no member of the cluster offers " + service
-                        + " (" + trustedMembers().size() + " member(s), each with 0 slots for it)");
+                throw new ClusterService.ServiceException("no member of the cluster offers " + service + " ("
+                        + trustedMembers().size() + " member(s), each with 0 slots for it)");
             }
             load.handOut(target);
             try {
@@ -246,7 +281,10 @@ public final class NlinkCluster implements AutoCloseable {
                 call.sealFor(target);
                 byte[] answer;
                 try {
-                    answer = call.openAnswer(hazelcast.getExecutorService(SERVICE_EXECUTOR_PREFIX + service).submitToMember(call, target).get());
+                    answer = call.openAnswer(hazelcast
+                            .getExecutorService(SERVICE_EXECUTOR_PREFIX + service)
+                            .submitToMember(call, target)
+                            .get());
                 } catch (MessageSeal.Refused e) {
                     shun(target, e.getMessage());
                     attempt--; // not the call's fault: it runs on another member
@@ -257,10 +295,13 @@ public final class NlinkCluster implements AutoCloseable {
                 throw new ClusterService.ServiceException(new String(body, java.nio.charset.StandardCharsets.UTF_8));
             } catch (java.util.concurrent.ExecutionException e) {
                 if (!memberLost(e.getCause(), target)) {
-                    throw new IllegalStateException("member " + address(target) + " failed a " + service + " call: " + e.getCause(), e.getCause());
+                    throw new IllegalStateException(
+                            "member " + address(target) + " failed a " + service + " call: " + e.getCause(),
+                            e.getCause());
                 }
                 if (attempt >= MAX_ATTEMPTS) {
-                    throw new IllegalStateException("a " + service + " call was lost with " + MAX_ATTEMPTS + " members in a row; giving up");
+                    throw new IllegalStateException(
+                            "a " + service + " call was lost with " + MAX_ATTEMPTS + " members in a row; giving up");
                 }
             } finally {
                 load.takeBack(target);

@@ -34,11 +34,13 @@ final class PackageShelf {
     byte[] fetch(String sha256) {
         byte[] zip = map.get(sha256);
         if (zip == null) {
-            throw new IllegalStateException("package " + sha256 + " is not on the cluster's shelf (its publisher left before it was copied?)");
+            throw new IllegalStateException(
+                    "package " + sha256 + " is not on the cluster's shelf (its publisher left before it was copied?)");
         }
         String actual = Sha256.hex(zip);
         if (!actual.equals(sha256)) {
-            throw new IllegalStateException("package " + sha256 + " arrived with other bytes (SHA-256 " + actual + "); refusing to run it");
+            throw new IllegalStateException(
+                    "package " + sha256 + " arrived with other bytes (SHA-256 " + actual + "); refusing to run it");
         }
         return zip;
     }

@@ -71,6 +71,7 @@ final class ServiceCall extends MemberTask {
     void readFields(DataInput in) throws IOException {
         service = readString(in);
         request = readBytes(in);
-        if (service == null || request == null) throw new IOException("a service call arrived without its service or request");
+        if (service == null || request == null)
+            throw new IOException("a service call arrived without its service or request");
     }
 }

@@ -33,8 +33,7 @@ class ClusterBatchTest {
     private static final Path EXAMPLES = Path.of(System.getProperty("nlink.examples.dir", "../examples"));
 
     /** Refuses item {"i": 7} with an orderly error, greets every other one. */
-    static final String REFUSING_JS =
-            """
+    static final String REFUSING_JS = """
             function execute_node(input) {
               if (input.$json.i === 7) return { error: 'seven is refused' };
               return [{ json: { i: input.$json.i, text: input.params.text } }];
@@ -70,14 +69,21 @@ class ClusterBatchTest {
     void theGoHelloNodeRunsOnBothMembersInInputOrder() throws Exception {
         String sha256 = first.publish(zip(EXAMPLES.resolve("hello-go")));
         List<ItemResult> results = new ArrayList<>();
-        try (ClusterBatch batch = first.newBatch(sha256, params("{\"text\":\"cluster\"}"), SandboxLimits.DEFAULTS, ClusterBatch.Options.DEFAULTS.withChunkSize(50))) {
+        try (ClusterBatch batch = first.newBatch(
+                sha256,
+                params("{\"text\":\"cluster\"}"),
+                SandboxLimits.DEFAULTS,
+                ClusterBatch.Options.DEFAULTS.withChunkSize(50))) {
             assertThat(batch.run(items(1_000), results::add)).isTrue();
             assertThat(batch.itemsPerMember()).containsOnlyKeys(first.address(), second.address());
-            assertThat(batch.itemsPerMember().values()).allSatisfy(n -> assertThat(n).isPositive());
+            assertThat(batch.itemsPerMember().values())
+                    .allSatisfy(n -> assertThat(n).isPositive());
             assertThat(batch.summary().itemsIn()).isEqualTo(1_000);
             assertThat(batch.summary().failures()).isZero();
         }
-        assertThat(results).extracting(ItemResult::index).containsExactlyElementsOf(LongStream.range(0, 1_000).boxed().toList());
+        assertThat(results)
+                .extracting(ItemResult::index)
+                .containsExactlyElementsOf(LongStream.range(0, 1_000).boxed().toList());
         for (ItemResult r : results) {
             assertThat(r.runtime()).isEqualTo("wasm");
             JsonNode out = r.items().get(0);
@@ -91,27 +97,38 @@ class ClusterBatchTest {
         String sha256 = first.publish(zip(jsPackage(REFUSING_JS)));
         List<ItemResult> results = new ArrayList<>();
         NlinkCluster[] joiner = new NlinkCluster[1];
-        try (ClusterBatch batch = first.newBatch(sha256, params("{\"text\":\"x\"}"), SandboxLimits.DEFAULTS,
+        try (ClusterBatch batch = first.newBatch(
+                sha256,
+                params("{\"text\":\"x\"}"),
+                SandboxLimits.DEFAULTS,
                 ClusterBatch.Options.DEFAULTS.withChunkSize(10).withContinueOnFail(true))) {
             assertThat(batch.run(items(3_000), r -> {
-                results.add(r);
-                if (results.size() == 100) joiner[0] = start(config.withMembers(List.of(first.address()))); // joins mid-batch
-            })).isTrue();
+                        results.add(r);
+                        if (results.size() == 100)
+                            joiner[0] = start(config.withMembers(List.of(first.address()))); // joins mid-batch
+                    }))
+                    .isTrue();
             assertThat(joiner[0]).isNotNull();
             assertThat(batch.itemsPerMember()).containsKey(joiner[0].address());
             assertThat(batch.itemsPerMember().get(joiner[0].address())).isPositive();
         } finally {
             if (joiner[0] != null) joiner[0].close();
         }
-        assertThat(results).extracting(ItemResult::index).containsExactlyElementsOf(LongStream.range(0, 3_000).boxed().toList());
+        assertThat(results)
+                .extracting(ItemResult::index)
+                .containsExactlyElementsOf(LongStream.range(0, 3_000).boxed().toList());
     }
 
     @Test
     void aLaneIdleForItsTimeoutIsClosed() throws Exception {
         // A member of its own (another cluster name), so the batch runs on its lanes only.
-        try (NlinkCluster alone = start(config.withName(config.name() + "-alone").withIdleLaneTimeout(Duration.ofSeconds(1)))) {
+        try (NlinkCluster alone =
+                start(config.withName(config.name() + "-alone").withIdleLaneTimeout(Duration.ofSeconds(1)))) {
             String sha256 = alone.publish(zip(jsPackage(REFUSING_JS)));
-            try (ClusterBatch batch = alone.newBatch(sha256, params("{\"text\":\"x\"}"), SandboxLimits.DEFAULTS,
+            try (ClusterBatch batch = alone.newBatch(
+                    sha256,
+                    params("{\"text\":\"x\"}"),
+                    SandboxLimits.DEFAULTS,
                     ClusterBatch.Options.DEFAULTS.withChunkSize(5).withContinueOnFail(true))) {
                 assertThat(batch.run(items(20), r -> {})).isTrue();
             }
@@ -120,7 +137,9 @@ class ClusterBatchTest {
             while (alone.idleLanes() > 0 && System.nanoTime() - patience < 0) {
                 Thread.sleep(50);
             }
-            assertThat(alone.idleLanes()).as("lanes left after their idle timeout").isZero();
+            assertThat(alone.idleLanes())
+                    .as("lanes left after their idle timeout")
+                    .isZero();
         }
     }
 
@@ -136,7 +155,11 @@ class ClusterBatchTest {
     void aFailedItemStopsTheBatchAtThatItemUnlessItContinues() throws Exception {
         String sha256 = first.publish(zip(jsPackage(REFUSING_JS)));
         List<ItemResult> stopped = new ArrayList<>();
-        try (ClusterBatch batch = second.newBatch(sha256, params("{\"text\":\"x\"}"), SandboxLimits.DEFAULTS, ClusterBatch.Options.DEFAULTS.withChunkSize(3))) {
+        try (ClusterBatch batch = second.newBatch(
+                sha256,
+                params("{\"text\":\"x\"}"),
+                SandboxLimits.DEFAULTS,
+                ClusterBatch.Options.DEFAULTS.withChunkSize(3))) {
             assertThat(batch.run(items(40), stopped::add)).isFalse();
         }
         assertThat(stopped).hasSize(8);
@@ -144,7 +167,10 @@ class ClusterBatchTest {
         assertThat(stopped.get(7).runtime()).isEqualTo("js");
 
         List<ItemResult> all = new ArrayList<>();
-        try (ClusterBatch batch = second.newBatch(sha256, params("{\"text\":\"x\"}"), SandboxLimits.DEFAULTS,
+        try (ClusterBatch batch = second.newBatch(
+                sha256,
+                params("{\"text\":\"x\"}"),
+                SandboxLimits.DEFAULTS,
                 ClusterBatch.Options.DEFAULTS.withChunkSize(3).withContinueOnFail(true))) {
             assertThat(batch.run(items(40), all::add)).isTrue();
             assertThat(batch.summary().failures()).isEqualTo(1);
@@ -159,7 +185,8 @@ class ClusterBatchTest {
         byte[] real = zip(jsPackage(REFUSING_JS));
         String forged = io.nlink.runtime.Sha256.hex("something else".getBytes(StandardCharsets.UTF_8));
         first.hazelcast().<String, byte[]>getMap(PackageShelf.MAP_NAME).put(forged, real);
-        try (ClusterBatch batch = first.newBatch(forged, params("{}"), SandboxLimits.DEFAULTS, ClusterBatch.Options.DEFAULTS)) {
+        try (ClusterBatch batch =
+                first.newBatch(forged, params("{}"), SandboxLimits.DEFAULTS, ClusterBatch.Options.DEFAULTS)) {
             assertThatThrownBy(() -> batch.run(items(10), r -> {}))
                     .isInstanceOf(IllegalStateException.class)
                     .hasMessageContaining("cannot run " + forged)
@@ -170,7 +197,8 @@ class ClusterBatchTest {
     @Test
     void aPackageNobodyPublishedIsNamedInTheError() throws Exception {
         String unknown = "0".repeat(64);
-        try (ClusterBatch batch = first.newBatch(unknown, params("{}"), SandboxLimits.DEFAULTS, ClusterBatch.Options.DEFAULTS)) {
+        try (ClusterBatch batch =
+                first.newBatch(unknown, params("{}"), SandboxLimits.DEFAULTS, ClusterBatch.Options.DEFAULTS)) {
             assertThatThrownBy(() -> batch.run(items(1), r -> {}))
                     .hasMessageContaining("package " + unknown + " is not on the cluster's shelf");
         }
@@ -181,7 +209,9 @@ class ClusterBatchTest {
     }
 
     static Iterator<JsonNode> items(int n) {
-        return LongStream.range(0, n).<JsonNode>mapToObj(i -> Json.MAPPER.createObjectNode().put("i", i)).iterator();
+        return LongStream.range(0, n)
+                .<JsonNode>mapToObj(i -> Json.MAPPER.createObjectNode().put("i", i))
+                .iterator();
     }
 
     static Path jsPackage(String script) throws IOException {
@@ -195,10 +225,12 @@ class ClusterBatchTest {
     /** A package folder as an upload ZIP (its files at the root). */
     static byte[] zip(Path dir) throws IOException {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        try (ZipOutputStream zip = new ZipOutputStream(bytes); var files = Files.list(dir)) {
+        try (ZipOutputStream zip = new ZipOutputStream(bytes);
+                var files = Files.list(dir)) {
             for (Path f : files.filter(Files::isRegularFile).sorted().toList()) {
                 String name = f.getFileName().toString();
-                if (!List.of("package.json", "definition.json", "execution.wasm", "execution.js").contains(name)) continue;
+                if (!List.of("package.json", "definition.json", "execution.wasm", "execution.js")
+                        .contains(name)) continue;
                 zip.putNextEntry(new ZipEntry(name));
                 Files.copy(f, zip);
                 zip.closeEntry();

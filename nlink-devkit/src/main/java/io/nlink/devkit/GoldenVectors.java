@@ -47,7 +47,9 @@ public final class GoldenVectors {
             return List.of();
         }
         try (Stream<Path> list = Files.list(dir)) {
-            files = list.filter(p -> p.getFileName().toString().endsWith(".json")).sorted().toList();
+            files = list.filter(p -> p.getFileName().toString().endsWith(".json"))
+                    .sorted()
+                    .toList();
         }
         List<Outcome> outcomes = new ArrayList<>();
         for (Path file : files) {
@@ -86,20 +88,27 @@ public final class GoldenVectors {
             }
             return expected.equals(result.failure().message())
                     ? null
-                    : "expected the error \"" + expected + "\" but got " + result.failure().kind() + ": \"" + result.failure().message() + "\"";
+                    : "expected the error \"" + expected + "\" but got "
+                            + result.failure().kind() + ": \""
+                            + result.failure().message() + "\"";
         }
         if (!result.ok()) {
             return "expected output items but the node failed: " + result.failure();
         }
         JsonNode actual = Json.MAPPER.valueToTree(result.items());
         String where = firstDifference("", vector.get("expected"), actual);
-        return where == null ? null : where + "\n    expected: " + Json.write(vector.get("expected")) + "\n    actual:   " + Json.write(actual);
+        return where == null
+                ? null
+                : where + "\n    expected: " + Json.write(vector.get("expected")) + "\n    actual:   "
+                        + Json.write(actual);
     }
 
     /** The path of the first difference and what it is, or null when equal. */
     static String firstDifference(String path, JsonNode expected, JsonNode actual) {
         if (expected.isNumber() && actual.isNumber()) {
-            return expected.decimalValue().compareTo(actual.decimalValue()) == 0 ? null : at(path) + ": expected " + expected + ", got " + actual;
+            return expected.decimalValue().compareTo(actual.decimalValue()) == 0
+                    ? null
+                    : at(path) + ": expected " + expected + ", got " + actual;
         }
         if (expected.getNodeType() != actual.getNodeType()) {
             return at(path) + ": expected " + Json.write(expected) + ", got " + Json.write(actual);
@@ -122,11 +131,14 @@ public final class GoldenVectors {
             }
             for (Iterator<String> it = actual.fieldNames(); it.hasNext(); ) {
                 String key = it.next();
-                if (!expected.has(key)) return at(path + "." + key) + ": not expected, got " + Json.write(actual.get(key));
+                if (!expected.has(key))
+                    return at(path + "." + key) + ": not expected, got " + Json.write(actual.get(key));
             }
             return null;
         }
-        return expected.equals(actual) ? null : at(path) + ": expected " + Json.write(expected) + ", got " + Json.write(actual);
+        return expected.equals(actual)
+                ? null
+                : at(path) + ": expected " + Json.write(expected) + ", got " + Json.write(actual);
     }
 
     private static String at(String path) {

@@ -27,7 +27,10 @@ public final class NodeBuilder {
         if (!Files.isRegularFile(script)) {
             throw new IllegalArgumentException(withoutBuildScript(packageDir));
         }
-        Process p = new ProcessBuilder("bash", "build.sh").directory(packageDir.toFile()).inheritIO().start();
+        Process p = new ProcessBuilder("bash", "build.sh")
+                .directory(packageDir.toFile())
+                .inheritIO()
+                .start();
         if (!p.waitFor(TIMEOUT.toMinutes(), TimeUnit.MINUTES)) {
             p.descendants().forEach(ProcessHandle::destroyForcibly);
             p.destroyForcibly();
@@ -38,12 +41,14 @@ public final class NodeBuilder {
 
     /** Why there is nothing to run, and what to do instead, for a folder without build.sh. */
     private static String withoutBuildScript(Path packageDir) {
-        if (Files.isRegularFile(packageDir.resolve(PackageLoader.JS_FILE)) && !Files.exists(packageDir.resolve(PackageLoader.WASM_FILE))) {
+        if (Files.isRegularFile(packageDir.resolve(PackageLoader.JS_FILE))
+                && !Files.exists(packageDir.resolve(PackageLoader.WASM_FILE))) {
             return packageDir + " has no build.sh and needs none: it runs " + PackageLoader.JS_FILE
                     + " as it is; nlink test and nlink pack take it directly";
         }
         if (Files.isRegularFile(packageDir.resolve(PackageLoader.WASM_FILE))) {
-            return packageDir + " has no build.sh: its " + PackageLoader.WASM_FILE + " was built some other way; rebuild it with"
+            return packageDir + " has no build.sh: its " + PackageLoader.WASM_FILE
+                    + " was built some other way; rebuild it with"
                     + " the toolchain that made it (docs/abi.md, \"Building\"), or add a build.sh that does";
         }
         return packageDir + " has no build.sh: start from a template with nlink scaffold --name NAME --lang LANG,"

@@ -73,19 +73,27 @@ public final class Packer {
         return write(packageDir, pkg, filesToPack(packageDir, null), out);
     }
 
-    private static Packed write(Path packageDir, NodePackage pkg, List<Path> files, OutputStream out) throws IOException {
+    private static Packed write(Path packageDir, NodePackage pkg, List<Path> files, OutputStream out)
+            throws IOException {
         String root = folderName(pkg) + "/";
         String sha256 = pkg.wasm() == null ? null : Sha256.hex(pkg.wasm());
         try (ZipArchiveWriter zip = new ZipArchiveWriter(out)) {
             for (Path file : files) {
                 String name = root + packageDir.relativize(file).toString().replace('\\', '/');
-                int mode = Files.isExecutable(file) ? ZipArchiveWriter.EXECUTABLE_FILE_MODE : ZipArchiveWriter.REGULAR_FILE_MODE;
-                LocalDateTime modified = LocalDateTime.ofInstant(Files.getLastModifiedTime(file).toInstant(), ZoneId.systemDefault());
+                int mode = Files.isExecutable(file)
+                        ? ZipArchiveWriter.EXECUTABLE_FILE_MODE
+                        : ZipArchiveWriter.REGULAR_FILE_MODE;
+                LocalDateTime modified =
+                        LocalDateTime.ofInstant(Files.getLastModifiedTime(file).toInstant(), ZoneId.systemDefault());
                 zip.add(name, Files.readAllBytes(file), mode, modified);
             }
             if (sha256 != null) {
                 byte[] record = (sha256 + "  " + PackageLoader.WASM_FILE + "\n").getBytes(StandardCharsets.UTF_8);
-                zip.add(root + PackageLoader.WASM_SHA256_FILE, record, ZipArchiveWriter.REGULAR_FILE_MODE, LocalDateTime.now());
+                zip.add(
+                        root + PackageLoader.WASM_SHA256_FILE,
+                        record,
+                        ZipArchiveWriter.REGULAR_FILE_MODE,
+                        LocalDateTime.now());
             }
         }
         return new Packed(sha256, files.size() + (sha256 == null ? 0 : 1));
@@ -100,7 +108,8 @@ public final class Packer {
         List<Path> files;
         try (Stream<Path> walk = Files.walk(packageDir)) {
             files = walk.filter(p -> Files.isRegularFile(p, java.nio.file.LinkOption.NOFOLLOW_LINKS))
-                    .filter(p -> packageDir.relativize(p).getNameCount() == 1 || !inSkippedDirectory(packageDir.relativize(p)))
+                    .filter(p -> packageDir.relativize(p).getNameCount() == 1
+                            || !inSkippedDirectory(packageDir.relativize(p)))
                     .filter(p -> !p.getFileName().toString().equals(PackageLoader.WASM_SHA256_FILE))
                     .filter(p -> !p.getFileName().toString().endsWith(".o"))
                     .filter(p -> !p.toAbsolutePath().normalize().equals(excluded))
@@ -112,8 +121,10 @@ public final class Packer {
             total += Files.size(file);
         }
         if (total > PackageLoader.MAX_ZIP_TOTAL_BYTES) {
-            throw new IllegalArgumentException(packageDir + " holds " + total / (1024 * 1024) + " MiB of files; an upload may inflate to at most "
-                    + PackageLoader.MAX_ZIP_TOTAL_BYTES / (1024 * 1024) + " MiB: move large files that are not part of the node out of the folder");
+            throw new IllegalArgumentException(
+                    packageDir + " holds " + total / (1024 * 1024) + " MiB of files; an upload may inflate to at most "
+                            + PackageLoader.MAX_ZIP_TOTAL_BYTES / (1024 * 1024)
+                            + " MiB: move large files that are not part of the node out of the folder");
         }
         return files;
     }

@@ -47,12 +47,13 @@ public final class Scaffolder {
     public record Request(String name, String displayName, String description, Language language) {
         public Request {
             if (name == null || !NAME.matcher(name).matches()) {
-                throw new IllegalArgumentException(
-                        "node name \"" + name + "\": use lowercase letters, digits, '_', '.' or '-', starting with a letter"
-                                + " or '_', at most 64 characters (for example wasm_demo)");
+                throw new IllegalArgumentException("node name \"" + name
+                        + "\": use lowercase letters, digits, '_', '.' or '-', starting with a letter"
+                        + " or '_', at most 64 characters (for example wasm_demo)");
             }
             displayName = oneLine("display name", displayName == null || displayName.isBlank() ? name : displayName);
-            description = oneLine("description", description == null || description.isBlank() ? displayName + " node" : description);
+            description = oneLine(
+                    "description", description == null || description.isBlank() ? displayName + " node" : description);
             if (language == null) language = Language.GO;
         }
 
@@ -67,7 +68,8 @@ public final class Scaffolder {
             throw new IllegalArgumentException(what + " is " + text.length() + " characters; at most " + MAX_TEXT);
         }
         if (text.chars().anyMatch(Character::isISOControl) || text.contains("*/") || text.contains("{{")) {
-            throw new IllegalArgumentException(what + " must be one line of plain text (no control characters, \"*/\" or \"{{\")");
+            throw new IllegalArgumentException(
+                    what + " must be one line of plain text (no control characters, \"*/\" or \"{{\")");
         }
         return text;
     }
@@ -80,13 +82,16 @@ public final class Scaffolder {
             for (Path file : (Iterable<Path>) walk.filter(Files::isRegularFile)::iterator) {
                 String relative = root.relativize(file).toString().replace('\\', '/');
                 String text = new String(Files.readAllBytes(file), StandardCharsets.UTF_8);
-                files.put(relative, fill(text, request, relative.endsWith(".json")).getBytes(StandardCharsets.UTF_8));
+                files.put(
+                        relative,
+                        fill(text, request, relative.endsWith(".json")).getBytes(StandardCharsets.UTF_8));
             }
         } catch (IOException e) {
             throw new UncheckedIOException("reading the " + request.language().id() + " template", e);
         }
         if (!files.containsKey("definition.json") || !files.containsKey("build.sh")) {
-            throw new IllegalStateException("the " + request.language().id() + " template is incomplete: " + files.keySet());
+            throw new IllegalStateException(
+                    "the " + request.language().id() + " template is incomplete: " + files.keySet());
         }
         return files;
     }
@@ -128,7 +133,9 @@ public final class Scaffolder {
 
     /** Scripts (build.sh and any other *.sh) are executable, as the README runs them directly. */
     static int modeOf(String relativePath) {
-        return relativePath.endsWith(".sh") ? ZipArchiveWriter.EXECUTABLE_FILE_MODE : ZipArchiveWriter.REGULAR_FILE_MODE;
+        return relativePath.endsWith(".sh")
+                ? ZipArchiveWriter.EXECUTABLE_FILE_MODE
+                : ZipArchiveWriter.REGULAR_FILE_MODE;
     }
 
     private static String fill(String text, Request r, boolean json) {

@@ -87,7 +87,8 @@ public final class SourceWatcher {
                 Path relative = folder.relativize(p);
                 if (relative.getNameCount() > 1 && Packer.inSkippedDirectory(relative)) return;
                 try {
-                    BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+                    BasicFileAttributes a =
+                            Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
                     if (a.isRegularFile()) files.put(relative, new Stamp(a.size(), a.lastModifiedTime()));
                 } catch (NoSuchFileException e) {
                     // deleted while scanning: the next scan sees it gone

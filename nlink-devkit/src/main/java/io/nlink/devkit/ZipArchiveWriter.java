@@ -66,9 +66,11 @@ public final class ZipArchiveWriter implements AutoCloseable {
         if (finished) throw new IllegalStateException("the archive is already finished");
         checkName(name);
         if ((mode & ~0777) != 0) {
-            throw new IllegalArgumentException("ZIP entry " + name + ": mode " + Integer.toOctalString(mode) + " has bits beyond rwxrwxrwx");
+            throw new IllegalArgumentException(
+                    "ZIP entry " + name + ": mode " + Integer.toOctalString(mode) + " has bits beyond rwxrwxrwx");
         }
-        if (entries == MAX_ENTRIES) throw new IOException("more than " + MAX_ENTRIES + " files: too many for a ZIP without Zip64");
+        if (entries == MAX_ENTRIES)
+            throw new IOException("more than " + MAX_ENTRIES + " files: too many for a ZIP without Zip64");
         if (!names.add(name)) throw new IllegalArgumentException("ZIP entry " + name + " added twice");
 
         CRC32 crc = new CRC32();
@@ -107,8 +109,16 @@ public final class ZipArchiveWriter implements AutoCloseable {
     }
 
     /** The fields the local header and the central directory entry share, in the order both use. */
-    private static void sharedFields(LittleEndian header, int method, int dosTime, int dosDate, CRC32 crc,
-            int compressedSize, int size, int nameLength) throws IOException {
+    private static void sharedFields(
+            LittleEndian header,
+            int method,
+            int dosTime,
+            int dosDate,
+            CRC32 crc,
+            int compressedSize,
+            int size,
+            int nameLength)
+            throws IOException {
         header.int16(FLAG_UTF8_NAMES);
         header.int16(method);
         header.int16(dosTime);
@@ -148,10 +158,15 @@ public final class ZipArchiveWriter implements AutoCloseable {
     }
 
     private static void checkName(String name) {
-        if (name == null || name.isEmpty() || name.endsWith("/") || name.contains("\\") || name.contains("\0")
-                || PackageLoader.escapes(name) || name.getBytes(StandardCharsets.UTF_8).length > 0xFFFF) {
-            throw new IllegalArgumentException(
-                    "ZIP entry name \"" + name + "\": expected a relative file path with '/' separators that stays inside the archive");
+        if (name == null
+                || name.isEmpty()
+                || name.endsWith("/")
+                || name.contains("\\")
+                || name.contains("\0")
+                || PackageLoader.escapes(name)
+                || name.getBytes(StandardCharsets.UTF_8).length > 0xFFFF) {
+            throw new IllegalArgumentException("ZIP entry name \"" + name
+                    + "\": expected a relative file path with '/' separators that stays inside the archive");
         }
     }
 

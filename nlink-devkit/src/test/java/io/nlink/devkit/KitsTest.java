@@ -6,9 +6,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.nlink.runtime.ItemResult;
 import io.nlink.runtime.NodeExecutable;
+import io.nlink.runtime.NodeFailure;
 import io.nlink.runtime.NodeInstance;
 import io.nlink.runtime.NodeRuntime;
-import io.nlink.runtime.NodeFailure;
 import io.nlink.runtime.SandboxLimits;
 import io.nlink.runtime.json.Json;
 import io.nlink.runtime.pkg.PackageLoader;
@@ -32,7 +32,9 @@ import org.junit.jupiter.params.provider.EnumSource;
  */
 class KitsTest {
     /** Without the JavaScript fallback: the kit's module runs, or the load fails. */
-    private static final NodeRuntime RUNTIME = NodeRuntime.builder().javascriptFallback(false).build();
+    private static final NodeRuntime RUNTIME =
+            NodeRuntime.builder().javascriptFallback(false).build();
+
     private static final String ERROR = "refused ✓ \"quoted\" \\ Ünïcødé 🚀\nsecond line";
     private static final int LARGE_ITEMS = 30;
     /**
@@ -41,9 +43,13 @@ class KitsTest {
      * 1.25 MiB item; languages.md has the per-item figures).
      */
     private static final SandboxLimits LIMITS = new SandboxLimits(
-            SandboxLimits.DEFAULTS.memoryPages(), Duration.ofMinutes(2), Duration.ofMinutes(2),
-            SandboxLimits.DEFAULTS.maxContextBytes(), SandboxLimits.DEFAULTS.maxOutputBytes(),
-            SandboxLimits.DEFAULTS.maxLogBytes(), SandboxLimits.DEFAULTS.jsMemoryBytes());
+            SandboxLimits.DEFAULTS.memoryPages(),
+            Duration.ofMinutes(2),
+            Duration.ofMinutes(2),
+            SandboxLimits.DEFAULTS.maxContextBytes(),
+            SandboxLimits.DEFAULTS.maxOutputBytes(),
+            SandboxLimits.DEFAULTS.maxLogBytes(),
+            SandboxLimits.DEFAULTS.jsMemoryBytes());
 
     /**
      * Not a context: not JSON, not an object, invalid UTF-8, nothing at all (allocate(0)), or
@@ -64,7 +70,8 @@ class KitsTest {
     void theKitRefusesBadInputCarriesErrorsAndLargeUnicodeItemsWithoutLeaking(Language language, @TempDir Path tmp)
             throws Exception {
         Path dir = Scaffolder.writeFolder(new Scaffolder.Request("kit_" + language.id(), null, null, language), tmp);
-        Path probe = Path.of(KitsTest.class.getResource("/kits/" + language.id()).toURI());
+        Path probe =
+                Path.of(KitsTest.class.getResource("/kits/" + language.id()).toURI());
         try (var files = Files.walk(probe)) {
             for (Path file : (Iterable<Path>) files.filter(Files::isRegularFile)::iterator) {
                 Files.copy(file, dir.resolve(probe.relativize(file).toString()), StandardCopyOption.REPLACE_EXISTING);
@@ -79,7 +86,9 @@ class KitsTest {
                 ItemResult refused = instance.call(index++, invalid);
                 String shown = new String(invalid, 0, Math.min(invalid.length, 60), StandardCharsets.UTF_8);
                 assertThat(refused.failure()).as("%s on %s", language, shown).isNotNull();
-                assertThat(refused.failure().kind()).as("%s on %s: %s", language, shown, refused.failure()).isEqualTo(NodeFailure.Kind.NODE_ERROR);
+                assertThat(refused.failure().kind())
+                        .as("%s on %s: %s", language, shown, refused.failure())
+                        .isEqualTo(NodeFailure.Kind.NODE_ERROR);
                 assertThat(refused.failure().message()).isEqualTo("invalid input JSON");
             }
 
@@ -96,7 +105,9 @@ class KitsTest {
             assertThat(error.failure()).as("%s error", language).isNotNull();
             assertThat(error.failure().kind()).isEqualTo(NodeFailure.Kind.NODE_ERROR);
             assertThat(error.failure().message()).isEqualTo(ERROR);
-            assertThat(error.items()).as("%s: an error drops the items started before it", language).isEmpty();
+            assertThat(error.items())
+                    .as("%s: an error drops the items started before it", language)
+                    .isEmpty();
 
             // Neither params nor $json: the node sees empty parameters and a null item.
             ItemResult bare = instance.call(index++, bytes("{}"));
@@ -121,16 +132,25 @@ class KitsTest {
                 if (i > 10) largeNanos += result.nanos();
             }
             int pagesAtEnd = instance.memoryPages();
-            System.out.printf("%s kit: %d contexts on one instance; pages after the 10th large item %d, at the end %d,"
+            System.out.printf(
+                    "%s kit: %d contexts on one instance; pages after the 10th large item %d, at the end %d,"
                             + " peak %d; %.0f ms per 1.25 MiB item (items 11-%d)%n",
-                    language, index, pagesAfterTenth, pagesAtEnd, instance.peakMemoryPages(),
-                    largeNanos / 1e6 / (LARGE_ITEMS - 10), LARGE_ITEMS);
+                    language,
+                    index,
+                    pagesAfterTenth,
+                    pagesAtEnd,
+                    instance.peakMemoryPages(),
+                    largeNanos / 1e6 / (LARGE_ITEMS - 10),
+                    LARGE_ITEMS);
             // Thirty items keep one instance within its 32 MiB only if the kit frees what it lent
             // the host (2.5 MiB per item in and out); and over the last twenty its memory grows
             // by less than one item's buffer (20 pages).
-            assertThat(pagesAtEnd - pagesAfterTenth).as("%s memory growth over 20 large items (a leak)", language)
+            assertThat(pagesAtEnd - pagesAfterTenth)
+                    .as("%s memory growth over 20 large items (a leak)", language)
                     .isLessThan(20);
-            assertThat(instance.usable()).as("%s: refusals and errors must keep the instance", language).isTrue();
+            assertThat(instance.usable())
+                    .as("%s: refusals and errors must keep the instance", language)
+                    .isTrue();
         }
     }
 

@@ -18,18 +18,32 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** {@code nlink pack} for every package shape the loader accepts, each ZIP loaded back with the real loader. */
 class PackerTest {
-    private static final Path HELLO_GO = Path.of(System.getProperty("nlink.examples.dir", "../examples")).resolve("hello-go");
-    private static final Path HELLO_JS = HELLO_GO.getParent().resolveSibling("bench").resolve("nodes/hello-js");
+    private static final Path HELLO_GO =
+            Path.of(System.getProperty("nlink.examples.dir", "../examples")).resolve("hello-go");
+    private static final Path HELLO_JS =
+            HELLO_GO.getParent().resolveSibling("bench").resolve("nodes/hello-js");
 
     @Test
     void aWasmOnlyPackageCarriesItsModuleAndItsHash(@TempDir Path tmp) throws Exception {
-        Path dir = copy(HELLO_GO, tmp.resolve("wasm"), "package.json", "definition.json", "execution.wasm", "main.go", "go.mod");
+        Path dir = copy(
+                HELLO_GO,
+                tmp.resolve("wasm"),
+                "package.json",
+                "definition.json",
+                "execution.wasm",
+                "main.go",
+                "go.mod");
         NodePackage packed = packAndLoad(dir, tmp.resolve("wasm.zip"));
         assertThat(packed.wasm()).isEqualTo(Files.readAllBytes(HELLO_GO.resolve("execution.wasm")));
         assertThat(packed.javascript()).isNull();
-        assertThat(entries(tmp.resolve("wasm.zip"))).containsExactly(
-                "nlink-community.wasm_demo/definition.json", "nlink-community.wasm_demo/execution.wasm", "nlink-community.wasm_demo/go.mod",
-                "nlink-community.wasm_demo/main.go", "nlink-community.wasm_demo/package.json", "nlink-community.wasm_demo/execution.wasm.sha256");
+        assertThat(entries(tmp.resolve("wasm.zip")))
+                .containsExactly(
+                        "nlink-community.wasm_demo/definition.json",
+                        "nlink-community.wasm_demo/execution.wasm",
+                        "nlink-community.wasm_demo/go.mod",
+                        "nlink-community.wasm_demo/main.go",
+                        "nlink-community.wasm_demo/package.json",
+                        "nlink-community.wasm_demo/execution.wasm.sha256");
     }
 
     @Test
@@ -52,7 +66,8 @@ class PackerTest {
     }
 
     @Test
-    void buildOutputsStaleHashesSymbolicLinksAndTheZipItselfAreLeftOutAndModesAreKept(@TempDir Path tmp) throws Exception {
+    void buildOutputsStaleHashesSymbolicLinksAndTheZipItselfAreLeftOutAndModesAreKept(@TempDir Path tmp)
+            throws Exception {
         Path dir = copy(HELLO_JS, tmp.resolve("js"), "package.json", "definition.json", "execution.js");
         Files.writeString(dir.resolve("build.sh"), "#!/bin/sh\n");
         Files.setPosixFilePermissions(dir.resolve("build.sh"), PosixFilePermissions.fromString("rwxrwxrwx"));
@@ -64,14 +79,20 @@ class PackerTest {
         Files.writeString(zip, "an older pack");
 
         Packer.packTo(dir, PackageLoader.load(dir), zip);
-        assertThat(entries(zip)).containsExactly("nlink-community.hello_js/build.sh", "nlink-community.hello_js/definition.json",
-                "nlink-community.hello_js/execution.js", "nlink-community.hello_js/package.json");
+        assertThat(entries(zip))
+                .containsExactly(
+                        "nlink-community.hello_js/build.sh",
+                        "nlink-community.hello_js/definition.json",
+                        "nlink-community.hello_js/execution.js",
+                        "nlink-community.hello_js/package.json");
         Path unzipped = Files.createDirectory(tmp.resolve("unzipped"));
         Unzip.run(zip, unzipped);
         // World-write is not carried over; the execute bit is.
-        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(unzipped.resolve("nlink-community.hello_js/build.sh"))))
+        assertThat(PosixFilePermissions.toString(
+                        Files.getPosixFilePermissions(unzipped.resolve("nlink-community.hello_js/build.sh"))))
                 .isEqualTo("rwxr-xr-x");
-        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(unzipped.resolve("nlink-community.hello_js/package.json"))))
+        assertThat(PosixFilePermissions.toString(
+                        Files.getPosixFilePermissions(unzipped.resolve("nlink-community.hello_js/package.json"))))
                 .isEqualTo("rw-r--r--");
     }
 
@@ -83,7 +104,8 @@ class PackerTest {
         // recorded no longer matches, and the loader refuses the ZIP.
         Files.write(dir.resolve("execution.wasm"), new byte[] {0, 'a', 's', 'm', 1, 0, 0, 0});
         Path fresh = tmp.resolve("fresh.zip");
-        assertThatThrownBy(() -> Packer.packTo(dir, loaded, fresh)).isInstanceOf(InvalidPackageException.class)
+        assertThatThrownBy(() -> Packer.packTo(dir, loaded, fresh))
+                .isInstanceOf(InvalidPackageException.class)
                 .hasMessageContaining("the module was changed after packing");
         assertThat(fresh).doesNotExist();
 

@@ -20,16 +20,20 @@ import org.junit.jupiter.params.provider.EnumSource;
  */
 class TemplatesTest {
     /** Without the JavaScript fallback, so a module that cannot run fails its load rather than hide behind execution.js. */
-    private static final NodeRuntime RUNTIME = NodeRuntime.builder().javascriptFallback(false).build();
+    private static final NodeRuntime RUNTIME =
+            NodeRuntime.builder().javascriptFallback(false).build();
 
     @ParameterizedTest
     @EnumSource(Language.class)
     void scaffoldBuildAndPassTheGoldenVectors(Language language, @TempDir Path tmp) throws Exception {
-        var request = new Scaffolder.Request("golden_" + language.id(), "Golden " + language.displayName(), "Conformance test node", language);
+        var request = new Scaffolder.Request(
+                "golden_" + language.id(), "Golden " + language.displayName(), "Conformance test node", language);
         Path dir = Scaffolder.writeFolder(request, tmp);
 
         int exit = NodeBuilder.build(dir);
-        assertThat(exit).as("%s build.sh exit code (3: toolchain missing; run scripts/setup-guests.sh)", language).isZero();
+        assertThat(exit)
+                .as("%s build.sh exit code (3: toolchain missing; run scripts/setup-guests.sh)", language)
+                .isZero();
 
         NodePackage pkg = PackageLoader.load(dir);
         assertThat(pkg.id()).isEqualTo("nlink-community.golden_" + language.id() + "@1.0.0");
@@ -40,9 +44,13 @@ class TemplatesTest {
         assertThat(module.imports()).allSatisfy(i -> assertThat(i.module()).isEqualTo("wasi_snapshot_preview1"));
 
         List<GoldenVectors.Outcome> outcomes = GoldenVectors.run(dir, pkg, node.executable());
-        assertThat(outcomes).extracting(GoldenVectors.Outcome::vector)
+        assertThat(outcomes)
+                .extracting(GoldenVectors.Outcome::vector)
                 .containsExactly("tests/basic.json", "tests/default.json", "tests/error.json", "tests/unicode.json");
-        assertThat(outcomes).allSatisfy(o -> assertThat(o.difference()).as("%s %s", language, o.vector()).isNull());
+        assertThat(outcomes)
+                .allSatisfy(o -> assertThat(o.difference())
+                        .as("%s %s", language, o.vector())
+                        .isNull());
 
         Path zip = tmp.resolve("upload.zip");
         try (var out = Files.newOutputStream(zip)) {
@@ -60,13 +68,19 @@ class TemplatesTest {
      * names std's FileNotFound (WASI's NOENT) "enoent".
      */
     @ParameterizedTest
-    @EnumSource(value = Language.class, names = {"C", "CPP", "RUST", "PYTHON", "ZIG"})
+    @EnumSource(
+            value = Language.class,
+            names = {"C", "CPP", "RUST", "PYTHON", "ZIG"})
     void filesDoNotExistAndTheEnvironmentIsEmptyInEachLanguage(Language language, @TempDir Path tmp) throws Exception {
         Path dir = Scaffolder.writeFolder(new Scaffolder.Request("probe_" + language.id(), null, null, language), tmp);
-        Path probe = Path.of(TemplatesTest.class.getResource("/probes/" + language.id()).toURI());
+        Path probe = Path.of(
+                TemplatesTest.class.getResource("/probes/" + language.id()).toURI());
         try (var files = Files.walk(probe)) {
             for (Path file : (Iterable<Path>) files.filter(Files::isRegularFile)::iterator) {
-                Files.copy(file, dir.resolve(probe.relativize(file).toString()), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                Files.copy(
+                        file,
+                        dir.resolve(probe.relativize(file).toString()),
+                        java.nio.file.StandardCopyOption.REPLACE_EXISTING);
             }
         }
         assertThat(NodeBuilder.build(dir)).as("%s probe build", language).isZero();
@@ -81,10 +95,18 @@ class TemplatesTest {
             String readNotFound = rust ? "read_not_found" : "read_enoent";
             String writeOpened = rust ? "write_ok" : "write_opened";
             String writeNotFound = rust ? "write_not_found" : "write_enoent";
-            assertThat(seen.get(opened).booleanValue()).as("%s read /etc/passwd: %s", language, seen).isFalse();
-            assertThat(seen.get(readNotFound).booleanValue()).as("%s: not found: %s", language, seen).isTrue();
-            assertThat(seen.get(writeOpened).booleanValue()).as("%s write /tmp: %s", language, seen).isFalse();
-            assertThat(seen.get(writeNotFound).booleanValue()).as("%s write: not found: %s", language, seen).isTrue();
+            assertThat(seen.get(opened).booleanValue())
+                    .as("%s read /etc/passwd: %s", language, seen)
+                    .isFalse();
+            assertThat(seen.get(readNotFound).booleanValue())
+                    .as("%s: not found: %s", language, seen)
+                    .isTrue();
+            assertThat(seen.get(writeOpened).booleanValue())
+                    .as("%s write /tmp: %s", language, seen)
+                    .isFalse();
+            assertThat(seen.get(writeNotFound).booleanValue())
+                    .as("%s write: not found: %s", language, seen)
+                    .isTrue();
             assertThat(seen.get("env_count").intValue()).isZero();
             assertThat(seen.get("home_set").booleanValue()).isFalse();
         }

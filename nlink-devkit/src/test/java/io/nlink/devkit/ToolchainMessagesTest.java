@@ -6,9 +6,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Each template's build.sh on a machine without its toolchain: a PATH holding only bash and
@@ -26,11 +26,17 @@ class ToolchainMessagesTest {
         Path dir = Scaffolder.writeFolder(new Scaffolder.Request("bare", null, null, language), tmp);
         assertThat(Language.ofPackage(dir)).contains(language);
 
-        ProcessBuilder build = new ProcessBuilder("./build.sh").directory(dir.toFile()).redirectErrorStream(true);
+        ProcessBuilder build =
+                new ProcessBuilder("./build.sh").directory(dir.toFile()).redirectErrorStream(true);
         Map<String, String> env = build.environment();
         env.clear();
-        env.putAll(Map.of("PATH", bin.toString(), "HOME", Files.createDirectory(tmp.resolve("home")).toString(),
-                "NLINK_GUEST_CACHE", tmp.resolve("cache").toString()));
+        env.putAll(Map.of(
+                "PATH",
+                bin.toString(),
+                "HOME",
+                Files.createDirectory(tmp.resolve("home")).toString(),
+                "NLINK_GUEST_CACHE",
+                tmp.resolve("cache").toString()));
         Process p = build.start();
         String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(p.waitFor()).as(output).isEqualTo(NodeBuilder.TOOLCHAIN_MISSING);

@@ -53,30 +53,27 @@ public final class ItemCodec {
         if (root.isObject()) {
             JsonNode error = root.get("error");
             if (error == null) {
-                return new Invalid(
-                        "returned an object without \"error\"; expected [{\"json\": {...}}, ...] or"
-                                + " {\"error\": \"...\"}; first bytes: "
-                                + quote(bytes));
+                return new Invalid("returned an object without \"error\"; expected [{\"json\": {...}}, ...] or"
+                        + " {\"error\": \"...\"}; first bytes: "
+                        + quote(bytes));
             }
             return new Refused(error.isTextual() ? error.textValue() : error.toString());
         }
         if (!root.isArray()) {
-            return new Invalid(
-                    "returned a JSON "
-                            + root.getNodeType().name().toLowerCase(java.util.Locale.ROOT)
-                            + "; expected [{\"json\": {...}}, ...] or {\"error\": \"...\"}; first bytes: "
-                            + quote(bytes));
+            return new Invalid("returned a JSON "
+                    + root.getNodeType().name().toLowerCase(java.util.Locale.ROOT)
+                    + "; expected [{\"json\": {...}}, ...] or {\"error\": \"...\"}; first bytes: "
+                    + quote(bytes));
         }
         List<JsonNode> items = new ArrayList<>(root.size());
         for (int i = 0; i < root.size(); i++) {
             JsonNode entry = root.get(i);
             JsonNode json = entry.isObject() ? entry.get("json") : null;
             if (json == null || !json.isObject()) {
-                return new Invalid(
-                        "returned an array whose element "
-                                + i
-                                + " is not {\"json\": {...}}: "
-                                + Json.excerpt(Json.writeBytes(entry), EXCERPT_CHARS));
+                return new Invalid("returned an array whose element "
+                        + i
+                        + " is not {\"json\": {...}}: "
+                        + Json.excerpt(Json.writeBytes(entry), EXCERPT_CHARS));
             }
             items.add(json);
         }

@@ -1,13 +1,13 @@
 package io.nlink.runtime;
 
-import io.nlink.runtime.internal.NodeRuntimes;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.nlink.runtime.batch.BatchOptions;
 import io.nlink.runtime.batch.BatchRunner;
+import io.nlink.runtime.internal.NodeRuntimes;
+import io.nlink.runtime.internal.wasm.WasmNode;
 import io.nlink.runtime.pkg.NodePackage;
 import io.nlink.runtime.wasm.InvalidModuleException;
 import io.nlink.runtime.wasm.ModuleInfo;
-import io.nlink.runtime.internal.wasm.WasmNode;
 import java.util.Optional;
 import java.util.Set;
 

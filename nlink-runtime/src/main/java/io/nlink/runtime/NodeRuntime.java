@@ -4,13 +4,13 @@ import io.nlink.runtime.internal.NodeRuntimes;
 import io.nlink.runtime.internal.ReadyInstances;
 import io.nlink.runtime.internal.ReadyMemory;
 import io.nlink.runtime.internal.js.JsEngine;
+import io.nlink.runtime.internal.wasm.WasmEngine;
+import io.nlink.runtime.internal.wasm.WasmNode;
 import io.nlink.runtime.pkg.InvalidPackageException;
 import io.nlink.runtime.pkg.NodePackage;
 import io.nlink.runtime.pkg.PackageLoader;
 import io.nlink.runtime.wasm.InvalidModuleException;
 import io.nlink.runtime.wasm.ModuleInfo;
-import io.nlink.runtime.internal.wasm.WasmEngine;
-import io.nlink.runtime.internal.wasm.WasmNode;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Path;
@@ -49,7 +49,9 @@ public final class NodeRuntime implements AutoCloseable {
         this.limits = b.limits;
         WasmEngine.Options options = new WasmEngine.Options(
                 b.interpreter ? WasmEngine.ExecutionMode.INTERPRETED : WasmEngine.ExecutionMode.COMPILED,
-                b.compiledModulesInMemory, b.compileCache, b.readyInstanceIdle);
+                b.compiledModulesInMemory,
+                b.compileCache,
+                b.readyInstanceIdle);
         this.wasm = new WasmEngine(options);
         this.js = new JsEngine(b.readyInstanceIdle);
         this.runtimes = new NodeRuntimes(wasm, js, b.javascriptFallback);
@@ -103,7 +105,8 @@ public final class NodeRuntime implements AutoCloseable {
          * module is compiled (or read from {@link #compileCache}) again on its next load.
          */
         public Builder compiledModulesInMemory(int modules) {
-            if (modules < 1) throw new IllegalArgumentException("compiledModulesInMemory must be at least 1, got " + modules);
+            if (modules < 1)
+                throw new IllegalArgumentException("compiledModulesInMemory must be at least 1, got " + modules);
             this.compiledModulesInMemory = modules;
             return this;
         }
@@ -164,7 +167,8 @@ public final class NodeRuntime implements AutoCloseable {
     }
 
     /** Loads a package from ZIP bytes, as an upload delivers them; {@code source} names it in messages. */
-    public LoadedNode loadZip(String source, InputStream zip) throws IOException, InvalidPackageException, NoRuntimeException {
+    public LoadedNode loadZip(String source, InputStream zip)
+            throws IOException, InvalidPackageException, NoRuntimeException {
         return load(PackageLoader.loadZip(source, zip));
     }
 
@@ -217,8 +221,17 @@ public final class NodeRuntime implements AutoCloseable {
      *                          reached: each is worth a report)
      */
     public record Metrics(
-            long compilations, long compileCacheHits, long instancesStarted, long sparesServed, long snapshotStarts, long reused, long notKept,
-            long readyNow, long readyBytes, long readyBudgetBytes, long hostFaults) {}
+            long compilations,
+            long compileCacheHits,
+            long instancesStarted,
+            long sparesServed,
+            long snapshotStarts,
+            long reused,
+            long notKept,
+            long readyNow,
+            long readyBytes,
+            long readyBudgetBytes,
+            long hostFaults) {}
 
     /**
      * The figures now. The first two are this runtime's; the others are the whole process's,
@@ -226,8 +239,18 @@ public final class NodeRuntime implements AutoCloseable {
      */
     public Metrics metrics() {
         ReadyInstances.Totals ready = ReadyInstances.totals();
-        return new Metrics(wasm.compilations(), wasm.diskCacheHits(), ready.started(), ready.sparesServed(), WasmNode.allSnapshotStarts(), ready.reused(),
-                ready.notKept(), ready.keptNow(), ReadyMemory.held(), ReadyMemory.budget(), io.nlink.runtime.internal.wasm.WasmSandbox.hostFaults());
+        return new Metrics(
+                wasm.compilations(),
+                wasm.diskCacheHits(),
+                ready.started(),
+                ready.sparesServed(),
+                WasmNode.allSnapshotStarts(),
+                ready.reused(),
+                ready.notKept(),
+                ready.keptNow(),
+                ReadyMemory.held(),
+                ReadyMemory.budget(),
+                io.nlink.runtime.internal.wasm.WasmSandbox.hostFaults());
     }
 
     /**

@@ -50,23 +50,21 @@ public record SandboxLimits(
      */
     public static final long DEFAULT_JS_MEMORY_BYTES = 64L * 1024 * 1024;
 
-    public static final SandboxLimits DEFAULTS =
-            new SandboxLimits(
-                    PLATFORM_MAX_MEMORY_PAGES,
-                    Duration.ofSeconds(10),
-                    Duration.ofSeconds(30),
-                    8 * 1024 * 1024,
-                    8 * 1024 * 1024,
-                    64 * 1024,
-                    DEFAULT_JS_MEMORY_BYTES);
+    public static final SandboxLimits DEFAULTS = new SandboxLimits(
+            PLATFORM_MAX_MEMORY_PAGES,
+            Duration.ofSeconds(10),
+            Duration.ofSeconds(30),
+            8 * 1024 * 1024,
+            8 * 1024 * 1024,
+            64 * 1024,
+            DEFAULT_JS_MEMORY_BYTES);
 
     public SandboxLimits {
         if (memoryPages < 1 || memoryPages > PLATFORM_MAX_MEMORY_PAGES) {
-            throw new IllegalArgumentException(
-                    "memory limit must be between 1 and "
-                            + PLATFORM_MAX_MEMORY_PAGES
-                            + " pages (64 KiB each, 32 MiB at most), got "
-                            + memoryPages);
+            throw new IllegalArgumentException("memory limit must be between 1 and "
+                    + PLATFORM_MAX_MEMORY_PAGES
+                    + " pages (64 KiB each, 32 MiB at most), got "
+                    + memoryPages);
         }
         requirePositive(itemTimeout, "item timeout");
         requirePositive(initTimeout, "init timeout");
@@ -77,7 +75,8 @@ public record SandboxLimits(
             throw new IllegalArgumentException("the log limit cannot be negative (0 keeps no log)");
         }
         if (jsMemoryBytes < 0) {
-            throw new IllegalArgumentException("the JavaScript memory limit cannot be negative (0 means none), got " + jsMemoryBytes);
+            throw new IllegalArgumentException(
+                    "the JavaScript memory limit cannot be negative (0 means none), got " + jsMemoryBytes);
         }
     }
 
@@ -88,37 +87,45 @@ public record SandboxLimits(
     }
 
     public SandboxLimits withMemoryPages(int pages) {
-        return new SandboxLimits(pages, itemTimeout, initTimeout, maxContextBytes, maxOutputBytes, maxLogBytes, jsMemoryBytes);
+        return new SandboxLimits(
+                pages, itemTimeout, initTimeout, maxContextBytes, maxOutputBytes, maxLogBytes, jsMemoryBytes);
     }
 
     public SandboxLimits withItemTimeout(Duration timeout) {
-        return new SandboxLimits(memoryPages, timeout, initTimeout, maxContextBytes, maxOutputBytes, maxLogBytes, jsMemoryBytes);
+        return new SandboxLimits(
+                memoryPages, timeout, initTimeout, maxContextBytes, maxOutputBytes, maxLogBytes, jsMemoryBytes);
     }
 
     public SandboxLimits withInitTimeout(Duration timeout) {
-        return new SandboxLimits(memoryPages, itemTimeout, timeout, maxContextBytes, maxOutputBytes, maxLogBytes, jsMemoryBytes);
+        return new SandboxLimits(
+                memoryPages, itemTimeout, timeout, maxContextBytes, maxOutputBytes, maxLogBytes, jsMemoryBytes);
     }
 
     public SandboxLimits withMaxOutputBytes(int bytes) {
-        return new SandboxLimits(memoryPages, itemTimeout, initTimeout, maxContextBytes, bytes, maxLogBytes, jsMemoryBytes);
+        return new SandboxLimits(
+                memoryPages, itemTimeout, initTimeout, maxContextBytes, bytes, maxLogBytes, jsMemoryBytes);
     }
 
     public SandboxLimits withMaxContextBytes(int bytes) {
-        return new SandboxLimits(memoryPages, itemTimeout, initTimeout, bytes, maxOutputBytes, maxLogBytes, jsMemoryBytes);
+        return new SandboxLimits(
+                memoryPages, itemTimeout, initTimeout, bytes, maxOutputBytes, maxLogBytes, jsMemoryBytes);
     }
 
     public SandboxLimits withMaxLogBytes(int bytes) {
-        return new SandboxLimits(memoryPages, itemTimeout, initTimeout, maxContextBytes, maxOutputBytes, bytes, jsMemoryBytes);
+        return new SandboxLimits(
+                memoryPages, itemTimeout, initTimeout, maxContextBytes, maxOutputBytes, bytes, jsMemoryBytes);
     }
 
     /** As these limits, with {@code bytes} for one JavaScript run's allocation (0: no bound). */
     public SandboxLimits withJsMemoryBytes(long bytes) {
-        return new SandboxLimits(memoryPages, itemTimeout, initTimeout, maxContextBytes, maxOutputBytes, maxLogBytes, bytes);
+        return new SandboxLimits(
+                memoryPages, itemTimeout, initTimeout, maxContextBytes, maxOutputBytes, maxLogBytes, bytes);
     }
 
     /** The JavaScript memory limit as error messages show it: "64 MiB". */
     public String jsMemoryText() {
-        return jsMemoryBytes % (1024 * 1024) == 0 ? jsMemoryBytes / (1024 * 1024) + " MiB"
+        return jsMemoryBytes % (1024 * 1024) == 0
+                ? jsMemoryBytes / (1024 * 1024) + " MiB"
                 : jsMemoryBytes % 1024 == 0 ? jsMemoryBytes / 1024 + " KiB" : jsMemoryBytes + " bytes";
     }
 

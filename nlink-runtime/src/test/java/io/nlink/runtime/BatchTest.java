@@ -23,19 +23,26 @@ class BatchTest {
 
     /** Items {"i": 0..n-1}, made as they are read: the batch never sees a list. */
     private static Iterator<JsonNode> numbered(int n) {
-        return IntStream.range(0, n).<JsonNode>mapToObj(i -> obj("{\"i\":" + i + "}")).iterator();
+        return IntStream.range(0, n)
+                .<JsonNode>mapToObj(i -> obj("{\"i\":" + i + "}"))
+                .iterator();
     }
 
     @Test
     void parallelLanesKeepInputOrder() {
         List<ItemResult> results = new ArrayList<>();
         BatchSummary summary;
-        try (BatchRunner batch = new BatchRunner(HELLO, SandboxLimits.DEFAULTS, obj("{}"), BatchOptions.DEFAULTS.withParallelism(3))) {
+        try (BatchRunner batch =
+                new BatchRunner(HELLO, SandboxLimits.DEFAULTS, obj("{}"), BatchOptions.DEFAULTS.withParallelism(3))) {
             assertThat(batch.run(numbered(3000), results::add)).isTrue();
             summary = batch.summary();
         }
-        assertThat(results).extracting(ItemResult::index).containsExactlyElementsOf(IntStream.range(0, 3000).asLongStream().boxed().toList());
-        assertThat(results).extracting(r -> r.items().get(0).get("original_data").get("i").intValue())
+        assertThat(results)
+                .extracting(ItemResult::index)
+                .containsExactlyElementsOf(
+                        IntStream.range(0, 3000).asLongStream().boxed().toList());
+        assertThat(results)
+                .extracting(r -> r.items().get(0).get("original_data").get("i").intValue())
                 .containsExactlyElementsOf(IntStream.range(0, 3000).boxed().toList());
         assertThat(summary.itemsIn()).isEqualTo(3000);
         assertThat(summary.itemsOut()).isEqualTo(3000);
@@ -46,7 +53,8 @@ class BatchTest {
     void aLeakingGuestIsRecycledAndCompletes() {
         List<ItemResult> results = new ArrayList<>();
         BatchSummary summary;
-        try (BatchRunner batch = new BatchRunner(PROBE, SandboxLimits.DEFAULTS, obj("{\"mode\":\"leak\"}"), BatchOptions.DEFAULTS)) {
+        try (BatchRunner batch =
+                new BatchRunner(PROBE, SandboxLimits.DEFAULTS, obj("{\"mode\":\"leak\"}"), BatchOptions.DEFAULTS)) {
             assertThat(batch.run(numbered(60), results::add)).isTrue();
             summary = batch.summary();
         }
@@ -55,26 +63,38 @@ class BatchTest {
         assertThat(summary.instances()).isEqualTo(summary.recycled() + 1);
         assertThat(summary.peakMemoryPages()).isLessThanOrEqualTo(SandboxLimits.PLATFORM_MAX_MEMORY_PAGES);
         // Each recycled instance starts from nothing: the retained count restarts.
-        assertThat(results.get(59).items().get(0).get("retained_mib").intValue()).isLessThan(60);
+        assertThat(results.get(59).items().get(0).get("retained_mib").intValue())
+                .isLessThan(60);
     }
 
     @Test
     void continueOnFailTurnsATrapATimeoutAndAnErrorIntoErrorItemsWhileTheRestSucceed() {
         for (int lanes : new int[] {1, 2}) {
             List<JsonNode> items = List.of(
-                    obj("{\"n\":0}"), obj("{\"mode\":\"panic\"}"), obj("{\"n\":2}"), obj("{\"mode\":\"loop\"}"),
-                    obj("{\"n\":4}"), obj("{\"mode\":\"error\"}"), obj("{\"n\":6}"));
+                    obj("{\"n\":0}"),
+                    obj("{\"mode\":\"panic\"}"),
+                    obj("{\"n\":2}"),
+                    obj("{\"mode\":\"loop\"}"),
+                    obj("{\"n\":4}"),
+                    obj("{\"mode\":\"error\"}"),
+                    obj("{\"n\":6}"));
             List<ItemResult> results = new ArrayList<>();
             SandboxLimits limits = SandboxLimits.DEFAULTS.withItemTimeout(Duration.ofMillis(300));
-            try (BatchRunner batch = new BatchRunner(PROBE, limits, obj("{}"), BatchOptions.DEFAULTS.withContinueOnFail(true).withParallelism(lanes))) {
+            try (BatchRunner batch = new BatchRunner(
+                    PROBE,
+                    limits,
+                    obj("{}"),
+                    BatchOptions.DEFAULTS.withContinueOnFail(true).withParallelism(lanes))) {
                 assertThat(batch.run(items.iterator(), results::add)).isTrue();
                 assertThat(batch.summary().failures()).isEqualTo(3);
             }
             assertThat(results).extracting(ItemResult::index).containsExactly(0L, 1L, 2L, 3L, 4L, 5L, 6L);
-            assertThat(results).extracting(r -> r.failure() == null ? null : r.failure().kind())
+            assertThat(results)
+                    .extracting(r -> r.failure() == null ? null : r.failure().kind())
                     .containsExactly(null, Kind.TRAP, null, Kind.TIMEOUT, null, Kind.NODE_ERROR, null);
             for (int i : new int[] {0, 2, 4, 6}) {
-                assertThat(results.get(i).items().get(0).get("echo").get("n").intValue()).isEqualTo(i);
+                assertThat(results.get(i).items().get(0).get("echo").get("n").intValue())
+                        .isEqualTo(i);
             }
         }
     }
@@ -84,7 +104,8 @@ class BatchTest {
         List<JsonNode> items = new ArrayList<>();
         for (int i = 0; i < 200; i++) items.add(i == 70 ? obj("{\"mode\":\"error\"}") : obj("{\"n\":" + i + "}"));
         List<ItemResult> results = new ArrayList<>();
-        try (BatchRunner batch = new BatchRunner(PROBE, SandboxLimits.DEFAULTS, obj("{}"), BatchOptions.DEFAULTS.withParallelism(2))) {
+        try (BatchRunner batch =
+                new BatchRunner(PROBE, SandboxLimits.DEFAULTS, obj("{}"), BatchOptions.DEFAULTS.withParallelism(2))) {
             assertThat(batch.run(items.iterator(), results::add)).isFalse();
         }
         assertThat(results).hasSize(71);

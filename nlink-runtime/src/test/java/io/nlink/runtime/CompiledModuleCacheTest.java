@@ -17,7 +17,11 @@ class CompiledModuleCacheTest {
 
     private static String greet(WasmNode node) throws Exception {
         try (WasmSandbox sandbox = node.newInstance(SandboxLimits.DEFAULTS)) {
-            return sandbox.call(0, ItemCodec.encodeContext(obj("{\"text\":\"cache\"}"), obj("{}"))).items().get(0).get("message").textValue();
+            return sandbox.call(0, ItemCodec.encodeContext(obj("{\"text\":\"cache\"}"), obj("{}")))
+                    .items()
+                    .get(0)
+                    .get("message")
+                    .textValue();
         }
     }
 
@@ -29,11 +33,14 @@ class CompiledModuleCacheTest {
         WasmEngine first = new WasmEngine(WasmEngine.Options.DEFAULTS.withCacheDirectory(dir));
         assertThat(greet(first.load(wasm))).startsWith("Hello, cache!");
         assertThat(first.compilations()).isEqualTo(1);
-        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dir))).isEqualTo("rwx------");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dir)))
+                .isEqualTo("rwx------");
         try (var files = Files.list(dir)) {
             assertThat(files.map(p -> p.getFileName().toString()))
                     .singleElement()
-                    .satisfies(name -> assertThat(name).startsWith(Sha256.hex(wasm) + "-endive-").endsWith(".jar"));
+                    .satisfies(name -> assertThat(name)
+                            .startsWith(Sha256.hex(wasm) + "-endive-")
+                            .endsWith(".jar"));
         }
 
         WasmEngine second = new WasmEngine(WasmEngine.Options.DEFAULTS.withCacheDirectory(dir));

@@ -54,23 +54,29 @@ class EmbeddingExampleTest {
             for (ItemResult result : results) {
                 assertThat(result.ok()).as("failure: %s", result.failure()).isTrue();
                 JsonNode out = result.items().get(0);
-                assertThat(out.get("message").textValue()).isEqualTo("Hello, nLink! Greetings from WebAssembly Runtime! 🚀");
+                assertThat(out.get("message").textValue())
+                        .isEqualTo("Hello, nLink! Greetings from WebAssembly Runtime! 🚀");
                 assertThat(out.get("original_data")).isEqualTo(items.get((int) result.index()));
             }
 
             // The module was compiled once and kept in the compile cache for the next process.
-            assertThat(runtime.metrics().compilations() + runtime.metrics().compileCacheHits()).isEqualTo(1);
+            assertThat(runtime.metrics().compilations() + runtime.metrics().compileCacheHits())
+                    .isEqualTo(1);
         }
     }
 
     @Test
     void aFailedItemIsAResultNotAnException() throws Exception {
         // Items larger than the context limit fail on their own; with continueOnFail the batch goes on.
-        try (NodeRuntime runtime = NodeRuntime.builder().limits(SandboxLimits.DEFAULTS.withMaxContextBytes(1024)).build()) {
+        try (NodeRuntime runtime = NodeRuntime.builder()
+                .limits(SandboxLimits.DEFAULTS.withMaxContextBytes(1024))
+                .build()) {
             LoadedNode node = runtime.load(Guests.example("hello-go"));
             ObjectNode params = node.pkg().definition().resolveParams(null); // text: "World", the default
             List<JsonNode> items = List.of(
-                    Json.parse("{\"id\":1}"), Json.parse("{\"big\":\"" + "x".repeat(2000) + "\"}"), Json.parse("{\"id\":3}"));
+                    Json.parse("{\"id\":1}"),
+                    Json.parse("{\"big\":\"" + "x".repeat(2000) + "\"}"),
+                    Json.parse("{\"id\":3}"));
             List<ItemResult> results = new ArrayList<>();
             try (BatchRunner batch = node.batch(params, BatchOptions.DEFAULTS.withContinueOnFail(true))) {
                 assertThat(batch.run(items.iterator(), results::add)).isTrue();

@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.nlink.runtime.json.Json;
 import io.nlink.runtime.internal.wasm.WasmEngine;
 import io.nlink.runtime.internal.wasm.WasmNode;
+import io.nlink.runtime.json.Json;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -57,10 +57,9 @@ public final class Guests {
             Path source = dir.resolve("module.wat");
             Path output = dir.resolve("module.wasm");
             Files.writeString(source, text);
-            Process p =
-                    new ProcessBuilder("wat2wasm", "--debug-names", source.toString(), "-o", output.toString())
-                            .redirectErrorStream(true)
-                            .start();
+            Process p = new ProcessBuilder("wat2wasm", "--debug-names", source.toString(), "-o", output.toString())
+                    .redirectErrorStream(true)
+                    .start();
             String log = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             if (p.waitFor() != 0) {
                 throw new AssertionError("wat2wasm failed: " + log);

@@ -6,9 +6,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.nlink.runtime.batch.BatchOptions;
 import io.nlink.runtime.batch.BatchRunner;
+import io.nlink.runtime.internal.wasm.WasmNode;
 import io.nlink.runtime.pkg.NodePackage;
 import io.nlink.runtime.pkg.PackageLoader;
-import io.nlink.runtime.internal.wasm.WasmNode;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -24,7 +24,8 @@ class HelloGoTest {
 
         List<ItemResult> results = new ArrayList<>();
         try (BatchRunner batch = new BatchRunner(node, SandboxLimits.DEFAULTS, params, BatchOptions.DEFAULTS)) {
-            assertThat(batch.run(List.<JsonNode>of(obj("{\"a\":1}")).iterator(), results::add)).isTrue();
+            assertThat(batch.run(List.<JsonNode>of(obj("{\"a\":1}")).iterator(), results::add))
+                    .isTrue();
         }
 
         assertThat(results).hasSize(1);
@@ -52,18 +53,24 @@ class HelloGoTest {
     @Test
     void oneInstanceServesTheWholeBatch() throws Exception {
         WasmNode node = Guests.exampleNode("hello-go");
-        try (BatchRunner batch = new BatchRunner(node, SandboxLimits.DEFAULTS, obj("{\"text\":\"x\"}"), BatchOptions.DEFAULTS)) {
+        try (BatchRunner batch =
+                new BatchRunner(node, SandboxLimits.DEFAULTS, obj("{\"text\":\"x\"}"), BatchOptions.DEFAULTS)) {
             List<JsonNode> items = new ArrayList<>();
             for (int i = 0; i < 500; i++) items.add(obj("{\"i\":" + i + "}"));
             List<ItemResult> results = new ArrayList<>();
             assertThat(batch.run(items.iterator(), results::add)).isTrue();
-            assertThat(results).extracting(r -> r.items().get(0).get("original_data").get("i").intValue())
-                    .containsExactlyElementsOf(java.util.stream.IntStream.range(0, 500).boxed().toList());
+            assertThat(results)
+                    .extracting(
+                            r -> r.items().get(0).get("original_data").get("i").intValue())
+                    .containsExactlyElementsOf(
+                            java.util.stream.IntStream.range(0, 500).boxed().toList());
             assertThat(batch.summary().instances()).isEqualTo(1);
             assertThat(batch.summary().itemsOut()).isEqualTo(500);
             // The seed's deallocate frees both buffers: 500 items must not grow memory past a few pages.
             assertThat(batch.summary().peakMemoryPages()).isLessThan(SandboxLimits.PLATFORM_MAX_MEMORY_PAGES / 2);
         }
-        assertThat(node.interpretedFunctions()).as("functions left to the interpreter").isEmpty();
+        assertThat(node.interpretedFunctions())
+                .as("functions left to the interpreter")
+                .isEmpty();
     }
 }

@@ -1,6 +1,5 @@
 package io.nlink.runtime;
 
-import io.nlink.runtime.internal.ReadyMemory;
 import static io.nlink.runtime.HostileWat.assemble;
 import static io.nlink.runtime.HostileWat.node;
 import static io.nlink.runtime.HostileWat.okBody;
@@ -11,10 +10,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.nlink.runtime.NodeFailure.Kind;
-import io.nlink.runtime.json.Json;
+import io.nlink.runtime.internal.ReadyMemory;
 import io.nlink.runtime.internal.wasm.WasmEngine;
 import io.nlink.runtime.internal.wasm.WasmNode;
 import io.nlink.runtime.internal.wasm.WasmSandbox;
+import io.nlink.runtime.json.Json;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
@@ -67,12 +67,18 @@ class HostBudgetTest {
     private static String imports(String... functions) {
         StringBuilder sb = new StringBuilder();
         for (String f : functions) {
-            sb.append(switch (f) {
-                case "fd_write", "fd_read" -> "(import \"" + WASI + "\" \"" + f + "\" (func $" + f + " (param i32 i32 i32 i32) (result i32)))";
-                case "random_get" -> "(import \"" + WASI + "\" \"random_get\" (func $random_get (param i32 i32) (result i32)))";
-                case "poll_oneoff" -> "(import \"" + WASI + "\" \"poll_oneoff\" (func $poll_oneoff (param i32 i32 i32 i32) (result i32)))";
-                default -> throw new IllegalArgumentException(f);
-            });
+            sb.append(
+                    switch (f) {
+                        case "fd_write", "fd_read" ->
+                            "(import \"" + WASI + "\" \"" + f + "\" (func $" + f
+                                    + " (param i32 i32 i32 i32) (result i32)))";
+                        case "random_get" ->
+                            "(import \"" + WASI + "\" \"random_get\" (func $random_get (param i32 i32) (result i32)))";
+                        case "poll_oneoff" ->
+                            "(import \"" + WASI
+                                    + "\" \"poll_oneoff\" (func $poll_oneoff (param i32 i32 i32 i32) (result i32)))";
+                        default -> throw new IllegalArgumentException(f);
+                    });
         }
         return sb.toString();
     }
@@ -85,7 +91,9 @@ class HostBudgetTest {
     @AfterAll
     static void theHostStayedWithinItsHeapAndStillServes() throws Exception {
         assertThat(callOnce(returning(HostileWat.OK)).items()).containsExactly(obj("{\"ok\":true}"));
-        assertThat(WasmSandbox.hostFaults()).as("no item of this class was a host fault").isZero();
+        assertThat(WasmSandbox.hostFaults())
+                .as("no item of this class was a host fault")
+                .isZero();
     }
 
     // ---------------------------------------------------------------- memories, tables, globals
@@ -105,7 +113,9 @@ class HostBudgetTest {
                         + " (each entry costs the host memory per instance)");
         // ten tables of 9,000,000: each under the parser's own limit, together far over the budget
         assertThat(problems(node(okBody(), okData() + "(table 9000000 funcref)".repeat(10))))
-                .singleElement().asString().startsWith("declares tables of 90000000 entries in all");
+                .singleElement()
+                .asString()
+                .startsWith("declares tables of 90000000 entries in all");
         assertThat(problems(node(okBody(), okData() + "(table 0 funcref)".repeat(17))))
                 .containsExactly("declares 17 tables, more than the sandbox's 16");
     }
@@ -125,7 +135,8 @@ class HostBudgetTest {
     @Test
     void aTableGrownInOneInstanceStartsAtItsDeclaredSizeInTheNext() throws Exception {
         // the engine kept a grown size in the module's shared limits: each batch started larger
-        String body = expect("(table.size $t)", 1) + "(drop (table.grow $t (ref.null func) (i32.const 100000))) " + okBody();
+        String body =
+                expect("(table.size $t)", 1) + "(drop (table.grow $t (ref.null func) (i32.const 100000))) " + okBody();
         WasmNode node = ENGINE.load(assemble(node(body, okData() + "(table $t 1 funcref)")));
         for (int batch = 0; batch < 5; batch++) {
             assertThat(callOnce(node, LIMITS).items()).as("batch " + batch).containsExactly(obj("{\"ok\":true}"));
@@ -144,7 +155,8 @@ class HostBudgetTest {
         // Each node keeps a started instance (its whole memory) ready for its next batch; twelve
         // nodes of 32 MiB would hold 384 MiB in this 256 MiB JVM. ReadyMemory keeps them to an eighth.
         for (int i = 0; i < 12; i++) {
-            String wat = node("(memory (export \"memory\") 512 512)", okBody(), okData() + "(global i32 (i32.const " + i + "))");
+            String wat = node(
+                    "(memory (export \"memory\") 512 512)", okBody(), okData() + "(global i32 (i32.const " + i + "))");
             assertThat(callOnce(wat).items()).as("node " + i).containsExactly(obj("{\"ok\":true}"));
         }
         long deadline = System.nanoTime() + 5_000_000_000L;
@@ -164,11 +176,13 @@ class HostBudgetTest {
         // iovecs of 0x7FFFFFF0 and 0x80000000 bytes: the engine's fd_read allocated the first and
         // threw NegativeArraySizeException on the second, escaping the item
         for (String length : List.of("0x7FFFFFF0", "0x80000000", "0xFFFFFFFF")) {
-            String iov = "(i32.store (i32.const 1024) (i32.const 2048)) (i32.store (i32.const 1028) (i32.const " + length + "))\n";
+            String iov = "(i32.store (i32.const 1024) (i32.const 2048)) (i32.store (i32.const 1028) (i32.const "
+                    + length + "))\n";
             String body = iov
                     + expect("(call $fd_read (i32.const 0) (i32.const 1024) (i32.const 1) (i32.const 1100))", 0)
                     + expect("(i32.load (i32.const 1100))", 0) // end of file: nothing read
-                    + expect("(call $fd_read (i32.const 7) (i32.const 1024) (i32.const 1) (i32.const 1100))", 8) // EBADF
+                    + expect(
+                            "(call $fd_read (i32.const 7) (i32.const 1024) (i32.const 1) (i32.const 1100))", 8) // EBADF
                     + okBody();
             ItemResult r = callOnce(withImports(node(body, okData()), imports("fd_read")));
             assertThat(r.items()).as(length).containsExactly(obj("{\"ok\":true}"));
@@ -181,15 +195,20 @@ class HostBudgetTest {
         // copies nothing more (before: every byte copied, a 32 MiB array per iovec)
         StringBuilder iovs = new StringBuilder();
         for (int i = 0; i < 63; i++) {
-            iovs.append("(i32.store (i32.const ").append(1024 + i * 8).append(") (i32.const 0))")
-                    .append("(i32.store (i32.const ").append(1028 + i * 8).append(") (i32.const 0x2000000))\n");
+            iovs.append("(i32.store (i32.const ")
+                    .append(1024 + i * 8)
+                    .append(") (i32.const 0))")
+                    .append("(i32.store (i32.const ")
+                    .append(1028 + i * 8)
+                    .append(") (i32.const 0x2000000))\n");
         }
         String body = iovs
                 + expect("(call $fd_write (i32.const 1) (i32.const 1024) (i32.const 63) (i32.const 2000))", 0)
                 + expect("(i32.load (i32.const 2000))", 63 * 0x2000000)
                 + okBody();
         long start = System.nanoTime();
-        ItemResult r = callOnce(withImports(node("(memory (export \"memory\") 512 512)", body, okData()), imports("fd_write")));
+        ItemResult r = callOnce(
+                withImports(node("(memory (export \"memory\") 512 512)", body, okData()), imports("fd_write")));
         long ms = (System.nanoTime() - start) / 1_000_000;
         assertThat(r.items()).containsExactly(obj("{\"ok\":true}"));
         assertThat(r.logsTruncated()).isTrue();
@@ -207,14 +226,17 @@ class HostBudgetTest {
                 + expect("(call $fd_write (i32.const 1) (i32.const 1024) (i32.const 1000000) (i32.const 2000))", 28)
                 + expect("(call $fd_write (i32.const 2) (i32.const 1024) (i32.const 64) (i32.const 2000))", 28)
                 + okBody();
-        ItemResult r = callOnce(withImports(node("(memory (export \"memory\") 512 512)", body, okData()), imports("fd_write")));
+        ItemResult r = callOnce(
+                withImports(node("(memory (export \"memory\") 512 512)", body, okData()), imports("fd_write")));
         assertThat(r.items()).containsExactly(obj("{\"ok\":true}"));
     }
 
     @Test
     void aLoopOfHugeRandomGetsStopsWithinAHundredMillisecondsOfTheBound() throws Exception {
-        String body = "(loop $again (drop (call $random_get (i32.const 0) (i32.const 0x2000000))) (br $again)) " + okBody();
-        assertStoppedInTime(withImports(node("(memory (export \"memory\") 512 512)", body, okData()), imports("random_get")));
+        String body =
+                "(loop $again (drop (call $random_get (i32.const 0) (i32.const 0x2000000))) (br $again)) " + okBody();
+        assertStoppedInTime(
+                withImports(node("(memory (export \"memory\") 512 512)", body, okData()), imports("random_get")));
     }
 
     @Test
@@ -224,7 +246,9 @@ class HostBudgetTest {
                 + "(i32.store8 (i32.const 1032) (i32.const 0))" // EVENT_CLOCK
                 + "(i32.store (i32.const 1040) (i32.const 1))" // CLOCK_MONOTONIC
                 + "(i64.store (i32.const 1048) (i64.const 3600000000000))";
-        String body = sub + " (drop (call $poll_oneoff (i32.const 1024) (i32.const 2048) (i32.const 1) (i32.const 3000))) " + okBody();
+        String body =
+                sub + " (drop (call $poll_oneoff (i32.const 1024) (i32.const 2048) (i32.const 1) (i32.const 3000))) "
+                        + okBody();
         assertStoppedInTime(withImports(node(body, okData()), imports("poll_oneoff")));
     }
 

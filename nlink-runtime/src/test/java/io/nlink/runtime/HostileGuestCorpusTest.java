@@ -15,10 +15,10 @@ import io.nlink.runtime.NodeFailure.Kind;
 import io.nlink.runtime.batch.BatchOptions;
 import io.nlink.runtime.batch.BatchRunner;
 import io.nlink.runtime.batch.BatchSummary;
-import io.nlink.runtime.wasm.InvalidModuleException;
 import io.nlink.runtime.internal.wasm.WasmEngine;
 import io.nlink.runtime.internal.wasm.WasmNode;
 import io.nlink.runtime.internal.wasm.WasmSandbox;
+import io.nlink.runtime.wasm.InvalidModuleException;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -27,7 +27,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
-import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -80,7 +79,9 @@ class HostileGuestCorpusTest {
         try (WasmSandbox sandbox = node.newInstance(limits)) {
             ItemResult r = sandbox.call(0, CONTEXT);
             if (!r.ok()) {
-                assertThat(sandbox.usable()).as("usable after " + r.failure()).isEqualTo(!r.failure().kind().discardsInstance());
+                assertThat(sandbox.usable())
+                        .as("usable after " + r.failure())
+                        .isEqualTo(!r.failure().kind().discardsInstance());
             }
             return r;
         }
@@ -107,7 +108,9 @@ class HostileGuestCorpusTest {
         NodeFailure f = callOnce(node).failure();
         long ms = (System.nanoTime() - start) / 1_000_000;
         assertThat(f.kind()).isEqualTo(Kind.TIMEOUT);
-        assertThat(f.message()).isEqualTo("the node was stopped after running longer than its time limit of 200 ms while running execute_node in execute_node");
+        assertThat(f.message())
+                .isEqualTo(
+                        "the node was stopped after running longer than its time limit of 200 ms while running execute_node in execute_node");
         assertThat(ms).isBetween(150L, 3_000L);
         assertThat(Thread.currentThread().isInterrupted()).isFalse();
         hostAlive();
@@ -115,58 +118,83 @@ class HostileGuestCorpusTest {
 
     @Test
     void c02_anInfiniteLoopInAllocateOrDeallocateNamesThatExport() throws Exception {
-        String spinningAllocate = node(okBody(), okData()).replace(
-                "(local.set $p (global.get $bump))", "(loop $spin (br $spin)) (local.set $p (global.get $bump))");
+        String spinningAllocate = node(okBody(), okData())
+                .replace(
+                        "(local.set $p (global.get $bump))",
+                        "(loop $spin (br $spin)) (local.set $p (global.get $bump))");
         NodeFailure a = callOnce(load(spinningAllocate)).failure();
         assertThat(a.kind()).isEqualTo(Kind.TIMEOUT);
-        assertThat(a.message()).isEqualTo("the node was stopped after running longer than its time limit of 200 ms while running allocate in allocate");
+        assertThat(a.message())
+                .isEqualTo(
+                        "the node was stopped after running longer than its time limit of 200 ms while running allocate in allocate");
 
-        String spinningDeallocate = node(okBody(), okData()).replace(
-                "(func $deallocate (export \"deallocate\") (param i32 i32))", "(func $deallocate (export \"deallocate\") (param i32 i32) (loop $spin (br $spin)))");
+        String spinningDeallocate = node(okBody(), okData())
+                .replace(
+                        "(func $deallocate (export \"deallocate\") (param i32 i32))",
+                        "(func $deallocate (export \"deallocate\") (param i32 i32) (loop $spin (br $spin)))");
         NodeFailure d = callOnce(load(spinningDeallocate)).failure();
         assertThat(d.kind()).isEqualTo(Kind.TIMEOUT);
-        assertThat(d.message()).isEqualTo("the node was stopped after running longer than its time limit of 200 ms while running deallocate in deallocate");
+        assertThat(d.message())
+                .isEqualTo(
+                        "the node was stopped after running longer than its time limit of 200 ms while running deallocate in deallocate");
     }
 
     @Test
     void c03_aLoopAroundAWasiCallIsStoppedToo() throws Exception {
         // the guest spends its time in host code (clock_time_get), not in a wasm back edge
-        String wat = withImports(node("(loop $spin (drop (call $clock (i32.const 1) (i64.const 0) (i32.const 64))) (br $spin)) " + okBody(), okData()),
+        String wat = withImports(
+                node(
+                        "(loop $spin (drop (call $clock (i32.const 1) (i64.const 0) (i32.const 64))) (br $spin)) "
+                                + okBody(),
+                        okData()),
                 "(import \"wasi_snapshot_preview1\" \"clock_time_get\" (func $clock (param i32 i64 i32) (result i32)))");
         NodeFailure f = failureOf(wat);
         assertThat(f.kind()).isEqualTo(Kind.TIMEOUT);
-        assertThat(f.message()).startsWith("the node was stopped after running longer than its time limit of 200 ms while running execute_node");
+        assertThat(f.message())
+                .startsWith(
+                        "the node was stopped after running longer than its time limit of 200 ms while running execute_node");
         hostAlive();
     }
 
     @Test
     void c04_aTimeoutOnItemKOfNFailsOnlyThatItemWithContinueOnFail() throws Exception {
         // item 3 of 6 (the one with "slow" in it, so a longer context) spins forever
-        WasmNode node = load(node("(if (i32.gt_u (local.get $len) (i32.const 40)) (then (loop $spin (br $spin)))) " + okBody(), okData()));
-        List<JsonNode> items = List.of(obj("{}"), obj("{}"), obj("{}"), obj("{\"slow\":\"xxxxxxxxxxxxxxxxxxxx\"}"), obj("{}"), obj("{}"));
+        WasmNode node = load(node(
+                "(if (i32.gt_u (local.get $len) (i32.const 40)) (then (loop $spin (br $spin)))) " + okBody(),
+                okData()));
+        List<JsonNode> items = List.of(
+                obj("{}"), obj("{}"), obj("{}"), obj("{\"slow\":\"xxxxxxxxxxxxxxxxxxxx\"}"), obj("{}"), obj("{}"));
         List<ItemResult> results = new ArrayList<>();
         BatchSummary summary;
-        try (BatchRunner batch = new BatchRunner(node, LIMITS, obj("{}"), BatchOptions.DEFAULTS.withContinueOnFail(true))) {
+        try (BatchRunner batch =
+                new BatchRunner(node, LIMITS, obj("{}"), BatchOptions.DEFAULTS.withContinueOnFail(true))) {
             assertThat(batch.run(items.iterator(), results::add)).isTrue();
             summary = batch.summary();
         }
         assertThat(results).extracting(ItemResult::index).containsExactly(0L, 1L, 2L, 3L, 4L, 5L);
-        assertThat(results).extracting(r -> r.ok() ? null : r.failure().kind()).containsExactly(null, null, null, Kind.TIMEOUT, null, null);
+        assertThat(results)
+                .extracting(r -> r.ok() ? null : r.failure().kind())
+                .containsExactly(null, null, null, Kind.TIMEOUT, null, null);
         assertThat(summary.instances()).isEqualTo(2); // a fresh one after the timeout
         assertThat(summary.itemsOut()).isEqualTo(5);
     }
 
     @Test
     void c05_withoutContinueOnFailTheBatchStopsAtTheTrappingItemAndKeepsTheItemsBefore() throws Exception {
-        WasmNode node = load(node("(if (i32.gt_u (local.get $len) (i32.const 40)) (then unreachable)) " + okBody(), okData()));
-        List<JsonNode> items = List.of(obj("{}"), obj("{}"), obj("{\"boom\":\"xxxxxxxxxxxxxxxxxxxx\"}"), obj("{}"), obj("{}"));
+        WasmNode node =
+                load(node("(if (i32.gt_u (local.get $len) (i32.const 40)) (then unreachable)) " + okBody(), okData()));
+        List<JsonNode> items =
+                List.of(obj("{}"), obj("{}"), obj("{\"boom\":\"xxxxxxxxxxxxxxxxxxxx\"}"), obj("{}"), obj("{}"));
         for (int lanes : new int[] {1, 2}) {
             List<ItemResult> results = new ArrayList<>();
-            try (BatchRunner batch = new BatchRunner(node, LIMITS, obj("{}"), BatchOptions.DEFAULTS.withParallelism(lanes))) {
+            try (BatchRunner batch =
+                    new BatchRunner(node, LIMITS, obj("{}"), BatchOptions.DEFAULTS.withParallelism(lanes))) {
                 assertThat(batch.run(items.iterator(), results::add)).isFalse();
             }
             assertThat(results).as("lanes=" + lanes).extracting(ItemResult::ok).containsExactly(true, true, false);
-            assertThat(results.get(2).failure().message()).startsWith("the node trapped while running execute_node in execute_node: ").contains("unreachable");
+            assertThat(results.get(2).failure().message())
+                    .startsWith("the node trapped while running execute_node in execute_node: ")
+                    .contains("unreachable");
         }
     }
 
@@ -175,12 +203,15 @@ class HostileGuestCorpusTest {
     @Test
     void c06_growingPageByPageReachesExactlyTheCapAndTheNextPageIsAMemoryLimit() throws Exception {
         // grows one page at a time until refused, then traps as a careless guest would
-        String body = "(block $done (loop $more (br_if $done (i32.eq (memory.grow (i32.const 1)) (i32.const -1))) (br $more))) unreachable";
+        String body =
+                "(block $done (loop $more (br_if $done (i32.eq (memory.grow (i32.const 1)) (i32.const -1))) (br $more))) unreachable";
         WasmNode node = load(node(body, ""));
         try (WasmSandbox sandbox = node.newInstance(LIMITS)) {
             ItemResult r = sandbox.call(0, CONTEXT);
             assertThat(r.failure().kind()).isEqualTo(Kind.MEMORY_LIMIT);
-            assertThat(r.failure().message()).isEqualTo("the node exceeded the 32 MiB memory limit (512 pages of 64 KiB): it asked to grow its memory past the cap");
+            assertThat(r.failure().message())
+                    .isEqualTo(
+                            "the node exceeded the 32 MiB memory limit (512 pages of 64 KiB): it asked to grow its memory past the cap");
             assertThat(sandbox.peakMemoryPages()).isEqualTo(512);
             assertThat(sandbox.usable()).isFalse();
         }
@@ -190,7 +221,8 @@ class HostileGuestCorpusTest {
     @Test
     void c07_aGrowOfFourBillionPagesIsRefusedWithoutTouchingTheHeap() throws Exception {
         // memory.grow takes an unsigned page count: -1 asks for 2^32-1 pages (256 TiB)
-        NodeFailure f = failureOf(node("(if (i32.eq (memory.grow (i32.const -1)) (i32.const -1)) (then unreachable)) " + okBody(), okData()));
+        NodeFailure f = failureOf(node(
+                "(if (i32.eq (memory.grow (i32.const -1)) (i32.const -1)) (then unreachable)) " + okBody(), okData()));
         assertThat(f.kind()).isEqualTo(Kind.MEMORY_LIMIT);
         assertThat(f.message()).startsWith("the node exceeded the 32 MiB memory limit");
     }
@@ -209,19 +241,21 @@ class HostileGuestCorpusTest {
     void c09_aDeclaredMinimumOfFourGibibytesIsRefusedAtLoad() {
         // 65536 pages, the wasm32 maximum: must be refused from the declaration, not allocated
         assertThat(problems(node("(memory (export \"memory\") 65536)", okBody(), okData())))
-                .containsExactly("declares an initial memory of 65536 pages (4096 MiB), above the sandbox's cap of 512 pages (32 MiB);"
-                        + " lower the initial memory (for example the linker's --initial-memory) or the stack size");
+                .containsExactly(
+                        "declares an initial memory of 65536 pages (4096 MiB), above the sandbox's cap of 512 pages (32 MiB);"
+                                + " lower the initial memory (for example the linker's --initial-memory) or the stack size");
     }
 
     @Test
     void c10_aDataSegmentOutsideTheInitialMemoryFailsInstantiation() throws Exception {
         // 4 bytes at the last byte of a one-page memory
         WasmNode node = load(node(okBody(), okData() + "(data (i32.const 65535) \"abcd\")"));
-        assertThatThrownBy(() -> node.newInstance(LIMITS))
-                .isInstanceOfSatisfying(SandboxException.class, e -> {
-                    assertThat(e.failure().kind()).isEqualTo(Kind.INSTANTIATION);
-                    assertThat(e.getMessage()).startsWith("the node trapped while initialising (instantiation or _initialize)").containsIgnoringCase("out of bounds");
-                });
+        assertThatThrownBy(() -> node.newInstance(LIMITS)).isInstanceOfSatisfying(SandboxException.class, e -> {
+            assertThat(e.failure().kind()).isEqualTo(Kind.INSTANTIATION);
+            assertThat(e.getMessage())
+                    .startsWith("the node trapped while initialising (instantiation or _initialize)")
+                    .containsIgnoringCase("out of bounds");
+        });
         hostAlive();
     }
 
@@ -230,7 +264,10 @@ class HostileGuestCorpusTest {
         // 8 MiB of initialised data in a 160-page memory: legal, costly, and bounded by the cap
         byte[] big = new byte[8 << 20];
         java.util.Arrays.fill(big, (byte) 'x');
-        String wat = node("(memory (export \"memory\") 160 512)", okBody(), okData() + "(data (i32.const 65536) \"" + new String(big, StandardCharsets.US_ASCII) + "\")");
+        String wat = node(
+                "(memory (export \"memory\") 160 512)",
+                okBody(),
+                okData() + "(data (i32.const 65536) \"" + new String(big, StandardCharsets.US_ASCII) + "\")");
         WasmNode node = load(wat);
         try (WasmSandbox sandbox = node.newInstance(LIMITS)) {
             assertThat(sandbox.call(0, CONTEXT).items()).containsExactly(obj("{\"ok\":true}"));
@@ -248,63 +285,195 @@ class HostileGuestCorpusTest {
     void c12_aResultPointerBeyondMemoryIsABadResult() throws Exception {
         NodeFailure f = failureOf(node("(call $pack (i32.const 0x7FFF0000) (i32.const 22))", ""));
         assertThat(f.kind()).isEqualTo(Kind.BAD_RESULT);
-        assertThat(f.message()).isEqualTo("execute_node returned the buffer [ptr=2147418112, len=22], which lies outside the guest's 65536 bytes of memory");
+        assertThat(f.message())
+                .isEqualTo(
+                        "execute_node returned the buffer [ptr=2147418112, len=22], which lies outside the guest's 65536 bytes of memory");
     }
 
     @Test
     void c13_aResultLengthBeyondMemoryButUnderTheOutputLimitIsABadResult() throws Exception {
         NodeFailure f = failureOf(node("(call $pack (i32.const 16) (i32.const 1000000))", ""));
         assertThat(f.kind()).isEqualTo(Kind.BAD_RESULT);
-        assertThat(f.message()).isEqualTo("execute_node returned the buffer [ptr=16, len=1000000], which lies outside the guest's 65536 bytes of memory");
+        assertThat(f.message())
+                .isEqualTo(
+                        "execute_node returned the buffer [ptr=16, len=1000000], which lies outside the guest's 65536 bytes of memory");
     }
 
     @Test
     void c14_aResultOneByteOverALoweredOutputLimitIsRefusedAndOneAtItIsRead() throws Exception {
         WasmNode node = load(returning(HostileWat.OK));
-        NodeFailure f = callOnce(node, LIMITS.withMaxOutputBytes(HostileWat.OK.length() - 1)).failure();
+        NodeFailure f = callOnce(node, LIMITS.withMaxOutputBytes(HostileWat.OK.length() - 1))
+                .failure();
         assertThat(f.kind()).isEqualTo(Kind.OUTPUT_TOO_LARGE);
-        assertThat(f.message()).isEqualTo("the node returned a result of 22 bytes, over the sandbox's output limit of 21 bytes");
-        assertThat(callOnce(node, LIMITS.withMaxOutputBytes(HostileWat.OK.length())).items()).containsExactly(obj("{\"ok\":true}"));
+        assertThat(f.message())
+                .isEqualTo("the node returned a result of 22 bytes, over the sandbox's output limit of 21 bytes");
+        assertThat(callOnce(node, LIMITS.withMaxOutputBytes(HostileWat.OK.length()))
+                        .items())
+                .containsExactly(obj("{\"ok\":true}"));
     }
 
     @Test
     void c15_anEmptyResultIsABadResult() throws Exception {
         NodeFailure f = failureOf(node("(i64.const 0)", ""));
         assertThat(f.kind()).isEqualTo(Kind.BAD_RESULT);
-        assertThat(f.message()).isEqualTo("the node returned an empty result; expected [{\"json\": {...}}, ...] or {\"error\": \"...\"}");
+        assertThat(f.message())
+                .isEqualTo(
+                        "the node returned an empty result; expected [{\"json\": {...}}, ...] or {\"error\": \"...\"}");
     }
 
     @Test
     void c16_invalidUtf8IsABadResult() throws Exception {
         // an overlong encoding of '/' (C0 AF) and a lone continuation byte (80) inside a string:
         // Jackson itself reports the first byte it cannot decode
-        byte[] bad = {'[', '{', '"', 'j', 's', 'o', 'n', '"', ':', '{', '"', 'a', '"', ':', '"', (byte) 0xC0, (byte) 0xAF, (byte) 0x80, '"', '}', '}', ']'};
+        byte[] bad = {
+            '[',
+            '{',
+            '"',
+            'j',
+            's',
+            'o',
+            'n',
+            '"',
+            ':',
+            '{',
+            '"',
+            'a',
+            '"',
+            ':',
+            '"',
+            (byte) 0xC0,
+            (byte) 0xAF,
+            (byte) 0x80,
+            '"',
+            '}',
+            '}',
+            ']'
+        };
         NodeFailure f = failureOf(returning(bad));
         assertThat(f.kind()).isEqualTo(Kind.BAD_RESULT);
-        assertThat(f.message()).startsWith("the node returned invalid JSON (Invalid UTF-8 start byte 0x80)").contains("first bytes: ");
+        assertThat(f.message())
+                .startsWith("the node returned invalid JSON (Invalid UTF-8 start byte 0x80)")
+                .contains("first bytes: ");
 
         // Overlong forms Jackson 2.21 decodes instead of refusing (regression: found by
         // ItemCodecFuzzTest; F0 80 9F 9A became a broken surrogate pair in a key)
-        byte[] overlongKey = {'[', '{', '"', 'j', 's', 'o', 'n', '"', ':', '{', '"', (byte) 0xF0, (byte) 0x80, (byte) 0x9F, (byte) 0x9A, '"', ':', '1', '}', '}', ']'};
+        byte[] overlongKey = {
+            '[',
+            '{',
+            '"',
+            'j',
+            's',
+            'o',
+            'n',
+            '"',
+            ':',
+            '{',
+            '"',
+            (byte) 0xF0,
+            (byte) 0x80,
+            (byte) 0x9F,
+            (byte) 0x9A,
+            '"',
+            ':',
+            '1',
+            '}',
+            '}',
+            ']'
+        };
         NodeFailure key = failureOf(returning(overlongKey));
         assertThat(key.kind()).isEqualTo(Kind.BAD_RESULT);
-        assertThat(key.message()).startsWith("the node returned invalid JSON (Invalid UTF-8 at byte 11 (0xf0): an overlong, surrogate or out-of-range encoding)");
-        byte[] overlongSlash = {'[', '{', '"', 'j', 's', 'o', 'n', '"', ':', '{', '"', 'a', '"', ':', '"', (byte) 0xC0, (byte) 0xAF, '"', '}', '}', ']'};
-        assertThat(failureOf(returning(overlongSlash)).message()).startsWith("the node returned invalid JSON (Invalid UTF-8 at byte 15 (0xc0)");
+        assertThat(key.message())
+                .startsWith(
+                        "the node returned invalid JSON (Invalid UTF-8 at byte 11 (0xf0): an overlong, surrogate or out-of-range encoding)");
+        byte[] overlongSlash = {
+            '[',
+            '{',
+            '"',
+            'j',
+            's',
+            'o',
+            'n',
+            '"',
+            ':',
+            '{',
+            '"',
+            'a',
+            '"',
+            ':',
+            '"',
+            (byte) 0xC0,
+            (byte) 0xAF,
+            '"',
+            '}',
+            '}',
+            ']'
+        };
+        assertThat(failureOf(returning(overlongSlash)).message())
+                .startsWith("the node returned invalid JSON (Invalid UTF-8 at byte 15 (0xc0)");
         // a UTF-8-encoded surrogate (ED A0 80) and a code point above U+10FFFF (F4 90 80 80)
-        byte[] surrogate = {'[', '{', '"', 'j', 's', 'o', 'n', '"', ':', '{', '"', 'a', '"', ':', '"', (byte) 0xED, (byte) 0xA0, (byte) 0x80, '"', '}', '}', ']'};
+        byte[] surrogate = {
+            '[',
+            '{',
+            '"',
+            'j',
+            's',
+            'o',
+            'n',
+            '"',
+            ':',
+            '{',
+            '"',
+            'a',
+            '"',
+            ':',
+            '"',
+            (byte) 0xED,
+            (byte) 0xA0,
+            (byte) 0x80,
+            '"',
+            '}',
+            '}',
+            ']'
+        };
         assertThat(failureOf(returning(surrogate)).kind()).isEqualTo(Kind.BAD_RESULT);
-        byte[] beyond = {'[', '{', '"', 'j', 's', 'o', 'n', '"', ':', '{', '"', 'a', '"', ':', '"', (byte) 0xF4, (byte) 0x90, (byte) 0x80, (byte) 0x80, '"', '}', '}', ']'};
+        byte[] beyond = {
+            '[',
+            '{',
+            '"',
+            'j',
+            's',
+            'o',
+            'n',
+            '"',
+            ':',
+            '{',
+            '"',
+            'a',
+            '"',
+            ':',
+            '"',
+            (byte) 0xF4,
+            (byte) 0x90,
+            (byte) 0x80,
+            (byte) 0x80,
+            '"',
+            '}',
+            '}',
+            ']'
+        };
         assertThat(failureOf(returning(beyond)).kind()).isEqualTo(Kind.BAD_RESULT);
         // and well-formed multi-byte text still passes: é, 中, 🚀
-        assertThat(callOnce(load(returning("[{\"json\":{\"s\":\"é中🚀\"}}]"))).items()).containsExactly(obj("{\"s\":\"é中🚀\"}"));
+        assertThat(callOnce(load(returning("[{\"json\":{\"s\":\"é中🚀\"}}]"))).items())
+                .containsExactly(obj("{\"s\":\"é中🚀\"}"));
     }
 
     @Test
     void c17_invalidJsonAndTrailingGarbageAreBadResults() throws Exception {
         NodeFailure truncated = failureOf(returning("[{\"json\":{\"a\":"));
         assertThat(truncated.kind()).isEqualTo(Kind.BAD_RESULT);
-        assertThat(truncated.message()).startsWith("the node returned invalid JSON (Unexpected end-of-input").endsWith("first bytes: \"[{\"json\":{\"a\":\"");
+        assertThat(truncated.message())
+                .startsWith("the node returned invalid JSON (Unexpected end-of-input")
+                .endsWith("first bytes: \"[{\"json\":{\"a\":\"");
 
         NodeFailure trailing = failureOf(returning(HostileWat.OK + "[]"));
         assertThat(trailing.kind()).isEqualTo(Kind.BAD_RESULT);
@@ -314,7 +483,8 @@ class HostileGuestCorpusTest {
     @Test
     void c18_wrongResultShapesNameTheShape() throws Exception {
         assertThat(failureOf(returning("42")).message())
-                .isEqualTo("the node returned a JSON number; expected [{\"json\": {...}}, ...] or {\"error\": \"...\"}; first bytes: \"42\"");
+                .isEqualTo(
+                        "the node returned a JSON number; expected [{\"json\": {...}}, ...] or {\"error\": \"...\"}; first bytes: \"42\"");
         assertThat(failureOf(returning("[{\"json\":{}},{\"json\":[1]}]")).message())
                 .isEqualTo("the node returned an array whose element 1 is not {\"json\": {...}}: {\"json\":[1]}");
         assertThat(failureOf(returning("[null]")).message())
@@ -327,13 +497,16 @@ class HostileGuestCorpusTest {
         String deep = "[{\"json\":{\"a\":" + "[".repeat(300) + "]".repeat(300) + "}}]";
         NodeFailure f = failureOf(returning(deep));
         assertThat(f.kind()).isEqualTo(Kind.BAD_RESULT);
-        assertThat(f.message()).startsWith("the node returned invalid JSON (Document nesting depth (257) exceeds the maximum allowed (256");
+        assertThat(f.message())
+                .startsWith(
+                        "the node returned invalid JSON (Document nesting depth (257) exceeds the maximum allowed (256");
     }
 
     @Test
     void c20_aNonStringErrorIsQuotedAsJsonAndKeepsTheInstance() throws Exception {
         WasmNode node = load(returning("{\"error\":{\"code\":7}}"));
-        try (BatchRunner batch = new BatchRunner(node, LIMITS, obj("{}"), BatchOptions.DEFAULTS.withContinueOnFail(true))) {
+        try (BatchRunner batch =
+                new BatchRunner(node, LIMITS, obj("{}"), BatchOptions.DEFAULTS.withContinueOnFail(true))) {
             List<ItemResult> results = new ArrayList<>();
             batch.run(List.<JsonNode>of(obj("{}"), obj("{}"), obj("{}")).iterator(), results::add);
             assertThat(results).extracting(r -> r.failure().kind()).containsOnly(Kind.NODE_ERROR);
@@ -349,16 +522,23 @@ class HostileGuestCorpusTest {
         String far = node(okBody(), okData()).replace("(local.get $p))", "(drop (local.get $p)) (i32.const -256))");
         NodeFailure f = failureOf(far);
         assertThat(f.kind()).isEqualTo(Kind.BAD_RESULT);
-        assertThat(f.message()).isEqualTo("allocate(" + CONTEXT.length + ") returned 4294967040, not a usable buffer in the guest's 65536 bytes of memory");
+        assertThat(f.message())
+                .isEqualTo("allocate(" + CONTEXT.length
+                        + ") returned 4294967040, not a usable buffer in the guest's 65536 bytes of memory");
 
         // a pointer whose buffer would end one byte past the memory
-        String edge = node(okBody(), okData()).replace("(local.get $p))", "(drop (local.get $p)) (i32.const " + (65536 - CONTEXT.length + 1) + "))");
-        assertThat(failureOf(edge).message()).startsWith("allocate(" + CONTEXT.length + ") returned " + (65536 - CONTEXT.length + 1) + ", not a usable buffer");
+        String edge = node(okBody(), okData())
+                .replace("(local.get $p))", "(drop (local.get $p)) (i32.const " + (65536 - CONTEXT.length + 1) + "))");
+        assertThat(failureOf(edge).message())
+                .startsWith("allocate(" + CONTEXT.length + ") returned " + (65536 - CONTEXT.length + 1)
+                        + ", not a usable buffer");
     }
 
     @Test
     void c22_allocateThatGrowsPastTheCapAndReturnsZeroIsAMemoryLimitNotABadPointer() throws Exception {
-        String wat = node(okBody(), okData()).replace("(local.get $p))", "(drop (memory.grow (i32.const 600))) (drop (local.get $p)) (i32.const 0))");
+        String wat = node(okBody(), okData())
+                .replace(
+                        "(local.get $p))", "(drop (memory.grow (i32.const 600))) (drop (local.get $p)) (i32.const 0))");
         NodeFailure f = failureOf(wat);
         assertThat(f.kind()).isEqualTo(Kind.MEMORY_LIMIT);
         assertThat(f.message()).startsWith("the node exceeded the 32 MiB memory limit");
@@ -371,14 +551,19 @@ class HostileGuestCorpusTest {
         String noAllocate = node(okBody(), okData()).replace("(export \"allocate\")", "");
         assertThat(problems(noAllocate)).containsExactly("does not export allocate(i32) -> i32");
 
-        String badDeallocate = node(okBody(), okData()).replace("(func $deallocate (export \"deallocate\") (param i32 i32))",
-                "(func $deallocate (export \"deallocate\") (param i32) (result i32) (i32.const 0))");
-        assertThat(problems(badDeallocate)).containsExactly("exports deallocate(i32) -> i32, expected deallocate(i32, i32) -> ()");
+        String badDeallocate = node(okBody(), okData())
+                .replace(
+                        "(func $deallocate (export \"deallocate\") (param i32 i32))",
+                        "(func $deallocate (export \"deallocate\") (param i32) (result i32) (i32.const 0))");
+        assertThat(problems(badDeallocate))
+                .containsExactly("exports deallocate(i32) -> i32, expected deallocate(i32, i32) -> ()");
 
         String badInitialize = node(okBody(), okData() + "(func (export \"_initialize\") (param i32))");
-        assertThat(problems(badInitialize)).containsExactly("exports _initialize(i32) -> (), expected _initialize() -> ()");
+        assertThat(problems(badInitialize))
+                .containsExactly("exports _initialize(i32) -> (), expected _initialize() -> ()");
 
-        String allocateAsGlobal = node(okBody(), okData() + "(global (export \"allocate\") i32 (i32.const 0))").replace("(export \"allocate\") (param", "(param");
+        String allocateAsGlobal = node(okBody(), okData() + "(global (export \"allocate\") i32 (i32.const 0))")
+                .replace("(export \"allocate\") (param", "(param");
         assertThat(problems(allocateAsGlobal)).anySatisfy(p -> assertThat(p).contains("allocate"));
     }
 
@@ -386,25 +571,33 @@ class HostileGuestCorpusTest {
     void c24_importsOfTablesGlobalsAndOtherWasiVersionsAreRefused() {
         String base = node(okBody(), okData());
         assertThat(problems(withImports(base, "(import \"env\" \"table\" (table 1 funcref))")))
-                .containsExactly("imports a table (env.table); a node must define its own memory and import nothing but WASI preview1 functions");
+                .containsExactly(
+                        "imports a table (env.table); a node must define its own memory and import nothing but WASI preview1 functions");
         assertThat(problems(withImports(base, "(import \"env\" \"g\" (global i32))")))
-                .containsExactly("imports a global (env.g); a node must define its own memory and import nothing but WASI preview1 functions");
-        assertThat(problems(withImports(base, "(import \"wasi_unstable\" \"fd_write\" (func (param i32 i32 i32 i32) (result i32)))")))
-                .containsExactly("imports function wasi_unstable.fd_write(i32, i32, i32, i32) -> i32, which the sandbox does not provide:"
-                        + " a node may import only WASI preview1 (wasi_snapshot_preview1) functions");
-        assertThat(problems(withImports(base, "(import \"wasi_snapshot_preview1\" \"sock_open\" (func (param i32 i32 i32) (result i32)))")))
-                .containsExactly("imports function wasi_snapshot_preview1.sock_open(i32, i32, i32) -> i32, which the sandbox does not provide:"
-                        + " a node may import only WASI preview1 (wasi_snapshot_preview1) functions");
+                .containsExactly(
+                        "imports a global (env.g); a node must define its own memory and import nothing but WASI preview1 functions");
+        assertThat(problems(withImports(
+                        base, "(import \"wasi_unstable\" \"fd_write\" (func (param i32 i32 i32 i32) (result i32)))")))
+                .containsExactly(
+                        "imports function wasi_unstable.fd_write(i32, i32, i32, i32) -> i32, which the sandbox does not provide:"
+                                + " a node may import only WASI preview1 (wasi_snapshot_preview1) functions");
+        assertThat(problems(withImports(
+                        base,
+                        "(import \"wasi_snapshot_preview1\" \"sock_open\" (func (param i32 i32 i32) (result i32)))")))
+                .containsExactly(
+                        "imports function wasi_snapshot_preview1.sock_open(i32, i32, i32) -> i32, which the sandbox does not provide:"
+                                + " a node may import only WASI preview1 (wasi_snapshot_preview1) functions");
         // wasi-threads: the one way a wasm guest could ask the host for a thread
         assertThat(problems(withImports(base, "(import \"wasi\" \"thread-spawn\" (func (param i32) (result i32)))")))
-                .singleElement().asString().startsWith("imports function wasi.thread-spawn(i32) -> i32, which the sandbox does not provide");
+                .singleElement()
+                .asString()
+                .startsWith("imports function wasi.thread-spawn(i32) -> i32, which the sandbox does not provide");
     }
 
     // ---------------------------------------------------------------- WASI
 
     /** WASI preview1 imports the file/env/socket probe uses. */
-    private static final String WASI_IMPORTS =
-            """
+    private static final String WASI_IMPORTS = """
             (import "wasi_snapshot_preview1" "path_open" (func $path_open (param i32 i32 i32 i32 i32 i64 i64 i32 i32) (result i32)))
             (import "wasi_snapshot_preview1" "path_unlink_file" (func $unlink (param i32 i32 i32) (result i32)))
             (import "wasi_snapshot_preview1" "path_create_directory" (func $mkdir (param i32 i32 i32) (result i32)))
@@ -426,58 +619,78 @@ class HostileGuestCorpusTest {
         int[] offsets = new int[paths.length];
         for (int i = 0; i < paths.length; i++) {
             offsets[i] = at;
-            data.append("(data (i32.const ").append(at).append(") \"").append(paths[i]).append("\")\n");
+            data.append("(data (i32.const ")
+                    .append(at)
+                    .append(") \"")
+                    .append(paths[i])
+                    .append("\")\n");
             at += paths[i].length() + 8;
         }
         // iovec at 1024 -> 4 bytes at 1100; results written as two digits each
         data.append("(data (i32.const 1100) \"abcd\")\n");
         String[] calls = {
-            open(3, offsets[0], paths[0], 0),            // read a host file by relative path
-            open(3, offsets[1], paths[1], 0),            // escape with ..
-            open(3, offsets[2], paths[2], 1 | 4),        // O_CREAT|O_EXCL a host file
-            open(3, offsets[3], paths[3], 0),            // absolute path
-            open(9, offsets[0], paths[0], 0),            // a descriptor that does not exist
+            open(3, offsets[0], paths[0], 0), // read a host file by relative path
+            open(3, offsets[1], paths[1], 0), // escape with ..
+            open(3, offsets[2], paths[2], 1 | 4), // O_CREAT|O_EXCL a host file
+            open(3, offsets[3], paths[3], 0), // absolute path
+            open(9, offsets[0], paths[0], 0), // a descriptor that does not exist
             "(call $unlink (i32.const 3) (i32.const " + offsets[0] + ") (i32.const " + paths[0].length() + "))",
             "(call $mkdir (i32.const 3) (i32.const " + offsets[2] + ") (i32.const " + paths[2].length() + "))",
             "(call $environ_sizes (i32.const 1200) (i32.const 1204))",
-            "(i32.load (i32.const 1200))",               // environment variables: count
+            "(i32.load (i32.const 1200))", // environment variables: count
             "(call $args_sizes (i32.const 1208) (i32.const 1212))",
-            "(i32.load (i32.const 1208))",               // arguments: count
+            "(i32.load (i32.const 1208))", // arguments: count
             "(call $fd_read (i32.const 0) (i32.const 1024) (i32.const 1) (i32.const 1216))",
-            "(i32.load (i32.const 1216))",               // bytes read from stdin
+            "(i32.load (i32.const 1216))", // bytes read from stdin
             "(call $fd_write (i32.const 3) (i32.const 1024) (i32.const 1) (i32.const 1220))", // write to the directory
             "(call $sock_recv (i32.const 0) (i32.const 1024) (i32.const 1) (i32.const 0) (i32.const 1224) (i32.const 1228))",
             "(call $sock_send (i32.const 42) (i32.const 1024) (i32.const 1) (i32.const 0) (i32.const 1224))",
         };
         String prefix = "[{\"json\":{\"r\":\"";
         String resultText = prefix + "00".repeat(calls.length) + "\"}}]";
-        StringBuilder body = new StringBuilder("(i32.store (i32.const 1024) (i32.const 1100)) (i32.store (i32.const 1028) (i32.const 4))\n");
+        StringBuilder body = new StringBuilder(
+                "(i32.store (i32.const 1024) (i32.const 1100)) (i32.store (i32.const 1028) (i32.const 4))\n");
         for (int i = 0; i < calls.length; i++) {
-            body.append("(call $put (i32.const ").append(HostileWat.RESULT_AT + prefix.length() + 2 * i).append(") ").append(calls[i]).append(")\n");
+            body.append("(call $put (i32.const ")
+                    .append(HostileWat.RESULT_AT + prefix.length() + 2 * i)
+                    .append(") ")
+                    .append(calls[i])
+                    .append(")\n");
         }
-        body.append("(call $pack (i32.const 16) (i32.const ").append(resultText.length()).append("))");
+        body.append("(call $pack (i32.const 16) (i32.const ")
+                .append(resultText.length())
+                .append("))");
         String put = "(func $put (param $at i32) (param $v i32)"
                 + " (i32.store8 (local.get $at) (i32.add (i32.const 48) (i32.rem_u (i32.div_u (local.get $v) (i32.const 10)) (i32.const 10))))"
                 + " (i32.store8 (i32.add (local.get $at) (i32.const 1)) (i32.add (i32.const 48) (i32.rem_u (local.get $v) (i32.const 10)))))\n";
-        String wat = withImports(node(body.toString(), put + data + "(data (i32.const 16) \"" + HostileWat.escape(resultText.getBytes(StandardCharsets.UTF_8)) + "\")"), WASI_IMPORTS);
+        String wat = withImports(
+                node(
+                        body.toString(),
+                        put + data + "(data (i32.const 16) \""
+                                + HostileWat.escape(resultText.getBytes(StandardCharsets.UTF_8)) + "\")"),
+                WASI_IMPORTS);
         ItemResult r = callOnce(load(wat));
         assertThat(r.failure()).isNull();
         String codes = r.items().get(0).get("r").textValue();
         List<String> pairs = new ArrayList<>();
         for (int i = 0; i < codes.length(); i += 2) pairs.add(codes.substring(i, i + 2));
         // 44 ENOENT, 08 EBADF, 57 ENOTSOCK; 00 with a count of 0 / 1
-        assertThat(pairs).containsExactly("44", "44", "44", "44", "08", "44", "44", "00", "00", "00", "01", "00", "00", "08", "57", "08");
+        assertThat(pairs)
+                .containsExactly(
+                        "44", "44", "44", "44", "08", "44", "44", "00", "00", "00", "01", "00", "00", "08", "57", "08");
         assertThat(Files.exists(victim)).as("no host file was created").isFalse();
     }
 
     private static String open(int fd, int offset, String path, int oflags) {
-        return "(call $path_open (i32.const " + fd + ") (i32.const 0) (i32.const " + offset + ") (i32.const " + path.length()
-                + ") (i32.const " + oflags + ") (i64.const -1) (i64.const -1) (i32.const 0) (i32.const 1240))";
+        return "(call $path_open (i32.const " + fd + ") (i32.const 0) (i32.const " + offset + ") (i32.const "
+                + path.length() + ") (i32.const " + oflags
+                + ") (i64.const -1) (i64.const -1) (i32.const 0) (i32.const 1240))";
     }
 
     @Test
     void c26_procExitInExecuteNodeIsAnExitAndTheNextItemGetsAFreshInstance() throws Exception {
-        String wat = withImports(node("(call $exit (i32.const 3)) " + okBody(), okData()),
+        String wat = withImports(
+                node("(call $exit (i32.const 3)) " + okBody(), okData()),
                 "(import \"wasi_snapshot_preview1\" \"proc_exit\" (func $exit (param i32)))");
         WasmNode node = load(wat);
         NodeFailure f = callOnce(node).failure();
@@ -488,14 +701,22 @@ class HostileGuestCorpusTest {
     @Test
     void c27_wasiCallsWithBuffersOutsideMemoryTrapInsteadOfCorruptingTheHost() throws Exception {
         // random_get and fd_write handed pointers and lengths far outside the guest's memory
-        String imports = "(import \"wasi_snapshot_preview1\" \"random_get\" (func $random (param i32 i32) (result i32)))"
-                + "(import \"wasi_snapshot_preview1\" \"fd_write\" (func $fd_write (param i32 i32 i32 i32) (result i32)))";
-        NodeFailure random = failureOf(withImports(node("(drop (call $random (i32.const 65000) (i32.const 0x7FFFFFFF))) " + okBody(), okData()), imports));
+        String imports =
+                "(import \"wasi_snapshot_preview1\" \"random_get\" (func $random (param i32 i32) (result i32)))"
+                        + "(import \"wasi_snapshot_preview1\" \"fd_write\" (func $fd_write (param i32 i32 i32 i32) (result i32)))";
+        NodeFailure random = failureOf(withImports(
+                node("(drop (call $random (i32.const 65000) (i32.const 0x7FFFFFFF))) " + okBody(), okData()), imports));
         assertThat(random.kind()).isEqualTo(Kind.TRAP);
         assertThat(random.message()).startsWith("the node trapped while running execute_node");
         // an iovec claiming 2 GiB at the end of memory
-        String iov = "(i32.store (i32.const 1024) (i32.const 65000)) (i32.store (i32.const 1028) (i32.const 0x7FFFFFFF))";
-        NodeFailure write = failureOf(withImports(node(iov + " (drop (call $fd_write (i32.const 1) (i32.const 1024) (i32.const 1) (i32.const 1100))) " + okBody(), okData()), imports));
+        String iov =
+                "(i32.store (i32.const 1024) (i32.const 65000)) (i32.store (i32.const 1028) (i32.const 0x7FFFFFFF))";
+        NodeFailure write = failureOf(withImports(
+                node(
+                        iov + " (drop (call $fd_write (i32.const 1) (i32.const 1024) (i32.const 1) (i32.const 1100))) "
+                                + okBody(),
+                        okData()),
+                imports));
         assertThat(write.kind()).isEqualTo(Kind.TRAP);
         assertThat(write.message()).startsWith("the node trapped while running execute_node");
         hostAlive();
@@ -504,14 +725,18 @@ class HostileGuestCorpusTest {
     @Test
     void c28_aLogFloodIsCutAtTheBoundAndTheItemStillSucceeds() throws Exception {
         // 4 MiB to stdout in 64 KiB writes, then a good result
-        String imports = "(import \"wasi_snapshot_preview1\" \"fd_write\" (func $fd_write (param i32 i32 i32 i32) (result i32)))";
-        String body = "(local $i i32) (i32.store (i32.const 1024) (i32.const 0)) (i32.store (i32.const 1028) (i32.const 65536))"
-                + " (loop $more (drop (call $fd_write (i32.const 1) (i32.const 1024) (i32.const 1) (i32.const 1100)))"
-                + "  (local.set $i (i32.add (local.get $i) (i32.const 1))) (br_if $more (i32.lt_u (local.get $i) (i32.const 64)))) " + okBody();
+        String imports =
+                "(import \"wasi_snapshot_preview1\" \"fd_write\" (func $fd_write (param i32 i32 i32 i32) (result i32)))";
+        String body =
+                "(local $i i32) (i32.store (i32.const 1024) (i32.const 0)) (i32.store (i32.const 1028) (i32.const 65536))"
+                        + " (loop $more (drop (call $fd_write (i32.const 1) (i32.const 1024) (i32.const 1) (i32.const 1100)))"
+                        + "  (local.set $i (i32.add (local.get $i) (i32.const 1))) (br_if $more (i32.lt_u (local.get $i) (i32.const 64)))) "
+                        + okBody();
         ItemResult r = callOnce(load(withImports(node(body, okData()), imports)), SandboxLimits.DEFAULTS);
         assertThat(r.items()).containsExactly(obj("{\"ok\":true}"));
         assertThat(r.logsTruncated()).isTrue();
-        assertThat(r.stdout().getBytes(StandardCharsets.ISO_8859_1).length).isLessThanOrEqualTo(SandboxLimits.DEFAULTS.maxLogBytes());
+        assertThat(r.stdout().getBytes(StandardCharsets.ISO_8859_1).length)
+                .isLessThanOrEqualTo(SandboxLimits.DEFAULTS.maxLogBytes());
     }
 
     // ---------------------------------------------------------------- compile bombs and tables
@@ -521,10 +746,12 @@ class HostileGuestCorpusTest {
         // Parsed, checked and run in the interpreter: compiling all 100,000 functions to JVM
         // bytecode costs about 29 s on the 2-core test machine (measured; see docs/reliability.md),
         // too long for this suite, so the compiled path is shown on 10,000 of them.
-        WasmEngine interpreting = new WasmEngine(WasmEngine.Options.DEFAULTS.withMode(WasmEngine.ExecutionMode.INTERPRETED));
+        WasmEngine interpreting =
+                new WasmEngine(WasmEngine.Options.DEFAULTS.withMode(WasmEngine.ExecutionMode.INTERPRETED));
         long start = System.nanoTime();
         WasmNode many = interpreting.load(assemble(HostileWat.manyFunctions(100_000)));
-        System.out.println("100,000 functions, interpreted: loaded in " + (System.nanoTime() - start) / 1_000_000 + " ms");
+        System.out.println(
+                "100,000 functions, interpreted: loaded in " + (System.nanoTime() - start) / 1_000_000 + " ms");
         assertThat(callOnce(many).items()).containsExactly(obj("{\"ok\":true}"));
 
         start = System.nanoTime();
@@ -547,7 +774,9 @@ class HostileGuestCorpusTest {
     void c31_aTableOfAMillionEntriesIsRefusedAtLoadAndOneWithinTheBudgetRuns() throws Exception {
         // the per-instance table budget (InstanceBudget, HostBudgetTest for the rest of it)
         assertThat(problems(node(okBody(), okData() + "(table 1000000 funcref)")))
-                .singleElement().asString().startsWith("declares tables of 1000000 entries in all");
+                .singleElement()
+                .asString()
+                .startsWith("declares tables of 1000000 entries in all");
         ItemResult r = callOnce(load(node(okBody(), okData() + "(table 100000 funcref)")));
         assertThat(r.items()).containsExactly(obj("{\"ok\":true}"));
     }
@@ -556,7 +785,8 @@ class HostileGuestCorpusTest {
     void c32_aTableOfFourBillionEntriesIsRefusedAtLoad() {
         // The parser bounds table sizes before anything is allocated
         assertThat(problems(node(okBody(), okData() + "(table 0xFFFFFFFF funcref)")))
-                .containsExactly("it is not a valid WebAssembly module (size minimum must not be greater than maximum)");
+                .containsExactly(
+                        "it is not a valid WebAssembly module (size minimum must not be greater than maximum)");
     }
 
     @Test
@@ -580,10 +810,14 @@ class HostileGuestCorpusTest {
     @Test
     void c35_aSharedMemoryIsRefusedAtLoad() throws Exception {
         // regression: the first atomic access on it trapped as a misleading "out of bounds"
-        String shared = node("(memory (export \"memory\") 1 512 shared)", "(drop (i32.atomic.rmw.add (i32.const 4096) (i32.const 1))) " + okBody(), okData());
+        String shared = node(
+                "(memory (export \"memory\") 1 512 shared)",
+                "(drop (i32.atomic.rmw.add (i32.const 4096) (i32.const 1))) " + okBody(),
+                okData());
         assertThat(problems(shared, "--enable-threads"))
-                .containsExactly("declares a shared memory (the threads proposal), which the sandbox does not support:"
-                        + " a node runs on one thread; build without threads (e.g. wasm32-wasip1, not wasm32-wasip1-threads)");
+                .containsExactly(
+                        "declares a shared memory (the threads proposal), which the sandbox does not support:"
+                                + " a node runs on one thread; build without threads (e.g. wasm32-wasip1, not wasm32-wasip1-threads)");
         // atomics on an unshared memory are legal wasm and act as plain accesses (the engine's own
         // memory trapped on them with a misleading "out of bounds"; the sandbox's memory runs them)
         String unshared = node("(drop (i32.atomic.rmw.add (i32.const 4096) (i32.const 1))) " + okBody(), okData());
@@ -595,21 +829,28 @@ class HostileGuestCorpusTest {
         // regression: an uncaught throw used to escape the sandbox as a raw WasmException
         String wat = node("(throw $boom) ", okData() + "(tag $boom)");
         assertThat(problems(wat, "--enable-exceptions"))
-                .containsExactly("uses wasm exception handling (it defines 1 tag), which the sandbox does not support: build without it (C++: -fno-exceptions)");
+                .containsExactly(
+                        "uses wasm exception handling (it defines 1 tag), which the sandbox does not support: build without it (C++: -fno-exceptions)");
         assertThat(problems(node(okBody(), okData() + "(tag $a) (tag $b (param i32))"), "--enable-exceptions"))
-                .singleElement().asString().startsWith("uses wasm exception handling (it defines 2 tags)");
+                .singleElement()
+                .asString()
+                .startsWith("uses wasm exception handling (it defines 2 tags)");
     }
 
     @Test
     void c37_bulkMemoryAndWasiRangesThatWrap32BitsTrapCleanly() throws Exception {
         // regression for CappedMemory's range checks: before them these reached the host as an
         // OutOfMemoryError (a 2 GiB array) or an ArrayIndexOutOfBoundsException, never a trap
-        String fill = node("(memory.fill (i32.const 65000) (i32.const 7) (i32.const 0x7FFFFFFF)) " + okBody(), okData());
-        String copy = node("(memory.copy (i32.const 100) (i32.const 65000) (i32.const 0x7FFFFF00)) " + okBody(), okData());
+        String fill =
+                node("(memory.fill (i32.const 65000) (i32.const 7) (i32.const 0x7FFFFFFF)) " + okBody(), okData());
+        String copy =
+                node("(memory.copy (i32.const 100) (i32.const 65000) (i32.const 0x7FFFFF00)) " + okBody(), okData());
         for (String wat : List.of(fill, copy)) {
             NodeFailure f = failureOf(wat);
             assertThat(f.kind()).isEqualTo(Kind.TRAP);
-            assertThat(f.message()).startsWith("the node trapped while running execute_node").contains("out of bounds memory access");
+            assertThat(f.message())
+                    .startsWith("the node trapped while running execute_node")
+                    .contains("out of bounds memory access");
         }
         hostAlive();
     }
@@ -636,32 +877,56 @@ class HostileGuestCorpusTest {
         // the two runs that must time out get 20 ms; the rest keep LIMITS' 200 ms, which a deep
         // recursion or growing 32 MiB page by page can need on a busy machine
         SandboxLimits quick = LIMITS.withItemTimeout(Duration.ofMillis(20)).withInitTimeout(Duration.ofMillis(20));
-        String fdWrite = "(import \"wasi_snapshot_preview1\" \"fd_write\" (func $fd_write (param i32 i32 i32 i32) (result i32)))";
+        String fdWrite =
+                "(import \"wasi_snapshot_preview1\" \"fd_write\" (func $fd_write (param i32 i32 i32 i32) (result i32)))";
         String exit = "(import \"wasi_snapshot_preview1\" \"proc_exit\" (func $exit (param i32)))";
         WasmNode spin = load(node("(loop $spin (br $spin)) " + okBody(), okData()));
-        WasmNode grow = load(node("(block $done (loop $more (br_if $done (i32.eq (memory.grow (i32.const 1)) (i32.const -1))) (br $more))) unreachable", ""));
-        WasmNode recurse = load(node("(call $down (i32.const 0)) " + okBody(), okData() + "(func $down (param i32) (call $down (i32.add (local.get 0) (i32.const 1))))"));
+        WasmNode grow = load(node(
+                "(block $done (loop $more (br_if $done (i32.eq (memory.grow (i32.const 1)) (i32.const -1))) (br $more))) unreachable",
+                ""));
+        WasmNode recurse = load(node(
+                "(call $down (i32.const 0)) " + okBody(),
+                okData() + "(func $down (param i32) (call $down (i32.add (local.get 0) (i32.const 1))))"));
         WasmNode badPointer = load(node("(call $pack (i32.const 0x7FFF0000) (i32.const 22))", ""));
         WasmNode badJson = load(returning("[{\"json\":{\"a\":"));
         WasmNode gigabytes = load(node("(call $pack (i32.const 16) (i32.const -1))", ""));
         WasmNode exits = load(withImports(node("(call $exit (i32.const 3)) " + okBody(), okData()), exit));
-        WasmNode hugeIovec = load(withImports(node("(i32.store (i32.const 1024) (i32.const 65000)) (i32.store (i32.const 1028) (i32.const 0x7FFFFFFF))"
-                + " (drop (call $fd_write (i32.const 1) (i32.const 1024) (i32.const 1) (i32.const 1100))) " + okBody(), okData()), fdWrite));
-        WasmNode wrappingFill = load(node("(memory.fill (i32.const 65000) (i32.const 7) (i32.const 0x7FFFFFFF)) " + okBody(), okData()));
+        WasmNode hugeIovec = load(withImports(
+                node(
+                        "(i32.store (i32.const 1024) (i32.const 65000)) (i32.store (i32.const 1028) (i32.const 0x7FFFFFFF))"
+                                + " (drop (call $fd_write (i32.const 1) (i32.const 1024) (i32.const 1) (i32.const 1100))) "
+                                + okBody(),
+                        okData()),
+                fdWrite));
+        WasmNode wrappingFill = load(
+                node("(memory.fill (i32.const 65000) (i32.const 7) (i32.const 0x7FFFFFFF)) " + okBody(), okData()));
         WasmNode initLoop = load(node(okBody(), okData() + "(func (export \"_initialize\") (loop $l (br $l)))"));
         WasmNode startTrap = load(node(okBody(), okData() + "(func $boom unreachable) (start $boom)"));
-        WasmNode logFlood = load(withImports(node("(local $i i32) (i32.store (i32.const 1024) (i32.const 0)) (i32.store (i32.const 1028) (i32.const 65536))"
-                + " (loop $more (drop (call $fd_write (i32.const 1) (i32.const 1024) (i32.const 1) (i32.const 1100)))"
-                + "  (local.set $i (i32.add (local.get $i) (i32.const 1))) (br_if $more (i32.lt_u (local.get $i) (i32.const 8)))) " + okBody(), okData()), fdWrite));
+        WasmNode logFlood = load(withImports(
+                node(
+                        "(local $i i32) (i32.store (i32.const 1024) (i32.const 0)) (i32.store (i32.const 1028) (i32.const 65536))"
+                                + " (loop $more (drop (call $fd_write (i32.const 1) (i32.const 1024) (i32.const 1) (i32.const 1100)))"
+                                + "  (local.set $i (i32.add (local.get $i) (i32.const 1))) (br_if $more (i32.lt_u (local.get $i) (i32.const 8)))) "
+                                + okBody(),
+                        okData()),
+                fdWrite));
         WasmNode refuses = load(returning("{\"error\":{\"code\":7}}"));
-        WasmNode zeroAfterGrow = load(node(okBody(), okData()).replace("(local.get $p))", "(drop (memory.grow (i32.const 600))) (drop (local.get $p)) (i32.const 0))"));
-        WasmNode trapOnLongItem = load(node("(if (i32.gt_u (local.get $len) (i32.const 40)) (then unreachable)) " + okBody(), okData()));
+        WasmNode zeroAfterGrow = load(node(okBody(), okData())
+                .replace(
+                        "(local.get $p))",
+                        "(drop (memory.grow (i32.const 600))) (drop (local.get $p)) (i32.const 0))"));
+        WasmNode trapOnLongItem =
+                load(node("(if (i32.gt_u (local.get $len) (i32.const 40)) (then unreachable)) " + okBody(), okData()));
         List<JsonNode> items = new ArrayList<>();
         for (int i = 0; i < 40; i++) items.add(i % 7 == 3 ? obj("{\"boom\":\"xxxxxxxxxxxxxxxxxxxx\"}") : obj("{}"));
         return List.of(
                 new Run("loop in execute_node", Kind.TIMEOUT, () -> once(spin, quick)),
-                // Growing 32 MiB a page at a time takes ~100 ms on a quiet machine: a 200 ms bound made it a TIMEOUT under load.
-                new Run("grow to the cap and beyond", Kind.MEMORY_LIMIT, () -> once(grow, LIMITS.withItemTimeout(Duration.ofSeconds(5)))),
+                // Growing 32 MiB a page at a time takes ~100 ms on a quiet machine: a 200 ms bound made it a TIMEOUT
+                // under load.
+                new Run(
+                        "grow to the cap and beyond",
+                        Kind.MEMORY_LIMIT,
+                        () -> once(grow, LIMITS.withItemTimeout(Duration.ofSeconds(5)))),
                 // 5 s like the grow: a recursion to stack exhaustion once passed 200 ms at load 5 (TIMEOUT, not TRAP)
                 new Run("recursion", Kind.TRAP, () -> once(recurse, LIMITS.withItemTimeout(Duration.ofSeconds(5)))),
                 new Run("pointer out of bounds", Kind.BAD_RESULT, () -> once(badPointer, LIMITS)),
@@ -677,7 +942,11 @@ class HostileGuestCorpusTest {
                 new Run("allocate grows past the cap", Kind.MEMORY_LIMIT, () -> once(zeroAfterGrow, LIMITS)),
                 new Run("trap on items k of n, 2 lanes", Kind.TRAP, () -> {
                     List<ItemResult> results = new ArrayList<>();
-                    try (BatchRunner batch = new BatchRunner(trapOnLongItem, LIMITS, obj("{}"), BatchOptions.DEFAULTS.withParallelism(2).withContinueOnFail(true))) {
+                    try (BatchRunner batch = new BatchRunner(
+                            trapOnLongItem,
+                            LIMITS,
+                            obj("{}"),
+                            BatchOptions.DEFAULTS.withParallelism(2).withContinueOnFail(true))) {
                         batch.run(items.iterator(), results::add);
                     }
                     assertThat(results).hasSize(items.size());
@@ -698,7 +967,9 @@ class HostileGuestCorpusTest {
     }
 
     private static long liveThreads(String prefix) {
-        return Thread.getAllStackTraces().keySet().stream().filter(t -> t.isAlive() && t.getName().startsWith(prefix)).count();
+        return Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.isAlive() && t.getName().startsWith(prefix))
+                .count();
     }
 
     /**
@@ -732,11 +1003,22 @@ class HostileGuestCorpusTest {
         while (liveThreads("nlink-batch-lane-") > 0 && System.nanoTime() < deadline) Thread.sleep(20);
         int afterThreads = threads.getThreadCount();
         long afterHeap = heapAfterGc();
-        System.out.printf("leak check: 1000 hostile runs in %d ms %s; threads %d -> %d (peak %d); heap after GC %.1f MiB -> %.1f MiB (%+.1f MiB)%n",
-                ms, java.util.Arrays.toString(perCase), baselineThreads, afterThreads, threads.getPeakThreadCount(),
-                baselineHeap / 1048576.0, afterHeap / 1048576.0, (afterHeap - baselineHeap) / 1048576.0);
-        assertThat(liveThreads("nlink-batch-lane-")).as("batch lanes left running").isZero();
-        assertThat(liveThreads("nlink-sandbox-watchdog")).as("one watchdog for the process").isEqualTo(1);
+        System.out.printf(
+                "leak check: 1000 hostile runs in %d ms %s; threads %d -> %d (peak %d); heap after GC %.1f MiB -> %.1f MiB (%+.1f MiB)%n",
+                ms,
+                java.util.Arrays.toString(perCase),
+                baselineThreads,
+                afterThreads,
+                threads.getPeakThreadCount(),
+                baselineHeap / 1048576.0,
+                afterHeap / 1048576.0,
+                (afterHeap - baselineHeap) / 1048576.0);
+        assertThat(liveThreads("nlink-batch-lane-"))
+                .as("batch lanes left running")
+                .isZero();
+        assertThat(liveThreads("nlink-sandbox-watchdog"))
+                .as("one watchdog for the process")
+                .isEqualTo(1);
         assertThat(afterThreads).as("live threads after 1000 hostile runs").isLessThanOrEqualTo(baselineThreads);
         assertThat(afterHeap - baselineHeap).as("heap growth after GC").isLessThan(HEAP_GROWTH_BOUND);
         hostAlive();

@@ -1,5 +1,7 @@
 package io.nlink.runtime;
 
+import io.nlink.runtime.internal.wasm.WasmEngine;
+import io.nlink.runtime.wasm.InvalidModuleException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -7,8 +9,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import io.nlink.runtime.wasm.InvalidModuleException;
-import io.nlink.runtime.internal.wasm.WasmEngine;
 
 /**
  * WebAssembly text for the hostile-guest corpus ({@link HostileGuestCorpusTest}): a small,
@@ -55,8 +55,10 @@ final class HostileWat {
     }
 
     static String returning(byte[] result, String before) {
-        if (RESULT_AT + result.length > HEAP_START) throw new IllegalArgumentException("result too long for the skeleton");
-        return node(before + "\n(call $pack (i32.const " + RESULT_AT + ") (i32.const " + result.length + "))",
+        if (RESULT_AT + result.length > HEAP_START)
+            throw new IllegalArgumentException("result too long for the skeleton");
+        return node(
+                before + "\n(call $pack (i32.const " + RESULT_AT + ") (i32.const " + result.length + "))",
                 "(data (i32.const " + RESULT_AT + ") \"" + escape(result) + "\")");
     }
 
@@ -77,7 +79,8 @@ final class HostileWat {
 
     /** Puts import declarations at the front of a module's text, where the text format wants them. */
     static String withImports(String module, String imports) {
-        return module.replaceFirst("\\(module\n", java.util.regex.Matcher.quoteReplacement("(module\n" + imports + "\n"));
+        return module.replaceFirst(
+                "\\(module\n", java.util.regex.Matcher.quoteReplacement("(module\n" + imports + "\n"));
     }
 
     /** Every byte as a WAT string escape, so invalid UTF-8 and quotes survive. */
@@ -93,7 +96,11 @@ final class HostileWat {
     static String manyFunctions(int count) {
         StringBuilder sb = new StringBuilder(count * 48);
         for (int i = 0; i < count; i++) {
-            sb.append("(func $f").append(i).append(" (result i32) (i32.const ").append(i).append("))\n");
+            sb.append("(func $f")
+                    .append(i)
+                    .append(" (result i32) (i32.const ")
+                    .append(i)
+                    .append("))\n");
         }
         // an element segment keeps every function alive and callable
         sb.append("(table ").append(count).append(" funcref)\n(elem (i32.const 0)");
@@ -137,7 +144,8 @@ final class HostileWat {
                 List<String> command = new ArrayList<>(List.of("wat2wasm", "--debug-names"));
                 command.addAll(List.of(flags));
                 command.addAll(List.of(source.toString(), "-o", output.toString()));
-                Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+                Process p =
+                        new ProcessBuilder(command).redirectErrorStream(true).start();
                 String log = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
                 if (p.waitFor() != 0) {
                     throw new AssertionError("wat2wasm failed: " + log);

@@ -3,9 +3,9 @@ package io.nlink.runtime;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.nlink.runtime.json.Json;
 import io.nlink.runtime.internal.wasm.WasmEngine;
 import io.nlink.runtime.internal.wasm.WasmNode;
+import io.nlink.runtime.json.Json;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.time.Duration;
@@ -20,9 +20,11 @@ class InitSnapshotTest {
     private static final String STATEFUL = HostileWat.node(
             "(if (i32.ne (global.get $ready) (i32.const 42)) (then unreachable))\n" + HostileWat.okBody(),
             "(global $ready (mut i32) (i32.const 0))\n"
-                    + "(data (i32.const 4096) \"" + HostileWat.escape(HostileWat.OK.getBytes(StandardCharsets.UTF_8)) + "\")\n"
+                    + "(data (i32.const 4096) \"" + HostileWat.escape(HostileWat.OK.getBytes(StandardCharsets.UTF_8))
+                    + "\")\n"
                     + "(func (export \"_initialize\")\n"
-                    + "  (memory.copy (i32.const " + HostileWat.RESULT_AT + ") (i32.const 4096) (i32.const " + HostileWat.OK.length() + "))\n"
+                    + "  (memory.copy (i32.const " + HostileWat.RESULT_AT + ") (i32.const 4096) (i32.const "
+                    + HostileWat.OK.length() + "))\n"
                     + "  (global.set $ready (i32.const 42)))");
 
     /** Without spare instances, so that every instance counted here is one the test asked for. */
@@ -30,7 +32,8 @@ class InitSnapshotTest {
 
     private static ItemResult call(WasmNode node) throws Exception {
         try (NodeInstance instance = node.newInstance(SandboxLimits.DEFAULTS)) {
-            return instance.call(0, ItemCodec.encodeContext(Json.MAPPER.createObjectNode(), Json.MAPPER.createObjectNode()));
+            return instance.call(
+                    0, ItemCodec.encodeContext(Json.MAPPER.createObjectNode(), Json.MAPPER.createObjectNode()));
         }
     }
 
@@ -50,7 +53,8 @@ class InitSnapshotTest {
 
     @Test
     void aModuleThatCanChangeItsTableIsNeverSnapshotted() throws Exception {
-        String withTableSet = STATEFUL.replace("(func (export \"_initialize\")",
+        String withTableSet = STATEFUL.replace(
+                "(func (export \"_initialize\")",
                 "(table $t 1 funcref)\n(func $swap (table.set $t (i32.const 0) (ref.null func)))\n(func (export \"_initialize\")");
         WasmNode node = ENGINE.load(Guests.wat(withTableSet));
         for (int i = 0; i < 3; i++) assertThat(call(node).ok()).isTrue();
@@ -59,7 +63,8 @@ class InitSnapshotTest {
 
     @Test
     void goInstancesFromTheSnapshotRunTheirRuntimeAndGarbageCollector() throws Exception {
-        WasmNode node = ENGINE.load(Files.readAllBytes(Guests.example("hello-go").resolve("execution.wasm")));
+        WasmNode node =
+                ENGINE.load(Files.readAllBytes(Guests.example("hello-go").resolve("execution.wasm")));
         var params = Json.MAPPER.createObjectNode().put("text", "snapshot");
         String padding = "x".repeat(20_000);
         for (int instance = 0; instance < 3; instance++) {
@@ -68,9 +73,13 @@ class InitSnapshotTest {
                 for (int i = 0; i < 300; i++) {
                     JsonNode item = Json.parse("{\"i\":" + i + ",\"pad\":\"" + padding + "\"}");
                     ItemResult r = sandbox.call(i, ItemCodec.encodeContext(params, item));
-                    assertThat(r.ok()).as("instance %d item %d: %s", instance, i, r.failure()).isTrue();
-                    assertThat(r.items().get(0).get("original_data").get("i").asInt()).isEqualTo(i);
-                    assertThat(r.items().get(0).get("message").asText()).isEqualTo("Hello, snapshot! Greetings from WebAssembly Runtime! 🚀");
+                    assertThat(r.ok())
+                            .as("instance %d item %d: %s", instance, i, r.failure())
+                            .isTrue();
+                    assertThat(r.items().get(0).get("original_data").get("i").asInt())
+                            .isEqualTo(i);
+                    assertThat(r.items().get(0).get("message").asText())
+                            .isEqualTo("Hello, snapshot! Greetings from WebAssembly Runtime! 🚀");
                 }
             }
         }

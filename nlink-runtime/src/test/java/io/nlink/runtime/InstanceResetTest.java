@@ -1,12 +1,12 @@
 package io.nlink.runtime;
 
-import io.nlink.runtime.internal.ReadyInstances;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.nlink.runtime.json.Json;
+import io.nlink.runtime.internal.ReadyInstances;
 import io.nlink.runtime.internal.wasm.WasmEngine;
 import io.nlink.runtime.internal.wasm.WasmNode;
+import io.nlink.runtime.json.Json;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.util.ArrayList;
@@ -27,6 +27,7 @@ class InstanceResetTest {
     private static final int TRACES_AT = 128;
     /** A cell in page 0 (which holds data segments) and one in page 1 (which holds none). */
     private static final int CELL_IN_DATA_PAGE = 4000;
+
     private static final int CELL_IN_EMPTY_PAGE = 70_000;
     /** Where a test splices more into the module. */
     private static final String EXTRA_MARKER = ";; more";
@@ -36,14 +37,16 @@ class InstanceResetTest {
      * allocator's global moved by this item's context only, and a page grown now is zeroed. Then it
      * writes both cells and the grown page, grows memory and sets {@code $seen}.
      */
-    private static final String LEAVES_TRACES = HostileWat.node("(memory (export \"memory\") 2 512)",
+    private static final String LEAVES_TRACES = HostileWat.node(
+            "(memory (export \"memory\") 2 512)",
             "(local $fresh i32) (local $grown i32)\n"
                     + "(local.set $fresh (i32.and (i32.and (i32.eqz (i32.load (i32.const " + CELL_IN_DATA_PAGE + ")))"
                     + "                                    (i32.eqz (i32.load (i32.const " + CELL_IN_EMPTY_PAGE + "))))"
                     + "                           (i32.and (i32.eq (memory.size) (i32.const 2))"
                     + "                                    (i32.eqz (global.get $seen)))))\n"
                     + "(local.set $fresh (i32.and (local.get $fresh)"
-                    + "  (i32.eq (global.get $bump) (i32.add (i32.const " + HostileWat.HEAP_START + ") (local.get $len)))))\n"
+                    + "  (i32.eq (global.get $bump) (i32.add (i32.const " + HostileWat.HEAP_START
+                    + ") (local.get $len)))))\n"
                     + "(local.set $grown (i32.mul (memory.grow (i32.const 1)) (i32.const 65536)))\n"
                     + "(local.set $fresh (i32.and (local.get $fresh) (i32.eqz (i32.load (i32.add (local.get $grown) (i32.const 16))))))\n"
                     + "(i32.store (i32.add (local.get $grown) (i32.const 16)) (i32.const 7))\n"
@@ -53,14 +56,15 @@ class InstanceResetTest {
                     + "(if (result i64) (local.get $fresh)\n"
                     + "  (then (call $pack (i32.const " + FRESH_AT + ") (i32.const " + FRESH.length() + ")))\n"
                     + "  (else (call $pack (i32.const " + TRACES_AT + ") (i32.const " + TRACES.length() + "))))",
-            "(global $seen (mut i32) (i32.const 0))\n"
-                    + data(FRESH_AT, FRESH) + "\n" + data(TRACES_AT, TRACES) + "\n" + EXTRA_MARKER);
+            "(global $seen (mut i32) (i32.const 0))\n" + data(FRESH_AT, FRESH) + "\n" + data(TRACES_AT, TRACES) + "\n"
+                    + EXTRA_MARKER);
 
     private static String data(int at, String text) {
         return "(data (i32.const " + at + ") \"" + HostileWat.escape(text.getBytes(StandardCharsets.UTF_8)) + "\")";
     }
 
-    private static final byte[] CONTEXT = ItemCodec.encodeContext(Json.MAPPER.createObjectNode(), Json.MAPPER.createObjectNode());
+    private static final byte[] CONTEXT =
+            ItemCodec.encodeContext(Json.MAPPER.createObjectNode(), Json.MAPPER.createObjectNode());
 
     /** Runs a batch of {@code items} items on one instance, as a batch lane does, and gives it back. */
     private static List<String> batch(WasmNode node, int items) throws SandboxException {
@@ -81,10 +85,14 @@ class InstanceResetTest {
         for (int b = 0; b < 4; b++) {
             assertThat(batch(node, 2)).as("batch %d", b).containsExactly("[{\"fresh\":true}]", "[{\"fresh\":false}]");
         }
-        assertThat(node.reuses()).as("batches 2-4 ran on the first batch's instance, reset").isEqualTo(3);
+        assertThat(node.reuses())
+                .as("batches 2-4 ran on the first batch's instance, reset")
+                .isEqualTo(3);
         assertThat(node.spareStarts()).as("the spare was never needed").isZero();
         assertThat(node.readyInstances()).isEqualTo(1);
-        assertThat(ReadyInstances.totals().reused() - before.reused()).as("the process-wide count operators see").isGreaterThanOrEqualTo(3);
+        assertThat(ReadyInstances.totals().reused() - before.reused())
+                .as("the process-wide count operators see")
+                .isGreaterThanOrEqualTo(3);
     }
 
     @Test
@@ -105,8 +113,8 @@ class InstanceResetTest {
 
     @Test
     void aModuleThatCanChangeItsTableIsNeverReusedAndStaysIsolated() throws Exception {
-        String withTableSet = LEAVES_TRACES.replace(EXTRA_MARKER,
-                "(table $t 1 funcref)\n(func $swap (table.set $t (i32.const 0) (ref.null func)))");
+        String withTableSet = LEAVES_TRACES.replace(
+                EXTRA_MARKER, "(table $t 1 funcref)\n(func $swap (table.set $t (i32.const 0) (ref.null func)))");
         WasmNode node = new WasmEngine().load(Guests.wat(withTableSet));
         for (int b = 0; b < 3; b++) {
             assertThat(batch(node, 2)).containsExactly("[{\"fresh\":true}]", "[{\"fresh\":false}]");
@@ -119,7 +127,8 @@ class InstanceResetTest {
         // fd_close of a descriptor that does not exist changes nothing, but the host cannot know
         // which calls did: any call that can change descriptors keeps the instance from reuse
         String closing = HostileWat.withImports(
-                LEAVES_TRACES.replace("(local $fresh i32) (local $grown i32)\n",
+                LEAVES_TRACES.replace(
+                        "(local $fresh i32) (local $grown i32)\n",
                         "(local $fresh i32) (local $grown i32)\n(drop (call $fd_close (i32.const 99)))\n"),
                 "(import \"wasi_snapshot_preview1\" \"fd_close\" (func $fd_close (param i32) (result i32)))");
         WasmNode node = new WasmEngine().load(Guests.wat(closing));
@@ -131,7 +140,8 @@ class InstanceResetTest {
 
     @Test
     void anInstanceThatFailedIsNotReused() throws Exception {
-        String trapsOnTheSecondItem = LEAVES_TRACES.replace("(local $fresh i32) (local $grown i32)\n",
+        String trapsOnTheSecondItem = LEAVES_TRACES.replace(
+                "(local $fresh i32) (local $grown i32)\n",
                 "(local $fresh i32) (local $grown i32)\n(if (global.get $seen) (then unreachable))\n");
         WasmNode node = new WasmEngine().load(Guests.wat(trapsOnTheSecondItem));
         for (int b = 0; b < 3; b++) {
@@ -152,13 +162,16 @@ class InstanceResetTest {
         for (int b = 0; b < 3; b++) {
             List<String> onReused = new ArrayList<>();
             List<String> onFresh = new ArrayList<>();
-            try (NodeInstance r = reused.newInstance(SandboxLimits.DEFAULTS); NodeInstance f = fresh.newInstance(SandboxLimits.DEFAULTS)) {
+            try (NodeInstance r = reused.newInstance(SandboxLimits.DEFAULTS);
+                    NodeInstance f = fresh.newInstance(SandboxLimits.DEFAULTS)) {
                 for (int i = 0; i < 200; i++) { // about 2 MB allocated: Go's GC runs within the batch
                     JsonNode item = Json.parse("{\"batch\":" + b + ",\"i\":" + i + ",\"pad\":\"" + padding + "\"}");
                     byte[] context = ItemCodec.encodeContext(params, item);
                     ItemResult a = r.call(i, context);
                     ItemResult c = f.call(i, context);
-                    assertThat(a.ok()).as("batch %d item %d: %s", b, i, a.failure()).isTrue();
+                    assertThat(a.ok())
+                            .as("batch %d item %d: %s", b, i, a.failure())
+                            .isTrue();
                     onReused.add(a.items().toString());
                     onFresh.add(c.items().toString());
                 }

@@ -40,8 +40,8 @@ class InternalPackagesTest {
     private static final Pattern RUNTIME_INTERNAL = Pattern.compile("\\bio\\.nlink\\.runtime\\.internal\\b");
 
     /** A third-party package segment that its project keeps for itself. */
-    private static final Pattern THIRD_PARTY_INTERNAL = Pattern.compile(
-            "^\\s*import\\s+(?:static\\s+)?(?!io\\.nlink\\.)[\\w.]*\\.(?:internal|impl)\\.");
+    private static final Pattern THIRD_PARTY_INTERNAL =
+            Pattern.compile("^\\s*import\\s+(?:static\\s+)?(?!io\\.nlink\\.)[\\w.]*\\.(?:internal|impl)\\.");
 
     /** Each third-party internal nLink uses, and the one file allowed to use it. */
     private static final Map<Pattern, String> ADAPTERS = Map.of(
@@ -60,15 +60,28 @@ class InternalPackagesTest {
         Path root = repositoryRoot();
         List<Path> scanned = javaSources(root);
         // The scan must have seen every module, or it would pass by seeing nothing.
-        for (String module : List.of("nlink-runtime", "nlink-devkit", "nlink-workflow", "nlink-cluster", "nlink-server", "nlink-cli", "bench")) {
-            assertThat(scanned).as("Java sources found under %s", module).anyMatch(p -> root.relativize(p).startsWith(module));
+        for (String module : List.of(
+                "nlink-runtime",
+                "nlink-devkit",
+                "nlink-workflow",
+                "nlink-cluster",
+                "nlink-server",
+                "nlink-cli",
+                "bench")) {
+            assertThat(scanned)
+                    .as("Java sources found under %s", module)
+                    .anyMatch(p -> root.relativize(p).startsWith(module));
         }
         assertThat(violations(root, scanned)).isEmpty();
     }
 
     @Test
     void theApiNamesNoInternalTypeInItsPublicSignatures() throws Exception {
-        Path classes = Path.of(NodeRuntime.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        Path classes = Path.of(NodeRuntime.class
+                .getProtectionDomain()
+                .getCodeSource()
+                .getLocation()
+                .toURI());
         List<String> leaks = new ArrayList<>();
         int apiTypes = 0;
         for (Path file : files(classes.resolve("io/nlink/runtime"), ".class")) {
@@ -95,42 +108,65 @@ class InternalPackagesTest {
             check(leaks, type, "extends/implements", named);
         }
         assertThat(apiTypes).as("public API types found in %s", classes).isGreaterThan(20);
-        assertThat(leaks).as("API members naming io.nlink.runtime.internal types (make the type part of the API, or hide the member)").isEmpty();
+        assertThat(leaks)
+                .as(
+                        "API members naming io.nlink.runtime.internal types (make the type part of the API, or hide the member)")
+                .isEmpty();
     }
 
     /** The rules can fail: a tree with one breach of each is reported, file and line. */
     @Test
     void eachBreachIsReportedWithItsFileAndLine(@TempDir Path root) throws IOException {
-        write(root, "nlink-cli/src/main/java/io/nlink/cli/Run.java",
+        write(
+                root,
+                "nlink-cli/src/main/java/io/nlink/cli/Run.java",
                 "package io.nlink.cli;\n\nimport io.nlink.runtime.internal.wasm.WasmEngine;\n");
-        write(root, "nlink-workflow/src/test/java/io/nlink/workflow/T.java",
+        write(
+                root,
+                "nlink-workflow/src/test/java/io/nlink/workflow/T.java",
                 "class T { Object e = new io.nlink.runtime.internal.js.JsEngine(); }\n");
-        write(root, "nlink-server/src/main/java/io/nlink/server/Routes.java",
+        write(
+                root,
+                "nlink-server/src/main/java/io/nlink/server/Routes.java",
                 "class Routes {\n  void f() { app.unsafe.internalRouter.allHttpHandlers(); }\n}\n");
-        write(root, "nlink-runtime/src/main/java/io/nlink/runtime/internal/wasm/Other.java",
+        write(
+                root,
+                "nlink-runtime/src/main/java/io/nlink/runtime/internal/wasm/Other.java",
                 "import run.endive.compiler.internal.Compiler;\n");
-        write(root, "nlink-cluster/src/main/java/io/nlink/cluster/C.java",
+        write(
+                root,
+                "nlink-cluster/src/main/java/io/nlink/cluster/C.java",
                 "import com.hazelcast.internal.util.Clock;\n");
         // Allowed: the runtime's own internals, each adapter, and build output.
-        write(root, "nlink-runtime/src/main/java/io/nlink/runtime/NodeRuntime.java",
+        write(
+                root,
+                "nlink-runtime/src/main/java/io/nlink/runtime/NodeRuntime.java",
                 "import io.nlink.runtime.internal.wasm.WasmEngine;\n");
-        write(root, ADAPTERS.get(ADAPTERS.keySet().stream().filter(p -> p.pattern().contains("endive")).findFirst().orElseThrow()),
+        write(
+                root,
+                ADAPTERS.get(ADAPTERS.keySet().stream()
+                        .filter(p -> p.pattern().contains("endive"))
+                        .findFirst()
+                        .orElseThrow()),
                 "import run.endive.compiler.internal.Compiler;\n");
-        write(root, "nlink-server/src/main/java/io/nlink/server/JavalinRoutes.java",
+        write(
+                root,
+                "nlink-server/src/main/java/io/nlink/server/JavalinRoutes.java",
                 "class JavalinRoutes { Object r = app.unsafe.internalRouter; }\n");
         write(root, "nlink-cli/target/generated-sources/X.java", "import io.nlink.runtime.internal.wasm.WasmEngine;\n");
 
-        assertThat(violations(root, javaSources(root))).containsExactlyInAnyOrder(
-                "nlink-cli/src/main/java/io/nlink/cli/Run.java:3: uses io.nlink.runtime.internal, which is nlink-runtime's own:"
-                        + " go through NodeRuntime / LoadedNode, or make what is missing part of the API",
-                "nlink-workflow/src/test/java/io/nlink/workflow/T.java:1: uses io.nlink.runtime.internal, which is nlink-runtime's own:"
-                        + " go through NodeRuntime / LoadedNode, or make what is missing part of the API",
-                "nlink-server/src/main/java/io/nlink/server/Routes.java:2: reaches into another project's internals; only"
-                        + " nlink-server/src/main/java/io/nlink/server/JavalinRoutes.java may (add what you need there)",
-                "nlink-runtime/src/main/java/io/nlink/runtime/internal/wasm/Other.java:1: reaches into another project's internals; only"
-                        + " nlink-runtime/src/main/java/io/nlink/runtime/internal/wasm/EndiveCompiler.java may (add what you need there)",
-                "nlink-cluster/src/main/java/io/nlink/cluster/C.java:1: imports another project's internal package;"
-                        + " put it behind one adapter class and list that class in InternalPackagesTest.ADAPTERS");
+        assertThat(violations(root, javaSources(root)))
+                .containsExactlyInAnyOrder(
+                        "nlink-cli/src/main/java/io/nlink/cli/Run.java:3: uses io.nlink.runtime.internal, which is nlink-runtime's own:"
+                                + " go through NodeRuntime / LoadedNode, or make what is missing part of the API",
+                        "nlink-workflow/src/test/java/io/nlink/workflow/T.java:1: uses io.nlink.runtime.internal, which is nlink-runtime's own:"
+                                + " go through NodeRuntime / LoadedNode, or make what is missing part of the API",
+                        "nlink-server/src/main/java/io/nlink/server/Routes.java:2: reaches into another project's internals; only"
+                                + " nlink-server/src/main/java/io/nlink/server/JavalinRoutes.java may (add what you need there)",
+                        "nlink-runtime/src/main/java/io/nlink/runtime/internal/wasm/Other.java:1: reaches into another project's internals; only"
+                                + " nlink-runtime/src/main/java/io/nlink/runtime/internal/wasm/EndiveCompiler.java may (add what you need there)",
+                        "nlink-cluster/src/main/java/io/nlink/cluster/C.java:1: imports another project's internal package;"
+                                + " put it behind one adapter class and list that class in InternalPackagesTest.ADAPTERS");
     }
 
     /** Every breach under {@code root}, as "path:line: what to do". */
@@ -178,7 +214,8 @@ class InternalPackagesTest {
         for (Path dir = module; dir != null; dir = dir.getParent()) {
             Path pom = dir.resolve("pom.xml");
             try {
-                if (Files.isRegularFile(pom) && Files.readString(pom).contains("<module>nlink-runtime</module>")) return dir;
+                if (Files.isRegularFile(pom) && Files.readString(pom).contains("<module>nlink-runtime</module>"))
+                    return dir;
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot read " + pom, e);
             }
@@ -198,8 +235,10 @@ class InternalPackagesTest {
             Files.walkFileTree(root, new SimpleFileVisitor<>() {
                 @Override
                 public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) {
-                    String name = dir.getFileName() == null ? "" : dir.getFileName().toString();
-                    boolean skip = !dir.equals(root) && (name.equals("target") || name.equals("node_modules") || name.startsWith("."));
+                    String name =
+                            dir.getFileName() == null ? "" : dir.getFileName().toString();
+                    boolean skip = !dir.equals(root)
+                            && (name.equals("target") || name.equals("node_modules") || name.startsWith("."));
                     return skip ? FileVisitResult.SKIP_SUBTREE : FileVisitResult.CONTINUE;
                 }
 
@@ -224,7 +263,8 @@ class InternalPackagesTest {
     /** Public or protected, and so are all the classes it is nested in. */
     private static boolean isVisible(Class<?> type) {
         for (Class<?> c = type; c != null; c = c.getDeclaringClass()) {
-            if (c.isAnonymousClass() || c.isLocalClass() || c.isSynthetic() || !isVisible(c.getModifiers())) return false;
+            if (c.isAnonymousClass() || c.isLocalClass() || c.isSynthetic() || !isVisible(c.getModifiers()))
+                return false;
         }
         return true;
     }

@@ -1,6 +1,5 @@
 package io.nlink.runtime;
 
-import io.nlink.runtime.internal.NodeRuntimes;
 import static io.nlink.runtime.Guests.obj;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -9,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.nlink.runtime.NodeFailure.Kind;
 import io.nlink.runtime.batch.BatchOptions;
 import io.nlink.runtime.batch.BatchRunner;
+import io.nlink.runtime.internal.NodeRuntimes;
 import io.nlink.runtime.internal.js.JsEngine;
 import io.nlink.runtime.pkg.NodePackage;
 import io.nlink.runtime.pkg.PackageLoader;
@@ -27,8 +27,7 @@ class JsFallbackTest {
     private static final NodeRuntimes RUNTIMES = new NodeRuntimes(Guests.ENGINE, JS);
 
     /** The seed's hello node, in JavaScript. */
-    static final String HELLO_JS =
-            """
+    static final String HELLO_JS = """
             function execute_node(input) {
               const text = typeof input.params.text === 'string' ? input.params.text : 'World';
               console.log('greeting ' + text);
@@ -55,7 +54,8 @@ class JsFallbackTest {
     /** As {@link #pkg}, with {@code "perItemFallback": true} in definition.json. */
     private static NodePackage optedIn(Path dir, byte[] wasm, String js) throws Exception {
         String definition = Files.readString(Guests.example("hello-go").resolve("definition.json"));
-        Files.writeString(dir.resolve("definition.json"), definition.replaceFirst("\\{", "{\"perItemFallback\": true,"));
+        Files.writeString(
+                dir.resolve("definition.json"), definition.replaceFirst("\\{", "{\"perItemFallback\": true,"));
         Files.copy(Guests.example("hello-go").resolve("package.json"), dir.resolve("package.json"));
         if (wasm != null) Files.write(dir.resolve("execution.wasm"), wasm);
         if (js != null) Files.writeString(dir.resolve("execution.js"), js);
@@ -75,7 +75,8 @@ class JsFallbackTest {
 
     private static List<ItemResult> runAll(NodeExecutable node, SandboxLimits limits, String... items) {
         List<ItemResult> results = new ArrayList<>();
-        try (BatchRunner batch = new BatchRunner(node, limits, obj("{}"), BatchOptions.DEFAULTS.withContinueOnFail(true))) {
+        try (BatchRunner batch =
+                new BatchRunner(node, limits, obj("{}"), BatchOptions.DEFAULTS.withContinueOnFail(true))) {
             batch.run(java.util.Arrays.stream(items).<JsonNode>map(Guests::obj).iterator(), results::add);
             lastSummary = batch.summary();
         }
@@ -98,8 +99,10 @@ class JsFallbackTest {
 
         ItemResult r = runOne(choice.executable(), "{\"text\":\"nLink\"}", "{\"a\":1}");
         assertThat(r.runtime()).isEqualTo("js");
-        assertThat(r.items()).containsExactly(obj(
-                "{\"wasm_processed\":true,\"message\":\"Hello, nLink! Greetings from WebAssembly Runtime! 🚀\",\"original_data\":{\"a\":1}}"));
+        assertThat(r.items())
+                .containsExactly(
+                        obj(
+                                "{\"wasm_processed\":true,\"message\":\"Hello, nLink! Greetings from WebAssembly Runtime! 🚀\",\"original_data\":{\"a\":1}}"));
         assertThat(r.stdout()).isEqualTo("greeting nLink\n");
     }
 
@@ -121,29 +124,35 @@ class JsFallbackTest {
                 """);
         NodeRuntimes.Choice choice = RUNTIMES.choose(pkg(dir, wasm, HELLO_JS), SandboxLimits.DEFAULTS);
         assertThat(choice.runtime()).isEqualTo("js");
-        assertThat(choice.fallbackWhy()).startsWith("execution.wasm failed to start: the node trapped while initialising");
+        assertThat(choice.fallbackWhy())
+                .startsWith("execution.wasm failed to start: the node trapped while initialising");
     }
 
     @Test
     void aWorkingWasmRunsAndTheJsStaysUnused(@TempDir Path dir) throws Exception {
-        NodeRuntimes.Choice choice = RUNTIMES.choose(pkg(dir, Guests.exampleWasm("hello-go"), HELLO_JS), SandboxLimits.DEFAULTS);
+        NodeRuntimes.Choice choice =
+                RUNTIMES.choose(pkg(dir, Guests.exampleWasm("hello-go"), HELLO_JS), SandboxLimits.DEFAULTS);
         assertThat(choice.runtime()).isEqualTo("wasm");
         assertThat(choice.fallbackWhy()).isNull();
     }
 
     @Test
     void withTheFallbackOffABrokenWasmIsTheErrorAndAJsOnlyPackageStillRuns(@TempDir Path dir) throws Exception {
-        try (NodeRuntime runtime = NodeRuntime.builder().javascriptFallback(false).build()) {
+        try (NodeRuntime runtime =
+                NodeRuntime.builder().javascriptFallback(false).build()) {
             NodePackage broken = pkg(dir.resolve("broken"), "not wasm".getBytes(), HELLO_JS);
             assertThatThrownBy(() -> runtime.load(broken))
                     .isInstanceOf(NoRuntimeException.class)
                     .satisfies(e -> assertThat(((NoRuntimeException) e).problems())
-                            .singleElement().asString().startsWith("execution.wasm it is not a valid WebAssembly module"));
+                            .singleElement()
+                            .asString()
+                            .startsWith("execution.wasm it is not a valid WebAssembly module"));
 
             LoadedNode jsOnly = runtime.load(pkg(dir.resolve("js-only"), null, HELLO_JS));
             assertThat(jsOnly.runtime()).isEqualTo("js");
             try (BatchRunner batch = jsOnly.batch(obj("{\"text\":\"x\"}"))) {
-                assertThat(batch.next(obj("{}")).items().get(0).get("message").textValue()).startsWith("Hello, x!");
+                assertThat(batch.next(obj("{}")).items().get(0).get("message").textValue())
+                        .startsWith("Hello, x!");
             }
         }
     }
@@ -153,7 +162,8 @@ class JsFallbackTest {
         NodePackage broken = pkg(dir, "not wasm".getBytes(), null);
         assertThatThrownBy(() -> RUNTIMES.choose(broken, SandboxLimits.DEFAULTS))
                 .isInstanceOf(NoRuntimeException.class)
-                .hasMessageStartingWith("nlink-community.wasm_demo@1.0.0 cannot run: execution.wasm it is not a valid WebAssembly module");
+                .hasMessageStartingWith(
+                        "nlink-community.wasm_demo@1.0.0 cannot run: execution.wasm it is not a valid WebAssembly module");
         NodePackage empty = new NodePackage("x", broken.manifest(), broken.definition(), null, null);
         assertThatThrownBy(() -> RUNTIMES.choose(empty, SandboxLimits.DEFAULTS))
                 .hasMessageContaining("has neither execution.wasm nor execution.js");
@@ -195,11 +205,13 @@ class JsFallbackTest {
 
     @Test
     void aLoopingScriptIsStoppedAndTheNextItemRunsOnAFreshContext() {
-        String js = "function execute_node(input) { if (input.$json.spin) { while (true) {} } return [{json: {ok: true}}]; }";
+        String js =
+                "function execute_node(input) { if (input.$json.spin) { while (true) {} } return [{json: {ok: true}}]; }";
         SandboxLimits limits = SandboxLimits.DEFAULTS.withItemTimeout(Duration.ofMillis(300));
         List<ItemResult> results = new ArrayList<>();
         long start = System.nanoTime();
-        try (BatchRunner batch = new BatchRunner(JS.load(js), limits, obj("{}"), BatchOptions.DEFAULTS.withContinueOnFail(true))) {
+        try (BatchRunner batch =
+                new BatchRunner(JS.load(js), limits, obj("{}"), BatchOptions.DEFAULTS.withContinueOnFail(true))) {
             batch.run(List.<JsonNode>of(obj("{\"spin\":true}"), obj("{}")).iterator(), results::add);
             assertThat(batch.summary().instances()).isEqualTo(2);
         }
@@ -235,14 +247,18 @@ class JsFallbackTest {
     void aTopLevelLoopIsStoppedByTheInitBound() throws Exception {
         SandboxLimits limits = SandboxLimits.DEFAULTS.withInitTimeout(Duration.ofMillis(300));
         assertThatThrownBy(() -> JS.load("while (true) {}").newInstance(limits))
-                .isInstanceOfSatisfying(SandboxException.class, e -> assertThat(e.getMessage())
-                        .isEqualTo("the node was stopped after running longer than its time limit of 300 ms while loading execution.js"));
+                .isInstanceOfSatisfying(
+                        SandboxException.class,
+                        e -> assertThat(e.getMessage())
+                                .isEqualTo(
+                                        "the node was stopped after running longer than its time limit of 300 ms while loading execution.js"));
     }
 
     @Test
     void theOutputLimitHoldsForScriptsToo() {
         String js = "function execute_node(i) { return [{json: {blob: 'x'.repeat(200000)}}]; }";
-        try (BatchRunner batch = new BatchRunner(JS.load(js), SandboxLimits.DEFAULTS.withMaxOutputBytes(100_000), obj("{}"), BatchOptions.DEFAULTS)) {
+        try (BatchRunner batch = new BatchRunner(
+                JS.load(js), SandboxLimits.DEFAULTS.withMaxOutputBytes(100_000), obj("{}"), BatchOptions.DEFAULTS)) {
             ItemResult r = batch.next(obj("{}"));
             assertThat(r.failure().kind()).isEqualTo(Kind.OUTPUT_TOO_LARGE);
         }
@@ -268,7 +284,8 @@ class JsFallbackTest {
         assertThat(trapped.ok()).isTrue();
         assertThat(trapped.runtime()).isEqualTo("js");
         assertThat(trapped.fallbackWhy()).startsWith("execution.wasm failed on this item (TRAP: the node trapped");
-        assertThat(trapped.items().get(0).get("message").textValue()).isEqualTo("Hello, World! Greetings from WebAssembly Runtime! 🚀");
+        assertThat(trapped.items().get(0).get("message").textValue())
+                .isEqualTo("Hello, World! Greetings from WebAssembly Runtime! 🚀");
         assertThat(trapped.stdout()).isEqualTo("greeting World\n");
 
         assertThat(r.get(2).runtime()).isEqualTo("wasm"); // the next item gets a fresh wasm instance
@@ -276,7 +293,9 @@ class JsFallbackTest {
         ItemResult timedOut = r.get(3);
         assertThat(timedOut.runtime()).isEqualTo("js");
         assertThat(timedOut.ok()).isTrue();
-        assertThat(timedOut.fallbackWhy()).startsWith("execution.wasm failed on this item (TIMEOUT: ").contains("time limit of 1 s");
+        assertThat(timedOut.fallbackWhy())
+                .startsWith("execution.wasm failed on this item (TIMEOUT: ")
+                .contains("time limit of 1 s");
 
         assertThat(r.get(4).runtime()).isEqualTo("js");
         assertThat(lastSummary.fallbacks()).isEqualTo(3);
@@ -300,7 +319,8 @@ class JsFallbackTest {
     void optedInWhenJsFailsTooTheItemFailsWithBothReasons(@TempDir Path dir) throws Exception {
         String throwing = "function execute_node(i) {\n  throw new Error('also broken');\n}";
         NodeRuntimes.Choice choice = RUNTIMES.choose(optedIn(dir, trapsOnBigItems(), throwing), SandboxLimits.DEFAULTS);
-        List<ItemResult> r = runAll(choice.executable(), SandboxLimits.DEFAULTS, "{\"pad\":\"" + "x".repeat(60) + "\"}");
+        List<ItemResult> r =
+                runAll(choice.executable(), SandboxLimits.DEFAULTS, "{\"pad\":\"" + "x".repeat(60) + "\"}");
         assertThat(r.get(0).runtime()).isEqualTo("js");
         assertThat(r.get(0).failure().message()).isEqualTo("the node threw Error: also broken (execution.js:2)");
         assertThat(r.get(0).fallbackWhy()).startsWith("execution.wasm failed on this item (TRAP:");
@@ -312,7 +332,8 @@ class JsFallbackTest {
     void notOptedInAWasmTrapStaysTheItemsFailure(@TempDir Path dir) throws Exception {
         NodeRuntimes.Choice choice = RUNTIMES.choose(pkg(dir, trapsOnBigItems(), HELLO_JS), SandboxLimits.DEFAULTS);
         assertThat(choice.executable().perItemFallback()).isNull();
-        List<ItemResult> r = runAll(choice.executable(), SandboxLimits.DEFAULTS, "{\"pad\":\"" + "x".repeat(60) + "\"}");
+        List<ItemResult> r =
+                runAll(choice.executable(), SandboxLimits.DEFAULTS, "{\"pad\":\"" + "x".repeat(60) + "\"}");
         assertThat(r.get(0).runtime()).isEqualTo("wasm");
         assertThat(r.get(0).failure().kind()).isEqualTo(Kind.TRAP);
         assertThat(r.get(0).fallbackWhy()).isNull();
@@ -322,20 +343,27 @@ class JsFallbackTest {
     @Test
     void optingInWithoutExecutionJsIsRefusedAtLoad(@TempDir Path dir) {
         assertThatThrownBy(() -> optedIn(dir, trapsOnBigItems(), null))
-                .isInstanceOfSatisfying(io.nlink.runtime.pkg.InvalidPackageException.class, e -> assertThat(e.problems())
-                        .extracting(Object::toString)
-                        .containsExactly("definition.json: perItemFallback: is true, but the package has no execution.js to re-run failed items on: add execution.js or remove the field"));
+                .isInstanceOfSatisfying(
+                        io.nlink.runtime.pkg.InvalidPackageException.class,
+                        e -> assertThat(e.problems())
+                                .extracting(Object::toString)
+                                .containsExactly(
+                                        "definition.json: perItemFallback: is true, but the package has no execution.js to re-run failed items on: add execution.js or remove the field"));
     }
 
     @Test
     void aPerItemFallbackThatIsNotTrueOrFalseIsRefused(@TempDir Path dir) throws Exception {
         String definition = Files.readString(Guests.example("hello-go").resolve("definition.json"));
-        Files.writeString(dir.resolve("definition.json"), definition.replaceFirst("\\{", "{\"perItemFallback\": \"yes\","));
+        Files.writeString(
+                dir.resolve("definition.json"), definition.replaceFirst("\\{", "{\"perItemFallback\": \"yes\","));
         Files.copy(Guests.example("hello-go").resolve("package.json"), dir.resolve("package.json"));
         Files.writeString(dir.resolve("execution.js"), HELLO_JS);
         assertThatThrownBy(() -> PackageLoader.load(dir))
-                .isInstanceOfSatisfying(io.nlink.runtime.pkg.InvalidPackageException.class, e -> assertThat(e.problems())
-                        .extracting(Object::toString)
-                        .containsExactly("definition.json: perItemFallback: expected true or false; got string \"yes\""));
+                .isInstanceOfSatisfying(
+                        io.nlink.runtime.pkg.InvalidPackageException.class,
+                        e -> assertThat(e.problems())
+                                .extracting(Object::toString)
+                                .containsExactly(
+                                        "definition.json: perItemFallback: expected true or false; got string \"yes\""));
     }
 }

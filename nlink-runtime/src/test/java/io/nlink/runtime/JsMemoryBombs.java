@@ -39,11 +39,14 @@ public final class JsMemoryBombs {
         BatchOptions options = BatchOptions.DEFAULTS.withContinueOnFail(true).withParallelism(2);
         try (JsEngine js = new JsEngine(Duration.ZERO)) {
             for (String[] bomb : new String[][] {
-                    {"array", JsMemoryTest.ARRAY_BOMB}, {"string", JsMemoryTest.STRING_BOMB},
-                    {"object", OBJECT_BOMB}, {"typed-array", TYPED_ARRAY_BOMB}}) {
-                try (BatchRunner batch = new BatchRunner(js.load(bomb[1]), SandboxLimits.DEFAULTS, obj("{}"), options)) {
-                    batch.run(items.iterator(), r -> System.out.println(
-                            bomb[0] + " " + r.index() + ": " + (r.ok() ? "ok" : r.failure())));
+                {"array", JsMemoryTest.ARRAY_BOMB}, {"string", JsMemoryTest.STRING_BOMB},
+                {"object", OBJECT_BOMB}, {"typed-array", TYPED_ARRAY_BOMB}
+            }) {
+                try (BatchRunner batch =
+                        new BatchRunner(js.load(bomb[1]), SandboxLimits.DEFAULTS, obj("{}"), options)) {
+                    batch.run(
+                            items.iterator(),
+                            r -> System.out.println(bomb[0] + " " + r.index() + ": " + (r.ok() ? "ok" : r.failure())));
                 }
             }
         }

@@ -1,6 +1,5 @@
 package io.nlink.runtime;
 
-import io.nlink.runtime.internal.Watchdog;
 import static io.nlink.runtime.Guests.obj;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -9,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.nlink.runtime.NodeFailure.Kind;
 import io.nlink.runtime.batch.BatchOptions;
 import io.nlink.runtime.batch.BatchRunner;
+import io.nlink.runtime.internal.Watchdog;
 import io.nlink.runtime.internal.js.JsEngine;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -61,15 +61,24 @@ class JsMemoryTest {
         for (String bomb : List.of(ARRAY_BOMB, STRING_BOMB)) {
             List<ItemResult> results = new ArrayList<>();
             long start = System.nanoTime();
-            try (BatchRunner batch = new BatchRunner(JS.load(bomb), SandboxLimits.DEFAULTS, obj("{}"), BatchOptions.DEFAULTS.withContinueOnFail(true))) {
-                batch.run(List.<JsonNode>of(obj("{}"), obj("{\"bomb\":true}"), obj("{}")).iterator(), results::add);
-                assertThat(batch.summary().instances()).as("the bomb's context is discarded").isEqualTo(2);
+            try (BatchRunner batch = new BatchRunner(
+                    JS.load(bomb), SandboxLimits.DEFAULTS, obj("{}"), BatchOptions.DEFAULTS.withContinueOnFail(true))) {
+                batch.run(
+                        List.<JsonNode>of(obj("{}"), obj("{\"bomb\":true}"), obj("{}"))
+                                .iterator(),
+                        results::add);
+                assertThat(batch.summary().instances())
+                        .as("the bomb's context is discarded")
+                        .isEqualTo(2);
             }
-            assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).as("stopped by memory, not by the 10 s time bound").isLessThan(9_000);
+            assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start))
+                    .as("stopped by memory, not by the 10 s time bound")
+                    .isLessThan(9_000);
             assertThat(results.get(0).items()).containsExactly(obj("{\"ok\":true}"));
             assertThat(results.get(1).failure().kind()).isEqualTo(Kind.MEMORY_LIMIT);
             assertThat(results.get(1).failure().message())
-                    .startsWith("the JavaScript allocated more than 64 MiB in one run (its memory limit) while running execute_node")
+                    .startsWith(
+                            "the JavaScript allocated more than 64 MiB in one run (its memory limit) while running execute_node")
                     .contains("--js-memory");
             assertThat(results.get(2).items()).containsExactly(obj("{\"ok\":true}"));
         }
@@ -80,8 +89,11 @@ class JsMemoryTest {
     void aBombAtStartUpFailsTheInstance() {
         String js = "const kept = []; for (;;) kept.push(new Array(1e6).fill(1.5));";
         assertThatThrownBy(() -> JS.load(js).newInstance(SandboxLimits.DEFAULTS))
-                .isInstanceOfSatisfying(SandboxException.class, e -> assertThat(e.getMessage())
-                        .startsWith("the JavaScript allocated more than 64 MiB in one run (its memory limit) while loading execution.js"));
+                .isInstanceOfSatisfying(
+                        SandboxException.class,
+                        e -> assertThat(e.getMessage())
+                                .startsWith(
+                                        "the JavaScript allocated more than 64 MiB in one run (its memory limit) while loading execution.js"));
     }
 
     /**
@@ -97,7 +109,8 @@ class JsMemoryTest {
                   return [{ json: { total: total } }];
                 }
                 """;
-        try (BatchRunner batch = new BatchRunner(JS.load(js), SandboxLimits.DEFAULTS.withJsMemoryBytes(16L << 20), obj("{}"), BatchOptions.DEFAULTS)) {
+        try (BatchRunner batch = new BatchRunner(
+                JS.load(js), SandboxLimits.DEFAULTS.withJsMemoryBytes(16L << 20), obj("{}"), BatchOptions.DEFAULTS)) {
             ItemResult r = batch.next(obj("{}"));
             assertThat(r.failure()).isNull();
             assertThat(r.items()).containsExactly(obj("{\"total\":30000000}"));
@@ -106,7 +119,8 @@ class JsMemoryTest {
 
     @Test
     void aLimitOfZeroMeansNoneAndANegativeOneIsRefused() {
-        try (BatchRunner batch = new BatchRunner(JS.load(ARRAY_BOMB), SandboxLimits.DEFAULTS.withJsMemoryBytes(0), obj("{}"), BatchOptions.DEFAULTS)) {
+        try (BatchRunner batch = new BatchRunner(
+                JS.load(ARRAY_BOMB), SandboxLimits.DEFAULTS.withJsMemoryBytes(0), obj("{}"), BatchOptions.DEFAULTS)) {
             assertThat(batch.next(obj("{}")).items()).containsExactly(obj("{\"ok\":true}"));
         }
         assertThatThrownBy(() -> SandboxLimits.DEFAULTS.withJsMemoryBytes(-1))
@@ -116,14 +130,20 @@ class JsMemoryTest {
     @Test
     void onAThreadWhoseAllocationsCannotBeCountedTheScriptDoesNotRun() throws Exception {
         List<Throwable> refused = new ArrayList<>();
-        Thread.ofVirtual().start(() -> {
-            try {
-                JS.load(ARRAY_BOMB).newInstance(SandboxLimits.DEFAULTS).close();
-            } catch (Throwable t) {
-                refused.add(t);
-            }
-        }).join();
-        assertThat(refused).singleElement().satisfies(t -> assertThat(t.getMessage())
-                .startsWith("JavaScript cannot run with its memory limit here: the JVM does not count a virtual thread's allocations"));
+        Thread.ofVirtual()
+                .start(() -> {
+                    try {
+                        JS.load(ARRAY_BOMB).newInstance(SandboxLimits.DEFAULTS).close();
+                    } catch (Throwable t) {
+                        refused.add(t);
+                    }
+                })
+                .join();
+        assertThat(refused)
+                .singleElement()
+                .satisfies(
+                        t -> assertThat(t.getMessage())
+                                .startsWith(
+                                        "JavaScript cannot run with its memory limit here: the JVM does not count a virtual thread's allocations"));
     }
 }

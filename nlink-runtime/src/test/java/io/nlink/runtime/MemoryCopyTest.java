@@ -2,9 +2,9 @@ package io.nlink.runtime;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.nlink.runtime.json.Json;
 import io.nlink.runtime.internal.wasm.WasmEngine;
 import io.nlink.runtime.internal.wasm.WasmNode;
+import io.nlink.runtime.json.Json;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -15,6 +15,7 @@ import org.junit.jupiter.api.Test;
 class MemoryCopyTest {
     /** Two pages' boundary, and a page only the data segment wrote (shared after the snapshot). */
     private static final int ACROSS = 65_536 - 100;
+
     private static final int SHARED = 3 * 65_536;
     private static final int LENGTH = 250;
     private static final int SHIFT = 7;
@@ -37,16 +38,19 @@ class MemoryCopyTest {
             + "      (then unreachable))\n"
             + "    (local.set $i (i32.add (local.get $i) (i32.const 1))) (br $next))))\n";
 
-    private static final String COPIES = HostileWat.node("(memory (export \"memory\") 4 512)",
+    private static final String COPIES = HostileWat.node(
+            "(memory (export \"memory\") 4 512)",
             // from a shared page onto itself, backward (the destination above the source)
             "(memory.copy (i32.const " + (SHARED + SHIFT) + ") (i32.const " + SHARED + ") (i32.const " + LENGTH + "))\n"
                     + "(call $check (i32.const " + (SHARED + SHIFT) + ") (i32.const " + LENGTH + ") (i32.const 0))\n"
                     // across a page boundary, backward then forward
                     + "(call $fill (i32.const " + ACROSS + ") (i32.const " + (LENGTH + SHIFT) + ") (i32.const 0))\n"
-                    + "(memory.copy (i32.const " + (ACROSS + SHIFT) + ") (i32.const " + ACROSS + ") (i32.const " + LENGTH + "))\n"
+                    + "(memory.copy (i32.const " + (ACROSS + SHIFT) + ") (i32.const " + ACROSS + ") (i32.const "
+                    + LENGTH + "))\n"
                     + "(call $check (i32.const " + (ACROSS + SHIFT) + ") (i32.const " + LENGTH + ") (i32.const 0))\n"
                     + "(call $fill (i32.const " + ACROSS + ") (i32.const " + (LENGTH + SHIFT) + ") (i32.const 0))\n"
-                    + "(memory.copy (i32.const " + ACROSS + ") (i32.const " + (ACROSS + SHIFT) + ") (i32.const " + LENGTH + "))\n"
+                    + "(memory.copy (i32.const " + ACROSS + ") (i32.const " + (ACROSS + SHIFT) + ") (i32.const "
+                    + LENGTH + "))\n"
                     + "(call $check (i32.const " + ACROSS + ") (i32.const " + LENGTH + ") (i32.const " + SHIFT + "))\n"
                     // over three pages, forward, no overlap
                     + "(call $fill (i32.const 65536) (i32.const 70000) (i32.const 3))\n"
@@ -55,7 +59,8 @@ class MemoryCopyTest {
                     + HostileWat.okBody(),
             HostileWat.okData() + "\n" + segment() + "\n" + FILL + CHECK);
 
-    private static final byte[] CONTEXT = ItemCodec.encodeContext(Json.MAPPER.createObjectNode(), Json.MAPPER.createObjectNode());
+    private static final byte[] CONTEXT =
+            ItemCodec.encodeContext(Json.MAPPER.createObjectNode(), Json.MAPPER.createObjectNode());
 
     @Test
     void overlappingCopiesMoveEveryByteAsMemmoveDoes() throws Exception {

@@ -9,10 +9,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.nlink.runtime.NodeFailure.Kind;
 import io.nlink.runtime.batch.BatchOptions;
 import io.nlink.runtime.batch.BatchRunner;
-import io.nlink.runtime.wasm.InvalidModuleException;
 import io.nlink.runtime.internal.wasm.WasmEngine;
 import io.nlink.runtime.internal.wasm.WasmNode;
 import io.nlink.runtime.internal.wasm.WasmSandbox;
+import io.nlink.runtime.wasm.InvalidModuleException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,8 +24,7 @@ import org.junit.jupiter.api.Test;
  */
 class ModuleRulesTest {
     /** A well-behaved node: bump allocator, returns [{"json":{"ok":true}}] (22 bytes at 16). */
-    private static final String ALLOCATOR =
-            """
+    private static final String ALLOCATOR = """
               (memory (export "memory") 1 512)
               (global $bump (mut i32) (i32.const 1024))
               (data (i32.const 16) "[{\\"json\\":{\\"ok\\":true}}]")
@@ -72,7 +71,8 @@ class ModuleRulesTest {
 
     @Test
     void theInterpreterRunsItToo() throws Exception {
-        WasmEngine interpreting = new WasmEngine(WasmEngine.Options.DEFAULTS.withMode(WasmEngine.ExecutionMode.INTERPRETED));
+        WasmEngine interpreting =
+                new WasmEngine(WasmEngine.Options.DEFAULTS.withMode(WasmEngine.ExecutionMode.INTERPRETED));
         ItemResult r = callOnce(interpreting.load(wat(node(OK_RESULT, ""))), SandboxLimits.DEFAULTS);
         assertThat(r.items()).containsExactly(obj("{\"ok\":true}"));
     }
@@ -81,9 +81,13 @@ class ModuleRulesTest {
     void aFunctionTooLargeForTheJvmStillRunsInterpretedAndIsReported() throws Exception {
         StringBuilder body = new StringBuilder("(local $x i32)\n");
         for (int i = 0; i < 40_000; i++) {
-            body.append("(local.set $x (i32.add (local.get $x) (i32.const ").append(i % 7).append(")))\n");
+            body.append("(local.set $x (i32.add (local.get $x) (i32.const ")
+                    .append(i % 7)
+                    .append(")))\n");
         }
-        String wat = node("(drop (call $huge (i32.const 1)))\n" + OK_RESULT, "(func $huge (param i32) (result i32) " + body + " (local.get $x))");
+        String wat = node(
+                "(drop (call $huge (i32.const 1)))\n" + OK_RESULT,
+                "(func $huge (param i32) (result i32) " + body + " (local.get $x))");
         WasmNode node = load(wat);
         assertThat(node.interpretedFunctions()).hasSize(1);
         assertThat(callOnce(node, SandboxLimits.DEFAULTS).items()).containsExactly(obj("{\"ok\":true}"));
@@ -91,8 +95,10 @@ class ModuleRulesTest {
 
     @Test
     void missingAndMistypedExportsAreNamedWithTheExpectedSignature() {
-        assertThat(problems("(module " + ALLOCATOR + ")")).containsExactly("does not export execute_node(i32, i32) -> i64");
-        assertThat(problems("(module " + ALLOCATOR + "(func (export \"execute_node\") (param i32 i32) (result i32) (i32.const 0)))"))
+        assertThat(problems("(module " + ALLOCATOR + ")"))
+                .containsExactly("does not export execute_node(i32, i32) -> i64");
+        assertThat(problems("(module " + ALLOCATOR
+                        + "(func (export \"execute_node\") (param i32 i32) (result i32) (i32.const 0)))"))
                 .containsExactly("exports execute_node(i32, i32) -> i32, expected execute_node(i32, i32) -> i64");
         assertThat(problems("(module (memory 1) (func (export \"allocate\") (param i64) (result i32) (i32.const 0))"
                         + "(func (export \"execute_node\") (param i32 i32) (result i64) (i64.const 0)))"))
@@ -102,26 +108,38 @@ class ModuleRulesTest {
     @Test
     void aWasiCommandIsToldToBuildAReactor() {
         assertThat(problems("(module (memory 1) (func (export \"_start\")))"))
-                .anySatisfy(p -> assertThat(p).contains("does not export allocate").contains("WASI command").contains("-buildmode=c-shared"));
+                .anySatisfy(p -> assertThat(p)
+                        .contains("does not export allocate")
+                        .contains("WASI command")
+                        .contains("-buildmode=c-shared"));
     }
 
     @Test
     void importsOutsideWasiPreview1AreRefused() {
-        assertThat(problems(node(OK_RESULT, "").replaceFirst("\\(module", "(module (import \"env\" \"fetch\" (func (param i32) (result i32)))")))
+        assertThat(problems(node(OK_RESULT, "")
+                        .replaceFirst(
+                                "\\(module", "(module (import \"env\" \"fetch\" (func (param i32) (result i32)))")))
                 .containsExactly(
                         "imports function env.fetch(i32) -> i32, which the sandbox does not provide: a node may import only WASI preview1 (wasi_snapshot_preview1) functions");
-        assertThat(problems(node(OK_RESULT, "").replaceFirst("\\(module", "(module (import \"wasi_snapshot_preview1\" \"fd_write\" (func (param i32)))")))
-                .containsExactly("imports wasi_snapshot_preview1.fd_write as (i32) -> () but WASI preview1 defines it as (i32, i32, i32, i32) -> i32");
+        assertThat(problems(node(OK_RESULT, "")
+                        .replaceFirst(
+                                "\\(module",
+                                "(module (import \"wasi_snapshot_preview1\" \"fd_write\" (func (param i32)))")))
+                .containsExactly(
+                        "imports wasi_snapshot_preview1.fd_write as (i32) -> () but WASI preview1 defines it as (i32, i32, i32, i32) -> i32");
     }
 
     @Test
     void anImportedOrOversizedMemoryIsRefused() {
-        String imported = node(OK_RESULT, "").replace("(memory (export \"memory\") 1 512)", "(import \"env\" \"memory\" (memory 1))");
+        String imported = node(OK_RESULT, "")
+                .replace("(memory (export \"memory\") 1 512)", "(import \"env\" \"memory\" (memory 1))");
         assertThat(problems(imported)).anySatisfy(p -> assertThat(p).contains("imports a memory (env.memory)"));
-        String huge = node(OK_RESULT, "").replace("(memory (export \"memory\") 1 512)", "(memory (export \"memory\") 600)");
+        String huge =
+                node(OK_RESULT, "").replace("(memory (export \"memory\") 1 512)", "(memory (export \"memory\") 600)");
         assertThat(problems(huge))
-                .containsExactly("declares an initial memory of 600 pages (38400 KiB), above the sandbox's cap of 512 pages (32 MiB);"
-                        + " lower the initial memory (for example the linker's --initial-memory) or the stack size");
+                .containsExactly(
+                        "declares an initial memory of 600 pages (38400 KiB), above the sandbox's cap of 512 pages (32 MiB);"
+                                + " lower the initial memory (for example the linker's --initial-memory) or the stack size");
     }
 
     @Test
@@ -133,7 +151,8 @@ class ModuleRulesTest {
 
     @Test
     void aCapLoweredBelowTheModulesInitialMemoryRefusesToInstantiate() throws Exception {
-        WasmNode node = load(node(OK_RESULT, "").replace("(memory (export \"memory\") 1 512)", "(memory (export \"memory\") 4)"));
+        WasmNode node = load(
+                node(OK_RESULT, "").replace("(memory (export \"memory\") 1 512)", "(memory (export \"memory\") 4)"));
         assertThatThrownBy(() -> node.newInstance(SandboxLimits.DEFAULTS.withMemoryPages(2)))
                 .isInstanceOf(SandboxException.class)
                 .hasMessage("the module declares 256 KiB of initial memory, above this node's 128 KiB memory limit");
@@ -142,16 +161,18 @@ class ModuleRulesTest {
     @Test
     void loopsInInitializeOrInTheStartFunctionAreStoppedByTheInitBound() throws Exception {
         SandboxLimits limits = SandboxLimits.DEFAULTS.withInitTimeout(Duration.ofMillis(200));
-        for (String extra : List.of("(func (export \"_initialize\") (loop $l (br $l)))", "(func $spin (loop $l (br $l))) (start $spin)")) {
+        for (String extra : List.of(
+                "(func (export \"_initialize\") (loop $l (br $l)))", "(func $spin (loop $l (br $l))) (start $spin)")) {
             WasmNode node = load(node(OK_RESULT, extra));
             long start = System.nanoTime();
-            assertThatThrownBy(() -> node.newInstance(limits))
-                    .isInstanceOfSatisfying(SandboxException.class, e -> {
-                        assertThat(e.failure().kind()).isEqualTo(Kind.INSTANTIATION);
-                        assertThat(e.getMessage()).contains("time limit of 200 ms while initialising");
-                    });
+            assertThatThrownBy(() -> node.newInstance(limits)).isInstanceOfSatisfying(SandboxException.class, e -> {
+                assertThat(e.failure().kind()).isEqualTo(Kind.INSTANTIATION);
+                assertThat(e.getMessage()).contains("time limit of 200 ms while initialising");
+            });
             assertThat((System.nanoTime() - start) / 1_000_000).isLessThan(5_000);
-            assertThat(Thread.currentThread().isInterrupted()).as("the watchdog's interrupt must not leak").isFalse();
+            assertThat(Thread.currentThread().isInterrupted())
+                    .as("the watchdog's interrupt must not leak")
+                    .isFalse();
         }
     }
 
@@ -161,7 +182,9 @@ class ModuleRulesTest {
         ItemResult r = callOnce(node, SandboxLimits.DEFAULTS);
         assertThat(r.failure().kind()).isEqualTo(Kind.TRAP);
         assertThat(r.failure().function()).isEqualTo("explode");
-        assertThat(r.failure().message()).startsWith("the node trapped while running execute_node in explode: ").contains("unreachable");
+        assertThat(r.failure().message())
+                .startsWith("the node trapped while running execute_node in explode: ")
+                .contains("unreachable");
     }
 
     @Test
@@ -174,7 +197,9 @@ class ModuleRulesTest {
 
     @Test
     void unboundedRecursionIsATrapAndTheHostLives() throws Exception {
-        WasmNode node = load(node("(call $down (i32.const 0)) " + OK_RESULT, "(func $down (param i32) (call $down (i32.add (local.get 0) (i32.const 1))))"));
+        WasmNode node = load(node(
+                "(call $down (i32.const 0)) " + OK_RESULT,
+                "(func $down (param i32) (call $down (i32.add (local.get 0) (i32.const 1))))"));
         ItemResult r = callOnce(node, SandboxLimits.DEFAULTS);
         assertThat(r.failure().kind()).isEqualTo(Kind.TRAP);
         assertThat(r.failure().message()).containsIgnoringCase("stack");
@@ -183,17 +208,23 @@ class ModuleRulesTest {
 
     @Test
     void badAllocationsAndImpossibleResultsAreRefusedBeforeAnyCopy() throws Exception {
-        WasmNode zeroAllocator = load(node(OK_RESULT, "").replace("(local.get $p))", "(drop (local.get $p)) (i32.const 0))"));
+        WasmNode zeroAllocator =
+                load(node(OK_RESULT, "").replace("(local.get $p))", "(drop (local.get $p)) (i32.const 0))"));
         assertThat(callOnce(zeroAllocator, SandboxLimits.DEFAULTS).failure().message())
-                .startsWith("allocate(").contains(") returned 0, not a usable buffer in the guest's 65536 bytes of memory");
+                .startsWith("allocate(")
+                .contains(") returned 0, not a usable buffer in the guest's 65536 bytes of memory");
 
-        ItemResult gigabytes = callOnce(load(node("(i64.or (i64.shl (i64.const 16) (i64.const 32)) (i64.const 0xFFFFFFFF))", "")), SandboxLimits.DEFAULTS);
+        ItemResult gigabytes = callOnce(
+                load(node("(i64.or (i64.shl (i64.const 16) (i64.const 32)) (i64.const 0xFFFFFFFF))", "")),
+                SandboxLimits.DEFAULTS);
         assertThat(gigabytes.failure().kind()).isEqualTo(Kind.OUTPUT_TOO_LARGE);
         assertThat(gigabytes.failure().message()).contains("4294967295 bytes");
 
         ItemResult wraps = callOnce(load(node("(i64.const 0xFFFFFFF000000100)", "")), SandboxLimits.DEFAULTS);
         assertThat(wraps.failure().kind()).isEqualTo(Kind.BAD_RESULT);
-        assertThat(wraps.failure().message()).contains("[ptr=4294967280, len=256]").contains("outside the guest's 65536 bytes");
+        assertThat(wraps.failure().message())
+                .contains("[ptr=4294967280, len=256]")
+                .contains("outside the guest's 65536 bytes");
     }
 
     @Test
@@ -204,9 +235,11 @@ class ModuleRulesTest {
         } catch (InvalidModuleException e) {
             throw new AssertionError(e);
         }
-        List<JsonNode> items = List.of(obj("{}"), obj("{}"), obj("{\"boom\":\"xxxxxxxxxxxxxxxxxxxxxxxx\"}"), obj("{}"), obj("{}"));
+        List<JsonNode> items =
+                List.of(obj("{}"), obj("{}"), obj("{\"boom\":\"xxxxxxxxxxxxxxxxxxxxxxxx\"}"), obj("{}"), obj("{}"));
         List<ItemResult> results = new ArrayList<>();
-        try (BatchRunner batch = new BatchRunner(node, SandboxLimits.DEFAULTS, obj("{}"), BatchOptions.DEFAULTS.withContinueOnFail(true))) {
+        try (BatchRunner batch = new BatchRunner(
+                node, SandboxLimits.DEFAULTS, obj("{}"), BatchOptions.DEFAULTS.withContinueOnFail(true))) {
             assertThat(batch.run(items.iterator(), results::add)).isTrue();
             assertThat(batch.summary().instances()).isEqualTo(2);
             assertThat(batch.summary().failures()).isEqualTo(1);
@@ -220,10 +253,12 @@ class ModuleRulesTest {
     @Test
     void aModulesOwnLowerMaximumIsNamedAsSuch() throws Exception {
         String body = "(if (i32.eq (memory.grow (i32.const 5)) (i32.const -1)) (then unreachable)) " + OK_RESULT;
-        WasmNode node = load(node(body, "").replace("(memory (export \"memory\") 1 512)", "(memory (export \"memory\") 1 2)"));
+        WasmNode node =
+                load(node(body, "").replace("(memory (export \"memory\") 1 512)", "(memory (export \"memory\") 1 2)"));
         ItemResult r = callOnce(node, SandboxLimits.DEFAULTS);
         assertThat(r.failure().kind()).isEqualTo(Kind.MEMORY_LIMIT);
-        assertThat(r.failure().message()).startsWith("the node ran out of memory at the maximum its module declares, 2 pages (128 KiB)");
+        assertThat(r.failure().message())
+                .startsWith("the node ran out of memory at the maximum its module declares, 2 pages (128 KiB)");
     }
 
     @Test
@@ -235,20 +270,26 @@ class ModuleRulesTest {
 
     @Test
     void socketCallsAnswerWithAnErrorInsteadOfTrapping() throws Exception {
-        String accept = "(import \"wasi_snapshot_preview1\" \"sock_accept\" (func $accept (param i32 i32 i32) (result i32)))";
-        String body = "(if (i32.ne (call $accept (i32.const 7) (i32.const 0) (i32.const 64)) (i32.const 8)) (then unreachable)) "
-                + "(if (i32.ne (call $accept (i32.const 1) (i32.const 0) (i32.const 64)) (i32.const 57)) (then unreachable)) " + OK_RESULT;
-        WasmNode node = load(node(body, "").replaceFirst("\\(module", "(module " + java.util.regex.Matcher.quoteReplacement(accept)));
+        String accept =
+                "(import \"wasi_snapshot_preview1\" \"sock_accept\" (func $accept (param i32 i32 i32) (result i32)))";
+        String body =
+                "(if (i32.ne (call $accept (i32.const 7) (i32.const 0) (i32.const 64)) (i32.const 8)) (then unreachable)) "
+                        + "(if (i32.ne (call $accept (i32.const 1) (i32.const 0) (i32.const 64)) (i32.const 57)) (then unreachable)) "
+                        + OK_RESULT;
+        WasmNode node = load(node(body, "")
+                .replaceFirst("\\(module", "(module " + java.util.regex.Matcher.quoteReplacement(accept)));
         assertThat(callOnce(node, SandboxLimits.DEFAULTS).items()).containsExactly(obj("{\"ok\":true}"));
     }
 
     @Test
     void whatInitializePrintsArrivesWithTheFirstItem() throws Exception {
-        String write = "(import \"wasi_snapshot_preview1\" \"fd_write\" (func $write (param i32 i32 i32 i32) (result i32)))";
+        String write =
+                "(import \"wasi_snapshot_preview1\" \"fd_write\" (func $write (param i32 i32 i32 i32) (result i32)))";
         String init = "(data (i32.const 100) \"init says hi\\n\")"
                 + "(func (export \"_initialize\") (i32.store (i32.const 200) (i32.const 100)) (i32.store (i32.const 204) (i32.const 13))"
                 + " (drop (call $write (i32.const 1) (i32.const 200) (i32.const 1) (i32.const 300))))";
-        WasmNode node = load(node(OK_RESULT, init).replaceFirst("\\(module", "(module " + java.util.regex.Matcher.quoteReplacement(write)));
+        WasmNode node = load(node(OK_RESULT, init)
+                .replaceFirst("\\(module", "(module " + java.util.regex.Matcher.quoteReplacement(write)));
         try (BatchRunner batch = new BatchRunner(node, SandboxLimits.DEFAULTS, obj("{}"), BatchOptions.DEFAULTS)) {
             assertThat(batch.next(obj("{}")).stdout()).isEqualTo("init says hi\n");
             assertThat(batch.next(obj("{}")).stdout()).isEmpty();
@@ -259,12 +300,15 @@ class ModuleRulesTest {
     void aModuleThatCannotStartFailsEveryItemWithoutRetrying() throws Exception {
         WasmNode node = load(node(OK_RESULT, "(func (export \"_initialize\") unreachable)"));
         List<ItemResult> results = new ArrayList<>();
-        try (BatchRunner batch = new BatchRunner(node, SandboxLimits.DEFAULTS, obj("{}"), BatchOptions.DEFAULTS.withContinueOnFail(true))) {
+        try (BatchRunner batch = new BatchRunner(
+                node, SandboxLimits.DEFAULTS, obj("{}"), BatchOptions.DEFAULTS.withContinueOnFail(true))) {
             batch.run(List.<JsonNode>of(obj("{}"), obj("{}"), obj("{}")).iterator(), results::add);
             assertThat(batch.summary().instances()).isZero();
             assertThat(batch.summary().failures()).isEqualTo(3);
         }
         assertThat(results).extracting(r -> r.failure().kind()).containsOnly(Kind.INSTANTIATION);
-        assertThat(results.get(0).failure().message()).contains("while initialising").contains("unreachable");
+        assertThat(results.get(0).failure().message())
+                .contains("while initialising")
+                .contains("unreachable");
     }
 }

@@ -80,7 +80,8 @@ class PackageLoaderTest {
             Map<String, byte[]> files = validFiles("");
             files.put(evil, "x".getBytes());
             assertThat(refused(files).problems())
-                    .contains(new Problem(evil, "", "ZIP entry path escapes the package (absolute, drive-letter or '..' path)"));
+                    .contains(new Problem(
+                            evil, "", "ZIP entry path escapes the package (absolute, drive-letter or '..' path)"));
         }
     }
 
@@ -88,11 +89,13 @@ class PackageLoaderTest {
     void duplicateAndOversizedEntriesAreRefused() {
         Map<String, byte[]> files = validFiles("");
         files.put("./package.json", PACKAGE_JSON.getBytes()); // a second spelling is a second entry
-        assertThat(refused(files).problems()).containsExactly(new Problem("package.json", "", "appears twice in the ZIP"));
+        assertThat(refused(files).problems())
+                .containsExactly(new Problem("package.json", "", "appears twice in the ZIP"));
 
         Map<String, byte[]> big = validFiles("");
         big.put("definition.json", new byte[(int) PackageLoader.MAX_TEXT_BYTES + 1]);
-        assertThat(refused(big).problems()).contains(new Problem("definition.json", "", "is larger than the 4 MiB allowed"));
+        assertThat(refused(big).problems())
+                .contains(new Problem("definition.json", "", "is larger than the 4 MiB allowed"));
     }
 
     @Test
@@ -107,14 +110,20 @@ class PackageLoaderTest {
     void everyProblemIsReportedWithItsFileAndField() {
         Map<String, byte[]> files = new LinkedHashMap<>();
         files.put("package.json", "{\"name\": \"x\",\n \"version\": }".getBytes());
-        files.put("definition.json", "{\"name\":\"9bad\",\"properties\":[{\"name\":\"n\",\"displayName\":\"N\",\"type\":\"number\",\"default\":\"ten\"}]}".getBytes());
+        files.put(
+                "definition.json",
+                "{\"name\":\"9bad\",\"properties\":[{\"name\":\"n\",\"displayName\":\"N\",\"type\":\"number\",\"default\":\"ten\"}]}"
+                        .getBytes());
         InvalidPackageException e = refused(files);
-        assertThat(e.problems()).extracting(Problem::toString)
+        assertThat(e.problems())
+                .extracting(Problem::toString)
                 .anySatisfy(p -> assertThat(p).startsWith("package.json: is not valid JSON (line 2, column 13)"))
-                .contains("definition.json: name: expected letters, digits, '_', '.' or '-', starting with a letter or '_', at most 128 characters; got \"9bad\"")
+                .contains(
+                        "definition.json: name: expected letters, digits, '_', '.' or '-', starting with a letter or '_', at most 128 characters; got \"9bad\"")
                 .contains("definition.json: displayName: is required (a non-empty string)")
                 .contains("definition.json: properties[0].default: expected a number; got string \"ten\"")
-                .contains("execution.wasm: is missing, and there is no execution.js either: a node needs at least one to run (build execution.wasm from the node's source)");
+                .contains(
+                        "execution.wasm: is missing, and there is no execution.js either: a node needs at least one to run (build execution.wasm from the node's source)");
         assertThat(e.getMessage()).startsWith("upload.zip is not a valid nLink node package:\n  - ");
     }
 
@@ -124,8 +133,13 @@ class PackageLoaderTest {
         Files.createSymbolicLink(dir.resolve("definition.json"), Path.of("/etc/passwd"));
         Files.write(dir.resolve("execution.wasm"), Guests.exampleWasm("hello-go"));
         assertThatThrownBy(() -> PackageLoader.load(dir))
-                .isInstanceOfSatisfying(InvalidPackageException.class, e -> assertThat(e.problems())
-                        .contains(new Problem("definition.json", "", "is a symbolic link; packages must contain plain files")));
+                .isInstanceOfSatisfying(
+                        InvalidPackageException.class,
+                        e -> assertThat(e.problems())
+                                .contains(new Problem(
+                                        "definition.json",
+                                        "",
+                                        "is a symbolic link; packages must contain plain files")));
     }
 
     @Test
@@ -134,19 +148,29 @@ class PackageLoaderTest {
         assertThat(pkg.definition().resolveParams(null)).isEqualTo(obj("{\"n\":1}"));
         assertThat(pkg.definition().resolveParams(obj("{\"n\":2.0}"))).isEqualTo(obj("{\"n\":2.0}"));
         assertThatThrownBy(() -> pkg.definition().resolveParams(obj("{\"n\":3,\"m\":true}")))
-                .isInstanceOfSatisfying(InvalidParamsException.class, e -> assertThat(e.problems()).containsExactly(
-                        "params.n: expected one of 1, 2; got number 3",
-                        "params.m: this node has no such parameter (it has: n)"));
+                .isInstanceOfSatisfying(
+                        InvalidParamsException.class,
+                        e -> assertThat(e.problems())
+                                .containsExactly(
+                                        "params.n: expected one of 1, 2; got number 3",
+                                        "params.m: this node has no such parameter (it has: n)"));
     }
 
     @Test
     void aRecordedModuleHashMustMatchTheModule() throws Exception {
         Map<String, byte[]> files = validFiles("");
-        files.put("execution.wasm.sha256", (Sha256.hex(Guests.exampleWasm("hello-go")) + "  execution.wasm\n").getBytes());
-        assertThat(PackageLoader.loadZip("upload.zip", new ByteArrayInputStream(zip(files))).wasm()).isNotNull();
+        files.put(
+                "execution.wasm.sha256",
+                (Sha256.hex(Guests.exampleWasm("hello-go")) + "  execution.wasm\n").getBytes());
+        assertThat(PackageLoader.loadZip("upload.zip", new ByteArrayInputStream(zip(files)))
+                        .wasm())
+                .isNotNull();
 
         files.put("execution.wasm", Guests.exampleWasm("probe-go"));
-        assertThat(refused(files).problems()).singleElement()
-                .satisfies(p -> assertThat(p.toString()).startsWith("execution.wasm.sha256: records ").endsWith("the module was changed after packing"));
+        assertThat(refused(files).problems())
+                .singleElement()
+                .satisfies(p -> assertThat(p.toString())
+                        .startsWith("execution.wasm.sha256: records ")
+                        .endsWith("the module was changed after packing"));
     }
 }

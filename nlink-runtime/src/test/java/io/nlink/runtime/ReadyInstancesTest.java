@@ -1,13 +1,13 @@
 package io.nlink.runtime;
 
-import io.nlink.runtime.internal.ReadyInstances;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.nlink.runtime.internal.ReadyInstances;
 import io.nlink.runtime.internal.js.JsEngine;
-import io.nlink.runtime.json.Json;
 import io.nlink.runtime.internal.wasm.WasmEngine;
 import io.nlink.runtime.internal.wasm.WasmNode;
+import io.nlink.runtime.json.Json;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -25,14 +25,17 @@ class ReadyInstancesTest {
 
     /** Answers its first item, refuses every later one: shows whether an instance served before. */
     private static final String ONE_ITEM_ONLY = HostileWat.node(
-            "(if (global.get $used) (then (return (call $pack (i32.const " + DIRTY_AT + ") (i32.const " + DIRTY.length() + ")))))\n"
+            "(if (global.get $used) (then (return (call $pack (i32.const " + DIRTY_AT + ") (i32.const " + DIRTY.length()
+                    + ")))))\n"
                     + "(global.set $used (i32.const 1))\n"
                     + HostileWat.okBody(),
             "(global $used (mut i32) (i32.const 0))\n"
                     + HostileWat.okData() + "\n"
-                    + "(data (i32.const " + DIRTY_AT + ") \"" + HostileWat.escape(DIRTY.getBytes(StandardCharsets.UTF_8)) + "\")");
+                    + "(data (i32.const " + DIRTY_AT + ") \""
+                    + HostileWat.escape(DIRTY.getBytes(StandardCharsets.UTF_8)) + "\")");
 
-    private static final byte[] CONTEXT = ItemCodec.encodeContext(Json.MAPPER.createObjectNode(), Json.MAPPER.createObjectNode());
+    private static final byte[] CONTEXT =
+            ItemCodec.encodeContext(Json.MAPPER.createObjectNode(), Json.MAPPER.createObjectNode());
 
     private static final Duration PATIENCE = Duration.ofSeconds(30);
 
@@ -47,11 +50,15 @@ class ReadyInstancesTest {
         for (int batch = 1; batch <= 3; batch++) {
             try (NodeInstance next = node.newInstance(SandboxLimits.DEFAULTS)) {
                 ItemResult r = next.call(0, CONTEXT);
-                assertThat(r.ok()).as("batch %d on the reset instance: %s", batch, r.failure()).isTrue();
+                assertThat(r.ok())
+                        .as("batch %d on the reset instance: %s", batch, r.failure())
+                        .isTrue();
             }
             assertThat(node.reuses()).isEqualTo(batch);
         }
-        assertThat(node.spareStarts()).as("the spare waits while given-back instances serve").isZero();
+        assertThat(node.spareStarts())
+                .as("the spare waits while given-back instances serve")
+                .isZero();
     }
 
     @Test
@@ -98,13 +105,34 @@ class ReadyInstancesTest {
             NodeInstance real = node.newInstance(limits);
             started.add(limits);
             return new NodeInstance() {
-                public ItemResult call(long index, byte[] context) { return real.call(index, context); }
-                public boolean usable() { return real.usable(); }
-                public int memoryPages() { return real.memoryPages(); }
-                public int peakMemoryPages() { return real.peakMemoryPages(); }
-                public String initStdout() { return real.initStdout(); }
-                public String initStderr() { return real.initStderr(); }
-                public void close() { closed.incrementAndGet(); real.close(); }
+                public ItemResult call(long index, byte[] context) {
+                    return real.call(index, context);
+                }
+
+                public boolean usable() {
+                    return real.usable();
+                }
+
+                public int memoryPages() {
+                    return real.memoryPages();
+                }
+
+                public int peakMemoryPages() {
+                    return real.peakMemoryPages();
+                }
+
+                public String initStdout() {
+                    return real.initStdout();
+                }
+
+                public String initStderr() {
+                    return real.initStderr();
+                }
+
+                public void close() {
+                    closed.incrementAndGet();
+                    real.close();
+                }
             };
         }
     }
@@ -114,7 +142,9 @@ class ReadyInstancesTest {
         Counting starter = new Counting(Guests.wat(ONE_ITEM_ONLY));
         ReadyInstances<NodeInstance> spare = new ReadyInstances<>(starter, Duration.ofMillis(200));
         spare.take(SandboxLimits.DEFAULTS).close();
-        awaitUntil(() -> starter.started.size() == 2 && starter.closed.get() == 2, "the spare started, sat idle and was closed");
+        awaitUntil(
+                () -> starter.started.size() == 2 && starter.closed.get() == 2,
+                "the spare started, sat idle and was closed");
         Thread.sleep(400);
         assertThat(starter.started).as("no new spare while the node is idle").hasSize(2);
 
@@ -136,7 +166,9 @@ class ReadyInstancesTest {
         spare.take(small).close();
         assertThat(spare.served()).isZero();
         assertThat(starter.started.get(2)).isEqualTo(small);
-        awaitUntil(() -> starter.started.size() == 4 && starter.closed.get() == 3, "the default-limits spare closed, one for the small limits started");
+        awaitUntil(
+                () -> starter.started.size() == 4 && starter.closed.get() == 3,
+                "the default-limits spare closed, one for the small limits started");
         assertThat(starter.started.get(3)).isEqualTo(small);
 
         spare.take(small).close();
@@ -145,7 +177,8 @@ class ReadyInstancesTest {
 
     @Test
     void aNodeThatCannotStartSaysWhyOnEveryTakeAndKeepsNoSpare() throws Exception {
-        String trapsInInitialize = HostileWat.node(HostileWat.okBody(), HostileWat.okData() + "\n(func (export \"_initialize\") unreachable)");
+        String trapsInInitialize = HostileWat.node(
+                HostileWat.okBody(), HostileWat.okData() + "\n(func (export \"_initialize\") unreachable)");
         WasmNode node = new WasmEngine().load(Guests.wat(trapsInInitialize));
         for (int i = 0; i < 2; i++) {
             assertThatThrownBy(() -> node.newInstance(SandboxLimits.DEFAULTS))
@@ -155,7 +188,8 @@ class ReadyInstancesTest {
         assertThat(node.spareStarts()).isZero();
     }
 
-    private static void awaitUntil(java.util.function.BooleanSupplier condition, String what) throws InterruptedException {
+    private static void awaitUntil(java.util.function.BooleanSupplier condition, String what)
+            throws InterruptedException {
         long deadline = System.nanoTime() + PATIENCE.toNanos();
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() > deadline) throw new AssertionError("timed out waiting for: " + what);

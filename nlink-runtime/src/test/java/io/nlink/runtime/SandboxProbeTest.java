@@ -40,10 +40,16 @@ class SandboxProbeTest {
     @Test
     void filesDoNotExistForTheGuestEitherToReadOrToWrite() throws Exception {
         JsonNode seen = only(once("{\"mode\":\"fs\"}"));
-        assertThat(seen.get("read_not_exist").booleanValue()).as("errors.Is(err, fs.ErrNotExist) for /etc/passwd: %s", seen).isTrue();
+        assertThat(seen.get("read_not_exist").booleanValue())
+                .as("errors.Is(err, fs.ErrNotExist) for /etc/passwd: %s", seen)
+                .isTrue();
         assertThat(seen.get("read_error").textValue()).contains("/etc/passwd");
-        assertThat(seen.get("write_not_exist").booleanValue()).as("writing /tmp: %s", seen).isTrue();
-        assertThat(seen.get("readdir_not_exist").booleanValue()).as("listing /: %s", seen).isTrue();
+        assertThat(seen.get("write_not_exist").booleanValue())
+                .as("writing /tmp: %s", seen)
+                .isTrue();
+        assertThat(seen.get("readdir_not_exist").booleanValue())
+                .as("listing /: %s", seen)
+                .isTrue();
     }
 
     @Test
@@ -84,8 +90,11 @@ class SandboxProbeTest {
         Duration bound = Duration.ofMillis(300);
         List<ItemResult> results = new ArrayList<>();
         long start = System.nanoTime();
-        try (BatchRunner batch =
-                new BatchRunner(PROBE, SandboxLimits.DEFAULTS.withItemTimeout(bound), obj("{\"mode\":\"loop\"}"), BatchOptions.DEFAULTS.withContinueOnFail(true))) {
+        try (BatchRunner batch = new BatchRunner(
+                PROBE,
+                SandboxLimits.DEFAULTS.withItemTimeout(bound),
+                obj("{\"mode\":\"loop\"}"),
+                BatchOptions.DEFAULTS.withContinueOnFail(true))) {
             results.add(batch.next(obj("{}")));
             results.add(batch.next(obj("{}")));
             assertThat(batch.summary().instances()).isEqualTo(2);
@@ -97,7 +106,9 @@ class SandboxProbeTest {
             assertThat(r.index()).isEqualTo(i);
             assertThat(r.failure().kind()).isEqualTo(Kind.TIMEOUT);
             assertThat(r.failure().message()).contains("time limit of 300 ms").contains("execute_node");
-            assertThat(r.failure().function()).as("the looping function, from Go's name section").contains("main.execute_node");
+            assertThat(r.failure().function())
+                    .as("the looping function, from Go's name section")
+                    .contains("main.execute_node");
         }
         // Two bounded items plus one instance creation: nowhere near "forever".
         assertThat(elapsedMillis).isLessThan(2 * bound.toMillis() + 5_000);
@@ -106,8 +117,10 @@ class SandboxProbeTest {
     @Test
     void withoutContinueOnFailTheBatchStopsAtTheFailingItem() {
         List<ItemResult> results = new ArrayList<>();
-        try (BatchRunner batch = new BatchRunner(PROBE, SandboxLimits.DEFAULTS, obj("{\"mode\":\"error\"}"), BatchOptions.DEFAULTS)) {
-            boolean finished = batch.run(List.<JsonNode>of(obj("{}"), obj("{}"), obj("{}")).iterator(), results::add);
+        try (BatchRunner batch =
+                new BatchRunner(PROBE, SandboxLimits.DEFAULTS, obj("{\"mode\":\"error\"}"), BatchOptions.DEFAULTS)) {
+            boolean finished =
+                    batch.run(List.<JsonNode>of(obj("{}"), obj("{}"), obj("{}")).iterator(), results::add);
             assertThat(finished).isFalse();
         }
         assertThat(results).hasSize(1);
@@ -154,7 +167,8 @@ class SandboxProbeTest {
 
     @Test
     void anOversizedResultIsRefusedBeforeItIsCopied() throws Exception {
-        ItemResult big = once("{\"mode\":\"big\",\"bytes\":200000}", SandboxLimits.DEFAULTS.withMaxOutputBytes(100_000));
+        ItemResult big =
+                once("{\"mode\":\"big\",\"bytes\":200000}", SandboxLimits.DEFAULTS.withMaxOutputBytes(100_000));
         assertThat(big.failure().kind()).isEqualTo(Kind.OUTPUT_TOO_LARGE);
         assertThat(big.failure().message()).contains("over the sandbox's output limit of 100000 bytes");
     }
@@ -194,7 +208,8 @@ class SandboxProbeTest {
     @Test
     void aContextOverTheLimitNeverReachesTheGuest() throws Exception {
         try (WasmSandbox sandbox = PROBE.newInstance(SandboxLimits.DEFAULTS.withMaxContextBytes(64))) {
-            ItemResult r = sandbox.call(0, ItemCodec.encodeContext(obj("{}"), obj("{\"x\":\"" + "y".repeat(100) + "\"}")));
+            ItemResult r =
+                    sandbox.call(0, ItemCodec.encodeContext(obj("{}"), obj("{\"x\":\"" + "y".repeat(100) + "\"}")));
             assertThat(r.failure().kind()).isEqualTo(Kind.CONTEXT_TOO_LARGE);
             assertThat(sandbox.usable()).isTrue();
         }

@@ -6,13 +6,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.nlink.runtime.NodeFailure.Kind;
 import io.nlink.runtime.internal.NodeRuntimes;
+import io.nlink.runtime.internal.wasm.WasmEngine;
+import io.nlink.runtime.internal.wasm.WasmNode;
 import io.nlink.runtime.json.Json;
 import io.nlink.runtime.pkg.InvalidPackageException;
 import io.nlink.runtime.pkg.NodePackage;
 import io.nlink.runtime.pkg.PackageLoader;
 import io.nlink.runtime.pkg.Problem;
-import io.nlink.runtime.internal.wasm.WasmEngine;
-import io.nlink.runtime.internal.wasm.WasmNode;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -41,9 +41,11 @@ class WarmUpTest {
                     + "(data (i32.const " + HostileWat.RESULT_AT + ") \""
                     + HostileWat.escape(COUNT.getBytes(StandardCharsets.UTF_8)) + "\")"));
 
-    private static final byte[] CONTEXT = ItemCodec.encodeContext(Json.MAPPER.createObjectNode(), Json.MAPPER.createObjectNode());
+    private static final byte[] CONTEXT =
+            ItemCodec.encodeContext(Json.MAPPER.createObjectNode(), Json.MAPPER.createObjectNode());
 
-    private static List<String> batch(NodeExecutable node, SandboxLimits limits, List<byte[]> contexts) throws SandboxException {
+    private static List<String> batch(NodeExecutable node, SandboxLimits limits, List<byte[]> contexts)
+            throws SandboxException {
         List<String> results = new ArrayList<>();
         try (NodeInstance instance = node.newInstance(limits)) {
             for (int i = 0; i < contexts.size(); i++) {
@@ -67,10 +69,13 @@ class WarmUpTest {
 
         WasmNode warm = new WasmEngine().load(COUNTING, List.of(CONTEXT, CONTEXT));
         for (int b = 0; b < 3; b++) {
-            assertThat(batch(warm, 2)).as("batch %d: the two warm-up calls happened, nothing of the last batch did", b)
+            assertThat(batch(warm, 2))
+                    .as("batch %d: the two warm-up calls happened, nothing of the last batch did", b)
                     .containsExactly("[{\"calls\":3}]", "[{\"calls\":4}]");
         }
-        assertThat(warm.reuses()).as("batches 2-3 ran on the first instance, reset to the warmed snapshot").isEqualTo(2);
+        assertThat(warm.reuses())
+                .as("batches 2-3 ran on the first instance, reset to the warmed snapshot")
+                .isEqualTo(2);
 
         // three lanes at once: two more instances start from the snapshot, not from _initialize
         List<NodeInstance> lanes = new ArrayList<>();
@@ -79,7 +84,9 @@ class WarmUpTest {
             assertThat(lane.call(0, CONTEXT).items()).hasToString("[{\"calls\":3}]");
         }
         lanes.forEach(NodeInstance::close);
-        assertThat(warm.snapshotStarts()).as("lanes 2 and 3 mapped the warmed snapshot").isGreaterThanOrEqualTo(2);
+        assertThat(warm.snapshotStarts())
+                .as("lanes 2 and 3 mapped the warmed snapshot")
+                .isGreaterThanOrEqualTo(2);
     }
 
     @Test
@@ -88,8 +95,12 @@ class WarmUpTest {
         WasmNode none = engine.load(COUNTING);
         WasmNode one = engine.load(COUNTING, List.of(CONTEXT));
         WasmNode three = engine.load(COUNTING, List.of(CONTEXT, CONTEXT, CONTEXT));
-        assertThat(engine.load(COUNTING, List.of(CONTEXT))).as("cached by module and warm-up").isSameAs(one);
-        assertThat(engine.compilations()).as("one compilation serves every warm-up").isEqualTo(1);
+        assertThat(engine.load(COUNTING, List.of(CONTEXT)))
+                .as("cached by module and warm-up")
+                .isSameAs(one);
+        assertThat(engine.compilations())
+                .as("one compilation serves every warm-up")
+                .isEqualTo(1);
         assertThat(batch(none, 1)).containsExactly("[{\"calls\":1}]");
         assertThat(batch(one, 1)).containsExactly("[{\"calls\":2}]");
         assertThat(batch(three, 1)).containsExactly("[{\"calls\":4}]");
@@ -97,35 +108,42 @@ class WarmUpTest {
 
     @Test
     void aWarmUpItemTheNodeRefusesStopsItFromStartingAndSaysWhichItem() throws Exception {
-        WasmNode refusing = new WasmEngine().load(
-                Guests.wat(HostileWat.returning("{\"error\":\"this item is not for me\"}")), List.of(CONTEXT));
+        WasmNode refusing = new WasmEngine()
+                .load(Guests.wat(HostileWat.returning("{\"error\":\"this item is not for me\"}")), List.of(CONTEXT));
         assertThatThrownBy(() -> refusing.newInstance(SandboxLimits.DEFAULTS))
                 .isInstanceOfSatisfying(SandboxException.class, e -> {
                     assertThat(e.failure().kind()).isEqualTo(Kind.INSTANTIATION);
-                    assertThat(e.getMessage()).contains("definition.json warmup[0] failed, so the node cannot start: this item is not for me")
+                    assertThat(e.getMessage())
+                            .contains(
+                                    "definition.json warmup[0] failed, so the node cannot start: this item is not for me")
                             .contains("fix the item or remove it from warmup");
                 });
     }
 
     @Test
     void aWarmUpItemThatNeverEndsIsStoppedByTheItemBound() throws Exception {
-        WasmNode spinning = new WasmEngine().load(
-                Guests.wat(HostileWat.node("(loop $spin (br $spin)) (i64.const 0)", "")), List.of(CONTEXT));
+        WasmNode spinning = new WasmEngine()
+                .load(Guests.wat(HostileWat.node("(loop $spin (br $spin)) (i64.const 0)", "")), List.of(CONTEXT));
         SandboxLimits limits = SandboxLimits.DEFAULTS.withItemTimeout(Duration.ofMillis(200));
         long start = System.nanoTime();
         assertThatThrownBy(() -> spinning.newInstance(limits))
-                .isInstanceOfSatisfying(SandboxException.class, e -> assertThat(e.getMessage())
-                        .contains("definition.json warmup[0] failed").contains("time limit of 200 ms"));
+                .isInstanceOfSatisfying(
+                        SandboxException.class,
+                        e -> assertThat(e.getMessage())
+                                .contains("definition.json warmup[0] failed")
+                                .contains("time limit of 200 ms"));
         assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(10));
     }
 
     @Test
     void theSeedsGoNodeAnswersEveryItemAlikeWithAndWithoutAWarmUp(@TempDir Path dir) throws Exception {
         NodePackage plain = withWarmUp(Files.createDirectory(dir.resolve("plain")), null);
-        NodePackage warmed = withWarmUp(Files.createDirectory(dir.resolve("warmed")),
+        NodePackage warmed = withWarmUp(
+                Files.createDirectory(dir.resolve("warmed")),
                 "[{\"params\": {\"text\": \"warm\"}, \"json\": {\"name\": \"warm-up\", \"n\": 1}}]");
         assertThat(warmed.definition().warmup()).hasSize(1);
-        assertThat(warmed.definition().warmup().getFirst().params()).as("resolved like a workflow's params")
+        assertThat(warmed.definition().warmup().getFirst().params())
+                .as("resolved like a workflow's params")
                 .hasToString("{\"text\":\"warm\"}");
 
         NodeRuntimes runtimes = new NodeRuntimes(new WasmEngine(), null);
@@ -141,28 +159,40 @@ class WarmUpTest {
         }
         for (int b = 0; b < 3; b++) {
             List<String> expected = batch(cold, SandboxLimits.DEFAULTS, contexts);
-            assertThat(expected).allSatisfy(r -> assertThat(r).startsWith("[{\"message\":\"Hello, ").contains("\"wasm_processed\":true"));
-            assertThat(batch(warm, SandboxLimits.DEFAULTS, contexts)).as("batch %d", b).isEqualTo(expected);
+            assertThat(expected)
+                    .allSatisfy(r ->
+                            assertThat(r).startsWith("[{\"message\":\"Hello, ").contains("\"wasm_processed\":true"));
+            assertThat(batch(warm, SandboxLimits.DEFAULTS, contexts))
+                    .as("batch %d", b)
+                    .isEqualTo(expected);
         }
     }
 
     @Test
     void theDefinitionRefusesWarmUpItemsItsNodeCouldNotBeGiven(@TempDir Path dir) throws Exception {
         assertThatThrownBy(() -> withWarmUp(dir, "{\"params\": {}}"))
-                .isInstanceOfSatisfying(InvalidPackageException.class, e -> assertThat(e.problems()).extracting(Problem::toString)
-                        .containsExactly("definition.json: warmup: expected an array of at most 8 items such as"
-                                + " {\"params\": {...}, \"json\": {...}}; got object {\"params\":{}}"));
-        assertThatThrownBy(() -> withWarmUp(dir,
-                "[{\"params\": {\"txt\": 1}}, {\"json\": []}, {\"params\": {\"text\": 5}, \"other\": 1}, 7]"))
-                .isInstanceOfSatisfying(InvalidPackageException.class, e -> assertThat(e.problems()).extracting(Problem::toString)
-                        .containsExactly(
-                                "definition.json: warmup[0]: params.txt: this node has no such parameter (it has: text)",
-                                "definition.json: warmup[1].json: expected the item as an object; got array []",
-                                "definition.json: warmup[2]: has other; a warm-up item has only params and json",
-                                "definition.json: warmup[2]: params.text: expected a string; got number 5",
-                                "definition.json: warmup[3]: expected {\"params\": {...}, \"json\": {...}}; got number 7"));
+                .isInstanceOfSatisfying(
+                        InvalidPackageException.class,
+                        e -> assertThat(e.problems())
+                                .extracting(Problem::toString)
+                                .containsExactly("definition.json: warmup: expected an array of at most 8 items such as"
+                                        + " {\"params\": {...}, \"json\": {...}}; got object {\"params\":{}}"));
+        assertThatThrownBy(() -> withWarmUp(
+                        dir,
+                        "[{\"params\": {\"txt\": 1}}, {\"json\": []}, {\"params\": {\"text\": 5}, \"other\": 1}, 7]"))
+                .isInstanceOfSatisfying(
+                        InvalidPackageException.class,
+                        e -> assertThat(e.problems())
+                                .extracting(Problem::toString)
+                                .containsExactly(
+                                        "definition.json: warmup[0]: params.txt: this node has no such parameter (it has: text)",
+                                        "definition.json: warmup[1].json: expected the item as an object; got array []",
+                                        "definition.json: warmup[2]: has other; a warm-up item has only params and json",
+                                        "definition.json: warmup[2]: params.text: expected a string; got number 5",
+                                        "definition.json: warmup[3]: expected {\"params\": {...}, \"json\": {...}}; got number 7"));
         String nine = "[" + String.join(",", java.util.Collections.nCopies(9, "{}")) + "]";
-        assertThatThrownBy(() -> withWarmUp(dir, nine)).isInstanceOf(InvalidPackageException.class)
+        assertThatThrownBy(() -> withWarmUp(dir, nine))
+                .isInstanceOf(InvalidPackageException.class)
                 .hasMessageContaining("at most 8 items");
     }
 

@@ -1,8 +1,8 @@
 package io.nlink.runtime;
 
-import io.nlink.runtime.internal.Watchdog;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.nlink.runtime.internal.Watchdog;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -25,7 +25,9 @@ class WatchdogTest {
             spinUntilInterrupted();
             assertThat(deadline.expired()).isTrue();
         }
-        assertThat(Thread.currentThread().isInterrupted()).as("interrupt left for the next item").isFalse();
+        assertThat(Thread.currentThread().isInterrupted())
+                .as("interrupt left for the next item")
+                .isFalse();
         assertThat(Watchdog.armedCount()).isZero();
     }
 
@@ -146,7 +148,9 @@ class WatchdogTest {
         Thread.sleep(50);
         assertThat(late.get()).as("actions after the call ended or twice").isZero();
         assertThat(leaked.get()).isZero();
-        assertThat(fired.get()).as("some deadlines should have expired mid-call").isPositive();
+        assertThat(fired.get())
+                .as("some deadlines should have expired mid-call")
+                .isPositive();
         assertThat(Watchdog.armedCount()).isZero();
     }
 

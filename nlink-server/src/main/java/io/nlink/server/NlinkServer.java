@@ -42,12 +42,15 @@ public final class NlinkServer implements AutoCloseable {
 
     private static String readVersion() {
         try (java.io.InputStream in = NlinkServer.class.getResourceAsStream("/io/nlink/server/version.properties")) {
-            if (in == null) throw new IllegalStateException("version.properties is missing from nlink-server; rebuild it with Maven");
+            if (in == null)
+                throw new IllegalStateException(
+                        "version.properties is missing from nlink-server; rebuild it with Maven");
             java.util.Properties properties = new java.util.Properties();
             properties.load(in);
             String version = properties.getProperty("version", "");
             if (version.isBlank() || version.contains("${")) {
-                throw new IllegalStateException("version.properties in nlink-server was not filled in by Maven: '" + version + "'");
+                throw new IllegalStateException(
+                        "version.properties in nlink-server was not filled in by Maven: '" + version + "'");
             }
             return version;
         } catch (java.io.IOException e) {
@@ -64,8 +67,15 @@ public final class NlinkServer implements AutoCloseable {
     private final Javalin app;
     private final String url;
 
-    private NlinkServer(Database database, NodeRuntime runtime, Accounts accounts, Triggers triggers, WorkflowService workflows, NlinkCluster cluster,
-            Javalin app, String host) {
+    private NlinkServer(
+            Database database,
+            NodeRuntime runtime,
+            Accounts accounts,
+            Triggers triggers,
+            WorkflowService workflows,
+            NlinkCluster cluster,
+            Javalin app,
+            String host) {
         this.database = database;
         this.runtime = runtime;
         this.accounts = accounts;
@@ -78,8 +88,10 @@ public final class NlinkServer implements AutoCloseable {
 
     /** Opens (and migrates) the database, then starts listening; returns once requests are served. */
     public static NlinkServer start(ServerConfig config) throws Exception {
-        io.nlink.server.db.OwnerOnly.directory(config.dataDirectory()); // before anything writes there: compiled cache, H2
-        Database database = Database.open(config.jdbcUrl(), config.jdbcUser(), config.jdbcPassword(), config.dataDirectory());
+        io.nlink.server.db.OwnerOnly.directory(
+                config.dataDirectory()); // before anything writes there: compiled cache, H2
+        Database database =
+                Database.open(config.jdbcUrl(), config.jdbcUser(), config.jdbcPassword(), config.dataDirectory());
         NodeRuntime runtime = null;
         Triggers triggers = null;
         WorkflowService workflows = null;
@@ -95,14 +107,21 @@ public final class NlinkServer implements AutoCloseable {
                     .build();
             NodeStore store = new NodeStore(database, runtime, config.limits());
             TestRunner runner = new TestRunner(store, config.limits(), config.maxTestRunItems());
-            WorkflowEngine engine = new WorkflowEngine(new StoreNodeResolver(store), runtime.javascript(), config.limits()).withEgress(config.httpEgress());
-            CredentialStore credentials = new CredentialStore(database, CredentialKey.load(config.credentialsKey()), config.httpEgress());
+            WorkflowEngine engine = new WorkflowEngine(
+                            new StoreNodeResolver(store), runtime.javascript(), config.limits())
+                    .withEgress(config.httpEgress());
+            CredentialStore credentials =
+                    new CredentialStore(database, CredentialKey.load(config.credentialsKey()), config.httpEgress());
             credentials.checkKey();
-            workflows = new WorkflowService(database, engine, credentials, config.keepExecutionsFor(), config.keepExecutions());
+            workflows = new WorkflowService(
+                    database, engine, credentials, config.keepExecutionsFor(), config.keepExecutions());
             // Every server is a cluster member, alone by default: executions go through the cluster
             // either way, so one code path serves one machine and many (docs/scaling.md).
-            cluster = NlinkCluster.start(config.cluster().withLimits(config.limits()), runtime,
-                    List.of(new ClusterService(WorkflowService.EXECUTIONS, config.executions(), workflows::runDispatched)));
+            cluster = NlinkCluster.start(
+                    config.cluster().withLimits(config.limits()),
+                    runtime,
+                    List.of(new ClusterService(
+                            WorkflowService.EXECUTIONS, config.executions(), workflows::runDispatched)));
             workflows.runOn(cluster);
             workflows.claimRoutesOfActiveWorkflows();
             triggers = new Triggers(workflows, cluster::oldest);
@@ -121,18 +140,33 @@ public final class NlinkServer implements AutoCloseable {
             // this server (or a member gone while it was down) left unfinished: accepted webhook
             // calls run again, other runs are marked crashed.
             // Off the cluster's event thread, which must not wait for the database.
-            cluster.onMemberLeft(address -> Thread.ofVirtual().name("nlink-member-left").start(() -> {
-                try {
-                    service.memberLeft(address, local::submit);
-                } catch (java.sql.SQLException e) {
-                    LOG.warn("could not take up the executions of departed member {}: {}", address, e.getMessage());
-                }
-            }));
+            cluster.onMemberLeft(address -> Thread.ofVirtual()
+                    .name("nlink-member-left")
+                    .start(() -> {
+                        try {
+                            service.memberLeft(address, local::submit);
+                        } catch (java.sql.SQLException e) {
+                            LOG.warn(
+                                    "could not take up the executions of departed member {}: {}",
+                                    address,
+                                    e.getMessage());
+                        }
+                    }));
             workflows.recoverInterrupted(local::submit);
             Map<String, Object> health = Map.of("status", "ok", "database", database.product(), "version", VERSION);
-            Api.Services services = new Api.Services(accounts, store, runner, workflows, triggers, credentials, config.maxUploadBytes(), config.sessionTtl(), health,
+            Api.Services services = new Api.Services(
+                    accounts,
+                    store,
+                    runner,
+                    workflows,
+                    triggers,
+                    credentials,
+                    config.maxUploadBytes(),
+                    config.sessionTtl(),
+                    health,
                     io.nlink.server.auth.TrustedProxies.parse(config.trustedProxies()));
-            io.nlink.server.metrics.ServerMetrics metrics = config.metrics() ? new io.nlink.server.metrics.ServerMetrics(database, workflows, runtime) : null;
+            io.nlink.server.metrics.ServerMetrics metrics =
+                    config.metrics() ? new io.nlink.server.metrics.ServerMetrics(database, workflows, runtime) : null;
             Javalin app = Javalin.create(c -> {
                 Api.configure(c, services);
                 if (metrics != null) metrics.configure(c);

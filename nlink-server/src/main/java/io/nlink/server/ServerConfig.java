@@ -67,26 +67,25 @@ public record ServerConfig(
         java.util.List<String> trustedProxies,
         boolean metrics) {
 
-    public static final ServerConfig DEFAULTS =
-            new ServerConfig(
-                    "127.0.0.1",
-                    8080,
-                    Path.of("nlink-data"),
-                    null,
-                    null,
-                    null,
-                    64L * 1024 * 1024,
-                    Duration.ofHours(12),
-                    SandboxLimits.DEFAULTS,
-                    1_000,
-                    Duration.ofDays(14),
-                    10_000,
-                    ClusterConfig.DEFAULTS,
-                    Math.max(2, Runtime.getRuntime().availableProcessors()),
-                    EgressPolicy.DEFAULTS,
-                    null,
-                    java.util.List.of(),
-                    false);
+    public static final ServerConfig DEFAULTS = new ServerConfig(
+            "127.0.0.1",
+            8080,
+            Path.of("nlink-data"),
+            null,
+            null,
+            null,
+            64L * 1024 * 1024,
+            Duration.ofHours(12),
+            SandboxLimits.DEFAULTS,
+            1_000,
+            Duration.ofDays(14),
+            10_000,
+            ClusterConfig.DEFAULTS,
+            Math.max(2, Runtime.getRuntime().availableProcessors()),
+            EgressPolicy.DEFAULTS,
+            null,
+            java.util.List.of(),
+            false);
 
     public ServerConfig {
         Objects.requireNonNull(host, "host");
@@ -99,7 +98,8 @@ public record ServerConfig(
         Objects.requireNonNull(keepExecutionsFor, "keepExecutionsFor");
         if (keepExecutions < 1) throw new IllegalArgumentException("keepExecutions must be at least 1");
         Objects.requireNonNull(cluster, "cluster");
-        if (executions < 0 || executions > 1024) throw new IllegalArgumentException("executions must be 0..1024, got " + executions);
+        if (executions < 0 || executions > 1024)
+            throw new IllegalArgumentException("executions must be 0..1024, got " + executions);
         if (jdbcUrl != null && jdbcUrl.isBlank()) jdbcUrl = null;
         Objects.requireNonNull(httpEgress, "httpEgress");
         trustedProxies = java.util.List.copyOf(trustedProxies);
@@ -108,12 +108,48 @@ public record ServerConfig(
 
     /** Where workflows' HTTP requests may go and how much they may take: see {@link EgressPolicy}. */
     public ServerConfig withHttpEgress(EgressPolicy value) {
-        return new ServerConfig(host, port, dataDirectory, jdbcUrl, jdbcUser, jdbcPassword, maxUploadBytes, sessionTtl, limits, maxTestRunItems, keepExecutionsFor, keepExecutions, cluster, executions, value, credentialsKeyFile, trustedProxies, metrics);
+        return new ServerConfig(
+                host,
+                port,
+                dataDirectory,
+                jdbcUrl,
+                jdbcUser,
+                jdbcPassword,
+                maxUploadBytes,
+                sessionTtl,
+                limits,
+                maxTestRunItems,
+                keepExecutionsFor,
+                keepExecutions,
+                cluster,
+                executions,
+                value,
+                credentialsKeyFile,
+                trustedProxies,
+                metrics);
     }
 
     /** The key file that seals stored credentials; null for {@code credentials.key} in the data directory. */
     public ServerConfig withCredentialsKeyFile(Path value) {
-        return new ServerConfig(host, port, dataDirectory, jdbcUrl, jdbcUser, jdbcPassword, maxUploadBytes, sessionTtl, limits, maxTestRunItems, keepExecutionsFor, keepExecutions, cluster, executions, httpEgress, value, trustedProxies, metrics);
+        return new ServerConfig(
+                host,
+                port,
+                dataDirectory,
+                jdbcUrl,
+                jdbcUser,
+                jdbcPassword,
+                maxUploadBytes,
+                sessionTtl,
+                limits,
+                maxTestRunItems,
+                keepExecutionsFor,
+                keepExecutions,
+                cluster,
+                executions,
+                httpEgress,
+                value,
+                trustedProxies,
+                metrics);
     }
 
     /** The credentials key file in use: the one given, else {@code credentials.key} in the data directory. */
@@ -122,54 +158,270 @@ public record ServerConfig(
     }
 
     public ServerConfig withHost(String value) {
-        return new ServerConfig(value, port, dataDirectory, jdbcUrl, jdbcUser, jdbcPassword, maxUploadBytes, sessionTtl, limits, maxTestRunItems, keepExecutionsFor, keepExecutions, cluster, executions, httpEgress, credentialsKeyFile, trustedProxies, metrics);
+        return new ServerConfig(
+                value,
+                port,
+                dataDirectory,
+                jdbcUrl,
+                jdbcUser,
+                jdbcPassword,
+                maxUploadBytes,
+                sessionTtl,
+                limits,
+                maxTestRunItems,
+                keepExecutionsFor,
+                keepExecutions,
+                cluster,
+                executions,
+                httpEgress,
+                credentialsKeyFile,
+                trustedProxies,
+                metrics);
     }
 
     public ServerConfig withPort(int value) {
-        return new ServerConfig(host, value, dataDirectory, jdbcUrl, jdbcUser, jdbcPassword, maxUploadBytes, sessionTtl, limits, maxTestRunItems, keepExecutionsFor, keepExecutions, cluster, executions, httpEgress, credentialsKeyFile, trustedProxies, metrics);
+        return new ServerConfig(
+                host,
+                value,
+                dataDirectory,
+                jdbcUrl,
+                jdbcUser,
+                jdbcPassword,
+                maxUploadBytes,
+                sessionTtl,
+                limits,
+                maxTestRunItems,
+                keepExecutionsFor,
+                keepExecutions,
+                cluster,
+                executions,
+                httpEgress,
+                credentialsKeyFile,
+                trustedProxies,
+                metrics);
     }
 
     public ServerConfig withDataDirectory(Path value) {
-        return new ServerConfig(host, port, value, jdbcUrl, jdbcUser, jdbcPassword, maxUploadBytes, sessionTtl, limits, maxTestRunItems, keepExecutionsFor, keepExecutions, cluster, executions, httpEgress, credentialsKeyFile, trustedProxies, metrics);
+        return new ServerConfig(
+                host,
+                port,
+                value,
+                jdbcUrl,
+                jdbcUser,
+                jdbcPassword,
+                maxUploadBytes,
+                sessionTtl,
+                limits,
+                maxTestRunItems,
+                keepExecutionsFor,
+                keepExecutions,
+                cluster,
+                executions,
+                httpEgress,
+                credentialsKeyFile,
+                trustedProxies,
+                metrics);
     }
 
     /** Use PostgreSQL (or any database Flyway and the schema support) instead of the embedded H2. */
     public ServerConfig withDatabase(String url, String user, String password) {
-        return new ServerConfig(host, port, dataDirectory, url, user, password, maxUploadBytes, sessionTtl, limits, maxTestRunItems, keepExecutionsFor, keepExecutions, cluster, executions, httpEgress, credentialsKeyFile, trustedProxies, metrics);
+        return new ServerConfig(
+                host,
+                port,
+                dataDirectory,
+                url,
+                user,
+                password,
+                maxUploadBytes,
+                sessionTtl,
+                limits,
+                maxTestRunItems,
+                keepExecutionsFor,
+                keepExecutions,
+                cluster,
+                executions,
+                httpEgress,
+                credentialsKeyFile,
+                trustedProxies,
+                metrics);
     }
 
     public ServerConfig withMaxUploadBytes(long value) {
-        return new ServerConfig(host, port, dataDirectory, jdbcUrl, jdbcUser, jdbcPassword, value, sessionTtl, limits, maxTestRunItems, keepExecutionsFor, keepExecutions, cluster, executions, httpEgress, credentialsKeyFile, trustedProxies, metrics);
+        return new ServerConfig(
+                host,
+                port,
+                dataDirectory,
+                jdbcUrl,
+                jdbcUser,
+                jdbcPassword,
+                value,
+                sessionTtl,
+                limits,
+                maxTestRunItems,
+                keepExecutionsFor,
+                keepExecutions,
+                cluster,
+                executions,
+                httpEgress,
+                credentialsKeyFile,
+                trustedProxies,
+                metrics);
     }
 
     public ServerConfig withSessionTtl(Duration value) {
-        return new ServerConfig(host, port, dataDirectory, jdbcUrl, jdbcUser, jdbcPassword, maxUploadBytes, value, limits, maxTestRunItems, keepExecutionsFor, keepExecutions, cluster, executions, httpEgress, credentialsKeyFile, trustedProxies, metrics);
+        return new ServerConfig(
+                host,
+                port,
+                dataDirectory,
+                jdbcUrl,
+                jdbcUser,
+                jdbcPassword,
+                maxUploadBytes,
+                value,
+                limits,
+                maxTestRunItems,
+                keepExecutionsFor,
+                keepExecutions,
+                cluster,
+                executions,
+                httpEgress,
+                credentialsKeyFile,
+                trustedProxies,
+                metrics);
     }
 
     /** Keep executions for {@code age} and at most {@code count} of them. */
     public ServerConfig withExecutionRetention(Duration age, int count) {
-        return new ServerConfig(host, port, dataDirectory, jdbcUrl, jdbcUser, jdbcPassword, maxUploadBytes, sessionTtl, limits, maxTestRunItems, age, count, cluster, executions, httpEgress, credentialsKeyFile, trustedProxies, metrics);
+        return new ServerConfig(
+                host,
+                port,
+                dataDirectory,
+                jdbcUrl,
+                jdbcUser,
+                jdbcPassword,
+                maxUploadBytes,
+                sessionTtl,
+                limits,
+                maxTestRunItems,
+                age,
+                count,
+                cluster,
+                executions,
+                httpEgress,
+                credentialsKeyFile,
+                trustedProxies,
+                metrics);
     }
 
     /** Join (or form) a cluster: see {@link ClusterConfig}. */
     public ServerConfig withCluster(ClusterConfig value) {
-        return new ServerConfig(host, port, dataDirectory, jdbcUrl, jdbcUser, jdbcPassword, maxUploadBytes, sessionTtl, limits, maxTestRunItems, keepExecutionsFor, keepExecutions, value, executions, httpEgress, credentialsKeyFile, trustedProxies, metrics);
+        return new ServerConfig(
+                host,
+                port,
+                dataDirectory,
+                jdbcUrl,
+                jdbcUser,
+                jdbcPassword,
+                maxUploadBytes,
+                sessionTtl,
+                limits,
+                maxTestRunItems,
+                keepExecutionsFor,
+                keepExecutions,
+                value,
+                executions,
+                httpEgress,
+                credentialsKeyFile,
+                trustedProxies,
+                metrics);
     }
 
     public ServerConfig withExecutions(int value) {
-        return new ServerConfig(host, port, dataDirectory, jdbcUrl, jdbcUser, jdbcPassword, maxUploadBytes, sessionTtl, limits, maxTestRunItems, keepExecutionsFor, keepExecutions, cluster, value, httpEgress, credentialsKeyFile, trustedProxies, metrics);
+        return new ServerConfig(
+                host,
+                port,
+                dataDirectory,
+                jdbcUrl,
+                jdbcUser,
+                jdbcPassword,
+                maxUploadBytes,
+                sessionTtl,
+                limits,
+                maxTestRunItems,
+                keepExecutionsFor,
+                keepExecutions,
+                cluster,
+                value,
+                httpEgress,
+                credentialsKeyFile,
+                trustedProxies,
+                metrics);
     }
 
     public ServerConfig withMetrics(boolean value) {
-        return new ServerConfig(host, port, dataDirectory, jdbcUrl, jdbcUser, jdbcPassword, maxUploadBytes, sessionTtl, limits, maxTestRunItems, keepExecutionsFor, keepExecutions, cluster, executions, httpEgress, credentialsKeyFile, trustedProxies, value);
+        return new ServerConfig(
+                host,
+                port,
+                dataDirectory,
+                jdbcUrl,
+                jdbcUser,
+                jdbcPassword,
+                maxUploadBytes,
+                sessionTtl,
+                limits,
+                maxTestRunItems,
+                keepExecutionsFor,
+                keepExecutions,
+                cluster,
+                executions,
+                httpEgress,
+                credentialsKeyFile,
+                trustedProxies,
+                value);
     }
 
     public ServerConfig withLimits(SandboxLimits value) {
-        return new ServerConfig(host, port, dataDirectory, jdbcUrl, jdbcUser, jdbcPassword, maxUploadBytes, sessionTtl, value, maxTestRunItems, keepExecutionsFor, keepExecutions, cluster, executions, httpEgress, credentialsKeyFile, trustedProxies, metrics);
+        return new ServerConfig(
+                host,
+                port,
+                dataDirectory,
+                jdbcUrl,
+                jdbcUser,
+                jdbcPassword,
+                maxUploadBytes,
+                sessionTtl,
+                value,
+                maxTestRunItems,
+                keepExecutionsFor,
+                keepExecutions,
+                cluster,
+                executions,
+                httpEgress,
+                credentialsKeyFile,
+                trustedProxies,
+                metrics);
     }
 
     /** Believe X-Forwarded-For from these proxies (addresses or CIDR blocks); empty: from nobody. */
     public ServerConfig withTrustedProxies(java.util.List<String> value) {
-        return new ServerConfig(host, port, dataDirectory, jdbcUrl, jdbcUser, jdbcPassword, maxUploadBytes, sessionTtl, limits, maxTestRunItems, keepExecutionsFor, keepExecutions, cluster, executions, httpEgress, credentialsKeyFile, value, metrics);
+        return new ServerConfig(
+                host,
+                port,
+                dataDirectory,
+                jdbcUrl,
+                jdbcUser,
+                jdbcPassword,
+                maxUploadBytes,
+                sessionTtl,
+                limits,
+                maxTestRunItems,
+                keepExecutionsFor,
+                keepExecutions,
+                cluster,
+                executions,
+                httpEgress,
+                credentialsKeyFile,
+                value,
+                metrics);
     }
 }

@@ -24,7 +24,14 @@ import org.junit.jupiter.api.Test;
  */
 class AccessMatrixTest extends SharedServer {
     /** Who calls. AUTHOR owns the work under test, SHAREE has it shared, STRANGER does not. */
-    enum Actor { OWNER, ADMIN, AUTHOR, SHAREE, STRANGER, ANONYMOUS }
+    enum Actor {
+        OWNER,
+        ADMIN,
+        AUTHOR,
+        SHAREE,
+        STRANGER,
+        ANONYMOUS
+    }
 
     private static final String MANUAL = """
             {"name": "%s", "nodes": [
@@ -90,12 +97,26 @@ class AccessMatrixTest extends SharedServer {
         long workflow = created.json().path("id").asLong();
         ApiClient.Response run = author.post("/api/workflows/" + workflow + "/run", Map.of());
         assertThat(run.status()).as(run.toString()).isEqualTo(200);
-        ApiClient.Response credential = author.post("/api/credentials",
-                Map.of("name", "Alice's key " + n, "type", "httpHeaderAuth", "data", Map.of("name", "X-Api-Key", "value", SECRET)));
+        ApiClient.Response credential = author.post(
+                "/api/credentials",
+                Map.of(
+                        "name",
+                        "Alice's key " + n,
+                        "type",
+                        "httpHeaderAuth",
+                        "data",
+                        Map.of("name", "X-Api-Key", "value", SECRET)));
         assertThat(credential.status()).as(credential.toString()).isEqualTo(201);
-        Work work = new Work(workflow, run.json().path("id").asLong(), credential.json().path("id").asText());
-        assertThat(author.send("PUT", work.w() + "/shares", Map.of("users", List.of("sam"))).status()).isEqualTo(200);
-        assertThat(author.send("PUT", work.c() + "/shares", Map.of("users", List.of("sam"))).status()).isEqualTo(200);
+        Work work = new Work(
+                workflow,
+                run.json().path("id").asLong(),
+                credential.json().path("id").asText());
+        assertThat(author.send("PUT", work.w() + "/shares", Map.of("users", List.of("sam")))
+                        .status())
+                .isEqualTo(200);
+        assertThat(author.send("PUT", work.c() + "/shares", Map.of("users", List.of("sam")))
+                        .status())
+                .isEqualTo(200);
         return work;
     }
 
@@ -109,15 +130,20 @@ class AccessMatrixTest extends SharedServer {
      * Has every actor make {@code call} (on work {@code perActor} gives it) and checks each status;
      * a refusal must carry an error that says why.
      */
-    private static void row(SoftAssertions soft, String operation, int[] expected, Function<Actor, ApiClient.Response> call) {
+    private static void row(
+            SoftAssertions soft, String operation, int[] expected, Function<Actor, ApiClient.Response> call) {
         for (Actor actor : Actor.values()) {
             ApiClient.Response r = call.apply(actor);
             int want = expected[actor.ordinal()];
             soft.assertThat(r.status()).as("%s by %s: %s", operation, actor, r).isEqualTo(want);
             if (want >= 400 && r.status() == want) {
-                soft.assertThat(r.json().path("error").asText()).as("%s by %s says why", operation, actor).isNotBlank();
+                soft.assertThat(r.json().path("error").asText())
+                        .as("%s by %s says why", operation, actor)
+                        .isNotBlank();
             }
-            soft.assertThat(r.text()).as("%s by %s shows no secret", operation, actor).doesNotContain(SECRET);
+            soft.assertThat(r.text())
+                    .as("%s by %s shows no secret", operation, actor)
+                    .doesNotContain(SECRET);
         }
     }
 
@@ -137,17 +163,36 @@ class AccessMatrixTest extends SharedServer {
         SoftAssertions soft = new SoftAssertions();
         row(soft, "list workflows", expect(200, 200, 200, 200, 200, 401), a -> as(a).get("/api/workflows"));
         for (Actor a : List.of(Actor.OWNER, Actor.ADMIN, Actor.AUTHOR, Actor.SHAREE)) {
-            soft.assertThat(ids(as(a).get("/api/workflows").json().path("workflows"))).as("%s lists it", a).contains(work.workflow());
+            soft.assertThat(ids(as(a).get("/api/workflows").json().path("workflows")))
+                    .as("%s lists it", a)
+                    .contains(work.workflow());
         }
-        soft.assertThat(ids(as(Actor.STRANGER).get("/api/workflows").json().path("workflows"))).as("the stranger does not list it")
+        soft.assertThat(ids(as(Actor.STRANGER).get("/api/workflows").json().path("workflows")))
+                .as("the stranger does not list it")
                 .doesNotContain(work.workflow());
-        row(soft, "create a workflow", expect(201, 201, 201, 201, 201, 401), a -> as(a).post("/api/workflows", parse(MANUAL.formatted(a + "'s own"))));
+        row(
+                soft,
+                "create a workflow",
+                expect(201, 201, 201, 201, 201, 401),
+                a -> as(a).post("/api/workflows", parse(MANUAL.formatted(a + "'s own"))));
         row(soft, "read", expect(200, 200, 200, 200, 404, 401), a -> as(a).get(work.w()));
-        row(soft, "edit", expect(200, 200, 200, 200, 404, 401), a -> put(a, work.w(), parse(MANUAL.formatted("Edited by " + a))));
+        row(
+                soft,
+                "edit",
+                expect(200, 200, 200, 200, 404, 401),
+                a -> put(a, work.w(), parse(MANUAL.formatted("Edited by " + a))));
         row(soft, "activate", expect(200, 200, 200, 200, 404, 401), a -> as(a).post(work.w() + "/activate", Map.of()));
-        row(soft, "deactivate", expect(200, 200, 200, 200, 404, 401), a -> as(a).post(work.w() + "/deactivate", Map.of()));
+        row(
+                soft,
+                "deactivate",
+                expect(200, 200, 200, 200, 404, 401),
+                a -> as(a).post(work.w() + "/deactivate", Map.of()));
         row(soft, "run", expect(200, 200, 200, 200, 404, 401), a -> as(a).post(work.w() + "/run", Map.of()));
-        row(soft, "run one node", expect(200, 200, 200, 200, 404, 401), a -> as(a).post(work.w() + "/run-node", Map.of("node", "Start")));
+        row(
+                soft,
+                "run one node",
+                expect(200, 200, 200, 200, 404, 401),
+                a -> as(a).post(work.w() + "/run-node", Map.of("node", "Start")));
         row(soft, "see its shares", expect(200, 200, 200, 200, 404, 401), a -> as(a).get(work.w() + "/shares"));
         // The sharee may change it but not who has it: the shares stand after its attempt.
         row(soft, "share", expect(200, 200, 200, 403, 404, 401), a -> {
@@ -158,8 +203,12 @@ class AccessMatrixTest extends SharedServer {
                 throw new AssertionError(e);
             }
         });
-        soft.assertThat(put(Actor.SHAREE, work.w() + "/shares", Map.of("users", List.of("sam", "stan"))).status()).isEqualTo(403);
-        soft.assertThat(as(Actor.STRANGER).get(work.w()).status()).as("a refused re-share shares nothing").isEqualTo(404);
+        soft.assertThat(put(Actor.SHAREE, work.w() + "/shares", Map.of("users", List.of("sam", "stan")))
+                        .status())
+                .isEqualTo(403);
+        soft.assertThat(as(Actor.STRANGER).get(work.w()).status())
+                .as("a refused re-share shares nothing")
+                .isEqualTo(404);
         row(soft, "transfer", expect(200, 200, 200, 403, 404, 401), a -> {
             try {
                 Work own = fresh();
@@ -181,12 +230,20 @@ class AccessMatrixTest extends SharedServer {
             }
         });
         for (long id : kept) {
-            soft.assertThat(as(Actor.AUTHOR).get("/api/workflows/" + id).status()).as("a refused delete deleted nothing").isEqualTo(200);
-            soft.assertThat(as(Actor.AUTHOR).get("/api/executions?workflowId=" + id).json().path("executions").size())
-                    .as("nor its executions").isEqualTo(1);
+            soft.assertThat(as(Actor.AUTHOR).get("/api/workflows/" + id).status())
+                    .as("a refused delete deleted nothing")
+                    .isEqualTo(200);
+            soft.assertThat(as(Actor.AUTHOR)
+                            .get("/api/executions?workflowId=" + id)
+                            .json()
+                            .path("executions")
+                            .size())
+                    .as("nor its executions")
+                    .isEqualTo(1);
         }
         // The stranger's 404 is the answer for a workflow that does not exist: nothing tells ids apart.
-        soft.assertThat(as(Actor.STRANGER).delete(work.w()).json().path("error").asText()).isEqualTo("no workflow " + work.workflow());
+        soft.assertThat(as(Actor.STRANGER).delete(work.w()).json().path("error").asText())
+                .isEqualTo("no workflow " + work.workflow());
         soft.assertAll();
     }
 
@@ -194,22 +251,38 @@ class AccessMatrixTest extends SharedServer {
     void executions() throws Exception {
         Work work = fresh();
         SoftAssertions soft = new SoftAssertions();
-        row(soft, "list executions", expect(200, 200, 200, 200, 200, 401), a -> as(a).get("/api/executions?workflowId=" + work.workflow()));
+        row(
+                soft,
+                "list executions",
+                expect(200, 200, 200, 200, 200, 401),
+                a -> as(a).get("/api/executions?workflowId=" + work.workflow()));
         for (Actor a : List.of(Actor.OWNER, Actor.ADMIN, Actor.AUTHOR, Actor.SHAREE)) {
-            soft.assertThat(ids(as(a).get("/api/executions?workflowId=" + work.workflow()).json().path("executions"))).as("%s lists it", a)
+            soft.assertThat(ids(as(a).get("/api/executions?workflowId=" + work.workflow())
+                            .json()
+                            .path("executions")))
+                    .as("%s lists it", a)
                     .contains(work.execution());
         }
-        soft.assertThat(ids(as(Actor.STRANGER).get("/api/executions").json().path("executions"))).as("the stranger does not list it")
+        soft.assertThat(ids(as(Actor.STRANGER).get("/api/executions").json().path("executions")))
+                .as("the stranger does not list it")
                 .doesNotContain(work.execution());
         row(soft, "read", expect(200, 200, 200, 200, 404, 401), a -> as(a).get(work.e()));
         row(soft, "follow its events", expect(200, 200, 200, 200, 404, 401), a -> as(a).get(work.e() + "/events"));
         // Retrying needs a failed run: the author's workflow that throws, shared with the sharee.
         ApiClient author = as(Actor.AUTHOR);
-        long failing = author.post("/api/workflows", parse(FAILING)).json().path("id").asLong();
-        assertThat(author.send("PUT", "/api/workflows/" + failing + "/shares", Map.of("users", List.of("sam"))).status()).isEqualTo(200);
-        JsonNode failed = author.post("/api/workflows/" + failing + "/run", Map.of()).json();
+        long failing =
+                author.post("/api/workflows", parse(FAILING)).json().path("id").asLong();
+        assertThat(author.send("PUT", "/api/workflows/" + failing + "/shares", Map.of("users", List.of("sam")))
+                        .status())
+                .isEqualTo(200);
+        JsonNode failed =
+                author.post("/api/workflows/" + failing + "/run", Map.of()).json();
         assertThat(failed.path("status").asText()).isEqualTo("error");
-        row(soft, "retry", expect(202, 202, 202, 202, 404, 401), a -> as(a).post("/api/executions/" + failed.path("id").asLong() + "/retry", Map.of()));
+        row(
+                soft,
+                "retry",
+                expect(202, 202, 202, 202, 404, 401),
+                a -> as(a).post("/api/executions/" + failed.path("id").asLong() + "/retry", Map.of()));
         // Stopping one that has ended: whoever may see it hears it has ended (409); the rest as before.
         row(soft, "stop", expect(409, 409, 409, 409, 404, 401), a -> as(a).post(work.e() + "/stop", Map.of()));
         soft.assertAll();
@@ -221,19 +294,49 @@ class AccessMatrixTest extends SharedServer {
         SoftAssertions soft = new SoftAssertions();
         row(soft, "list credentials", expect(200, 200, 200, 200, 200, 401), a -> as(a).get("/api/credentials"));
         for (Actor a : List.of(Actor.OWNER, Actor.ADMIN, Actor.AUTHOR, Actor.SHAREE)) {
-            soft.assertThat(as(a).get("/api/credentials").json().path("credentials").findValuesAsText("id")).as("%s lists it", a)
+            soft.assertThat(as(a).get("/api/credentials")
+                            .json()
+                            .path("credentials")
+                            .findValuesAsText("id"))
+                    .as("%s lists it", a)
                     .contains(work.credential());
         }
-        soft.assertThat(as(Actor.STRANGER).get("/api/credentials").json().path("credentials").findValuesAsText("id"))
-                .as("the stranger does not list it").doesNotContain(work.credential());
+        soft.assertThat(as(Actor.STRANGER)
+                        .get("/api/credentials")
+                        .json()
+                        .path("credentials")
+                        .findValuesAsText("id"))
+                .as("the stranger does not list it")
+                .doesNotContain(work.credential());
         row(soft, "list types", expect(200, 200, 200, 200, 200, 401), a -> as(a).get("/api/credentials/types"));
-        row(soft, "create a credential", expect(201, 201, 201, 201, 201, 401), a -> as(a).post("/api/credentials",
-                Map.of("name", a + "'s key", "type", "httpHeaderAuth", "data", Map.of("name", "X-Key", "value", SECRET))));
+        row(
+                soft,
+                "create a credential",
+                expect(201, 201, 201, 201, 201, 401),
+                a -> as(a).post(
+                                "/api/credentials",
+                                Map.of(
+                                        "name",
+                                        a + "'s key",
+                                        "type",
+                                        "httpHeaderAuth",
+                                        "data",
+                                        Map.of("name", "X-Key", "value", SECRET))));
         row(soft, "read", expect(200, 200, 200, 200, 404, 401), a -> as(a).get(work.c()));
-        soft.assertThat(as(Actor.SHAREE).get(work.c()).json().path("mayManage").asBoolean()).as("the sharee is told it may only use it").isFalse();
-        soft.assertThat(as(Actor.AUTHOR).get(work.c()).json().path("mayManage").asBoolean()).isTrue();
-        row(soft, "rename", expect(200, 200, 200, 403, 404, 401), a -> put(a, work.c(), Map.of("name", "Renamed by " + a)));
-        row(soft, "replace its data", expect(200, 200, 200, 403, 404, 401),
+        soft.assertThat(as(Actor.SHAREE).get(work.c()).json().path("mayManage").asBoolean())
+                .as("the sharee is told it may only use it")
+                .isFalse();
+        soft.assertThat(as(Actor.AUTHOR).get(work.c()).json().path("mayManage").asBoolean())
+                .isTrue();
+        row(
+                soft,
+                "rename",
+                expect(200, 200, 200, 403, 404, 401),
+                a -> put(a, work.c(), Map.of("name", "Renamed by " + a)));
+        row(
+                soft,
+                "replace its data",
+                expect(200, 200, 200, 403, 404, 401),
                 a -> put(a, work.c(), Map.of("data", Map.of("name", "X-Api-Key", "value", SECRET))));
         row(soft, "see its shares", expect(200, 200, 200, 200, 404, 401), a -> as(a).get(work.c() + "/shares"));
         row(soft, "share", expect(200, 200, 200, 403, 404, 401), a -> {
@@ -257,11 +360,17 @@ class AccessMatrixTest extends SharedServer {
                 throw new AssertionError(e);
             }
         });
-        // Using it in a workflow of one's own: its owner and its sharee may; nobody else, admins and the owner included.
-        row(soft, "use in a workflow of one's own", expect(422, 422, 201, 201, 422, 401),
+        // Using it in a workflow of one's own: its owner and its sharee may; nobody else, admins and the owner
+        // included.
+        row(
+                soft,
+                "use in a workflow of one's own",
+                expect(422, 422, 201, 201, 422, 401),
                 a -> as(a).post("/api/workflows", parse(USES_CREDENTIAL.formatted(work.credential()))));
-        ApiClient.Response refused = as(Actor.STRANGER).post("/api/workflows", parse(USES_CREDENTIAL.formatted(work.credential())));
-        soft.assertThat(refused.json().path("error").asText()).as("the refusal names the node and the credential")
+        ApiClient.Response refused =
+                as(Actor.STRANGER).post("/api/workflows", parse(USES_CREDENTIAL.formatted(work.credential())));
+        soft.assertThat(refused.json().path("error").asText())
+                .as("the refusal names the node and the credential")
                 .contains("node \"Fetch\"", work.credential());
         soft.assertAll();
     }
@@ -272,22 +381,41 @@ class AccessMatrixTest extends SharedServer {
         byte[] hello = TestNodes.helloJs();
         row(soft, "install", expect(201, 200, 403, 403, 403, 401), a -> as(a).upload(hello));
         JsonNode node = as(Actor.OWNER).upload(hello).json();
-        String version = "/api/nodes/" + node.path("name").asText() + "/versions/" + node.path("version").asText();
+        String version = "/api/nodes/" + node.path("name").asText() + "/versions/"
+                + node.path("version").asText();
         row(soft, "list nodes", expect(200, 200, 200, 200, 200, 401), a -> as(a).get("/api/nodes"));
         row(soft, "read a version", expect(200, 200, 200, 200, 200, 401), a -> as(a).get(version));
         row(soft, "download its package", expect(200, 200, 200, 200, 200, 401), a -> as(a).get(version + "/package"));
-        row(soft, "test-run", expect(200, 200, 200, 200, 200, 401),
-                a -> as(a).post(version + "/run", Map.of("params", Map.of("text", "matrix"), "items", List.of(Map.of("id", 1)))));
-        row(soft, "scaffold", expect(200, 200, 200, 200, 200, 401), a -> as(a).post("/api/scaffold", Map.of("name", "matrix_node")));
-        // Removing: every refusal first, while it is there; then the admin removes it, the owner re-installs and removes it.
+        row(
+                soft,
+                "test-run",
+                expect(200, 200, 200, 200, 200, 401),
+                a -> as(a).post(
+                                version + "/run",
+                                Map.of("params", Map.of("text", "matrix"), "items", List.of(Map.of("id", 1)))));
+        row(
+                soft,
+                "scaffold",
+                expect(200, 200, 200, 200, 200, 401),
+                a -> as(a).post("/api/scaffold", Map.of("name", "matrix_node")));
+        // Removing: every refusal first, while it is there; then the admin removes it, the owner re-installs and
+        // removes it.
         for (Actor refused : List.of(Actor.AUTHOR, Actor.SHAREE, Actor.STRANGER, Actor.ANONYMOUS)) {
             ApiClient.Response r = as(refused).delete(version);
-            soft.assertThat(r.status()).as("remove by %s: %s", refused, r).isEqualTo(refused == Actor.ANONYMOUS ? 401 : 403);
+            soft.assertThat(r.status())
+                    .as("remove by %s: %s", refused, r)
+                    .isEqualTo(refused == Actor.ANONYMOUS ? 401 : 403);
         }
-        soft.assertThat(as(Actor.OWNER).get(version).status()).as("still installed").isEqualTo(200);
-        soft.assertThat(as(Actor.ADMIN).delete(version).status()).as("remove by the admin").isEqualTo(204);
+        soft.assertThat(as(Actor.OWNER).get(version).status())
+                .as("still installed")
+                .isEqualTo(200);
+        soft.assertThat(as(Actor.ADMIN).delete(version).status())
+                .as("remove by the admin")
+                .isEqualTo(204);
         soft.assertThat(as(Actor.OWNER).upload(hello).status()).isEqualTo(201);
-        soft.assertThat(as(Actor.OWNER).delete(version).status()).as("remove by the owner").isEqualTo(204);
+        soft.assertThat(as(Actor.OWNER).delete(version).status())
+                .as("remove by the owner")
+                .isEqualTo(204);
         soft.assertAll();
     }
 
@@ -295,29 +423,69 @@ class AccessMatrixTest extends SharedServer {
     void accountsAndTheAuditLog() {
         SoftAssertions soft = new SoftAssertions();
         row(soft, "list accounts", expect(200, 200, 403, 403, 403, 401), a -> as(a).get("/api/users"));
-        row(soft, "create an account", expect(201, 201, 403, 403, 403, 401),
-                a -> as(a).post("/api/users", Map.of("username", "new-by-" + a.name().toLowerCase(), "password", "long enough password", "role", "member")));
+        row(
+                soft,
+                "create an account",
+                expect(201, 201, 403, 403, 403, 401),
+                a -> as(a).post(
+                                "/api/users",
+                                Map.of(
+                                        "username",
+                                        "new-by-" + a.name().toLowerCase(),
+                                        "password",
+                                        "long enough password",
+                                        "role",
+                                        "member")));
         long target = userId("new-by-owner");
-        row(soft, "change a role", expect(200, 200, 403, 403, 403, 401), a -> as(a).send("PATCH", "/api/users/" + target, Map.of("role", "admin")));
-        row(soft, "disable", expect(200, 200, 403, 403, 403, 401), a -> as(a).send("PATCH", "/api/users/" + target, Map.of("disabled", true)));
-        row(soft, "enable", expect(200, 200, 403, 403, 403, 401), a -> as(a).send("PATCH", "/api/users/" + target, Map.of("disabled", false)));
-        row(soft, "make a reset link", expect(201, 201, 403, 403, 403, 401), a -> as(a).post("/api/users/" + target + "/password-reset", Map.of()));
+        row(
+                soft,
+                "change a role",
+                expect(200, 200, 403, 403, 403, 401),
+                a -> as(a).send("PATCH", "/api/users/" + target, Map.of("role", "admin")));
+        row(
+                soft,
+                "disable",
+                expect(200, 200, 403, 403, 403, 401),
+                a -> as(a).send("PATCH", "/api/users/" + target, Map.of("disabled", true)));
+        row(
+                soft,
+                "enable",
+                expect(200, 200, 403, 403, 403, 401),
+                a -> as(a).send("PATCH", "/api/users/" + target, Map.of("disabled", false)));
+        row(
+                soft,
+                "make a reset link",
+                expect(201, 201, 403, 403, 403, 401),
+                a -> as(a).post("/api/users/" + target + "/password-reset", Map.of()));
         long owner = userId(TestServer.OWNER);
-        row(soft, "change the owner account", expect(409, 403, 403, 403, 403, 401),
+        row(
+                soft,
+                "change the owner account",
+                expect(409, 403, 403, 403, 403, 401),
                 a -> as(a).send("PATCH", "/api/users/" + owner, Map.of("disabled", true)));
-        row(soft, "remove the owner account", expect(409, 403, 403, 403, 403, 401), a -> as(a).delete("/api/users/" + owner));
+        row(
+                soft,
+                "remove the owner account",
+                expect(409, 403, 403, 403, 403, 401),
+                a -> as(a).delete("/api/users/" + owner));
         row(soft, "remove an account", expect(204, 204, 403, 403, 403, 401), a -> {
-            if (a == Actor.OWNER || a == Actor.ADMIN) return as(a).delete("/api/users/" + userId("new-by-" + a.name().toLowerCase()));
+            if (a == Actor.OWNER || a == Actor.ADMIN)
+                return as(a).delete("/api/users/" + userId("new-by-" + a.name().toLowerCase()));
             return as(a).delete("/api/users/" + target);
         });
         row(soft, "read the audit log", expect(200, 200, 403, 403, 403, 401), a -> as(a).get("/api/audit"));
-        row(soft, "make an API key", expect(201, 201, 201, 201, 201, 401), a -> as(a).post("/api/api-keys", Map.of("name", "matrix")));
+        row(
+                soft,
+                "make an API key",
+                expect(201, 201, 201, 201, 201, 401),
+                a -> as(a).post("/api/api-keys", Map.of("name", "matrix")));
         soft.assertAll();
     }
 
     private static long userId(String name) {
         for (JsonNode user : as(Actor.OWNER).get("/api/users").json()) {
-            if (user.path("username").asText().equals(name)) return user.path("id").asLong();
+            if (user.path("username").asText().equals(name))
+                return user.path("id").asLong();
         }
         throw new AssertionError("no account " + name);
     }

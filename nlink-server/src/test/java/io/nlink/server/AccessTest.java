@@ -26,7 +26,8 @@ class AccessTest extends SharedServer {
     })
     void anonymousCallsAreRefused(String method, String path) {
         ApiClient anonymous = server.anonymous();
-        ApiClient.Response r = method.equals("DELETE") ? anonymous.delete(path)
+        ApiClient.Response r = method.equals("DELETE")
+                ? anonymous.delete(path)
                 : method.equals("GET") ? anonymous.get(path) : anonymous.post(path, Map.of());
         assertThat(r.status()).as(r.toString()).isEqualTo(401);
         assertThat(r.json().path("error").asText()).contains("sign in");
@@ -35,8 +36,10 @@ class AccessTest extends SharedServer {
     @Test
     void theSetUpLinkWorksOnceAndOnlyWithItsToken() {
         ApiClient anonymous = server.anonymous();
-        assertThat(anonymous.get("/api/setup").json().path("required").asBoolean()).isFalse();
-        ApiClient.Response again = anonymous.post("/api/setup", Map.of("token", "guess", "username", "mallory", "password", "long enough pw"));
+        assertThat(anonymous.get("/api/setup").json().path("required").asBoolean())
+                .isFalse();
+        ApiClient.Response again = anonymous.post(
+                "/api/setup", Map.of("token", "guess", "username", "mallory", "password", "long enough pw"));
         assertThat(again.status()).isEqualTo(409);
         assertThat(server.server.setupUrl()).isEmpty();
     }
@@ -44,7 +47,8 @@ class AccessTest extends SharedServer {
     @Test
     void aCookieWithoutTheCsrfTokenCannotMutate() {
         ApiClient browser = new ApiClient(server.server.url());
-        assertThat(browser.login(TestServer.OWNER, TestServer.OWNER_PASSWORD).status()).isEqualTo(200);
+        assertThat(browser.login(TestServer.OWNER, TestServer.OWNER_PASSWORD).status())
+                .isEqualTo(200);
         String token = browser.csrf;
         browser.csrf = null;
         ApiClient.Response missing = browser.post("/api/api-keys", Map.of("name", "x"));
@@ -65,12 +69,17 @@ class AccessTest extends SharedServer {
         ApiClient.Response upload = member.upload(TestNodes.helloGo());
         assertThat(upload.status()).as(upload.toString()).isEqualTo(403);
         assertThat(upload.json().path("error").asText()).contains("owner or an admin");
-        assertThat(member.delete("/api/nodes/nlink-community.x/versions/1.0.0").status()).isEqualTo(403);
-        assertThat(member.post("/api/users", Map.of("username", "eve", "password", "12345678", "role", "admin")).status()).isEqualTo(403);
+        assertThat(member.delete("/api/nodes/nlink-community.x/versions/1.0.0").status())
+                .isEqualTo(403);
+        assertThat(member.post("/api/users", Map.of("username", "eve", "password", "12345678", "role", "admin"))
+                        .status())
+                .isEqualTo(403);
         assertThat(member.get("/api/nodes").status()).isEqualTo(200);
         // Admins manage accounts too (all but the owner's: UserManagementTest).
         ApiClient admin = server.user("ada", "admin");
-        assertThat(admin.post("/api/users", Map.of("username", "eve", "password", "12345678", "role", "admin")).status()).isEqualTo(201);
+        assertThat(admin.post("/api/users", Map.of("username", "eve", "password", "12345678", "role", "admin"))
+                        .status())
+                .isEqualTo(201);
     }
 
     @Test
@@ -81,10 +90,18 @@ class AccessTest extends SharedServer {
         assertThat(key).startsWith("nlk_");
         ApiClient script = server.anonymous();
         script.apiKey = key;
-        assertThat(script.get("/api/session").json().path("user").path("username").asText()).isEqualTo(TestServer.OWNER);
-        assertThat(script.post("/api/scaffold", Map.of("name", "by_key")).status()).isEqualTo(200);
+        assertThat(script.get("/api/session")
+                        .json()
+                        .path("user")
+                        .path("username")
+                        .asText())
+                .isEqualTo(TestServer.OWNER);
+        assertThat(script.post("/api/scaffold", Map.of("name", "by_key")).status())
+                .isEqualTo(200);
         long id = created.json().path("id").asLong();
-        assertThat(server.owner.get("/api/api-keys").text()).contains("\"prefix\":\"" + key.substring(0, 12) + "\"").doesNotContain(key);
+        assertThat(server.owner.get("/api/api-keys").text())
+                .contains("\"prefix\":\"" + key.substring(0, 12) + "\"")
+                .doesNotContain(key);
         assertThat(server.owner.delete("/api/api-keys/" + id).status()).isEqualTo(204);
         ApiClient.Response revoked = script.get("/api/nodes");
         assertThat(revoked.status()).isEqualTo(401);
@@ -102,7 +119,8 @@ class AccessTest extends SharedServer {
         assertThat(throttled.status()).isEqualTo(429);
         assertThat(throttled.json().path("error").asText()).contains("too many wrong passwords");
         // An unknown name gets the same answer as a wrong password.
-        assertThat(guesser.login("nobody", "whatever1").json().path("error").asText()).isEqualTo("wrong username or password");
+        assertThat(guesser.login("nobody", "whatever1").json().path("error").asText())
+                .isEqualTo("wrong username or password");
     }
 
     @Test
@@ -117,7 +135,10 @@ class AccessTest extends SharedServer {
     @Test
     void responsesCarryTheSecurityHeaders() {
         ApiClient.Response r = server.anonymous().get("/api/health");
-        assertThat(r.raw().headers().firstValue("Content-Security-Policy")).get().asString().contains("script-src 'self'");
+        assertThat(r.raw().headers().firstValue("Content-Security-Policy"))
+                .get()
+                .asString()
+                .contains("script-src 'self'");
         assertThat(r.raw().headers().firstValue("X-Frame-Options")).contains("DENY");
         assertThat(r.json().path("database").asText()).isEqualTo("H2");
     }

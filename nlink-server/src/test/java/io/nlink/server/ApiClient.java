@@ -46,7 +46,12 @@ final class ApiClient {
      * {@code localAddress}, such as 127.0.0.2 (all of 127.0.0.0/8 is loopback on Linux).
      */
     static ApiClient from(String base, java.net.InetAddress localAddress) {
-        return new ApiClient(base, HttpClient.newBuilder().cookieHandler(new CookieManager()).localAddress(localAddress).build());
+        return new ApiClient(
+                base,
+                HttpClient.newBuilder()
+                        .cookieHandler(new CookieManager())
+                        .localAddress(localAddress)
+                        .build());
     }
 
     private ApiClient(String base, HttpClient http) {
@@ -71,26 +76,31 @@ final class ApiClient {
     }
 
     Response post(String path, Object json) {
-        return send(request(path).header("Content-Type", "application/json")
+        return send(request(path)
+                .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofByteArray(Json.writeBytes(json))));
     }
 
     /** Any method with a JSON body (PUT, PATCH). */
     Response send(String method, String path, Object json) {
-        return send(request(path).header("Content-Type", "application/json")
+        return send(request(path)
+                .header("Content-Type", "application/json")
                 .method(method, HttpRequest.BodyPublishers.ofByteArray(Json.writeBytes(json))));
     }
 
     Response postRaw(String path, String contentType, byte[] body) {
-        return send(request(path).header("Content-Type", contentType).POST(HttpRequest.BodyPublishers.ofByteArray(body)));
+        return send(
+                request(path).header("Content-Type", contentType).POST(HttpRequest.BodyPublishers.ofByteArray(body)));
     }
 
     /** Uploads a ZIP as the dashboard does: multipart/form-data, field "package". */
     Response upload(byte[] zip) {
         String boundary = "nlink-test-boundary-7f3a";
         ByteArrayOutputStream body = new ByteArrayOutputStream();
-        body.writeBytes(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"package\"; filename=\"node.zip\"\r\n"
-                + "Content-Type: application/zip\r\n\r\n").getBytes(StandardCharsets.UTF_8));
+        body.writeBytes(
+                ("--" + boundary + "\r\nContent-Disposition: form-data; name=\"package\"; filename=\"node.zip\"\r\n"
+                                + "Content-Type: application/zip\r\n\r\n")
+                        .getBytes(StandardCharsets.UTF_8));
         body.writeBytes(zip);
         body.writeBytes(("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8));
         return postRaw("/api/nodes", "multipart/form-data; boundary=" + boundary, body.toByteArray());
@@ -106,7 +116,9 @@ final class ApiClient {
     /** A GET whose body is read line by line as it comes (a Server-Sent Events stream); the caller closes the lines. */
     HttpResponse<java.util.stream.Stream<String>> lines(String path) {
         try {
-            return http.send(request(path).header("Accept", "text/event-stream").GET().build(), HttpResponse.BodyHandlers.ofLines());
+            return http.send(
+                    request(path).header("Accept", "text/event-stream").GET().build(),
+                    HttpResponse.BodyHandlers.ofLines());
         } catch (IOException e) {
             throw new AssertionError(e);
         } catch (InterruptedException e) {

@@ -26,52 +26,74 @@ class AuditLogTest {
         try (TestServer server = TestServer.start(data, TestDatabase.H2)) {
             ApiClient owner = server.owner;
             ApiClient fromElsewhere = ApiClient.from(server.server.url(), InetAddress.getByName("127.0.0.2"));
-            assertThat(fromElsewhere.login(TestServer.OWNER, "not the password").status()).isEqualTo(401);
-            assertThat(fromElsewhere.login("nobody-here", "not the password").status()).isEqualTo(401);
+            assertThat(fromElsewhere.login(TestServer.OWNER, "not the password").status())
+                    .isEqualTo(401);
+            assertThat(fromElsewhere.login("nobody-here", "not the password").status())
+                    .isEqualTo(401);
 
-            ApiClient.Response created = owner.post("/api/users", Map.of("username", "carol", "password", "carol-password", "role", "member"));
+            ApiClient.Response created = owner.post(
+                    "/api/users", Map.of("username", "carol", "password", "carol-password", "role", "member"));
             assertThat(created.status()).isEqualTo(201);
             long carol = created.json().path("id").asLong();
             ApiClient member = server.anonymous();
             assertThat(member.login("carol", "carol-password").status()).isEqualTo(200);
 
-            assertThat(member.get("/api/audit").status()).as("a member may not read the log").isEqualTo(403);
+            assertThat(member.get("/api/audit").status())
+                    .as("a member may not read the log")
+                    .isEqualTo(403);
             assertThat(server.anonymous().get("/api/audit").status()).isEqualTo(401);
 
-            assertThat(owner.send("PATCH", "/api/users/" + carol, Map.of("role", "admin")).status()).isEqualTo(200);
-            assertThat(owner.send("PATCH", "/api/users/" + carol, Map.of("disabled", true)).status()).isEqualTo(200);
-            assertThat(owner.send("PATCH", "/api/users/" + carol, Map.of("disabled", false)).status()).isEqualTo(200);
-            assertThat(owner.post("/api/users/" + carol + "/password-reset", Map.of()).status()).isEqualTo(201);
+            assertThat(owner.send("PATCH", "/api/users/" + carol, Map.of("role", "admin"))
+                            .status())
+                    .isEqualTo(200);
+            assertThat(owner.send("PATCH", "/api/users/" + carol, Map.of("disabled", true))
+                            .status())
+                    .isEqualTo(200);
+            assertThat(owner.send("PATCH", "/api/users/" + carol, Map.of("disabled", false))
+                            .status())
+                    .isEqualTo(200);
+            assertThat(owner.post("/api/users/" + carol + "/password-reset", Map.of())
+                            .status())
+                    .isEqualTo(201);
 
             ApiClient.Response installed = owner.upload(TestNodes.helloJs());
             assertThat(installed.status()).as(installed.toString()).isEqualTo(201);
-            String node = installed.json().path("name").asText() + "@" + installed.json().path("version").asText();
-            assertThat(owner.delete("/api/nodes/" + installed.json().path("name").asText() + "/versions/" + installed.json().path("version").asText())
-                    .status()).isEqualTo(204);
+            String node = installed.json().path("name").asText() + "@"
+                    + installed.json().path("version").asText();
+            assertThat(owner.delete("/api/nodes/"
+                                    + installed.json().path("name").asText() + "/versions/"
+                                    + installed.json().path("version").asText())
+                            .status())
+                    .isEqualTo(204);
 
-            long workflow = owner.post("/api/workflows", io.nlink.runtime.json.Json.parse(MANUAL)).json().path("id").asLong();
+            long workflow = owner.post("/api/workflows", io.nlink.runtime.json.Json.parse(MANUAL))
+                    .json()
+                    .path("id")
+                    .asLong();
             assertThat(owner.delete("/api/workflows/" + workflow).status()).isEqualTo(204);
             assertThat(owner.delete("/api/users/" + carol).status()).isEqualTo(204);
 
             List<JsonNode> entries = all(owner);
             List<String> lines = entries.stream()
-                    .map(e -> e.path("action").asText() + " " + e.path("actor").asText("-") + " " + e.path("target").asText("-")
-                            + " " + e.path("address").asText("-"))
+                    .map(e -> e.path("action").asText() + " " + e.path("actor").asText("-") + " "
+                            + e.path("target").asText("-") + " "
+                            + e.path("address").asText("-"))
                     .toList();
-            assertThat(lines).containsExactly(
-                    "user-removed owner carol 127.0.0.1",
-                    "workflow-deleted owner workflow " + workflow + " \"Audited\" 127.0.0.1",
-                    "node-removed owner " + node + " 127.0.0.1",
-                    "node-installed owner " + node + " 127.0.0.1",
-                    "password-reset-link owner carol 127.0.0.1",
-                    "user-enabled owner carol 127.0.0.1",
-                    "user-disabled owner carol 127.0.0.1",
-                    "role-changed owner carol 127.0.0.1",
-                    "sign-in carol carol 127.0.0.1",
-                    "user-created owner carol 127.0.0.1",
-                    "sign-in-failed - nobody-here 127.0.0.2",
-                    "sign-in-failed - owner 127.0.0.2",
-                    "owner-created owner owner 127.0.0.1");
+            assertThat(lines)
+                    .containsExactly(
+                            "user-removed owner carol 127.0.0.1",
+                            "workflow-deleted owner workflow " + workflow + " \"Audited\" 127.0.0.1",
+                            "node-removed owner " + node + " 127.0.0.1",
+                            "node-installed owner " + node + " 127.0.0.1",
+                            "password-reset-link owner carol 127.0.0.1",
+                            "user-enabled owner carol 127.0.0.1",
+                            "user-disabled owner carol 127.0.0.1",
+                            "role-changed owner carol 127.0.0.1",
+                            "sign-in carol carol 127.0.0.1",
+                            "user-created owner carol 127.0.0.1",
+                            "sign-in-failed - nobody-here 127.0.0.2",
+                            "sign-in-failed - owner 127.0.0.2",
+                            "owner-created owner owner 127.0.0.1");
             assertThat(entries.get(7).path("detail").asText()).isEqualTo("member to admin");
             assertThat(entries.get(11).path("detail").asText()).isEqualTo("wrong password");
             assertThat(entries.get(10).path("detail").asText()).isEqualTo("no such account");

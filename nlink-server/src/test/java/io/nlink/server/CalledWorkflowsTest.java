@@ -49,7 +49,8 @@ class CalledWorkflowsTest extends SharedServer {
     }
 
     private static JsonNode run(ApiClient as, long workflow) {
-        ApiClient.Response run = as.post("/api/workflows/" + workflow + "/run", Map.of("items", List.of(Map.of("n", 2), Map.of("n", 5))));
+        ApiClient.Response run = as.post(
+                "/api/workflows/" + workflow + "/run", Map.of("items", List.of(Map.of("n", 2), Map.of("n", 5))));
         assertThat(run.status()).as(run.toString()).isEqualTo(200);
         return run.json();
     }
@@ -62,9 +63,13 @@ class CalledWorkflowsTest extends SharedServer {
         assertThat(execution.path("output").findValuesAsText("doubled")).containsExactly("4", "10");
 
         // The same child named by the URL n8n's editor shows for it.
-        String byUrl = PARENT.formatted(child).replace("\"mode\": \"list\"", "\"mode\": \"url\"")
-                .replace("\"value\": \"" + child + "\"", "\"value\": \"https://n8n.example.com/workflow/" + child + "?tab=x\"");
-        assertThat(run(server.owner, create(server.owner, byUrl)).path("output").findValuesAsText("doubled")).containsExactly("4", "10");
+        String byUrl = PARENT.formatted(child)
+                .replace("\"mode\": \"list\"", "\"mode\": \"url\"")
+                .replace(
+                        "\"value\": \"" + child + "\"",
+                        "\"value\": \"https://n8n.example.com/workflow/" + child + "?tab=x\"");
+        assertThat(run(server.owner, create(server.owner, byUrl)).path("output").findValuesAsText("doubled"))
+                .containsExactly("4", "10");
     }
 
     @Test
@@ -82,11 +87,13 @@ class CalledWorkflowsTest extends SharedServer {
         for (JsonNode refused : List.of(others, missing)) {
             assertThat(refused.path("status").asText()).as(refused.toString()).isEqualTo("error");
             assertThat(refused.path("errorNode").asText()).isEqualTo("Execute Workflow");
-            assertThat(refused.path("error").asText()).contains("does not exist or the owner of \"Parent\" may not run it");
+            assertThat(refused.path("error").asText())
+                    .contains("does not exist or the owner of \"Parent\" may not run it");
             assertThat(refused.toString()).doesNotContain("doubled").doesNotContain("Owner's child");
         }
         // An id out of reach and one that does not exist are refused alike.
-        assertThat(others.path("error").asText()).isEqualTo(missing.path("error").asText().replace("987654321", Long.toString(ownersChild)));
+        assertThat(others.path("error").asText())
+                .isEqualTo(missing.path("error").asText().replace("987654321", Long.toString(ownersChild)));
 
         // The owner may run every workflow, so the owner's parent reaches the member's child.
         JsonNode owners = run(server.owner, create(server.owner, PARENT.formatted(membersChild)));
@@ -111,14 +118,19 @@ class CalledWorkflowsTest extends SharedServer {
 
     private static int call(String path) throws Exception {
         HttpRequest request = HttpRequest.newBuilder(URI.create(server.server.url() + "/webhook/" + path))
-                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString("{\"sku\": \"A-7\"}")).build();
-        return HttpClient.newHttpClient().send(request, HttpResponse.BodyHandlers.ofString()).statusCode();
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"sku\": \"A-7\"}"))
+                .build();
+        return HttpClient.newHttpClient()
+                .send(request, HttpResponse.BodyHandlers.ofString())
+                .statusCode();
     }
 
     @Test
     void aFailedRunStartsItsErrorWorkflowWithNsErrorItem() throws Exception {
         long handler = create(server.owner, ERROR_HANDLER);
-        long failing = create(server.owner, FAILING.formatted("Orders", handler, "orders", "3f1c0a4e-0000-4000-8000-000000000001"));
+        long failing = create(
+                server.owner, FAILING.formatted("Orders", handler, "orders", "3f1c0a4e-0000-4000-8000-000000000001"));
         server.owner.post("/api/workflows/" + failing + "/activate", Map.of());
         assertThat(call("orders")).isEqualTo(500);
 
@@ -127,9 +139,15 @@ class CalledWorkflowsTest extends SharedServer {
         JsonNode handled = awaitExecutions(handler, 1).get(0);
         assertThat(handled.path("mode").asText()).isEqualTo("error");
         assertThat(handled.path("status").asText()).isEqualTo("success");
-        JsonNode item = server.owner.get("/api/executions/" + handled.path("id").asLong()).json().path("output").get(0);
-        assertThat(item.path("execution").path("id").asText()).isEqualTo(failed.path("id").asText());
-        assertThat(item.path("execution").path("error").path("message").asText()).contains("no stock for A-7");
+        JsonNode item = server.owner
+                .get("/api/executions/" + handled.path("id").asLong())
+                .json()
+                .path("output")
+                .get(0);
+        assertThat(item.path("execution").path("id").asText())
+                .isEqualTo(failed.path("id").asText());
+        assertThat(item.path("execution").path("error").path("message").asText())
+                .contains("no stock for A-7");
         assertThat(item.path("execution").path("lastNodeExecuted").asText()).isEqualTo("Stop and Error");
         assertThat(item.path("execution").path("mode").asText()).isEqualTo("webhook");
         assertThat(item.path("execution").has("retryOf")).isFalse();
@@ -137,16 +155,29 @@ class CalledWorkflowsTest extends SharedServer {
         assertThat(item.path("workflow").path("name").asText()).isEqualTo("Orders");
 
         // A retry that fails again names the execution it retried.
-        assertThat(server.owner.post("/api/executions/" + failed.path("id").asLong() + "/retry", Map.of()).status()).isEqualTo(202);
+        assertThat(server.owner
+                        .post("/api/executions/" + failed.path("id").asLong() + "/retry", Map.of())
+                        .status())
+                .isEqualTo(202);
         JsonNode second = awaitExecutions(handler, 2).get(0);
-        JsonNode retried = server.owner.get("/api/executions/" + second.path("id").asLong()).json().path("output").get(0);
+        JsonNode retried = server.owner
+                .get("/api/executions/" + second.path("id").asLong())
+                .json()
+                .path("output")
+                .get(0);
         assertThat(retried.path("execution").path("mode").asText()).isEqualTo("retry");
-        assertThat(retried.path("execution").path("retryOf").asText()).isEqualTo(failed.path("id").asText());
+        assertThat(retried.path("execution").path("retryOf").asText())
+                .isEqualTo(failed.path("id").asText());
 
         // A manual run starts no error workflow, as in n8n.
-        server.owner.post("/api/workflows/" + failing + "/run", Map.of("items", List.of(Map.of("body", Map.of("sku", "B")))));
+        server.owner.post(
+                "/api/workflows/" + failing + "/run", Map.of("items", List.of(Map.of("body", Map.of("sku", "B")))));
         Thread.sleep(1500);
-        assertThat(server.owner.get("/api/executions?workflowId=" + handler).json().path("executions")).hasSize(2);
+        assertThat(server.owner
+                        .get("/api/executions?workflowId=" + handler)
+                        .json()
+                        .path("executions"))
+                .hasSize(2);
     }
 
     @Test
@@ -154,8 +185,12 @@ class CalledWorkflowsTest extends SharedServer {
         ApiClient member = server.user("erin", "member");
         long ownersHandler = create(server.owner, ERROR_HANDLER);
         long membersHandler = create(member, ERROR_HANDLER);
-        long reaching = create(member, FAILING.formatted("Reaching", ownersHandler, "reaching", "3f1c0a4e-0000-4000-8000-000000000002"));
-        long own = create(member, FAILING.formatted("Own", membersHandler, "own-handler", "3f1c0a4e-0000-4000-8000-000000000003"));
+        long reaching = create(
+                member,
+                FAILING.formatted("Reaching", ownersHandler, "reaching", "3f1c0a4e-0000-4000-8000-000000000002"));
+        long own = create(
+                member,
+                FAILING.formatted("Own", membersHandler, "own-handler", "3f1c0a4e-0000-4000-8000-000000000003"));
         member.post("/api/workflows/" + reaching + "/activate", Map.of());
         member.post("/api/workflows/" + own + "/activate", Map.of());
         assertThat(call("reaching")).isEqualTo(500);
@@ -165,7 +200,11 @@ class CalledWorkflowsTest extends SharedServer {
         awaitExecutions(membersHandler, 1);
         awaitExecutions(reaching, 1);
         Thread.sleep(1000);
-        assertThat(server.owner.get("/api/executions?workflowId=" + ownersHandler).json().path("executions")).isEmpty();
+        assertThat(server.owner
+                        .get("/api/executions?workflowId=" + ownersHandler)
+                        .json()
+                        .path("executions"))
+                .isEmpty();
     }
 
     /** Cron and Interval as n8n exports them; each starts its run with one empty item. */
@@ -195,23 +234,42 @@ class CalledWorkflowsTest extends SharedServer {
                 assertThat(e.path("status").asText()).isEqualTo("success");
             }
         }
-        JsonNode fired = server.owner.get("/api/executions/" + awaitExecutions(intervalId, 2).get(0).path("id").asLong()).json();
+        JsonNode fired = server.owner
+                .get("/api/executions/"
+                        + awaitExecutions(intervalId, 2).get(0).path("id").asLong())
+                .json();
         assertThat(fired.path("output").get(0).path("fired").asBoolean()).isTrue();
-        assertThat(fired.path("output").get(0).path("input").isEmpty()).as("Interval starts with an empty item").isTrue();
+        assertThat(fired.path("output").get(0).path("input").isEmpty())
+                .as("Interval starts with an empty item")
+                .isTrue();
 
         for (long id : List.of(intervalId, cronId)) server.owner.post("/api/workflows/" + id + "/deactivate", Map.of());
         Thread.sleep(1500); // a firing already under way may still land
-        int after = server.owner.get("/api/executions?workflowId=" + intervalId).json().path("executions").size();
+        int after = server.owner
+                .get("/api/executions?workflowId=" + intervalId)
+                .json()
+                .path("executions")
+                .size();
         Thread.sleep(2500);
-        assertThat(server.owner.get("/api/executions?workflowId=" + intervalId).json().path("executions").size()).as("no firing once deactivated").isEqualTo(after);
+        assertThat(server.owner
+                        .get("/api/executions?workflowId=" + intervalId)
+                        .json()
+                        .path("executions")
+                        .size())
+                .as("no firing once deactivated")
+                .isEqualTo(after);
     }
 
     /** The executions of {@code workflow}, newest first, once at least {@code count} have ended. */
     private static JsonNode awaitExecutions(long workflow, int count) throws InterruptedException {
         Instant deadline = Instant.now().plus(Duration.ofSeconds(60));
         while (true) {
-            JsonNode list = server.owner.get("/api/executions?workflowId=" + workflow).json().path("executions");
-            boolean done = list.findValuesAsText("status").stream().noneMatch(s -> s.equals("queued") || s.equals("running"));
+            JsonNode list = server.owner
+                    .get("/api/executions?workflowId=" + workflow)
+                    .json()
+                    .path("executions");
+            boolean done =
+                    list.findValuesAsText("status").stream().noneMatch(s -> s.equals("queued") || s.equals("running"));
             if ((list.size() >= count && done) || Instant.now().isAfter(deadline)) {
                 assertThat(list.size()).as("executions of workflow " + workflow).isGreaterThanOrEqualTo(count);
                 return list;

@@ -21,19 +21,30 @@ import org.junit.jupiter.api.io.TempDir;
  * picked up by the other member, which records it.
  */
 class ClusterServersTest {
-    @TempDir Path dataA;
-    @TempDir Path dataB;
+    @TempDir
+    Path dataA;
+
+    @TempDir
+    Path dataB;
 
     @Test
     void anExecutionTriggeredOnOneServerRunsOnTheOtherWithNodesInstalledThroughTheFirst() throws Exception {
         TestDatabase db = TestDatabase.all().get(1).fresh(); // PostgreSQL: members share one database
         String name = "servers-" + ProcessHandle.current().pid();
-        ClusterConfig cluster = ClusterConfig.DEFAULTS.withName(name).withPort(5950).withLanes(1);
+        ClusterConfig cluster =
+                ClusterConfig.DEFAULTS.withName(name).withPort(5950).withLanes(1);
         // A runs no executions itself (--executions 0): whatever it triggers must run elsewhere.
-        try (TestServer a = TestServer.start(TestServer.config(dataA, db).withCluster(cluster).withExecutions(0))) {
+        try (TestServer a = TestServer.start(
+                TestServer.config(dataA, db).withCluster(cluster).withExecutions(0))) {
             Path log = dataB.resolve("server-b.log");
-            Process b = ServerProcess.start(log, dataB.toString(), db.url(), db.user(),
-                    db.password(), name, a.server.cluster().address());
+            Process b = ServerProcess.start(
+                    log,
+                    dataB.toString(),
+                    db.url(),
+                    db.user(),
+                    db.password(),
+                    name,
+                    a.server.cluster().address());
             try {
                 String bAddress = awaitLine(b, log, "member ");
                 assertThat(a.server.cluster().members()).hasSize(2);
@@ -41,48 +52,85 @@ class ClusterServersTest {
                 assertThat(a.owner.upload(TestNodes.helloGo()).status()).isEqualTo(201);
                 assertThat(a.owner.upload(TestNodes.helloJs()).status()).isEqualTo(201);
                 JsonNode workflow = Json.parse(Files.readAllBytes(TestNodes.WORKFLOWS.resolve("greetings.json")));
-                long id = a.owner.post("/api/workflows", workflow).json().path("id").asLong();
+                long id = a.owner
+                        .post("/api/workflows", workflow)
+                        .json()
+                        .path("id")
+                        .asLong();
 
-                ApiClient.Response run = a.owner.post("/api/workflows/" + id + "/run", Map.of("items", List.of(Map.of("name", "ada", "age", 36))));
+                ApiClient.Response run = a.owner.post(
+                        "/api/workflows/" + id + "/run", Map.of("items", List.of(Map.of("name", "ada", "age", 36))));
                 assertThat(run.status()).as(run.toString()).isEqualTo(200);
-                assertThat(run.json().path("status").asText()).as(run.toString()).isEqualTo("success");
-                assertThat(run.json().path("member").asText()).as("the member that ran it").isEqualTo(bAddress);
+                assertThat(run.json().path("status").asText())
+                        .as(run.toString())
+                        .isEqualTo("success");
+                assertThat(run.json().path("member").asText())
+                        .as("the member that ran it")
+                        .isEqualTo(bAddress);
                 assertThat(run.json().path("output").get(0).path("message").asText())
                         .isEqualTo("Hello, ADA! Greetings from WebAssembly Runtime! 🚀");
 
                 // B serves the same accounts and sees the execution it recorded.
                 ApiClient onB = new ApiClient(awaitLine(b, log, "url "));
-                assertThat(onB.login(TestServer.OWNER, TestServer.OWNER_PASSWORD).status()).isEqualTo(200);
-                assertThat(onB.get("/api/executions/" + run.json().path("id").asLong()).json().path("member").asText()).isEqualTo(bAddress);
+                assertThat(onB.login(TestServer.OWNER, TestServer.OWNER_PASSWORD)
+                                .status())
+                        .isEqualTo(200);
+                assertThat(onB.get("/api/executions/" + run.json().path("id").asLong())
+                                .json()
+                                .path("member")
+                                .asText())
+                        .isEqualTo(bAddress);
 
                 // A webhook workflow activated through A answers on B: activation reaches every member.
-                long hook = a.owner.post("/api/workflows", Json.parse("""
+                long hook = a.owner
+                        .post("/api/workflows", Json.parse("""
                         {"name": "Hook", "nodes": [
                           {"name": "Hook", "type": "n8n-nodes-base.webhook", "typeVersion": 2, "position": [0, 0],
                            "parameters": {"path": "cluster/hook", "httpMethod": "POST", "responseMode": "lastNode"}},
                           {"name": "Greet", "type": "nlink-community.wasm_demo", "position": [200, 0], "parameters": {"text": "={{ $json.body.name }}"}}
-                        ], "connections": {"Hook": {"main": [[{"node": "Greet", "index": 0}]]}}}""")).json().path("id").asLong();
-                assertThat(a.owner.post("/api/workflows/" + hook + "/activate", Map.of()).status()).isEqualTo(200);
-                java.net.http.HttpResponse<String> answer = awaitWebhook(onB.base + "/webhook/cluster/hook", "{\"name\": \"b\"}");
+                        ], "connections": {"Hook": {"main": [[{"node": "Greet", "index": 0}]]}}}"""))
+                        .json()
+                        .path("id")
+                        .asLong();
+                assertThat(a.owner
+                                .post("/api/workflows/" + hook + "/activate", Map.of())
+                                .status())
+                        .isEqualTo(200);
+                java.net.http.HttpResponse<String> answer =
+                        awaitWebhook(onB.base + "/webhook/cluster/hook", "{\"name\": \"b\"}");
                 assertThat(answer.body()).contains("Hello, b! Greetings from WebAssembly Runtime!");
 
                 // A schedule fires once per tick in the whole cluster (on the oldest member, A), not once per server.
-                long tick = a.owner.post("/api/workflows", Json.parse("""
+                long tick = a.owner
+                        .post("/api/workflows", Json.parse("""
                         {"name": "Tick", "nodes": [
                           {"name": "Tick", "type": "n8n-nodes-base.scheduleTrigger", "typeVersion": 1.2, "position": [0, 0],
                            "parameters": {"rule": {"interval": [{"field": "seconds", "secondsInterval": 1}]}}}
-                        ], "connections": {}}""")).json().path("id").asLong();
-                assertThat(onB.post("/api/workflows/" + tick + "/activate", Map.of()).status()).isEqualTo(200);
+                        ], "connections": {}}"""))
+                        .json()
+                        .path("id")
+                        .asLong();
+                assertThat(onB.post("/api/workflows/" + tick + "/activate", Map.of())
+                                .status())
+                        .isEqualTo(200);
                 Thread.sleep(4_500);
-                assertThat(onB.post("/api/workflows/" + tick + "/deactivate", Map.of()).status()).isEqualTo(200);
+                assertThat(onB.post("/api/workflows/" + tick + "/deactivate", Map.of())
+                                .status())
+                        .isEqualTo(200);
                 List<java.time.Instant> starts = new java.util.ArrayList<>();
-                a.owner.get("/api/executions?workflowId=" + tick).json().path("executions")
-                        .forEach(e -> starts.add(java.time.Instant.parse(e.path("startedAt").asText())));
+                a.owner
+                        .get("/api/executions?workflowId=" + tick)
+                        .json()
+                        .path("executions")
+                        .forEach(e -> starts.add(
+                                java.time.Instant.parse(e.path("startedAt").asText())));
                 java.util.Collections.sort(starts);
                 assertThat(starts).as("firings").hasSizeBetween(2, 6);
                 for (int i = 1; i < starts.size(); i++) {
-                    assertThat(java.time.Duration.between(starts.get(i - 1), starts.get(i)).toMillis())
-                            .as("no tick fired twice: %s", starts).isGreaterThan(500);
+                    assertThat(java.time.Duration.between(starts.get(i - 1), starts.get(i))
+                                    .toMillis())
+                            .as("no tick fired twice: %s", starts)
+                            .isGreaterThan(500);
                 }
 
                 // B killed: nobody offers executions any more, and A says so instead of running them itself.
@@ -92,7 +140,8 @@ class ClusterServersTest {
                 while (a.server.cluster().members().size() > 1 && System.nanoTime() < deadline) Thread.sleep(50);
                 ApiClient.Response refused = a.owner.post("/api/workflows/" + id + "/run", Map.of());
                 assertThat(refused.status()).as(refused.toString()).isEqualTo(503);
-                assertThat(refused.json().path("error").asText()).contains("no member of the cluster offers executions");
+                assertThat(refused.json().path("error").asText())
+                        .contains("no member of the cluster offers executions");
             } finally {
                 b.destroyForcibly();
                 b.waitFor(30, TimeUnit.SECONDS);
@@ -104,21 +153,42 @@ class ClusterServersTest {
     void anExecutionWhoseMemberIsKilledRunsAgainOnAnotherAndIsRecordedOnce() throws Exception {
         TestDatabase db = TestDatabase.all().get(1).fresh();
         String name = "failover-" + ProcessHandle.current().pid();
-        ClusterConfig cluster = ClusterConfig.DEFAULTS.withName(name).withPort(5950).withLanes(1);
-        try (TestServer a = TestServer.start(TestServer.config(dataA, db).withCluster(cluster).withExecutions(0))) {
+        ClusterConfig cluster =
+                ClusterConfig.DEFAULTS.withName(name).withPort(5950).withLanes(1);
+        try (TestServer a = TestServer.start(
+                TestServer.config(dataA, db).withCluster(cluster).withExecutions(0))) {
             Path dataC = dataB.resolve("c");
             Files.createDirectories(dataC);
-            Process b = ServerProcess.start(dataB.resolve("b.log"), dataB.toString(), db.url(), db.user(), db.password(), name, a.server.cluster().address());
+            Process b = ServerProcess.start(
+                    dataB.resolve("b.log"),
+                    dataB.toString(),
+                    db.url(),
+                    db.user(),
+                    db.password(),
+                    name,
+                    a.server.cluster().address());
             Process c = null;
             try {
                 String bAddress = awaitLine(b, dataB.resolve("b.log"), "member ");
-                c = ServerProcess.start(dataB.resolve("c.log"), dataC.toString(), db.url(), db.user(), db.password(), name, a.server.cluster().address());
+                c = ServerProcess.start(
+                        dataB.resolve("c.log"),
+                        dataC.toString(),
+                        db.url(),
+                        db.user(),
+                        db.password(),
+                        name,
+                        a.server.cluster().address());
                 String cAddress = awaitLine(c, dataB.resolve("c.log"), "member ");
                 assertThat(a.server.cluster().members()).hasSize(3);
 
-                long id = a.owner.post("/api/workflows", slowWorkflow()).json().path("id").asLong();
+                long id = a.owner
+                        .post("/api/workflows", slowWorkflow())
+                        .json()
+                        .path("id")
+                        .asLong();
                 // B and C are both free; ties go to the older member, B.
-                var run = java.util.concurrent.CompletableFuture.supplyAsync(() -> a.owner.post("/api/workflows/" + id + "/run", Map.of()));
+                var run = java.util.concurrent.CompletableFuture.supplyAsync(
+                        () -> a.owner.post("/api/workflows/" + id + "/run", Map.of()));
                 Thread.sleep(3_000);
                 assertThat(run).as("still running on B").isNotDone();
                 b.destroyForcibly(); // SIGKILL in the middle of the execution
@@ -126,13 +196,30 @@ class ClusterServersTest {
                 ApiClient.Response done = run.get(2, TimeUnit.MINUTES);
                 assertThat(done.status()).as(done.toString()).isEqualTo(200);
                 assertThat(done.json().path("status").asText()).isEqualTo("success");
-                assertThat(done.json().path("member").asText()).as("ran again on C after B died (B is %s)", bAddress).isEqualTo(cAddress);
+                assertThat(done.json().path("member").asText())
+                        .as("ran again on C after B died (B is %s)", bAddress)
+                        .isEqualTo(cAddress);
                 // Two records of the one trigger: B's, marked crashed by the survivors when B left, and C's.
-                List<JsonNode> executions = awaitExecutions(a.owner, id, list -> list.stream().noneMatch(e -> e.path("status").asText().equals("running")));
-                assertThat(executions).extracting(e -> e.path("status").asText()).containsExactlyInAnyOrder("success", "crashed");
-                JsonNode crashed = executions.stream().filter(e -> e.path("status").asText().equals("crashed")).findFirst().orElseThrow();
-                assertThat(crashed.path("error").asText()).isEqualTo("member " + bAddress + " left the cluster before this execution finished");
-                assertThat(a.owner.get("/api/executions/" + crashed.path("id").asLong()).json().path("member").asText()).isEqualTo(bAddress);
+                List<JsonNode> executions = awaitExecutions(
+                        a.owner,
+                        id,
+                        list -> list.stream()
+                                .noneMatch(e -> e.path("status").asText().equals("running")));
+                assertThat(executions)
+                        .extracting(e -> e.path("status").asText())
+                        .containsExactlyInAnyOrder("success", "crashed");
+                JsonNode crashed = executions.stream()
+                        .filter(e -> e.path("status").asText().equals("crashed"))
+                        .findFirst()
+                        .orElseThrow();
+                assertThat(crashed.path("error").asText())
+                        .isEqualTo("member " + bAddress + " left the cluster before this execution finished");
+                assertThat(a.owner
+                                .get("/api/executions/" + crashed.path("id").asLong())
+                                .json()
+                                .path("member")
+                                .asText())
+                        .isEqualTo(bAddress);
             } finally {
                 b.destroyForcibly();
                 if (c != null) c.destroyForcibly();
@@ -154,21 +241,41 @@ class ClusterServersTest {
         long id;
         long hook;
         // The owner account and the workflows, made through a server that then stops.
-        try (TestServer setup = TestServer.start(TestServer.config(dataA, db).withCluster(ClusterConfig.DEFAULTS.withName(name + "-setup").withPort(5950)))) {
-            id = setup.owner.post("/api/workflows", slowWorkflow()).json().path("id").asLong();
-            hook = setup.owner.post("/api/workflows", slowWebhookWorkflow()).json().path("id").asLong();
-            assertThat(setup.owner.post("/api/workflows/" + hook + "/activate", Map.of()).status()).isEqualTo(200);
+        try (TestServer setup = TestServer.start(TestServer.config(dataA, db)
+                .withCluster(ClusterConfig.DEFAULTS.withName(name + "-setup").withPort(5950)))) {
+            id = setup.owner
+                    .post("/api/workflows", slowWorkflow())
+                    .json()
+                    .path("id")
+                    .asLong();
+            hook = setup.owner
+                    .post("/api/workflows", slowWebhookWorkflow())
+                    .json()
+                    .path("id")
+                    .asLong();
+            assertThat(setup.owner
+                            .post("/api/workflows/" + hook + "/activate", Map.of())
+                            .status())
+                    .isEqualTo(200);
         }
         Path log = dataB.resolve("server.log");
         Process b = ServerProcess.start(log, dataB.toString(), db.url(), db.user(), db.password(), name, "-");
         try {
             String url = awaitLine(b, log, "url ");
             ApiClient onB = new ApiClient(url);
-            assertThat(onB.login(TestServer.OWNER, TestServer.OWNER_PASSWORD).status()).isEqualTo(200);
-            java.util.concurrent.CompletableFuture.runAsync(() -> onB.post("/api/workflows/" + id + "/run", Map.of("items", List.of(Map.of("name", "ada")))));
-            assertThat(awaitWebhook(url + "/webhook/slow", "{\"name\": \"grace\"}").body()).isEqualTo("{\"message\":\"Workflow was started\"}");
+            assertThat(onB.login(TestServer.OWNER, TestServer.OWNER_PASSWORD).status())
+                    .isEqualTo(200);
+            java.util.concurrent.CompletableFuture.runAsync(() ->
+                    onB.post("/api/workflows/" + id + "/run", Map.of("items", List.of(Map.of("name", "ada")))));
+            assertThat(awaitWebhook(url + "/webhook/slow", "{\"name\": \"grace\"}")
+                            .body())
+                    .isEqualTo("{\"message\":\"Workflow was started\"}");
             for (long workflow : new long[] {id, hook}) {
-                List<JsonNode> running = awaitExecutions(onB, workflow, list -> list.size() == 1 && list.get(0).path("status").asText().equals("running"));
+                List<JsonNode> running = awaitExecutions(
+                        onB,
+                        workflow,
+                        list -> list.size() == 1
+                                && list.get(0).path("status").asText().equals("running"));
                 assertThat(running.get(0).path("finishedAt").isNull()).isTrue();
             }
             b.destroyForcibly(); // SIGKILL in the middle of both runs: nothing gets to record their end
@@ -178,23 +285,37 @@ class ClusterServersTest {
             b.waitFor(30, TimeUnit.SECONDS);
         }
 
-        ClusterConfig sameMember = ClusterConfig.DEFAULTS.withName(name).withPort(5960).withLanes(1);
+        ClusterConfig sameMember =
+                ClusterConfig.DEFAULTS.withName(name).withPort(5960).withLanes(1);
         try (NlinkServer again = NlinkServer.start(TestServer.config(dataB, db).withCluster(sameMember))) {
             ApiClient client = new ApiClient(again.url());
-            assertThat(client.login(TestServer.OWNER, TestServer.OWNER_PASSWORD).status()).isEqualTo(200);
+            assertThat(client.login(TestServer.OWNER, TestServer.OWNER_PASSWORD).status())
+                    .isEqualTo(200);
             List<JsonNode> executions = awaitExecutions(client, id, list -> !list.isEmpty());
             assertThat(executions).singleElement().satisfies(e -> {
                 assertThat(e.path("status").asText()).isEqualTo("crashed");
                 assertThat(e.path("error").asText()).endsWith("before this execution finished");
             });
-            JsonNode record = client.get("/api/executions/" + executions.get(0).path("id").asLong()).json();
-            assertThat(record.path("input").get(0).path("name").asText()).as("the trigger's input is kept").isEqualTo("ada");
+            JsonNode record = client.get(
+                            "/api/executions/" + executions.get(0).path("id").asLong())
+                    .json();
+            assertThat(record.path("input").get(0).path("name").asText())
+                    .as("the trigger's input is kept")
+                    .isEqualTo("ada");
             assertThat(record.path("inputItems").asInt()).isEqualTo(1);
             assertThat(record.path("definition").path("name").asText()).isEqualTo("Slow");
 
-            List<JsonNode> rerun = awaitExecutions(client, hook, list -> list.size() == 1 && list.get(0).path("status").asText().equals("success"));
-            JsonNode done = client.get("/api/executions/" + rerun.get(0).path("id").asLong()).json();
-            assertThat(done.path("output").get(0).path("name").asText()).as("the acknowledged call ran again, with its body").isEqualTo("grace");
+            List<JsonNode> rerun = awaitExecutions(
+                    client,
+                    hook,
+                    list -> list.size() == 1
+                            && list.get(0).path("status").asText().equals("success"));
+            JsonNode done = client.get(
+                            "/api/executions/" + rerun.get(0).path("id").asLong())
+                    .json();
+            assertThat(done.path("output").get(0).path("name").asText())
+                    .as("the acknowledged call ran again, with its body")
+                    .isEqualTo("grace");
         }
     }
 
@@ -222,13 +343,19 @@ class ClusterServersTest {
     }
 
     /** A workflow's executions once {@code done} holds of them (within 60 s). */
-    private static List<JsonNode> awaitExecutions(ApiClient client, long workflowId, java.util.function.Predicate<List<JsonNode>> done) throws Exception {
+    private static List<JsonNode> awaitExecutions(
+            ApiClient client, long workflowId, java.util.function.Predicate<List<JsonNode>> done) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (true) {
             List<JsonNode> list = new java.util.ArrayList<>();
-            client.get("/api/executions?workflowId=" + workflowId).json().path("executions").forEach(list::add);
+            client.get("/api/executions?workflowId=" + workflowId)
+                    .json()
+                    .path("executions")
+                    .forEach(list::add);
             if (done.test(list)) return list;
-            assertThat(System.nanoTime()).as("executions as expected within 60 s: %s", list).isLessThan(deadline);
+            assertThat(System.nanoTime())
+                    .as("executions as expected within 60 s: %s", list)
+                    .isLessThan(deadline);
             Thread.sleep(100);
         }
     }
@@ -236,8 +363,10 @@ class ClusterServersTest {
     /** A webhook's answer once it listens (activation reaches other members a moment after the call returns). */
     private static java.net.http.HttpResponse<String> awaitWebhook(String url, String body) throws Exception {
         var http = java.net.http.HttpClient.newHttpClient();
-        var request = java.net.http.HttpRequest.newBuilder(java.net.URI.create(url)).header("Content-Type", "application/json")
-                .POST(java.net.http.HttpRequest.BodyPublishers.ofString(body)).build();
+        var request = java.net.http.HttpRequest.newBuilder(java.net.URI.create(url))
+                .header("Content-Type", "application/json")
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString(body))
+                .build();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (true) {
             var answer = http.send(request, java.net.http.HttpResponse.BodyHandlers.ofString());
@@ -258,7 +387,9 @@ class ClusterServersTest {
             Matcher m = line.matcher(text);
             if (m.find()) return m.group(1);
             assertThat(p.isAlive()).as("server B is running: %s", text).isTrue();
-            assertThat(System.nanoTime()).as("server B up within 2 minutes: %s", text).isLessThan(deadline);
+            assertThat(System.nanoTime())
+                    .as("server B up within 2 minutes: %s", text)
+                    .isLessThan(deadline);
             Thread.sleep(50);
         }
     }

@@ -44,11 +44,14 @@ class CredentialsTest {
     static final String HEADER_SECRET = "hdr-secret-7f3a9c";
     static final String PASSWORD_SECRET = "pw-secret-2b8e41";
 
-    @TempDir static Path data;
+    @TempDir
+    static Path data;
+
     static TestServer server;
     static HttpServer remote;
     /** The header each call to the remote API carried. */
     static final List<String> remoteSaw = new CopyOnWriteArrayList<>();
+
     static final ByteArrayOutputStream log = new ByteArrayOutputStream();
     static PrintStream originalErr;
     final HttpClient http = HttpClient.newHttpClient();
@@ -70,7 +73,8 @@ class CredentialsTest {
             }
         });
         remote.start();
-        server = TestServer.start(TestServer.config(data, TestDatabase.H2).withHttpEgress(EgressPolicy.DEFAULTS.allowing("127.0.0.1")));
+        server = TestServer.start(
+                TestServer.config(data, TestDatabase.H2).withHttpEgress(EgressPolicy.DEFAULTS.allowing("127.0.0.1")));
     }
 
     @AfterAll
@@ -79,7 +83,9 @@ class CredentialsTest {
         if (remote != null) remote.stop(0);
         System.setErr(originalErr);
         String printed = log.toString(StandardCharsets.UTF_8);
-        assertThat(printed).as("the capture works: the orphaned hook's warning is there").contains("its calls are refused until its credential is fixed");
+        assertThat(printed)
+                .as("the capture works: the orphaned hook's warning is there")
+                .contains("its calls are refused until its credential is fixed");
         assertThat(printed).as("the server log").doesNotContain(HEADER_SECRET).doesNotContain(PASSWORD_SECRET);
     }
 
@@ -117,15 +123,20 @@ class CredentialsTest {
 
     @Test
     void theApiNeverShowsASecretAndTheDatabaseHoldsItSealed() throws Exception {
-        String id = create(server.owner, "Sealed key", "httpHeaderAuth", Map.of("name", "X-Api-Key", "value", HEADER_SECRET));
+        String id = create(
+                server.owner, "Sealed key", "httpHeaderAuth", Map.of("name", "X-Api-Key", "value", HEADER_SECRET));
         List<ApiClient.Response> answers = new ArrayList<>(List.of(
                 server.owner.get("/api/credentials"),
                 server.owner.get("/api/credentials/" + id),
                 server.owner.send("PUT", "/api/credentials/" + id, Map.of("name", "Sealed key, renamed"))));
-        answers.add(server.owner.send("PUT", "/api/credentials/" + id, Map.of("data", Map.of("name", "X-Api-Key", "value", HEADER_SECRET))));
+        answers.add(server.owner.send(
+                "PUT", "/api/credentials/" + id, Map.of("data", Map.of("name", "X-Api-Key", "value", HEADER_SECRET))));
         for (ApiClient.Response answer : answers) {
             assertThat(answer.status()).as(answer.toString()).isEqualTo(200);
-            assertThat(answer.text()).doesNotContain(HEADER_SECRET).doesNotContain("X-Api-Key").doesNotContain("data");
+            assertThat(answer.text())
+                    .doesNotContain(HEADER_SECRET)
+                    .doesNotContain("X-Api-Key")
+                    .doesNotContain("data");
         }
         JsonNode shown = server.owner.get("/api/credentials/" + id).json();
         assertThat(shown.path("name").asText()).isEqualTo("Sealed key, renamed");
@@ -134,37 +145,63 @@ class CredentialsTest {
 
         // The row: sealed, bound to the key that sealed it; the key is not in the database but in a 0600 file.
         String sealed;
-        try (Connection c = TestDatabase.H2.connect(data); Statement s = c.createStatement();
+        try (Connection c = TestDatabase.H2.connect(data);
+                Statement s = c.createStatement();
                 ResultSet r = s.executeQuery("SELECT secret, key_id FROM credentials WHERE id = '" + id + "'")) {
             assertThat(r.next()).isTrue();
             sealed = r.getString(1);
             assertThat(r.getString(2)).hasSize(16);
         }
         assertThat(sealed).doesNotContain(HEADER_SECRET).doesNotContain("X-Api-Key");
-        assertThat(new String(Base64.getDecoder().decode(sealed), StandardCharsets.ISO_8859_1)).doesNotContain(HEADER_SECRET);
+        assertThat(new String(Base64.getDecoder().decode(sealed), StandardCharsets.ISO_8859_1))
+                .doesNotContain(HEADER_SECRET);
         Path key = data.resolve("credentials.key");
         assertThat(Files.getPosixFilePermissions(key)).isEqualTo(PosixFilePermissions.fromString("rw-------"));
         assertThat(sealed).doesNotContain(Files.readString(key).strip());
         // Nothing the database wrote to disk holds a secret in clear.
         try (Stream<Path> files = Files.walk(data.resolve("db"))) {
             for (Path file : files.filter(Files::isRegularFile).toList()) {
-                assertThat(new String(Files.readAllBytes(file), StandardCharsets.ISO_8859_1)).as(file.toString()).doesNotContain(HEADER_SECRET);
+                assertThat(new String(Files.readAllBytes(file), StandardCharsets.ISO_8859_1))
+                        .as(file.toString())
+                        .doesNotContain(HEADER_SECRET);
             }
         }
 
         // Data is checked against its type, and a type nLink lacks is refused by name.
-        ApiClient.Response bad = server.owner.post("/api/credentials", Map.of("name", "Bad", "type", "httpHeaderAuth",
-                "data", Map.of("name", "X Bad\nName", "value", "v", "extra", "x")));
+        ApiClient.Response bad = server.owner.post(
+                "/api/credentials",
+                Map.of(
+                        "name",
+                        "Bad",
+                        "type",
+                        "httpHeaderAuth",
+                        "data",
+                        Map.of("name", "X Bad\nName", "value", "v", "extra", "x")));
         assertThat(bad.status()).isEqualTo(422);
-        assertThat(bad.json().path("problems").toString()).contains("data.extra: httpHeaderAuth has no such field", "data.name: contains a control character");
-        ApiClient.Response unknown = server.owner.post("/api/credentials", Map.of("name", "OAuth1", "type", "oAuth1Api", "data", Map.of()));
+        assertThat(bad.json().path("problems").toString())
+                .contains("data.extra: httpHeaderAuth has no such field", "data.name: contains a control character");
+        ApiClient.Response unknown =
+                server.owner.post("/api/credentials", Map.of("name", "OAuth1", "type", "oAuth1Api", "data", Map.of()));
         assertThat(unknown.json().path("error").asText()).contains("\"oAuth1Api\" is not a credential type nLink has");
-        assertThat(server.owner.post("/api/credentials", Map.of("name", "Sealed key, renamed", "type", "httpQueryAuth",
-                "data", Map.of("name", "k", "value", "v"))).status()).isEqualTo(409);
+        assertThat(server.owner
+                        .post(
+                                "/api/credentials",
+                                Map.of(
+                                        "name",
+                                        "Sealed key, renamed",
+                                        "type",
+                                        "httpQueryAuth",
+                                        "data",
+                                        Map.of("name", "k", "value", "v")))
+                        .status())
+                .isEqualTo(409);
         assertThat(server.owner.get("/api/credentials/types").json().toString())
-                .contains("{\"type\":\"httpBasicAuth\",\"testable\":false,\"fields\":[\"user\",\"password\"],"
-                        + "\"fieldInfo\":[{\"name\":\"user\",\"secret\":false},{\"name\":\"password\",\"secret\":true}]}")
-                .contains("{\"name\":\"clientSecret\",\"secret\":true}", "{\"name\":\"scope\",\"secret\":false,\"default\":\"\"}");
+                .contains(
+                        "{\"type\":\"httpBasicAuth\",\"testable\":false,\"fields\":[\"user\",\"password\"],"
+                                + "\"fieldInfo\":[{\"name\":\"user\",\"secret\":false},{\"name\":\"password\",\"secret\":true}]}")
+                .contains(
+                        "{\"name\":\"clientSecret\",\"secret\":true}",
+                        "{\"name\":\"scope\",\"secret\":false,\"default\":\"\"}");
     }
 
     @Test
@@ -174,29 +211,45 @@ class CredentialsTest {
         ApiClient ada = server.user("ada", "admin");
         String mias = create(mia, "Mia's key", "httpHeaderAuth", Map.of("name", "X-Api-Key", "value", HEADER_SECRET));
         String c = "/api/credentials/" + mias;
-        for (ApiClient.Response answer : List.of(max.get(c), max.send("PUT", c, Map.of("name", "Taken")),
-                max.send("PUT", c, Map.of("data", Map.of("name", "X-Api-Key", "value", "mine now"))), max.delete(c))) {
+        for (ApiClient.Response answer : List.of(
+                max.get(c),
+                max.send("PUT", c, Map.of("name", "Taken")),
+                max.send("PUT", c, Map.of("data", Map.of("name", "X-Api-Key", "value", "mine now"))),
+                max.delete(c))) {
             assertThat(answer.status()).as(answer.toString()).isEqualTo(404);
             assertThat(answer.json().path("error").asText()).isEqualTo("no credential " + mias);
         }
-        assertThat(max.get("/api/credentials").json().path("credentials").toString()).doesNotContain(mias);
+        assertThat(max.get("/api/credentials").json().path("credentials").toString())
+                .doesNotContain(mias);
         // The owner and admins see it (never its data); as with workflows, they manage every account's.
-        assertThat(ada.get("/api/credentials").json().path("credentials").toString()).contains(mias).doesNotContain(HEADER_SECRET);
+        assertThat(ada.get("/api/credentials").json().path("credentials").toString())
+                .contains(mias)
+                .doesNotContain(HEADER_SECRET);
         assertThat(server.owner.get(c).json().path("owner").asText()).isEqualTo("mia");
 
-        // Naming it in a workflow of one's own, by id or by name, is refused on import: a workflow uses its owner's credentials alone.
+        // Naming it in a workflow of one's own, by id or by name, is refused on import: a workflow uses its owner's
+        // credentials alone.
         for (ApiClient other : List.of(max, ada)) {
-            for (String ref : List.of("{\"id\": \"" + mias + "\", \"name\": \"Mia's key\"}", "{\"name\": \"Mia's key\"}")) {
+            for (String ref :
+                    List.of("{\"id\": \"" + mias + "\", \"name\": \"Mia's key\"}", "{\"name\": \"Mia's key\"}")) {
                 ApiClient.Response refused = other.post("/api/workflows", json(fetch(ref)));
                 assertThat(refused.status()).as(refused.toString()).isEqualTo(422);
-                assertThat(refused.json().path("error").asText()).contains("node \"Fetch\": credential", "Mia's key", "is not among the credentials the workflow's owner may use");
+                assertThat(refused.json().path("error").asText())
+                        .contains(
+                                "node \"Fetch\": credential",
+                                "Mia's key",
+                                "is not among the credentials the workflow's owner may use");
             }
         }
         // Mia's own workflow imports, by id or (an export from elsewhere) by name, and runs with it.
-        for (String ref : List.of("{\"id\": \"" + mias + "\", \"name\": \"Mia's key\"}", "{\"id\": \"n8n-elsewhere-9\", \"name\": \"Mia's key\"}")) {
+        for (String ref : List.of(
+                "{\"id\": \"" + mias + "\", \"name\": \"Mia's key\"}",
+                "{\"id\": \"n8n-elsewhere-9\", \"name\": \"Mia's key\"}")) {
             ApiClient.Response created = mia.post("/api/workflows", json(fetch(ref)));
             assertThat(created.status()).as(created.toString()).isEqualTo(201);
-            JsonNode run = mia.post("/api/workflows/" + created.json().path("id").asLong() + "/run", Map.of()).json();
+            JsonNode run = mia.post(
+                            "/api/workflows/" + created.json().path("id").asLong() + "/run", Map.of())
+                    .json();
             assertThat(run.path("status").asText()).as(run.toString()).isEqualTo("success");
             assertThat(run.path("output").get(0).path("authorized").asBoolean()).isTrue();
         }
@@ -208,7 +261,8 @@ class CredentialsTest {
 
     private static long userId(String name) {
         for (JsonNode user : server.owner.get("/api/users").json()) {
-            if (user.path("username").asText().equals(name)) return user.path("id").asLong();
+            if (user.path("username").asText().equals(name))
+                return user.path("id").asLong();
         }
         throw new AssertionError("no user " + name);
     }
@@ -226,27 +280,37 @@ class CredentialsTest {
 
     @Test
     void httpRequestRunsWithTheCredentialAndNoRecordHoldsIt() throws Exception {
-        String key = create(server.owner, "Remote key", "httpHeaderAuth", Map.of("name", "X-Api-Key", "value", HEADER_SECRET));
-        ApiClient.Response created = server.owner.post("/api/workflows", json(fetch("{\"id\": \"" + key + "\", \"name\": \"Remote key\"}")));
+        String key = create(
+                server.owner, "Remote key", "httpHeaderAuth", Map.of("name", "X-Api-Key", "value", HEADER_SECRET));
+        ApiClient.Response created =
+                server.owner.post("/api/workflows", json(fetch("{\"id\": \"" + key + "\", \"name\": \"Remote key\"}")));
         assertThat(created.status()).as(created.toString()).isEqualTo(201);
-        JsonNode run = server.owner.post("/api/workflows/" + created.json().path("id").asLong() + "/run", Map.of()).json();
+        JsonNode run = server.owner
+                .post("/api/workflows/" + created.json().path("id").asLong() + "/run", Map.of())
+                .json();
         assertThat(run.path("status").asText()).as(run.toString()).isEqualTo("success");
         assertThat(run.path("output").get(0).path("authorized").asBoolean()).isTrue();
         assertThat(run.toString()).doesNotContain(HEADER_SECRET);
-        try (Connection c = TestDatabase.H2.connect(data); Statement s = c.createStatement();
+        try (Connection c = TestDatabase.H2.connect(data);
+                Statement s = c.createStatement();
                 ResultSet r = s.executeQuery("SELECT record FROM executions")) {
-            while (r.next()) assertThat(r.getString(1)).doesNotContain(HEADER_SECRET).doesNotContain(PASSWORD_SECRET);
+            while (r.next())
+                assertThat(r.getString(1)).doesNotContain(HEADER_SECRET).doesNotContain(PASSWORD_SECRET);
         }
         // The credential deleted, the same workflow fails clearly, naming it.
         assertThat(server.owner.delete("/api/credentials/" + key).status()).isEqualTo(204);
-        JsonNode failed = server.owner.post("/api/workflows/" + created.json().path("id").asLong() + "/run", Map.of()).json();
+        JsonNode failed = server.owner
+                .post("/api/workflows/" + created.json().path("id").asLong() + "/run", Map.of())
+                .json();
         assertThat(failed.path("status").asText()).isEqualTo("error");
-        assertThat(failed.path("error").asText()).contains("credential \"Remote key\" (id " + key + ") (httpHeaderAuth) is not among the credentials");
+        assertThat(failed.path("error").asText())
+                .contains("credential \"Remote key\" (id " + key + ") (httpHeaderAuth) is not among the credentials");
     }
 
     private HttpResponse<String> call(String path, String... headers) throws Exception {
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(server.server.url() + "/webhook/" + path))
-                .POST(HttpRequest.BodyPublishers.ofString("{\"hello\": 1}")).header("Content-Type", "application/json");
+                .POST(HttpRequest.BodyPublishers.ofString("{\"hello\": 1}"))
+                .header("Content-Type", "application/json");
         if (headers.length > 0) request.headers(headers);
         return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
     }
@@ -278,15 +342,20 @@ class CredentialsTest {
 
     @Test
     void webhooksCheckBasicAndHeaderAuthenticationAsN8nDoes() throws Exception {
-        String basicId = create(server.owner, "Hook login", "httpBasicAuth", Map.of("user", "sender", "password", PASSWORD_SECRET));
+        String basicId = create(
+                server.owner, "Hook login", "httpBasicAuth", Map.of("user", "sender", "password", PASSWORD_SECRET));
         activeHook("basic-hook", "basicAuth", "httpBasicAuth", basicId);
         HttpResponse<String> none = call("basic-hook");
         assertThat(none.statusCode()).isEqualTo(401);
         assertThat(none.headers().firstValue("WWW-Authenticate")).hasValue("Basic realm=\"Webhook\"");
         assertThat(json(none.body()).path("error").asText()).isEqualTo("Authorization is required!");
-        assertThat(call("basic-hook", "Authorization", "Basic !!!").statusCode()).isEqualTo(401);
-        assertThat(call("basic-hook", "Authorization", "Bearer " + PASSWORD_SECRET).statusCode()).isEqualTo(401);
-        for (String wrong : List.of(basic("sender", "nope"), basic("someone", PASSWORD_SECRET), basic("sender", PASSWORD_SECRET + "x"))) {
+        assertThat(call("basic-hook", "Authorization", "Basic !!!").statusCode())
+                .isEqualTo(401);
+        assertThat(call("basic-hook", "Authorization", "Bearer " + PASSWORD_SECRET)
+                        .statusCode())
+                .isEqualTo(401);
+        for (String wrong : List.of(
+                basic("sender", "nope"), basic("someone", PASSWORD_SECRET), basic("sender", PASSWORD_SECRET + "x"))) {
             HttpResponse<String> refused = call("basic-hook", "Authorization", wrong);
             assertThat(refused.statusCode()).isEqualTo(403);
             assertThat(json(refused.body()).path("error").asText()).isEqualTo("Authorization data is wrong!");
@@ -296,23 +365,48 @@ class CredentialsTest {
         assertThat(json(accepted.body()).path("body").path("hello").asInt()).isEqualTo(1);
         assertThat(accepted.body()).doesNotContain(PASSWORD_SECRET).doesNotContain("authorization");
 
-        String headerId = create(server.owner, "Hook token", "httpHeaderAuth", Map.of("name", "X-Hook-Token", "value", HEADER_SECRET));
+        String headerId = create(
+                server.owner, "Hook token", "httpHeaderAuth", Map.of("name", "X-Hook-Token", "value", HEADER_SECRET));
         long hook = activeHook("header-hook", "headerAuth", "httpHeaderAuth", headerId);
         assertThat(call("header-hook").statusCode()).isEqualTo(403);
-        assertThat(call("header-hook", "X-Hook-Token", HEADER_SECRET.substring(1)).statusCode()).isEqualTo(403);
-        assertThat(call("header-hook", "Authorization", "Bearer " + HEADER_SECRET).statusCode()).isEqualTo(403);
+        assertThat(call("header-hook", "X-Hook-Token", HEADER_SECRET.substring(1))
+                        .statusCode())
+                .isEqualTo(403);
+        assertThat(call("header-hook", "Authorization", "Bearer " + HEADER_SECRET)
+                        .statusCode())
+                .isEqualTo(403);
         HttpResponse<String> ok = call("header-hook", "x-hook-token", HEADER_SECRET);
         assertThat(ok.statusCode()).as(ok.body()).isEqualTo(200);
-        assertThat(ok.body()).as("the secret header is not passed into the run").doesNotContain(HEADER_SECRET).doesNotContain("x-hook-token");
-        String executions = server.owner.get("/api/executions?workflowId=" + hook).text();
+        assertThat(ok.body())
+                .as("the secret header is not passed into the run")
+                .doesNotContain(HEADER_SECRET)
+                .doesNotContain("x-hook-token");
+        String executions =
+                server.owner.get("/api/executions?workflowId=" + hook).text();
         assertThat(executions).contains("success");
-        assertThat(server.owner.get("/api/executions/" + json(executions).path("executions").get(0).path("id").asLong()).text()).doesNotContain(HEADER_SECRET);
+        assertThat(server.owner
+                        .get("/api/executions/"
+                                + json(executions)
+                                        .path("executions")
+                                        .get(0)
+                                        .path("id")
+                                        .asLong())
+                        .text())
+                .doesNotContain(HEADER_SECRET);
 
         // A new secret replaces the old one at once.
-        assertThat(server.owner.send("PUT", "/api/credentials/" + headerId, Map.of("data", Map.of("name", "X-Hook-Token", "value", "rotated-" + HEADER_SECRET)))
-                .status()).isEqualTo(200);
-        assertThat(call("header-hook", "X-Hook-Token", HEADER_SECRET).statusCode()).isEqualTo(403);
-        assertThat(call("header-hook", "X-Hook-Token", "rotated-" + HEADER_SECRET).statusCode()).isEqualTo(200);
+        assertThat(server.owner
+                        .send(
+                                "PUT",
+                                "/api/credentials/" + headerId,
+                                Map.of("data", Map.of("name", "X-Hook-Token", "value", "rotated-" + HEADER_SECRET)))
+                        .status())
+                .isEqualTo(200);
+        assertThat(call("header-hook", "X-Hook-Token", HEADER_SECRET).statusCode())
+                .isEqualTo(403);
+        assertThat(call("header-hook", "X-Hook-Token", "rotated-" + HEADER_SECRET)
+                        .statusCode())
+                .isEqualTo(200);
         // Its credential deleted, the hook is refused, never served open.
         assertThat(server.owner.delete("/api/credentials/" + headerId).status()).isEqualTo(204);
         HttpResponse<String> orphan = call("header-hook", "X-Hook-Token", "rotated-" + HEADER_SECRET);
@@ -326,7 +420,8 @@ class CredentialsTest {
 
     /** A JWT of {@code claims} signed HS256 with {@code secret} (the JDK's HMAC), claiming {@code alg}. */
     static String hs256(String alg, String secret, String claims) throws Exception {
-        String content = b64(("{\"alg\": \"" + alg + "\"}").getBytes(StandardCharsets.UTF_8)) + "." + b64(claims.getBytes(StandardCharsets.UTF_8));
+        String content = b64(("{\"alg\": \"" + alg + "\"}").getBytes(StandardCharsets.UTF_8)) + "."
+                + b64(claims.getBytes(StandardCharsets.UTF_8));
         javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
         mac.init(new javax.crypto.spec.SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
         return content + "." + b64(mac.doFinal(content.getBytes(StandardCharsets.US_ASCII)));
@@ -337,7 +432,11 @@ class CredentialsTest {
         String jwtSecret = "jwt-secret-5d1c0e";
         long exp = java.time.Instant.now().getEpochSecond() + 300;
         String claims = "{\"sub\": \"billing\", \"exp\": " + exp + "}";
-        String passphraseId = create(server.owner, "Hook JWT", "jwtAuth", Map.of("keyType", "passphrase", "secret", jwtSecret, "algorithm", "HS256"));
+        String passphraseId = create(
+                server.owner,
+                "Hook JWT",
+                "jwtAuth",
+                Map.of("keyType", "passphrase", "secret", jwtSecret, "algorithm", "HS256"));
         long hook = activeHook("jwt-hook", "jwtAuth", "jwtAuth", passphraseId);
 
         HttpResponse<String> none = call("jwt-hook");
@@ -347,7 +446,10 @@ class CredentialsTest {
         record Refused(String token, String why) {}
         for (Refused r : List.of(
                 new Refused(hs256("HS256", "not-the-secret", claims), "invalid signature"),
-                new Refused(b64("{\"alg\": \"none\"}".getBytes(StandardCharsets.UTF_8)) + "." + b64(claims.getBytes(StandardCharsets.UTF_8)) + ".", "invalid algorithm"),
+                new Refused(
+                        b64("{\"alg\": \"none\"}".getBytes(StandardCharsets.UTF_8)) + "."
+                                + b64(claims.getBytes(StandardCharsets.UTF_8)) + ".",
+                        "invalid algorithm"),
                 new Refused(hs256("HS256", jwtSecret, "{\"exp\": " + (exp - 600) + "}"), "jwt expired"),
                 new Refused("a.b", "jwt malformed"))) {
             HttpResponse<String> refused = call("jwt-hook", "Authorization", "Bearer " + r.token());
@@ -362,34 +464,55 @@ class CredentialsTest {
         assertThat(item.path("jwtPayload").path("sub").asText()).isEqualTo("billing");
         assertThat(item.path("body").path("hello").asInt()).isEqualTo(1);
         assertThat(accepted.body()).doesNotContain(token).doesNotContain(jwtSecret);
-        String executions = server.owner.get("/api/executions?workflowId=" + hook).text();
-        assertThat(server.owner.get("/api/executions/" + json(executions).path("executions").get(0).path("id").asLong()).text())
-                .doesNotContain(token).doesNotContain(jwtSecret);
+        String executions =
+                server.owner.get("/api/executions?workflowId=" + hook).text();
+        assertThat(server.owner
+                        .get("/api/executions/"
+                                + json(executions)
+                                        .path("executions")
+                                        .get(0)
+                                        .path("id")
+                                        .asLong())
+                        .text())
+                .doesNotContain(token)
+                .doesNotContain(jwtSecret);
         // The secret never comes back from the API.
         assertThat(server.owner.get("/api/credentials/" + passphraseId).text()).doesNotContain(jwtSecret);
 
-        // A public key: RS256 tokens of its private half pass; an HS256 token "signed" with the public key itself does not.
+        // A public key: RS256 tokens of its private half pass; an HS256 token "signed" with the public key itself does
+        // not.
         java.security.KeyPairGenerator generator = java.security.KeyPairGenerator.getInstance("RSA");
         generator.initialize(2048);
         java.security.KeyPair pair = generator.generateKeyPair();
-        String pem = "-----BEGIN PUBLIC KEY-----\n" + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(pair.getPublic().getEncoded())
+        String pem = "-----BEGIN PUBLIC KEY-----\n"
+                + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
+                        .encodeToString(pair.getPublic().getEncoded())
                 + "\n-----END PUBLIC KEY-----\n";
-        String keyId = create(server.owner, "Hook JWT key", "jwtAuth", Map.of("keyType", "pemKey", "publicKey", pem, "algorithm", "RS256"));
+        String keyId = create(
+                server.owner,
+                "Hook JWT key",
+                "jwtAuth",
+                Map.of("keyType", "pemKey", "publicKey", pem, "algorithm", "RS256"));
         activeHook("jwt-key-hook", "jwtAuth", "jwtAuth", keyId);
-        String content = b64("{\"alg\": \"RS256\"}".getBytes(StandardCharsets.UTF_8)) + "." + b64(claims.getBytes(StandardCharsets.UTF_8));
+        String content = b64("{\"alg\": \"RS256\"}".getBytes(StandardCharsets.UTF_8)) + "."
+                + b64(claims.getBytes(StandardCharsets.UTF_8));
         java.security.Signature rs256 = java.security.Signature.getInstance("SHA256withRSA");
         rs256.initSign(pair.getPrivate());
         rs256.update(content.getBytes(StandardCharsets.US_ASCII));
-        assertThat(call("jwt-key-hook", "Authorization", "Bearer " + content + "." + b64(rs256.sign())).statusCode()).isEqualTo(200);
+        assertThat(call("jwt-key-hook", "Authorization", "Bearer " + content + "." + b64(rs256.sign()))
+                        .statusCode())
+                .isEqualTo(200);
         HttpResponse<String> confused = call("jwt-key-hook", "Authorization", "Bearer " + hs256("HS256", pem, claims));
         assertThat(confused.statusCode()).isEqualTo(403);
         assertThat(json(confused.body()).path("error").asText()).isEqualTo("invalid algorithm");
 
         // A credential that allows no signature, or mixes a passphrase with RS256, is not stored.
-        ApiClient.Response unsigned = server.owner.post("/api/credentials", Map.of("name", "None", "type", "jwtAuth",
-                "data", Map.of("secret", "x", "algorithm", "none")));
+        ApiClient.Response unsigned = server.owner.post(
+                "/api/credentials",
+                Map.of("name", "None", "type", "jwtAuth", "data", Map.of("secret", "x", "algorithm", "none")));
         assertThat(unsigned.status()).isEqualTo(422);
-        assertThat(unsigned.json().path("error").asText()).contains("data.algorithm: \"none\" is not one nLink verifies");
+        assertThat(unsigned.json().path("error").asText())
+                .contains("data.algorithm: \"none\" is not one nLink verifies");
     }
 
     @Test
@@ -398,14 +521,20 @@ class CredentialsTest {
             create(first.owner, "Sealed", "httpQueryAuth", Map.of("name", "api_key", "value", HEADER_SECRET));
         }
         Path otherKey = dir.resolve("other.key");
-        assertThatThrownBy(() -> NlinkServer.start(TestServer.config(dir, TestDatabase.H2).withCredentialsKeyFile(otherKey)).close())
+        assertThatThrownBy(() -> NlinkServer.start(
+                                TestServer.config(dir, TestDatabase.H2).withCredentialsKeyFile(otherKey))
+                        .close())
                 .hasMessageContaining("the stored credentials were sealed with another key")
                 .hasMessageContaining(otherKey.toString())
                 .hasMessageContaining("--credentials-key-file");
         Files.writeString(otherKey, "not a key");
-        assertThatThrownBy(() -> NlinkServer.start(TestServer.config(dir, TestDatabase.H2).withCredentialsKeyFile(otherKey)).close())
+        assertThatThrownBy(() -> NlinkServer.start(
+                                TestServer.config(dir, TestDatabase.H2).withCredentialsKeyFile(otherKey))
+                        .close())
                 .hasMessageContaining("does not hold a key");
         // With its own key file given explicitly, as the servers of a cluster would, it starts.
-        NlinkServer.start(TestServer.config(dir, TestDatabase.H2).withCredentialsKeyFile(dir.resolve("credentials.key"))).close();
+        NlinkServer.start(
+                        TestServer.config(dir, TestDatabase.H2).withCredentialsKeyFile(dir.resolve("credentials.key")))
+                .close();
     }
 }

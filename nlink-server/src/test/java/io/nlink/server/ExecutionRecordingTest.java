@@ -28,7 +28,8 @@ import org.junit.jupiter.api.io.TempDir;
  * each caller was answered with.
  */
 class ExecutionRecordingTest {
-    @TempDir Path data;
+    @TempDir
+    Path data;
 
     private static final int CALLS = 120;
 
@@ -45,8 +46,15 @@ class ExecutionRecordingTest {
     void everyAnsweredRunIsRecordedAfterAnImmediateShutdown() throws Exception {
         Map<String, Integer> answered = new HashMap<>();
         try (TestServer first = TestServer.start(data, TestDatabase.H2)) {
-            long id = first.owner.post("/api/workflows", Json.parse(SET_WORKFLOW.getBytes(StandardCharsets.UTF_8))).json().path("id").asLong();
-            assertThat(first.owner.post("/api/workflows/" + id + "/activate", Map.of()).status()).isEqualTo(200);
+            long id = first.owner
+                    .post("/api/workflows", Json.parse(SET_WORKFLOW.getBytes(StandardCharsets.UTF_8)))
+                    .json()
+                    .path("id")
+                    .asLong();
+            assertThat(first.owner
+                            .post("/api/workflows/" + id + "/activate", Map.of())
+                            .status())
+                    .isEqualTo(200);
             HttpClient http = HttpClient.newHttpClient();
             URI hook = URI.create(first.server.url() + "/webhook/recorded");
             ExecutorService callers = Executors.newFixedThreadPool(8);
@@ -55,10 +63,16 @@ class ExecutionRecordingTest {
                 for (int i = 0; i < CALLS; i++) {
                     String name = "caller " + i;
                     calls.add(callers.submit(() -> {
-                        HttpResponse<String> answer = http.send(HttpRequest.newBuilder(hook).header("Content-Type", "application/json")
-                                .POST(HttpRequest.BodyPublishers.ofString(Json.write(Map.of("name", name)))).build(), HttpResponse.BodyHandlers.ofString());
+                        HttpResponse<String> answer = http.send(
+                                HttpRequest.newBuilder(hook)
+                                        .header("Content-Type", "application/json")
+                                        .POST(HttpRequest.BodyPublishers.ofString(Json.write(Map.of("name", name))))
+                                        .build(),
+                                HttpResponse.BodyHandlers.ofString());
                         assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
-                        return Json.parse(answer.body().getBytes(StandardCharsets.UTF_8)).path("greeting").asText();
+                        return Json.parse(answer.body().getBytes(StandardCharsets.UTF_8))
+                                .path("greeting")
+                                .asText();
                     }));
                 }
                 for (Future<String> call : calls) answered.merge(call.get(), 1, Integer::sum);
@@ -70,13 +84,15 @@ class ExecutionRecordingTest {
 
         try (NlinkServer again = NlinkServer.start(TestServer.config(data, TestDatabase.H2))) {
             ApiClient owner = new ApiClient(again.url());
-            assertThat(owner.login(TestServer.OWNER, TestServer.OWNER_PASSWORD).status()).isEqualTo(200);
+            assertThat(owner.login(TestServer.OWNER, TestServer.OWNER_PASSWORD).status())
+                    .isEqualTo(200);
             JsonNode executions = owner.get("/api/executions?limit=1000").json().path("executions");
             assertThat(executions).hasSize(CALLS);
             Map<String, Integer> recorded = new HashMap<>();
             for (JsonNode e : executions) {
                 assertThat(e.path("status").asText()).as(e.toString()).isEqualTo("success");
-                JsonNode record = owner.get("/api/executions/" + e.path("id").asLong()).json();
+                JsonNode record =
+                        owner.get("/api/executions/" + e.path("id").asLong()).json();
                 recorded.merge(record.path("output").path(0).path("greeting").asText(), 1, Integer::sum);
             }
             assertThat(recorded).isEqualTo(answered);

@@ -25,6 +25,7 @@ final class GuestWat {
 
     /** Where the answer lies in memory; allocations start above the first 4 KiB. */
     private static final int RESULT_AT = 16;
+
     private static final int ALLOCATIONS_FROM = 4096;
 
     /** A node of one page of memory (up to the platform's 512) that runs {@code body}, then answers ok. */
@@ -82,7 +83,8 @@ final class GuestWat {
                 List<String> command = new ArrayList<>(List.of("wat2wasm"));
                 command.addAll(List.of(flags));
                 command.addAll(List.of(source.toString(), "-o", output.toString()));
-                Process wat2wasm = new ProcessBuilder(command).redirectErrorStream(true).start();
+                Process wat2wasm =
+                        new ProcessBuilder(command).redirectErrorStream(true).start();
                 String said = new String(wat2wasm.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
                 if (wat2wasm.waitFor() != 0) throw new AssertionError("wat2wasm refused the test's module: " + said);
                 return Files.readAllBytes(output);

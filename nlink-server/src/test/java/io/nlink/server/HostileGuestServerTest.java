@@ -64,13 +64,20 @@ class HostileGuestServerTest extends SharedServer {
 
     static Stream<Arguments> refusedModules() {
         return Stream.of(
-                refused("second_memory", "declares 2 memories (the multi-memory proposal); a node has exactly one",
+                refused(
+                        "second_memory",
+                        "declares 2 memories (the multi-memory proposal); a node has exactly one",
                         () -> assemble(node(1, "", "(memory $second 512 512)", ""), "--enable-multi-memory")),
-                refused("million_entry_table", "declares tables of 1000000 entries in all, more than the sandbox's 262144",
+                refused(
+                        "million_entry_table",
+                        "declares tables of 1000000 entries in all, more than the sandbox's 262144",
                         () -> assemble(node(1, "", "(table 1000000 funcref)", ""))),
-                refused("seventy_thousand_globals", "declares 70001 globals, more than the sandbox's 65536",
+                refused(
+                        "seventy_thousand_globals",
+                        "declares 70001 globals, more than the sandbox's 65536",
                         () -> assemble(node(1, "", "(global i32 (i32.const 0))".repeat(70_000), ""))),
-                refused("interpreted_frame_of_fifty_thousand_locals",
+                refused(
+                        "interpreted_frame_of_fifty_thousand_locals",
                         "runs in the interpreter (it is too large to compile) and declares 50002 parameters and locals,"
                                 + " more than the 128 an interpreted function may have",
                         () -> assemble(interpretedRecursion(50_000))));
@@ -99,16 +106,20 @@ class HostileGuestServerTest extends SharedServer {
     @ParameterizedTest(name = "{0}")
     @MethodSource("refusedModules")
     @Order(1)
-    void isRefusedAtUploadWithItsReasonAndNothingIsInstalled(String name, String reason, Supplier<byte[]> wasm) throws Exception {
+    void isRefusedAtUploadWithItsReasonAndNothingIsInstalled(String name, String reason, Supplier<byte[]> wasm)
+            throws Exception {
         byte[] zip = TestNodes.withModule(PREFIX + name, wasm.get());
         ApiClient.Response r = server.owner.upload(zip);
         assertThat(r.status()).as(r.toString()).isEqualTo(422);
-        assertThat(r.json().path("error").asText()).as(r.toString())
+        assertThat(r.json().path("error").asText())
+                .as(r.toString())
                 .startsWith("the package was refused: execution.wasm")
                 .contains(reason);
         assertThat(server.owner.get("/api/nodes/" + PREFIX + name).status()).isEqualTo(404);
-        assertThat(server.owner.get("/api/nodes").json().path("nodes").findValuesAsText("name")).doesNotContain(PREFIX + name);
-        assertThat(TestDatabase.H2.count(data, "package_blobs", "sha256", Sha256.hex(zip))).isZero();
+        assertThat(server.owner.get("/api/nodes").json().path("nodes").findValuesAsText("name"))
+                .doesNotContain(PREFIX + name);
+        assertThat(TestDatabase.H2.count(data, "package_blobs", "sha256", Sha256.hex(zip)))
+                .isZero();
     }
 
     // ---------------------------------------------------------------- accepted, hostile when run
@@ -122,7 +133,8 @@ class HostileGuestServerTest extends SharedServer {
 
     /** The node page's test run of one item through {@code name}@{@code version}: the whole response. */
     private static JsonNode testRun(String name, String version) {
-        ApiClient.Response run = server.owner.post("/api/nodes/" + PREFIX + name + "/versions/" + version + "/run",
+        ApiClient.Response run = server.owner.post(
+                "/api/nodes/" + PREFIX + name + "/versions/" + version + "/run",
                 Map.of("params", Map.of(), "items", List.of(Map.of("id", 1))));
         assertThat(run.status()).as(run.toString()).isEqualTo(200);
         JsonNode result = run.json();
@@ -156,9 +168,10 @@ class HostileGuestServerTest extends SharedServer {
     @Test
     @Order(2)
     void anFdReadOfTwoGibibytesFromStdinReadsNothingAndTheItemAnswers() {
-        String body = "(i32.store (i32.const 1024) (i32.const 2048)) (i32.store (i32.const 1028) (i32.const 0x80000000))\n"
-                + expect("(call $fd_read (i32.const 0) (i32.const 1024) (i32.const 1) (i32.const 1100))", 0)
-                + expect("(i32.load (i32.const 1100))", 0); // nothing read: stdin is at its end
+        String body =
+                "(i32.store (i32.const 1024) (i32.const 2048)) (i32.store (i32.const 1028) (i32.const 0x80000000))\n"
+                        + expect("(call $fd_read (i32.const 0) (i32.const 1024) (i32.const 1) (i32.const 1100))", 0)
+                        + expect("(i32.load (i32.const 1100))", 0); // nothing read: stdin is at its end
         assertAnsweredOk(uploadAndTestRun("fd_read", node(1, wasi("fd_read"), "", body)));
     }
 
@@ -167,10 +180,15 @@ class HostileGuestServerTest extends SharedServer {
     void aFloodOfThirtyTwoMebibyteFdWritesIsCutAtTheLogBoundAndTheItemAnswers() {
         // 63 iovecs of the whole 32 MiB memory per call (2,016 MiB, just under the 2 GiB a call may
         // name), 100 calls to stdout and 100 to stderr: about 400 GiB "written"
-        StringBuilder body = new StringBuilder("(memory.fill (i32.const 4096) (i32.const 0x78) (i32.const 0x1FFF000))\n");
+        StringBuilder body =
+                new StringBuilder("(memory.fill (i32.const 4096) (i32.const 0x78) (i32.const 0x1FFF000))\n");
         for (int i = 0; i < 63; i++) {
-            body.append("(i32.store (i32.const ").append(1024 + i * 8).append(") (i32.const 0))")
-                    .append("(i32.store (i32.const ").append(1028 + i * 8).append(") (i32.const 0x2000000))\n");
+            body.append("(i32.store (i32.const ")
+                    .append(1024 + i * 8)
+                    .append(") (i32.const 0))")
+                    .append("(i32.store (i32.const ")
+                    .append(1028 + i * 8)
+                    .append(") (i32.const 0x2000000))\n");
         }
         body.append("(loop $again\n")
                 .append(expect("(call $fd_write (i32.const 1) (i32.const 1024) (i32.const 63) (i32.const 1600))", 0))
@@ -178,7 +196,8 @@ class HostileGuestServerTest extends SharedServer {
                 .append(expect("(call $fd_write (i32.const 2) (i32.const 1024) (i32.const 63) (i32.const 1600))", 0))
                 .append("(global.set $calls (i32.add (global.get $calls) (i32.const 1)))\n")
                 .append("(br_if $again (i32.lt_u (global.get $calls) (i32.const 100))))\n");
-        JsonNode run = uploadAndTestRun("fd_write_flood",
+        JsonNode run = uploadAndTestRun(
+                "fd_write_flood",
                 node(512, wasi("fd_write"), "(global $calls (mut i32) (i32.const 0))", body.toString()));
         assertAnsweredOk(run);
         JsonNode item = onlyResult(run);
@@ -186,7 +205,9 @@ class HostileGuestServerTest extends SharedServer {
         assertThat(item.path("logsTruncated").asBoolean()).isTrue();
         assertThat(item.path("stdout").asText()).hasSize(maxLog).endsWith("xxxxxxxx");
         assertThat(item.path("stderr").asText()).hasSize(maxLog);
-        assertThat(item.path("micros").asDouble()).as("µs for 400 GiB of iovecs").isLessThan(5_000_000);
+        assertThat(item.path("micros").asDouble())
+                .as("µs for 400 GiB of iovecs")
+                .isLessThan(5_000_000);
     }
 
     /**
@@ -228,9 +249,13 @@ class HostileGuestServerTest extends SharedServer {
         JsonNode item = onlyResult(stopped.run());
         assertThat(item.path("ok").asBoolean()).as(what + ": " + item).isFalse();
         assertThat(item.path("errorKind").asText()).as(what).isEqualTo("TIMEOUT");
-        assertThat(item.path("error").asText()).as(what).startsWith("the node was stopped after running longer than its time limit of "
-                + ITEM_TIMEOUT.toSeconds() + " s while running execute_node");
-        assertThat(stopped.took()).as(what + ": the test run's answer").isBetween(ITEM_TIMEOUT, ITEM_TIMEOUT.plus(STOP_SLACK));
+        assertThat(item.path("error").asText())
+                .as(what)
+                .startsWith("the node was stopped after running longer than its time limit of "
+                        + ITEM_TIMEOUT.toSeconds() + " s while running execute_node");
+        assertThat(stopped.took())
+                .as(what + ": the test run's answer")
+                .isBetween(ITEM_TIMEOUT, ITEM_TIMEOUT.plus(STOP_SLACK));
     }
 
     @Test
@@ -238,7 +263,8 @@ class HostileGuestServerTest extends SharedServer {
     void unboundedRecursionInCompiledCodeTrapsWithTheStackExhausted() {
         String recurse = "(func $down (param $n i32) (result i32)"
                 + " (i32.add (call $down (i32.add (local.get $n) (i32.const 1))) (i32.const 1)))";
-        JsonNode item = onlyResult(uploadAndTestRun("recursion", node(1, "", recurse, "(drop (call $down (i32.const 0)))")));
+        JsonNode item =
+                onlyResult(uploadAndTestRun("recursion", node(1, "", recurse, "(drop (call $down (i32.const 0)))")));
         assertThat(item.path("ok").asBoolean()).as(item.toString()).isFalse();
         assertThat(item.path("errorKind").asText()).isEqualTo("TRAP");
         assertThat(item.path("error").asText()).startsWith("the node exhausted the call stack (unbounded recursion?)");
@@ -255,7 +281,9 @@ class HostileGuestServerTest extends SharedServer {
         for (int i = 0; i < 8; i++) {
             install("full_memory_" + i, node(512, "", "", "(drop (i32.const " + i + "))")); // a module of its own
         }
-        assertThat(usedHeapAfterCollection().getUsed()).as("used heap after a full collection, in bytes").isLessThan(HEAP_AFTERWARDS_BYTES);
+        assertThat(usedHeapAfterCollection().getUsed())
+                .as("used heap after a full collection, in bytes")
+                .isLessThan(HEAP_AFTERWARDS_BYTES);
     }
 
     // ---------------------------------------------------------------- JavaScript memory bombs
@@ -275,22 +303,31 @@ class HostileGuestServerTest extends SharedServer {
     @Order(2)
     void anExecutionJsMemoryBombIsStoppedWithAClearErrorAndTheNodeStillAnswers() {
         Map<String, byte[]> files = new java.util.LinkedHashMap<>();
-        files.put("package.json", ("{\"name\": \"" + PREFIX + "js_bomb\", \"version\": \"1.0.0\"}").getBytes(StandardCharsets.UTF_8));
+        files.put(
+                "package.json",
+                ("{\"name\": \"" + PREFIX + "js_bomb\", \"version\": \"1.0.0\"}").getBytes(StandardCharsets.UTF_8));
         files.put("definition.json", readHelloJs("definition.json"));
-        files.put("execution.js", ("function execute_node(input) {\n"
-                + "  if (input.$json.bomb) { " + JS_BOMB + " }\n"
-                + "  return [{json: {ok: true}}];\n}\n").getBytes(StandardCharsets.UTF_8));
+        files.put(
+                "execution.js",
+                ("function execute_node(input) {\n"
+                                + "  if (input.$json.bomb) { " + JS_BOMB + " }\n"
+                                + "  return [{json: {ok: true}}];\n}\n")
+                        .getBytes(StandardCharsets.UTF_8));
         ApiClient.Response upload = server.owner.upload(TestNodes.zip(files));
         assertThat(upload.status()).as(upload.toString()).isEqualTo(201);
-        ApiClient.Response run = server.owner.post("/api/nodes/" + PREFIX + "js_bomb/versions/1.0.0/run",
+        ApiClient.Response run = server.owner.post(
+                "/api/nodes/" + PREFIX + "js_bomb/versions/1.0.0/run",
                 Map.of("params", Map.of(), "items", List.of(Map.of("bomb", true), Map.of("id", 2))));
         assertThat(run.status()).as(run.toString()).isEqualTo(200);
         JsonNode bomb = run.json().path("results").get(0);
         assertThat(bomb.path("ok").asBoolean()).as(bomb.toString()).isFalse();
         assertThat(bomb.path("errorKind").asText()).as(bomb.toString()).isEqualTo("MEMORY_LIMIT");
-        assertThat(bomb.path("error").asText()).startsWith("the JavaScript allocated more than 64 MiB in one run (its memory limit)");
+        assertThat(bomb.path("error").asText())
+                .startsWith("the JavaScript allocated more than 64 MiB in one run (its memory limit)");
         JsonNode next = run.json().path("results").get(1);
-        assertThat(next.path("ok").asBoolean()).as("the item after the bomb, on a fresh context: " + next).isTrue();
+        assertThat(next.path("ok").asBoolean())
+                .as("the item after the bomb, on a fresh context: " + next)
+                .isTrue();
     }
 
     @Test
@@ -304,11 +341,14 @@ class HostileGuestServerTest extends SharedServer {
         ApiClient.Response created = server.owner.post("/api/workflows", io.nlink.runtime.json.Json.parse(workflow));
         assertThat(created.status()).as(created.toString()).isEqualTo(201);
         long id = created.json().path("id").asLong();
-        ApiClient.Response bombed = server.owner.post("/api/workflows/" + id + "/run", Map.of("items", List.of(Map.of("bomb", true))));
+        ApiClient.Response bombed =
+                server.owner.post("/api/workflows/" + id + "/run", Map.of("items", List.of(Map.of("bomb", true))));
         assertThat(bombed.json().path("status").asText()).as(bombed.toString()).isEqualTo("error");
-        assertThat(bombed.json().path("error").asText()).as(bombed.toString())
+        assertThat(bombed.json().path("error").asText())
+                .as(bombed.toString())
                 .contains("the JavaScript allocated more than 64 MiB in one run (its memory limit)");
-        ApiClient.Response again = server.owner.post("/api/workflows/" + id + "/run", Map.of("items", List.of(Map.of("bomb", false))));
+        ApiClient.Response again =
+                server.owner.post("/api/workflows/" + id + "/run", Map.of("items", List.of(Map.of("bomb", false))));
         assertThat(again.json().path("status").asText()).as(again.toString()).isEqualTo("success");
     }
 
@@ -321,7 +361,8 @@ class HostileGuestServerTest extends SharedServer {
         assertThat(upload.status()).as(upload.toString()).isEqualTo(201);
         String name = upload.json().path("name").asText();
         String version = upload.json().path("version").asText();
-        ApiClient.Response run = server.owner.post("/api/nodes/" + name + "/versions/" + version + "/run",
+        ApiClient.Response run = server.owner.post(
+                "/api/nodes/" + name + "/versions/" + version + "/run",
                 Map.of("params", Map.of("text", "survivor"), "items", List.of(Map.of("id", 1))));
         assertThat(run.status()).as(run.toString()).isEqualTo(200);
         JsonNode item = run.json().path("results").get(0);
@@ -330,14 +371,20 @@ class HostileGuestServerTest extends SharedServer {
 
         ApiClient.Response nodes = server.owner.get("/api/nodes");
         assertThat(nodes.status()).isEqualTo(200);
-        assertThat(nodes.json().path("nodes").findValuesAsText("name")).contains(name, PREFIX + "table_grow", PREFIX + "recursion");
+        assertThat(nodes.json().path("nodes").findValuesAsText("name"))
+                .contains(name, PREFIX + "table_grow", PREFIX + "recursion");
         assertThat(server.anonymous().get("/api/nodes").status()).isEqualTo(401);
 
-        assertThat(server.server.runtime().metrics().hostFaults()).as("no item was a host fault").isZero();
+        assertThat(server.server.runtime().metrics().hostFaults())
+                .as("no item was a host fault")
+                .isZero();
         MemoryUsage heap = usedHeapAfterCollection();
-        System.out.printf("hostile: heap after GC %.1f MiB of %.1f MiB (bound %d MiB)%n",
+        System.out.printf(
+                "hostile: heap after GC %.1f MiB of %.1f MiB (bound %d MiB)%n",
                 heap.getUsed() / 1048576.0, heap.getMax() / 1048576.0, HEAP_AFTERWARDS_BYTES >> 20);
-        assertThat(heap.getUsed()).as("used heap after a full collection, in bytes").isLessThan(HEAP_AFTERWARDS_BYTES);
+        assertThat(heap.getUsed())
+                .as("used heap after a full collection, in bytes")
+                .isLessThan(HEAP_AFTERWARDS_BYTES);
     }
 
     private static MemoryUsage usedHeapAfterCollection() {

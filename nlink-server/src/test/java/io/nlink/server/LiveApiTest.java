@@ -24,7 +24,8 @@ class LiveApiTest extends SharedServer {
         return "{\"name\": \"" + name + "\", \"nodes\": ["
                 + "{\"name\": \"Start\", \"type\": \"n8n-nodes-base.manualTrigger\", \"position\": [0, 0], \"parameters\": {}},"
                 + "{\"name\": \"Work\", \"type\": \"n8n-nodes-base.code\", \"position\": [200, 0], \"parameters\": {\"jsCode\":"
-                + " \"if (items.some(i => i.json.fail)) throw new Error('asked to fail'); const t = Date.now(); while (Date.now() - t < " + millis + ") {} return items;\"}},"
+                + " \"if (items.some(i => i.json.fail)) throw new Error('asked to fail'); const t = Date.now(); while (Date.now() - t < "
+                + millis + ") {} return items;\"}},"
                 + "{\"name\": \"After\", \"type\": \"n8n-nodes-base.set\", \"typeVersion\": 3.4, \"position\": [400, 0], \"parameters\": {"
                 + "\"assignments\": {\"assignments\": [{\"name\": \"done\", \"value\": true, \"type\": \"boolean\"}]}, \"includeOtherFields\": true}}],"
                 + " \"connections\": {\"Start\": {\"main\": [[{\"node\": \"Work\", \"index\": 0}]]}, \"Work\": {\"main\": [[{\"node\": \"After\", \"index\": 0}]]}}}";
@@ -38,7 +39,8 @@ class LiveApiTest extends SharedServer {
 
     /** Starts a run without waiting; returns the execution's id. */
     static long start(ApiClient client, long workflowId, Object items) {
-        ApiClient.Response started = client.post("/api/workflows/" + workflowId + "/run", Map.of("items", items, "wait", false));
+        ApiClient.Response started =
+                client.post("/api/workflows/" + workflowId + "/run", Map.of("items", items, "wait", false));
         assertThat(started.status()).as(started.toString()).isEqualTo(202);
         assertThat(started.json().path("status").asText()).isEqualTo("queued");
         return started.json().path("id").asLong();
@@ -77,8 +79,11 @@ class LiveApiTest extends SharedServer {
     private static String node(String event) {
         try {
             JsonNode data = Json.parse(event.substring(event.indexOf(' ') + 1));
-            return event.substring(0, event.indexOf(' ')) + " " + data.path("node").asText(data.path("status").asText())
-                    + (event.startsWith("node-finished") ? " " + data.path("status").asText() + " " + data.path("itemsOut") : "");
+            return event.substring(0, event.indexOf(' ')) + " "
+                    + data.path("node").asText(data.path("status").asText())
+                    + (event.startsWith("node-finished")
+                            ? " " + data.path("status").asText() + " " + data.path("itemsOut")
+                            : "");
         } catch (Exception e) {
             throw new AssertionError(event, e);
         }
@@ -89,16 +94,24 @@ class LiveApiTest extends SharedServer {
         long workflow = create(server.owner, slowWorkflow("Streamed", 1500));
         long id = start(server.owner, workflow, List.of(Map.of("n", 1), Map.of("n", 2)));
         List<String> events = events(server.owner, id);
-        assertThat(events.stream().map(LiveApiTest::node).toList()).containsExactly(
-                "node-started Start", "node-finished Start success [2]",
-                "node-started Work", "node-finished Work success [2]",
-                "node-started After", "node-finished After success [2]",
-                "execution-finished success");
+        assertThat(events.stream().map(LiveApiTest::node).toList())
+                .containsExactly(
+                        "node-started Start",
+                        "node-finished Start success [2]",
+                        "node-started Work",
+                        "node-finished Work success [2]",
+                        "node-started After",
+                        "node-finished After success [2]",
+                        "execution-finished success");
         JsonNode finished = Json.parse(events.getLast().substring("execution-finished ".length()));
         assertThat(finished.path("id").asLong()).isEqualTo(id);
         // Once it has ended, a stream replays the record and ends.
-        assertThat(events(server.owner, id).stream().map(LiveApiTest::node).toList()).containsExactly(
-                "node-finished Start success [2]", "node-finished Work success [2]", "node-finished After success [2]", "execution-finished success");
+        assertThat(events(server.owner, id).stream().map(LiveApiTest::node).toList())
+                .containsExactly(
+                        "node-finished Start success [2]",
+                        "node-finished Work success [2]",
+                        "node-finished After success [2]",
+                        "execution-finished success");
         JsonNode record = server.owner.get("/api/executions/" + id).json();
         assertThat(record.path("status").asText()).isEqualTo("success");
         assertThat(record.path("input")).hasSize(2);
@@ -120,8 +133,14 @@ class LiveApiTest extends SharedServer {
         assertThat(ended.path("status").asText()).isEqualTo("canceled");
         assertThat(ended.path("error").asText()).contains("before node \"After\"", "stopped by owner");
         assertThat(ended.path("nodes").findValuesAsText("name")).containsExactly("Start", "Work");
-        assertThat(server.owner.post("/api/executions/" + id + "/stop", Map.of()).status()).isEqualTo(409);
-        JsonNode listed = server.owner.get("/api/executions?status=canceled&workflowId=" + workflow).json().path("executions");
+        assertThat(server.owner
+                        .post("/api/executions/" + id + "/stop", Map.of())
+                        .status())
+                .isEqualTo(409);
+        JsonNode listed = server.owner
+                .get("/api/executions?status=canceled&workflowId=" + workflow)
+                .json()
+                .path("executions");
         assertThat(listed).hasSize(1);
     }
 
@@ -130,10 +149,14 @@ class LiveApiTest extends SharedServer {
         ApiClient member = server.user("streamer", "member");
         long workflow = create(server.owner, slowWorkflow("Private", 3000));
         long id = start(server.owner, workflow, List.of(Map.of()));
-        assertThat(member.lines("/api/executions/" + id + "/events").statusCode()).isEqualTo(404);
-        assertThat(member.post("/api/executions/" + id + "/stop", Map.of()).status()).isEqualTo(404);
-        assertThat(member.post("/api/executions/" + id + "/retry", Map.of()).status()).isEqualTo(404);
-        assertThat(server.anonymous().lines("/api/executions/" + id + "/events").statusCode()).isEqualTo(401);
+        assertThat(member.lines("/api/executions/" + id + "/events").statusCode())
+                .isEqualTo(404);
+        assertThat(member.post("/api/executions/" + id + "/stop", Map.of()).status())
+                .isEqualTo(404);
+        assertThat(member.post("/api/executions/" + id + "/retry", Map.of()).status())
+                .isEqualTo(404);
+        assertThat(server.anonymous().lines("/api/executions/" + id + "/events").statusCode())
+                .isEqualTo(401);
 
         // At most 32 streams at once; the next is refused with Retry-After, and the slots come back when the run ends.
         List<HttpResponse<Stream<String>>> open = new ArrayList<>();
@@ -165,12 +188,17 @@ class LiveApiTest extends SharedServer {
     @Test
     void aFailedExecutionIsRetriedWithItsInputAsANewLinkedExecution() throws Exception {
         long workflow = create(server.owner, slowWorkflow("Retried", 0));
-        ApiClient.Response failed = server.owner.post("/api/workflows/" + workflow + "/run", Map.of("items", List.of(Map.of("fail", true, "n", 7))));
+        ApiClient.Response failed = server.owner.post(
+                "/api/workflows/" + workflow + "/run", Map.of("items", List.of(Map.of("fail", true, "n", 7))));
         assertThat(failed.json().path("status").asText()).isEqualTo("error");
         long original = failed.json().path("id").asLong();
         // Fixed: the Code node no longer fails; the retry runs the saved workflow with the same input.
-        String fixed = slowWorkflow("Retried", 0).replace("if (items.some(i => i.json.fail)) throw new Error('asked to fail'); ", "");
-        assertThat(server.owner.send("PUT", "/api/workflows/" + workflow, Json.parse(fixed)).status()).isEqualTo(200);
+        String fixed = slowWorkflow("Retried", 0)
+                .replace("if (items.some(i => i.json.fail)) throw new Error('asked to fail'); ", "");
+        assertThat(server.owner
+                        .send("PUT", "/api/workflows/" + workflow, Json.parse(fixed))
+                        .status())
+                .isEqualTo(200);
         ApiClient.Response retried = server.owner.post("/api/executions/" + original + "/retry", Map.of());
         assertThat(retried.status()).as(retried.toString()).isEqualTo(202);
         assertThat(retried.json().path("retryOf").asLong()).isEqualTo(original);
@@ -183,8 +211,15 @@ class LiveApiTest extends SharedServer {
         assertThat(again.path("output").get(0).path("n").asInt()).isEqualTo(7);
         assertThat(again.path("output").get(0).path("done").asBoolean()).isTrue();
         // Only a failed one is retried.
-        assertThat(server.owner.post("/api/executions/" + id + "/retry", Map.of()).status()).isEqualTo(409);
-        assertThat(server.owner.get("/api/executions?mode=retry&workflowId=" + workflow).json().path("executions")).hasSize(1);
+        assertThat(server.owner
+                        .post("/api/executions/" + id + "/retry", Map.of())
+                        .status())
+                .isEqualTo(409);
+        assertThat(server.owner
+                        .get("/api/executions?mode=retry&workflowId=" + workflow)
+                        .json()
+                        .path("executions"))
+                .hasSize(1);
     }
 
     @Test
@@ -193,28 +228,49 @@ class LiveApiTest extends SharedServer {
         Instant before = Instant.now();
         List<Long> ids = new ArrayList<>();
         for (int i = 0; i < 5; i++) {
-            ApiClient.Response r = server.owner.post("/api/workflows/" + workflow + "/run", Map.of("items", List.of(Map.of("fail", i == 2))));
+            ApiClient.Response r = server.owner.post(
+                    "/api/workflows/" + workflow + "/run", Map.of("items", List.of(Map.of("fail", i == 2))));
             ids.add(r.json().path("id").asLong());
         }
         List<Long> seen = new ArrayList<>();
         String cursor = "";
         int pages = 0;
         do {
-            JsonNode page = server.owner.get("/api/executions?limit=2&workflowId=" + workflow + (cursor.isEmpty() ? "" : "&before=" + cursor)).json();
+            JsonNode page = server.owner
+                    .get("/api/executions?limit=2&workflowId=" + workflow
+                            + (cursor.isEmpty() ? "" : "&before=" + cursor))
+                    .json();
             assertThat(page.path("executions").size()).isLessThanOrEqualTo(2);
             page.path("executions").forEach(e -> seen.add(e.path("id").asLong()));
-            cursor = page.path("nextCursor").isNull() ? "" : page.path("nextCursor").asText();
+            cursor = page.path("nextCursor").isNull()
+                    ? ""
+                    : page.path("nextCursor").asText();
             pages++;
         } while (!cursor.isEmpty() && pages < 10);
         assertThat(seen).containsExactlyElementsOf(ids.reversed());
         assertThat(pages).isEqualTo(3);
 
-        JsonNode errors = server.owner.get("/api/executions?status=error&workflowId=" + workflow).json().path("executions");
+        JsonNode errors = server.owner
+                .get("/api/executions?status=error&workflowId=" + workflow)
+                .json()
+                .path("executions");
         assertThat(errors).hasSize(1);
         assertThat(errors.get(0).path("id").asLong()).isEqualTo(ids.get(2));
-        assertThat(server.owner.get("/api/executions?mode=webhook&workflowId=" + workflow).json().path("executions")).isEmpty();
-        assertThat(server.owner.get("/api/executions?workflowId=" + workflow + "&from=" + before).json().path("executions")).hasSize(5);
-        assertThat(server.owner.get("/api/executions?workflowId=" + workflow + "&to=" + before).json().path("executions")).isEmpty();
+        assertThat(server.owner
+                        .get("/api/executions?mode=webhook&workflowId=" + workflow)
+                        .json()
+                        .path("executions"))
+                .isEmpty();
+        assertThat(server.owner
+                        .get("/api/executions?workflowId=" + workflow + "&from=" + before)
+                        .json()
+                        .path("executions"))
+                .hasSize(5);
+        assertThat(server.owner
+                        .get("/api/executions?workflowId=" + workflow + "&to=" + before)
+                        .json()
+                        .path("executions"))
+                .isEmpty();
         assertThat(server.owner.get("/api/executions?status=nope").status()).isEqualTo(400);
         assertThat(server.owner.get("/api/executions?mode=nope").status()).isEqualTo(400);
         assertThat(server.owner.get("/api/executions?from=yesterday").status()).isEqualTo(400);
@@ -234,22 +290,38 @@ class LiveApiTest extends SharedServer {
         JsonNode stored = server.owner.get("/api/workflows/" + workflow).json().path("workflow");
         assertThat(stored.path("pinData")).isEqualTo(Json.parse(PINNED).path("pinData"));
 
-        JsonNode run = server.owner.post("/api/workflows/" + workflow + "/run", Map.of()).json();
+        JsonNode run = server.owner
+                .post("/api/workflows/" + workflow + "/run", Map.of())
+                .json();
         assertThat(run.path("status").asText()).as(run.toString()).isEqualTo("success");
         assertThat(run.path("output").findValuesAsText("seen")).containsExactly("yes", "twice");
         assertThat(run.path("nodes").get(1).path("status").asText()).isEqualTo("pinned");
 
         // A retry is not a manual run: pins are ignored, as in n8n's production runs, and Work fails for real.
-        String unpinned = PINNED.replace("\"pinData\": {\"Work\": [{\"json\": {\"pinned\": \"yes\"}}, {\"json\": {\"pinned\": \"twice\"}}]}", "\"pinData\": {}");
+        String unpinned = PINNED.replace(
+                "\"pinData\": {\"Work\": [{\"json\": {\"pinned\": \"yes\"}}, {\"json\": {\"pinned\": \"twice\"}}]}",
+                "\"pinData\": {}");
         long plain = create(server.owner, unpinned);
-        long failed = server.owner.post("/api/workflows/" + plain + "/run", Map.of()).json().path("id").asLong();
-        assertThat(server.owner.send("PUT", "/api/workflows/" + plain, Json.parse(PINNED)).status()).isEqualTo(200);
-        long retried = server.owner.post("/api/executions/" + failed + "/retry", Map.of()).json().path("id").asLong();
+        long failed = server.owner
+                .post("/api/workflows/" + plain + "/run", Map.of())
+                .json()
+                .path("id")
+                .asLong();
+        assertThat(server.owner
+                        .send("PUT", "/api/workflows/" + plain, Json.parse(PINNED))
+                        .status())
+                .isEqualTo(200);
+        long retried = server.owner
+                .post("/api/executions/" + failed + "/retry", Map.of())
+                .json()
+                .path("id")
+                .asLong();
         JsonNode retry = awaitEnd(server.owner, retried);
         assertThat(retry.path("status").asText()).isEqualTo("error");
         assertThat(retry.path("error").asText()).contains("not pinned");
 
-        ApiClient.Response malformed = server.owner.post("/api/workflows", Json.parse(PINNED.replace("[{\"json\": {\"pinned\": \"yes\"}}, ", "[3, ")));
+        ApiClient.Response malformed = server.owner.post(
+                "/api/workflows", Json.parse(PINNED.replace("[{\"json\": {\"pinned\": \"yes\"}}, ", "[3, ")));
         assertThat(malformed.status()).isEqualTo(422);
         assertThat(malformed.json().path("error").asText()).contains("pinData[\"Work\"][0]");
     }
@@ -259,20 +331,40 @@ class LiveApiTest extends SharedServer {
         long workflow = create(server.owner, PINNED);
         // The editor's unsaved definition, and Work's output as the last run (or a pin) had it.
         JsonNode definition = Json.parse(PINNED.replace("={{ $json.pinned }}", "={{ $json.pinned.toUpperCase() }}"));
-        ApiClient.Response alone = server.owner.post("/api/workflows/" + workflow + "/run-node",
-                Map.of("node", "After", "workflow", definition, "outputs", Map.of("Work", List.of(List.of(Map.of("pinned", "abc"), Map.of("pinned", "de"))))));
+        ApiClient.Response alone = server.owner.post(
+                "/api/workflows/" + workflow + "/run-node",
+                Map.of(
+                        "node",
+                        "After",
+                        "workflow",
+                        definition,
+                        "outputs",
+                        Map.of("Work", List.of(List.of(Map.of("pinned", "abc"), Map.of("pinned", "de"))))));
         assertThat(alone.status()).as(alone.toString()).isEqualTo(200);
         assertThat(alone.json().path("status").asText()).isEqualTo("success");
         assertThat(alone.json().path("nodes")).hasSize(1);
         assertThat(alone.json().path("nodes").get(0).path("itemsIn").toString()).isEqualTo("[2]");
         assertThat(alone.json().path("output").findValuesAsText("seen")).containsExactly("ABC", "DE");
         // Nothing stored: it is the editor's test, not an execution.
-        assertThat(server.owner.get("/api/executions?workflowId=" + workflow).json().path("executions")).isEmpty();
+        assertThat(server.owner
+                        .get("/api/executions?workflowId=" + workflow)
+                        .json()
+                        .path("executions"))
+                .isEmpty();
 
-        assertThat(server.owner.post("/api/workflows/" + workflow + "/run-node", Map.of("node", "Nope")).status()).isEqualTo(400);
-        assertThat(server.owner.post("/api/workflows/" + workflow + "/run-node", Map.of("node", "After", "outputs", Map.of("Work", List.of(List.of(1))))).status())
+        assertThat(server.owner
+                        .post("/api/workflows/" + workflow + "/run-node", Map.of("node", "Nope"))
+                        .status())
+                .isEqualTo(400);
+        assertThat(server.owner
+                        .post(
+                                "/api/workflows/" + workflow + "/run-node",
+                                Map.of("node", "After", "outputs", Map.of("Work", List.of(List.of(1)))))
+                        .status())
                 .isEqualTo(400);
         ApiClient member = server.user("alone", "member");
-        assertThat(member.post("/api/workflows/" + workflow + "/run-node", Map.of("node", "After")).status()).isEqualTo(404);
+        assertThat(member.post("/api/workflows/" + workflow + "/run-node", Map.of("node", "After"))
+                        .status())
+                .isEqualTo(404);
     }
 }

@@ -33,11 +33,18 @@ class LoadTest extends SharedServer {
 
     @Test
     void concurrentNodeRunsAndWorkflowExecutionsLoseNothing() throws Exception {
-        String node = server.owner.upload(TestNodes.helloGo()).json().path("name").asText() + "/versions/" + TestNodes.helloGoVersion();
+        String node =
+                server.owner.upload(TestNodes.helloGo()).json().path("name").asText() + "/versions/"
+                        + TestNodes.helloGoVersion();
         assertThat(server.owner.upload(TestNodes.helloJs()).status()).isIn(200, 201);
-        long workflow = server.owner.post("/api/workflows", Json.parse(Files.readAllBytes(TestNodes.WORKFLOWS.resolve("greetings.json")))).json().path("id").asLong();
+        long workflow = server.owner
+                .post("/api/workflows", Json.parse(Files.readAllBytes(TestNodes.WORKFLOWS.resolve("greetings.json"))))
+                .json()
+                .path("id")
+                .asLong();
         JsonNode people = Json.parse(Files.readAllBytes(TestNodes.WORKFLOWS.resolve("people.json")));
-        List<Map<String, Object>> items = List.of(Map.of("i", 1), Map.of("i", 2), Map.of("i", 3), Map.of("i", 4), Map.of("i", 5));
+        List<Map<String, Object>> items =
+                List.of(Map.of("i", 1), Map.of("i", 2), Map.of("i", 3), Map.of("i", 4), Map.of("i", 5));
         // Warm up both paths once (compile, JIT) so the figures describe the steady state.
         server.owner.post("/api/nodes/" + node + "/run", Map.of("params", Map.of("text", "warm"), "items", items));
         server.owner.post("/api/workflows/" + workflow + "/run", Map.of("items", people));
@@ -53,19 +60,29 @@ class LoadTest extends SharedServer {
             int client = c;
             running.add(clients.submit(() -> {
                 ApiClient api = new ApiClient(server.server.url());
-                api.apiKey = server.owner.post("/api/api-keys", Map.of("name", "load " + client)).json().path("key").asText();
+                api.apiKey = server.owner
+                        .post("/api/api-keys", Map.of("name", "load " + client))
+                        .json()
+                        .path("key")
+                        .asText();
                 for (int n = 0; System.nanoTime() < deadline; n++) {
                     long start = System.nanoTime();
                     if ((n + client) % 2 == 0) {
-                        ApiClient.Response r = api.post("/api/nodes/" + node + "/run", Map.of("params", Map.of("text", "load"), "items", items));
+                        ApiClient.Response r = api.post(
+                                "/api/nodes/" + node + "/run",
+                                Map.of("params", Map.of("text", "load"), "items", items));
                         JsonNode body = r.status() == 200 ? r.json() : null;
-                        boolean ok = body != null && body.path("summary").path("failures").asInt(-1) == 0 && body.path("summary").path("itemsOut").asInt() == 5;
+                        boolean ok = body != null
+                                && body.path("summary").path("failures").asInt(-1) == 0
+                                && body.path("summary").path("itemsOut").asInt() == 5;
                         if (ok) itemsOut.addAndGet(5);
                         calls.add(new Call("node run", System.nanoTime() - start, ok ? null : r.toString()));
                     } else {
                         ApiClient.Response r = api.post("/api/workflows/" + workflow + "/run", Map.of("items", people));
                         JsonNode body = r.status() == 200 ? r.json() : null;
-                        boolean ok = body != null && body.path("status").asText().equals("success") && body.path("outputItems").asInt() == 3;
+                        boolean ok = body != null
+                                && body.path("status").asText().equals("success")
+                                && body.path("outputItems").asInt() == 3;
                         if (ok) itemsOut.addAndGet(3);
                         calls.add(new Call("workflow run", System.nanoTime() - start, ok ? null : r.toString()));
                     }
@@ -85,23 +102,49 @@ class LoadTest extends SharedServer {
                 .filter(t -> !threadsBefore.contains(t) && t.isAlive())
                 .map(Thread::getName)
                 .filter(n -> !n.equals("nlink-instance-warmer") && !n.equals("nlink-sandbox-watchdog"))
-                .filter(n -> !n.startsWith("qtp") && !n.startsWith("JettyServerThreadPool") && !n.startsWith("hz.") && !n.startsWith("HttpClient-") && !n.startsWith("ForkJoinPool") && !n.startsWith("pool-"))
+                .filter(n -> !n.startsWith("qtp")
+                        && !n.startsWith("JettyServerThreadPool")
+                        && !n.startsWith("hz.")
+                        && !n.startsWith("HttpClient-")
+                        && !n.startsWith("ForkJoinPool")
+                        && !n.startsWith("pool-"))
                 .toList();
-        System.out.printf("load: %d clients for %d s on %s%n", CLIENTS, DURATION.toSeconds(), server.server.databaseProduct());
+        System.out.printf(
+                "load: %d clients for %d s on %s%n", CLIENTS, DURATION.toSeconds(), server.server.databaseProduct());
         for (String kind : List.of("node run", "workflow run")) {
-            List<Long> nanos = new ArrayList<>(calls.stream().filter(c -> c.kind().equals(kind)).map(Call::nanos).toList());
+            List<Long> nanos = new ArrayList<>(calls.stream()
+                    .filter(c -> c.kind().equals(kind))
+                    .map(Call::nanos)
+                    .toList());
             Collections.sort(nanos);
-            long errors = calls.stream().filter(c -> c.kind().equals(kind) && c.error() != null).count();
-            System.out.printf("load: %-12s %6d calls %7.1f/s  p50 %7.1f ms  p99 %7.1f ms  errors %d%n", kind, nanos.size(),
-                    nanos.size() / (double) DURATION.toSeconds(), percentile(nanos, 50), percentile(nanos, 99), errors);
+            long errors = calls.stream()
+                    .filter(c -> c.kind().equals(kind) && c.error() != null)
+                    .count();
+            System.out.printf(
+                    "load: %-12s %6d calls %7.1f/s  p50 %7.1f ms  p99 %7.1f ms  errors %d%n",
+                    kind,
+                    nanos.size(),
+                    nanos.size() / (double) DURATION.toSeconds(),
+                    percentile(nanos, 50),
+                    percentile(nanos, 99),
+                    errors);
         }
-        System.out.printf("load: %d items out; heap after GC %.1f -> %.1f MiB; threads left behind (beyond Jetty's and the clients' pools): %s%n",
+        System.out.printf(
+                "load: %d items out; heap after GC %.1f -> %.1f MiB; threads left behind (beyond Jetty's and the clients' pools): %s%n",
                 itemsOut.get(), heapBefore / 1048576.0, heapAfter / 1048576.0, leftBehind);
 
-        List<String> errors = calls.stream().filter(c -> c.error() != null).map(c -> c.kind() + ": " + c.error()).limit(5).toList();
+        List<String> errors = calls.stream()
+                .filter(c -> c.error() != null)
+                .map(c -> c.kind() + ": " + c.error())
+                .limit(5)
+                .toList();
         assertThat(errors).as("failed calls").isEmpty();
-        assertThat(calls.stream().filter(c -> c.kind().equals("workflow run")).count()).as("workflow runs done").isPositive();
-        assertThat(calls.stream().filter(c -> c.kind().equals("node run")).count()).as("node runs done").isPositive();
+        assertThat(calls.stream().filter(c -> c.kind().equals("workflow run")).count())
+                .as("workflow runs done")
+                .isPositive();
+        assertThat(calls.stream().filter(c -> c.kind().equals("node run")).count())
+                .as("node runs done")
+                .isPositive();
         assertThat(leftBehind).as("threads left behind").isEmpty();
     }
 

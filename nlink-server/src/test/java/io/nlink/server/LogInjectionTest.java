@@ -20,21 +20,38 @@ class LogInjectionTest extends SharedServer {
         String forged = "2025-01-01 INFO forged entry";
         Map<String, Object> workflow = Map.of(
                 "name", "Bad schedule",
-                "nodes", List.of(Map.of(
-                        "name", "Tick\n" + forged + "\u001b[2J",
-                        "type", "n8n-nodes-base.scheduleTrigger", "typeVersion", 1.2,
-                        "parameters", Map.of("rule", Map.of("interval", List.of(Map.of(
-                                "field", "cronExpression", "expression", "0 0\n" + forged + " *")))))),
+                "nodes",
+                        List.of(Map.of(
+                                "name",
+                                "Tick\n" + forged + "\u001b[2J",
+                                "type",
+                                "n8n-nodes-base.scheduleTrigger",
+                                "typeVersion",
+                                1.2,
+                                "parameters",
+                                Map.of(
+                                        "rule",
+                                        Map.of(
+                                                "interval",
+                                                List.of(Map.of(
+                                                        "field",
+                                                        "cronExpression",
+                                                        "expression",
+                                                        "0 0\n" + forged + " *")))))),
                 "connections", Map.of());
         ApiClient.Response created = server.owner.post("/api/workflows", workflow);
         assertThat(created.status()).as(created.toString()).isEqualTo(201);
 
         String log = capturingStandardError(() -> {
-            ApiClient.Response activated = server.owner.post("/api/workflows/" + created.json().path("id").asLong() + "/activate", Map.of());
+            ApiClient.Response activated = server.owner.post(
+                    "/api/workflows/" + created.json().path("id").asLong() + "/activate", Map.of());
             assertThat(activated.status()).as(activated.toString()).isEqualTo(200);
         });
 
-        assertThat(log).contains("this schedule is off").contains("Tick\\x0a" + forged + "\\x1b[2J").contains("0 0\\x0a" + forged);
+        assertThat(log)
+                .contains("this schedule is off")
+                .contains("Tick\\x0a" + forged + "\\x1b[2J")
+                .contains("0 0\\x0a" + forged);
         assertThat(log.lines()).noneMatch(line -> line.startsWith(forged));
         assertThat(log).doesNotContain("\u001b");
     }

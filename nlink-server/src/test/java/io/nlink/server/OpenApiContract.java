@@ -27,6 +27,7 @@ import java.util.regex.Pattern;
 final class OpenApiContract {
     /** Where the document is registered for the validator; nothing is fetched from it. */
     private static final String DOCUMENT = "https://nlink.invalid/openapi.json";
+
     private static final Set<String> METHODS = Set.of("get", "post", "put", "patch", "delete");
 
     private record Operation(String method, String template, Pattern pattern) {}
@@ -39,13 +40,18 @@ final class OpenApiContract {
 
     OpenApiContract(String documentText) throws IOException {
         this.doc = Json.parse(documentText);
-        this.registry = SchemaRegistry.withDefaultDialect(OpenApi31.getInstance(), b -> b.schemas(Map.of(DOCUMENT, documentText)));
-        doc.path("paths").properties().forEach(path -> path.getValue().properties().forEach(op -> {
-            if (!METHODS.contains(op.getKey())) return;
-            // A parameter named path may hold slashes (the webhook's); any other is one segment.
-            String regex = Pattern.quote(path.getKey()).replace("{path}", "\\E.+\\Q").replaceAll("\\{[^}/]+}", "\\\\E[^/]+\\\\Q");
-            operations.add(new Operation(op.getKey(), path.getKey(), Pattern.compile(regex)));
-        }));
+        this.registry = SchemaRegistry.withDefaultDialect(
+                OpenApi31.getInstance(), b -> b.schemas(Map.of(DOCUMENT, documentText)));
+        doc.path("paths")
+                .properties()
+                .forEach(path -> path.getValue().properties().forEach(op -> {
+                    if (!METHODS.contains(op.getKey())) return;
+                    // A parameter named path may hold slashes (the webhook's); any other is one segment.
+                    String regex = Pattern.quote(path.getKey())
+                            .replace("{path}", "\\E.+\\Q")
+                            .replaceAll("\\{[^}/]+}", "\\\\E[^/]+\\\\Q");
+                    operations.add(new Operation(op.getKey(), path.getKey(), Pattern.compile(regex)));
+                }));
     }
 
     /** Every documented operation, as "METHOD /template". */
@@ -74,8 +80,10 @@ final class OpenApiContract {
         String m = method.toLowerCase(Locale.ROOT);
         String exchange = method + " " + pathAndQuery + " -> " + response.status();
         Operation op = operations.stream()
-                .filter(o -> o.method().equals(m) && o.pattern().matcher(uri.getPath()).matches())
-                .findFirst().orElse(null);
+                .filter(o -> o.method().equals(m)
+                        && o.pattern().matcher(uri.getPath()).matches())
+                .findFirst()
+                .orElse(null);
         if (op == null) {
             differences.add(exchange + ": no documented operation");
             return;
@@ -88,7 +96,9 @@ final class OpenApiContract {
             for (String pair : uri.getQuery().split("&")) {
                 String name = pair.split("=", 2)[0];
                 boolean known = false;
-                for (JsonNode p : operation.path("parameters")) known |= "query".equals(p.path("in").asText()) && name.equals(p.path("name").asText());
+                for (JsonNode p : operation.path("parameters"))
+                    known |= "query".equals(p.path("in").asText())
+                            && name.equals(p.path("name").asText());
                 if (!known) differences.add(exchange + ": query parameter " + name + " is not documented");
             }
         }
@@ -109,25 +119,39 @@ final class OpenApiContract {
             differences.add(exchange + ": status " + status + " is not documented (" + response.text() + ")");
             return;
         }
-        String contentType = response.raw().headers().firstValue("Content-Type").orElse("").split(";")[0].trim();
+        String contentType = response.raw()
+                .headers()
+                .firstValue("Content-Type")
+                .orElse("")
+                .split(";")[0]
+                .trim();
         if (!documented.has("content")) {
-            if (response.body().length > 0) differences.add(exchange + ": documents no body, but one came: " + response.text());
+            if (response.body().length > 0)
+                differences.add(exchange + ": documents no body, but one came: " + response.text());
             return;
         }
         if (!documented.path("content").has(contentType)) {
-            differences.add(exchange + ": Content-Type " + contentType + " is not among the documented " + documented.path("content").propertyStream().map(Map.Entry::getKey).toList());
+            differences.add(exchange + ": Content-Type " + contentType + " is not among the documented "
+                    + documented
+                            .path("content")
+                            .propertyStream()
+                            .map(Map.Entry::getKey)
+                            .toList());
             return;
         }
         if (contentType.equals("application/json")) {
-            String schemaPointer = opPointer + "/responses/" + (operation.path("responses").has(status) ? status : "default")
-                    + "/content/application~1json/schema";
+            String schemaPointer =
+                    opPointer + "/responses/" + (operation.path("responses").has(status) ? status : "default")
+                            + "/content/application~1json/schema";
             if (!doc.at(schemaPointer).isMissingNode()) validate(exchange, schemaPointer, response.json());
         }
     }
 
     private void validate(String what, String schemaPointer, JsonNode instance) {
         Schema schema = registry.getSchema(SchemaLocation.of(DOCUMENT + "#" + schemaPointer));
-        schema.validate(instance).forEach(error -> differences.add(what + ": " + error.getInstanceLocation() + " " + error.getMessage()));
+        schema.validate(instance)
+                .forEach(
+                        error -> differences.add(what + ": " + error.getInstanceLocation() + " " + error.getMessage()));
     }
 
     /** A JSON pointer segment: ~ as ~0, / as ~1. */

@@ -24,16 +24,25 @@ class OpenApiTest {
             // One version everywhere: the pom's, which Maven writes into version.properties.
             assertThat(NlinkServer.VERSION).isEqualTo(System.getProperty("nlink.project.version"));
             assertThat(doc.path("info").path("version").asText()).isEqualTo(NlinkServer.VERSION);
-            assertThat(server.anonymous().get("/api/health").json().path("version").asText()).isEqualTo(NlinkServer.VERSION);
+            assertThat(server.anonymous()
+                            .get("/api/health")
+                            .json()
+                            .path("version")
+                            .asText())
+                    .isEqualTo(NlinkServer.VERSION);
 
             Map<String, String> documented = new TreeMap<>();
-            doc.path("paths").properties().forEach(path -> path.getValue().properties().forEach(op -> {
-                if (METHODS.contains(op.getKey())) {
-                    // OpenAPI writes a path parameter that may hold slashes as {path}; Javalin as <path>.
-                    String route = path.getKey().equals("/webhook/{path}") ? "/webhook/<path>" : path.getKey();
-                    documented.put(op.getKey().toUpperCase(Locale.ROOT) + " " + route, op.getValue().path("x-nlink-access").asText(null));
-                }
-            }));
+            doc.path("paths")
+                    .properties()
+                    .forEach(path -> path.getValue().properties().forEach(op -> {
+                        if (METHODS.contains(op.getKey())) {
+                            // OpenAPI writes a path parameter that may hold slashes as {path}; Javalin as <path>.
+                            String route = path.getKey().equals("/webhook/{path}") ? "/webhook/<path>" : path.getKey();
+                            documented.put(
+                                    op.getKey().toUpperCase(Locale.ROOT) + " " + route,
+                                    op.getValue().path("x-nlink-access").asText(null));
+                        }
+                    }));
             Map<String, String> routes = server.server.routes();
             assertThat(routes).as("every route declares who may call it").doesNotContainValue(null);
             assertThat(documented).isEqualTo(routes);
@@ -50,7 +59,8 @@ class OpenApiTest {
             // Webhooks are public by design: the path is the secret (docs/workflows.md).
             open.keySet().removeIf(route -> route.endsWith(" /webhook/<path>"));
             // A password-reset link is a one-time secret, like the set-up link.
-            assertThat(open.keySet()).containsExactlyInAnyOrder("POST /api/session", "POST /api/setup", "POST /api/password-reset");
+            assertThat(open.keySet())
+                    .containsExactlyInAnyOrder("POST /api/session", "POST /api/setup", "POST /api/password-reset");
         }
     }
 }

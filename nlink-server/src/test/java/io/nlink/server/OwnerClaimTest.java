@@ -31,7 +31,8 @@ import org.junit.jupiter.api.io.TempDir;
  * PostgreSQL, two real servers on one database race their set-up links over HTTP.
  */
 class OwnerClaimTest {
-    @TempDir Path data;
+    @TempDir
+    Path data;
 
     @Test
     void twoServersOnOneH2DatabaseCreateOneOwnerBetweenThem() throws Exception {
@@ -46,16 +47,23 @@ class OwnerClaimTest {
                     () -> first.createOwner(firstToken, "alice", "alice-password", "127.0.0.1"),
                     () -> second.createOwner(secondToken, "bob", "bob-password", "127.0.0.2"));
             assertThat(statuses).containsExactlyInAnyOrder(201, 409);
-            assertThat(db.queryOne("SELECT COUNT(*) FROM users WHERE role = 'owner'", r -> r.getLong(1)).orElseThrow()).isEqualTo(1);
-            assertThat(first.setupToken()).as("the link is spent on both servers").isEmpty();
+            assertThat(db.queryOne("SELECT COUNT(*) FROM users WHERE role = 'owner'", r -> r.getLong(1))
+                            .orElseThrow())
+                    .isEqualTo(1);
+            assertThat(first.setupToken())
+                    .as("the link is spent on both servers")
+                    .isEmpty();
             assertThat(second.setupToken()).isEmpty();
-            assertThat(first.audit().page(null, 10).entries()).extracting(e -> e.action()).containsExactly("owner-created");
+            assertThat(first.audit().page(null, 10).entries())
+                    .extracting(e -> e.action())
+                    .containsExactly("owner-created");
         }
     }
 
     @Test
     void twoServersOnOnePostgresDatabaseCreateOneOwnerBetweenThem() throws Exception {
-        TestDatabase db = new TestDatabase("PostgreSQL", "", null, null).fresh(); // skips without NLINK_TEST_POSTGRES_URL
+        TestDatabase db =
+                new TestDatabase("PostgreSQL", "", null, null).fresh(); // skips without NLINK_TEST_POSTGRES_URL
         ServerConfig config = TestServer.config(data, db);
         try (NlinkServer first = NlinkServer.start(config.withDataDirectory(data.resolve("first")));
                 NlinkServer second = NlinkServer.start(config.withDataDirectory(data.resolve("second")))) {
@@ -64,12 +72,30 @@ class OwnerClaimTest {
             assertThat(firstToken).isNotEqualTo(secondToken);
 
             List<Integer> statuses = race(
-                    () -> new ApiClient(first.url()).post("/api/setup", Map.of("token", firstToken, "username", "alice", "password", "alice-password")).status(),
-                    () -> new ApiClient(second.url()).post("/api/setup", Map.of("token", secondToken, "username", "bob", "password", "bob-password")).status());
+                    () -> new ApiClient(first.url())
+                            .post(
+                                    "/api/setup",
+                                    Map.of("token", firstToken, "username", "alice", "password", "alice-password"))
+                            .status(),
+                    () -> new ApiClient(second.url())
+                            .post(
+                                    "/api/setup",
+                                    Map.of("token", secondToken, "username", "bob", "password", "bob-password"))
+                            .status());
             assertThat(statuses).containsExactlyInAnyOrder(201, 409);
             assertThat(db.count(data, "users", "role", "owner")).isEqualTo(1);
-            assertThat(new ApiClient(first.url()).get("/api/setup").json().path("required").asBoolean()).isFalse();
-            assertThat(new ApiClient(second.url()).get("/api/setup").json().path("required").asBoolean()).isFalse();
+            assertThat(new ApiClient(first.url())
+                            .get("/api/setup")
+                            .json()
+                            .path("required")
+                            .asBoolean())
+                    .isFalse();
+            assertThat(new ApiClient(second.url())
+                            .get("/api/setup")
+                            .json()
+                            .path("required")
+                            .asBoolean())
+                    .isFalse();
             assertThat(first.setupUrl()).isEmpty();
             assertThat(second.setupUrl()).isEmpty();
         }
@@ -79,10 +105,16 @@ class OwnerClaimTest {
     void aDatabaseWhereTwoOwnersWereCreatedKeepsTheFirst() throws Exception {
         Files.createDirectories(data.resolve("db"));
         String url = "jdbc:h2:file:" + data.toAbsolutePath().resolve("db/nlink") + ";DB_CLOSE_ON_EXIT=FALSE";
-        Flyway.configure().dataSource(url, "nlink", "").locations("classpath:db/migration").target("6").load().migrate();
+        Flyway.configure()
+                .dataSource(url, "nlink", "")
+                .locations("classpath:db/migration")
+                .target("6")
+                .load()
+                .migrate();
         try (Connection c = TestDatabase.H2.connect(data)) {
             for (String name : List.of("first-owner", "second-owner")) {
-                try (PreparedStatement s = c.prepareStatement("INSERT INTO users (username, password_hash, role, created_at) VALUES (?, 'x', 'owner', ?)")) {
+                try (PreparedStatement s = c.prepareStatement(
+                        "INSERT INTO users (username, password_hash, role, created_at) VALUES (?, 'x', 'owner', ?)")) {
                     s.setString(1, name);
                     s.setObject(2, OffsetDateTime.now());
                     s.executeUpdate();
@@ -90,7 +122,8 @@ class OwnerClaimTest {
             }
         }
         try (Database db = Database.open(null, null, null, data)) {
-            assertThat(db.query("SELECT username, role FROM users ORDER BY id", r -> r.getString(1) + " " + r.getString(2)))
+            assertThat(db.query(
+                            "SELECT username, role FROM users ORDER BY id", r -> r.getString(1) + " " + r.getString(2)))
                     .containsExactly("first-owner owner", "second-owner admin");
             Accounts accounts = new Accounts(db, Duration.ofHours(1));
             assertThat(accounts.setupToken()).isEmpty();

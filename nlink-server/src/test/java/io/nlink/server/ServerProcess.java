@@ -18,9 +18,15 @@ public final class ServerProcess {
     private ServerProcess() {}
 
     public static void main(String[] args) throws Exception {
-        ServerConfig config = ServerConfig.DEFAULTS.withPort(0).withDataDirectory(Path.of(args[0]))
+        ServerConfig config = ServerConfig.DEFAULTS
+                .withPort(0)
+                .withDataDirectory(Path.of(args[0]))
                 .withDatabase(args[1], args[2], args[3])
-                .withCluster(ClusterConfig.DEFAULTS.withName(args[4]).withPort(5960).withLanes(1).withMembers(args[5].equals("-") ? List.of() : List.of(args[5])));
+                .withCluster(ClusterConfig.DEFAULTS
+                        .withName(args[4])
+                        .withPort(5960)
+                        .withLanes(1)
+                        .withMembers(args[5].equals("-") ? List.of() : List.of(args[5])));
         NlinkServer server = NlinkServer.start(config);
         Runtime.getRuntime().addShutdownHook(new Thread(server::close));
         System.out.println("url " + server.url());
@@ -34,10 +40,16 @@ public final class ServerProcess {
         List<String> command = new ArrayList<>();
         command.add(ProcessHandle.current().info().command().orElse("java"));
         command.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
-                .filter(a -> a.startsWith("--add-") || a.startsWith("--enable-native-access") || a.startsWith("--sun-misc") || a.startsWith("-XX:"))
+                .filter(a -> a.startsWith("--add-")
+                        || a.startsWith("--enable-native-access")
+                        || a.startsWith("--sun-misc")
+                        || a.startsWith("-XX:"))
                 .toList());
         command.addAll(List.of("-cp", System.getProperty("java.class.path"), ServerProcess.class.getName()));
         command.addAll(List.of(args));
-        return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        return new ProcessBuilder(command)
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile())
+                .start();
     }
 }

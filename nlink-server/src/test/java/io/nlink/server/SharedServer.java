@@ -7,7 +7,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** One real server (embedded H2, owner signed in) for all the tests of a class. */
 abstract class SharedServer {
-    @TempDir static Path data;
+    @TempDir
+    static Path data;
+
     static TestServer server;
 
     @BeforeAll

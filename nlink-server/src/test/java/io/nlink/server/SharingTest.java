@@ -48,7 +48,9 @@ class SharingTest extends SharedServer {
     }
 
     private static String credential(ApiClient as, String name) {
-        ApiClient.Response r = as.post("/api/credentials", Map.of("name", name, "type", "httpHeaderAuth", "data", Map.of("name", "X-Key", "value", "v")));
+        ApiClient.Response r = as.post(
+                "/api/credentials",
+                Map.of("name", name, "type", "httpHeaderAuth", "data", Map.of("name", "X-Key", "value", "v")));
         assertThat(r.status()).as(r.toString()).isEqualTo(201);
         return r.json().path("id").asText();
     }
@@ -75,7 +77,8 @@ class SharingTest extends SharedServer {
     /** The newest audit entry of {@code action} whose target contains {@code target}. */
     private static JsonNode audit(String action, String target) {
         for (JsonNode e : server.owner.get("/api/audit?limit=500").json().path("entries")) {
-            if (e.path("action").asText().equals(action) && e.path("target").asText().contains(target)) return e;
+            if (e.path("action").asText().equals(action)
+                    && e.path("target").asText().contains(target)) return e;
         }
         throw new AssertionError("no " + action + " entry for " + target);
     }
@@ -115,8 +118,10 @@ class SharingTest extends SharedServer {
         JsonNode entry = audit("workflow-transferred", "Ann's fetch");
         assertThat(entry.path("actor").asText()).isEqualTo("t-ann");
         assertThat(entry.path("detail").asText()).isEqualTo("from t-ann to t-ben; t-ann keeps a share");
-        assertThat(audit("credential-shared", "Ann's key").path("detail").asText()).isEqualTo("shared with t-ben");
-        assertThat(audit("workflow-shared", "Ann's fetch").path("detail").asText()).isEqualTo("shared with nobody");
+        assertThat(audit("credential-shared", "Ann's key").path("detail").asText())
+                .isEqualTo("shared with t-ben");
+        assertThat(audit("workflow-shared", "Ann's fetch").path("detail").asText())
+                .isEqualTo("shared with nobody");
     }
 
     @Test
@@ -135,11 +140,21 @@ class SharingTest extends SharedServer {
         assertThat(withCats.json().path("error").asText()).contains("not one you may use");
         ApiClient.Response withDans = dan.send("PUT", w, Json.parse(USES_CREDENTIAL.formatted("Cat's flow", danOwn)));
         assertThat(withDans.status()).as(withDans.toString()).isEqualTo(422);
-        assertThat(cat.get(w).json().path("workflow").path("nodes").get(1).path("name").asText()).isEqualTo("Echo");
+        assertThat(cat.get(w)
+                        .json()
+                        .path("workflow")
+                        .path("nodes")
+                        .get(1)
+                        .path("name")
+                        .asText())
+                .isEqualTo("Echo");
 
         // Once Cat has attached her key, Dan's edits may keep it.
-        assertThat(cat.send("PUT", w, Json.parse(USES_CREDENTIAL.formatted("Cat's flow", catsKey))).status()).isEqualTo(200);
-        ApiClient.Response kept = dan.send("PUT", w, Json.parse(USES_CREDENTIAL.formatted("Cat's flow, renamed by Dan", catsKey)));
+        assertThat(cat.send("PUT", w, Json.parse(USES_CREDENTIAL.formatted("Cat's flow", catsKey)))
+                        .status())
+                .isEqualTo(200);
+        ApiClient.Response kept =
+                dan.send("PUT", w, Json.parse(USES_CREDENTIAL.formatted("Cat's flow, renamed by Dan", catsKey)));
         assertThat(kept.status()).as(kept.toString()).isEqualTo(200);
         assertThat(kept.json().path("owner").asText()).isEqualTo("e-cat");
     }
@@ -177,13 +192,18 @@ class SharingTest extends SharedServer {
 
         // A disabled heir is refused, and nothing changes.
         ApiClient jon = server.user("r-jon", "member");
-        assertThat(server.owner.send("PATCH", "/api/users/" + userId("r-jon"), Map.of("disabled", true)).status()).isEqualTo(200);
-        ApiClient.Response toDisabled = server.owner.delete("/api/users/" + userId("r-hal") + "?transferTo=" + userId("r-jon"));
+        assertThat(server.owner
+                        .send("PATCH", "/api/users/" + userId("r-jon"), Map.of("disabled", true))
+                        .status())
+                .isEqualTo(200);
+        ApiClient.Response toDisabled =
+                server.owner.delete("/api/users/" + userId("r-hal") + "?transferTo=" + userId("r-jon"));
         assertThat(toDisabled.status()).as(toDisabled.toString()).isEqualTo(409);
         assertThat(hal.get(w).status()).isEqualTo(200);
         assertThat(jon.get("/api/workflows").status()).isEqualTo(401);
 
-        ApiClient.Response removed = server.owner.delete("/api/users/" + userId("r-hal") + "?transferTo=" + userId("r-ida"));
+        ApiClient.Response removed =
+                server.owner.delete("/api/users/" + userId("r-hal") + "?transferTo=" + userId("r-ida"));
         assertThat(removed.status()).as(removed.toString()).isEqualTo(204);
         assertThat(hal.get(w).status()).isEqualTo(401);
         JsonNode flow = ida.get(w).json();
@@ -193,7 +213,8 @@ class SharingTest extends SharedServer {
         assertThat(sharees(ida, w)).isEmpty();
         assertThat(sharees(gil, "/api/credentials/" + gilsKey)).containsExactly("r-ida");
         assertThat(ida.post(w + "/activate", Map.of()).status()).isEqualTo(200);
-        assertThat(ida.get("/api/credentials/" + halsKey).json().path("owner").asText()).isEqualTo("r-ida");
+        assertThat(ida.get("/api/credentials/" + halsKey).json().path("owner").asText())
+                .isEqualTo("r-ida");
         assertThat(audit("user-removed", "r-hal").path("detail").asText())
                 .isEqualTo("its 1 workflow(s) and 1 credential(s) passed to r-ida");
     }
@@ -203,7 +224,10 @@ class SharingTest extends SharedServer {
         ApiClient kim = server.user("v-kim", "member");
         server.user("v-lee", "member");
         server.user("v-max", "member");
-        assertThat(server.owner.send("PATCH", "/api/users/" + userId("v-max"), Map.of("disabled", true)).status()).isEqualTo(200);
+        assertThat(server.owner
+                        .send("PATCH", "/api/users/" + userId("v-max"), Map.of("disabled", true))
+                        .status())
+                .isEqualTo(200);
         String w = "/api/workflows/" + workflow(kim, "Kim's flow");
         assertThat(share(kim, w, "v-lee").status()).isEqualTo(200);
 
@@ -215,11 +239,18 @@ class SharingTest extends SharedServer {
                 new Refusal(Map.of("users", List.of(7)), 400, "expected account names"),
                 new Refusal(Map.of("users", "v-lee"), 400, "expected the names"),
                 new Refusal(Map.of(), 400, "expected the names"),
-                new Refusal(Map.of("users", IntStream.range(0, 101).mapToObj(i -> "u" + i).toList()), 400, "at most 100"));
+                new Refusal(
+                        Map.of(
+                                "users",
+                                IntStream.range(0, 101).mapToObj(i -> "u" + i).toList()),
+                        400,
+                        "at most 100"));
         for (Refusal r : refusals) {
             ApiClient.Response answer = kim.send("PUT", w + "/shares", r.body());
             assertThat(answer.status()).as("%s: %s", r.body(), answer).isEqualTo(r.status());
-            assertThat(answer.json().path("error").asText()).as(answer.toString()).contains(r.says());
+            assertThat(answer.json().path("error").asText())
+                    .as(answer.toString())
+                    .contains(r.says());
             assertThat(sharees(kim, w)).as("after %s", r.body()).containsExactly("v-lee");
         }
         ApiClient.Response noOne = kim.post(w + "/transfer", Map.of("to", "nobody"));
@@ -245,7 +276,9 @@ class SharingTest extends SharedServer {
         }
         ExecutorService pool = Executors.newFixedThreadPool(6);
         try {
-            List<Callable<ApiClient.Response>> calls = lists.stream().<Callable<ApiClient.Response>>map(l -> () -> share(nia, w, l.toArray(String[]::new))).toList();
+            List<Callable<ApiClient.Response>> calls = lists.stream()
+                    .<Callable<ApiClient.Response>>map(l -> () -> share(nia, w, l.toArray(String[]::new)))
+                    .toList();
             for (Future<ApiClient.Response> f : pool.invokeAll(calls)) {
                 assertThat(f.get().status()).as(f.get().toString()).isEqualTo(200);
             }
@@ -253,6 +286,7 @@ class SharingTest extends SharedServer {
             pool.shutdownNow();
         }
         List<String> after = sharees(nia, w);
-        assertThat(lists.stream().map(l -> l.stream().sorted().toList()).toList()).contains(after);
+        assertThat(lists.stream().map(l -> l.stream().sorted().toList()).toList())
+                .contains(after);
     }
 }

@@ -6,7 +6,6 @@ import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -29,13 +28,18 @@ class SignInDefenceTest extends SharedServer {
         ApiClient attacker = from("127.0.0.2");
         List<ApiClient.Response> answers = parallel(PARALLEL, () -> attacker.login(TestServer.OWNER, "wrong-password"));
 
-        assertThat(answers).allSatisfy(r -> assertThat(r.status()).as(r.toString()).isIn(401, 429));
+        assertThat(answers)
+                .allSatisfy(r -> assertThat(r.status()).as(r.toString()).isIn(401, 429));
         // Counted before the check: no more than the free failures ever reached the password check.
         assertThat(answers.stream().filter(r -> r.status() == 401).count()).isBetween(1L, 5L);
         ApiClient.Response locked = attacker.login(TestServer.OWNER, TestServer.OWNER_PASSWORD);
-        assertThat(locked.status()).as("even the right password, from the guessing address").isEqualTo(429);
+        assertThat(locked.status())
+                .as("even the right password, from the guessing address")
+                .isEqualTo(429);
         assertThat(locked.json().path("error").asText()).contains("too many wrong passwords for this account");
-        assertThat(locked.raw().headers().firstValue("Retry-After")).get().satisfies(s -> assertThat(Long.parseLong(s)).isBetween(1L, 60L));
+        assertThat(locked.raw().headers().firstValue("Retry-After"))
+                .get()
+                .satisfies(s -> assertThat(Long.parseLong(s)).isBetween(1L, 60L));
 
         ApiClient ownerElsewhere = from("127.0.0.3");
         ApiClient.Response signedIn = ownerElsewhere.login(TestServer.OWNER, TestServer.OWNER_PASSWORD);
@@ -52,7 +56,9 @@ class SignInDefenceTest extends SharedServer {
         assertThat(answers.stream().filter(r -> r.status() == 401).count()).isBetween(1L, 5L);
         assertThat(answers.stream().filter(r -> r.status() == 429).count()).isGreaterThanOrEqualTo(PARALLEL - 5L);
         ApiClient.Response elsewhere = from("127.0.0.5").login("mia", "mia-password");
-        assertThat(elsewhere.status()).as("a member's lock-out holds for every address, for a minute").isEqualTo(429);
+        assertThat(elsewhere.status())
+                .as("a member's lock-out holds for every address, for a minute")
+                .isEqualTo(429);
     }
 
     @Test
@@ -68,44 +74,72 @@ class SignInDefenceTest extends SharedServer {
         assertThat(refusedAsWrong).isEqualTo(20);
         assertThat(last.status()).isEqualTo(429);
         assertThat(last.json().path("error").asText()).contains("too many wrong passwords from your address");
-        assertThat(sprayer.login(TestServer.OWNER, TestServer.OWNER_PASSWORD).status()).as("the whole address is locked").isEqualTo(429);
-        assertThat(from("127.0.0.7").login(TestServer.OWNER, TestServer.OWNER_PASSWORD).status()).isEqualTo(200);
+        assertThat(sprayer.login(TestServer.OWNER, TestServer.OWNER_PASSWORD).status())
+                .as("the whole address is locked")
+                .isEqualTo(429);
+        assertThat(from("127.0.0.7")
+                        .login(TestServer.OWNER, TestServer.OWNER_PASSWORD)
+                        .status())
+                .isEqualTo(200);
     }
 
     @Test
     void forwardingHeadersDoNotChangeTheAddress() throws Exception {
         ApiClient attacker = from("127.0.0.8");
         for (int i = 0; i < 5; i++) {
-            ApiClient.Response r = attacker.postRaw("/api/session", "application/json",
+            ApiClient.Response r = attacker.postRaw(
+                    "/api/session",
+                    "application/json",
                     "{\"username\": \"owner\", \"password\": \"wrong-password\"}".getBytes());
             assertThat(r.status()).isEqualTo(401);
         }
-        assertThat(attacker.login(TestServer.OWNER, TestServer.OWNER_PASSWORD).status()).isEqualTo(429);
+        assertThat(attacker.login(TestServer.OWNER, TestServer.OWNER_PASSWORD).status())
+                .isEqualTo(429);
         // X-Forwarded-For is written by the client; the server does not take it as the address.
         var forged = java.net.http.HttpRequest.newBuilder(java.net.URI.create(server.server.url() + "/api/session"))
-                .header("Content-Type", "application/json").header("X-Forwarded-For", "203.0.113.9")
-                .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{\"username\": \"owner\", \"password\": \"" + TestServer.OWNER_PASSWORD + "\"}"))
+                .header("Content-Type", "application/json")
+                .header("X-Forwarded-For", "203.0.113.9")
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString(
+                        "{\"username\": \"owner\", \"password\": \"" + TestServer.OWNER_PASSWORD + "\"}"))
                 .build();
-        var http = java.net.http.HttpClient.newBuilder().localAddress(InetAddress.getByName("127.0.0.8")).build();
-        assertThat(http.send(forged, java.net.http.HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(429);
+        var http = java.net.http.HttpClient.newBuilder()
+                .localAddress(InetAddress.getByName("127.0.0.8"))
+                .build();
+        assertThat(http.send(forged, java.net.http.HttpResponse.BodyHandlers.ofString())
+                        .statusCode())
+                .isEqualTo(429);
     }
 
     @Test
     void signInTakesOnlyJson() {
         ApiClient browser = server.anonymous();
-        byte[] credentials = ("{\"username\": \"owner\", \"password\": \"" + TestServer.OWNER_PASSWORD + "\"}").getBytes();
-        for (String type : List.of("text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", "application/jsonx")) {
+        byte[] credentials =
+                ("{\"username\": \"owner\", \"password\": \"" + TestServer.OWNER_PASSWORD + "\"}").getBytes();
+        for (String type : List.of(
+                "text/plain",
+                "application/x-www-form-urlencoded",
+                "multipart/form-data; boundary=x",
+                "application/jsonx")) {
             ApiClient.Response r = browser.postRaw("/api/session", type, credentials);
             assertThat(r.status()).as(type).isEqualTo(415);
-            assertThat(r.json().path("error").asText()).contains("POST /api/session takes a JSON body", "Content-Type: application/json", type.split(";")[0]);
+            assertThat(r.json().path("error").asText())
+                    .contains(
+                            "POST /api/session takes a JSON body",
+                            "Content-Type: application/json",
+                            type.split(";")[0]);
         }
-        assertThat(browser.get("/api/session").status()).as("no session was opened").isEqualTo(401);
-        assertThat(browser.postRaw("/api/session", "Application/JSON; charset=utf-8", credentials).status()).isEqualTo(200);
+        assertThat(browser.get("/api/session").status())
+                .as("no session was opened")
+                .isEqualTo(401);
+        assertThat(browser.postRaw("/api/session", "Application/JSON; charset=utf-8", credentials)
+                        .status())
+                .isEqualTo(200);
     }
 
     @Test
     void everyJsonRouteChecksTheType() {
-        ApiClient.Response r = server.owner.postRaw("/api/workflows", "text/plain", "{\"name\": \"x\", \"nodes\": [], \"connections\": {}}".getBytes());
+        ApiClient.Response r = server.owner.postRaw(
+                "/api/workflows", "text/plain", "{\"name\": \"x\", \"nodes\": [], \"connections\": {}}".getBytes());
         assertThat(r.status()).isEqualTo(415);
         assertThat(r.json().path("error").asText()).contains("POST /api/workflows takes a JSON body");
     }

@@ -17,7 +17,8 @@ class StoreApiTest extends SharedServer {
     static final String NAME = "nlink-community.wasm_demo";
 
     static String packageName() {
-        return new String(TestNodes.helloGoFiles().get("package.json"), StandardCharsets.UTF_8).replaceAll("(?s).*\"name\"\\s*:\\s*\"([^\"]+)\".*", "$1");
+        return new String(TestNodes.helloGoFiles().get("package.json"), StandardCharsets.UTF_8)
+                .replaceAll("(?s).*\"name\"\\s*:\\s*\"([^\"]+)\".*", "$1");
     }
 
     @Test
@@ -31,7 +32,12 @@ class StoreApiTest extends SharedServer {
         assertThat(node.path("sha256").asText()).isEqualTo(Sha256.hex(zip));
         JsonNode details = node.path("details");
         assertThat(details.path("runtime").asText()).isEqualTo("wasm");
-        assertThat(details.path("definition").path("properties").get(0).path("name").asText()).isEqualTo("text");
+        assertThat(details.path("definition")
+                        .path("properties")
+                        .get(0)
+                        .path("name")
+                        .asText())
+                .isEqualTo("text");
         assertThat(details.path("memory").path("capPages").asInt()).isEqualTo(512);
         // Go's runtime reads the clock and random bytes and asks for files: the sheet says so, from the real imports.
         List<String> capabilities = details.path("capabilities").findValuesAsText("id");
@@ -46,7 +52,8 @@ class StoreApiTest extends SharedServer {
         JsonNode list = server.owner.get("/api/nodes").json().path("nodes");
         assertThat(list.findValuesAsText("name")).contains(name);
 
-        ApiClient.Response run = server.owner.post("/api/nodes/" + name + "/versions/" + version + "/run",
+        ApiClient.Response run = server.owner.post(
+                "/api/nodes/" + name + "/versions/" + version + "/run",
                 Map.of("params", Map.of("text", "store"), "items", List.of(Map.of("id", 1), Map.of("id", 2))));
         assertThat(run.status()).as(run.toString()).isEqualTo(200);
         JsonNode result = run.json();
@@ -57,11 +64,15 @@ class StoreApiTest extends SharedServer {
         assertThat(first.path("original_data").path("id").asInt()).isEqualTo(1);
         JsonNode summary = result.path("summary");
         assertThat(summary.path("itemsIn").asInt()).isEqualTo(2);
-        assertThat(summary.path("peakMemoryBytes").asLong()).isPositive().isLessThanOrEqualTo(summary.path("memoryCapBytes").asLong());
+        assertThat(summary.path("peakMemoryBytes").asLong())
+                .isPositive()
+                .isLessThanOrEqualTo(summary.path("memoryCapBytes").asLong());
 
-        ApiClient.Response badParams = server.owner.post("/api/nodes/" + name + "/versions/" + version + "/run", Map.of("params", Map.of("text", 5)));
+        ApiClient.Response badParams = server.owner.post(
+                "/api/nodes/" + name + "/versions/" + version + "/run", Map.of("params", Map.of("text", 5)));
         assertThat(badParams.status()).isEqualTo(400);
-        assertThat(badParams.json().path("problems").get(0).asText()).isEqualTo("params.text: expected a string; got number 5");
+        assertThat(badParams.json().path("problems").get(0).asText())
+                .isEqualTo("params.text: expected a string; got number 5");
 
         ApiClient.Response download = server.owner.get("/api/nodes/" + name + "/versions/" + version + "/package");
         assertThat(download.status()).isEqualTo(200);
@@ -72,8 +83,14 @@ class StoreApiTest extends SharedServer {
     void aNewVersionInstallsBesideTheOldAndRemovalTakesOnlyOne() {
         Map<String, byte[]> files = TestNodes.helloGoFiles();
         String name = packageName();
-        assertThat(server.owner.upload(TestNodes.zip(TestNodes.withVersion(files, "2.0.0"))).status()).isEqualTo(201);
-        assertThat(server.owner.upload(TestNodes.zip(TestNodes.withVersion(files, "2.0.1"))).status()).isEqualTo(201);
+        assertThat(server.owner
+                        .upload(TestNodes.zip(TestNodes.withVersion(files, "2.0.0")))
+                        .status())
+                .isEqualTo(201);
+        assertThat(server.owner
+                        .upload(TestNodes.zip(TestNodes.withVersion(files, "2.0.1")))
+                        .status())
+                .isEqualTo(201);
         JsonNode versions = server.owner.get("/api/nodes/" + name).json().path("versions");
         assertThat(versions.findValuesAsText("version")).contains("2.0.0", "2.0.1");
 
@@ -84,32 +101,44 @@ class StoreApiTest extends SharedServer {
         assertThat(conflict.status()).isEqualTo(409);
         assertThat(conflict.json().path("error").asText()).contains("raise \"version\"");
 
-        assertThat(server.owner.delete("/api/nodes/" + name + "/versions/2.0.0").status()).isEqualTo(204);
-        assertThat(server.owner.get("/api/nodes/" + name + "/versions/2.0.0").status()).isEqualTo(404);
-        assertThat(server.owner.get("/api/nodes/" + name + "/versions/2.0.1").status()).isEqualTo(200);
-        assertThat(server.owner.delete("/api/nodes/" + name + "/versions/2.0.0").status()).isEqualTo(404);
+        assertThat(server.owner.delete("/api/nodes/" + name + "/versions/2.0.0").status())
+                .isEqualTo(204);
+        assertThat(server.owner.get("/api/nodes/" + name + "/versions/2.0.0").status())
+                .isEqualTo(404);
+        assertThat(server.owner.get("/api/nodes/" + name + "/versions/2.0.1").status())
+                .isEqualTo(200);
+        assertThat(server.owner.delete("/api/nodes/" + name + "/versions/2.0.0").status())
+                .isEqualTo(404);
     }
 
     @Test
     void scaffoldReturnsTheGeneratorsZip() throws Exception {
-        ApiClient.Response zip = server.owner.post("/api/scaffold", Map.of("name", "my_node", "displayName", "My Node", "language", "rust"));
+        ApiClient.Response zip = server.owner.post(
+                "/api/scaffold", Map.of("name", "my_node", "displayName", "My Node", "language", "rust"));
         assertThat(zip.status()).as(zip.toString()).isEqualTo(200);
-        assertThat(zip.raw().headers().firstValue("Content-Disposition")).contains("attachment; filename=\"nlink-community.my_node.zip\"");
+        assertThat(zip.raw().headers().firstValue("Content-Disposition"))
+                .contains("attachment; filename=\"nlink-community.my_node.zip\"");
         List<String> names = new java.util.ArrayList<>();
         try (ZipInputStream in = new ZipInputStream(new ByteArrayInputStream(zip.body()))) {
             for (var e = in.getNextEntry(); e != null; e = in.getNextEntry()) names.add(e.getName());
         }
-        assertThat(names).contains("nlink-community.my_node/definition.json", "nlink-community.my_node/package.json", "nlink-community.my_node/src/lib.rs");
+        assertThat(names)
+                .contains(
+                        "nlink-community.my_node/definition.json",
+                        "nlink-community.my_node/package.json",
+                        "nlink-community.my_node/src/lib.rs");
 
         ApiClient.Response bad = server.owner.post("/api/scaffold", Map.of("name", "Bad Name"));
         assertThat(bad.status()).isEqualTo(400);
         assertThat(bad.json().path("error").asText()).contains("node name \"Bad Name\"");
-        assertThat(server.owner.get("/api/scaffold/languages").json().findValuesAsText("id")).contains("go", "rust", "c", "cpp", "zig", "assemblyscript");
+        assertThat(server.owner.get("/api/scaffold/languages").json().findValuesAsText("id"))
+                .contains("go", "rust", "c", "cpp", "zig", "assemblyscript");
     }
 
     @Test
     void badRequestsGetErrorsThatSayWhatWasWrong() {
-        ApiClient.Response notJson = server.owner.postRaw("/api/api-keys", "application/json", "{\"name\": ".getBytes(StandardCharsets.UTF_8));
+        ApiClient.Response notJson = server.owner.postRaw(
+                "/api/api-keys", "application/json", "{\"name\": ".getBytes(StandardCharsets.UTF_8));
         assertThat(notJson.status()).isEqualTo(400);
         assertThat(notJson.json().path("error").asText()).startsWith("the body is not valid JSON (line 1");
         ApiClient.Response unknown = server.owner.get("/api/nope");

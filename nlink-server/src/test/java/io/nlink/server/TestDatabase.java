@@ -1,9 +1,9 @@
 package io.nlink.server;
 
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
-import java.nio.file.Path;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,14 +28,19 @@ record TestDatabase(String name, String url, String user, String password) {
     /** A direct connection to the database a server on {@code dataDir} uses, to look at its rows. */
     Connection connect(Path dataDir) throws SQLException {
         if (url == null) {
-            return DriverManager.getConnection("jdbc:h2:file:" + dataDir.toAbsolutePath().resolve("db/nlink") + ";DB_CLOSE_ON_EXIT=FALSE", "nlink", "");
+            return DriverManager.getConnection(
+                    "jdbc:h2:file:" + dataDir.toAbsolutePath().resolve("db/nlink") + ";DB_CLOSE_ON_EXIT=FALSE",
+                    "nlink",
+                    "");
         }
         return DriverManager.getConnection(url, user, password);
     }
 
     /** How many rows {@code table} has. */
     long count(Path dataDir, String table) throws SQLException {
-        try (Connection c = connect(dataDir); Statement s = c.createStatement(); var rows = s.executeQuery("SELECT COUNT(*) FROM " + table)) {
+        try (Connection c = connect(dataDir);
+                Statement s = c.createStatement();
+                var rows = s.executeQuery("SELECT COUNT(*) FROM " + table)) {
             rows.next();
             return rows.getLong(1);
         }
@@ -69,14 +74,18 @@ record TestDatabase(String name, String url, String user, String password) {
         String admin = System.getenv("NLINK_TEST_POSTGRES_URL");
         if (admin == null || admin.isBlank()) {
             if ("true".equals(System.getenv("CI"))) {
-                throw new AssertionError("NLINK_TEST_POSTGRES_URL is not set: scripts/test.sh starts PostgreSQL (scripts/postgres.sh) and sets it");
+                throw new AssertionError(
+                        "NLINK_TEST_POSTGRES_URL is not set: scripts/test.sh starts PostgreSQL (scripts/postgres.sh) and sets it");
             }
-            Assumptions.abort("no PostgreSQL: run scripts/postgres.sh and set NLINK_TEST_POSTGRES_URL (scripts/test.sh does both)");
+            Assumptions.abort(
+                    "no PostgreSQL: run scripts/postgres.sh and set NLINK_TEST_POSTGRES_URL (scripts/test.sh does both)");
         }
         String user = System.getenv().getOrDefault("NLINK_TEST_POSTGRES_USER", "nlink");
         String password = System.getenv().getOrDefault("NLINK_TEST_POSTGRES_PASSWORD", "nlink");
-        String db = "nlink_test_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
-        try (Connection c = DriverManager.getConnection(admin, user, password); Statement s = c.createStatement()) {
+        String db =
+                "nlink_test_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+        try (Connection c = DriverManager.getConnection(admin, user, password);
+                Statement s = c.createStatement()) {
             s.execute("CREATE DATABASE " + db);
         }
         return new TestDatabase(name, admin.substring(0, admin.lastIndexOf('/') + 1) + db, user, password);

@@ -64,7 +64,8 @@ final class TestNodes {
 
     /** The version hello-go's package.json declares. */
     static String helloGoVersion() {
-        return new String(helloGoFiles().get("package.json"), StandardCharsets.UTF_8).replaceAll("(?s).*\"version\"\\s*:\\s*\"([^\"]+)\".*", "$1");
+        return new String(helloGoFiles().get("package.json"), StandardCharsets.UTF_8)
+                .replaceAll("(?s).*\"version\"\\s*:\\s*\"([^\"]+)\".*", "$1");
     }
 
     static Map<String, byte[]> withVersion(Map<String, byte[]> files, String version) {

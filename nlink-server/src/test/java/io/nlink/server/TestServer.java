@@ -30,7 +30,8 @@ final class TestServer implements AutoCloseable {
         ApiClient owner = new ApiClient(server.url());
         String link = server.setupUrl().orElseThrow(() -> new AssertionError("a fresh server has no set-up link"));
         String token = URI.create(link.replace("/#/", "/")).getQuery().substring("token=".length());
-        ApiClient.Response setup = owner.post("/api/setup", Map.of("token", token, "username", OWNER, "password", OWNER_PASSWORD));
+        ApiClient.Response setup =
+                owner.post("/api/setup", Map.of("token", token, "username", OWNER, "password", OWNER_PASSWORD));
         assertThat(setup.status()).as(setup.toString()).isEqualTo(201);
         owner.csrf = setup.json().path("csrfToken").asText();
         return new TestServer(server, owner);
@@ -38,7 +39,9 @@ final class TestServer implements AutoCloseable {
 
     static ServerConfig config(Path dataDir, TestDatabase database) {
         ServerConfig config = ServerConfig.DEFAULTS.withPort(0).withDataDirectory(dataDir);
-        return database.url() == null ? config : config.withDatabase(database.url(), database.user(), database.password());
+        return database.url() == null
+                ? config
+                : config.withDatabase(database.url(), database.user(), database.password());
     }
 
     ApiClient anonymous() {
@@ -47,7 +50,8 @@ final class TestServer implements AutoCloseable {
 
     /** A new account with {@code role}, signed in. */
     ApiClient user(String name, String role) {
-        ApiClient.Response created = owner.post("/api/users", Map.of("username", name, "password", name + "-password", "role", role));
+        ApiClient.Response created =
+                owner.post("/api/users", Map.of("username", name, "password", name + "-password", "role", role));
         assertThat(created.status()).as(created.toString()).isEqualTo(201);
         ApiClient client = new ApiClient(server.url());
         assertThat(client.login(name, name + "-password").status()).isEqualTo(200);

@@ -53,27 +53,42 @@ class UserManagementTest extends SharedServer {
         assertThat(dee.get("/api/session").status()).isEqualTo(401);
         assertThat(dee.get("/api/workflows").status()).isEqualTo(401);
         assertThat(key.get("/api/workflows").status()).isEqualTo(401);
-        assertThat(key.post("/api/workflows", Json.MAPPER.createObjectNode()).status()).isEqualTo(401);
+        assertThat(key.post("/api/workflows", Json.MAPPER.createObjectNode()).status())
+                .isEqualTo(401);
         ApiClient.Response signIn = server.anonymous().login("dee", "dee-password");
         assertThat(signIn.status()).isEqualTo(403);
         assertThat(error(signIn)).contains("disabled");
         // A wrong password still says only that.
         assertThat(error(server.anonymous().login("dee", "not-the-password"))).isEqualTo("wrong username or password");
-        assertThat(admin.post("/api/users/" + id + "/password-reset", Map.of()).status()).as("enable it first").isEqualTo(409);
+        assertThat(admin.post("/api/users/" + id + "/password-reset", Map.of()).status())
+                .as("enable it first")
+                .isEqualTo(409);
 
-        assertThat(admin.send("PATCH", "/api/users/" + id, Map.of("disabled", false)).json().path("disabled").asBoolean()).isFalse();
+        assertThat(admin.send("PATCH", "/api/users/" + id, Map.of("disabled", false))
+                        .json()
+                        .path("disabled")
+                        .asBoolean())
+                .isFalse();
         ApiClient again = server.anonymous();
         assertThat(again.login("dee", "dee-password").status()).isEqualTo(200);
         assertThat(again.get("/api/workflows").status()).isEqualTo(200);
-        assertThat(key.get("/api/workflows").status()).as("its keys ended with the disabling").isEqualTo(401);
+        assertThat(key.get("/api/workflows").status())
+                .as("its keys ended with the disabling")
+                .isEqualTo(401);
     }
 
     @Test
     void aRemovedAccountCannotSignInAndItsWorkflowsPassToTheOwner() throws Exception {
         ApiClient rex = server.user("rex", "member");
         ApiClient key = script(rex);
-        long workflow = rex.post("/api/workflows", Json.parse(MANUAL.formatted("Rex's"))).json().path("id").asLong();
-        long execution = rex.post("/api/workflows/" + workflow + "/run", Map.of()).json().path("id").asLong();
+        long workflow = rex.post("/api/workflows", Json.parse(MANUAL.formatted("Rex's")))
+                .json()
+                .path("id")
+                .asLong();
+        long execution = rex.post("/api/workflows/" + workflow + "/run", Map.of())
+                .json()
+                .path("id")
+                .asLong();
         long id = userId("rex");
 
         assertThat(server.owner.delete("/api/users/" + id).status()).isEqualTo(204);
@@ -82,7 +97,8 @@ class UserManagementTest extends SharedServer {
         ApiClient.Response signIn = server.anonymous().login("rex", "rex-password");
         assertThat(signIn.status()).isEqualTo(401);
         assertThat(error(signIn)).isEqualTo("wrong username or password");
-        assertThat(server.owner.get("/api/users").json().findValuesAsText("username")).doesNotContain("rex");
+        assertThat(server.owner.get("/api/users").json().findValuesAsText("username"))
+                .doesNotContain("rex");
         assertThat(server.owner.delete("/api/users/" + id).status()).isEqualTo(404);
 
         JsonNode kept = server.owner.get("/api/workflows/" + workflow).json();
@@ -118,10 +134,13 @@ class UserManagementTest extends SharedServer {
         ApiClient.Response promoted = admin.send("PATCH", "/api/users/" + member, Map.of("role", "owner"));
         assertThat(promoted.status()).isEqualTo(400);
         assertThat(error(promoted)).contains("one owner");
-        assertThat(admin.send("PATCH", "/api/users/" + userId("oscar"), Map.of("role", "member")).status()).isEqualTo(409);
+        assertThat(admin.send("PATCH", "/api/users/" + userId("oscar"), Map.of("role", "member"))
+                        .status())
+                .isEqualTo(409);
         assertThat(admin.delete("/api/users/" + userId("oscar")).status()).isEqualTo(409);
 
-        ApiClient.Response session = new ApiClient(server.server.url()).login(TestServer.OWNER, TestServer.OWNER_PASSWORD);
+        ApiClient.Response session =
+                new ApiClient(server.server.url()).login(TestServer.OWNER, TestServer.OWNER_PASSWORD);
         assertThat(session.json().path("user").path("role").asText()).isEqualTo("owner");
     }
 
@@ -141,7 +160,9 @@ class UserManagementTest extends SharedServer {
             assertThat(r.status()).as(r.toString()).isEqualTo(403);
             assertThat(error(r)).contains("only the owner or an admin");
         }
-        assertThat(server.owner.get("/api/users").json().findValuesAsText("username")).contains("nils").doesNotContain("sneaky");
+        assertThat(server.owner.get("/api/users").json().findValuesAsText("username"))
+                .contains("nils")
+                .doesNotContain("sneaky");
     }
 
     @Test
@@ -150,15 +171,28 @@ class UserManagementTest extends SharedServer {
         assertThat(rick.get("/api/users").status()).isEqualTo(403);
         long id = userId("rick");
         ApiClient.Response promoted = server.owner.send("PATCH", "/api/users/" + id, Map.of("role", "admin"));
-        assertThat(promoted.json().path("role").asText()).as(promoted.toString()).isEqualTo("admin");
+        assertThat(promoted.json().path("role").asText())
+                .as(promoted.toString())
+                .isEqualTo("admin");
         assertThat(rick.get("/api/users").status()).isEqualTo(200);
-        assertThat(rick.get("/api/session").json().path("user").path("role").asText()).isEqualTo("admin");
+        assertThat(rick.get("/api/session").json().path("user").path("role").asText())
+                .isEqualTo("admin");
         server.owner.send("PATCH", "/api/users/" + id, Map.of("role", "member"));
         assertThat(rick.get("/api/users").status()).isEqualTo(403);
-        assertThat(server.owner.send("PATCH", "/api/users/" + id, Map.of("role", "king")).status()).isEqualTo(400);
-        assertThat(server.owner.send("PATCH", "/api/users/" + id, Map.of("disabled", "yes")).status()).isEqualTo(400);
-        assertThat(server.owner.send("PATCH", "/api/users/" + id, Map.of()).status()).isEqualTo(400);
-        assertThat(server.owner.send("PATCH", "/api/users/999999", Map.of("role", "admin")).status()).isEqualTo(404);
+        assertThat(server.owner
+                        .send("PATCH", "/api/users/" + id, Map.of("role", "king"))
+                        .status())
+                .isEqualTo(400);
+        assertThat(server.owner
+                        .send("PATCH", "/api/users/" + id, Map.of("disabled", "yes"))
+                        .status())
+                .isEqualTo(400);
+        assertThat(server.owner.send("PATCH", "/api/users/" + id, Map.of()).status())
+                .isEqualTo(400);
+        assertThat(server.owner
+                        .send("PATCH", "/api/users/999999", Map.of("role", "admin"))
+                        .status())
+                .isEqualTo(404);
     }
 
     @Test
@@ -172,17 +206,29 @@ class UserManagementTest extends SharedServer {
         assertThat(link.json().path("path").asText()).isEqualTo("/#/reset-password?token=" + token);
 
         ApiClient anonymous = server.anonymous();
-        ApiClient.Response stale = anonymous.post("/api/password-reset", Map.of("token", first.json().path("token").asText(), "password", "a new password"));
+        ApiClient.Response stale = anonymous.post(
+                "/api/password-reset",
+                Map.of("token", first.json().path("token").asText(), "password", "a new password"));
         assertThat(stale.status()).as("a newer link replaces the older").isEqualTo(403);
-        assertThat(anonymous.post("/api/password-reset", Map.of("token", token, "password", "short")).status()).isEqualTo(400);
-        assertThat(anonymous.post("/api/password-reset", Map.of("token", "guess", "password", "a new password")).status()).isEqualTo(403);
+        assertThat(anonymous
+                        .post("/api/password-reset", Map.of("token", token, "password", "short"))
+                        .status())
+                .isEqualTo(400);
+        assertThat(anonymous
+                        .post("/api/password-reset", Map.of("token", "guess", "password", "a new password"))
+                        .status())
+                .isEqualTo(403);
 
-        ApiClient.Response reset = anonymous.post("/api/password-reset", Map.of("token", token, "password", "a new password"));
-        assertThat(reset.status()).as("a refused short password did not spend the link: " + reset).isEqualTo(204);
+        ApiClient.Response reset =
+                anonymous.post("/api/password-reset", Map.of("token", token, "password", "a new password"));
+        assertThat(reset.status())
+                .as("a refused short password did not spend the link: " + reset)
+                .isEqualTo(204);
         assertThat(rita.get("/api/session").status()).isEqualTo(401);
         assertThat(server.anonymous().login("rita", "rita-password").status()).isEqualTo(401);
         assertThat(server.anonymous().login("rita", "a new password").status()).isEqualTo(200);
-        ApiClient.Response reused = anonymous.post("/api/password-reset", Map.of("token", token, "password", "another password"));
+        ApiClient.Response reused =
+                anonymous.post("/api/password-reset", Map.of("token", token, "password", "another password"));
         assertThat(reused.status()).isEqualTo(403);
         assertThat(error(reused)).contains("unknown, used or expired");
     }
@@ -193,13 +239,23 @@ class UserManagementTest extends SharedServer {
         ApiClient elsewhere = new ApiClient(server.server.url());
         assertThat(elsewhere.login("cy", "cy-password").status()).isEqualTo(200);
 
-        ApiClient.Response wrong = here.send("PUT", "/api/password", Map.of("currentPassword", "guess", "newPassword", "fresh password"));
+        ApiClient.Response wrong =
+                here.send("PUT", "/api/password", Map.of("currentPassword", "guess", "newPassword", "fresh password"));
         assertThat(wrong.status()).isEqualTo(403);
         assertThat(error(wrong)).contains("current password is wrong");
-        assertThat(here.send("PUT", "/api/password", Map.of("currentPassword", "cy-password", "newPassword", "short")).status()).isEqualTo(400);
+        assertThat(here.send("PUT", "/api/password", Map.of("currentPassword", "cy-password", "newPassword", "short"))
+                        .status())
+                .isEqualTo(400);
 
-        assertThat(here.send("PUT", "/api/password", Map.of("currentPassword", "cy-password", "newPassword", "fresh password")).status()).isEqualTo(204);
-        assertThat(here.get("/api/session").status()).as("the session that changed it stays").isEqualTo(200);
+        assertThat(here.send(
+                                "PUT",
+                                "/api/password",
+                                Map.of("currentPassword", "cy-password", "newPassword", "fresh password"))
+                        .status())
+                .isEqualTo(204);
+        assertThat(here.get("/api/session").status())
+                .as("the session that changed it stays")
+                .isEqualTo(200);
         assertThat(elsewhere.get("/api/session").status()).isEqualTo(401);
         assertThat(server.anonymous().login("cy", "cy-password").status()).isEqualTo(401);
         assertThat(server.anonymous().login("cy", "fresh password").status()).isEqualTo(200);

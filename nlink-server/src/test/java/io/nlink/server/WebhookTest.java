@@ -8,7 +8,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -24,19 +23,26 @@ class WebhookTest extends SharedServer {
 
     /** A workflow: a Webhook node with {@code webhookParameters}, then {@code rest} (nodes wired in a line after it). */
     private static JsonNode workflow(String name, String webhookParameters, String... rest) throws Exception {
-        StringBuilder nodes = new StringBuilder("{\"name\": \"Hook\", \"type\": \"n8n-nodes-base.webhook\", \"typeVersion\": 2, \"parameters\": "
-                + webhookParameters + "}");
+        StringBuilder nodes = new StringBuilder(
+                "{\"name\": \"Hook\", \"type\": \"n8n-nodes-base.webhook\", \"typeVersion\": 2, \"parameters\": "
+                        + webhookParameters + "}");
         StringBuilder connections = new StringBuilder();
         String previous = "Hook";
         for (int i = 0; i < rest.length; i++) {
             JsonNode node = Json.parse(rest[i].getBytes(java.nio.charset.StandardCharsets.UTF_8));
             nodes.append(",").append(rest[i]);
             if (connections.length() > 0) connections.append(",");
-            connections.append("\"").append(previous).append("\": {\"main\": [[{\"node\": \"").append(node.path("name").asText()).append("\", \"index\": 0}]]}");
+            connections
+                    .append("\"")
+                    .append(previous)
+                    .append("\": {\"main\": [[{\"node\": \"")
+                    .append(node.path("name").asText())
+                    .append("\", \"index\": 0}]]}");
             previous = node.path("name").asText();
         }
-        return Json.parse(("{\"name\": \"" + name + "\", \"nodes\": [" + nodes + "], \"connections\": {" + connections + "}}")
-                .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        return Json.parse(
+                ("{\"name\": \"" + name + "\", \"nodes\": [" + nodes + "], \"connections\": {" + connections + "}}")
+                        .getBytes(java.nio.charset.StandardCharsets.UTF_8));
     }
 
     private static long create(JsonNode workflow) {
@@ -58,7 +64,9 @@ class WebhookTest extends SharedServer {
 
     private HttpResponse<String> call(String method, String path, String body, String... headers) throws Exception {
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(server.server.url() + "/webhook/" + path))
-                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+                .method(
+                        method,
+                        body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
         if (body != null) request.header("Content-Type", "application/json");
         if (headers.length > 0) request.headers(headers);
         return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
@@ -71,10 +79,15 @@ class WebhookTest extends SharedServer {
     void anAuthorizationHeaderOnAWebhookCallIsTheSendersBusiness() throws Exception {
         active(workflow("Auth header", """
                 {"path": "sender-auth", "httpMethod": "POST", "responseMode": "lastNode"}""", CODE_TWO_ITEMS));
-        for (String authorization : new String[] {"Bearer not-an-nlink-key", "Basic dXNlcjpwYXNz", "Bearer nlk_forged"}) {
-            HttpResponse<String> answer = call("POST", "sender-auth", "{\"name\": \"x\"}", "Authorization", authorization);
-            assertThat(answer.statusCode()).as(authorization + ": " + answer.body()).isEqualTo(200);
-            assertThat(Json.parse(answer.body().getBytes()).path("name").asText()).isEqualTo("x");
+        for (String authorization :
+                new String[] {"Bearer not-an-nlink-key", "Basic dXNlcjpwYXNz", "Bearer nlk_forged"}) {
+            HttpResponse<String> answer =
+                    call("POST", "sender-auth", "{\"name\": \"x\"}", "Authorization", authorization);
+            assertThat(answer.statusCode())
+                    .as(authorization + ": " + answer.body())
+                    .isEqualTo(200);
+            assertThat(Json.parse(answer.body().getBytes()).path("name").asText())
+                    .isEqualTo("x");
         }
     }
 
@@ -88,15 +101,27 @@ class WebhookTest extends SharedServer {
         ApiClient.Response refused = activate(second);
         assertThat(refused.status()).as(refused.toString()).isEqualTo(409);
         assertThat(refused.json().path("error").asText())
-                .contains("POST /webhook/shared/route", "active workflow " + first + " \"First holder\"", "Deactivate that one");
-        assertThat(server.owner.get("/api/workflows/" + second).json().path("active").asBoolean()).as("refused means inactive").isFalse();
+                .contains(
+                        "POST /webhook/shared/route",
+                        "active workflow " + first + " \"First holder\"",
+                        "Deactivate that one");
+        assertThat(server.owner
+                        .get("/api/workflows/" + second)
+                        .json()
+                        .path("active")
+                        .asBoolean())
+                .as("refused means inactive")
+                .isFalse();
 
         // Another method on the same path is another route.
         long get = active(workflow("Same path, GET", """
                 {"path": "shared/route", "httpMethod": "GET", "responseMode": "lastNode"}""", CODE_TWO_ITEMS));
 
         // Deactivating the holder frees the route; the first then cannot come back.
-        assertThat(server.owner.post("/api/workflows/" + first + "/deactivate", Map.of()).status()).isEqualTo(200);
+        assertThat(server.owner
+                        .post("/api/workflows/" + first + "/deactivate", Map.of())
+                        .status())
+                .isEqualTo(200);
         assertThat(activate(second).status()).isEqualTo(200);
         assertThat(activate(first).status()).isEqualTo(409);
 
@@ -129,20 +154,29 @@ class WebhookTest extends SharedServer {
         ApiClient member = server.user("hookmember", "member");
         ApiClient.Response created = member.post("/api/workflows", workflow("Member's", """
                 {"path": "owners-only", "httpMethod": "POST"}""", CODE_TWO_ITEMS));
-        ApiClient.Response refused = member.post("/api/workflows/" + created.json().path("id").asLong() + "/activate", Map.of());
+        ApiClient.Response refused =
+                member.post("/api/workflows/" + created.json().path("id").asLong() + "/activate", Map.of());
         assertThat(refused.status()).isEqualTo(409);
-        assertThat(refused.json().path("error").asText()).contains("another account's active workflow").doesNotContain("Owner's private hook");
+        assertThat(refused.json().path("error").asText())
+                .contains("another account's active workflow")
+                .doesNotContain("Owner's private hook");
     }
 
     @Test
     void aWebhookThatDemandsAuthenticationIsNeverServedOpen() throws Exception {
-        // Basic, header and JWT authentication need the node's credential: without one, the workflow is refused on import.
+        // Basic, header and JWT authentication need the node's credential: without one, the workflow is refused on
+        // import.
         for (String authentication : new String[] {"headerAuth", "basicAuth", "jwtAuth"}) {
-            ApiClient.Response refused = server.owner.post("/api/workflows", workflow("Protected " + authentication, """
-                    {"path": "protected-%s", "httpMethod": "POST", "authentication": "%s", "responseMode": "lastNode"}"""
-                    .formatted(authentication, authentication), CODE_TWO_ITEMS));
+            ApiClient.Response refused = server.owner.post(
+                    "/api/workflows",
+                    workflow(
+                            "Protected " + authentication,
+                            """
+                    {"path": "protected-%s", "httpMethod": "POST", "authentication": "%s", "responseMode": "lastNode"}""".formatted(authentication, authentication),
+                            CODE_TWO_ITEMS));
             assertThat(refused.status()).as(refused.toString()).isEqualTo(422);
-            assertThat(refused.json().path("error").asText()).contains("node \"Hook\" authenticates with a credential of type", "but names none");
+            assertThat(refused.json().path("error").asText())
+                    .contains("node \"Hook\" authenticates with a credential of type", "but names none");
         }
         // An authentication nLink does not know stays inactive: serving it would make it public.
         long unknown = create(workflow("Protected otherAuth", """
@@ -150,12 +184,18 @@ class WebhookTest extends SharedServer {
         ApiClient.Response refused = activate(unknown);
         assertThat(refused.status()).as(refused.toString()).isEqualTo(422);
         assertThat(refused.json().path("error").asText()).contains("authentication \"otherAuth\"", "cannot check");
-        assertThat(server.owner.get("/api/workflows/" + unknown).json().path("active").asBoolean()).isFalse();
+        assertThat(server.owner
+                        .get("/api/workflows/" + unknown)
+                        .json()
+                        .path("active")
+                        .asBoolean())
+                .isFalse();
         assertThat(call("POST", "protected-other", "{}").statusCode()).isEqualTo(404);
         // Nor can an active open webhook be edited into a protected one without its credential.
         long open = active(workflow("Open, then protected", """
                 {"path": "becomes-protected", "httpMethod": "POST"}""", CODE_TWO_ITEMS));
-        ApiClient.Response edit = server.owner.send("PUT", "/api/workflows/" + open, workflow("Open, then protected", """
+        ApiClient.Response edit = server.owner.send(
+                "PUT", "/api/workflows/" + open, workflow("Open, then protected", """
                 {"path": "becomes-protected", "httpMethod": "POST", "authentication": "basicAuth"}""", CODE_TWO_ITEMS));
         assertThat(edit.status()).isEqualTo(422);
     }
@@ -181,15 +221,16 @@ class WebhookTest extends SharedServer {
         active(workflow("First entry", """
                 {"path": "last-first", "httpMethod": "POST", "responseMode": "lastNode"}""", CODE_TWO_ITEMS));
         HttpResponse<String> first = call("POST", "last-first", "{\"name\": \"a\"}");
-        assertThat(Json.parse(first.body().getBytes())).as("the first item's JSON, though there are two")
+        assertThat(Json.parse(first.body().getBytes()))
+                .as("the first item's JSON, though there are two")
                 .isEqualTo(Json.parse("{\"n\": 1, \"name\": \"a\"}"));
 
         active(workflow("All entries", """
-                {"path": "last-all", "httpMethod": "POST", "responseMode": "lastNode", "responseData": "allEntries", "responseCode": 201}""",
-                CODE_TWO_ITEMS));
+                {"path": "last-all", "httpMethod": "POST", "responseMode": "lastNode", "responseData": "allEntries", "responseCode": 201}""", CODE_TWO_ITEMS));
         HttpResponse<String> all = call("POST", "last-all", "{\"name\": \"a\"}");
         assertThat(all.statusCode()).isEqualTo(201);
-        assertThat(Json.parse(all.body().getBytes())).isEqualTo(Json.parse("[{\"n\": 1, \"name\": \"a\"}, {\"n\": 2}]"));
+        assertThat(Json.parse(all.body().getBytes()))
+                .isEqualTo(Json.parse("[{\"n\": 1, \"name\": \"a\"}, {\"n\": 2}]"));
 
         active(workflow("No data", """
                 {"path": "last-none", "httpMethod": "POST", "responseMode": "lastNode", "responseData": "noData"}""", CODE_TWO_ITEMS));
@@ -201,43 +242,73 @@ class WebhookTest extends SharedServer {
     @Test
     void respondToWebhookAnswersWhenItRunsAndTheRunGoesOn() throws Exception {
         long id = active(workflow("Responds", """
-                {"path": "responds", "httpMethod": "POST", "responseMode": "responseNode"}""",
-                CODE_TWO_ITEMS,
-                """
+                {"path": "responds", "httpMethod": "POST", "responseMode": "responseNode"}""", CODE_TWO_ITEMS, """
                 {"name": "Respond", "type": "n8n-nodes-base.respondToWebhook", "typeVersion": 1.1, "parameters": {
                   "respondWith": "json", "responseBody": "={{ JSON.stringify({greeting: 'hi ' + $json.name, items: $input.all().length}) }}",
-                  "options": {"responseCode": 201, "responseHeaders": {"entries": [{"name": "X-Order", "value": "={{ $json.n }}"}]}}}}""",
-                """
+                  "options": {"responseCode": 201, "responseHeaders": {"entries": [{"name": "X-Order", "value": "={{ $json.n }}"}]}}}}""", """
                 {"name": "Afterwards", "type": "n8n-nodes-base.code", "parameters": {"jsCode": "const end = Date.now() + 800; while (Date.now() < end) {} return [{json: {after: true}}];"}}"""));
         HttpResponse<String> answer = call("POST", "responds", "{\"name\": \"ada\"}");
-        JsonNode whenAnswered = server.owner.get("/api/executions?workflowId=" + id).json().path("executions").get(0);
-        assertThat(whenAnswered.path("status").asText()).as("answered while the 0.8 s node after it still runs").isEqualTo("running");
+        JsonNode whenAnswered = server.owner
+                .get("/api/executions?workflowId=" + id)
+                .json()
+                .path("executions")
+                .get(0);
+        assertThat(whenAnswered.path("status").asText())
+                .as("answered while the 0.8 s node after it still runs")
+                .isEqualTo("running");
         assertThat(answer.statusCode()).as(answer.body()).isEqualTo(201);
-        assertThat(Json.parse(answer.body().getBytes())).isEqualTo(Json.parse("{\"greeting\": \"hi ada\", \"items\": 2}"));
+        assertThat(Json.parse(answer.body().getBytes()))
+                .isEqualTo(Json.parse("{\"greeting\": \"hi ada\", \"items\": 2}"));
         assertThat(answer.headers().firstValue("X-Order")).hasValue("1");
         assertThat(answer.headers().firstValue("Content-Type").orElse("")).startsWith("application/json");
-        assertThat(answer.headers().firstValue("Content-Security-Policy").orElse("")).startsWith("sandbox");
+        assertThat(answer.headers().firstValue("Content-Security-Policy").orElse(""))
+                .startsWith("sandbox");
 
         JsonNode execution = awaitEnded(id);
-        assertThat(execution.path("status").asText()).as(execution.path("error").asText()).isEqualTo("success");
-        assertThat(execution.path("output").get(0).path("after").asBoolean()).as("the run went on after the answer").isTrue();
+        assertThat(execution.path("status").asText())
+                .as(execution.path("error").asText())
+                .isEqualTo("success");
+        assertThat(execution.path("output").get(0).path("after").asBoolean())
+                .as("the run went on after the answer")
+                .isTrue();
     }
 
     @Test
     void respondToWebhookRespondsWithWhatItIsAsked() throws Exception {
         record Case(String path, String parameters, int status, String body, String contentType) {}
         for (Case c : new Case[] {
-                new Case("respond-first", "{}", 200, "{\"n\":1,\"name\":\"z\"}", "application/json"),
-                new Case("respond-all", "{\"respondWith\": \"allIncomingItems\", \"options\": {\"responseKey\": \"rows\"}}", 200,
-                        "{\"rows\":[{\"n\":1,\"name\":\"z\"},{\"n\":2}]}", "application/json"),
-                new Case("respond-text", "{\"respondWith\": \"text\", \"responseBody\": \"=<b>{{ $json.name }}</b>\"}", 200, "<b>z</b>", "text/html"),
-                new Case("respond-nothing", "{\"respondWith\": \"noData\", \"options\": {\"responseCode\": 204}}", 204, "", null)}) {
-            active(workflow(c.path(), "{\"path\": \"" + c.path() + "\", \"httpMethod\": \"POST\", \"responseMode\": \"responseNode\"}", CODE_TWO_ITEMS,
-                    "{\"name\": \"Respond\", \"type\": \"n8n-nodes-base.respondToWebhook\", \"parameters\": " + c.parameters() + "}"));
+            new Case("respond-first", "{}", 200, "{\"n\":1,\"name\":\"z\"}", "application/json"),
+            new Case(
+                    "respond-all",
+                    "{\"respondWith\": \"allIncomingItems\", \"options\": {\"responseKey\": \"rows\"}}",
+                    200,
+                    "{\"rows\":[{\"n\":1,\"name\":\"z\"},{\"n\":2}]}",
+                    "application/json"),
+            new Case(
+                    "respond-text",
+                    "{\"respondWith\": \"text\", \"responseBody\": \"=<b>{{ $json.name }}</b>\"}",
+                    200,
+                    "<b>z</b>",
+                    "text/html"),
+            new Case(
+                    "respond-nothing",
+                    "{\"respondWith\": \"noData\", \"options\": {\"responseCode\": 204}}",
+                    204,
+                    "",
+                    null)
+        }) {
+            active(workflow(
+                    c.path(),
+                    "{\"path\": \"" + c.path() + "\", \"httpMethod\": \"POST\", \"responseMode\": \"responseNode\"}",
+                    CODE_TWO_ITEMS,
+                    "{\"name\": \"Respond\", \"type\": \"n8n-nodes-base.respondToWebhook\", \"parameters\": "
+                            + c.parameters() + "}"));
             HttpResponse<String> answer = call("POST", c.path(), "{\"name\": \"z\"}");
             assertThat(answer.statusCode()).as(c.path() + ": " + answer.body()).isEqualTo(c.status());
             assertThat(answer.body()).as(c.path()).isEqualTo(c.body());
-            if (c.contentType() != null) assertThat(answer.headers().firstValue("Content-Type").orElse("")).startsWith(c.contentType());
+            if (c.contentType() != null)
+                assertThat(answer.headers().firstValue("Content-Type").orElse(""))
+                        .startsWith(c.contentType());
         }
     }
 
@@ -245,9 +316,13 @@ class WebhookTest extends SharedServer {
     void aWorkflowCannotSetCookiesOrSecurityHeadersOnTheServersOrigin() throws Exception {
         for (String header : new String[] {"Set-Cookie", "Content-Security-Policy", "Bad\r\nHeader"}) {
             String path = "respond-header-" + Math.abs(header.hashCode());
-            active(workflow(path, "{\"path\": \"" + path + "\", \"httpMethod\": \"POST\", \"responseMode\": \"responseNode\"}", CODE_TWO_ITEMS,
+            active(workflow(
+                    path,
+                    "{\"path\": \"" + path + "\", \"httpMethod\": \"POST\", \"responseMode\": \"responseNode\"}",
+                    CODE_TWO_ITEMS,
                     "{\"name\": \"Respond\", \"type\": \"n8n-nodes-base.respondToWebhook\", \"parameters\": {\"options\": {\"responseHeaders\": "
-                    + "{\"entries\": [{\"name\": " + Json.write(Json.MAPPER.getNodeFactory().textNode(header)) + ", \"value\": \"x\"}]}}}}"));
+                            + "{\"entries\": [{\"name\": "
+                            + Json.write(Json.MAPPER.getNodeFactory().textNode(header)) + ", \"value\": \"x\"}]}}}}"));
             HttpResponse<String> answer = call("POST", path, "{}");
             assertThat(answer.statusCode()).as(header).isEqualTo(500);
             assertThat(answer.headers().allValues("Set-Cookie")).isEmpty();
@@ -267,11 +342,20 @@ class WebhookTest extends SharedServer {
     private static JsonNode awaitEnded(long workflowId) throws InterruptedException {
         Instant deadline = Instant.now().plusSeconds(30);
         while (true) {
-            JsonNode list = server.owner.get("/api/executions?workflowId=" + workflowId).json().path("executions");
-            if (list.size() > 0 && !list.get(0).path("status").asText().equals("running") && !list.get(0).path("status").asText().equals("queued")) {
-                return server.owner.get("/api/executions/" + list.get(0).path("id").asLong()).json();
+            JsonNode list = server.owner
+                    .get("/api/executions?workflowId=" + workflowId)
+                    .json()
+                    .path("executions");
+            if (list.size() > 0
+                    && !list.get(0).path("status").asText().equals("running")
+                    && !list.get(0).path("status").asText().equals("queued")) {
+                return server.owner
+                        .get("/api/executions/" + list.get(0).path("id").asLong())
+                        .json();
             }
-            assertThat(Instant.now()).as("the run of workflow " + workflowId + " ends").isBefore(deadline);
+            assertThat(Instant.now())
+                    .as("the run of workflow " + workflowId + " ends")
+                    .isBefore(deadline);
             Thread.sleep(100);
         }
     }

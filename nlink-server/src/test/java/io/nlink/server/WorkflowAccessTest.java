@@ -84,9 +84,12 @@ class WorkflowAccessTest extends SharedServer {
         }
         // The same answer as for an id nobody has: nothing tells a member which ids exist.
         assertThat(member.get(w).json().path("error").asText()).isEqualTo("no workflow " + owners.workflow());
-        assertThat(member.get("/api/workflows/999999").json().path("error").asText()).isEqualTo("no workflow 999999");
+        assertThat(member.get("/api/workflows/999999").json().path("error").asText())
+                .isEqualTo("no workflow 999999");
         assertThat(member.get("/api/executions/" + owners.execution()).text())
-                .isEqualTo(member.get("/api/executions/999999").text().replace("999999", Long.toString(owners.execution())));
+                .isEqualTo(member.get("/api/executions/999999")
+                        .text()
+                        .replace("999999", Long.toString(owners.execution())));
 
         assertThat(workflowIds(member)).doesNotContain(owners.workflow());
         assertThat(executionIds(member, "")).doesNotContain(owners.execution());
@@ -97,8 +100,10 @@ class WorkflowAccessTest extends SharedServer {
         assertThat(still.path("name").asText()).isEqualTo("Owner's");
         assertThat(still.path("active").asBoolean()).isFalse();
         assertThat(still.path("owner").asText()).isEqualTo(TestServer.OWNER);
-        assertThat(executionIds(server.owner, "?workflowId=" + owners.workflow())).containsExactly(owners.execution());
-        assertThat(server.owner.get("/api/executions/" + owners.execution()).status()).isEqualTo(200);
+        assertThat(executionIds(server.owner, "?workflowId=" + owners.workflow()))
+                .containsExactly(owners.execution());
+        assertThat(server.owner.get("/api/executions/" + owners.execution()).status())
+                .isEqualTo(200);
     }
 
     @Test
@@ -117,16 +122,28 @@ class WorkflowAccessTest extends SharedServer {
 
         String w = "/api/workflows/" + mine.workflow();
         assertThat(member.get(w).json().path("createdBy").asText()).isEqualTo("mona");
-        assertThat(member.send("PUT", w, Json.parse(MANUAL.formatted("Renamed"))).json().path("name").asText()).isEqualTo("Renamed");
-        assertThat(member.post(w + "/activate", Map.of()).json().path("active").asBoolean()).isTrue();
-        assertThat(member.post(w + "/deactivate", Map.of()).json().path("active").asBoolean()).isFalse();
+        assertThat(member.send("PUT", w, Json.parse(MANUAL.formatted("Renamed")))
+                        .json()
+                        .path("name")
+                        .asText())
+                .isEqualTo("Renamed");
+        assertThat(member.post(w + "/activate", Map.of()).json().path("active").asBoolean())
+                .isTrue();
+        assertThat(member.post(w + "/deactivate", Map.of())
+                        .json()
+                        .path("active")
+                        .asBoolean())
+                .isFalse();
         assertThat(member.get("/api/executions/" + mine.execution()).status()).isEqualTo(200);
         assertThat(other.get(w).status()).isEqualTo(404);
 
         assertThat(member.delete(w).status()).isEqualTo(204);
         assertThat(member.get(w).status()).isEqualTo(404);
-        assertThat(member.get("/api/executions/" + mine.execution()).status()).as("executions go with their workflow").isEqualTo(404);
-        assertThat(server.owner.get("/api/workflows/" + owners.workflow()).status()).isEqualTo(200);
+        assertThat(member.get("/api/executions/" + mine.execution()).status())
+                .as("executions go with their workflow")
+                .isEqualTo(404);
+        assertThat(server.owner.get("/api/workflows/" + owners.workflow()).status())
+                .isEqualTo(200);
     }
 
     @Test
@@ -139,17 +156,23 @@ class WorkflowAccessTest extends SharedServer {
         for (ApiClient all : List.of(server.owner, admin)) {
             assertThat(workflowIds(all)).contains(members.workflow(), owners.workflow());
             assertThat(executionIds(all, "")).contains(members.execution(), owners.execution());
-            assertThat(all.get("/api/executions/" + members.execution()).status()).isEqualTo(200);
+            assertThat(all.get("/api/executions/" + members.execution()).status())
+                    .isEqualTo(200);
         }
         String w = "/api/workflows/" + members.workflow();
         ApiClient.Response edited = admin.send("PUT", w, Json.parse(MANUAL.formatted("Fixed by an admin")));
         assertThat(edited.status()).as(edited.toString()).isEqualTo(200);
-        assertThat(edited.json().path("owner").asText()).as("an edit does not change the owner").isEqualTo("max");
+        assertThat(edited.json().path("owner").asText())
+                .as("an edit does not change the owner")
+                .isEqualTo("max");
         assertThat(member.get(w).json().path("name").asText()).isEqualTo("Fixed by an admin");
         assertThat(admin.post(w + "/run", Map.of()).status()).isEqualTo(200);
-        assertThat(executionIds(member, "?workflowId=" + members.workflow())).as("a run by an admin belongs to the workflow").hasSize(2);
+        assertThat(executionIds(member, "?workflowId=" + members.workflow()))
+                .as("a run by an admin belongs to the workflow")
+                .hasSize(2);
         assertThat(admin.delete("/api/workflows/" + owners.workflow()).status()).isEqualTo(204);
-        assertThat(server.owner.get("/api/workflows/" + owners.workflow()).status()).isEqualTo(404);
+        assertThat(server.owner.get("/api/workflows/" + owners.workflow()).status())
+                .isEqualTo(404);
     }
 
     /** A webhook is answered for the workflow's owner: the caller has no account, the run is the owner's to see. */
@@ -157,22 +180,34 @@ class WorkflowAccessTest extends SharedServer {
     void aMembersWebhookRunsAndItsExecutionsAreTheirs() throws Exception {
         ApiClient member = server.user("wes", "member");
         ApiClient other = server.user("vera", "member");
-        ApiClient.Response created = member.post("/api/workflows", Json.parse(WEBHOOK.formatted("Wes's hook", "wes/hook")));
+        ApiClient.Response created =
+                member.post("/api/workflows", Json.parse(WEBHOOK.formatted("Wes's hook", "wes/hook")));
         assertThat(created.status()).as(created.toString()).isEqualTo(201);
         long id = created.json().path("id").asLong();
-        assertThat(member.post("/api/workflows/" + id + "/activate", Map.of()).status()).isEqualTo(200);
+        assertThat(member.post("/api/workflows/" + id + "/activate", Map.of()).status())
+                .isEqualTo(200);
 
-        HttpResponse<String> answer = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(server.server.url() + "/webhook/wes/hook"))
-                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString("{\"hello\": \"hook\"}")).build(),
-                HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> answer = HttpClient.newHttpClient()
+                .send(
+                        HttpRequest.newBuilder(URI.create(server.server.url() + "/webhook/wes/hook"))
+                                .header("Content-Type", "application/json")
+                                .POST(HttpRequest.BodyPublishers.ofString("{\"hello\": \"hook\"}"))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
         assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
         assertThat(Json.parse(answer.body()).path("hello").asText()).isEqualTo("hook");
 
         List<Long> runs = executionIds(member, "?workflowId=" + id);
         assertThat(runs).hasSize(1);
-        assertThat(member.get("/api/executions/" + runs.get(0)).json().path("mode").asText()).isEqualTo("webhook");
+        assertThat(member.get("/api/executions/" + runs.get(0))
+                        .json()
+                        .path("mode")
+                        .asText())
+                .isEqualTo("webhook");
         assertThat(other.get("/api/executions/" + runs.get(0)).status()).isEqualTo(404);
-        assertThat(other.post("/api/workflows/" + id + "/deactivate", Map.of()).status()).isEqualTo(404);
-        assertThat(member.post("/api/workflows/" + id + "/deactivate", Map.of()).status()).isEqualTo(200);
+        assertThat(other.post("/api/workflows/" + id + "/deactivate", Map.of()).status())
+                .isEqualTo(404);
+        assertThat(member.post("/api/workflows/" + id + "/deactivate", Map.of()).status())
+                .isEqualTo(200);
     }
 }

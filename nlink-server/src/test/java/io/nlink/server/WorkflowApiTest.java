@@ -40,27 +40,33 @@ class WorkflowApiTest extends SharedServer {
     @Test
     void runsTheExampleAndKeepsItsExecution() throws Exception {
         long id = create(example());
-        ApiClient.Response run = server.owner.post("/api/workflows/" + id + "/run",
+        ApiClient.Response run = server.owner.post(
+                "/api/workflows/" + id + "/run",
                 Map.of("items", Json.parse(Files.readAllBytes(TestNodes.WORKFLOWS.resolve("people.json")))));
         assertThat(run.status()).as(run.toString()).isEqualTo(200);
         JsonNode execution = run.json();
         assertThat(execution.path("status").asText()).isEqualTo("success");
-        assertThat(execution.path("output").findValuesAsText("message")).containsExactly(
-                "Hello, ADA! Greetings from WebAssembly Runtime! 🚀",
-                "Hello, GRACE! Greetings from WebAssembly Runtime! 🚀",
-                "Hello, young LINUS! Greetings from WebAssembly Runtime! 🚀");
+        assertThat(execution.path("output").findValuesAsText("message"))
+                .containsExactly(
+                        "Hello, ADA! Greetings from WebAssembly Runtime! 🚀",
+                        "Hello, GRACE! Greetings from WebAssembly Runtime! 🚀",
+                        "Hello, young LINUS! Greetings from WebAssembly Runtime! 🚀");
 
-        JsonNode list = server.owner.get("/api/executions?workflowId=" + id).json().path("executions");
+        JsonNode list =
+                server.owner.get("/api/executions?workflowId=" + id).json().path("executions");
         assertThat(list).hasSize(1);
         assertThat(list.get(0).path("mode").asText()).isEqualTo("manual");
         assertThat(list.get(0).path("workflowName").asText()).isEqualTo("Greetings");
-        JsonNode stored = server.owner.get("/api/executions/" + list.get(0).path("id").asLong()).json();
+        JsonNode stored = server.owner
+                .get("/api/executions/" + list.get(0).path("id").asLong())
+                .json();
         assertThat(stored.path("definition").path("nodes")).hasSize(7);
         JsonNode goNode = null;
         for (JsonNode n : stored.path("nodes")) if (n.path("name").asText().equals("Greet in Go")) goNode = n;
         assertThat(goNode).isNotNull();
         assertThat(goNode.path("runtime").asText()).isEqualTo("wasm");
-        assertThat(goNode.path("sample").get(0).findValuesAsText("message")).contains("Hello, ADA! Greetings from WebAssembly Runtime! 🚀");
+        assertThat(goNode.path("sample").get(0).findValuesAsText("message"))
+                .contains("Hello, ADA! Greetings from WebAssembly Runtime! 🚀");
     }
 
     @Test
@@ -72,10 +78,16 @@ class WorkflowApiTest extends SharedServer {
         assertThat(refused.json().path("error").asText()).contains("n8n-nodes-base.googleSheets (\"Name it\")");
 
         long id = create(example());
-        assertThat(server.owner.send("PUT", "/api/workflows/" + id, bad).status()).isEqualTo(422);
+        assertThat(server.owner.send("PUT", "/api/workflows/" + id, bad).status())
+                .isEqualTo(422);
         ObjectNode renamed = (ObjectNode) example();
         renamed.put("name", "Renamed");
-        assertThat(server.owner.send("PUT", "/api/workflows/" + id, renamed).json().path("name").asText()).isEqualTo("Renamed");
+        assertThat(server.owner
+                        .send("PUT", "/api/workflows/" + id, renamed)
+                        .json()
+                        .path("name")
+                        .asText())
+                .isEqualTo("Renamed");
         assertThat(server.owner.delete("/api/workflows/" + id).status()).isEqualTo(204);
         assertThat(server.owner.get("/api/workflows/" + id).status()).isEqualTo(404);
     }
@@ -92,30 +104,51 @@ class WorkflowApiTest extends SharedServer {
         long id = create(Json.parse(WEBHOOK.formatted("greet/me", "lastNode")));
         HttpClient http = HttpClient.newHttpClient();
         HttpRequest call = HttpRequest.newBuilder(URI.create(server.server.url() + "/webhook/greet/me?x=1"))
-                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString("{\"name\": \"hook\"}")).build();
-        assertThat(http.send(call, HttpResponse.BodyHandlers.ofString()).statusCode()).as("inactive: nobody listens").isEqualTo(404);
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"name\": \"hook\"}"))
+                .build();
+        assertThat(http.send(call, HttpResponse.BodyHandlers.ofString()).statusCode())
+                .as("inactive: nobody listens")
+                .isEqualTo(404);
 
-        assertThat(server.owner.post("/api/workflows/" + id + "/activate", Map.of()).json().path("active").asBoolean()).isTrue();
+        assertThat(server.owner
+                        .post("/api/workflows/" + id + "/activate", Map.of())
+                        .json()
+                        .path("active")
+                        .asBoolean())
+                .isTrue();
         HttpResponse<String> answer = http.send(call, HttpResponse.BodyHandlers.ofString());
         assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
         JsonNode out = Json.parse(answer.body());
         assertThat(out.path("message").asText()).isEqualTo("Hello, hook! Greetings from WebAssembly Runtime! 🚀");
         assertThat(out.path("original_data").path("query").path("x").asText()).isEqualTo("1");
-        assertThat(out.path("original_data").path("headers").has("authorization")).isFalse();
-        assertThat(server.owner.get("/api/executions?workflowId=" + id).json().path("executions").get(0).path("mode").asText()).isEqualTo("webhook");
+        assertThat(out.path("original_data").path("headers").has("authorization"))
+                .isFalse();
+        assertThat(server.owner
+                        .get("/api/executions?workflowId=" + id)
+                        .json()
+                        .path("executions")
+                        .get(0)
+                        .path("mode")
+                        .asText())
+                .isEqualTo("webhook");
 
         // Answer at once, run afterwards.
         long later = create(Json.parse(WEBHOOK.formatted("later", "onReceived")));
         server.owner.post("/api/workflows/" + later + "/activate", Map.of());
-        HttpResponse<String> started = http.send(HttpRequest.newBuilder(URI.create(server.server.url() + "/webhook/later"))
-                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString("{\"name\": \"async\"}")).build(),
+        HttpResponse<String> started = http.send(
+                HttpRequest.newBuilder(URI.create(server.server.url() + "/webhook/later"))
+                        .header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString("{\"name\": \"async\"}"))
+                        .build(),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(started.body()).isEqualTo("{\"message\":\"Workflow was started\"}");
         JsonNode executions = awaitExecutions(later, 1, Duration.ofSeconds(60));
         assertThat(executions.get(0).path("status").asText()).isEqualTo("success");
 
         server.owner.post("/api/workflows/" + id + "/deactivate", Map.of());
-        assertThat(http.send(call, HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(404);
+        assertThat(http.send(call, HttpResponse.BodyHandlers.ofString()).statusCode())
+                .isEqualTo(404);
     }
 
     @Test
@@ -130,24 +163,42 @@ class WorkflowApiTest extends SharedServer {
         server.owner.post("/api/workflows/" + id + "/activate", Map.of());
         JsonNode executions = awaitExecutions(id, 2, Duration.ofSeconds(60));
         assertThat(executions.get(0).path("mode").asText()).isEqualTo("schedule");
-        JsonNode record = server.owner.get("/api/executions/" + executions.get(0).path("id").asLong()).json();
+        JsonNode record = server.owner
+                .get("/api/executions/" + executions.get(0).path("id").asLong())
+                .json();
         assertThat(record.path("output").get(0).path("at").asText()).matches("\\d{4}-\\d\\d-\\d\\dT.*");
 
         server.owner.post("/api/workflows/" + id + "/deactivate", Map.of());
         Thread.sleep(500); // a firing already under way may still land
-        int after = server.owner.get("/api/executions?workflowId=" + id).json().path("executions").size();
+        int after = server.owner
+                .get("/api/executions?workflowId=" + id)
+                .json()
+                .path("executions")
+                .size();
         Thread.sleep(2500);
-        assertThat(server.owner.get("/api/executions?workflowId=" + id).json().path("executions").size()).as("no firing once deactivated").isEqualTo(after);
+        assertThat(server.owner
+                        .get("/api/executions?workflowId=" + id)
+                        .json()
+                        .path("executions")
+                        .size())
+                .as("no firing once deactivated")
+                .isEqualTo(after);
     }
 
     private static JsonNode awaitExecutions(long workflowId, int count, Duration within) throws InterruptedException {
         Instant deadline = Instant.now().plus(within);
         while (true) {
-            JsonNode list = server.owner.get("/api/executions?workflowId=" + workflowId).json().path("executions");
+            JsonNode list = server.owner
+                    .get("/api/executions?workflowId=" + workflowId)
+                    .json()
+                    .path("executions");
             // Recorded when accepted or started, completed at the end.
-            boolean ended = list.findValuesAsText("status").stream().noneMatch(s -> s.equals("queued") || s.equals("running"));
+            boolean ended =
+                    list.findValuesAsText("status").stream().noneMatch(s -> s.equals("queued") || s.equals("running"));
             if ((list.size() >= count && ended) || Instant.now().isAfter(deadline)) {
-                assertThat(list.size()).as("executions of workflow " + workflowId).isGreaterThanOrEqualTo(count);
+                assertThat(list.size())
+                        .as("executions of workflow " + workflowId)
+                        .isGreaterThanOrEqualTo(count);
                 return list;
             }
             Thread.sleep(200);
@@ -156,15 +207,30 @@ class WorkflowApiTest extends SharedServer {
 
     @Test
     void executionsArePrunedByCount(@TempDir Path other) throws Exception {
-        try (NlinkServer small = NlinkServer.start(TestServer.config(other, TestDatabase.H2).withExecutionRetention(Duration.ofDays(1), 2))) {
+        try (NlinkServer small = NlinkServer.start(
+                TestServer.config(other, TestDatabase.H2).withExecutionRetention(Duration.ofDays(1), 2))) {
             ApiClient owner = new ApiClient(small.url());
             String token = small.setupUrl().orElseThrow().replaceAll(".*token=", "");
-            owner.csrf = owner.post("/api/setup", Map.of("token", token, "username", "o", "password", "owner-password")).json().path("csrfToken").asText();
-            long id = owner.post("/api/workflows", Json.parse("{\"name\": \"Pruned\", \"nodes\": [{\"name\": \"Start\", \"type\": \"n8n-nodes-base.manualTrigger\"}]}")).json().path("id").asLong();
-            for (int i = 0; i < 4; i++) assertThat(owner.post("/api/workflows/" + id + "/run", Map.of()).status()).isEqualTo(200);
-            List<Long> kept = owner.get("/api/executions").json().path("executions").findValues("id").stream().map(JsonNode::asLong).toList();
+            owner.csrf = owner.post("/api/setup", Map.of("token", token, "username", "o", "password", "owner-password"))
+                    .json()
+                    .path("csrfToken")
+                    .asText();
+            long id = owner.post(
+                            "/api/workflows",
+                            Json.parse(
+                                    "{\"name\": \"Pruned\", \"nodes\": [{\"name\": \"Start\", \"type\": \"n8n-nodes-base.manualTrigger\"}]}"))
+                    .json()
+                    .path("id")
+                    .asLong();
+            for (int i = 0; i < 4; i++)
+                assertThat(owner.post("/api/workflows/" + id + "/run", Map.of()).status())
+                        .isEqualTo(200);
+            List<Long> kept = owner.get("/api/executions").json().path("executions").findValues("id").stream()
+                    .map(JsonNode::asLong)
+                    .toList();
             assertThat(kept).hasSize(2);
-            assertThat(owner.get("/api/executions/" + (kept.get(1) - 1)).status()).isEqualTo(404);
+            assertThat(owner.get("/api/executions/" + (kept.get(1) - 1)).status())
+                    .isEqualTo(404);
         }
     }
 }

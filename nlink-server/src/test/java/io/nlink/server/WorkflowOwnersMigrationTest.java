@@ -19,24 +19,33 @@ import org.junit.jupiter.params.provider.MethodSource;
  * on PostgreSQL: a database at V3 with workflows in it is opened by today's server.
  */
 class WorkflowOwnersMigrationTest {
-    @TempDir Path data;
+    @TempDir
+    Path data;
 
     static List<TestDatabase> databases() {
         return TestDatabase.all();
     }
 
-    private static final String DEFINITION = "{\"name\": \"Old\", \"nodes\": [{\"name\": \"Start\", \"type\": \"n8n-nodes-base.manualTrigger\"}]}";
+    private static final String DEFINITION =
+            "{\"name\": \"Old\", \"nodes\": [{\"name\": \"Start\", \"type\": \"n8n-nodes-base.manualTrigger\"}]}";
 
     /** A database as a server before ownership left it; with {@code users} in it, the first the owner. */
     private void atVersion3(TestDatabase db, String... users) throws Exception {
         Files.createDirectories(data.resolve("db"));
-        String url = db.url() == null ? "jdbc:h2:file:" + data.toAbsolutePath().resolve("db/nlink") + ";DB_CLOSE_ON_EXIT=FALSE" : db.url();
-        Flyway.configure().dataSource(url, db.url() == null ? "nlink" : db.user(), db.url() == null ? "" : db.password())
-                .locations("classpath:db/migration").target("3").load().migrate();
+        String url = db.url() == null
+                ? "jdbc:h2:file:" + data.toAbsolutePath().resolve("db/nlink") + ";DB_CLOSE_ON_EXIT=FALSE"
+                : db.url();
+        Flyway.configure()
+                .dataSource(url, db.url() == null ? "nlink" : db.user(), db.url() == null ? "" : db.password())
+                .locations("classpath:db/migration")
+                .target("3")
+                .load()
+                .migrate();
         OffsetDateTime now = OffsetDateTime.now();
         try (Connection c = db.connect(data)) {
             for (int i = 0; i < users.length; i++) {
-                try (PreparedStatement s = c.prepareStatement("INSERT INTO users (username, password_hash, role, created_at) VALUES (?, 'x', ?, ?)")) {
+                try (PreparedStatement s = c.prepareStatement(
+                        "INSERT INTO users (username, password_hash, role, created_at) VALUES (?, 'x', ?, ?)")) {
                     s.setString(1, users[i]);
                     s.setString(2, i == 0 ? "owner" : "member");
                     s.setObject(3, now);
@@ -66,7 +75,10 @@ class WorkflowOwnersMigrationTest {
             assertThat(workflows.get(0).path("owner").asText()).isEqualTo(TestServer.OWNER);
             ApiClient member = server.user("newcomer", "member");
             assertThat(member.get("/api/workflows").json().path("workflows")).isEmpty();
-            assertThat(member.get("/api/workflows/" + workflows.get(0).path("id").asLong()).status()).isEqualTo(404);
+            assertThat(member.get("/api/workflows/"
+                                    + workflows.get(0).path("id").asLong())
+                            .status())
+                    .isEqualTo(404);
         }
     }
 
@@ -76,8 +88,10 @@ class WorkflowOwnersMigrationTest {
         TestDatabase db = kind.fresh();
         atVersion3(db, "boss", "mel");
         try (NlinkServer server = NlinkServer.start(TestServer.config(data, db))) {
-            try (Connection c = db.connect(data); var rows = c.createStatement().executeQuery(
-                    "SELECT u.username, w.created_by FROM workflows w JOIN users u ON u.id = w.owner_id")) {
+            try (Connection c = db.connect(data);
+                    var rows = c.createStatement()
+                            .executeQuery(
+                                    "SELECT u.username, w.created_by FROM workflows w JOIN users u ON u.id = w.owner_id")) {
                 assertThat(rows.next()).isTrue();
                 assertThat(Map.of(rows.getString(1), rows.getString(2))).isEqualTo(Map.of("boss", "mel"));
             }

@@ -20,8 +20,9 @@ public interface CredentialResolver {
 
     /** No credentials at all: every reference fails, saying how to give some. */
     CredentialResolver NONE = (type, ref) -> {
-        throw new MissingCredentialException("credential " + ref.describe() + " (" + type + ") is not available: this run has no credentials;"
-                + " with nlink workflow run, give them with --credentials FILE (docs/workflows.md, Credentials)");
+        throw new MissingCredentialException(
+                "credential " + ref.describe() + " (" + type + ") is not available: this run has no credentials;"
+                        + " with nlink workflow run, give them with --credentials FILE (docs/workflows.md, Credentials)");
     };
 
     /** A credential a node needs cannot be had. */

@@ -22,6 +22,7 @@ import java.util.regex.Pattern;
 public final class CredentialTypes {
     /** HTTP token characters (RFC 9110): a header name that cannot split a request. */
     private static final Pattern HEADER_NAME = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]{1,128}");
+
     private static final int MAX_VALUE = 8 * 1024;
 
     private static final Map<String, List<String>> FIELDS = new LinkedHashMap<>();
@@ -49,7 +50,9 @@ public final class CredentialTypes {
         FIELDS.put("httpHeaderAuth", List.of("name", "value"));
         FIELDS.put("httpBasicAuth", List.of("user", "password"));
         FIELDS.put("httpQueryAuth", List.of("name", "value"));
-        FIELDS.put("oAuth2Api", List.of("grantType", "accessTokenUrl", "clientId", "clientSecret", "scope", "authentication"));
+        FIELDS.put(
+                "oAuth2Api",
+                List.of("grantType", "accessTokenUrl", "clientId", "clientSecret", "scope", "authentication"));
         FIELDS.put("jwtAuth", List.of("keyType", "secret", "publicKey", "algorithm"));
     }
 
@@ -95,7 +98,8 @@ public final class CredentialTypes {
     public static List<String> problems(String type, JsonNode data) {
         List<String> problems = new ArrayList<>();
         if (!known(type)) {
-            problems.add("type: \"" + type + "\" is not a credential type nLink has; use one of " + String.join(", ", names()));
+            problems.add("type: \"" + type + "\" is not a credential type nLink has; use one of "
+                    + String.join(", ", names()));
             return problems;
         }
         if (data == null || !data.isObject()) {
@@ -104,7 +108,8 @@ public final class CredentialTypes {
         }
         for (var entry : data.properties()) {
             if (!fields(type).contains(entry.getKey())) {
-                problems.add("data." + entry.getKey() + ": " + type + " has no such field; its fields are " + String.join(", ", fields(type)));
+                problems.add("data." + entry.getKey() + ": " + type + " has no such field; its fields are "
+                        + String.join(", ", fields(type)));
             }
         }
         for (String field : fields(type)) {
@@ -116,13 +121,17 @@ public final class CredentialTypes {
             }
             String text = value.asText();
             if (text.length() > MAX_VALUE) problems.add("data." + field + ": at most " + MAX_VALUE + " characters");
-            if (hasControl(MULTILINE_FIELDS.contains(field) ? text.replace('\n', ' ').replace('\r', ' ') : text)) problems.add("data." + field + ": contains a control character (a line break would split the request)");
+            if (hasControl(
+                    MULTILINE_FIELDS.contains(field) ? text.replace('\n', ' ').replace('\r', ' ') : text))
+                problems.add("data." + field + ": contains a control character (a line break would split the request)");
         }
         if (problems.isEmpty()) {
-            if (type.equals("httpHeaderAuth") && !HEADER_NAME.matcher(data.get("name").asText()).matches()) {
+            if (type.equals("httpHeaderAuth")
+                    && !HEADER_NAME.matcher(data.get("name").asText()).matches()) {
                 problems.add("data.name: \"" + data.get("name").asText() + "\" is not a valid header name");
             }
-            if (type.equals("httpQueryAuth") && data.get("name").asText().isEmpty()) problems.add("data.name: give the query parameter's name");
+            if (type.equals("httpQueryAuth") && data.get("name").asText().isEmpty())
+                problems.add("data.name: give the query parameter's name");
             if (type.equals("httpBasicAuth") && data.get("user").asText().contains(":")) {
                 problems.add("data.user: basic authentication cannot carry a user name with \":\"");
             }
@@ -147,30 +156,37 @@ public final class CredentialTypes {
     public static List<String> usedBy(Workflow.Node node) {
         JsonNode p = node.parameters();
         return switch (node.type()) {
-            case "n8n-nodes-base.httpRequest" -> p.path("authentication").asText("none").equals("genericCredentialType")
-                    && known(p.path("genericAuthType").asText("")) ? List.of(p.path("genericAuthType").asText()) : List.of();
-            case "n8n-nodes-base.webhook" -> switch (p.path("authentication").asText("none")) {
-                case "basicAuth" -> List.of("httpBasicAuth");
-                case "headerAuth" -> List.of("httpHeaderAuth");
-                case "jwtAuth" -> List.of("jwtAuth");
-                default -> List.of();
-            };
+            case "n8n-nodes-base.httpRequest" ->
+                p.path("authentication").asText("none").equals("genericCredentialType")
+                                && known(p.path("genericAuthType").asText(""))
+                        ? List.of(p.path("genericAuthType").asText())
+                        : List.of();
+            case "n8n-nodes-base.webhook" ->
+                switch (p.path("authentication").asText("none")) {
+                    case "basicAuth" -> List.of("httpBasicAuth");
+                    case "headerAuth" -> List.of("httpHeaderAuth");
+                    case "jwtAuth" -> List.of("jwtAuth");
+                    default -> List.of();
+                };
             default -> List.of();
         };
     }
 
     private static void oauth2Problems(ObjectNode data, List<String> problems) {
         if (!data.path("grantType").asText().equals("clientCredentials")) {
-            problems.add("data.grantType: only \"clientCredentials\" is supported (a server-to-server token, no browser sign-in)");
+            problems.add(
+                    "data.grantType: only \"clientCredentials\" is supported (a server-to-server token, no browser sign-in)");
         }
         try {
-            io.nlink.workflow.http.OAuth2Tokens.tokenUrl(data.path("accessTokenUrl").asText());
+            io.nlink.workflow.http.OAuth2Tokens.tokenUrl(
+                    data.path("accessTokenUrl").asText());
         } catch (IllegalArgumentException e) {
             problems.add("data." + e.getMessage());
         }
         if (data.path("clientId").asText().isEmpty()) problems.add("data.clientId: give the client id");
         if (!List.of("header", "body").contains(data.path("authentication").asText())) {
-            problems.add("data.authentication: \"header\" (HTTP Basic, the default) or \"body\" (client_id and client_secret as form fields)");
+            problems.add(
+                    "data.authentication: \"header\" (HTTP Basic, the default) or \"body\" (client_id and client_secret as form fields)");
         }
     }
 
@@ -179,7 +195,11 @@ public final class CredentialTypes {
         ObjectNode out = Json.MAPPER.createObjectNode();
         for (String field : fields(type)) {
             JsonNode value = data.get(field);
-            out.put(field, value == null && defaultOf(type, field) != null ? defaultOf(type, field) : data.path(field).asText());
+            out.put(
+                    field,
+                    value == null && defaultOf(type, field) != null
+                            ? defaultOf(type, field)
+                            : data.path(field).asText());
         }
         return out;
     }

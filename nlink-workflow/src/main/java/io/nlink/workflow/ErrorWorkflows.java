@@ -24,7 +24,11 @@ public final class ErrorWorkflows {
 
     /** The Error Trigger of {@code workflow} (an enabled one), or null when it has none. */
     public static String errorTriggerOf(Workflow workflow) {
-        return workflow.nodes().stream().filter(n -> n.type().equals(ERROR_TRIGGER) && !n.disabled()).map(Workflow.Node::name).findFirst().orElse(null);
+        return workflow.nodes().stream()
+                .filter(n -> n.type().equals(ERROR_TRIGGER) && !n.disabled())
+                .map(Workflow.Node::name)
+                .findFirst()
+                .orElse(null);
     }
 
     /**
@@ -37,7 +41,8 @@ public final class ErrorWorkflows {
      * @param retryOf     the execution it retried, or null (then left out, as n8n leaves it out)
      * @param mode        how it was started: webhook, trigger, …
      */
-    public static ObjectNode payload(Execution failed, String executionId, String url, String retryOf, String mode, String workflowId) {
+    public static ObjectNode payload(
+            Execution failed, String executionId, String url, String retryOf, String mode, String workflowId) {
         ObjectNode item = Json.MAPPER.createObjectNode();
         ObjectNode execution = item.putObject("execution");
         execution.put("id", executionId);

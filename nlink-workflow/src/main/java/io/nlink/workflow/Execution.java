@@ -19,8 +19,15 @@ import java.util.List;
  * @param output     that node's first output, in full
  */
 public record Execution(
-        String workflow, Status status, Instant startedAt, Instant finishedAt, List<NodeRecord> nodes,
-        String error, String errorNode, String lastNode, List<JsonNode> output) {
+        String workflow,
+        Status status,
+        Instant startedAt,
+        Instant finishedAt,
+        List<NodeRecord> nodes,
+        String error,
+        String errorNode,
+        String lastNode,
+        List<JsonNode> output) {
 
     /** Output items kept per node output in {@link NodeRecord#sample()}: enough to see, bounded to store. */
     public static final int SAMPLE_ITEMS = 20;
@@ -51,16 +58,27 @@ public record Execution(
      * @param sample     the first {@link #SAMPLE_ITEMS} items of each output
      */
     public record NodeRecord(
-            String name, String type, String status, String runtime, List<Integer> itemsIn, List<Integer> itemsOut,
-            Duration time, int tries, String error, List<io.nlink.workflow.nodes.NodeRun.ItemError> itemErrors,
-            String logs, List<List<JsonNode>> sample) {}
+            String name,
+            String type,
+            String status,
+            String runtime,
+            List<Integer> itemsIn,
+            List<Integer> itemsOut,
+            Duration time,
+            int tries,
+            String error,
+            List<io.nlink.workflow.nodes.NodeRun.ItemError> itemErrors,
+            String logs,
+            List<List<JsonNode>> sample) {}
 
     public Duration time() {
         return Duration.between(startedAt, finishedAt);
     }
 
     public NodeRecord node(String name) {
-        return nodes.stream().filter(n -> n.name().equals(name)).findFirst()
+        return nodes.stream()
+                .filter(n -> n.name().equals(name))
+                .findFirst()
                 .orElseThrow(() -> new IllegalArgumentException("node " + name + " is not in this execution"));
     }
 

@@ -7,7 +7,10 @@ public final class InvalidWorkflowException extends Exception {
     private final List<String> problems;
 
     public InvalidWorkflowException(String source, List<String> problems) {
-        super(source + ": " + (problems.size() == 1 ? problems.get(0) : problems.size() + " problems: " + String.join("; ", problems)));
+        super(source + ": "
+                + (problems.size() == 1
+                        ? problems.get(0)
+                        : problems.size() + " problems: " + String.join("; ", problems)));
         this.problems = List.copyOf(problems);
     }
 

@@ -39,12 +39,14 @@ import javax.crypto.spec.SecretKeySpec;
  */
 public final class JwtVerifier {
     /** What a credential may name; {@code none} is not among them. */
-    public static final List<String> ALGORITHMS = List.of("HS256", "HS384", "HS512", "RS256", "RS384", "RS512", "PS256", "PS384", "PS512",
-            "ES256", "ES384", "ES512");
+    public static final List<String> ALGORITHMS = List.of(
+            "HS256", "HS384", "HS512", "RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512");
     /** Longer tokens are refused unread: a header can be only so long, and a signature check costs. */
     static final int MAX_TOKEN = 16 * 1024;
+
     private static final int MIN_RSA_BITS = 2048;
-    private static final Pattern PEM = Pattern.compile("-----BEGIN ([A-Z ]+)-----(.*?)-----END \\1-----", Pattern.DOTALL);
+    private static final Pattern PEM =
+            Pattern.compile("-----BEGIN ([A-Z ]+)-----(.*?)-----END \\1-----", Pattern.DOTALL);
 
     /** The token was refused; the message says why in jsonwebtoken's words. */
     public static final class Rejected extends Exception {
@@ -72,22 +74,31 @@ public final class JwtVerifier {
         String keyType = data.path("keyType").asText("passphrase");
         String algorithm = data.path("algorithm").asText("HS256");
         if (!ALGORITHMS.contains(algorithm)) {
-            throw new IllegalArgumentException("data.algorithm: \"" + algorithm + "\" is not one nLink verifies; use one of " + String.join(", ", ALGORITHMS)
+            throw new IllegalArgumentException("data.algorithm: \"" + algorithm
+                    + "\" is not one nLink verifies; use one of " + String.join(", ", ALGORITHMS)
                     + (algorithm.equalsIgnoreCase("none") ? " (an unsigned token proves nothing)" : ""));
         }
         boolean hmac = algorithm.startsWith("HS");
         switch (keyType) {
             case "passphrase" -> {
-                if (!hmac) throw new IllegalArgumentException("data.algorithm: " + algorithm + " needs a public key (keyType \"pemKey\"); a passphrase signs HS256, HS384 or HS512");
+                if (!hmac)
+                    throw new IllegalArgumentException("data.algorithm: " + algorithm
+                            + " needs a public key (keyType \"pemKey\"); a passphrase signs HS256, HS384 or HS512");
                 String secret = data.path("secret").asText("");
-                if (secret.isEmpty()) throw new IllegalArgumentException("data.secret: give the passphrase the tokens are signed with");
+                if (secret.isEmpty())
+                    throw new IllegalArgumentException("data.secret: give the passphrase the tokens are signed with");
                 return new JwtVerifier(algorithm, secret.getBytes(StandardCharsets.UTF_8), null);
             }
             case "pemKey" -> {
-                if (hmac) throw new IllegalArgumentException("data.algorithm: " + algorithm + " needs a passphrase (keyType \"passphrase\"); a public key verifies RS, PS or ES");
-                return new JwtVerifier(algorithm, null, publicKey(data.path("publicKey").asText(""), algorithm));
+                if (hmac)
+                    throw new IllegalArgumentException("data.algorithm: " + algorithm
+                            + " needs a passphrase (keyType \"passphrase\"); a public key verifies RS, PS or ES");
+                return new JwtVerifier(
+                        algorithm, null, publicKey(data.path("publicKey").asText(""), algorithm));
             }
-            default -> throw new IllegalArgumentException("data.keyType: \"passphrase\" (a shared secret, HS*) or \"pemKey\" (a PEM public key, RS/PS/ES*)");
+            default ->
+                throw new IllegalArgumentException(
+                        "data.keyType: \"passphrase\" (a shared secret, HS*) or \"pemKey\" (a PEM public key, RS/PS/ES*)");
         }
     }
 
@@ -100,7 +111,8 @@ public final class JwtVerifier {
         if (header == null || !header.path("alg").isTextual()) throw new Rejected("invalid token");
         // The credential decides the algorithm; the token only says which it claims.
         if (!header.path("alg").asText().equals(algorithm)) throw new Rejected("invalid algorithm");
-        if (header.has("crit")) throw new Rejected("invalid token"); // extensions nLink does not understand must not be ignored
+        if (header.has("crit"))
+            throw new Rejected("invalid token"); // extensions nLink does not understand must not be ignored
         byte[] signature = decode(parts[2]);
         if (signature == null || !signed((parts[0] + "." + parts[1]).getBytes(StandardCharsets.US_ASCII), signature)) {
             throw new Rejected("invalid signature");
@@ -131,11 +143,18 @@ public final class JwtVerifier {
                 case "PS" -> {
                     verifier = Signature.getInstance("RSASSA-PSS");
                     String digest = "SHA-" + bits;
-                    verifier.setParameter(new PSSParameterSpec(digest, "MGF1", new MGF1ParameterSpec(digest), Integer.parseInt(bits) / 8, 1));
+                    verifier.setParameter(new PSSParameterSpec(
+                            digest, "MGF1", new MGF1ParameterSpec(digest), Integer.parseInt(bits) / 8, 1));
                 }
                 default -> {
                     // JWS carries r and s side by side (IEEE P1363), each as long as the curve's order.
-                    int half = (((ECPublicKey) key).getParams().getCurve().getField().getFieldSize() + 7) / 8;
+                    int half = (((ECPublicKey) key)
+                                            .getParams()
+                                            .getCurve()
+                                            .getField()
+                                            .getFieldSize()
+                                    + 7)
+                            / 8;
                     if (signature.length != 2 * half) return false;
                     verifier = Signature.getInstance("SHA" + bits + "withECDSAinP1363Format");
                 }
@@ -173,7 +192,8 @@ public final class JwtVerifier {
     static PublicKey publicKey(String pem, String algorithm) {
         Matcher m = PEM.matcher(pem.strip());
         if (pem.isBlank() || !m.find()) {
-            throw new IllegalArgumentException("data.publicKey: expected a PEM public key (-----BEGIN PUBLIC KEY-----) or certificate");
+            throw new IllegalArgumentException(
+                    "data.publicKey: expected a PEM public key (-----BEGIN PUBLIC KEY-----) or certificate");
         }
         byte[] der;
         try {
@@ -185,27 +205,41 @@ public final class JwtVerifier {
         PublicKey key;
         try {
             key = switch (m.group(1)) {
-                case "PUBLIC KEY" -> KeyFactory.getInstance(rsa ? "RSA" : "EC").generatePublic(new X509EncodedKeySpec(der));
-                case "CERTIFICATE" -> CertificateFactory.getInstance("X.509").generateCertificate(new ByteArrayInputStream(der)).getPublicKey();
-                default -> throw new IllegalArgumentException("data.publicKey: a PEM \"" + m.group(1) + "\" is not a public key; give the"
-                        + " -----BEGIN PUBLIC KEY----- (SubjectPublicKeyInfo) form or a certificate" + (m.group(1).contains("PRIVATE") ? " (never the private key)" : ""));
+                case "PUBLIC KEY" ->
+                    KeyFactory.getInstance(rsa ? "RSA" : "EC").generatePublic(new X509EncodedKeySpec(der));
+                case "CERTIFICATE" ->
+                    CertificateFactory.getInstance("X.509")
+                            .generateCertificate(new ByteArrayInputStream(der))
+                            .getPublicKey();
+                default ->
+                    throw new IllegalArgumentException(
+                            "data.publicKey: a PEM \"" + m.group(1) + "\" is not a public key; give the"
+                                    + " -----BEGIN PUBLIC KEY----- (SubjectPublicKeyInfo) form or a certificate"
+                                    + (m.group(1).contains("PRIVATE") ? " (never the private key)" : ""));
             };
         } catch (GeneralSecurityException e) {
-            throw new IllegalArgumentException("data.publicKey: not " + (rsa ? "an RSA" : "an EC") + " public key, as " + algorithm + " needs");
+            throw new IllegalArgumentException(
+                    "data.publicKey: not " + (rsa ? "an RSA" : "an EC") + " public key, as " + algorithm + " needs");
         }
         if (rsa) {
-            if (!(key instanceof RSAPublicKey r)) throw new IllegalArgumentException("data.publicKey: " + algorithm + " needs an RSA key");
+            if (!(key instanceof RSAPublicKey r))
+                throw new IllegalArgumentException("data.publicKey: " + algorithm + " needs an RSA key");
             if (r.getModulus().bitLength() < MIN_RSA_BITS) {
-                throw new IllegalArgumentException("data.publicKey: an RSA key of " + r.getModulus().bitLength() + " bits; at least " + MIN_RSA_BITS);
+                throw new IllegalArgumentException("data.publicKey: an RSA key of "
+                        + r.getModulus().bitLength() + " bits; at least " + MIN_RSA_BITS);
             }
         } else {
-            int bits = key instanceof ECPublicKey ec ? ec.getParams().getCurve().getField().getFieldSize() : -1;
+            int bits = key instanceof ECPublicKey ec
+                    ? ec.getParams().getCurve().getField().getFieldSize()
+                    : -1;
             int wanted = switch (algorithm) {
                 case "ES256" -> 256;
                 case "ES384" -> 384;
                 default -> 521;
             };
-            if (bits != wanted) throw new IllegalArgumentException("data.publicKey: " + algorithm + " needs an EC key on the " + wanted + "-bit curve (P-" + wanted + ")");
+            if (bits != wanted)
+                throw new IllegalArgumentException("data.publicKey: " + algorithm + " needs an EC key on the " + wanted
+                        + "-bit curve (P-" + wanted + ")");
         }
         return key;
     }

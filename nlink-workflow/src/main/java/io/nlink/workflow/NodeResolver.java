@@ -14,7 +14,8 @@ public interface NodeResolver {
      * @param version     the version resolved (the newest when the workflow pinned none)
      * @param fallbackWhy why execution.js runs instead of execution.wasm, or null
      */
-    record Resolved(String name, String version, NodeDefinition definition, NodeExecutable executable, String fallbackWhy) {}
+    record Resolved(
+            String name, String version, NodeDefinition definition, NodeExecutable executable, String fallbackWhy) {}
 
     /** @param version null for the newest available */
     Resolved resolve(String packageName, String version) throws UnknownNodeException;

@@ -25,7 +25,8 @@ public final class PackageResolver implements NodeResolver {
     private final List<NodePackage> packages = new ArrayList<>();
     private final Map<String, Resolved> chosen = new HashMap<>();
 
-    public PackageResolver(NodeRuntime runtime, SandboxLimits limits, List<Path> paths) throws IOException, InvalidPackageException {
+    public PackageResolver(NodeRuntime runtime, SandboxLimits limits, List<Path> paths)
+            throws IOException, InvalidPackageException {
         this.runtime = runtime;
         this.limits = limits;
         for (Path path : paths) packages.add(PackageLoader.load(path));
@@ -36,21 +37,32 @@ public final class PackageResolver implements NodeResolver {
         NodePackage match = null;
         for (NodePackage p : packages) {
             if (!p.manifest().name().equals(name)) continue;
-            if (version != null ? p.manifest().version().equals(version) : match == null || newer(p.manifest().version(), match.manifest().version())) {
+            if (version != null
+                    ? p.manifest().version().equals(version)
+                    : match == null
+                            || newer(p.manifest().version(), match.manifest().version())) {
                 match = p;
             }
         }
         if (match == null) {
             List<String> have = packages.stream().map(NodePackage::id).toList();
-            throw new UnknownNodeException("community node " + name + (version == null ? "" : "@" + version) + " is not available"
-                    + (have.isEmpty() ? "; give its package folder or ZIP with --node" : "; given: " + String.join(", ", have)));
+            throw new UnknownNodeException(
+                    "community node " + name + (version == null ? "" : "@" + version) + " is not available"
+                            + (have.isEmpty()
+                                    ? "; give its package folder or ZIP with --node"
+                                    : "; given: " + String.join(", ", have)));
         }
         NodePackage pkg = match;
         Resolved cached = chosen.get(pkg.id());
         if (cached != null) return cached;
         try {
             LoadedNode node = runtime.load(pkg, limits);
-            Resolved resolved = new Resolved(pkg.manifest().name(), pkg.manifest().version(), pkg.definition(), node.executable(), node.fallbackWhy());
+            Resolved resolved = new Resolved(
+                    pkg.manifest().name(),
+                    pkg.manifest().version(),
+                    pkg.definition(),
+                    node.executable(),
+                    node.fallbackWhy());
             chosen.put(pkg.id(), resolved);
             return resolved;
         } catch (NoRuntimeException e) {

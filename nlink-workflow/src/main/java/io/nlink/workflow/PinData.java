@@ -27,19 +27,24 @@ public final class PinData {
     public static Map<String, List<JsonNode>> of(JsonNode definition) {
         JsonNode pins = definition.path("pinData");
         if (pins.isMissingNode() || pins.isNull()) return Map.of();
-        if (!pins.isObject()) throw new IllegalArgumentException("pinData: expected an object of node name → [{\"json\": {…}}, …]");
+        if (!pins.isObject())
+            throw new IllegalArgumentException("pinData: expected an object of node name → [{\"json\": {…}}, …]");
         Map<String, List<JsonNode>> out = new LinkedHashMap<>();
         for (Map.Entry<String, JsonNode> pin : pins.properties()) {
             String where = "pinData[\"" + pin.getKey() + "\"]";
-            if (!pin.getValue().isArray()) throw new IllegalArgumentException(where + ": expected an array of items such as [{\"json\": {…}}]");
+            if (!pin.getValue().isArray())
+                throw new IllegalArgumentException(where + ": expected an array of items such as [{\"json\": {…}}]");
             if (pin.getValue().size() > MAX_ITEMS_PER_NODE) {
-                throw new IllegalArgumentException(where + ": " + pin.getValue().size() + " items; at most " + MAX_ITEMS_PER_NODE + " may be pinned on a node");
+                throw new IllegalArgumentException(where + ": " + pin.getValue().size() + " items; at most "
+                        + MAX_ITEMS_PER_NODE + " may be pinned on a node");
             }
             List<JsonNode> items = new ArrayList<>();
             int i = 0;
             for (JsonNode item : pin.getValue()) {
                 JsonNode json = item.has("json") ? item.get("json") : item;
-                if (!json.isObject()) throw new IllegalArgumentException(where + "[" + i + "]: expected {\"json\": {…}} with a JSON object");
+                if (!json.isObject())
+                    throw new IllegalArgumentException(
+                            where + "[" + i + "]: expected {\"json\": {…}} with a JSON object");
                 items.add(json);
                 i++;
             }

@@ -38,8 +38,17 @@ public record Workflow(String name, List<Node> nodes, List<Connection> connectio
      *                       as n8n references them; empty when it uses none
      */
     public record Node(
-            String id, String name, String type, double typeVersion, String packageVersion, ObjectNode parameters,
-            double[] position, OnError onError, Retry retry, Duration timeout, boolean disabled,
+            String id,
+            String name,
+            String type,
+            double typeVersion,
+            String packageVersion,
+            ObjectNode parameters,
+            double[] position,
+            OnError onError,
+            Retry retry,
+            Duration timeout,
+            boolean disabled,
             java.util.Map<String, CredentialRef> credentials) {}
 
     /**
@@ -95,8 +104,10 @@ public record Workflow(String name, List<Node> nodes, List<Connection> connectio
      * community node (which no store can hold). Without any, no Community Store is needed.
      */
     public boolean needsCommunityNodes() {
-        return nodes.stream().anyMatch(n -> !n.disabled() && !io.nlink.workflow.nodes.BuiltinNodes.has(n.type())
-                && !io.nlink.workflow.nodes.BuiltinNodes.isN8nCommunityType(n.type()));
+        return nodes.stream()
+                .anyMatch(n -> !n.disabled()
+                        && !io.nlink.workflow.nodes.BuiltinNodes.has(n.type())
+                        && !io.nlink.workflow.nodes.BuiltinNodes.isN8nCommunityType(n.type()));
     }
 
     public Optional<Node> node(String name) {

@@ -41,7 +41,14 @@ public final class WorkflowEngine {
 
     /** An engine whose HTTP requests follow {@link EgressPolicy#DEFAULTS} and whose runs have no credentials. */
     public WorkflowEngine(NodeResolver resolver, JavaScript js, SandboxLimits limits) {
-        this(new NodeRun.Services(js, limits, resolver, EgressPolicy.DEFAULTS, CredentialResolver.NONE, SubWorkflows.NONE, DEFAULT_MAX_WAIT));
+        this(new NodeRun.Services(
+                js,
+                limits,
+                resolver,
+                EgressPolicy.DEFAULTS,
+                CredentialResolver.NONE,
+                SubWorkflows.NONE,
+                DEFAULT_MAX_WAIT));
     }
 
     private WorkflowEngine(NodeRun.Services services) {
@@ -50,26 +57,50 @@ public final class WorkflowEngine {
 
     /** This engine with HTTP requests bounded by {@code egress}: where they may go, how long and how large. */
     public WorkflowEngine withEgress(EgressPolicy egress) {
-        return new WorkflowEngine(new NodeRun.Services(services.js(), services.limits(), services.resolver(), egress, services.credentials(),
-                services.subWorkflows(), services.maxWait()));
+        return new WorkflowEngine(new NodeRun.Services(
+                services.js(),
+                services.limits(),
+                services.resolver(),
+                egress,
+                services.credentials(),
+                services.subWorkflows(),
+                services.maxWait()));
     }
 
     /** This engine with its runs' credentials from {@code credentials} (a server makes one per workflow owner). */
     public WorkflowEngine withCredentials(CredentialResolver credentials) {
-        return new WorkflowEngine(new NodeRun.Services(services.js(), services.limits(), services.resolver(), services.egress(), credentials,
-                services.subWorkflows(), services.maxWait()));
+        return new WorkflowEngine(new NodeRun.Services(
+                services.js(),
+                services.limits(),
+                services.resolver(),
+                services.egress(),
+                credentials,
+                services.subWorkflows(),
+                services.maxWait()));
     }
 
     /** This engine with Execute Workflow finding workflows by id in {@code subWorkflows} (a server makes one per workflow owner). */
     public WorkflowEngine withSubWorkflows(SubWorkflows subWorkflows) {
-        return new WorkflowEngine(new NodeRun.Services(services.js(), services.limits(), services.resolver(), services.egress(), services.credentials(),
-                subWorkflows, services.maxWait()));
+        return new WorkflowEngine(new NodeRun.Services(
+                services.js(),
+                services.limits(),
+                services.resolver(),
+                services.egress(),
+                services.credentials(),
+                subWorkflows,
+                services.maxWait()));
     }
 
     /** This engine with Wait nodes pausing a run for at most {@code maxWait}; a longer wait fails its node. */
     public WorkflowEngine withMaxWait(Duration maxWait) {
-        return new WorkflowEngine(new NodeRun.Services(services.js(), services.limits(), services.resolver(), services.egress(), services.credentials(),
-                services.subWorkflows(), maxWait));
+        return new WorkflowEngine(new NodeRun.Services(
+                services.js(),
+                services.limits(),
+                services.resolver(),
+                services.egress(),
+                services.credentials(),
+                services.subWorkflows(),
+                maxWait));
     }
 
     /**
@@ -96,7 +127,11 @@ public final class WorkflowEngine {
      * a Respond to Webhook node gives: {@code webhookResponder} receives each answer such a node
      * makes, when it makes it (the caller sends the first and ignores the rest, as n8n does).
      */
-    public Execution run(Workflow workflow, String trigger, List<JsonNode> items, java.util.function.Consumer<WebhookResponse> webhookResponder) {
+    public Execution run(
+            Workflow workflow,
+            String trigger,
+            List<JsonNode> items,
+            java.util.function.Consumer<WebhookResponse> webhookResponder) {
         return run(workflow, trigger, items, webhookResponder, RunControl.none());
     }
 
@@ -107,12 +142,18 @@ public final class WorkflowEngine {
      * parks the calling thread until its time (cheap on a virtual thread); {@link #runAsync} holds
      * no thread while it waits.
      */
-    public Execution run(Workflow workflow, String trigger, List<JsonNode> items, java.util.function.Consumer<WebhookResponse> webhookResponder,
+    public Execution run(
+            Workflow workflow,
+            String trigger,
+            List<JsonNode> items,
+            java.util.function.Consumer<WebhookResponse> webhookResponder,
             RunControl control) {
         Run run = new Run(workflow, startNode(workflow, trigger), items, webhookResponder, control, 0);
         for (Instant resumeAt = run.drive(); resumeAt != null; resumeAt = run.drive()) {
             while (!control.stopRequested() && Instant.now().isBefore(resumeAt)) {
-                sleep(Duration.ofMillis(Math.min(WAIT_CHECK.toMillis(), Math.max(1, Duration.between(Instant.now(), resumeAt).toMillis()))));
+                sleep(Duration.ofMillis(Math.min(
+                        WAIT_CHECK.toMillis(),
+                        Math.max(1, Duration.between(Instant.now(), resumeAt).toMillis()))));
             }
         }
         return run.execution();
@@ -124,8 +165,12 @@ public final class WorkflowEngine {
      * wait is over (or at once when it is stopped), and the future completes with its execution.
      * Bad arguments (no such trigger) fail the future.
      */
-    public java.util.concurrent.CompletableFuture<Execution> runAsync(Workflow workflow, String trigger, List<JsonNode> items,
-            java.util.function.Consumer<WebhookResponse> webhookResponder, RunControl control) {
+    public java.util.concurrent.CompletableFuture<Execution> runAsync(
+            Workflow workflow,
+            String trigger,
+            List<JsonNode> items,
+            java.util.function.Consumer<WebhookResponse> webhookResponder,
+            RunControl control) {
         java.util.concurrent.CompletableFuture<Execution> done = new java.util.concurrent.CompletableFuture<>();
         try {
             Run run = new Run(workflow, startNode(workflow, trigger), items, webhookResponder, control, 0);
@@ -136,23 +181,31 @@ public final class WorkflowEngine {
         return done;
     }
 
-    private static final java.util.concurrent.Executor RUN_THREADS = java.util.concurrent.Executors.newThreadPerTaskExecutor(
-            Thread.ofVirtual().name("nlink-run-", 0).factory());
+    private static final java.util.concurrent.Executor RUN_THREADS =
+            java.util.concurrent.Executors.newThreadPerTaskExecutor(
+                    Thread.ofVirtual().name("nlink-run-", 0).factory());
 
     /** How often a waiting run looks whether it was asked to stop. */
     private static final Duration WAIT_CHECK = Duration.ofMillis(200);
 
-    private static void continueAsync(Run run, RunControl control, java.util.concurrent.CompletableFuture<Execution> done) {
+    private static void continueAsync(
+            Run run, RunControl control, java.util.concurrent.CompletableFuture<Execution> done) {
         try {
             Instant resumeAt = run.resumeAt();
-            if (resumeAt == null || control.stopRequested() || !Instant.now().isBefore(resumeAt)) resumeAt = run.drive();
+            if (resumeAt == null || control.stopRequested() || !Instant.now().isBefore(resumeAt))
+                resumeAt = run.drive();
             if (resumeAt == null) {
                 done.complete(run.execution());
                 return;
             }
-            long delay = Math.max(1, Math.min(WAIT_CHECK.toMillis(), Duration.between(Instant.now(), resumeAt).toMillis()));
+            long delay = Math.max(
+                    1,
+                    Math.min(
+                            WAIT_CHECK.toMillis(),
+                            Duration.between(Instant.now(), resumeAt).toMillis()));
             // Nothing holds a thread meanwhile: the JDK's delayer hands the run back to a new virtual thread.
-            java.util.concurrent.CompletableFuture.delayedExecutor(delay, java.util.concurrent.TimeUnit.MILLISECONDS, RUN_THREADS)
+            java.util.concurrent.CompletableFuture.delayedExecutor(
+                            delay, java.util.concurrent.TimeUnit.MILLISECONDS, RUN_THREADS)
                     .execute(() -> continueAsync(run, control, done));
         } catch (Throwable e) {
             done.completeExceptionally(e);
@@ -191,6 +244,7 @@ public final class WorkflowEngine {
         final Set<Workflow.Connection> backEdges;
         /** Each loop node's body: what its outputs reach without passing a back edge. */
         final Map<String, Set<String>> bodies = new LinkedHashMap<>();
+
         final Set<String> visited = new HashSet<>();
         final Map<String, NodeRun.NodeState> states = new HashMap<>();
         final PriorityQueue<Workflow.Node> ready;
@@ -201,8 +255,13 @@ public final class WorkflowEngine {
         List<Item> output = List.of();
         Execution execution;
 
-        Run(Workflow workflow, Workflow.Node start, List<JsonNode> items, java.util.function.Consumer<WebhookResponse> webhookResponder,
-                RunControl control, int depth) {
+        Run(
+                Workflow workflow,
+                Workflow.Node start,
+                List<JsonNode> items,
+                java.util.function.Consumer<WebhookResponse> webhookResponder,
+                RunControl control,
+                int depth) {
             this.workflow = workflow;
             this.start = start;
             this.webhookResponder = webhookResponder;
@@ -210,7 +269,8 @@ public final class WorkflowEngine {
             this.depth = depth;
             this.budget = executionTimeout(workflow);
             this.zone = timezone(workflow);
-            List<Item> triggerItems = (items == null ? List.<JsonNode>of(Json.MAPPER.createObjectNode()) : items).stream().map(Item::start).toList();
+            List<Item> triggerItems = (items == null ? List.<JsonNode>of(Json.MAPPER.createObjectNode()) : items)
+                    .stream().map(Item::start).toList();
             reachable = reachable(workflow, start.name());
             backEdges = backEdges(workflow);
             for (String name : reachable) waitingOn.put(name, forwardPredecessors(name, p -> true));
@@ -218,9 +278,9 @@ public final class WorkflowEngine {
                 if (BuiltinNodes.isLoop(workflow.node(name).orElseThrow().type())) bodies.put(name, forwardReach(name));
             }
             Map<String, Integer> fileOrder = new HashMap<>();
-            for (int i = 0; i < workflow.nodes().size(); i++) fileOrder.put(workflow.nodes().get(i).name(), i);
-            ready = new PriorityQueue<>(Comparator
-                    .comparingDouble((Workflow.Node n) -> n.position()[0])
+            for (int i = 0; i < workflow.nodes().size(); i++)
+                fileOrder.put(workflow.nodes().get(i).name(), i);
+            ready = new PriorityQueue<>(Comparator.comparingDouble((Workflow.Node n) -> n.position()[0])
                     .thenComparingDouble(n -> n.position()[1])
                     .thenComparing(n -> fileOrder.get(n.name())));
             ready.add(start);
@@ -244,7 +304,8 @@ public final class WorkflowEngine {
                     break;
                 }
                 if (budget != null && Duration.between(started, Instant.now()).compareTo(budget) > 0) {
-                    error = "the execution ran past its timeout of " + budget.toSeconds() + " s (settings.executionTimeout) before node \"" + node.name() + "\"";
+                    error = "the execution ran past its timeout of " + budget.toSeconds()
+                            + " s (settings.executionTimeout) before node \"" + node.name() + "\"";
                     errorNode = node.name();
                     break;
                 }
@@ -256,14 +317,24 @@ public final class WorkflowEngine {
                 }
                 boolean firstVisit = visited.add(node.name());
                 List<List<Item>> in = inputs.remove(node.name());
-                Outcome outcome = runNode(node, in == null ? List.of() : in, Collections.unmodifiableMap(history), node == start, webhookResponder, control,
-                        states.computeIfAbsent(node.name(), k -> new NodeRun.NodeState()), states, this::runSubWorkflow, zone);
+                Outcome outcome = runNode(
+                        node,
+                        in == null ? List.of() : in,
+                        Collections.unmodifiableMap(history),
+                        node == start,
+                        webhookResponder,
+                        control,
+                        states.computeIfAbsent(node.name(), k -> new NodeRun.NodeState()),
+                        states,
+                        this::runSubWorkflow,
+                        zone);
                 // In a loop, a node its iteration did not reach is not recorded again as skipped.
                 if (firstVisit || outcome.ran()) {
                     records.add(outcome.record());
                     control.listener().nodeFinished(outcome.record());
                 }
-                if (outcome.record().status().equals("error") || outcome.record().status().equals(CANCELED)) {
+                if (outcome.record().status().equals("error")
+                        || outcome.record().status().equals(CANCELED)) {
                     error = outcome.record().error();
                     errorNode = node.name();
                     canceled = outcome.record().status().equals(CANCELED);
@@ -281,8 +352,13 @@ public final class WorkflowEngine {
                     while (target.size() <= c.input()) target.add(new ArrayList<>());
                     if (c.output() < outputs.size()) target.get(c.input()).addAll(outputs.get(c.output()));
                 }
-                for (String next : workflow.outOf(node.name()).stream().filter(c -> !backEdges.contains(c)).map(Workflow.Connection::to).distinct().toList()) {
-                    if (waitingOn.merge(next, -1, Integer::sum) == 0) ready.add(workflow.node(next).orElseThrow());
+                for (String next : workflow.outOf(node.name()).stream()
+                        .filter(c -> !backEdges.contains(c))
+                        .map(Workflow.Connection::to)
+                        .distinct()
+                        .toList()) {
+                    if (waitingOn.merge(next, -1, Integer::sum) == 0)
+                        ready.add(workflow.node(next).orElseThrow());
                 }
                 if (outcome.resumeAt() != null && Instant.now().isBefore(outcome.resumeAt())) {
                     resumeAt = outcome.resumeAt();
@@ -290,8 +366,19 @@ public final class WorkflowEngine {
                 }
             }
             finished = true;
-            Execution.Status status = error == null ? Execution.Status.SUCCESS : canceled ? Execution.Status.CANCELED : Execution.Status.ERROR;
-            execution = new Execution(workflow.name(), status, started, Instant.now(), List.copyOf(records), error, errorNode, lastNode, jsons(output));
+            Execution.Status status = error == null
+                    ? Execution.Status.SUCCESS
+                    : canceled ? Execution.Status.CANCELED : Execution.Status.ERROR;
+            execution = new Execution(
+                    workflow.name(),
+                    status,
+                    started,
+                    Instant.now(),
+                    List.copyOf(records),
+                    error,
+                    errorNode,
+                    lastNode,
+                    jsons(output));
             return null;
         }
 
@@ -321,7 +408,9 @@ public final class WorkflowEngine {
         /** Whether loop node {@code name} has items waiting and can take them: all its forward inputs are in, and it is not queued. */
         private boolean pending(String name) {
             List<List<Item>> in = inputs.get(name);
-            return in != null && in.stream().anyMatch(l -> !l.isEmpty()) && waitingOn.getOrDefault(name, 0) <= 0
+            return in != null
+                    && in.stream().anyMatch(l -> !l.isEmpty())
+                    && waitingOn.getOrDefault(name, 0) <= 0
                     && ready.stream().noneMatch(r -> r.name().equals(name));
         }
 
@@ -330,7 +419,8 @@ public final class WorkflowEngine {
             Set<String> body = bodies.get(loop);
             for (String n : body) {
                 if (n.equals(loop)) continue;
-                waitingOn.put(n, forwardPredecessors(n, p -> p.equals(loop) || body.contains(p) || !visited.contains(p)));
+                waitingOn.put(
+                        n, forwardPredecessors(n, p -> p.equals(loop) || body.contains(p) || !visited.contains(p)));
                 inputs.remove(n);
             }
         }
@@ -338,7 +428,9 @@ public final class WorkflowEngine {
         private int forwardPredecessors(String name, java.util.function.Predicate<String> counts) {
             return (int) workflow.into(name).stream()
                     .filter(c -> reachable.contains(c.from()) && !backEdges.contains(c) && counts.test(c.from()))
-                    .map(Workflow.Connection::from).distinct().count();
+                    .map(Workflow.Connection::from)
+                    .distinct()
+                    .count();
         }
 
         private Set<String> forwardReach(String from) {
@@ -356,16 +448,23 @@ public final class WorkflowEngine {
         /** Runs {@code sub} from its Execute Workflow Trigger with {@code items}, as this run's child: same services, same stop. */
         private Execution runSubWorkflow(Workflow sub, List<JsonNode> items) throws NodeFailedException {
             if (depth + 1 > MAX_SUB_WORKFLOW_DEPTH) {
-                throw new NodeFailedException("sub-workflows nest more than " + MAX_SUB_WORKFLOW_DEPTH + " deep (does a workflow call itself?); nLink stops here");
+                throw new NodeFailedException("sub-workflows nest more than " + MAX_SUB_WORKFLOW_DEPTH
+                        + " deep (does a workflow call itself?); nLink stops here");
             }
-            Workflow.Node subStart = sub.nodes().stream().filter(n -> n.type().equals(BuiltinNodes.EXECUTE_WORKFLOW_TRIGGER) && !n.disabled()).findFirst()
-                    .orElseThrow(() -> new NodeFailedException("the workflow \"" + sub.name() + "\" has no Execute Workflow Trigger"
-                            + " (n8n-nodes-base.executeWorkflowTrigger); add one where it should start when called"));
+            Workflow.Node subStart = sub.nodes().stream()
+                    .filter(n -> n.type().equals(BuiltinNodes.EXECUTE_WORKFLOW_TRIGGER) && !n.disabled())
+                    .findFirst()
+                    .orElseThrow(
+                            () -> new NodeFailedException(
+                                    "the workflow \"" + sub.name() + "\" has no Execute Workflow Trigger"
+                                            + " (n8n-nodes-base.executeWorkflowTrigger); add one where it should start when called"));
             RunControl childControl = control.child();
             Run child = new Run(sub, subStart, items, r -> {}, childControl, depth + 1);
             for (Instant at = child.drive(); at != null; at = child.drive()) {
                 while (!childControl.stopRequested() && Instant.now().isBefore(at)) {
-                    sleep(Duration.ofMillis(Math.min(WAIT_CHECK.toMillis(), Math.max(1, Duration.between(Instant.now(), at).toMillis()))));
+                    sleep(Duration.ofMillis(Math.min(
+                            WAIT_CHECK.toMillis(),
+                            Math.max(1, Duration.between(Instant.now(), at).toMillis()))));
                 }
             }
             return child.execution();
@@ -380,13 +479,21 @@ public final class WorkflowEngine {
      *
      * @return an execution of that one node, its first output as the output
      */
-    public Execution runNode(Workflow workflow, String name, Map<String, List<List<JsonNode>>> earlier, RunControl control) {
+    public Execution runNode(
+            Workflow workflow, String name, Map<String, List<List<JsonNode>>> earlier, RunControl control) {
         Instant started = Instant.now();
-        Workflow.Node node = workflow.node(name).orElseThrow(() -> new IllegalArgumentException("the workflow has no node named \"" + name + "\""));
+        Workflow.Node node = workflow.node(name)
+                .orElseThrow(() -> new IllegalArgumentException("the workflow has no node named \"" + name + "\""));
         Map<String, List<List<Item>>> history = new LinkedHashMap<>();
         earlier.forEach((from, outputs) -> {
             if (from.equals(name) || workflow.node(from).isEmpty()) return;
-            history.put(from, outputs.stream().map(o -> o.stream().map(json -> new Item(json, from, List.of())).toList()).toList());
+            history.put(
+                    from,
+                    outputs.stream()
+                            .map(o -> o.stream()
+                                    .map(json -> new Item(json, from, List.of()))
+                                    .toList())
+                            .toList());
         });
         List<List<Item>> in = new ArrayList<>();
         for (Workflow.Connection c : workflow.into(name)) {
@@ -397,16 +504,37 @@ public final class WorkflowEngine {
         boolean trigger = BuiltinNodes.of(node.type()).trigger();
         if (trigger && in.isEmpty()) in.add(List.of(Item.start(Json.MAPPER.createObjectNode())));
         control.listener().nodeStarted(name, in.stream().map(List::size).toList());
-        Outcome outcome = runNode(node, in, Collections.unmodifiableMap(history), trigger, r -> {}, control, new NodeRun.NodeState(), Map.of(),
+        Outcome outcome = runNode(
+                node,
+                in,
+                Collections.unmodifiableMap(history),
+                trigger,
+                r -> {},
+                control,
+                new NodeRun.NodeState(),
+                Map.of(),
                 (sub, items) -> {
-                    throw new NodeFailedException("a sub-workflow runs only in a run of the whole workflow; run the workflow");
-                }, timezone(workflow));
+                    throw new NodeFailedException(
+                            "a sub-workflow runs only in a run of the whole workflow; run the workflow");
+                },
+                timezone(workflow));
         control.listener().nodeFinished(outcome.record());
         String status = outcome.record().status();
         boolean failed = status.equals("error") || status.equals(CANCELED);
-        return new Execution(workflow.name(), !failed ? Execution.Status.SUCCESS : status.equals(CANCELED) ? Execution.Status.CANCELED : Execution.Status.ERROR,
-                started, Instant.now(), List.of(outcome.record()), outcome.record().error(), failed ? name : null, outcome.ran() ? name : null,
-                outcome.outputs().isEmpty() ? List.of() : jsons(outcome.outputs().get(0)));
+        return new Execution(
+                workflow.name(),
+                !failed
+                        ? Execution.Status.SUCCESS
+                        : status.equals(CANCELED) ? Execution.Status.CANCELED : Execution.Status.ERROR,
+                started,
+                Instant.now(),
+                List.of(outcome.record()),
+                outcome.record().error(),
+                failed ? name : null,
+                outcome.ran() ? name : null,
+                outcome.outputs().isEmpty()
+                        ? List.of()
+                        : jsons(outcome.outputs().get(0)));
     }
 
     /** The status of a node, and of a run, cut short by a stop. */
@@ -419,24 +547,65 @@ public final class WorkflowEngine {
         }
     }
 
-    private Outcome runNode(Workflow.Node node, List<List<Item>> in, Map<String, List<List<Item>>> history, boolean isStart,
-            java.util.function.Consumer<WebhookResponse> webhookResponder, RunControl control, NodeRun.NodeState state,
-            Map<String, NodeRun.NodeState> states, NodeRun.SubRunner subRunner, java.time.ZoneId zone) {
+    private Outcome runNode(
+            Workflow.Node node,
+            List<List<Item>> in,
+            Map<String, List<List<Item>>> history,
+            boolean isStart,
+            java.util.function.Consumer<WebhookResponse> webhookResponder,
+            RunControl control,
+            NodeRun.NodeState state,
+            Map<String, NodeRun.NodeState> states,
+            NodeRun.SubRunner subRunner,
+            java.time.ZoneId zone) {
         NodeType type = BuiltinNodes.of(node.type());
         List<Integer> itemsIn = in.stream().map(List::size).toList();
-        boolean hasItems = type.runsWithAnyInput() ? in.stream().anyMatch(l -> !l.isEmpty()) : !in.isEmpty() && !in.get(0).isEmpty();
+        boolean hasItems = type.runsWithAnyInput()
+                ? in.stream().anyMatch(l -> !l.isEmpty())
+                : !in.isEmpty() && !in.get(0).isEmpty();
         if (!isStart && !hasItems) {
-            return new Outcome(record(node, "skipped", "builtin", itemsIn, List.of(), Duration.ZERO, 0, null, List.of(), "", List.of()), List.of(), false);
+            return new Outcome(
+                    record(
+                            node,
+                            "skipped",
+                            "builtin",
+                            itemsIn,
+                            List.of(),
+                            Duration.ZERO,
+                            0,
+                            null,
+                            List.of(),
+                            "",
+                            List.of()),
+                    List.of(),
+                    false);
         }
         if (node.disabled()) {
             // Passed through as n8n does, each item linked to the one it was.
-            List<List<Item>> through = List.of((in.isEmpty() ? List.<Item>of() : in.get(0)).stream()
-                    .map(i -> new Item(i.json(), node.name(), List.of(i))).toList());
-            return new Outcome(record(node, "disabled", "builtin", itemsIn, sizes(through), Duration.ZERO, 0, null, List.of(), "", sample(through)), through, true);
+            List<List<Item>> through = List.of((in.isEmpty() ? List.<Item>of() : in.get(0))
+                    .stream()
+                            .map(i -> new Item(i.json(), node.name(), List.of(i)))
+                            .toList());
+            return new Outcome(
+                    record(
+                            node,
+                            "disabled",
+                            "builtin",
+                            itemsIn,
+                            sizes(through),
+                            Duration.ZERO,
+                            0,
+                            null,
+                            List.of(),
+                            "",
+                            sample(through)),
+                    through,
+                    true);
         }
         List<JsonNode> pinned = control.pinned(node.name());
         if (pinned != null) {
-            // n8n's pinned data: the node does not run; its pinned items go on, each linked to the input item at its place.
+            // n8n's pinned data: the node does not run; its pinned items go on, each linked to the input item at its
+            // place.
             List<Item> first = in.isEmpty() ? List.of() : in.get(0);
             List<Item> out = new ArrayList<>();
             for (int i = 0; i < pinned.size(); i++) {
@@ -444,36 +613,115 @@ public final class WorkflowEngine {
             }
             List<List<Item>> outputs = List.of(out);
             control.listener().nodeStarted(node.name(), itemsIn);
-            return new Outcome(record(node, "pinned", "pinned", itemsIn, sizes(outputs), Duration.ZERO, 0, null, List.of(), "", sample(outputs)), outputs, true);
+            return new Outcome(
+                    record(
+                            node,
+                            "pinned",
+                            "pinned",
+                            itemsIn,
+                            sizes(outputs),
+                            Duration.ZERO,
+                            0,
+                            null,
+                            List.of(),
+                            "",
+                            sample(outputs)),
+                    outputs,
+                    true);
         }
         control.listener().nodeStarted(node.name(), itemsIn);
         Instant started = Instant.now();
         Duration wait = node.retry().firstWait();
         for (int attempt = 1; ; attempt++) {
-            NodeRun run = new NodeRun(node, in, services, history, webhookResponder, control).withState(state, states, subRunner).withTimezone(zone);
+            NodeRun run = new NodeRun(node, in, services, history, webhookResponder, control)
+                    .withState(state, states, subRunner)
+                    .withTimezone(zone);
             try {
                 List<List<Item>> outputs = type.run(run);
-                return new Outcome(record(node, "success", run.runtime(), itemsIn, sizes(outputs), Duration.between(started, Instant.now()),
-                        attempt, null, run.errors(), run.logs(), sample(outputs)), outputs, true, run.resumeAt());
+                return new Outcome(
+                        record(
+                                node,
+                                "success",
+                                run.runtime(),
+                                itemsIn,
+                                sizes(outputs),
+                                Duration.between(started, Instant.now()),
+                                attempt,
+                                null,
+                                run.errors(),
+                                run.logs(),
+                                sample(outputs)),
+                        outputs,
+                        true,
+                        run.resumeAt());
             } catch (RunControl.Stopped e) {
-                return new Outcome(record(node, CANCELED, run.runtime(), itemsIn, List.of(), Duration.between(started, Instant.now()),
-                        attempt, "stopped while it ran: " + e.getMessage(), run.errors(), run.logs(), List.of()), List.of(), true);
+                return new Outcome(
+                        record(
+                                node,
+                                CANCELED,
+                                run.runtime(),
+                                itemsIn,
+                                List.of(),
+                                Duration.between(started, Instant.now()),
+                                attempt,
+                                "stopped while it ran: " + e.getMessage(),
+                                run.errors(),
+                                run.logs(),
+                                List.of()),
+                        List.of(),
+                        true);
             } catch (NodeFailedException | RuntimeException e) {
-                String message = e instanceof NodeFailedException ? e.getMessage() : "nLink failed running the node: " + e;
+                String message =
+                        e instanceof NodeFailedException ? e.getMessage() : "nLink failed running the node: " + e;
                 if (attempt < node.retry().tries() && !control.stopRequested()) {
                     sleep(wait);
                     wait = wait.multipliedBy(2);
                     continue;
                 }
-                return new Outcome(record(node, "error", run.runtime(), itemsIn, List.of(), Duration.between(started, Instant.now()),
-                        attempt, message, run.errors(), run.logs(), List.of()), List.of(), true);
+                return new Outcome(
+                        record(
+                                node,
+                                "error",
+                                run.runtime(),
+                                itemsIn,
+                                List.of(),
+                                Duration.between(started, Instant.now()),
+                                attempt,
+                                message,
+                                run.errors(),
+                                run.logs(),
+                                List.of()),
+                        List.of(),
+                        true);
             }
         }
     }
 
-    private static Execution.NodeRecord record(Workflow.Node node, String status, String runtime, List<Integer> in, List<Integer> out,
-            Duration time, int tries, String error, List<NodeRun.ItemError> itemErrors, String logs, List<List<JsonNode>> sample) {
-        return new Execution.NodeRecord(node.name(), node.type(), status, runtime, in, out, time, tries, error, List.copyOf(itemErrors), logs, sample);
+    private static Execution.NodeRecord record(
+            Workflow.Node node,
+            String status,
+            String runtime,
+            List<Integer> in,
+            List<Integer> out,
+            Duration time,
+            int tries,
+            String error,
+            List<NodeRun.ItemError> itemErrors,
+            String logs,
+            List<List<JsonNode>> sample) {
+        return new Execution.NodeRecord(
+                node.name(),
+                node.type(),
+                status,
+                runtime,
+                in,
+                out,
+                time,
+                tries,
+                error,
+                List.copyOf(itemErrors),
+                logs,
+                sample);
     }
 
     private static List<Integer> sizes(List<List<Item>> outputs) {
@@ -481,7 +729,9 @@ public final class WorkflowEngine {
     }
 
     private static List<List<JsonNode>> sample(List<List<Item>> outputs) {
-        return outputs.stream().map(o -> jsons(o.subList(0, Math.min(o.size(), Execution.SAMPLE_ITEMS)))).toList();
+        return outputs.stream()
+                .map(o -> jsons(o.subList(0, Math.min(o.size(), Execution.SAMPLE_ITEMS))))
+                .toList();
     }
 
     private static List<JsonNode> jsons(List<Item> items) {
@@ -490,14 +740,22 @@ public final class WorkflowEngine {
 
     private static Workflow.Node startNode(Workflow workflow, String trigger) {
         if (trigger != null) {
-            Workflow.Node node = workflow.node(trigger).orElseThrow(() -> new IllegalArgumentException("the workflow has no node named \"" + trigger + "\""));
-            if (!BuiltinNodes.of(node.type()).trigger()) throw new IllegalArgumentException("\"" + trigger + "\" is not a trigger node");
+            Workflow.Node node = workflow.node(trigger)
+                    .orElseThrow(
+                            () -> new IllegalArgumentException("the workflow has no node named \"" + trigger + "\""));
+            if (!BuiltinNodes.of(node.type()).trigger())
+                throw new IllegalArgumentException("\"" + trigger + "\" is not a trigger node");
             return node;
         }
-        Optional<Workflow.Node> manual = workflow.nodes().stream().filter(n -> n.type().equals("n8n-nodes-base.manualTrigger")).findFirst();
-        return manual.or(() -> workflow.nodes().stream().filter(n -> BuiltinNodes.of(n.type()).trigger()).findFirst())
-                .orElseThrow(() -> new IllegalArgumentException(
-                        "the workflow has no trigger node; add a Manual Trigger (n8n-nodes-base.manualTrigger) where it should start"));
+        Optional<Workflow.Node> manual = workflow.nodes().stream()
+                .filter(n -> n.type().equals("n8n-nodes-base.manualTrigger"))
+                .findFirst();
+        return manual.or(() -> workflow.nodes().stream()
+                        .filter(n -> BuiltinNodes.of(n.type()).trigger())
+                        .findFirst())
+                .orElseThrow(
+                        () -> new IllegalArgumentException(
+                                "the workflow has no trigger node; add a Manual Trigger (n8n-nodes-base.manualTrigger) where it should start"));
     }
 
     private static Set<String> reachable(Workflow workflow, String start) {

@@ -24,7 +24,9 @@ import java.util.regex.Pattern;
  */
 public final class WorkflowParser {
     /** A community node's type is its npm package name. */
-    private static final Pattern PACKAGE_NAME = Pattern.compile("^(@[a-z0-9-~][a-z0-9-._~]*/)?[a-z0-9-~][a-z0-9-._~]*$");
+    private static final Pattern PACKAGE_NAME =
+            Pattern.compile("^(@[a-z0-9-~][a-z0-9-._~]*/)?[a-z0-9-~][a-z0-9-._~]*$");
+
     private static final int MAX_NODES = 1_000;
     private static final int MAX_TRIES = 10;
     private static final Duration MAX_WAIT = Duration.ofMinutes(1);
@@ -38,8 +40,11 @@ public final class WorkflowParser {
             root = Json.parse(json);
         } catch (JsonProcessingException e) {
             var loc = e.getLocation();
-            throw new InvalidWorkflowException(source, List.of("is not valid JSON"
-                    + (loc == null ? "" : " (line " + loc.getLineNr() + ", column " + loc.getColumnNr() + ")") + ": " + e.getOriginalMessage()));
+            throw new InvalidWorkflowException(
+                    source,
+                    List.of("is not valid JSON"
+                            + (loc == null ? "" : " (line " + loc.getLineNr() + ", column " + loc.getColumnNr() + ")")
+                            + ": " + e.getOriginalMessage()));
         } catch (IOException e) {
             throw new InvalidWorkflowException(source, List.of("cannot be read: " + e.getMessage()));
         }
@@ -49,7 +54,8 @@ public final class WorkflowParser {
     public static Workflow parse(String source, JsonNode root) throws InvalidWorkflowException {
         List<String> problems = new ArrayList<>();
         if (root == null || !root.isObject()) {
-            throw new InvalidWorkflowException(source, List.of("expected a JSON object with \"nodes\" and \"connections\""));
+            throw new InvalidWorkflowException(
+                    source, List.of("expected a JSON object with \"nodes\" and \"connections\""));
         }
         String name = root.path("name").isTextual() ? root.path("name").asText() : "Untitled workflow";
         JsonNode nodesJson = root.path("nodes");
@@ -57,7 +63,8 @@ public final class WorkflowParser {
             throw new InvalidWorkflowException(source, List.of("nodes: expected a non-empty array of nodes"));
         }
         if (nodesJson.size() > MAX_NODES) {
-            throw new InvalidWorkflowException(source, List.of("nodes: " + nodesJson.size() + " nodes; at most " + MAX_NODES + " are accepted"));
+            throw new InvalidWorkflowException(
+                    source, List.of("nodes: " + nodesJson.size() + " nodes; at most " + MAX_NODES + " are accepted"));
         }
         List<Workflow.Node> nodes = new ArrayList<>();
         Set<String> names = new HashSet<>();
@@ -67,29 +74,34 @@ public final class WorkflowParser {
             JsonNode nodeJson = nodesJson.get(i);
             if (BuiltinNodes.isCanvasOnly(nodeJson.path("type").asText(""))) {
                 // A Sticky Note is a comment on n8n's canvas: it never runs and nothing connects to it.
-                if (nodeJson.path("name").isTextual()) comments.add(nodeJson.path("name").asText());
+                if (nodeJson.path("name").isTextual())
+                    comments.add(nodeJson.path("name").asText());
                 continue;
             }
             Workflow.Node node = node("nodes[" + i + "]", nodeJson, problems, unsupported);
             if (node == null) continue;
             if (!names.add(node.name())) {
-                problems.add("nodes[" + i + "].name: \"" + node.name() + "\" is used by another node; names must be unique");
+                problems.add(
+                        "nodes[" + i + "].name: \"" + node.name() + "\" is used by another node; names must be unique");
             }
             nodes.add(node);
         }
         if (!unsupported.isEmpty()) {
             List<String> named = new ArrayList<>();
             unsupported.forEach((type, users) -> named.add(type + " (" + String.join(", ", users) + ")"));
-            problems.add("this workflow uses node types nLink does not have: " + String.join("; ", named)
-                    + ". nLink has " + String.join(", ", BuiltinNodes.types()) + ", and every installed community node");
+            problems.add(
+                    "this workflow uses node types nLink does not have: " + String.join("; ", named) + ". nLink has "
+                            + String.join(", ", BuiltinNodes.types()) + ", and every installed community node");
         }
         if (nodes.isEmpty() && problems.isEmpty()) {
-            throw new InvalidWorkflowException(source, List.of("nodes: the workflow has only sticky notes; add the nodes that should run"));
+            throw new InvalidWorkflowException(
+                    source, List.of("nodes: the workflow has only sticky notes; add the nodes that should run"));
         }
         List<Workflow.Connection> connections = connections(root.path("connections"), names, comments, problems);
         String loop = findLoop(nodes, connections);
         if (loop != null) {
-            problems.add("connections: the nodes form a loop (" + loop + "); nLink runs a loop only through a Loop Over Items node"
+            problems.add("connections: the nodes form a loop (" + loop
+                    + "); nLink runs a loop only through a Loop Over Items node"
                     + " (n8n-nodes-base.splitInBatches) that the loop feeds back into");
         }
         if (!problems.isEmpty()) throw new InvalidWorkflowException(source, problems);
@@ -97,7 +109,8 @@ public final class WorkflowParser {
         return new Workflow(name, List.copyOf(nodes), List.copyOf(connections), settings);
     }
 
-    private static Workflow.Node node(String at, JsonNode json, List<String> problems, Map<String, List<String>> unsupported) {
+    private static Workflow.Node node(
+            String at, JsonNode json, List<String> problems, Map<String, List<String>> unsupported) {
         if (!json.isObject()) {
             problems.add(at + ": expected a node object");
             return null;
@@ -105,21 +118,29 @@ public final class WorkflowParser {
         String name = text(json, "name", at, problems, true);
         String type = text(json, "type", at, problems, true);
         if (name == null || type == null) return null;
-        if (name.isBlank() || name.length() > 128) problems.add(at + ".name: give the node a name of 1 to 128 characters");
+        if (name.isBlank() || name.length() > 128)
+            problems.add(at + ".name: give the node a name of 1 to 128 characters");
         boolean disabled = json.path("disabled").asBoolean(false);
         // A disabled node never runs (its first input passes through), so its type need not exist here.
         if (!disabled && !BuiltinNodes.has(type)) {
-            boolean foreign = type.startsWith("n8n-nodes-base.") || type.startsWith("@n8n/") || type.startsWith("nlink.")
+            boolean foreign = type.startsWith("n8n-nodes-base.")
+                    || type.startsWith("@n8n/")
+                    || type.startsWith("nlink.")
                     || !(PACKAGE_NAME.matcher(type).matches() || BuiltinNodes.isN8nCommunityType(type));
-            if (foreign) unsupported.computeIfAbsent(type, k -> new ArrayList<>()).add("\"" + name + "\"");
+            if (foreign)
+                unsupported.computeIfAbsent(type, k -> new ArrayList<>()).add("\"" + name + "\"");
         }
-        double typeVersion = json.path("typeVersion").isNumber() ? json.path("typeVersion").asDouble() : 1;
+        double typeVersion =
+                json.path("typeVersion").isNumber() ? json.path("typeVersion").asDouble() : 1;
         JsonNode parameters = json.path("parameters");
         if (!parameters.isMissingNode() && !parameters.isObject()) problems.add(at + ".parameters: expected an object");
         ObjectNode params = parameters.isObject() ? (ObjectNode) parameters.deepCopy() : Json.MAPPER.createObjectNode();
         double[] position = {0, 0};
         JsonNode pos = json.path("position");
-        if (pos.isArray() && pos.size() == 2 && pos.get(0).isNumber() && pos.get(1).isNumber()) {
+        if (pos.isArray()
+                && pos.size() == 2
+                && pos.get(0).isNumber()
+                && pos.get(1).isNumber()) {
             position = new double[] {pos.get(0).asDouble(), pos.get(1).asDouble()};
         }
         Workflow.OnError onError = Workflow.OnError.STOP_WORKFLOW;
@@ -128,30 +149,48 @@ public final class WorkflowParser {
         if (onErrorText != null) {
             onError = Workflow.OnError.of(onErrorText).orElse(onError);
             if (Workflow.OnError.of(onErrorText).isEmpty()) {
-                problems.add(at + ".onError: expected stopWorkflow, continueRegularOutput or continueErrorOutput; got \"" + onErrorText + "\"");
+                problems.add(
+                        at + ".onError: expected stopWorkflow, continueRegularOutput or continueErrorOutput; got \""
+                                + onErrorText + "\"");
             }
         }
         Workflow.Retry retry = Workflow.Retry.NONE;
         if (json.path("retryOnFail").asBoolean(false)) {
             int tries = json.path("maxTries").asInt(3);
             long waitMs = json.path("waitBetweenTries").asLong(1000);
-            if (tries < 1 || tries > MAX_TRIES) problems.add(at + ".maxTries: expected 1 to " + MAX_TRIES + "; got " + tries);
-            if (waitMs < 0 || waitMs > MAX_WAIT.toMillis()) problems.add(at + ".waitBetweenTries: expected 0 to " + MAX_WAIT.toMillis() + " ms; got " + waitMs);
-            retry = new Workflow.Retry(Math.max(1, Math.min(tries, MAX_TRIES)), Duration.ofMillis(Math.max(0, Math.min(waitMs, MAX_WAIT.toMillis()))));
+            if (tries < 1 || tries > MAX_TRIES)
+                problems.add(at + ".maxTries: expected 1 to " + MAX_TRIES + "; got " + tries);
+            if (waitMs < 0 || waitMs > MAX_WAIT.toMillis())
+                problems.add(at + ".waitBetweenTries: expected 0 to " + MAX_WAIT.toMillis() + " ms; got " + waitMs);
+            retry = new Workflow.Retry(
+                    Math.max(1, Math.min(tries, MAX_TRIES)),
+                    Duration.ofMillis(Math.max(0, Math.min(waitMs, MAX_WAIT.toMillis()))));
         }
         Duration timeout = null;
         if (json.has("timeout")) {
             double seconds = json.path("timeout").asDouble(-1);
             if (!json.path("timeout").isNumber() || seconds <= 0 || seconds > MAX_TIMEOUT.toSeconds()) {
-                problems.add(at + ".timeout: expected seconds per item, more than 0 and at most " + MAX_TIMEOUT.toSeconds());
+                problems.add(
+                        at + ".timeout: expected seconds per item, more than 0 and at most " + MAX_TIMEOUT.toSeconds());
             } else {
                 timeout = Duration.ofMillis((long) (seconds * 1000));
             }
         }
         String packageVersion = text(json, "packageVersion", at, problems, false);
         String id = json.path("id").isTextual() ? json.path("id").asText() : name;
-        return new Workflow.Node(id, name, type, typeVersion, packageVersion, params, position, onError, retry, timeout,
-                disabled, credentials(at, json.get("credentials"), problems));
+        return new Workflow.Node(
+                id,
+                name,
+                type,
+                typeVersion,
+                packageVersion,
+                params,
+                position,
+                onError,
+                retry,
+                timeout,
+                disabled,
+                credentials(at, json.get("credentials"), problems));
     }
 
     /**
@@ -162,7 +201,9 @@ public final class WorkflowParser {
         Map<String, Workflow.CredentialRef> refs = new LinkedHashMap<>();
         if (json == null || json.isNull()) return refs;
         if (!json.isObject()) {
-            problems.add(at + ".credentials: expected an object such as {\"httpHeaderAuth\": {\"id\": \"…\", \"name\": \"…\"}}");
+            problems.add(
+                    at
+                            + ".credentials: expected an object such as {\"httpHeaderAuth\": {\"id\": \"…\", \"name\": \"…\"}}");
             return refs;
         }
         for (var entry : json.properties()) {
@@ -172,7 +213,9 @@ public final class WorkflowParser {
             if (ref.isTextual()) {
                 name = ref.asText();
             } else if (ref.isObject()) {
-                id = ref.path("id").isTextual() || ref.path("id").isNumber() ? ref.path("id").asText() : null;
+                id = ref.path("id").isTextual() || ref.path("id").isNumber()
+                        ? ref.path("id").asText()
+                        : null;
                 name = ref.path("name").isTextual() ? ref.path("name").asText() : null;
             }
             if ((id == null || id.isBlank()) && (name == null || name.isBlank())) {
@@ -183,13 +226,17 @@ public final class WorkflowParser {
                 problems.add(where + ": a credential's id and name are at most 128 characters");
                 continue;
             }
-            refs.put(entry.getKey(), new Workflow.CredentialRef(id == null || id.isBlank() ? null : id, name == null || name.isBlank() ? null : name));
+            refs.put(
+                    entry.getKey(),
+                    new Workflow.CredentialRef(
+                            id == null || id.isBlank() ? null : id, name == null || name.isBlank() ? null : name));
         }
         return java.util.Collections.unmodifiableMap(refs);
     }
 
     /** n8n's shape: {"From": {"main": [[{"node": "To", "type": "main", "index": 0}], …]}}, one array per output. */
-    private static List<Workflow.Connection> connections(JsonNode json, Set<String> names, Set<String> comments, List<String> problems) {
+    private static List<Workflow.Connection> connections(
+            JsonNode json, Set<String> names, Set<String> comments, List<String> problems) {
         List<Workflow.Connection> connections = new ArrayList<>();
         if (json.isMissingNode() || json.isNull()) return connections;
         if (!json.isObject()) {
@@ -226,13 +273,16 @@ public final class WorkflowParser {
                     }
                     for (int t = 0; t < targets.size(); t++) {
                         JsonNode target = targets.get(t);
-                        String to = target.path("node").isTextual() ? target.path("node").asText() : null;
+                        String to = target.path("node").isTextual()
+                                ? target.path("node").asText()
+                                : null;
                         if (to != null && comments.contains(to) && !names.contains(to)) continue;
                         if (to == null || !names.contains(to)) {
                             problems.add(at + ".main[" + output + "][" + t + "].node: no node is named \"" + to + "\"");
                             continue;
                         }
-                        connections.add(new Workflow.Connection(from.getKey(), output, to, target.path("index").asInt(0)));
+                        connections.add(new Workflow.Connection(
+                                from.getKey(), output, to, target.path("index").asInt(0)));
                     }
                 }
             }
@@ -246,7 +296,8 @@ public final class WorkflowParser {
      */
     private static String findLoop(List<Workflow.Node> nodes, List<Workflow.Connection> connections) {
         Map<String, List<String>> all = new HashMap<>();
-        connections.forEach(c -> all.computeIfAbsent(c.from(), k -> new ArrayList<>()).add(c.to()));
+        connections.forEach(
+                c -> all.computeIfAbsent(c.from(), k -> new ArrayList<>()).add(c.to()));
         Set<String> loopNodes = new HashSet<>();
         nodes.forEach(n -> {
             if (BuiltinNodes.isLoop(n.type())) loopNodes.add(n.name());
@@ -275,7 +326,8 @@ public final class WorkflowParser {
         return null;
     }
 
-    private static String visit(String node, Map<String, List<String>> next, Map<String, Integer> state, List<String> path) {
+    private static String visit(
+            String node, Map<String, List<String>> next, Map<String, Integer> state, List<String> path) {
         Integer s = state.get(node);
         if (s != null && s == 2) return null;
         if (s != null && s == 1) {

@@ -24,7 +24,10 @@ final class Fixtures {
     private Fixtures() {}
 
     static WorkflowEngine engine() throws Exception {
-        return new WorkflowEngine(new PackageResolver(RUNTIME, SandboxLimits.DEFAULTS, List.of(HELLO_GO, HELLO_JS)), JS, SandboxLimits.DEFAULTS);
+        return new WorkflowEngine(
+                new PackageResolver(RUNTIME, SandboxLimits.DEFAULTS, List.of(HELLO_GO, HELLO_JS)),
+                JS,
+                SandboxLimits.DEFAULTS);
     }
 
     static Workflow workflow(String json) throws InvalidWorkflowException {
@@ -43,13 +46,19 @@ final class Fixtures {
 
     /** A workflow of a Manual Trigger followed by {@code nodes}, wired in a chain. */
     static String chain(String... nodes) {
-        StringBuilder json = new StringBuilder("{\"name\": \"chain\", \"nodes\": [{\"name\": \"Start\", \"type\": \"n8n-nodes-base.manualTrigger\", \"parameters\": {}}");
+        StringBuilder json = new StringBuilder(
+                "{\"name\": \"chain\", \"nodes\": [{\"name\": \"Start\", \"type\": \"n8n-nodes-base.manualTrigger\", \"parameters\": {}}");
         StringBuilder wires = new StringBuilder();
         String previous = "Start";
         for (int i = 0; i < nodes.length; i++) {
             json.append(", ").append(nodes[i]);
             String name = nodes[i].replaceAll("(?s).*?\"name\"\\s*:\\s*\"([^\"]+)\".*", "$1");
-            wires.append(wires.isEmpty() ? "" : ", ").append("\"").append(previous).append("\": {\"main\": [[{\"node\": \"").append(name).append("\", \"index\": 0}]]}");
+            wires.append(wires.isEmpty() ? "" : ", ")
+                    .append("\"")
+                    .append(previous)
+                    .append("\": {\"main\": [[{\"node\": \"")
+                    .append(name)
+                    .append("\", \"index\": 0}]]}");
             previous = name;
         }
         return json.append("], \"connections\": {").append(wires).append("}}").toString();

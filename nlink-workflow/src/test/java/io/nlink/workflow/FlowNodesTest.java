@@ -22,25 +22,31 @@ class FlowNodesTest {
     }
 
     private static String node(String name, String type, double version, String parameters) {
-        return "{\"name\": \"" + name + "\", \"type\": \"n8n-nodes-base." + type + "\", \"typeVersion\": " + version + ", \"parameters\": " + parameters + "}";
+        return "{\"name\": \"" + name + "\", \"type\": \"n8n-nodes-base." + type + "\", \"typeVersion\": " + version
+                + ", \"parameters\": " + parameters + "}";
     }
 
-    private static final String STAMP = "{\"name\": \"Stamp\", \"type\": \"n8n-nodes-base.code\", \"parameters\": {\"jsCode\": \"return items.map(i => ({json: {...i.json, at: Date.now()}}));\"}}";
+    private static final String STAMP =
+            "{\"name\": \"Stamp\", \"type\": \"n8n-nodes-base.code\", \"parameters\": {\"jsCode\": \"return items.map(i => ({json: {...i.json, at: Date.now()}}));\"}}";
 
     @Test
     void waitPausesTheRunAndPassesItsItemsOn() throws Exception {
-        Workflow workflow = Fixtures.workflow(Fixtures.chain(STAMP.replace("Stamp", "Before"),
-                node("Wait", "wait", 1.1, "{\"amount\": 0.4, \"unit\": \"seconds\"}"), STAMP.replace("Stamp", "After")));
+        Workflow workflow = Fixtures.workflow(Fixtures.chain(
+                STAMP.replace("Stamp", "Before"),
+                node("Wait", "wait", 1.1, "{\"amount\": 0.4, \"unit\": \"seconds\"}"),
+                STAMP.replace("Stamp", "After")));
         Execution run = engine.run(workflow, null, Fixtures.items("[{\"n\": 1}, {\"n\": 2}]"));
         assertThat(run.status()).as(run.toJson().toPrettyString()).isEqualTo(Execution.Status.SUCCESS);
-        long waited = run.output().get(0).path("at").asLong() - run.node("Before").sample().get(0).get(0).path("at").asLong();
+        long waited = run.output().get(0).path("at").asLong()
+                - run.node("Before").sample().get(0).get(0).path("at").asLong();
         assertThat(waited).isBetween(400L, 5_000L);
         assertThat(run.output()).extracting(j -> j.path("n").asInt()).containsExactly(1, 2);
     }
 
     @Test
     void aWaitingAsyncRunHoldsNoThreadAndAStopEndsItsWait() throws Exception {
-        Workflow workflow = Fixtures.workflow(Fixtures.chain(node("Wait", "wait", 1.1, "{\"amount\": 2, \"unit\": \"minutes\"}"), STAMP));
+        Workflow workflow = Fixtures.workflow(
+                Fixtures.chain(node("Wait", "wait", 1.1, "{\"amount\": 2, \"unit\": \"minutes\"}"), STAMP));
         int before = Thread.activeCount();
         List<RunControl> controls = new java.util.ArrayList<>();
         List<CompletableFuture<Execution>> runs = new java.util.ArrayList<>();
@@ -65,14 +71,33 @@ class FlowNodesTest {
 
     @Test
     void waitRefusesWhatItCannotDo() throws Exception {
-        Execution tooLong = engine.run(Fixtures.workflow(Fixtures.chain(node("Wait", "wait", 1, "{}"))), null, null); // version 1: 1 hour
+        Execution tooLong = engine.run(
+                Fixtures.workflow(Fixtures.chain(node("Wait", "wait", 1, "{}"))), null, null); // version 1: 1 hour
         assertThat(tooLong.error()).startsWith("the wait of 60 min is longer than nLink waits within one run (5 min)");
-        Execution webhook = engine.run(Fixtures.workflow(Fixtures.chain(node("Wait", "wait", 1.1, "{\"resume\": \"webhook\"}"))), null, null);
+        Execution webhook = engine.run(
+                Fixtures.workflow(Fixtures.chain(node("Wait", "wait", 1.1, "{\"resume\": \"webhook\"}"))), null, null);
         assertThat(webhook.error()).startsWith("resume \"webhook\" is not supported: nLink has no resume URL");
-        Execution past = engine.run(Fixtures.workflow(Fixtures.chain(node("Wait", "wait", 1.1, "{\"resume\": \"specificTime\", \"dateTime\": \"2020-01-01T00:00:00Z\"}"))), null, null);
+        Execution past = engine.run(
+                Fixtures.workflow(Fixtures.chain(node(
+                        "Wait",
+                        "wait",
+                        1.1,
+                        "{\"resume\": \"specificTime\", \"dateTime\": \"2020-01-01T00:00:00Z\"}"))),
+                null,
+                null);
         assertThat(past.status()).isEqualTo(Execution.Status.SUCCESS);
-        assertThat(engine.withMaxWait(Duration.ofHours(2)).run(Fixtures.workflow(Fixtures.chain(node("Wait", "wait", 1.1,
-                "{\"resume\": \"specificTime\", \"dateTime\": \"" + Instant.now().plusSeconds(1) + "\"}"))), null, null).status()).isEqualTo(Execution.Status.SUCCESS);
+        assertThat(engine.withMaxWait(Duration.ofHours(2))
+                        .run(
+                                Fixtures.workflow(Fixtures.chain(node(
+                                        "Wait",
+                                        "wait",
+                                        1.1,
+                                        "{\"resume\": \"specificTime\", \"dateTime\": \""
+                                                + Instant.now().plusSeconds(1) + "\"}"))),
+                                null,
+                                null)
+                        .status())
+                .isEqualTo(Execution.Status.SUCCESS);
     }
 
     /** A called workflow: its trigger keeps the fields it declares, a Set doubles one. */
@@ -102,29 +127,43 @@ class FlowNodesTest {
             throw new SubWorkflows.NotCallable("workflow " + id + " does not exist or you may not run it");
         });
         for (String mode : List.of("once", "each")) {
-            String params = "{\"source\": \"database\", \"workflowId\": {\"__rl\": true, \"value\": \"42\", \"mode\": \"list\"}, \"mode\": \"" + mode + "\", \"options\": {}}";
+            String params =
+                    "{\"source\": \"database\", \"workflowId\": {\"__rl\": true, \"value\": \"42\", \"mode\": \"list\"}, \"mode\": \""
+                            + mode + "\", \"options\": {}}";
             Execution run = withStore.run(Fixtures.workflow(CALLER.formatted(params)), null, Fixtures.items(PEOPLE));
             assertThat(run.status()).as(run.toJson().toPrettyString()).isEqualTo(Execution.Status.SUCCESS);
             // The trigger kept only n; the caller's Set still finds each item's Start item through the call.
-            assertThat(run.output()).extracting(JsonNode::toString).containsExactly("{\"n\":1,\"twice\":2,\"who\":\"ada\"}", "{\"n\":5,\"twice\":10,\"who\":\"bob\"}");
+            assertThat(run.output())
+                    .extracting(JsonNode::toString)
+                    .containsExactly("{\"n\":1,\"twice\":2,\"who\":\"ada\"}", "{\"n\":5,\"twice\":10,\"who\":\"bob\"}");
         }
-        Execution unknown = withStore.run(Fixtures.workflow(CALLER.formatted("{\"workflowId\": \"7\"}")), null, Fixtures.items(PEOPLE));
+        Execution unknown = withStore.run(
+                Fixtures.workflow(CALLER.formatted("{\"workflowId\": \"7\"}")), null, Fixtures.items(PEOPLE));
         assertThat(unknown.error()).isEqualTo("workflow 7 does not exist or you may not run it");
-        Execution noStore = engine.run(Fixtures.workflow(CALLER.formatted("{\"workflowId\": \"42\"}")), null, Fixtures.items(PEOPLE));
+        Execution noStore = engine.run(
+                Fixtures.workflow(CALLER.formatted("{\"workflowId\": \"42\"}")), null, Fixtures.items(PEOPLE));
         assertThat(noStore.error()).startsWith("workflow 42 cannot be called here");
-        Execution file = engine.run(Fixtures.workflow(CALLER.formatted("{\"source\": \"localFile\", \"workflowPath\": \"/etc/passwd\"}")), null, Fixtures.items(PEOPLE));
+        Execution file = engine.run(
+                Fixtures.workflow(CALLER.formatted("{\"source\": \"localFile\", \"workflowPath\": \"/etc/passwd\"}")),
+                null,
+                Fixtures.items(PEOPLE));
         assertThat(file.error()).startsWith("source \"localFile\" is not supported");
     }
 
     @Test
     void executeWorkflowRunsJsonGivenAsAParameterAndReportsItsFailure() throws Exception {
         String json = Fixtures.items("[" + CALLED + "]").get(0).toString();
-        String params = "{\"source\": \"parameter\", \"workflowJson\": " + io.nlink.runtime.json.Json.MAPPER.writeValueAsString(json) + "}";
+        String params = "{\"source\": \"parameter\", \"workflowJson\": "
+                + io.nlink.runtime.json.Json.MAPPER.writeValueAsString(json) + "}";
         Execution run = engine.run(Fixtures.workflow(CALLER.formatted(params)), null, Fixtures.items(PEOPLE));
         assertThat(run.output()).extracting(j -> j.path("twice").asInt()).containsExactly(2, 10);
         String failing = json.replace("$json.n * 2", "$json.n.nope.deeper");
-        Execution failed = engine.run(Fixtures.workflow(CALLER.formatted(params.replace(
-                io.nlink.runtime.json.Json.MAPPER.writeValueAsString(json), io.nlink.runtime.json.Json.MAPPER.writeValueAsString(failing)))), null, Fixtures.items(PEOPLE));
+        Execution failed = engine.run(
+                Fixtures.workflow(CALLER.formatted(params.replace(
+                        io.nlink.runtime.json.Json.MAPPER.writeValueAsString(json),
+                        io.nlink.runtime.json.Json.MAPPER.writeValueAsString(failing)))),
+                null,
+                Fixtures.items(PEOPLE));
         assertThat(failed.status()).isEqualTo(Execution.Status.ERROR);
         assertThat(failed.error()).startsWith("the sub-workflow \"Double it\" failed at node \"Double\": item 0:");
     }
@@ -145,17 +184,31 @@ class FlowNodesTest {
 
     @Test
     void theErrorTriggerItemHasN8nsShape() throws Exception {
-        Execution failed = engine.run(Fixtures.workflow(Fixtures.chain(node("Fail", "stopAndError", 1, "{\"errorMessage\": \"no stock\"}"))), null, null);
-        JsonNode item = ErrorWorkflows.payload(failed, "231", "https://nlink.example/executions/231", null, "webhook", "1");
-        assertThat(item.toString()).isEqualTo("{\"execution\":{\"id\":\"231\",\"url\":\"https://nlink.example/executions/231\","
-                + "\"error\":{\"message\":\"no stock\",\"node\":{\"name\":\"Fail\"}},\"lastNodeExecuted\":\"Fail\",\"mode\":\"webhook\"},"
-                + "\"workflow\":{\"id\":\"1\",\"name\":\"chain\"}}");
-        Workflow handler = Fixtures.workflow("{\"settings\": {}, \"nodes\": [" + node("On error", "errorTrigger", 1, "{}") + ","
-                + node("Say", "set", 3.4, "{\"assignments\": {\"assignments\": [{\"name\": \"text\", \"value\": \"={{ $json.workflow.name }} failed at {{ $json.execution.lastNodeExecuted }}: {{ $json.execution.error.message }}\", \"type\": \"string\"}]}}")
-                + "], \"connections\": {\"On error\": {\"main\": [[{\"node\": \"Say\", \"index\": 0}]]}}}");
+        Execution failed = engine.run(
+                Fixtures.workflow(Fixtures.chain(node("Fail", "stopAndError", 1, "{\"errorMessage\": \"no stock\"}"))),
+                null,
+                null);
+        JsonNode item =
+                ErrorWorkflows.payload(failed, "231", "https://nlink.example/executions/231", null, "webhook", "1");
+        assertThat(item.toString())
+                .isEqualTo("{\"execution\":{\"id\":\"231\",\"url\":\"https://nlink.example/executions/231\","
+                        + "\"error\":{\"message\":\"no stock\",\"node\":{\"name\":\"Fail\"}},\"lastNodeExecuted\":\"Fail\",\"mode\":\"webhook\"},"
+                        + "\"workflow\":{\"id\":\"1\",\"name\":\"chain\"}}");
+        Workflow handler =
+                Fixtures.workflow("{\"settings\": {}, \"nodes\": [" + node("On error", "errorTrigger", 1, "{}") + ","
+                        + node(
+                                "Say",
+                                "set",
+                                3.4,
+                                "{\"assignments\": {\"assignments\": [{\"name\": \"text\", \"value\": \"={{ $json.workflow.name }} failed at {{ $json.execution.lastNodeExecuted }}: {{ $json.execution.error.message }}\", \"type\": \"string\"}]}}")
+                        + "], \"connections\": {\"On error\": {\"main\": [[{\"node\": \"Say\", \"index\": 0}]]}}}");
         Execution ran = engine.run(handler, ErrorWorkflows.errorTriggerOf(handler), List.of(item));
-        assertThat(ran.output()).extracting(JsonNode::toString).containsExactly("{\"text\":\"chain failed at Fail: no stock\"}");
-        assertThat(ErrorWorkflows.errorWorkflowOf(Fixtures.workflow("{\"settings\": {\"errorWorkflow\": \"17\"}, \"nodes\": [" + node("S", "manualTrigger", 1, "{}") + "]}")))
+        assertThat(ran.output())
+                .extracting(JsonNode::toString)
+                .containsExactly("{\"text\":\"chain failed at Fail: no stock\"}");
+        assertThat(ErrorWorkflows.errorWorkflowOf(
+                        Fixtures.workflow("{\"settings\": {\"errorWorkflow\": \"17\"}, \"nodes\": ["
+                                + node("S", "manualTrigger", 1, "{}") + "]}")))
                 .isEqualTo("17");
     }
 }

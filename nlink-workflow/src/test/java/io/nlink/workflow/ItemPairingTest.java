@@ -20,10 +20,12 @@ class ItemPairingTest {
         engine = Fixtures.engine();
     }
 
-    private static final String PEOPLE = "[{\"name\": \"ada\", \"age\": 36}, {\"name\": \"linus\", \"age\": 12}, {\"name\": \"grace\", \"age\": 45}]";
+    private static final String PEOPLE =
+            "[{\"name\": \"ada\", \"age\": 36}, {\"name\": \"linus\", \"age\": 12}, {\"name\": \"grace\", \"age\": 45}]";
 
     private static String set(String name, String field, String expression) {
-        return "{\"name\": \"" + name + "\", \"type\": \"n8n-nodes-base.set\", \"typeVersion\": 3.4, \"parameters\": {\"assignments\": {\"assignments\": "
+        return "{\"name\": \"" + name
+                + "\", \"type\": \"n8n-nodes-base.set\", \"typeVersion\": 3.4, \"parameters\": {\"assignments\": {\"assignments\": "
                 + "[{\"name\": \"" + field + "\", \"value\": \"" + expression + "\", \"type\": \"string\"}]}}}";
     }
 
@@ -41,9 +43,12 @@ class ItemPairingTest {
                     {"leftValue": "={{ $('Start').item.json.age }}", "rightValue": 18, "operator": {"type": "number", "operation": "gte"}}]}}},
                   %s
                 ], "connections": {"Start": {"main": [[{"node": "Shout", "index": 0}]]}, "Shout": {"main": [[{"node": "Adult?", "index": 0}]]},
-                                   "Adult?": {"main": [[{"node": "Greet", "index": 0}], []]}}}"""
-                .formatted(set("Shout", "loud", "={{ $json.name.toUpperCase() }}"),
-                        set("Greet", "text", "={{ $('Shout').item.json.loud }} is {{ $('Start').item.json.age }}, item {{ $input.item.json.loud }}"));
+                                   "Adult?": {"main": [[{"node": "Greet", "index": 0}], []]}}}""".formatted(
+                        set("Shout", "loud", "={{ $json.name.toUpperCase() }}"),
+                        set(
+                                "Greet",
+                                "text",
+                                "={{ $('Shout').item.json.loud }} is {{ $('Start').item.json.age }}, item {{ $input.item.json.loud }}"));
         Execution run = engine.run(Fixtures.workflow(json), null, Fixtures.items(PEOPLE));
         assertThat(run.status()).as(run.toJson().toPrettyString()).isEqualTo(Execution.Status.SUCCESS);
         assertThat(field(run.output(), "text")).containsExactly("ADA is 36, item ADA", "GRACE is 45, item GRACE");
@@ -51,11 +56,16 @@ class ItemPairingTest {
 
     @Test
     void codeReadsLinkedItemsWithItemMatchingAndItsInput() throws Exception {
-        String code = "return $input.all().map((item, i) => ({json: {who: $('Start').itemMatching(i).json.name, n: $input.all().length,"
-                + " first: $input.first().json.loud, last: $input.last().json.loud}}));";
-        Execution run = engine.run(Fixtures.workflow(Fixtures.chain(set("Shout", "loud", "={{ $json.name.toUpperCase() }}"),
-                "{\"name\": \"Code\", \"type\": \"n8n-nodes-base.code\", \"parameters\": {\"jsCode\": " + io.nlink.runtime.json.Json.write(code) + "}}")),
-                null, Fixtures.items(PEOPLE));
+        String code =
+                "return $input.all().map((item, i) => ({json: {who: $('Start').itemMatching(i).json.name, n: $input.all().length,"
+                        + " first: $input.first().json.loud, last: $input.last().json.loud}}));";
+        Execution run = engine.run(
+                Fixtures.workflow(Fixtures.chain(
+                        set("Shout", "loud", "={{ $json.name.toUpperCase() }}"),
+                        "{\"name\": \"Code\", \"type\": \"n8n-nodes-base.code\", \"parameters\": {\"jsCode\": "
+                                + io.nlink.runtime.json.Json.write(code) + "}}")),
+                null,
+                Fixtures.items(PEOPLE));
         assertThat(run.status()).as(run.toJson().toPrettyString()).isEqualTo(Execution.Status.SUCCESS);
         assertThat(field(run.output(), "who")).containsExactly("ada", "linus", "grace");
         assertThat(run.output().get(0).path("n").asInt()).isEqualTo(3);
@@ -65,25 +75,36 @@ class ItemPairingTest {
 
     @Test
     void codeThatReordersItsItemsKeepsTheirLinks() throws Exception {
-        Execution run = engine.run(Fixtures.workflow(Fixtures.chain(
-                "{\"name\": \"Reverse\", \"type\": \"n8n-nodes-base.code\", \"parameters\": {\"jsCode\": \"return $input.all().slice(1).reverse();\"}}",
-                set("Who", "was", "={{ $('Start').item.json.name }}"))), null, Fixtures.items(PEOPLE));
+        Execution run = engine.run(
+                Fixtures.workflow(Fixtures.chain(
+                        "{\"name\": \"Reverse\", \"type\": \"n8n-nodes-base.code\", \"parameters\": {\"jsCode\": \"return $input.all().slice(1).reverse();\"}}",
+                        set("Who", "was", "={{ $('Start').item.json.name }}"))),
+                null,
+                Fixtures.items(PEOPLE));
         assertThat(run.status()).as(run.toJson().toPrettyString()).isEqualTo(Execution.Status.SUCCESS);
         assertThat(field(run.output(), "was")).containsExactly("grace", "linus");
     }
 
     @Test
     void codeSetsPairedItemItselfAndNewUnlinkedItemsFailClearly() throws Exception {
-        Execution linked = engine.run(Fixtures.workflow(Fixtures.chain(
-                "{\"name\": \"Pick\", \"type\": \"n8n-nodes-base.code\", \"parameters\": {\"jsCode\": \"return [{json: {x: 1}, pairedItem: 2}, {json: {x: 2}, pairedItem: {item: 0}}];\"}}",
-                set("Who", "was", "={{ $('Start').item.json.name }}"))), null, Fixtures.items(PEOPLE));
+        Execution linked = engine.run(
+                Fixtures.workflow(Fixtures.chain(
+                        "{\"name\": \"Pick\", \"type\": \"n8n-nodes-base.code\", \"parameters\": {\"jsCode\": \"return [{json: {x: 1}, pairedItem: 2}, {json: {x: 2}, pairedItem: {item: 0}}];\"}}",
+                        set("Who", "was", "={{ $('Start').item.json.name }}"))),
+                null,
+                Fixtures.items(PEOPLE));
         assertThat(field(linked.output(), "was")).containsExactly("grace", "ada");
 
-        Execution unlinked = engine.run(Fixtures.workflow(Fixtures.chain(
-                "{\"name\": \"Make\", \"type\": \"n8n-nodes-base.code\", \"parameters\": {\"jsCode\": \"return [{x: 1}, {x: 2}];\"}}",
-                set("Who", "was", "={{ $('Start').item.json.name }}"))), null, Fixtures.items(PEOPLE));
+        Execution unlinked = engine.run(
+                Fixtures.workflow(Fixtures.chain(
+                        "{\"name\": \"Make\", \"type\": \"n8n-nodes-base.code\", \"parameters\": {\"jsCode\": \"return [{x: 1}, {x: 2}];\"}}",
+                        set("Who", "was", "={{ $('Start').item.json.name }}"))),
+                null,
+                Fixtures.items(PEOPLE));
         assertThat(unlinked.status()).isEqualTo(Execution.Status.ERROR);
-        assertThat(unlinked.error()).contains("no item of \"Start\" is linked to this item").contains("first()");
+        assertThat(unlinked.error())
+                .contains("no item of \"Start\" is linked to this item")
+                .contains("first()");
     }
 
     @Test
@@ -96,19 +117,31 @@ class ItemPairingTest {
                   %s
                 ], "connections": {"Start": {"main": [[{"node": "Left", "index": 0}, {"node": "Right", "index": 0}]]},
                                    "Left": {"main": [[{"node": "Join", "index": 0}]]}, "Right": {"main": [[{"node": "Join", "index": 1}]]},
-                                   "Join": {"main": [[{"node": "Both", "index": 0}]]}}}"""
-                .formatted(set("Left", "l", "=L-{{ $json.name }}"), set("Right", "r", "=R-{{ $json.age }}"),
-                        set("Both", "both", "={{ $('Left').item.json.l }}/{{ $('Right').item.json.r }}/{{ $node['Left'].json.l }}"));
+                                   "Join": {"main": [[{"node": "Both", "index": 0}]]}}}""".formatted(
+                        set("Left", "l", "=L-{{ $json.name }}"),
+                        set("Right", "r", "=R-{{ $json.age }}"),
+                        set(
+                                "Both",
+                                "both",
+                                "={{ $('Left').item.json.l }}/{{ $('Right').item.json.r }}/{{ $node['Left'].json.l }}"));
         Execution run = engine.run(Fixtures.workflow(json), null, Fixtures.items(PEOPLE));
         assertThat(run.status()).as(run.toJson().toPrettyString()).isEqualTo(Execution.Status.SUCCESS);
-        assertThat(field(run.output(), "both")).containsExactly("L-ada/R-36/L-ada", "L-linus/R-12/L-linus", "L-grace/R-45/L-grace");
+        assertThat(field(run.output(), "both"))
+                .containsExactly("L-ada/R-36/L-ada", "L-linus/R-12/L-linus", "L-grace/R-45/L-grace");
     }
 
     @Test
     void firstLastAndAllReadAnotherNodesOutput() throws Exception {
-        Execution run = engine.run(Fixtures.workflow(Fixtures.chain(set("Shout", "loud", "={{ $json.name.toUpperCase() }}"),
-                set("Refs", "refs", "={{ $('Start').first().json.name }} {{ $('Start').last().json.name }} {{ $('Shout').all().length }} {{ $input.all().length }}"))),
-                null, Fixtures.items(PEOPLE));
+        Execution run = engine.run(
+                Fixtures.workflow(
+                        Fixtures.chain(
+                                set("Shout", "loud", "={{ $json.name.toUpperCase() }}"),
+                                set(
+                                        "Refs",
+                                        "refs",
+                                        "={{ $('Start').first().json.name }} {{ $('Start').last().json.name }} {{ $('Shout').all().length }} {{ $input.all().length }}"))),
+                null,
+                Fixtures.items(PEOPLE));
         assertThat(run.status()).as(run.toJson().toPrettyString()).isEqualTo(Execution.Status.SUCCESS);
         assertThat(field(run.output(), "refs")).containsOnly("ada grace 3 3");
     }

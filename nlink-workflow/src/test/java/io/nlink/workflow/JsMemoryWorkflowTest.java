@@ -22,22 +22,30 @@ class JsMemoryWorkflowTest {
     static WorkflowEngine engine;
 
     /** JavaScript that keeps 8 MB arrays until something stops it, when the item says so. */
-    private static final String BOMB = "if ($json.bomb) { const kept = []; for (;;) kept.push(new Array(1e6).fill(1.5)); }";
-    private static final String LIMIT = "the JavaScript allocated more than 64 MiB in one run (its memory limit) while running execute_node";
+    private static final String BOMB =
+            "if ($json.bomb) { const kept = []; for (;;) kept.push(new Array(1e6).fill(1.5)); }";
+
+    private static final String LIMIT =
+            "the JavaScript allocated more than 64 MiB in one run (its memory limit) while running execute_node";
     private static final String ITEMS = "[{\"n\": 1}, {\"n\": 2, \"bomb\": true}, {\"n\": 3}]";
 
     /** Only the JavaScript hello node: these tests need no wasm built. */
     @BeforeAll
     static void engine() throws Exception {
-        engine = new WorkflowEngine(new PackageResolver(Fixtures.RUNTIME, SandboxLimits.DEFAULTS, List.of(Fixtures.HELLO_JS)),
-                Fixtures.JS, SandboxLimits.DEFAULTS);
+        engine = new WorkflowEngine(
+                new PackageResolver(Fixtures.RUNTIME, SandboxLimits.DEFAULTS, List.of(Fixtures.HELLO_JS)),
+                Fixtures.JS,
+                SandboxLimits.DEFAULTS);
     }
 
     @Test
     void aPerItemCodeBombFailsItsItemAndTheOthersRun() throws Exception {
-        Execution run = engine.run(Fixtures.workflow(Fixtures.chain(
-                "{\"name\": \"Code\", \"type\": \"n8n-nodes-base.code\", \"continueOnFail\": true, \"parameters\": {\"mode\": \"runOnceForEachItem\","
-                        + " \"jsCode\": \"" + BOMB + " return {json: {n: $json.n * 10}};\"}}")), null, Fixtures.items(ITEMS));
+        Execution run = engine.run(
+                Fixtures.workflow(Fixtures.chain(
+                        "{\"name\": \"Code\", \"type\": \"n8n-nodes-base.code\", \"continueOnFail\": true, \"parameters\": {\"mode\": \"runOnceForEachItem\","
+                                + " \"jsCode\": \"" + BOMB + " return {json: {n: $json.n * 10}};\"}}")),
+                null,
+                Fixtures.items(ITEMS));
         assertThat(run.status()).as(run.toJson().toPrettyString()).isEqualTo(Execution.Status.SUCCESS);
         assertThat(run.node("Code").itemErrors()).singleElement().satisfies(e -> {
             assertThat(e.index()).isEqualTo(1);
@@ -61,8 +69,9 @@ class JsMemoryWorkflowTest {
 
     @Test
     void anExpressionBombFailsItsItemAndTheOthersRun() throws Exception {
-        String greet = "{\"name\": \"Greet\", \"type\": \"nlink-community.hello_js\", \"continueOnFail\": true, \"parameters\": {\"text\":"
-                + " \"={{ (() => { " + BOMB + " return 'n' + $json.n; })() }}\"}}";
+        String greet =
+                "{\"name\": \"Greet\", \"type\": \"nlink-community.hello_js\", \"continueOnFail\": true, \"parameters\": {\"text\":"
+                        + " \"={{ (() => { " + BOMB + " return 'n' + $json.n; })() }}\"}}";
         Execution run = engine.run(Fixtures.workflow(Fixtures.chain(greet)), null, Fixtures.items(ITEMS));
         assertThat(run.status()).as(run.toJson().toPrettyString()).isEqualTo(Execution.Status.SUCCESS);
         assertThat(run.node("Greet").itemErrors()).singleElement().satisfies(e -> {

@@ -1,7 +1,6 @@
 package io.nlink.workflow;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.nlink.runtime.json.Json;
@@ -52,7 +51,8 @@ class JwtVerifierTest {
             case "RS" -> Signature.getInstance("SHA" + bits + "withRSA");
             case "PS" -> {
                 Signature pss = Signature.getInstance("RSASSA-PSS");
-                pss.setParameter(new PSSParameterSpec("SHA-" + bits, "MGF1", new MGF1ParameterSpec("SHA-" + bits), Integer.parseInt(bits) / 8, 1));
+                pss.setParameter(new PSSParameterSpec(
+                        "SHA-" + bits, "MGF1", new MGF1ParameterSpec("SHA-" + bits), Integer.parseInt(bits) / 8, 1));
                 yield pss;
             }
             default -> Signature.getInstance("SHA" + bits + "withECDSAinP1363Format");
@@ -63,7 +63,9 @@ class JwtVerifierTest {
     }
 
     static String pem(PublicKey key) {
-        return "-----BEGIN PUBLIC KEY-----\n" + Base64.getMimeEncoder(64, "\n".getBytes()).encodeToString(key.getEncoded()) + "\n-----END PUBLIC KEY-----\n";
+        return "-----BEGIN PUBLIC KEY-----\n"
+                + Base64.getMimeEncoder(64, "\n".getBytes()).encodeToString(key.getEncoded())
+                + "\n-----END PUBLIC KEY-----\n";
     }
 
     static KeyPair rsa(int bits) throws Exception {
@@ -85,7 +87,11 @@ class JwtVerifierTest {
     }
 
     static JwtVerifier pemVerifier(String alg, PublicKey key) throws Exception {
-        ObjectNode data = Json.MAPPER.createObjectNode().put("keyType", "pemKey").put("algorithm", alg).put("publicKey", pem(key));
+        ObjectNode data = Json.MAPPER
+                .createObjectNode()
+                .put("keyType", "pemKey")
+                .put("algorithm", alg)
+                .put("publicKey", pem(key));
         assertThat(CredentialTypes.problems("jwtAuth", data)).isEmpty();
         return JwtVerifier.of(CredentialTypes.normalised("jwtAuth", data));
     }
@@ -103,24 +109,43 @@ class JwtVerifierTest {
     void eachAlgorithmAcceptsItsOwnTokensOnly() throws Exception {
         for (String alg : new String[] {"HS256", "HS384", "HS512"}) {
             JwtVerifier v = verifier("{\"secret\": \"shared passphrase\", \"algorithm\": \"" + alg + "\"}");
-            assertThat(v.verify(hs(alg, "shared passphrase", CLAIMS), NOW).path("sub").asText()).isEqualTo("sender-7");
+            assertThat(v.verify(hs(alg, "shared passphrase", CLAIMS), NOW)
+                            .path("sub")
+                            .asText())
+                    .isEqualTo("sender-7");
             assertThat(rejection(v, hs(alg, "another passphrase", CLAIMS))).isEqualTo("invalid signature");
         }
         KeyPair rsa = rsa(2048);
         KeyPair otherRsa = rsa(2048);
         for (String alg : new String[] {"RS256", "RS512", "PS256", "PS384"}) {
             JwtVerifier v = pemVerifier(alg, rsa.getPublic());
-            assertThat(v.verify(signed(alg, rsa.getPrivate(), CLAIMS), NOW).path("sub").asText()).as(alg).isEqualTo("sender-7");
-            assertThat(rejection(v, signed(alg, otherRsa.getPrivate(), CLAIMS))).as(alg).isEqualTo("invalid signature");
+            assertThat(v.verify(signed(alg, rsa.getPrivate(), CLAIMS), NOW)
+                            .path("sub")
+                            .asText())
+                    .as(alg)
+                    .isEqualTo("sender-7");
+            assertThat(rejection(v, signed(alg, otherRsa.getPrivate(), CLAIMS)))
+                    .as(alg)
+                    .isEqualTo("invalid signature");
         }
         for (String[] c : new String[][] {{"ES256", "secp256r1"}, {"ES384", "secp384r1"}, {"ES512", "secp521r1"}}) {
             KeyPair ec = ec(c[1]);
             JwtVerifier v = pemVerifier(c[0], ec.getPublic());
-            assertThat(v.verify(signed(c[0], ec.getPrivate(), CLAIMS), NOW).path("sub").asText()).as(c[0]).isEqualTo("sender-7");
-            assertThat(rejection(v, signed(c[0], ec(c[1]).getPrivate(), CLAIMS))).as(c[0]).isEqualTo("invalid signature");
+            assertThat(v.verify(signed(c[0], ec.getPrivate(), CLAIMS), NOW)
+                            .path("sub")
+                            .asText())
+                    .as(c[0])
+                    .isEqualTo("sender-7");
+            assertThat(rejection(v, signed(c[0], ec(c[1]).getPrivate(), CLAIMS)))
+                    .as(c[0])
+                    .isEqualTo("invalid signature");
         }
         // The default is HS256 with a passphrase, as in n8n.
-        assertThat(verifier("{\"secret\": \"p\"}").verify(hs("HS256", "p", CLAIMS), NOW).path("sub").asText()).isEqualTo("sender-7");
+        assertThat(verifier("{\"secret\": \"p\"}")
+                        .verify(hs("HS256", "p", CLAIMS), NOW)
+                        .path("sub")
+                        .asText())
+                .isEqualTo("sender-7");
     }
 
     @Test
@@ -129,7 +154,8 @@ class JwtVerifierTest {
         // alg none, with or without a signature.
         String none = b64("{\"alg\": \"none\"}") + "." + b64(CLAIMS) + ".";
         assertThat(rejection(hs, none)).isEqualTo("invalid algorithm");
-        assertThat(rejection(hs, b64("{\"alg\": \"none\"}") + "." + b64(CLAIMS) + "." + b64("x"))).isEqualTo("invalid algorithm");
+        assertThat(rejection(hs, b64("{\"alg\": \"none\"}") + "." + b64(CLAIMS) + "." + b64("x")))
+                .isEqualTo("invalid algorithm");
         // Another HMAC strength than the credential's.
         assertThat(rejection(hs, hs("HS512", "shared passphrase", CLAIMS))).isEqualTo("invalid algorithm");
 
@@ -141,12 +167,21 @@ class JwtVerifierTest {
 
         // Nor can a credential be made that would allow it.
         assertThat(CredentialTypes.problems("jwtAuth", Json.parse("{\"secret\": \"p\", \"algorithm\": \"none\"}")))
-                .singleElement().asString().contains("\"none\" is not one nLink verifies").contains("an unsigned token proves nothing");
+                .singleElement()
+                .asString()
+                .contains("\"none\" is not one nLink verifies")
+                .contains("an unsigned token proves nothing");
         assertThat(CredentialTypes.problems("jwtAuth", Json.parse("{\"secret\": \"p\", \"algorithm\": \"RS256\"}")))
-                .containsExactly("data.algorithm: RS256 needs a public key (keyType \"pemKey\"); a passphrase signs HS256, HS384 or HS512");
-        ObjectNode hsWithKey = Json.MAPPER.createObjectNode().put("keyType", "pemKey").put("algorithm", "HS256").put("publicKey", pem(rsa.getPublic()));
+                .containsExactly(
+                        "data.algorithm: RS256 needs a public key (keyType \"pemKey\"); a passphrase signs HS256, HS384 or HS512");
+        ObjectNode hsWithKey = Json.MAPPER
+                .createObjectNode()
+                .put("keyType", "pemKey")
+                .put("algorithm", "HS256")
+                .put("publicKey", pem(rsa.getPublic()));
         assertThat(CredentialTypes.problems("jwtAuth", hsWithKey))
-                .containsExactly("data.algorithm: HS256 needs a passphrase (keyType \"passphrase\"); a public key verifies RS, PS or ES");
+                .containsExactly(
+                        "data.algorithm: HS256 needs a passphrase (keyType \"passphrase\"); a public key verifies RS, PS or ES");
     }
 
     @Test
@@ -154,46 +189,70 @@ class JwtVerifierTest {
         JwtVerifier v = verifier("{\"secret\": \"p\"}");
         long now = NOW.getEpochSecond();
         assertThat(rejection(v, hs("HS256", "p", "{\"exp\": " + now + "}"))).isEqualTo("jwt expired");
-        assertThat(rejection(v, hs("HS256", "p", "{\"exp\": " + (now + 1) + "}"))).isEqualTo("accepted");
-        assertThat(rejection(v, hs("HS256", "p", "{\"nbf\": " + (now + 5) + "}"))).isEqualTo("jwt not active");
+        assertThat(rejection(v, hs("HS256", "p", "{\"exp\": " + (now + 1) + "}")))
+                .isEqualTo("accepted");
+        assertThat(rejection(v, hs("HS256", "p", "{\"nbf\": " + (now + 5) + "}")))
+                .isEqualTo("jwt not active");
         assertThat(rejection(v, hs("HS256", "p", "{\"exp\": \"tomorrow\"}"))).isEqualTo("invalid exp value");
         assertThat(rejection(v, hs("HS256", "p", "[1, 2]"))).isEqualTo("invalid token");
 
         String good = hs("HS256", "p", CLAIMS);
         String[] parts = good.split("\\.");
         // The claims changed after signing: the signature no longer fits.
-        assertThat(rejection(v, parts[0] + "." + b64(CLAIMS.replace("sender-7", "admin")) + "." + parts[2])).isEqualTo("invalid signature");
+        assertThat(rejection(v, parts[0] + "." + b64(CLAIMS.replace("sender-7", "admin")) + "." + parts[2]))
+                .isEqualTo("invalid signature");
         assertThat(rejection(v, parts[0] + "." + parts[1])).isEqualTo("jwt malformed");
         assertThat(rejection(v, good + ".")).isEqualTo("jwt malformed");
-        assertThat(rejection(v, parts[0] + "." + parts[1] + "." + parts[2] + "==")).isEqualTo("invalid signature");
+        assertThat(rejection(v, parts[0] + "." + parts[1] + "." + parts[2] + "=="))
+                .isEqualTo("invalid signature");
         assertThat(rejection(v, "not a token at all")).isEqualTo("jwt malformed");
         assertThat(rejection(v, "x".repeat(JwtVerifier.MAX_TOKEN + 1))).isEqualTo("jwt malformed");
-        assertThat(rejection(v, b64("{\"typ\": \"JWT\"}") + "." + parts[1] + "." + parts[2])).isEqualTo("invalid token");
+        assertThat(rejection(v, b64("{\"typ\": \"JWT\"}") + "." + parts[1] + "." + parts[2]))
+                .isEqualTo("invalid token");
         // A critical extension nLink does not know must not be ignored.
         String crit = b64("{\"alg\": \"HS256\", \"crit\": [\"exp\"]}") + "." + parts[1];
         Mac m = Mac.getInstance("HmacSHA256");
         m.init(new SecretKeySpec("p".getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
-        assertThat(rejection(v, crit + "." + b64(m.doFinal(crit.getBytes(StandardCharsets.US_ASCII))))).isEqualTo("invalid token");
+        assertThat(rejection(v, crit + "." + b64(m.doFinal(crit.getBytes(StandardCharsets.US_ASCII)))))
+                .isEqualTo("invalid token");
     }
 
     @Test
     void publicKeysAreCheckedWhenStored() throws Exception {
         KeyPair rsa = rsa(2048);
-        ObjectNode data = Json.MAPPER.createObjectNode().put("keyType", "pemKey").put("algorithm", "RS256");
+        ObjectNode data =
+                Json.MAPPER.createObjectNode().put("keyType", "pemKey").put("algorithm", "RS256");
         assertThat(CredentialTypes.problems("jwtAuth", data.deepCopy().put("publicKey", "")))
-                .containsExactly("data.publicKey: expected a PEM public key (-----BEGIN PUBLIC KEY-----) or certificate");
-        String privatePem = "-----BEGIN PRIVATE KEY-----\n" + Base64.getMimeEncoder().encodeToString(rsa.getPrivate().getEncoded()) + "\n-----END PRIVATE KEY-----";
+                .containsExactly(
+                        "data.publicKey: expected a PEM public key (-----BEGIN PUBLIC KEY-----) or certificate");
+        String privatePem = "-----BEGIN PRIVATE KEY-----\n"
+                + Base64.getMimeEncoder().encodeToString(rsa.getPrivate().getEncoded()) + "\n-----END PRIVATE KEY-----";
         assertThat(CredentialTypes.problems("jwtAuth", data.deepCopy().put("publicKey", privatePem)))
-                .singleElement().asString().contains("is not a public key").contains("never the private key");
-        assertThat(CredentialTypes.problems("jwtAuth", data.deepCopy().put("publicKey", pem(rsa(1024).getPublic()))))
+                .singleElement()
+                .asString()
+                .contains("is not a public key")
+                .contains("never the private key");
+        assertThat(CredentialTypes.problems(
+                        "jwtAuth",
+                        data.deepCopy().put("publicKey", pem(rsa(1024).getPublic()))))
                 .containsExactly("data.publicKey: an RSA key of 1024 bits; at least 2048");
-        assertThat(CredentialTypes.problems("jwtAuth", data.deepCopy().put("publicKey", pem(ec("secp256r1").getPublic()))))
+        assertThat(CredentialTypes.problems(
+                        "jwtAuth",
+                        data.deepCopy().put("publicKey", pem(ec("secp256r1").getPublic()))))
                 .containsExactly("data.publicKey: not an RSA public key, as RS256 needs");
-        assertThat(CredentialTypes.problems("jwtAuth", data.deepCopy().put("algorithm", "ES256").put("publicKey", pem(ec("secp384r1").getPublic()))))
+        assertThat(CredentialTypes.problems(
+                        "jwtAuth",
+                        data.deepCopy()
+                                .put("algorithm", "ES256")
+                                .put("publicKey", pem(ec("secp384r1").getPublic()))))
                 .containsExactly("data.publicKey: ES256 needs an EC key on the 256-bit curve (P-256)");
         // A key pasted on one line (as forms often flatten it) is still read.
-        assertThat(CredentialTypes.problems("jwtAuth", data.deepCopy().put("publicKey", pem(rsa.getPublic()).replace('\n', ' ')))).isEmpty();
+        assertThat(CredentialTypes.problems(
+                        "jwtAuth",
+                        data.deepCopy().put("publicKey", pem(rsa.getPublic()).replace('\n', ' '))))
+                .isEmpty();
         assertThat(CredentialTypes.problems("jwtAuth", data.deepCopy().put("keyType", "file")))
-                .containsExactly("data.keyType: \"passphrase\" (a shared secret, HS*) or \"pemKey\" (a PEM public key, RS/PS/ES*)");
+                .containsExactly(
+                        "data.keyType: \"passphrase\" (a shared secret, HS*) or \"pemKey\" (a PEM public key, RS/PS/ES*)");
     }
 }

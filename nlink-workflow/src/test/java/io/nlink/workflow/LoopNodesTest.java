@@ -40,23 +40,42 @@ class LoopNodesTest {
         Execution run = engine.run(Fixtures.workflow(V3.formatted(2)), null, Fixtures.items(FIVE));
         assertThat(run.status()).as(run.toJson().toPrettyString()).isEqualTo(Execution.Status.SUCCESS);
         // Three batches (2, 2, 1) and the run that finds none left: Loop ran 4 times, Double 3, After once.
-        assertThat(run.nodes()).extracting(Execution.NodeRecord::name)
-                .containsExactly("Start", "Loop Over Items", "After", "Double", "Loop Over Items", "Double", "Loop Over Items", "Double", "Loop Over Items", "After");
-        assertThat(run.nodes().stream().filter(r -> r.name().equals("Loop Over Items")).map(Execution.NodeRecord::itemsOut).toList())
+        assertThat(run.nodes())
+                .extracting(Execution.NodeRecord::name)
+                .containsExactly(
+                        "Start",
+                        "Loop Over Items",
+                        "After",
+                        "Double",
+                        "Loop Over Items",
+                        "Double",
+                        "Loop Over Items",
+                        "Double",
+                        "Loop Over Items",
+                        "After");
+        assertThat(run.nodes().stream()
+                        .filter(r -> r.name().equals("Loop Over Items"))
+                        .map(Execution.NodeRecord::itemsOut)
+                        .toList())
                 .containsExactly(List.of(0, 2), List.of(0, 2), List.of(0, 1), List.of(5, 0));
         assertThat(run.nodes().get(2).status()).isEqualTo("skipped"); // After, before the loop was done
         assertThat(run.lastNode()).isEqualTo("After");
         // Every item came back through the body, in order, and still pairs with the Start item it came from.
-        assertThat(run.output()).extracting(JsonNode::toString).containsExactly(
-                "{\"n\":1,\"twice\":2,\"batch\":0,\"from\":1}", "{\"n\":2,\"twice\":4,\"batch\":0,\"from\":2}",
-                "{\"n\":3,\"twice\":6,\"batch\":1,\"from\":3}", "{\"n\":4,\"twice\":8,\"batch\":1,\"from\":4}",
-                "{\"n\":5,\"twice\":10,\"batch\":2,\"from\":5}");
+        assertThat(run.output())
+                .extracting(JsonNode::toString)
+                .containsExactly(
+                        "{\"n\":1,\"twice\":2,\"batch\":0,\"from\":1}",
+                        "{\"n\":2,\"twice\":4,\"batch\":0,\"from\":2}",
+                        "{\"n\":3,\"twice\":6,\"batch\":1,\"from\":3}",
+                        "{\"n\":4,\"twice\":8,\"batch\":1,\"from\":4}",
+                        "{\"n\":5,\"twice\":10,\"batch\":2,\"from\":5}");
     }
 
     @Test
     void aBatchAsLargeAsTheInputLoopsOnce() throws Exception {
         Execution run = engine.run(Fixtures.workflow(V3.formatted(10)), null, Fixtures.items(FIVE));
-        assertThat(run.nodes().stream().filter(r -> r.name().equals("Double")).count()).isEqualTo(1);
+        assertThat(run.nodes().stream().filter(r -> r.name().equals("Double")).count())
+                .isEqualTo(1);
         assertThat(run.output()).hasSize(5);
     }
 
@@ -80,7 +99,8 @@ class LoopNodesTest {
         for (String version : List.of("1", "2")) {
             Execution run = engine.run(Fixtures.workflow(json.formatted(version)), null, Fixtures.items(FIVE));
             assertThat(run.status()).as(run.toJson().toPrettyString()).isEqualTo(Execution.Status.SUCCESS);
-            assertThat(run.nodes().stream().filter(r -> r.name().equals("Mark")).count()).isEqualTo(3);
+            assertThat(run.nodes().stream().filter(r -> r.name().equals("Mark")).count())
+                    .isEqualTo(3);
             assertThat(run.output()).extracting(JsonNode::toString).containsExactly("{\"last\":[5],\"runs\":3}");
         }
     }
@@ -102,11 +122,16 @@ class LoopNodesTest {
                   "Inner": {"main": [[{"node": "Outer", "index": 0}], [{"node": "Tag", "index": 0}]]},
                   "Tag": {"main": [[{"node": "Inner", "index": 0}]]}
                 }}""";
-        Execution run = engine.run(Fixtures.workflow(json), null, Fixtures.items("[{\"n\": 1}, {\"n\": 2}, {\"n\": 3}]"));
+        Execution run =
+                engine.run(Fixtures.workflow(json), null, Fixtures.items("[{\"n\": 1}, {\"n\": 2}, {\"n\": 3}]"));
         assertThat(run.status()).as(run.toJson().toPrettyString()).isEqualTo(Execution.Status.SUCCESS);
         assertThat(run.lastNode()).isEqualTo("End");
-        assertThat(run.output()).extracting(JsonNode::toString).containsExactly(
-                "{\"n\":1,\"outer\":0,\"inner\":0}", "{\"n\":2,\"outer\":0,\"inner\":1}", "{\"n\":3,\"outer\":1,\"inner\":0}");
+        assertThat(run.output())
+                .extracting(JsonNode::toString)
+                .containsExactly(
+                        "{\"n\":1,\"outer\":0,\"inner\":0}",
+                        "{\"n\":2,\"outer\":0,\"inner\":1}",
+                        "{\"n\":3,\"outer\":1,\"inner\":0}");
     }
 
     @Test
@@ -117,6 +142,8 @@ class LoopNodesTest {
                   {"name": "A", "type": "n8n-nodes-base.noOp"},
                   {"name": "B", "type": "n8n-nodes-base.noOp"}
                 ], "connections": {"Start": {"main": [[{"node": "A", "index": 0}]]}, "A": {"main": [[{"node": "B", "index": 0}]]}, "B": {"main": [[{"node": "A", "index": 0}]]}}}""";
-        assertThatThrownBy(() -> Fixtures.workflow(json)).hasMessageContaining("the nodes form a loop (A → B → A); nLink runs a loop only through a Loop Over Items node");
+        assertThatThrownBy(() -> Fixtures.workflow(json))
+                .hasMessageContaining(
+                        "the nodes form a loop (A → B → A); nLink runs a loop only through a Loop Over Items node");
     }
 }

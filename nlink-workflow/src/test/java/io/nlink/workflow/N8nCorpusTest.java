@@ -53,18 +53,23 @@ class N8nCorpusTest {
     static final Duration RUN_LIMIT = Duration.ofSeconds(60);
 
     /** JSON equality with numbers compared by value: n8n's 3 and our 3.0 are the same number. */
-    static final Comparator<JsonNode> BY_VALUE = (a, b) -> a.isNumber() && b.isNumber()
-            ? Double.compare(a.asDouble(), b.asDouble()) : a.equals(b) ? 0 : 1;
+    static final Comparator<JsonNode> BY_VALUE =
+            (a, b) -> a.isNumber() && b.isNumber() ? Double.compare(a.asDouble(), b.asDouble()) : a.equals(b) ? 0 : 1;
 
     @Test
     void everyExportHasItsExpectedOutcome() throws Exception {
         // n8n exports name no nLink community node: the engine gets none.
-        WorkflowEngine engine = new WorkflowEngine(new PackageResolver(Fixtures.RUNTIME, SandboxLimits.DEFAULTS, List.of()), Fixtures.JS, SandboxLimits.DEFAULTS)
+        WorkflowEngine engine = new WorkflowEngine(
+                        new PackageResolver(Fixtures.RUNTIME, SandboxLimits.DEFAULTS, List.of()),
+                        Fixtures.JS,
+                        SandboxLimits.DEFAULTS)
                 .withEgress(EgressPolicy.DEFAULTS.withMaxTime(Duration.ofSeconds(5)));
         Map<String, ObjectNode> actual = new TreeMap<>();
         List<Path> exports;
         try (Stream<Path> files = Files.walk(CORPUS)) {
-            exports = files.filter(p -> p.toString().endsWith(".json") && !p.equals(EXPECTATIONS)).sorted().toList();
+            exports = files.filter(p -> p.toString().endsWith(".json") && !p.equals(EXPECTATIONS))
+                    .sorted()
+                    .toList();
         }
         ScheduledExecutorService watchdog = Executors.newSingleThreadScheduledExecutor();
         try {
@@ -79,14 +84,18 @@ class N8nCorpusTest {
         ObjectNode written = Json.MAPPER.createObjectNode();
         actual.forEach(written::set);
         if (Boolean.getBoolean("corpus.update")) {
-            Files.writeString(EXPECTATIONS, Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(written) + "\n", StandardCharsets.UTF_8);
+            Files.writeString(
+                    EXPECTATIONS,
+                    Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(written) + "\n",
+                    StandardCharsets.UTF_8);
             System.out.println("n8n corpus: wrote " + EXPECTATIONS + "; review its diff");
             return;
         }
         JsonNode expected = Json.parse(Files.readAllBytes(EXPECTATIONS));
         List<String> differences = new ArrayList<>();
         for (var e : expected.properties()) {
-            if (!actual.containsKey(e.getKey())) differences.add(e.getKey() + ": in expectations.json but not in the corpus");
+            if (!actual.containsKey(e.getKey()))
+                differences.add(e.getKey() + ": in expectations.json but not in the corpus");
         }
         actual.forEach((name, got) -> {
             JsonNode want = expected.get(name);
@@ -94,7 +103,8 @@ class N8nCorpusTest {
             else if (!want.equals(got)) differences.add(name + ":\n    expected " + want + "\n    got      " + got);
         });
         assertThat(differences)
-                .as("outcomes differing from src/test/resources/n8n-corpus/expectations.json (rewrite it with -Dcorpus.update=true after an intended change)")
+                .as(
+                        "outcomes differing from src/test/resources/n8n-corpus/expectations.json (rewrite it with -Dcorpus.update=true after an intended change)")
                 .isEmpty();
     }
 
@@ -106,19 +116,24 @@ class N8nCorpusTest {
         try {
             workflow = WorkflowParser.parse(file.getFileName().toString(), bytes);
         } catch (InvalidWorkflowException e) {
-            return out.put("outcome", "refused").put("reason", refusal(file.getFileName().toString(), e.getMessage()));
+            return out.put("outcome", "refused")
+                    .put("reason", refusal(file.getFileName().toString(), e.getMessage()));
         }
         JsonNode definition = Json.parse(bytes);
         Map<String, List<JsonNode>> recorded = PinData.of(definition);
         Map<String, List<JsonNode>> pins = new LinkedHashMap<>();
         for (Workflow.Node node : workflow.nodes()) {
-            if (node.type().equals(TEST_DATA_NODE) && !node.disabled()) pins.put(node.name(), testData(node.parameters().path("data")));
+            if (node.type().equals(TEST_DATA_NODE) && !node.disabled())
+                pins.put(node.name(), testData(node.parameters().path("data")));
         }
         String start = startNode(workflow);
         if (start == null) return out.put("outcome", "imports").put("reason", "no trigger to start a run from");
         List<JsonNode> input = recorded.get(start);
         RunControl control = new RunControl(new RunControl.Listener() {}, pins);
-        var stop = watchdog.schedule(() -> control.stop("the corpus run limit of " + RUN_LIMIT.toSeconds() + " s"), RUN_LIMIT.toMillis(), TimeUnit.MILLISECONDS);
+        var stop = watchdog.schedule(
+                () -> control.stop("the corpus run limit of " + RUN_LIMIT.toSeconds() + " s"),
+                RUN_LIMIT.toMillis(),
+                TimeUnit.MILLISECONDS);
         Execution run;
         try {
             run = engine.run(workflow, start, input, response -> {}, control);
@@ -131,7 +146,9 @@ class N8nCorpusTest {
         ObjectNode compared = Json.MAPPER.createObjectNode();
         for (var pin : new TreeMap<>(recorded).entrySet()) {
             String name = pin.getKey();
-            if (name.equals(start) || pins.containsKey(name) || workflow.node(name).isEmpty()) continue;
+            if (name.equals(start)
+                    || pins.containsKey(name)
+                    || workflow.node(name).isEmpty()) continue;
             compared.put(name, compare(run, name, pin.getValue()));
         }
         if (!compared.isEmpty()) out.set("recorded", compared);
@@ -143,10 +160,15 @@ class N8nCorpusTest {
      * a random value, which would make the expectation unstable), or {@code not run}.
      */
     static String compare(Execution run, String node, List<JsonNode> theirs) {
-        Execution.NodeRecord record = run.nodes().stream().filter(n -> n.name().equals(node)).findFirst().orElse(null);
-        if (record == null || !(record.status().equals("success") || record.status().equals("disabled"))) return "not run";
+        Execution.NodeRecord record = run.nodes().stream()
+                .filter(n -> n.name().equals(node))
+                .findFirst()
+                .orElse(null);
+        if (record == null
+                || !(record.status().equals("success") || record.status().equals("disabled"))) return "not run";
         int count = record.itemsOut().isEmpty() ? 0 : record.itemsOut().get(0);
-        List<JsonNode> ours = record.sample().isEmpty() ? List.of() : record.sample().get(0);
+        List<JsonNode> ours =
+                record.sample().isEmpty() ? List.of() : record.sample().get(0);
         if (count != theirs.size()) return "differs: " + count + " items, n8n " + theirs.size();
         // The record keeps the first items of each output (Execution.SAMPLE_ITEMS): those are compared.
         for (int i = 0; i < ours.size(); i++) {
@@ -168,9 +190,15 @@ class N8nCorpusTest {
 
     /** The trigger a manual run starts from, as the engine picks it: the first Manual Trigger, else the first trigger. */
     static String startNode(Workflow workflow) {
-        return workflow.nodes().stream().filter(n -> n.type().equals("n8n-nodes-base.manualTrigger")).findFirst()
-                .or(() -> workflow.nodes().stream().filter(n -> io.nlink.workflow.nodes.BuiltinNodes.of(n.type()).trigger()).findFirst())
-                .map(Workflow.Node::name).orElse(null);
+        return workflow.nodes().stream()
+                .filter(n -> n.type().equals("n8n-nodes-base.manualTrigger"))
+                .findFirst()
+                .or(() -> workflow.nodes().stream()
+                        .filter(n -> io.nlink.workflow.nodes.BuiltinNodes.of(n.type())
+                                .trigger())
+                        .findFirst())
+                .map(Workflow.Node::name)
+                .orElse(null);
     }
 
     static void printSummary(Map<String, ObjectNode> actual) {
@@ -183,7 +211,8 @@ class N8nCorpusTest {
                 case "imports" -> imports++;
                 default -> refused++;
             }
-            if (o.has("reason")) causes.merge(outcome + ": " + cause(o.get("reason").asText()), 1, Integer::sum);
+            if (o.has("reason"))
+                causes.merge(outcome + ": " + cause(o.get("reason").asText()), 1, Integer::sum);
             boolean all = o.has("recorded");
             for (JsonNode v : o.path("recorded")) {
                 recorded++;
@@ -192,8 +221,10 @@ class N8nCorpusTest {
             }
             if (all && outcome.equals("runs")) fullyEqual++;
         }
-        System.out.printf("n8n corpus: %d exports; %d run, %d import but stop, %d refused; %d of %d recorded node outputs equal n8n's;"
-                + " %d exports run with every recorded output equal%n", actual.size(), runs, imports, refused, equal, recorded, fullyEqual);
+        System.out.printf(
+                "n8n corpus: %d exports; %d run, %d import but stop, %d refused; %d of %d recorded node outputs equal n8n's;"
+                        + " %d exports run with every recorded output equal%n",
+                actual.size(), runs, imports, refused, equal, recorded, fullyEqual);
         causes.forEach((cause, n) -> System.out.printf("  %3d  %s%n", n, cause));
     }
 

@@ -29,7 +29,10 @@ class N8nTestWorkflowsTest {
 
     /** The first output of the last run of {@code node} (a node in a loop runs more than once). */
     private static List<String> output(Execution run, String node) {
-        var last = run.nodes().stream().filter(n -> n.name().equals(node)).reduce((a, b) -> b).orElseThrow();
+        var last = run.nodes().stream()
+                .filter(n -> n.name().equals(node))
+                .reduce((a, b) -> b)
+                .orElseThrow();
         assertThat(last.status()).as(node).isEqualTo("success");
         return last.sample().get(0).stream().map(JsonNode::toString).toList();
     }
@@ -60,25 +63,31 @@ class N8nTestWorkflowsTest {
                 }, "active": false, "settings": {}}""";
         Execution run = run(json, null);
         // The pinData n8n's test workflow records for these nodes.
-        assertThat(output(run, "Crypto Hash into MD5")).containsExactly("{\"data\":\"098f6bcd4621d373cade4e832627b4f6\"}");
+        assertThat(output(run, "Crypto Hash into MD5"))
+                .containsExactly("{\"data\":\"098f6bcd4621d373cade4e832627b4f6\"}");
         assertThat(output(run, "Crypto Hmac data with MD5")).containsExactly("{\"data\":\"BBXLTeT2o/R6oy5H69Yh7w==\"}");
         assertThat(run.node("No Operation, do nothing").sample().get(0)).hasSize(1);
     }
 
     /** The PKCS #1 key of n8n's Crypto test workflow, as its export carries it (line breaks as \\n). */
-    private static final String N8N_TEST_KEY = "-----BEGIN RSA PRIVATE KEY-----\\nMIIBOgIBAAJBAKj34GkxFhD90vcNLYLInFEX6Ppy1tPf9Cnzj4p4WGeKLs1Pt8Qu\\nKUpRKfFLfRYC9AIKjbJTWit+CqvjWYzvQwECAwEAAQJAIJLixBy2qpFoS4DSmoEm"
-            + "\\no3qGy0t6z09AIJtH+5OeRV1be+N4cDYJKffGzDa88vQENZiRm0GRq6a+HPGQMd2k\\nTQIhAKMSvzIBnni7ot/OSie2TmJLY4SwTQAevXysE2RbFDYdAiEBCUEaRQnMnbp7"
-            + "\\n9mxDXDf6AU0cN/RPBjb9qSHDcWZHGzUCIG2Es59z8ugGrDY+pxLQnwfotadxd+Uy\\nv/Ow5T0q5gIJAiEAyS4RaI9YG8EWx/2w0T67ZUVAw8eOMB6BIUg0Xcu+3okCIBOs"
-            + "\\n/5OiPgoTdSy7bcF9IGpSE8ZgGKzgYQVZeN97YE00\\n-----END RSA PRIVATE KEY-----";
+    private static final String N8N_TEST_KEY =
+            "-----BEGIN RSA PRIVATE KEY-----\\nMIIBOgIBAAJBAKj34GkxFhD90vcNLYLInFEX6Ppy1tPf9Cnzj4p4WGeKLs1Pt8Qu\\nKUpRKfFLfRYC9AIKjbJTWit+CqvjWYzvQwECAwEAAQJAIJLixBy2qpFoS4DSmoEm"
+                    + "\\no3qGy0t6z09AIJtH+5OeRV1be+N4cDYJKffGzDa88vQENZiRm0GRq6a+HPGQMd2k\\nTQIhAKMSvzIBnni7ot/OSie2TmJLY4SwTQAevXysE2RbFDYdAiEBCUEaRQnMnbp7"
+                    + "\\n9mxDXDf6AU0cN/RPBjb9qSHDcWZHGzUCIG2Es59z8ugGrDY+pxLQnwfotadxd+Uy\\nv/Ow5T0q5gIJAiEAyS4RaI9YG8EWx/2w0T67ZUVAw8eOMB6BIUg0Xcu+3okCIBOs"
+                    + "\\n/5OiPgoTdSy7bcF9IGpSE8ZgGKzgYQVZeN97YE00\\n-----END RSA PRIVATE KEY-----";
 
     /** Crypto 1's sign action with that key: RSA-SHA256 signs as OpenSSL does; n8n's test's RSA-MD4 is refused by name. */
     @Test
     void cryptoSignsWithAPkcs1KeyAndRefusesMd4() throws Exception {
-        String sign = "{\"parameters\": {\"action\": \"sign\", \"value\": \"test\", \"algorithm\": \"%s\", \"encoding\": \"base64\", \"privateKey\": \"" + N8N_TEST_KEY + "\"},"
-                + " \"name\": \"Crypto Sign\", \"type\": \"n8n-nodes-base.crypto\", \"typeVersion\": 1}";
+        String sign =
+                "{\"parameters\": {\"action\": \"sign\", \"value\": \"test\", \"algorithm\": \"%s\", \"encoding\": \"base64\", \"privateKey\": \""
+                        + N8N_TEST_KEY + "\"},"
+                        + " \"name\": \"Crypto Sign\", \"type\": \"n8n-nodes-base.crypto\", \"typeVersion\": 1}";
         // printf test | openssl dgst -sha256 -sign key.pem | base64
-        assertThat(run(Fixtures.chain(sign.formatted("RSA-SHA256")), null).output()).extracting(JsonNode::toString)
-                .containsExactly("{\"data\":\"ZlDI7xX0XElJHwEpTw08Ykz/D+IJ+hQkcb4Cr929bUjiiLRXy8Etagc0Miuld2WnksIaznNmlqn7bom5oOpDnw==\"}");
+        assertThat(run(Fixtures.chain(sign.formatted("RSA-SHA256")), null).output())
+                .extracting(JsonNode::toString)
+                .containsExactly(
+                        "{\"data\":\"ZlDI7xX0XElJHwEpTw08Ykz/D+IJ+hQkcb4Cr929bUjiiLRXy8Etagc0Miuld2WnksIaznNmlqn7bom5oOpDnw==\"}");
         Execution md4 = engine.run(Fixtures.workflow(Fixtures.chain(sign.formatted("RSA-MD4"))), null, null);
         assertThat(md4.status()).isEqualTo(Execution.Status.ERROR);
         assertThat(md4.error()).contains("\"RSA-MD4\" is not one of RSA-SHA1, RSA-SHA256, RSA-SHA384, RSA-SHA512");
@@ -142,9 +151,13 @@ class N8nTestWorkflowsTest {
                   "Process Child": {"main": [[{"node": "Inner Loop", "type": "main", "index": 0}]]}
                 }, "active": false, "settings": {}}""";
         Execution run = run(json, null);
-        assertThat(run.output()).extracting(JsonNode::toString).containsExactly(
-                "{\"parentId\":\"P1\",\"childId\":\"C1\",\"processed\":true}", "{\"parentId\":\"P1\",\"childId\":\"C2\",\"processed\":true}",
-                "{\"parentId\":\"P2\",\"childId\":\"C1\",\"processed\":true}", "{\"parentId\":\"P2\",\"childId\":\"C2\",\"processed\":true}");
+        assertThat(run.output())
+                .extracting(JsonNode::toString)
+                .containsExactly(
+                        "{\"parentId\":\"P1\",\"childId\":\"C1\",\"processed\":true}",
+                                "{\"parentId\":\"P1\",\"childId\":\"C2\",\"processed\":true}",
+                        "{\"parentId\":\"P2\",\"childId\":\"C1\",\"processed\":true}",
+                                "{\"parentId\":\"P2\",\"childId\":\"C2\",\"processed\":true}");
     }
 
     /**
@@ -217,7 +230,9 @@ class N8nTestWorkflowsTest {
         Execution run = run(json, null);
         // The pinData n8n's test workflow records for its three result nodes.
         List<String> keys = List.of("10", "11", "12", "13", "14");
-        List<String> twice = java.util.stream.Stream.concat(keys.stream(), keys.stream()).map(k -> "{\"key\":\"" + k + "\"}").toList();
+        List<String> twice = java.util.stream.Stream.concat(keys.stream(), keys.stream())
+                .map(k -> "{\"key\":\"" + k + "\"}")
+                .toList();
         assertThat(output(run, "Results 1")).containsExactlyElementsOf(twice);
         assertThat(output(run, "Result 2")).containsExactly("{\"key\":\"14\"}");
         assertThat(output(run, "Result 3")).containsExactly("{\"key\":\"14\"}");
@@ -255,8 +270,9 @@ class N8nTestWorkflowsTest {
     /** n8n's Code has no variables {@code items} or {@code item} of its own in this mode; code declaring them (as n8n's docs do) runs. */
     @Test
     void codeMayDeclareTheNamesN8nLeavesFree() throws Exception {
-        String code = "{\"name\": \"Code\", \"type\": \"n8n-nodes-base.code\", \"typeVersion\": 2, \"parameters\": {\"jsCode\":"
-                + " \"const items = $input.all();\\nlet item = items[0];\\nconst $json = {n: items.length};\\nreturn [{json: {first: item.json.n, count: $json.n}}];\"}}";
+        String code =
+                "{\"name\": \"Code\", \"type\": \"n8n-nodes-base.code\", \"typeVersion\": 2, \"parameters\": {\"jsCode\":"
+                        + " \"const items = $input.all();\\nlet item = items[0];\\nconst $json = {n: items.length};\\nreturn [{json: {first: item.json.n, count: $json.n}}];\"}}";
         Execution run = run(Fixtures.chain(code), "[{\"n\": 3}, {\"n\": 4}]");
         assertThat(run.output()).extracting(JsonNode::toString).containsExactly("{\"first\":3,\"count\":2}");
     }

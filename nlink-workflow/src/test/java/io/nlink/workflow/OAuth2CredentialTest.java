@@ -38,6 +38,7 @@ class OAuth2CredentialTest {
     static WorkflowEngine guarded;
     /** The token requests the server saw: their Authorization header and form body. */
     static final List<String> tokenRequests = new CopyOnWriteArrayList<>();
+
     static final AtomicInteger issued = new AtomicInteger();
     /** Tokens the API accepts; the test revokes one to force a refresh. */
     static final Set<String> valid = ConcurrentHashMap.newKeySet();
@@ -50,12 +51,21 @@ class OAuth2CredentialTest {
         server.start();
         base = "http://127.0.0.1:" + server.getAddress().getPort();
         Map<String, String> credentials = Map.of(
-                "header", "{\"accessTokenUrl\": \"" + base + "/token\", \"clientId\": \"my app\", \"clientSecret\": \"s3cret:client\", \"scope\": \"read write\"}",
-                "body", "{\"grantType\": \"clientCredentials\", \"accessTokenUrl\": \"" + base + "/token\", \"clientId\": \"body-app\","
-                        + " \"clientSecret\": \"s3cret-body\", \"scope\": \"\", \"authentication\": \"body\"}",
-                "guarded", "{\"accessTokenUrl\": \"" + base + "/token\", \"clientId\": \"my app\", \"clientSecret\": \"s3cret:client\", \"scope\": \"guarded\"}",
-                "refused", "{\"accessTokenUrl\": \"" + base + "/token\", \"clientId\": \"wrong\", \"clientSecret\": \"s3cret-wrong\"}",
-                "internal", "{\"accessTokenUrl\": \"http://169.254.169.254/token\", \"clientId\": \"x\", \"clientSecret\": \"s3cret-x\"}");
+                "header",
+                        "{\"accessTokenUrl\": \"" + base
+                                + "/token\", \"clientId\": \"my app\", \"clientSecret\": \"s3cret:client\", \"scope\": \"read write\"}",
+                "body",
+                        "{\"grantType\": \"clientCredentials\", \"accessTokenUrl\": \"" + base
+                                + "/token\", \"clientId\": \"body-app\","
+                                + " \"clientSecret\": \"s3cret-body\", \"scope\": \"\", \"authentication\": \"body\"}",
+                "guarded",
+                        "{\"accessTokenUrl\": \"" + base
+                                + "/token\", \"clientId\": \"my app\", \"clientSecret\": \"s3cret:client\", \"scope\": \"guarded\"}",
+                "refused",
+                        "{\"accessTokenUrl\": \"" + base
+                                + "/token\", \"clientId\": \"wrong\", \"clientSecret\": \"s3cret-wrong\"}",
+                "internal",
+                        "{\"accessTokenUrl\": \"http://169.254.169.254/token\", \"clientId\": \"x\", \"clientSecret\": \"s3cret-x\"}");
         CredentialResolver resolver = (type, ref) -> {
             String json = credentials.get(ref.id());
             if (json == null) throw new CredentialResolver.MissingCredentialException("no credential " + ref.id());
@@ -86,12 +96,22 @@ class OAuth2CredentialTest {
                 Map<String, String> form = new java.util.HashMap<>();
                 for (String pair : body.split("&")) {
                     String[] kv = pair.split("=", 2);
-                    form.put(URLDecoder.decode(kv[0], StandardCharsets.UTF_8), kv.length > 1 ? URLDecoder.decode(kv[1], StandardCharsets.UTF_8) : "");
+                    form.put(
+                            URLDecoder.decode(kv[0], StandardCharsets.UTF_8),
+                            kv.length > 1 ? URLDecoder.decode(kv[1], StandardCharsets.UTF_8) : "");
                 }
-                boolean header = ("Basic " + Base64.getEncoder().encodeToString("my+app:s3cret%3Aclient".getBytes(StandardCharsets.UTF_8))).equals(authorization);
-                boolean inBody = "body-app".equals(form.get("client_id")) && "s3cret-body".equals(form.get("client_secret"));
+                boolean header = ("Basic "
+                                + Base64.getEncoder()
+                                        .encodeToString("my+app:s3cret%3Aclient".getBytes(StandardCharsets.UTF_8)))
+                        .equals(authorization);
+                boolean inBody =
+                        "body-app".equals(form.get("client_id")) && "s3cret-body".equals(form.get("client_secret"));
                 if (!"client_credentials".equals(form.get("grant_type")) || !(header || inBody)) {
-                    send(x, 401, "{\"error\": \"invalid_client\", \"error_description\": \"unknown client\", \"echo\": \"" + body.replace("\"", "") + "\"}");
+                    send(
+                            x,
+                            401,
+                            "{\"error\": \"invalid_client\", \"error_description\": \"unknown client\", \"echo\": \""
+                                    + body.replace("\"", "") + "\"}");
                     return;
                 }
                 String token = "tok-" + issued.incrementAndGet();
@@ -100,7 +120,8 @@ class OAuth2CredentialTest {
             }
             case "/api" -> {
                 String authorization = x.getRequestHeaders().getFirst("Authorization");
-                String token = authorization != null && authorization.startsWith("Bearer ") ? authorization.substring(7) : "";
+                String token =
+                        authorization != null && authorization.startsWith("Bearer ") ? authorization.substring(7) : "";
                 if (!valid.contains(token)) {
                     send(x, 401, "{\"message\": \"bad token\"}");
                     return;
@@ -121,8 +142,11 @@ class OAuth2CredentialTest {
     }
 
     static String node(String credentialId) {
-        return HttpRequestNodeTest.http("{\"url\": \"" + base + "/api\", \"authentication\": \"genericCredentialType\", \"genericAuthType\": \"oAuth2Api\"}",
-                ", \"credentials\": {\"oAuth2Api\": {\"id\": \"" + credentialId + "\", \"name\": \"OAuth " + credentialId + "\"}}");
+        return HttpRequestNodeTest.http(
+                "{\"url\": \"" + base
+                        + "/api\", \"authentication\": \"genericCredentialType\", \"genericAuthType\": \"oAuth2Api\"}",
+                ", \"credentials\": {\"oAuth2Api\": {\"id\": \"" + credentialId + "\", \"name\": \"OAuth "
+                        + credentialId + "\"}}");
     }
 
     @Test
@@ -131,19 +155,32 @@ class OAuth2CredentialTest {
         Execution first = HttpRequestNodeTest.run(engine, node("header"), "[{}, {}, {}]");
         assertThat(first.status()).as(first.toJson().toPrettyString()).isEqualTo(Execution.Status.SUCCESS);
         // Three requests, one token: the client id and secret went form-encoded in HTTP Basic, with the scope.
-        assertThat(tokenRequests.subList(before, tokenRequests.size())).singleElement().satisfies(r -> {
-            assertThat(r).startsWith("Basic ").contains("grant_type=client_credentials").contains("scope=read+write");
-        });
+        assertThat(tokenRequests.subList(before, tokenRequests.size()))
+                .singleElement()
+                .satisfies(r -> {
+                    assertThat(r)
+                            .startsWith("Basic ")
+                            .contains("grant_type=client_credentials")
+                            .contains("scope=read+write");
+                });
         String token = first.output().get(0).path("token").asText();
-        assertThat(first.output()).allSatisfy(item -> assertThat(item.path("token").asText()).isEqualTo(token));
+        assertThat(first.output())
+                .allSatisfy(item -> assertThat(item.path("token").asText()).isEqualTo(token));
         // The next run uses the cached token.
-        assertThat(HttpRequestNodeTest.run(engine, node("header"), "[{}]").output().get(0).path("token").asText()).isEqualTo(token);
+        assertThat(HttpRequestNodeTest.run(engine, node("header"), "[{}]")
+                        .output()
+                        .get(0)
+                        .path("token")
+                        .asText())
+                .isEqualTo(token);
         assertThat(tokenRequests).hasSize(before + 1);
         // Revoked by the authorization server: the API answers 401, the node fetches a new token and goes on.
         valid.remove(token);
         Execution refreshed = HttpRequestNodeTest.run(engine, node("header"), "[{}]");
         assertThat(refreshed.status()).isEqualTo(Execution.Status.SUCCESS);
-        assertThat(refreshed.output().get(0).path("token").asText()).isNotEqualTo(token).startsWith("tok-");
+        assertThat(refreshed.output().get(0).path("token").asText())
+                .isNotEqualTo(token)
+                .startsWith("tok-");
         assertThat(tokenRequests).hasSize(before + 2);
         // Neither secret nor token is in the record.
         for (Execution run : List.of(first, refreshed)) {
@@ -156,36 +193,54 @@ class OAuth2CredentialTest {
     void theSecretMayGoInTheBody() throws Exception {
         Execution run = HttpRequestNodeTest.run(engine, node("body"), "[{}]");
         assertThat(run.status()).as(run.toJson().toPrettyString()).isEqualTo(Execution.Status.SUCCESS);
-        assertThat(tokenRequests).anySatisfy(r -> assertThat(r).startsWith("null ").contains("client_id=body-app").contains("client_secret=s3cret-body")
-                .doesNotContain("scope="));
+        assertThat(tokenRequests)
+                .anySatisfy(r -> assertThat(r)
+                        .startsWith("null ")
+                        .contains("client_id=body-app")
+                        .contains("client_secret=s3cret-body")
+                        .doesNotContain("scope="));
     }
 
     @Test
     void aRefusedTokenRequestSaysWhyWithoutEchoingTheRequest() throws Exception {
         String error = HttpRequestNodeTest.error(engine, node("refused"));
-        assertThat(error).contains("the OAuth2 token URL http://127.0.0.1:" + server.getAddress().getPort() + "/token answered HTTP 401 (invalid_client: unknown client)")
-                .contains("check the credential's client id, secret and scope").doesNotContain("s3cret");
+        assertThat(error)
+                .contains("the OAuth2 token URL http://127.0.0.1:"
+                        + server.getAddress().getPort() + "/token answered HTTP 401 (invalid_client: unknown client)")
+                .contains("check the credential's client id, secret and scope")
+                .doesNotContain("s3cret");
     }
 
     @Test
     void theTokenUrlIsGuardedLikeAnyRequest() throws Exception {
         // Loopback, allowed only by the test's policy, is refused by the default one; so is a metadata address.
         // ("guarded" is a client no other test fetched a token for: a cached token needs no request.)
-        assertThat(HttpRequestNodeTest.error(guarded, node("guarded"))).startsWith("item 0: getting an OAuth2 token: ").contains("127.0.0.1");
-        assertThat(HttpRequestNodeTest.error(engine, node("internal"))).contains("getting an OAuth2 token: ").contains("169.254.169.254");
+        assertThat(HttpRequestNodeTest.error(guarded, node("guarded")))
+                .startsWith("item 0: getting an OAuth2 token: ")
+                .contains("127.0.0.1");
+        assertThat(HttpRequestNodeTest.error(engine, node("internal")))
+                .contains("getting an OAuth2 token: ")
+                .contains("169.254.169.254");
     }
 
     @Test
     void theCredentialIsCheckedWhenStored() throws Exception {
-        assertThat(CredentialTypes.problems("oAuth2Api", Json.parse("{\"grantType\": \"authorizationCode\", \"accessTokenUrl\": \"file:///etc/passwd\","
-                + " \"clientId\": \"\", \"clientSecret\": \"x\", \"authentication\": \"query\"}")))
-                .containsExactly("data.grantType: only \"clientCredentials\" is supported (a server-to-server token, no browser sign-in)",
+        assertThat(CredentialTypes.problems(
+                        "oAuth2Api",
+                        Json.parse("{\"grantType\": \"authorizationCode\", \"accessTokenUrl\": \"file:///etc/passwd\","
+                                + " \"clientId\": \"\", \"clientSecret\": \"x\", \"authentication\": \"query\"}")))
+                .containsExactly(
+                        "data.grantType: only \"clientCredentials\" is supported (a server-to-server token, no browser sign-in)",
                         "data.accessTokenUrl: \"file:///etc/passwd\" is not an http or https address with a host",
                         "data.clientId: give the client id",
                         "data.authentication: \"header\" (HTTP Basic, the default) or \"body\" (client_id and client_secret as form fields)");
-        assertThat(CredentialTypes.normalised("oAuth2Api", Json.parse("{\"accessTokenUrl\": \"https://id.example/token\", \"clientId\": \"a\","
-                + " \"clientSecret\": \"b\"}")).toString())
-                .isEqualTo("{\"grantType\":\"clientCredentials\",\"accessTokenUrl\":\"https://id.example/token\",\"clientId\":\"a\",\"clientSecret\":\"b\","
-                        + "\"scope\":\"\",\"authentication\":\"header\"}");
+        assertThat(CredentialTypes.normalised(
+                                "oAuth2Api",
+                                Json.parse("{\"accessTokenUrl\": \"https://id.example/token\", \"clientId\": \"a\","
+                                        + " \"clientSecret\": \"b\"}"))
+                        .toString())
+                .isEqualTo(
+                        "{\"grantType\":\"clientCredentials\",\"accessTokenUrl\":\"https://id.example/token\",\"clientId\":\"a\",\"clientSecret\":\"b\","
+                                + "\"scope\":\"\",\"authentication\":\"header\"}");
     }
 }

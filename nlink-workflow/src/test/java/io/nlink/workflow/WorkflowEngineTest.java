@@ -23,8 +23,11 @@ class WorkflowEngineTest {
 
     @Test
     void theExampleSplitsOnIfGreetsInWasmAndJsAndMerges() throws Exception {
-        Execution run = engine.run(Fixtures.example("greetings.json"), null, Fixtures.items(
-                "[{\"name\": \"ada\", \"age\": 36}, {\"name\": \"linus\", \"age\": 12}, {\"name\": \"grace\", \"age\": 45}]"));
+        Execution run = engine.run(
+                Fixtures.example("greetings.json"),
+                null,
+                Fixtures.items(
+                        "[{\"name\": \"ada\", \"age\": 36}, {\"name\": \"linus\", \"age\": 12}, {\"name\": \"grace\", \"age\": 45}]"));
         assertThat(run.status()).as(run.toJson().toPrettyString()).isEqualTo(Execution.Status.SUCCESS);
         // Set: an expression per item (toUpperCase ran in the JS sandbox), the age typed as a number.
         assertThat(texts(run.node("Name it").sample().get(0), "who")).containsExactly("ADA", "LINUS", "GRACE");
@@ -35,10 +38,11 @@ class WorkflowEngineTest {
         assertThat(run.node("Greet in JavaScript").runtime()).isEqualTo("js");
         // Merge appends input 1 then input 2; Code numbers them.
         assertThat(run.lastNode()).isEqualTo("Count");
-        assertThat(texts(run.output(), "message")).containsExactly(
-                "Hello, ADA! Greetings from WebAssembly Runtime! 🚀",
-                "Hello, GRACE! Greetings from WebAssembly Runtime! 🚀",
-                "Hello, young LINUS! Greetings from WebAssembly Runtime! 🚀");
+        assertThat(texts(run.output(), "message"))
+                .containsExactly(
+                        "Hello, ADA! Greetings from WebAssembly Runtime! 🚀",
+                        "Hello, GRACE! Greetings from WebAssembly Runtime! 🚀",
+                        "Hello, young LINUS! Greetings from WebAssembly Runtime! 🚀");
         assertThat(texts(run.output(), "n")).containsExactly("1", "2", "3");
         assertThat(run.output().get(0).path("of").asInt()).isEqualTo(3);
     }
@@ -51,7 +55,8 @@ class WorkflowEngineTest {
 
     @Test
     void aFailingNodeStopsTheRunByDefault() throws Exception {
-        Execution run = engine.run(Fixtures.workflow(Fixtures.chain(GREET_BY_NAME.formatted(""), AFTER)), null, Fixtures.items(PEOPLE));
+        Execution run = engine.run(
+                Fixtures.workflow(Fixtures.chain(GREET_BY_NAME.formatted(""), AFTER)), null, Fixtures.items(PEOPLE));
         assertThat(run.status()).isEqualTo(Execution.Status.ERROR);
         assertThat(run.errorNode()).isEqualTo("Greet");
         assertThat(run.error()).isEqualTo("item 1: refused: text is fail");
@@ -60,9 +65,14 @@ class WorkflowEngineTest {
 
     @Test
     void withContinueOnFailTheFailedItemBecomesAnErrorItem() throws Exception {
-        Execution run = engine.run(Fixtures.workflow(Fixtures.chain(GREET_BY_NAME.formatted(", \"continueOnFail\": true"), AFTER)), null, Fixtures.items(PEOPLE));
+        Execution run = engine.run(
+                Fixtures.workflow(Fixtures.chain(GREET_BY_NAME.formatted(", \"continueOnFail\": true"), AFTER)),
+                null,
+                Fixtures.items(PEOPLE));
         assertThat(run.status()).isEqualTo(Execution.Status.SUCCESS);
-        assertThat(run.node("Greet").itemErrors()).extracting(e -> e.index() + ": " + e.message()).containsExactly("1: refused: text is fail");
+        assertThat(run.node("Greet").itemErrors())
+                .extracting(e -> e.index() + ": " + e.message())
+                .containsExactly("1: refused: text is fail");
         assertThat(run.output()).hasSize(3);
         assertThat(run.output().get(1).path("error").asText()).isEqualTo("refused: text is fail");
         assertThat(run.output().get(2).path("message").asText()).startsWith("Hello, grace!");
@@ -84,7 +94,8 @@ class WorkflowEngineTest {
         Execution run = engine.run(Fixtures.workflow(json), null, Fixtures.items(PEOPLE));
         assertThat(run.status()).isEqualTo(Execution.Status.SUCCESS);
         assertThat(run.node("Greet").itemsOut()).containsExactly(2, 1);
-        assertThat(run.node("Bad").sample().get(0).get(0).toString()).isEqualTo("{\"failed\":\"fail\",\"why\":\"refused: text is fail\"}");
+        assertThat(run.node("Bad").sample().get(0).get(0).toString())
+                .isEqualTo("{\"failed\":\"fail\",\"why\":\"refused: text is fail\"}");
     }
 
     @Test
@@ -103,8 +114,10 @@ class WorkflowEngineTest {
                 }}""";
         Execution run = engine.run(Fixtures.workflow(json), null, null);
         assertThat(run.status()).as(run.toJson().toPrettyString()).isEqualTo(Execution.Status.SUCCESS);
-        assertThat(run.output()).extracting(JsonNode::toString).containsExactly(
-                "{\"id\":1,\"total\":10,\"who\":\"ada\"}", "{\"id\":2,\"total\":20,\"who\":\"grace\"}");
+        assertThat(run.output())
+                .extracting(JsonNode::toString)
+                .containsExactly(
+                        "{\"id\":1,\"total\":10,\"who\":\"ada\"}", "{\"id\":2,\"total\":20,\"who\":\"grace\"}");
     }
 
     @Test
@@ -119,20 +132,32 @@ class WorkflowEngineTest {
 
     @Test
     void expressionAndCodeErrorsSayWhereTheyAre() throws Exception {
-        Execution badExpression = engine.run(Fixtures.workflow(Fixtures.chain(
-                "{\"name\": \"Greet\", \"type\": \"nlink-community.hello_js\", \"parameters\": {\"text\": \"={{ $json.missing.deeper }}\"}}")), null, null);
-        assertThat(badExpression.error()).startsWith("item 0: parameter text: the expression {{ $json.missing.deeper }} failed: ")
+        Execution badExpression = engine.run(
+                Fixtures.workflow(
+                        Fixtures.chain(
+                                "{\"name\": \"Greet\", \"type\": \"nlink-community.hello_js\", \"parameters\": {\"text\": \"={{ $json.missing.deeper }}\"}}")),
+                null,
+                null);
+        assertThat(badExpression.error())
+                .startsWith("item 0: parameter text: the expression {{ $json.missing.deeper }} failed: ")
                 .contains("deeper");
-        Execution badCode = engine.run(Fixtures.workflow(Fixtures.chain(
-                "{\"name\": \"Code\", \"type\": \"n8n-nodes-base.code\", \"parameters\": {\"jsCode\": \"const a = 1;\\nthrow new Error('boom');\"}}")), null, null);
+        Execution badCode = engine.run(
+                Fixtures.workflow(
+                        Fixtures.chain(
+                                "{\"name\": \"Code\", \"type\": \"n8n-nodes-base.code\", \"parameters\": {\"jsCode\": \"const a = 1;\\nthrow new Error('boom');\"}}")),
+                null,
+                null);
         assertThat(badCode.error()).contains("boom").contains("code line 2");
     }
 
     @Test
     void retriesWithADoublingWaitThenFails() throws Exception {
-        Execution run = engine.run(Fixtures.workflow(Fixtures.chain(
-                "{\"name\": \"Flaky\", \"type\": \"n8n-nodes-base.code\", \"retryOnFail\": true, \"maxTries\": 3, \"waitBetweenTries\": 100,"
-                        + " \"parameters\": {\"jsCode\": \"throw new Error('down');\"}}")), null, null);
+        Execution run = engine.run(
+                Fixtures.workflow(Fixtures.chain(
+                        "{\"name\": \"Flaky\", \"type\": \"n8n-nodes-base.code\", \"retryOnFail\": true, \"maxTries\": 3, \"waitBetweenTries\": 100,"
+                                + " \"parameters\": {\"jsCode\": \"throw new Error('down');\"}}")),
+                null,
+                null);
         Execution.NodeRecord flaky = run.node("Flaky");
         assertThat(flaky.tries()).isEqualTo(3);
         assertThat(flaky.time().toMillis()).as("waited 100 + 200 ms").isGreaterThanOrEqualTo(300);
@@ -156,7 +181,9 @@ class WorkflowEngineTest {
                   "Big?": {"main": [[{"node": "Never", "index": 0}], []]}
                 }}""";
         Execution run = engine.run(Fixtures.workflow(json), null, Fixtures.items("[{\"x\": 1}, {\"x\": 2}]"));
-        assertThat(run.node("Double").sample().get(0)).extracting(JsonNode::toString).containsExactly("{\"x\":2,\"i\":0}", "{\"x\":4,\"i\":1}");
+        assertThat(run.node("Double").sample().get(0))
+                .extracting(JsonNode::toString)
+                .containsExactly("{\"x\":2,\"i\":0}", "{\"x\":4,\"i\":1}");
         assertThat(run.node("Off").status()).isEqualTo("disabled");
         assertThat(run.node("Big?").itemsOut()).containsExactly(0, 2);
         assertThat(run.node("Never").status()).isEqualTo("skipped");
@@ -165,7 +192,8 @@ class WorkflowEngineTest {
 
     @Test
     void aWorkflowWithoutATriggerSaysWhatToAdd() throws Exception {
-        Workflow w = Fixtures.workflow("{\"nodes\": [{\"name\": \"A\", \"type\": \"n8n-nodes-base.code\", \"parameters\": {\"jsCode\": \"return [];\"}}]}");
+        Workflow w = Fixtures.workflow(
+                "{\"nodes\": [{\"name\": \"A\", \"type\": \"n8n-nodes-base.code\", \"parameters\": {\"jsCode\": \"return [];\"}}]}");
         assertThatThrownBy(() -> engine.run(w, null, null)).hasMessageContaining("add a Manual Trigger");
     }
 }

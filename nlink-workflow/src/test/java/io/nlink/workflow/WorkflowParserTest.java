@@ -19,9 +19,11 @@ class WorkflowParserTest {
                 ], "connections": {}}""";
         assertThatThrownBy(() -> Fixtures.workflow(json))
                 .isInstanceOf(InvalidWorkflowException.class)
-                .hasMessage("test.json: this workflow uses node types nLink does not have: n8n-nodes-base.googleSheets (\"Sheet\");"
-                        + " n8n-nodes-base.gmail (\"Mail\", \"Mail 2\"); @n8n/n8n-nodes-langchain.agent (\"Agent\"). nLink has"
-                        + " " + String.join(", ", io.nlink.workflow.nodes.BuiltinNodes.types()) + ", and every installed community node");
+                .hasMessage(
+                        "test.json: this workflow uses node types nLink does not have: n8n-nodes-base.googleSheets (\"Sheet\");"
+                                + " n8n-nodes-base.gmail (\"Mail\", \"Mail 2\"); @n8n/n8n-nodes-langchain.agent (\"Agent\"). nLink has"
+                                + " " + String.join(", ", io.nlink.workflow.nodes.BuiltinNodes.types())
+                                + ", and every installed community node");
     }
 
     @Test
@@ -34,14 +36,17 @@ class WorkflowParserTest {
                   {"name": "Slow", "type": "n8n-nodes-base.code", "timeout": -1, "retryOnFail": true, "maxTries": 50}
                 ], "connections": {"Start": {"main": [[{"node": "Nowhere", "index": 0}]]}, "Ghost": {"main": []}}}""";
         assertThatThrownBy(() -> Fixtures.workflow(json))
-                .isInstanceOfSatisfying(InvalidWorkflowException.class, e -> assertThat(e.problems()).containsExactlyInAnyOrder(
-                        "nodes[1].onError: expected stopWorkflow, continueRegularOutput or continueErrorOutput; got \"ignore\"",
-                        "nodes[1].name: \"Start\" is used by another node; names must be unique",
-                        "nodes[2].name: is required",
-                        "nodes[3].maxTries: expected 1 to 10; got 50",
-                        "nodes[3].timeout: expected seconds per item, more than 0 and at most 600",
-                        "connections[\"Start\"].main[0][0].node: no node is named \"Nowhere\"",
-                        "connections[\"Ghost\"]: no node is named \"Ghost\""));
+                .isInstanceOfSatisfying(
+                        InvalidWorkflowException.class,
+                        e -> assertThat(e.problems())
+                                .containsExactlyInAnyOrder(
+                                        "nodes[1].onError: expected stopWorkflow, continueRegularOutput or continueErrorOutput; got \"ignore\"",
+                                        "nodes[1].name: \"Start\" is used by another node; names must be unique",
+                                        "nodes[2].name: is required",
+                                        "nodes[3].maxTries: expected 1 to 10; got 50",
+                                        "nodes[3].timeout: expected seconds per item, more than 0 and at most 600",
+                                        "connections[\"Start\"].main[0][0].node: no node is named \"Nowhere\"",
+                                        "connections[\"Ghost\"]: no node is named \"Ghost\""));
     }
 
     @Test
@@ -63,11 +68,20 @@ class WorkflowParserTest {
                   {"name": "A", "type": "n8n-nodes-base.set", "onError": "ignore"}, {"name": "B", "type": "n8n-nodes-base.gmail"}
                 ], "connections": {"Start": {"main": [[{"node": "A", "index": 0}]]}, "A": {"main": [[{"node": "B", "index": 0}]]},
                                    "B": {"main": [[{"node": "A", "index": 0}]]}}}""";
-        assertThatThrownBy(() -> Fixtures.workflow(json)).isInstanceOfSatisfying(InvalidWorkflowException.class, e -> assertThat(e.problems())
-                .hasSize(3)
-                .anySatisfy(p -> assertThat(p).startsWith("nodes[1].onError"))
-                .anySatisfy(p -> assertThat(p).startsWith("this workflow uses node types nLink does not have: n8n-nodes-base.gmail (\"B\")"))
-                .anySatisfy(p -> assertThat(p).startsWith("connections: the nodes form a loop (A → B → A); nLink runs a loop only through a Loop Over Items node")));
+        assertThatThrownBy(() -> Fixtures.workflow(json))
+                .isInstanceOfSatisfying(
+                        InvalidWorkflowException.class,
+                        e -> assertThat(e.problems())
+                                .hasSize(3)
+                                .anySatisfy(p -> assertThat(p).startsWith("nodes[1].onError"))
+                                .anySatisfy(
+                                        p -> assertThat(p)
+                                                .startsWith(
+                                                        "this workflow uses node types nLink does not have: n8n-nodes-base.gmail (\"B\")"))
+                                .anySatisfy(
+                                        p -> assertThat(p)
+                                                .startsWith(
+                                                        "connections: the nodes form a loop (A → B → A); nLink runs a loop only through a Loop Over Items node")));
     }
 
     @Test
@@ -81,14 +95,16 @@ class WorkflowParserTest {
         Workflow workflow = Fixtures.workflow(json);
         assertThat(workflow.nodes()).extracting(Workflow.Node::name).containsExactly("Start");
         assertThat(workflow.connections()).isEmpty();
-        assertThatThrownBy(() -> Fixtures.workflow("{\"nodes\": [{\"name\": \"Note\", \"type\": \"n8n-nodes-base.stickyNote\"}]}"))
+        assertThatThrownBy(() -> Fixtures.workflow(
+                        "{\"nodes\": [{\"name\": \"Note\", \"type\": \"n8n-nodes-base.stickyNote\"}]}"))
                 .hasMessage("test.json: nodes: the workflow has only sticky notes; add the nodes that should run");
     }
 
     @Test
     void aDisabledNodeOfAnyTypeImportsAndPassesItsItemsThrough() throws Exception {
-        Workflow workflow = Fixtures.workflow(Fixtures.chain(
-                "{\"name\": \"Fetch\", \"type\": \"n8n-nodes-base.googleSheets\", \"disabled\": true, \"parameters\": {\"url\": \"http://x\"}}"));
+        Workflow workflow = Fixtures.workflow(
+                Fixtures.chain(
+                        "{\"name\": \"Fetch\", \"type\": \"n8n-nodes-base.googleSheets\", \"disabled\": true, \"parameters\": {\"url\": \"http://x\"}}"));
         assertThat(workflow.needsCommunityNodes()).isFalse();
         Execution run = Fixtures.engine().run(workflow, null, Fixtures.items("[{\"a\": 1}, {\"a\": 2}]"));
         assertThat(run.status()).isEqualTo(Execution.Status.SUCCESS);
@@ -98,19 +114,27 @@ class WorkflowParserTest {
 
     @Test
     void anN8nCommunityNodeImportsAndFailsWhenRunSayingItCannotRunHere() throws Exception {
-        for (String type : new String[] {"@blotato/n8n-nodes-blotato.blotato", "n8n-nodes-evolution-api.evolutionApi", "@Scope/n8n-nodes-X.Node"}) {
-            Workflow workflow = Fixtures.workflow(Fixtures.chain("{\"name\": \"Post\", \"type\": \"" + type + "\", \"parameters\": {}}"));
+        for (String type : new String[] {
+            "@blotato/n8n-nodes-blotato.blotato", "n8n-nodes-evolution-api.evolutionApi", "@Scope/n8n-nodes-X.Node"
+        }) {
+            Workflow workflow = Fixtures.workflow(
+                    Fixtures.chain("{\"name\": \"Post\", \"type\": \"" + type + "\", \"parameters\": {}}"));
             assertThat(workflow.needsCommunityNodes()).isFalse();
             Execution run = Fixtures.engine().run(workflow, null, null);
             assertThat(run.status()).isEqualTo(Execution.Status.ERROR);
             assertThat(run.errorNode()).isEqualTo("Post");
-            assertThat(run.error()).startsWith(type + " is an n8n community node (the npm package " + type.substring(0, type.lastIndexOf('.')) + ")")
-                    .contains("cannot run in nLink").doesNotContain("--node").doesNotContain("install");
+            assertThat(run.error())
+                    .startsWith(type + " is an n8n community node (the npm package "
+                            + type.substring(0, type.lastIndexOf('.')) + ")")
+                    .contains("cannot run in nLink")
+                    .doesNotContain("--node")
+                    .doesNotContain("install");
         }
     }
 
     @Test
     void invalidJsonSaysWhere() {
-        assertThatThrownBy(() -> Fixtures.workflow("{\"nodes\": [\n  {\"name\": }]}")).hasMessageStartingWith("test.json: is not valid JSON (line 2, column");
+        assertThatThrownBy(() -> Fixtures.workflow("{\"nodes\": [\n  {\"name\": }]}"))
+                .hasMessageStartingWith("test.json: is not valid JSON (line 2, column");
     }
 }

@@ -86,14 +86,11 @@ public final class BatchRunner implements ItemBatch {
     private boolean runParallel(Iterator<JsonNode> items, Consumer<ItemResult> sink) {
         BlockingQueue<SandboxWorker> idle = new ArrayBlockingQueue<>(workers.size(), false, workers);
         AtomicInteger threads = new AtomicInteger();
-        ExecutorService lanes =
-                Executors.newFixedThreadPool(
-                        workers.size(),
-                        r -> {
-                            Thread t = new Thread(r, "nlink-batch-lane-" + threads.incrementAndGet());
-                            t.setDaemon(true);
-                            return t;
-                        });
+        ExecutorService lanes = Executors.newFixedThreadPool(workers.size(), r -> {
+            Thread t = new Thread(r, "nlink-batch-lane-" + threads.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
         ArrayDeque<Future<List<ItemResult>>> inFlight = new ArrayDeque<>();
         int window = workers.size() * CHUNKS_IN_FLIGHT_PER_LANE;
         try {
@@ -184,7 +181,17 @@ public final class BatchRunner implements ItemBatch {
             callNanos += w.callNanos;
             instanceNanos += w.instanceNanos;
         }
-        return new BatchSummary(in, out, failures, instances, recycled, peak, limits.memoryPages(), callNanos, instanceNanos, fallbacks);
+        return new BatchSummary(
+                in,
+                out,
+                failures,
+                instances,
+                recycled,
+                peak,
+                limits.memoryPages(),
+                callNanos,
+                instanceNanos,
+                fallbacks);
     }
 
     @Override

@@ -7,9 +7,9 @@ import io.nlink.runtime.ItemResult;
 import io.nlink.runtime.NodeExecutable;
 import io.nlink.runtime.NodeFailure;
 import io.nlink.runtime.NodeInstance;
-import io.nlink.runtime.internal.NodeRuntimes;
 import io.nlink.runtime.SandboxException;
 import io.nlink.runtime.SandboxLimits;
+import io.nlink.runtime.internal.NodeRuntimes;
 import java.util.List;
 
 /**
@@ -59,6 +59,7 @@ final class SandboxWorker implements AutoCloseable {
         NodeInstance instance;
         /** Why the instance could not start; not retried per item, since it would fail again, slowly. */
         NodeFailure startFailure;
+
         private String initStdout = "";
         private String initStderr = "";
 
@@ -131,12 +132,23 @@ final class SandboxWorker implements AutoCloseable {
         byte[] context = ItemCodec.encodeContext(itemParams, item);
         ItemResult result;
         if (!primary.ready()) {
-            result = new ItemResult(index, node.runtime(), List.of(), primary.startFailure, "", primary.takeInitStderr(), false, 0, 0);
+            result = new ItemResult(
+                    index, node.runtime(), List.of(), primary.startFailure, "", primary.takeInitStderr(), false, 0, 0);
         } else {
             ItemResult r = primary.instance.call(index, context);
             // What _initialize printed rides with the first item its instance serves.
-            result = !primary.hasInitLogs() ? r : new ItemResult(r.index(), r.runtime(), r.items(), r.failure(),
-                    primary.takeInitStdout() + r.stdout(), primary.takeInitStderr() + r.stderr(), r.logsTruncated(), r.nanos(), r.memoryPages());
+            result = !primary.hasInitLogs()
+                    ? r
+                    : new ItemResult(
+                            r.index(),
+                            r.runtime(),
+                            r.items(),
+                            r.failure(),
+                            primary.takeInitStdout() + r.stdout(),
+                            primary.takeInitStderr() + r.stderr(),
+                            r.logsTruncated(),
+                            r.nanos(),
+                            r.memoryPages());
             callNanos += result.nanos();
             peakMemoryPages = Math.max(peakMemoryPages, primary.instance.peakMemoryPages());
         }
@@ -160,15 +172,33 @@ final class SandboxWorker implements AutoCloseable {
         fallbacks++;
         String why = "execution." + node.runtime() + " failed on this item (" + failed.failure() + ")";
         if (!fallbackSlot.ready()) {
-            return new ItemResult(index, fallback.runtime(), List.of(), fallbackSlot.startFailure, failed.stdout(),
-                    failed.stderr() + fallbackSlot.takeInitStderr(), failed.logsTruncated(), failed.nanos(), failed.memoryPages(), why);
+            return new ItemResult(
+                    index,
+                    fallback.runtime(),
+                    List.of(),
+                    fallbackSlot.startFailure,
+                    failed.stdout(),
+                    failed.stderr() + fallbackSlot.takeInitStderr(),
+                    failed.logsTruncated(),
+                    failed.nanos(),
+                    failed.memoryPages(),
+                    why);
         }
         ItemResult js = fallbackSlot.instance.call(index, context);
         callNanos += js.nanos();
         String stdout = failed.stdout() + fallbackSlot.takeInitStdout() + js.stdout();
         String stderr = failed.stderr() + fallbackSlot.takeInitStderr() + js.stderr();
-        return new ItemResult(index, js.runtime(), js.items(), js.failure(), stdout, stderr,
-                failed.logsTruncated() || js.logsTruncated(), failed.nanos() + js.nanos(), failed.memoryPages(), why);
+        return new ItemResult(
+                index,
+                js.runtime(),
+                js.items(),
+                js.failure(),
+                stdout,
+                stderr,
+                failed.logsTruncated() || js.logsTruncated(),
+                failed.nanos() + js.nanos(),
+                failed.memoryPages(),
+                why);
     }
 
     @Override

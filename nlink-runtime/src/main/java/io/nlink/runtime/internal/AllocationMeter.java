@@ -20,6 +20,7 @@ final class AllocationMeter {
 
     /** Null when allocations can be counted; otherwise why not, in words for an error message. */
     private static final String UNAVAILABLE_WHY;
+
     private static final com.sun.management.ThreadMXBean THREADS;
 
     static {
@@ -42,8 +43,10 @@ final class AllocationMeter {
         UNAVAILABLE_WHY = why;
         THREADS = threads;
         if (why != null) {
-            LOG.log(System.Logger.Level.WARNING, "JavaScript cannot run with a memory limit: " + why
-                    + "; every JavaScript run with a limit fails until the limit is set to 0 (no limit)");
+            LOG.log(
+                    System.Logger.Level.WARNING,
+                    "JavaScript cannot run with a memory limit: " + why
+                            + "; every JavaScript run with a limit fails until the limit is set to 0 (no limit)");
         }
     }
 
@@ -56,6 +59,7 @@ final class AllocationMeter {
             .filter(pool -> pool.getType() == MemoryType.HEAP)
             .filter(pool -> !pool.getName().contains("Eden") && !pool.getName().contains("Survivor"))
             .toList();
+
     private static final long MAX_HEAP = Runtime.getRuntime().maxMemory();
 
     private AllocationMeter() {}

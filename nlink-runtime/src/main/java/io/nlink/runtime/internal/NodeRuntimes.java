@@ -8,10 +8,10 @@ import io.nlink.runtime.NodeInstance;
 import io.nlink.runtime.SandboxException;
 import io.nlink.runtime.SandboxLimits;
 import io.nlink.runtime.internal.js.JsEngine;
-import io.nlink.runtime.pkg.NodePackage;
-import io.nlink.runtime.wasm.InvalidModuleException;
 import io.nlink.runtime.internal.wasm.WasmEngine;
 import io.nlink.runtime.internal.wasm.WasmNode;
+import io.nlink.runtime.pkg.NodePackage;
+import io.nlink.runtime.wasm.InvalidModuleException;
 import java.util.List;
 
 /**
@@ -68,7 +68,8 @@ public final class NodeRuntimes {
         boolean hasJs = pkg.javascript() != null;
         if (pkg.wasm() == null) {
             if (!hasJs) {
-                throw new NoRuntimeException(pkg.id(), List.of("the package has neither execution.wasm nor execution.js"));
+                throw new NoRuntimeException(
+                        pkg.id(), List.of("the package has neither execution.wasm nor execution.js"));
             }
             return new Choice(js.load(pkg.javascript()), "the package has no execution.wasm");
         }
@@ -78,9 +79,12 @@ public final class NodeRuntimes {
             node = wasm.load(pkg.wasm(), pkg.definition().warmUpContexts());
         } catch (InvalidModuleException e) {
             if (!hasJs) {
-                throw new NoRuntimeException(pkg.id(), e.problems().stream().map(p -> "execution.wasm " + p).toList());
+                throw new NoRuntimeException(
+                        pkg.id(),
+                        e.problems().stream().map(p -> "execution.wasm " + p).toList());
             }
-            return new Choice(js.load(pkg.javascript()), "execution.wasm cannot run: " + String.join("; ", e.problems()));
+            return new Choice(
+                    js.load(pkg.javascript()), "execution.wasm cannot run: " + String.join("; ", e.problems()));
         }
         if (hasJs) {
             try (NodeInstance probe = node.newInstance(limits)) {

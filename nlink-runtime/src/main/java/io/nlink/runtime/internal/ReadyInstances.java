@@ -83,7 +83,8 @@ public final class ReadyInstances<I extends NodeInstance> {
     /** The idle time, refused when null or negative: for options that take one, to refuse it early. */
     public static Duration checkIdle(Duration idle) {
         if (idle == null || idle.isNegative()) {
-            throw new IllegalArgumentException("the idle time of a spare instance must be zero (no spare) or positive, got " + idle);
+            throw new IllegalArgumentException(
+                    "the idle time of a spare instance must be zero (no spare) or positive, got " + idle);
         }
         return idle;
     }
@@ -342,7 +343,8 @@ public final class ReadyInstances<I extends NodeInstance> {
             pending.run();
             if (spare.get() != pending) return; // taken (or discarded) already
             pending.expiry = WARMER.schedule(() -> expire(pending), idle.toNanos(), TimeUnit.NANOSECONDS);
-            if (spare.get() != pending) pending.cancelExpiry(); // taken meanwhile: whoever took it may have missed the expiry
+            if (spare.get() != pending)
+                pending.cancelExpiry(); // taken meanwhile: whoever took it may have missed the expiry
         });
     }
 

@@ -1,11 +1,11 @@
 package io.nlink.runtime.internal;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.nlink.runtime.ItemCodec;
 import io.nlink.runtime.ItemResult;
 import io.nlink.runtime.NodeFailure;
 import io.nlink.runtime.NodeInstance;
 import io.nlink.runtime.SandboxLimits;
-import com.fasterxml.jackson.databind.JsonNode;
 import java.time.Duration;
 import java.util.List;
 
@@ -39,12 +39,19 @@ public abstract class SandboxInstance implements NodeInstance {
     @Override
     public final ItemResult call(long index, byte[] context) {
         if (!usable) {
-            throw new IllegalStateException("this " + runtime() + " instance failed earlier; take a fresh one from its node");
+            throw new IllegalStateException(
+                    "this " + runtime() + " instance failed earlier; take a fresh one from its node");
         }
         long start = System.nanoTime();
         if (context.length > limits.maxContextBytes()) {
-            return finish(index, start, List.of(), new NodeFailure(NodeFailure.Kind.CONTEXT_TOO_LARGE,
-                    "the item's context is " + context.length + " bytes, over the sandbox's limit of " + limits.maxContextBytes() + " bytes"));
+            return finish(
+                    index,
+                    start,
+                    List.of(),
+                    new NodeFailure(
+                            NodeFailure.Kind.CONTEXT_TOO_LARGE,
+                            "the item's context is " + context.length + " bytes, over the sandbox's limit of "
+                                    + limits.maxContextBytes() + " bytes"));
         }
         byte[] output;
         try {
@@ -54,8 +61,14 @@ public abstract class SandboxInstance implements NodeInstance {
         }
         return switch (ItemCodec.decodeResult(output)) {
             case ItemCodec.Items items -> finish(index, start, items.items(), null);
-            case ItemCodec.Refused refused -> finish(index, start, List.of(), new NodeFailure(NodeFailure.Kind.NODE_ERROR, refused.error()));
-            case ItemCodec.Invalid invalid -> finish(index, start, List.of(), new NodeFailure(NodeFailure.Kind.BAD_RESULT, "the node " + invalid.why()));
+            case ItemCodec.Refused refused ->
+                finish(index, start, List.of(), new NodeFailure(NodeFailure.Kind.NODE_ERROR, refused.error()));
+            case ItemCodec.Invalid invalid ->
+                finish(
+                        index,
+                        start,
+                        List.of(),
+                        new NodeFailure(NodeFailure.Kind.BAD_RESULT, "the node " + invalid.why()));
         };
     }
 
@@ -65,7 +78,15 @@ public abstract class SandboxInstance implements NodeInstance {
         }
         boolean truncated = stdout.truncated() || stderr.truncated();
         return new ItemResult(
-                index, runtime(), items, failure, stdout.take(), stderr.take(), truncated, System.nanoTime() - start, memoryPages());
+                index,
+                runtime(),
+                items,
+                failure,
+                stdout.take(),
+                stderr.take(),
+                truncated,
+                System.nanoTime() - start,
+                memoryPages());
     }
 
     @Override
@@ -107,8 +128,10 @@ public abstract class SandboxInstance implements NodeInstance {
 
     /** The refusal of a result over the output limit, checked before anything is copied. */
     protected final ItemFailedException outputTooLarge(long bytes) {
-        return new ItemFailedException(new NodeFailure(NodeFailure.Kind.OUTPUT_TOO_LARGE,
-                "the node returned a result of " + bytes + " bytes, over the sandbox's output limit of " + limits.maxOutputBytes() + " bytes"));
+        return new ItemFailedException(new NodeFailure(
+                NodeFailure.Kind.OUTPUT_TOO_LARGE,
+                "the node returned a result of " + bytes + " bytes, over the sandbox's output limit of "
+                        + limits.maxOutputBytes() + " bytes"));
     }
 
     /** "the node was stopped after running longer than its time limit of 10 s <when>". */

@@ -37,6 +37,7 @@ import java.util.concurrent.locks.LockSupport;
 public final class Watchdog {
     /** No instant: nothing armed. {@link System#nanoTime()} values are compared by difference, never with this. */
     private static final long NONE = Long.MAX_VALUE;
+
     private static final Set<Deadline> ARMED = ConcurrentHashMap.newKeySet();
     /** The instant the sweeper sleeps towards, or {@link #NONE} while it waits for a deadline. */
     private static volatile long wakeAt = NONE;
@@ -49,6 +50,7 @@ public final class Watchdog {
     private static final AtomicInteger METERED = new AtomicInteger();
     /** How long the sweeper pauses after something went wrong in a sweep, before it sweeps again. */
     private static final long ERROR_PAUSE_NANOS = 1_000_000;
+
     private static final Thread SWEEPER = startSweeper();
 
     private Watchdog() {}
@@ -190,10 +192,12 @@ public final class Watchdog {
         private final long at;
         /** The thread to interrupt, or null when {@link #onExpiry} stops the guest. */
         private final Thread interrupts;
+
         private final Runnable onExpiry;
         private final AtomicInteger state = new AtomicInteger(ARMED_STATE);
         /** Bytes the guarded thread may allocate, or 0 for no budget. */
         private final long budget;
+
         private final long threadId;
         private final long allocatedAtStart;
         /** When the sweeper next reads the allocation; written by the sweeper only. */
@@ -222,7 +226,9 @@ public final class Watchdog {
         private boolean sampleOverBudget(long now) {
             sampleAt = now + SAMPLE_NANOS;
             long allocated = AllocationMeter.allocatedBy(threadId);
-            return allocated >= 0 && allocated - allocatedAtStart > budget && AllocationMeter.heapAtRisk(budget, METERED.get());
+            return allocated >= 0
+                    && allocated - allocatedAtStart > budget
+                    && AllocationMeter.heapAtRisk(budget, METERED.get());
         }
 
         /** Runs on the sweeper thread. */

@@ -25,22 +25,20 @@ public final class Json {
     /** Longest single string value, in characters. Guests cannot produce more than 32 MiB anyway. */
     public static final int MAX_STRING_LENGTH = 32 * 1024 * 1024;
 
-    public static final ObjectMapper MAPPER =
-            JsonMapper.builder()
-                    .enable(DeserializationFeature.FAIL_ON_READING_DUP_TREE_KEY)
-                    .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-                    // Write emoji and other non-BMP characters as UTF-8, not as \uD83D\uDE80 pairs.
-                    .enable(JsonWriteFeature.COMBINE_UNICODE_SURROGATES_IN_UTF8)
-                    .build();
+    public static final ObjectMapper MAPPER = JsonMapper.builder()
+            .enable(DeserializationFeature.FAIL_ON_READING_DUP_TREE_KEY)
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            // Write emoji and other non-BMP characters as UTF-8, not as \uD83D\uDE80 pairs.
+            .enable(JsonWriteFeature.COMBINE_UNICODE_SURROGATES_IN_UTF8)
+            .build();
 
     static {
         MAPPER.getFactory()
-                .setStreamReadConstraints(
-                        StreamReadConstraints.builder()
-                                .maxNestingDepth(MAX_NESTING_DEPTH)
-                                .maxStringLength(MAX_STRING_LENGTH)
-                                .maxNumberLength(1000)
-                                .build());
+                .setStreamReadConstraints(StreamReadConstraints.builder()
+                        .maxNestingDepth(MAX_NESTING_DEPTH)
+                        .maxStringLength(MAX_STRING_LENGTH)
+                        .maxNumberLength(1000)
+                        .build());
     }
 
     private Json() {}
@@ -86,16 +84,13 @@ public final class Json {
     public static String excerpt(byte[] bytes, int maxChars) {
         String text = new String(bytes, 0, Math.min(bytes.length, maxChars * 4), StandardCharsets.UTF_8);
         StringBuilder out = new StringBuilder();
-        text.codePoints()
-                .limit(maxChars)
-                .forEach(
-                        cp -> {
-                            if (cp == '\n') out.append("\\n");
-                            else if (cp == '\r') out.append("\\r");
-                            else if (cp == '\t') out.append("\\t");
-                            else if (Character.isISOControl(cp)) out.append(String.format("\\u%04x", cp));
-                            else out.appendCodePoint(cp);
-                        });
+        text.codePoints().limit(maxChars).forEach(cp -> {
+            if (cp == '\n') out.append("\\n");
+            else if (cp == '\r') out.append("\\r");
+            else if (cp == '\t') out.append("\\t");
+            else if (Character.isISOControl(cp)) out.append(String.format("\\u%04x", cp));
+            else out.appendCodePoint(cp);
+        });
         if (text.codePointCount(0, text.length()) > maxChars || bytes.length > maxChars * 4) {
             out.append("…");
         }

@@ -15,6 +15,7 @@ public final class StrictUtf8 {
     private int needed;
     /** Allowed range of the next continuation byte (narrower right after some lead bytes). */
     private int lo = 0x80;
+
     private int hi = 0xBF;
     private long position;
     /** The offset of the sequence being read: after a refusal, the first byte of the ill-formed one. */
@@ -108,13 +109,15 @@ public final class StrictUtf8 {
 
             private void ended() throws Malformed {
                 if (!check.complete()) {
-                    throw new Malformed("invalid UTF-8: the input ends inside the character that starts at byte " + check.sequenceStart);
+                    throw new Malformed("invalid UTF-8: the input ends inside the character that starts at byte "
+                            + check.sequenceStart);
                 }
             }
 
             private void refuse(int b) throws Malformed {
-                throw new Malformed("invalid UTF-8 in the character that starts at byte " + check.sequenceStart + " (byte 0x"
-                        + Integer.toHexString(b) + " cannot be there): an overlong, surrogate, out-of-range or cut-off encoding");
+                throw new Malformed("invalid UTF-8 in the character that starts at byte " + check.sequenceStart
+                        + " (byte 0x" + Integer.toHexString(b)
+                        + " cannot be there): an overlong, surrogate, out-of-range or cut-off encoding");
             }
         };
     }

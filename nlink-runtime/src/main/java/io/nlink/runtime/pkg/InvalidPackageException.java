@@ -8,10 +8,9 @@ public final class InvalidPackageException extends Exception {
     private final List<Problem> problems;
 
     public InvalidPackageException(String source, List<Problem> problems) {
-        super(
-                source
-                        + " is not a valid nLink node package:\n"
-                        + problems.stream().map(p -> "  - " + p).collect(Collectors.joining("\n")));
+        super(source
+                + " is not a valid nLink node package:\n"
+                + problems.stream().map(p -> "  - " + p).collect(Collectors.joining("\n")));
         this.problems = List.copyOf(problems);
     }
 

@@ -59,7 +59,9 @@ public record NodeDefinition(
 
     /** The warm-up items as the contexts {@code execute_node} receives, for WasmEngine#load(byte[], List). */
     public List<byte[]> warmUpContexts() {
-        return warmup.stream().map(item -> ItemCodec.encodeContext(item.params(), item.json())).toList();
+        return warmup.stream()
+                .map(item -> ItemCodec.encodeContext(item.params(), item.json()))
+                .toList();
     }
 
     private static final Pattern IDENTIFIER = Pattern.compile("^[A-Za-z_][A-Za-z0-9_.-]{0,127}$");
@@ -74,7 +76,8 @@ public record NodeDefinition(
         List<String> problems = new ArrayList<>();
         ObjectNode resolved = Json.MAPPER.createObjectNode();
         if (given != null && !given.isNull() && !given.isObject()) {
-            throw new InvalidParamsException(List.of("params must be a JSON object; got " + JsonFields.describe(given)));
+            throw new InvalidParamsException(
+                    List.of("params must be a JSON object; got " + JsonFields.describe(given)));
         }
         for (NodeProperty property : properties) {
             JsonNode value = given == null ? null : given.get(property.name());
@@ -98,11 +101,10 @@ public record NodeDefinition(
             properties.forEach(p -> known.add(p.name()));
             for (Map.Entry<String, JsonNode> entry : given.properties()) {
                 if (!known.contains(entry.getKey())) {
-                    problems.add(
-                            "params."
-                                    + entry.getKey()
-                                    + ": this node has no such parameter"
-                                    + (known.isEmpty() ? "" : " (it has: " + String.join(", ", known) + ")"));
+                    problems.add("params."
+                            + entry.getKey()
+                            + ": this node has no such parameter"
+                            + (known.isEmpty() ? "" : " (it has: " + String.join(", ", known) + ")"));
                 }
             }
         }
@@ -122,7 +124,8 @@ public record NodeDefinition(
     public static NodeDefinition fromJson(JsonNode root) {
         List<Problem> problems = new ArrayList<>();
         NodeDefinition definition = parse(root == null ? Json.MAPPER.createObjectNode() : root, problems);
-        if (!problems.isEmpty()) throw new IllegalArgumentException(problems.get(0).toString());
+        if (!problems.isEmpty())
+            throw new IllegalArgumentException(problems.get(0).toString());
         return definition;
     }
 
@@ -130,17 +133,24 @@ public record NodeDefinition(
         JsonFields f = new JsonFields(FILE, root, problems);
         String name = f.requiredString("name");
         if (name != null && !IDENTIFIER.matcher(name).matches()) {
-            problems.add(
-                    new Problem(FILE, "name", "expected letters, digits, '_', '.' or '-', starting with a letter or '_', at most 128 characters; got \"" + name + "\""));
+            problems.add(new Problem(
+                    FILE,
+                    "name",
+                    "expected letters, digits, '_', '.' or '-', starting with a letter or '_', at most 128 characters; got \""
+                            + name + "\""));
         }
         String displayName = f.requiredString("displayName");
         JsonNode versionNode = f.get("version");
         String version = "1";
         if (versionNode != null) {
-            if (versionNode.isIntegralNumber() && versionNode.asLong() >= 1 || versionNode.isTextual() && !versionNode.textValue().isBlank()) {
+            if (versionNode.isIntegralNumber() && versionNode.asLong() >= 1
+                    || versionNode.isTextual() && !versionNode.textValue().isBlank()) {
                 version = versionNode.asText();
             } else {
-                problems.add(new Problem(FILE, "version", "expected a positive integer or a version string; got " + JsonFields.describe(versionNode)));
+                problems.add(new Problem(
+                        FILE,
+                        "version",
+                        "expected a positive integer or a version string; got " + JsonFields.describe(versionNode)));
             }
         }
         List<String> inputs = connections(f, "inputs", problems);
@@ -151,34 +161,55 @@ public record NodeDefinition(
         if (props == null) {
             // A node without parameters is legitimate.
         } else if (!props.isArray()) {
-            problems.add(new Problem(FILE, "properties", "expected an array of parameters; got " + JsonFields.describe(props)));
+            problems.add(new Problem(
+                    FILE, "properties", "expected an array of parameters; got " + JsonFields.describe(props)));
         } else {
             Set<String> seen = new HashSet<>();
             for (int i = 0; i < props.size(); i++) {
                 NodeProperty property = NodeProperty.parse(FILE, "properties[" + i + "]", props.get(i), problems);
                 if (property == null) continue;
                 if (!seen.add(property.name())) {
-                    problems.add(new Problem(FILE, "properties[" + i + "].name", "\"" + property.name() + "\" is declared twice"));
+                    problems.add(new Problem(
+                            FILE, "properties[" + i + "].name", "\"" + property.name() + "\" is declared twice"));
                 }
                 properties.add(property);
             }
         }
         boolean perItemFallback = f.optionalBoolean(PER_ITEM_FALLBACK, false);
         NodeDefinition withoutWarmUp = new NodeDefinition(
-                name, displayName, f.optionalString("description"), version, inputs, outputs, List.copyOf(properties), perItemFallback,
+                name,
+                displayName,
+                f.optionalString("description"),
+                version,
+                inputs,
+                outputs,
+                List.copyOf(properties),
+                perItemFallback,
                 List.of());
         List<WarmUpItem> warmup = warmUpItems(f.get(WARMUP), withoutWarmUp, problems);
-        return warmup.isEmpty() ? withoutWarmUp : new NodeDefinition(
-                name, displayName, withoutWarmUp.description(), version, inputs, outputs, withoutWarmUp.properties(), perItemFallback,
-                warmup);
+        return warmup.isEmpty()
+                ? withoutWarmUp
+                : new NodeDefinition(
+                        name,
+                        displayName,
+                        withoutWarmUp.description(),
+                        version,
+                        inputs,
+                        outputs,
+                        withoutWarmUp.properties(),
+                        perItemFallback,
+                        warmup);
     }
 
     /** {@code warmup}: an array of {"params": {...}, "json": {...}}, each params resolved against the node's properties. */
     private static List<WarmUpItem> warmUpItems(JsonNode node, NodeDefinition definition, List<Problem> problems) {
         if (node == null || node.isNull()) return List.of();
         if (!node.isArray() || node.size() > MAX_WARMUP_ITEMS) {
-            problems.add(new Problem(FILE, WARMUP, "expected an array of at most " + MAX_WARMUP_ITEMS
-                    + " items such as {\"params\": {...}, \"json\": {...}}; got " + JsonFields.describe(node)));
+            problems.add(new Problem(
+                    FILE,
+                    WARMUP,
+                    "expected an array of at most " + MAX_WARMUP_ITEMS
+                            + " items such as {\"params\": {...}, \"json\": {...}}; got " + JsonFields.describe(node)));
             return List.of();
         }
         List<WarmUpItem> items = new ArrayList<>();
@@ -186,22 +217,33 @@ public record NodeDefinition(
             String field = WARMUP + "[" + i + "]";
             JsonNode entry = node.get(i);
             if (!entry.isObject()) {
-                problems.add(new Problem(FILE, field, "expected {\"params\": {...}, \"json\": {...}}; got " + JsonFields.describe(entry)));
+                problems.add(new Problem(
+                        FILE,
+                        field,
+                        "expected {\"params\": {...}, \"json\": {...}}; got " + JsonFields.describe(entry)));
                 continue;
             }
             Set<String> unknown = new TreeSet<>();
             entry.fieldNames().forEachRemaining(unknown::add);
             unknown.removeAll(Set.of("params", "json"));
             if (!unknown.isEmpty()) {
-                problems.add(new Problem(FILE, field, "has " + String.join(", ", unknown) + "; a warm-up item has only params and json"));
+                problems.add(new Problem(
+                        FILE,
+                        field,
+                        "has " + String.join(", ", unknown) + "; a warm-up item has only params and json"));
             }
             JsonNode json = entry.has("json") ? entry.get("json") : Json.MAPPER.createObjectNode();
             if (!json.isObject()) {
-                problems.add(new Problem(FILE, field + ".json", "expected the item as an object; got " + JsonFields.describe(json)));
+                problems.add(new Problem(
+                        FILE, field + ".json", "expected the item as an object; got " + JsonFields.describe(json)));
                 continue;
             }
             if (entry.toString().length() > MAX_WARMUP_ITEM_BYTES) {
-                problems.add(new Problem(FILE, field, "is longer than " + MAX_WARMUP_ITEM_BYTES + " characters; a small representative item is enough"));
+                problems.add(new Problem(
+                        FILE,
+                        field,
+                        "is longer than " + MAX_WARMUP_ITEM_BYTES
+                                + " characters; a small representative item is enough"));
                 continue;
             }
             try {
@@ -227,7 +269,10 @@ public record NodeDefinition(
             }
         }
         if (!node.isArray() || result.size() != node.size()) {
-            problems.add(new Problem(FILE, name, "expected an array of connection names such as [\"main\"]; got " + JsonFields.describe(node)));
+            problems.add(new Problem(
+                    FILE,
+                    name,
+                    "expected an array of connection names such as [\"main\"]; got " + JsonFields.describe(node)));
         }
         return List.copyOf(result);
     }

@@ -54,12 +54,14 @@ public record NodeProperty(
             case BOOLEAN -> value.isBoolean() ? null : "expected true or false; got " + JsonFields.describe(value);
             case JSON -> null;
             case OPTIONS ->
-                    options.stream().anyMatch(o -> sameValue(o.value(), value))
-                            ? null
-                            : "expected one of "
-                                    + options.stream().map(o -> o.value().toString()).collect(Collectors.joining(", "))
-                                    + "; got "
-                                    + JsonFields.describe(value);
+                options.stream().anyMatch(o -> sameValue(o.value(), value))
+                        ? null
+                        : "expected one of "
+                                + options.stream()
+                                        .map(o -> o.value().toString())
+                                        .collect(Collectors.joining(", "))
+                                + "; got "
+                                + JsonFields.describe(value);
         };
     }
 
@@ -85,19 +87,22 @@ public record NodeProperty(
             try {
                 type = Type.valueOf(typeText.toUpperCase(Locale.ROOT));
             } catch (IllegalArgumentException e) {
-                problems.add(
-                        new Problem(file, f.field("type"), "expected one of " + Type.allowed() + "; got \"" + typeText + "\""));
+                problems.add(new Problem(
+                        file, f.field("type"), "expected one of " + Type.allowed() + "; got \"" + typeText + "\""));
             }
         }
         List<Option> options = new ArrayList<>();
         JsonNode optionsNode = f.get("options");
         if (type == Type.OPTIONS) {
             if (optionsNode == null || !optionsNode.isArray() || optionsNode.isEmpty()) {
-                problems.add(
-                        new Problem(file, f.field("options"), "is required for type options: a non-empty array of {\"name\", \"value\"}"));
+                problems.add(new Problem(
+                        file,
+                        f.field("options"),
+                        "is required for type options: a non-empty array of {\"name\", \"value\"}"));
             } else {
                 for (int i = 0; i < optionsNode.size(); i++) {
-                    JsonFields o = new JsonFields(file, f.field("options") + "[" + i + "]", optionsNode.get(i), problems);
+                    JsonFields o =
+                            new JsonFields(file, f.field("options") + "[" + i + "]", optionsNode.get(i), problems);
                     String optionName = o.requiredString("name");
                     JsonNode value = o.get("value");
                     if (value == null || !(value.isTextual() || value.isNumber() || value.isBoolean())) {
@@ -115,8 +120,8 @@ public record NodeProperty(
         if (defaultValue != null && defaultValue.isNull()) {
             defaultValue = null;
         }
-        NodeProperty property =
-                new NodeProperty(name, displayName, type, defaultValue, required, List.copyOf(options), f.optionalString("description"));
+        NodeProperty property = new NodeProperty(
+                name, displayName, type, defaultValue, required, List.copyOf(options), f.optionalString("description"));
         if (type != null && defaultValue != null && name != null) {
             String wrong = property.check(defaultValue);
             if (wrong != null) {

@@ -49,13 +49,17 @@ public final class PackageLoader {
     /** Most bytes all entries of a ZIP may inflate to, read or not: a zip-bomb bound. */
     public static final long MAX_ZIP_TOTAL_BYTES = 256L * 1024 * 1024;
 
-    private static final Map<String, Long> KNOWN_FILES =
-            Map.of(
-                    PackageManifest.FILE, MAX_TEXT_BYTES,
-                    NodeDefinition.FILE, MAX_TEXT_BYTES,
-                    WASM_FILE, MAX_WASM_BYTES,
-                    JS_FILE, MAX_TEXT_BYTES,
-                    WASM_SHA256_FILE, 1024L);
+    private static final Map<String, Long> KNOWN_FILES = Map.of(
+            PackageManifest.FILE,
+            MAX_TEXT_BYTES,
+            NodeDefinition.FILE,
+            MAX_TEXT_BYTES,
+            WASM_FILE,
+            MAX_WASM_BYTES,
+            JS_FILE,
+            MAX_TEXT_BYTES,
+            WASM_SHA256_FILE,
+            1024L);
 
     private PackageLoader() {}
 
@@ -120,7 +124,8 @@ public final class PackageLoader {
                     name = name.substring(2); // "./package.json" is package.json: a second copy is a duplicate
                 }
                 if (escapes(name)) {
-                    problems.add(new Problem(name, "", "ZIP entry path escapes the package (absolute, drive-letter or '..' path)"));
+                    problems.add(new Problem(
+                            name, "", "ZIP entry path escapes the package (absolute, drive-letter or '..' path)"));
                     continue;
                 }
                 String top = name.contains("/") ? name.substring(0, name.indexOf('/') + 1) : "";
@@ -138,7 +143,8 @@ public final class PackageLoader {
                         problems.add(tooLarge(name, limit));
                         continue;
                     }
-                    problems.add(new Problem("(zip)", "", "inflates to more than " + MAX_ZIP_TOTAL_BYTES / (1024 * 1024) + " MiB"));
+                    problems.add(new Problem(
+                            "(zip)", "", "inflates to more than " + MAX_ZIP_TOTAL_BYTES / (1024 * 1024) + " MiB"));
                     return;
                 }
                 total += bytes.length;
@@ -199,20 +205,18 @@ public final class PackageLoader {
             checkRecordedHash(files.get(WASM_SHA256_FILE), wasm, problems);
         }
         if (wasm == null && js == null) {
-            problems.add(
-                    new Problem(
-                            WASM_FILE,
-                            "",
-                            "is missing, and there is no " + JS_FILE + " either: a node needs at least one to run"
-                                    + " (build execution.wasm from the node's source)"));
+            problems.add(new Problem(
+                    WASM_FILE,
+                    "",
+                    "is missing, and there is no " + JS_FILE + " either: a node needs at least one to run"
+                            + " (build execution.wasm from the node's source)"));
         }
         if (definition != null && definition.perItemFallback() && !files.containsKey(JS_FILE)) {
-            problems.add(
-                    new Problem(
-                            NodeDefinition.FILE,
-                            NodeDefinition.PER_ITEM_FALLBACK,
-                            "is true, but the package has no " + JS_FILE + " to re-run failed items on: add "
-                                    + JS_FILE + " or remove the field"));
+            problems.add(new Problem(
+                    NodeDefinition.FILE,
+                    NodeDefinition.PER_ITEM_FALLBACK,
+                    "is true, but the package has no " + JS_FILE + " to re-run failed items on: add " + JS_FILE
+                            + " or remove the field"));
         }
         if (!problems.isEmpty()) {
             throw new InvalidPackageException(source, problems);
@@ -225,14 +229,20 @@ public final class PackageLoader {
         String text = new String(record, StandardCharsets.UTF_8).strip();
         String recorded = text.split("\\s+")[0].toLowerCase(java.util.Locale.ROOT);
         if (!recorded.matches("[0-9a-f]{64}")) {
-            problems.add(new Problem(WASM_SHA256_FILE, "", "expected a SHA-256 in hex followed by the file name, as sha256sum writes it"));
+            problems.add(new Problem(
+                    WASM_SHA256_FILE,
+                    "",
+                    "expected a SHA-256 in hex followed by the file name, as sha256sum writes it"));
         } else if (wasm == null) {
             problems.add(new Problem(WASM_SHA256_FILE, "", "records a hash but the package has no " + WASM_FILE));
         } else {
             String actual = Sha256.hex(wasm);
             if (!actual.equals(recorded)) {
                 problems.add(new Problem(
-                        WASM_SHA256_FILE, "", "records " + recorded + " but " + WASM_FILE + " has SHA-256 " + actual + ": the module was changed after packing"));
+                        WASM_SHA256_FILE,
+                        "",
+                        "records " + recorded + " but " + WASM_FILE + " has SHA-256 " + actual
+                                + ": the module was changed after packing"));
             }
         }
     }
@@ -253,14 +263,13 @@ public final class PackageLoader {
             return node;
         } catch (JsonProcessingException e) {
             var loc = e.getLocation();
-            problems.add(
-                    new Problem(
-                            file,
-                            "",
-                            "is not valid JSON"
-                                    + (loc == null ? "" : " (line " + loc.getLineNr() + ", column " + loc.getColumnNr() + ")")
-                                    + ": "
-                                    + e.getOriginalMessage()));
+            problems.add(new Problem(
+                    file,
+                    "",
+                    "is not valid JSON"
+                            + (loc == null ? "" : " (line " + loc.getLineNr() + ", column " + loc.getColumnNr() + ")")
+                            + ": "
+                            + e.getOriginalMessage()));
             return null;
         } catch (IOException e) {
             problems.add(new Problem(file, "", "cannot be read: " + e.getMessage()));

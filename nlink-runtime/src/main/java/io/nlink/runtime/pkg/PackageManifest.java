@@ -26,18 +26,18 @@ public record PackageManifest(String name, String version, String description, S
         JsonFields f = new JsonFields(FILE, root, problems);
         String name = f.requiredString("name");
         if (name != null && (name.length() > 214 || !NAME.matcher(name).matches())) {
-            problems.add(
-                    new Problem(
-                            FILE,
-                            "name",
-                            "expected an npm package name (lowercase letters, digits, '-', '.', '_', at"
-                                    + " most 214 characters), for example \"nlink-community.wasm_demo\"; got \""
-                                    + name
-                                    + "\""));
+            problems.add(new Problem(
+                    FILE,
+                    "name",
+                    "expected an npm package name (lowercase letters, digits, '-', '.', '_', at"
+                            + " most 214 characters), for example \"nlink-community.wasm_demo\"; got \""
+                            + name
+                            + "\""));
         }
         String version = f.requiredString("version");
         if (version != null && !SEMVER.matcher(version).matches()) {
-            problems.add(new Problem(FILE, "version", "expected a semantic version such as \"1.0.0\"; got \"" + version + "\""));
+            problems.add(new Problem(
+                    FILE, "version", "expected a semantic version such as \"1.0.0\"; got \"" + version + "\""));
         }
         String author = root != null && root.has("author") && root.get("author").isObject()
                 ? root.get("author").path("name").asText(null)

@@ -74,7 +74,8 @@ public record ModuleInfo(
      * command adapter.
      */
     public static Abi abiOf(java.util.Set<String> exportNames) {
-        if (exportNames.contains("execute_node") || (exportNames.contains("allocate") && !exportNames.contains("_start"))) {
+        if (exportNames.contains("execute_node")
+                || (exportNames.contains("allocate") && !exportNames.contains("_start"))) {
             return Abi.REACTOR;
         }
         return exportNames.contains("_start") ? Abi.COMMAND : Abi.NONE;

@@ -35,7 +35,8 @@ class ItemCodecFuzzTest {
     void decodeResultOfAnyBytes(byte[] bytes) {
         switch (ItemCodec.decodeResult(bytes)) {
             case ItemCodec.Items items -> {
-                assertThat(items.items()).allSatisfy(item -> assertThat(item.isObject()).isTrue());
+                assertThat(items.items())
+                        .allSatisfy(item -> assertThat(item.isObject()).isTrue());
                 // a result that decodes to items is valid JSON whose items are the json members
                 JsonNode root = parseOrFail(bytes);
                 assertThat(root.isArray()).isTrue();
@@ -85,7 +86,11 @@ class ItemCodecFuzzTest {
         }
         if (item == null || !item.isObject()) return; // the batch reader only hands on objects
         byte[] context = ItemCodec.encodeContext(params, item);
-        assertThat(StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(context)).length()).isPositive();
+        assertThat(StandardCharsets.UTF_8
+                        .newDecoder()
+                        .decode(java.nio.ByteBuffer.wrap(context))
+                        .length())
+                .isPositive();
         JsonNode back = parseOrFail(context);
         assertThat(back.size()).isEqualTo(2);
         assertThat(back.get("params")).isEqualTo(params);

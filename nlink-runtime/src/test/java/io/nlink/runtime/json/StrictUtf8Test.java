@@ -41,19 +41,24 @@ class StrictUtf8Test {
         assertThat(StrictUtf8.firstInvalid(surrogate)).isEqualTo(1);
         byte[] cutOff = {'a', 'b', (byte) 0xF0, (byte) 0x9F, (byte) 0x9A};
         assertThat(StrictUtf8.firstInvalid(cutOff)).isEqualTo(2);
-        assertThat(StrictUtf8.firstInvalid("Grüße 🚀".getBytes(StandardCharsets.UTF_8))).isEqualTo(-1);
+        assertThat(StrictUtf8.firstInvalid("Grüße 🚀".getBytes(StandardCharsets.UTF_8)))
+                .isEqualTo(-1);
 
-        assertThatThrownBy(() -> StrictUtf8.checking(new ByteArrayInputStream(surrogate)).readAllBytes())
+        assertThatThrownBy(() ->
+                        StrictUtf8.checking(new ByteArrayInputStream(surrogate)).readAllBytes())
                 .isInstanceOf(StrictUtf8.Malformed.class)
-                .hasMessageStartingWith("invalid UTF-8 in the character that starts at byte 1 (byte 0xa0 cannot be there)");
-        assertThatThrownBy(() -> StrictUtf8.checking(new ByteArrayInputStream(cutOff)).readAllBytes())
+                .hasMessageStartingWith(
+                        "invalid UTF-8 in the character that starts at byte 1 (byte 0xa0 cannot be there)");
+        assertThatThrownBy(() ->
+                        StrictUtf8.checking(new ByteArrayInputStream(cutOff)).readAllBytes())
                 .isInstanceOf(StrictUtf8.Malformed.class)
                 .hasMessage("invalid UTF-8: the input ends inside the character that starts at byte 2");
     }
 
     private static boolean decodes(byte[] bytes) {
         try {
-            StandardCharsets.UTF_8.newDecoder()
+            StandardCharsets.UTF_8
+                    .newDecoder()
                     .onMalformedInput(CodingErrorAction.REPORT)
                     .onUnmappableCharacter(CodingErrorAction.REPORT)
                     .decode(ByteBuffer.wrap(bytes));

@@ -58,7 +58,9 @@ public final class Accounts {
     }
 
     public boolean hasOwner() throws SQLException {
-        return db.queryOne("SELECT COUNT(*) FROM users WHERE role = ?", r -> r.getLong(1), Role.OWNER.id()).orElse(0L) > 0;
+        return db.queryOne("SELECT COUNT(*) FROM users WHERE role = ?", r -> r.getLong(1), Role.OWNER.id())
+                        .orElse(0L)
+                > 0;
     }
 
     /** Who workflows and credentials are shared with, and their transfers. */
@@ -111,7 +113,10 @@ public final class Accounts {
         try {
             owner = insertOwner(username, password, address);
         } catch (SQLException e) {
-            if (hasOwner()) throw new ApiException(409, "the owner account already exists (created through another server on this database); sign in instead");
+            if (hasOwner())
+                throw new ApiException(
+                        409,
+                        "the owner account already exists (created through another server on this database); sign in instead");
             setupToken.compareAndSet(null, expected); // not spent: the database failed, the link may be used again
             throw e;
         }
@@ -123,22 +128,30 @@ public final class Accounts {
         String hash = Passwords.hash(password);
         Instant now = Instant.now();
         return db.transaction(c -> {
-            long id = Database.insert(c, "INSERT INTO users (username, password_hash, role, created_at) VALUES (?, ?, ?, ?)",
-                    username, hash, Role.OWNER.id(), utc(now));
+            long id = Database.insert(
+                    c,
+                    "INSERT INTO users (username, password_hash, role, created_at) VALUES (?, ?, ?, ?)",
+                    username,
+                    hash,
+                    Role.OWNER.id(),
+                    utc(now));
             Database.update(c, "INSERT INTO owner_claim (id, user_id) VALUES (1, ?)", id);
             // Workflows stored before ownership existed, on a server with no owner then (schema V4), are the owner's.
             Database.update(c, "UPDATE workflows SET owner_id = ? WHERE owner_id IS NULL", id);
             audit.record(c, AuditLog.Action.OWNER_CREATED, id, username, username, address, null);
-            return Database.query(c, "SELECT " + USER_COLUMNS + " FROM users WHERE id = ?", Accounts::user, id).get(0);
+            return Database.query(c, "SELECT " + USER_COLUMNS + " FROM users WHERE id = ?", Accounts::user, id)
+                    .get(0);
         });
     }
 
-    public User createUser(Principal actor, String username, String password, Role role, String address) throws SQLException {
+    public User createUser(Principal actor, String username, String password, Role role, String address)
+            throws SQLException {
         if (role == Role.OWNER) {
             throw ApiException.badRequest("there is one owner; give the new account the role admin or member");
         }
         checkNew(username, password);
-        if (db.queryOne("SELECT id FROM users WHERE username = ?", r -> r.getLong(1), username).isPresent()) {
+        if (db.queryOne("SELECT id FROM users WHERE username = ?", r -> r.getLong(1), username)
+                .isPresent()) {
             throw new ApiException(409, "an account named \"" + username + "\" already exists");
         }
         return insertUser(username, password, role, c -> {
@@ -168,11 +181,13 @@ public final class Accounts {
      * @param disabled whether it is disabled from now on, or null to keep that
      */
     public User update(Principal actor, long id, Role role, Boolean disabled, String address) throws SQLException {
-        if (role == null && disabled == null) throw ApiException.badRequest("send \"role\" and/or \"disabled\" to change");
+        if (role == null && disabled == null)
+            throw ApiException.badRequest("send \"role\" and/or \"disabled\" to change");
         if (role == Role.OWNER) throw ApiException.badRequest("role: there is one owner; choose admin or member");
         User checked = null;
         if (role != null) checked = target(actor, id, Policy.AccountChange.ROLE);
-        if (disabled != null) checked = target(actor, id, disabled ? Policy.AccountChange.DISABLE : Policy.AccountChange.ENABLE);
+        if (disabled != null)
+            checked = target(actor, id, disabled ? Policy.AccountChange.DISABLE : Policy.AccountChange.ENABLE);
         User before = checked;
         db.transaction(c -> {
             if (role != null) Database.update(c, "UPDATE users SET role = ? WHERE id = ?", role.id(), id);
@@ -181,14 +196,27 @@ public final class Accounts {
                 if (disabled) endAccess(c, id);
             }
             if (role != null && role != before.role()) {
-                audit.record(c, AuditLog.Action.ROLE_CHANGED, actor, before.username(), address, before.role().id() + " to " + role.id());
+                audit.record(
+                        c,
+                        AuditLog.Action.ROLE_CHANGED,
+                        actor,
+                        before.username(),
+                        address,
+                        before.role().id() + " to " + role.id());
             }
             if (disabled != null && disabled != before.disabled()) {
-                audit.record(c, disabled ? AuditLog.Action.USER_DISABLED : AuditLog.Action.USER_ENABLED, actor, before.username(), address, null);
+                audit.record(
+                        c,
+                        disabled ? AuditLog.Action.USER_DISABLED : AuditLog.Action.USER_ENABLED,
+                        actor,
+                        before.username(),
+                        address,
+                        null);
             }
             return null;
         });
-        return db.queryOne("SELECT " + USER_COLUMNS + " FROM users WHERE id = ?", Accounts::user, id).orElseThrow();
+        return db.queryOne("SELECT " + USER_COLUMNS + " FROM users WHERE id = ?", Accounts::user, id)
+                .orElseThrow();
     }
 
     /**
@@ -204,23 +232,51 @@ public final class Accounts {
     public User remove(Principal actor, long id, Long recipientId, String address) throws SQLException {
         User removed = target(actor, id, Policy.AccountChange.REMOVE);
         return db.transaction(c -> {
-            long to = recipientId != null ? recipientId
-                    : Database.query(c, "SELECT id FROM users WHERE role = ?", r -> r.getLong(1), Role.OWNER.id()).get(0);
-            if (to == id) throw ApiException.badRequest("transferTo: choose another account than the one removed to receive its work");
-            User recipient = Database.query(c, "SELECT " + USER_COLUMNS + " FROM users WHERE id = ?", Accounts::user, to).stream().findFirst()
-                    .orElseThrow(() -> ApiException.badRequest("transferTo: there is no account " + to + " to receive the work; GET /api/users lists them"));
+            long to = recipientId != null
+                    ? recipientId
+                    : Database.query(c, "SELECT id FROM users WHERE role = ?", r -> r.getLong(1), Role.OWNER.id())
+                            .get(0);
+            if (to == id)
+                throw ApiException.badRequest(
+                        "transferTo: choose another account than the one removed to receive its work");
+            User recipient =
+                    Database.query(c, "SELECT " + USER_COLUMNS + " FROM users WHERE id = ?", Accounts::user, to)
+                            .stream()
+                            .findFirst()
+                            .orElseThrow(() -> ApiException.badRequest("transferTo: there is no account " + to
+                                    + " to receive the work; GET /api/users lists them"));
             Policy.checkRecipient(recipient.username(), recipient.disabled(), false, true);
             int workflows = Database.update(c, "UPDATE workflows SET owner_id = ? WHERE owner_id = ?", to, id);
             int credentials = Database.update(c, "UPDATE credentials SET owner_id = ? WHERE owner_id = ?", to, id);
-            Database.update(c, "INSERT INTO credential_shares (credential_id, user_id, shared_at) SELECT s.credential_id, ?, s.shared_at"
-                    + " FROM credential_shares s JOIN credentials k ON k.id = s.credential_id WHERE s.user_id = ? AND k.owner_id <> ?"
-                    + " AND NOT EXISTS (SELECT 1 FROM credential_shares t WHERE t.credential_id = s.credential_id AND t.user_id = ?)", to, id, to, to);
+            Database.update(
+                    c,
+                    "INSERT INTO credential_shares (credential_id, user_id, shared_at) SELECT s.credential_id, ?, s.shared_at"
+                            + " FROM credential_shares s JOIN credentials k ON k.id = s.credential_id WHERE s.user_id = ? AND k.owner_id <> ?"
+                            + " AND NOT EXISTS (SELECT 1 FROM credential_shares t WHERE t.credential_id = s.credential_id AND t.user_id = ?)",
+                    to,
+                    id,
+                    to,
+                    to);
             // What the recipient now owns needs no share with it.
-            Database.update(c, "DELETE FROM workflow_shares WHERE user_id = ? AND workflow_id IN (SELECT id FROM workflows WHERE owner_id = ?)", to, to);
-            Database.update(c, "DELETE FROM credential_shares WHERE user_id = ? AND credential_id IN (SELECT id FROM credentials WHERE owner_id = ?)", to, to);
+            Database.update(
+                    c,
+                    "DELETE FROM workflow_shares WHERE user_id = ? AND workflow_id IN (SELECT id FROM workflows WHERE owner_id = ?)",
+                    to,
+                    to);
+            Database.update(
+                    c,
+                    "DELETE FROM credential_shares WHERE user_id = ? AND credential_id IN (SELECT id FROM credentials WHERE owner_id = ?)",
+                    to,
+                    to);
             Database.update(c, "DELETE FROM users WHERE id = ?", id);
-            audit.record(c, AuditLog.Action.USER_REMOVED, actor, removed.username(), address,
-                    "its " + workflows + " workflow(s) and " + credentials + " credential(s) passed to " + recipient.username());
+            audit.record(
+                    c,
+                    AuditLog.Action.USER_REMOVED,
+                    actor,
+                    removed.username(),
+                    address,
+                    "its " + workflows + " workflow(s) and " + credentials + " credential(s) passed to "
+                            + recipient.username());
             return recipient;
         });
     }
@@ -231,14 +287,20 @@ public final class Accounts {
      */
     public ResetLink resetLink(Principal actor, long id, String address) throws SQLException {
         User user = target(actor, id, Policy.AccountChange.RESET_PASSWORD);
-        if (user.disabled()) throw new ApiException(409, "the account \"" + user.username() + "\" is disabled; enable it first");
+        if (user.disabled())
+            throw new ApiException(409, "the account \"" + user.username() + "\" is disabled; enable it first");
         String token = Secrets.random();
         Instant now = Instant.now();
         Instant expires = now.plus(RESET_TTL);
         db.transaction(c -> {
             Database.update(c, "DELETE FROM password_resets WHERE user_id = ?", id);
-            Database.update(c, "INSERT INTO password_resets (token_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)",
-                    Secrets.stored(token), id, utc(now), utc(expires));
+            Database.update(
+                    c,
+                    "INSERT INTO password_resets (token_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)",
+                    Secrets.stored(token),
+                    id,
+                    utc(now),
+                    utc(expires));
             audit.record(c, AuditLog.Action.PASSWORD_RESET_LINK, actor, user.username(), address, null);
             return null;
         });
@@ -256,22 +318,38 @@ public final class Accounts {
         String invalid = "this password-reset link is unknown, used or expired; ask an admin for a new one";
         if (token == null || token.isEmpty() || token.length() > 100) throw new ApiException(403, invalid);
         // Anyone may call this: hash (600k iterations) only for a token that exists.
-        if (db.queryOne("SELECT user_id FROM password_resets WHERE token_hash = ?", r -> r.getLong(1), Secrets.stored(token)).isEmpty()) {
+        if (db.queryOne(
+                        "SELECT user_id FROM password_resets WHERE token_hash = ?",
+                        r -> r.getLong(1),
+                        Secrets.stored(token))
+                .isEmpty()) {
             throw new ApiException(403, invalid);
         }
         String hash = Passwords.hash(password);
         Object[] reset = db.transaction(c -> {
-            List<Object[]> rows = Database.query(c,
+            List<Object[]> rows = Database.query(
+                    c,
                     "SELECT r.user_id, r.expires_at, u.username, u.disabled FROM password_resets r JOIN users u ON u.id = r.user_id WHERE r.token_hash = ?",
-                    r -> new Object[] {r.getLong(1), instant(r.getObject(2, OffsetDateTime.class)), r.getString(3), r.getBoolean(4)},
+                    r -> new Object[] {
+                        r.getLong(1), instant(r.getObject(2, OffsetDateTime.class)), r.getString(3), r.getBoolean(4)
+                    },
                     Secrets.stored(token));
             // Spent by the first call that finds it: two calls with one link cannot both succeed.
-            if (rows.isEmpty() || Database.update(c, "DELETE FROM password_resets WHERE token_hash = ?", Secrets.stored(token)) != 1) return null;
+            if (rows.isEmpty()
+                    || Database.update(c, "DELETE FROM password_resets WHERE token_hash = ?", Secrets.stored(token))
+                            != 1) return null;
             Object[] row = rows.get(0);
             if (!((Instant) row[1]).isAfter(Instant.now()) || (Boolean) row[3]) return null;
             Database.update(c, "UPDATE users SET password_hash = ? WHERE id = ?", hash, row[0]);
             Database.update(c, "DELETE FROM sessions WHERE user_id = ?", row[0]);
-            audit.record(c, AuditLog.Action.PASSWORD_RESET, (Long) row[0], (String) row[2], (String) row[2], address, "with a reset link");
+            audit.record(
+                    c,
+                    AuditLog.Action.PASSWORD_RESET,
+                    (Long) row[0],
+                    (String) row[2],
+                    (String) row[2],
+                    address,
+                    "with a reset link");
             return row;
         });
         if (reset == null) throw new ApiException(403, invalid);
@@ -285,9 +363,13 @@ public final class Accounts {
      *
      * @param cookie the session cookie the request came with, or null
      */
-    public void changePassword(Principal caller, String cookie, String current, String password, String address) throws SQLException {
-        LoginThrottle.Attempt attempt = throttle.begin(throttleName(caller.username(), caller.role() == Role.OWNER, address), address);
-        String stored = db.queryOne("SELECT password_hash FROM users WHERE id = ?", r -> r.getString(1), caller.userId()).orElseThrow();
+    public void changePassword(Principal caller, String cookie, String current, String password, String address)
+            throws SQLException {
+        LoginThrottle.Attempt attempt =
+                throttle.begin(throttleName(caller.username(), caller.role() == Role.OWNER, address), address);
+        String stored = db.queryOne(
+                        "SELECT password_hash FROM users WHERE id = ?", r -> r.getString(1), caller.userId())
+                .orElseThrow();
         boolean ok;
         try {
             ok = Passwords.matches(current, stored);
@@ -331,11 +413,12 @@ public final class Accounts {
             throttle.begin("", address);
             throw new ApiException(401, "wrong username or password");
         }
-        Optional<String[]> row =
-                db.queryOne(
-                        "SELECT id, password_hash, disabled, role FROM users WHERE username = ?",
-                        r -> new String[] {Long.toString(r.getLong(1)), r.getString(2), Boolean.toString(r.getBoolean(3)), r.getString(4)},
-                        name);
+        Optional<String[]> row = db.queryOne(
+                "SELECT id, password_hash, disabled, role FROM users WHERE username = ?",
+                r -> new String[] {
+                    Long.toString(r.getLong(1)), r.getString(2), Boolean.toString(r.getBoolean(3)), r.getString(4)
+                },
+                name);
         boolean owner = row.isPresent() && Role.of(row.get()[3]) == Role.OWNER;
         LoginThrottle.Attempt attempt = throttle.begin(throttleName(name, owner, address), address);
         boolean ok;
@@ -347,7 +430,13 @@ public final class Accounts {
             throw busy;
         }
         if (!ok) {
-            audit.record(AuditLog.Action.SIGN_IN_FAILED, null, null, name, address, row.isPresent() ? "wrong password" : "no such account");
+            audit.record(
+                    AuditLog.Action.SIGN_IN_FAILED,
+                    null,
+                    null,
+                    name,
+                    address,
+                    row.isPresent() ? "wrong password" : "no such account");
             throw new ApiException(401, "wrong username or password");
         }
         attempt.succeeded();
@@ -356,7 +445,11 @@ public final class Accounts {
             audit.record(AuditLog.Action.SIGN_IN_FAILED, null, null, name, address, "the account is disabled");
             throw new ApiException(403, "this account is disabled; ask the owner or an admin to enable it");
         }
-        User user = db.queryOne("SELECT " + USER_COLUMNS + " FROM users WHERE id = ?", Accounts::user, Long.parseLong(row.get()[0])).orElseThrow();
+        User user = db.queryOne(
+                        "SELECT " + USER_COLUMNS + " FROM users WHERE id = ?",
+                        Accounts::user,
+                        Long.parseLong(row.get()[0]))
+                .orElseThrow();
         return newSession(user, c -> {
             audit.record(c, AuditLog.Action.SIGN_IN, user.id(), user.username(), user.username(), address, null);
             return null;
@@ -377,12 +470,17 @@ public final class Accounts {
         if (cookie == null || cookie.isEmpty() || cookie.length() > 100) return Optional.empty();
         String hash = Secrets.stored(cookie);
         Instant now = Instant.now();
-        Optional<Object[]> row =
-                db.queryOne(
-                        "SELECT u.id, u.username, u.role, s.csrf_token, s.expires_at FROM sessions s JOIN users u ON u.id = s.user_id"
-                                + " WHERE s.token_hash = ? AND u.disabled = FALSE",
-                        r -> new Object[] {r.getLong(1), r.getString(2), r.getString(3), r.getString(4), instant(r.getObject(5, OffsetDateTime.class))},
-                        hash);
+        Optional<Object[]> row = db.queryOne(
+                "SELECT u.id, u.username, u.role, s.csrf_token, s.expires_at FROM sessions s JOIN users u ON u.id = s.user_id"
+                        + " WHERE s.token_hash = ? AND u.disabled = FALSE",
+                r -> new Object[] {
+                    r.getLong(1),
+                    r.getString(2),
+                    r.getString(3),
+                    r.getString(4),
+                    instant(r.getObject(5, OffsetDateTime.class))
+                },
+                hash);
         if (row.isEmpty()) return Optional.empty();
         Object[] r = row.get();
         Instant expires = (Instant) r[4];
@@ -405,11 +503,10 @@ public final class Accounts {
     public Optional<Principal> byApiKey(String key) throws SQLException {
         if (key == null || !key.startsWith(API_KEY_PREFIX) || key.length() > 100) return Optional.empty();
         String hash = Secrets.stored(key);
-        Optional<Principal> principal =
-                db.queryOne(
-                        "SELECT u.id, u.username, u.role FROM api_keys k JOIN users u ON u.id = k.user_id WHERE k.key_hash = ? AND u.disabled = FALSE",
-                        r -> new Principal(r.getLong(1), r.getString(2), Role.of(r.getString(3)), null),
-                        hash);
+        Optional<Principal> principal = db.queryOne(
+                "SELECT u.id, u.username, u.role FROM api_keys k JOIN users u ON u.id = k.user_id WHERE k.key_hash = ? AND u.disabled = FALSE",
+                r -> new Principal(r.getLong(1), r.getString(2), Role.of(r.getString(3)), null),
+                hash);
         if (principal.isPresent()) {
             db.update("UPDATE api_keys SET last_used_at = ? WHERE key_hash = ?", Instant.now(), hash);
         }
@@ -423,16 +520,26 @@ public final class Accounts {
         String key = API_KEY_PREFIX + Secrets.random();
         String prefix = key.substring(0, 12);
         Instant now = Instant.now();
-        long id = db.transaction(c -> Database.insert(c,
+        long id = db.transaction(c -> Database.insert(
+                c,
                 "INSERT INTO api_keys (user_id, name, prefix, key_hash, created_at) VALUES (?, ?, ?, ?, ?)",
-                owner.userId(), name, prefix, Secrets.stored(key), now.atOffset(java.time.ZoneOffset.UTC)));
+                owner.userId(),
+                name,
+                prefix,
+                Secrets.stored(key),
+                now.atOffset(java.time.ZoneOffset.UTC)));
         return new NewApiKey(id, name, key, prefix, now);
     }
 
     public List<ApiKey> apiKeys(Principal owner) throws SQLException {
         return db.query(
                 "SELECT id, name, prefix, created_at, last_used_at FROM api_keys WHERE user_id = ? ORDER BY id",
-                r -> new ApiKey(r.getLong(1), r.getString(2), r.getString(3), instant(r.getObject(4, OffsetDateTime.class)), instant(r.getObject(5, OffsetDateTime.class))),
+                r -> new ApiKey(
+                        r.getLong(1),
+                        r.getString(2),
+                        r.getString(3),
+                        instant(r.getObject(4, OffsetDateTime.class)),
+                        instant(r.getObject(5, OffsetDateTime.class))),
                 owner.userId());
     }
 
@@ -453,13 +560,19 @@ public final class Accounts {
     private User insertUser(String username, String password, Role role, Database.Work<?> record) throws SQLException {
         Instant now = Instant.now();
         String hash = Passwords.hash(password);
-        return db.transaction(
-                c -> {
-                    Database.update(c, "INSERT INTO users (username, password_hash, role, created_at) VALUES (?, ?, ?, ?)",
-                            username, hash, role.id(), now.atOffset(java.time.ZoneOffset.UTC));
-                    record.run(c);
-                    return Database.query(c, "SELECT " + USER_COLUMNS + " FROM users WHERE username = ?", Accounts::user, username).get(0);
-                });
+        return db.transaction(c -> {
+            Database.update(
+                    c,
+                    "INSERT INTO users (username, password_hash, role, created_at) VALUES (?, ?, ?, ?)",
+                    username,
+                    hash,
+                    role.id(),
+                    now.atOffset(java.time.ZoneOffset.UTC));
+            record.run(c);
+            return Database.query(
+                            c, "SELECT " + USER_COLUMNS + " FROM users WHERE username = ?", Accounts::user, username)
+                    .get(0);
+        });
     }
 
     private Session newSession(User user) throws SQLException {
@@ -473,8 +586,14 @@ public final class Accounts {
         Instant now = Instant.now();
         Instant expires = now.plus(sessionTtl);
         db.transaction(c -> {
-            Database.update(c, "INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, expires_at) VALUES (?, ?, ?, ?, ?)",
-                    Secrets.stored(cookie), user.id(), csrf, now, expires);
+            Database.update(
+                    c,
+                    "INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, expires_at) VALUES (?, ?, ?, ?, ?)",
+                    Secrets.stored(cookie),
+                    user.id(),
+                    csrf,
+                    now,
+                    expires);
             return record.run(c);
         });
         db.update("DELETE FROM sessions WHERE expires_at < ?", now); // housekeeping, cheap with the index
@@ -484,7 +603,12 @@ public final class Accounts {
     private static final String USER_COLUMNS = "id, username, role, created_at, disabled";
 
     private static User user(java.sql.ResultSet r) throws SQLException {
-        return new User(r.getLong(1), r.getString(2), Role.of(r.getString(3)), instant(r.getObject(4, OffsetDateTime.class)), r.getBoolean(5));
+        return new User(
+                r.getLong(1),
+                r.getString(2),
+                Role.of(r.getString(3)),
+                instant(r.getObject(4, OffsetDateTime.class)),
+                r.getBoolean(5));
     }
 
     private static OffsetDateTime utc(Instant t) {

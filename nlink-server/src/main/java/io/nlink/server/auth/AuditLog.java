@@ -60,7 +60,15 @@ public final class AuditLog {
      * @param target  what was acted on: an account's name, {@code node@version}, a workflow's id and name
      * @param address the client's address as the server saw it
      */
-    public record Entry(long id, Instant at, String action, Long actorId, String actor, String target, String address, String detail) {}
+    public record Entry(
+            long id,
+            Instant at,
+            String action,
+            Long actorId,
+            String actor,
+            String target,
+            String address,
+            String detail) {}
 
     /** A page of entries, newest first, and the id to pass as {@code before} for the next, or null at the end. */
     public record Page(List<Entry> entries, Long nextBefore) {}
@@ -96,7 +104,8 @@ public final class AuditLog {
      * {@code target} from {@code address}: for what changed nothing in the database (a failed
      * sign-in). A change to the database is recorded in its own transaction instead.
      */
-    public void record(Action action, Principal actor, String target, String address, String detail) throws SQLException {
+    public void record(Action action, Principal actor, String target, String address, String detail)
+            throws SQLException {
         db.transaction(c -> {
             record(c, action, actor, target, address, detail);
             return null;
@@ -104,7 +113,8 @@ public final class AuditLog {
     }
 
     /** As {@link #record(Action, Principal, String, String, String)}, for an actor known by id and name. */
-    void record(Action action, Long actorId, String actor, String target, String address, String detail) throws SQLException {
+    void record(Action action, Long actorId, String actor, String target, String address, String detail)
+            throws SQLException {
         db.transaction(c -> {
             record(c, action, actorId, actor, target, address, detail);
             return null;
@@ -112,13 +122,30 @@ public final class AuditLog {
     }
 
     /** Records {@code action} on {@code c}, in the transaction of the change it records: if that rolls back, so does the entry. */
-    public void record(Connection c, Action action, Principal actor, String target, String address, String detail) throws SQLException {
-        record(c, action, actor == null ? null : actor.userId(), actor == null ? null : actor.username(), target, address, detail);
+    public void record(Connection c, Action action, Principal actor, String target, String address, String detail)
+            throws SQLException {
+        record(
+                c,
+                action,
+                actor == null ? null : actor.userId(),
+                actor == null ? null : actor.username(),
+                target,
+                address,
+                detail);
     }
 
-    void record(Connection c, Action action, Long actorId, String actor, String target, String address, String detail) throws SQLException {
-        Database.update(c, "INSERT INTO audit_log (at, action, actor_id, actor, target, address, detail) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                Instant.now(), action.id(), actorId, actor, cut(target, 300), cut(address, 100), cut(detail, 500));
+    void record(Connection c, Action action, Long actorId, String actor, String target, String address, String detail)
+            throws SQLException {
+        Database.update(
+                c,
+                "INSERT INTO audit_log (at, action, actor_id, actor, target, address, detail) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                Instant.now(),
+                action.id(),
+                actorId,
+                actor,
+                cut(target, 300),
+                cut(address, 100),
+                cut(detail, 500));
         if (written.incrementAndGet() % PRUNE_EVERY == 0) prune(c);
     }
 
@@ -142,12 +169,20 @@ public final class AuditLog {
      * @param limit 1..{@value #MAX_PAGE}
      */
     public Page page(Long before, int limit) throws SQLException {
-        if (limit < 1 || limit > MAX_PAGE) throw new IllegalArgumentException("limit must be 1.." + MAX_PAGE + ", got " + limit);
+        if (limit < 1 || limit > MAX_PAGE)
+            throw new IllegalArgumentException("limit must be 1.." + MAX_PAGE + ", got " + limit);
         List<Entry> rows = db.query(
                 "SELECT id, at, action, actor_id, actor, target, address, detail FROM audit_log WHERE id < ? ORDER BY id DESC"
                         + " FETCH FIRST " + (limit + 1) + " ROWS ONLY",
-                r -> new Entry(r.getLong(1), r.getObject(2, OffsetDateTime.class).toInstant(), r.getString(3),
-                        r.getObject(4) == null ? null : r.getLong(4), r.getString(5), r.getString(6), r.getString(7), r.getString(8)),
+                r -> new Entry(
+                        r.getLong(1),
+                        r.getObject(2, OffsetDateTime.class).toInstant(),
+                        r.getString(3),
+                        r.getObject(4) == null ? null : r.getLong(4),
+                        r.getString(5),
+                        r.getString(6),
+                        r.getString(7),
+                        r.getString(8)),
                 before == null ? Long.MAX_VALUE : before);
         if (rows.size() <= limit) return new Page(rows, null);
         List<Entry> page = rows.subList(0, limit);
@@ -163,17 +198,26 @@ public final class AuditLog {
     }
 
     private void prune(Connection c) throws SQLException {
-        Database.update(c, "DELETE FROM audit_log WHERE at < ?", OffsetDateTime.now(ZoneOffset.UTC).minus(keepFor));
+        Database.update(
+                c,
+                "DELETE FROM audit_log WHERE at < ?",
+                OffsetDateTime.now(ZoneOffset.UTC).minus(keepFor));
         pruneBeyond(c, keepFailedSignInsAtMost, " WHERE action = '" + Action.SIGN_IN_FAILED.id() + "'");
         pruneBeyond(c, keepAtMost, "");
     }
 
     /** Deletes what is older than the newest {@code keep} entries of those {@code where} selects. */
     private static void pruneBeyond(Connection c, int keep, String where) throws SQLException {
-        List<Long> oldestKept = Database.query(c,
-                "SELECT id FROM audit_log" + where + " ORDER BY id DESC OFFSET " + (keep - 1) + " ROWS FETCH FIRST 1 ROWS ONLY", r -> r.getLong(1));
+        List<Long> oldestKept = Database.query(
+                c,
+                "SELECT id FROM audit_log" + where + " ORDER BY id DESC OFFSET " + (keep - 1)
+                        + " ROWS FETCH FIRST 1 ROWS ONLY",
+                r -> r.getLong(1));
         if (!oldestKept.isEmpty()) {
-            Database.update(c, "DELETE FROM audit_log" + (where.isEmpty() ? " WHERE" : where + " AND") + " id < ?", oldestKept.get(0));
+            Database.update(
+                    c,
+                    "DELETE FROM audit_log" + (where.isEmpty() ? " WHERE" : where + " AND") + " id < ?",
+                    oldestKept.get(0));
         }
     }
 

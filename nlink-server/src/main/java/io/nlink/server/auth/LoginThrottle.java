@@ -33,6 +33,7 @@ final class LoginThrottle {
     static final int FREE_FAILURES_PER_NAME = 5;
     /** Enough for a few people behind one address mistyping; far too few to spray names. */
     static final int FREE_FAILURES_PER_ADDRESS = 20;
+
     static final Duration LOCKOUT = Duration.ofMinutes(1);
     static final Duration FORGET_AFTER = Duration.ofMinutes(15);
     static final int MAX_TRACKED = 10_000;
@@ -127,7 +128,8 @@ final class LoginThrottle {
                 return new Entry(e.count() + 1, now);
             });
             if (lockedForSeconds[0] > 0) {
-                throw ApiException.tooManyRequests(refusal + "; try again in " + lockedForSeconds[0] + " s", lockedForSeconds[0]);
+                throw ApiException.tooManyRequests(
+                        refusal + "; try again in " + lockedForSeconds[0] + " s", lockedForSeconds[0]);
             }
         }
 
@@ -161,7 +163,8 @@ final class LoginThrottle {
             int excess = entries.size() - target;
             if (excess <= 0) return;
             entries.entrySet().stream()
-                    .sorted(Comparator.<Map.Entry<String, Entry>, Boolean>comparing(x -> lockLeft(x.getValue(), now) != null)
+                    .sorted(Comparator.<Map.Entry<String, Entry>, Boolean>comparing(
+                                    x -> lockLeft(x.getValue(), now) != null)
                             .thenComparing(x -> x.getValue().last()))
                     .limit(excess)
                     .map(Map.Entry::getKey)

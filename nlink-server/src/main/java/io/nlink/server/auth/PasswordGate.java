@@ -16,6 +16,7 @@ import java.util.function.Supplier;
 final class PasswordGate {
     /** Long enough to ride out a burst of honest sign-ins, short enough to hold no thread for long. */
     static final Duration WAIT = Duration.ofSeconds(2);
+
     static final long RETRY_AFTER_SECONDS = 2;
 
     /** The one gate all password work of this process passes through. */
@@ -40,7 +41,8 @@ final class PasswordGate {
         }
         if (!acquired) {
             throw ApiException.tooManyRequests(
-                    "the server is busy checking other passwords; try again in " + RETRY_AFTER_SECONDS + " s", RETRY_AFTER_SECONDS);
+                    "the server is busy checking other passwords; try again in " + RETRY_AFTER_SECONDS + " s",
+                    RETRY_AFTER_SECONDS);
         }
         try {
             return work.get();

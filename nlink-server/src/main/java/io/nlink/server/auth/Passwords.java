@@ -46,7 +46,8 @@ public final class Passwords {
     public static String hash(String password) {
         byte[] salt = new byte[SALT_BYTES];
         RANDOM.nextBytes(salt);
-        return SCHEME + "$" + ITERATIONS + "$" + b64(salt) + "$" + b64(PasswordGate.SHARED.run(() -> derive(password, salt, ITERATIONS)));
+        return SCHEME + "$" + ITERATIONS + "$" + b64(salt) + "$"
+                + b64(PasswordGate.SHARED.run(() -> derive(password, salt, ITERATIONS)));
     }
 
     /** Whether {@code password} matches {@code stored}; false for anything malformed. */
@@ -67,7 +68,9 @@ public final class Passwords {
     private static byte[] derive(String password, byte[] salt, int iterations) {
         PBEKeySpec spec = new PBEKeySpec(password.toCharArray(), salt, iterations, HASH_BITS);
         try {
-            return SecretKeyFactory.getInstance("PBKDF2WithHmacSHA256").generateSecret(spec).getEncoded();
+            return SecretKeyFactory.getInstance("PBKDF2WithHmacSHA256")
+                    .generateSecret(spec)
+                    .getEncoded();
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("this JDK lacks PBKDF2WithHmacSHA256", e);
         } finally {

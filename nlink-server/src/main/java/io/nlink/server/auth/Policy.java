@@ -127,7 +127,8 @@ public final class Policy {
      */
     public static void checkManage(Principal caller, Long ownerId, String what) {
         if (!mayManage(caller, ownerId)) {
-            throw new ApiException(403, "only its owner, the server's owner or an admin may " + what + "; it is shared with you");
+            throw new ApiException(
+                    403, "only its owner, the server's owner or an admin may " + what + "; it is shared with you");
         }
     }
 
@@ -139,11 +140,15 @@ public final class Policy {
      */
     public static void checkRecipient(String recipient, boolean disabled, boolean isOwner, boolean transfer) {
         if (disabled) {
-            throw new ApiException(409, "the account \"" + recipient + "\" is disabled; enable it first, or choose another");
+            throw new ApiException(
+                    409, "the account \"" + recipient + "\" is disabled; enable it first, or choose another");
         }
         if (isOwner) {
-            throw new ApiException(409, transfer ? "\"" + recipient + "\" owns it already"
-                    : "\"" + recipient + "\" owns it; share it with others");
+            throw new ApiException(
+                    409,
+                    transfer
+                            ? "\"" + recipient + "\" owns it already"
+                            : "\"" + recipient + "\" owns it; share it with others");
         }
     }
 
@@ -171,12 +176,21 @@ public final class Policy {
     public static void checkManage(Principal actor, long targetId, Role targetRole, AccountChange change) {
         if (targetRole == Role.OWNER) {
             throw actor.role() == Role.OWNER
-                    ? new ApiException(409, "the owner account cannot be demoted, disabled, removed or reset; change your password with PUT /api/password")
-                    : new ApiException(403, "only the owner manages the owner account; you are " + actor.role().id());
+                    ? new ApiException(
+                            409,
+                            "the owner account cannot be demoted, disabled, removed or reset; change your password with PUT /api/password")
+                    : new ApiException(
+                            403,
+                            "only the owner manages the owner account; you are "
+                                    + actor.role().id());
         }
         if (actor.userId() == targetId) {
-            throw new ApiException(409, "you cannot " + change.verb + " your own account; ask the owner or another admin"
-                    + (change == AccountChange.RESET_PASSWORD ? ", or change your password with PUT /api/password" : ""));
+            throw new ApiException(
+                    409,
+                    "you cannot " + change.verb + " your own account; ask the owner or another admin"
+                            + (change == AccountChange.RESET_PASSWORD
+                                    ? ", or change your password with PUT /api/password"
+                                    : ""));
         }
     }
 }

@@ -20,8 +20,19 @@ import java.util.Set;
 public final class Sharing {
     /** What can be shared: its table, its shares' table, and what the audit log calls a share and a transfer. */
     public enum Kind {
-        WORKFLOW("workflow", "workflows", "workflow_shares", "workflow_id", AuditLog.Action.WORKFLOW_SHARED, AuditLog.Action.WORKFLOW_TRANSFERRED),
-        CREDENTIAL("credential", "credentials", "credential_shares", "credential_id", AuditLog.Action.CREDENTIAL_SHARED,
+        WORKFLOW(
+                "workflow",
+                "workflows",
+                "workflow_shares",
+                "workflow_id",
+                AuditLog.Action.WORKFLOW_SHARED,
+                AuditLog.Action.WORKFLOW_TRANSFERRED),
+        CREDENTIAL(
+                "credential",
+                "credentials",
+                "credential_shares",
+                "credential_id",
+                AuditLog.Action.CREDENTIAL_SHARED,
                 AuditLog.Action.CREDENTIAL_TRANSFERRED);
 
         private final String noun;
@@ -31,7 +42,13 @@ public final class Sharing {
         private final AuditLog.Action shared;
         private final AuditLog.Action transferred;
 
-        Kind(String noun, String table, String shares, String column, AuditLog.Action shared, AuditLog.Action transferred) {
+        Kind(
+                String noun,
+                String table,
+                String shares,
+                String column,
+                AuditLog.Action shared,
+                AuditLog.Action transferred) {
             this.noun = noun;
             this.table = table;
             this.shares = shares;
@@ -75,33 +92,55 @@ public final class Sharing {
      *
      * @param label what the audit entry names, such as {@code workflow 7 "Invoices"}
      */
-    public Shares share(Principal actor, Kind kind, Object id, String label, List<String> usernames, String address) throws SQLException {
+    public Shares share(Principal actor, Kind kind, Object id, String label, List<String> usernames, String address)
+            throws SQLException {
         Set<String> names = new LinkedHashSet<>(usernames);
-        if (names.size() > MAX_SHAREES) throw ApiException.badRequest("users: share with at most " + MAX_SHAREES + " accounts");
+        if (names.size() > MAX_SHAREES)
+            throw ApiException.badRequest("users: share with at most " + MAX_SHAREES + " accounts");
         return db.transaction(c -> {
             Shares before = locked(c, actor, kind, id, "share");
             List<Long> wanted = new ArrayList<>();
             for (String name : names) {
                 Account account = account(c, name, "users");
-                Policy.checkRecipient(name, account.disabled() && !before.sharedWith().stream().anyMatch(s -> s.id() == account.id()),
-                        account.id() == before.ownerId(), false);
+                Policy.checkRecipient(
+                        name,
+                        account.disabled() && !before.sharedWith().stream().anyMatch(s -> s.id() == account.id()),
+                        account.id() == before.ownerId(),
+                        false);
                 wanted.add(account.id());
             }
             Instant now = Instant.now();
             for (Sharee s : before.sharedWith()) {
                 if (!wanted.contains(s.id())) {
-                    Database.update(c, "DELETE FROM " + kind.shares + " WHERE " + kind.column + " = ? AND user_id = ?", id, s.id());
+                    Database.update(
+                            c,
+                            "DELETE FROM " + kind.shares + " WHERE " + kind.column + " = ? AND user_id = ?",
+                            id,
+                            s.id());
                 }
             }
             for (long user : wanted) {
                 if (before.sharedWith().stream().noneMatch(s -> s.id() == user)) {
-                    Database.update(c, "INSERT INTO " + kind.shares + " (" + kind.column + ", user_id, shared_at) VALUES (?, ?, ?)", id, user, now);
+                    Database.update(
+                            c,
+                            "INSERT INTO " + kind.shares + " (" + kind.column
+                                    + ", user_id, shared_at) VALUES (?, ?, ?)",
+                            id,
+                            user,
+                            now);
                 }
             }
             Shares after = shares(c, kind, id);
             if (!names(before).equals(names(after))) {
-                audit.record(c, kind.shared, actor, label, address,
-                        after.sharedWith().isEmpty() ? "shared with nobody" : "shared with " + String.join(", ", names(after)));
+                audit.record(
+                        c,
+                        kind.shared,
+                        actor,
+                        label,
+                        address,
+                        after.sharedWith().isEmpty()
+                                ? "shared with nobody"
+                                : "shared with " + String.join(", ", names(after)));
             }
             return after;
         });
@@ -112,7 +151,8 @@ public final class Sharing {
      * previous owner keeps a share (view, edit and run a workflow; use a credential), so a
      * transfer takes nobody's work away unseen; the new owner may take that share back.
      */
-    public Shares transfer(Principal actor, Kind kind, Object id, String label, String username, String address, RecipientCheck check)
+    public Shares transfer(
+            Principal actor, Kind kind, Object id, String label, String username, String address, RecipientCheck check)
             throws SQLException {
         return db.transaction(c -> {
             Shares before = locked(c, actor, kind, id, "transfer");
@@ -120,12 +160,23 @@ public final class Sharing {
             Policy.checkRecipient(username, to.disabled(), to.id() == before.ownerId(), true);
             check.check(to.id());
             Database.update(c, "UPDATE " + kind.table + " SET owner_id = ? WHERE id = ?", to.id(), id);
-            Database.update(c, "DELETE FROM " + kind.shares + " WHERE " + kind.column + " = ? AND user_id = ?", id, to.id());
+            Database.update(
+                    c, "DELETE FROM " + kind.shares + " WHERE " + kind.column + " = ? AND user_id = ?", id, to.id());
             if (before.sharedWith().stream().noneMatch(s -> s.id() == before.ownerId())) {
-                Database.update(c, "INSERT INTO " + kind.shares + " (" + kind.column + ", user_id, shared_at) VALUES (?, ?, ?)",
-                        id, before.ownerId(), Instant.now());
+                Database.update(
+                        c,
+                        "INSERT INTO " + kind.shares + " (" + kind.column + ", user_id, shared_at) VALUES (?, ?, ?)",
+                        id,
+                        before.ownerId(),
+                        Instant.now());
             }
-            audit.record(c, kind.transferred, actor, label, address, "from " + before.owner() + " to " + username + "; " + before.owner() + " keeps a share");
+            audit.record(
+                    c,
+                    kind.transferred,
+                    actor,
+                    label,
+                    address,
+                    "from " + before.owner() + " to " + username + "; " + before.owner() + " keeps a share");
             return shares(c, kind, id);
         });
     }
@@ -137,7 +188,8 @@ public final class Sharing {
      * {@code verb} it as it is now: the route checked before the lock.
      */
     private static Shares locked(Connection c, Principal actor, Kind kind, Object id, String verb) throws SQLException {
-        if (Database.query(c, "SELECT id FROM " + kind.table + " WHERE id = ? FOR UPDATE", r -> 1, id).isEmpty()) {
+        if (Database.query(c, "SELECT id FROM " + kind.table + " WHERE id = ? FOR UPDATE", r -> 1, id)
+                .isEmpty()) {
             throw ApiException.notFound("no " + kind.noun + " " + id);
         }
         Shares before = shares(c, kind, id);
@@ -149,18 +201,34 @@ public final class Sharing {
 
     private static Account account(Connection c, String name, String field) throws SQLException {
         if (name == null || name.isBlank()) throw ApiException.badRequest(field + ": name an account");
-        return Database.query(c, "SELECT id, disabled FROM users WHERE username = ?", r -> new Account(r.getLong(1), r.getBoolean(2)), name)
-                .stream().findFirst()
-                .orElseThrow(() -> ApiException.badRequest(field + ": there is no account named \"" + name + "\"; check the spelling"));
+        return Database.query(
+                        c,
+                        "SELECT id, disabled FROM users WHERE username = ?",
+                        r -> new Account(r.getLong(1), r.getBoolean(2)),
+                        name)
+                .stream()
+                .findFirst()
+                .orElseThrow(() -> ApiException.badRequest(
+                        field + ": there is no account named \"" + name + "\"; check the spelling"));
     }
 
     private static Shares shares(Connection c, Kind kind, Object id) throws SQLException {
-        List<Object[]> owner = Database.query(c, "SELECT t.owner_id, u.username FROM " + kind.table + " t JOIN users u ON u.id = t.owner_id WHERE t.id = ?",
-                r -> new Object[] {r.getLong(1), r.getString(2)}, id);
+        List<Object[]> owner = Database.query(
+                c,
+                "SELECT t.owner_id, u.username FROM " + kind.table
+                        + " t JOIN users u ON u.id = t.owner_id WHERE t.id = ?",
+                r -> new Object[] {r.getLong(1), r.getString(2)},
+                id);
         if (owner.isEmpty()) throw ApiException.notFound("no " + kind.noun + " " + id);
-        List<Sharee> sharees = Database.query(c, "SELECT u.id, u.username, s.shared_at FROM " + kind.shares + " s JOIN users u ON u.id = s.user_id"
-                + " WHERE s." + kind.column + " = ? ORDER BY u.username", r -> new Sharee(r.getLong(1), r.getString(2),
-                r.getObject(3, OffsetDateTime.class).toInstant()), id);
+        List<Sharee> sharees = Database.query(
+                c,
+                "SELECT u.id, u.username, s.shared_at FROM " + kind.shares + " s JOIN users u ON u.id = s.user_id"
+                        + " WHERE s." + kind.column + " = ? ORDER BY u.username",
+                r -> new Sharee(
+                        r.getLong(1),
+                        r.getString(2),
+                        r.getObject(3, OffsetDateTime.class).toInstant()),
+                id);
         return new Shares((Long) owner.get(0)[0], (String) owner.get(0)[1], sharees);
     }
 

@@ -47,7 +47,9 @@ public final class TrustedProxies {
             String text = cidr.strip();
             String[] parts = text.split("/", 2);
             byte[] network = literal(parts[0]);
-            if (network == null) throw new IllegalArgumentException("trusted proxy \"" + cidr + "\" is not an IP address or CIDR block such as 10.0.0.5/32");
+            if (network == null)
+                throw new IllegalArgumentException(
+                        "trusted proxy \"" + cidr + "\" is not an IP address or CIDR block such as 10.0.0.5/32");
             int bits = network.length * 8;
             if (parts.length == 2) {
                 try {
@@ -56,7 +58,8 @@ public final class TrustedProxies {
                     bits = -1;
                 }
                 if (bits < 0 || bits > network.length * 8) {
-                    throw new IllegalArgumentException("trusted proxy \"" + cidr + "\": the prefix length must be 0.." + network.length * 8);
+                    throw new IllegalArgumentException(
+                            "trusted proxy \"" + cidr + "\": the prefix length must be 0.." + network.length * 8);
                 }
             }
             blocks.add(new Block(network, bits));
@@ -121,7 +124,8 @@ public final class TrustedProxies {
         }
     }
 
-    private static final java.util.regex.Pattern IPV4 = java.util.regex.Pattern.compile("(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})");
+    private static final java.util.regex.Pattern IPV4 =
+            java.util.regex.Pattern.compile("(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})");
     private static final java.util.regex.Pattern IPV6_CHARACTERS = java.util.regex.Pattern.compile("[0-9A-Fa-f:.]+");
 
     private static boolean isMappedIpv4(byte[] b) {

@@ -39,7 +39,9 @@ public final class CredentialKey {
     private CredentialKey(byte[] bytes, Path file) {
         this.key = new SecretKeySpec(bytes, "AES");
         // Names the key in the database without revealing it: a hash of the key, domain-separated.
-        this.id = Sha256.hex(("nlink credentials key " + Base64.getEncoder().encodeToString(bytes)).getBytes(StandardCharsets.UTF_8)).substring(0, 16);
+        this.id = Sha256.hex(("nlink credentials key " + Base64.getEncoder().encodeToString(bytes))
+                        .getBytes(StandardCharsets.UTF_8))
+                .substring(0, 16);
         this.file = file;
     }
 
@@ -59,8 +61,10 @@ public final class CredentialKey {
             bytes = new byte[0];
         }
         if (bytes.length != 32) {
-            throw new IOException("the credentials key file " + file + " does not hold a key (expected 32 bytes in base64, as nLink writes it);"
-                    + " restore the file this server's credentials were stored with, or give it with --credentials-key-file");
+            throw new IOException(
+                    "the credentials key file " + file
+                            + " does not hold a key (expected 32 bytes in base64, as nLink writes it);"
+                            + " restore the file this server's credentials were stored with, or give it with --credentials-key-file");
         }
         return new CredentialKey(bytes, file);
     }
@@ -73,7 +77,9 @@ public final class CredentialKey {
         if (parent != null) io.nlink.server.db.OwnerOnly.directory(parent);
         boolean posix = FileSystems.getDefault().supportedFileAttributeViews().contains("posix");
         try (var channel = posix
-                ? Files.newByteChannel(file, EnumSet.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
+                ? Files.newByteChannel(
+                        file,
+                        EnumSet.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
                         PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")))
                 : Files.newByteChannel(file, EnumSet.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE))) {
             channel.write(ByteBuffer.wrap(text));
@@ -100,7 +106,11 @@ public final class CredentialKey {
             cipher.init(Cipher.ENCRYPT_MODE, key, new GCMParameterSpec(TAG_BITS, nonce));
             cipher.updateAAD(associated(credentialId, type));
             byte[] sealed = cipher.doFinal(plain);
-            return Base64.getEncoder().encodeToString(ByteBuffer.allocate(nonce.length + sealed.length).put(nonce).put(sealed).array());
+            return Base64.getEncoder()
+                    .encodeToString(ByteBuffer.allocate(nonce.length + sealed.length)
+                            .put(nonce)
+                            .put(sealed)
+                            .array());
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("AES-GCM is not available in this JVM", e);
         }

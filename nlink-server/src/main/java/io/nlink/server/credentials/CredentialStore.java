@@ -31,7 +31,8 @@ import java.util.Optional;
  */
 public final class CredentialStore {
     /** What the API shows of a credential: never its data. */
-    public record Info(String id, String name, String type, Long ownerId, String owner, Instant createdAt, Instant updatedAt) {}
+    public record Info(
+            String id, String name, String type, Long ownerId, String owner, Instant createdAt, Instant updatedAt) {}
 
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final String ID_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
@@ -60,11 +61,15 @@ public final class CredentialStore {
      * run using them would fail, and a new credential sealed now would split the store in two.
      */
     public void checkKey() throws SQLException {
-        List<String> others = db.query("SELECT DISTINCT key_id FROM credentials WHERE key_id <> ?", r -> r.getString(1), key.id());
+        List<String> others =
+                db.query("SELECT DISTINCT key_id FROM credentials WHERE key_id <> ?", r -> r.getString(1), key.id());
         if (!others.isEmpty()) {
-            throw new SQLException("the stored credentials were sealed with another key (key id " + others.get(0) + ") than the one in "
-                    + key.file() + " (key id " + key.id() + "); start the server with the key file they were stored with"
-                    + " (--credentials-key-file, NLINK_CREDENTIALS_KEY_FILE): every server on one database needs the same one");
+            throw new SQLException(
+                    "the stored credentials were sealed with another key (key id " + others.get(0)
+                            + ") than the one in "
+                            + key.file() + " (key id " + key.id()
+                            + "); start the server with the key file they were stored with"
+                            + " (--credentials-key-file, NLINK_CREDENTIALS_KEY_FILE): every server on one database needs the same one");
         }
     }
 
@@ -75,12 +80,22 @@ public final class CredentialStore {
         JsonNode data = body.get("data");
         check(type, data);
         if (findByName(owner.userId(), name).isPresent()) {
-            throw new ApiException(409, "you already have a credential named \"" + name + "\"; choose another name, or change that one");
+            throw new ApiException(
+                    409,
+                    "you already have a credential named \"" + name + "\"; choose another name, or change that one");
         }
         String id = newId();
         Instant now = Instant.now();
-        db.update("INSERT INTO credentials (id, name, type, owner_id, secret, key_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                id, name, type, owner.userId(), key.seal(id, type, Json.writeBytes(CredentialTypes.normalised(type, data))), key.id(), now, now);
+        db.update(
+                "INSERT INTO credentials (id, name, type, owner_id, secret, key_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                id,
+                name,
+                type,
+                owner.userId(),
+                key.seal(id, type, Json.writeBytes(CredentialTypes.normalised(type, data))),
+                key.id(),
+                now,
+                now);
         return require(Policy.Scope.EVERYONE, id);
     }
 
@@ -97,12 +112,20 @@ public final class CredentialStore {
         }
         if (!name.equals(before.name())) {
             Optional<Info> clash = findByName(before.ownerId(), name);
-            if (clash.isPresent()) throw new ApiException(409, "the owner already has a credential named \"" + name + "\"; choose another name");
+            if (clash.isPresent())
+                throw new ApiException(
+                        409, "the owner already has a credential named \"" + name + "\"; choose another name");
         }
         if (body.has("data")) {
             check(type, body.get("data"));
-            db.update("UPDATE credentials SET name = ?, type = ?, secret = ?, key_id = ?, updated_at = ? WHERE id = ?", name, type,
-                    key.seal(id, type, Json.writeBytes(CredentialTypes.normalised(type, body.get("data")))), key.id(), Instant.now(), id);
+            db.update(
+                    "UPDATE credentials SET name = ?, type = ?, secret = ?, key_id = ?, updated_at = ? WHERE id = ?",
+                    name,
+                    type,
+                    key.seal(id, type, Json.writeBytes(CredentialTypes.normalised(type, body.get("data")))),
+                    key.id(),
+                    Instant.now(),
+                    id);
         } else {
             db.update("UPDATE credentials SET name = ?, updated_at = ? WHERE id = ?", name, Instant.now(), id);
         }
@@ -117,8 +140,10 @@ public final class CredentialStore {
     public TestResult test(Policy.Scope scope, String id) throws SQLException {
         Info info = require(scope, id);
         if (!CredentialTypes.testable(info.type())) {
-            throw new ApiException(422, "a " + info.type() + " credential cannot be tested on its own: only the service it is sent to knows"
-                    + " whether it is right; run a workflow that uses it");
+            throw new ApiException(
+                    422,
+                    "a " + info.type() + " credential cannot be tested on its own: only the service it is sent to knows"
+                            + " whether it is right; run a workflow that uses it");
         }
         Row row = db.queryOne("SELECT id, type, secret, key_id FROM credentials WHERE id = ?", CredentialStore::row, id)
                 .orElseThrow(() -> ApiException.notFound("no credential " + id));
@@ -126,13 +151,24 @@ public final class CredentialStore {
         try {
             data = (ObjectNode) Json.parse(key.open(row.id(), row.type(), row.secret()));
         } catch (GeneralSecurityException | IOException | ClassCastException e) {
-            return new TestResult(false, "the credential cannot be opened with this server's key (key id " + key.id() + ", stored under " + row.keyId() + ")");
+            return new TestResult(
+                    false,
+                    "the credential cannot be opened with this server's key (key id " + key.id() + ", stored under "
+                            + row.keyId() + ")");
         }
         ObjectNode client = CredentialTypes.normalised(row.type(), data);
         try {
-            return new TestResult(true, OAuth2Tokens.SHARED.check(new OAuth2Tokens.Client(OAuth2Tokens.tokenUrl(client.path("accessTokenUrl").asText()),
-                    client.path("clientId").asText(), client.path("clientSecret").asText(), client.path("scope").asText(),
-                    client.path("authentication").asText().equals("body")), egress));
+            return new TestResult(
+                    true,
+                    OAuth2Tokens.SHARED.check(
+                            new OAuth2Tokens.Client(
+                                    OAuth2Tokens.tokenUrl(
+                                            client.path("accessTokenUrl").asText()),
+                                    client.path("clientId").asText(),
+                                    client.path("clientSecret").asText(),
+                                    client.path("scope").asText(),
+                                    client.path("authentication").asText().equals("body")),
+                            egress));
         } catch (GuardedHttp.HttpFailure | IllegalArgumentException e) {
             return new TestResult(false, e.getMessage());
         }
@@ -145,7 +181,8 @@ public final class CredentialStore {
 
     public List<Info> list(Policy.Scope scope) throws SQLException {
         Scoped where = scoped(scope, "1 = 1");
-        return db.query(SELECT + " WHERE " + where.sql() + " ORDER BY c.name, c.id", CredentialStore::info, where.args());
+        return db.query(
+                SELECT + " WHERE " + where.sql() + " ORDER BY c.name, c.id", CredentialStore::info, where.args());
     }
 
     /** The credential {@code id} if it is in {@code scope}; else 404, as for one that does not exist. */
@@ -166,8 +203,13 @@ public final class CredentialStore {
         if (scope.accountId() == null) return new Scoped(condition, args);
         Object[] all = java.util.Arrays.copyOf(args, args.length + (scope.withShared() ? 2 : 1));
         java.util.Arrays.fill(all, args.length, all.length, scope.accountId());
-        return new Scoped("(" + condition + ") AND (c.owner_id = ?"
-                + (scope.withShared() ? " OR EXISTS (SELECT 1 FROM credential_shares s WHERE s.credential_id = c.id AND s.user_id = ?)" : "") + ")", all);
+        return new Scoped(
+                "(" + condition + ") AND (c.owner_id = ?"
+                        + (scope.withShared()
+                                ? " OR EXISTS (SELECT 1 FROM credential_shares s WHERE s.credential_id = c.id AND s.user_id = ?)"
+                                : "")
+                        + ")",
+                all);
     }
 
     /**
@@ -181,14 +223,18 @@ public final class CredentialStore {
             try {
                 row = find(usable, type, ref);
             } catch (SQLException e) {
-                throw new CredentialResolver.MissingCredentialException("credential " + ref.describe() + " could not be read: " + e.getMessage());
+                throw new CredentialResolver.MissingCredentialException(
+                        "credential " + ref.describe() + " could not be read: " + e.getMessage());
             }
             try {
                 return (ObjectNode) Json.parse(key.open(row.id(), row.type(), row.secret()));
             } catch (GeneralSecurityException | IOException | ClassCastException e) {
-                throw new CredentialResolver.MissingCredentialException("credential " + ref.describe() + " cannot be opened with this server's key"
-                        + (row.keyId().equals(key.id()) ? " (it was changed in the database)" : " (it was stored under key id " + row.keyId()
-                        + ", this server has " + key.id() + "; every server on one database needs the same --credentials-key-file)"));
+                throw new CredentialResolver.MissingCredentialException("credential " + ref.describe()
+                        + " cannot be opened with this server's key"
+                        + (row.keyId().equals(key.id())
+                                ? " (it was changed in the database)"
+                                : " (it was stored under key id " + row.keyId() + ", this server has " + key.id()
+                                        + "; every server on one database needs the same --credentials-key-file)"));
             }
         };
     }
@@ -206,8 +252,9 @@ public final class CredentialStore {
             for (String type : CredentialTypes.usedBy(node)) {
                 Workflow.CredentialRef ref = node.credentials().get(type);
                 if (ref == null) {
-                    problems.add("node \"" + node.name() + "\" authenticates with a credential of type " + type + " but names none;"
-                            + " choose one in the node (\"credentials\": {\"" + type + "\": {\"id\": \"…\"}})");
+                    problems.add("node \"" + node.name() + "\" authenticates with a credential of type " + type
+                            + " but names none;" + " choose one in the node (\"credentials\": {\"" + type
+                            + "\": {\"id\": \"…\"}})");
                     continue;
                 }
                 try {
@@ -227,8 +274,10 @@ public final class CredentialStore {
      * credentials it has, but add only what they may use themselves ({@link Policy#credentialsUsableBy});
      * each problem names the node and the credential.
      */
-    public List<String> notUsableBy(Principal editor, Workflow workflow, Workflow previous, Long workflowOwnerId) throws SQLException {
-        if (Long.valueOf(editor.userId()).equals(workflowOwnerId)) return List.of(); // the owner's own check is missing()
+    public List<String> notUsableBy(Principal editor, Workflow workflow, Workflow previous, Long workflowOwnerId)
+            throws SQLException {
+        if (Long.valueOf(editor.userId()).equals(workflowOwnerId))
+            return List.of(); // the owner's own check is missing()
         Policy.Scope owner = Policy.credentialsUsableBy(workflowOwnerId);
         java.util.Set<String> had = previous == null ? java.util.Set.of() : usedIds(previous, owner);
         Policy.Scope editors = Policy.credentialsUsableBy(editor.userId());
@@ -245,7 +294,8 @@ public final class CredentialStore {
                     continue; // missing() says why
                 }
                 if (had.contains(row.id()) || reaches(editors, row.id())) continue;
-                problems.add("node \"" + node.name() + "\": credential " + ref.describe() + " (" + type + ") is not one you may use"
+                problems.add("node \"" + node.name() + "\": credential " + ref.describe() + " (" + type
+                        + ") is not one you may use"
                         + " (your own, or one shared with you); ask its owner to share it with you, or choose another");
             }
         }
@@ -255,7 +305,8 @@ public final class CredentialStore {
     /** Whether the credential {@code id} is in {@code scope}. */
     private boolean reaches(Policy.Scope scope, String id) throws SQLException {
         Scoped where = scoped(scope, "c.id = ?", id);
-        return !db.query("SELECT 1 FROM credentials c WHERE " + where.sql(), r -> 1, where.args()).isEmpty();
+        return !db.query("SELECT 1 FROM credentials c WHERE " + where.sql(), r -> 1, where.args())
+                .isEmpty();
     }
 
     /** The ids of the credentials the enabled nodes of {@code workflow} find in {@code scope}. */
@@ -283,30 +334,38 @@ public final class CredentialStore {
      * The credential {@code ref} names among those {@code usable} reaches: by id, else (an export
      * from another n8n or nLink, whose ids mean nothing here) by name, of {@code type}.
      */
-    private Row find(Policy.Scope usable, String type, Workflow.CredentialRef ref) throws SQLException, CredentialResolver.MissingCredentialException {
+    private Row find(Policy.Scope usable, String type, Workflow.CredentialRef ref)
+            throws SQLException, CredentialResolver.MissingCredentialException {
         List<Row> byId = List.of();
         if (ref.id() != null) {
             Scoped where = scoped(usable, "c.id = ?", ref.id());
-            byId = db.query("SELECT c.id, c.type, c.secret, c.key_id FROM credentials c WHERE " + where.sql(), CredentialStore::row, where.args());
+            byId = db.query(
+                    "SELECT c.id, c.type, c.secret, c.key_id FROM credentials c WHERE " + where.sql(),
+                    CredentialStore::row,
+                    where.args());
         }
         List<Row> rows = byId;
         if (rows.isEmpty() && ref.name() != null) {
             Scoped where = scoped(usable, "c.name = ?", ref.name());
-            rows = db.query("SELECT c.id, c.type, c.secret, c.key_id FROM credentials c WHERE " + where.sql(), CredentialStore::row, where.args());
+            rows = db.query(
+                    "SELECT c.id, c.type, c.secret, c.key_id FROM credentials c WHERE " + where.sql(),
+                    CredentialStore::row,
+                    where.args());
         }
         if (rows.isEmpty()) {
-            throw new CredentialResolver.MissingCredentialException("credential " + ref.describe() + " (" + type + ") is not among the credentials"
-                    + " the workflow's owner may use (their own and those shared with them); create it as the workflow's owner, have it shared"
-                    + " with them (PUT /api/credentials/{id}/shares), or choose another");
+            throw new CredentialResolver.MissingCredentialException(
+                    "credential " + ref.describe() + " (" + type + ") is not among the credentials"
+                            + " the workflow's owner may use (their own and those shared with them); create it as the workflow's owner, have it shared"
+                            + " with them (PUT /api/credentials/{id}/shares), or choose another");
         }
         List<Row> ofType = rows.stream().filter(r -> r.type().equals(type)).toList();
         if (ofType.isEmpty()) {
-            throw new CredentialResolver.MissingCredentialException("credential " + ref.describe() + " is of type " + rows.get(0).type()
-                    + "; the node needs one of type " + type);
+            throw new CredentialResolver.MissingCredentialException("credential " + ref.describe() + " is of type "
+                    + rows.get(0).type() + "; the node needs one of type " + type);
         }
         if (ofType.size() > 1) {
-            throw new CredentialResolver.MissingCredentialException("the workflow's owner may use " + ofType.size() + " credentials named \"" + ref.name()
-                    + "\" (" + type + "); name the one meant by its id");
+            throw new CredentialResolver.MissingCredentialException("the workflow's owner may use " + ofType.size()
+                    + " credentials named \"" + ref.name() + "\" (" + type + "); name the one meant by its id");
         }
         return ofType.get(0);
     }
@@ -314,17 +373,22 @@ public final class CredentialStore {
     private static void check(String type, JsonNode data) {
         List<String> problems = CredentialTypes.problems(type, data);
         if (!problems.isEmpty()) {
-            throw new ApiException(422, "the credential cannot be stored: " + problems.get(0)
-                    + (problems.size() > 1 ? " (and " + (problems.size() - 1) + " more)" : ""), problems);
+            throw new ApiException(
+                    422,
+                    "the credential cannot be stored: " + problems.get(0)
+                            + (problems.size() > 1 ? " (and " + (problems.size() - 1) + " more)" : ""),
+                    problems);
         }
     }
 
     private static String name(JsonNode value) {
-        if (value == null || !value.isTextual() || value.asText().isBlank()) throw ApiException.badRequest("name: give the credential a name");
+        if (value == null || !value.isTextual() || value.asText().isBlank())
+            throw ApiException.badRequest("name: give the credential a name");
         String name = value.asText().strip();
         if (name.length() > MAX_NAME) throw ApiException.badRequest("name: at most " + MAX_NAME + " characters");
         for (int i = 0; i < name.length(); i++) {
-            if (Character.isISOControl(name.charAt(i))) throw ApiException.badRequest("name: contains a control character");
+            if (Character.isISOControl(name.charAt(i)))
+                throw ApiException.badRequest("name: contains a control character");
         }
         return name;
     }
@@ -340,12 +404,19 @@ public final class CredentialStore {
         return id.toString();
     }
 
-    private static final String SELECT = "SELECT c.id, c.name, c.type, c.owner_id, u.username, c.created_at, c.updated_at"
-            + " FROM credentials c LEFT JOIN users u ON u.id = c.owner_id";
+    private static final String SELECT =
+            "SELECT c.id, c.name, c.type, c.owner_id, u.username, c.created_at, c.updated_at"
+                    + " FROM credentials c LEFT JOIN users u ON u.id = c.owner_id";
 
     private static Info info(java.sql.ResultSet r) throws SQLException {
-        return new Info(r.getString(1), r.getString(2), r.getString(3), r.getObject(4, Long.class), r.getString(5),
-                instant(r.getObject(6, OffsetDateTime.class)), instant(r.getObject(7, OffsetDateTime.class)));
+        return new Info(
+                r.getString(1),
+                r.getString(2),
+                r.getString(3),
+                r.getObject(4, Long.class),
+                r.getString(5),
+                instant(r.getObject(6, OffsetDateTime.class)),
+                instant(r.getObject(7, OffsetDateTime.class)));
     }
 
     private static Row row(java.sql.ResultSet r) throws SQLException {

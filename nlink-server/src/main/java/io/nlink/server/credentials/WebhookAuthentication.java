@@ -40,14 +40,20 @@ public final class WebhookAuthentication {
      * the credential's key and algorithm ({@link JwtVerifier}) at {@code now}.
      */
     public static JwtOutcome jwt(JsonNode credential, String authorization, Instant now) {
-        String[] words = authorization == null ? new String[0] : authorization.strip().split("\\s+");
+        String[] words =
+                authorization == null ? new String[0] : authorization.strip().split("\\s+");
         if (words.length < 2 || words[1].isEmpty()) return new JwtOutcome(NO_TOKEN, null);
         JwtVerifier verifier;
         try {
             verifier = JwtVerifier.of(CredentialTypes.normalised("jwtAuth", credential));
         } catch (IllegalArgumentException e) {
             // Stored data is checked when stored: this is a credential changed behind the API's back.
-            return new JwtOutcome(new Refusal(500, "No authentication data defined on node! The workflow's owner must fix its JWT credential", null), null);
+            return new JwtOutcome(
+                    new Refusal(
+                            500,
+                            "No authentication data defined on node! The workflow's owner must fix its JWT credential",
+                            null),
+                    null);
         }
         try {
             return new JwtOutcome(null, verifier.verify(words[1], now));
@@ -71,7 +77,8 @@ public final class WebhookAuthentication {
                 String sent = header.apply(credential.path("name").asText());
                 yield sent != null && same(sent, credential.path("value").asText()) ? null : WRONG;
             }
-            default -> throw new IllegalArgumentException("authentication \"" + authentication + "\" is not checked here");
+            default ->
+                throw new IllegalArgumentException("authentication \"" + authentication + "\" is not checked here");
         };
     }
 
@@ -79,7 +86,8 @@ public final class WebhookAuthentication {
         if (authorization == null || !authorization.regionMatches(true, 0, "Basic ", 0, 6)) return REQUIRED;
         String pair;
         try {
-            pair = new String(Base64.getDecoder().decode(authorization.substring(6).strip()), StandardCharsets.UTF_8);
+            pair = new String(
+                    Base64.getDecoder().decode(authorization.substring(6).strip()), StandardCharsets.UTF_8);
         } catch (IllegalArgumentException e) {
             return REQUIRED;
         }
@@ -87,7 +95,8 @@ public final class WebhookAuthentication {
         if (colon < 0) return REQUIRED;
         // Both compared always: which of the two was wrong does not show in the time taken.
         boolean user = same(pair.substring(0, colon), credential.path("user").asText());
-        boolean password = same(pair.substring(colon + 1), credential.path("password").asText());
+        boolean password =
+                same(pair.substring(colon + 1), credential.path("password").asText());
         return user & password ? null : WRONG;
     }
 

@@ -60,7 +60,8 @@ public final class Database implements AutoCloseable {
             }
             // AUTO_SERVER off: one process owns the file; a second server on the same data
             // directory fails fast with H2's "database may be already in use" instead of sharing.
-            hikari.setJdbcUrl("jdbc:h2:file:" + dataDirectory.toAbsolutePath().resolve("db/nlink") + ";DB_CLOSE_ON_EXIT=FALSE");
+            hikari.setJdbcUrl(
+                    "jdbc:h2:file:" + dataDirectory.toAbsolutePath().resolve("db/nlink") + ";DB_CLOSE_ON_EXIT=FALSE");
             hikari.setUsername("nlink");
             hikari.setPassword("");
         } else {
@@ -73,12 +74,18 @@ public final class Database implements AutoCloseable {
         hikari.setInitializationFailTimeout(10_000);
         HikariDataSource pool = new HikariDataSource(hikari);
         try {
-            Flyway.configure().dataSource(pool).locations("classpath:db/migration").load().migrate();
+            Flyway.configure()
+                    .dataSource(pool)
+                    .locations("classpath:db/migration")
+                    .load()
+                    .migrate();
             if (jdbcUrl == null) ownerOnlyFiles(dataDirectory.resolve("db"));
             return new Database(pool);
         } catch (RuntimeException | SQLException e) {
             pool.close();
-            throw e instanceof SQLException s ? s : new SQLException("cannot migrate the database: " + e.getMessage(), e);
+            throw e instanceof SQLException s
+                    ? s
+                    : new SQLException("cannot migrate the database: " + e.getMessage(), e);
         }
     }
 
@@ -87,7 +94,8 @@ public final class Database implements AutoCloseable {
         try {
             OwnerOnly.filesIn(dbDirectory);
         } catch (java.io.IOException e) {
-            throw new SQLException("cannot make the database files in " + dbDirectory + " owner-only (0600): " + e.getMessage(), e);
+            throw new SQLException(
+                    "cannot make the database files in " + dbDirectory + " owner-only (0600): " + e.getMessage(), e);
         }
     }
 
@@ -142,7 +150,8 @@ public final class Database implements AutoCloseable {
     }
 
     public static <T> List<T> query(Connection c, String sql, RowMapper<T> mapper, Object... args) throws SQLException {
-        try (PreparedStatement statement = prepare(c, sql, args); ResultSet rows = statement.executeQuery()) {
+        try (PreparedStatement statement = prepare(c, sql, args);
+                ResultSet rows = statement.executeQuery()) {
             List<T> result = new ArrayList<>();
             while (rows.next()) result.add(mapper.map(rows));
             return result;

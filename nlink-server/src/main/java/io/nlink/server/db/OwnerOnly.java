@@ -15,7 +15,8 @@ import java.nio.file.attribute.PosixFilePermissions;
  * rules there.
  */
 public final class OwnerOnly {
-    private static final boolean POSIX = FileSystems.getDefault().supportedFileAttributeViews().contains("posix");
+    private static final boolean POSIX =
+            FileSystems.getDefault().supportedFileAttributeViews().contains("posix");
 
     private OwnerOnly() {}
 
@@ -30,7 +31,8 @@ public final class OwnerOnly {
         if (parent != null && !Files.exists(parent)) directory(parent);
         if (POSIX) {
             try {
-                Files.createDirectory(absolute, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+                Files.createDirectory(
+                        absolute, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
             } catch (java.nio.file.FileAlreadyExistsException raced) {
                 if (!Files.isDirectory(absolute)) throw raced;
             }
@@ -45,7 +47,8 @@ public final class OwnerOnly {
         if (!POSIX || !Files.isDirectory(dir)) return;
         try (var files = Files.list(dir)) {
             for (Path file : (Iterable<Path>) files::iterator) {
-                if (Files.isRegularFile(file)) Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+                if (Files.isRegularFile(file))
+                    Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
             }
         }
     }

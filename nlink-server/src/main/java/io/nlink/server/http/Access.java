@@ -57,11 +57,17 @@ public enum Access implements RouteRole {
         Optional<Principal> principal = identify(ctx, accounts);
         principal.ifPresent(p -> ctx.attribute(PRINCIPAL, p));
         if (required == ANYONE) return;
-        Principal p = principal.orElseThrow(() -> new ApiException(401, "sign in first, or send an API key as \"Authorization: Bearer nlk_…\""));
+        Principal p = principal.orElseThrow(
+                () -> new ApiException(401, "sign in first, or send an API key as \"Authorization: Bearer nlk_…\""));
         if (p.viaSession() && mutating(ctx.method())) {
             String sent = ctx.header(CSRF_HEADER);
-            if (sent == null || !MessageDigest.isEqual(sent.getBytes(StandardCharsets.UTF_8), p.csrfToken().getBytes(StandardCharsets.UTF_8))) {
-                throw new ApiException(403, "missing or wrong " + CSRF_HEADER + " header: send the csrfToken that GET /api/session returns");
+            if (sent == null
+                    || !MessageDigest.isEqual(
+                            sent.getBytes(StandardCharsets.UTF_8), p.csrfToken().getBytes(StandardCharsets.UTF_8))) {
+                throw new ApiException(
+                        403,
+                        "missing or wrong " + CSRF_HEADER
+                                + " header: send the csrfToken that GET /api/session returns");
             }
         }
         if (!Policy.mayCall(p.role(), required.level)) {
@@ -93,6 +99,9 @@ public enum Access implements RouteRole {
     }
 
     private static boolean mutating(HandlerType method) {
-        return method == HandlerType.POST || method == HandlerType.PUT || method == HandlerType.PATCH || method == HandlerType.DELETE;
+        return method == HandlerType.POST
+                || method == HandlerType.PUT
+                || method == HandlerType.PATCH
+                || method == HandlerType.DELETE;
     }
 }

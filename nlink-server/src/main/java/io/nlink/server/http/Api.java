@@ -35,17 +35,28 @@ public final class Api {
     static final Map<String, String> SECURITY_HEADERS = Map.of(
             "Content-Security-Policy",
             "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
-            "X-Content-Type-Options", "nosniff",
-            "X-Frame-Options", "DENY",
-            "Referrer-Policy", "no-referrer",
-            "Cross-Origin-Opener-Policy", "same-origin");
+            "X-Content-Type-Options",
+            "nosniff",
+            "X-Frame-Options",
+            "DENY",
+            "Referrer-Policy",
+            "no-referrer",
+            "Cross-Origin-Opener-Policy",
+            "same-origin");
 
     private Api() {}
 
     /** What the routes serve. */
     public record Services(
-            Accounts accounts, NodeStore store, TestRunner runner, WorkflowService workflows, Triggers triggers,
-            io.nlink.server.credentials.CredentialStore credentials, long maxUploadBytes, java.time.Duration sessionTtl, Map<String, Object> health,
+            Accounts accounts,
+            NodeStore store,
+            TestRunner runner,
+            WorkflowService workflows,
+            Triggers triggers,
+            io.nlink.server.credentials.CredentialStore credentials,
+            long maxUploadBytes,
+            java.time.Duration sessionTtl,
+            Map<String, Object> health,
             io.nlink.server.auth.TrustedProxies trustedProxies) {}
 
     /** Configures {@code config} to serve everything. */
@@ -68,7 +79,8 @@ public final class Api {
         routes.before(ctx -> {
             SECURITY_HEADERS.forEach(ctx::header);
             Requests.attributeClientAddress(ctx, services.trustedProxies());
-            if (ctx.path().startsWith("/api/") || ctx.path().startsWith("/webhook/")) ctx.header("Cache-Control", "no-store");
+            if (ctx.path().startsWith("/api/") || ctx.path().startsWith("/webhook/"))
+                ctx.header("Cache-Control", "no-store");
         });
         routes.beforeMatched(ctx -> Access.check(ctx, accounts));
 
@@ -77,7 +89,8 @@ public final class Api {
         new AuthApi(accounts, services.sessionTtl()).register(routes);
         new StoreApi(services.store(), services.runner(), maxUploadBytes, accounts.audit()).register(routes);
         new ScaffoldApi().register(routes);
-        new WorkflowApi(services.workflows(), services.triggers(), accounts.audit(), accounts.sharing()).register(routes);
+        new WorkflowApi(services.workflows(), services.triggers(), accounts.audit(), accounts.sharing())
+                .register(routes);
         new EditorApi(services.store(), services.workflows()::expressions, services.workflows()).register(routes);
         new LiveApi(services.workflows()).register(routes);
         new CredentialsApi(services.credentials(), accounts.sharing()).register(routes);
@@ -88,12 +101,21 @@ public final class Api {
             if (e.retryAfterSeconds() > 0) ctx.header("Retry-After", Long.toString(e.retryAfterSeconds()));
             error(ctx, e.status(), e.getMessage(), e.problems());
         });
-        routes.exception(HttpResponseException.class, (e, ctx) -> error(ctx, e.getStatus(),
-                e.getStatus() == 404 ? "no such API route: " + ctx.method() + " " + ctx.path() : e.getMessage(), java.util.List.of()));
+        routes.exception(
+                HttpResponseException.class,
+                (e, ctx) -> error(
+                        ctx,
+                        e.getStatus(),
+                        e.getStatus() == 404 ? "no such API route: " + ctx.method() + " " + ctx.path() : e.getMessage(),
+                        java.util.List.of()));
         routes.exception(Exception.class, (e, ctx) -> {
             String id = UUID.randomUUID().toString().substring(0, 8);
             LOG.error("request {} {} failed (error id {})", ctx.method(), Visible.inLog(ctx.path(), 300), id, e);
-            error(ctx, 500, "the server failed on this request; the server log has the details under error id " + id, java.util.List.of());
+            error(
+                    ctx,
+                    500,
+                    "the server failed on this request; the server log has the details under error id " + id,
+                    java.util.List.of());
         });
     }
 

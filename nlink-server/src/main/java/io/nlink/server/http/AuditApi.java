@@ -21,8 +21,11 @@ final class AuditApi {
     }
 
     private void page(Context ctx) throws Exception {
-        Long before = ctx.queryParam("before") == null ? null : number(ctx.queryParam("before"), "before", 1, Long.MAX_VALUE);
-        int limit = ctx.queryParam("limit") == null ? DEFAULT_PAGE : (int) number(ctx.queryParam("limit"), "limit", 1, AuditLog.MAX_PAGE);
+        Long before =
+                ctx.queryParam("before") == null ? null : number(ctx.queryParam("before"), "before", 1, Long.MAX_VALUE);
+        int limit = ctx.queryParam("limit") == null
+                ? DEFAULT_PAGE
+                : (int) number(ctx.queryParam("limit"), "limit", 1, AuditLog.MAX_PAGE);
         AuditLog.Page page = audit.page(before, limit);
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("entries", page.entries().stream().map(AuditApi::entryJson).toList());

@@ -27,29 +27,44 @@ final class AuthApi {
     }
 
     void register(RoutesConfig routes) {
-        routes.get("/api/setup", ctx -> ctx.json(Map.of("required", accounts.setupToken().isPresent())), Access.ANYONE);
+        routes.get(
+                "/api/setup",
+                ctx -> ctx.json(Map.of("required", accounts.setupToken().isPresent())),
+                Access.ANYONE);
         routes.post("/api/setup", this::setup, Access.ANYONE);
         routes.get("/api/session", this::session, Access.ANYONE);
         routes.post("/api/session", this::login, Access.ANYONE);
         routes.delete("/api/session", this::logout, Access.SIGNED_IN);
-        routes.get("/api/api-keys", ctx -> ctx.json(accounts.apiKeys(Access.principal(ctx)).stream().map(AuthApi::keyJson).toList()), Access.SIGNED_IN);
+        routes.get(
+                "/api/api-keys",
+                ctx -> ctx.json(accounts.apiKeys(Access.principal(ctx)).stream()
+                        .map(AuthApi::keyJson)
+                        .toList()),
+                Access.SIGNED_IN);
         routes.post("/api/api-keys", this::createKey, Access.SIGNED_IN);
         routes.delete("/api/api-keys/{id}", this::deleteKey, Access.SIGNED_IN);
-        routes.get("/api/users", ctx -> ctx.json(accounts.users().stream().map(AuthApi::userJson).toList()), Access.USER_MANAGER);
+        routes.get(
+                "/api/users",
+                ctx -> ctx.json(accounts.users().stream().map(AuthApi::userJson).toList()),
+                Access.USER_MANAGER);
         routes.post("/api/users", this::createUser, Access.USER_MANAGER);
         routes.patch("/api/users/{id}", this::updateUser, Access.USER_MANAGER);
-        routes.delete("/api/users/{id}", ctx -> {
-            // Its workflows and credentials go to the account ?transferTo= names, else to the owner.
-            String to = ctx.queryParam("transferTo");
-            Long recipient;
-            try {
-                recipient = to == null || to.isBlank() ? null : Long.valueOf(to);
-            } catch (NumberFormatException e) {
-                throw ApiException.badRequest("transferTo: expected an account's id (GET /api/users); got \"" + to + "\"");
-            }
-            accounts.remove(Access.principal(ctx), id(ctx), recipient, Requests.clientAddress(ctx));
-            ctx.status(204);
-        }, Access.USER_MANAGER);
+        routes.delete(
+                "/api/users/{id}",
+                ctx -> {
+                    // Its workflows and credentials go to the account ?transferTo= names, else to the owner.
+                    String to = ctx.queryParam("transferTo");
+                    Long recipient;
+                    try {
+                        recipient = to == null || to.isBlank() ? null : Long.valueOf(to);
+                    } catch (NumberFormatException e) {
+                        throw ApiException.badRequest(
+                                "transferTo: expected an account's id (GET /api/users); got \"" + to + "\"");
+                    }
+                    accounts.remove(Access.principal(ctx), id(ctx), recipient, Requests.clientAddress(ctx));
+                    ctx.status(204);
+                },
+                Access.USER_MANAGER);
         routes.post("/api/users/{id}/password-reset", this::resetLink, Access.USER_MANAGER);
         routes.post("/api/password-reset", this::resetPassword, Access.ANYONE);
         routes.put("/api/password", this::changePassword, Access.SIGNED_IN);
@@ -57,7 +72,10 @@ final class AuthApi {
 
     private void setup(Context ctx) throws Exception {
         JsonNode body = Requests.json(ctx);
-        Accounts.Session session = accounts.createOwner(Requests.text(body, "token"), Requests.text(body, "username"), Requests.text(body, "password"),
+        Accounts.Session session = accounts.createOwner(
+                Requests.text(body, "token"),
+                Requests.text(body, "username"),
+                Requests.text(body, "password"),
                 Requests.clientAddress(ctx));
         startSession(ctx, session);
         ctx.status(201).json(sessionJson(session.principal()));
@@ -66,7 +84,12 @@ final class AuthApi {
     private void session(Context ctx) {
         Principal p = Access.optionalPrincipal(ctx).orElse(null);
         if (p == null) {
-            ctx.status(401).json(Map.of("error", "not signed in", "setupRequired", accounts.setupToken().isPresent()));
+            ctx.status(401)
+                    .json(Map.of(
+                            "error",
+                            "not signed in",
+                            "setupRequired",
+                            accounts.setupToken().isPresent()));
         } else {
             ctx.json(sessionJson(p));
         }
@@ -74,7 +97,8 @@ final class AuthApi {
 
     private void login(Context ctx) throws Exception {
         JsonNode body = Requests.json(ctx);
-        Accounts.Session session = accounts.login(Requests.text(body, "username"), Requests.text(body, "password"), Requests.clientAddress(ctx));
+        Accounts.Session session = accounts.login(
+                Requests.text(body, "username"), Requests.text(body, "password"), Requests.clientAddress(ctx));
         startSession(ctx, session);
         ctx.json(sessionJson(session.principal()));
     }
@@ -86,8 +110,20 @@ final class AuthApi {
     }
 
     private void createKey(Context ctx) throws Exception {
-        Accounts.NewApiKey key = accounts.createApiKey(Access.principal(ctx), Requests.text(Requests.json(ctx), "name"));
-        ctx.status(201).json(Map.of("id", key.id(), "name", key.name(), "key", key.key(), "prefix", key.prefix(), "createdAt", key.createdAt().toString()));
+        Accounts.NewApiKey key =
+                accounts.createApiKey(Access.principal(ctx), Requests.text(Requests.json(ctx), "name"));
+        ctx.status(201)
+                .json(Map.of(
+                        "id",
+                        key.id(),
+                        "name",
+                        key.name(),
+                        "key",
+                        key.key(),
+                        "prefix",
+                        key.prefix(),
+                        "createdAt",
+                        key.createdAt().toString()));
     }
 
     private void deleteKey(Context ctx) throws Exception {
@@ -106,8 +142,12 @@ final class AuthApi {
     private void createUser(Context ctx) throws Exception {
         JsonNode body = Requests.json(ctx);
         String role = Requests.text(body, "role");
-        Accounts.User user = accounts.createUser(Access.principal(ctx), Requests.text(body, "username"), Requests.text(body, "password"),
-                role(role == null ? "member" : role), Requests.clientAddress(ctx));
+        Accounts.User user = accounts.createUser(
+                Access.principal(ctx),
+                Requests.text(body, "username"),
+                Requests.text(body, "password"),
+                role(role == null ? "member" : role),
+                Requests.clientAddress(ctx));
         ctx.status(201).json(userJson(user));
     }
 
@@ -115,8 +155,13 @@ final class AuthApi {
         JsonNode body = Requests.json(ctx);
         String role = Requests.text(body, "role");
         JsonNode disabled = body.get("disabled");
-        if (disabled != null && !disabled.isBoolean()) throw ApiException.badRequest("disabled: expected true or false");
-        Accounts.User user = accounts.update(Access.principal(ctx), id(ctx), role == null ? null : role(role), disabled == null ? null : disabled.asBoolean(),
+        if (disabled != null && !disabled.isBoolean())
+            throw ApiException.badRequest("disabled: expected true or false");
+        Accounts.User user = accounts.update(
+                Access.principal(ctx),
+                id(ctx),
+                role == null ? null : role(role),
+                disabled == null ? null : disabled.asBoolean(),
                 Requests.clientAddress(ctx));
         ctx.json(userJson(user));
     }
@@ -131,20 +176,32 @@ final class AuthApi {
 
     private void resetLink(Context ctx) throws Exception {
         Accounts.ResetLink link = accounts.resetLink(Access.principal(ctx), id(ctx), Requests.clientAddress(ctx));
-        ctx.status(201).json(Map.of("token", link.token(), "path", link.path(), "expiresAt", link.expiresAt().toString()));
+        ctx.status(201)
+                .json(Map.of(
+                        "token",
+                        link.token(),
+                        "path",
+                        link.path(),
+                        "expiresAt",
+                        link.expiresAt().toString()));
     }
 
     private void resetPassword(Context ctx) throws Exception {
         JsonNode body = Requests.json(ctx);
-        accounts.resetPassword(Requests.text(body, "token"), Requests.text(body, "password"), Requests.clientAddress(ctx));
+        accounts.resetPassword(
+                Requests.text(body, "token"), Requests.text(body, "password"), Requests.clientAddress(ctx));
         ctx.status(204);
     }
 
     private void changePassword(Context ctx) throws Exception {
         JsonNode body = Requests.json(ctx);
         Principal caller = Access.principal(ctx);
-        accounts.changePassword(caller, caller.viaSession() ? ctx.cookie(Access.SESSION_COOKIE) : null,
-                Requests.text(body, "currentPassword"), Requests.text(body, "newPassword"), Requests.clientAddress(ctx));
+        accounts.changePassword(
+                caller,
+                caller.viaSession() ? ctx.cookie(Access.SESSION_COOKIE) : null,
+                Requests.text(body, "currentPassword"),
+                Requests.text(body, "newPassword"),
+                Requests.clientAddress(ctx));
         ctx.status(204);
     }
 
@@ -166,12 +223,25 @@ final class AuthApi {
     }
 
     private static Map<String, Object> userJson(Accounts.User u) {
-        return Map.of("id", u.id(), "username", u.username(), "role", u.role().id(), "createdAt", u.createdAt().toString(), "disabled", u.disabled());
+        return Map.of(
+                "id",
+                u.id(),
+                "username",
+                u.username(),
+                "role",
+                u.role().id(),
+                "createdAt",
+                u.createdAt().toString(),
+                "disabled",
+                u.disabled());
     }
 
     private static ObjectNode keyJson(Accounts.ApiKey k) {
         ObjectNode out = Json.MAPPER.createObjectNode();
-        out.put("id", k.id()).put("name", k.name()).put("prefix", k.prefix()).put("createdAt", k.createdAt().toString());
+        out.put("id", k.id())
+                .put("name", k.name())
+                .put("prefix", k.prefix())
+                .put("createdAt", k.createdAt().toString());
         out.put("lastUsedAt", k.lastUsedAt() == null ? null : k.lastUsedAt().toString());
         return out;
     }

@@ -26,36 +26,84 @@ final class CredentialsApi {
     }
 
     void register(RoutesConfig routes) {
-        routes.get("/api/credentials", ctx -> ctx.json(Map.of("credentials", store.list(scope(ctx)).stream().map(c -> json(ctx, c)).toList())),
+        routes.get(
+                "/api/credentials",
+                ctx -> ctx.json(Map.of(
+                        "credentials",
+                        store.list(scope(ctx)).stream().map(c -> json(ctx, c)).toList())),
                 Access.SIGNED_IN);
-        routes.post("/api/credentials", ctx -> ctx.status(201).json(json(ctx, store.create(Access.principal(ctx), body(ctx)))), Access.SIGNED_IN);
+        routes.post(
+                "/api/credentials",
+                ctx -> ctx.status(201).json(json(ctx, store.create(Access.principal(ctx), body(ctx)))),
+                Access.SIGNED_IN);
         routes.get("/api/credentials/types", CredentialsApi::types, Access.SIGNED_IN);
-        routes.get("/api/credentials/{id}", ctx -> ctx.json(json(ctx, store.require(scope(ctx), ctx.pathParam("id")))), Access.SIGNED_IN);
-        routes.put("/api/credentials/{id}", ctx -> {
-            manageable(ctx, "change");
-            ctx.json(json(ctx, store.update(Policy.credentialsToManage(Access.principal(ctx)), ctx.pathParam("id"), body(ctx))));
-        }, Access.SIGNED_IN);
-        routes.post("/api/credentials/{id}/test", ctx -> {
-            CredentialStore.TestResult result = store.test(scope(ctx), ctx.pathParam("id"));
-            ctx.json(Json.MAPPER.createObjectNode().put("ok", result.ok()).put("message", result.message()));
-        }, Access.SIGNED_IN);
-        routes.delete("/api/credentials/{id}", ctx -> {
-            manageable(ctx, "delete");
-            store.delete(Policy.credentialsToManage(Access.principal(ctx)), ctx.pathParam("id"));
-            ctx.status(204);
-        }, Access.SIGNED_IN);
-        routes.get("/api/credentials/{id}/shares", ctx -> ctx.json(SharesJson.of(
-                sharing.shares(Sharing.Kind.CREDENTIAL, store.require(scope(ctx), ctx.pathParam("id")).id()))), Access.SIGNED_IN);
-        routes.put("/api/credentials/{id}/shares", ctx -> {
-            CredentialStore.Info c = manageable(ctx, "share");
-            ctx.json(SharesJson.of(sharing.share(Access.principal(ctx), Sharing.Kind.CREDENTIAL, c.id(), label(c), SharesJson.users(ctx),
-                    Requests.clientAddress(ctx))));
-        }, Access.SIGNED_IN);
-        routes.post("/api/credentials/{id}/transfer", ctx -> {
-            CredentialStore.Info c = manageable(ctx, "transfer");
-            ctx.json(SharesJson.of(sharing.transfer(Access.principal(ctx), Sharing.Kind.CREDENTIAL, c.id(), label(c), SharesJson.to(ctx),
-                    Requests.clientAddress(ctx), recipient -> {})));
-        }, Access.SIGNED_IN);
+        routes.get(
+                "/api/credentials/{id}",
+                ctx -> ctx.json(json(ctx, store.require(scope(ctx), ctx.pathParam("id")))),
+                Access.SIGNED_IN);
+        routes.put(
+                "/api/credentials/{id}",
+                ctx -> {
+                    manageable(ctx, "change");
+                    ctx.json(json(
+                            ctx,
+                            store.update(
+                                    Policy.credentialsToManage(Access.principal(ctx)),
+                                    ctx.pathParam("id"),
+                                    body(ctx))));
+                },
+                Access.SIGNED_IN);
+        routes.post(
+                "/api/credentials/{id}/test",
+                ctx -> {
+                    CredentialStore.TestResult result = store.test(scope(ctx), ctx.pathParam("id"));
+                    ctx.json(Json.MAPPER
+                            .createObjectNode()
+                            .put("ok", result.ok())
+                            .put("message", result.message()));
+                },
+                Access.SIGNED_IN);
+        routes.delete(
+                "/api/credentials/{id}",
+                ctx -> {
+                    manageable(ctx, "delete");
+                    store.delete(Policy.credentialsToManage(Access.principal(ctx)), ctx.pathParam("id"));
+                    ctx.status(204);
+                },
+                Access.SIGNED_IN);
+        routes.get(
+                "/api/credentials/{id}/shares",
+                ctx -> ctx.json(SharesJson.of(sharing.shares(
+                        Sharing.Kind.CREDENTIAL,
+                        store.require(scope(ctx), ctx.pathParam("id")).id()))),
+                Access.SIGNED_IN);
+        routes.put(
+                "/api/credentials/{id}/shares",
+                ctx -> {
+                    CredentialStore.Info c = manageable(ctx, "share");
+                    ctx.json(SharesJson.of(sharing.share(
+                            Access.principal(ctx),
+                            Sharing.Kind.CREDENTIAL,
+                            c.id(),
+                            label(c),
+                            SharesJson.users(ctx),
+                            Requests.clientAddress(ctx))));
+                },
+                Access.SIGNED_IN);
+        routes.post(
+                "/api/credentials/{id}/transfer",
+                ctx -> {
+                    CredentialStore.Info c = manageable(ctx, "transfer");
+                    ctx.json(SharesJson.of(sharing.transfer(
+                            Access.principal(ctx),
+                            Sharing.Kind.CREDENTIAL,
+                            c.id(),
+                            label(c),
+                            SharesJson.to(ctx),
+                            Requests.clientAddress(ctx),
+                            recipient -> {})));
+                },
+                Access.SIGNED_IN);
     }
 
     private static Policy.Scope scope(Context ctx) {
@@ -94,8 +142,10 @@ final class CredentialsApi {
             var info = t.putArray("fieldInfo");
             for (String field : CredentialTypes.fields(type)) {
                 ObjectNode f = info.addObject().put("name", field).put("secret", CredentialTypes.secret(field));
-                if (CredentialTypes.defaultOf(type, field) != null) f.put("default", CredentialTypes.defaultOf(type, field));
-                if (!CredentialTypes.choices(type, field).isEmpty()) CredentialTypes.choices(type, field).forEach(f.putArray("options")::add);
+                if (CredentialTypes.defaultOf(type, field) != null)
+                    f.put("default", CredentialTypes.defaultOf(type, field));
+                if (!CredentialTypes.choices(type, field).isEmpty())
+                    CredentialTypes.choices(type, field).forEach(f.putArray("options")::add);
             }
         }
         ctx.json(out);

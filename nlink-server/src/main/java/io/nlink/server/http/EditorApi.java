@@ -79,21 +79,25 @@ final class EditorApi {
         } catch (NumberFormatException e) {
             throw ApiException.badRequest("id: expected a whole number; got \"" + ctx.pathParam("id") + "\"");
         }
-        WorkflowService.Stored stored = workflows.require(io.nlink.server.auth.Policy.workflows(Access.principal(ctx)), id);
+        WorkflowService.Stored stored =
+                workflows.require(io.nlink.server.auth.Policy.workflows(Access.principal(ctx)), id);
         JsonNode body = Requests.json(ctx);
         String node = Requests.text(body, "node");
         if (node == null) throw ApiException.badRequest("node: expected the name of the node to run");
         JsonNode definition = body.has("workflow") ? body.get("workflow") : stored.definition();
         if (!definition.isObject()) throw ApiException.badRequest("workflow: expected the workflow's JSON object");
         io.nlink.workflow.Workflow workflow = WorkflowService.parse(definition);
-        if (workflow.node(node).isEmpty()) throw ApiException.badRequest("node: the workflow has no node named \"" + node + "\"");
+        if (workflow.node(node).isEmpty())
+            throw ApiException.badRequest("node: the workflow has no node named \"" + node + "\"");
         JsonNode outputs = body.has("outputs") ? body.get("outputs") : Json.MAPPER.createObjectNode();
-        if (!outputs.isObject()) throw ApiException.badRequest("outputs: expected {\"Node name\": [[{…}, …], …]}, items per output");
+        if (!outputs.isObject())
+            throw ApiException.badRequest("outputs: expected {\"Node name\": [[{…}, …], …]}, items per output");
         Map<String, List<List<JsonNode>>> earlier = new LinkedHashMap<>();
         int total = 0;
         for (Map.Entry<String, JsonNode> entry : outputs.properties()) {
             String where = "outputs[\"" + entry.getKey() + "\"]";
-            if (!entry.getValue().isArray()) throw ApiException.badRequest(where + ": expected an array of outputs, each an array of items");
+            if (!entry.getValue().isArray())
+                throw ApiException.badRequest(where + ": expected an array of outputs, each an array of items");
             List<List<JsonNode>> lists = new java.util.ArrayList<>();
             for (JsonNode output : entry.getValue()) {
                 if (!output.isArray()) throw ApiException.badRequest(where + ": each output is an array of items");
@@ -107,14 +111,22 @@ final class EditorApi {
             }
             earlier.put(entry.getKey(), lists);
         }
-        if (total > MAX_NODE_RUN_ITEMS) throw new ApiException(413, "outputs: " + total + " items; at most " + MAX_NODE_RUN_ITEMS + " are given to a node run alone");
-        if (!nodeRuns.tryAcquire()) throw ApiException.tooManyRequests("too many nodes are running alone on this server; try again in a moment", 2);
+        if (total > MAX_NODE_RUN_ITEMS)
+            throw new ApiException(
+                    413,
+                    "outputs: " + total + " items; at most " + MAX_NODE_RUN_ITEMS + " are given to a node run alone");
+        if (!nodeRuns.tryAcquire())
+            throw ApiException.tooManyRequests(
+                    "too many nodes are running alone on this server; try again in a moment", 2);
         try {
-            io.nlink.workflow.Execution alone = workflows.engine().runNode(workflow, node, earlier, io.nlink.workflow.RunControl.none());
+            io.nlink.workflow.Execution alone =
+                    workflows.engine().runNode(workflow, node, earlier, io.nlink.workflow.RunControl.none());
             ObjectNode out = alone.toJson();
             // As a stored execution keeps it: the first items of each output (the node's sample), and the count.
             ArrayNode first = out.putArray("output");
-            alone.output().stream().limit(io.nlink.workflow.Execution.SAMPLE_ITEMS).forEach(first::add);
+            alone.output().stream()
+                    .limit(io.nlink.workflow.Execution.SAMPLE_ITEMS)
+                    .forEach(first::add);
             out.put("outputItems", alone.output().size());
             ctx.json(out);
         } finally {
@@ -140,13 +152,19 @@ final class EditorApi {
         if (!definition.isObject()) throw ApiException.badRequest("workflow: expected the workflow's JSON object");
         Long ownerId = Access.principal(ctx).userId();
         if (body.hasNonNull("id")) {
-            if (!body.get("id").canConvertToLong()) throw ApiException.badRequest("id: expected the stored workflow's id, a whole number");
-            ownerId = workflows.require(io.nlink.server.auth.Policy.workflows(Access.principal(ctx)), body.get("id").asLong()).ownerId();
+            if (!body.get("id").canConvertToLong())
+                throw ApiException.badRequest("id: expected the stored workflow's id, a whole number");
+            ownerId = workflows
+                    .require(
+                            io.nlink.server.auth.Policy.workflows(Access.principal(ctx)),
+                            body.get("id").asLong())
+                    .ownerId();
         }
         WorkflowService.Check check = workflows.check(definition, ownerId);
         ArrayNode problems = Json.MAPPER.createArrayNode();
         // Past the parser's node limit the save refusal says so, and nothing is checked node by node.
-        boolean nodeByNode = definition.path("nodes").isArray() && definition.path("nodes").size() <= MAX_CHECKED_NODES;
+        boolean nodeByNode =
+                definition.path("nodes").isArray() && definition.path("nodes").size() <= MAX_CHECKED_NODES;
         List<String[]> names = nodeByNode ? namesAndPrefixes(definition) : List.of();
         for (String problem : check.problems()) {
             List<String> nodes = nodesNamedBy(problem, definition, names);
@@ -154,16 +172,26 @@ final class EditorApi {
             nodes.forEach(node -> problems.add(problem(problem, node, "save")));
         }
         if (nodeByNode) {
-            String unknownTypes = check.problems().stream().filter(p -> p.startsWith("this workflow uses node types")).findFirst().orElse("");
+            String unknownTypes = check.problems().stream()
+                    .filter(p -> p.startsWith("this workflow uses node types"))
+                    .findFirst()
+                    .orElse("");
             // Each type and version looked up once: a workflow may use one community node many times.
             Map<String, Object> found = new java.util.HashMap<>();
-            // Read from the JSON, not the parsed workflow: a workflow a save refuses still shows what a run would fail at.
+            // Read from the JSON, not the parsed workflow: a workflow a save refuses still shows what a run would fail
+            // at.
             for (JsonNode node : definition.path("nodes")) {
                 String name = node.path("name").asText(null);
                 String type = node.path("type").asText(null);
-                if (name == null || type == null || node.path("disabled").asBoolean(false) || BuiltinNodes.has(type) || BuiltinNodes.isCanvasOnly(type)) continue;
+                if (name == null
+                        || type == null
+                        || node.path("disabled").asBoolean(false)
+                        || BuiltinNodes.has(type)
+                        || BuiltinNodes.isCanvasOnly(type)) continue;
                 if (unknownTypes.contains(type + " (")) continue;
-                String version = node.path("packageVersion").isTextual() ? node.get("packageVersion").asText() : null;
+                String version = node.path("packageVersion").isTextual()
+                        ? node.get("packageVersion").asText()
+                        : null;
                 String problem = runProblem(type, version, node.path("parameters"), found);
                 if (problem != null) problems.add(problem(problem, name, "run"));
             }
@@ -184,7 +212,11 @@ final class EditorApi {
         List<String[]> out = new java.util.ArrayList<>();
         for (JsonNode node : definition.path("nodes")) {
             String name = node.path("name").asText(null);
-            if (name != null) out.add(new String[] {name, "connections[" + Json.write(Json.MAPPER.getNodeFactory().textNode(name)) + "]"});
+            if (name != null)
+                out.add(new String[] {
+                    name,
+                    "connections[" + Json.write(Json.MAPPER.getNodeFactory().textNode(name)) + "]"
+                });
         }
         return out;
     }
@@ -195,13 +227,17 @@ final class EditorApi {
      * {@link #namesAndPrefixes}, made once per workflow.
      */
     static List<String> nodesNamedBy(String problem, JsonNode definition, List<String[]> names) {
-        java.util.regex.Matcher at = java.util.regex.Pattern.compile("^nodes\\[(\\d+)]").matcher(problem);
+        java.util.regex.Matcher at =
+                java.util.regex.Pattern.compile("^nodes\\[(\\d+)]").matcher(problem);
         if (at.find()) {
-            JsonNode name = definition.path("nodes").path(Integer.parseInt(at.group(1))).path("name");
+            JsonNode name =
+                    definition.path("nodes").path(Integer.parseInt(at.group(1))).path("name");
             return name.isTextual() ? List.of(name.asText()) : List.of();
         }
         List<String> loop = problem.startsWith("connections: the nodes form a loop")
-                ? java.util.Arrays.asList(problem.substring(problem.indexOf('(') + 1, Math.max(problem.indexOf('(') + 1, problem.lastIndexOf(')'))).split(" → "))
+                ? java.util.Arrays.asList(problem.substring(
+                                problem.indexOf('(') + 1, Math.max(problem.indexOf('(') + 1, problem.lastIndexOf(')')))
+                        .split(" → "))
                 : List.of();
         java.util.LinkedHashSet<String> about = new java.util.LinkedHashSet<>();
         for (String[] node : names) {
@@ -215,13 +251,16 @@ final class EditorApi {
     }
 
     /** What a run would fail with at a community node of {@code type} before it ran an item, or null: its package and its parameters. */
-    private String runProblem(String type, String packageVersion, JsonNode parameters, Map<String, Object> found) throws Exception {
+    private String runProblem(String type, String packageVersion, JsonNode parameters, Map<String, Object> found)
+            throws Exception {
         Object lookedUp = found.get(type + "@" + packageVersion);
         if (lookedUp == null) {
             try {
                 lookedUp = new io.nlink.server.store.StoreNodeResolver(store).find(type, packageVersion);
             } catch (io.nlink.workflow.NodeResolver.UnknownNodeException e) {
-                lookedUp = BuiltinNodes.isN8nCommunityType(type) ? BuiltinNodes.n8nCommunityNodeProblem(type) : e.getMessage();
+                lookedUp = BuiltinNodes.isN8nCommunityType(type)
+                        ? BuiltinNodes.n8nCommunityNodeProblem(type)
+                        : e.getMessage();
             }
             found.put(type + "@" + packageVersion, lookedUp);
         }
@@ -229,7 +268,8 @@ final class EditorApi {
         NodeStore.Version version = (NodeStore.Version) lookedUp;
         io.nlink.runtime.pkg.NodeDefinition definition;
         try {
-            definition = io.nlink.runtime.pkg.NodeDefinition.fromJson(version.details().path("definition"));
+            definition = io.nlink.runtime.pkg.NodeDefinition.fromJson(
+                    version.details().path("definition"));
         } catch (IllegalArgumentException e) {
             return null; // checked at upload; a run reports it if it ever happens
         }
@@ -249,7 +289,8 @@ final class EditorApi {
             return null;
         } catch (io.nlink.runtime.pkg.InvalidParamsException e) {
             List<String> left = e.problems().stream()
-                    .filter(p -> computed.stream().noneMatch(name -> p.startsWith("params." + name + ":"))).toList();
+                    .filter(p -> computed.stream().noneMatch(name -> p.startsWith("params." + name + ":")))
+                    .toList();
             return left.isEmpty() ? null : "invalid parameters: " + String.join("; ", left);
         }
     }
@@ -258,16 +299,23 @@ final class EditorApi {
     private List<ObjectNode> nodeTypes() throws Exception {
         List<ObjectNode> out = new java.util.ArrayList<>();
         NodeDefinitions.all().forEach((type, definition) -> {
-            ObjectNode entry = entry(type, definition.path("displayName").asText(), definition.path("description").asText(""), true);
+            ObjectNode entry = entry(
+                    type,
+                    definition.path("displayName").asText(),
+                    definition.path("description").asText(""),
+                    true);
             entry.put("typeVersion", definition.path("version").asDouble(1));
             entry.put("trigger", BuiltinNodes.of(type).trigger());
             entry.set("definition", definition);
             out.add(entry);
         });
         for (NodeStore.Node node : store.nodes()) {
-            JsonNode definition = store.version(node.name(), node.latestVersion()).map(v -> v.details().path("definition")).orElse(null);
+            JsonNode definition = store.version(node.name(), node.latestVersion())
+                    .map(v -> v.details().path("definition"))
+                    .orElse(null);
             if (definition == null || !definition.isObject()) continue; // removed since the listing
-            ObjectNode entry = entry(node.name(), node.displayName(), node.description() == null ? "" : node.description(), false);
+            ObjectNode entry =
+                    entry(node.name(), node.displayName(), node.description() == null ? "" : node.description(), false);
             entry.put("packageVersion", node.latestVersion());
             ArrayNode versions = entry.putArray("versions");
             node.versions().forEach(versions::add);
@@ -285,8 +333,13 @@ final class EditorApi {
         entry.put("description", description);
         entry.put("builtin", builtin);
         // The palette's icon: the first letter or digit of the display name.
-        entry.put("initial", displayName.codePoints().filter(Character::isLetterOrDigit).findFirst()
-                .stream().mapToObj(Character::toString).findFirst().orElse("?").toUpperCase(java.util.Locale.ROOT));
+        entry.put(
+                "initial",
+                displayName.codePoints().filter(Character::isLetterOrDigit).findFirst().stream()
+                        .mapToObj(Character::toString)
+                        .findFirst()
+                        .orElse("?")
+                        .toUpperCase(java.util.Locale.ROOT));
         return entry;
     }
 
@@ -299,17 +352,25 @@ final class EditorApi {
     private void preview(Context ctx) {
         JsonNode body = Requests.json(ctx);
         String expression = Requests.text(body, "expression");
-        if (expression == null) throw ApiException.badRequest("expression: expected a string such as \"={{ $json.name }}\"");
+        if (expression == null)
+            throw ApiException.badRequest("expression: expected a string such as \"={{ $json.name }}\"");
         if (expression.length() > MAX_EXPRESSION_CHARS) {
-            throw new ApiException(413, "expression: " + expression.length() + " characters; at most " + MAX_EXPRESSION_CHARS + " are previewed");
+            throw new ApiException(
+                    413,
+                    "expression: " + expression.length() + " characters; at most " + MAX_EXPRESSION_CHARS
+                            + " are previewed");
         }
         JsonNode item = body.has("item") ? body.get("item") : Json.MAPPER.createObjectNode();
         if (!item.isObject()) throw ApiException.badRequest("item: expected a JSON object (an item's json)");
         JsonNode nodes = body.has("nodes") ? body.get("nodes") : Json.MAPPER.createArrayNode();
         if (!nodes.isArray()) throw ApiException.badRequest("nodes: expected an array of {\"name\", \"json\"}");
-        if (nodes.size() > MAX_PREVIEW_NODES) throw ApiException.badRequest("nodes: " + nodes.size() + " entries; at most " + MAX_PREVIEW_NODES);
+        if (nodes.size() > MAX_PREVIEW_NODES)
+            throw ApiException.badRequest("nodes: " + nodes.size() + " entries; at most " + MAX_PREVIEW_NODES);
         if (Json.write(item).length() + Json.write(nodes).length() > MAX_PREVIEW_DATA_BYTES) {
-            throw new ApiException(413, "item and nodes: more than " + MAX_PREVIEW_DATA_BYTES / 1024 + " KiB of JSON; preview with a smaller item");
+            throw new ApiException(
+                    413,
+                    "item and nodes: more than " + MAX_PREVIEW_DATA_BYTES / 1024
+                            + " KiB of JSON; preview with a smaller item");
         }
         if (!expression.startsWith("=")) {
             ctx.json(Map.of("value", Json.MAPPER.getNodeFactory().textNode(expression))); // a fixed value is itself
@@ -327,9 +388,11 @@ final class EditorApi {
         }
         Item input = new Item(item, null, earlier == null ? List.of() : List.of(earlier));
         ObjectNode params = Json.MAPPER.createObjectNode().put("value", expression);
-        if (!previews.tryAcquire()) throw ApiException.tooManyRequests("too many expression previews are running; try again in a moment", 1);
+        if (!previews.tryAcquire())
+            throw ApiException.tooManyRequests("too many expression previews are running; try again in a moment", 1);
         try {
-            Expressions.Resolved resolved = expressions.get().resolve(params, List.of(input), history).get(0);
+            Expressions.Resolved resolved =
+                    expressions.get().resolve(params, List.of(input), history).get(0);
             ObjectNode out = Json.MAPPER.createObjectNode();
             if (resolved.failure() != null) out.put("error", resolved.failure().error());
             else out.set("value", resolved.params().get("value"));

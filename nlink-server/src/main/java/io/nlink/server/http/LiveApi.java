@@ -47,16 +47,22 @@ final class LiveApi {
 
     void register(RoutesConfig routes) {
         routes.get("/api/executions/{id}/events", this::events, Access.SIGNED_IN);
-        routes.post("/api/executions/{id}/stop", ctx -> {
-            long id = id(ctx);
-            service.stop(scope(ctx), id, Access.principal(ctx).username());
-            ctx.status(202).json(Map.of("id", id, "status", "stopping"));
-        }, Access.SIGNED_IN);
-        routes.post("/api/executions/{id}/retry", ctx -> {
-            long original = id(ctx);
-            long id = service.retry(scope(ctx), original);
-            ctx.status(202).json(Map.of("id", id, "retryOf", original, "status", "queued"));
-        }, Access.SIGNED_IN);
+        routes.post(
+                "/api/executions/{id}/stop",
+                ctx -> {
+                    long id = id(ctx);
+                    service.stop(scope(ctx), id, Access.principal(ctx).username());
+                    ctx.status(202).json(Map.of("id", id, "status", "stopping"));
+                },
+                Access.SIGNED_IN);
+        routes.post(
+                "/api/executions/{id}/retry",
+                ctx -> {
+                    long original = id(ctx);
+                    long id = service.retry(scope(ctx), original);
+                    ctx.status(202).json(Map.of("id", id, "retryOf", original, "status", "queued"));
+                },
+                Access.SIGNED_IN);
     }
 
     private static Policy.Scope scope(Context ctx) {
@@ -85,7 +91,8 @@ final class LiveApi {
         Policy.Scope scope = scope(ctx);
         ObjectNode record = service.execution(scope, id); // 404 outside the caller's scope, as GET answers
         if (!streams.tryAcquire()) {
-            throw ApiException.tooManyRequests("too many progress streams are open on this server; try again shortly", 5);
+            throw ApiException.tooManyRequests(
+                    "too many progress streams are open on this server; try again shortly", 5);
         }
         try {
             ctx.status(200);
@@ -119,8 +126,15 @@ final class LiveApi {
                 return;
             }
             if (!status.equals(told)) {
-                send(out, new LiveExecutions.Event("execution", Json.MAPPER.createObjectNode().put("id", id).put("status", status)
-                        .put("member", record.path("member").asText(null))));
+                send(
+                        out,
+                        new LiveExecutions.Event(
+                                "execution",
+                                Json.MAPPER
+                                        .createObjectNode()
+                                        .put("id", id)
+                                        .put("status", status)
+                                        .put("member", record.path("member").asText(null))));
                 told = status;
                 lastWrite = System.currentTimeMillis();
             } else if (System.currentTimeMillis() - lastWrite >= KEEPALIVE_MILLIS) {
@@ -136,7 +150,8 @@ final class LiveApi {
     private static void follow(OutputStream out, LiveExecutions.Live live, long until) throws Exception {
         int next = 0;
         while (System.currentTimeMillis() < until) {
-            List<LiveExecutions.Event> events = live.since(next, Math.min(KEEPALIVE_MILLIS, Math.max(1, until - System.currentTimeMillis())));
+            List<LiveExecutions.Event> events =
+                    live.since(next, Math.min(KEEPALIVE_MILLIS, Math.max(1, until - System.currentTimeMillis())));
             if (events.isEmpty()) {
                 write(out, ": keepalive\n\n");
                 continue;

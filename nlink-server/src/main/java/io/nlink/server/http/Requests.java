@@ -26,7 +26,8 @@ final class Requests {
         checkJsonContentType(ctx, emptyIsObject);
         byte[] body;
         try (InputStream in = ctx.bodyInputStream()) {
-            body = readAtMost(in, MAX_JSON_BYTES, "the JSON body is larger than " + MAX_JSON_BYTES / (1024 * 1024) + " MiB");
+            body = readAtMost(
+                    in, MAX_JSON_BYTES, "the JSON body is larger than " + MAX_JSON_BYTES / (1024 * 1024) + " MiB");
         } catch (IOException e) {
             throw ApiException.badRequest("cannot read the request body: " + e.getMessage());
         }
@@ -41,7 +42,8 @@ final class Requests {
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             var loc = e.getLocation();
             throw ApiException.badRequest("the body is not valid JSON"
-                    + (loc == null ? "" : " (line " + loc.getLineNr() + ", column " + loc.getColumnNr() + ")") + ": " + e.getOriginalMessage());
+                    + (loc == null ? "" : " (line " + loc.getLineNr() + ", column " + loc.getColumnNr() + ")") + ": "
+                    + e.getOriginalMessage());
         } catch (IOException e) {
             throw ApiException.badRequest("the body is not valid JSON: " + e.getMessage());
         }
@@ -57,11 +59,20 @@ final class Requests {
      */
     private static void checkJsonContentType(Context ctx, boolean bodyOptional) {
         String type = ctx.header("Content-Type");
-        if (type == null && bodyOptional && ctx.req().getContentLengthLong() <= 0 && ctx.header("Transfer-Encoding") == null) return;
+        if (type == null
+                && bodyOptional
+                && ctx.req().getContentLengthLong() <= 0
+                && ctx.header("Transfer-Encoding") == null) return;
         String mediaType = type == null ? "" : type.split(";", 2)[0].strip();
         if (!mediaType.equalsIgnoreCase("application/json")) {
-            throw new ApiException(415, ctx.method() + " " + ctx.path() + " takes a JSON body: send it with \"Content-Type: application/json\""
-                    + (type == null ? " (the request had no Content-Type)" : " (the request said \"" + io.nlink.runtime.text.Visible.inLog(type, 100) + "\")"));
+            throw new ApiException(
+                    415,
+                    ctx.method() + " " + ctx.path()
+                            + " takes a JSON body: send it with \"Content-Type: application/json\""
+                            + (type == null
+                                    ? " (the request had no Content-Type)"
+                                    : " (the request said \"" + io.nlink.runtime.text.Visible.inLog(type, 100)
+                                            + "\")"));
         }
     }
 

@@ -12,8 +12,12 @@ import java.util.Map;
 /** Settings > Community Store > Scaffold WASM: the same generator as {@code nlink scaffold}. */
 final class ScaffoldApi {
     void register(RoutesConfig routes) {
-        routes.get("/api/scaffold/languages", ctx -> ctx.json(Arrays.stream(Language.values())
-                .map(l -> Map.of("id", l.id(), "displayName", l.displayName())).toList()), Access.SIGNED_IN);
+        routes.get(
+                "/api/scaffold/languages",
+                ctx -> ctx.json(Arrays.stream(Language.values())
+                        .map(l -> Map.of("id", l.id(), "displayName", l.displayName()))
+                        .toList()),
+                Access.SIGNED_IN);
         routes.post("/api/scaffold", ScaffoldApi::scaffold, Access.SIGNED_IN);
     }
 

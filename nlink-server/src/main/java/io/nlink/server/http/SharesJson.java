@@ -18,7 +18,10 @@ final class SharesJson {
         out.putObject("owner").put("id", shares.ownerId()).put("username", shares.owner());
         var with = out.putArray("sharedWith");
         for (Sharing.Sharee s : shares.sharedWith()) {
-            with.addObject().put("id", s.id()).put("username", s.username()).put("sharedAt", s.sharedAt().toString());
+            with.addObject()
+                    .put("id", s.id())
+                    .put("username", s.username())
+                    .put("sharedAt", s.sharedAt().toString());
         }
         return out;
     }
@@ -27,11 +30,14 @@ final class SharesJson {
     static List<String> users(Context ctx) {
         JsonNode users = Requests.json(ctx).get("users");
         if (users == null || !users.isArray()) {
-            throw ApiException.badRequest("users: expected the names of every account to share with, such as {\"users\": [\"ana\"]} ([] shares with nobody)");
+            throw ApiException.badRequest(
+                    "users: expected the names of every account to share with, such as {\"users\": [\"ana\"]} ([] shares with nobody)");
         }
         List<String> names = new ArrayList<>();
         for (JsonNode name : users) {
-            if (!name.isTextual()) throw ApiException.badRequest("users: expected account names (text); got " + name.getNodeType().name().toLowerCase(java.util.Locale.ROOT));
+            if (!name.isTextual())
+                throw ApiException.badRequest("users: expected account names (text); got "
+                        + name.getNodeType().name().toLowerCase(java.util.Locale.ROOT));
             names.add(name.asText());
         }
         return names;
@@ -40,7 +46,9 @@ final class SharesJson {
     /** The account name of {@code {"to": "ana"}}. */
     static String to(Context ctx) {
         JsonNode to = Requests.json(ctx).get("to");
-        if (to == null || !to.isTextual()) throw ApiException.badRequest("to: expected the name of the account to transfer to, such as {\"to\": \"ana\"}");
+        if (to == null || !to.isTextual())
+            throw ApiException.badRequest(
+                    "to: expected the name of the account to transfer to, such as {\"to\": \"ana\"}");
         return to.asText();
     }
 }

@@ -29,25 +29,46 @@ final class StoreApi {
     void register(RoutesConfig routes) {
         routes.get("/api/nodes", ctx -> ctx.json(Map.of("nodes", store.nodes())), Access.SIGNED_IN);
         routes.post("/api/nodes", this::upload, Access.NODE_MANAGER);
-        routes.get("/api/nodes/{name}", ctx -> {
-            var versions = store.versions(ctx.pathParam("name"));
-            if (versions.isEmpty()) throw ApiException.notFound("no node named " + ctx.pathParam("name") + " is installed");
-            ctx.json(Map.of("name", ctx.pathParam("name"), "versions", versions.stream().map(StoreApi::versionJson).toList()));
-        }, Access.SIGNED_IN);
-        routes.get("/api/nodes/{name}/versions/{version}", ctx -> ctx.json(versionJson(require(ctx))), Access.SIGNED_IN);
-        routes.delete("/api/nodes/{name}/versions/{version}", ctx -> {
-            store.remove(ctx.pathParam("name"), ctx.pathParam("version"),
-                    audit.recorder(AuditLog.Action.NODE_REMOVED, Access.principal(ctx), Requests.clientAddress(ctx)));
-            ctx.status(204);
-        }, Access.NODE_MANAGER);
-        routes.get("/api/nodes/{name}/versions/{version}/package", ctx -> {
-            NodeStore.Version v = require(ctx);
-            ctx.contentType("application/zip");
-            ctx.header("Content-Disposition", "attachment; filename=\"" + v.name() + "-" + v.version() + ".zip\"");
-            ctx.result(store.packageBytes(v.sha256()));
-        }, Access.SIGNED_IN);
-        routes.post("/api/nodes/{name}/versions/{version}/run",
-                ctx -> ctx.json(runner.run(ctx.pathParam("name"), ctx.pathParam("version"), Requests.json(ctx))), Access.SIGNED_IN);
+        routes.get(
+                "/api/nodes/{name}",
+                ctx -> {
+                    var versions = store.versions(ctx.pathParam("name"));
+                    if (versions.isEmpty())
+                        throw ApiException.notFound("no node named " + ctx.pathParam("name") + " is installed");
+                    ctx.json(Map.of(
+                            "name",
+                            ctx.pathParam("name"),
+                            "versions",
+                            versions.stream().map(StoreApi::versionJson).toList()));
+                },
+                Access.SIGNED_IN);
+        routes.get(
+                "/api/nodes/{name}/versions/{version}", ctx -> ctx.json(versionJson(require(ctx))), Access.SIGNED_IN);
+        routes.delete(
+                "/api/nodes/{name}/versions/{version}",
+                ctx -> {
+                    store.remove(
+                            ctx.pathParam("name"),
+                            ctx.pathParam("version"),
+                            audit.recorder(
+                                    AuditLog.Action.NODE_REMOVED, Access.principal(ctx), Requests.clientAddress(ctx)));
+                    ctx.status(204);
+                },
+                Access.NODE_MANAGER);
+        routes.get(
+                "/api/nodes/{name}/versions/{version}/package",
+                ctx -> {
+                    NodeStore.Version v = require(ctx);
+                    ctx.contentType("application/zip");
+                    ctx.header(
+                            "Content-Disposition", "attachment; filename=\"" + v.name() + "-" + v.version() + ".zip\"");
+                    ctx.result(store.packageBytes(v.sha256()));
+                },
+                Access.SIGNED_IN);
+        routes.post(
+                "/api/nodes/{name}/versions/{version}/run",
+                ctx -> ctx.json(runner.run(ctx.pathParam("name"), ctx.pathParam("version"), Requests.json(ctx))),
+                Access.SIGNED_IN);
     }
 
     private NodeStore.Version require(Context ctx) throws Exception {
@@ -69,9 +90,12 @@ final class StoreApi {
                 zip = readBounded(in);
             }
         } else {
-            throw new ApiException(415, "send the node as multipart/form-data (field \"package\") or as an application/zip body");
+            throw new ApiException(
+                    415, "send the node as multipart/form-data (field \"package\") or as an application/zip body");
         }
-        NodeStore.Installed installed = store.install(zip, Access.principal(ctx).username(),
+        NodeStore.Installed installed = store.install(
+                zip,
+                Access.principal(ctx).username(),
                 audit.recorder(AuditLog.Action.NODE_INSTALLED, Access.principal(ctx), Requests.clientAddress(ctx)));
         ctx.status(installed.created() ? 201 : 200).json(versionJson(installed.version()));
     }
@@ -82,7 +106,8 @@ final class StoreApi {
             return ctx.uploadedFile("package");
         } catch (Exception e) { // Javalin rethrows Jetty's ServletException unchecked
             for (Throwable t = e; t != null; t = t.getCause()) {
-                if (t instanceof IllegalStateException && String.valueOf(t.getMessage()).contains("max file size exceeded")) {
+                if (t instanceof IllegalStateException
+                        && String.valueOf(t.getMessage()).contains("max file size exceeded")) {
                     throw new ApiException(413, tooLarge());
                 }
             }

@@ -44,37 +44,83 @@ final class WorkflowApi {
     }
 
     void register(RoutesConfig routes) {
-        routes.get("/api/workflows", ctx -> ctx.json(Map.of("workflows", service.list(scope(ctx)).stream().map(w -> summary(ctx, w)).toList())),
+        routes.get(
+                "/api/workflows",
+                ctx -> ctx.json(Map.of(
+                        "workflows",
+                        service.list(scope(ctx)).stream()
+                                .map(w -> summary(ctx, w))
+                                .toList())),
                 Access.SIGNED_IN);
-        routes.post("/api/workflows", ctx -> ctx.status(201).json(full(ctx, service.create(Requests.json(ctx), Access.principal(ctx)))), Access.SIGNED_IN);
-        routes.get("/api/workflows/{id}", ctx -> ctx.json(full(ctx, service.require(scope(ctx), id(ctx)))), Access.SIGNED_IN);
-        routes.put("/api/workflows/{id}", ctx -> ctx.json(full(ctx, service.update(Access.principal(ctx), scope(ctx), id(ctx), Requests.json(ctx)))),
+        routes.post(
+                "/api/workflows",
+                ctx -> ctx.status(201).json(full(ctx, service.create(Requests.json(ctx), Access.principal(ctx)))),
                 Access.SIGNED_IN);
-        routes.delete("/api/workflows/{id}", ctx -> {
-            manageable(ctx, "delete");
-            service.delete(Policy.workflowsToManage(Access.principal(ctx)), id(ctx),
-                    audit.recorder(io.nlink.server.auth.AuditLog.Action.WORKFLOW_DELETED, Access.principal(ctx), Requests.clientAddress(ctx)));
-            ctx.status(204);
-        }, Access.SIGNED_IN);
-        routes.get("/api/workflows/{id}/shares", ctx -> ctx.json(SharesJson.of(sharing.shares(Sharing.Kind.WORKFLOW, service.require(scope(ctx), id(ctx)).id()))),
+        routes.get(
+                "/api/workflows/{id}",
+                ctx -> ctx.json(full(ctx, service.require(scope(ctx), id(ctx)))),
                 Access.SIGNED_IN);
-        routes.put("/api/workflows/{id}/shares", ctx -> {
-            WorkflowService.Stored stored = manageable(ctx, "share");
-            ctx.json(SharesJson.of(sharing.share(Access.principal(ctx), Sharing.Kind.WORKFLOW, stored.id(), label(stored), SharesJson.users(ctx),
-                    Requests.clientAddress(ctx))));
-        }, Access.SIGNED_IN);
-        routes.post("/api/workflows/{id}/transfer", ctx -> {
-            WorkflowService.Stored stored = manageable(ctx, "transfer");
-            // The new owner's runs use what the new owner may use: refused (422, each named) unless that covers every credential.
-            ctx.json(SharesJson.of(sharing.transfer(Access.principal(ctx), Sharing.Kind.WORKFLOW, stored.id(), label(stored), SharesJson.to(ctx),
-                    Requests.clientAddress(ctx), recipient -> service.requireCredentials(stored.workflow(), recipient))));
-        }, Access.SIGNED_IN);
+        routes.put(
+                "/api/workflows/{id}",
+                ctx -> ctx.json(
+                        full(ctx, service.update(Access.principal(ctx), scope(ctx), id(ctx), Requests.json(ctx)))),
+                Access.SIGNED_IN);
+        routes.delete(
+                "/api/workflows/{id}",
+                ctx -> {
+                    manageable(ctx, "delete");
+                    service.delete(
+                            Policy.workflowsToManage(Access.principal(ctx)),
+                            id(ctx),
+                            audit.recorder(
+                                    io.nlink.server.auth.AuditLog.Action.WORKFLOW_DELETED,
+                                    Access.principal(ctx),
+                                    Requests.clientAddress(ctx)));
+                    ctx.status(204);
+                },
+                Access.SIGNED_IN);
+        routes.get(
+                "/api/workflows/{id}/shares",
+                ctx -> ctx.json(SharesJson.of(sharing.shares(
+                        Sharing.Kind.WORKFLOW,
+                        service.require(scope(ctx), id(ctx)).id()))),
+                Access.SIGNED_IN);
+        routes.put(
+                "/api/workflows/{id}/shares",
+                ctx -> {
+                    WorkflowService.Stored stored = manageable(ctx, "share");
+                    ctx.json(SharesJson.of(sharing.share(
+                            Access.principal(ctx),
+                            Sharing.Kind.WORKFLOW,
+                            stored.id(),
+                            label(stored),
+                            SharesJson.users(ctx),
+                            Requests.clientAddress(ctx))));
+                },
+                Access.SIGNED_IN);
+        routes.post(
+                "/api/workflows/{id}/transfer",
+                ctx -> {
+                    WorkflowService.Stored stored = manageable(ctx, "transfer");
+                    // The new owner's runs use what the new owner may use: refused (422, each named) unless that covers
+                    // every credential.
+                    ctx.json(SharesJson.of(sharing.transfer(
+                            Access.principal(ctx),
+                            Sharing.Kind.WORKFLOW,
+                            stored.id(),
+                            label(stored),
+                            SharesJson.to(ctx),
+                            Requests.clientAddress(ctx),
+                            recipient -> service.requireCredentials(stored.workflow(), recipient))));
+                },
+                Access.SIGNED_IN);
         routes.post("/api/workflows/{id}/activate", ctx -> activate(ctx, true), Access.SIGNED_IN);
         routes.post("/api/workflows/{id}/deactivate", ctx -> activate(ctx, false), Access.SIGNED_IN);
         routes.post("/api/workflows/{id}/run", this::run, Access.SIGNED_IN);
         routes.get("/api/executions", this::executions, Access.SIGNED_IN);
         routes.get("/api/executions/{id}", ctx -> ctx.json(service.execution(scope(ctx), id(ctx))), Access.SIGNED_IN);
-        for (HandlerType method : List.of(HandlerType.GET, HandlerType.POST, HandlerType.PUT, HandlerType.PATCH, HandlerType.DELETE)) {
+        for (HandlerType method :
+                List.of(HandlerType.GET, HandlerType.POST, HandlerType.PUT, HandlerType.PATCH, HandlerType.DELETE)) {
             routes.addHttpHandler(method, Access.WEBHOOK_PATHS + "<path>", this::webhook, Access.ANYONE);
         }
     }
@@ -109,18 +155,21 @@ final class WorkflowApi {
             items = new ArrayList<>();
             body.get("items").forEach(items::add);
         }
-        if (body.has("wait") && !body.get("wait").isBoolean()) throw ApiException.badRequest("wait: expected true or false");
+        if (body.has("wait") && !body.get("wait").isBoolean())
+            throw ApiException.badRequest("wait: expected true or false");
         if (!body.path("wait").asBoolean(true)) {
             // The dashboard follows the run as it goes: GET /api/executions/{id}/events.
             long id = service.start(stored, Requests.text(body, "trigger"), items, WorkflowService.Mode.MANUAL, null);
             ctx.status(202).json(Map.of("id", id, "status", "queued"));
             return;
         }
-        WorkflowService.Outcome outcome = service.dispatch(stored, Requests.text(body, "trigger"), items, WorkflowService.Mode.MANUAL);
+        WorkflowService.Outcome outcome =
+                service.dispatch(stored, Requests.text(body, "trigger"), items, WorkflowService.Mode.MANUAL);
         ctx.json(service.execution(scope(ctx), outcome.id()));
     }
 
-    private static final java.util.Set<String> STATUSES = java.util.Set.of("queued", "running", "success", "error", "crashed", "canceled");
+    private static final java.util.Set<String> STATUSES =
+            java.util.Set.of("queued", "running", "success", "error", "crashed", "canceled");
 
     /**
      * A page of executions, newest first, narrowed by workflowId, status, mode and a start time
@@ -132,20 +181,33 @@ final class WorkflowApi {
         Long workflowId = workflow == null || workflow.isEmpty() ? null : parseId(workflow, "workflowId");
         String status = blankToNull(ctx.queryParam("status"));
         if (status != null && !STATUSES.contains(status)) {
-            throw ApiException.badRequest("status: expected one of " + new java.util.TreeSet<>(STATUSES) + "; got \"" + status + "\"");
+            throw ApiException.badRequest(
+                    "status: expected one of " + new java.util.TreeSet<>(STATUSES) + "; got \"" + status + "\"");
         }
         String mode = blankToNull(ctx.queryParam("mode"));
-        if (mode != null && java.util.Arrays.stream(WorkflowService.Mode.values()).noneMatch(m -> m.name().equalsIgnoreCase(mode))) {
+        if (mode != null
+                && java.util.Arrays.stream(WorkflowService.Mode.values())
+                        .noneMatch(m -> m.name().equalsIgnoreCase(mode))) {
             throw ApiException.badRequest("mode: expected manual, webhook, schedule or retry; got \"" + mode + "\"");
         }
         String before = blankToNull(ctx.queryParam("before"));
-        int limit = ctx.queryParam("limit") == null ? 100 : (int) Math.min(parseId(ctx.queryParam("limit"), "limit"), WorkflowService.MAX_PAGE);
-        var filter = new WorkflowService.Filter(workflowId, status, mode == null ? null : mode.toLowerCase(java.util.Locale.ROOT),
-                instant(ctx.queryParam("from"), "from"), instant(ctx.queryParam("to"), "to"), before == null ? null : parseId(before, "before"));
+        int limit = ctx.queryParam("limit") == null
+                ? 100
+                : (int) Math.min(parseId(ctx.queryParam("limit"), "limit"), WorkflowService.MAX_PAGE);
+        var filter = new WorkflowService.Filter(
+                workflowId,
+                status,
+                mode == null ? null : mode.toLowerCase(java.util.Locale.ROOT),
+                instant(ctx.queryParam("from"), "from"),
+                instant(ctx.queryParam("to"), "to"),
+                before == null ? null : parseId(before, "before"));
         List<WorkflowService.Summary> page = service.executions(scope(ctx), filter, limit);
         ObjectNode out = Json.MAPPER.createObjectNode();
-        out.set("executions", Json.MAPPER.valueToTree(page.stream().map(WorkflowApi::summary).toList()));
-        if (page.size() == Math.max(1, limit)) out.put("nextCursor", page.get(page.size() - 1).id());
+        out.set(
+                "executions",
+                Json.MAPPER.valueToTree(page.stream().map(WorkflowApi::summary).toList()));
+        if (page.size() == Math.max(1, limit))
+            out.put("nextCursor", page.get(page.size() - 1).id());
         else out.putNull("nextCursor");
         ctx.json(out);
     }
@@ -159,7 +221,8 @@ final class WorkflowApi {
         try {
             return java.time.Instant.parse(text);
         } catch (java.time.format.DateTimeParseException e) {
-            throw ApiException.badRequest(what + ": expected an ISO-8601 instant such as 2025-01-31T00:00:00Z; got \"" + text + "\"");
+            throw ApiException.badRequest(
+                    what + ": expected an ISO-8601 instant such as 2025-01-31T00:00:00Z; got \"" + text + "\"");
         }
     }
 
@@ -179,8 +242,9 @@ final class WorkflowApi {
         ctx.header("Content-Security-Policy", WEBHOOK_CONTENT_SECURITY_POLICY);
         String path = ctx.pathParam("path");
         Triggers.Webhook hook = triggers.webhook(ctx.method().name(), path)
-                .orElseThrow(() -> ApiException.notFound("no active workflow listens on " + ctx.method().name() + " /webhook/" + path
-                        + "; activate the workflow, and check the Webhook node's path and HTTP method"));
+                .orElseThrow(() -> ApiException.notFound(
+                        "no active workflow listens on " + ctx.method().name() + " /webhook/" + path
+                                + "; activate the workflow, and check the Webhook node's path and HTTP method"));
         WebhookSettings settings = hook.settings();
         // A trigger acts for the workflow's owner: the workflow is its own, whoever calls the hook.
         WorkflowService.Stored stored = service.require(Policy.Scope.EVERYONE, hook.workflowId());
@@ -190,8 +254,11 @@ final class WorkflowApi {
         ObjectNode item = Json.MAPPER.createObjectNode();
         ObjectNode headers = item.putObject("headers");
         ctx.headerMap().forEach((k, v) -> {
-            // The caller's proof of identity is checked here and goes no further: not into the run, not into its record.
-            if (!k.equalsIgnoreCase("cookie") && !k.equalsIgnoreCase("authorization") && !k.equalsIgnoreCase(secretHeader)) {
+            // The caller's proof of identity is checked here and goes no further: not into the run, not into its
+            // record.
+            if (!k.equalsIgnoreCase("cookie")
+                    && !k.equalsIgnoreCase("authorization")
+                    && !k.equalsIgnoreCase(secretHeader)) {
                 headers.put(k.toLowerCase(java.util.Locale.ROOT), v);
             }
         });
@@ -199,7 +266,8 @@ final class WorkflowApi {
         ObjectNode query = item.putObject("query");
         ctx.queryParamMap().forEach((k, v) -> query.put(k, v.isEmpty() ? "" : v.get(0)));
         item.set("body", body(ctx));
-        if (proof.jwtPayload() != null) item.set("jwtPayload", proof.jwtPayload()); // the verified token's claims, as n8n gives them
+        if (proof.jwtPayload() != null)
+            item.set("jwtPayload", proof.jwtPayload()); // the verified token's claims, as n8n gives them
         switch (settings.responseMode()) {
             case ON_RECEIVED -> {
                 // Recorded before the caller hears "started": from then on a crash cannot lose it.
@@ -216,7 +284,8 @@ final class WorkflowApi {
                 }
             }
             case LAST_NODE -> {
-                WorkflowService.Outcome e = service.dispatch(stored, settings.node(), List.of(item), WorkflowService.Mode.WEBHOOK);
+                WorkflowService.Outcome e =
+                        service.dispatch(stored, settings.node(), List.of(item), WorkflowService.Mode.WEBHOOK);
                 if (e.status() != Execution.Status.SUCCESS) {
                     failed(ctx, e);
                 } else {
@@ -239,9 +308,15 @@ final class WorkflowApi {
                     if (e.status() != Execution.Status.SUCCESS) {
                         failed(ctx, e);
                     } else {
-                        ctx.status(500).json(Map.of("error", "the workflow ended without running a Respond to Webhook node, and its Webhook node"
-                                + " \"" + settings.node() + "\" waits for one (responseMode responseNode); add one where the answer should come from,"
-                                + " or set responseMode to lastNode", "executionId", e.id()));
+                        ctx.status(500)
+                                .json(Map.of(
+                                        "error",
+                                        "the workflow ended without running a Respond to Webhook node, and its Webhook node"
+                                                + " \"" + settings.node()
+                                                + "\" waits for one (responseMode responseNode); add one where the answer should come from,"
+                                                + " or set responseMode to lastNode",
+                                        "executionId",
+                                        e.id()));
                     }
                 }
             }
@@ -269,31 +344,49 @@ final class WorkflowApi {
         ObjectNode credential;
         try {
             Workflow.CredentialRef ref = node.credentials().get(type);
-            if (ref == null) throw new CredentialResolver.MissingCredentialException("the node names no " + type + " credential");
+            if (ref == null)
+                throw new CredentialResolver.MissingCredentialException("the node names no " + type + " credential");
             credential = service.credentialsOf(stored).data(type, ref);
         } catch (CredentialResolver.MissingCredentialException e) {
             // The caller is a stranger: it hears that the hook cannot check it, the owner finds why in the log.
-            LOG.warn("workflow {} Webhook node \"{}\": {}; its calls are refused until its credential is fixed", stored.id(),
-                    Visible.inLog(node.name(), 200), Visible.inLog(e.getMessage(), 500));
-            throw new ApiException(500, "No authentication data defined on node! The workflow's owner must choose an existing credential for it");
+            LOG.warn(
+                    "workflow {} Webhook node \"{}\": {}; its calls are refused until its credential is fixed",
+                    stored.id(),
+                    Visible.inLog(node.name(), 200),
+                    Visible.inLog(e.getMessage(), 500));
+            throw new ApiException(
+                    500,
+                    "No authentication data defined on node! The workflow's owner must choose an existing credential for it");
         }
         WebhookAuthentication.Refusal refusal;
         ObjectNode claims = null;
         if (settings.authentication().equals("jwtAuth")) {
-            WebhookAuthentication.JwtOutcome jwt = WebhookAuthentication.jwt(credential, ctx.header("Authorization"), java.time.Instant.now());
+            WebhookAuthentication.JwtOutcome jwt =
+                    WebhookAuthentication.jwt(credential, ctx.header("Authorization"), java.time.Instant.now());
             refusal = jwt.refusal();
             claims = jwt.claims();
         } else {
             refusal = WebhookAuthentication.check(settings.authentication(), credential, ctx::header);
         }
-        if (refusal == null) return new Proof(false, settings.authentication().equals("headerAuth") ? credential.path("name").asText() : null, claims);
+        if (refusal == null)
+            return new Proof(
+                    false,
+                    settings.authentication().equals("headerAuth")
+                            ? credential.path("name").asText()
+                            : null,
+                    claims);
         if (refusal.challenge() != null) ctx.header("WWW-Authenticate", refusal.challenge());
         ctx.status(refusal.status()).json(Map.of("error", refusal.message()));
         return new Proof(true, null, null);
     }
 
     private static void failed(Context ctx, WorkflowService.Outcome e) {
-        ctx.status(500).json(Map.of("error", "the workflow failed at \"" + e.errorNode() + "\": " + e.error(), "executionId", e.id()));
+        ctx.status(500)
+                .json(Map.of(
+                        "error",
+                        "the workflow failed at \"" + e.errorNode() + "\": " + e.error(),
+                        "executionId",
+                        e.id()));
     }
 
     /** n8n's lastNode answers: the first item's JSON (firstEntryJson, the default), every item (allEntries), or no body. */
@@ -304,8 +397,12 @@ final class WorkflowApi {
             case "noData" -> ctx.result("");
             default -> {
                 if (e.output().isEmpty()) {
-                    ctx.status(500).json(Map.of("error", "the last node that ran returned no item to answer with (responseData firstEntryJson)",
-                            "executionId", e.id()));
+                    ctx.status(500)
+                            .json(Map.of(
+                                    "error",
+                                    "the last node that ran returned no item to answer with (responseData firstEntryJson)",
+                                    "executionId",
+                                    e.id()));
                 } else {
                     ctx.json(e.output().get(0));
                 }
@@ -327,7 +424,8 @@ final class WorkflowApi {
     private static JsonNode body(Context ctx) throws IOException {
         byte[] bytes;
         try (InputStream in = ctx.bodyInputStream()) {
-            bytes = Requests.readAtMost(in, MAX_WEBHOOK_BYTES, "the webhook body is larger than " + MAX_WEBHOOK_BYTES / 1024 + " KiB");
+            bytes = Requests.readAtMost(
+                    in, MAX_WEBHOOK_BYTES, "the webhook body is larger than " + MAX_WEBHOOK_BYTES / 1024 + " KiB");
         }
         if (bytes.length == 0) return Json.MAPPER.createObjectNode();
         String type = ctx.contentType() == null ? "" : ctx.contentType();
@@ -336,10 +434,13 @@ final class WorkflowApi {
                 return Json.parse(bytes);
             } catch (IOException e) {
                 // Jackson's own message names its classes and echoes the source; say only what and where.
-                String where = e instanceof com.fasterxml.jackson.core.JsonProcessingException j && j.getLocation() != null
-                        ? " at line " + j.getLocation().getLineNr() + ", column " + j.getLocation().getColumnNr() : "";
-                throw ApiException.badRequest("the webhook body is sent as application/json but is not valid JSON" + where
-                        + "; send JSON, or another Content-Type to pass the body on as text");
+                String where =
+                        e instanceof com.fasterxml.jackson.core.JsonProcessingException j && j.getLocation() != null
+                                ? " at line " + j.getLocation().getLineNr() + ", column "
+                                        + j.getLocation().getColumnNr()
+                                : "";
+                throw ApiException.badRequest("the webhook body is sent as application/json but is not valid JSON"
+                        + where + "; send JSON, or another Content-Type to pass the body on as text");
             }
         }
         return Json.MAPPER.getNodeFactory().textNode(new String(bytes, StandardCharsets.UTF_8));
@@ -368,10 +469,15 @@ final class WorkflowApi {
         out.put("updatedAt", w.updatedAt().toString());
         out.put("createdBy", w.createdBy());
         out.put("owner", w.owner());
-        // Whether the caller may delete, share and transfer it (else it is shared with them): what the dashboard offers.
+        // Whether the caller may delete, share and transfer it (else it is shared with them): what the dashboard
+        // offers.
         out.put("mayManage", Policy.mayManage(Access.principal(ctx), w.ownerId()));
         var triggers = out.putArray("triggers");
-        w.workflow().nodes().stream().map(n -> n.type()).filter(t -> t.endsWith("Trigger") || t.endsWith(".webhook")).distinct().forEach(triggers::add);
+        w.workflow().nodes().stream()
+                .map(n -> n.type())
+                .filter(t -> t.endsWith("Trigger") || t.endsWith(".webhook"))
+                .distinct()
+                .forEach(triggers::add);
         return out;
     }
 
@@ -385,7 +491,9 @@ final class WorkflowApi {
         out.put("startedAt", e.startedAt().toString());
         if (e.finishedAt() != null) { // null while it runs
             out.put("finishedAt", e.finishedAt().toString());
-            out.put("millis", java.time.Duration.between(e.startedAt(), e.finishedAt()).toNanos() / 1e6);
+            out.put(
+                    "millis",
+                    java.time.Duration.between(e.startedAt(), e.finishedAt()).toNanos() / 1e6);
         } else {
             out.putNull("finishedAt");
             out.putNull("millis");

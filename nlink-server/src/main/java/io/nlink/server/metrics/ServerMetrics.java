@@ -36,7 +36,8 @@ public final class ServerMetrics {
     /** Latency buckets of an execution: from a Set node's milliseconds to a slow batch's minute. */
     private static final Duration[] EXECUTION_BUCKETS = {
         Duration.ofMillis(2), Duration.ofMillis(5), Duration.ofMillis(10), Duration.ofMillis(25), Duration.ofMillis(50),
-        Duration.ofMillis(100), Duration.ofMillis(250), Duration.ofMillis(500), Duration.ofSeconds(1), Duration.ofMillis(2500),
+        Duration.ofMillis(100), Duration.ofMillis(250), Duration.ofMillis(500), Duration.ofSeconds(1),
+                Duration.ofMillis(2500),
         Duration.ofSeconds(5), Duration.ofSeconds(10), Duration.ofSeconds(30), Duration.ofSeconds(60)
     };
 
@@ -62,35 +63,58 @@ public final class ServerMetrics {
 
     /** Serves {@code GET /metrics} and counts webhook requests. */
     public void configure(JavalinConfig config) {
-        config.routes.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(registry.scrape()),
+        config.routes.get(
+                "/metrics",
+                ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8")
+                        .result(registry.scrape()),
                 Access.USER_MANAGER);
-        config.routes.after("/webhook/*", ctx -> Counter.builder("nlink.webhook.requests")
-                .description("Webhook calls answered, by HTTP method and status code")
-                .tags("method", ctx.method().name(), "status", Integer.toString(ctx.statusCode()))
-                .register(registry).increment());
+        config.routes.after(
+                "/webhook/*",
+                ctx -> Counter.builder("nlink.webhook.requests")
+                        .description("Webhook calls answered, by HTTP method and status code")
+                        .tags("method", ctx.method().name(), "status", Integer.toString(ctx.statusCode()))
+                        .register(registry)
+                        .increment());
     }
 
     /** One run that ended on this server. */
     private void ended(WorkflowService.Stored stored, WorkflowService.Mode mode, Execution execution) {
         String workflow = Long.toString(stored.id());
         String status = execution.status().id();
-        Counter.builder("nlink.executions").description("Workflow executions run on this server, by how they ended")
+        Counter.builder("nlink.executions")
+                .description("Workflow executions run on this server, by how they ended")
                 .tags("workflow_id", workflow, "mode", mode.name().toLowerCase(java.util.Locale.ROOT), "status", status)
-                .register(registry).increment();
-        Timer.builder("nlink.execution").description("Time from an execution's start to its end, on this server")
-                .tags("workflow_id", workflow).serviceLevelObjectives(EXECUTION_BUCKETS)
-                .register(registry).record(execution.time());
+                .register(registry)
+                .increment();
+        Timer.builder("nlink.execution")
+                .description("Time from an execution's start to its end, on this server")
+                .tags("workflow_id", workflow)
+                .serviceLevelObjectives(EXECUTION_BUCKETS)
+                .register(registry)
+                .record(execution.time());
         for (Execution.NodeRecord node : execution.nodes()) {
-            Counter.builder("nlink.node.runs").description("Node runs, by node type and how they ended")
-                    .tags("type", node.type(), "status", node.status()).register(registry).increment();
-            Counter.builder("nlink.node.items.in").description("Items that reached nodes, by node type")
-                    .tags("type", node.type()).register(registry).increment(sum(node.itemsIn()));
-            Counter.builder("nlink.node.items.out").description("Items nodes put out, by node type")
-                    .tags("type", node.type()).register(registry).increment(sum(node.itemsOut()));
+            Counter.builder("nlink.node.runs")
+                    .description("Node runs, by node type and how they ended")
+                    .tags("type", node.type(), "status", node.status())
+                    .register(registry)
+                    .increment();
+            Counter.builder("nlink.node.items.in")
+                    .description("Items that reached nodes, by node type")
+                    .tags("type", node.type())
+                    .register(registry)
+                    .increment(sum(node.itemsIn()));
+            Counter.builder("nlink.node.items.out")
+                    .description("Items nodes put out, by node type")
+                    .tags("type", node.type())
+                    .register(registry)
+                    .increment(sum(node.itemsOut()));
             for (NodeRun.ItemError error : node.itemErrors()) {
                 if (error.sandboxFailure() == null) continue;
-                Counter.builder("nlink.sandbox.failures").description("Items a sandbox failed, by failure kind and runtime")
-                        .tags("kind", error.sandboxFailure(), "runtime", node.runtime()).register(registry).increment();
+                Counter.builder("nlink.sandbox.failures")
+                        .description("Items a sandbox failed, by failure kind and runtime")
+                        .tags("kind", error.sandboxFailure(), "runtime", node.runtime())
+                        .register(registry)
+                        .increment();
             }
         }
     }

@@ -26,14 +26,20 @@ final class Capabilities {
 
     private static final Kind CLOCK = new Kind("clock", "Reads the clock", "the real time and a monotonic clock");
     private static final Kind RANDOM = new Kind("random", "Draws random numbers", "random bytes from the host");
-    private static final Kind LOGS = new Kind("logs", "Writes to stdout/stderr", "captured per item as the node's log, bounded");
+    private static final Kind LOGS =
+            new Kind("logs", "Writes to stdout/stderr", "captured per item as the node's log, bounded");
     private static final Kind STDIN = new Kind("stdin", "Reads stdin", "an empty stream");
-    private static final Kind FILES = new Kind("files", "Asks for files", "an empty, read-only root: every path does not exist");
-    private static final Kind ENVIRONMENT = new Kind("environment", "Reads arguments and environment", "no environment variables; the argument nlink-node");
+    private static final Kind FILES =
+            new Kind("files", "Asks for files", "an empty, read-only root: every path does not exist");
+    private static final Kind ENVIRONMENT = new Kind(
+            "environment", "Reads arguments and environment", "no environment variables; the argument nlink-node");
     private static final Kind NETWORK = new Kind("network", "Uses sockets", "nothing: every socket call fails");
-    private static final Kind EXIT = new Kind("exit", "Can stop itself", "exit ends the item with an error and the instance is replaced");
-    private static final Kind SCHEDULING = new Kind("scheduling", "Yields or waits", "yield returns at once; waits count against the item's time bound");
-    private static final Kind OTHER = new Kind("other", "Other imports", "refused at upload: the sandbox does not provide them");
+    private static final Kind EXIT =
+            new Kind("exit", "Can stop itself", "exit ends the item with an error and the instance is replaced");
+    private static final Kind SCHEDULING = new Kind(
+            "scheduling", "Yields or waits", "yield returns at once; waits count against the item's time bound");
+    private static final Kind OTHER =
+            new Kind("other", "Other imports", "refused at upload: the sandbox does not provide them");
 
     private Capabilities() {}
 
@@ -45,18 +51,24 @@ final class Capabilities {
         }
         List<Capability> sheet = new ArrayList<>();
         if (found.isEmpty()) {
-            sheet.add(new Capability("compute", "Computes only", "no imports: the node touches nothing outside its memory", List.of()));
+            sheet.add(new Capability(
+                    "compute", "Computes only", "no imports: the node touches nothing outside its memory", List.of()));
         }
         for (Kind kind : List.of(CLOCK, RANDOM, LOGS, STDIN, FILES, ENVIRONMENT, NETWORK, EXIT, SCHEDULING, OTHER)) {
             TreeSet<String> imports = found.get(kind);
-            if (imports != null) sheet.add(new Capability(kind.id(), kind.label(), kind.granted(), List.copyOf(imports)));
+            if (imports != null)
+                sheet.add(new Capability(kind.id(), kind.label(), kind.granted(), List.copyOf(imports)));
         }
         return sheet;
     }
 
     /** The sheet of a JavaScript-only node: its sandbox allows no host access at all. */
     static List<Capability> javascript() {
-        return List.of(new Capability("compute", "Computes only", "JavaScript without host classes, files, network, environment or threads; console output is captured", List.of()));
+        return List.of(new Capability(
+                "compute",
+                "Computes only",
+                "JavaScript without host classes, files, network, environment or threads; console output is captured",
+                List.of()));
     }
 
     private static Kind kind(ModuleInfo.ImportInfo imp) {

@@ -68,7 +68,10 @@ public final class LoadedNodes {
         // The database is shared by every server of a cluster: check what it gave back is what was installed.
         String actual = io.nlink.runtime.Sha256.hex(zip);
         if (!actual.equals(sha256)) {
-            throw new ApiException(500, "the installed package " + sha256 + " changed in the database (its bytes now hash to " + actual + "); reinstall it");
+            throw new ApiException(
+                    500,
+                    "the installed package " + sha256 + " changed in the database (its bytes now hash to " + actual
+                            + "); reinstall it");
         }
         try {
             NodePackage pkg = PackageLoader.loadZip(sha256, new ByteArrayInputStream(zip));

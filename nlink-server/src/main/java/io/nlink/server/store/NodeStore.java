@@ -5,8 +5,8 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.nlink.devkit.GoldenVectors;
 import io.nlink.runtime.LoadedNode;
-import io.nlink.runtime.NodeInstance;
 import io.nlink.runtime.NoRuntimeException;
+import io.nlink.runtime.NodeInstance;
 import io.nlink.runtime.NodeRuntime;
 import io.nlink.runtime.SandboxException;
 import io.nlink.runtime.SandboxLimits;
@@ -50,11 +50,19 @@ public final class NodeStore {
 
     /** One installed version, as lists and pages show it. */
     public record Version(
-            String name, String version, String sha256, String displayName, String description, long zipBytes,
-            Instant installedAt, String installedBy, ObjectNode details) {}
+            String name,
+            String version,
+            String sha256,
+            String displayName,
+            String description,
+            long zipBytes,
+            Instant installedAt,
+            String installedBy,
+            ObjectNode details) {}
 
     /** A node and its installed versions, newest install first. */
-    public record Node(String name, String displayName, String description, String latestVersion, List<String> versions) {}
+    public record Node(
+            String name, String displayName, String description, String latestVersion, List<String> versions) {}
 
     /** @param created false when the same bytes were already installed (uploads are idempotent) */
     public record Installed(Version version, boolean created) {}
@@ -75,7 +83,8 @@ public final class NodeStore {
      * Installs a package; {@code installed} records a new version ({@code name@version}, its SHA-256)
      * in the install's transaction. A re-upload of the same bytes changes and records nothing.
      */
-    public Installed install(byte[] zip, String uploader, AuditLog.Recorder installed) throws SQLException, IOException {
+    public Installed install(byte[] zip, String uploader, AuditLog.Recorder installed)
+            throws SQLException, IOException {
         String sha256 = Sha256.hex(zip);
         List<Problem> screen = UploadScreen.check(zip);
         if (!screen.isEmpty()) throw refused(screen);
@@ -88,29 +97,46 @@ public final class NodeStore {
         String name = pkg.manifest().name();
         String version = pkg.manifest().version();
         if (name.contains("/")) {
-            throw refused(List.of(new Problem("package.json", "name",
-                    "scoped npm names (@scope/name) are not supported by the store; name the package nlink-community.<name>")));
+            throw refused(
+                    List.of(
+                            new Problem(
+                                    "package.json",
+                                    "name",
+                                    "scoped npm names (@scope/name) are not supported by the store; name the package nlink-community.<name>")));
         }
         Optional<Version> existing = version(name, version);
         if (existing.isPresent()) {
             if (existing.get().sha256().equals(sha256)) return new Installed(existing.get(), false);
-            throw new ApiException(409, name + "@" + version + " is already installed with different content;"
-                    + " raise \"version\" in package.json to install the new build beside it");
+            throw new ApiException(
+                    409,
+                    name + "@" + version + " is already installed with different content;"
+                            + " raise \"version\" in package.json to install the new build beside it");
         }
         ObjectNode details = validate(pkg, zip);
         Instant now = Instant.now();
         String displayName = pkg.definition().displayName();
-        String description = pkg.manifest().description() != null ? pkg.manifest().description() : pkg.definition().description();
+        String description = pkg.manifest().description() != null
+                ? pkg.manifest().description()
+                : pkg.definition().description();
         try {
             db.transaction(c -> {
-                if (Database.query(c, "SELECT 1 FROM package_blobs WHERE sha256 = ?", r -> 1, sha256).isEmpty()) {
+                if (Database.query(c, "SELECT 1 FROM package_blobs WHERE sha256 = ?", r -> 1, sha256)
+                        .isEmpty()) {
                     Database.update(c, "INSERT INTO package_blobs (sha256, content) VALUES (?, ?)", sha256, zip);
                 }
-                Database.update(c,
+                Database.update(
+                        c,
                         "INSERT INTO node_versions (name, version, sha256, display_name, description, zip_bytes, details, installed_at, installed_by)"
                                 + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        name, version, sha256, truncate(displayName, 200), truncate(description, 2000), (long) zip.length,
-                        Json.write(details), now.atOffset(java.time.ZoneOffset.UTC), uploader);
+                        name,
+                        version,
+                        sha256,
+                        truncate(displayName, 200),
+                        truncate(description, 2000),
+                        (long) zip.length,
+                        Json.write(details),
+                        now.atOffset(java.time.ZoneOffset.UTC),
+                        uploader);
                 installed.record(c, name + "@" + version, "sha256 " + sha256);
                 return null;
             });
@@ -134,7 +160,12 @@ public final class NodeStore {
         List<Node> nodes = new ArrayList<>();
         byName.forEach((name, versions) -> {
             Version latest = versions.get(0);
-            nodes.add(new Node(name, latest.displayName(), latest.description(), latest.version(), versions.stream().map(Version::version).toList()));
+            nodes.add(new Node(
+                    name,
+                    latest.displayName(),
+                    latest.description(),
+                    latest.version(),
+                    versions.stream().map(Version::version).toList()));
         });
         return nodes;
     }
@@ -144,12 +175,14 @@ public final class NodeStore {
     }
 
     public Version require(String name, String version) throws SQLException {
-        return version(name, version).orElseThrow(() -> ApiException.notFound(
-                "no node " + name + "@" + version + " is installed; GET /api/nodes lists what is"));
+        return version(name, version)
+                .orElseThrow(() -> ApiException.notFound(
+                        "no node " + name + "@" + version + " is installed; GET /api/nodes lists what is"));
     }
 
     public List<Version> versions(String name) throws SQLException {
-        return db.query(SELECT_VERSION + " WHERE name = ? ORDER BY installed_at DESC, id DESC", NodeStore::version, name);
+        return db.query(
+                SELECT_VERSION + " WHERE name = ? ORDER BY installed_at DESC, id DESC", NodeStore::version, name);
     }
 
     /**
@@ -161,7 +194,8 @@ public final class NodeStore {
         db.transaction(c -> {
             Database.update(c, "DELETE FROM node_versions WHERE name = ? AND version = ?", name, version);
             removed.record(c, name + "@" + version, null);
-            if (Database.query(c, "SELECT 1 FROM node_versions WHERE sha256 = ?", r -> 1, v.sha256()).isEmpty()) {
+            if (Database.query(c, "SELECT 1 FROM node_versions WHERE sha256 = ?", r -> 1, v.sha256())
+                    .isEmpty()) {
                 Database.update(c, "DELETE FROM package_blobs WHERE sha256 = ?", v.sha256());
             }
             return null;
@@ -191,7 +225,8 @@ public final class NodeStore {
             // The runtime words its problems "execution.wasm <what>"; the file is the Problem's own field.
             String prefix = PackageLoader.WASM_FILE + " ";
             throw refused(e.problems().stream()
-                    .map(p -> new Problem(PackageLoader.WASM_FILE, "", p.startsWith(prefix) ? p.substring(prefix.length()) : p))
+                    .map(p -> new Problem(
+                            PackageLoader.WASM_FILE, "", p.startsWith(prefix) ? p.substring(prefix.length()) : p))
                     .toList());
         }
         ModuleInfo module = choice.module().orElse(null);
@@ -200,7 +235,8 @@ public final class NodeStore {
             try (NodeInstance probe = choice.executable().newInstance(limits)) {
                 // it starts
             } catch (SandboxException e) {
-                throw refused(List.of(new Problem(PackageLoader.WASM_FILE, "", "compiles but cannot start: " + e.getMessage())));
+                throw refused(List.of(
+                        new Problem(PackageLoader.WASM_FILE, "", "compiles but cannot start: " + e.getMessage())));
             }
         }
         ArrayNode runtimesJson = details.putArray("runtimes");
@@ -265,7 +301,10 @@ public final class NodeStore {
             if (!p.options().isEmpty()) {
                 ArrayNode options = prop.putArray("options");
                 for (NodeProperty.Option o : p.options()) {
-                    options.addObject().put("name", o.name()).put("description", o.description()).set("value", o.value());
+                    options.addObject()
+                            .put("name", o.name())
+                            .put("description", o.description())
+                            .set("value", o.value());
                 }
             }
         }
@@ -274,7 +313,11 @@ public final class NodeStore {
 
     private static ApiException refused(List<Problem> problems) {
         String first = problems.isEmpty() ? "" : ": " + problems.get(0);
-        return new ApiException(422, "the package was refused" + first + (problems.size() > 1 ? " (and " + (problems.size() - 1) + " more)" : ""), problems);
+        return new ApiException(
+                422,
+                "the package was refused" + first
+                        + (problems.size() > 1 ? " (and " + (problems.size() - 1) + " more)" : ""),
+                problems);
     }
 
     private static String truncate(String text, int max) {
@@ -291,7 +334,15 @@ public final class NodeStore {
         } catch (IOException e) {
             throw new SQLException("node_versions.details is not JSON", e);
         }
-        return new Version(r.getString(1), r.getString(2), r.getString(3), r.getString(4), r.getString(5), r.getLong(6),
-                r.getObject(7, OffsetDateTime.class).toInstant(), r.getString(8), details);
+        return new Version(
+                r.getString(1),
+                r.getString(2),
+                r.getString(3),
+                r.getString(4),
+                r.getString(5),
+                r.getLong(6),
+                r.getObject(7, OffsetDateTime.class).toInstant(),
+                r.getString(8),
+                details);
     }
 }

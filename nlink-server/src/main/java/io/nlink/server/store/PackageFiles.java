@@ -15,6 +15,7 @@ import java.util.zip.ZipInputStream;
 final class PackageFiles {
     /** Most files and bytes taken: a package's vectors are a handful of small JSON files. */
     static final int MAX_FILES = 200;
+
     static final long MAX_BYTES = 4L * 1024 * 1024;
 
     private static final Pattern SAFE_NAME = Pattern.compile("^[A-Za-z0-9_.-]{1,100}\\.json$");
@@ -46,10 +47,13 @@ final class PackageFiles {
                 String[] parts = entry.getName().replace('\\', '/').split("/");
                 int n = parts.length;
                 boolean inFolder = (n == 2 && parts[0].equals(folder)) || (n == 3 && parts[1].equals(folder));
-                if (entry.isDirectory() || !inFolder || !SAFE_NAME.matcher(parts[n - 1]).matches()) continue;
+                if (entry.isDirectory()
+                        || !inFolder
+                        || !SAFE_NAME.matcher(parts[n - 1]).matches()) continue;
                 if (++files > MAX_FILES) throw new IOException(folder + "/ has more than " + MAX_FILES + " files");
                 byte[] content = readBounded(in, MAX_BYTES - bytes);
-                if (content == null) throw new IOException(folder + "/ holds more than " + MAX_BYTES / (1024 * 1024) + " MiB");
+                if (content == null)
+                    throw new IOException(folder + "/ holds more than " + MAX_BYTES / (1024 * 1024) + " MiB");
                 bytes += content.length;
                 Files.write(target.resolve(parts[n - 1]), content);
             }

@@ -20,7 +20,12 @@ public final class StoreNodeResolver implements NodeResolver {
         NodeStore.Version v = find(packageName, version);
         try {
             LoadedNodes.Loaded loaded = store.load(v);
-            return new Resolved(v.name(), v.version(), loaded.pkg().definition(), loaded.choice().executable(), loaded.choice().fallbackWhy());
+            return new Resolved(
+                    v.name(),
+                    v.version(),
+                    loaded.pkg().definition(),
+                    loaded.choice().executable(),
+                    loaded.choice().fallbackWhy());
         } catch (SQLException e) {
             throw new UnknownNodeException("the Community Store cannot be read: " + e.getMessage());
         }
@@ -35,12 +40,15 @@ public final class StoreNodeResolver implements NodeResolver {
             if (version != null) {
                 var pinned = store.version(packageName, version);
                 if (pinned.isEmpty()) {
-                    throw new UnknownNodeException("community node " + packageName + "@" + version + " is not installed" + installed(packageName));
+                    throw new UnknownNodeException("community node " + packageName + "@" + version + " is not installed"
+                            + installed(packageName));
                 }
                 return pinned.get();
             }
             List<NodeStore.Version> versions = store.versions(packageName);
-            if (versions.isEmpty()) throw new UnknownNodeException("community node " + packageName + " is not installed; upload it to the Community Store");
+            if (versions.isEmpty())
+                throw new UnknownNodeException(
+                        "community node " + packageName + " is not installed; upload it to the Community Store");
             return versions.get(0);
         } catch (SQLException e) {
             throw new UnknownNodeException("the Community Store cannot be read: " + e.getMessage());
@@ -48,7 +56,10 @@ public final class StoreNodeResolver implements NodeResolver {
     }
 
     private String installed(String name) throws SQLException {
-        List<String> versions = store.versions(name).stream().map(NodeStore.Version::version).toList();
-        return versions.isEmpty() ? "; upload it to the Community Store" : "; installed versions: " + String.join(", ", versions);
+        List<String> versions =
+                store.versions(name).stream().map(NodeStore.Version::version).toList();
+        return versions.isEmpty()
+                ? "; upload it to the Community Store"
+                : "; installed versions: " + String.join(", ", versions);
     }
 }

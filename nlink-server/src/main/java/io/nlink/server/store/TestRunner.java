@@ -26,7 +26,8 @@ public final class TestRunner {
     private final SandboxLimits limits;
     private final int maxItems;
     /** Test runs at once: each holds a sandbox; more wait briefly, then get 429. */
-    private final Semaphore slots = new Semaphore(Math.max(2, Runtime.getRuntime().availableProcessors()));
+    private final Semaphore slots =
+            new Semaphore(Math.max(2, Runtime.getRuntime().availableProcessors()));
 
     public TestRunner(NodeStore store, SandboxLimits limits, int maxItems) {
         this.store = store;
@@ -35,11 +36,13 @@ public final class TestRunner {
     }
 
     public ObjectNode run(String name, String version, JsonNode request) throws SQLException, InterruptedException {
-        if (request == null || !request.isObject()) throw ApiException.badRequest("expected a JSON object {\"params\": {...}, \"items\": [{...}]}");
+        if (request == null || !request.isObject())
+            throw ApiException.badRequest("expected a JSON object {\"params\": {...}, \"items\": [{...}]}");
         JsonNode items = request.path("items");
         if (items.isMissingNode()) items = Json.MAPPER.createArrayNode().add(Json.MAPPER.createObjectNode());
         if (!items.isArray()) throw ApiException.badRequest("items: expected an array of JSON objects");
-        if (items.size() > maxItems) throw ApiException.badRequest("items: " + items.size() + " items; a test run takes at most " + maxItems);
+        if (items.size() > maxItems)
+            throw ApiException.badRequest("items: " + items.size() + " items; a test run takes at most " + maxItems);
         List<String> problems = new ArrayList<>();
         for (int i = 0; i < items.size(); i++) {
             if (!items.get(i).isObject()) problems.add("items[" + i + "]: expected a JSON object (an item's json)");
@@ -53,7 +56,8 @@ public final class TestRunner {
         try {
             params = loaded.pkg().definition().resolveParams(request.get("params"));
         } catch (InvalidParamsException e) {
-            throw new ApiException(400, "the parameters are not valid: " + e.problems().get(0), e.problems());
+            throw new ApiException(
+                    400, "the parameters are not valid: " + e.problems().get(0), e.problems());
         }
         if (!slots.tryAcquire(5, java.util.concurrent.TimeUnit.SECONDS)) {
             throw new ApiException(429, "every test-run slot is busy; try again in a moment");

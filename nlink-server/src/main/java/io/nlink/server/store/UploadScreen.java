@@ -40,7 +40,9 @@ final class UploadScreen {
         ByteBuffer buf = ByteBuffer.wrap(zip).order(ByteOrder.LITTLE_ENDIAN);
         int end = findEndOfDirectory(buf);
         if (end < 0) {
-            problems.add(zipProblem("is not a ZIP archive (no end-of-central-directory record); upload the ZIP that `nlink pack` writes"));
+            problems.add(
+                    zipProblem(
+                            "is not a ZIP archive (no end-of-central-directory record); upload the ZIP that `nlink pack` writes"));
             return problems;
         }
         int entries = buf.getShort(end + 10) & 0xFFFF;
@@ -51,7 +53,8 @@ final class UploadScreen {
             return problems;
         }
         if (entries > PackageLoader.MAX_ZIP_ENTRIES) {
-            problems.add(zipProblem("has " + entries + " entries; at most " + PackageLoader.MAX_ZIP_ENTRIES + " are accepted"));
+            problems.add(zipProblem(
+                    "has " + entries + " entries; at most " + PackageLoader.MAX_ZIP_ENTRIES + " are accepted"));
             return problems;
         }
         if (directoryOffset + directorySize > end) {
@@ -84,7 +87,8 @@ final class UploadScreen {
             String normalised = name.replace('\\', '/');
             while (normalised.startsWith("./")) normalised = normalised.substring(2);
             if (PackageLoader.escapes(normalised)) {
-                problems.add(new Problem(shown, "", "ZIP entry path escapes the package folder (absolute, drive-letter or '..' path)"));
+                problems.add(new Problem(
+                        shown, "", "ZIP entry path escapes the package folder (absolute, drive-letter or '..' path)"));
             } else if (!shown.equals(name)) {
                 problems.add(new Problem(shown, "", "ZIP entry name contains control characters"));
             }
@@ -96,8 +100,11 @@ final class UploadScreen {
             }
             declaredTotal += size;
             if (size > RATIO_FLOOR_BYTES && size > MAX_RATIO * Math.max(1, compressed)) {
-                problems.add(new Problem(shown, "", "inflates " + size / Math.max(1, compressed) + "x (" + size + " bytes from " + compressed
-                        + "); more than " + MAX_RATIO + "x is refused as a zip bomb"));
+                problems.add(new Problem(
+                        shown,
+                        "",
+                        "inflates " + size / Math.max(1, compressed) + "x (" + size + " bytes from " + compressed
+                                + "); more than " + MAX_RATIO + "x is refused as a zip bomb"));
             }
         }
         if (declaredTotal > PackageLoader.MAX_ZIP_TOTAL_BYTES) {
@@ -114,7 +121,6 @@ final class UploadScreen {
         }
         return -1;
     }
-
 
     private static String printable(String name) {
         StringBuilder out = new StringBuilder(name.length());

@@ -37,8 +37,11 @@ final class CalledWorkflows {
 
     /** Where {@code stored}'s Execute Workflow nodes find the workflows they call by id. */
     SubWorkflows forCaller(WorkflowService.Stored stored) {
-        return id -> callable(stored, id).map(WorkflowService.Stored::workflow).orElseThrow(() -> new SubWorkflows.NotCallable(
-                "workflow " + (id.length() > 64 ? id.substring(0, 64) + "…" : id) + " does not exist or the owner of \"" + stored.name() + "\" may not run it; call a workflow by its id in nLink"));
+        return id -> callable(stored, id)
+                .map(WorkflowService.Stored::workflow)
+                .orElseThrow(() -> new SubWorkflows.NotCallable("workflow "
+                        + (id.length() > 64 ? id.substring(0, 64) + "…" : id) + " does not exist or the owner of \""
+                        + stored.name() + "\" may not run it; call a workflow by its id in nLink"));
     }
 
     /** The workflow {@code id} names if {@code caller}'s owner may run it. */
@@ -64,10 +67,13 @@ final class CalledWorkflows {
     private Optional<Policy.Scope> scopeOf(Long ownerId) throws SQLException {
         if (ownerId == null) return Optional.empty();
         record Owner(String username, String role, boolean disabled) {}
-        Optional<Owner> owner = db.queryOne("SELECT username, role, disabled FROM users WHERE id = ?",
-                r -> new Owner(r.getString(1), r.getString(2), r.getBoolean(3)), ownerId);
+        Optional<Owner> owner = db.queryOne(
+                "SELECT username, role, disabled FROM users WHERE id = ?",
+                r -> new Owner(r.getString(1), r.getString(2), r.getBoolean(3)),
+                ownerId);
         if (owner.isEmpty() || owner.get().disabled()) return Optional.empty();
-        return Optional.of(Policy.workflows(new Principal(ownerId, owner.get().username(), Role.of(owner.get().role()), null)));
+        return Optional.of(Policy.workflows(new Principal(
+                ownerId, owner.get().username(), Role.of(owner.get().role()), null)));
     }
 
     /**
@@ -75,31 +81,55 @@ final class CalledWorkflows {
      * workflow's Error Trigger with n8n's error item, on a thread of its own. Manual runs (as in
      * n8n) and runs of error workflows (so a failing one cannot set off another) start none.
      */
-    void failed(WorkflowService.Stored failed, WorkflowService.Mode mode, long executionId, Execution execution, JsonNode retryOf) {
+    void failed(
+            WorkflowService.Stored failed,
+            WorkflowService.Mode mode,
+            long executionId,
+            Execution execution,
+            JsonNode retryOf) {
         if (mode == WorkflowService.Mode.MANUAL || mode == WorkflowService.Mode.ERROR) return;
         String id = ErrorWorkflows.errorWorkflowOf(failed.workflow());
         if (id == null) return;
         Optional<WorkflowService.Stored> handler = callable(failed, id);
         if (handler.isEmpty()) {
-            LOG.warn("workflow {}: its error workflow {} does not exist or its owner may not run it; none ran", failed.id(), Visible.inLog(id));
+            LOG.warn(
+                    "workflow {}: its error workflow {} does not exist or its owner may not run it; none ran",
+                    failed.id(),
+                    Visible.inLog(id));
             return;
         }
         Workflow workflow = handler.get().workflow();
         String trigger = ErrorWorkflows.errorTriggerOf(workflow);
         if (trigger == null) {
-            LOG.warn("workflow {}: its error workflow {} has no Error Trigger; none ran", failed.id(), handler.get().id());
+            LOG.warn(
+                    "workflow {}: its error workflow {} has no Error Trigger; none ran",
+                    failed.id(),
+                    handler.get().id());
             return;
         }
-        JsonNode item = ErrorWorkflows.payload(execution, Long.toString(executionId), null,
-                retryOf == null || retryOf.isNull() ? null : retryOf.asText(), n8nMode(mode), Long.toString(failed.id()));
+        JsonNode item = ErrorWorkflows.payload(
+                execution,
+                Long.toString(executionId),
+                null,
+                retryOf == null || retryOf.isNull() ? null : retryOf.asText(),
+                n8nMode(mode),
+                Long.toString(failed.id()));
         // Its own thread: the failed run's thread is done with that run and must not wait for another.
         Thread.ofVirtual().name("nlink-error-workflow").start(() -> {
             try {
                 service.dispatch(handler.get(), trigger, List.of(item), WorkflowService.Mode.ERROR);
             } catch (Exception e) {
-                LOG.warn("workflow {}: its error workflow {} could not run: {}", failed.id(), handler.get().id(), Visible.inLog(String.valueOf(e.getMessage())));
+                LOG.warn(
+                        "workflow {}: its error workflow {} could not run: {}",
+                        failed.id(),
+                        handler.get().id(),
+                        Visible.inLog(String.valueOf(e.getMessage())));
             } catch (Throwable e) {
-                LOG.error("workflow {}: its error workflow {} failed to start", failed.id(), handler.get().id(), e);
+                LOG.error(
+                        "workflow {}: its error workflow {} failed to start",
+                        failed.id(),
+                        handler.get().id(),
+                        e);
             }
         });
     }

@@ -42,7 +42,14 @@ final class ExecutionRecorder implements AutoCloseable {
     private static final long PRUNE_EVERY_NANOS = TimeUnit.SECONDS.toNanos(1);
 
     /** How one execution ended, as its row says it. */
-    record Finished(long id, String status, Instant startedAt, Instant finishedAt, String error, String errorNode, ObjectNode record) {}
+    record Finished(
+            long id,
+            String status,
+            Instant startedAt,
+            Instant finishedAt,
+            String error,
+            String errorNode,
+            ObjectNode record) {}
 
     /** Deletes executions past the retention policy. */
     @FunctionalInterface
@@ -56,16 +63,19 @@ final class ExecutionRecorder implements AutoCloseable {
     private final Pruner pruner;
     /** {@link Finished} records, flush barriers ({@link CompletableFuture}) and {@link #STOP}, in order. */
     private final LinkedBlockingQueue<Object> queue = new LinkedBlockingQueue<>();
+
     private final Thread writer;
     private volatile boolean closed;
     /** Runs ended since the last prune. */
     private final java.util.concurrent.atomic.AtomicLong unprunedRuns = new java.util.concurrent.atomic.AtomicLong();
+
     private long lastPrune = System.nanoTime();
 
     ExecutionRecorder(Database db, Pruner pruner) {
         this.db = db;
         this.pruner = pruner;
-        this.writer = Thread.ofPlatform().daemon().name("nlink-execution-writer").start(this::writeUntilClosed);
+        this.writer =
+                Thread.ofPlatform().daemon().name("nlink-execution-writer").start(this::writeUntilClosed);
     }
 
     /** Writes {@code finished} soon; at once when the recorder is closed. */
@@ -127,7 +137,8 @@ final class ExecutionRecorder implements AutoCloseable {
         }
         write(records);
         unprunedRuns.addAndGet(records.size());
-        if (unprunedRuns.get() > 0 && (!barriers.isEmpty() || stop || System.nanoTime() - lastPrune >= PRUNE_EVERY_NANOS)) {
+        if (unprunedRuns.get() > 0
+                && (!barriers.isEmpty() || stop || System.nanoTime() - lastPrune >= PRUNE_EVERY_NANOS)) {
             try {
                 pruner.prune();
             } catch (SQLException | RuntimeException e) {
@@ -158,7 +169,11 @@ final class ExecutionRecorder implements AutoCloseable {
                 try {
                     db.transaction(c -> update(c, List.of(f)));
                 } catch (SQLException | RuntimeException e) {
-                    LOG.error("execution {}: its outcome ({}) could not be written; its record stays as it started", f.id(), f.status(), e);
+                    LOG.error(
+                            "execution {}: its outcome ({}) could not be written; its record stays as it started",
+                            f.id(),
+                            f.status(),
+                            e);
                 }
             }
         }

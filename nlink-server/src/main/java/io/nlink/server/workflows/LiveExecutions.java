@@ -45,7 +45,12 @@ public final class LiveExecutions {
     void finish(long id, String status, String error, String errorNode) {
         Live live = byId.remove(id);
         if (live == null) return;
-        ObjectNode data = Json.MAPPER.createObjectNode().put("id", id).put("status", status).put("error", error).put("errorNode", errorNode);
+        ObjectNode data = Json.MAPPER
+                .createObjectNode()
+                .put("id", id)
+                .put("status", status)
+                .put("error", error)
+                .put("errorNode", errorNode);
         live.add(new Event("execution-finished", data), true);
     }
 
@@ -91,8 +96,17 @@ public final class LiveExecutions {
 
         @Override
         public void nodeFinished(Execution.NodeRecord record) {
-            add(new Event("node-finished", LiveExecutions.nodeFinished(record.name(), record.status(), record.itemsIn(), record.itemsOut(),
-                    record.time().toNanos() / 1e6, record.error())), false);
+            add(
+                    new Event(
+                            "node-finished",
+                            LiveExecutions.nodeFinished(
+                                    record.name(),
+                                    record.status(),
+                                    record.itemsIn(),
+                                    record.itemsOut(),
+                                    record.time().toNanos() / 1e6,
+                                    record.error())),
+                    false);
         }
 
         private synchronized void add(Event event, boolean last) {
@@ -118,7 +132,8 @@ public final class LiveExecutions {
     }
 
     /** The data of a node-finished event; the same whether it comes live or from a finished record. */
-    static ObjectNode nodeFinished(String node, String status, List<Integer> itemsIn, List<Integer> itemsOut, double millis, String error) {
+    static ObjectNode nodeFinished(
+            String node, String status, List<Integer> itemsIn, List<Integer> itemsOut, double millis, String error) {
         ObjectNode data = Json.MAPPER.createObjectNode().put("node", node).put("status", status);
         data.set("itemsIn", counts(itemsIn));
         data.set("itemsOut", counts(itemsOut));
@@ -140,12 +155,25 @@ public final class LiveExecutions {
             List<Integer> in = new ArrayList<>(), outCounts = new ArrayList<>();
             n.path("itemsIn").forEach(c -> in.add(c.asInt()));
             n.path("itemsOut").forEach(c -> outCounts.add(c.asInt()));
-            out.add(new Event("node-finished", nodeFinished(n.path("name").asText(), n.path("status").asText(), in, outCounts,
-                    n.path("millis").asDouble(), n.path("error").isTextual() ? n.path("error").asText() : null)));
+            out.add(new Event(
+                    "node-finished",
+                    nodeFinished(
+                            n.path("name").asText(),
+                            n.path("status").asText(),
+                            in,
+                            outCounts,
+                            n.path("millis").asDouble(),
+                            n.path("error").isTextual() ? n.path("error").asText() : null)));
         }
-        ObjectNode data = Json.MAPPER.createObjectNode().put("id", record.path("id").asLong()).put("status", record.path("status").asText());
-        data.put("error", record.path("error").isTextual() ? record.path("error").asText() : null);
-        data.put("errorNode", record.path("errorNode").isTextual() ? record.path("errorNode").asText() : null);
+        ObjectNode data = Json.MAPPER
+                .createObjectNode()
+                .put("id", record.path("id").asLong())
+                .put("status", record.path("status").asText());
+        data.put(
+                "error", record.path("error").isTextual() ? record.path("error").asText() : null);
+        data.put(
+                "errorNode",
+                record.path("errorNode").isTextual() ? record.path("errorNode").asText() : null);
         out.add(new Event("execution-finished", data));
         return out;
     }

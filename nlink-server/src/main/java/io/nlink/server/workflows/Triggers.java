@@ -44,14 +44,17 @@ public final class Triggers implements AutoCloseable {
     static final String SCHEDULE = "n8n-nodes-base.scheduleTrigger";
     /** n8n's older schedule triggers, kept on the same clock: {@link #rulesOf} turns their parameters into Schedule Trigger rules. */
     static final String CRON = "n8n-nodes-base.cron";
+
     static final String INTERVAL = "n8n-nodes-base.interval";
 
     /** An active webhook: which workflow answers it, and how its Webhook node says to. */
     public record Webhook(long workflowId, WebhookSettings settings) {}
 
     private final WorkflowService service;
-    private final ScheduledExecutorService clock = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "nlink-schedule"));
-    private final ThreadPoolExecutor runs = new ThreadPoolExecutor(2, 2, 0, TimeUnit.SECONDS, new ArrayBlockingQueue<>(100), r -> daemon(r, "nlink-trigger-run"));
+    private final ScheduledExecutorService clock =
+            Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "nlink-schedule"));
+    private final ThreadPoolExecutor runs = new ThreadPoolExecutor(
+            2, 2, 0, TimeUnit.SECONDS, new ArrayBlockingQueue<>(100), r -> daemon(r, "nlink-trigger-run"));
     private volatile Map<String, Webhook> webhooks = Map.of();
     private final List<ScheduledFuture<?>> scheduled = new ArrayList<>();
     /** Bumped by every refresh: a firing from an older generation does not arm itself again. */
@@ -107,7 +110,11 @@ public final class Triggers implements AutoCloseable {
         }
         for (WorkflowService.Stored stored : active) {
             for (Workflow.Node node : stored.workflow().nodes()) {
-                if (!node.disabled() && (node.type().equals(SCHEDULE) || node.type().equals(CRON) || node.type().equals(INTERVAL))) schedule(stored.id(), node, zoneOf(stored.workflow()));
+                if (!node.disabled()
+                        && (node.type().equals(SCHEDULE)
+                                || node.type().equals(CRON)
+                                || node.type().equals(INTERVAL)))
+                    schedule(stored.id(), node, zoneOf(stored.workflow()));
             }
             List<WebhookSettings> settings;
             try {
@@ -118,12 +125,20 @@ public final class Triggers implements AutoCloseable {
             }
             for (WebhookSettings hook : settings) {
                 if (!hook.checkable()) { // activated before nLink refused these: never serve it open
-                    LOG.warn("workflow {} node \"{}\": webhook {} demands authentication \"{}\", which nLink cannot check yet; it is off",
-                            stored.id(), Visible.inLog(hook.node()), Visible.inLog(hook.route()), Visible.inLog(hook.authentication()));
+                    LOG.warn(
+                            "workflow {} node \"{}\": webhook {} demands authentication \"{}\", which nLink cannot check yet; it is off",
+                            stored.id(),
+                            Visible.inLog(hook.node()),
+                            Visible.inLog(hook.route()),
+                            Visible.inLog(hook.authentication()));
                 } else if (Long.valueOf(stored.id()).equals(holders.get(hook.route()))) {
                     hooks.put(hook.route(), new Webhook(stored.id(), hook));
                 } else {
-                    LOG.warn("workflow {} node \"{}\": webhook {} is held by workflow {}; ignored", stored.id(), Visible.inLog(hook.node()), Visible.inLog(hook.route()),
+                    LOG.warn(
+                            "workflow {} node \"{}\": webhook {} is held by workflow {}; ignored",
+                            stored.id(),
+                            Visible.inLog(hook.node()),
+                            Visible.inLog(hook.route()),
                             holders.get(hook.route()));
                 }
             }
@@ -141,7 +156,10 @@ public final class Triggers implements AutoCloseable {
         try {
             return ZoneId.of(zone);
         } catch (java.time.DateTimeException e) {
-            LOG.warn("workflow \"{}\": settings.timezone \"{}\" is not a time zone; its schedules keep the server's", Visible.inLog(String.valueOf(workflow.name())), Visible.inLog(zone));
+            LOG.warn(
+                    "workflow \"{}\": settings.timezone \"{}\" is not a time zone; its schedules keep the server's",
+                    Visible.inLog(String.valueOf(workflow.name())),
+                    Visible.inLog(zone));
             return ZoneId.systemDefault();
         }
     }
@@ -151,14 +169,22 @@ public final class Triggers implements AutoCloseable {
         try {
             rules = rulesOf(node);
         } catch (IllegalArgumentException e) {
-            LOG.warn("workflow {} node \"{}\": {}; this schedule is off", workflowId, Visible.inLog(node.name()), Visible.inLog(e.getMessage()));
+            LOG.warn(
+                    "workflow {} node \"{}\": {}; this schedule is off",
+                    workflowId,
+                    Visible.inLog(node.name()),
+                    Visible.inLog(e.getMessage()));
             return;
         }
         for (JsonNode rule : rules) {
             try {
                 arm(generation, workflowId, node.name(), nextFiring(rule, zone));
             } catch (IllegalArgumentException e) {
-                LOG.warn("workflow {} node \"{}\": {}; this schedule is off", workflowId, Visible.inLog(node.name()), Visible.inLog(e.getMessage()));
+                LOG.warn(
+                        "workflow {} node \"{}\": {}; this schedule is off",
+                        workflowId,
+                        Visible.inLog(node.name()),
+                        Visible.inLog(e.getMessage()));
             }
         }
     }
@@ -187,13 +213,16 @@ public final class Triggers implements AutoCloseable {
                     case "seconds" -> rule.put("field", "seconds").put("secondsInterval", value);
                     case "minutes" -> rule.put("field", "minutes").put("minutesInterval", value);
                     case "hours" -> rule.put("field", "minutes").put("minutesInterval", value * 60);
-                    default -> throw new IllegalArgumentException("unit \"" + unit + "\" is not supported (seconds, minutes, hours)");
+                    default ->
+                        throw new IllegalArgumentException(
+                                "unit \"" + unit + "\" is not supported (seconds, minutes, hours)");
                 }
                 rules.add(rule);
             }
             default -> {
                 JsonNode intervals = p.path("rule").path("interval");
-                if (!intervals.isArray() || intervals.isEmpty()) intervals = Json.MAPPER.createArrayNode().add(Json.MAPPER.createObjectNode());
+                if (!intervals.isArray() || intervals.isEmpty())
+                    intervals = Json.MAPPER.createArrayNode().add(Json.MAPPER.createObjectNode());
                 intervals.forEach(rules::add);
             }
         }
@@ -217,10 +246,14 @@ public final class Triggers implements AutoCloseable {
                 String unit = item.path("unit").asText("hours");
                 if (unit.equals("minutes")) yield "0 */" + value + " * * * *";
                 if (unit.equals("hours")) yield "0 0 */" + value + " * * *";
-                throw new IllegalArgumentException("Cron everyX unit \"" + unit + "\" is not supported (minutes, hours)");
+                throw new IllegalArgumentException(
+                        "Cron everyX unit \"" + unit + "\" is not supported (minutes, hours)");
             }
             case "custom" -> item.path("cronExpression").asText("* * * * * *").strip();
-            default -> throw new IllegalArgumentException("Cron mode \"" + mode + "\" is not supported (everyMinute, everyHour, everyDay, everyWeek, everyMonth, everyX, custom)");
+            default ->
+                throw new IllegalArgumentException(
+                        "Cron mode \"" + mode
+                                + "\" is not supported (everyMinute, everyHour, everyDay, everyWeek, everyMonth, everyX, custom)");
         };
         return Json.MAPPER.createObjectNode().put("field", "cronExpression").put("expression", expression);
     }
@@ -228,7 +261,8 @@ public final class Triggers implements AutoCloseable {
     private static int bounded(JsonNode item, String field, int fallback, int min, int max) {
         JsonNode value = item.path(field);
         int v = value.isMissingNode() || value.isNull() ? fallback : value.asInt(Integer.MIN_VALUE);
-        if (v < min || v > max) throw new IllegalArgumentException("Cron " + field + " must be " + min + " to " + max + "; got " + value);
+        if (v < min || v > max)
+            throw new IllegalArgumentException("Cron " + field + " must be " + min + " to " + max + "; got " + value);
         return v;
     }
 
@@ -236,20 +270,27 @@ public final class Triggers implements AutoCloseable {
         if (armedIn != generation || clock.isShutdown()) return;
         long delay = Math.max(1, next.get().toMillis());
         scheduled.removeIf(ScheduledFuture::isDone);
-        scheduled.add(clock.schedule(() -> {
-            if (!submit(() -> fire(workflowId, node))) LOG.warn("workflow {}: the trigger pool is full; a schedule firing was dropped", workflowId);
-            arm(armedIn, workflowId, node, next);
-        }, delay, TimeUnit.MILLISECONDS));
+        scheduled.add(clock.schedule(
+                () -> {
+                    if (!submit(() -> fire(workflowId, node)))
+                        LOG.warn("workflow {}: the trigger pool is full; a schedule firing was dropped", workflowId);
+                    arm(armedIn, workflowId, node, next);
+                },
+                delay,
+                TimeUnit.MILLISECONDS));
     }
 
     private void fire(long workflowId, String node) {
         try {
-            if (!firesSchedules.getAsBoolean()) return; // another member fires it (every member keeps it armed, to take over)
+            if (!firesSchedules.getAsBoolean())
+                return; // another member fires it (every member keeps it armed, to take over)
             WorkflowService.Stored stored = service.find(workflowId).orElse(null);
             if (stored == null || !stored.active()) return;
             // Cron and Interval start with an empty item, as in n8n; Schedule Trigger with the time.
             String type = stored.workflow().node(node).map(Workflow.Node::type).orElse(SCHEDULE);
-            JsonNode item = type.equals(SCHEDULE) ? scheduleItem(ZonedDateTime.now(zoneOf(stored.workflow()))) : Json.MAPPER.createObjectNode();
+            JsonNode item = type.equals(SCHEDULE)
+                    ? scheduleItem(ZonedDateTime.now(zoneOf(stored.workflow())))
+                    : Json.MAPPER.createObjectNode();
             service.dispatch(stored, node, List.of(item), WorkflowService.Mode.SCHEDULE);
         } catch (Exception e) {
             LOG.error("workflow {}: the scheduled run failed to start", workflowId, e);
@@ -271,14 +312,26 @@ public final class Triggers implements AutoCloseable {
         return switch (field) {
             case "seconds" -> every(Duration.ofSeconds(positive(rule, "secondsInterval", 30)));
             case "minutes" -> every(Duration.ofMinutes(positive(rule, "minutesInterval", 5)));
-            case "hours" -> cron("0 " + rule.path("triggerAtMinute").asInt(0) + " */" + positive(rule, "hoursInterval", 1) + " * * ?", CronType.QUARTZ, zone);
-            case "days" -> cron("0 " + rule.path("triggerAtMinute").asInt(0) + " " + rule.path("triggerAtHour").asInt(0)
-                    + " */" + positive(rule, "daysInterval", 1) + " * ?", CronType.QUARTZ, zone);
+            case "hours" ->
+                cron(
+                        "0 " + rule.path("triggerAtMinute").asInt(0) + " */" + positive(rule, "hoursInterval", 1)
+                                + " * * ?",
+                        CronType.QUARTZ,
+                        zone);
+            case "days" ->
+                cron(
+                        "0 " + rule.path("triggerAtMinute").asInt(0) + " "
+                                + rule.path("triggerAtHour").asInt(0) + " */" + positive(rule, "daysInterval", 1)
+                                + " * ?",
+                        CronType.QUARTZ,
+                        zone);
             case "cronExpression" -> {
                 String expression = rule.path("expression").asText("").strip();
                 yield cron(expression, expression.split("\\s+").length == 6 ? CronType.SPRING53 : CronType.UNIX, zone);
             }
-            default -> throw new IllegalArgumentException("schedule field \"" + field + "\" is not supported (seconds, minutes, hours, days, cronExpression)");
+            default ->
+                throw new IllegalArgumentException("schedule field \"" + field
+                        + "\" is not supported (seconds, minutes, hours, days, cronExpression)");
         };
     }
 
@@ -289,12 +342,15 @@ public final class Triggers implements AutoCloseable {
     private static Supplier<Duration> cron(String expression, CronType type, ZoneId zone) {
         ExecutionTime time;
         try {
-            time = ExecutionTime.forCron(new CronParser(CronDefinitionBuilder.instanceDefinitionFor(type)).parse(expression));
+            time = ExecutionTime.forCron(
+                    new CronParser(CronDefinitionBuilder.instanceDefinitionFor(type)).parse(expression));
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("the cron expression \"" + expression + "\" is not valid: " + e.getMessage());
+            throw new IllegalArgumentException(
+                    "the cron expression \"" + expression + "\" is not valid: " + e.getMessage());
         }
         return () -> time.timeToNextExecution(ZonedDateTime.now(zone))
-                .orElseThrow(() -> new IllegalArgumentException("the cron expression \"" + expression + "\" never fires again"));
+                .orElseThrow(() ->
+                        new IllegalArgumentException("the cron expression \"" + expression + "\" never fires again"));
     }
 
     private static int positive(JsonNode rule, String field, int fallback) {

@@ -17,8 +17,15 @@ import java.util.Set;
  * {@code responseData} (lastNode: firstEntryJson, allEntries, noData) and
  * {@code options.responseData} (onReceived: a body of one's own).
  */
-public record WebhookSettings(String node, String method, String path, String authentication, ResponseMode responseMode,
-        int responseCode, String responseData, String receivedBody) {
+public record WebhookSettings(
+        String node,
+        String method,
+        String path,
+        String authentication,
+        ResponseMode responseMode,
+        int responseCode,
+        String responseData,
+        String receivedBody) {
 
     /** When the caller gets its answer. */
     public enum ResponseMode {
@@ -62,8 +69,10 @@ public record WebhookSettings(String node, String method, String path, String au
             if (node.disabled() || !node.type().equals(Triggers.WEBHOOK)) continue;
             WebhookSettings hook = of(node);
             if (!routes.add(hook.route())) {
-                throw refused(node, "another Webhook node of this workflow already listens on " + hook.method() + " /webhook/" + hook.path()
-                        + "; give each its own path or method");
+                throw refused(
+                        node,
+                        "another Webhook node of this workflow already listens on " + hook.method() + " /webhook/"
+                                + hook.path() + "; give each its own path or method");
             }
             hooks.add(hook);
         }
@@ -74,31 +83,60 @@ public record WebhookSettings(String node, String method, String path, String au
         JsonNode p = node.parameters();
         JsonNode methodParameter = p.path("httpMethod");
         if (!methodParameter.isMissingNode() && !methodParameter.isTextual()) {
-            throw refused(node, "httpMethod must be one HTTP method (nLink does not take several methods on one Webhook node yet); use one node per method");
+            throw refused(
+                    node,
+                    "httpMethod must be one HTTP method (nLink does not take several methods on one Webhook node yet); use one node per method");
         }
         String method = methodParameter.asText("GET").toUpperCase(Locale.ROOT);
-        if (!METHODS.contains(method)) throw refused(node, "httpMethod \"" + method + "\" is not served; use one of " + String.join(", ", METHODS.stream().sorted().toList()));
-        String path = normalise(p.path("path").isTextual() && !p.path("path").asText().isBlank() ? p.path("path").asText() : node.id());
+        if (!METHODS.contains(method))
+            throw refused(
+                    node,
+                    "httpMethod \"" + method + "\" is not served; use one of "
+                            + String.join(", ", METHODS.stream().sorted().toList()));
+        String path = normalise(
+                p.path("path").isTextual() && !p.path("path").asText().isBlank()
+                        ? p.path("path").asText()
+                        : node.id());
         if (path.isEmpty()) throw refused(node, "the webhook has no path; set the node's path");
         if (path.length() > MAX_PATH) throw refused(node, "the path is longer than " + MAX_PATH + " characters");
-        if (path.contains(":")) throw refused(node, "path parameters (\":name\" in the path) are not supported yet; use a fixed path and send values in the query or body");
+        if (path.contains(":"))
+            throw refused(
+                    node,
+                    "path parameters (\":name\" in the path) are not supported yet; use a fixed path and send values in the query or body");
         String authentication = p.path("authentication").asText("none");
         String mode = p.path("responseMode").asText("onReceived");
         ResponseMode responseMode = switch (mode) {
             case "onReceived" -> ResponseMode.ON_RECEIVED;
             case "lastNode" -> ResponseMode.LAST_NODE;
             case "responseNode" -> ResponseMode.RESPONSE_NODE;
-            default -> throw refused(node, "responseMode \"" + mode + "\" is unknown; use onReceived, lastNode or responseNode");
+            default ->
+                throw refused(
+                        node, "responseMode \"" + mode + "\" is unknown; use onReceived, lastNode or responseNode");
         };
         String responseData = p.path("responseData").asText("firstEntryJson");
-        if (responseMode == ResponseMode.LAST_NODE && !Set.of("firstEntryJson", "allEntries", "noData").contains(responseData)) {
-            throw refused(node, "responseData \"" + responseData + "\" is not supported; use firstEntryJson, allEntries or noData");
+        if (responseMode == ResponseMode.LAST_NODE
+                && !Set.of("firstEntryJson", "allEntries", "noData").contains(responseData)) {
+            throw refused(
+                    node,
+                    "responseData \"" + responseData + "\" is not supported; use firstEntryJson, allEntries or noData");
         }
-        JsonNode code = p.has("responseCode") ? p.get("responseCode") : p.path("options").path("responseCode");
-        int responseCode = code.isNumber() ? code.asInt() : code.path("values").path("responseCode").asInt(200);
-        if (responseCode < 100 || responseCode > 599) throw refused(node, "responseCode " + responseCode + " is not an HTTP status (100 to 599)");
+        JsonNode code = p.has("responseCode")
+                ? p.get("responseCode")
+                : p.path("options").path("responseCode");
+        int responseCode = code.isNumber()
+                ? code.asInt()
+                : code.path("values").path("responseCode").asInt(200);
+        if (responseCode < 100 || responseCode > 599)
+            throw refused(node, "responseCode " + responseCode + " is not an HTTP status (100 to 599)");
         JsonNode received = p.path("options").path("responseData");
-        return new WebhookSettings(node.name(), method, path, authentication, responseMode, responseCode, responseData,
+        return new WebhookSettings(
+                node.name(),
+                method,
+                path,
+                authentication,
+                responseMode,
+                responseCode,
+                responseData,
                 received.isTextual() && !received.asText().isEmpty() ? received.asText() : null);
     }
 
@@ -117,9 +155,11 @@ public record WebhookSettings(String node, String method, String path, String au
      */
     void requireServable() {
         if (!checkable()) {
-            throw new ApiException(422, "Webhook node \"" + node + "\" uses authentication \"" + authentication
-                    + "\", which nLink cannot check (it checks basicAuth, headerAuth and jwtAuth), and serving it without the check would make it"
-                    + " public. Use one of those with a credential, or keep the workflow inactive");
+            throw new ApiException(
+                    422,
+                    "Webhook node \"" + node + "\" uses authentication \"" + authentication
+                            + "\", which nLink cannot check (it checks basicAuth, headerAuth and jwtAuth), and serving it without the check would make it"
+                            + " public. Use one of those with a credential, or keep the workflow inactive");
         }
     }
 

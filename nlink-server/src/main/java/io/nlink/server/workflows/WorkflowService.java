@@ -46,7 +46,9 @@ import java.util.concurrent.CompletableFuture;
 public final class WorkflowService {
     /** How a run was started, as the executions list shows it. */
     public enum Mode {
-        MANUAL, WEBHOOK, SCHEDULE,
+        MANUAL,
+        WEBHOOK,
+        SCHEDULE,
         /** A failed execution run again with its input ({@link #retry}). */
         RETRY,
         /** An error workflow started by another's failed run ({@link CalledWorkflows#failed}). */
@@ -64,11 +66,29 @@ public final class WorkflowService {
      *                ownership existed on a server that had no owner yet
      * @param owner   that account's name
      */
-    public record Stored(long id, String name, boolean active, Instant createdAt, Instant updatedAt, String createdBy,
-            Long ownerId, String owner, Workflow workflow, JsonNode definition) {}
+    public record Stored(
+            long id,
+            String name,
+            boolean active,
+            Instant createdAt,
+            Instant updatedAt,
+            String createdBy,
+            Long ownerId,
+            String owner,
+            Workflow workflow,
+            JsonNode definition) {}
 
     /** What the executions list shows of one run. */
-    public record Summary(long id, long workflowId, String workflowName, String mode, String status, Instant startedAt, Instant finishedAt, String error, String errorNode) {}
+    public record Summary(
+            long id,
+            long workflowId,
+            String workflowName,
+            String mode,
+            String status,
+            Instant startedAt,
+            Instant finishedAt,
+            String error,
+            String errorNode) {}
 
     private final Database db;
     private final WorkflowEngine engine;
@@ -85,6 +105,7 @@ public final class WorkflowService {
 
     /** The statuses of an accepted call waiting to run, of a run under way, and of one cut off before it could finish. */
     private static final String QUEUED = "queued";
+
     private static final String RUNNING = "running";
     private static final String CRASHED = "crashed";
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(WorkflowService.class);
@@ -93,7 +114,8 @@ public final class WorkflowService {
     public static final String EXECUTIONS = "executions";
 
     /** @param credentials where runs find their nodes' credentials: each run its workflow owner's */
-    public WorkflowService(Database db, WorkflowEngine engine, CredentialStore credentials, Duration keepFor, int keepAtMost) {
+    public WorkflowService(
+            Database db, WorkflowEngine engine, CredentialStore credentials, Duration keepFor, int keepAtMost) {
         this.db = db;
         this.engine = engine;
         this.credentials = credentials;
@@ -154,8 +176,13 @@ public final class WorkflowService {
         try {
             return WorkflowParser.parse("workflow", definition);
         } catch (InvalidWorkflowException e) {
-            throw new ApiException(422, "the workflow cannot run: " + e.problems().get(0)
-                    + (e.problems().size() > 1 ? " (and " + (e.problems().size() - 1) + " more)" : ""), e.problems());
+            throw new ApiException(
+                    422,
+                    "the workflow cannot run: " + e.problems().get(0)
+                            + (e.problems().size() > 1
+                                    ? " (and " + (e.problems().size() - 1) + " more)"
+                                    : ""),
+                    e.problems());
         }
     }
 
@@ -170,7 +197,8 @@ public final class WorkflowService {
         }
         int length = name.asText().codePointCount(0, name.asText().length());
         if (length > MAX_NAME_CHARS) {
-            throw ApiException.badRequest("name: " + length + " characters; a workflow name has at most " + MAX_NAME_CHARS + ", shorten it");
+            throw ApiException.badRequest(
+                    "name: " + length + " characters; a workflow name has at most " + MAX_NAME_CHARS + ", shorten it");
         }
     }
 
@@ -217,9 +245,16 @@ public final class WorkflowService {
         Workflow workflow = parse(definition);
         requireCredentials(workflow, owner.userId());
         Instant now = Instant.now();
-        long id = db.transaction(c -> Database.insert(c,
+        long id = db.transaction(c -> Database.insert(
+                c,
                 "INSERT INTO workflows (name, definition, active, created_at, updated_at, created_by, owner_id) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                truncate(workflow.name()), Json.write(definition), false, utc(now), utc(now), owner.username(), owner.userId()));
+                truncate(workflow.name()),
+                Json.write(definition),
+                false,
+                utc(now),
+                utc(now),
+                owner.username(),
+                owner.userId()));
         return require(Policy.Scope.EVERYONE, id);
     }
 
@@ -236,8 +271,13 @@ public final class WorkflowService {
         refuse(credentials.notUsableBy(editor, workflow, before.workflow(), before.ownerId()));
         List<WebhookSettings> hooks = before.active() ? servableWebhooks(workflow) : List.of();
         db.transaction(c -> {
-            Database.update(c, "UPDATE workflows SET name = ?, definition = ?, updated_at = ? WHERE id = ?",
-                    truncate(workflow.name()), Json.write(definition), Instant.now(), id);
+            Database.update(
+                    c,
+                    "UPDATE workflows SET name = ?, definition = ?, updated_at = ? WHERE id = ?",
+                    truncate(workflow.name()),
+                    Json.write(definition),
+                    Instant.now(),
+                    id);
             if (before.active()) holdRoutes(c, scope, id, hooks);
             return null;
         });
@@ -255,7 +295,10 @@ public final class WorkflowService {
 
     private static void refuse(List<String> missing) {
         if (!missing.isEmpty()) {
-            throw new ApiException(422, "the workflow cannot run: " + missing.get(0) + (missing.size() > 1 ? " (and " + (missing.size() - 1) + " more)" : ""),
+            throw new ApiException(
+                    422,
+                    "the workflow cannot run: " + missing.get(0)
+                            + (missing.size() > 1 ? " (and " + (missing.size() - 1) + " more)" : ""),
                     missing);
         }
     }
@@ -279,7 +322,8 @@ public final class WorkflowService {
         if (active) requireCredentials(stored.workflow(), stored.ownerId());
         List<WebhookSettings> hooks = active ? servableWebhooks(stored.workflow()) : List.of();
         db.transaction(c -> {
-            Database.update(c, "UPDATE workflows SET active = ?, updated_at = ? WHERE id = ?", active, Instant.now(), id);
+            Database.update(
+                    c, "UPDATE workflows SET active = ?, updated_at = ? WHERE id = ?", active, Instant.now(), id);
             holdRoutes(c, scope, id, hooks);
             return null;
         });
@@ -299,21 +343,35 @@ public final class WorkflowService {
      * is refused with the holder named, when the caller may see it; two activations racing for
      * the same route meet at the primary key, and the later one is refused likewise.
      */
-    private static void holdRoutes(java.sql.Connection c, Policy.Scope scope, long id, List<WebhookSettings> hooks) throws SQLException {
+    private static void holdRoutes(java.sql.Connection c, Policy.Scope scope, long id, List<WebhookSettings> hooks)
+            throws SQLException {
         Database.update(c, "DELETE FROM webhook_routes WHERE workflow_id = ?", id);
         for (WebhookSettings hook : hooks) {
-            Optional<RouteHolder> holder = Database.query(c, "SELECT r.workflow_id, w.name, w.owner_id, r.node FROM webhook_routes r"
-                    + " JOIN workflows w ON w.id = r.workflow_id WHERE r.method = ? AND r.path = ?",
-                    r -> new RouteHolder(r.getLong(1), r.getString(2), r.getObject(3, Long.class), r.getString(4)), hook.method(), hook.path())
-                    .stream().findFirst();
+            Optional<RouteHolder> holder = Database.query(
+                            c,
+                            "SELECT r.workflow_id, w.name, w.owner_id, r.node FROM webhook_routes r"
+                                    + " JOIN workflows w ON w.id = r.workflow_id WHERE r.method = ? AND r.path = ?",
+                            r -> new RouteHolder(
+                                    r.getLong(1), r.getString(2), r.getObject(3, Long.class), r.getString(4)),
+                            hook.method(),
+                            hook.path())
+                    .stream()
+                    .findFirst();
             if (holder.isPresent()) throw routeTaken(scope, hook, holder.get());
             try {
-                Database.update(c, "INSERT INTO webhook_routes (method, path, workflow_id, node) VALUES (?, ?, ?, ?)",
-                        hook.method(), hook.path(), id, truncate(hook.node()));
+                Database.update(
+                        c,
+                        "INSERT INTO webhook_routes (method, path, workflow_id, node) VALUES (?, ?, ?, ?)",
+                        hook.method(),
+                        hook.path(),
+                        id,
+                        truncate(hook.node()));
             } catch (SQLException e) {
                 if (!uniqueViolation(e)) throw e;
-                throw new ApiException(409, hook.method() + " /webhook/" + hook.path()
-                        + " was taken by another workflow activated at the same moment; try again to see which");
+                throw new ApiException(
+                        409,
+                        hook.method() + " /webhook/" + hook.path()
+                                + " was taken by another workflow activated at the same moment; try again to see which");
             }
         }
     }
@@ -324,11 +382,14 @@ public final class WorkflowService {
     private static ApiException routeTaken(Policy.Scope scope, WebhookSettings hook, RouteHolder holder) {
         boolean visible = scope.reaches(holder.ownerId(), false);
         String who = visible
-                ? "active workflow " + holder.workflowId() + " \"" + holder.name() + "\" (its Webhook node \"" + holder.node() + "\")"
+                ? "active workflow " + holder.workflowId() + " \"" + holder.name() + "\" (its Webhook node \""
+                        + holder.node() + "\")"
                 : "another account's active workflow (ask its owner or an admin)";
-        return new ApiException(409, hook.method() + " /webhook/" + hook.path() + " is already used by " + who
-                + ": only one active workflow may listen on a path and method. Deactivate that one, or change this workflow's Webhook node \""
-                + hook.node() + "\" to another path or method");
+        return new ApiException(
+                409,
+                hook.method() + " /webhook/" + hook.path() + " is already used by " + who
+                        + ": only one active workflow may listen on a path and method. Deactivate that one, or change this workflow's Webhook node \""
+                        + hook.node() + "\" to another path or method");
     }
 
     /** SQLSTATE 23505, unique violation, in H2 and PostgreSQL alike. */
@@ -342,7 +403,9 @@ public final class WorkflowService {
      */
     public java.util.Map<String, Long> webhookRoutes() throws SQLException {
         java.util.Map<String, Long> routes = new java.util.HashMap<>();
-        db.query("SELECT method, path, workflow_id FROM webhook_routes", r -> routes.put(r.getString(1) + " " + r.getString(2), r.getLong(3)));
+        db.query(
+                "SELECT method, path, workflow_id FROM webhook_routes",
+                r -> routes.put(r.getString(1) + " " + r.getString(2), r.getLong(3)));
         return routes;
     }
 
@@ -351,7 +414,8 @@ public final class WorkflowService {
      * claim theirs, oldest first; one that finds its route taken logs it and does not answer there.
      */
     public void claimRoutesOfActiveWorkflows() throws SQLException {
-        java.util.Set<Long> holding = new java.util.HashSet<>(db.query("SELECT DISTINCT workflow_id FROM webhook_routes", r -> r.getLong(1)));
+        java.util.Set<Long> holding =
+                new java.util.HashSet<>(db.query("SELECT DISTINCT workflow_id FROM webhook_routes", r -> r.getLong(1)));
         for (Stored stored : active()) {
             if (holding.contains(stored.id())) continue;
             List<WebhookSettings> hooks;
@@ -363,12 +427,19 @@ public final class WorkflowService {
             }
             for (WebhookSettings hook : hooks) {
                 try {
-                    db.update("INSERT INTO webhook_routes (method, path, workflow_id, node) VALUES (?, ?, ?, ?)",
-                            hook.method(), hook.path(), stored.id(), truncate(hook.node()));
+                    db.update(
+                            "INSERT INTO webhook_routes (method, path, workflow_id, node) VALUES (?, ?, ?, ?)",
+                            hook.method(),
+                            hook.path(),
+                            stored.id(),
+                            truncate(hook.node()));
                 } catch (SQLException e) {
                     if (!uniqueViolation(e)) throw e;
-                    LOG.warn("workflow {} node \"{}\": webhook {} is held by another active workflow; this one does not answer there",
-                            stored.id(), hook.node(), hook.route());
+                    LOG.warn(
+                            "workflow {} node \"{}\": webhook {} is held by another active workflow; this one does not answer there",
+                            stored.id(),
+                            hook.node(),
+                            hook.route());
                 }
             }
         }
@@ -378,11 +449,15 @@ public final class WorkflowService {
      * Deletes a workflow in {@code scope}, and with it its executions and shares; {@code deleted}
      * records it ({@code workflow ID "name"}) in the same transaction.
      */
-    public void delete(Policy.Scope scope, long id, io.nlink.server.auth.AuditLog.Recorder deleted) throws SQLException {
+    public void delete(Policy.Scope scope, long id, io.nlink.server.auth.AuditLog.Recorder deleted)
+            throws SQLException {
         Scoped where = scoped(scope, "w.id = ?", id);
         db.transaction(c -> {
-            String name = Database.query(c, "SELECT w.name FROM workflows w WHERE " + where.sql(), r -> r.getString(1), where.args())
-                    .stream().findFirst().orElseThrow(() -> notFound(id));
+            String name = Database.query(
+                            c, "SELECT w.name FROM workflows w WHERE " + where.sql(), r -> r.getString(1), where.args())
+                    .stream()
+                    .findFirst()
+                    .orElseThrow(() -> notFound(id));
             Database.update(c, "DELETE FROM workflows w WHERE " + where.sql(), where.args());
             deleted.record(c, "workflow " + id + " \"" + name + "\"", "with its executions");
             return null;
@@ -411,7 +486,8 @@ public final class WorkflowService {
     /** The workflow {@code id} if it is in {@code scope}; else 404, the same answer as for one that does not exist. */
     public Stored require(Policy.Scope scope, long id) throws SQLException {
         Scoped where = scoped(scope, "w.id = ?", id);
-        return db.queryOne(SELECT + " WHERE " + where.sql(), this::stored, where.args()).orElseThrow(() -> notFound(id));
+        return db.queryOne(SELECT + " WHERE " + where.sql(), this::stored, where.args())
+                .orElseThrow(() -> notFound(id));
     }
 
     /** A WHERE condition and its arguments. */
@@ -425,8 +501,13 @@ public final class WorkflowService {
         if (scope.accountId() == null) return new Scoped(condition, args);
         Object[] all = java.util.Arrays.copyOf(args, args.length + (scope.withShared() ? 2 : 1));
         java.util.Arrays.fill(all, args.length, all.length, scope.accountId());
-        return new Scoped("(" + condition + ") AND (w.owner_id = ?"
-                + (scope.withShared() ? " OR EXISTS (SELECT 1 FROM workflow_shares s WHERE s.workflow_id = w.id AND s.user_id = ?)" : "") + ")", all);
+        return new Scoped(
+                "(" + condition + ") AND (w.owner_id = ?"
+                        + (scope.withShared()
+                                ? " OR EXISTS (SELECT 1 FROM workflow_shares s WHERE s.workflow_id = w.id AND s.user_id = ?)"
+                                : "")
+                        + ")",
+                all);
     }
 
     /** Sends every run to the cluster from now on; until then, {@link #dispatch} refuses. */
@@ -442,7 +523,13 @@ public final class WorkflowService {
      * @param member the cluster member that ran it, {@code host:port}
      * @param webhookResponse what its first Respond to Webhook node answered, or null
      */
-    public record Outcome(long id, Execution.Status status, String error, String errorNode, List<JsonNode> output, String member,
+    public record Outcome(
+            long id,
+            Execution.Status status,
+            String error,
+            String errorNode,
+            List<JsonNode> output,
+            String member,
             WebhookResponse webhookResponse) {}
 
     /**
@@ -450,7 +537,8 @@ public final class WorkflowService {
      * member leaves before it answers, the run starts again on another (at least once, never
      * lost: the dead member's record of it is marked crashed, the rerun's stands beside it).
      */
-    public Outcome dispatch(Stored stored, String trigger, List<JsonNode> items, Mode mode) throws InterruptedException {
+    public Outcome dispatch(Stored stored, String trigger, List<JsonNode> items, Mode mode)
+            throws InterruptedException {
         return dispatch(stored, trigger, items, mode, null, null);
     }
 
@@ -472,7 +560,8 @@ public final class WorkflowService {
      * @throws ApiException 503 when that many are under way
      */
     public Responding dispatchResponding(Stored stored, String trigger, JsonNode item) {
-        if (!respondingRuns.tryAcquire()) throw new ApiException(503, "too many webhook runs are under way; try again shortly");
+        if (!respondingRuns.tryAcquire())
+            throw new ApiException(503, "too many webhook runs are under way; try again shortly");
         String token = java.util.UUID.randomUUID().toString();
         CompletableFuture<WebhookResponse> answered = new CompletableFuture<>();
         CompletableFuture<Outcome> ended = new CompletableFuture<>();
@@ -502,8 +591,10 @@ public final class WorkflowService {
      * @return the new execution's id
      * @throws ApiException 503 when that many are under way
      */
-    public long start(Stored stored, String trigger, List<JsonNode> items, Mode mode, Long retryOf) throws SQLException {
-        if (!startedRuns.tryAcquire()) throw new ApiException(503, "too many runs started from the dashboard are under way; try again shortly");
+    public long start(Stored stored, String trigger, List<JsonNode> items, Mode mode, Long retryOf)
+            throws SQLException {
+        if (!startedRuns.tryAcquire())
+            throw new ApiException(503, "too many runs started from the dashboard are under way; try again shortly");
         long id;
         try {
             String member = memberAddress();
@@ -541,12 +632,24 @@ public final class WorkflowService {
     private void endRefused(long id, String why) {
         try {
             Optional<String> json = db.queryOne("SELECT record FROM executions WHERE id = ?", r -> r.getString(1), id);
-            Optional<ObjectNode> record = json.isPresent() && Json.parse(json.get()) instanceof ObjectNode o ? Optional.of(o) : Optional.empty();
+            Optional<ObjectNode> record = json.isPresent() && Json.parse(json.get()) instanceof ObjectNode o
+                    ? Optional.of(o)
+                    : Optional.empty();
             if (record.isPresent()) {
                 Instant now = Instant.now();
-                record.get().put("status", "error").put("finishedAt", now.toString()).put("error", why);
-                db.update("UPDATE executions SET status = ?, finished_at = ?, error = ?, record = ? WHERE id = ? AND status IN (?, ?)",
-                        "error", utc(now), truncate(why, 4000), Json.write(record.get()), id, QUEUED, RUNNING);
+                record.get()
+                        .put("status", "error")
+                        .put("finishedAt", now.toString())
+                        .put("error", why);
+                db.update(
+                        "UPDATE executions SET status = ?, finished_at = ?, error = ?, record = ? WHERE id = ? AND status IN (?, ?)",
+                        "error",
+                        utc(now),
+                        truncate(why, 4000),
+                        Json.write(record.get()),
+                        id,
+                        QUEUED,
+                        RUNNING);
             }
         } catch (SQLException | IOException e) {
             LOG.warn("execution {}: could not record why it did not run: {}", id, e.getMessage());
@@ -557,6 +660,7 @@ public final class WorkflowService {
 
     /** Runs started without waiting at once on this server ({@link #start}). */
     static final int MAX_STARTED_RUNS = 64;
+
     private final java.util.concurrent.Semaphore startedRuns = new java.util.concurrent.Semaphore(MAX_STARTED_RUNS);
 
     /**
@@ -569,7 +673,10 @@ public final class WorkflowService {
         ObjectNode original = execution(scope, executionId);
         String status = original.path("status").asText();
         if (!List.of("error", CRASHED, "canceled").contains(status)) {
-            throw new ApiException(409, "execution " + executionId + " is " + status + "; only a failed, crashed or canceled execution is retried");
+            throw new ApiException(
+                    409,
+                    "execution " + executionId + " is " + status
+                            + "; only a failed, crashed or canceled execution is retried");
         }
         List<JsonNode> items = null;
         if (original.has("input")) {
@@ -577,8 +684,11 @@ public final class WorkflowService {
             original.get("input").forEach(items::add);
             int total = original.path("inputItems").asInt(items.size());
             if (total > items.size()) {
-                throw new ApiException(409, "execution " + executionId + " started with " + total + " items and its record keeps the first "
-                        + items.size() + "; it cannot be retried with the same input. Run the workflow again with its input instead");
+                throw new ApiException(
+                        409,
+                        "execution " + executionId + " started with " + total + " items and its record keeps the first "
+                                + items.size()
+                                + "; it cannot be retried with the same input. Run the workflow again with its input instead");
             }
         }
         Stored stored = require(scope, original.path("workflowId").asLong());
@@ -600,33 +710,48 @@ public final class WorkflowService {
         boolean elsewhere = status.equals(RUNNING) && member != null && !member.equals(memberAddress());
         Optional<LiveExecutions.Live> run = elsewhere ? Optional.empty() : live.find(id);
         if (run.isEmpty()) {
-            throw new ApiException(409, "execution " + id + " runs on member " + (member == null ? "?" : member)
-                    + ", not on this server; a stop reaches only the server that runs it");
+            throw new ApiException(
+                    409,
+                    "execution " + id + " runs on member " + (member == null ? "?" : member)
+                            + ", not on this server; a stop reaches only the server that runs it");
         }
         run.get().stop("stopped by " + who);
     }
 
     /** Runs answered by a Respond to Webhook node at once on this server: each holds a thread until it ends. */
     static final int MAX_RESPONDING_RUNS = 64;
-    private final java.util.concurrent.Semaphore respondingRuns = new java.util.concurrent.Semaphore(MAX_RESPONDING_RUNS);
+
+    private final java.util.concurrent.Semaphore respondingRuns =
+            new java.util.concurrent.Semaphore(MAX_RESPONDING_RUNS);
     /** The callers waiting for a Respond to Webhook node, by the token their dispatch carries. */
     private final java.util.concurrent.ConcurrentHashMap<String, CompletableFuture<WebhookResponse>> awaitingResponse =
             new java.util.concurrent.ConcurrentHashMap<>();
 
     /** As {@link #dispatch(Stored, String, List, Mode)}, for a run this server {@link #accept accepted} as execution {@code executionId}. */
-    private Outcome dispatch(Stored stored, String trigger, List<JsonNode> items, Mode mode, Long executionId, String responseToken)
+    private Outcome dispatch(
+            Stored stored, String trigger, List<JsonNode> items, Mode mode, Long executionId, String responseToken)
             throws InterruptedException {
         return dispatch(stored, trigger, items, mode, executionId, responseToken, true);
     }
 
     /** @param acknowledged whether the caller was told the run will happen: then a crash runs it again rather than marking it crashed */
-    private Outcome dispatch(Stored stored, String trigger, List<JsonNode> items, Mode mode, Long executionId, String responseToken,
-            boolean acknowledged) throws InterruptedException {
+    private Outcome dispatch(
+            Stored stored,
+            String trigger,
+            List<JsonNode> items,
+            Mode mode,
+            Long executionId,
+            String responseToken,
+            boolean acknowledged)
+            throws InterruptedException {
         NlinkCluster member = cluster;
         if (member == null) throw new IllegalStateException("the server's cluster member is not up yet");
         ObjectNode request = Json.MAPPER.createObjectNode();
         request.put("workflowId", stored.id()).put("mode", mode.name());
-        if (executionId != null) request.put("executionId", executionId).put("receiver", member.address()).put("acknowledged", acknowledged);
+        if (executionId != null)
+            request.put("executionId", executionId)
+                    .put("receiver", member.address())
+                    .put("acknowledged", acknowledged);
         if (trigger != null) request.put("trigger", trigger);
         if (responseToken != null) request.put("responseToken", responseToken);
         if (items != null) request.putArray("items").addAll(items);
@@ -639,12 +764,19 @@ public final class WorkflowService {
             throw new IllegalStateException("a member answered an execution with unreadable JSON", e);
         }
         if (answer.has("refused")) {
-            throw new ApiException(answer.path("status").asInt(500), answer.path("refused").asText());
+            throw new ApiException(
+                    answer.path("status").asInt(500), answer.path("refused").asText());
         }
         List<JsonNode> output = new java.util.ArrayList<>();
         answer.path("output").forEach(output::add);
-        return new Outcome(answer.path("id").asLong(), Execution.Status.valueOf(answer.path("status").asText().toUpperCase(java.util.Locale.ROOT)),
-                text(answer, "error"), text(answer, "errorNode"), output, text(answer, "member"), webhookResponse(answer.get("webhookResponse")));
+        return new Outcome(
+                answer.path("id").asLong(),
+                Execution.Status.valueOf(answer.path("status").asText().toUpperCase(java.util.Locale.ROOT)),
+                text(answer, "error"),
+                text(answer, "errorNode"),
+                output,
+                text(answer, "member"),
+                webhookResponse(answer.get("webhookResponse")));
     }
 
     /**
@@ -657,28 +789,43 @@ public final class WorkflowService {
         ObjectNode answer = Json.MAPPER.createObjectNode();
         try {
             // The dispatching server has checked the caller; a run acts for the workflow's owner.
-            Stored stored = require(Policy.Scope.EVERYONE, request.path("workflowId").asLong());
+            Stored stored =
+                    require(Policy.Scope.EVERYONE, request.path("workflowId").asLong());
             List<JsonNode> items = null;
             if (request.has("items")) {
                 items = new java.util.ArrayList<>();
                 request.get("items").forEach(items::add);
             }
             Accepted accepted = request.hasNonNull("executionId")
-                    ? new Accepted(request.get("executionId").asLong(), text(request, "receiver"), request.path("acknowledged").asBoolean(true))
+                    ? new Accepted(
+                            request.get("executionId").asLong(),
+                            text(request, "receiver"),
+                            request.path("acknowledged").asBoolean(true))
                     : null;
             // The first answer of a Respond to Webhook node goes to the waiting caller at once when
             // the caller is on this server, and back with the run's outcome in any case.
             String responseToken = text(request, "responseToken");
-            java.util.concurrent.atomic.AtomicReference<WebhookResponse> firstResponse = new java.util.concurrent.atomic.AtomicReference<>();
+            java.util.concurrent.atomic.AtomicReference<WebhookResponse> firstResponse =
+                    new java.util.concurrent.atomic.AtomicReference<>();
             java.util.function.Consumer<WebhookResponse> responder = response -> {
                 if (responseToken == null || !firstResponse.compareAndSet(null, response)) return;
                 CompletableFuture<WebhookResponse> waiting = awaitingResponse.get(responseToken);
                 if (waiting != null) waiting.complete(response);
             };
-            Recorded recorded = run(stored, text(request, "trigger"), items, Mode.valueOf(request.path("mode").asText()), accepted, responder);
+            Recorded recorded = run(
+                    stored,
+                    text(request, "trigger"),
+                    items,
+                    Mode.valueOf(request.path("mode").asText()),
+                    accepted,
+                    responder);
             Execution e = recorded.execution();
-            answer.put("id", recorded.id()).put("status", e.status().id()).put("error", e.error()).put("errorNode", e.errorNode());
-            if (firstResponse.get() != null) answer.set("webhookResponse", Json.MAPPER.valueToTree(firstResponse.get()));
+            answer.put("id", recorded.id())
+                    .put("status", e.status().id())
+                    .put("error", e.error())
+                    .put("errorNode", e.errorNode());
+            if (firstResponse.get() != null)
+                answer.set("webhookResponse", Json.MAPPER.valueToTree(firstResponse.get()));
             answer.putArray("output").addAll(e.output());
             answer.put("member", memberAddress());
         } catch (ApiException e) {
@@ -727,8 +874,14 @@ public final class WorkflowService {
     private record Accepted(long executionId, String receiver, boolean acknowledged) {}
 
     /** @param accepted the record this run takes over, or null to make one */
-    private Recorded run(Stored stored, String trigger, List<JsonNode> items, Mode mode, Accepted accepted,
-            java.util.function.Consumer<WebhookResponse> webhookResponder) throws SQLException {
+    private Recorded run(
+            Stored stored,
+            String trigger,
+            List<JsonNode> items,
+            Mode mode,
+            Accepted accepted,
+            java.util.function.Consumer<WebhookResponse> webhookResponder)
+            throws SQLException {
         String member = memberAddress();
         Instant startedAt = Instant.now();
         ObjectNode started = startRecord(stored, trigger, items, RUNNING, startedAt, member);
@@ -737,23 +890,36 @@ public final class WorkflowService {
             if (accepted.acknowledged()) started.put("acknowledged", true);
             started.put("receiver", accepted.receiver());
             // What start() recorded beside the input (retryOf) stays.
-            Optional<Long> retryOf = db.queryOne("SELECT record FROM executions WHERE id = ?", r -> r.getString(1), accepted.executionId())
+            Optional<Long> retryOf = db.queryOne(
+                            "SELECT record FROM executions WHERE id = ?", r -> r.getString(1), accepted.executionId())
                     .flatMap(WorkflowService::retryOf);
             retryOf.ifPresent(original -> started.put("retryOf", original));
         }
-        if (accepted != null && db.update("UPDATE executions SET status = ?, started_at = ?, member = ?, record = ? WHERE id = ? AND status IN (?, ?)",
-                RUNNING, utc(startedAt), member, Json.write(started), accepted.executionId(), QUEUED, RUNNING) == 1) {
+        if (accepted != null
+                && db.update(
+                                "UPDATE executions SET status = ?, started_at = ?, member = ?, record = ? WHERE id = ? AND status IN (?, ?)",
+                                RUNNING,
+                                utc(startedAt),
+                                member,
+                                Json.write(started),
+                                accepted.executionId(),
+                                QUEUED,
+                                RUNNING)
+                        == 1) {
             id = accepted.executionId();
-        } else { // a run nobody accepted before, or one whose record is gone (pruned, or finished by an earlier attempt)
+        } else { // a run nobody accepted before, or one whose record is gone (pruned, or finished by an earlier
+            // attempt)
             id = insertUnfinished(stored, mode, started, startedAt, member);
         }
         Execution execution;
         LiveExecutions.Live progress = live.open(id);
         try {
             // n8n's pinned data serves manual runs only: a webhook, schedule or retry runs every node.
-            RunControl control = new RunControl(progress, mode == Mode.MANUAL ? PinData.of(stored.definition()) : java.util.Map.of());
+            RunControl control = new RunControl(
+                    progress, mode == Mode.MANUAL ? PinData.of(stored.definition()) : java.util.Map.of());
             progress.attach(control);
-            execution = engine.withCredentials(credentialsOf(stored)).withSubWorkflows(called.forCaller(stored))
+            execution = engine.withCredentials(credentialsOf(stored))
+                    .withSubWorkflows(called.forCaller(stored))
                     .run(stored.workflow(), trigger, items, webhookResponder, control);
         } catch (IllegalArgumentException e) {
             db.update("DELETE FROM executions WHERE id = ?", id); // refused before it ran: no execution
@@ -770,7 +936,8 @@ public final class WorkflowService {
             throw e;
         }
         runListener.ended(stored, mode, execution);
-        if (execution.status() == Execution.Status.ERROR) called.failed(stored, mode, id, execution, started.get("retryOf"));
+        if (execution.status() == Execution.Status.ERROR)
+            called.failed(stored, mode, id, execution, started.get("retryOf"));
         ObjectNode record = execution.toJson();
         // Kept with the outcome: what started it (a retry runs it again with the same input).
         record.put("trigger", trigger);
@@ -783,16 +950,28 @@ public final class WorkflowService {
         record.put("outputItems", execution.output().size());
         record.set("definition", stored.definition());
         record.put("member", member);
-        ExecutionRecorder.Finished finished = new ExecutionRecorder.Finished(id, execution.status().id(), execution.startedAt(),
-                execution.finishedAt(), execution.error() == null ? null : truncate(execution.error(), 4000), execution.errorNode(), record);
+        ExecutionRecorder.Finished finished = new ExecutionRecorder.Finished(
+                id,
+                execution.status().id(),
+                execution.startedAt(),
+                execution.finishedAt(),
+                execution.error() == null ? null : truncate(execution.error(), 4000),
+                execution.errorNode(),
+                record);
         if (accepted == null && alone()) {
             recorder.finished(finished);
         } else {
             // An acknowledged call must be seen finished before anyone could run it again, and in a
             // cluster another member may be asked about this run at once: written before answering.
-            db.update("UPDATE executions SET status = ?, started_at = ?, finished_at = ?, error = ?, error_node = ?, record = ? WHERE id = ?",
-                    finished.status(), utc(finished.startedAt()), utc(finished.finishedAt()), finished.error(), finished.errorNode(),
-                    Json.write(record), id);
+            db.update(
+                    "UPDATE executions SET status = ?, started_at = ?, finished_at = ?, error = ?, error_node = ?, record = ? WHERE id = ?",
+                    finished.status(),
+                    utc(finished.startedAt()),
+                    utc(finished.finishedAt()),
+                    finished.error(),
+                    finished.errorNode(),
+                    Json.write(record),
+                    id);
             recorder.written();
         }
         live.finish(id, execution.status().id(), execution.error(), execution.errorNode());
@@ -810,7 +989,8 @@ public final class WorkflowService {
     }
 
     /** The record of a run from its start: what triggered it, its input, the definition and the member. */
-    private static ObjectNode startRecord(Stored stored, String trigger, List<JsonNode> items, String status, Instant at, String member) {
+    private static ObjectNode startRecord(
+            Stored stored, String trigger, List<JsonNode> items, String status, Instant at, String member) {
         ObjectNode record = Json.MAPPER.createObjectNode();
         record.put("workflow", stored.name());
         record.put("status", status);
@@ -839,15 +1019,24 @@ public final class WorkflowService {
     public long accept(Stored stored, String trigger, JsonNode item) throws SQLException {
         String member = memberAddress();
         Instant at = Instant.now();
-        ObjectNode record = startRecord(stored, trigger, List.of(item), QUEUED, at, member).put("acknowledged", true).put("receiver", member);
+        ObjectNode record = startRecord(stored, trigger, List.of(item), QUEUED, at, member)
+                .put("acknowledged", true)
+                .put("receiver", member);
         return insertUnfinished(stored, Mode.WEBHOOK, record, at, member);
     }
 
     /** Inserts the record of a run not finished yet (its status is the record's); returns its id. */
-    private long insertUnfinished(Stored stored, Mode mode, ObjectNode record, Instant at, String member) throws SQLException {
-        return db.transaction(c -> Database.insert(c,
+    private long insertUnfinished(Stored stored, Mode mode, ObjectNode record, Instant at, String member)
+            throws SQLException {
+        return db.transaction(c -> Database.insert(
+                c,
                 "INSERT INTO executions (workflow_id, mode, status, started_at, record, member) VALUES (?, ?, ?, ?, ?, ?)",
-                stored.id(), mode.id(), record.get("status").asText(), utc(at), Json.write(record), member));
+                stored.id(),
+                mode.id(),
+                record.get("status").asText(),
+                utc(at),
+                Json.write(record),
+                member));
     }
 
     /** Runs an {@link #accept accepted} call (on the member with room); failures are logged, the record says the rest. */
@@ -857,7 +1046,11 @@ public final class WorkflowService {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (RuntimeException e) {
-            LOG.error("execution {} of workflow {} (an accepted webhook call) could not run", executionId, stored.id(), e);
+            LOG.error(
+                    "execution {} of workflow {} (an accepted webhook call) could not run",
+                    executionId,
+                    stored.id(),
+                    e);
         }
     }
 
@@ -894,7 +1087,10 @@ public final class WorkflowService {
         List<String> live = liveMembers();
         int taken = 0;
         for (Unfinished row : unfinished()) {
-            if (member.equals(row.member()) && takeUp(row, "member " + member + " left the cluster before this execution finished", live, submit)) taken++;
+            if (member.equals(row.member())
+                    && takeUp(
+                            row, "member " + member + " left the cluster before this execution finished", live, submit))
+                taken++;
         }
         return taken;
     }
@@ -902,10 +1098,15 @@ public final class WorkflowService {
     /** The addresses of the cluster's members now, this one included. */
     private List<String> liveMembers() {
         NlinkCluster member = cluster;
-        return member == null ? List.of() : member.members().stream().map(NlinkCluster.MemberInfo::address).toList();
+        return member == null
+                ? List.of()
+                : member.members().stream()
+                        .map(NlinkCluster.MemberInfo::address)
+                        .toList();
     }
 
-    private record Unfinished(long id, long workflowId, String status, String member, Instant startedAt, ObjectNode record) {
+    private record Unfinished(
+            long id, long workflowId, String status, String member, Instant startedAt, ObjectNode record) {
         boolean acknowledged() {
             return record.path("acknowledged").asBoolean(false);
         }
@@ -913,15 +1114,26 @@ public final class WorkflowService {
 
     private List<Unfinished> unfinished() throws SQLException {
         recorder.flush(); // a run that ended here is not unfinished
-        return db.query("SELECT id, workflow_id, status, member, started_at, record FROM executions WHERE status IN (?, ?)", r -> {
-            ObjectNode record;
-            try {
-                record = Json.parse(r.getString(6)) instanceof ObjectNode o ? o : Json.MAPPER.createObjectNode();
-            } catch (IOException e) {
-                record = Json.MAPPER.createObjectNode();
-            }
-            return new Unfinished(r.getLong(1), r.getLong(2), r.getString(3), r.getString(4), instant(r.getObject(5, OffsetDateTime.class)), record);
-        }, QUEUED, RUNNING);
+        return db.query(
+                "SELECT id, workflow_id, status, member, started_at, record FROM executions WHERE status IN (?, ?)",
+                r -> {
+                    ObjectNode record;
+                    try {
+                        record =
+                                Json.parse(r.getString(6)) instanceof ObjectNode o ? o : Json.MAPPER.createObjectNode();
+                    } catch (IOException e) {
+                        record = Json.MAPPER.createObjectNode();
+                    }
+                    return new Unfinished(
+                            r.getLong(1),
+                            r.getLong(2),
+                            r.getString(3),
+                            r.getString(4),
+                            instant(r.getObject(5, OffsetDateTime.class)),
+                            record);
+                },
+                QUEUED,
+                RUNNING);
     }
 
     /**
@@ -929,18 +1141,35 @@ public final class WorkflowService {
      * unless the server that accepted it is alive and will retry it itself; any other is marked crashed.
      * Claims and marks are conditional updates, so of several members taking up the same row one wins.
      */
-    private boolean takeUp(Unfinished row, String why, java.util.Collection<String> liveMembers, java.util.function.Predicate<Runnable> submit) throws SQLException {
+    private boolean takeUp(
+            Unfinished row,
+            String why,
+            java.util.Collection<String> liveMembers,
+            java.util.function.Predicate<Runnable> submit)
+            throws SQLException {
         if (!row.acknowledged()) return markCrashed(row.id(), row.record(), why);
         if (retriedByReceiver(row, liveMembers)) return false;
         String me = memberAddress();
-        ObjectNode record = row.record().deepCopy().put("status", QUEUED).put("member", me).put("receiver", me)
+        ObjectNode record = row.record()
+                .deepCopy()
+                .put("status", QUEUED)
+                .put("member", me)
+                .put("receiver", me)
                 .put("resumed", why + "; run again on " + me);
-        boolean claimed = db.update("UPDATE executions SET status = ?, member = ?, record = ? WHERE id = ? AND status = ? AND member IS NOT DISTINCT FROM ?",
-                QUEUED, me, Json.write(record), row.id(), row.status(), row.member()) == 1;
+        boolean claimed = db.update(
+                        "UPDATE executions SET status = ?, member = ?, record = ? WHERE id = ? AND status = ? AND member IS NOT DISTINCT FROM ?",
+                        QUEUED,
+                        me,
+                        Json.write(record),
+                        row.id(),
+                        row.status(),
+                        row.member())
+                == 1;
         if (!claimed) return false;
         Stored stored = find(row.workflowId()).orElse(null);
         JsonNode item = row.record().path("input").path(0);
-        if (stored == null || item.isMissingNode()) return markCrashed(row.id(), row.record(), why + "; it cannot run again (its workflow or input is gone)");
+        if (stored == null || item.isMissingNode())
+            return markCrashed(row.id(), row.record(), why + "; it cannot run again (its workflow or input is gone)");
         String trigger = row.record().path("trigger").asText(null);
         if (!submit.test(() -> runAccepted(row.id(), stored, trigger, item))) {
             return markCrashed(row.id(), row.record(), why + "; the run queue was full, so it was not run again");
@@ -954,7 +1183,10 @@ public final class WorkflowService {
      */
     private boolean retriedByReceiver(Unfinished row, java.util.Collection<String> liveMembers) {
         String receiver = row.record().path("receiver").asText(null);
-        if (!RUNNING.equals(row.status()) || receiver == null || receiver.equals(row.member()) || !liveMembers.contains(receiver)) return false;
+        if (!RUNNING.equals(row.status())
+                || receiver == null
+                || receiver.equals(row.member())
+                || !liveMembers.contains(receiver)) return false;
         return !receiver.equals(memberAddress()) || !row.startedAt().isBefore(lifeStarted);
     }
 
@@ -964,8 +1196,16 @@ public final class WorkflowService {
         record.put("status", CRASHED);
         record.put("finishedAt", now.toString());
         record.put("error", why);
-        return db.update("UPDATE executions SET status = ?, finished_at = ?, error = ?, record = ? WHERE id = ? AND status IN (?, ?)",
-                CRASHED, utc(now), truncate(why, 4000), Json.write(record), id, QUEUED, RUNNING) == 1;
+        return db.update(
+                        "UPDATE executions SET status = ?, finished_at = ?, error = ?, record = ? WHERE id = ? AND status IN (?, ?)",
+                        CRASHED,
+                        utc(now),
+                        truncate(why, 4000),
+                        Json.write(record),
+                        id,
+                        QUEUED,
+                        RUNNING)
+                == 1;
     }
 
     /** @param id the execution's id in the store */
@@ -993,35 +1233,68 @@ public final class WorkflowService {
         recorder.flush();
         StringBuilder condition = new StringBuilder("1 = 1");
         List<Object> args = new java.util.ArrayList<>();
-        if (filter.workflowId() != null) { condition.append(" AND w.id = ?"); args.add(filter.workflowId()); }
-        if (filter.status() != null) { condition.append(" AND e.status = ?"); args.add(filter.status()); }
-        if (filter.mode() != null) { condition.append(" AND e.mode = ?"); args.add(filter.mode()); }
-        if (filter.from() != null) { condition.append(" AND e.started_at >= ?"); args.add(utc(filter.from())); }
-        if (filter.to() != null) { condition.append(" AND e.started_at < ?"); args.add(utc(filter.to())); }
-        if (filter.before() != null) { condition.append(" AND e.id < ?"); args.add(filter.before()); }
+        if (filter.workflowId() != null) {
+            condition.append(" AND w.id = ?");
+            args.add(filter.workflowId());
+        }
+        if (filter.status() != null) {
+            condition.append(" AND e.status = ?");
+            args.add(filter.status());
+        }
+        if (filter.mode() != null) {
+            condition.append(" AND e.mode = ?");
+            args.add(filter.mode());
+        }
+        if (filter.from() != null) {
+            condition.append(" AND e.started_at >= ?");
+            args.add(utc(filter.from()));
+        }
+        if (filter.to() != null) {
+            condition.append(" AND e.started_at < ?");
+            args.add(utc(filter.to()));
+        }
+        if (filter.before() != null) {
+            condition.append(" AND e.id < ?");
+            args.add(filter.before());
+        }
         Scoped where = scoped(scope, condition.toString(), args.toArray());
-        return db.query("SELECT e.id, e.workflow_id, w.name, e.mode, e.status, e.started_at, e.finished_at, e.error, e.error_node"
-                + " FROM executions e JOIN workflows w ON w.id = e.workflow_id WHERE " + where.sql()
-                + " ORDER BY e.id DESC FETCH FIRST " + Math.max(1, Math.min(limit, MAX_PAGE)) + " ROWS ONLY", r -> new Summary(
-                r.getLong(1), r.getLong(2), r.getString(3), r.getString(4), r.getString(5), instant(r.getObject(6, OffsetDateTime.class)),
-                instant(r.getObject(7, OffsetDateTime.class)), r.getString(8), r.getString(9)), where.args());
+        return db.query(
+                "SELECT e.id, e.workflow_id, w.name, e.mode, e.status, e.started_at, e.finished_at, e.error, e.error_node"
+                        + " FROM executions e JOIN workflows w ON w.id = e.workflow_id WHERE " + where.sql()
+                        + " ORDER BY e.id DESC FETCH FIRST " + Math.max(1, Math.min(limit, MAX_PAGE)) + " ROWS ONLY",
+                r -> new Summary(
+                        r.getLong(1),
+                        r.getLong(2),
+                        r.getString(3),
+                        r.getString(4),
+                        r.getString(5),
+                        instant(r.getObject(6, OffsetDateTime.class)),
+                        instant(r.getObject(7, OffsetDateTime.class)),
+                        r.getString(8),
+                        r.getString(9)),
+                where.args());
     }
 
     /** One execution of a workflow in {@code scope}; else 404, as for one that does not exist. */
     public ObjectNode execution(Policy.Scope scope, long id) throws SQLException {
         recorder.flush();
         Scoped where = scoped(scope, "w.id = e.workflow_id AND e.id = ?", id);
-        return db.queryOne("SELECT e.id, e.workflow_id, e.mode, e.record FROM executions e JOIN workflows w ON " + where.sql(), r -> {
-            try {
-                ObjectNode record = (ObjectNode) Json.parse(r.getString(4));
-                record.put("id", r.getLong(1));
-                record.put("workflowId", r.getLong(2));
-                record.put("mode", r.getString(3));
-                return record;
-            } catch (IOException e) {
-                throw new SQLException("executions.record is not JSON", e);
-            }
-        }, where.args()).orElseThrow(() -> ApiException.notFound("no execution " + id + "; it may have been pruned"));
+        return db.queryOne(
+                        "SELECT e.id, e.workflow_id, e.mode, e.record FROM executions e JOIN workflows w ON "
+                                + where.sql(),
+                        r -> {
+                            try {
+                                ObjectNode record = (ObjectNode) Json.parse(r.getString(4));
+                                record.put("id", r.getLong(1));
+                                record.put("workflowId", r.getLong(2));
+                                record.put("mode", r.getString(3));
+                                return record;
+                            } catch (IOException e) {
+                                throw new SQLException("executions.record is not JSON", e);
+                            }
+                        },
+                        where.args())
+                .orElseThrow(() -> ApiException.notFound("no execution " + id + "; it may have been pruned"));
     }
 
     /**
@@ -1030,7 +1303,9 @@ public final class WorkflowService {
      */
     void prune() throws SQLException {
         db.update("DELETE FROM executions WHERE started_at < ?", Instant.now().minus(keepFor));
-        Optional<Long> cutoff = db.queryOne("SELECT id FROM executions ORDER BY id DESC OFFSET " + keepAtMost + " ROWS FETCH FIRST 1 ROWS ONLY", r -> r.getLong(1));
+        Optional<Long> cutoff = db.queryOne(
+                "SELECT id FROM executions ORDER BY id DESC OFFSET " + keepAtMost + " ROWS FETCH FIRST 1 ROWS ONLY",
+                r -> r.getLong(1));
         if (cutoff.isPresent()) db.update("DELETE FROM executions WHERE id <= ?", cutoff.get());
     }
 
@@ -1040,8 +1315,9 @@ public final class WorkflowService {
         return out;
     }
 
-    private static final String SELECT = "SELECT w.id, w.name, w.active, w.created_at, w.updated_at, w.created_by, w.definition, w.owner_id, u.username"
-            + " FROM workflows w LEFT JOIN users u ON u.id = w.owner_id";
+    private static final String SELECT =
+            "SELECT w.id, w.name, w.active, w.created_at, w.updated_at, w.created_by, w.definition, w.owner_id, u.username"
+                    + " FROM workflows w LEFT JOIN users u ON u.id = w.owner_id";
 
     /** A stored definition, parsed: reused while the text is the same, read-only for everyone who gets it. */
     private record Parsed(String text, JsonNode definition, Workflow workflow) {}
@@ -1051,7 +1327,8 @@ public final class WorkflowService {
      * dispatch, and to run), and parsing it was a tenth of a Set-only execution. The database
      * stays the truth: the cache answers only for the same text.
      */
-    private final java.util.concurrent.ConcurrentHashMap<Long, Parsed> parsed = new java.util.concurrent.ConcurrentHashMap<>();
+    private final java.util.concurrent.ConcurrentHashMap<Long, Parsed> parsed =
+            new java.util.concurrent.ConcurrentHashMap<>();
 
     private Stored stored(java.sql.ResultSet r) throws SQLException {
         long id = r.getLong(1);
@@ -1067,9 +1344,17 @@ public final class WorkflowService {
             if (parsed.size() >= MAX_PARSED) parsed.clear(); // bounded; refilled by use
             parsed.put(id, p);
         }
-        return new Stored(id, r.getString(2), r.getBoolean(3), instant(r.getObject(4, OffsetDateTime.class)),
-                instant(r.getObject(5, OffsetDateTime.class)), r.getString(6), r.getObject(8, Long.class), r.getString(9),
-                p.workflow(), p.definition());
+        return new Stored(
+                id,
+                r.getString(2),
+                r.getBoolean(3),
+                instant(r.getObject(4, OffsetDateTime.class)),
+                instant(r.getObject(5, OffsetDateTime.class)),
+                r.getString(6),
+                r.getObject(8, Long.class),
+                r.getString(9),
+                p.workflow(),
+                p.definition());
     }
 
     private static final int MAX_PARSED = 1024;

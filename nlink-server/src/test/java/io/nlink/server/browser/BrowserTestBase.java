@@ -48,13 +48,17 @@ import org.openqa.selenium.support.ui.WebDriverWait;
 abstract class BrowserTestBase {
     /** Debian's; -Dnlink.chromium=... and -Dnlink.chromedriver=... name others. */
     static final Path CHROMIUM = Path.of(System.getProperty("nlink.chromium", "/usr/bin/chromium"));
+
     static final Path CHROMEDRIVER = Path.of(System.getProperty("nlink.chromedriver", "/usr/bin/chromedriver"));
-    static final Path EXAMPLES = Path.of(System.getProperty("nlink.examples.dir", "../examples")).toAbsolutePath().normalize();
+    static final Path EXAMPLES = Path.of(System.getProperty("nlink.examples.dir", "../examples"))
+            .toAbsolutePath()
+            .normalize();
     /**
      * Where the screenshots go: target/screenshots, so test runs leave the tree clean. The README's
      * pictures are refreshed with -Dnlink.screenshots.dir=$PWD/docs/screenshots.
      */
-    static final Path SCREENSHOTS = Path.of(System.getProperty("nlink.screenshots.dir", "target/screenshots")).toAbsolutePath();
+    static final Path SCREENSHOTS = Path.of(System.getProperty("nlink.screenshots.dir", "target/screenshots"))
+            .toAbsolutePath();
 
     static final String OWNER = "owner";
     static final String PASSWORD = "browser test passphrase";
@@ -71,7 +75,8 @@ abstract class BrowserTestBase {
     void start() throws Exception {
         System.setProperty("SE_OFFLINE", "true");
         if (!Files.isExecutable(CHROMIUM) || !Files.isExecutable(CHROMEDRIVER)) {
-            String message = CHROMIUM + " or " + CHROMEDRIVER + " is missing; run scripts/setup-browser.sh (Debian chromium and chromium-driver)"
+            String message = CHROMIUM + " or " + CHROMEDRIVER
+                    + " is missing; run scripts/setup-browser.sh (Debian chromium and chromium-driver)"
                     + " or name them with -Dnlink.chromium=... -Dnlink.chromedriver=...";
             if ("true".equalsIgnoreCase(System.getenv("CI"))) Assertions.fail(message);
             System.err.println(getClass().getSimpleName() + " skipped: " + message);
@@ -79,7 +84,8 @@ abstract class BrowserTestBase {
         }
         temp = Files.createTempDirectory("nlink-browser-");
         downloads = Files.createDirectories(temp.resolve("downloads"));
-        server = NlinkServer.start(serverConfig(ServerConfig.DEFAULTS.withPort(0).withDataDirectory(temp.resolve("data"))));
+        server = NlinkServer.start(
+                serverConfig(ServerConfig.DEFAULTS.withPort(0).withDataDirectory(temp.resolve("data"))));
 
         ChromeDriverService service = new ChromeDriverService.Builder()
                 .usingDriverExecutable(CHROMEDRIVER.toFile())
@@ -87,24 +93,39 @@ abstract class BrowserTestBase {
                 .build();
         ChromeOptions options = new ChromeOptions();
         options.setBinary(CHROMIUM.toString());
-        options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
-                "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                "--user-data-dir=" + Files.createDirectories(temp.resolve("profile")), "--window-size=1400,1000");
-        options.setExperimentalOption("prefs", Map.of(
-                "download.default_directory", downloads.toString(),
-                "download.prompt_for_download", false,
-                "download.directory_upgrade", true,
-                "safebrowsing.enabled", false));
+        options.addArguments(
+                "--headless=new",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-dev-shm-usage",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--user-data-dir=" + Files.createDirectories(temp.resolve("profile")),
+                "--window-size=1400,1000");
+        options.setExperimentalOption(
+                "prefs",
+                Map.of(
+                        "download.default_directory", downloads.toString(),
+                        "download.prompt_for_download", false,
+                        "download.directory_upgrade", true,
+                        "safebrowsing.enabled", false));
         LoggingPreferences logs = new LoggingPreferences();
         logs.enable(LogType.BROWSER, java.util.logging.Level.ALL);
         options.setCapability("goog:loggingPrefs", logs);
         driver = new ChromeDriver(service, options);
-        driver.executeCdpCommand("Browser.setDownloadBehavior", Map.of("behavior", "allow", "downloadPath", downloads.toString()));
+        driver.executeCdpCommand(
+                "Browser.setDownloadBehavior", Map.of("behavior", "allow", "downloadPath", downloads.toString()));
         // --window-size counts the window's frame; make the page itself 1400x1000 for the screenshots.
         @SuppressWarnings("unchecked")
         List<Long> frame = (List<Long>) driver.executeScript(
                 "return [window.outerWidth - window.innerWidth, window.outerHeight - window.innerHeight];");
-        driver.manage().window().setSize(new Dimension(1400 + frame.get(0).intValue(), 1000 + frame.get(1).intValue()));
+        driver.manage()
+                .window()
+                .setSize(new Dimension(
+                        1400 + frame.get(0).intValue(), 1000 + frame.get(1).intValue()));
         wait = new WebDriverWait(driver, Duration.ofSeconds(30));
         // Generous: the machine that runs the tests may be busy with other builds.
         slow = new WebDriverWait(driver, Duration.ofMinutes(3));
@@ -124,7 +145,8 @@ abstract class BrowserTestBase {
             if (server != null) server.close();
             if (temp != null) {
                 try (Stream<Path> walk = Files.walk(temp)) {
-                    walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+                    walk.sorted(Comparator.reverseOrder())
+                            .forEach(p -> p.toFile().delete());
                 }
             }
         }
@@ -133,7 +155,8 @@ abstract class BrowserTestBase {
     /** Creates the owner through the server's one-time set-up link and waits until signed in. */
     void setUpOwner() {
         driver.get(server.setupUrl().orElseThrow(() -> new AssertionError("a fresh server has no set-up link")));
-        wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("setup-username"))).sendKeys(OWNER);
+        wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("setup-username")))
+                .sendKeys(OWNER);
         driver.findElement(By.id("setup-password")).sendKeys(PASSWORD);
         driver.findElement(By.id("setup-repeat")).sendKeys(PASSWORD);
         driver.findElement(By.id("setup-submit")).click();
@@ -155,11 +178,14 @@ abstract class BrowserTestBase {
     }
 
     void scrollTo(By by) {
-        ((JavascriptExecutor) driver).executeScript("arguments[0].scrollIntoView({block: 'start'});", driver.findElement(by));
+        ((JavascriptExecutor) driver)
+                .executeScript("arguments[0].scrollIntoView({block: 'start'});", driver.findElement(by));
     }
 
     void screenshot(String name) throws IOException {
-        ((JavascriptExecutor) driver).executeScript("document.activeElement && document.activeElement.blur && document.activeElement.blur();");
+        ((JavascriptExecutor) driver)
+                .executeScript(
+                        "document.activeElement && document.activeElement.blur && document.activeElement.blur();");
         byte[] png = ((TakesScreenshot) driver).getScreenshotAs(OutputType.BYTES);
         Files.write(SCREENSHOTS.resolve(name + ".png"), png);
     }

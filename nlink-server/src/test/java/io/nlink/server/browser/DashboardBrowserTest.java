@@ -34,18 +34,21 @@ class DashboardBrowserTest extends BrowserTestBase {
     void theSetUpLinkCreatesTheOwner() {
         String link = server.setupUrl().orElseThrow(() -> new AssertionError("a fresh server has no set-up link"));
         driver.get(link);
-        wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("setup-username"))).sendKeys(OWNER);
+        wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("setup-username")))
+                .sendKeys(OWNER);
         driver.findElement(By.id("setup-password")).sendKeys(PASSWORD);
         driver.findElement(By.id("setup-repeat")).sendKeys(PASSWORD + " typo");
         driver.findElement(By.id("setup-submit")).click();
-        assertThat(wait.until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector(".banner-error"))).getText())
+        assertThat(wait.until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector(".banner-error")))
+                        .getText())
                 .contains("The two passwords differ");
 
         driver.findElement(By.id("setup-repeat")).clear();
         driver.findElement(By.id("setup-repeat")).sendKeys(PASSWORD);
         driver.findElement(By.id("setup-submit")).click();
         wait.until(ExpectedConditions.textToBe(By.id("current-user"), OWNER));
-        wait.until(ExpectedConditions.textToBePresentInElementLocated(By.cssSelector(".main"), "No community nodes yet"));
+        wait.until(
+                ExpectedConditions.textToBePresentInElementLocated(By.cssSelector(".main"), "No community nodes yet"));
         assertThat(driver.getCurrentUrl()).endsWith("#/store");
         assertThat(server.setupUrl()).isEmpty();
     }
@@ -58,7 +61,8 @@ class DashboardBrowserTest extends BrowserTestBase {
 
         // The set-up link works once.
         driver.get(server.url() + "/#/setup?token=used");
-        assertThat(wait.until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector(".banner-info"))).getText())
+        assertThat(wait.until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector(".banner-info")))
+                        .getText())
                 .isEqualTo("This server is already set up.");
         driver.findElement(By.linkText("Sign in")).click();
         wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("login-username")));
@@ -85,13 +89,15 @@ class DashboardBrowserTest extends BrowserTestBase {
     @Order(3)
     void scaffoldAGoNodeDownloadsItsZip() throws Exception {
         driver.get(server.url() + "/#/settings/store");
-        WebElement language = wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#scaffold-language option[value=go]")));
+        WebElement language = wait.until(
+                ExpectedConditions.presenceOfElementLocated(By.cssSelector("#scaffold-language option[value=go]")));
         assertThat(language.getText()).isEqualTo("Go");
 
         // A bad name: the server's reason is shown.
         driver.findElement(By.id("scaffold-name")).sendKeys("Bad Name!");
         driver.findElement(By.id("scaffold-submit")).click();
-        WebElement refused = wait.until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector("#scaffold-result .banner-error")));
+        WebElement refused = wait.until(
+                ExpectedConditions.visibilityOfElementLocated(By.cssSelector("#scaffold-result .banner-error")));
         assertThat(refused.getText()).startsWith("Could not scaffold\n").contains("name");
 
         driver.findElement(By.id("scaffold-name")).clear();
@@ -108,9 +114,14 @@ class DashboardBrowserTest extends BrowserTestBase {
                 && !Files.exists(downloads.resolve("nlink-community.word_count.zip.crdownload")));
         try (ZipFile file = new ZipFile(zip.toFile())) {
             List<String> names = file.stream().map(ZipEntry::getName).toList();
-            assertThat(names).contains("nlink-community.word_count/definition.json",
-                    "nlink-community.word_count/package.json", "nlink-community.word_count/main.go");
-            String definition = new String(file.getInputStream(file.getEntry("nlink-community.word_count/definition.json")).readAllBytes(),
+            assertThat(names)
+                    .contains(
+                            "nlink-community.word_count/definition.json",
+                            "nlink-community.word_count/package.json",
+                            "nlink-community.word_count/main.go");
+            String definition = new String(
+                    file.getInputStream(file.getEntry("nlink-community.word_count/definition.json"))
+                            .readAllBytes(),
                     StandardCharsets.UTF_8);
             assertThat(definition).contains("Word Count");
         }
@@ -123,10 +134,14 @@ class DashboardBrowserTest extends BrowserTestBase {
         pack(EXAMPLES.resolve("hello-go"), zip);
         upload(zip);
         slow.until(ExpectedConditions.urlContains("#/nodes/" + HELLO + "/1.0.0"));
-        assertThat(wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("node-title"))).getText()).isEqualTo("WASM Demo (Go)");
+        assertThat(wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("node-title")))
+                        .getText())
+                .isEqualTo("WASM Demo (Go)");
         assertThat(driver.findElement(By.id("node-runtime")).getText()).isEqualTo("WebAssembly");
-        assertThat(driver.findElement(By.id("node-facts")).getText()).contains("Golden vectors", "sandbox cap 512 pages");
-        assertThat(driver.findElements(By.cssSelector("#capability-sheet tbody tr"))).isNotEmpty();
+        assertThat(driver.findElement(By.id("node-facts")).getText())
+                .contains("Golden vectors", "sandbox cap 512 pages");
+        assertThat(driver.findElements(By.cssSelector("#capability-sheet tbody tr")))
+                .isNotEmpty();
         assertThat(driver.findElement(By.id("download-package")).getAttribute("href"))
                 .endsWith("/api/nodes/" + HELLO + "/versions/1.0.0/package");
         screenshot("node-page");
@@ -142,7 +157,9 @@ class DashboardBrowserTest extends BrowserTestBase {
         items.clear();
         items.sendKeys("[1, 2]");
         driver.findElement(By.id("run-submit")).click();
-        assertThat(wait.until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector("#run-errors .banner-error"))).getText())
+        assertThat(wait.until(ExpectedConditions.visibilityOfElementLocated(
+                                By.cssSelector("#run-errors .banner-error")))
+                        .getText())
                 .contains("Item 0 is a number");
 
         items.clear();
@@ -151,21 +168,29 @@ class DashboardBrowserTest extends BrowserTestBase {
         slow.until(ExpectedConditions.numberOfElementsToBe(By.cssSelector("#run-output-table tbody tr"), 2));
 
         // Columns: "input #", then the union of the output items' keys in the order the node wrote them.
-        List<String> headers = driver.findElements(By.cssSelector("#run-output-table thead th")).stream().map(WebElement::getText).toList();
+        List<String> headers = driver.findElements(By.cssSelector("#run-output-table thead th")).stream()
+                .map(WebElement::getText)
+                .toList();
         assertThat(headers.get(0)).isEqualTo("input #");
-        assertThat(headers.subList(1, headers.size())).containsExactlyInAnyOrder("message", "original_data", "wasm_processed");
+        assertThat(headers.subList(1, headers.size()))
+                .containsExactlyInAnyOrder("message", "original_data", "wasm_processed");
         List<WebElement> rows = driver.findElements(By.cssSelector("#run-output-table tbody tr"));
         String[] cities = {"Oslo", "Lima"};
         for (int i = 0; i < 2; i++) {
-            List<String> cells = rows.get(i).findElements(By.tagName("td")).stream().map(WebElement::getText).toList();
+            List<String> cells = rows.get(i).findElements(By.tagName("td")).stream()
+                    .map(WebElement::getText)
+                    .toList();
             assertThat(cells.get(0)).isEqualTo(String.valueOf(i));
-            assertThat(cells.get(headers.indexOf("message"))).isEqualTo("Hello, Selenium! Greetings from WebAssembly Runtime! \uD83D\uDE80");
-            assertThat(cells.get(headers.indexOf("original_data"))).isEqualTo("{\"city\":\"" + cities[i] + "\",\"n\":" + (i + 1) + "}");
+            assertThat(cells.get(headers.indexOf("message")))
+                    .isEqualTo("Hello, Selenium! Greetings from WebAssembly Runtime! \uD83D\uDE80");
+            assertThat(cells.get(headers.indexOf("original_data")))
+                    .isEqualTo("{\"city\":\"" + cities[i] + "\",\"n\":" + (i + 1) + "}");
             assertThat(cells.get(headers.indexOf("wasm_processed"))).isEqualTo("true");
         }
         String summary = driver.findElement(By.id("run-summary")).getText();
         assertThat(summary).contains("WebAssembly", "2 in → 2 out", "of 32.0 MiB");
-        assertThat(driver.findElements(By.cssSelector("#run-output-table .error-row"))).isEmpty();
+        assertThat(driver.findElements(By.cssSelector("#run-output-table .error-row")))
+                .isEmpty();
         assertThat(driver.findElements(By.id("run-logs"))).isEmpty();
 
         // The raw JSON is one click away and holds the same results.
@@ -199,7 +224,8 @@ class DashboardBrowserTest extends BrowserTestBase {
         items.sendKeys("[{\"a\": 1}, {\"a\": 2}]");
         driver.findElement(By.id("run-submit")).click();
         slow.until(ExpectedConditions.numberOfElementsToBe(By.cssSelector("#run-output-table tbody tr.error-row"), 2));
-        String row = driver.findElement(By.cssSelector("#run-output-table tbody tr.error-row")).getText();
+        String row = driver.findElement(By.cssSelector("#run-output-table tbody tr.error-row"))
+                .getText();
         assertThat(row).startsWith("0").containsIgnoringCase("panic");
         assertThat(driver.findElement(By.id("run-summary")).getText()).contains("2 in → 0 out");
         scrollTo(By.className("run-results"));
@@ -210,7 +236,8 @@ class DashboardBrowserTest extends BrowserTestBase {
     @Order(6)
     void aHostileZipIsRefusedWithItsReason() throws Exception {
         Path zip = temp.resolve("evil.zip");
-        try (OutputStream out = Files.newOutputStream(zip); ZipOutputStream z = new ZipOutputStream(out)) {
+        try (OutputStream out = Files.newOutputStream(zip);
+                ZipOutputStream z = new ZipOutputStream(out)) {
             z.putNextEntry(new ZipEntry("nlink-community.evil/package.json"));
             z.write("{\"name\":\"nlink-community.evil\",\"version\":\"1.0.0\"}".getBytes(StandardCharsets.UTF_8));
             z.closeEntry();
@@ -219,7 +246,8 @@ class DashboardBrowserTest extends BrowserTestBase {
             z.closeEntry();
         }
         upload(zip);
-        WebElement banner = slow.until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector("#upload-result .banner-error")));
+        WebElement banner = slow.until(
+                ExpectedConditions.visibilityOfElementLocated(By.cssSelector("#upload-result .banner-error")));
         assertThat(banner.findElement(By.className("banner-title")).getText()).isEqualTo("evil.zip was refused");
         List<WebElement> problems = banner.findElements(By.cssSelector("table.problems tbody tr"));
         assertThat(problems).anySatisfy(tr -> {
@@ -246,7 +274,8 @@ class DashboardBrowserTest extends BrowserTestBase {
 
         // Both versions are offered; choosing one opens it.
         Select versions = new Select(driver.findElement(By.id("version-select")));
-        assertThat(versions.getOptions().stream().map(WebElement::getText).toList()).containsExactly("1.0.1 (latest)", "1.0.0");
+        assertThat(versions.getOptions().stream().map(WebElement::getText).toList())
+                .containsExactly("1.0.1 (latest)", "1.0.0");
         versions.selectByValue("1.0.0");
         wait.until(ExpectedConditions.urlContains("#/nodes/" + HELLO + "/1.0.0"));
         wait.until(ExpectedConditions.textToBe(By.id("node-version"), "1.0.0"));
@@ -263,11 +292,14 @@ class DashboardBrowserTest extends BrowserTestBase {
     @Order(8)
     void removeAVersionThenTheStoreList() throws Exception {
         driver.get(server.url() + "/#/nodes/" + HELLO + "/1.0.1");
-        wait.until(ExpectedConditions.elementToBeClickable(By.id("remove-node"))).click();
-        wait.until(ExpectedConditions.elementToBeClickable(By.id("remove-confirm"))).click();
+        wait.until(ExpectedConditions.elementToBeClickable(By.id("remove-node")))
+                .click();
+        wait.until(ExpectedConditions.elementToBeClickable(By.id("remove-confirm")))
+                .click();
         wait.until(ExpectedConditions.urlContains("#/nodes/" + HELLO + "/1.0.0"));
         wait.until(ExpectedConditions.textToBe(By.id("node-version"), "1.0.0"));
-        assertThat(new Select(driver.findElement(By.id("version-select"))).getOptions()).hasSize(1);
+        assertThat(new Select(driver.findElement(By.id("version-select"))).getOptions())
+                .hasSize(1);
 
         upload(packVersion("newer", "1.1.0", null));
         slow.until(ExpectedConditions.urlContains("#/nodes/" + HELLO + "/1.1.0"));
@@ -278,7 +310,9 @@ class DashboardBrowserTest extends BrowserTestBase {
         List<WebElement> rows = table.findElements(By.cssSelector("tbody tr"));
         assertThat(rows).hasSize(2);
         WebElement hello = table.findElement(By.cssSelector("tbody tr[data-node='" + HELLO + "']"));
-        List<String> cells = hello.findElements(By.tagName("td")).stream().map(WebElement::getText).toList();
+        List<String> cells = hello.findElements(By.tagName("td")).stream()
+                .map(WebElement::getText)
+                .toList();
         assertThat(cells.subList(0, 4)).containsExactly("WASM Demo (Go)", HELLO, "1.1.0", "1.0.0");
         assertThat(table.getText()).contains("Sandbox Probe").doesNotContain("onerror");
         screenshot("store");
@@ -288,9 +322,11 @@ class DashboardBrowserTest extends BrowserTestBase {
     @Order(9)
     void apiKeysAndUsers() {
         driver.get(server.url() + "/#/settings/api-keys");
-        wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("api-key-name"))).sendKeys("deploy script");
+        wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("api-key-name")))
+                .sendKeys("deploy script");
         driver.findElement(By.id("api-key-submit")).click();
-        String key = wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("api-key-secret"))).getText();
+        String key = wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("api-key-secret")))
+                .getText();
         assertThat(key).isNotBlank();
         WebElement keys = wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("api-keys-table")));
         assertThat(keys.getText()).contains("deploy script").doesNotContain(key);
@@ -301,7 +337,8 @@ class DashboardBrowserTest extends BrowserTestBase {
         wait.until(ExpectedConditions.textToBePresentInElementLocated(By.cssSelector(".main"), "No API keys."));
 
         driver.get(server.url() + "/#/settings/users");
-        wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("user-username"))).sendKeys("mia");
+        wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("user-username")))
+                .sendKeys("mia");
         driver.findElement(By.id("user-password")).sendKeys("mia's long password");
         new Select(driver.findElement(By.id("user-role"))).selectByValue("admin");
         driver.findElement(By.id("user-submit")).click();
@@ -311,9 +348,11 @@ class DashboardBrowserTest extends BrowserTestBase {
         WebElement ownerRow = driver.findElement(By.cssSelector("#users-table tr[data-user='" + OWNER + "']"));
         assertThat(ownerRow.findElements(By.cssSelector("button, select"))).isEmpty();
         WebElement miaRow = driver.findElement(By.cssSelector("#users-table tr[data-user='mia']"));
-        assertThat(miaRow.findElements(By.cssSelector(".user-disable, .user-reset, .user-remove, .user-role-select"))).hasSize(4);
+        assertThat(miaRow.findElements(By.cssSelector(".user-disable, .user-reset, .user-remove, .user-role-select")))
+                .hasSize(4);
         miaRow.findElement(By.cssSelector(".user-reset")).click();
-        assertThat(wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("reset-link"))).getText())
+        assertThat(wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("reset-link")))
+                        .getText())
                 .contains(server.url() + "/#/reset-password?token=");
         assertNoConsoleErrors();
     }
@@ -333,7 +372,8 @@ class DashboardBrowserTest extends BrowserTestBase {
         // A link to a node page while signed out: sign in, then that page opens.
         driver.get(server.url() + "/#/nodes/" + HELLO + "/1.1.0");
         wait.until(ExpectedConditions.urlContains("#/login?next="));
-        wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("login-username"))).sendKeys("sam");
+        wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("login-username")))
+                .sendKeys("sam");
         driver.findElement(By.id("login-password")).sendKeys("sam's long password");
         driver.findElement(By.id("login-submit")).click();
         wait.until(ExpectedConditions.textToBe(By.id("current-user"), "sam"));
@@ -350,7 +390,8 @@ class DashboardBrowserTest extends BrowserTestBase {
         driver.findElement(By.linkText("Community Store")).click();
         wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("nodes-table")));
         assertThat(driver.findElements(By.id("upload-file"))).isEmpty();
-        assertThat(driver.findElement(By.cssSelector(".main")).getText()).contains("Only the owner and admins can upload packages.");
+        assertThat(driver.findElement(By.cssSelector(".main")).getText())
+                .contains("Only the owner and admins can upload packages.");
         assertNoConsoleErrors();
     }
 
@@ -363,7 +404,8 @@ class DashboardBrowserTest extends BrowserTestBase {
             for (Path f : files.filter(Files::isRegularFile).toList()) Files.copy(f, dir.resolve(f.getFileName()));
         }
         replace(dir.resolve("package.json"), "\"version\": \"1.0.0\"", "\"version\": \"" + version + "\"");
-        if (displayNameLine != null) replace(dir.resolve("definition.json"), "\"displayName\": \"WASM Demo (Go)\"", displayNameLine);
+        if (displayNameLine != null)
+            replace(dir.resolve("definition.json"), "\"displayName\": \"WASM Demo (Go)\"", displayNameLine);
         Path zip = temp.resolve(label + ".zip");
         pack(dir, zip);
         return zip;
@@ -377,6 +419,7 @@ class DashboardBrowserTest extends BrowserTestBase {
 
     /** The hostile display name's onerror never ran. */
     private void assertNotPwned() {
-        assertThat(((JavascriptExecutor) driver).executeScript("return window.pwned === undefined;")).isEqualTo(true);
+        assertThat(((JavascriptExecutor) driver).executeScript("return window.pwned === undefined;"))
+                .isEqualTo(true);
     }
 }

@@ -20,7 +20,8 @@ abstract class EditorBrowserTestBase extends BrowserTestBase {
     /** Opens a new workflow: an empty canvas. */
     void newWorkflow() {
         driver.get(server.url() + "/#/workflows");
-        wait.until(ExpectedConditions.elementToBeClickable(By.id("workflow-new"))).click();
+        wait.until(ExpectedConditions.elementToBeClickable(By.id("workflow-new")))
+                .click();
         wait.until(ExpectedConditions.urlContains("#/workflows/new"));
         wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("canvas-empty")));
     }
@@ -30,18 +31,23 @@ abstract class EditorBrowserTestBase extends BrowserTestBase {
         WebElement search = wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("palette-search")));
         search.clear();
         search.sendKeys(query);
-        wait.until(ExpectedConditions.elementToBeClickable(By.cssSelector("#palette-list .palette-item[data-type='" + type + "']"))).click();
+        wait.until(ExpectedConditions.elementToBeClickable(
+                        By.cssSelector("#palette-list .palette-item[data-type='" + type + "']")))
+                .click();
     }
 
     /** The nodes on the canvas, by name, in drawing order. */
     List<String> nodes() {
-        return driver.findElements(By.cssSelector("#workflow-graph g.graph-node")).stream().map(g -> g.getAttribute("data-node")).toList();
+        return driver.findElements(By.cssSelector("#workflow-graph g.graph-node")).stream()
+                .map(g -> g.getAttribute("data-node"))
+                .toList();
     }
 
     /** The wires on the canvas as "From>To". */
     List<String> edges() {
         return driver.findElements(By.cssSelector("#workflow-graph path.graph-edge")).stream()
-                .map(p -> p.getAttribute("data-from") + ">" + p.getAttribute("data-to")).toList();
+                .map(p -> p.getAttribute("data-from") + ">" + p.getAttribute("data-to"))
+                .toList();
     }
 
     WebElement node(String name) {
@@ -58,7 +64,12 @@ abstract class EditorBrowserTestBase extends BrowserTestBase {
     void wire(String from, int output, String to) {
         WebElement source = node(from).findElement(By.cssSelector(".port-out[data-output='" + output + "']"));
         WebElement target = node(to).findElement(By.cssSelector(".port-in[data-input='0']"));
-        new Actions(driver).clickAndHold(source).moveByOffset(20, 10).moveToElement(target).release().perform();
+        new Actions(driver)
+                .clickAndHold(source)
+                .moveByOffset(20, 10)
+                .moveToElement(target)
+                .release()
+                .perform();
     }
 
     /** The panel's field for a parameter path (dots between steps). */
@@ -68,12 +79,15 @@ abstract class EditorBrowserTestBase extends BrowserTestBase {
 
     /** The parameter paths the panel shows now. */
     List<String> shown() {
-        return driver.findElements(By.cssSelector("#node-parameters [data-param]")).stream().map(e -> e.getAttribute("data-param")).toList();
+        return driver.findElements(By.cssSelector("#node-parameters [data-param]")).stream()
+                .map(e -> e.getAttribute("data-param"))
+                .toList();
     }
 
     /** The canvas's view transform (zoom and pan). */
     String viewport() {
-        return driver.findElement(By.cssSelector("#workflow-graph .canvas-viewport")).getAttribute("transform");
+        return driver.findElement(By.cssSelector("#workflow-graph .canvas-viewport"))
+                .getAttribute("transform");
     }
 
     /** Presses keys together, as Ctrl+Shift+Z: every key but the last held down. */
@@ -98,14 +112,18 @@ abstract class EditorBrowserTestBase extends BrowserTestBase {
 
     /** A node's status on the canvas, read at once: the canvas draws itself anew on every report. */
     String status(String name) {
-        return (String) driver.executeScript("const g = document.querySelector(`#workflow-graph g.graph-node[data-node='${arguments[0]}']`);"
-                + " return g ? g.getAttribute('data-status') : null;", name);
+        return (String) driver.executeScript(
+                "const g = document.querySelector(`#workflow-graph g.graph-node[data-node='${arguments[0]}']`);"
+                        + " return g ? g.getAttribute('data-status') : null;",
+                name);
     }
 
     /** The output count shown under a node, read at once. */
     String count(String name) {
-        return (String) driver.executeScript("const t = document.querySelector(`#workflow-graph g.graph-node[data-node='${arguments[0]}'] .graph-count`);"
-                + " return t ? t.textContent : null;", name);
+        return (String) driver.executeScript(
+                "const t = document.querySelector(`#workflow-graph g.graph-node[data-node='${arguments[0]}'] .graph-count`);"
+                        + " return t ? t.textContent : null;",
+                name);
     }
 
     /** Clicks Save and waits until the page says it saved. */
@@ -120,7 +138,8 @@ abstract class EditorBrowserTestBase extends BrowserTestBase {
         WebElement text = wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("import-json")));
         driver.executeScript("arguments[0].value = arguments[1];", text, json);
         driver.findElement(By.id("import-submit")).click();
-        slow.until(d -> d.getCurrentUrl().matches(".*#/workflows/\\d+$") && !d.getCurrentUrl().equals(notAt));
+        slow.until(d -> d.getCurrentUrl().matches(".*#/workflows/\\d+$")
+                && !d.getCurrentUrl().equals(notAt));
         return driver.getCurrentUrl();
     }
 

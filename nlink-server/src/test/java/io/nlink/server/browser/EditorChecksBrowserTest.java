@@ -55,7 +55,8 @@ class EditorChecksBrowserTest extends EditorBrowserTestBase {
         workflowUrl = importWorkflow(WORKFLOW, null);
         wait.until(d -> nodes().size() == 3);
         // The check runs as soon as the page opens: a red ! on each node a run would fail at.
-        wait.until(d -> "1".equals(node("Greet").getAttribute("data-problems")) && "1".equals(node("Gone").getAttribute("data-problems")));
+        wait.until(d -> "1".equals(node("Greet").getAttribute("data-problems"))
+                && "1".equals(node("Gone").getAttribute("data-problems")));
         assertThat(node("Greet").getAttribute("class")).contains("graph-node-invalid");
         assertThat(node("Greet").findElements(By.cssSelector(".graph-problem"))).hasSize(1);
         assertThat(node("Start").getAttribute("data-problems")).isEqualTo("0");
@@ -65,8 +66,10 @@ class EditorChecksBrowserTest extends EditorBrowserTestBase {
 
         // The node's panel says why, in the words a run would use, and offers the installed version.
         openNode("Greet");
-        assertThat(wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("node-problems"))).getText())
-                .isEqualTo("A run fails here: community node " + HELLO + "@9.9.9 is not installed; installed versions: 1.0.0");
+        assertThat(wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("node-problems")))
+                        .getText())
+                .isEqualTo("A run fails here: community node " + HELLO
+                        + "@9.9.9 is not installed; installed versions: 1.0.0");
         Select version = new Select(driver.findElement(By.id("node-setting-version")));
         assertThat(version.getFirstSelectedOption().getText()).isEqualTo("9.9.9 (not installed)");
         scrollTo(By.id("workflow-editor-panel"));
@@ -78,7 +81,8 @@ class EditorChecksBrowserTest extends EditorBrowserTestBase {
 
         // A node type not installed at all: flagged until the node is disabled.
         openNode("Gone");
-        assertThat(wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("node-problems"))).getText())
+        assertThat(wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("node-problems")))
+                        .getText())
                 .contains("nlink-community.not_here is not installed");
         driver.findElement(By.id("node-setting-disabled")).click();
         wait.until(d -> "0".equals(node("Gone").getAttribute("data-problems")));
@@ -86,7 +90,9 @@ class EditorChecksBrowserTest extends EditorBrowserTestBase {
 
         // What the save would refuse is said under the canvas before Save is pressed: here the name.
         driver.findElement(By.id("workflow-name")).sendKeys(Keys.chord(Keys.CONTROL, "a"), Keys.BACK_SPACE);
-        assertThat(wait.until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector("#workflow-problems .banner-error"))).getText())
+        assertThat(wait.until(ExpectedConditions.visibilityOfElementLocated(
+                                By.cssSelector("#workflow-problems .banner-error")))
+                        .getText())
                 .contains("The server would refuse to save this workflow", "name");
         driver.findElement(By.id("workflow-name")).sendKeys("Checked");
         wait.until(d -> driver.findElement(By.id("workflow-problems")).getText().isEmpty());
@@ -101,22 +107,29 @@ class EditorChecksBrowserTest extends EditorBrowserTestBase {
         wait.until(d -> nodes().size() == 3);
         // Start and Greet selected (a click, then Shift-click), copied and pasted with the keyboard.
         node("Start").click();
-        new Actions(driver).keyDown(Keys.SHIFT).click(node("Greet")).keyUp(Keys.SHIFT).perform();
-        wait.until(d -> node("Greet").getAttribute("class").contains("selected") && node("Start").getAttribute("class").contains("selected"));
+        new Actions(driver)
+                .keyDown(Keys.SHIFT)
+                .click(node("Greet"))
+                .keyUp(Keys.SHIFT)
+                .perform();
+        wait.until(d -> node("Greet").getAttribute("class").contains("selected")
+                && node("Start").getAttribute("class").contains("selected"));
         chord(Keys.CONTROL, "c");
         chord(Keys.CONTROL, "v");
         // New names as n8n gives them, wired as the originals were among themselves (not to Gone), moved off them.
         wait.until(d -> nodes().size() == 5);
         assertThat(nodes()).containsExactly("Start", "Greet", "Gone", "Start1", "Greet1");
         assertThat(edges()).containsExactlyInAnyOrder("Start>Greet", "Greet>Gone", "Start1>Greet1");
-        assertThat(node("Greet1").getAttribute("transform")).isNotEqualTo(node("Greet").getAttribute("transform"));
+        assertThat(node("Greet1").getAttribute("transform"))
+                .isNotEqualTo(node("Greet").getAttribute("transform"));
         assertThat(node("Start1").getAttribute("class")).contains("selected");
         assertThat(node("Start").getAttribute("class")).doesNotContain("selected");
         JsonNode doc = Json.parse(driver.findElement(By.id("workflow-json")).getAttribute("value"));
         JsonNode greet1 = doc.path("nodes").path(4);
         assertThat(greet1.path("parameters").path("text").asText()).isEqualTo("hi");
         assertThat(greet1.path("packageVersion").asText()).isEqualTo("1.0.0");
-        assertThat(greet1.path("id").asText()).isNotEqualTo(doc.path("nodes").path(1).path("id").asText());
+        assertThat(greet1.path("id").asText())
+                .isNotEqualTo(doc.path("nodes").path(1).path("id").asText());
 
         // What a copy puts on the clipboard is n8n's format: {nodes, connections} with only the wires among them.
         String copied = (String) driver.executeScript("const data = new DataTransfer();"
@@ -125,7 +138,12 @@ class EditorChecksBrowserTest extends EditorBrowserTestBase {
         JsonNode fragment = Json.parse(copied);
         assertThat(fragment.path("nodes")).hasSize(2);
         assertThat(fragment.path("nodes").path(0).path("name").asText()).isEqualTo("Start1");
-        assertThat(fragment.path("connections").path("Start1").path("main").path(0).path(0).toString())
+        assertThat(fragment.path("connections")
+                        .path("Start1")
+                        .path("main")
+                        .path(0)
+                        .path(0)
+                        .toString())
                 .isEqualTo("{\"node\":\"Greet1\",\"type\":\"main\",\"index\":0}");
         assertThat(fragment.path("connections").has("Greet1")).isFalse();
 
@@ -144,8 +162,10 @@ class EditorChecksBrowserTest extends EditorBrowserTestBase {
         wait.until(d -> nodes().contains("Gone") && edges().contains("Greet>Gone"));
 
         // Nodes copied in n8n: pasted with free names, their wire and pinned data following the new name.
-        driver.executeScript("const data = new DataTransfer(); data.setData('text/plain', arguments[0]);"
-                + " document.dispatchEvent(new ClipboardEvent('paste', {clipboardData: data, bubbles: true, cancelable: true}));", FROM_N8N);
+        driver.executeScript(
+                "const data = new DataTransfer(); data.setData('text/plain', arguments[0]);"
+                        + " document.dispatchEvent(new ClipboardEvent('paste', {clipboardData: data, bubbles: true, cancelable: true}));",
+                FROM_N8N);
         wait.until(d -> nodes().contains("Edit Fields"));
         assertThat(nodes()).contains("Start2");
         assertThat(edges()).contains("Start2>Edit Fields");
@@ -156,8 +176,10 @@ class EditorChecksBrowserTest extends EditorBrowserTestBase {
 
         // A paste in a field stays the field's.
         driver.findElement(By.id("palette-search")).click();
-        driver.executeScript("const data = new DataTransfer(); data.setData('text/plain', arguments[0]);"
-                + " document.getElementById('palette-search').dispatchEvent(new ClipboardEvent('paste', {clipboardData: data, bubbles: true, cancelable: true}));", FROM_N8N);
+        driver.executeScript(
+                "const data = new DataTransfer(); data.setData('text/plain', arguments[0]);"
+                        + " document.getElementById('palette-search').dispatchEvent(new ClipboardEvent('paste', {clipboardData: data, bubbles: true, cancelable: true}));",
+                FROM_N8N);
         assertThat(nodes()).hasSize(7);
         save();
         assertNoConsoleErrors();
@@ -217,7 +239,8 @@ class EditorChecksBrowserTest extends EditorBrowserTestBase {
     private void assertNoDialog() {
         try {
             driver.switchTo().alert();
-            throw new AssertionError("a dialog asked: " + driver.switchTo().alert().getText());
+            throw new AssertionError(
+                    "a dialog asked: " + driver.switchTo().alert().getText());
         } catch (NoAlertPresentException expected) {
             // nothing asked
         }

@@ -40,8 +40,11 @@ class HttpRequestFormBrowserTest extends BrowserTestBase {
             throw new java.io.UncheckedIOException(e);
         }
         remote.createContext("/echo", exchange -> {
-            received.set(new Received(exchange.getRequestMethod(), exchange.getRequestURI().getRawQuery(),
-                    exchange.getRequestHeaders().getFirst("X-From-Form"), exchange.getRequestHeaders().getFirst("Content-Type"),
+            received.set(new Received(
+                    exchange.getRequestMethod(),
+                    exchange.getRequestURI().getRawQuery(),
+                    exchange.getRequestHeaders().getFirst("X-From-Form"),
+                    exchange.getRequestHeaders().getFirst("Content-Type"),
                     new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8)));
             byte[] answer = "{\"ok\": true}".getBytes(StandardCharsets.UTF_8);
             exchange.getResponseHeaders().set("Content-Type", "application/json");
@@ -63,25 +66,36 @@ class HttpRequestFormBrowserTest extends BrowserTestBase {
     void theFormShowsWhatAppliesAndTheNodeRunsWhatItWrites() throws Exception {
         setUpOwner();
         driver.get(server.url() + "/#/workflows");
-        wait.until(ExpectedConditions.elementToBeClickable(By.id("workflow-new"))).click();
+        wait.until(ExpectedConditions.elementToBeClickable(By.id("workflow-new")))
+                .click();
         wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("canvas-empty")));
         add("manual", "n8n-nodes-base.manualTrigger");
         add("http", "n8n-nodes-base.httpRequest");
         wait.until(ExpectedConditions.attributeToBe(By.id("node-panel-name"), "value", "HTTP Request"));
         wire("Manual Trigger", "HTTP Request");
-        wait.until(d -> d.findElements(By.cssSelector("#workflow-graph path.graph-edge[data-to='HTTP Request']")).size() == 1);
+        wait.until(d -> d.findElements(By.cssSelector("#workflow-graph path.graph-edge[data-to='HTTP Request']"))
+                        .size()
+                == 1);
         node("HTTP Request").click();
 
         // Method (GET by default) and the URL, which is required until given.
-        assertThat(new Select(field("method")).getFirstSelectedOption().getText()).isEqualTo("GET");
+        assertThat(new Select(field("method")).getFirstSelectedOption().getText())
+                .isEqualTo("GET");
         WebElement url = driver.findElement(By.cssSelector("[data-param='url']"));
         assertThat(url.getText()).contains("URL", "Required", "--allow-http-to");
         assertThat(url.getAttribute("class")).contains("param-missing");
         // and marked on the canvas, through the redraw that selecting the node made
         assertThat(node("HTTP Request").getAttribute("class")).contains("graph-node-issues");
         // What does not apply is not shown: no body with GET, no header fields until headers are sent.
-        assertThat(shown()).contains("method", "url", "authentication", "sendQuery", "sendHeaders", "options")
-                .doesNotContain("sendBody", "contentType", "genericAuthType", "headerParameters", "jsonHeaders", "queryParameters");
+        assertThat(shown())
+                .contains("method", "url", "authentication", "sendQuery", "sendHeaders", "options")
+                .doesNotContain(
+                        "sendBody",
+                        "contentType",
+                        "genericAuthType",
+                        "headerParameters",
+                        "jsonHeaders",
+                        "queryParameters");
 
         field("url").sendKeys("http://127.0.0.1:" + remote.getAddress().getPort() + "/echo?from=url");
         assertThat(url.getAttribute("class")).doesNotContain("param-missing");
@@ -94,37 +108,48 @@ class HttpRequestFormBrowserTest extends BrowserTestBase {
         wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("param-jsonHeaders")));
         assertThat(shown()).doesNotContain("headerParameters");
         new Select(field("specifyHeaders")).selectByVisibleText("Using Fields Below");
-        wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("param-headerParameters.parameters.0.name"))).sendKeys("X-From-Form");
+        wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("param-headerParameters.parameters.0.name")))
+                .sendKeys("X-From-Form");
         driver.findElement(By.id("param-headerParameters.parameters.0.value")).sendKeys("=hello {{ $json.name }}");
 
         // A generic credential asks for its type, required until chosen; back to none, it goes away.
         new Select(field("authentication")).selectByVisibleText("Generic Credential Type");
         wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("param-genericAuthType")));
-        assertThat(driver.findElement(By.cssSelector("[data-param='genericAuthType']")).getText()).contains("Required");
-        assertThat(new Select(field("genericAuthType")).getOptions().stream().map(WebElement::getText).toList())
+        assertThat(driver.findElement(By.cssSelector("[data-param='genericAuthType']"))
+                        .getText())
+                .contains("Required");
+        assertThat(new Select(field("genericAuthType"))
+                        .getOptions().stream().map(WebElement::getText).toList())
                 .containsExactly("Choose a Type", "Basic Auth", "Header Auth", "Query Auth");
         new Select(field("authentication")).selectByVisibleText("None");
         wait.until(d -> !shown().contains("genericAuthType"));
 
         // POST offers a body; its fields follow the content type.
         new Select(field("method")).selectByVisibleText("POST");
-        wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("param-sendBody"))).click();
+        wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("param-sendBody")))
+                .click();
         wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("param-bodyParameters.parameters.0.name")));
-        assertThat(shown()).contains("contentType", "specifyBody", "bodyParameters").doesNotContain("jsonBody", "rawContentType", "body");
+        assertThat(shown())
+                .contains("contentType", "specifyBody", "bodyParameters")
+                .doesNotContain("jsonBody", "rawContentType", "body");
         new Select(field("contentType")).selectByVisibleText("Raw");
         wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("param-rawContentType")));
         assertThat(shown()).contains("rawContentType", "body").doesNotContain("specifyBody", "bodyParameters");
         new Select(field("contentType")).selectByVisibleText("Form Urlencoded");
-        new Select(wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("param-specifyBody")))).selectByVisibleText("Using Single Field");
+        new Select(wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("param-specifyBody"))))
+                .selectByVisibleText("Using Single Field");
         wait.until(d -> shown().contains("body") && !shown().contains("bodyParameters"));
         new Select(field("contentType")).selectByVisibleText("JSON");
-        wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("param-bodyParameters.parameters.0.name"))).sendKeys("greeting");
+        wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("param-bodyParameters.parameters.0.name")))
+                .sendKeys("greeting");
         driver.findElement(By.id("param-bodyParameters.parameters.0.value")).sendKeys("hi");
 
         // Options: the response group, whose output field goes when the full response is asked for.
         new Select(field("options-add")).selectByVisibleText("Response");
-        wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("param-options.response.response.fullResponse")));
-        assertThat(shown()).contains("options.response.response.outputPropertyName", "options.response.response.responseFormat");
+        wait.until(
+                ExpectedConditions.visibilityOfElementLocated(By.id("param-options.response.response.fullResponse")));
+        assertThat(shown())
+                .contains("options.response.response.outputPropertyName", "options.response.response.responseFormat");
         field("options.response.response.fullResponse").click();
         wait.until(d -> !shown().contains("options.response.response.outputPropertyName"));
 
@@ -146,10 +171,13 @@ class HttpRequestFormBrowserTest extends BrowserTestBase {
         driver.executeScript("arguments[0].value = arguments[1];", items, "[{\"name\": \"ada\"}]");
         driver.findElement(By.id("workflow-run")).click();
         slow.until(ExpectedConditions.visibilityOfElementLocated(By.id("workflow-run-execution")));
-        assertThat(driver.findElement(By.id("execution-status")).getText()).as(driver.findElement(By.id("workflow-run-result")).getText())
+        assertThat(driver.findElement(By.id("execution-status")).getText())
+                .as(driver.findElement(By.id("workflow-run-result")).getText())
                 .isEqualTo("success");
-        assertThat(received.get()).isEqualTo(new Received("POST", "from=url", "hello ada", "application/json", "{\"greeting\":\"hi\"}"));
-        assertThat(driver.findElement(By.id("workflow-run-output")).getText()).contains("\"statusCode\": 200", "\"ok\": true");
+        assertThat(received.get())
+                .isEqualTo(new Received("POST", "from=url", "hello ada", "application/json", "{\"greeting\":\"hi\"}"));
+        assertThat(driver.findElement(By.id("workflow-run-output")).getText())
+                .contains("\"statusCode\": 200", "\"ok\": true");
         assertNoConsoleErrors();
     }
 
@@ -162,7 +190,9 @@ class HttpRequestFormBrowserTest extends BrowserTestBase {
 
     /** The parameter paths the panel shows now. */
     private List<String> shown() {
-        return driver.findElements(By.cssSelector("#node-parameters [data-param]")).stream().map(e -> e.getAttribute("data-param")).toList();
+        return driver.findElements(By.cssSelector("#node-parameters [data-param]")).stream()
+                .map(e -> e.getAttribute("data-param"))
+                .toList();
     }
 
     /** Picks a type from the palette after searching for it. */
@@ -170,7 +200,9 @@ class HttpRequestFormBrowserTest extends BrowserTestBase {
         WebElement search = driver.findElement(By.id("palette-search"));
         search.clear();
         search.sendKeys(query);
-        wait.until(ExpectedConditions.elementToBeClickable(By.cssSelector("#palette-list .palette-item[data-type='" + type + "']"))).click();
+        wait.until(ExpectedConditions.elementToBeClickable(
+                        By.cssSelector("#palette-list .palette-item[data-type='" + type + "']")))
+                .click();
     }
 
     private WebElement node(String name) {
@@ -181,6 +213,11 @@ class HttpRequestFormBrowserTest extends BrowserTestBase {
     private void wire(String from, String to) {
         WebElement source = node(from).findElement(By.cssSelector(".port-out[data-output='0']"));
         WebElement target = node(to).findElement(By.cssSelector(".port-in[data-input='0']"));
-        new Actions(driver).clickAndHold(source).moveByOffset(20, 10).moveToElement(target).release().perform();
+        new Actions(driver)
+                .clickAndHold(source)
+                .moveByOffset(20, 10)
+                .moveToElement(target)
+                .release()
+                .perform();
     }
 }

@@ -32,6 +32,7 @@ class LiveCanvasBrowserTest extends EditorBrowserTestBase {
             + "{\"name\": \"Tag\", \"type\": \"n8n-nodes-base.set\", \"typeVersion\": 3.4, \"position\": [480, 0], \"parameters\": {"
             + "\"assignments\": {\"assignments\": [{\"name\": \"tag\", \"value\": \"={{ $json.name }}!\", \"type\": \"string\"}]}, \"includeOtherFields\": true}}],"
             + " \"connections\": {\"Start\": {\"main\": [[{\"node\": \"Work\", \"index\": 0}]]}, \"Work\": {\"main\": [[{\"node\": \"Tag\", \"index\": 0}]]}}}";
+
     static final String PEOPLE = "[{\"name\": \"ada\"}, {\"name\": \"bo\"}]";
 
     String workflowUrl;
@@ -66,7 +67,8 @@ class LiveCanvasBrowserTest extends EditorBrowserTestBase {
         assertThat(status("Tag")).isEqualTo("success");
         assertThat(count("Tag")).isEqualTo("2 items");
         assertThat(driver.findElement(By.id("workflow-stop")).isDisplayed()).isFalse();
-        assertThat(driver.findElement(By.id("workflow-run-output")).getText()).contains("\"tag\": \"ada!\"", "\"worked\": true");
+        assertThat(driver.findElement(By.id("workflow-run-output")).getText())
+                .contains("\"tag\": \"ada!\"", "\"worked\": true");
         assertNoConsoleErrors();
     }
 
@@ -96,16 +98,21 @@ class LiveCanvasBrowserTest extends EditorBrowserTestBase {
         WebElement input = wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("node-input-table")));
         WebElement output = driver.findElement(By.id("node-data-output-table"));
         assertThat(input.getText()).contains("ada", "bo");
-        assertThat(driver.findElement(By.cssSelector("#node-input h3")).getText()).contains("2 items", "from Start, execution #");
+        assertThat(driver.findElement(By.cssSelector("#node-input h3")).getText())
+                .contains("2 items", "from Start, execution #");
         // Side by side: the output column starts right of the input column, on the same row.
-        assertThat(output.getRect().getX()).isGreaterThan(input.getRect().getX() + input.getRect().getWidth() - 1);
-        assertThat(Math.abs(driver.findElement(By.id("node-output")).getRect().getY() - driver.findElement(By.id("node-input")).getRect().getY())).isLessThan(5);
+        assertThat(output.getRect().getX())
+                .isGreaterThan(input.getRect().getX() + input.getRect().getWidth() - 1);
+        assertThat(Math.abs(driver.findElement(By.id("node-output")).getRect().getY()
+                        - driver.findElement(By.id("node-input")).getRect().getY()))
+                .isLessThan(5);
         driver.findElement(By.id("node-input-tab-json")).click();
         assertThat(driver.findElement(By.id("node-input-json")).getText()).contains("\"name\": \"ada\"");
         // Work was canceled in that run: its output says so; run it alone to get one.
         driver.findElement(By.id("node-run")).click();
         slow.until(ExpectedConditions.textToBePresentInElementLocated(By.id("node-output-source"), "run alone"));
-        assertThat(driver.findElement(By.id("node-data-output-table")).getText()).contains("ada", "true");
+        assertThat(driver.findElement(By.id("node-data-output-table")).getText())
+                .contains("ada", "true");
         assertThat(status("Work")).isEqualTo("success");
         scrollTo(By.id("node-data"));
         screenshot("workflow-node-data");
@@ -114,10 +121,15 @@ class LiveCanvasBrowserTest extends EditorBrowserTestBase {
         driver.findElement(By.id("node-pin")).click();
         wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("node-output-pinned")));
         assertThat(node("Work").getAttribute("class")).contains("graph-node-pinned");
-        assertThat(Json.parse(driver.findElement(By.id("workflow-json")).getAttribute("value")).path("pinData").path("Work").toString())
-                .isEqualTo("[{\"json\":{\"name\":\"ada\",\"worked\":true}},{\"json\":{\"name\":\"bo\",\"worked\":true}}]");
+        assertThat(Json.parse(driver.findElement(By.id("workflow-json")).getAttribute("value"))
+                        .path("pinData")
+                        .path("Work")
+                        .toString())
+                .isEqualTo(
+                        "[{\"json\":{\"name\":\"ada\",\"worked\":true}},{\"json\":{\"name\":\"bo\",\"worked\":true}}]");
         driver.findElement(By.id("canvas-save")).click();
-        wait.until(ExpectedConditions.textMatches(By.id("canvas-save-status"), java.util.regex.Pattern.compile("^Saved ")));
+        wait.until(ExpectedConditions.textMatches(
+                By.id("canvas-save-status"), java.util.regex.Pattern.compile("^Saved ")));
 
         // A manual run passes the pinned items on without running Work: no three seconds, status pinned.
         setItems("[{\"name\": \"cy\"}]");
@@ -125,7 +137,9 @@ class LiveCanvasBrowserTest extends EditorBrowserTestBase {
         slow.until(ExpectedConditions.visibilityOfElementLocated(By.id("workflow-run-execution")));
         assertThat(driver.findElement(By.id("execution-status")).getText()).isEqualTo("success");
         assertThat(status("Work")).isEqualTo("pinned");
-        assertThat(driver.findElement(By.id("workflow-run-output")).getText()).contains("\"tag\": \"ada!\"", "\"tag\": \"bo!\"").doesNotContain("cy");
+        assertThat(driver.findElement(By.id("workflow-run-output")).getText())
+                .contains("\"tag\": \"ada!\"", "\"tag\": \"bo!\"")
+                .doesNotContain("cy");
 
         // Tag alone: its input is Work's pinned output; its parameters as the canvas has them now (unsaved).
         scrollTo(By.id("workflow-graph")); // the run scrolled the page to its output
@@ -133,11 +147,13 @@ class LiveCanvasBrowserTest extends EditorBrowserTestBase {
         wait.until(ExpectedConditions.attributeToBe(By.id("node-panel-name"), "value", "Tag"));
         WebElement value = driver.findElement(By.id("param-assignments.assignments.0.value"));
         value.sendKeys(org.openqa.selenium.Keys.END, "?");
-        wait.until(ExpectedConditions.textToBePresentInElementLocated(By.cssSelector("#node-input h3"), "Work (pinned)"));
+        wait.until(
+                ExpectedConditions.textToBePresentInElementLocated(By.cssSelector("#node-input h3"), "Work (pinned)"));
         driver.findElement(By.id("node-run")).click();
         slow.until(ExpectedConditions.textToBePresentInElementLocated(By.id("node-data-output-table"), "ada!?"));
         driver.findElement(By.id("canvas-save")).click();
-        wait.until(ExpectedConditions.textMatches(By.id("canvas-save-status"), java.util.regex.Pattern.compile("^Saved ")));
+        wait.until(ExpectedConditions.textMatches(
+                By.id("canvas-save-status"), java.util.regex.Pattern.compile("^Saved ")));
         assertNoConsoleErrors();
     }
 
@@ -156,10 +172,12 @@ class LiveCanvasBrowserTest extends EditorBrowserTestBase {
         WebElement text = wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("import-json")));
         driver.executeScript("arguments[0].value = arguments[1];", text, json);
         driver.findElement(By.id("import-submit")).click();
-        slow.until(d -> d.getCurrentUrl().matches(".*#/workflows/\\d+$") && !d.getCurrentUrl().equals(workflowUrl));
+        slow.until(d -> d.getCurrentUrl().matches(".*#/workflows/\\d+$")
+                && !d.getCurrentUrl().equals(workflowUrl));
         wait.until(d -> nodes().size() == 3);
         assertThat(node("Work").getAttribute("class")).contains("graph-node-pinned");
-        assertThat(Json.parse(driver.findElement(By.id("workflow-json")).getAttribute("value"))).isEqualTo(Json.parse(json));
+        assertThat(Json.parse(driver.findElement(By.id("workflow-json")).getAttribute("value")))
+                .isEqualTo(Json.parse(json));
     }
 
     @Test
@@ -174,7 +192,8 @@ class LiveCanvasBrowserTest extends EditorBrowserTestBase {
         driver.get(workflowUrl);
         wait.until(d -> nodes().size() == 3);
         node("Work").click();
-        wait.until(ExpectedConditions.elementToBeClickable(By.id("node-unpin"))).click(); // Work runs again: three seconds to watch
+        wait.until(ExpectedConditions.elementToBeClickable(By.id("node-unpin")))
+                .click(); // Work runs again: three seconds to watch
         setItems(PEOPLE);
         driver.findElement(By.id("workflow-run")).click();
         wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("workflow-run-live")));
@@ -197,10 +216,15 @@ class LiveCanvasBrowserTest extends EditorBrowserTestBase {
         wait.until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector("#executions-panel-empty, .empty")));
         new Select(driver.findElement(By.id("filter-mode"))).selectByValue("");
         wait.until(d -> rows().size() == before + 1);
-        String today = (String) driver.executeScript("const d = new Date(); return d.getFullYear() + '-' + String(d.getMonth() + 1).padStart(2, '0') + '-' + String(d.getDate()).padStart(2, '0');");
-        driver.executeScript("const i = document.getElementById('filter-from'); i.value = arguments[0]; i.dispatchEvent(new Event('change', {bubbles: true}));", today);
+        String today = (String)
+                driver.executeScript(
+                        "const d = new Date(); return d.getFullYear() + '-' + String(d.getMonth() + 1).padStart(2, '0') + '-' + String(d.getDate()).padStart(2, '0');");
+        driver.executeScript(
+                "const i = document.getElementById('filter-from'); i.value = arguments[0]; i.dispatchEvent(new Event('change', {bubbles: true}));",
+                today);
         wait.until(d -> rows().size() == before + 1);
-        driver.executeScript("const i = document.getElementById('filter-to'); i.value = '2000-01-01'; i.dispatchEvent(new Event('change', {bubbles: true}));");
+        driver.executeScript(
+                "const i = document.getElementById('filter-to'); i.value = '2000-01-01'; i.dispatchEvent(new Event('change', {bubbles: true}));");
         wait.until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector("#main .empty")));
 
         // Paging beyond the first page: two at a time, then more.
@@ -209,18 +233,25 @@ class LiveCanvasBrowserTest extends EditorBrowserTestBase {
         assertThat(driver.findElement(By.id("executions-more")).isEnabled()).isTrue();
         driver.findElement(By.id("executions-more")).click();
         wait.until(d -> rows().size() == 4);
-        List<Long> ids = rows().stream().map(r -> Long.parseLong(r.getAttribute("data-execution"))).toList();
+        List<Long> ids = rows().stream()
+                .map(r -> Long.parseLong(r.getAttribute("data-execution")))
+                .toList();
         assertThat(ids).isSortedAccordingTo(java.util.Comparator.reverseOrder()).doesNotHaveDuplicates();
         screenshot("executions-list");
 
         // Retry: the canceled execution runs again with its input, as a new execution linked to it.
         driver.get(canceledExecution);
-        wait.until(ExpectedConditions.elementToBeClickable(By.id("execution-retry"))).click();
-        slow.until(d -> !d.getCurrentUrl().equals(canceledExecution) && d.getCurrentUrl().matches(".*#/executions/\\d+$"));
-        assertThat(wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("execution-retry-of"))).getAttribute("href")).isEqualTo(canceledExecution);
+        wait.until(ExpectedConditions.elementToBeClickable(By.id("execution-retry")))
+                .click();
+        slow.until(d -> !d.getCurrentUrl().equals(canceledExecution)
+                && d.getCurrentUrl().matches(".*#/executions/\\d+$"));
+        assertThat(wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("execution-retry-of")))
+                        .getAttribute("href"))
+                .isEqualTo(canceledExecution);
         // The page follows the run and is drawn again when it ends.
         slow.until(ExpectedConditions.textToBe(By.id("execution-status"), "success"));
-        assertThat(driver.findElement(By.cssSelector("#main .page-head")).getText()).contains("retry");
+        assertThat(driver.findElement(By.cssSelector("#main .page-head")).getText())
+                .contains("retry");
         assertNoConsoleErrors();
     }
 
@@ -228,18 +259,34 @@ class LiveCanvasBrowserTest extends EditorBrowserTestBase {
     @Order(6)
     void thePagesHoldAtPhoneWidth() throws Exception {
         @SuppressWarnings("unchecked")
-        List<Long> frame = (List<Long>) driver.executeScript("return [window.outerWidth - window.innerWidth, window.outerHeight - window.innerHeight];");
-        driver.manage().window().setSize(new Dimension(390 + frame.get(0).intValue(), 844 + frame.get(1).intValue()));
+        List<Long> frame = (List<Long>) driver.executeScript(
+                "return [window.outerWidth - window.innerWidth, window.outerHeight - window.innerHeight];");
+        driver.manage()
+                .window()
+                .setSize(new Dimension(
+                        390 + frame.get(0).intValue(), 844 + frame.get(1).intValue()));
         try {
             assertThat((Long) driver.executeScript("return window.innerWidth;")).isEqualTo(390L);
             driver.get(server.url() + "/#/workflows");
             wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("workflows-table")));
-            assertReachable(By.id("workflow-new"), By.cssSelector(".nav a[href='#/executions']"), By.id("import-submit"), By.id("sign-out"));
+            assertReachable(
+                    By.id("workflow-new"),
+                    By.cssSelector(".nav a[href='#/executions']"),
+                    By.id("import-submit"),
+                    By.id("sign-out"));
 
             driver.get(workflowUrl);
             wait.until(d -> nodes().size() == 3);
-            assertReachable(By.id("workflow-name"), By.id("canvas-save"), By.id("canvas-undo"), By.id("palette-search"), By.id("workflow-graph"),
-                    By.id("canvas-zoom-in"), By.id("workflow-run"), By.id("workflow-export"), By.id("workflow-activate"));
+            assertReachable(
+                    By.id("workflow-name"),
+                    By.id("canvas-save"),
+                    By.id("canvas-undo"),
+                    By.id("palette-search"),
+                    By.id("workflow-graph"),
+                    By.id("canvas-zoom-in"),
+                    By.id("workflow-run"),
+                    By.id("workflow-export"),
+                    By.id("workflow-activate"));
             node("Tag").click();
             wait.until(ExpectedConditions.attributeToBe(By.id("node-panel-name"), "value", "Tag"));
             assertReachable(By.id("node-panel-name"), By.id("node-run"), By.id("node-pin"));
@@ -248,12 +295,21 @@ class LiveCanvasBrowserTest extends EditorBrowserTestBase {
 
             driver.get(server.url() + "/#/executions");
             wait.until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector("#executions-table tbody tr")));
-            assertReachable(By.id("filter-workflow"), By.id("filter-status"), By.id("filter-mode"), By.id("filter-from"), By.id("filter-to"),
-                    By.id("executions-more"), By.cssSelector("#executions-table tbody tr a.strong"));
+            assertReachable(
+                    By.id("filter-workflow"),
+                    By.id("filter-status"),
+                    By.id("filter-mode"),
+                    By.id("filter-from"),
+                    By.id("filter-to"),
+                    By.id("executions-more"),
+                    By.cssSelector("#executions-table tbody tr a.strong"));
             screenshot("phone-executions");
             assertNoConsoleErrors();
         } finally {
-            driver.manage().window().setSize(new Dimension(1400 + frame.get(0).intValue(), 1000 + frame.get(1).intValue()));
+            driver.manage()
+                    .window()
+                    .setSize(new Dimension(
+                            1400 + frame.get(0).intValue(), 1000 + frame.get(1).intValue()));
         }
     }
 
@@ -273,12 +329,22 @@ class LiveCanvasBrowserTest extends EditorBrowserTestBase {
                             + " const hit = document.elementFromPoint(x, y);"
                             + " return {left: r.left, right: r.right, width: r.width, height: r.height, hit: !!hit && (hit === arguments[0] || arguments[0].contains(hit))};",
                     element);
-            assertThat(((Number) box.get("width")).doubleValue()).as(by + " has a size").isGreaterThan(0);
-            assertThat(((Number) box.get("left")).doubleValue()).as(by + " starts on screen").isGreaterThanOrEqualTo(0);
-            assertThat(((Number) box.get("left")).doubleValue()).as(by + " starts within 390 px").isLessThan(390);
-            assertThat((Boolean) box.get("hit")).as(by + " is what a tap on it hits").isTrue();
+            assertThat(((Number) box.get("width")).doubleValue())
+                    .as(by + " has a size")
+                    .isGreaterThan(0);
+            assertThat(((Number) box.get("left")).doubleValue())
+                    .as(by + " starts on screen")
+                    .isGreaterThanOrEqualTo(0);
+            assertThat(((Number) box.get("left")).doubleValue())
+                    .as(by + " starts within 390 px")
+                    .isLessThan(390);
+            assertThat((Boolean) box.get("hit"))
+                    .as(by + " is what a tap on it hits")
+                    .isTrue();
         }
-        assertThat((Long) driver.executeScript("return document.documentElement.scrollWidth;")).as("the page does not scroll sideways").isLessThanOrEqualTo(390L);
+        assertThat((Long) driver.executeScript("return document.documentElement.scrollWidth;"))
+                .as("the page does not scroll sideways")
+                .isLessThanOrEqualTo(390L);
     }
 
     private List<WebElement> rows() {

@@ -32,7 +32,8 @@ class SharingBrowserTest extends BrowserTestBase {
         createMember("bo");
 
         driver.get(server.url() + "/#/workflows");
-        wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("import-json"))).sendKeys(WORKFLOW);
+        wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("import-json")))
+                .sendKeys(WORKFLOW);
         driver.findElement(By.id("import-submit")).click();
         slow.until(ExpectedConditions.urlMatches("#/workflows/\\d+$"));
         workflowUrl = driver.getCurrentUrl();
@@ -45,12 +46,18 @@ class SharingBrowserTest extends BrowserTestBase {
         dialog.findElement(By.id("share-name")).sendKeys("nobody-here");
         dialog.findElement(By.id("share-add")).click();
         dialog.findElement(By.id("share-save")).click();
-        assertThat(wait.until(ExpectedConditions.visibilityOfNestedElementsLocatedBy(dialog, By.cssSelector(".banner-error"))).get(0).getText())
+        assertThat(wait.until(ExpectedConditions.visibilityOfNestedElementsLocatedBy(
+                                dialog, By.cssSelector(".banner-error")))
+                        .get(0)
+                        .getText())
                 .contains("there is no account named \"nobody-here\"");
-        dialog.findElement(By.cssSelector("#share-list li[data-user='nobody-here'] .share-remove")).click();
+        dialog.findElement(By.cssSelector("#share-list li[data-user='nobody-here'] .share-remove"))
+                .click();
         dialog.findElement(By.id("share-name")).sendKeys("ana");
         dialog.findElement(By.id("share-add")).click();
-        assertThat(dialog.findElements(By.cssSelector("#share-list li[data-user]")).stream().map(li -> li.getDomAttribute("data-user")).toList())
+        assertThat(dialog.findElements(By.cssSelector("#share-list li[data-user]")).stream()
+                        .map(li -> li.getDomAttribute("data-user"))
+                        .toList())
                 .containsExactly("ana");
         dialog.findElement(By.id("share-save")).click();
         wait.until(ExpectedConditions.invisibilityOf(dialog));
@@ -66,7 +73,8 @@ class SharingBrowserTest extends BrowserTestBase {
     @Order(2)
     void theOwnerAddsACredentialAndSharesIt() {
         driver.get(server.url() + "/#/credentials");
-        wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("credential-name"))).sendKeys("Report API");
+        wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("credential-name")))
+                .sendKeys("Report API");
         new Select(driver.findElement(By.id("credential-type"))).selectByValue("httpHeaderAuth");
         driver.findElement(By.id("credential-field-name")).sendKeys("X-Api-Key");
         driver.findElement(By.id("credential-field-value")).sendKeys("s3cret-value");
@@ -91,7 +99,8 @@ class SharingBrowserTest extends BrowserTestBase {
     void aShareeSeesWhatIsSharedWithoutTheControlsSheMayNotUse() {
         signIn("ana");
         driver.get(server.url() + "/#/workflows");
-        WebElement row = wait.until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector("#workflows-table tbody tr")));
+        WebElement row =
+                wait.until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector("#workflows-table tbody tr")));
         assertThat(row.getText()).contains("Team report", "owner", "shared with you");
 
         driver.get(workflowUrl);
@@ -108,7 +117,8 @@ class SharingBrowserTest extends BrowserTestBase {
         driver.get(credentialUrl);
         wait.until(ExpectedConditions.textToBe(By.id("credential-title"), "Report API"));
         wait.until(ExpectedConditions.textToBe(By.id("credential-shared-badge"), "shared with you by owner"));
-        assertThat(driver.findElement(By.id("credential-use-only")).getText()).contains("you may use it in workflows of your own");
+        assertThat(driver.findElement(By.id("credential-use-only")).getText())
+                .contains("you may use it in workflows of your own");
         assertThat(driver.findElements(By.id("credential-delete"))).isEmpty();
         assertThat(driver.findElements(By.id("credential-share"))).isEmpty();
         assertThat(driver.findElements(By.id("credential-edit"))).isEmpty();
@@ -133,10 +143,12 @@ class SharingBrowserTest extends BrowserTestBase {
     void anotherMemberFindsNeither() {
         signIn("bo");
         driver.get(workflowUrl);
-        wait.until(ExpectedConditions.textToBePresentInElementLocated(By.cssSelector(".main .banner-error"), "Not found"));
+        wait.until(
+                ExpectedConditions.textToBePresentInElementLocated(By.cssSelector(".main .banner-error"), "Not found"));
         assertThat(driver.findElements(By.id("workflow-title"))).isEmpty();
         driver.get(credentialUrl);
-        wait.until(ExpectedConditions.textToBePresentInElementLocated(By.cssSelector(".main .banner-error"), "Not found"));
+        wait.until(
+                ExpectedConditions.textToBePresentInElementLocated(By.cssSelector(".main .banner-error"), "Not found"));
         driver.get(server.url() + "/#/credentials");
         wait.until(ExpectedConditions.textToBePresentInElementLocated(By.cssSelector(".main"), "No credentials yet."));
     }
@@ -145,12 +157,14 @@ class SharingBrowserTest extends BrowserTestBase {
     @Order(5)
     void removingAnAccountHandsItsWorkToTheAccountChosen() {
         driver.findElement(By.id("sign-out")).click();
-        wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("login-username"))).sendKeys(OWNER);
+        wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("login-username")))
+                .sendKeys(OWNER);
         driver.findElement(By.id("login-password")).sendKeys(PASSWORD);
         driver.findElement(By.id("login-submit")).click();
         wait.until(ExpectedConditions.textToBe(By.id("current-user"), OWNER));
         driver.get(server.url() + "/#/settings/users");
-        WebElement ana = wait.until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector("#users-table tr[data-user='ana']")));
+        WebElement ana = wait.until(
+                ExpectedConditions.visibilityOfElementLocated(By.cssSelector("#users-table tr[data-user='ana']")));
         WebElement heir = ana.findElement(By.className("user-transfer-to"));
         assertThat(heir.isDisplayed()).isFalse();
         ana.findElement(By.className("user-remove")).click();
@@ -162,28 +176,33 @@ class SharingBrowserTest extends BrowserTestBase {
 
         signIn("bo");
         driver.get(server.url() + "/#/credentials");
-        WebElement row = wait.until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector("#credentials-table tbody tr")));
+        WebElement row = wait.until(
+                ExpectedConditions.visibilityOfElementLocated(By.cssSelector("#credentials-table tbody tr")));
         assertThat(row.getText()).contains("Ana's key", "bo").doesNotContain("shared with you");
         row.findElement(By.linkText("Ana's key")).click();
         wait.until(ExpectedConditions.textToBe(By.id("credential-title"), "Ana's key"));
         assertThat(driver.findElements(By.id("credential-delete"))).hasSize(1);
         // The owner's workflow had been shared with ana alone: its share went with her account.
         driver.get(workflowUrl);
-        wait.until(ExpectedConditions.textToBePresentInElementLocated(By.cssSelector(".main .banner-error"), "Not found"));
+        wait.until(
+                ExpectedConditions.textToBePresentInElementLocated(By.cssSelector(".main .banner-error"), "Not found"));
     }
 
     private void createMember(String name) {
         driver.get(server.url() + "/#/settings/users");
-        wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("user-username"))).sendKeys(name);
+        wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("user-username")))
+                .sendKeys(name);
         driver.findElement(By.id("user-password")).sendKeys(name + "'s long password");
         new Select(driver.findElement(By.id("user-role"))).selectByValue("member");
         driver.findElement(By.id("user-submit")).click();
-        wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#users-table tr[data-user='" + name + "']")));
+        wait.until(ExpectedConditions.presenceOfElementLocated(
+                By.cssSelector("#users-table tr[data-user='" + name + "']")));
     }
 
     private void signIn(String name) {
         driver.findElement(By.id("sign-out")).click();
-        wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("login-username"))).sendKeys(name);
+        wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("login-username")))
+                .sendKeys(name);
         driver.findElement(By.id("login-password")).sendKeys(name + "'s long password");
         driver.findElement(By.id("login-submit")).click();
         wait.until(ExpectedConditions.textToBe(By.id("current-user"), name));

@@ -23,15 +23,26 @@ class H2HeapTest {
     void writingLargeRecordsLeavesNoneOfThemOnTheHeap(@TempDir Path data) throws Exception {
         try (Database db = Database.open(null, null, null, data)) {
             Instant now = Instant.now();
-            long workflow = db.transaction(c -> Database.insert(c,
+            long workflow = db.transaction(c -> Database.insert(
+                    c,
                     "INSERT INTO workflows (name, definition, active, created_at, updated_at) VALUES (?, ?, ?, ?, ?)",
-                    "heap", "{}", false, now, now));
+                    "heap",
+                    "{}",
+                    false,
+                    now,
+                    now));
             long heapBefore = usedHeapAfterGc();
             String lastWritten = null;
             for (int i = 0; i < RECORDS; i++) {
                 lastWritten = record(i);
-                db.update("INSERT INTO executions (workflow_id, mode, status, started_at, finished_at, record) VALUES (?, ?, ?, ?, ?, ?)",
-                        workflow, "webhook", "success", now, now, lastWritten);
+                db.update(
+                        "INSERT INTO executions (workflow_id, mode, status, started_at, finished_at, record) VALUES (?, ?, ?, ?, ?, ?)",
+                        workflow,
+                        "webhook",
+                        "success",
+                        now,
+                        now,
+                        lastWritten);
                 // Pruned as the server does, so the table itself stays small.
                 if (i % 50 == 49) db.update("DELETE FROM executions WHERE workflow_id = ?", workflow);
             }
@@ -39,17 +50,22 @@ class H2HeapTest {
 
             // H2 hands back its cached instance for an equal string when it kept one.
             String equalCopy = new String(lastWritten.toCharArray());
-            assertThat(org.h2.util.StringUtils.cache(equalCopy)).as("H2 kept the last record written").isSameAs(equalCopy);
+            assertThat(org.h2.util.StringUtils.cache(equalCopy))
+                    .as("H2 kept the last record written")
+                    .isSameAs(equalCopy);
             // 96 MiB written; H2's object cache kept about 50 MiB of it, its page cache takes at most 16.
-            assertThat((heapAfter - heapBefore) / 1048576.0).as("MiB of heap after GC grown by %d records of %d KiB", RECORDS, RECORD_CHARS / 1024)
+            assertThat((heapAfter - heapBefore) / 1048576.0)
+                    .as("MiB of heap after GC grown by %d records of %d KiB", RECORDS, RECORD_CHARS / 1024)
                     .isLessThan(24);
-            assertThat(db.queryOne("SELECT COUNT(*) FROM executions", r -> r.getLong(1))).contains(0L);
+            assertThat(db.queryOne("SELECT COUNT(*) FROM executions", r -> r.getLong(1)))
+                    .contains(0L);
         }
     }
 
     /** A distinct JSON-like text of RECORD_CHARS characters. */
     private static String record(int i) {
-        StringBuilder s = new StringBuilder(RECORD_CHARS).append("{\"run\":").append(i).append(",\"pad\":\"");
+        StringBuilder s =
+                new StringBuilder(RECORD_CHARS).append("{\"run\":").append(i).append(",\"pad\":\"");
         while (s.length() < RECORD_CHARS - 2) s.append((char) ('a' + (s.length() + i) % 26));
         return s.append("\"}").toString();
     }

@@ -18,7 +18,8 @@ import org.junit.jupiter.api.io.TempDir;
  * too, and {@link ExecutionRecorder#flush} returns only once what came before it is readable.
  */
 class ExecutionRecorderTest {
-    @TempDir Path data;
+    @TempDir
+    Path data;
 
     private static final int RUNS = 2000;
 
@@ -56,20 +57,37 @@ class ExecutionRecorderTest {
 
     private static ExecutionRecorder.Finished finished(long id, String status) {
         Instant now = Instant.now();
-        return new ExecutionRecorder.Finished(id, status, now, now, status.equals("error") ? "it failed" : null, null,
+        return new ExecutionRecorder.Finished(
+                id,
+                status,
+                now,
+                now,
+                status.equals("error") ? "it failed" : null,
+                null,
                 Json.MAPPER.createObjectNode().put("status", status));
     }
 
     /** {@code count} executions recorded as running, as runs are when they start. */
     private static List<Long> startedRuns(Database db, int count) throws Exception {
-        long workflow = db.transaction(c -> Database.insert(c,
+        long workflow = db.transaction(c -> Database.insert(
+                c,
                 "INSERT INTO workflows (name, definition, active, created_at, updated_at) VALUES (?, ?, ?, ?, ?)",
-                "w", "{}", false, Instant.now(), Instant.now()));
+                "w",
+                "{}",
+                false,
+                Instant.now(),
+                Instant.now()));
         List<Long> ids = new ArrayList<>();
         db.transaction(c -> {
             for (int i = 0; i < count; i++) {
-                ids.add(Database.insert(c, "INSERT INTO executions (workflow_id, mode, status, started_at, record) VALUES (?, ?, ?, ?, ?)",
-                        workflow, "webhook", "running", Instant.now(), "{}"));
+                ids.add(Database.insert(
+                        c,
+                        "INSERT INTO executions (workflow_id, mode, status, started_at, record) VALUES (?, ?, ?, ?, ?)",
+                        workflow,
+                        "webhook",
+                        "running",
+                        Instant.now(),
+                        "{}"));
             }
             return null;
         });
@@ -77,6 +95,7 @@ class ExecutionRecorderTest {
     }
 
     private static long statusCount(Database db, String status) throws Exception {
-        return db.queryOne("SELECT COUNT(*) FROM executions WHERE status = ?", r -> r.getLong(1), status).orElseThrow();
+        return db.queryOne("SELECT COUNT(*) FROM executions WHERE status = ?", r -> r.getLong(1), status)
+                .orElseThrow();
     }
 }

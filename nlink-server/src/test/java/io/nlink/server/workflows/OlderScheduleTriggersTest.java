@@ -21,9 +21,12 @@ import org.junit.jupiter.api.Test;
  */
 class OlderScheduleTriggersTest {
     private static Workflow.Node node(String type, String parameters) throws Exception {
-        String json = "{\"name\": \"w\", \"nodes\": [{\"parameters\": " + parameters + ", \"name\": \"T\", \"type\": \"n8n-nodes-base." + type
+        String json = "{\"name\": \"w\", \"nodes\": [{\"parameters\": " + parameters
+                + ", \"name\": \"T\", \"type\": \"n8n-nodes-base." + type
                 + "\", \"typeVersion\": 1, \"position\": [0, 0]}], \"connections\": {}}";
-        return WorkflowParser.parse("test", json.getBytes(StandardCharsets.UTF_8)).node("T").orElseThrow();
+        return WorkflowParser.parse("test", json.getBytes(StandardCharsets.UTF_8))
+                .node("T")
+                .orElseThrow();
     }
 
     /**
@@ -31,7 +34,10 @@ class OlderScheduleTriggersTest {
      * as the clock runs; the clock's delay may be short of the exact instant by under a second).
      */
     private static List<ZonedDateTime> nextFirings(Workflow.Node node) {
-        return Triggers.rulesOf(node).stream().map(rule -> toMinute(ZonedDateTime.now().plus(Triggers.nextFiring(rule).get()))).toList();
+        return Triggers.rulesOf(node).stream()
+                .map(rule -> toMinute(
+                        ZonedDateTime.now().plus(Triggers.nextFiring(rule).get())))
+                .toList();
     }
 
     private static ZonedDateTime toMinute(ZonedDateTime at) {
@@ -64,39 +70,62 @@ class OlderScheduleTriggersTest {
         assertThat(custom.getDayOfWeek()).isNotIn(DayOfWeek.SATURDAY, DayOfWeek.SUNDAY);
         assertThat(custom.toLocalTime().toString()).isEqualTo("12:00");
         // Several trigger times, one rule each; none at all fires nowhere, as in n8n.
-        assertThat(nextFirings(node("cron", "{\"triggerTimes\": {\"item\": [{\"mode\": \"everyMinute\"}, {\"hour\": 3}]}}"))).hasSize(2);
+        assertThat(nextFirings(
+                        node("cron", "{\"triggerTimes\": {\"item\": [{\"mode\": \"everyMinute\"}, {\"hour\": 3}]}}")))
+                .hasSize(2);
         assertThat(nextFirings(node("cron", "{}"))).isEmpty();
     }
 
     @Test
     void intervalFiresEveryIntervalUnits() throws Exception {
-        assertThat(Triggers.nextFiring(Triggers.rulesOf(node("interval", "{}")).get(0)).get()).isEqualTo(Duration.ofSeconds(1));
-        assertThat(Triggers.nextFiring(Triggers.rulesOf(node("interval", "{\"interval\": 5, \"unit\": \"minutes\"}")).get(0)).get()).isEqualTo(Duration.ofMinutes(5));
-        assertThat(Triggers.nextFiring(Triggers.rulesOf(node("interval", "{\"interval\": 2, \"unit\": \"hours\"}")).get(0)).get()).isEqualTo(Duration.ofHours(2));
+        assertThat(Triggers.nextFiring(Triggers.rulesOf(node("interval", "{}")).get(0))
+                        .get())
+                .isEqualTo(Duration.ofSeconds(1));
+        assertThat(Triggers.nextFiring(Triggers.rulesOf(node("interval", "{\"interval\": 5, \"unit\": \"minutes\"}"))
+                                .get(0))
+                        .get())
+                .isEqualTo(Duration.ofMinutes(5));
+        assertThat(Triggers.nextFiring(Triggers.rulesOf(node("interval", "{\"interval\": 2, \"unit\": \"hours\"}"))
+                                .get(0))
+                        .get())
+                .isEqualTo(Duration.ofHours(2));
     }
 
     @Test
     void rulesNLinkCannotReadAreRefusedSayingWhy() throws Exception {
-        assertThatThrownBy(() -> cron("{\"mode\": \"everyFortnight\"}")).hasMessageContaining("Cron mode \"everyFortnight\" is not supported");
-        assertThatThrownBy(() -> cron("{\"mode\": \"everyHour\", \"minute\": 75}")).hasMessageContaining("Cron minute must be 0 to 59; got 75");
-        assertThatThrownBy(() -> cron("{\"mode\": \"everyWeek\", \"weekday\": \"monday\"}")).hasMessageContaining("Cron weekday must be 0 to 6");
-        assertThatThrownBy(() -> cron("{\"mode\": \"custom\", \"cronExpression\": \"every tuesday\"}")).hasMessageContaining("is not valid");
-        assertThatThrownBy(() -> Triggers.rulesOf(node("interval", "{\"interval\": 1, \"unit\": \"days\"}"))).hasMessageContaining("unit \"days\" is not supported");
-        assertThatThrownBy(() -> Triggers.rulesOf(node("interval", "{\"interval\": 0}"))).hasMessageContaining("interval must be at least 1");
+        assertThatThrownBy(() -> cron("{\"mode\": \"everyFortnight\"}"))
+                .hasMessageContaining("Cron mode \"everyFortnight\" is not supported");
+        assertThatThrownBy(() -> cron("{\"mode\": \"everyHour\", \"minute\": 75}"))
+                .hasMessageContaining("Cron minute must be 0 to 59; got 75");
+        assertThatThrownBy(() -> cron("{\"mode\": \"everyWeek\", \"weekday\": \"monday\"}"))
+                .hasMessageContaining("Cron weekday must be 0 to 6");
+        assertThatThrownBy(() -> cron("{\"mode\": \"custom\", \"cronExpression\": \"every tuesday\"}"))
+                .hasMessageContaining("is not valid");
+        assertThatThrownBy(() -> Triggers.rulesOf(node("interval", "{\"interval\": 1, \"unit\": \"days\"}")))
+                .hasMessageContaining("unit \"days\" is not supported");
+        assertThatThrownBy(() -> Triggers.rulesOf(node("interval", "{\"interval\": 0}")))
+                .hasMessageContaining("interval must be at least 1");
     }
 
     /** As in n8n, schedules keep the workflow's settings.timezone; "DEFAULT" (n8n's word for none) and an unknown zone keep the server's. */
     @Test
     void schedulesKeepTheWorkflowsTimeZone() throws Exception {
-        String json = "{\"name\": \"w\", \"settings\": {\"timezone\": \"%s\"}, \"nodes\": [{\"parameters\": {\"triggerTimes\": {\"item\": [{\"hour\": 9}]}},"
-                + " \"name\": \"T\", \"type\": \"n8n-nodes-base.cron\", \"typeVersion\": 1, \"position\": [0, 0]}], \"connections\": {}}";
-        Workflow chatham = WorkflowParser.parse("test", json.formatted("Pacific/Chatham").getBytes(StandardCharsets.UTF_8));
+        String json =
+                "{\"name\": \"w\", \"settings\": {\"timezone\": \"%s\"}, \"nodes\": [{\"parameters\": {\"triggerTimes\": {\"item\": [{\"hour\": 9}]}},"
+                        + " \"name\": \"T\", \"type\": \"n8n-nodes-base.cron\", \"typeVersion\": 1, \"position\": [0, 0]}], \"connections\": {}}";
+        Workflow chatham =
+                WorkflowParser.parse("test", json.formatted("Pacific/Chatham").getBytes(StandardCharsets.UTF_8));
         ZoneId zone = Triggers.zoneOf(chatham);
         assertThat(zone).isEqualTo(ZoneId.of("Pacific/Chatham"));
-        Duration next = Triggers.nextFiring(Triggers.rulesOf(chatham.node("T").orElseThrow()).get(0), zone).get();
-        assertThat(toMinute(ZonedDateTime.now(zone).plus(next)).toLocalTime().toString()).isEqualTo("09:00");
+        Duration next = Triggers.nextFiring(
+                        Triggers.rulesOf(chatham.node("T").orElseThrow()).get(0), zone)
+                .get();
+        assertThat(toMinute(ZonedDateTime.now(zone).plus(next)).toLocalTime().toString())
+                .isEqualTo("09:00");
         for (String none : List.of("DEFAULT", "Mars/Olympus_Mons")) {
-            assertThat(Triggers.zoneOf(WorkflowParser.parse("test", json.formatted(none).getBytes(StandardCharsets.UTF_8)))).isEqualTo(ZoneId.systemDefault());
+            assertThat(Triggers.zoneOf(
+                            WorkflowParser.parse("test", json.formatted(none).getBytes(StandardCharsets.UTF_8))))
+                    .isEqualTo(ZoneId.systemDefault());
         }
     }
 }

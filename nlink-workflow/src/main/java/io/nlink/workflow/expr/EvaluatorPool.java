@@ -32,6 +32,7 @@ final class EvaluatorPool {
 
     /** Least recently used first. */
     private final LinkedHashMap<Key, ArrayDeque<Idle>> idle = new LinkedHashMap<>(16, 0.75f, true);
+
     private int idleCount;
     /** Evaluators handed out again after an earlier run: for tests and reports. */
     private long reused;

@@ -35,7 +35,8 @@ public final class Expressions {
     private final SandboxLimits limits;
 
     /** The evaluators of each engine; they go with it. */
-    private static final java.util.Map<JavaScript, EvaluatorPool> POOLS = java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
+    private static final java.util.Map<JavaScript, EvaluatorPool> POOLS =
+            java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
 
     /** The evaluators kept for {@code js}'s expressions. */
     static EvaluatorPool pool(JavaScript js) {
@@ -67,7 +68,11 @@ public final class Expressions {
     }
 
     /** As {@link #resolve(ObjectNode, List, Map)}, with nodes' contexts ({@link References}) by name. */
-    public List<Resolved> resolve(ObjectNode params, List<Item> items, Map<String, List<List<Item>>> history, Map<String, ? extends JsonNode> contexts) {
+    public List<Resolved> resolve(
+            ObjectNode params,
+            List<Item> items,
+            Map<String, List<List<Item>>> history,
+            Map<String, ? extends JsonNode> contexts) {
         List<Slot> slots = new ArrayList<>();
         collect(params, List.of(), slots);
         List<Resolved> resolved = new ArrayList<>(items.size());
@@ -83,18 +88,27 @@ public final class Expressions {
         EvaluatorPool.Lease evaluator = null;
         try {
             for (int i = 0; i < items.size(); i++) {
-                if (evaluator == null || !evaluator.instance.usable()) { // a limit discarded the last one: the next item gets a new one
+                if (evaluator == null
+                        || !evaluator.instance
+                                .usable()) { // a limit discarded the last one: the next item gets a new one
                     if (evaluator != null) evaluator.close();
                     evaluator = null;
                     try {
                         evaluator = pool.take(evaluatorScript, limits);
                     } catch (SandboxException e) {
-                        for (int j = i; j < items.size(); j++) resolved.add(failed(slots, e.failure().message()));
+                        for (int j = i; j < items.size(); j++)
+                            resolved.add(failed(slots, e.failure().message()));
                         break; // it would fail again, slowly
                     }
                 }
-                ItemResult result = evaluator.instance.call(i, ItemCodec.encodeContext(references.context(items, i), items.get(i).json()));
-                resolved.add(result.ok() ? fill(params, slots, result.items().get(0).path("values")) : failed(slots, result.failure().message()));
+                ItemResult result = evaluator.instance.call(
+                        i,
+                        ItemCodec.encodeContext(
+                                references.context(items, i), items.get(i).json()));
+                resolved.add(
+                        result.ok()
+                                ? fill(params, slots, result.items().get(0).path("values"))
+                                : failed(slots, result.failure().message()));
             }
         } finally {
             if (evaluator != null) evaluator.close();
@@ -103,7 +117,12 @@ public final class Expressions {
     }
 
     private static Resolved failed(List<Slot> slots, String why) {
-        return new Resolved(null, new Failure(slots.get(0).path(), slots.get(0).template().source(), "the expressions could not be evaluated: " + why));
+        return new Resolved(
+                null,
+                new Failure(
+                        slots.get(0).path(),
+                        slots.get(0).template().source(),
+                        "the expressions could not be evaluated: " + why));
     }
 
     /** @param steps the way from the parameters' root to the template: keys and array indexes */
@@ -144,7 +163,12 @@ public final class Expressions {
                 JsonNode v = values.get(next[0]++);
                 if (v == null || v.has("error")) {
                     String code = slot.template().codes().get(i);
-                    return new Resolved(null, new Failure(slot.path(), code, v == null ? "no value" : v.path("error").asText()));
+                    return new Resolved(
+                            null,
+                            new Failure(
+                                    slot.path(),
+                                    code,
+                                    v == null ? "no value" : v.path("error").asText()));
                 }
                 parts.add(v.get("value"));
             }

@@ -26,8 +26,10 @@ import java.util.regex.Pattern;
  * it per item.
  */
 public final class References {
-    private static final Pattern NAMED = Pattern.compile("\\$\\(\\s*(['\"`])((?:(?!\\1).)*)\\1\\s*\\)|\\$node\\[\\s*(['\"`])((?:(?!\\3).)*)\\3\\s*]|\\$node\\.([A-Za-z_$][\\w$]*)");
-    private static final Pattern COMPUTED = Pattern.compile("\\$\\(\\s*[^'\"`\\s]|\\$node\\[\\s*[^'\"`\\s]|\\$node\\s*[^.\\[\\s]|\\$items\\s*\\(");
+    private static final Pattern NAMED = Pattern.compile(
+            "\\$\\(\\s*(['\"`])((?:(?!\\1).)*)\\1\\s*\\)|\\$node\\[\\s*(['\"`])((?:(?!\\3).)*)\\3\\s*]|\\$node\\.([A-Za-z_$][\\w$]*)");
+    private static final Pattern COMPUTED =
+            Pattern.compile("\\$\\(\\s*[^'\"`\\s]|\\$node\\[\\s*[^'\"`\\s]|\\$node\\s*[^.\\[\\s]|\\$items\\s*\\(");
 
     private final Map<String, List<List<Item>>> history;
     private final Map<String, ? extends JsonNode> contexts;
@@ -46,7 +48,8 @@ public final class References {
      * @param contexts nodes' contexts by name ({@code $node["Loop"].context["noItemsLeft"]}), for the
      *     nodes that keep one (Loop Over Items)
      */
-    public References(Collection<String> codes, Map<String, List<List<Item>>> history, Map<String, ? extends JsonNode> contexts) {
+    public References(
+            Collection<String> codes, Map<String, List<List<Item>>> history, Map<String, ? extends JsonNode> contexts) {
         this.history = history;
         this.contexts = contexts;
         String all = String.join("\n", codes);

@@ -24,7 +24,8 @@ import javax.net.ssl.SSLContext;
  * @param tls              the TLS context for https (its trusted certificates); null for the JVM's default
  */
 public record EgressPolicy(List<String> allowed, long maxResponseBytes, Duration maxTime, SSLContext tls) {
-    public static final EgressPolicy DEFAULTS = new EgressPolicy(List.of(), 16L * 1024 * 1024, Duration.ofMinutes(5), null);
+    public static final EgressPolicy DEFAULTS =
+            new EgressPolicy(List.of(), 16L * 1024 * 1024, Duration.ofMinutes(5), null);
 
     /** The name operators know the setting by, for messages. */
     public static final String SETTING = "--allow-http-to (NLINK_ALLOW_HTTP_TO)";
@@ -129,7 +130,8 @@ public record EgressPolicy(List<String> allowed, long maxResponseBytes, Duration
     }
 
     private static IllegalArgumentException invalid(String entry) {
-        return new IllegalArgumentException("allowed HTTP destination \"" + entry + "\" is neither a host name (api.internal, *.internal),"
-                + " an address (10.0.0.5, ::1) nor a network (10.0.0.0/8, fd00::/8)");
+        return new IllegalArgumentException(
+                "allowed HTTP destination \"" + entry + "\" is neither a host name (api.internal, *.internal),"
+                        + " an address (10.0.0.5, ::1) nor a network (10.0.0.0/8, fd00::/8)");
     }
 }

@@ -113,9 +113,11 @@ public final class GuardedHttp {
             Target target = check(uri);
             Response response = exchange(target, method, uri, headers, body, deadline, limit);
             String location = response.header("location");
-            if (!redirects.follow() || location == null || !REDIRECTS.contains(Integer.toString(response.status()))) return response;
+            if (!redirects.follow() || location == null || !REDIRECTS.contains(Integer.toString(response.status())))
+                return response;
             if (hop >= redirects.max()) {
-                throw new HttpFailure("stopped after " + redirects.max() + " redirects (options.redirect.redirect.maxRedirects); the last led to " + shown(uri));
+                throw new HttpFailure("stopped after " + redirects.max()
+                        + " redirects (options.redirect.redirect.maxRedirects); the last led to " + shown(uri));
             }
             URI next;
             try {
@@ -127,11 +129,15 @@ public final class GuardedHttp {
             if (status == 303 || ((status == 301 || status == 302) && method.equals("POST"))) {
                 method = status == 303 && method.equals("HEAD") ? "HEAD" : "GET";
                 body = null;
-                headers = headers.stream().filter(h -> !h.name().equalsIgnoreCase("content-type")).toList();
+                headers = headers.stream()
+                        .filter(h -> !h.name().equalsIgnoreCase("content-type"))
+                        .toList();
             }
             if (!sameOrigin(origin, next)) {
                 // A credential meant for one site is not handed to the site it redirects to.
-                headers = headers.stream().filter(h -> !request.secretHeaders().contains(h.name().toLowerCase(Locale.ROOT))).toList();
+                headers = headers.stream()
+                        .filter(h -> !request.secretHeaders().contains(h.name().toLowerCase(Locale.ROOT)))
+                        .toList();
             }
             uri = next;
         }
@@ -150,17 +156,21 @@ public final class GuardedHttp {
             throw new HttpFailure("refused " + shown(uri) + ": only http and https URLs are fetched");
         }
         if (uri.getRawUserInfo() != null) {
-            throw new HttpFailure("refused " + shown(uri) + ": the URL carries a user name (and maybe a password); keep secrets out of URLs and use a Basic Auth credential");
+            throw new HttpFailure(
+                    "refused " + shown(uri)
+                            + ": the URL carries a user name (and maybe a password); keep secrets out of URLs and use a Basic Auth credential");
         }
         String host = uri.getHost();
-        if (host == null || host.isEmpty()) throw new HttpFailure("refused " + shown(uri) + ": the URL has no valid host name");
+        if (host == null || host.isEmpty())
+            throw new HttpFailure("refused " + shown(uri) + ": the URL has no valid host name");
         if (host.startsWith("[") && host.endsWith("]")) host = host.substring(1, host.length() - 1);
         int port = uri.getPort() != -1 ? uri.getPort() : scheme.equals("https") ? 443 : 80;
         InetAddress[] resolved;
         try {
             resolved = InetAddress.getAllByName(host);
         } catch (UnknownHostException e) {
-            throw new HttpFailure("cannot resolve " + host + " (" + shown(uri) + "): no such host, or DNS is unreachable");
+            throw new HttpFailure(
+                    "cannot resolve " + host + " (" + shown(uri) + "): no such host, or DNS is unreachable");
         }
         if (!policy.allowsHost(host)) {
             for (InetAddress address : resolved) {
@@ -168,8 +178,10 @@ public final class GuardedHttp {
                 if (kind != null && !policy.allowsAddress(address)) {
                     boolean literal = literalAddress(host);
                     String resolvedTo = address.getHostAddress();
-                    throw new HttpFailure("refused " + shown(uri) + ": " + (literal ? host + " is " : host + " resolves to " + resolvedTo + ", ")
-                            + kind + ". Workflows may not reach internal addresses (the SSRF guard, docs/security.md); an operator can allow this one with "
+                    throw new HttpFailure("refused " + shown(uri) + ": "
+                            + (literal ? host + " is " : host + " resolves to " + resolvedTo + ", ")
+                            + kind
+                            + ". Workflows may not reach internal addresses (the SSRF guard, docs/security.md); an operator can allow this one with "
                             + EgressPolicy.SETTING + " " + (literal ? host : host + " (or " + resolvedTo + ")"));
                 }
             }
@@ -177,7 +189,8 @@ public final class GuardedHttp {
         return new Target(scheme, host, port, List.of(resolved));
     }
 
-    private Response exchange(Target target, String method, URI uri, List<Header> headers, byte[] body, long deadline, Duration limit)
+    private Response exchange(
+            Target target, String method, URI uri, List<Header> headers, byte[] body, long deadline, Duration limit)
             throws HttpFailure {
         AtomicBoolean timedOut = new AtomicBoolean();
         Socket socket = null;
@@ -185,12 +198,19 @@ public final class GuardedHttp {
         try {
             socket = connect(target, deadline, limit, uri);
             Socket connected = socket;
-            closer = CLOSER.schedule(() -> {
-                timedOut.set(true);
-                closeQuietly(connected);
-            }, Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            closer = CLOSER.schedule(
+                    () -> {
+                        timedOut.set(true);
+                        closeQuietly(connected);
+                    },
+                    Math.max(1, deadline - System.nanoTime()),
+                    TimeUnit.NANOSECONDS);
             if (target.scheme().equals("https")) socket = tls(socket, target);
-            socket.setSoTimeout((int) Math.max(1, Math.min(Integer.MAX_VALUE, Duration.ofNanos(deadline - System.nanoTime()).toMillis())));
+            socket.setSoTimeout((int) Math.max(
+                    1,
+                    Math.min(
+                            Integer.MAX_VALUE,
+                            Duration.ofNanos(deadline - System.nanoTime()).toMillis())));
             OutputStream out = socket.getOutputStream();
             out.write(head(method, uri, target, headers, body));
             if (body != null) out.write(body);
@@ -200,7 +220,8 @@ public final class GuardedHttp {
         } catch (HttpFailure e) {
             throw timedOut.get() ? timeout(uri, limit) : e;
         } catch (IOException e) {
-            if (timedOut.get() || System.nanoTime() - deadline >= 0 || e instanceof java.net.SocketTimeoutException) throw timeout(uri, limit);
+            if (timedOut.get() || System.nanoTime() - deadline >= 0 || e instanceof java.net.SocketTimeoutException)
+                throw timeout(uri, limit);
             throw new HttpFailure("the request to " + shown(uri) + " failed: " + describe(e));
         } finally {
             if (closer != null) closer.cancel(false);
@@ -229,7 +250,8 @@ public final class GuardedHttp {
 
     private Socket tls(Socket plain, Target target) throws IOException {
         SSLContext context = policy.tls();
-        SSLSocketFactory factory = context == null ? (SSLSocketFactory) SSLSocketFactory.getDefault() : context.getSocketFactory();
+        SSLSocketFactory factory =
+                context == null ? (SSLSocketFactory) SSLSocketFactory.getDefault() : context.getSocketFactory();
         SSLSocket ssl = (SSLSocket) factory.createSocket(plain, target.host(), target.port(), true);
         SSLParameters parameters = ssl.getSSLParameters();
         parameters.setEndpointIdentificationAlgorithm("HTTPS"); // the certificate must name the URL's host
@@ -243,10 +265,17 @@ public final class GuardedHttp {
     private static byte[] head(String method, URI uri, Target target, List<Header> headers, byte[] body) {
         StringBuilder h = new StringBuilder();
         String path = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath();
-        h.append(method).append(' ').append(path).append(uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery()).append(" HTTP/1.1\r\n");
+        h.append(method)
+                .append(' ')
+                .append(path)
+                .append(uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery())
+                .append(" HTTP/1.1\r\n");
         String host = target.host().contains(":") ? "[" + target.host() + "]" : target.host();
         boolean defaultPort = target.port() == (target.scheme().equals("https") ? 443 : 80);
-        h.append("Host: ").append(host).append(defaultPort ? "" : ":" + target.port()).append("\r\n");
+        h.append("Host: ")
+                .append(host)
+                .append(defaultPort ? "" : ":" + target.port())
+                .append("\r\n");
         boolean userAgent = false, accept = false;
         for (Header header : headers) {
             h.append(header.name()).append(": ").append(header.value()).append("\r\n");
@@ -254,7 +283,9 @@ public final class GuardedHttp {
             accept |= header.name().equalsIgnoreCase("accept");
         }
         if (!userAgent) h.append("User-Agent: nLink\r\n");
-        if (!accept) h.append("Accept: application/json,text/html,application/xhtml+xml,application/xml,text/*;q=0.9, image/*;q=0.8, */*;q=0.7\r\n");
+        if (!accept)
+            h.append(
+                    "Accept: application/json,text/html,application/xhtml+xml,application/xml,text/*;q=0.9, image/*;q=0.8, */*;q=0.7\r\n");
         h.append("Accept-Encoding: gzip, deflate\r\n");
         if (body != null) {
             h.append("Content-Length: ").append(body.length).append("\r\n");
@@ -269,7 +300,8 @@ public final class GuardedHttp {
         while (true) {
             String statusLine = line(in, uri);
             if (!statusLine.matches("HTTP/1\\.[01] [1-9][0-9]{2}( .*)?")) {
-                throw new HttpFailure(shown(uri) + " did not answer with HTTP/1.x (its first line: \"" + printable(statusLine, 80) + "\")");
+                throw new HttpFailure(shown(uri) + " did not answer with HTTP/1.x (its first line: \""
+                        + printable(statusLine, 80) + "\")");
             }
             int status = Integer.parseInt(statusLine.substring(9, 12));
             List<Header> headers = headers(in, uri);
@@ -288,20 +320,26 @@ public final class GuardedHttp {
             if (line.isEmpty()) return headers;
             bytes += line.length();
             if (bytes > MAX_HEADER_BYTES || headers.size() >= MAX_HEADERS) {
-                throw new HttpFailure(shown(uri) + " sent more than " + MAX_HEADER_BYTES / 1024 + " KiB or " + MAX_HEADERS + " headers");
+                throw new HttpFailure(shown(uri) + " sent more than " + MAX_HEADER_BYTES / 1024 + " KiB or "
+                        + MAX_HEADERS + " headers");
             }
-            if ((line.startsWith(" ") || line.startsWith("\t")) && !headers.isEmpty()) { // an obsolete folded line continues the last header
+            if ((line.startsWith(" ") || line.startsWith("\t"))
+                    && !headers.isEmpty()) { // an obsolete folded line continues the last header
                 Header last = headers.remove(headers.size() - 1);
                 headers.add(new Header(last.name(), last.value() + " " + line.strip()));
                 continue;
             }
             int colon = line.indexOf(':');
-            if (colon <= 0) throw new HttpFailure(shown(uri) + " sent a malformed header line: \"" + printable(line, 80) + "\"");
-            headers.add(new Header(line.substring(0, colon).strip().toLowerCase(Locale.ROOT), line.substring(colon + 1).strip()));
+            if (colon <= 0)
+                throw new HttpFailure(shown(uri) + " sent a malformed header line: \"" + printable(line, 80) + "\"");
+            headers.add(new Header(
+                    line.substring(0, colon).strip().toLowerCase(Locale.ROOT),
+                    line.substring(colon + 1).strip()));
         }
     }
 
-    private byte[] body(InputStream in, String method, int status, List<Header> headers, URI uri) throws IOException, HttpFailure {
+    private byte[] body(InputStream in, String method, int status, List<Header> headers, URI uri)
+            throws IOException, HttpFailure {
         if (method.equals("HEAD") || status == 204 || status == 304) return new byte[0];
         Bounded out = new Bounded(policy.maxResponseBytes(), uri);
         String transfer = all(headers, "transfer-encoding");
@@ -313,7 +351,8 @@ public final class GuardedHttp {
                 try {
                     size = Long.parseLong((semicolon < 0 ? sizeLine : sizeLine.substring(0, semicolon)).strip(), 16);
                 } catch (NumberFormatException e) {
-                    throw new HttpFailure(shown(uri) + " sent a malformed chunk size: \"" + printable(sizeLine, 40) + "\"");
+                    throw new HttpFailure(
+                            shown(uri) + " sent a malformed chunk size: \"" + printable(sizeLine, 40) + "\"");
                 }
                 if (size < 0) throw new HttpFailure(shown(uri) + " sent a negative chunk size");
                 if (size == 0) break;
@@ -331,7 +370,8 @@ public final class GuardedHttp {
                 n = Long.parseLong(values[0].strip());
                 for (String v : values) if (Long.parseLong(v.strip()) != n) throw new NumberFormatException();
             } catch (NumberFormatException e) {
-                throw new HttpFailure(shown(uri) + " sent an invalid Content-Length: \"" + printable(length, 40) + "\"");
+                throw new HttpFailure(
+                        shown(uri) + " sent an invalid Content-Length: \"" + printable(length, 40) + "\"");
             }
             if (n < 0) throw new HttpFailure(shown(uri) + " sent a negative Content-Length");
             out.check(n);
@@ -353,9 +393,11 @@ public final class GuardedHttp {
             InputStream decoding = switch (e) {
                 case "gzip", "x-gzip" -> new GZIPInputStream(new ByteArrayInputStream(raw));
                 // "deflate" is meant to be zlib-wrapped; some servers send it raw.
-                case "deflate" -> new InflaterInputStream(new ByteArrayInputStream(raw), new Inflater((raw[0] & 0x0f) != 8));
-                default -> throw new HttpFailure(shown(uri) + " answered in Content-Encoding \"" + printable(encoding, 40)
-                        + "\", which nLink did not ask for and cannot decode");
+                case "deflate" ->
+                    new InflaterInputStream(new ByteArrayInputStream(raw), new Inflater((raw[0] & 0x0f) != 8));
+                default ->
+                    throw new HttpFailure(shown(uri) + " answered in Content-Encoding \"" + printable(encoding, 40)
+                            + "\", which nLink did not ask for and cannot decode");
             };
             try (decoding) {
                 out.copyToEnd(decoding);
@@ -415,14 +457,16 @@ public final class GuardedHttp {
         while (true) {
             int b = in.read();
             if (b < 0) {
-                if (line.isEmpty()) throw new HttpFailure(shown(uri) + " closed the connection without a complete answer");
+                if (line.isEmpty())
+                    throw new HttpFailure(shown(uri) + " closed the connection without a complete answer");
                 return line.toString();
             }
             if (b == '\n') {
                 int end = line.length();
                 return end > 0 && line.charAt(end - 1) == '\r' ? line.substring(0, end - 1) : line.toString();
             }
-            if (line.length() >= MAX_LINE) throw new HttpFailure(shown(uri) + " sent a header line longer than " + MAX_LINE / 1024 + " KiB");
+            if (line.length() >= MAX_LINE)
+                throw new HttpFailure(shown(uri) + " sent a header line longer than " + MAX_LINE / 1024 + " KiB");
             line.append((char) b);
         }
     }
@@ -430,7 +474,8 @@ public final class GuardedHttp {
     /** Every value of header {@code name}, joined with commas as HTTP combines them; null when absent. */
     private static String all(List<Header> headers, String name) {
         String joined = null;
-        for (Header h : headers) if (h.name().equals(name)) joined = joined == null ? h.value() : joined + "," + h.value();
+        for (Header h : headers)
+            if (h.name().equals(name)) joined = joined == null ? h.value() : joined + "," + h.value();
         return joined;
     }
 
@@ -438,7 +483,9 @@ public final class GuardedHttp {
     public static String shown(URI uri) {
         String host = uri.getHost() == null ? uri.getRawAuthority() : uri.getHost();
         if (host != null && host.contains("@")) host = host.substring(host.lastIndexOf('@') + 1);
-        return (uri.getScheme() == null ? "" : uri.getScheme() + "://") + (host == null ? "" : host) + (uri.getPort() == -1 ? "" : ":" + uri.getPort())
+        return (uri.getScheme() == null ? "" : uri.getScheme() + "://")
+                + (host == null ? "" : host)
+                + (uri.getPort() == -1 ? "" : ":" + uri.getPort())
                 + (uri.getRawPath() == null ? "" : printable(uri.getRawPath(), 200));
     }
 
@@ -446,13 +493,19 @@ public final class GuardedHttp {
     private static URI ascii(URI uri) throws HttpFailure {
         try {
             URI plain = new URI(uri.toASCIIString());
-            if (plain.getHost() == null && plain.getRawAuthority() != null && !plain.getRawAuthority().contains("@")) {
+            if (plain.getHost() == null
+                    && plain.getRawAuthority() != null
+                    && !plain.getRawAuthority().contains("@")) {
                 String authority = plain.getRawAuthority();
-                String host = authority.contains(":") && !authority.startsWith("[") ? authority.substring(0, authority.lastIndexOf(':')) : authority;
+                String host = authority.contains(":") && !authority.startsWith("[")
+                        ? authority.substring(0, authority.lastIndexOf(':'))
+                        : authority;
                 String port = authority.substring(host.length());
-                String idn = IDN.toASCII(java.net.URLDecoder.decode(host, StandardCharsets.UTF_8), IDN.ALLOW_UNASSIGNED);
-                return new URI(plain.getScheme() + "://" + idn + port + (plain.getRawPath() == null ? "" : plain.getRawPath())
-                        + (plain.getRawQuery() == null ? "" : "?" + plain.getRawQuery()));
+                String idn =
+                        IDN.toASCII(java.net.URLDecoder.decode(host, StandardCharsets.UTF_8), IDN.ALLOW_UNASSIGNED);
+                return new URI(
+                        plain.getScheme() + "://" + idn + port + (plain.getRawPath() == null ? "" : plain.getRawPath())
+                                + (plain.getRawQuery() == null ? "" : "?" + plain.getRawQuery()));
             }
             return plain;
         } catch (URISyntaxException | IllegalArgumentException e) {
@@ -461,7 +514,8 @@ public final class GuardedHttp {
     }
 
     private static boolean sameOrigin(URI a, URI b) {
-        return a.getScheme().equalsIgnoreCase(b.getScheme()) && String.valueOf(a.getHost()).equalsIgnoreCase(String.valueOf(b.getHost()))
+        return a.getScheme().equalsIgnoreCase(b.getScheme())
+                && String.valueOf(a.getHost()).equalsIgnoreCase(String.valueOf(b.getHost()))
                 && port(a) == port(b);
     }
 
@@ -487,7 +541,9 @@ public final class GuardedHttp {
     }
 
     private static String describe(Throwable e) {
-        return e == null ? "no address to try" : e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        return e == null
+                ? "no address to try"
+                : e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
     }
 
     /** At most {@code max} characters, control characters shown as '?': what a hostile server sent, made safe to show. */

@@ -25,9 +25,11 @@ final class InternalAddresses {
         int a0 = b[0] & 0xff, a1 = b[1] & 0xff, a2 = b[2] & 0xff;
         if (a0 == 0) return "an unspecified (0.0.0.0/8) address";
         if (a0 == 127) return "a loopback address";
-        if (a0 == 10 || (a0 == 172 && (a1 & 0xf0) == 16) || (a0 == 192 && a1 == 168)) return "a private (RFC 1918) address";
+        if (a0 == 10 || (a0 == 172 && (a1 & 0xf0) == 16) || (a0 == 192 && a1 == 168))
+            return "a private (RFC 1918) address";
         if (a0 == 100 && (a1 & 0xc0) == 64) return "a carrier-grade NAT (100.64.0.0/10) address";
-        if (a0 == 169 && a1 == 254) return "a link-local address (169.254.0.0/16, where cloud metadata services answer)";
+        if (a0 == 169 && a1 == 254)
+            return "a link-local address (169.254.0.0/16, where cloud metadata services answer)";
         if (a0 >= 224 && a0 <= 239) return "a multicast address";
         if (a0 >= 240) return "a reserved (240.0.0.0/4) or broadcast address";
         if (a0 == 192 && a1 == 0 && a2 == 0) return "an IETF protocol (192.0.0.0/24) address";

@@ -41,7 +41,8 @@ public final class OAuth2Tokens {
      */
     public record Client(URI tokenUrl, String clientId, String clientSecret, String scope, boolean secretInBody) {
         String key() {
-            return Sha256.hex(String.join("\0", tokenUrl.toString(), clientId, clientSecret, scope, Boolean.toString(secretInBody))
+            return Sha256.hex(String.join(
+                            "\0", tokenUrl.toString(), clientId, clientSecret, scope, Boolean.toString(secretInBody))
                     .getBytes(StandardCharsets.UTF_8));
         }
     }
@@ -50,6 +51,7 @@ public final class OAuth2Tokens {
     static final Duration MARGIN = Duration.ofSeconds(30);
     /** A token whose answer gave no {@code expires_in}: used this long at most (or until a 401). */
     static final Duration WITHOUT_EXPIRY = Duration.ofHours(1);
+
     static final int MAX_TOKEN = 16 * 1024;
     private static final int MAX_CACHED = 1024;
 
@@ -93,7 +95,9 @@ public final class OAuth2Tokens {
             cache.put(client.key(), fresh);
         }
         return "got a bearer token from " + GuardedHttp.shown(client.tokenUrl())
-                + (fresh.lifetime() == null ? " (no expiry given)" : ", valid for " + fresh.lifetime().toSeconds() + " s");
+                + (fresh.lifetime() == null
+                        ? " (no expiry given)"
+                        : ", valid for " + fresh.lifetime().toSeconds() + " s");
     }
 
     /** Drops {@code token} of {@code client} (the resource server refused it); a newer one stays. */
@@ -106,23 +110,37 @@ public final class OAuth2Tokens {
 
     private Token fetch(Client client, EgressPolicy policy) throws GuardedHttp.HttpFailure {
         StringBuilder form = new StringBuilder("grant_type=client_credentials");
-        if (!client.scope().isBlank()) form.append("&scope=").append(form(client.scope().strip()));
+        if (!client.scope().isBlank())
+            form.append("&scope=").append(form(client.scope().strip()));
         List<GuardedHttp.Header> headers = new ArrayList<>();
         headers.add(new GuardedHttp.Header("Content-Type", "application/x-www-form-urlencoded"));
         headers.add(new GuardedHttp.Header("Accept", "application/json"));
         if (client.secretInBody()) {
-            form.append("&client_id=").append(form(client.clientId())).append("&client_secret=").append(form(client.clientSecret()));
+            form.append("&client_id=")
+                    .append(form(client.clientId()))
+                    .append("&client_secret=")
+                    .append(form(client.clientSecret()));
         } else {
             // RFC 6749 2.3.1: id and secret form-encoded before Basic's base64.
             String pair = form(client.clientId()) + ":" + form(client.clientSecret());
-            headers.add(new GuardedHttp.Header("Authorization", "Basic " + Base64.getEncoder().encodeToString(pair.getBytes(StandardCharsets.UTF_8))));
+            headers.add(new GuardedHttp.Header(
+                    "Authorization",
+                    "Basic " + Base64.getEncoder().encodeToString(pair.getBytes(StandardCharsets.UTF_8))));
         }
         String where = "the OAuth2 token URL " + GuardedHttp.shown(client.tokenUrl());
         GuardedHttp.Response response;
         try {
             // No redirects: a token endpoint that moves would carry the secret to wherever it points.
-            response = new GuardedHttp(policy).send(new GuardedHttp.Request("POST", client.tokenUrl(), List.copyOf(headers),
-                    form.toString().getBytes(StandardCharsets.UTF_8), Set.of("authorization")), null, new GuardedHttp.Redirects(false, 0));
+            response = new GuardedHttp(policy)
+                    .send(
+                            new GuardedHttp.Request(
+                                    "POST",
+                                    client.tokenUrl(),
+                                    List.copyOf(headers),
+                                    form.toString().getBytes(StandardCharsets.UTF_8),
+                                    Set.of("authorization")),
+                            null,
+                            new GuardedHttp.Redirects(false, 0));
         } catch (GuardedHttp.HttpFailure e) {
             throw new GuardedHttp.HttpFailure("getting an OAuth2 token: " + e.getMessage());
         }
@@ -134,25 +152,35 @@ public final class OAuth2Tokens {
         }
         if (response.status() != 200) {
             // Only the standard error fields (RFC 6749 5.2): the rest of the body may echo what was sent.
-            String error = clip(body.path("error").asText("")) + (body.path("error_description").isTextual() ? ": " + clip(body.path("error_description").asText()) : "");
-            throw new GuardedHttp.HttpFailure(where + " answered HTTP " + response.status() + (error.isEmpty() ? "" : " (" + error + ")")
-                    + "; check the credential's client id, secret and scope");
+            String error = clip(body.path("error").asText(""))
+                    + (body.path("error_description").isTextual()
+                            ? ": " + clip(body.path("error_description").asText())
+                            : "");
+            throw new GuardedHttp.HttpFailure(
+                    where + " answered HTTP " + response.status() + (error.isEmpty() ? "" : " (" + error + ")")
+                            + "; check the credential's client id, secret and scope");
         }
         String token = body.path("access_token").asText("");
-        if (token.isEmpty()) throw new GuardedHttp.HttpFailure(where + " answered without an access_token (a JSON object with access_token is expected)");
+        if (token.isEmpty())
+            throw new GuardedHttp.HttpFailure(
+                    where + " answered without an access_token (a JSON object with access_token is expected)");
         if (token.length() > MAX_TOKEN || !token.chars().allMatch(c -> c > 0x20 && c < 0x7f)) {
-            throw new GuardedHttp.HttpFailure(where + " answered an access_token that cannot go in a header (over " + MAX_TOKEN
-                    + " characters, or not visible ASCII)");
+            throw new GuardedHttp.HttpFailure(where + " answered an access_token that cannot go in a header (over "
+                    + MAX_TOKEN + " characters, or not visible ASCII)");
         }
         String type = body.path("token_type").asText("bearer");
         if (!type.equalsIgnoreCase("bearer")) {
-            throw new GuardedHttp.HttpFailure(where + " answered a token of type \"" + clip(type) + "\"; only bearer tokens are supported");
+            throw new GuardedHttp.HttpFailure(
+                    where + " answered a token of type \"" + clip(type) + "\"; only bearer tokens are supported");
         }
         Instant now = clock.instant();
         JsonNode expiresIn = body.path("expires_in");
-        long seconds = expiresIn.isNumber() ? expiresIn.asLong() : expiresIn.isTextual() ? parseLong(expiresIn.asText()) : -1;
+        long seconds =
+                expiresIn.isNumber() ? expiresIn.asLong() : expiresIn.isTextual() ? parseLong(expiresIn.asText()) : -1;
         // A short-lived token is used for its first half at most, a longer one until MARGIN before its end.
-        Instant until = seconds < 0 ? now.plus(WITHOUT_EXPIRY) : now.plusSeconds(seconds).minus(Duration.ofSeconds(Math.min(MARGIN.toSeconds(), seconds / 2)));
+        Instant until = seconds < 0
+                ? now.plus(WITHOUT_EXPIRY)
+                : now.plusSeconds(seconds).minus(Duration.ofSeconds(Math.min(MARGIN.toSeconds(), seconds / 2)));
         return new Token(token, until, seconds < 0 ? null : Duration.ofSeconds(seconds));
     }
 
@@ -179,10 +207,15 @@ public final class OAuth2Tokens {
         try {
             uri = new URI(url.strip());
         } catch (URISyntaxException e) {
-            throw new IllegalArgumentException("accessTokenUrl: \"" + url + "\" is not a valid URL (" + e.getReason() + ")");
+            throw new IllegalArgumentException(
+                    "accessTokenUrl: \"" + url + "\" is not a valid URL (" + e.getReason() + ")");
         }
-        if (uri.getScheme() == null || !(uri.getScheme().equalsIgnoreCase("https") || uri.getScheme().equalsIgnoreCase("http")) || uri.getHost() == null) {
-            throw new IllegalArgumentException("accessTokenUrl: \"" + url + "\" is not an http or https address with a host");
+        if (uri.getScheme() == null
+                || !(uri.getScheme().equalsIgnoreCase("https")
+                        || uri.getScheme().equalsIgnoreCase("http"))
+                || uri.getHost() == null) {
+            throw new IllegalArgumentException(
+                    "accessTokenUrl: \"" + url + "\" is not an http or https address with a host");
         }
         return uri;
     }

@@ -43,7 +43,9 @@ final class AggregateNode implements NodeType {
                         copy = item.json().isObject() ? ((ObjectNode) item.json()).deepCopy() : copy;
                         for (String f : Fields.list(p.path("fieldsToExclude"))) copy.remove(f);
                     }
-                    default -> throw new NodeFailedException("include: \"" + include + "\" is not allFields, specifiedFields or allFieldsExcept");
+                    default ->
+                        throw new NodeFailedException(
+                                "include: \"" + include + "\" is not allFields, specifiedFields or allFieldsExcept");
                 }
                 data.add(copy);
             }
@@ -51,11 +53,15 @@ final class AggregateNode implements NodeType {
             boolean keepMissing = p.path("options").path("keepMissing").asBoolean(false);
             boolean mergeLists = p.path("options").path("mergeLists").asBoolean(false);
             JsonNode wanted = p.path("fieldsToAggregate").path("fieldToAggregate");
-            if (wanted.isEmpty()) throw new NodeFailedException("fieldsToAggregate: name at least one field to aggregate");
+            if (wanted.isEmpty())
+                throw new NodeFailedException("fieldsToAggregate: name at least one field to aggregate");
             for (JsonNode w : wanted) {
                 String field = w.path("fieldToAggregate").asText("");
-                if (field.isBlank()) throw new NodeFailedException("fieldsToAggregate: a field to aggregate has no name");
-                String name = w.path("renameField").asBoolean(false) ? w.path("outputFieldName").asText(field) : field;
+                if (field.isBlank())
+                    throw new NodeFailedException("fieldsToAggregate: a field to aggregate has no name");
+                String name = w.path("renameField").asBoolean(false)
+                        ? w.path("outputFieldName").asText(field)
+                        : field;
                 ArrayNode values = Json.MAPPER.createArrayNode();
                 for (Item item : in) {
                     JsonNode v = Fields.get(item.json(), field, dots);

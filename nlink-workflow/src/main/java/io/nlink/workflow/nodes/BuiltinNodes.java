@@ -48,7 +48,8 @@ public final class BuiltinNodes {
      * n8n's own community nodes are named {@code [@scope/]n8n-nodes-<package>.<nodeName>}: an npm
      * package of n8n TypeScript code and the node inside it, often with capitals in the node's name.
      */
-    private static final Pattern N8N_COMMUNITY_TYPE = Pattern.compile("^(@[A-Za-z0-9~-][A-Za-z0-9._~-]*/)?n8n-nodes-[A-Za-z0-9._~-]*\\.[A-Za-z0-9_]+$");
+    private static final Pattern N8N_COMMUNITY_TYPE =
+            Pattern.compile("^(@[A-Za-z0-9~-][A-Za-z0-9._~-]*/)?n8n-nodes-[A-Za-z0-9._~-]*\\.[A-Za-z0-9_]+$");
 
     /** Types that exist only on n8n's canvas and never run: Sticky Notes. */
     private static final java.util.Set<String> CANVAS_ONLY = java.util.Set.of("n8n-nodes-base.stickyNote");
@@ -71,7 +72,9 @@ public final class BuiltinNodes {
 
     /** Whether {@code type} names an n8n community node (never an n8n core one, which starts with n8n-nodes-base or @n8n/). */
     public static boolean isN8nCommunityType(String type) {
-        return !type.startsWith("@n8n/") && !type.startsWith("n8n-nodes-base.") && N8N_COMMUNITY_TYPE.matcher(type).matches();
+        return !type.startsWith("@n8n/")
+                && !type.startsWith("n8n-nodes-base.")
+                && N8N_COMMUNITY_TYPE.matcher(type).matches();
     }
 
     /** What a run of an n8n community node of {@code type} fails with: why it cannot run here, and what to do. */

@@ -32,11 +32,13 @@ final class CodeNode implements NodeType {
     public List<List<Item>> run(NodeRun run) throws NodeFailedException {
         String language = run.parameters().path("language").asText("javaScript");
         if (!language.equals("javaScript")) {
-            throw new NodeFailedException("language \"" + language + "\" is not supported by nLink's Code node; use javaScript");
+            throw new NodeFailedException(
+                    "language \"" + language + "\" is not supported by nLink's Code node; use javaScript");
         }
         String code = run.parameters().path("jsCode").asText(null);
         if (code == null) throw new NodeFailedException("jsCode: the node has no code");
-        boolean perItem = run.parameters().path("mode").asText("runOnceForAllItems").equals("runOnceForEachItem");
+        boolean perItem =
+                run.parameters().path("mode").asText("runOnceForAllItems").equals("runOnceForEachItem");
         return run(run, code, perItem);
     }
 
@@ -46,24 +48,35 @@ final class CodeNode implements NodeType {
         List<List<Item>> outputs = run.outputs(1);
         References references = new References(List.of(code), run.history(), run.contexts());
         run.runtime("js");
-        try (BatchRunner batch = new BatchRunner(run.services().js().load(script(code, perItem)), run.limits(), Json.MAPPER.createObjectNode(), BatchOptions.DEFAULTS)) {
+        try (BatchRunner batch = new BatchRunner(
+                run.services().js().load(script(code, perItem)),
+                run.limits(),
+                Json.MAPPER.createObjectNode(),
+                BatchOptions.DEFAULTS)) {
             if (perItem) {
                 for (int i = 0; i < items.size(); i++) {
-                    ItemResult result = batch.next(references.context(items, i), items.get(i).json());
+                    ItemResult result = batch.next(
+                            references.context(items, i), items.get(i).json());
                     run.log(result.stdout());
                     run.log(result.stderr());
                     if (!result.ok()) {
-                        run.itemFailed(outputs, i, items.get(i), message(result.failure().message()));
+                        run.itemFailed(
+                                outputs,
+                                i,
+                                items.get(i),
+                                message(result.failure().message()));
                         continue;
                     }
                     // Whatever an item's code returns descends from that item.
-                    for (JsonNode returned : result.items()) outputs.get(0).add(run.item(returned.path("json"), items.get(i)));
+                    for (JsonNode returned : result.items())
+                        outputs.get(0).add(run.item(returned.path("json"), items.get(i)));
                 }
             } else {
                 ItemResult result = batch.next(references.context(items, -1), Json.MAPPER.createObjectNode());
                 run.log(result.stdout());
                 run.log(result.stderr());
-                if (!result.ok()) throw new NodeFailedException(message(result.failure().message()));
+                if (!result.ok())
+                    throw new NodeFailedException(message(result.failure().message()));
                 outputs.get(0).addAll(linked(run, items, result.items()));
             }
         }
@@ -79,14 +92,16 @@ final class CodeNode implements NodeType {
     private static List<Item> linked(NodeRun run, List<Item> inputs, List<JsonNode> returned) {
         List<JsonNode> jsons = returned.stream().map(r -> r.path("json")).toList();
         List<List<Item>> links = new ArrayList<>();
-        boolean explicit = returned.stream().anyMatch(r -> !r.path("paired").isNull() && !r.path("paired").isMissingNode());
+        boolean explicit = returned.stream()
+                .anyMatch(r -> !r.path("paired").isNull() && !r.path("paired").isMissingNode());
         if (explicit) {
             for (JsonNode r : returned) links.add(pairedItem(r.path("paired"), inputs));
         } else if (inputs.size() == 1) {
             jsons.forEach(j -> links.add(List.of(inputs.get(0))));
         } else {
             Map<JsonNode, ArrayDeque<Item>> unchanged = new HashMap<>();
-            for (Item in : inputs) unchanged.computeIfAbsent(in.json(), k -> new ArrayDeque<>()).add(in);
+            for (Item in : inputs)
+                unchanged.computeIfAbsent(in.json(), k -> new ArrayDeque<>()).add(in);
             int found = 0;
             for (JsonNode j : jsons) {
                 ArrayDeque<Item> same = unchanged.get(j);
@@ -107,7 +122,8 @@ final class CodeNode implements NodeType {
         List<Item> out = new ArrayList<>();
         for (JsonNode p : paired.isArray() ? paired : List.of(paired)) {
             JsonNode index = p.isObject() ? p.path("item") : p;
-            if (index.canConvertToInt() && index.asInt() >= 0 && index.asInt() < inputs.size()) out.add(inputs.get(index.asInt()));
+            if (index.canConvertToInt() && index.asInt() >= 0 && index.asInt() < inputs.size())
+                out.add(inputs.get(index.asInt()));
         }
         return out;
     }
@@ -129,8 +145,10 @@ final class CodeNode implements NodeType {
      * {@code pairedItem} the code gave it, if any.
      */
     private static String script(String code, boolean perItem) {
-        // The code sits in a block of its own, so it may declare names the wrapper passes in (const items = $input.all()).
-        return "function __user($input, items, $json, $index, item, $node, $, $now, $today) { {\n" + code + "\n} }\n" + """
+        // The code sits in a block of its own, so it may declare names the wrapper passes in (const items =
+        // $input.all()).
+        return "function __user($input, items, $json, $index, item, $node, $, $now, $today) { {\n" + code + "\n} }\n"
+                + """
                 function __items(r, perItem) {
                   if (r === undefined || r === null) return [];
                   if (!Array.isArray(r)) r = [r];

@@ -1,6 +1,5 @@
 package io.nlink.workflow.nodes;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.nlink.runtime.ItemResult;
 import io.nlink.runtime.batch.BatchOptions;
@@ -23,7 +22,8 @@ final class CommunityNode implements NodeType {
      */
     static String n8nCommunityNode(String type) {
         String npmPackage = type.substring(0, type.lastIndexOf('.'));
-        return type + " is an n8n community node (the npm package " + npmPackage + "); n8n community nodes are n8n TypeScript code"
+        return type + " is an n8n community node (the npm package " + npmPackage
+                + "); n8n community nodes are n8n TypeScript code"
                 + " and cannot run in nLink. Replace this node with a built-in node, a Code node or an nLink community node that does"
                 + " the same, or disable it";
     }
@@ -45,7 +45,8 @@ final class CommunityNode implements NodeType {
         run.runtime(resolved.executable().runtime());
         if (resolved.fallbackWhy() != null) run.log("runs execution.js: " + resolved.fallbackWhy());
         List<List<Item>> outputs = run.outputs(1);
-        try (BatchRunner batch = new BatchRunner(resolved.executable(), run.limits(), Json.MAPPER.createObjectNode(), BatchOptions.DEFAULTS)) {
+        try (BatchRunner batch = new BatchRunner(
+                resolved.executable(), run.limits(), Json.MAPPER.createObjectNode(), BatchOptions.DEFAULTS)) {
             run.eachItem(run.input(0), outputs, (i, item, params) -> {
                 ObjectNode nodeParams;
                 try {

@@ -13,8 +13,8 @@ import java.time.format.DateTimeParseException;
 import java.time.format.TextStyle;
 import java.time.temporal.ChronoField;
 import java.time.temporal.IsoFields;
-import java.util.Locale;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * Dates as n8n's Date &amp; Time node reads and writes them: Luxon's format tokens (version 2,
@@ -25,7 +25,10 @@ import java.util.List;
 final class DateFormats {
     private DateFormats() {}
 
-    enum Dialect { LUXON, MOMENT }
+    enum Dialect {
+        LUXON,
+        MOMENT
+    }
 
     /**
      * Reads {@code text} as a date; one without an offset is in {@code zone}, and the result is
@@ -33,14 +36,19 @@ final class DateFormats {
      *
      * @throws IllegalArgumentException saying which forms are understood
      */
-    private static final List<DateTimeFormatter> SLASHED = java.util.stream.Stream.of("uuuu/M/d[ H:mm[:ss]]", "M/d/uuuu[ H:mm[:ss]]")
-            .map(p -> new DateTimeFormatterBuilder().appendPattern(p).parseDefaulting(ChronoField.HOUR_OF_DAY, 0)
-                    .toFormatter(Locale.ENGLISH).withResolverStyle(java.time.format.ResolverStyle.STRICT))
+    private static final List<DateTimeFormatter> SLASHED = java.util.stream.Stream.of(
+                    "uuuu/M/d[ H:mm[:ss]]", "M/d/uuuu[ H:mm[:ss]]")
+            .map(p -> new DateTimeFormatterBuilder()
+                    .appendPattern(p)
+                    .parseDefaulting(ChronoField.HOUR_OF_DAY, 0)
+                    .toFormatter(Locale.ENGLISH)
+                    .withResolverStyle(java.time.format.ResolverStyle.STRICT))
             .toList();
 
     static ZonedDateTime parse(String text, ZoneId zone) {
         String t = text.strip();
-        if (t.matches("-?\\d{10,}")) return Instant.ofEpochMilli(Long.parseLong(t)).atZone(zone);
+        if (t.matches("-?\\d{10,}"))
+            return Instant.ofEpochMilli(Long.parseLong(t)).atZone(zone);
         try {
             return OffsetDateTime.parse(t).atZoneSameInstant(zone);
         } catch (DateTimeParseException ignored) {
@@ -68,32 +76,46 @@ final class DateFormats {
             } catch (DateTimeParseException ignored) {
             }
         }
-        throw new IllegalArgumentException("\"" + t + "\" is not a date nLink can read; give ISO 8601 (2024-03-01T09:30:00Z),"
-                + " \"2024-03-01 09:30:00\", \"2024/03/01\", \"03/01/2024\" (month first), an HTTP date or epoch milliseconds");
+        throw new IllegalArgumentException(
+                "\"" + t + "\" is not a date nLink can read; give ISO 8601 (2024-03-01T09:30:00Z),"
+                        + " \"2024-03-01 09:30:00\", \"2024/03/01\", \"03/01/2024\" (month first), an HTTP date or epoch milliseconds");
     }
 
     /** Reads {@code text} with an explicit format in {@code dialect}'s tokens. */
     static ZonedDateTime parse(String text, String format, Dialect dialect, ZoneId zone) {
-        DateTimeFormatter formatter = new DateTimeFormatterBuilder().parseCaseInsensitive().appendPattern(javaPattern(format, dialect))
-                .parseDefaulting(ChronoField.HOUR_OF_DAY, 0).toFormatter(Locale.ENGLISH);
+        DateTimeFormatter formatter = new DateTimeFormatterBuilder()
+                .parseCaseInsensitive()
+                .appendPattern(javaPattern(format, dialect))
+                .parseDefaulting(ChronoField.HOUR_OF_DAY, 0)
+                .toFormatter(Locale.ENGLISH);
         try {
-            var parsed = formatter.parseBest(text.strip(), ZonedDateTime::from, OffsetDateTime::from, LocalDateTime::from);
+            var parsed =
+                    formatter.parseBest(text.strip(), ZonedDateTime::from, OffsetDateTime::from, LocalDateTime::from);
             if (parsed instanceof ZonedDateTime z) return z.withZoneSameInstant(zone);
             if (parsed instanceof OffsetDateTime o) return o.atZoneSameInstant(zone);
             return ((LocalDateTime) parsed).atZone(zone);
         } catch (DateTimeParseException | IllegalArgumentException e) {
-            throw new IllegalArgumentException("\"" + text + "\" does not match the format \"" + format + "\": " + e.getMessage());
+            throw new IllegalArgumentException(
+                    "\"" + text + "\" does not match the format \"" + format + "\": " + e.getMessage());
         }
     }
 
     /** Luxon's {@code toString()}/{@code toISO()}: milliseconds always, "Z" only in UTC itself. */
     static String luxonIso(ZonedDateTime date) {
         String base = date.format(DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSS"));
-        return base + (isUtc(date.getZone()) ? "Z" : date.getOffset().getId().equals("Z") ? "+00:00" : date.getOffset().getId());
+        return base
+                + (isUtc(date.getZone())
+                        ? "Z"
+                        : date.getOffset().getId().equals("Z")
+                                ? "+00:00"
+                                : date.getOffset().getId());
     }
 
     private static boolean isUtc(ZoneId zone) {
-        return zone.equals(ZoneOffset.UTC) || zone.getId().equals("UTC") || zone.getId().equals("Etc/UTC") || zone.getId().equals("GMT");
+        return zone.equals(ZoneOffset.UTC)
+                || zone.getId().equals("UTC")
+                || zone.getId().equals("Etc/UTC")
+                || zone.getId().equals("GMT");
     }
 
     /** {@code date} written with {@code format} in {@code dialect}'s tokens (X: epoch seconds, x: epoch milliseconds). */
@@ -154,8 +176,27 @@ final class DateFormats {
             case "o" -> Integer.toString(d.getDayOfYear());
             case "ooo" -> pad(d.getDayOfYear(), 3);
             case "q" -> Integer.toString(d.get(IsoFields.QUARTER_OF_YEAR));
-            case "yyyy", "yy", "y", "MMMM", "MMM", "MM", "M", "dd", "d", "HH", "H", "hh", "h", "mm", "m", "ss", "s", "SSS" -> java(d, token);
-            default -> throw new IllegalArgumentException("the format token \"" + token + "\" is not supported; quote literal text as 'text'");
+            case "yyyy",
+                    "yy",
+                    "y",
+                    "MMMM",
+                    "MMM",
+                    "MM",
+                    "M",
+                    "dd",
+                    "d",
+                    "HH",
+                    "H",
+                    "hh",
+                    "h",
+                    "mm",
+                    "m",
+                    "ss",
+                    "s",
+                    "SSS" -> java(d, token);
+            default ->
+                throw new IllegalArgumentException(
+                        "the format token \"" + token + "\" is not supported; quote literal text as 'text'");
         };
     }
 
@@ -183,7 +224,9 @@ final class DateFormats {
             case "S" -> Integer.toString(d.getNano() / 100_000_000);
             case "SS" -> pad(d.getNano() / 10_000_000, 2);
             case "z", "zz" -> d.getZone().getDisplayName(TextStyle.SHORT, Locale.ENGLISH);
-            default -> throw new IllegalArgumentException("the format token \"" + token + "\" is not supported; put literal text in [brackets]");
+            default ->
+                throw new IllegalArgumentException(
+                        "the format token \"" + token + "\" is not supported; put literal text in [brackets]");
         };
     }
 
@@ -204,34 +247,55 @@ final class DateFormats {
     }
 
     private static String ordinal(int day) {
-        String suffix = day % 100 >= 11 && day % 100 <= 13 ? "th" : switch (day % 10) {
-            case 1 -> "st";
-            case 2 -> "nd";
-            case 3 -> "rd";
-            default -> "th";
-        };
+        String suffix = day % 100 >= 11 && day % 100 <= 13
+                ? "th"
+                : switch (day % 10) {
+                    case 1 -> "st";
+                    case 2 -> "nd";
+                    case 3 -> "rd";
+                    default -> "th";
+                };
         return day + suffix;
     }
 
     /** A format in {@code dialect}'s tokens as a java.time pattern, for parsing. */
     static String javaPattern(String format, Dialect dialect) {
         if (dialect == Dialect.LUXON) {
-            return format.replace("ZZZ", "xx").replace("ZZ", "xxx").replace("yyyy", "uuuu").replace("cccc", "EEEE").replace("ccc", "EEE");
+            return format.replace("ZZZ", "xx")
+                    .replace("ZZ", "xxx")
+                    .replace("yyyy", "uuuu")
+                    .replace("cccc", "EEEE")
+                    .replace("ccc", "EEE");
         }
         StringBuilder out = new StringBuilder();
         boolean literal = false;
         for (int i = 0; i < format.length(); i++) {
             char c = format.charAt(i);
-            if (c == '[') { out.append('\''); literal = true; continue; }
-            if (c == ']' && literal) { out.append('\''); literal = false; continue; }
-            out.append(literal ? c : switch (c) {
-                case 'Y' -> 'u';
-                case 'D' -> 'd';
-                case 'A' -> 'a';
-                case 'Z' -> 'X';
-                default -> c;
-            });
+            if (c == '[') {
+                out.append('\'');
+                literal = true;
+                continue;
+            }
+            if (c == ']' && literal) {
+                out.append('\'');
+                literal = false;
+                continue;
+            }
+            out.append(
+                    literal
+                            ? c
+                            : switch (c) {
+                                case 'Y' -> 'u';
+                                case 'D' -> 'd';
+                                case 'A' -> 'a';
+                                case 'Z' -> 'X';
+                                default -> c;
+                            });
         }
-        return out.toString().replace("dddd", "EEEE").replace("ddd", "EEE").replace("XX", "xx").replace("X", "xxx");
+        return out.toString()
+                .replace("dddd", "EEEE")
+                .replace("ddd", "EEE")
+                .replace("XX", "xx")
+                .replace("X", "xxx");
     }
 }

@@ -52,12 +52,14 @@ final class DateTimeNode implements NodeType {
         try {
             return ZoneId.of(id);
         } catch (DateTimeException e) {
-            throw new IllegalArgumentException("the time zone \"" + id + "\" is not valid; use an IANA name such as Europe/Berlin or UTC");
+            throw new IllegalArgumentException(
+                    "the time zone \"" + id + "\" is not valid; use an IANA name such as Europe/Berlin or UTC");
         }
     }
 
     private static String text(JsonNode value, String name) {
-        if (value.isMissingNode() || value.isNull() || value.asText("").isBlank()) throw new IllegalArgumentException(name + ": give a date");
+        if (value.isMissingNode() || value.isNull() || value.asText("").isBlank())
+            throw new IllegalArgumentException(name + ": give a date");
         return value.isNumber() ? Long.toString(value.asLong()) : value.asText();
     }
 
@@ -70,13 +72,19 @@ final class DateTimeNode implements NodeType {
             case "getCurrentDate" -> {
                 field = p.path("outputFieldName").asText("currentDate");
                 ZonedDateTime now = ZonedDateTime.now(zone);
-                value = Json.MAPPER.getNodeFactory().textNode(DateFormats.luxonIso(p.path("includeTime").asBoolean(true) ? now : now.truncatedTo(ChronoUnit.DAYS)));
+                value = Json.MAPPER
+                        .getNodeFactory()
+                        .textNode(DateFormats.luxonIso(
+                                p.path("includeTime").asBoolean(true) ? now : now.truncatedTo(ChronoUnit.DAYS)));
             }
             case "addToDate", "subtractFromDate" -> {
                 field = p.path("outputFieldName").asText("newDate");
                 ZonedDateTime date = DateFormats.parse(text(p.path("magnitude"), "magnitude"), zone);
                 double amount = p.path("duration").asDouble(0) * (operation.equals("addToDate") ? 1 : -1);
-                value = Json.MAPPER.getNodeFactory().textNode(DateFormats.luxonIso(plus(date, p.path("timeUnit").asText("days"), amount)));
+                value = Json.MAPPER
+                        .getNodeFactory()
+                        .textNode(DateFormats.luxonIso(
+                                plus(date, p.path("timeUnit").asText("days"), amount)));
             }
             case "formatDate" -> {
                 field = p.path("outputFieldName").asText("formattedDate");
@@ -84,15 +92,22 @@ final class DateTimeNode implements NodeType {
                 String format = p.path("format").asText("MM/dd/yyyy");
                 if (format.equals("custom")) format = p.path("customFormat").asText("");
                 if (!p.path("options").path("fromFormat").asText("").isBlank()) {
-                    date = DateFormats.parse(text(p.path("date"), "date"), p.path("options").path("fromFormat").asText(), DateFormats.Dialect.LUXON, zone);
+                    date = DateFormats.parse(
+                            text(p.path("date"), "date"),
+                            p.path("options").path("fromFormat").asText(),
+                            DateFormats.Dialect.LUXON,
+                            zone);
                 }
-                value = Json.MAPPER.getNodeFactory().textNode(DateFormats.format(date, format, DateFormats.Dialect.LUXON));
+                value = Json.MAPPER
+                        .getNodeFactory()
+                        .textNode(DateFormats.format(date, format, DateFormats.Dialect.LUXON));
             }
             case "roundDate" -> {
                 field = p.path("outputFieldName").asText("roundedDate");
                 ZonedDateTime date = DateFormats.parse(text(p.path("date"), "date"), zone);
                 boolean up = p.path("mode").asText("roundDown").equals("roundUp");
-                String unit = up ? p.path("to").asText("month") : p.path("toNearest").asText("month");
+                String unit =
+                        up ? p.path("to").asText("month") : p.path("toNearest").asText("month");
                 // n8n's "round up" is the start of the next unit, even from a date already on one.
                 ZonedDateTime start = startOf(up ? plus(date, unit + "s", 1) : date, unit);
                 value = Json.MAPPER.getNodeFactory().textNode(DateFormats.luxonIso(start));
@@ -106,28 +121,38 @@ final class DateTimeNode implements NodeType {
                 if (u.isArray()) u.forEach(x -> units.add(x.asText()));
                 else if (u.isTextual()) units.add(u.asText());
                 if (units.isEmpty()) units.add("day");
-                value = between(start, end, units, p.path("options").path("isoString").asBoolean(false));
+                value = between(
+                        start, end, units, p.path("options").path("isoString").asBoolean(false));
             }
             case "extractDate" -> {
                 field = p.path("outputFieldName").asText("datePart");
                 ZonedDateTime date = DateFormats.parse(text(p.path("date"), "date"), zone);
                 String part = p.path("part").asText("month");
-                value = Json.MAPPER.getNodeFactory().numberNode(switch (part) {
-                    case "year" -> date.getYear();
-                    case "month" -> date.getMonthValue();
-                    case "week" -> date.get(IsoFields.WEEK_OF_WEEK_BASED_YEAR);
-                    case "day" -> date.getDayOfMonth();
-                    case "hour" -> date.getHour();
-                    case "minute" -> date.getMinute();
-                    case "second" -> date.getSecond();
-                    default -> throw new IllegalArgumentException("part: expected year, month, week, day, hour, minute or second; got \"" + part + "\"");
-                });
+                value = Json.MAPPER
+                        .getNodeFactory()
+                        .numberNode(
+                                switch (part) {
+                                    case "year" -> date.getYear();
+                                    case "month" -> date.getMonthValue();
+                                    case "week" -> date.get(IsoFields.WEEK_OF_WEEK_BASED_YEAR);
+                                    case "day" -> date.getDayOfMonth();
+                                    case "hour" -> date.getHour();
+                                    case "minute" -> date.getMinute();
+                                    case "second" -> date.getSecond();
+                                    default ->
+                                        throw new IllegalArgumentException(
+                                                "part: expected year, month, week, day, hour, minute or second; got \""
+                                                        + part + "\"");
+                                });
             }
-            default -> throw new IllegalArgumentException("operation: \"" + operation + "\" is not supported (getCurrentDate, addToDate, subtractFromDate,"
-                    + " formatDate, roundDate, getTimeBetweenDates, extractDate)");
+            default ->
+                throw new IllegalArgumentException("operation: \"" + operation
+                        + "\" is not supported (getCurrentDate, addToDate, subtractFromDate,"
+                        + " formatDate, roundDate, getTimeBetweenDates, extractDate)");
         }
         ObjectNode out = p.path("options").path("includeInputFields").asBoolean(false) && input.isObject()
-                ? ((ObjectNode) input).deepCopy() : Json.MAPPER.createObjectNode();
+                ? ((ObjectNode) input).deepCopy()
+                : Json.MAPPER.createObjectNode();
         Fields.put(out, field, value, false);
         return out;
     }
@@ -140,19 +165,35 @@ final class DateTimeNode implements NodeType {
         ZoneId from = zone(options.path("fromTimezone"), workflowZone);
         String fromFormat = options.path("fromFormat").asText("");
         String value = text(p.path("value"), "value");
-        ZonedDateTime date = fromFormat.isBlank() ? DateFormats.parse(value, from) : DateFormats.parse(value, fromFormat, DateFormats.Dialect.MOMENT, from);
+        ZonedDateTime date = fromFormat.isBlank()
+                ? DateFormats.parse(value, from)
+                : DateFormats.parse(value, fromFormat, DateFormats.Dialect.MOMENT, from);
         switch (action) {
             case "format" -> {
                 ZonedDateTime shown = date.withZoneSameInstant(zone(options.path("toTimezone"), from));
                 String format = p.path("toFormat").asText("MM/DD/YYYY");
-                Fields.put(out, field, Json.MAPPER.getNodeFactory().textNode(DateFormats.format(shown, format, DateFormats.Dialect.MOMENT)), true);
+                Fields.put(
+                        out,
+                        field,
+                        Json.MAPPER
+                                .getNodeFactory()
+                                .textNode(DateFormats.format(shown, format, DateFormats.Dialect.MOMENT)),
+                        true);
             }
             case "calculate" -> {
-                double amount = p.path("duration").asDouble(0) * (p.path("operation").asText("add").equals("subtract") ? -1 : 1);
+                double amount = p.path("duration").asDouble(0)
+                        * (p.path("operation").asText("add").equals("subtract") ? -1 : 1);
                 ZonedDateTime result = plus(date, p.path("timeUnit").asText("days"), amount);
-                Fields.put(out, field, Json.MAPPER.getNodeFactory().textNode(DateFormats.luxonIso(result.withZoneSameInstant(java.time.ZoneOffset.UTC))), true);
+                Fields.put(
+                        out,
+                        field,
+                        Json.MAPPER
+                                .getNodeFactory()
+                                .textNode(DateFormats.luxonIso(result.withZoneSameInstant(java.time.ZoneOffset.UTC))),
+                        true);
             }
-            default -> throw new IllegalArgumentException("action: expected format or calculate; got \"" + action + "\"");
+            default ->
+                throw new IllegalArgumentException("action: expected format or calculate; got \"" + action + "\"");
         }
         return out;
     }
@@ -173,7 +214,8 @@ final class DateTimeNode implements NodeType {
             ZonedDateTime moved = date.plus(whole, calendar);
             double rest = amount - whole;
             if (rest == 0) return moved;
-            // A fraction of a calendar unit: the fraction of that unit's length from there, as Luxon does for days and weeks.
+            // A fraction of a calendar unit: the fraction of that unit's length from there, as Luxon does for days and
+            // weeks.
             Duration length = Duration.between(moved, moved.plus(1, calendar));
             return moved.plus(Duration.ofMillis(Math.round(length.toMillis() * rest)));
         }
@@ -182,7 +224,10 @@ final class DateTimeNode implements NodeType {
             case "minutes" -> Math.round(amount * 60_000);
             case "seconds" -> Math.round(amount * 1000);
             case "milliseconds" -> Math.round(amount);
-            default -> throw new IllegalArgumentException("timeUnit: \"" + unit + "\" is not one of years, quarters, months, weeks, days, hours, minutes, seconds, milliseconds");
+            default ->
+                throw new IllegalArgumentException(
+                        "timeUnit: \"" + unit
+                                + "\" is not one of years, quarters, months, weeks, days, hours, minutes, seconds, milliseconds");
         };
         return date.plus(Duration.ofMillis(millis));
     }
@@ -191,21 +236,27 @@ final class DateTimeNode implements NodeType {
         return switch (unit) {
             case "year" -> date.with(TemporalAdjusters.firstDayOfYear()).truncatedTo(ChronoUnit.DAYS);
             case "month" -> date.with(TemporalAdjusters.firstDayOfMonth()).truncatedTo(ChronoUnit.DAYS);
-            case "week" -> date.with(TemporalAdjusters.previousOrSame(DayOfWeek.MONDAY)).truncatedTo(ChronoUnit.DAYS);
+            case "week" ->
+                date.with(TemporalAdjusters.previousOrSame(DayOfWeek.MONDAY)).truncatedTo(ChronoUnit.DAYS);
             case "day" -> date.truncatedTo(ChronoUnit.DAYS);
             case "hour" -> date.truncatedTo(ChronoUnit.HOURS);
             case "minute" -> date.truncatedTo(ChronoUnit.MINUTES);
             case "second" -> date.truncatedTo(ChronoUnit.SECONDS);
-            default -> throw new IllegalArgumentException("round to: expected year, month, week, day, hour, minute or second; got \"" + unit + "\"");
+            default ->
+                throw new IllegalArgumentException(
+                        "round to: expected year, month, week, day, hour, minute or second; got \"" + unit + "\"");
         };
     }
 
-    private static final List<String> UNITS = List.of("year", "month", "week", "day", "hour", "minute", "second", "millisecond");
+    private static final List<String> UNITS =
+            List.of("year", "month", "week", "day", "hour", "minute", "second", "millisecond");
 
     /** Luxon's {@code diff(start, units)}: the largest unit first, the smallest taking the fractional rest. */
     private static JsonNode between(ZonedDateTime start, ZonedDateTime end, List<String> units, boolean iso) {
         List<String> sorted = UNITS.stream().filter(units::contains).toList();
-        if (sorted.size() != units.size()) throw new IllegalArgumentException("units: expected some of " + String.join(", ", UNITS) + "; got " + units);
+        if (sorted.size() != units.size())
+            throw new IllegalArgumentException(
+                    "units: expected some of " + String.join(", ", UNITS) + "; got " + units);
         ObjectNode out = Json.MAPPER.createObjectNode();
         ZonedDateTime at = start;
         StringBuilder isoText = new StringBuilder("P");
@@ -241,21 +292,26 @@ final class DateTimeNode implements NodeType {
             if (amount == Math.rint(amount)) out.put(key, (long) amount);
             else out.put(key, amount);
             if (iso) {
-                boolean time = unit.equals("hour") || unit.equals("minute") || unit.equals("second") || unit.equals("millisecond");
+                boolean time = unit.equals("hour")
+                        || unit.equals("minute")
+                        || unit.equals("second")
+                        || unit.equals("millisecond");
                 if (time && !inTime) {
                     isoText.append('T');
                     inTime = true;
                 }
                 String n = amount == Math.rint(amount) ? Long.toString((long) amount) : Double.toString(amount);
-                isoText.append(n).append(switch (unit) {
-                    case "year" -> "Y";
-                    case "month" -> "M";
-                    case "week" -> "W";
-                    case "day" -> "D";
-                    case "hour" -> "H";
-                    case "minute" -> "M";
-                    default -> "S";
-                });
+                isoText.append(n)
+                        .append(
+                                switch (unit) {
+                                    case "year" -> "Y";
+                                    case "month" -> "M";
+                                    case "week" -> "W";
+                                    case "day" -> "D";
+                                    case "hour" -> "H";
+                                    case "minute" -> "M";
+                                    default -> "S";
+                                });
             }
         }
         return iso ? Json.MAPPER.getNodeFactory().textNode(isoText.toString()) : out;

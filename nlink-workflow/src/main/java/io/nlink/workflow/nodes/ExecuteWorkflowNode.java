@@ -54,7 +54,9 @@ final class ExecuteWorkflowNode implements NodeType {
         List<Expressions.Resolved> resolved = run.parametersPerItem(in);
         List<JsonNode> sent = new ArrayList<>();
         for (int i = 0; i < in.size(); i++) {
-            if (resolved.get(i).failure() != null) throw new NodeFailedException("item " + i + ": " + resolved.get(i).failure().message());
+            if (resolved.get(i).failure() != null)
+                throw new NodeFailedException(
+                        "item " + i + ": " + resolved.get(i).failure().message());
             sent.add(sentItem(resolved.get(i).params(), in.get(i)));
         }
         List<JsonNode> out = call(run, resolved.get(0).params(), sent);
@@ -76,7 +78,8 @@ final class ExecuteWorkflowNode implements NodeType {
         Workflow workflow = workflow(run, params);
         Execution sub = run.runSubWorkflow(workflow, items);
         if (sub.status() != Execution.Status.SUCCESS) {
-            throw new NodeFailedException("the sub-workflow \"" + workflow.name() + "\" " + (sub.status() == Execution.Status.CANCELED ? "was stopped" : "failed")
+            throw new NodeFailedException("the sub-workflow \"" + workflow.name() + "\" "
+                    + (sub.status() == Execution.Status.CANCELED ? "was stopped" : "failed")
                     + (sub.errorNode() == null ? "" : " at node \"" + sub.errorNode() + "\"") + ": " + sub.error());
         }
         if (!params.path("options").path("waitForSubWorkflow").asBoolean(true)) return items;
@@ -98,14 +101,18 @@ final class ExecuteWorkflowNode implements NodeType {
             case "parameter" -> {
                 JsonNode json = params.path("workflowJson");
                 try {
-                    byte[] bytes = json.isTextual() ? json.asText().getBytes(StandardCharsets.UTF_8) : Json.writeBytes(json);
+                    byte[] bytes =
+                            json.isTextual() ? json.asText().getBytes(StandardCharsets.UTF_8) : Json.writeBytes(json);
                     return WorkflowParser.parse("workflowJson", bytes);
                 } catch (InvalidWorkflowException e) {
                     throw new NodeFailedException(e.getMessage());
                 }
             }
-            case "localFile", "url" -> throw new NodeFailedException("source \"" + source + "\" is not supported: nLink does not run workflows from "
-                    + (source.equals("url") ? "a URL" : "the server's files") + "; store the workflow and call it by id (source \"database\"), or give its JSON (source \"parameter\")");
+            case "localFile", "url" ->
+                throw new NodeFailedException(
+                        "source \"" + source + "\" is not supported: nLink does not run workflows from "
+                                + (source.equals("url") ? "a URL" : "the server's files")
+                                + "; store the workflow and call it by id (source \"database\"), or give its JSON (source \"parameter\")");
             default -> throw new NodeFailedException("source: expected database or parameter; got \"" + source + "\"");
         }
     }

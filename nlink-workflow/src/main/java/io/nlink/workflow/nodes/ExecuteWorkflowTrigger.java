@@ -25,7 +25,12 @@ final class ExecuteWorkflowTrigger implements NodeType {
                 continue;
             }
             ObjectNode kept = Json.MAPPER.createObjectNode();
-            for (String field : fields) kept.set(field, item.json().path(field).isMissingNode() ? null : item.json().get(field));
+            for (String field : fields)
+                kept.set(
+                        field,
+                        item.json().path(field).isMissingNode()
+                                ? null
+                                : item.json().get(field));
             out.add(run.item(kept));
         }
         return List.of(out);
@@ -36,13 +41,17 @@ final class ExecuteWorkflowTrigger implements NodeType {
         String source = p.path("inputSource").asText("passthrough");
         List<String> fields = new ArrayList<>();
         switch (source) {
-            case "workflowInputs" -> p.path("workflowInputs").path("values").forEach(v -> {
-                if (!v.path("name").asText("").isBlank()) fields.add(v.path("name").asText());
-            });
+            case "workflowInputs" ->
+                p.path("workflowInputs").path("values").forEach(v -> {
+                    if (!v.path("name").asText("").isBlank())
+                        fields.add(v.path("name").asText());
+                });
             case "jsonExample" -> {
                 JsonNode example;
                 try {
-                    example = p.path("jsonExample").isTextual() ? Json.parse(p.path("jsonExample").asText()) : p.path("jsonExample");
+                    example = p.path("jsonExample").isTextual()
+                            ? Json.parse(p.path("jsonExample").asText())
+                            : p.path("jsonExample");
                 } catch (java.io.IOException e) {
                     throw new NodeFailedException("jsonExample: not valid JSON: " + e.getMessage());
                 }
@@ -51,7 +60,9 @@ final class ExecuteWorkflowTrigger implements NodeType {
             case "passthrough" -> {
                 return null;
             }
-            default -> throw new NodeFailedException("inputSource: expected workflowInputs, jsonExample or passthrough; got \"" + source + "\"");
+            default ->
+                throw new NodeFailedException(
+                        "inputSource: expected workflowInputs, jsonExample or passthrough; got \"" + source + "\"");
         }
         return fields.isEmpty() ? null : fields;
     }

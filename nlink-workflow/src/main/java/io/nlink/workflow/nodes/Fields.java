@@ -15,12 +15,21 @@ final class Fields {
     static List<String> list(JsonNode names) {
         if (names.isObject()) {
             return java.util.stream.StreamSupport.stream(names.path("fields").spliterator(), false)
-                    .map(f -> f.path("fieldName").asText("").strip()).filter(n -> !n.isEmpty()).toList();
+                    .map(f -> f.path("fieldName").asText("").strip())
+                    .filter(n -> !n.isEmpty())
+                    .toList();
         }
         if (names.isArray()) {
-            return java.util.stream.StreamSupport.stream(names.spliterator(), false).map(JsonNode::asText).map(String::strip).filter(n -> !n.isEmpty()).toList();
+            return java.util.stream.StreamSupport.stream(names.spliterator(), false)
+                    .map(JsonNode::asText)
+                    .map(String::strip)
+                    .filter(n -> !n.isEmpty())
+                    .toList();
         }
-        return Arrays.stream(names.asText("").split(",")).map(String::strip).filter(n -> !n.isEmpty()).toList();
+        return Arrays.stream(names.asText("").split(","))
+                .map(String::strip)
+                .filter(n -> !n.isEmpty())
+                .toList();
     }
 
     /** The value at {@code path} ("a.b.c" when {@code dots}), or a missing node. */

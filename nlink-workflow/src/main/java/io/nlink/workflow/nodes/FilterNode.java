@@ -16,7 +16,10 @@ final class FilterNode implements NodeType {
         boolean version2 = run.node().typeVersion() >= 2;
         run.eachItem(run.input(0), outputs, (i, item, params) -> {
             boolean kept = version2
-                    ? IfNode.holds(params.path("conditions"), params.path("looseTypeValidation").asBoolean(false), params.path("options").path("ignoreCase").asBoolean(false))
+                    ? IfNode.holds(
+                            params.path("conditions"),
+                            params.path("looseTypeValidation").asBoolean(false),
+                            params.path("options").path("ignoreCase").asBoolean(false))
                     : IfNode.holdsVersion1(params, "combineConditions");
             if (kept) outputs.get(0).add(run.item(item.json(), item));
         });

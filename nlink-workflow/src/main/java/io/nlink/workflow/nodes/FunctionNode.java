@@ -20,7 +20,8 @@ final class FunctionNode implements NodeType {
     public List<List<Item>> run(NodeRun run) throws NodeFailedException {
         String code = run.parameters().path("functionCode").asText(null);
         if (code == null) throw new NodeFailedException("functionCode: the node has no code");
-        // Function Item named the item's JSON "item": bind it on the code's first line, so error line numbers stay the user's.
+        // Function Item named the item's JSON "item": bind it on the code's first line, so error line numbers stay the
+        // user's.
         return CodeNode.run(run, perItem ? "item = $json; " + code : code, perItem);
     }
 }

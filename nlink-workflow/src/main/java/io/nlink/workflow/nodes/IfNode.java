@@ -20,10 +20,22 @@ final class IfNode implements NodeType {
     @Override
     public List<List<Item>> run(NodeRun run) throws NodeFailedException {
         List<List<Item>> outputs = run.outputs(2);
-        run.eachItem(run.input(0), outputs, (i, item, params) ->
-                outputs.get((run.node().typeVersion() >= 2
-                        ? holds(params.path("conditions"), params.path("looseTypeValidation").asBoolean(false), params.path("options").path("ignoreCase").asBoolean(false))
-                        : holdsVersion1(params, "combineOperation")) ? 0 : 1).add(run.item(item.json(), item)));
+        run.eachItem(
+                run.input(0),
+                outputs,
+                (i, item, params) -> outputs.get(
+                                (run.node().typeVersion() >= 2
+                                                ? holds(
+                                                        params.path("conditions"),
+                                                        params.path("looseTypeValidation")
+                                                                .asBoolean(false),
+                                                        params.path("options")
+                                                                .path("ignoreCase")
+                                                                .asBoolean(false))
+                                                : holdsVersion1(params, "combineOperation"))
+                                        ? 0
+                                        : 1)
+                        .add(run.item(item.json(), item)));
         return outputs;
     }
 
@@ -36,12 +48,19 @@ final class IfNode implements NodeType {
      */
     static boolean holds(JsonNode conditions, boolean looseFromNode, boolean ignoreCase) {
         boolean caseSensitive = conditions.path("options").path("caseSensitive").asBoolean(true) && !ignoreCase;
-        boolean loose = "loose".equals(conditions.path("options").path("typeValidation").asText("strict")) || looseFromNode;
+        boolean loose =
+                "loose".equals(conditions.path("options").path("typeValidation").asText("strict")) || looseFromNode;
         boolean or = "or".equals(conditions.path("combinator").asText("and"));
         List<Boolean> results = new ArrayList<>();
         for (JsonNode c : conditions.path("conditions")) {
             JsonNode op = c.path("operator");
-            results.add(compare(op.path("type").asText("string"), op.path("operation").asText("equals"), c.get("leftValue"), c.get("rightValue"), caseSensitive, loose));
+            results.add(compare(
+                    op.path("type").asText("string"),
+                    op.path("operation").asText("equals"),
+                    c.get("leftValue"),
+                    c.get("rightValue"),
+                    caseSensitive,
+                    loose));
         }
         return or ? results.contains(true) : !results.contains(false);
     }
@@ -53,14 +72,18 @@ final class IfNode implements NodeType {
         List<Boolean> results = new ArrayList<>();
         for (String type : new String[] {"string", "number", "boolean"}) {
             for (JsonNode c : params.path("conditions").path(type)) {
-                // n8n leaves defaults out of its exports: the operation is "equal" ("smaller" for numbers), value2 false, 0 or "".
+                // n8n leaves defaults out of its exports: the operation is "equal" ("smaller" for numbers), value2
+                // false, 0 or "".
                 String operation = c.path("operation").asText(type.equals("number") ? "smaller" : "equal");
-                JsonNode value2 = c.has("value2") ? c.get("value2") : switch (type) {
-                    case "boolean" -> com.fasterxml.jackson.databind.node.BooleanNode.FALSE;
-                    case "number" -> com.fasterxml.jackson.databind.node.IntNode.valueOf(0);
-                    default -> com.fasterxml.jackson.databind.node.TextNode.valueOf("");
-                };
-                results.add(compare(type, V1_NAMES.getOrDefault(operation, operation), c.get("value1"), value2, true, true));
+                JsonNode value2 = c.has("value2")
+                        ? c.get("value2")
+                        : switch (type) {
+                            case "boolean" -> com.fasterxml.jackson.databind.node.BooleanNode.FALSE;
+                            case "number" -> com.fasterxml.jackson.databind.node.IntNode.valueOf(0);
+                            default -> com.fasterxml.jackson.databind.node.TextNode.valueOf("");
+                        };
+                results.add(compare(
+                        type, V1_NAMES.getOrDefault(operation, operation), c.get("value1"), value2, true, true));
             }
         }
         return any ? results.contains(true) : !results.contains(false);
@@ -73,18 +96,25 @@ final class IfNode implements NodeType {
             java.util.Map.entry("smaller", "lt"), java.util.Map.entry("smallerEqual", "lte"),
             java.util.Map.entry("isEmpty", "empty"), java.util.Map.entry("isNotEmpty", "notEmpty"));
 
-    static boolean compare(String type, String operation, JsonNode left, JsonNode right, boolean caseSensitive, boolean loose) {
+    static boolean compare(
+            String type, String operation, JsonNode left, JsonNode right, boolean caseSensitive, boolean loose) {
         boolean missing = left == null || left.isNull() || left.isMissingNode();
         switch (operation) {
-            case "exists": return !missing;
-            case "notExists": return missing;
-            case "empty": return missing || empty(left);
-            case "notEmpty": return !missing && !empty(left);
-            default: break;
+            case "exists":
+                return !missing;
+            case "notExists":
+                return missing;
+            case "empty":
+                return missing || empty(left);
+            case "notEmpty":
+                return !missing && !empty(left);
+            default:
+                break;
         }
         return switch (type) {
             case "number" -> {
-                double l = number(left, loose, "left value"), r = "true".equals(operation) ? 0 : number(right, loose, "right value");
+                double l = number(left, loose, "left value"),
+                        r = "true".equals(operation) ? 0 : number(right, loose, "right value");
                 yield switch (operation) {
                     case "equals" -> l == r;
                     case "notEquals" -> l != r;
@@ -125,7 +155,9 @@ final class IfNode implements NodeType {
                     default -> throw unknown(type, operation);
                 };
             }
-            default -> throw new IllegalArgumentException("condition type \"" + type + "\" is not supported (string, number, boolean)");
+            default ->
+                throw new IllegalArgumentException(
+                        "condition type \"" + type + "\" is not supported (string, number, boolean)");
         };
     }
 
@@ -148,7 +180,11 @@ final class IfNode implements NodeType {
 
     private static boolean bool(JsonNode v, boolean loose, String what) {
         if (v != null && v.isBoolean()) return v.asBoolean();
-        if (loose && v != null && v.isTextual() && (v.asText().equals("true") || v.asText().equals("false"))) return v.asText().equals("true");
+        if (loose
+                && v != null
+                && v.isTextual()
+                && (v.asText().equals("true") || v.asText().equals("false")))
+            return v.asText().equals("true");
         throw new IllegalArgumentException("wrong type: the " + what + " " + describe(v) + " is not a boolean");
     }
 
@@ -163,7 +199,8 @@ final class IfNode implements NodeType {
         try {
             return Pattern.compile(source);
         } catch (PatternSyntaxException e) {
-            throw new IllegalArgumentException("the regular expression " + source + " is not valid: " + e.getDescription());
+            throw new IllegalArgumentException(
+                    "the regular expression " + source + " is not valid: " + e.getDescription());
         }
     }
 

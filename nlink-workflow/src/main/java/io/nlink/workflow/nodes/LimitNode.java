@@ -11,7 +11,8 @@ final class LimitNode implements NodeType {
         int max = run.parameters().path("maxItems").asInt(1);
         if (max < 0) throw new NodeFailedException("maxItems: expected 0 or more; got " + max);
         boolean last = run.parameters().path("keep").asText("firstItems").equals("lastItems");
-        List<Item> kept = last ? in.subList(Math.max(0, in.size() - max), in.size()) : in.subList(0, Math.min(max, in.size()));
+        List<Item> kept =
+                last ? in.subList(Math.max(0, in.size() - max), in.size()) : in.subList(0, Math.min(max, in.size()));
         return List.of(kept.stream().map(i -> run.item(i.json(), i)).toList());
     }
 }

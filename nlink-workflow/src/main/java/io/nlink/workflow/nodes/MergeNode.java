@@ -42,17 +42,35 @@ final class MergeNode implements NodeType {
             for (int i = 0; i < inputs; i++) for (Item item : run.input(i)) out.add(run.item(item.json(), item));
         } else if (mode.equals("chooseBranch")) {
             out = chosen(run, p, inputs);
-        } else if (mode.equals("combine") && p.path("combineBy").asText("combineByFields").equals("combineByFields")) {
-            List<String> fields = Arrays.stream(p.path("fieldsToMatchString").asText("").split(",")).map(String::strip).filter(s -> !s.isEmpty()).toList();
-            if (fields.isEmpty()) throw new NodeFailedException("fieldsToMatchString: name the field(s) to match items on, e.g. \"id\"");
+        } else if (mode.equals("combine")
+                && p.path("combineBy").asText("combineByFields").equals("combineByFields")) {
+            List<String> fields = Arrays.stream(
+                            p.path("fieldsToMatchString").asText("").split(","))
+                    .map(String::strip)
+                    .filter(s -> !s.isEmpty())
+                    .toList();
+            if (fields.isEmpty())
+                throw new NodeFailedException("fieldsToMatchString: name the field(s) to match items on, e.g. \"id\"");
             out = byKey(run, one, fields, two, fields, p.path("joinMode").asText("keepMatches"));
         } else if (mode.equals("mergeByKey")) {
-            out = byKey(run, one, List.of(p.path("propertyName1").asText()), two, List.of(p.path("propertyName2").asText()), "enrichInput1");
-        } else if ((mode.equals("combine") && p.path("combineBy").asText().equals("combineByPosition")) || mode.equals("mergeByIndex")) {
-            out = byPosition(run, inputs, p.path("options").path("includeUnpaired").asBoolean(false));
+            out = byKey(
+                    run,
+                    one,
+                    List.of(p.path("propertyName1").asText()),
+                    two,
+                    List.of(p.path("propertyName2").asText()),
+                    "enrichInput1");
+        } else if ((mode.equals("combine") && p.path("combineBy").asText().equals("combineByPosition"))
+                || mode.equals("mergeByIndex")) {
+            out = byPosition(
+                    run, inputs, p.path("options").path("includeUnpaired").asBoolean(false));
         } else {
-            throw new NodeFailedException("the Merge mode \"" + mode + "\"" + (mode.equals("combine") ? " by " + p.path("combineBy").asText() : "")
-                    + " is not supported; use append, combine by fields, combine by position, chooseBranch, mergeByKey or mergeByIndex");
+            throw new NodeFailedException(
+                    "the Merge mode \"" + mode + "\""
+                            + (mode.equals("combine")
+                                    ? " by " + p.path("combineBy").asText()
+                                    : "")
+                            + " is not supported; use append, combine by fields, combine by position, chooseBranch, mergeByKey or mergeByIndex");
         }
         return List.of(out);
     }
@@ -94,16 +112,24 @@ final class MergeNode implements NodeType {
     private static List<Item> chosen(NodeRun run, JsonNode p, int inputs) throws NodeFailedException {
         String output = p.path("output").asText("specifiedInput");
         if (output.equals("empty")) return List.of(run.item(Json.MAPPER.createObjectNode()));
-        int input = output.startsWith("input") ? Integer.parseInt("0" + output.substring(5).replaceAll("\\D", "")) : p.path("useDataOfInput").asInt(1);
-        if (input < 1 || input > inputs) throw new NodeFailedException("useDataOfInput: input " + input + " does not exist; the node has " + inputs + " inputs");
+        int input = output.startsWith("input")
+                ? Integer.parseInt("0" + output.substring(5).replaceAll("\\D", ""))
+                : p.path("useDataOfInput").asInt(1);
+        if (input < 1 || input > inputs)
+            throw new NodeFailedException(
+                    "useDataOfInput: input " + input + " does not exist; the node has " + inputs + " inputs");
         List<Item> out = new ArrayList<>();
         for (Item item : run.input(input - 1)) out.add(run.item(item.json(), item));
         return out;
     }
 
-    private static List<Item> byKey(NodeRun run, List<Item> one, List<String> keys1, List<Item> two, List<String> keys2, String join) throws NodeFailedException {
+    private static List<Item> byKey(
+            NodeRun run, List<Item> one, List<String> keys1, List<Item> two, List<String> keys2, String join)
+            throws NodeFailedException {
         Map<String, List<Item>> index = new LinkedHashMap<>();
-        for (Item item : two) index.computeIfAbsent(key(item.json(), keys2), k -> new ArrayList<>()).add(item);
+        for (Item item : two)
+            index.computeIfAbsent(key(item.json(), keys2), k -> new ArrayList<>())
+                    .add(item);
         List<Item> out = new ArrayList<>();
         java.util.Set<Item> matched2 = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
         for (Item a : one) {
@@ -116,14 +142,20 @@ final class MergeNode implements NodeType {
                 matched2.add(b);
                 switch (join) {
                     case "keepMatches", "keepEverything", "enrichInput1" -> out.add(merged(run, a, b));
-                    case "enrichInput2" -> { /* added below, in input 2's order */ }
-                    default -> throw new NodeFailedException("joinMode \"" + join + "\" is not supported; use keepMatches, enrichInput1, enrichInput2 or keepEverything");
+                    case "enrichInput2" -> {
+                        /* added below, in input 2's order */
+                    }
+                    default ->
+                        throw new NodeFailedException("joinMode \"" + join
+                                + "\" is not supported; use keepMatches, enrichInput1, enrichInput2 or keepEverything");
                 }
             }
         }
         if (join.equals("enrichInput2")) {
             Map<String, List<Item>> index1 = new LinkedHashMap<>();
-            for (Item a : one) index1.computeIfAbsent(key(a.json(), keys1), k -> new ArrayList<>()).add(a);
+            for (Item a : one)
+                index1.computeIfAbsent(key(a.json(), keys1), k -> new ArrayList<>())
+                        .add(a);
             for (Item b : two) {
                 List<Item> m = index1.getOrDefault(key(b.json(), keys2), List.of());
                 out.add(m.isEmpty() ? run.item(b.json(), b) : merged(run, m.get(0), b));

@@ -42,10 +42,13 @@ public final class NodeDefinitions {
     private static ObjectNode read(String type) {
         String resource = resource(type);
         try (InputStream in = NodeDefinitions.class.getResourceAsStream(resource)) {
-            if (in == null) throw new IllegalStateException("built-in node type " + type + " has no definition: add " + resource + " next to NodeDefinitions");
+            if (in == null)
+                throw new IllegalStateException("built-in node type " + type + " has no definition: add " + resource
+                        + " next to NodeDefinitions");
             JsonNode root = Json.parse(in.readAllBytes());
             String expected = resource.substring(FOLDER.length(), resource.length() - ".json".length());
-            if (!(root instanceof ObjectNode object) || !expected.equals(root.path("name").asText())) {
+            if (!(root instanceof ObjectNode object)
+                    || !expected.equals(root.path("name").asText())) {
                 throw new IllegalStateException(resource + " must be a JSON object whose name is \"" + expected + "\"");
             }
             return object;

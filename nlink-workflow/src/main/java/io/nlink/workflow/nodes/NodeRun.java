@@ -34,8 +34,14 @@ public final class NodeRun {
      * @param subWorkflows where Execute Workflow finds the workflows it calls by id
      * @param maxWait      the longest a Wait node may pause a run (a waiting run lives in memory only)
      */
-    public record Services(JavaScript js, SandboxLimits limits, NodeResolver resolver, EgressPolicy egress, CredentialResolver credentials,
-            io.nlink.workflow.SubWorkflows subWorkflows, java.time.Duration maxWait) {}
+    public record Services(
+            JavaScript js,
+            SandboxLimits limits,
+            NodeResolver resolver,
+            EgressPolicy egress,
+            CredentialResolver credentials,
+            io.nlink.workflow.SubWorkflows subWorkflows,
+            java.time.Duration maxWait) {}
 
     /**
      * One failed item, for the execution record.
@@ -43,8 +49,12 @@ public final class NodeRun {
      * @param sandboxFailure how the sandbox failed it ({@link io.nlink.runtime.NodeFailure.Kind}, e.g. TIMEOUT), or null
      *     when it failed outside a sandbox; what the metrics count sandbox failures by
      */
-    public record ItemError(int index, String message,
-            @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL) String sandboxFailure) {
+    public record ItemError(
+            int index,
+            String message,
+
+            @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
+            String sandboxFailure) {
         public ItemError(int index, String message) {
             this(index, message, null);
         }
@@ -105,19 +115,29 @@ public final class NodeRun {
     }
 
     /** @param history each node that ran before this one, with its outputs, in run order */
-    public NodeRun(Workflow.Node node, List<List<Item>> inputs, Services services, Map<String, List<List<Item>>> history) {
+    public NodeRun(
+            Workflow.Node node, List<List<Item>> inputs, Services services, Map<String, List<List<Item>>> history) {
         this(node, inputs, services, history, response -> {});
     }
 
     /** @param webhookResponder where a Respond to Webhook node's answer goes (ignored when the run did not come from such a webhook) */
-    public NodeRun(Workflow.Node node, List<List<Item>> inputs, Services services, Map<String, List<List<Item>>> history,
+    public NodeRun(
+            Workflow.Node node,
+            List<List<Item>> inputs,
+            Services services,
+            Map<String, List<List<Item>>> history,
             java.util.function.Consumer<WebhookResponse> webhookResponder) {
         this(node, inputs, services, history, webhookResponder, RunControl.none());
     }
 
     /** @param control whose stop the per-item loop ({@link #eachItem}) checks before each item */
-    public NodeRun(Workflow.Node node, List<List<Item>> inputs, Services services, Map<String, List<List<Item>>> history,
-            java.util.function.Consumer<WebhookResponse> webhookResponder, RunControl control) {
+    public NodeRun(
+            Workflow.Node node,
+            List<List<Item>> inputs,
+            Services services,
+            Map<String, List<List<Item>>> history,
+            java.util.function.Consumer<WebhookResponse> webhookResponder,
+            RunControl control) {
         this.control = control;
         this.node = node;
         this.inputs = inputs;
@@ -150,7 +170,8 @@ public final class NodeRun {
     }
 
     /** Runs {@code workflow} from its Execute Workflow Trigger with {@code items}, under this run's services and stop. */
-    public io.nlink.workflow.Execution runSubWorkflow(Workflow workflow, List<JsonNode> items) throws NodeFailedException {
+    public io.nlink.workflow.Execution runSubWorkflow(Workflow workflow, List<JsonNode> items)
+            throws NodeFailedException {
         return subRunner.run(workflow, items);
     }
 
@@ -194,8 +215,9 @@ public final class NodeRun {
     public ObjectNode credential(String type) throws NodeFailedException {
         Workflow.CredentialRef ref = node.credentials().get(type);
         if (ref == null) {
-            throw new NodeFailedException("the node needs a credential of type " + type + " and names none; choose one in the node"
-                    + " (\"credentials\": {\"" + type + "\": {\"id\": \"…\", \"name\": \"…\"}})");
+            throw new NodeFailedException(
+                    "the node needs a credential of type " + type + " and names none; choose one in the node"
+                            + " (\"credentials\": {\"" + type + "\": {\"id\": \"…\", \"name\": \"…\"}})");
         }
         try {
             return services.credentials().data(type, ref);
@@ -239,7 +261,8 @@ public final class NodeRun {
         states.forEach((name, s) -> {
             if (!s.context().isEmpty()) out.put(name, s.context());
         });
-        // A node reading its own context before it has one (n8n's reset: {{ $node["Loop"].context["done"] }}) reads {}, as in n8n.
+        // A node reading its own context before it has one (n8n's reset: {{ $node["Loop"].context["done"] }}) reads {},
+        // as in n8n.
         out.putIfAbsent(node.name(), Json.MAPPER.createObjectNode());
         return out;
     }
@@ -290,19 +313,28 @@ public final class NodeRun {
     }
 
     /** As {@link #itemFailed(List, int, Item, String)}, for an item the sandbox failed. */
-    public void itemFailed(List<List<Item>> outputs, int index, Item item, io.nlink.runtime.NodeFailure failure) throws NodeFailedException {
-        itemFailed(outputs, index, item, new ItemError(index, failure.message(), failure.kind().name()));
+    public void itemFailed(List<List<Item>> outputs, int index, Item item, io.nlink.runtime.NodeFailure failure)
+            throws NodeFailedException {
+        itemFailed(
+                outputs,
+                index,
+                item,
+                new ItemError(index, failure.message(), failure.kind().name()));
     }
 
-    private void itemFailed(List<List<Item>> outputs, int index, Item item, ItemError error) throws NodeFailedException {
+    private void itemFailed(List<List<Item>> outputs, int index, Item item, ItemError error)
+            throws NodeFailedException {
         errors.add(error);
         String message = error.message();
         Item[] from = item == null ? new Item[0] : new Item[] {item};
         switch (node.onError()) {
             case STOP_WORKFLOW -> throw new NodeFailedException("item " + index + ": " + message);
-            case CONTINUE_REGULAR_OUTPUT -> outputs.get(0).add(item(Json.MAPPER.createObjectNode().put("error", message), from));
+            case CONTINUE_REGULAR_OUTPUT ->
+                outputs.get(0).add(item(Json.MAPPER.createObjectNode().put("error", message), from));
             case CONTINUE_ERROR_OUTPUT -> {
-                ObjectNode failed = item != null && item.json().isObject() ? ((ObjectNode) item.json()).deepCopy() : Json.MAPPER.createObjectNode();
+                ObjectNode failed = item != null && item.json().isObject()
+                        ? ((ObjectNode) item.json()).deepCopy()
+                        : Json.MAPPER.createObjectNode();
                 failed.put("error", message);
                 outputs.get(outputs.size() - 1).add(item(failed, from));
             }
@@ -316,7 +348,10 @@ public final class NodeRun {
     /** Appends what a sandboxed node printed, bounded. */
     public void log(String text) {
         if (text == null || text.isEmpty() || logs.length() > MAX_LOG_CHARS) return;
-        logs.append(text.length() > MAX_LOG_CHARS - logs.length() ? text.substring(0, MAX_LOG_CHARS - logs.length()) + "…\n" : text);
+        logs.append(
+                text.length() > MAX_LOG_CHARS - logs.length()
+                        ? text.substring(0, MAX_LOG_CHARS - logs.length()) + "…\n"
+                        : text);
         if (!text.endsWith("\n")) logs.append('\n');
     }
 

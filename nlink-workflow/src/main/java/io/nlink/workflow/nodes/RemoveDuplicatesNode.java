@@ -21,8 +21,9 @@ final class RemoveDuplicatesNode implements NodeType {
         JsonNode p = run.parameters();
         String operation = p.path("operation").asText("removeDuplicateInputItems");
         if (!operation.equals("removeDuplicateInputItems")) {
-            throw new NodeFailedException("operation \"" + operation + "\" (remembering items across executions) is not supported;"
-                    + " nLink removes duplicates within one run's input (removeDuplicateInputItems)");
+            throw new NodeFailedException(
+                    "operation \"" + operation + "\" (remembering items across executions) is not supported;"
+                            + " nLink removes duplicates within one run's input (removeDuplicateInputItems)");
         }
         String compare = p.path("compare").asText("allFields");
         boolean dots = Fields.dots(p);
@@ -32,18 +33,27 @@ final class RemoveDuplicatesNode implements NodeType {
             JsonNode key = switch (compare) {
                 case "allFields" -> item.json();
                 case "allFieldsExcept" -> {
-                    ObjectNode copy = item.json().isObject() ? ((ObjectNode) item.json()).deepCopy() : Json.MAPPER.createObjectNode();
+                    ObjectNode copy = item.json().isObject()
+                            ? ((ObjectNode) item.json()).deepCopy()
+                            : Json.MAPPER.createObjectNode();
                     for (String f : Fields.list(p.path("fieldsToExclude"))) copy.remove(f);
                     yield copy;
                 }
                 case "selectedFields" -> {
                     var values = Json.MAPPER.createArrayNode();
                     List<String> fields = Fields.list(p.path("fieldsToCompare"));
-                    if (fields.isEmpty()) throw new NodeFailedException("fieldsToCompare: name the fields that make items equal");
-                    for (String f : fields) values.add(Fields.get(item.json(), f, dots).isMissingNode() ? Json.MAPPER.nullNode() : Fields.get(item.json(), f, dots));
+                    if (fields.isEmpty())
+                        throw new NodeFailedException("fieldsToCompare: name the fields that make items equal");
+                    for (String f : fields)
+                        values.add(
+                                Fields.get(item.json(), f, dots).isMissingNode()
+                                        ? Json.MAPPER.nullNode()
+                                        : Fields.get(item.json(), f, dots));
                     yield values;
                 }
-                default -> throw new NodeFailedException("compare: \"" + compare + "\" is not allFields, allFieldsExcept or selectedFields");
+                default ->
+                    throw new NodeFailedException(
+                            "compare: \"" + compare + "\" is not allFields, allFieldsExcept or selectedFields");
             };
             if (seen.add(key)) out.add(run.item(item.json(), item));
         }

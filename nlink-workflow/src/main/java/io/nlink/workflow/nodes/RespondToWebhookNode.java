@@ -31,10 +31,25 @@ final class RespondToWebhookNode implements NodeType {
      * set on the dashboard's own origin (a workflow could fix a session); the security headers keep
      * what a webhook answers from running as a page of the dashboard.
      */
-    private static final Set<String> FORBIDDEN_HEADERS = Set.of("content-length", "transfer-encoding", "connection", "keep-alive", "upgrade",
-            "trailer", "te", "set-cookie", "set-cookie2", "content-security-policy", "x-frame-options", "x-content-type-options",
-            "cross-origin-opener-policy", "cross-origin-resource-policy", "cross-origin-embedder-policy", "referrer-policy",
-            "strict-transport-security", "content-type");
+    private static final Set<String> FORBIDDEN_HEADERS = Set.of(
+            "content-length",
+            "transfer-encoding",
+            "connection",
+            "keep-alive",
+            "upgrade",
+            "trailer",
+            "te",
+            "set-cookie",
+            "set-cookie2",
+            "content-security-policy",
+            "x-frame-options",
+            "x-content-type-options",
+            "cross-origin-opener-policy",
+            "cross-origin-resource-policy",
+            "cross-origin-embedder-policy",
+            "referrer-policy",
+            "strict-transport-security",
+            "content-type");
 
     private static final int MAX_HEADER_VALUE = 8 * 1024;
 
@@ -43,7 +58,8 @@ final class RespondToWebhookNode implements NodeType {
         List<Item> in = run.input(0);
         // Resolved over every item so that $input.all() sees them all; the first item's parameters answer.
         Expressions.Resolved resolved = run.parametersPerItem(in).get(0);
-        if (resolved.failure() != null) throw new NodeFailedException(resolved.failure().message());
+        if (resolved.failure() != null)
+            throw new NodeFailedException(resolved.failure().message());
         run.respondToWebhook(response(resolved.params(), in));
         return List.of(in.stream().map(i -> run.item(i.json(), i)).toList());
     }
@@ -52,29 +68,36 @@ final class RespondToWebhookNode implements NodeType {
         JsonNode options = p.path("options");
         String respondWith = p.path("respondWith").asText("firstIncomingItem");
         int status = status(options.path("responseCode"), respondWith.equals("redirect") ? 307 : 200);
-        List<WebhookResponse.Header> headers = headers(options.path("responseHeaders").path("entries"));
+        List<WebhookResponse.Header> headers =
+                headers(options.path("responseHeaders").path("entries"));
         String key = options.path("responseKey").asText("");
         return switch (respondWith) {
-            case "firstIncomingItem" -> json(status, headers, wrap(key, in.get(0).json()));
+            case "firstIncomingItem" ->
+                json(status, headers, wrap(key, in.get(0).json()));
             case "allIncomingItems" -> {
                 ArrayNode all = Json.MAPPER.createArrayNode();
                 in.forEach(i -> all.add(i.json()));
                 yield json(status, headers, wrap(key, all));
             }
             case "json" -> json(status, headers, jsonBody(p.get("responseBody")));
-            case "text" -> new WebhookResponse(status, headers, "text/html; charset=utf-8", text(p.get("responseBody")));
+            case "text" ->
+                new WebhookResponse(status, headers, "text/html; charset=utf-8", text(p.get("responseBody")));
             case "noData" -> new WebhookResponse(status, headers, null, null);
             case "redirect" -> {
                 String url = p.path("redirectURL").asText("");
-                if (url.isBlank()) throw new NodeFailedException("redirectURL: set the address to redirect the caller to");
+                if (url.isBlank())
+                    throw new NodeFailedException("redirectURL: set the address to redirect the caller to");
                 List<WebhookResponse.Header> withLocation = new ArrayList<>(headers);
                 withLocation.add(new WebhookResponse.Header("Location", checkedValue("Location", url)));
                 yield new WebhookResponse(status, withLocation, null, null);
             }
-            case "binary", "jwt" -> throw new NodeFailedException("respondWith \"" + respondWith
-                    + "\" is not supported yet; respond with json, text, firstIncomingItem, allIncomingItems, noData or redirect");
-            default -> throw new NodeFailedException("respondWith \"" + respondWith
-                    + "\" is unknown; use json, text, firstIncomingItem, allIncomingItems, noData or redirect");
+            case "binary", "jwt" ->
+                throw new NodeFailedException(
+                        "respondWith \"" + respondWith
+                                + "\" is not supported yet; respond with json, text, firstIncomingItem, allIncomingItems, noData or redirect");
+            default ->
+                throw new NodeFailedException("respondWith \"" + respondWith
+                        + "\" is unknown; use json, text, firstIncomingItem, allIncomingItems, noData or redirect");
         };
     }
 
@@ -109,7 +132,8 @@ final class RespondToWebhookNode implements NodeType {
     private static int status(JsonNode code, int fallback) throws NodeFailedException {
         if (code.isMissingNode() || code.isNull()) return fallback;
         int value = code.isNumber() ? code.asInt() : parse(code.asText());
-        if (value < 100 || value > 599) throw new NodeFailedException("options.responseCode: " + code + " is not an HTTP status (100 to 599)");
+        if (value < 100 || value > 599)
+            throw new NodeFailedException("options.responseCode: " + code + " is not an HTTP status (100 to 599)");
         return value;
     }
 
@@ -134,17 +158,21 @@ final class RespondToWebhookNode implements NodeType {
                 throw new NodeFailedException("options.responseHeaders: a workflow may not set " + name
                         + " (the server writes framing, cookie, content-type and security headers itself)");
             }
-            headers.add(new WebhookResponse.Header(name, checkedValue(name, entry.path("value").asText(""))));
+            headers.add(new WebhookResponse.Header(
+                    name, checkedValue(name, entry.path("value").asText(""))));
         }
         return headers;
     }
 
     /** A header value on one line: a CR or LF would let the value start a header or a body of its own. */
     private static String checkedValue(String name, String value) throws NodeFailedException {
-        if (value.length() > MAX_HEADER_VALUE) throw new NodeFailedException(name + ": the header value is longer than " + MAX_HEADER_VALUE + " characters");
+        if (value.length() > MAX_HEADER_VALUE)
+            throw new NodeFailedException(
+                    name + ": the header value is longer than " + MAX_HEADER_VALUE + " characters");
         for (int i = 0; i < value.length(); i++) {
             char c = value.charAt(i);
-            if ((c < 0x20 && c != '\t') || c == 0x7f) throw new NodeFailedException(name + ": the header value contains a control character");
+            if ((c < 0x20 && c != '\t') || c == 0x7f)
+                throw new NodeFailedException(name + ": the header value contains a control character");
         }
         return value;
     }

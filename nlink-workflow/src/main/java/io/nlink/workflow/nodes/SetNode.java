@@ -18,7 +18,11 @@ final class SetNode implements NodeType {
     @Override
     public List<List<Item>> run(NodeRun run) throws NodeFailedException {
         List<List<Item>> outputs = run.outputs(1);
-        run.eachItem(run.input(0), outputs, (i, item, params) -> outputs.get(0).add(run.item(apply(run.node().typeVersion(), params, item.json()), item)));
+        run.eachItem(
+                run.input(0),
+                outputs,
+                (i, item, params) ->
+                        outputs.get(0).add(run.item(apply(run.node().typeVersion(), params, item.json()), item)));
         return outputs;
     }
 
@@ -28,7 +32,11 @@ final class SetNode implements NodeType {
             ObjectNode out = params.path("keepOnlySet").asBoolean(false) ? Json.MAPPER.createObjectNode() : copy(item);
             for (String type : new String[] {"string", "number", "boolean"}) {
                 for (JsonNode field : params.path("values").path(type)) {
-                    Fields.put(out, field.path("name").asText(), convert(type, field.get("value"), field.path("name").asText()), dots);
+                    Fields.put(
+                            out,
+                            field.path("name").asText(),
+                            convert(type, field.get("value"), field.path("name").asText()),
+                            dots);
                 }
             }
             return out;
@@ -37,7 +45,8 @@ final class SetNode implements NodeType {
         if ("raw".equals(params.path("mode").asText("manual"))) {
             JsonNode raw = params.get("jsonOutput");
             JsonNode parsed = raw != null && raw.isTextual() ? parseJson(raw.asText(), "jsonOutput") : raw;
-            if (parsed == null || !parsed.isObject()) throw new IllegalArgumentException("jsonOutput: expected a JSON object");
+            if (parsed == null || !parsed.isObject())
+                throw new IllegalArgumentException("jsonOutput: expected a JSON object");
             out.setAll((ObjectNode) parsed);
             return out;
         }
@@ -67,7 +76,9 @@ final class SetNode implements NodeType {
      */
     private static ObjectNode kept(double version, ObjectNode params, JsonNode item) {
         String include = version >= 3.3
-                ? (params.path("includeOtherFields").asBoolean(false) ? params.path("include").asText("all") : "none")
+                ? (params.path("includeOtherFields").asBoolean(false)
+                        ? params.path("include").asText("all")
+                        : "none")
                 : params.path("include").asText("all");
         return switch (include) {
             case "none" -> Json.MAPPER.createObjectNode();
@@ -85,17 +96,23 @@ final class SetNode implements NodeType {
                 for (String field : fieldList(params.path("excludeFields"))) remove(out, field);
                 yield out;
             }
-            default -> throw new IllegalArgumentException("include: \"" + include + "\" is not one of all, none, selected, except");
+            default ->
+                throw new IllegalArgumentException(
+                        "include: \"" + include + "\" is not one of all, none, selected, except");
         };
     }
 
     private static List<String> fieldList(JsonNode names) {
-        return java.util.Arrays.stream(names.asText("").split(",")).map(String::strip).filter(n -> !n.isEmpty()).toList();
+        return java.util.Arrays.stream(names.asText("").split(","))
+                .map(String::strip)
+                .filter(n -> !n.isEmpty())
+                .toList();
     }
 
     private static com.fasterxml.jackson.core.JsonPointer pointer(String dotted) {
         StringBuilder p = new StringBuilder();
-        for (String part : dotted.split("\\.")) p.append('/').append(part.replace("~", "~0").replace("/", "~1"));
+        for (String part : dotted.split("\\."))
+            p.append('/').append(part.replace("~", "~0").replace("/", "~1"));
         return com.fasterxml.jackson.core.JsonPointer.compile(p.toString());
     }
 
@@ -117,7 +134,9 @@ final class SetNode implements NodeType {
         if (value == null || value.isNull() || value.isMissingNode()) return Json.MAPPER.nullNode();
         var f = Json.MAPPER.getNodeFactory();
         JsonNode converted = switch (type) {
-            case "string" -> f.textNode(value.isTextual() ? value.asText() : value.isValueNode() ? value.asText() : value.toString());
+            case "string" ->
+                f.textNode(
+                        value.isTextual() ? value.asText() : value.isValueNode() ? value.asText() : value.toString());
             case "number" -> {
                 if (value.isNumber()) yield value;
                 if (value.isBoolean()) yield f.numberNode(value.asBoolean() ? 1 : 0);
@@ -129,7 +148,13 @@ final class SetNode implements NodeType {
                 } catch (NumberFormatException notWhole) {
                     try {
                         double d = Double.parseDouble(t);
-                        yield Double.isFinite(d) && !t.endsWith("d") && !t.endsWith("f") && !t.endsWith("D") && !t.endsWith("F") ? f.numberNode(d) : null;
+                        yield Double.isFinite(d)
+                                        && !t.endsWith("d")
+                                        && !t.endsWith("f")
+                                        && !t.endsWith("D")
+                                        && !t.endsWith("F")
+                                ? f.numberNode(d)
+                                : null;
                     } catch (NumberFormatException notNumber) {
                         yield null;
                     }
@@ -137,7 +162,10 @@ final class SetNode implements NodeType {
             }
             case "boolean" -> {
                 if (value.isBoolean()) yield value;
-                if (value.isNumber()) yield value.asDouble() == 1 ? f.booleanNode(true) : value.asDouble() == 0 ? f.booleanNode(false) : null;
+                if (value.isNumber())
+                    yield value.asDouble() == 1
+                            ? f.booleanNode(true)
+                            : value.asDouble() == 0 ? f.booleanNode(false) : null;
                 String t = value.isTextual() ? value.asText().strip().toLowerCase(java.util.Locale.ROOT) : "";
                 yield switch (t) {
                     case "true", "1" -> f.booleanNode(true);
@@ -156,11 +184,14 @@ final class SetNode implements NodeType {
                 }
                 yield v != null && (type.equals("array") ? v.isArray() : v.isObject()) ? v : null;
             }
-            default -> throw new IllegalArgumentException("field " + name + ": the type \"" + type + "\" is not one of string, number, boolean, array, object");
+            default ->
+                throw new IllegalArgumentException("field " + name + ": the type \"" + type
+                        + "\" is not one of string, number, boolean, array, object");
         };
         if (converted != null) return converted;
         if (lenient) return value;
-        throw new IllegalArgumentException("field " + name + ": " + (value.isTextual() ? "\"" + value.asText() + "\"" : value.toString())
+        throw new IllegalArgumentException("field " + name + ": "
+                + (value.isTextual() ? "\"" + value.asText() + "\"" : value.toString())
                 + " cannot be converted to " + (type.equals("array") || type.equals("object") ? "an " : "a ") + type
                 + "; fix the value, or turn on the option ignoreConversionErrors to keep it as it is");
     }
@@ -172,25 +203,32 @@ final class SetNode implements NodeType {
     private static JsonNode convert(String type, JsonNode value, String name) {
         if (value == null || value.isNull()) return Json.MAPPER.nullNode();
         return switch (type) {
-            case "string" -> Json.MAPPER.getNodeFactory().textNode(value.isTextual() ? value.asText() : value.toString());
+            case "string" ->
+                Json.MAPPER.getNodeFactory().textNode(value.isTextual() ? value.asText() : value.toString());
             case "number" -> {
                 if (value.isNumber()) yield value;
                 try {
-                    yield Json.MAPPER.getNodeFactory().numberNode(new java.math.BigDecimal(value.asText().strip()));
+                    yield Json.MAPPER
+                            .getNodeFactory()
+                            .numberNode(new java.math.BigDecimal(value.asText().strip()));
                 } catch (NumberFormatException e) {
-                    throw new IllegalArgumentException("field " + name + ": \"" + value.asText() + "\" is not a number");
+                    throw new IllegalArgumentException(
+                            "field " + name + ": \"" + value.asText() + "\" is not a number");
                 }
             }
             case "boolean" -> {
                 if (value.isBoolean()) yield value;
                 String t = value.asText().strip().toLowerCase(java.util.Locale.ROOT);
-                if (t.equals("true") || t.equals("false")) yield Json.MAPPER.getNodeFactory().booleanNode(t.equals("true"));
-                throw new IllegalArgumentException("field " + name + ": \"" + value.asText() + "\" is not true or false");
+                if (t.equals("true") || t.equals("false"))
+                    yield Json.MAPPER.getNodeFactory().booleanNode(t.equals("true"));
+                throw new IllegalArgumentException(
+                        "field " + name + ": \"" + value.asText() + "\" is not true or false");
             }
             case "array", "object" -> {
                 JsonNode v = value.isTextual() ? parseJson(value.asText(), "field " + name) : value;
                 if (type.equals("array") ? !v.isArray() : !v.isObject()) {
-                    throw new IllegalArgumentException("field " + name + ": expected " + (type.equals("array") ? "an array" : "an object"));
+                    throw new IllegalArgumentException(
+                            "field " + name + ": expected " + (type.equals("array") ? "an array" : "an object"));
                 }
                 yield v;
             }
@@ -205,5 +243,4 @@ final class SetNode implements NodeType {
             throw new IllegalArgumentException(what + ": not valid JSON: " + e.getMessage());
         }
     }
-
 }

@@ -27,12 +27,14 @@ final class SortNode implements NodeType {
                 for (JsonNode field : p.path("sortFieldsUi").path("sortField")) {
                     String name = field.path("fieldName").asText("");
                     if (name.isBlank()) throw new NodeFailedException("sortFieldsUi: a sort field has no name");
-                    Comparator<Item> by = (a, b) -> compare(Fields.get(a.json(), name, dots), Fields.get(b.json(), name, dots));
+                    Comparator<Item> by =
+                            (a, b) -> compare(Fields.get(a.json(), name, dots), Fields.get(b.json(), name, dots));
                     if (field.path("order").asText("ascending").equals("descending")) {
                         Comparator<Item> ascending = by;
                         // Missing values stay last either way.
                         by = (a, b) -> {
-                            boolean ma = Fields.missing(Fields.get(a.json(), name, dots)), mb = Fields.missing(Fields.get(b.json(), name, dots));
+                            boolean ma = Fields.missing(Fields.get(a.json(), name, dots)),
+                                    mb = Fields.missing(Fields.get(b.json(), name, dots));
                             return ma || mb ? Boolean.compare(ma, mb) : ascending.compare(b, a);
                         };
                     }

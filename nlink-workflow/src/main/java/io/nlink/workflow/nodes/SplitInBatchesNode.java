@@ -24,18 +24,25 @@ import java.util.List;
  * Once a loop is done, the next run of the node starts again too (a loop nested in another).
  */
 final class SplitInBatchesNode implements NodeType {
-    private static final String REMAINING = "remaining", PROCESSED = "processed", RUN_INDEX = "runIndex", MAX_RUN_INDEX = "maxRunIndex";
+    private static final String REMAINING = "remaining",
+            PROCESSED = "processed",
+            RUN_INDEX = "runIndex",
+            MAX_RUN_INDEX = "maxRunIndex";
 
     @Override
     public List<List<Item>> run(NodeRun run) throws NodeFailedException {
         boolean v3 = run.node().typeVersion() >= 3;
         List<Item> in = run.input(0);
-        Expressions.Resolved resolved = run.parametersPerItem(in.isEmpty() ? List.of(Item.start(Json.MAPPER.createObjectNode())) : in.subList(0, 1)).get(0);
-        if (resolved.failure() != null) throw new NodeFailedException(resolved.failure().message());
+        Expressions.Resolved resolved = run.parametersPerItem(
+                        in.isEmpty() ? List.of(Item.start(Json.MAPPER.createObjectNode())) : in.subList(0, 1))
+                .get(0);
+        if (resolved.failure() != null)
+            throw new NodeFailedException(resolved.failure().message());
         JsonNode p = resolved.params();
         JsonNode size = p.path("batchSize");
         int batchSize = size.isMissingNode() ? (v3 ? 1 : 10) : size.asInt(-1);
-        if (batchSize < 1) throw new NodeFailedException("batchSize: expected a whole number of at least 1; got " + size);
+        if (batchSize < 1)
+            throw new NodeFailedException("batchSize: expected a whole number of at least 1; got " + size);
         boolean reset = p.path("options").path("reset").asBoolean(false);
 
         NodeRun.NodeState state = run.state();
@@ -57,8 +64,10 @@ final class SplitInBatchesNode implements NodeType {
         taken.clear();
         boolean done = batch.isEmpty();
         ObjectNode context = Json.MAPPER.createObjectNode();
-        context.put("currentRunIndex", runIndex).put("maxRunIndex", state.<Integer>get(MAX_RUN_INDEX))
-                .put("noItemsLeft", remaining.isEmpty()).put("done", done);
+        context.put("currentRunIndex", runIndex)
+                .put("maxRunIndex", state.<Integer>get(MAX_RUN_INDEX))
+                .put("noItemsLeft", remaining.isEmpty())
+                .put("done", done);
         state.context(context);
         if (done) {
             state.clear(); // a later run starts a new loop
@@ -68,7 +77,8 @@ final class SplitInBatchesNode implements NodeType {
             state.put(RUN_INDEX, runIndex);
         }
         if (run.node().typeVersion() < 2) return List.of(batch);
-        List<Item> finished = done ? processed.stream().map(i -> run.item(i.json(), i)).toList() : List.of();
+        List<Item> finished =
+                done ? processed.stream().map(i -> run.item(i.json(), i)).toList() : List.of();
         // Version 2 added "done" after "loop"; version 3 put it first.
         return v3 ? List.of(finished, batch) : List.of(batch, finished);
     }

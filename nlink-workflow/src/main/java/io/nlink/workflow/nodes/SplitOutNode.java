@@ -21,14 +21,17 @@ final class SplitOutNode implements NodeType {
         run.eachItem(run.input(0), outputs, (index, item, params) -> {
             boolean dots = Fields.dots(params);
             List<String> fields = Fields.list(params.path("fieldToSplitOut"));
-            if (fields.isEmpty()) throw new IllegalArgumentException("fieldToSplitOut: name the field that holds the list");
+            if (fields.isEmpty())
+                throw new IllegalArgumentException("fieldToSplitOut: name the field that holds the list");
             List<String> destinations = Fields.list(params.path("options").path("destinationFieldName"));
             String include = params.path("include").asText("noOtherFields");
             JsonNode[] lists = new JsonNode[fields.size()];
             int length = 0;
             for (int f = 0; f < fields.size(); f++) {
                 JsonNode v = Fields.get(item.json(), fields.get(f), dots);
-                if (Fields.missing(v)) throw new IllegalArgumentException("fieldToSplitOut: the item has no field \"" + fields.get(f) + "\"");
+                if (Fields.missing(v))
+                    throw new IllegalArgumentException(
+                            "fieldToSplitOut: the item has no field \"" + fields.get(f) + "\"");
                 lists[f] = v.isArray() ? v : Json.MAPPER.createArrayNode().add(v);
                 length = Math.max(length, lists[f].size());
             }
@@ -44,13 +47,18 @@ final class SplitOutNode implements NodeType {
                         yield selected;
                     }
                     case "noOtherFields" -> Json.MAPPER.createObjectNode();
-                    default -> throw new IllegalArgumentException("include: \"" + include + "\" is not noOtherFields, allOtherFields or selectedOtherFields");
+                    default ->
+                        throw new IllegalArgumentException("include: \"" + include
+                                + "\" is not noOtherFields, allOtherFields or selectedOtherFields");
                 };
                 for (int f = 0; f < fields.size(); f++) {
                     JsonNode element = lists[f].get(e);
                     if (element == null) continue;
                     String name = f < destinations.size() ? destinations.get(f) : fields.get(f);
-                    if (element.isObject() && fields.size() == 1 && destinations.isEmpty() && include.equals("noOtherFields")) {
+                    if (element.isObject()
+                            && fields.size() == 1
+                            && destinations.isEmpty()
+                            && include.equals("noOtherFields")) {
                         out.setAll(((ObjectNode) element).deepCopy());
                     } else {
                         Fields.put(out, name, element.deepCopy(), dots && f >= destinations.size());

@@ -14,8 +14,13 @@ final class StopAndErrorNode implements NodeType {
     @Override
     public List<List<Item>> run(NodeRun run) throws NodeFailedException {
         List<Item> in = run.input(0);
-        Expressions.Resolved resolved = run.parametersPerItem(in.isEmpty() ? List.of(Item.start(io.nlink.runtime.json.Json.MAPPER.createObjectNode())) : in.subList(0, 1)).get(0);
-        if (resolved.failure() != null) throw new NodeFailedException(resolved.failure().message());
+        Expressions.Resolved resolved = run.parametersPerItem(
+                        in.isEmpty()
+                                ? List.of(Item.start(io.nlink.runtime.json.Json.MAPPER.createObjectNode()))
+                                : in.subList(0, 1))
+                .get(0);
+        if (resolved.failure() != null)
+            throw new NodeFailedException(resolved.failure().message());
         JsonNode p = resolved.params();
         if (p.path("errorType").asText("errorMessage").equals("errorObject")) {
             JsonNode object = p.path("errorObject");
@@ -26,7 +31,8 @@ final class StopAndErrorNode implements NodeType {
                     throw new NodeFailedException("errorObject: not valid JSON: " + e.getMessage());
                 }
             }
-            throw new NodeFailedException(object.path("message").isTextual() ? object.path("message").asText() : object.toString());
+            throw new NodeFailedException(
+                    object.path("message").isTextual() ? object.path("message").asText() : object.toString());
         }
         throw new NodeFailedException(p.path("errorMessage").asText("Stopped by the Stop and Error node"));
     }

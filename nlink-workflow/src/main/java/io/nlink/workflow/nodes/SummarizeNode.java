@@ -28,7 +28,8 @@ final class SummarizeNode implements NodeType {
         boolean dots = Fields.dots(p);
         List<String> splitBy = Fields.list(p.path("fieldsToSplitBy"));
         JsonNode summaries = p.path("fieldsToSummarize").path("values");
-        if (summaries.isEmpty()) throw new NodeFailedException("fieldsToSummarize: name at least one field and its aggregation");
+        if (summaries.isEmpty())
+            throw new NodeFailedException("fieldsToSummarize: name at least one field and its aggregation");
         Map<JsonNode, List<Item>> unordered = new LinkedHashMap<>();
         // Groups nest as n8n's do: by the first split value in order of first appearance, then the second within it, …
         Map<JsonNode, Integer> firstSeen = new java.util.HashMap<>();
@@ -70,14 +71,16 @@ final class SummarizeNode implements NodeType {
         List<Item> out = new ArrayList<>();
         for (var group : groups.entrySet()) {
             ObjectNode json = Json.MAPPER.createObjectNode();
-            for (int i = 0; i < splitBy.size(); i++) json.set(splitBy.get(i), group.getKey().get(i));
+            for (int i = 0; i < splitBy.size(); i++)
+                json.set(splitBy.get(i), group.getKey().get(i));
             for (JsonNode s : summaries) summarize(json, s, group.getValue(), dots);
             out.add(run.item(json, group.getValue()));
         }
         return List.of(out);
     }
 
-    private static void summarize(ObjectNode out, JsonNode s, List<Item> items, boolean dots) throws NodeFailedException {
+    private static void summarize(ObjectNode out, JsonNode s, List<Item> items, boolean dots)
+            throws NodeFailedException {
         String aggregation = s.path("aggregation").asText("count");
         String path = s.path("field").asText("");
         if (path.isBlank()) throw new NodeFailedException("fieldsToSummarize: a summary has no field");
@@ -101,7 +104,8 @@ final class SummarizeNode implements NodeType {
                         try {
                             d = Double.parseDouble(v.asText().strip());
                         } catch (NumberFormatException e) {
-                            throw new NodeFailedException("fieldsToSummarize: " + aggregation + " of " + field + ": " + v + " is not a number");
+                            throw new NodeFailedException("fieldsToSummarize: " + aggregation + " of " + field + ": "
+                                    + v + " is not a number");
                         }
                     }
                     sum += d;
@@ -115,7 +119,11 @@ final class SummarizeNode implements NodeType {
                     case "min" -> n == 0 ? 0 : min;
                     default -> n == 0 ? 0 : max;
                 };
-                out.set(aggregation + "_" + field, result == Math.rint(result) && Math.abs(result) < 1e15 ? f.numberNode((long) result) : f.numberNode(result));
+                out.set(
+                        aggregation + "_" + field,
+                        result == Math.rint(result) && Math.abs(result) < 1e15
+                                ? f.numberNode((long) result)
+                                : f.numberNode(result));
             }
             case "concatenate" -> {
                 String separator = switch (s.path("separateBy").asText(",")) {
@@ -124,16 +132,21 @@ final class SummarizeNode implements NodeType {
                     case "newline" -> "\n";
                     default -> s.path("separateBy").asText(",");
                 };
-                List<String> texts = values.stream().map(v -> v.isValueNode() ? v.asText() : v.toString()).toList();
+                List<String> texts = values.stream()
+                        .map(v -> v.isValueNode() ? v.asText() : v.toString())
+                        .toList();
                 out.put("concatenated_" + field, String.join(separator, texts));
             }
             case "append", "appendUnique" -> {
-                ArrayNode list = out.putArray((aggregation.equals("append") ? "appended_" : "unique_appended_") + field);
+                ArrayNode list =
+                        out.putArray((aggregation.equals("append") ? "appended_" : "unique_appended_") + field);
                 Set<JsonNode> seen = new LinkedHashSet<>();
                 for (JsonNode v : values) if (aggregation.equals("append") || seen.add(v)) list.add(v.deepCopy());
             }
-            default -> throw new NodeFailedException("fieldsToSummarize: the aggregation \"" + aggregation
-                    + "\" is not supported; use count, countUnique, sum, average, min, max, concatenate, append or appendUnique");
+            default ->
+                throw new NodeFailedException(
+                        "fieldsToSummarize: the aggregation \"" + aggregation
+                                + "\" is not supported; use count, countUnique, sum, average, min, max, concatenate, append or appendUnique");
         }
     }
 }

@@ -20,26 +20,33 @@ final class SwitchNode implements NodeType {
     public List<List<Item>> run(NodeRun run) throws NodeFailedException {
         JsonNode p = run.parameters();
         if (run.node().typeVersion() < 3) {
-            throw new NodeFailedException("Switch version " + run.node().typeVersion() + " is not supported; nLink runs Switch 3 and later"
-                    + " (rules with conditions): re-create the node in n8n's current Switch, or use IF nodes");
+            throw new NodeFailedException(
+                    "Switch version " + run.node().typeVersion() + " is not supported; nLink runs Switch 3 and later"
+                            + " (rules with conditions): re-create the node in n8n's current Switch, or use IF nodes");
         }
         boolean expression = p.path("mode").asText("rules").equals("expression");
         JsonNode fallback = p.path("options").path("fallbackOutput");
         boolean extra = fallback.asText("none").equals("extra");
-        int regular = expression ? p.path("numberOutputs").asInt(4) : p.path("rules").path("values").size();
-        if (regular < 1 || regular > 64) throw new NodeFailedException((expression ? "numberOutputs" : "rules") + ": expected 1 to 64 outputs; got " + regular);
+        int regular = expression
+                ? p.path("numberOutputs").asInt(4)
+                : p.path("rules").path("values").size();
+        if (regular < 1 || regular > 64)
+            throw new NodeFailedException(
+                    (expression ? "numberOutputs" : "rules") + ": expected 1 to 64 outputs; got " + regular);
         List<List<Item>> outputs = run.outputs(regular + (extra ? 1 : 0));
         boolean all = p.path("options").path("allMatchingOutputs").asBoolean(false);
         run.eachItem(run.input(0), outputs, (i, item, params) -> {
             if (expression) {
                 JsonNode out = params.path("output");
                 if (!out.canConvertToInt() || out.asInt() < 0 || out.asInt() >= regular) {
-                    throw new IllegalArgumentException("output: " + out + " is not an output of this node (0 to " + (regular - 1) + ")");
+                    throw new IllegalArgumentException(
+                            "output: " + out + " is not an output of this node (0 to " + (regular - 1) + ")");
                 }
                 outputs.get(out.asInt()).add(run.item(item.json(), item));
                 return;
             }
-            boolean loose = params.path("looseTypeValidation").asBoolean(false) || params.path("options").path("looseTypeValidation").asBoolean(false);
+            boolean loose = params.path("looseTypeValidation").asBoolean(false)
+                    || params.path("options").path("looseTypeValidation").asBoolean(false);
             boolean ignoreCase = params.path("options").path("ignoreCase").asBoolean(false);
             boolean matched = false;
             JsonNode rules = params.path("rules").path("values");
@@ -52,7 +59,8 @@ final class SwitchNode implements NodeType {
             }
             if (matched) return;
             if (extra) outputs.get(regular).add(run.item(item.json(), item));
-            else if (fallback.canConvertToInt() && fallback.asInt() >= 0 && fallback.asInt() < regular) outputs.get(fallback.asInt()).add(run.item(item.json(), item));
+            else if (fallback.canConvertToInt() && fallback.asInt() >= 0 && fallback.asInt() < regular)
+                outputs.get(fallback.asInt()).add(run.item(item.json(), item));
         });
         return outputs;
     }

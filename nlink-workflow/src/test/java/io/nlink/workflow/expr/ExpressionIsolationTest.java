@@ -45,15 +45,26 @@ class ExpressionIsolationTest {
             new String[] {"Function.prototype", "(function () {}).leak", "Function.prototype.leak = s"},
             new String[] {"JSON", "JSON.leak", "JSON.leak = s"},
             new String[] {"Math", "Math.leak", "Math.leak = s"},
-            new String[] {"generator prototype", "Object.getPrototypeOf(function* () {}).leak", "Object.getPrototypeOf(function* () {}).leak = s"},
-            new String[] {"array iterator prototype", "Object.getPrototypeOf([][Symbol.iterator]()).leak",
-                "Object.getPrototypeOf([][Symbol.iterator]()).leak = s"},
+            new String[] {
+                "generator prototype",
+                "Object.getPrototypeOf(function* () {}).leak",
+                "Object.getPrototypeOf(function* () {}).leak = s"
+            },
+            new String[] {
+                "array iterator prototype",
+                "Object.getPrototypeOf([][Symbol.iterator]()).leak",
+                "Object.getPrototypeOf([][Symbol.iterator]()).leak = s"
+            },
             new String[] {"evaluator functions", "__fns.leak", "__fns.leak = s"},
-            new String[] {"evaluator code list", "__codes.length > 1 ? __codes[__codes.length - 1] : ''", "__codes.push(s)"},
+            new String[] {
+                "evaluator code list", "__codes.length > 1 ? __codes[__codes.length - 1] : ''", "__codes.push(s)"
+            },
             new String[] {"references helper", "__references.leak", "__references.leak = s"},
             new String[] {"a built-in method", "Object.prototype.toString.leak", "Object.prototype.toString.leak = s"},
             new String[] {"Error.prototype.message", "Error.prototype.message", "Error.prototype.message = s"},
-            new String[] {"a replaced toString", "({}).toString()", "Object.prototype.toString = function () { return s; }"},
+            new String[] {
+                "a replaced toString", "({}).toString()", "Object.prototype.toString = function () { return s; }"
+            },
             new String[] {"RegExp.$1", "RegExp.$1", "/(secret-[0-9]+)/.exec(s)"},
             new String[] {"RegExp.lastMatch", "RegExp.lastMatch", "/secret-[0-9]+/.exec(s)"},
             new String[] {"JSON.stringify", "JSON.stringify(1)", "JSON.stringify = function () { return s; }"});
@@ -62,9 +73,20 @@ class ExpressionIsolationTest {
     private static String probe() {
         StringBuilder js = new StringBuilder("(() => { const s = $json.secret, out = []; ");
         for (String[] c : CHANNELS) {
-            js.append("try { const v = ").append(c[1]).append("; if (String(v).indexOf('secret-') >= 0) out.push('saw ").append(c[0]).append("'); } catch (e) { } ");
-            js.append("try { ").append(c[2]).append("; const v = ").append(c[1])
-                    .append("; if (v === s && ").append(c[0].startsWith("RegExp") ? "false" : "true").append(") out.push('kept ").append(c[0]).append("'); } catch (e) { } ");
+            js.append("try { const v = ")
+                    .append(c[1])
+                    .append("; if (String(v).indexOf('secret-') >= 0) out.push('saw ")
+                    .append(c[0])
+                    .append("'); } catch (e) { } ");
+            js.append("try { ")
+                    .append(c[2])
+                    .append("; const v = ")
+                    .append(c[1])
+                    .append("; if (v === s && ")
+                    .append(c[0].startsWith("RegExp") ? "false" : "true")
+                    .append(") out.push('kept ")
+                    .append(c[0])
+                    .append("'); } catch (e) { } ");
         }
         String code = js.append("return out.join(', '); })()").toString();
         assertThat(code).doesNotContain("}}"); // it sits inside {{ }}
@@ -72,7 +94,9 @@ class ExpressionIsolationTest {
     }
 
     private static List<Expressions.Resolved> run(ObjectNode params, String... secrets) {
-        List<Item> items = java.util.Arrays.stream(secrets).map(s -> Item.start(Json.MAPPER.createObjectNode().put("secret", s))).toList();
+        List<Item> items = java.util.Arrays.stream(secrets)
+                .map(s -> Item.start(Json.MAPPER.createObjectNode().put("secret", s)))
+                .toList();
         return new Expressions(js, SandboxLimits.DEFAULTS).resolve(params, items, Map.of());
     }
 
@@ -80,18 +104,24 @@ class ExpressionIsolationTest {
     void nothingOneCallDoesReachesALaterCallOnTheSameContext() {
         ObjectNode params = Json.MAPPER.createObjectNode().put("probe", probe());
         long reusedBefore = Expressions.pool(js).reused();
-        for (List<Expressions.Resolved> run : List.of(run(params, "secret-1", "secret-2"), run(params, "secret-3"), run(params, "secret-4"))) {
+        for (List<Expressions.Resolved> run :
+                List.of(run(params, "secret-1", "secret-2"), run(params, "secret-3"), run(params, "secret-4"))) {
             for (Expressions.Resolved r : run) {
                 assertThat(r.failure()).isNull();
-                assertThat(r.params().path("probe").asText()).as("what the probe found").isEmpty();
+                assertThat(r.params().path("probe").asText())
+                        .as("what the probe found")
+                        .isEmpty();
             }
         }
-        assertThat(Expressions.pool(js).reused() - reusedBefore).as("later runs were served by a kept context").isGreaterThanOrEqualTo(2);
+        assertThat(Expressions.pool(js).reused() - reusedBefore)
+                .as("later runs were served by a kept context")
+                .isGreaterThanOrEqualTo(2);
     }
 
     @Test
     void ordinaryExpressionsStillWorkInTheLockedDownRealm() {
-        ObjectNode params = Json.MAPPER.createObjectNode()
+        ObjectNode params = Json.MAPPER
+                .createObjectNode()
                 .put("upper", "={{ $json.secret.toUpperCase() }}")
                 .put("sorted", "={{ [3, 1, 2].sort().join('-') }}")
                 .put("own", "={{ (() => { const o = { a: 1 }; o.toString = () => 'mine'; return String(o); })() }}")

@@ -15,8 +15,12 @@ class InternalAddressesTest {
 
     /** An IPv6 address as its 16 bytes, kept IPv6 (InetAddress.getByName turns a mapped form into IPv4). */
     private static String kind6(String literal) throws Exception {
-        return InternalAddresses.kind(Inet6Address.getByAddress(null, InetAddress.getByName(literal).getAddress().length == 16
-                ? InetAddress.getByName(literal).getAddress() : mapped(InetAddress.getByName(literal).getAddress()), null));
+        return InternalAddresses.kind(Inet6Address.getByAddress(
+                null,
+                InetAddress.getByName(literal).getAddress().length == 16
+                        ? InetAddress.getByName(literal).getAddress()
+                        : mapped(InetAddress.getByName(literal).getAddress()),
+                null));
     }
 
     private static byte[] mapped(byte[] v4) {
@@ -61,7 +65,8 @@ class InternalAddressesTest {
 
     @Test
     void operatorsAllowHostsAddressesAndNetworks() throws Exception {
-        EgressPolicy policy = EgressPolicy.DEFAULTS.allowing("10.1.0.0/16, api.internal, *.corp.example, ::1, [fd00::]/8");
+        EgressPolicy policy =
+                EgressPolicy.DEFAULTS.allowing("10.1.0.0/16, api.internal, *.corp.example, ::1, [fd00::]/8");
         assertThat(policy.allowsAddress(InetAddress.getByName("10.1.200.3"))).isTrue();
         assertThat(policy.allowsAddress(InetAddress.getByName("10.2.0.1"))).isFalse();
         assertThat(policy.allowsAddress(InetAddress.getByName("::1"))).isTrue();
@@ -71,8 +76,11 @@ class InternalAddressesTest {
         assertThat(policy.allowsHost("db.corp.example")).isTrue();
         assertThat(policy.allowsHost("corp.example")).isFalse();
         assertThat(policy.allowsHost("evil-api.internal")).isFalse();
-        assertThat(EgressPolicy.DEFAULTS.allowsAddress(InetAddress.getByName("127.0.0.1"))).isFalse();
-        assertThatThrownBy(() -> EgressPolicy.DEFAULTS.allowing("10.0.0.0/33")).hasMessageContaining("\"10.0.0.0/33\" is neither a host name");
-        assertThatThrownBy(() -> EgressPolicy.DEFAULTS.allowing("http://x")).hasMessageContaining("is neither a host name");
+        assertThat(EgressPolicy.DEFAULTS.allowsAddress(InetAddress.getByName("127.0.0.1")))
+                .isFalse();
+        assertThatThrownBy(() -> EgressPolicy.DEFAULTS.allowing("10.0.0.0/33"))
+                .hasMessageContaining("\"10.0.0.0/33\" is neither a host name");
+        assertThatThrownBy(() -> EgressPolicy.DEFAULTS.allowing("http://x"))
+                .hasMessageContaining("is neither a host name");
     }
 }

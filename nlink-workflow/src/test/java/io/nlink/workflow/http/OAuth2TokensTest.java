@@ -57,7 +57,12 @@ class OAuth2TokensTest {
             MovableClock clock = new MovableClock();
             OAuth2Tokens tokens = new OAuth2Tokens(clock);
             EgressPolicy policy = EgressPolicy.DEFAULTS.allowing("127.0.0.1");
-            OAuth2Tokens.Client client = new OAuth2Tokens.Client(URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/token"), "id", "secret", "", false);
+            OAuth2Tokens.Client client = new OAuth2Tokens.Client(
+                    URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/token"),
+                    "id",
+                    "secret",
+                    "",
+                    false);
 
             assertThat(tokens.token(client, policy)).isEqualTo("t1");
             clock.now = clock.now.plus(Duration.ofSeconds(89));
@@ -66,7 +71,8 @@ class OAuth2TokensTest {
             clock.now = clock.now.plus(Duration.ofSeconds(1));
             assertThat(tokens.token(client, policy)).isEqualTo("t2");
             // Another secret is another client: it never gets this one's token.
-            assertThat(tokens.token(new OAuth2Tokens.Client(client.tokenUrl(), "id", "other", "", false), policy)).isEqualTo("t3");
+            assertThat(tokens.token(new OAuth2Tokens.Client(client.tokenUrl(), "id", "other", "", false), policy))
+                    .isEqualTo("t3");
             // forget drops only the token named: a newer one stays.
             tokens.forget(client, "t1");
             assertThat(tokens.token(client, policy)).isEqualTo("t2");
@@ -84,11 +90,14 @@ class OAuth2TokensTest {
 
             answer.set("{\"access_token\": \"t%d\", \"token_type\": \"mac\"}");
             clock.now = clock.now.plus(Duration.ofHours(2));
-            assertThatThrownBy(() -> tokens.token(client, policy)).hasMessageContaining("answered a token of type \"mac\"; only bearer tokens are supported");
+            assertThatThrownBy(() -> tokens.token(client, policy))
+                    .hasMessageContaining("answered a token of type \"mac\"; only bearer tokens are supported");
             answer.set("{\"access_token\": \"bad\\r\\nX-Injected: 1 %d\"}");
-            assertThatThrownBy(() -> tokens.token(client, policy)).hasMessageContaining("an access_token that cannot go in a header");
+            assertThatThrownBy(() -> tokens.token(client, policy))
+                    .hasMessageContaining("an access_token that cannot go in a header");
             answer.set("{\"token\": \"t%d\"}");
-            assertThatThrownBy(() -> tokens.token(client, policy)).hasMessageContaining("answered without an access_token");
+            assertThatThrownBy(() -> tokens.token(client, policy))
+                    .hasMessageContaining("answered without an access_token");
         } finally {
             server.stop(0);
         }

@@ -21,15 +21,15 @@ public final class JsEngine implements io.nlink.runtime.JavaScript, AutoCloseabl
 
     /** Created on first use: a GraalJS engine costs tens of MB of heap and ~0.5 s, and most batches never need it. */
     private Engine engine;
-    private final Map<String, JsNode> cache =
-            new LinkedHashMap<>(16, 0.75f, true) {
-                @Override
-                protected boolean removeEldestEntry(Map.Entry<String, JsNode> eldest) {
-                    if (size() <= CACHE_SIZE) return false;
-                    eldest.getValue().closeSpare(); // lanes still holding it start their own contexts
-                    return true;
-                }
-            };
+
+    private final Map<String, JsNode> cache = new LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, JsNode> eldest) {
+            if (size() <= CACHE_SIZE) return false;
+            eldest.getValue().closeSpare(); // lanes still holding it start their own contexts
+            return true;
+        }
+    };
 
     private final Duration spareIdle;
 
@@ -63,7 +63,13 @@ public final class JsEngine implements io.nlink.runtime.JavaScript, AutoCloseabl
         String key = Sha256.hex(script.getBytes(java.nio.charset.StandardCharsets.UTF_8));
         synchronized (cache) {
             return cache.computeIfAbsent(
-                    key, k -> new JsNode(engine(), Source.newBuilder("js", script, JsNode.FILE_NAME).cached(true).buildLiteral(), spareIdle));
+                    key,
+                    k -> new JsNode(
+                            engine(),
+                            Source.newBuilder("js", script, JsNode.FILE_NAME)
+                                    .cached(true)
+                                    .buildLiteral(),
+                            spareIdle));
         }
     }
 

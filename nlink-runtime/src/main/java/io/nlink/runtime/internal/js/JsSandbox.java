@@ -1,10 +1,10 @@
 package io.nlink.runtime.internal.js;
 
-import io.nlink.runtime.NodeFailure.Kind;
 import io.nlink.runtime.NodeFailure;
+import io.nlink.runtime.NodeFailure.Kind;
 import io.nlink.runtime.SandboxException;
-import io.nlink.runtime.internal.SandboxInstance;
 import io.nlink.runtime.SandboxLimits;
+import io.nlink.runtime.internal.SandboxInstance;
 import io.nlink.runtime.internal.Watchdog;
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
@@ -36,8 +36,7 @@ import org.graalvm.polyglot.io.IOAccess;
  */
 public final class JsSandbox extends SandboxInstance {
     /** Evaluated before the script: keeps the real JSON functions, calls the script's function. */
-    private static final String CALLER =
-            """
+    private static final String CALLER = """
             (function () {
               const parse = JSON.parse, stringify = JSON.stringify, global = globalThis;
               return function (text) {
@@ -51,31 +50,31 @@ public final class JsSandbox extends SandboxInstance {
             })()
             """;
 
-    private static final Source CALLER_SOURCE = Source.newBuilder("js", CALLER, "nlink-caller.js").cached(true).buildLiteral();
+    private static final Source CALLER_SOURCE =
+            Source.newBuilder("js", CALLER, "nlink-caller.js").cached(true).buildLiteral();
 
     private final Context context;
     private final Value caller;
 
     private JsSandbox(org.graalvm.polyglot.Engine engine, Source script, SandboxLimits limits) throws SandboxException {
         super(limits);
-        this.context =
-                Context.newBuilder("js")
-                        .engine(engine)
-                        .allowAllAccess(false)
-                        .allowHostAccess(HostAccess.NONE)
-                        .allowHostClassLookup(name -> false)
-                        .allowHostClassLoading(false)
-                        .allowIO(IOAccess.NONE)
-                        .allowCreateThread(false)
-                        .allowCreateProcess(false)
-                        .allowNativeAccess(false)
-                        .allowEnvironmentAccess(EnvironmentAccess.NONE)
-                        .allowPolyglotAccess(PolyglotAccess.NONE)
-                        .allowInnerContextOptions(false)
-                        .in(new ByteArrayInputStream(new byte[0]))
-                        .out(stdout)
-                        .err(stderr)
-                        .build();
+        this.context = Context.newBuilder("js")
+                .engine(engine)
+                .allowAllAccess(false)
+                .allowHostAccess(HostAccess.NONE)
+                .allowHostClassLookup(name -> false)
+                .allowHostClassLoading(false)
+                .allowIO(IOAccess.NONE)
+                .allowCreateThread(false)
+                .allowCreateProcess(false)
+                .allowNativeAccess(false)
+                .allowEnvironmentAccess(EnvironmentAccess.NONE)
+                .allowPolyglotAccess(PolyglotAccess.NONE)
+                .allowInnerContextOptions(false)
+                .in(new ByteArrayInputStream(new byte[0]))
+                .out(stdout)
+                .err(stderr)
+                .build();
         Watchdog.Deadline guard;
         try {
             guard = guard(limits.initTimeout());
@@ -95,8 +94,12 @@ public final class JsSandbox extends SandboxInstance {
                 NodeFailure why = deadline.overBudget()
                         ? new NodeFailure(Kind.INSTANTIATION, memoryLimitMessage(when), null)
                         : deadline.expired() || !(e instanceof PolyglotException p)
-                                ? new NodeFailure(Kind.INSTANTIATION, timeLimitMessage(limits.initTimeout(), when), null)
-                                : new NodeFailure(Kind.INSTANTIATION, "execution.js failed to load: " + p.getMessage() + where(p), location(p));
+                                ? new NodeFailure(
+                                        Kind.INSTANTIATION, timeLimitMessage(limits.initTimeout(), when), null)
+                                : new NodeFailure(
+                                        Kind.INSTANTIATION,
+                                        "execution.js failed to load: " + p.getMessage() + where(p),
+                                        location(p));
                 throw new SandboxException(why, log);
             }
         }
@@ -129,7 +132,8 @@ public final class JsSandbox extends SandboxInstance {
                 + " or set the JavaScript memory limit to 0 (nlink run --js-memory 0) to accept the risk";
     }
 
-    static JsSandbox create(org.graalvm.polyglot.Engine engine, Source script, SandboxLimits limits) throws SandboxException {
+    static JsSandbox create(org.graalvm.polyglot.Engine engine, Source script, SandboxLimits limits)
+            throws SandboxException {
         return new JsSandbox(engine, script, limits);
     }
 
@@ -149,7 +153,8 @@ public final class JsSandbox extends SandboxInstance {
         }
         try (Watchdog.Deadline deadline = guard) {
             try {
-                output = caller.execute(new String(input, StandardCharsets.UTF_8)).asString();
+                output = caller.execute(new String(input, StandardCharsets.UTF_8))
+                        .asString();
             } catch (PolyglotException e) {
                 throw new ItemFailedException(deadline.overBudget() ? memoryLimit() : classify(e, deadline.expired()));
             } catch (IllegalStateException e) {
@@ -169,7 +174,8 @@ public final class JsSandbox extends SandboxInstance {
             return timeout();
         }
         if (e.isResourceExhausted()) {
-            return new NodeFailure(Kind.MEMORY_LIMIT, "the node ran out of resources: " + e.getMessage() + where(e), location(e));
+            return new NodeFailure(
+                    Kind.MEMORY_LIMIT, "the node ran out of resources: " + e.getMessage() + where(e), location(e));
         }
         if (e.isExit()) {
             return new NodeFailure(Kind.EXIT, "the node exited with code " + e.getExitStatus(), location(e));
@@ -182,7 +188,8 @@ public final class JsSandbox extends SandboxInstance {
     }
 
     private NodeFailure timeout() {
-        return new NodeFailure(Kind.TIMEOUT, timeLimitMessage(limits.itemTimeout(), "while running execute_node"), null);
+        return new NodeFailure(
+                Kind.TIMEOUT, timeLimitMessage(limits.itemTimeout(), "while running execute_node"), null);
     }
 
     /** " (execution.js:12)" for errors raised in the script, "" otherwise. */
@@ -207,7 +214,9 @@ public final class JsSandbox extends SandboxInstance {
     }
 
     private static boolean inScript(SourceSection section) {
-        return section != null && section.getSource() != null && JsNode.FILE_NAME.equals(section.getSource().getName());
+        return section != null
+                && section.getSource() != null
+                && JsNode.FILE_NAME.equals(section.getSource().getName());
     }
 
     @Override

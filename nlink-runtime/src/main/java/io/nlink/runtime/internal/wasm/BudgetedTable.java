@@ -35,7 +35,8 @@ final class BudgetedTable extends TableInstance {
         return (table, initialValue) -> {
             TableLimits declared = table.limits();
             budget.left -= declared.min();
-            Table own = new Table(table.elementType(), new TableLimits(declared.min(), declared.max()), table.initialize());
+            Table own =
+                    new Table(table.elementType(), new TableLimits(declared.min(), declared.max()), table.initialize());
             return new BudgetedTable(own, initialValue, budget);
         };
     }

@@ -2,6 +2,10 @@ package io.nlink.runtime.internal.wasm;
 
 import static run.endive.runtime.ConstantEvaluators.computeConstantValue;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
+import java.util.Arrays;
 import run.endive.runtime.Instance;
 import run.endive.runtime.Memory;
 import run.endive.runtime.WasmRuntimeException;
@@ -10,10 +14,6 @@ import run.endive.wasm.types.ActiveDataSegment;
 import run.endive.wasm.types.DataSegment;
 import run.endive.wasm.types.MemoryLimits;
 import run.endive.wasm.types.PassiveDataSegment;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
-import java.nio.ByteOrder;
-import java.util.Arrays;
 
 /**
  * The guest's linear memory: 64 KiB pages, copy-on-write over the pages of a node's {@link
@@ -51,7 +51,8 @@ final class CappedMemory implements Memory {
     private static final VarHandle INT = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
     private static final VarHandle LONG = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
     private static final VarHandle FLOAT = MethodHandles.byteArrayViewVarHandle(float[].class, ByteOrder.LITTLE_ENDIAN);
-    private static final VarHandle DOUBLE = MethodHandles.byteArrayViewVarHandle(double[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final VarHandle DOUBLE =
+            MethodHandles.byteArrayViewVarHandle(double[].class, ByteOrder.LITTLE_ENDIAN);
 
     private final int initialPages;
     private final int maximumPages;
@@ -60,14 +61,17 @@ final class CappedMemory implements Memory {
     private final byte[][] readable;
     /** This memory's own pages; null where the page is still the snapshot's (or above the size). */
     private final byte[][] writable;
+
     private int pages;
     private DataSegment[] dataSegments;
     /** Set while the engine's instantiation would zero and fill memory the snapshot already holds. */
     private boolean skipInitialization;
+
     private final byte[][] sparePages = new byte[MAX_SPARE_PAGES][];
     private int spareCount;
     /** Total pages the last refused grow asked for; 0 when none was refused since the last clear. */
     private int refusedRequest;
+
     private int peakPages;
 
     /**
@@ -303,8 +307,8 @@ final class CappedMemory implements Memory {
                 int offset = (int) computeConstantValue(instance, segment.offsetInstructions())[0];
                 byte[] data = segment.data();
                 if (Integer.toUnsignedLong(offset) + data.length > Integer.toUnsignedLong(sizeInBytes())) {
-                    throw new UninstantiableException("out of bounds memory access: data segment at " + Integer.toUnsignedLong(offset)
-                            + " of " + data.length + " bytes");
+                    throw new UninstantiableException("out of bounds memory access: data segment at "
+                            + Integer.toUnsignedLong(offset) + " of " + data.length + " bytes");
                 }
                 write(offset, data, 0, data.length);
             }
@@ -324,7 +328,8 @@ final class CappedMemory implements Memory {
     @Override
     public void write(int addr, byte[] data, int offset, int size) {
         if (offset < 0 || size < 0 || (long) offset + size > data.length) {
-            throw new WasmRuntimeException("out of bounds memory access: source [" + offset + ", +" + size + ") of " + data.length + " bytes");
+            throw new WasmRuntimeException(
+                    "out of bounds memory access: source [" + offset + ", +" + size + ") of " + data.length + " bytes");
         }
         checkRange(addr, size);
         while (size > 0) {

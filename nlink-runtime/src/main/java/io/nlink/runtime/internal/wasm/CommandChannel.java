@@ -1,15 +1,14 @@
 package io.nlink.runtime.internal.wasm;
 
-import run.endive.runtime.WasmInterruptedException;
-import run.endive.runtime.Instance;
-import run.endive.runtime.Memory;
-import run.endive.runtime.WasmFunctionHandle;
 import io.nlink.runtime.internal.LogCapture;
 import java.io.ByteArrayOutputStream;
 import java.io.OutputStream;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import run.endive.runtime.Instance;
+import run.endive.runtime.Memory;
+import run.endive.runtime.WasmFunctionHandle;
+import run.endive.runtime.WasmInterruptedException;
 
 /**
  * The hand-off between a batch lane and a command guest running {@code _start} on its own thread
@@ -218,7 +217,8 @@ final class CommandChannel {
         int written = 0;
         for (int i = 0; i < iovCount && written < chunk.length; i++) {
             int buffer = memory.readInt(iovs + i * 8);
-            int length = (int) Math.min(Integer.toUnsignedLong(memory.readInt(iovs + i * 8 + 4)), chunk.length - written);
+            int length =
+                    (int) Math.min(Integer.toUnsignedLong(memory.readInt(iovs + i * 8 + 4)), chunk.length - written);
             memory.write(buffer, chunk, written, length);
             written += length;
         }
@@ -297,7 +297,8 @@ final class CommandChannel {
         }
         if (phase == Phase.STARTING || phase == Phase.READY) {
             breakProtocol("the node wrote to stdout while starting, before reading its first context:"
-                    + " stdout carries result lines only (write logs to stderr); it wrote " + quote(bytes, offset, length));
+                    + " stdout carries result lines only (write logs to stderr); it wrote "
+                    + quote(bytes, offset, length));
             return;
         }
         if (phase != Phase.ANSWERING) {

@@ -1,7 +1,5 @@
 package io.nlink.runtime.internal.wasm;
 
-import run.endive.runtime.ExportFunction;
-import run.endive.runtime.Instance;
 import io.nlink.runtime.NodeFailure;
 import io.nlink.runtime.NodeFailure.Kind;
 import io.nlink.runtime.SandboxException;
@@ -10,6 +8,8 @@ import io.nlink.runtime.internal.wasm.CommandChannel.Outcome;
 import io.nlink.runtime.internal.wasm.CommandChannel.Status;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLong;
+import run.endive.runtime.ExportFunction;
+import run.endive.runtime.Instance;
 
 /**
  * A sandbox for a WASI command module (the adapter ABI in docs/abi.md): one long-lived run of
@@ -43,9 +43,11 @@ final class CommandSandbox extends WasmSandbox {
         super(node, limits);
         long start = System.nanoTime();
         this.channel = new CommandChannel(limits.maxOutputBytes(), stderr, limits.maxLogBytes());
-        Instance instance = instantiate(new SandboxWasi(channel.stdout, channel.stderr, channel.stdinRead), null, started -> {});
+        Instance instance =
+                instantiate(new SandboxWasi(channel.stdout, channel.stderr, channel.stdinRead), null, started -> {});
         ExportFunction main = instance.export("_start");
-        this.guest = new Thread(null, () -> runGuest(main), "nlink-command-guest-" + GUESTS.incrementAndGet(), GUEST_STACK_BYTES);
+        this.guest = new Thread(
+                null, () -> runGuest(main), "nlink-command-guest-" + GUESTS.incrementAndGet(), GUEST_STACK_BYTES);
         guest.setDaemon(true);
         guest.start();
         Outcome ready = channel.awaitReady(limits.initTimeout().toNanos() - (System.nanoTime() - start));
@@ -99,18 +101,27 @@ final class CommandSandbox extends WasmSandbox {
 
     private NodeFailure failure(Outcome outcome, String when, Duration timeLimit) {
         return switch (outcome.status()) {
-            case TOO_LONG -> new NodeFailure(Kind.OUTPUT_TOO_LARGE,
-                    "the node wrote a result line longer than the sandbox's output limit of " + limits.maxOutputBytes() + " bytes");
+            case TOO_LONG ->
+                new NodeFailure(
+                        Kind.OUTPUT_TOO_LARGE,
+                        "the node wrote a result line longer than the sandbox's output limit of "
+                                + limits.maxOutputBytes() + " bytes");
             case VIOLATION -> new NodeFailure(Kind.BAD_RESULT, outcome.violation());
             case TIMED_OUT -> {
                 String function = guestFunction(guest.getStackTrace());
-                yield new NodeFailure(Kind.TIMEOUT, timeLimitMessage(timeLimit, when) + (function == null ? "" : " in " + function), function);
+                yield new NodeFailure(
+                        Kind.TIMEOUT,
+                        timeLimitMessage(timeLimit, when) + (function == null ? "" : " in " + function),
+                        function);
             }
-            case ENDED -> outcome.endedBy() != null
-                    ? classify(outcome.endedBy(), false, memory, when, timeLimit)
-                    : memory.growRefused()
-                            ? new NodeFailure(Kind.MEMORY_LIMIT, memoryLimitMessage(memory))
-                            : new NodeFailure(Kind.EXIT, "the node exited with code 0 (its _start returned) " + when + guestSaid());
+            case ENDED ->
+                outcome.endedBy() != null
+                        ? classify(outcome.endedBy(), false, memory, when, timeLimit)
+                        : memory.growRefused()
+                                ? new NodeFailure(Kind.MEMORY_LIMIT, memoryLimitMessage(memory))
+                                : new NodeFailure(
+                                        Kind.EXIT,
+                                        "the node exited with code 0 (its _start returned) " + when + guestSaid());
             case RESULT, READY -> throw new IllegalStateException("not a failure: " + outcome.status());
         };
     }

@@ -1,11 +1,5 @@
 package io.nlink.runtime.internal.wasm;
 
-import run.endive.compiler.Cache;
-import run.endive.compiler.InterpreterFallback;
-import run.endive.compiler.MachineFactoryCompiler;
-import run.endive.runtime.Instance;
-import run.endive.runtime.Machine;
-import run.endive.wasm.WasmModule;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -27,6 +21,12 @@ import java.util.jar.JarEntry;
 import java.util.jar.JarInputStream;
 import java.util.jar.JarOutputStream;
 import java.util.stream.Collectors;
+import run.endive.compiler.Cache;
+import run.endive.compiler.InterpreterFallback;
+import run.endive.compiler.MachineFactoryCompiler;
+import run.endive.runtime.Instance;
+import run.endive.runtime.Machine;
+import run.endive.wasm.WasmModule;
 
 /**
  * Compiled modules on disk, so that a new process (every {@code nlink run}) skips the compile:
@@ -58,16 +58,23 @@ final class CompiledModuleCache {
             if (!Files.isDirectory(directory)) {
                 Files.createDirectories(directory.getParent());
                 try {
-                    Files.createDirectory(directory, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+                    Files.createDirectory(
+                            directory,
+                            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
                 } catch (java.nio.file.FileAlreadyExistsException raced) {
                     // another process made it first; checked below like any existing directory
                 }
             }
             Set<PosixFilePermission> perms = Files.getPosixFilePermissions(directory);
-            boolean othersWrite = perms.contains(PosixFilePermission.GROUP_WRITE) || perms.contains(PosixFilePermission.OTHERS_WRITE);
+            boolean othersWrite =
+                    perms.contains(PosixFilePermission.GROUP_WRITE) || perms.contains(PosixFilePermission.OTHERS_WRITE);
             boolean mine = Files.getOwner(directory).getName().equals(System.getProperty("user.name"));
             if (othersWrite || !mine || Files.isSymbolicLink(directory)) {
-                LOG.log(Level.WARNING, "not using compiled-module cache {0}: it must be a directory only its owner ({1}) can write", directory, System.getProperty("user.name"));
+                LOG.log(
+                        Level.WARNING,
+                        "not using compiled-module cache {0}: it must be a directory only its owner ({1}) can write",
+                        directory,
+                        System.getProperty("user.name"));
                 return null;
             }
             return new CompiledModuleCache(directory, engineVersion());
@@ -97,11 +104,10 @@ final class CompiledModuleCache {
                 @Override
                 public void putIfAbsent(String key, byte[] data) {}
             };
-            var machines =
-                    MachineFactoryCompiler.builder(module)
-                            .withCache(readOnly)
-                            .withInterpreterFallback(InterpreterFallback.SILENT)
-                            .compile();
+            var machines = MachineFactoryCompiler.builder(module)
+                    .withCache(readOnly)
+                    .withInterpreterFallback(InterpreterFallback.SILENT)
+                    .compile();
             return new Entry(machines, interpreted);
         } catch (IOException | RuntimeException | LinkageError e) {
             LOG.log(Level.WARNING, "discarding unreadable compiled-module cache entry {0}: {1}", file, e.toString());
@@ -126,7 +132,11 @@ final class CompiledModuleCache {
                 properties.store(jar, null);
                 jar.closeEntry();
                 jar.putNextEntry(new JarEntry(INTERPRETED_ENTRY));
-                jar.write(interpreted.stream().sorted().map(String::valueOf).collect(Collectors.joining("\n")).getBytes(StandardCharsets.UTF_8));
+                jar.write(interpreted.stream()
+                        .sorted()
+                        .map(String::valueOf)
+                        .collect(Collectors.joining("\n"))
+                        .getBytes(StandardCharsets.UTF_8));
                 jar.closeEntry();
                 for (var c : classes.entrySet()) {
                     jar.putNextEntry(new JarEntry(c.getKey().replace('.', '/') + ".class"));
@@ -154,7 +164,9 @@ final class CompiledModuleCache {
                     String text = new String(jar.readAllBytes(), StandardCharsets.UTF_8).strip();
                     return text.isEmpty()
                             ? Set.of()
-                            : Arrays.stream(text.split("\n")).map(Integer::valueOf).collect(Collectors.toUnmodifiableSet());
+                            : Arrays.stream(text.split("\n"))
+                                    .map(Integer::valueOf)
+                                    .collect(Collectors.toUnmodifiableSet());
                 }
             }
         }

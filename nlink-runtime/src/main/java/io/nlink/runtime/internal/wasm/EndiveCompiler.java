@@ -32,7 +32,10 @@ final class EndiveCompiler {
      * @param classBytes           every generated class, by name, for the compiled-module cache
      */
     record Compiled(
-            Function<Instance, Machine> machines, Set<Integer> interpretedFunctions, String mainClassName, Map<String, byte[]> classBytes) {}
+            Function<Instance, Machine> machines,
+            Set<Integer> interpretedFunctions,
+            String mainClassName,
+            Map<String, byte[]> classBytes) {}
 
     /**
      * Compiles every function it can to JVM bytecode, silently leaving the rest to the

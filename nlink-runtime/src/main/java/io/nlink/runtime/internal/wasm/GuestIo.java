@@ -1,7 +1,7 @@
 package io.nlink.runtime.internal.wasm;
 
-import io.nlink.runtime.internal.LogCapture;
 import io.nlink.runtime.SandboxLimits;
+import io.nlink.runtime.internal.LogCapture;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
@@ -171,7 +171,12 @@ final class GuestIo {
             } else if (tag == EVENT_FD_READ || tag == EVENT_FD_WRITE) {
                 int fd = memory.readInt(sub + 16);
                 boolean ready = tag == EVENT_FD_READ ? fd == 0 : fd == 1 || fd == 2;
-                writeEvent(memory, (int) (out + (long) events * EVENT_SIZE), memory.readLong(sub), ready ? ESUCCESS : EBADF, tag);
+                writeEvent(
+                        memory,
+                        (int) (out + (long) events * EVENT_SIZE),
+                        memory.readLong(sub),
+                        ready ? ESUCCESS : EBADF,
+                        tag);
                 events++;
             } else {
                 return errno(EINVAL);
@@ -183,7 +188,12 @@ final class GuestIo {
             for (long i = 0; i < count; i++) {
                 int sub = (int) (in + i * SUBSCRIPTION_SIZE);
                 if (clockWait(memory, sub, startMonotonic, startRealtime) <= slept) {
-                    writeEvent(memory, (int) (out + (long) events * EVENT_SIZE), memory.readLong(sub), ESUCCESS, EVENT_CLOCK);
+                    writeEvent(
+                            memory,
+                            (int) (out + (long) events * EVENT_SIZE),
+                            memory.readLong(sub),
+                            ESUCCESS,
+                            EVENT_CLOCK);
                     events++;
                 }
             }
@@ -236,8 +246,8 @@ final class GuestIo {
     static void checkRange(Memory memory, long addr, long length) {
         long size = (long) memory.pages() * SandboxLimits.PAGE_SIZE;
         if (addr + length > size) {
-            throw new WasmRuntimeException(
-                    "out of bounds memory access: attempted to access address: " + addr + " and size: " + length + " but limit is: " + size);
+            throw new WasmRuntimeException("out of bounds memory access: attempted to access address: " + addr
+                    + " and size: " + length + " but limit is: " + size);
         }
     }
 

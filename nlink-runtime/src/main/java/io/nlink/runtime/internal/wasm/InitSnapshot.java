@@ -1,5 +1,8 @@
 package io.nlink.runtime.internal.wasm;
 
+import io.nlink.runtime.SandboxLimits;
+import java.util.EnumSet;
+import java.util.Set;
 import run.endive.runtime.GlobalInstance;
 import run.endive.runtime.Instance;
 import run.endive.wasm.WasmModule;
@@ -8,9 +11,6 @@ import run.endive.wasm.types.FunctionBody;
 import run.endive.wasm.types.Global;
 import run.endive.wasm.types.MutabilityType;
 import run.endive.wasm.types.OpCode;
-import io.nlink.runtime.SandboxLimits;
-import java.util.EnumSet;
-import java.util.Set;
 
 /**
  * A reactor's state right after its start-up ({@code _initialize} when it exports one, else
@@ -37,14 +37,23 @@ import java.util.Set;
 final class InitSnapshot {
     /** Instructions whose effect lives outside memory and globals. */
     private static final Set<OpCode> STATE_OUTSIDE_MEMORY = EnumSet.of(
-            OpCode.TABLE_SET, OpCode.TABLE_GROW, OpCode.TABLE_FILL, OpCode.TABLE_COPY, OpCode.TABLE_INIT,
-            OpCode.ELEM_DROP, OpCode.MEMORY_INIT, OpCode.DATA_DROP, OpCode.THROW, OpCode.THROW_REF);
+            OpCode.TABLE_SET,
+            OpCode.TABLE_GROW,
+            OpCode.TABLE_FILL,
+            OpCode.TABLE_COPY,
+            OpCode.TABLE_INIT,
+            OpCode.ELEM_DROP,
+            OpCode.MEMORY_INIT,
+            OpCode.DATA_DROP,
+            OpCode.THROW,
+            OpCode.THROW_REF);
 
     /** Largest memory kept: 10 MiB. Bigger initialisers run _initialize every time. */
     static final int MAX_PAGES = 160;
 
     /** Never written: instances read them, and copy one before their first write to it. */
     private final byte[][] pages;
+
     private final int[] globals;
     private final long[] low;
     private final long[] high;
@@ -59,7 +68,8 @@ final class InitSnapshot {
     /** Whether a snapshot of {@code module} after start-up captures all the state its code can change. */
     static boolean possible(WasmModule module) {
         for (Global global : module.globalSection().globals()) {
-            if (global.mutabilityType() == MutabilityType.Var && global.valueType().isReference()) return false;
+            if (global.mutabilityType() == MutabilityType.Var
+                    && global.valueType().isReference()) return false;
         }
         if (module.codeSection() == null) return true;
         for (FunctionBody body : module.codeSection().functionBodies()) {

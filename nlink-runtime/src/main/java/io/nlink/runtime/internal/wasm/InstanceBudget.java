@@ -52,9 +52,8 @@ final class InstanceBudget {
     static final int INTERPRETED_FRAME_OVERHEAD = 512;
 
     /** The worst case of everything above but the linear memory, in bytes: what docs/limits.md quotes. */
-    static final long HOST_BYTES_BEYOND_MEMORY =
-            (long) MAX_TABLE_ENTRIES * TABLE_ENTRY_BYTES
-                    + MAX_GLOBALS * 40L
-                    + (long) INTERPRETED_DEPTH * (MAX_INTERPRETED_SLOTS * 24L + INTERPRETED_FRAME_OVERHEAD)
-                    + 2L * GuestIo.CHUNK;
+    static final long HOST_BYTES_BEYOND_MEMORY = (long) MAX_TABLE_ENTRIES * TABLE_ENTRY_BYTES
+            + MAX_GLOBALS * 40L
+            + (long) INTERPRETED_DEPTH * (MAX_INTERPRETED_SLOTS * 24L + INTERPRETED_FRAME_OVERHEAD)
+            + 2L * GuestIo.CHUNK;
 }

@@ -47,59 +47,57 @@ final class ModuleInspector {
                 boolean ok = host != null && host.functionType().typesMatch(type);
                 imports.add(new ImportInfo(imp.module(), imp.name(), "function", signature(type), ok));
                 if (host == null) {
-                    problems.add(
-                            "imports function "
-                                    + imp.module()
-                                    + "."
-                                    + imp.name()
-                                    + signature(type)
-                                    + ", which the sandbox does not provide: a node may import only"
-                                    + " WASI preview1 (wasi_snapshot_preview1) functions");
+                    problems.add("imports function "
+                            + imp.module()
+                            + "."
+                            + imp.name()
+                            + signature(type)
+                            + ", which the sandbox does not provide: a node may import only"
+                            + " WASI preview1 (wasi_snapshot_preview1) functions");
                 } else if (!ok) {
-                    problems.add(
-                            "imports "
-                                    + imp.module()
-                                    + "."
-                                    + imp.name()
-                                    + " as "
-                                    + signature(type)
-                                    + " but WASI preview1 defines it as "
-                                    + signature(host.functionType()));
+                    problems.add("imports "
+                            + imp.module()
+                            + "."
+                            + imp.name()
+                            + " as "
+                            + signature(type)
+                            + " but WASI preview1 defines it as "
+                            + signature(host.functionType()));
                 }
             } else {
                 String kind = imp.importType().name().toLowerCase(java.util.Locale.ROOT);
                 imports.add(new ImportInfo(imp.module(), imp.name(), kind, "", false));
-                problems.add(
-                        "imports a "
-                                + kind
-                                + " ("
-                                + imp.module()
-                                + "."
-                                + imp.name()
-                                + "); a node must define its own memory and import nothing but"
-                                + " WASI preview1 functions");
+                problems.add("imports a "
+                        + kind
+                        + " ("
+                        + imp.module()
+                        + "."
+                        + imp.name()
+                        + "); a node must define its own memory and import nothing but"
+                        + " WASI preview1 functions");
                 if (imp.importType() == ExternalType.MEMORY) {
                     memory = new MemoryInfo(0, null, true);
                 }
             }
         }
 
-        if (memory == null && module.memorySection().isPresent() && module.memorySection().get().memoryCount() > 0) {
+        if (memory == null
+                && module.memorySection().isPresent()
+                && module.memorySection().get().memoryCount() > 0) {
             MemoryLimits limits = module.memorySection().get().getMemory(0).limits();
             Integer max = limits.maximumPages() == MemoryLimits.MAX_PAGES ? null : limits.maximumPages();
             memory = new MemoryInfo(limits.initialPages(), max, false);
             if (limits.initialPages() > memoryCapPages) {
-                problems.add(
-                        "declares an initial memory of "
-                                + limits.initialPages()
-                                + " pages ("
-                                + SandboxLimits.describePages(limits.initialPages())
-                                + "), above the sandbox's cap of "
-                                + memoryCapPages
-                                + " pages ("
-                                + SandboxLimits.describePages(memoryCapPages)
-                                + "); lower the initial memory (for example the linker's"
-                                + " --initial-memory) or the stack size");
+                problems.add("declares an initial memory of "
+                        + limits.initialPages()
+                        + " pages ("
+                        + SandboxLimits.describePages(limits.initialPages())
+                        + "), above the sandbox's cap of "
+                        + memoryCapPages
+                        + " pages ("
+                        + SandboxLimits.describePages(memoryCapPages)
+                        + "); lower the initial memory (for example the linker's"
+                        + " --initial-memory) or the stack size");
             }
         } else if (memory == null) {
             problems.add("defines no linear memory; the host needs one to pass items to execute_node");
@@ -123,10 +121,10 @@ final class ModuleInspector {
         switch (abiOf(byName.keySet())) {
             case REACTOR -> checkReactor(byName, problems);
             case COMMAND -> checkCommand(byName, imports, problems);
-            case NONE -> problems.add(
-                    "exports neither execute_node" + REQUIRED_EXPORTS.get("execute_node")
-                            + " (a reactor node) nor _start (a WASI command node, run through the adapter ABI):"
-                            + " see docs/abi.md");
+            case NONE ->
+                problems.add("exports neither execute_node" + REQUIRED_EXPORTS.get("execute_node")
+                        + " (a reactor node) nor _start (a WASI command node, run through the adapter ABI):"
+                        + " see docs/abi.md");
         }
 
         boolean names = module.nameSection() != null && module.nameSection().functionNameCount() > 0;
@@ -153,7 +151,9 @@ final class ModuleInspector {
     private static void checkCommand(Map<String, ExportInfo> byName, List<ImportInfo> imports, List<String> problems) {
         requireFunction(byName, "_start", START_SIGNATURE, true, problems);
         List<String> missing = COMMAND_IMPORTS.stream()
-                .filter(name -> imports.stream().noneMatch(i -> i.module().equals(SandboxWasi.MODULE) && i.name().equals(name)))
+                .filter(name -> imports.stream()
+                        .noneMatch(i -> i.module().equals(SandboxWasi.MODULE)
+                                && i.name().equals(name)))
                 .toList();
         if (!missing.isEmpty()) {
             problems.add(
@@ -199,7 +199,11 @@ final class ModuleInspector {
                 + ") -> "
                 + (type.returns().size() == 1
                         ? typeName(type.returns().get(0))
-                        : "(" + type.returns().stream().map(ModuleInspector::typeName).collect(Collectors.joining(", ")) + ")");
+                        : "("
+                                + type.returns().stream()
+                                        .map(ModuleInspector::typeName)
+                                        .collect(Collectors.joining(", "))
+                                + ")");
     }
 
     private static String typeName(ValType type) {

@@ -1,7 +1,5 @@
 package io.nlink.runtime.internal.wasm;
 
-import run.endive.runtime.ExportFunction;
-import run.endive.runtime.Instance;
 import io.nlink.runtime.ItemResult;
 import io.nlink.runtime.NodeFailure;
 import io.nlink.runtime.NodeFailure.Kind;
@@ -9,6 +7,8 @@ import io.nlink.runtime.SandboxException;
 import io.nlink.runtime.SandboxLimits;
 import io.nlink.runtime.internal.Watchdog;
 import java.util.List;
+import run.endive.runtime.ExportFunction;
+import run.endive.runtime.Instance;
 
 /**
  * A sandbox for a reactor module, following the ABI in docs/abi.md per item: {@code
@@ -67,8 +67,8 @@ final class ReactorSandbox extends WasmSandbox {
                 throw failedToStart(
                         new NodeFailure(
                                 Kind.INSTANTIATION,
-                                "definition.json warmup[" + i + "] failed, so the node cannot start: " + failure.message()
-                                        + " (fix the item or remove it from warmup)",
+                                "definition.json warmup[" + i + "] failed, so the node cannot start: "
+                                        + failure.message() + " (fix the item or remove it from warmup)",
                                 failure.function()),
                         result.stderr());
             }
@@ -116,18 +116,17 @@ final class ReactorSandbox extends WasmSandbox {
         int inPtr = (int) allocate.apply(length)[0];
         long memorySize = (long) memory.pages() * SandboxLimits.PAGE_SIZE;
         if (inPtr == 0 || Integer.toUnsignedLong(inPtr) + length > memorySize) {
-            throw new ItemFailedException(
-                    new NodeFailure(
-                            memory.growRefused() ? Kind.MEMORY_LIMIT : Kind.BAD_RESULT,
-                            memory.growRefused()
-                                    ? memoryLimitMessage(memory)
-                                    : "allocate("
-                                            + length
-                                            + ") returned "
-                                            + Integer.toUnsignedString(inPtr)
-                                            + ", not a usable buffer in the guest's "
-                                            + memorySize
-                                            + " bytes of memory"));
+            throw new ItemFailedException(new NodeFailure(
+                    memory.growRefused() ? Kind.MEMORY_LIMIT : Kind.BAD_RESULT,
+                    memory.growRefused()
+                            ? memoryLimitMessage(memory)
+                            : "allocate("
+                                    + length
+                                    + ") returned "
+                                    + Integer.toUnsignedString(inPtr)
+                                    + ", not a usable buffer in the guest's "
+                                    + memorySize
+                                    + " bytes of memory"));
         }
         memory.write(inPtr, context);
         phase = "execute_node";
@@ -139,16 +138,15 @@ final class ReactorSandbox extends WasmSandbox {
             throw outputTooLarge(outLen);
         }
         if (outPtr + outLen > memorySize) {
-            throw new ItemFailedException(
-                    new NodeFailure(
-                            Kind.BAD_RESULT,
-                            "execute_node returned the buffer [ptr="
-                                    + outPtr
-                                    + ", len="
-                                    + outLen
-                                    + "], which lies outside the guest's "
-                                    + memorySize
-                                    + " bytes of memory"));
+            throw new ItemFailedException(new NodeFailure(
+                    Kind.BAD_RESULT,
+                    "execute_node returned the buffer [ptr="
+                            + outPtr
+                            + ", len="
+                            + outLen
+                            + "], which lies outside the guest's "
+                            + memorySize
+                            + " bytes of memory"));
         }
         byte[] output = memory.readBytes((int) outPtr, (int) outLen);
         if (deallocate != null) {

@@ -1,11 +1,5 @@
 package io.nlink.runtime.internal.wasm;
 
-import run.endive.log.Logger;
-import run.endive.log.SystemLogger;
-import run.endive.runtime.HostFunction;
-import run.endive.runtime.WasmFunctionHandle;
-import run.endive.wasi.WasiOptions;
-import run.endive.wasi.WasiPreview1;
 import java.io.ByteArrayInputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -13,6 +7,12 @@ import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.List;
 import java.util.Map;
+import run.endive.log.Logger;
+import run.endive.log.SystemLogger;
+import run.endive.runtime.HostFunction;
+import run.endive.runtime.WasmFunctionHandle;
+import run.endive.wasi.WasiOptions;
+import run.endive.wasi.WasiPreview1;
 
 /**
  * The WASI preview1 a guest sees: Endive's implementation with nothing granted (no arguments
@@ -51,18 +51,17 @@ final class SandboxWasi {
      * descriptor is a directory. The engine's versions would first copy the guest's path string,
      * of whatever length the guest names, into the host.
      */
-    private static final Map<String, int[]> DIRECTORY_ARGUMENTS =
-            Map.ofEntries(
-                    Map.entry("path_open", new int[] {0}),
-                    Map.entry("path_filestat_get", new int[] {0}),
-                    Map.entry("path_filestat_set_times", new int[] {0}),
-                    Map.entry("path_create_directory", new int[] {0}),
-                    Map.entry("path_remove_directory", new int[] {0}),
-                    Map.entry("path_unlink_file", new int[] {0}),
-                    Map.entry("path_readlink", new int[] {0}),
-                    Map.entry("path_symlink", new int[] {2}),
-                    Map.entry("path_rename", new int[] {0, 2}),
-                    Map.entry("path_link", new int[] {0, 3}));
+    private static final Map<String, int[]> DIRECTORY_ARGUMENTS = Map.ofEntries(
+            Map.entry("path_open", new int[] {0}),
+            Map.entry("path_filestat_get", new int[] {0}),
+            Map.entry("path_filestat_set_times", new int[] {0}),
+            Map.entry("path_create_directory", new int[] {0}),
+            Map.entry("path_remove_directory", new int[] {0}),
+            Map.entry("path_unlink_file", new int[] {0}),
+            Map.entry("path_readlink", new int[] {0}),
+            Map.entry("path_symlink", new int[] {2}),
+            Map.entry("path_rename", new int[] {0, 2}),
+            Map.entry("path_link", new int[] {0, 3}));
 
     /** WASI preview1 errno values (the engine keeps its enum package-private). */
     private static final int ESUCCESS = 0;
@@ -91,14 +90,50 @@ final class SandboxWasi {
      * instance whose guest made one is never reset for another batch.
      */
     static final java.util.Set<String> LEAVE_NO_STATE = java.util.Set.of(
-            "args_get", "args_sizes_get", "environ_get", "environ_sizes_get", "clock_res_get", "clock_time_get",
-            "sched_yield", "proc_exit", "proc_raise", "random_get", "poll_oneoff",
-            "fd_write", "fd_read", "fd_pread", "fd_pwrite", "fd_readdir", "fd_fdstat_get", "fd_filestat_get",
-            "fd_prestat_get", "fd_prestat_dir_name", "fd_fdstat_set_flags", "fd_fdstat_set_rights", "fd_seek", "fd_tell",
-            "fd_advise", "fd_allocate", "fd_sync", "fd_datasync", "fd_filestat_set_size", "fd_filestat_set_times",
-            "path_open", "path_filestat_get", "path_filestat_set_times", "path_create_directory", "path_remove_directory",
-            "path_unlink_file", "path_readlink", "path_symlink", "path_rename", "path_link",
-            "sock_accept", "sock_recv", "sock_send", "sock_shutdown");
+            "args_get",
+            "args_sizes_get",
+            "environ_get",
+            "environ_sizes_get",
+            "clock_res_get",
+            "clock_time_get",
+            "sched_yield",
+            "proc_exit",
+            "proc_raise",
+            "random_get",
+            "poll_oneoff",
+            "fd_write",
+            "fd_read",
+            "fd_pread",
+            "fd_pwrite",
+            "fd_readdir",
+            "fd_fdstat_get",
+            "fd_filestat_get",
+            "fd_prestat_get",
+            "fd_prestat_dir_name",
+            "fd_fdstat_set_flags",
+            "fd_fdstat_set_rights",
+            "fd_seek",
+            "fd_tell",
+            "fd_advise",
+            "fd_allocate",
+            "fd_sync",
+            "fd_datasync",
+            "fd_filestat_set_size",
+            "fd_filestat_set_times",
+            "path_open",
+            "path_filestat_get",
+            "path_filestat_set_times",
+            "path_create_directory",
+            "path_remove_directory",
+            "path_unlink_file",
+            "path_readlink",
+            "path_symlink",
+            "path_rename",
+            "path_link",
+            "sock_accept",
+            "sock_recv",
+            "sock_send",
+            "sock_shutdown");
 
     private final WasiPreview1 wasi;
     private final HostFunction[] functions;
@@ -114,16 +149,16 @@ final class SandboxWasi {
      *     command guest's contexts come this way (see {@link CommandChannel})
      */
     SandboxWasi(OutputStream stdout, OutputStream stderr, WasmFunctionHandle stdinRead) {
-        WasiOptions options =
-                WasiOptions.builder()
-                        .withArguments(List.of(PROGRAM_NAME))
-                        .withStdin(new ByteArrayInputStream(new byte[0]), false)
-                        .withStdout(stdout, false)
-                        .withStderr(stderr, false)
-                        .withRandom(RANDOM)
-                        .withClock(Clock.systemUTC())
-                        .build();
-        this.wasi = WasiPreview1.builder().withLogger(LOGGER).withOptions(options).build();
+        WasiOptions options = WasiOptions.builder()
+                .withArguments(List.of(PROGRAM_NAME))
+                .withStdin(new ByteArrayInputStream(new byte[0]), false)
+                .withStdout(stdout, false)
+                .withStderr(stderr, false)
+                .withRandom(RANDOM)
+                .withClock(Clock.systemUTC())
+                .build();
+        this.wasi =
+                WasiPreview1.builder().withLogger(LOGGER).withOptions(options).build();
         HostFunction[] base = wasi.toHostFunctions();
         this.functions = new HostFunction[base.length];
         for (int i = 0; i < base.length; i++) {
@@ -159,33 +194,36 @@ final class SandboxWasi {
      */
     private static HostFunction bounded(
             HostFunction original, OutputStream stdout, OutputStream stderr, WasmFunctionHandle stdinRead) {
-        WasmFunctionHandle handle =
-                switch (original.name()) {
-                    case "fd_write" -> GuestIo.fdWrite(stdout, stderr);
-                    case "fd_read" -> {
-                        WasmFunctionHandle stdin = stdinRead != null ? stdinRead : GuestIo.EMPTY_STDIN_READ;
-                        yield (instance, args) -> switch ((int) args[0]) {
-                            case STDIN_FD -> stdin.apply(instance, args);
-                            case ROOT_FD -> errno(EISDIR);
-                            default -> errno(EBADF);
-                        };
-                    }
-                    // nothing in the sandbox can be read or written at an offset: streams and a directory
-                    case "fd_pread", "fd_pwrite" -> (instance, args) -> errno(
-                            (int) args[0] < ROOT_FD && (int) args[0] >= 0 ? ESPIPE : (int) args[0] == ROOT_FD ? EISDIR : EBADF);
-                    // the root lists as empty; nothing else is a directory
-                    case "fd_readdir" -> (instance, args) -> {
-                        int fd = (int) args[0];
-                        if (fd != ROOT_FD) {
-                            return errno(fd >= 0 && fd < ROOT_FD ? ENOTDIR : EBADF);
-                        }
-                        instance.memory().writeI32((int) args[4], 0);
-                        return errno(ESUCCESS);
-                    };
-                    case "random_get" -> GuestIo.randomGet(RANDOM);
-                    case "poll_oneoff" -> GuestIo.POLL_ONEOFF;
-                    default -> null;
+        WasmFunctionHandle handle = switch (original.name()) {
+            case "fd_write" -> GuestIo.fdWrite(stdout, stderr);
+            case "fd_read" -> {
+                WasmFunctionHandle stdin = stdinRead != null ? stdinRead : GuestIo.EMPTY_STDIN_READ;
+                yield (instance, args) -> switch ((int) args[0]) {
+                    case STDIN_FD -> stdin.apply(instance, args);
+                    case ROOT_FD -> errno(EISDIR);
+                    default -> errno(EBADF);
                 };
+            }
+            // nothing in the sandbox can be read or written at an offset: streams and a directory
+            case "fd_pread", "fd_pwrite" ->
+                (instance, args) -> errno(
+                        (int) args[0] < ROOT_FD && (int) args[0] >= 0
+                                ? ESPIPE
+                                : (int) args[0] == ROOT_FD ? EISDIR : EBADF);
+            // the root lists as empty; nothing else is a directory
+            case "fd_readdir" ->
+                (instance, args) -> {
+                    int fd = (int) args[0];
+                    if (fd != ROOT_FD) {
+                        return errno(fd >= 0 && fd < ROOT_FD ? ENOTDIR : EBADF);
+                    }
+                    instance.memory().writeI32((int) args[4], 0);
+                    return errno(ESUCCESS);
+                };
+            case "random_get" -> GuestIo.randomGet(RANDOM);
+            case "poll_oneoff" -> GuestIo.POLL_ONEOFF;
+            default -> null;
+        };
         return handle == null
                 ? withEmptyRoot(original)
                 : new HostFunction(original.module(), original.name(), original.functionType(), handle);
@@ -196,57 +234,53 @@ final class SandboxWasi {
         WasmFunctionHandle next = original.handle();
         WasmFunctionHandle handle;
         if (name.equals("fd_prestat_get")) {
-            handle =
-                    (instance, args) -> {
-                        if ((int) args[0] != ROOT_FD) {
-                            return next.apply(instance, args);
-                        }
-                        int buf = (int) args[1];
-                        instance.memory().writeI32(buf, 0); // preopentype: directory
-                        instance.memory().writeI32(buf + 4, ROOT_NAME.length);
-                        return errno(ESUCCESS);
-                    };
+            handle = (instance, args) -> {
+                if ((int) args[0] != ROOT_FD) {
+                    return next.apply(instance, args);
+                }
+                int buf = (int) args[1];
+                instance.memory().writeI32(buf, 0); // preopentype: directory
+                instance.memory().writeI32(buf + 4, ROOT_NAME.length);
+                return errno(ESUCCESS);
+            };
         } else if (name.equals("fd_fdstat_get")) {
             // libcs ask for the preopen's type and rights before they open a path under it
             // (wasi-libc and Rust's std do): a directory, with every right, since path_open
             // answers ENOENT anyway.
-            handle =
-                    (instance, args) -> {
-                        if ((int) args[0] != ROOT_FD) {
-                            return next.apply(instance, args);
-                        }
-                        int buf = (int) args[1];
-                        instance.memory().writeByte(buf, (byte) FILETYPE_DIRECTORY);
-                        instance.memory().writeShort(buf + 2, (short) 0);
-                        instance.memory().writeLong(buf + 8, ALL_RIGHTS);
-                        instance.memory().writeLong(buf + 16, ALL_RIGHTS);
-                        return errno(ESUCCESS);
-                    };
+            handle = (instance, args) -> {
+                if ((int) args[0] != ROOT_FD) {
+                    return next.apply(instance, args);
+                }
+                int buf = (int) args[1];
+                instance.memory().writeByte(buf, (byte) FILETYPE_DIRECTORY);
+                instance.memory().writeShort(buf + 2, (short) 0);
+                instance.memory().writeLong(buf + 8, ALL_RIGHTS);
+                instance.memory().writeLong(buf + 16, ALL_RIGHTS);
+                return errno(ESUCCESS);
+            };
         } else if (name.equals("fd_prestat_dir_name")) {
-            handle =
-                    (instance, args) -> {
-                        if ((int) args[0] != ROOT_FD) {
-                            return next.apply(instance, args);
-                        }
-                        if ((int) args[2] < ROOT_NAME.length) {
-                            return errno(ENAMETOOLONG);
-                        }
-                        instance.memory().write((int) args[1], ROOT_NAME);
-                        return errno(ESUCCESS);
-                    };
+            handle = (instance, args) -> {
+                if ((int) args[0] != ROOT_FD) {
+                    return next.apply(instance, args);
+                }
+                if ((int) args[2] < ROOT_NAME.length) {
+                    return errno(ENAMETOOLONG);
+                }
+                instance.memory().write((int) args[1], ROOT_NAME);
+                return errno(ESUCCESS);
+            };
         } else if (DIRECTORY_ARGUMENTS.containsKey(name)) {
             int[] positions = DIRECTORY_ARGUMENTS.get(name);
-            handle =
-                    (instance, args) -> {
-                        int answer = ENOENT;
-                        for (int position : positions) {
-                            int fd = (int) args[position];
-                            if (fd != ROOT_FD) {
-                                answer = fd >= 0 && fd < ROOT_FD ? ENOTDIR : EBADF;
-                            }
-                        }
-                        return errno(answer);
-                    };
+            handle = (instance, args) -> {
+                int answer = ENOENT;
+                for (int position : positions) {
+                    int fd = (int) args[position];
+                    if (fd != ROOT_FD) {
+                        answer = fd >= 0 && fd < ROOT_FD ? ENOTDIR : EBADF;
+                    }
+                }
+                return errno(answer);
+            };
         } else if (SOCKET_CALLS.contains(name)) {
             // No descriptor in the sandbox is a socket: the standard streams and the root say so,
             // any other number does not exist.
@@ -274,5 +308,4 @@ final class SandboxWasi {
             probe.close();
         }
     }
-
 }

@@ -1,9 +1,5 @@
 package io.nlink.runtime.internal.wasm;
 
-import run.endive.runtime.InterpreterMachine;
-import run.endive.wasm.WasmEngineException;
-import run.endive.wasm.Parser;
-import run.endive.wasm.WasmModule;
 import io.nlink.runtime.SandboxLimits;
 import io.nlink.runtime.Sha256;
 import io.nlink.runtime.wasm.InvalidModuleException;
@@ -16,6 +12,10 @@ import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.FutureTask;
 import java.util.concurrent.atomic.AtomicLong;
+import run.endive.runtime.InterpreterMachine;
+import run.endive.wasm.Parser;
+import run.endive.wasm.WasmEngineException;
+import run.endive.wasm.WasmModule;
 
 /**
  * Turns module bytes into runnable {@link WasmNode}s: parse, check against the nLink ABI, compile
@@ -87,13 +87,12 @@ public final class WasmEngine {
     public WasmEngine(Options options) {
         this.options = options;
         this.diskCache = options.cacheDirectory() == null ? null : CompiledModuleCache.open(options.cacheDirectory());
-        this.cache =
-                new LinkedHashMap<>(16, 0.75f, true) {
-                    @Override
-                    protected boolean removeEldestEntry(Map.Entry<String, FutureTask<WasmNode>> eldest) {
-                        return size() > options.cacheSize();
-                    }
-                };
+        this.cache = new LinkedHashMap<>(16, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, FutureTask<WasmNode>> eldest) {
+                return size() > options.cacheSize();
+            }
+        };
     }
 
     public Options options() {
@@ -114,7 +113,8 @@ public final class WasmEngine {
     public static ModuleInfo inspect(byte[] wasm) throws InvalidModuleException {
         WasmModule module = parse(wasm);
         return withUnsupportedFeatures(
-                ModuleInspector.inspect(module, Sha256.hex(wasm), wasm.length, SandboxLimits.PLATFORM_MAX_MEMORY_PAGES), module);
+                ModuleInspector.inspect(module, Sha256.hex(wasm), wasm.length, SandboxLimits.PLATFORM_MAX_MEMORY_PAGES),
+                module);
     }
 
     /**
@@ -137,17 +137,26 @@ public final class WasmEngine {
         // thread (wasi-threads is not provided), and the sandbox's memory is not shared: the
         // guest's first atomic access trapped as a misleading "out of bounds memory access"
         // (HostileGuestCorpusTest c35). Say what is wrong instead.
-        if (module.memorySection().isPresent() && module.memorySection().get().memoryCount() > 0
+        if (module.memorySection().isPresent()
+                && module.memorySection().get().memoryCount() > 0
                 && module.memorySection().get().getMemory(0).limits().shared()) {
-            problems.add("declares a shared memory (the threads proposal), which the sandbox does not support:"
-                    + " a node runs on one thread; build without threads (e.g. wasm32-wasip1, not wasm32-wasip1-threads)");
+            problems.add(
+                    "declares a shared memory (the threads proposal), which the sandbox does not support:"
+                            + " a node runs on one thread; build without threads (e.g. wasm32-wasip1, not wasm32-wasip1-threads)");
         }
         problems.addAll(overBudget(module));
         if (problems.size() == info.problems().size()) {
             return info;
         }
-        return new ModuleInfo(info.sha256(), info.sizeBytes(), info.exports(), info.imports(), info.memory(),
-                info.hasInitialize(), info.functionNames(), List.copyOf(problems));
+        return new ModuleInfo(
+                info.sha256(),
+                info.sizeBytes(),
+                info.exports(),
+                info.imports(),
+                info.memory(),
+                info.hasInitialize(),
+                info.functionNames(),
+                List.copyOf(problems));
     }
 
     /** What the module declares beyond one instance's host budget ({@link InstanceBudget}). */
@@ -183,7 +192,8 @@ public final class WasmEngine {
      * Interpreted functions whose frames exceed the budget: every interpreted call allocates its
      * parameters and locals on the host heap, and recursion multiplies that by the call depth.
      */
-    private static List<String> interpretedOverBudget(WasmModule module, Set<Integer> interpreted, boolean allInterpreted) {
+    private static List<String> interpretedOverBudget(
+            WasmModule module, Set<Integer> interpreted, boolean allInterpreted) {
         int imported = module.importSection().count(run.endive.wasm.types.ExternalType.FUNCTION);
         int end = imported + module.functionSection().functionCount();
         List<String> problems = new java.util.ArrayList<>();
@@ -191,10 +201,16 @@ public final class WasmEngine {
             if (!allInterpreted && !interpreted.contains(function)) {
                 continue;
             }
-            int slots = ModuleInspector.functionType(module, function, imported).params().size()
-                    + module.codeSection().getFunctionBody(function - imported).localTypes().size();
+            int slots = ModuleInspector.functionType(module, function, imported)
+                            .params()
+                            .size()
+                    + module.codeSection()
+                            .getFunctionBody(function - imported)
+                            .localTypes()
+                            .size();
             if (slots > InstanceBudget.MAX_INTERPRETED_SLOTS) {
-                problems.add("function " + function + " runs in the interpreter (it is too large to compile) and declares "
+                problems.add("function " + function
+                        + " runs in the interpreter (it is too large to compile) and declares "
                         + slots + " parameters and locals, more than the " + InstanceBudget.MAX_INTERPRETED_SLOTS
                         + " an interpreted function may have (each call costs host memory per slot): split the function"
                         + " or build with optimisation");
@@ -237,9 +253,10 @@ public final class WasmEngine {
                 byte[] copy = wasm.clone();
                 List<byte[]> warmUpCopy = warmUp.stream().map(byte[]::clone).toList();
                 // The warmed node shares the module's compiled classes: only its snapshot differs.
-                task = new FutureTask<>(warmUp.isEmpty()
-                        ? () -> compile(copy, moduleKey)
-                        : () -> load(copy).withWarmUp(warmUpCopy));
+                task = new FutureTask<>(
+                        warmUp.isEmpty()
+                                ? () -> compile(copy, moduleKey)
+                                : () -> load(copy).withWarmUp(warmUpCopy));
                 cache.put(key, task);
                 mine = true;
             }
@@ -292,22 +309,30 @@ public final class WasmEngine {
             machines = compileToBytecode(module, sha256);
             compilations.incrementAndGet();
         }
-        List<String> frameProblems =
-                interpretedOverBudget(module, machines.interpretedFunctions(), options.mode() == ExecutionMode.INTERPRETED);
+        List<String> frameProblems = interpretedOverBudget(
+                module, machines.interpretedFunctions(), options.mode() == ExecutionMode.INTERPRETED);
         if (!frameProblems.isEmpty()) {
             throw new InvalidModuleException(frameProblems);
         }
         return new WasmNode(
-                module, info, machines.machines(), machines.interpretedFunctions(), System.nanoTime() - start, fromDiskCache,
-                options.spareIdle(), List.of());
+                module,
+                info,
+                machines.machines(),
+                machines.interpretedFunctions(),
+                System.nanoTime() - start,
+                fromDiskCache,
+                options.spareIdle(),
+                List.of());
     }
 
     /** Endive's runtime compiler (through its adapter), keeping the list of functions too large for it. */
-    private CompiledModuleCache.Entry compileToBytecode(WasmModule module, String sha256) throws InvalidModuleException {
+    private CompiledModuleCache.Entry compileToBytecode(WasmModule module, String sha256)
+            throws InvalidModuleException {
         try {
             EndiveCompiler.Compiled compiled = EndiveCompiler.compile(module);
             if (diskCache != null) {
-                diskCache.store(sha256, compiled.mainClassName(), compiled.classBytes(), compiled.interpretedFunctions());
+                diskCache.store(
+                        sha256, compiled.mainClassName(), compiled.classBytes(), compiled.interpretedFunctions());
             }
             return new CompiledModuleCache.Entry(compiled.machines(), compiled.interpretedFunctions());
         } catch (WasmEngineException | IllegalArgumentException e) {
@@ -319,8 +344,7 @@ public final class WasmEngine {
         try {
             return Parser.parse(wasm);
         } catch (WasmEngineException | IllegalArgumentException | IndexOutOfBoundsException e) {
-            throw new InvalidModuleException(
-                    List.of("it is not a valid WebAssembly module (" + e.getMessage() + ")"));
+            throw new InvalidModuleException(List.of("it is not a valid WebAssembly module (" + e.getMessage() + ")"));
         }
     }
 }

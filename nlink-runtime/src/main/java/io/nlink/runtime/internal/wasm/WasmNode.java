@@ -1,19 +1,19 @@
 package io.nlink.runtime.internal.wasm;
 
-import io.nlink.runtime.wasm.ModuleInfo;
-import run.endive.runtime.Instance;
-import run.endive.runtime.Machine;
-import run.endive.wasm.WasmModule;
 import io.nlink.runtime.NodeExecutable;
 import io.nlink.runtime.SandboxException;
 import io.nlink.runtime.SandboxLimits;
 import io.nlink.runtime.internal.ReadyInstances;
 import io.nlink.runtime.internal.ReadyMemory;
+import io.nlink.runtime.wasm.ModuleInfo;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
+import run.endive.runtime.Instance;
+import run.endive.runtime.Machine;
+import run.endive.wasm.WasmModule;
 
 /**
  * A module that passed the ABI checks and was compiled: shared and thread-safe. Each batch takes
@@ -39,10 +39,12 @@ public final class WasmNode implements NodeExecutable {
     private final boolean fromDiskCache;
     /** Null until the first instance has run _initialize (and forever when a snapshot is unsound). */
     private volatile InitSnapshot snapshot;
+
     private volatile Boolean snapshotPossible;
     private final AtomicLong snapshotStarts = new AtomicLong();
     /** Over every node of the process, for {@code NodeRuntime.metrics()}. */
     private static final AtomicLong SNAPSHOT_STARTS = new AtomicLong();
+
     private final ReadyInstances<WasmSandbox> ready;
     private final Duration spareIdle;
     /** Contexts each instance not started from the snapshot runs after _initialize (WasmEngine#load(byte[], List)). */
@@ -178,7 +180,8 @@ public final class WasmNode implements NodeExecutable {
 
     /** This module, compiled as it is, with its own snapshot taken after {@code warmUp}. */
     WasmNode withWarmUp(List<byte[]> warmUp) {
-        return new WasmNode(module, info, machines, interpretedFunctions, compileNanos, fromDiskCache, spareIdle, warmUp);
+        return new WasmNode(
+                module, info, machines, interpretedFunctions, compileNanos, fromDiskCache, spareIdle, warmUp);
     }
 
     /** The warm-up contexts, in order; empty for most nodes. */

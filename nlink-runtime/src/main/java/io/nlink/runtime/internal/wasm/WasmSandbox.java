@@ -1,20 +1,20 @@
 package io.nlink.runtime.internal.wasm;
 
-import io.nlink.runtime.wasm.ModuleInfo;
-import run.endive.runtime.WasmInterruptedException;
-import run.endive.runtime.ImportValues;
-import run.endive.runtime.Instance;
-import run.endive.wasi.WasiExitException;
-import run.endive.wasm.WasmEngineException;
 import io.nlink.runtime.NodeFailure;
 import io.nlink.runtime.NodeFailure.Kind;
 import io.nlink.runtime.SandboxException;
-import io.nlink.runtime.internal.SandboxInstance;
 import io.nlink.runtime.SandboxLimits;
+import io.nlink.runtime.internal.SandboxInstance;
 import io.nlink.runtime.internal.Watchdog;
+import io.nlink.runtime.wasm.ModuleInfo;
 import java.time.Duration;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import run.endive.runtime.ImportValues;
+import run.endive.runtime.Instance;
+import run.endive.runtime.WasmInterruptedException;
+import run.endive.wasi.WasiExitException;
+import run.endive.wasm.WasmEngineException;
 
 /**
  * One live instance of a node's module: the unit of isolation. A batch takes one sandbox and
@@ -33,7 +33,8 @@ public abstract sealed class WasmSandbox extends SandboxInstance permits Reactor
 
     private static final Pattern COMPILED_FUNCTION = Pattern.compile("func_(\\d+)");
 
-    private static final java.util.concurrent.atomic.AtomicLong HOST_FAULTS = new java.util.concurrent.atomic.AtomicLong();
+    private static final java.util.concurrent.atomic.AtomicLong HOST_FAULTS =
+            new java.util.concurrent.atomic.AtomicLong();
 
     /** Items failed with {@link Kind#HOST_FAULT} in this process so far: each is a bug to find. */
     public static long hostFaults() {
@@ -68,7 +69,8 @@ public abstract sealed class WasmSandbox extends SandboxInstance permits Reactor
      * @param startFrom the snapshot the memory maps from the start (startUp then restores the
      *     globals), or null for the module's declared initial memory
      */
-    final Instance instantiate(SandboxWasi sandboxWasi, InitSnapshot startFrom, StartUp startUp) throws SandboxException {
+    final Instance instantiate(SandboxWasi sandboxWasi, InitSnapshot startFrom, StartUp startUp)
+            throws SandboxException {
         this.wasi = sandboxWasi;
         ModuleInfo.MemoryInfo declared = node.info().memory();
         if (declared.initialPages() > limits.memoryPages()) {
@@ -83,15 +85,16 @@ public abstract sealed class WasmSandbox extends SandboxInstance permits Reactor
         CappedMemory[] created = new CappedMemory[1];
         try (Watchdog.Deadline deadline = Watchdog.start(limits.initTimeout())) {
             try {
-                Instance instance =
-                        Instance.builder(node.module())
-                                .withImportValues(ImportValues.builder().addFunction(sandboxWasi.functions()).build())
-                                .withMachineFactory(node.machines())
-                                .withMemoryFactory(
-                                        declaredLimits -> created[0] = new CappedMemory(declaredLimits, limits.memoryPages(), startFrom))
-                                .withTableFactory(BudgetedTable.factory())
-                                .withStart(false)
-                                .build();
+                Instance instance = Instance.builder(node.module())
+                        .withImportValues(ImportValues.builder()
+                                .addFunction(sandboxWasi.functions())
+                                .build())
+                        .withMachineFactory(node.machines())
+                        .withMemoryFactory(declaredLimits ->
+                                created[0] = new CappedMemory(declaredLimits, limits.memoryPages(), startFrom))
+                        .withTableFactory(BudgetedTable.factory())
+                        .withStart(false)
+                        .build();
                 this.memory = created[0];
                 startUp.run(instance);
                 return instance;
@@ -157,17 +160,22 @@ public abstract sealed class WasmSandbox extends SandboxInstance permits Reactor
         }
         if (causeOf(e, StackOverflowError.class) != null) {
             return new NodeFailure(
-                    Kind.TRAP, "the node exhausted the call stack (unbounded recursion?) " + when + where + guestSaid(), function);
+                    Kind.TRAP,
+                    "the node exhausted the call stack (unbounded recursion?) " + when + where + guestSaid(),
+                    function);
         }
         if (!(e instanceof WasmEngineException)) {
             HOST_FAULTS.incrementAndGet();
-            String what = e instanceof OutOfMemoryError
-                    ? "the host ran out of heap memory"
-                    : "the host failed with " + e;
-            return new NodeFailure(Kind.HOST_FAULT, what + " " + when + where
-                    + "; the instance was discarded (this is nLink's fault, not the node's: please report it with the package)", function);
+            String what =
+                    e instanceof OutOfMemoryError ? "the host ran out of heap memory" : "the host failed with " + e;
+            return new NodeFailure(
+                    Kind.HOST_FAULT,
+                    what + " " + when + where
+                            + "; the instance was discarded (this is nLink's fault, not the node's: please report it with the package)",
+                    function);
         }
-        return new NodeFailure(Kind.TRAP, "the node trapped " + when + where + ": " + e.getMessage() + guestSaid(), function);
+        return new NodeFailure(
+                Kind.TRAP, "the node trapped " + when + where + ": " + e.getMessage() + guestSaid(), function);
     }
 
     final String memoryLimitMessage(CappedMemory mem) {

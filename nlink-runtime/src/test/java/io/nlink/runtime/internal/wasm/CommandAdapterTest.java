@@ -1,7 +1,5 @@
 package io.nlink.runtime.internal.wasm;
 
-import io.nlink.runtime.wasm.InvalidModuleException;
-import io.nlink.runtime.wasm.ModuleInfo;
 import static io.nlink.runtime.Guests.obj;
 import static io.nlink.runtime.Guests.wat;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -17,6 +15,8 @@ import io.nlink.runtime.SandboxLimits;
 import io.nlink.runtime.batch.BatchOptions;
 import io.nlink.runtime.batch.BatchRunner;
 import io.nlink.runtime.batch.BatchSummary;
+import io.nlink.runtime.wasm.InvalidModuleException;
+import io.nlink.runtime.wasm.ModuleInfo;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -35,8 +35,7 @@ class CommandAdapterTest {
      * length, newline excluded, in {@code $len}). Helpers write to stdout in pieces, so the host
      * must assemble a line from several fd_write calls.
      */
-    private static final String COMMAND =
-            """
+    private static final String COMMAND = """
             (module
               (import "wasi_snapshot_preview1" "fd_read" (func $fd_read (param i32 i32 i32 i32) (result i32)))
               (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
@@ -112,7 +111,8 @@ class CommandAdapterTest {
     }
 
     /** Keeps no spare instance, whose guest thread would be alive by design (ReadyInstances). */
-    private static final WasmEngine NO_SPARES = new WasmEngine(WasmEngine.Options.DEFAULTS.withSpareIdle(Duration.ZERO));
+    private static final WasmEngine NO_SPARES =
+            new WasmEngine(WasmEngine.Options.DEFAULTS.withSpareIdle(Duration.ZERO));
 
     private static WasmNode command(String item) throws InvalidModuleException {
         return command("", item);
@@ -128,14 +128,17 @@ class CommandAdapterTest {
         for (int i = 0; i < count; i++) {
             items.add(obj("{\"i\":" + i + "}"));
         }
-        try (BatchRunner batch = new BatchRunner(node, limits, obj("{}"), BatchOptions.DEFAULTS.withContinueOnFail(true))) {
+        try (BatchRunner batch =
+                new BatchRunner(node, limits, obj("{}"), BatchOptions.DEFAULTS.withContinueOnFail(true))) {
             batch.run(items.iterator(), results::add);
             return batch.summary();
         }
     }
 
     private static List<Integer> counts(List<ItemResult> results) {
-        return results.stream().map(r -> r.ok() ? r.items().get(0).get("n").asInt() : -1).toList();
+        return results.stream()
+                .map(r -> r.ok() ? r.items().get(0).get("n").asInt() : -1)
+                .toList();
     }
 
     @Test
@@ -146,7 +149,8 @@ class CommandAdapterTest {
         BatchSummary summary = batch(node, SandboxLimits.DEFAULTS, 50, results);
         assertThat(summary.instances()).isEqualTo(1);
         assertThat(summary.failures()).isZero();
-        assertThat(counts(results)).isEqualTo(java.util.stream.IntStream.rangeClosed(1, 50).boxed().toList());
+        assertThat(counts(results))
+                .isEqualTo(java.util.stream.IntStream.rangeClosed(1, 50).boxed().toList());
     }
 
     @Test
@@ -160,7 +164,8 @@ class CommandAdapterTest {
                 (call $write (i32.const 1) (i32.const 4096) (local.get $len))
                 (call $write (i32.const 1) (i32.const 170) (i32.const 3))""");
         List<ItemResult> results = new ArrayList<>();
-        try (BatchRunner batch = new BatchRunner(node, SandboxLimits.DEFAULTS, obj("{}"), BatchOptions.DEFAULTS.withParallelism(2))) {
+        try (BatchRunner batch =
+                new BatchRunner(node, SandboxLimits.DEFAULTS, obj("{}"), BatchOptions.DEFAULTS.withParallelism(2))) {
             batch.run(items.iterator(), results::add);
             assertThat(batch.summary().instances()).isEqualTo(2);
         }
@@ -184,12 +189,14 @@ class CommandAdapterTest {
 
     @Test
     void aGuestThatExitsMidBatchFailsThatItemAndAFreshInstanceServesTheRest() throws Exception {
-        WasmNode node = command(onItem(3, "(call $write (i32.const 2) (i32.const 180) (i32.const 6)) (call $proc_exit (i32.const 7))"));
+        WasmNode node = command(
+                onItem(3, "(call $write (i32.const 2) (i32.const 180) (i32.const 6)) (call $proc_exit (i32.const 7))"));
         List<ItemResult> results = new ArrayList<>();
         BatchSummary summary = batch(node, SandboxLimits.DEFAULTS, 6, results);
         assertThat(counts(results)).containsExactly(1, 2, -1, 1, 2, -1);
         assertThat(results.get(2).failure().kind()).isEqualTo(Kind.EXIT);
-        assertThat(results.get(2).failure().message()).isEqualTo("the node exited with code 7 while running _start; it said: hello");
+        assertThat(results.get(2).failure().message())
+                .isEqualTo("the node exited with code 7 while running _start; it said: hello");
         assertThat(summary.instances()).isEqualTo(2);
     }
 
@@ -214,7 +221,8 @@ class CommandAdapterTest {
         assertThat(counts(results)).containsExactly(1, -1, 1);
         assertThat(results.get(1).failure().kind()).isEqualTo(Kind.TIMEOUT);
         assertThat(results.get(1).failure().message())
-                .isEqualTo("the node was stopped after running longer than its time limit of 300 ms while running _start in spin");
+                .isEqualTo(
+                        "the node was stopped after running longer than its time limit of 300 ms while running _start in spin");
         assertThat(summary.instances()).isEqualTo(2);
     }
 
@@ -225,7 +233,9 @@ class CommandAdapterTest {
         BatchSummary summary = batch(node, SandboxLimits.DEFAULTS, 3, results);
         assertThat(counts(results)).containsExactly(1, -1, 1);
         assertThat(results.get(1).failure().kind()).isEqualTo(Kind.BAD_RESULT);
-        assertThat(results.get(1).failure().message()).startsWith("the node returned invalid JSON").contains("not json");
+        assertThat(results.get(1).failure().message())
+                .startsWith("the node returned invalid JSON")
+                .contains("not json");
         assertThat(summary.instances()).isEqualTo(2);
     }
 
@@ -245,7 +255,8 @@ class CommandAdapterTest {
     @Test
     void aResultLinePastTheOutputLimitIsRefusedWithoutWaitingForItsEnd() throws Exception {
         // Item 2 writes 100-byte pieces with no newline, forever: the limit stops it, not the timeout.
-        WasmNode node = command(onItem(2, "(loop $l (call $write (i32.const 1) (i32.const 300) (i32.const 100)) (br $l))"));
+        WasmNode node =
+                command(onItem(2, "(loop $l (call $write (i32.const 1) (i32.const 300) (i32.const 100)) (br $l))"));
         SandboxLimits limits = SandboxLimits.DEFAULTS.withMaxOutputBytes(1000).withItemTimeout(Duration.ofSeconds(20));
         List<ItemResult> results = new ArrayList<>();
         long start = System.nanoTime();
@@ -275,7 +286,9 @@ class CommandAdapterTest {
         BatchSummary summary = batch(node, SandboxLimits.DEFAULTS, 3, results);
         assertThat(counts(results)).containsExactly(1, -1, 1);
         assertThat(results.get(1).failure().kind()).isEqualTo(Kind.BAD_RESULT);
-        assertThat(results.get(1).failure().message()).contains("outside an item's answer").contains("it wrote \"[{\"json\":{\"n\":");
+        assertThat(results.get(1).failure().message())
+                .contains("outside an item's answer")
+                .contains("it wrote \"[{\"json\":{\"n\":");
         assertThat(summary.instances()).isEqualTo(2);
     }
 
@@ -285,7 +298,9 @@ class CommandAdapterTest {
         assertThatThrownBy(() -> node.newInstance(SandboxLimits.DEFAULTS))
                 .isInstanceOfSatisfying(SandboxException.class, e -> {
                     assertThat(e.failure().kind()).isEqualTo(Kind.INSTANTIATION);
-                    assertThat(e.failure().message()).contains("wrote to stdout while starting").contains("\"hello\\n\"");
+                    assertThat(e.failure().message())
+                            .contains("wrote to stdout while starting")
+                            .contains("\"hello\\n\"");
                 });
     }
 
@@ -297,7 +312,8 @@ class CommandAdapterTest {
                     assertThat(e.failure().kind()).isEqualTo(Kind.INSTANTIATION);
                     assertThat(e.failure().message())
                             .startsWith("the node exited with code 0 (its _start returned) while starting")
-                            .contains("reads its contexts from stdin").contains("-buildmode=c-shared");
+                            .contains("reads its contexts from stdin")
+                            .contains("-buildmode=c-shared");
                 });
     }
 
@@ -305,11 +321,12 @@ class CommandAdapterTest {
     void aStartThatNeverReadsIsStoppedByTheInitBound() throws Exception {
         WasmNode node = command("(call $spin)", ANSWER);
         SandboxLimits limits = SandboxLimits.DEFAULTS.withInitTimeout(Duration.ofMillis(300));
-        assertThatThrownBy(() -> node.newInstance(limits))
-                .isInstanceOfSatisfying(SandboxException.class, e -> {
-                    assertThat(e.failure().kind()).isEqualTo(Kind.INSTANTIATION);
-                    assertThat(e.failure().message()).contains("time limit of 300 ms while starting").contains("in spin");
-                });
+        assertThatThrownBy(() -> node.newInstance(limits)).isInstanceOfSatisfying(SandboxException.class, e -> {
+            assertThat(e.failure().kind()).isEqualTo(Kind.INSTANTIATION);
+            assertThat(e.failure().message())
+                    .contains("time limit of 300 ms while starting")
+                    .contains("in spin");
+        });
     }
 
     @Test
@@ -330,10 +347,16 @@ class CommandAdapterTest {
         batch(command(onItem(2, "unreachable")), SandboxLimits.DEFAULTS, 3, results);
         assertThat(counts(results)).containsExactly(1, -1, 1);
         assertThat(results.get(1).failure().kind()).isEqualTo(Kind.TRAP);
-        assertThat(results.get(1).failure().message()).contains("while running _start").contains("unreachable");
+        assertThat(results.get(1).failure().message())
+                .contains("while running _start")
+                .contains("unreachable");
 
         results.clear();
-        batch(command(onItem(2, "(drop (memory.grow (i32.const 100))) unreachable")), SandboxLimits.DEFAULTS.withMemoryPages(6), 3, results);
+        batch(
+                command(onItem(2, "(drop (memory.grow (i32.const 100))) unreachable")),
+                SandboxLimits.DEFAULTS.withMemoryPages(6),
+                3,
+                results);
         assertThat(results.get(1).failure().kind()).isEqualTo(Kind.MEMORY_LIMIT);
     }
 
@@ -348,25 +371,37 @@ class CommandAdapterTest {
             }
         }
         WasmNode spinning = NO_SPARES.load(wat(commandText("", onItem(1, "(call $spin)"))));
-        try (WasmSandbox sandbox = spinning.newInstance(SandboxLimits.DEFAULTS.withItemTimeout(Duration.ofMillis(100)))) {
+        try (WasmSandbox sandbox =
+                spinning.newInstance(SandboxLimits.DEFAULTS.withItemTimeout(Duration.ofMillis(100)))) {
             assertThat(sandbox.call(0, context("{}")).failure().kind()).isEqualTo(Kind.TIMEOUT);
         }
-        assertThat(Collections.list(threadNames())).noneMatch(name -> name.startsWith("nlink-command-guest-") && !before.contains(name));
+        assertThat(Collections.list(threadNames()))
+                .noneMatch(name -> name.startsWith("nlink-command-guest-") && !before.contains(name));
     }
 
     private static java.util.Enumeration<String> threadNames() {
-        return Collections.enumeration(Thread.getAllStackTraces().keySet().stream().filter(Thread::isAlive).map(Thread::getName).toList());
+        return Collections.enumeration(Thread.getAllStackTraces().keySet().stream()
+                .filter(Thread::isAlive)
+                .map(Thread::getName)
+                .toList());
     }
 
     @Test
     void modulesWithNeitherEntryOrACommandThatCannotReadAreRefusedClearly() {
         assertThat(problems("(module (memory 1) (func (export \"run\")))"))
-                .containsExactly("exports neither execute_node(i32, i32) -> i64 (a reactor node) nor _start (a WASI command node,"
-                        + " run through the adapter ABI): see docs/abi.md");
-        assertThat(problems("(module (import \"wasi_snapshot_preview1\" \"fd_write\" (func (param i32 i32 i32 i32) (result i32)))"
-                        + " (memory 1) (func (export \"_start\")))"))
-                .singleElement().asString().contains("it imports no fd_read").contains("reads NDJSON contexts from stdin");
-        assertThat(problems(COMMAND.replace("START", "").replace("ITEM", "").replace("(func $start (export \"_start\")", "(func $start (export \"_start\") (param i32)")))
+                .containsExactly(
+                        "exports neither execute_node(i32, i32) -> i64 (a reactor node) nor _start (a WASI command node,"
+                                + " run through the adapter ABI): see docs/abi.md");
+        assertThat(problems(
+                        "(module (import \"wasi_snapshot_preview1\" \"fd_write\" (func (param i32 i32 i32 i32) (result i32)))"
+                                + " (memory 1) (func (export \"_start\")))"))
+                .singleElement()
+                .asString()
+                .contains("it imports no fd_read")
+                .contains("reads NDJSON contexts from stdin");
+        assertThat(problems(COMMAND.replace("START", "")
+                        .replace("ITEM", "")
+                        .replace("(func $start (export \"_start\")", "(func $start (export \"_start\") (param i32)")))
                 .containsExactly("exports _start(i32) -> (), expected _start() -> ()");
     }
 

@@ -44,31 +44,54 @@ class HostFaultTest {
     void aHostExceptionOrOutOfMemoryIsOneFailedItemAndTheBatchGoesOn() throws Exception {
         WasmNode real = new WasmEngine().load(Guests.wat(NODE));
         AtomicInteger executes = new AtomicInteger();
-        List<Throwable> faults = List.of(new NegativeArraySizeException("-2147483648"), new OutOfMemoryError("Java heap space"));
-        WasmNode faulty = new WasmNode(real.module(), real.info(), instance -> {
-            Machine machine = real.machines().apply(instance);
-            return (funcId, args) -> {
-                int n = funcId == EXECUTE_NODE ? executes.getAndIncrement() : Integer.MAX_VALUE;
-                if (n < faults.size()) {
-                    Throwable fault = faults.get(n);
-                    if (fault instanceof Error error) throw error;
-                    throw (RuntimeException) fault;
-                }
-                return machine.call(funcId, args);
-            };
-        }, real.interpretedFunctions(), 0, false, Duration.ZERO, List.of());
+        List<Throwable> faults =
+                List.of(new NegativeArraySizeException("-2147483648"), new OutOfMemoryError("Java heap space"));
+        WasmNode faulty = new WasmNode(
+                real.module(),
+                real.info(),
+                instance -> {
+                    Machine machine = real.machines().apply(instance);
+                    return (funcId, args) -> {
+                        int n = funcId == EXECUTE_NODE ? executes.getAndIncrement() : Integer.MAX_VALUE;
+                        if (n < faults.size()) {
+                            Throwable fault = faults.get(n);
+                            if (fault instanceof Error error) throw error;
+                            throw (RuntimeException) fault;
+                        }
+                        return machine.call(funcId, args);
+                    };
+                },
+                real.interpretedFunctions(),
+                0,
+                false,
+                Duration.ZERO,
+                List.of());
         long before = WasmSandbox.hostFaults();
         List<ItemResult> results = new ArrayList<>();
-        try (BatchRunner batch = new BatchRunner(faulty, SandboxLimits.DEFAULTS, Json.MAPPER.createObjectNode(),
+        try (BatchRunner batch = new BatchRunner(
+                faulty,
+                SandboxLimits.DEFAULTS,
+                Json.MAPPER.createObjectNode(),
                 BatchOptions.DEFAULTS.withContinueOnFail(true))) {
-            batch.run(List.of(Json.MAPPER.createObjectNode(), Json.MAPPER.createObjectNode(), Json.MAPPER.createObjectNode())
-                    .stream().map(o -> (com.fasterxml.jackson.databind.JsonNode) o).iterator(), results::add);
+            batch.run(
+                    List.of(
+                                    Json.MAPPER.createObjectNode(),
+                                    Json.MAPPER.createObjectNode(),
+                                    Json.MAPPER.createObjectNode())
+                            .stream()
+                            .map(o -> (com.fasterxml.jackson.databind.JsonNode) o)
+                            .iterator(),
+                    results::add);
         }
         assertThat(results).hasSize(3);
         assertThat(results.get(2).ok()).isTrue();
-        assertThat(results.subList(0, 2)).allSatisfy(r -> assertThat(r.failure().kind()).isEqualTo(Kind.HOST_FAULT));
-        assertThat(results.get(0).failure().message()).startsWith("the host failed with java.lang.NegativeArraySizeException: -2147483648 while running execute_node");
-        assertThat(results.get(1).failure().message()).startsWith("the host ran out of heap memory while running execute_node");
+        assertThat(results.subList(0, 2))
+                .allSatisfy(r -> assertThat(r.failure().kind()).isEqualTo(Kind.HOST_FAULT));
+        assertThat(results.get(0).failure().message())
+                .startsWith(
+                        "the host failed with java.lang.NegativeArraySizeException: -2147483648 while running execute_node");
+        assertThat(results.get(1).failure().message())
+                .startsWith("the host ran out of heap memory while running execute_node");
         assertThat(WasmSandbox.hostFaults() - before).isEqualTo(2);
     }
 }
