@@ -26,7 +26,9 @@ class SignInDefenceTest extends SharedServer {
     @Test
     void parallelWrongPasswordsEndInTheLockOutAndTheOwnerStillSignsInFromElsewhere() throws Exception {
         ApiClient attacker = from("127.0.0.2");
-        List<ApiClient.Response> answers = parallel(PARALLEL, () -> attacker.login(TestServer.OWNER, "wrong-password"));
+        List<ApiClient.Response> answers = untilLockedOut(
+                parallel(PARALLEL, () -> attacker.login(TestServer.OWNER, "wrong-password")),
+                () -> attacker.login(TestServer.OWNER, "wrong-password"));
 
         assertThat(answers)
                 .allSatisfy(r -> assertThat(r.status()).as(r.toString()).isIn(401, 429));
@@ -51,7 +53,9 @@ class SignInDefenceTest extends SharedServer {
     void anotherAccountIsLockedOnEveryAddress() throws Exception {
         server.user("mia", "member");
         ApiClient attacker = from("127.0.0.4");
-        List<ApiClient.Response> answers = parallel(PARALLEL, () -> attacker.login("mia", "wrong-password"));
+        List<ApiClient.Response> answers = untilLockedOut(
+                parallel(PARALLEL, () -> attacker.login("mia", "wrong-password")),
+                () -> attacker.login("mia", "wrong-password"));
 
         assertThat(answers.stream().filter(r -> r.status() == 401).count()).isBetween(1L, 5L);
         assertThat(answers.stream().filter(r -> r.status() == 429).count()).isGreaterThanOrEqualTo(PARALLEL - 5L);
@@ -146,6 +150,25 @@ class SignInDefenceTest extends SharedServer {
 
     private static ApiClient from(String loopbackAddress) throws UnknownHostException {
         return ApiClient.from(server.server.url(), InetAddress.getByName(loopbackAddress));
+    }
+
+    /**
+     * {@code answers}, followed by more single attempts until one is the lock-out. On a loaded
+     * machine the password gate turns some of a burst away as busy (429, not counted: no password
+     * was checked), so a burst may end below the free failures; the count of 401s over all the
+     * answers still shows that no more than those ever reached a password check.
+     */
+    private static List<ApiClient.Response> untilLockedOut(
+            List<ApiClient.Response> answers, Callable<ApiClient.Response> attempt) throws Exception {
+        List<ApiClient.Response> all = new ArrayList<>(answers);
+        for (int more = 0; more < 10 && all.stream().noneMatch(SignInDefenceTest::lockedOut); more++) {
+            all.add(attempt.call());
+        }
+        return all;
+    }
+
+    private static boolean lockedOut(ApiClient.Response r) {
+        return r.status() == 429 && r.json().path("error").asText().contains("too many wrong passwords");
     }
 
     /** Runs {@code attempt} {@code count} times at once (all released together) and returns every answer. */
