@@ -1,7 +1,5 @@
 package io.nlink.server.workflows;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.nlink.runtime.json.Json;
 import io.nlink.server.db.Database;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -16,7 +14,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Writes how executions ended off the threads that ran them: one writer thread takes every
- * record waiting (at most {@value #MAX_QUEUED} wait) and writes them in one transaction, then prunes old executions when a second has
+ * record waiting (at most {@value #MAX_QUEUED} records and {@value #MAX_QUEUED_CHARS} characters of
+ * them wait) and writes them in one transaction, then prunes old executions when a second has
  * passed since it last did (pruning counts rows, so once per execution it cost more than the
  * execution itself: docs/performance.md). The caller of a webhook has its answer without waiting
  * for either.
@@ -36,12 +35,23 @@ final class ExecutionRecorder implements AutoCloseable {
      * slower than the runs slows the runs instead of filling the heap.
      */
     private static final int MAX_QUEUED = 4096;
+    /**
+     * Characters of record text waiting at most (up to twice as many bytes of heap): records hold a
+     * webhook's body and a sample of the output, so a count alone let a slow database and large
+     * bodies queue hundreds of MiB (docs/reliability.md, H2 heap).
+     */
+    private static final long MAX_QUEUED_CHARS = 16L * 1024 * 1024;
     /** Records written per transaction at most. */
     private static final int BATCH = 256;
     /** How often old executions are pruned while runs finish. */
     private static final long PRUNE_EVERY_NANOS = TimeUnit.SECONDS.toNanos(1);
 
-    /** How one execution ended, as its row says it. */
+    /**
+     * How one execution ended, as its row says it.
+     *
+     * @param record the execution record's JSON text, made by the run's thread: what waits is
+     *     measured by it
+     */
     record Finished(
             long id,
             String status,
@@ -49,7 +59,7 @@ final class ExecutionRecorder implements AutoCloseable {
             Instant finishedAt,
             String error,
             String errorNode,
-            ObjectNode record) {}
+            String record) {}
 
     /** Deletes executions past the retention policy. */
     @FunctionalInterface
@@ -68,6 +78,8 @@ final class ExecutionRecorder implements AutoCloseable {
     private volatile boolean closed;
     /** Runs ended since the last prune. */
     private final java.util.concurrent.atomic.AtomicLong unprunedRuns = new java.util.concurrent.atomic.AtomicLong();
+    /** Characters of the records in the queue. */
+    private final java.util.concurrent.atomic.AtomicLong queuedChars = new java.util.concurrent.atomic.AtomicLong();
 
     private long lastPrune = System.nanoTime();
 
@@ -80,13 +92,20 @@ final class ExecutionRecorder implements AutoCloseable {
 
     /** Writes {@code finished} soon; at once when the recorder is closed. */
     void finished(Finished finished) {
-        if (queue.size() >= MAX_QUEUED) {
+        if (queue.size() >= MAX_QUEUED || !reserve(finished.record().length())) {
             write(List.of(finished));
             written();
             return;
         }
         queue.add(finished);
         if (closed) drainHere();
+    }
+
+    /** Counts {@code chars} as queued when they fit under {@link #MAX_QUEUED_CHARS}. */
+    private boolean reserve(long chars) {
+        if (queuedChars.addAndGet(chars) <= MAX_QUEUED_CHARS) return true;
+        queuedChars.addAndGet(-chars);
+        return false;
     }
 
     /** A run's outcome was written by its own thread: counts towards the next prune. */
@@ -136,6 +155,8 @@ final class ExecutionRecorder implements AutoCloseable {
             else stop = true;
         }
         write(records);
+        queuedChars.addAndGet(
+                -records.stream().mapToLong(f -> f.record().length()).sum());
         unprunedRuns.addAndGet(records.size());
         if (unprunedRuns.get() > 0
                 && (!barriers.isEmpty() || stop || System.nanoTime() - lastPrune >= PRUNE_EVERY_NANOS)) {
@@ -188,7 +209,7 @@ final class ExecutionRecorder implements AutoCloseable {
                 s.setObject(3, f.finishedAt().atOffset(ZoneOffset.UTC));
                 s.setString(4, f.error());
                 s.setString(5, f.errorNode());
-                s.setString(6, Json.write(f.record()));
+                s.setString(6, f.record());
                 s.setLong(7, f.id());
                 s.addBatch();
             }

@@ -950,6 +950,7 @@ public final class WorkflowService {
         record.put("outputItems", execution.output().size());
         record.set("definition", stored.definition());
         record.put("member", member);
+        String recordJson = Json.write(record);
         ExecutionRecorder.Finished finished = new ExecutionRecorder.Finished(
                 id,
                 execution.status().id(),
@@ -957,7 +958,7 @@ public final class WorkflowService {
                 execution.finishedAt(),
                 execution.error() == null ? null : truncate(execution.error(), 4000),
                 execution.errorNode(),
-                record);
+                recordJson);
         if (accepted == null && alone()) {
             recorder.finished(finished);
         } else {
@@ -970,7 +971,7 @@ public final class WorkflowService {
                     utc(finished.finishedAt()),
                     finished.error(),
                     finished.errorNode(),
-                    Json.write(record),
+                    recordJson,
                     id);
             recorder.written();
         }

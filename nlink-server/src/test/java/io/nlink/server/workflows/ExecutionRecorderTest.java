@@ -8,6 +8,8 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -64,7 +66,52 @@ class ExecutionRecorderTest {
                 now,
                 status.equals("error") ? "it failed" : null,
                 null,
-                Json.MAPPER.createObjectNode().put("status", status));
+                Json.write(Json.MAPPER.createObjectNode().put("status", status)));
+    }
+
+    @Test
+    void largeRecordsWaitingForASlowDatabaseAreBoundedBySizeNotOnlyByCount() throws Exception {
+        try (Database db = Database.open(null, null, null, data)) {
+            List<Long> ids = startedRuns(db, 40);
+            CountDownLatch pruning = new CountDownLatch(1);
+            CountDownLatch release = new CountDownLatch(1);
+            // The writer's first prune blocks it: from then on what is handed over waits, as behind a slow database.
+            ExecutionRecorder recorder = new ExecutionRecorder(db, () -> {
+                pruning.countDown();
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            try {
+                Thread.sleep(1100); // a prune is due with the first record
+                recorder.finished(large(ids.get(0), 1));
+                assertThat(pruning.await(30, TimeUnit.SECONDS)).isTrue();
+                // Records just under 2 Mi characters: 16 Mi wait at most, so eight wait and the ninth is
+                // written by this thread at once.
+                int almost2Mi = 2 * 1024 * 1024 - 64;
+                for (int i = 1; i <= 8; i++) recorder.finished(large(ids.get(i), almost2Mi));
+                assertThat(statusCount(db, "success"))
+                        .as("the first, written before the prune")
+                        .isEqualTo(1);
+                recorder.finished(large(ids.get(9), almost2Mi));
+                assertThat(statusCount(db, "success"))
+                        .as("the ninth large record did not wait")
+                        .isEqualTo(2);
+            } finally {
+                release.countDown();
+                recorder.close();
+            }
+            assertThat(statusCount(db, "success")).as("nothing lost").isEqualTo(10);
+        }
+    }
+
+    private static ExecutionRecorder.Finished large(long id, int chars) {
+        Instant now = Instant.now();
+        String record = Json.write(
+                Json.MAPPER.createObjectNode().put("status", "success").put("body", "x".repeat(chars)));
+        return new ExecutionRecorder.Finished(id, "success", now, now, null, null, record);
     }
 
     /** {@code count} executions recorded as running, as runs are when they start. */
