@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Webhook executions per second on a real `nlink serve`, load from wrk on the same machine.
 #   bench/server.sh [--duration 20] [--warmup 10] [--connections 16] [--threads 2]
-#                   [--workflows respond,set,go,c,seven] [--metrics off|on|both]
+#                   [--workflows respond,set,go,gowarm,c,seven] [--metrics off|on|both]
 #                   [--database-url JDBC_URL] [--keep]
 # Starts a server on a fresh data directory (H2, or the PostgreSQL database given; its password
 # in NLINK_DATABASE_PASSWORD, and it should be empty), creates the owner, uploads the seed's Go
-# node and bench/nodes/sha256-c, imports and activates one webhook workflow per case, then for
+# node (and, as version 1.0.1, the same node with a definition.json warm-up item: docs/abi.md) and
+# bench/nodes/sha256-c, imports and activates one webhook workflow per case, then for
 # each: wrk for --warmup seconds (discarded), then for --duration seconds (measured). Prints one
 # table row per workflow: executions/s, p50/p90/p99 latency, non-2xx answers, server CPU (cores
 # busy, ms per execution), RSS after the run, the machine's load average; then Go over Set.
@@ -81,8 +82,8 @@ case "$metrics" in off | on | both) ;; *)
 esac
 IFS=, read -r -a cases <<<"$only"
 for c in "${cases[@]}"; do
-  case "$c" in respond | set | go | c | seven) ;; *)
-    echo "server.sh: no workflow named $c (respond, set, go, c, seven)" >&2
+  case "$c" in respond | set | go | gowarm | c | seven) ;; *)
+    echo "server.sh: no workflow named $c (respond, set, go, gowarm, c, seven)" >&2
     exit 2
     ;;
   esac
@@ -142,6 +143,8 @@ case_workflow() {
     set) workflow "bench set" "$(webhook bench-set lastNode)" "$(node Greet n8n-nodes-base.set "$greeting_set" 220)" ;;
     go) workflow "bench go" "$(webhook bench-go lastNode)" \
       "$(node Greet nlink-community.wasm_demo '{"text":"={{ $json.body.name }}"}' 220 '{"packageVersion":"1.0.0"}')" ;;
+    gowarm) workflow "bench gowarm" "$(webhook bench-gowarm lastNode)" \
+      "$(node Greet nlink-community.wasm_demo '{"text":"={{ $json.body.name }}"}' 220 '{"packageVersion":"1.0.1"}')" ;;
     c) workflow "bench c" "$(webhook bench-c lastNode)" \
       "$(node Hash nlink-community.sha256_bench '{"text":"={{ $json.body.name }}","rounds":100}' 220 '{"packageVersion":"1.0.0"}')" ;;
     seven) workflow "bench seven" "$(webhook bench-seven lastNode)" \
@@ -222,7 +225,13 @@ start_server() { # label extra-serve-options...
     exit 1
   }
   local pkg
-  for pkg in "$root/examples/hello-go" "$here/nodes/sha256-c"; do
+  # The seed's node as version 1.0.1 with one warm-up item, for the gowarm case.
+  rm -rf "$work/hello-go-warm"
+  cp -r "$root/examples/hello-go" "$work/hello-go-warm"
+  jq '.version = "1.0.1"' "$root/examples/hello-go/package.json" >"$work/hello-go-warm/package.json"
+  jq '.warmup = [{"params": {"text": "nLink"}, "json": {"name": "warm-up", "n": 1, "tags": ["a", 2], "nested": {"x": 1.5}}}]' \
+    "$root/examples/hello-go/definition.json" >"$work/hello-go-warm/definition.json"
+  for pkg in "$root/examples/hello-go" "$work/hello-go-warm" "$here/nodes/sha256-c"; do
     "$root/nlink" pack --out "$work/$(basename "$pkg").zip" "$pkg" >/dev/null
     curl -sS -f -H "Authorization: Bearer $key" -H 'Content-Type: application/zip' \
       --data-binary "@$work/$(basename "$pkg").zip" "$base/api/nodes" >/dev/null \
@@ -292,8 +301,9 @@ echo "| Server | Workflow | executions/s | p50 ms | p90 ms | p99 ms | errors | s
 echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 awk -F'\t' '{printf "| %s | %s | %.0f | %s | %s | %s | %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11}' "$results"
 for label in "${labels[@]}"; do
-  awk -F'\t' -v l="$label" '$1 == l && $2 == "set" {s = $3} $1 == l && $2 == "go" {g = $3}
-    END {if (s > 0 && g > 0) printf "\n%s: Go node over Set node: %.2f of its executions/s (Set %.0f/s is %.2f× Go)\n", l, g / s, s, s / g}' "$results"
+  awk -F'\t' -v l="$label" '$1 == l && $2 == "set" {s = $3} $1 == l && $2 == "go" {g = $3} $1 == l && $2 == "gowarm" {w = $3}
+    END {if (s > 0 && g > 0) printf "\n%s: Go node over Set node: %.2f of its executions/s (Set %.0f/s is %.2f× Go)\n", l, g / s, s, s / g
+         if (s > 0 && w > 0) printf "%s: Go node with a warm-up item over Set node: %.2f (Set is %.2f× it)\n", l, w / s, s / w}' "$results"
 done
 if [[ "$metrics" == both ]]; then
   awk -F'\t' '{r[$1 "/" $2] = $3; c[$2] = 1} END {for (k in c) if (r["plain/" k] > 0) printf "metrics on, %s: %.1f%% of executions/s without\n", k, 100 * r["metrics/" k] / r["plain/" k]}' "$results"
