@@ -1303,11 +1303,19 @@ public final class WorkflowService {
      * recorder at most once a second while runs finish, and before executions are read.
      */
     void prune() throws SQLException {
-        db.update("DELETE FROM executions WHERE started_at < ?", Instant.now().minus(keepFor));
+        // Only ended runs: a run still queued or running (a Wait can pause it for minutes while
+        // thousands of newer runs end) keeps its row, or its outcome would have nowhere to go.
+        db.update(
+                "DELETE FROM executions WHERE started_at < ? AND status NOT IN (?, ?)",
+                Instant.now().minus(keepFor),
+                QUEUED,
+                RUNNING);
         Optional<Long> cutoff = db.queryOne(
                 "SELECT id FROM executions ORDER BY id DESC OFFSET " + keepAtMost + " ROWS FETCH FIRST 1 ROWS ONLY",
                 r -> r.getLong(1));
-        if (cutoff.isPresent()) db.update("DELETE FROM executions WHERE id <= ?", cutoff.get());
+        if (cutoff.isPresent()) {
+            db.update("DELETE FROM executions WHERE id <= ? AND status NOT IN (?, ?)", cutoff.get(), QUEUED, RUNNING);
+        }
     }
 
     private static ArrayNode sample(List<JsonNode> items) {
