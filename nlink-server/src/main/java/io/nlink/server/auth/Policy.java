@@ -73,6 +73,28 @@ public final class Policy {
             return new Scope(accountId, true);
         }
 
+        /** A WHERE condition and its arguments. */
+        public record Where(String sql, Object[] args) {}
+
+        /**
+         * {@code condition} narrowed to this scope: the one place a scope becomes SQL. The statement
+         * names the owned table {@code alias} (its {@code owner_id} the owner); its shares are the
+         * rows of {@code shares} pairing {@code sharedKey} with a {@code user_id}.
+         */
+        public Where where(String alias, String shares, String sharedKey, String condition, Object... args) {
+            if (accountId == null) return new Where(condition, args);
+            Object[] all = java.util.Arrays.copyOf(args, args.length + (withShared ? 2 : 1));
+            java.util.Arrays.fill(all, args.length, all.length, accountId);
+            return new Where(
+                    "(" + condition + ") AND (" + alias + ".owner_id = ?"
+                            + (withShared
+                                    ? " OR EXISTS (SELECT 1 FROM " + shares + " s WHERE s." + sharedKey + " = " + alias
+                                            + ".id AND s.user_id = ?)"
+                                    : "")
+                            + ")",
+                    all);
+        }
+
         /** Whether something of {@code ownerId}, shared with the scope's account or not, is in it. */
         public boolean reaches(Long ownerId, boolean sharedWithAccount) {
             return accountId == null || accountId.equals(ownerId) || (withShared && sharedWithAccount);

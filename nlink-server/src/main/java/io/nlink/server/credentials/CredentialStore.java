@@ -180,36 +180,21 @@ public final class CredentialStore {
     }
 
     public List<Info> list(Policy.Scope scope) throws SQLException {
-        Scoped where = scoped(scope, "1 = 1");
+        Policy.Scope.Where where = scoped(scope, "1 = 1");
         return db.query(
                 SELECT + " WHERE " + where.sql() + " ORDER BY c.name, c.id", CredentialStore::info, where.args());
     }
 
     /** The credential {@code id} if it is in {@code scope}; else 404, as for one that does not exist. */
     public Info require(Policy.Scope scope, String id) throws SQLException {
-        Scoped where = scoped(scope, "c.id = ?", id);
+        Policy.Scope.Where where = scoped(scope, "c.id = ?", id);
         return db.queryOne(SELECT + " WHERE " + where.sql(), CredentialStore::info, where.args())
                 .orElseThrow(() -> ApiException.notFound("no credential " + id));
     }
 
-    /** A WHERE condition and its arguments. */
-    private record Scoped(String sql, Object[] args) {}
-
-    /**
-     * {@code condition} narrowed to the credentials in {@code scope}: the one place a credential
-     * scope becomes SQL. The statement names the credentials table {@code c}.
-     */
-    private static Scoped scoped(Policy.Scope scope, String condition, Object... args) {
-        if (scope.accountId() == null) return new Scoped(condition, args);
-        Object[] all = java.util.Arrays.copyOf(args, args.length + (scope.withShared() ? 2 : 1));
-        java.util.Arrays.fill(all, args.length, all.length, scope.accountId());
-        return new Scoped(
-                "(" + condition + ") AND (c.owner_id = ?"
-                        + (scope.withShared()
-                                ? " OR EXISTS (SELECT 1 FROM credential_shares s WHERE s.credential_id = c.id AND s.user_id = ?)"
-                                : "")
-                        + ")",
-                all);
+    /** {@code condition} narrowed to the credentials in {@code scope} (Policy.Scope#where); the statement names the table {@code c}. */
+    private static Policy.Scope.Where scoped(Policy.Scope scope, String condition, Object... args) {
+        return scope.where("c", "credential_shares", "credential_id", condition, args);
     }
 
     /**
@@ -304,7 +289,7 @@ public final class CredentialStore {
 
     /** Whether the credential {@code id} is in {@code scope}. */
     private boolean reaches(Policy.Scope scope, String id) throws SQLException {
-        Scoped where = scoped(scope, "c.id = ?", id);
+        Policy.Scope.Where where = scoped(scope, "c.id = ?", id);
         return !db.query("SELECT 1 FROM credentials c WHERE " + where.sql(), r -> 1, where.args())
                 .isEmpty();
     }
@@ -338,7 +323,7 @@ public final class CredentialStore {
             throws SQLException, CredentialResolver.MissingCredentialException {
         List<Row> byId = List.of();
         if (ref.id() != null) {
-            Scoped where = scoped(usable, "c.id = ?", ref.id());
+            Policy.Scope.Where where = scoped(usable, "c.id = ?", ref.id());
             byId = db.query(
                     "SELECT c.id, c.type, c.secret, c.key_id FROM credentials c WHERE " + where.sql(),
                     CredentialStore::row,
@@ -346,7 +331,7 @@ public final class CredentialStore {
         }
         List<Row> rows = byId;
         if (rows.isEmpty() && ref.name() != null) {
-            Scoped where = scoped(usable, "c.name = ?", ref.name());
+            Policy.Scope.Where where = scoped(usable, "c.name = ?", ref.name());
             rows = db.query(
                     "SELECT c.id, c.type, c.secret, c.key_id FROM credentials c WHERE " + where.sql(),
                     CredentialStore::row,

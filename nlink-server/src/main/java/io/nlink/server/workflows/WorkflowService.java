@@ -451,7 +451,7 @@ public final class WorkflowService {
      */
     public void delete(Policy.Scope scope, long id, io.nlink.server.auth.AuditLog.Recorder deleted)
             throws SQLException {
-        Scoped where = scoped(scope, "w.id = ?", id);
+        Policy.Scope.Where where = scoped(scope, "w.id = ?", id);
         db.transaction(c -> {
             String name = Database.query(
                             c, "SELECT w.name FROM workflows w WHERE " + where.sql(), r -> r.getString(1), where.args())
@@ -466,7 +466,7 @@ public final class WorkflowService {
     }
 
     public List<Stored> list(Policy.Scope scope) throws SQLException {
-        Scoped where = scoped(scope, "1 = 1");
+        Policy.Scope.Where where = scoped(scope, "1 = 1");
         return db.query(SELECT + " WHERE " + where.sql() + " ORDER BY w.id", this::stored, where.args());
     }
 
@@ -485,29 +485,14 @@ public final class WorkflowService {
 
     /** The workflow {@code id} if it is in {@code scope}; else 404, the same answer as for one that does not exist. */
     public Stored require(Policy.Scope scope, long id) throws SQLException {
-        Scoped where = scoped(scope, "w.id = ?", id);
+        Policy.Scope.Where where = scoped(scope, "w.id = ?", id);
         return db.queryOne(SELECT + " WHERE " + where.sql(), this::stored, where.args())
                 .orElseThrow(() -> notFound(id));
     }
 
-    /** A WHERE condition and its arguments. */
-    private record Scoped(String sql, Object[] args) {}
-
-    /**
-     * {@code condition} narrowed to the workflows in {@code scope}: the one place a scope becomes
-     * SQL. The statement names the workflows table {@code w}.
-     */
-    private static Scoped scoped(Policy.Scope scope, String condition, Object... args) {
-        if (scope.accountId() == null) return new Scoped(condition, args);
-        Object[] all = java.util.Arrays.copyOf(args, args.length + (scope.withShared() ? 2 : 1));
-        java.util.Arrays.fill(all, args.length, all.length, scope.accountId());
-        return new Scoped(
-                "(" + condition + ") AND (w.owner_id = ?"
-                        + (scope.withShared()
-                                ? " OR EXISTS (SELECT 1 FROM workflow_shares s WHERE s.workflow_id = w.id AND s.user_id = ?)"
-                                : "")
-                        + ")",
-                all);
+    /** {@code condition} narrowed to the workflows in {@code scope} (Policy.Scope#where); the statement names the table {@code w}. */
+    private static Policy.Scope.Where scoped(Policy.Scope scope, String condition, Object... args) {
+        return scope.where("w", "workflow_shares", "workflow_id", condition, args);
     }
 
     /** Sends every run to the cluster from now on; until then, {@link #dispatch} refuses. */
@@ -1258,7 +1243,7 @@ public final class WorkflowService {
             condition.append(" AND e.id < ?");
             args.add(filter.before());
         }
-        Scoped where = scoped(scope, condition.toString(), args.toArray());
+        Policy.Scope.Where where = scoped(scope, condition.toString(), args.toArray());
         return db.query(
                 "SELECT e.id, e.workflow_id, w.name, e.mode, e.status, e.started_at, e.finished_at, e.error, e.error_node"
                         + " FROM executions e JOIN workflows w ON w.id = e.workflow_id WHERE " + where.sql()
@@ -1279,7 +1264,7 @@ public final class WorkflowService {
     /** One execution of a workflow in {@code scope}; else 404, as for one that does not exist. */
     public ObjectNode execution(Policy.Scope scope, long id) throws SQLException {
         recorder.flush();
-        Scoped where = scoped(scope, "w.id = e.workflow_id AND e.id = ?", id);
+        Policy.Scope.Where where = scoped(scope, "w.id = e.workflow_id AND e.id = ?", id);
         return db.queryOne(
                         "SELECT e.id, e.workflow_id, e.mode, e.record FROM executions e JOIN workflows w ON "
                                 + where.sql(),
