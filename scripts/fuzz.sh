@@ -24,10 +24,18 @@ declare -A TARGETS=(
   [roundtrip]="ItemCodecFuzzTest#resultRoundTrip"
   [context]="ItemCodecFuzzTest#contextOfParsedItems"
   [zip]="PackageLoaderFuzzTest#zipOfAnyBytes"
-  [mutated - zip]="PackageLoaderFuzzTest#mutatedValidZip"
+  ["mutated-zip"]="PackageLoaderFuzzTest#mutatedValidZip"
   [manifest]="PackageLoaderFuzzTest#manifestDefinitionAndParams"
 )
 ORDER=(decode roundtrip context zip mutated-zip manifest)
+# A name in ORDER without a target would fuzz nothing and look like a pass; refuse it here.
+# (A hyphenated key must stay quoted: shfmt reads [mutated-zip] as arithmetic and spaces it out.)
+for name in "${ORDER[@]}"; do
+  if [[ -z "${TARGETS[$name]:-}" ]]; then
+    echo "fuzz.sh: ORDER names '$name', which TARGETS does not define" >&2
+    exit 2
+  fi
+done
 
 target="${1:-all}"
 duration="${2:-10m}"
@@ -83,12 +91,16 @@ for name in "${selected[@]}"; do
     rm -rf "$module/target/fuzz-corpus"
     mv "$module/.cifuzz-corpus" "$module/target/fuzz-corpus"
   fi
-  runs="$(grep -Eo 'Done [0-9]+ runs in [0-9]+ second' "$log" | tail -1 | awk '{print $2 " runs in " $5 " s"}')"
-  if ((rc == 0)); then
-    summary+=("$test: ${runs:-no run count in the log}, no finding")
+  # No count in the log (Maven or the JVM failed before Jazzer ran) must not end the script here.
+  runs="$(grep -Eo 'Done [0-9]+ runs in [0-9]+ second' "$log" | tail -1 | awk '{print $2 " runs in " $5 " s"}' || true)"
+  if ((rc == 0)) && [[ -z "$runs" ]]; then
+    status=1
+    summary+=("$test: FAILED, Jazzer reported no runs (a target that matched no test?); see ${log#"$root"/}")
+  elif ((rc == 0)); then
+    summary+=("$test: $runs, no finding")
   else
     status=1
-    crash="$(grep -Eo 'Test unit written to [^ ]+' "$log" | tail -1 | sed 's/Test unit written to //')"
+    crash="$(grep -Eo 'Test unit written to [^ ]+' "$log" | tail -1 | sed 's/Test unit written to //' || true)"
     summary+=("$test: ${runs:-?}, FAILED${crash:+ (input: ${crash#"$root"/})}; see ${log#"$root"/}")
   fi
 done
