@@ -314,12 +314,17 @@ public final class WorkflowService {
      * workflows share a route on any member of a cluster; deactivation frees them.
      *
      * @throws ApiException 409 when another active workflow holds a route; 422 when a Webhook node
-     *     cannot be served (its authentication, method, path or response mode)
+     *     cannot be served (its authentication, method, path or response mode) or a schedule
+     *     (Schedule Trigger, Cron, Interval) cannot run as written
      */
     public Stored setActive(Policy.Scope scope, long id, boolean active) throws SQLException {
         Stored stored = require(scope, id);
         // Shares may have been taken back since it was saved: activating says so now, not at the first trigger.
         if (active) requireCredentials(stored.workflow(), stored.ownerId());
+        List<String> schedules = active ? Triggers.scheduleProblems(stored.workflow()) : List.of();
+        if (!schedules.isEmpty()) {
+            throw new ApiException(422, "the workflow's schedule cannot run: " + String.join("; ", schedules));
+        }
         List<WebhookSettings> hooks = active ? servableWebhooks(stored.workflow()) : List.of();
         db.transaction(c -> {
             Database.update(
