@@ -207,6 +207,31 @@ class CalledWorkflowsTest extends SharedServer {
                 .isEmpty();
     }
 
+    /** A schedule that cannot run as written is refused at activation, naming its node, not left silently off. */
+    @Test
+    void aScheduleThatCannotRunIsRefusedAtActivation() throws Exception {
+        String broken = """
+                {"name": "Broken schedules", "nodes": [
+                  {"parameters": {"interval": 0}, "id": "b1", "name": "Never", "type": "n8n-nodes-base.interval", "typeVersion": 1, "position": [0, 0]},
+                  {"parameters": {"triggerTimes": {"item": [{"mode": "custom", "cronExpression": "not a cron"}]}}, "id": "b2", "name": "Garbled",
+                   "type": "n8n-nodes-base.cron", "typeVersion": 1, "position": [0, 200]}
+                ], "connections": {}}""";
+        long id = create(server.owner, broken);
+        ApiClient.Response refused = server.owner.post("/api/workflows/" + id + "/activate", Map.of());
+        assertThat(refused.status()).as(refused.toString()).isEqualTo(422);
+        assertThat(refused.json().path("error").asText())
+                .startsWith("the workflow's schedule cannot run: ")
+                .contains("node \"Never\": interval must be at least 1")
+                .contains("node \"Garbled\"");
+        assertThat(server.owner
+                        .get("/api/workflows/" + id)
+                        .json()
+                        .path("active")
+                        .asBoolean())
+                .as("left inactive")
+                .isFalse();
+    }
+
     /** Cron and Interval as n8n exports them; each starts its run with one empty item. */
     @Test
     void intervalAndCronTriggersFireAndTheirRunsAreRecorded() throws Exception {

@@ -110,11 +110,7 @@ public final class Triggers implements AutoCloseable {
         }
         for (WorkflowService.Stored stored : active) {
             for (Workflow.Node node : stored.workflow().nodes()) {
-                if (!node.disabled()
-                        && (node.type().equals(SCHEDULE)
-                                || node.type().equals(CRON)
-                                || node.type().equals(INTERVAL)))
-                    schedule(stored.id(), node, zoneOf(stored.workflow()));
+                if (!node.disabled() && isSchedule(node)) schedule(stored.id(), node, zoneOf(stored.workflow()));
             }
             List<WebhookSettings> settings;
             try {
@@ -162,6 +158,30 @@ public final class Triggers implements AutoCloseable {
                     Visible.inLog(zone));
             return ZoneId.systemDefault();
         }
+    }
+
+    /**
+     * Why a workflow's schedules cannot run as written, each naming its node; empty when they all
+     * can. Activation refuses a workflow with any: a schedule left off would fail silently.
+     */
+    static List<String> scheduleProblems(Workflow workflow) {
+        List<String> problems = new java.util.ArrayList<>();
+        ZoneId zone = zoneOf(workflow);
+        for (Workflow.Node node : workflow.nodes()) {
+            if (node.disabled() || !isSchedule(node)) continue;
+            try {
+                for (JsonNode rule : rulesOf(node)) nextFiring(rule, zone);
+            } catch (IllegalArgumentException e) {
+                problems.add("node \"" + node.name() + "\": " + e.getMessage());
+            }
+        }
+        return problems;
+    }
+
+    private static boolean isSchedule(Workflow.Node node) {
+        return node.type().equals(SCHEDULE)
+                || node.type().equals(CRON)
+                || node.type().equals(INTERVAL);
     }
 
     private void schedule(long workflowId, Workflow.Node node, ZoneId zone) {

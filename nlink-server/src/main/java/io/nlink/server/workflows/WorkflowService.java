@@ -269,6 +269,7 @@ public final class WorkflowService {
         Workflow workflow = parse(definition);
         requireCredentials(workflow, before.ownerId());
         refuse(credentials.notUsableBy(editor, workflow, before.workflow(), before.ownerId()));
+        if (before.active()) requireSchedulable(workflow);
         List<WebhookSettings> hooks = before.active() ? servableWebhooks(workflow) : List.of();
         db.transaction(c -> {
             Database.update(
@@ -314,12 +315,14 @@ public final class WorkflowService {
      * workflows share a route on any member of a cluster; deactivation frees them.
      *
      * @throws ApiException 409 when another active workflow holds a route; 422 when a Webhook node
-     *     cannot be served (its authentication, method, path or response mode)
+     *     cannot be served (its authentication, method, path or response mode) or a schedule
+     *     (Schedule Trigger, Cron, Interval) cannot run as written
      */
     public Stored setActive(Policy.Scope scope, long id, boolean active) throws SQLException {
         Stored stored = require(scope, id);
         // Shares may have been taken back since it was saved: activating says so now, not at the first trigger.
         if (active) requireCredentials(stored.workflow(), stored.ownerId());
+        if (active) requireSchedulable(stored.workflow());
         List<WebhookSettings> hooks = active ? servableWebhooks(stored.workflow()) : List.of();
         db.transaction(c -> {
             Database.update(
@@ -329,6 +332,14 @@ public final class WorkflowService {
         });
         onChange.run();
         return require(scope, id);
+    }
+
+    /** 422 unless every schedule of a workflow about to be (or staying) active can run as written. */
+    private static void requireSchedulable(Workflow workflow) {
+        List<String> problems = Triggers.scheduleProblems(workflow);
+        if (!problems.isEmpty()) {
+            throw new ApiException(422, "the workflow's schedule cannot run: " + String.join("; ", problems));
+        }
     }
 
     /** The Webhook nodes of a workflow about to listen, each one nLink can serve as its author meant. */
