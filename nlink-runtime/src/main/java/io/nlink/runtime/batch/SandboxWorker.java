@@ -2,6 +2,7 @@ package io.nlink.runtime.batch;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.nlink.runtime.Cancellation;
 import io.nlink.runtime.ItemCodec;
 import io.nlink.runtime.ItemResult;
 import io.nlink.runtime.NodeExecutable;
@@ -25,6 +26,7 @@ final class SandboxWorker implements AutoCloseable {
     private final SandboxLimits limits;
     private final ObjectNode params;
     private final int recyclePages;
+    private final Cancellation cancellation;
     /** Re-runs items whose run failed, when the package opts in (see {@link NodeRuntimes}); else null. */
     private final NodeExecutable fallback;
 
@@ -42,9 +44,15 @@ final class SandboxWorker implements AutoCloseable {
     long callNanos;
     long instanceNanos;
 
-    /** @param recyclePages replace the instance before the next item once its memory exceeds this */
-    SandboxWorker(NodeExecutable node, SandboxLimits limits, ObjectNode params, int recyclePages) {
+    /**
+     * @param recyclePages replace the instance before the next item once its memory exceeds this
+     * @param cancellation ends the call under way; once cancelled, items fail at once and no
+     *     instance starts
+     */
+    SandboxWorker(
+            NodeExecutable node, SandboxLimits limits, ObjectNode params, int recyclePages, Cancellation cancellation) {
         this.node = node;
+        this.cancellation = cancellation;
         this.limits = limits;
         this.params = params;
         this.recyclePages = recyclePages;
@@ -131,11 +139,24 @@ final class SandboxWorker implements AutoCloseable {
         }
         byte[] context = ItemCodec.encodeContext(itemParams, item);
         ItemResult result;
-        if (!primary.ready()) {
+        if (cancellation.isCanceled()) { // no instance is started, nor the guest called, only to refuse the item
+            result = new ItemResult(
+                    index,
+                    node.runtime(),
+                    List.of(),
+                    new NodeFailure(
+                            NodeFailure.Kind.CANCELED,
+                            "the call was canceled by its caller before the item ran (" + cancellation.reason() + ")"),
+                    "",
+                    "",
+                    false,
+                    0,
+                    0);
+        } else if (!primary.ready()) {
             result = new ItemResult(
                     index, node.runtime(), List.of(), primary.startFailure, "", primary.takeInitStderr(), false, 0, 0);
         } else {
-            ItemResult r = primary.instance.call(index, context);
+            ItemResult r = primary.instance.call(index, context, cancellation);
             // What _initialize printed rides with the first item its instance serves.
             result = !primary.hasInitLogs()
                     ? r
@@ -184,7 +205,7 @@ final class SandboxWorker implements AutoCloseable {
                     failed.memoryPages(),
                     why);
         }
-        ItemResult js = fallbackSlot.instance.call(index, context);
+        ItemResult js = fallbackSlot.instance.call(index, context, cancellation);
         callNanos += js.nanos();
         String stdout = failed.stdout() + fallbackSlot.takeInitStdout() + js.stdout();
         String stderr = failed.stderr() + fallbackSlot.takeInitStderr() + js.stderr();
