@@ -82,7 +82,7 @@ class LiveCanvasBrowserTest extends EditorBrowserTestBase {
         slow.until(ExpectedConditions.visibilityOfElementLocated(By.id("workflow-run-execution")));
         assertThat(driver.findElement(By.id("execution-status")).getText()).isEqualTo("canceled");
         assertThat(driver.findElement(By.id("execution-error")).getText()).contains("stopped by owner");
-        // Work's sandbox call ends first (it cannot be cut short); Tag never runs.
+        // Work's sandbox call is cut short and Work recorded canceled; Tag never runs.
         assertThat(status("Tag")).isEmpty();
         canceledExecution = driver.findElement(By.id("workflow-run-execution")).getAttribute("href");
         assertNoConsoleErrors();
