@@ -206,6 +206,26 @@ class CancellationTest {
     }
 
     @Test
+    void aStartSpinningInInitializeIsCanceledToo() throws Exception {
+        WasmNode node = load(node(okBody(), okData() + "(func (export \"_initialize\") (loop $l (br $l)))"));
+        assertThat(LIMITS.initTimeout()).isEqualTo(Duration.ofSeconds(30));
+        Cancellation token = new Cancellation();
+        List<ItemResult> results = new ArrayList<>();
+        long start = System.nanoTime();
+        try (BatchRunner batch =
+                new BatchRunner(node, LIMITS, obj("{}"), BatchOptions.DEFAULTS.withContinueOnFail(true), token)) {
+            cancelLater(token, 300);
+            batch.run(List.<JsonNode>of(obj("{}"), obj("{}")).iterator(), results::add);
+        }
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(PROMPTLY);
+        assertThat(results).extracting(r -> r.failure().kind()).containsExactly(Kind.CANCELED, Kind.CANCELED);
+        assertThat(results.get(0).failure().message())
+                .isEqualTo("the instance's start was canceled by its caller (stopped by the test)");
+        assertThat(Thread.currentThread().isInterrupted()).isFalse();
+        assertThat(Watchdog.armedCount()).isZero();
+    }
+
+    @Test
     void aChildTokenFollowsItsParentButNotTheOtherWayRound() throws Exception {
         Cancellation parent = new Cancellation();
         Cancellation child = parent.child();

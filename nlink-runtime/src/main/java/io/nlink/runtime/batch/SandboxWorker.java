@@ -11,6 +11,8 @@ import io.nlink.runtime.NodeInstance;
 import io.nlink.runtime.SandboxException;
 import io.nlink.runtime.SandboxLimits;
 import io.nlink.runtime.internal.NodeRuntimes;
+import io.nlink.runtime.internal.Watchdog;
+import java.time.Duration;
 import java.util.List;
 
 /**
@@ -33,6 +35,12 @@ final class SandboxWorker implements AutoCloseable {
     private final Slot primary;
     /** The lane's execution.js instance for per-item fallback; null unless the package opts in. */
     private final Slot fallbackSlot;
+
+    /**
+     * The bound of the deadline that carries the cancellation into an instance's start: none to
+     * speak of, since the start keeps its own ({@link SandboxLimits#initTimeout()}).
+     */
+    private static final Duration CANCEL_ONLY = Duration.ofDays(365);
 
     long items;
     long itemsOut;
@@ -75,19 +83,30 @@ final class SandboxWorker implements AutoCloseable {
             this.executable = executable;
         }
 
-        /** Whether an instance is ready to call, starting one when there is none usable. */
+        /**
+         * Whether an instance is ready to call, starting one when there is none usable. A start
+         * runs on this thread ({@code _initialize} may spin until the init bound): the lane's
+         * cancellation interrupts it as it does a call, and the start fails as {@code CANCELED}.
+         */
         boolean ready() {
             if (startFailure == null && (instance == null || !instance.usable())) {
                 close();
                 long start = System.nanoTime();
-                try {
-                    instance = executable.newInstance(limits);
-                    instances++;
-                    initStdout = instance.initStdout();
-                    initStderr = instance.initStderr();
-                } catch (SandboxException e) {
-                    startFailure = e.failure();
-                    initStderr = e.stderr();
+                try (Watchdog.Deadline cancelled = Watchdog.start(CANCEL_ONLY, cancellation)) {
+                    try {
+                        instance = executable.newInstance(limits);
+                        instances++;
+                        initStdout = instance.initStdout();
+                        initStderr = instance.initStderr();
+                    } catch (SandboxException e) {
+                        startFailure = cancelled.canceled()
+                                ? new NodeFailure(
+                                        NodeFailure.Kind.CANCELED,
+                                        "the instance's start was canceled by its caller (" + cancellation.reason()
+                                                + ")")
+                                : e.failure();
+                        initStderr = e.stderr();
+                    }
                 } finally {
                     instanceNanos += System.nanoTime() - start;
                 }
