@@ -69,6 +69,15 @@ public final class LoadedNode {
         return batch(params, options, limits);
     }
 
+    /**
+     * A batch its caller may cut short from another thread ({@link Cancellation}): the call under
+     * way ends within milliseconds, as one past its time bound does, and the items after it fail
+     * at once, all with {@link NodeFailure.Kind#CANCELED}.
+     */
+    public BatchRunner batch(ObjectNode params, BatchOptions options, Cancellation cancellation) {
+        return new BatchRunner(executable, limits, params, options, cancellation);
+    }
+
     /** A batch under limits of its own (a cluster member runs a sender's, capped by its own). */
     public BatchRunner batch(ObjectNode params, BatchOptions options, SandboxLimits limits) {
         return new BatchRunner(executable, limits, params, options);

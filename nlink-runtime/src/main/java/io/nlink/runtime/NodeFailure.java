@@ -23,6 +23,11 @@ public record NodeFailure(Kind kind, String message, String function) {
         EXIT(true),
         /** The guest ran past its time bound and was stopped. */
         TIMEOUT(true),
+        /**
+         * The caller cancelled the call ({@link Cancellation}): a stopped run, a server shutting
+         * down. Not the node's fault; the guest was stopped as for {@link #TIMEOUT}, or never ran.
+         */
+        CANCELED(true),
         /** The guest tried to grow its memory past the sandbox's cap. */
         MEMORY_LIMIT(true),
         /** The guest returned something that is not a result: bad pointer, bad JSON, wrong shape. */

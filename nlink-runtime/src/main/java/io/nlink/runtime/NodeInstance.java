@@ -11,12 +11,21 @@ import io.nlink.runtime.internal.ReadyMemory;
  */
 public interface NodeInstance extends AutoCloseable {
     /**
-     * Runs one item.
+     * Runs one item, which its caller may cut short.
      *
-     * @param index   the item's position in its batch, carried into the result
-     * @param context the item's context JSON, as {@link ItemCodec#encodeContext} builds it
+     * @param index        the item's position in its batch, carried into the result
+     * @param context      the item's context JSON, as {@link ItemCodec#encodeContext} builds it
+     * @param cancellation cancelled from another thread, it ends the call as promptly as the time
+     *                     bound does, with a {@link NodeFailure.Kind#CANCELED} failure that
+     *                     discards the instance; cancelled already, the call fails at once and the
+     *                     guest never sees the item ({@link Cancellation})
      */
-    ItemResult call(long index, byte[] context);
+    ItemResult call(long index, byte[] context, Cancellation cancellation);
+
+    /** Runs one item that nothing but its time bound cuts short ({@link Cancellation#NEVER}). */
+    default ItemResult call(long index, byte[] context) {
+        return call(index, context, Cancellation.NEVER);
+    }
 
     /** False once a failure left the instance in a state that must not serve another item. */
     boolean usable();

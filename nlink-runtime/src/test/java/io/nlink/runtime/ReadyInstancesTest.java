@@ -105,8 +105,8 @@ class ReadyInstancesTest {
             NodeInstance real = node.newInstance(limits);
             started.add(limits);
             return new NodeInstance() {
-                public ItemResult call(long index, byte[] context) {
-                    return real.call(index, context);
+                public ItemResult call(long index, byte[] context, Cancellation cancellation) {
+                    return real.call(index, context, cancellation);
                 }
 
                 public boolean usable() {

@@ -118,12 +118,12 @@ class LiveApiTest extends SharedServer {
     }
 
     @Test
-    void aStopEndsTheRunAsCanceledBeforeItsNextNode() throws Exception {
-        long workflow = create(server.owner, slowWorkflow("Stopped", 2000));
+    void aStopEndsTheRunAsCanceledInTheNodeUnderWay() throws Exception {
+        long workflow = create(server.owner, slowWorkflow("Stopped", 5000));
         long id = start(server.owner, workflow, List.of(Map.of()));
         HttpResponse<Stream<String>> stream = server.owner.lines("/api/executions/" + id + "/events");
         try (Stream<String> lines = stream.body()) {
-            // Stop once Work has started: Work cannot be cut short (one sandbox call), After never runs.
+            // Stop once Work has started: its script is cut short, After never runs.
             Iterator<String> it = lines.iterator();
             while (it.hasNext()) if (it.next().contains("\"node\":\"Work\"")) break;
             ApiClient.Response stop = server.owner.post("/api/executions/" + id + "/stop", Map.of());
@@ -131,7 +131,8 @@ class LiveApiTest extends SharedServer {
         }
         JsonNode ended = awaitEnd(server.owner, id);
         assertThat(ended.path("status").asText()).isEqualTo("canceled");
-        assertThat(ended.path("error").asText()).contains("before node \"After\"", "stopped by owner");
+        assertThat(ended.path("error").asText()).contains("stopped by owner");
+        assertThat(ended.path("errorNode").asText()).isEqualTo("Work");
         assertThat(ended.path("nodes").findValuesAsText("name")).containsExactly("Start", "Work");
         assertThat(server.owner
                         .post("/api/executions/" + id + "/stop", Map.of())
@@ -142,6 +143,43 @@ class LiveApiTest extends SharedServer {
                 .json()
                 .path("executions");
         assertThat(listed).hasSize(1);
+    }
+
+    @Test
+    void aStopCutsShortACommunityNodeSpinningInWasmWellBeforeItsTimeBound() throws Exception {
+        Duration bound = ServerConfig.DEFAULTS.limits().itemTimeout();
+        ApiClient.Response upload = server.owner.upload(TestNodes.withModule(
+                "nlink-community.spins_until_stopped", GuestWat.assemble(GuestWat.node("(loop $spin (br $spin))"))));
+        assertThat(upload.status()).as(upload.toString()).isEqualTo(201);
+        long workflow = create(
+                server.owner,
+                "{\"name\": \"Spins\", \"nodes\": ["
+                        + "{\"name\": \"Start\", \"type\": \"n8n-nodes-base.manualTrigger\", \"position\": [0, 0], \"parameters\": {}},"
+                        + "{\"name\": \"Spin\", \"type\": \"nlink-community.spins_until_stopped\", \"position\": [200, 0], \"parameters\": {}},"
+                        + "{\"name\": \"After\", \"type\": \"n8n-nodes-base.noOp\", \"position\": [400, 0], \"parameters\": {}}],"
+                        + " \"connections\": {\"Start\": {\"main\": [[{\"node\": \"Spin\", \"index\": 0}]]},"
+                        + " \"Spin\": {\"main\": [[{\"node\": \"After\", \"index\": 0}]]}}}");
+        long id = start(server.owner, workflow, List.of(Map.of("n", 1), Map.of("n", 2)));
+        long stoppedAt;
+        HttpResponse<Stream<String>> stream = server.owner.lines("/api/executions/" + id + "/events");
+        try (Stream<String> lines = stream.body()) {
+            Iterator<String> it = lines.iterator();
+            while (it.hasNext()) if (it.next().contains("\"node\":\"Spin\"")) break;
+            Thread.sleep(300); // the guest is spinning in its first item by now
+            stoppedAt = System.nanoTime();
+            ApiClient.Response stop = server.owner.post("/api/executions/" + id + "/stop", Map.of());
+            assertThat(stop.status()).as(stop.toString()).isEqualTo(202);
+        }
+        JsonNode ended = awaitEnd(server.owner, id);
+        Duration took = Duration.ofNanos(System.nanoTime() - stoppedAt);
+        assertThat(took)
+                .as("recorded within seconds of the stop, well before the %s bound", bound)
+                .isLessThan(bound.dividedBy(2));
+        assertThat(ended.path("status").asText()).isEqualTo("canceled");
+        assertThat(ended.path("errorNode").asText()).isEqualTo("Spin");
+        assertThat(ended.path("error").asText()).contains("stopped by owner");
+        assertThat(ended.path("nodes").findValuesAsText("name")).containsExactly("Start", "Spin");
+        assertThat(ended.path("nodes").get(1).path("status").asText()).isEqualTo("canceled");
     }
 
     @Test

@@ -1,6 +1,7 @@
 package io.nlink.workflow;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.nlink.runtime.Cancellation;
 import java.util.List;
 import java.util.Map;
 
@@ -9,11 +10,14 @@ import java.util.Map;
  * finish ({@link Listener}), stop it ({@link #stop}), and give nodes pinned output instead of
  * running them ({@code pinData}, n8n's: only for manual runs from the editor).
  *
- * <p>Stopping is cooperative: the engine checks before each node and a node's per-item loop
- * ({@link io.nlink.workflow.nodes.NodeRun#eachItem}) before each item. What runs in one go is not
- * cut short: one sandbox call (a Code node's whole batch, a community node's item, an expression
- * batch) ends at its own timeout, and a node that takes all its items at once (Aggregate, Sort, …)
- * finishes them. The node under way is recorded as {@code canceled}; no later node runs.
+ * <p>Stopping ends the sandbox call under way at once: the run's {@link #cancellation()} is given
+ * to every sandbox call its nodes make (a community node's item, a Code or Function node's batch,
+ * an expression batch), and {@link #stop} cancels it, which stops a spinning guest or script as
+ * its time bound would, within milliseconds rather than at the bound. Between calls stopping is
+ * cooperative: the engine checks before each node and a node's per-item loop ({@link
+ * io.nlink.workflow.nodes.NodeRun#eachItem}) before each item; a built-in node that takes all its
+ * items at once (Aggregate, Sort, …) finishes them. The node under way is recorded as {@code
+ * canceled}; no later node runs. A sub-workflow's run ({@link #child}) stops with its caller's.
  *
  * <p>Thread-safe: {@link #stop} is called from another thread than the run's.
  */
@@ -41,29 +45,36 @@ public final class RunControl {
 
     private final Listener listener;
     private final Map<String, List<JsonNode>> pinData;
-    private volatile String stopReason;
-    /** The run whose stop this one follows (a sub-workflow's caller), or null. */
-    private final RunControl parent;
+    /** Holds the stop: its reason is the run's, and it ends the sandbox call under way. */
+    private final Cancellation cancellation;
 
     /** @param pinData node name → the items it outputs instead of running ({@link PinData#of}) */
     public RunControl(Listener listener, Map<String, List<JsonNode>> pinData) {
-        this(listener, pinData, null);
+        this(listener, pinData, new Cancellation());
     }
 
-    private RunControl(Listener listener, Map<String, List<JsonNode>> pinData, RunControl parent) {
+    private RunControl(Listener listener, Map<String, List<JsonNode>> pinData, Cancellation cancellation) {
         this.listener = listener;
         this.pinData = Map.copyOf(pinData);
-        this.parent = parent;
+        this.cancellation = cancellation;
     }
 
     /** The control of a sub-workflow's run: stopped when this one is; no listener, no pins. */
     RunControl child() {
-        return new RunControl(new Listener() {}, Map.of(), this);
+        return new RunControl(new Listener() {}, Map.of(), cancellation.child());
     }
 
-    /** Asks the run to stop at its next check; the first reason given is the one recorded. */
+    /**
+     * Stops the run: the sandbox call under way ends now (its node is recorded as canceled), and
+     * the engine runs nothing more. The first reason given is the one recorded.
+     */
     public void stop(String reason) {
-        if (stopReason == null) stopReason = reason;
+        cancellation.cancel(reason);
+    }
+
+    /** What every sandbox call of this run is given, so that {@link #stop} ends it. */
+    public Cancellation cancellation() {
+        return cancellation;
     }
 
     public boolean stopRequested() {
@@ -77,8 +88,7 @@ public final class RunControl {
     }
 
     String stopReason() {
-        String reason = stopReason;
-        return reason != null || parent == null ? reason : parent.stopReason();
+        return cancellation.reason();
     }
 
     Listener listener() {

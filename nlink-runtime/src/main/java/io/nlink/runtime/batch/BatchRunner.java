@@ -2,6 +2,7 @@ package io.nlink.runtime.batch;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.nlink.runtime.Cancellation;
 import io.nlink.runtime.ItemResult;
 import io.nlink.runtime.NodeExecutable;
 import io.nlink.runtime.SandboxLimits;
@@ -45,11 +46,25 @@ public final class BatchRunner implements ItemBatch {
     private long index;
 
     public BatchRunner(NodeExecutable node, SandboxLimits limits, ObjectNode params, BatchOptions options) {
+        this(node, limits, params, options, Cancellation.NEVER);
+    }
+
+    /**
+     * A batch its caller may cut short: cancelling {@code cancellation} ends each lane's call
+     * under way (its item fails with {@link io.nlink.runtime.NodeFailure.Kind#CANCELED}), and
+     * every later item fails at once without starting an instance.
+     */
+    public BatchRunner(
+            NodeExecutable node,
+            SandboxLimits limits,
+            ObjectNode params,
+            BatchOptions options,
+            Cancellation cancellation) {
         this.options = options;
         this.limits = limits;
         int recyclePages = Math.max(1, limits.memoryPages() * options.recyclePercent() / 100);
         for (int i = 0; i < options.parallelism(); i++) {
-            workers.add(new SandboxWorker(node, limits, params, recyclePages));
+            workers.add(new SandboxWorker(node, limits, params, recyclePages, cancellation));
         }
     }
 

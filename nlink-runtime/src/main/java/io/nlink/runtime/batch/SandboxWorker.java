@@ -2,6 +2,7 @@ package io.nlink.runtime.batch;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.nlink.runtime.Cancellation;
 import io.nlink.runtime.ItemCodec;
 import io.nlink.runtime.ItemResult;
 import io.nlink.runtime.NodeExecutable;
@@ -10,6 +11,8 @@ import io.nlink.runtime.NodeInstance;
 import io.nlink.runtime.SandboxException;
 import io.nlink.runtime.SandboxLimits;
 import io.nlink.runtime.internal.NodeRuntimes;
+import io.nlink.runtime.internal.Watchdog;
+import java.time.Duration;
 import java.util.List;
 
 /**
@@ -25,12 +28,19 @@ final class SandboxWorker implements AutoCloseable {
     private final SandboxLimits limits;
     private final ObjectNode params;
     private final int recyclePages;
+    private final Cancellation cancellation;
     /** Re-runs items whose run failed, when the package opts in (see {@link NodeRuntimes}); else null. */
     private final NodeExecutable fallback;
 
     private final Slot primary;
     /** The lane's execution.js instance for per-item fallback; null unless the package opts in. */
     private final Slot fallbackSlot;
+
+    /**
+     * The bound of the deadline that carries the cancellation into an instance's start: none to
+     * speak of, since the start keeps its own ({@link SandboxLimits#initTimeout()}).
+     */
+    private static final Duration CANCEL_ONLY = Duration.ofDays(365);
 
     long items;
     long itemsOut;
@@ -42,9 +52,15 @@ final class SandboxWorker implements AutoCloseable {
     long callNanos;
     long instanceNanos;
 
-    /** @param recyclePages replace the instance before the next item once its memory exceeds this */
-    SandboxWorker(NodeExecutable node, SandboxLimits limits, ObjectNode params, int recyclePages) {
+    /**
+     * @param recyclePages replace the instance before the next item once its memory exceeds this
+     * @param cancellation ends the call under way; once cancelled, items fail at once and no
+     *     instance starts
+     */
+    SandboxWorker(
+            NodeExecutable node, SandboxLimits limits, ObjectNode params, int recyclePages, Cancellation cancellation) {
         this.node = node;
+        this.cancellation = cancellation;
         this.limits = limits;
         this.params = params;
         this.recyclePages = recyclePages;
@@ -67,19 +83,30 @@ final class SandboxWorker implements AutoCloseable {
             this.executable = executable;
         }
 
-        /** Whether an instance is ready to call, starting one when there is none usable. */
+        /**
+         * Whether an instance is ready to call, starting one when there is none usable. A start
+         * runs on this thread ({@code _initialize} may spin until the init bound): the lane's
+         * cancellation interrupts it as it does a call, and the start fails as {@code CANCELED}.
+         */
         boolean ready() {
             if (startFailure == null && (instance == null || !instance.usable())) {
                 close();
                 long start = System.nanoTime();
-                try {
-                    instance = executable.newInstance(limits);
-                    instances++;
-                    initStdout = instance.initStdout();
-                    initStderr = instance.initStderr();
-                } catch (SandboxException e) {
-                    startFailure = e.failure();
-                    initStderr = e.stderr();
+                try (Watchdog.Deadline cancelled = Watchdog.start(CANCEL_ONLY, cancellation)) {
+                    try {
+                        instance = executable.newInstance(limits);
+                        instances++;
+                        initStdout = instance.initStdout();
+                        initStderr = instance.initStderr();
+                    } catch (SandboxException e) {
+                        startFailure = cancelled.canceled()
+                                ? new NodeFailure(
+                                        NodeFailure.Kind.CANCELED,
+                                        "the instance's start was canceled by its caller (" + cancellation.reason()
+                                                + ")")
+                                : e.failure();
+                        initStderr = e.stderr();
+                    }
                 } finally {
                     instanceNanos += System.nanoTime() - start;
                 }
@@ -131,11 +158,24 @@ final class SandboxWorker implements AutoCloseable {
         }
         byte[] context = ItemCodec.encodeContext(itemParams, item);
         ItemResult result;
-        if (!primary.ready()) {
+        if (cancellation.isCanceled()) { // no instance is started, nor the guest called, only to refuse the item
+            result = new ItemResult(
+                    index,
+                    node.runtime(),
+                    List.of(),
+                    new NodeFailure(
+                            NodeFailure.Kind.CANCELED,
+                            "the call was canceled by its caller before the item ran (" + cancellation.reason() + ")"),
+                    "",
+                    "",
+                    false,
+                    0,
+                    0);
+        } else if (!primary.ready()) {
             result = new ItemResult(
                     index, node.runtime(), List.of(), primary.startFailure, "", primary.takeInitStderr(), false, 0, 0);
         } else {
-            ItemResult r = primary.instance.call(index, context);
+            ItemResult r = primary.instance.call(index, context, cancellation);
             // What _initialize printed rides with the first item its instance serves.
             result = !primary.hasInitLogs()
                     ? r
@@ -184,7 +224,7 @@ final class SandboxWorker implements AutoCloseable {
                     failed.memoryPages(),
                     why);
         }
-        ItemResult js = fallbackSlot.instance.call(index, context);
+        ItemResult js = fallbackSlot.instance.call(index, context, cancellation);
         callNanos += js.nanos();
         String stdout = failed.stdout() + fallbackSlot.takeInitStdout() + js.stdout();
         String stderr = failed.stderr() + fallbackSlot.takeInitStderr() + js.stderr();

@@ -104,10 +104,11 @@ public final class NodeRuntimes {
      * the runtime (trap, exit, timeout, memory limit, bad or oversized result, an instance that
      * could not be restarted), no for the node's own {@code {"error": ...}} answer (an answer,
      * not a breakdown: JavaScript would be asked the same question) and no for a context over the
-     * limit (the same limit applies to JavaScript, which would refuse it too).
+     * limit (the same limit applies to JavaScript, which would refuse it too), nor for a call its
+     * caller cancelled (the caller wants no more of it).
      */
     public static boolean fallsBackPerItem(NodeFailure failure) {
-        return failure != null && failure.kind().discardsInstance();
+        return failure != null && failure.kind().discardsInstance() && failure.kind() != NodeFailure.Kind.CANCELED;
     }
 
     /** What runs an item first: {@code node} itself, or the primary of a per-item-fallback pair. */

@@ -1,6 +1,7 @@
 package io.nlink.runtime.internal;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.nlink.runtime.Cancellation;
 import io.nlink.runtime.ItemCodec;
 import io.nlink.runtime.ItemResult;
 import io.nlink.runtime.NodeFailure;
@@ -29,20 +30,28 @@ public abstract class SandboxInstance implements NodeInstance {
         this.stderr = new LogCapture(limits.maxLogBytes());
     }
 
-    /** The guest's side of one item: the context in, the result's bytes out. */
-    protected abstract byte[] exchange(byte[] context) throws ItemFailedException;
+    /**
+     * The guest's side of one item: the context in, the result's bytes out. The guest is stopped
+     * when {@code cancellation} is cancelled, as when the time bound passes (tie the item's
+     * {@link io.nlink.runtime.internal.Watchdog Watchdog} deadline to it), and the item fails with
+     * {@link #canceled}.
+     */
+    protected abstract byte[] exchange(byte[] context, Cancellation cancellation) throws ItemFailedException;
 
     /** "wasm" or "js", as results name it. */
     protected abstract String runtime();
 
     /** @throws IllegalStateException when called after the instance became unusable */
     @Override
-    public final ItemResult call(long index, byte[] context) {
+    public final ItemResult call(long index, byte[] context, Cancellation cancellation) {
         if (!usable) {
             throw new IllegalStateException(
                     "this " + runtime() + " instance failed earlier; take a fresh one from its node");
         }
         long start = System.nanoTime();
+        if (cancellation.isCanceled()) {
+            return finish(index, start, List.of(), canceled(cancellation, "before the item ran", null));
+        }
         if (context.length > limits.maxContextBytes()) {
             return finish(
                     index,
@@ -55,7 +64,7 @@ public abstract class SandboxInstance implements NodeInstance {
         }
         byte[] output;
         try {
-            output = exchange(context);
+            output = exchange(context, cancellation);
         } catch (ItemFailedException e) {
             return finish(index, start, List.of(), e.failure());
         }
@@ -138,6 +147,18 @@ public abstract class SandboxInstance implements NodeInstance {
     protected static String timeLimitMessage(Duration limit, String when) {
         String text = limit.toMillis() % 1000 == 0 ? limit.toSeconds() + " s" : limit.toMillis() + " ms";
         return "the node was stopped after running longer than its time limit of " + text + " " + when;
+    }
+
+    /**
+     * The failure of a call its caller cancelled: "the call was canceled by its caller <when> in
+     * <function> (stopped by alice); the instance was discarded".
+     */
+    protected static NodeFailure canceled(Cancellation cancellation, String when, String function) {
+        return new NodeFailure(
+                NodeFailure.Kind.CANCELED,
+                "the call was canceled by its caller " + when + (function == null ? "" : " in " + function) + " ("
+                        + cancellation.reason() + "); the instance was discarded",
+                function);
     }
 
     /** An item the guest failed, for {@link #exchange} to throw. */

@@ -3,6 +3,7 @@ package io.nlink.workflow.expr;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.nlink.runtime.Cancellation;
 import io.nlink.runtime.ItemCodec;
 import io.nlink.runtime.ItemResult;
 import io.nlink.runtime.JavaScript;
@@ -33,6 +34,7 @@ import java.util.Map;
 public final class Expressions {
     private final JavaScript js;
     private final SandboxLimits limits;
+    private final Cancellation cancellation;
 
     /** The evaluators of each engine; they go with it. */
     private static final java.util.Map<JavaScript, EvaluatorPool> POOLS =
@@ -44,8 +46,17 @@ public final class Expressions {
     }
 
     public Expressions(JavaScript js, SandboxLimits limits) {
+        this(js, limits, Cancellation.NEVER);
+    }
+
+    /**
+     * Expressions whose evaluation {@code cancellation} cuts short (a workflow run's stop): the
+     * evaluation under way ends at once, and every item after it fails without running.
+     */
+    public Expressions(JavaScript js, SandboxLimits limits, Cancellation cancellation) {
         this.js = js;
         this.limits = limits;
+        this.cancellation = cancellation;
     }
 
     /** Why one item's parameters could not be worked out: the parameter, the expression, the error. */
@@ -88,6 +99,11 @@ public final class Expressions {
         EvaluatorPool.Lease evaluator = null;
         try {
             for (int i = 0; i < items.size(); i++) {
+                if (cancellation.isCanceled()) { // no evaluator is started only to refuse the items
+                    for (int j = i; j < items.size(); j++)
+                        resolved.add(failed(slots, "canceled (" + cancellation.reason() + ")"));
+                    break;
+                }
                 if (evaluator == null
                         || !evaluator.instance
                                 .usable()) { // a limit discarded the last one: the next item gets a new one
@@ -104,7 +120,8 @@ public final class Expressions {
                 ItemResult result = evaluator.instance.call(
                         i,
                         ItemCodec.encodeContext(
-                                references.context(items, i), items.get(i).json()));
+                                references.context(items, i), items.get(i).json()),
+                        cancellation);
                 resolved.add(
                         result.ok()
                                 ? fill(params, slots, result.items().get(0).path("values"))

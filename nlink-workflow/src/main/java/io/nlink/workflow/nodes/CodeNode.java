@@ -52,7 +52,8 @@ final class CodeNode implements NodeType {
                 run.services().js().load(script(code, perItem)),
                 run.limits(),
                 Json.MAPPER.createObjectNode(),
-                BatchOptions.DEFAULTS)) {
+                BatchOptions.DEFAULTS,
+                run.cancellation())) { // a stop ends the script under way
             if (perItem) {
                 for (int i = 0; i < items.size(); i++) {
                     ItemResult result = batch.next(
@@ -60,6 +61,7 @@ final class CodeNode implements NodeType {
                     run.log(result.stdout());
                     run.log(result.stderr());
                     if (!result.ok()) {
+                        run.stopIfCanceled(result.failure());
                         run.itemFailed(
                                 outputs,
                                 i,
@@ -75,8 +77,10 @@ final class CodeNode implements NodeType {
                 ItemResult result = batch.next(references.context(items, -1), Json.MAPPER.createObjectNode());
                 run.log(result.stdout());
                 run.log(result.stderr());
-                if (!result.ok())
+                if (!result.ok()) {
+                    run.stopIfCanceled(result.failure());
                     throw new NodeFailedException(message(result.failure().message()));
+                }
                 outputs.get(0).addAll(linked(run, items, result.items()));
             }
         }

@@ -46,7 +46,11 @@ final class CommunityNode implements NodeType {
         if (resolved.fallbackWhy() != null) run.log("runs execution.js: " + resolved.fallbackWhy());
         List<List<Item>> outputs = run.outputs(1);
         try (BatchRunner batch = new BatchRunner(
-                resolved.executable(), run.limits(), Json.MAPPER.createObjectNode(), BatchOptions.DEFAULTS)) {
+                resolved.executable(),
+                run.limits(),
+                Json.MAPPER.createObjectNode(),
+                BatchOptions.DEFAULTS,
+                run.cancellation())) { // a stop ends the item under way: itemFailed turns it into the node's stop
             run.eachItem(run.input(0), outputs, (i, item, params) -> {
                 ObjectNode nodeParams;
                 try {

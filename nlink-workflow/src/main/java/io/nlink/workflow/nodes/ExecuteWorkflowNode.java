@@ -77,6 +77,8 @@ final class ExecuteWorkflowNode implements NodeType {
     private static List<JsonNode> call(NodeRun run, JsonNode params, List<JsonNode> items) throws NodeFailedException {
         Workflow workflow = workflow(run, params);
         Execution sub = run.runSubWorkflow(workflow, items);
+        // stopped with this run: this node is canceled, not failed
+        if (sub.status() == Execution.Status.CANCELED) run.checkNotStopped();
         if (sub.status() != Execution.Status.SUCCESS) {
             throw new NodeFailedException("the sub-workflow \"" + workflow.name() + "\" "
                     + (sub.status() == Execution.Status.CANCELED ? "was stopped" : "failed")

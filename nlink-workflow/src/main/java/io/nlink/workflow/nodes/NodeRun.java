@@ -2,7 +2,9 @@ package io.nlink.workflow.nodes;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.nlink.runtime.Cancellation;
 import io.nlink.runtime.JavaScript;
+import io.nlink.runtime.NodeFailure;
 import io.nlink.runtime.SandboxLimits;
 import io.nlink.runtime.json.Json;
 import io.nlink.workflow.CredentialResolver;
@@ -250,9 +252,39 @@ public final class NodeRun {
         return history;
     }
 
-    /** The node's parameters for each item, expressions evaluated in the JavaScript sandbox. */
+    /**
+     * What this node gives each sandbox call it makes (a community node's batch, a Code node's
+     * script): the run's stop cancels it, ending the call under way. A call failed by it is the
+     * run stopping, not the item failing: see {@link #stopIfCanceled}.
+     */
+    public Cancellation cancellation() {
+        return control.cancellation();
+    }
+
+    /** Throws the run's stop ({@link RunControl.Stopped}) when one was asked for: the engine records the node as canceled. */
+    public void checkNotStopped() {
+        control.checkNotStopped();
+    }
+
+    /**
+     * Throws the run's stop when the sandbox failed a call because the run was stopped ({@code
+     * CANCELED}), so the engine records the node as canceled rather than the item as failed.
+     */
+    public void stopIfCanceled(NodeFailure failure) throws NodeFailedException {
+        if (failure == null || failure.kind() != NodeFailure.Kind.CANCELED) return;
+        control.checkNotStopped();
+        throw new NodeFailedException(failure.message()); // a token other than the run's cancelled it
+    }
+
+    /**
+     * The node's parameters for each item, expressions evaluated in the JavaScript sandbox; a stop
+     * ends the evaluation under way.
+     */
     public List<Expressions.Resolved> parametersPerItem(List<Item> items) {
-        return new Expressions(services.js(), limits()).resolve(node.parameters(), items, history, contexts());
+        List<Expressions.Resolved> resolved = new Expressions(services.js(), limits(), cancellation())
+                .resolve(node.parameters(), items, history, contexts());
+        control.checkNotStopped(); // a stop during the evaluation failed its expressions: it is the node's stop
+        return resolved;
     }
 
     /** The contexts the nodes of this execution keep, by node name: what {@code $node["Name"].context} reads. */
@@ -313,8 +345,9 @@ public final class NodeRun {
     }
 
     /** As {@link #itemFailed(List, int, Item, String)}, for an item the sandbox failed. */
-    public void itemFailed(List<List<Item>> outputs, int index, Item item, io.nlink.runtime.NodeFailure failure)
+    public void itemFailed(List<List<Item>> outputs, int index, Item item, NodeFailure failure)
             throws NodeFailedException {
+        stopIfCanceled(failure);
         itemFailed(
                 outputs,
                 index,

@@ -1,5 +1,6 @@
 package io.nlink.runtime.internal.js;
 
+import io.nlink.runtime.Cancellation;
 import io.nlink.runtime.NodeFailure;
 import io.nlink.runtime.NodeFailure.Kind;
 import io.nlink.runtime.SandboxException;
@@ -77,7 +78,7 @@ public final class JsSandbox extends SandboxInstance {
                 .build();
         Watchdog.Deadline guard;
         try {
-            guard = guard(limits.initTimeout());
+            guard = guard(limits.initTimeout(), Cancellation.NEVER);
         } catch (IllegalStateException uncounted) {
             closeQuietly(context);
             throw new SandboxException(new NodeFailure(Kind.INSTANTIATION, uncountedMessage(uncounted), null), "");
@@ -106,16 +107,16 @@ public final class JsSandbox extends SandboxInstance {
     }
 
     /**
-     * Arms the bounds of one run: its time, and its allocation unless the limit is 0; either
-     * cancels the context.
+     * Arms the bounds of one run: its time, and its allocation unless the limit is 0; either, or
+     * the caller's {@code cancellation}, cancels the context.
      *
      * @throws IllegalStateException when there is an allocation limit that this thread cannot keep
      */
-    private Watchdog.Deadline guard(java.time.Duration timeout) {
+    private Watchdog.Deadline guard(java.time.Duration timeout, Cancellation cancellation) {
         Runnable cancel = () -> context.close(true);
         return limits.jsMemoryBytes() > 0
-                ? Watchdog.start(timeout, limits.jsMemoryBytes(), cancel)
-                : Watchdog.start(timeout, cancel);
+                ? Watchdog.start(timeout, limits.jsMemoryBytes(), cancellation, cancel)
+                : Watchdog.start(timeout, cancellation, cancel);
     }
 
     /** "the JavaScript allocated more than 64 MiB in one run (its memory limit) <when> …". */
@@ -143,11 +144,11 @@ public final class JsSandbox extends SandboxInstance {
     }
 
     @Override
-    protected byte[] exchange(byte[] input) throws ItemFailedException {
+    protected byte[] exchange(byte[] input, Cancellation cancellation) throws ItemFailedException {
         String output;
         Watchdog.Deadline guard;
         try {
-            guard = guard(limits.itemTimeout());
+            guard = guard(limits.itemTimeout(), cancellation);
         } catch (IllegalStateException uncounted) {
             throw new ItemFailedException(new NodeFailure(Kind.MEMORY_LIMIT, uncountedMessage(uncounted), null));
         }
@@ -156,10 +157,16 @@ public final class JsSandbox extends SandboxInstance {
                 output = caller.execute(new String(input, StandardCharsets.UTF_8))
                         .asString();
             } catch (PolyglotException e) {
-                throw new ItemFailedException(deadline.overBudget() ? memoryLimit() : classify(e, deadline.expired()));
+                throw new ItemFailedException(
+                        deadline.canceled()
+                                ? canceled(cancellation, RUNNING, location(e))
+                                : deadline.overBudget() ? memoryLimit() : classify(e, deadline.expired()));
             } catch (IllegalStateException e) {
                 // the context was closed by the watchdog between two guest statements
-                throw new ItemFailedException(deadline.overBudget() ? memoryLimit() : timeout());
+                throw new ItemFailedException(
+                        deadline.canceled()
+                                ? canceled(cancellation, RUNNING, null)
+                                : deadline.overBudget() ? memoryLimit() : timeout());
             }
         }
         byte[] bytes = output.getBytes(StandardCharsets.UTF_8);
@@ -184,12 +191,13 @@ public final class JsSandbox extends SandboxInstance {
     }
 
     private NodeFailure memoryLimit() {
-        return new NodeFailure(Kind.MEMORY_LIMIT, memoryLimitMessage("while running execute_node"), null);
+        return new NodeFailure(Kind.MEMORY_LIMIT, memoryLimitMessage(RUNNING), null);
     }
 
+    private static final String RUNNING = "while running execute_node";
+
     private NodeFailure timeout() {
-        return new NodeFailure(
-                Kind.TIMEOUT, timeLimitMessage(limits.itemTimeout(), "while running execute_node"), null);
+        return new NodeFailure(Kind.TIMEOUT, timeLimitMessage(limits.itemTimeout(), RUNNING), null);
     }
 
     /** " (execution.js:12)" for errors raised in the script, "" otherwise. */

@@ -1,9 +1,11 @@
 package io.nlink.runtime.internal.wasm;
 
+import io.nlink.runtime.Cancellation;
 import io.nlink.runtime.NodeFailure;
 import io.nlink.runtime.NodeFailure.Kind;
 import io.nlink.runtime.SandboxException;
 import io.nlink.runtime.SandboxLimits;
+import io.nlink.runtime.internal.Watchdog;
 import io.nlink.runtime.internal.wasm.CommandChannel.Outcome;
 import io.nlink.runtime.internal.wasm.CommandChannel.Status;
 import java.time.Duration;
@@ -74,13 +76,21 @@ final class CommandSandbox extends WasmSandbox {
     }
 
     @Override
-    protected byte[] exchange(byte[] context) throws ItemFailedException {
+    protected byte[] exchange(byte[] context, Cancellation cancellation) throws ItemFailedException {
         memory.clearGrowRefused();
-        Outcome outcome = channel.exchange(asLine(context), limits.itemTimeout().toNanos());
-        if (outcome.status() == Status.RESULT) {
-            return outcome.line();
+        // The guest runs on its own thread: a cancellation interrupts the lane's wait for the
+        // answer, and the instance, discarded for it, then stops the guest (discard()).
+        try (Watchdog.Deadline deadline = Watchdog.start(limits.itemTimeout(), cancellation)) {
+            Outcome outcome =
+                    channel.exchange(asLine(context), limits.itemTimeout().toNanos());
+            if (outcome.status() == Status.RESULT) {
+                return outcome.line();
+            }
+            if (deadline.canceled() && outcome.status() == Status.TIMED_OUT) {
+                throw new ItemFailedException(canceled(cancellation, RUNNING, guestFunction(guest.getStackTrace())));
+            }
+            throw new ItemFailedException(failure(outcome, RUNNING, limits.itemTimeout()));
         }
-        throw new ItemFailedException(failure(outcome, RUNNING, limits.itemTimeout()));
     }
 
     /**

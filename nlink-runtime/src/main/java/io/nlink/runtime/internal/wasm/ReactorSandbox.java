@@ -1,5 +1,6 @@
 package io.nlink.runtime.internal.wasm;
 
+import io.nlink.runtime.Cancellation;
 import io.nlink.runtime.ItemResult;
 import io.nlink.runtime.NodeFailure;
 import io.nlink.runtime.NodeFailure.Kind;
@@ -97,14 +98,14 @@ final class ReactorSandbox extends WasmSandbox {
     }
 
     @Override
-    protected byte[] exchange(byte[] context) throws ItemFailedException {
+    protected byte[] exchange(byte[] context, Cancellation cancellation) throws ItemFailedException {
         memory.clearGrowRefused();
-        try (Watchdog.Deadline deadline = Watchdog.start(limits.itemTimeout())) {
+        try (Watchdog.Deadline deadline = Watchdog.start(limits.itemTimeout(), cancellation)) {
             try {
                 return roundTrip(context);
             } catch (RuntimeException | Error e) { // everything: traps, and host faults a guest reached
                 throw new ItemFailedException(
-                        classify(e, deadline.expired(), memory, "while running " + phase, limits.itemTimeout()));
+                        classify(e, deadline, cancellation, memory, "while running " + phase, limits.itemTimeout()));
             }
         }
     }

@@ -1,5 +1,6 @@
 package io.nlink.runtime.internal.wasm;
 
+import io.nlink.runtime.Cancellation;
 import io.nlink.runtime.NodeFailure;
 import io.nlink.runtime.NodeFailure.Kind;
 import io.nlink.runtime.SandboxException;
@@ -138,6 +139,23 @@ public abstract sealed class WasmSandbox extends SandboxInstance permits Reactor
     @Override
     protected String runtime() {
         return RUNTIME;
+    }
+
+    /**
+     * Names the failure behind a guest exception thrown under {@code deadline}: {@code CANCELED}
+     * when the caller's cancellation stopped it, otherwise as {@link #classify(Throwable, boolean,
+     * CappedMemory, String, Duration)}.
+     */
+    final NodeFailure classify(
+            Throwable e,
+            Watchdog.Deadline deadline,
+            Cancellation cancellation,
+            CappedMemory mem,
+            String when,
+            Duration timeLimit) {
+        return deadline.canceled()
+                ? canceled(cancellation, when, guestFunction(e))
+                : classify(e, deadline.expired(), mem, when, timeLimit);
     }
 
     /** Names the failure behind a guest exception; {@code timeLimit} is the bound that was armed. */

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.nlink.runtime.Cancellation;
 import io.nlink.runtime.Guests;
 import io.nlink.runtime.ItemCodec;
 import io.nlink.runtime.ItemResult;
@@ -224,6 +225,39 @@ class CommandAdapterTest {
                 .isEqualTo(
                         "the node was stopped after running longer than its time limit of 300 ms while running _start in spin");
         assertThat(summary.instances()).isEqualTo(2);
+    }
+
+    @Test
+    void aCallerCancellingASpinningCommandEndsItsItemWellBeforeTheBoundAndItsGuestThread() throws Exception {
+        WasmNode node = command(onItem(2, "(call $spin)"));
+        SandboxLimits limits = SandboxLimits.DEFAULTS.withItemTimeout(Duration.ofSeconds(30));
+        Cancellation token = new Cancellation();
+        try (WasmSandbox sandbox = node.newInstance(limits)) {
+            assertThat(sandbox.call(0, context("{}"), token).ok()).isTrue();
+            Thread canceller = new Thread(() -> {
+                try {
+                    Thread.sleep(300);
+                } catch (InterruptedException e) {
+                    return;
+                }
+                token.cancel("stopped by the test");
+            });
+            canceller.start();
+            long start = System.nanoTime();
+            ItemResult spun = sandbox.call(1, context("{}"), token);
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(3));
+            assertThat(spun.failure().kind()).isEqualTo(Kind.CANCELED);
+            assertThat(spun.failure().message())
+                    .isEqualTo("the call was canceled by its caller while running _start in spin"
+                            + " (stopped by the test); the instance was discarded");
+            assertThat(sandbox.usable()).isFalse();
+            assertThat(Thread.currentThread().isInterrupted()).isFalse();
+            canceller.join();
+        }
+        // the spinning guest thread was stopped with the instance; a fresh one serves items
+        try (WasmSandbox fresh = node.newInstance(limits)) {
+            assertThat(fresh.call(0, context("{}")).ok()).isTrue();
+        }
     }
 
     @Test
