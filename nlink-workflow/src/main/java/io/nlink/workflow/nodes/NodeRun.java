@@ -252,7 +252,8 @@ public final class NodeRun {
 
     /** The node's parameters for each item, expressions evaluated in the JavaScript sandbox. */
     public List<Expressions.Resolved> parametersPerItem(List<Item> items) {
-        return new Expressions(services.js(), limits()).resolve(node.parameters(), items, history, contexts());
+        return new Expressions(services.js(), limits())
+                .resolve(node.parameters(), items, history, contexts(), timezone);
     }
 
     /** The contexts the nodes of this execution keep, by node name: what {@code $node["Name"].context} reads. */
