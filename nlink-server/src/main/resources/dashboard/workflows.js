@@ -471,7 +471,9 @@ function renderWorkflow(page, stored, nodeTypes, ctx) {
   async function preview(expression, name) {
     const {item, nodes, label} = previewInput(name);
     try {
-      const answer = await api('POST', '/api/expressions/preview', {json: {expression, item, nodes}});
+      const timezone = wf.doc.settings?.timezone;
+      const answer = await api('POST', '/api/expressions/preview',
+        {json: {expression, item, nodes, ...(typeof timezone === 'string' && timezone !== 'DEFAULT' ? {timezone} : {})}});
       return {...answer, label};
     } catch (e) {
       return {error: e.message, label};

@@ -58,6 +58,23 @@ class EditorApiTest extends SharedServer {
                 "nodes",
                 List.of(Map.of("name", "Start", "json", Map.of("id", 7)))));
         assertThat(linked.path("value").asText()).isEqualTo("7/7");
+        // Dates in the workflow's time zone, as a run in it computes them.
+        assertThat(preview(Map.of(
+                                "expression",
+                                "={{ $now.zoneName }} {{ DateTime.fromISO('2024-05-01T10:00').toISO() }}",
+                                "timezone",
+                                "Asia/Tokyo"))
+                        .path("value")
+                        .asText())
+                .isEqualTo("Asia/Tokyo 2024-05-01T10:00:00.000+09:00");
+        assertThat(server.owner
+                        .post(
+                                "/api/expressions/preview",
+                                Map.of("expression", "={{ $now }}", "timezone", "Mars/Olympus"))
+                        .json()
+                        .path("error")
+                        .asText())
+                .startsWith("timezone: expected a time zone such as");
         // Not an expression: the value itself.
         assertThat(preview(Map.of("expression", "plain {{ text }}"))
                         .path("value")

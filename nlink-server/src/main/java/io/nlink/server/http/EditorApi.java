@@ -386,13 +386,26 @@ final class EditorApi {
             earlier = new Item(n.get("json"), n.get("name").asText(), earlier == null ? List.of() : List.of(earlier));
             history.put(earlier.node(), List.of(List.of(earlier)));
         }
+        java.time.ZoneId zone = java.time.ZoneId.systemDefault();
+        if (body.has("timezone")) {
+            String id = body.get("timezone").isTextual() ? body.get("timezone").asText() : "";
+            try {
+                if (id.length() > 64) throw new java.time.DateTimeException("too long");
+                zone = java.time.ZoneId.of(id);
+            } catch (java.time.DateTimeException e) {
+                throw ApiException.badRequest(
+                        "timezone: expected a time zone such as \"Europe/Paris\" or \"UTC\" (at most 64 characters)");
+            }
+        }
         Item input = new Item(item, null, earlier == null ? List.of() : List.of(earlier));
         ObjectNode params = Json.MAPPER.createObjectNode().put("value", expression);
         if (!previews.tryAcquire())
             throw ApiException.tooManyRequests("too many expression previews are running; try again in a moment", 1);
         try {
-            Expressions.Resolved resolved =
-                    expressions.get().resolve(params, List.of(input), history).get(0);
+            Expressions.Resolved resolved = expressions
+                    .get()
+                    .resolve(params, List.of(input), history, Map.of(), zone)
+                    .get(0);
             ObjectNode out = Json.MAPPER.createObjectNode();
             if (resolved.failure() != null) out.put("error", resolved.failure().error());
             else out.set("value", resolved.params().get("value"));

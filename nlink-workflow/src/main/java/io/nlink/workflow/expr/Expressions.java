@@ -18,8 +18,9 @@ import java.util.Map;
 /**
  * n8n-style expressions in node parameters: a string that starts with "=" is a template whose
  * {@code {{ … }}} parts are JavaScript, evaluated once per item with {@code $json} (the item),
- * {@code $index}, {@code $input}, and other nodes' items as {@link References} offers them
- * ({@code $("Name").item} is the item of Name the current item descends from). A template that is exactly one {@code {{ … }}} keeps the value's type; otherwise
+ * {@code $index}, {@code $input}, other nodes' items as {@link References} offers them
+ * ({@code $("Name").item} is the item of Name the current item descends from), and dates as
+ * {@link Luxon} offers them ({@code $now}, {@code $today}, {@code DateTime}). A template that is exactly one {@code {{ … }}} keeps the value's type; otherwise
  * the parts are joined as text.
  *
  * <p>Evaluation happens in the JavaScript sandbox the execution.js fallback uses — one context per
@@ -29,7 +30,8 @@ import java.util.Map;
  * legacy match statics are gone), so that a context can serve the next run of the same
  * expressions ({@link EvaluatorPool}) with nothing of this run left in it: an expression cannot
  * keep state, not even from one item to the next, and assigning to a built-in fails as it does
- * on any frozen object.
+ * on any frozen object. Luxon, which keeps caches freezing cannot reach, is seen only through
+ * read-only views ({@link Luxon}).
  */
 public final class Expressions {
     private final JavaScript js;
@@ -75,15 +77,19 @@ public final class Expressions {
      * @param history each node that ran before, with its outputs, in run order
      */
     public List<Resolved> resolve(ObjectNode params, List<Item> items, Map<String, List<List<Item>>> history) {
-        return resolve(params, items, history, Map.of());
+        return resolve(params, items, history, Map.of(), java.time.ZoneId.systemDefault());
     }
 
-    /** As {@link #resolve(ObjectNode, List, Map)}, with nodes' contexts ({@link References}) by name. */
+    /**
+     * As {@link #resolve(ObjectNode, List, Map)}, with nodes' contexts ({@link References}) by name
+     * and the workflow's time zone ({@code $now}, {@code $today}, Luxon's default zone).
+     */
     public List<Resolved> resolve(
             ObjectNode params,
             List<Item> items,
             Map<String, List<List<Item>>> history,
-            Map<String, ? extends JsonNode> contexts) {
+            Map<String, ? extends JsonNode> contexts,
+            java.time.ZoneId zone) {
         List<Slot> slots = new ArrayList<>();
         collect(params, List.of(), slots);
         List<Resolved> resolved = new ArrayList<>(items.size());
@@ -93,9 +99,9 @@ public final class Expressions {
         }
         List<String> code = new ArrayList<>();
         for (Slot slot : slots) code.addAll(slot.template().codes());
-        References references = new References(code, history, contexts);
+        References references = new References(code, history, contexts, zone);
         EvaluatorPool pool = pool(js);
-        io.nlink.runtime.NodeExecutable evaluatorScript = js.load(script(code));
+        io.nlink.runtime.NodeExecutable evaluatorScript = js.load(script(code, Luxon.usedBy(code)));
         EvaluatorPool.Lease evaluator = null;
         try {
             for (int i = 0; i < items.size(); i++) {
@@ -210,7 +216,7 @@ public final class Expressions {
      * The evaluator: each expression compiled once into its own function, so a syntax error in one
      * is reported for that one; each item's call returns every value or error in order.
      */
-    private static String script(List<String> codes) {
+    private static String script(List<String> codes, boolean dates) {
         return """
                 const __codes = %s;
                 const __fns = __codes.map(function (code) {
@@ -219,14 +225,14 @@ public final class Expressions {
                 });
                 function execute_node(input) {
                   const $json = input.$json, $index = input.params.index, refs = __references(input.params, $json);
-                  const $node = refs.$node, $ = refs.$, $input = refs.$input, $now = __now(), $today = __today();
+                  const $node = refs.$node, $ = refs.$, $input = refs.$input, dates = __dates(input.params.zone), $now = dates.now, $today = dates.today;
                   return [{ json: { values: __fns.map(function (f) {
                     if (f instanceof Error) return { error: String(f) };
                     try { const v = f($json, $index, $node, $, $input, $now, $today); return { value: v === undefined ? null : v }; }
                     catch (e) { return { error: String(e && e.message !== undefined ? e.message : e) }; }
                   }) } }];
                 }
-                """.formatted(Json.write(codes)) + References.JS + LOCKDOWN;
+                """.formatted(Json.write(codes)) + References.JS + Luxon.script(dates) + LOCKDOWN;
     }
 
     /**

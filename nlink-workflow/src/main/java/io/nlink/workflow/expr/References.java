@@ -34,24 +34,24 @@ public final class References {
     private final Map<String, List<List<Item>>> history;
     private final Map<String, ? extends JsonNode> contexts;
     private final Set<String> names = new LinkedHashSet<>();
+    private final String zone;
     private final boolean wantsOutputs, wantsMatching, wantsInput, wantsContext;
 
     /**
      * @param codes   the JavaScript that will run
      * @param history each node that ran before, with its outputs, in the order they ran
-     */
-    public References(Collection<String> codes, Map<String, List<List<Item>>> history) {
-        this(codes, history, Map.of());
-    }
-
-    /**
      * @param contexts nodes' contexts by name ({@code $node["Loop"].context["noItemsLeft"]}), for the
      *     nodes that keep one (Loop Over Items)
+     * @param zone the workflow's time zone, for {@code $now}, {@code $today} and Luxon ({@link Luxon})
      */
     public References(
-            Collection<String> codes, Map<String, List<List<Item>>> history, Map<String, ? extends JsonNode> contexts) {
+            Collection<String> codes,
+            Map<String, List<List<Item>>> history,
+            Map<String, ? extends JsonNode> contexts,
+            java.time.ZoneId zone) {
         this.history = history;
         this.contexts = contexts;
+        this.zone = luxonZone(zone);
         String all = String.join("\n", codes);
         Matcher m = NAMED.matcher(all);
         while (m.find()) {
@@ -73,6 +73,7 @@ public final class References {
         ObjectNode ctx = Json.MAPPER.createObjectNode();
         ctx.put("index", Math.max(index, 0));
         ctx.put("perItem", index >= 0);
+        ctx.put("zone", zone);
         ArrayNode ran = ctx.putArray("ran");
         history.keySet().forEach(ran::add);
         ObjectNode first = ctx.putObject("first"), last = ctx.putObject("last"), paired = ctx.putObject("paired");
@@ -110,6 +111,13 @@ public final class References {
         return ctx;
     }
 
+    /** A zone as Luxon names it: an IANA name, or "UTC" with its offset (Java's "Z" and "+02:00" are not Luxon's). */
+    static String luxonZone(java.time.ZoneId zone) {
+        java.time.ZoneId normal = zone.normalized();
+        if (!(normal instanceof java.time.ZoneOffset offset)) return normal.getId();
+        return offset.getTotalSeconds() == 0 ? "UTC" : "UTC" + offset.getId();
+    }
+
     /** A node's first output (n8n's default branch for {@code $('X')}), or nothing when it had none. */
     private List<Item> mainOutput(String name) {
         List<List<Item>> outputs = history.get(name);
@@ -119,13 +127,10 @@ public final class References {
     /**
      * JavaScript defining {@code __references(ctx, json)}: from a context made by
      * {@link #context}, the {@code $node}, {@code $} and {@code $input} that expressions and the
-     * Code node offer; and {@code __now()}/{@code __today()} for {@code $now}/{@code $today} (a
-     * JavaScript Date with n8n's {@code toISO()}, not n8n's Luxon DateTime). Errors say what to do instead, as n8n's item-linking errors do.
+     * Code node offer. Errors say what to do instead, as n8n's item-linking errors do. ({@code $now}
+     * and {@code $today} come from {@link Luxon#script}'s {@code __dates(ctx.zone)}.)
      */
     public static final String JS = """
-            function __date(d) { d.toISO = function () { return this.toISOString(); }; return d; }
-            function __now() { return __date(new Date()); }
-            function __today() { const d = new Date(); d.setUTCHours(0, 0, 0, 0); return __date(d); }
             function __references(ctx, json) {
               const wrap = function (j) { return j === undefined || j === null ? undefined : { json: j }; };
               const known = function (name) {

@@ -6,6 +6,7 @@ import io.nlink.runtime.batch.BatchOptions;
 import io.nlink.runtime.batch.BatchRunner;
 import io.nlink.runtime.json.Json;
 import io.nlink.workflow.Item;
+import io.nlink.workflow.expr.Luxon;
 import io.nlink.workflow.expr.References;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -46,7 +47,7 @@ final class CodeNode implements NodeType {
     static List<List<Item>> run(NodeRun run, String code, boolean perItem) throws NodeFailedException {
         List<Item> items = run.input(0);
         List<List<Item>> outputs = run.outputs(1);
-        References references = new References(List.of(code), run.history(), run.contexts());
+        References references = new References(List.of(code), run.history(), run.contexts(), run.timezone());
         run.runtime("js");
         try (BatchRunner batch = new BatchRunner(
                 run.services().js().load(script(code, perItem)),
@@ -164,19 +165,20 @@ final class CodeNode implements NodeType {
                     return { json: { json: wrapped ? x.json : x, paired: wrapped && x.pairedItem !== undefined ? x.pairedItem : null } };
                   });
                 }
-                """ + References.JS + """
+                """ + References.JS + Luxon.script(Luxon.usedBy(List.of(code))) + """
                 function execute_node(input) {
                   const refs = __references(input.params, input.$json), $node = refs.$node, $ = refs.$, $input = refs.$input;
+                  const dates = __dates(input.params.zone);
                 """ + (perItem ? """
                   const item = $input.item;
-                  return __items(__user($input, [item], input.$json, input.params.index, item, $node, $, __now(), __today()));
+                  return __items(__user($input, [item], input.$json, input.params.index, item, $node, $, dates.now, dates.today));
                 }
                 """ : """
                   const items = $input.all();
                   $input.all = function () { return items; };
                   $input.first = function () { return items[0]; };
                   $input.last = function () { return items[items.length - 1]; };
-                  return __items(__user($input, items, undefined, 0, undefined, $node, $, __now(), __today()));
+                  return __items(__user($input, items, undefined, 0, undefined, $node, $, dates.now, dates.today));
                 }
                 """);
     }

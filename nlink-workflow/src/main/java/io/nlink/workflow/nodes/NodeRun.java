@@ -282,7 +282,7 @@ public final class NodeRun {
      */
     public List<Expressions.Resolved> parametersPerItem(List<Item> items) {
         List<Expressions.Resolved> resolved = new Expressions(services.js(), limits(), cancellation())
-                .resolve(node.parameters(), items, history, contexts());
+                .resolve(node.parameters(), items, history, contexts(), timezone);
         control.checkNotStopped(); // a stop during the evaluation failed its expressions: it is the node's stop
         return resolved;
     }

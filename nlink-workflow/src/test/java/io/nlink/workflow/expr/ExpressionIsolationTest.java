@@ -69,10 +69,55 @@ class ExpressionIsolationTest {
             new String[] {"RegExp.lastMatch", "RegExp.lastMatch", "/secret-[0-9]+/.exec(s)"},
             new String[] {"JSON.stringify", "JSON.stringify(1)", "JSON.stringify = function () { return s; }"});
 
+    /**
+     * Where Luxon ({@link Luxon}) keeps state that outlives a call: its classes and prototypes, the
+     * zone and locale objects it caches, the formatters in its caches, its error classes, and the
+     * script's own handle on it.
+     */
+    private static final List<String[]> LUXON_CHANNELS = List.of(
+            new String[] {"DateTime", "DateTime.leak", "DateTime.leak = s"},
+            new String[] {"DateTime.prototype", "DateTime.prototype.leak", "DateTime.prototype.leak = s"},
+            new String[] {
+                "the prototype of a DateTime",
+                "Object.getPrototypeOf($now).leak",
+                "Object.getPrototypeOf($now).leak = s"
+            },
+            new String[] {"a DateTime method", "DateTime.prototype.toISO.leak", "DateTime.prototype.toISO.leak = s"},
+            new String[] {
+                "a replaced DateTime method",
+                "$now.toISODate()",
+                "DateTime.prototype.toISODate = function () { return s; }"
+            },
+            new String[] {"Duration.prototype", "Duration.prototype.leak", "Duration.prototype.leak = s"},
+            new String[] {"Interval", "Interval.leak", "Interval.leak = s"},
+            new String[] {"a cached zone", "$now.zone.leak", "$now.zone.leak = s"},
+            new String[] {"the name of a cached zone", "$now.zone.zoneName", "$now.zone.zoneName = s"},
+            new String[] {"the UTC zone", "$now.toUTC().zone.leak", "$now.toUTC().zone.leak = s"},
+            new String[] {"a locale", "$now.loc.leak", "$now.loc.leak = s"},
+            new String[] {"the cache of a locale", "$now.loc.monthsCache.leak", "$now.loc.monthsCache.leak = s"},
+            new String[] {
+                "a cached formatter",
+                "$now.loc.dtFormatter($now, {}).dtf.leak",
+                "$now.loc.dtFormatter($now, {}).dtf.leak = s"
+            },
+            new String[] {
+                "the prototype of a Luxon error",
+                "(() => { try { DateTime.invalid(); } catch (e) { return Object.getPrototypeOf(e).leak; } })()",
+                "(() => { try { DateTime.invalid(); } catch (e) { Object.getPrototypeOf(e).leak = s; } })()"
+            },
+            new String[] {"the handle of the script", "__luxon.leak", "__luxon.leak = s"},
+            new String[] {"the per-call set-up", "__luxon.dates.leak", "__luxon.dates.leak = s"},
+            new String[] {"the dates helper", "__dates.leak", "__dates.leak = s"},
+            new String[] {"the clock", "String($now.year)", "__luxon.dates = function () { return { now: s }; }"});
+
     /** The probe: "saw <channel>" for each secret an earlier call left, "kept <channel>" for each write that held. */
     private static String probe() {
+        return probe(CHANNELS);
+    }
+
+    private static String probe(List<String[]> channels) {
         StringBuilder js = new StringBuilder("(() => { const s = $json.secret, out = []; ");
-        for (String[] c : CHANNELS) {
+        for (String[] c : channels) {
             js.append("try { const v = ")
                     .append(c[1])
                     .append("; if (String(v).indexOf('secret-') >= 0) out.push('saw ")
@@ -119,6 +164,24 @@ class ExpressionIsolationTest {
     }
 
     @Test
+    void nothingOneCallDoesToLuxonReachesALaterCallOnTheSameContext() {
+        ObjectNode params = Json.MAPPER.createObjectNode().put("probe", probe(LUXON_CHANNELS));
+        long reusedBefore = Expressions.pool(js).reused();
+        for (List<Expressions.Resolved> run :
+                List.of(run(params, "secret-1", "secret-2"), run(params, "secret-3"), run(params, "secret-4"))) {
+            for (Expressions.Resolved r : run) {
+                assertThat(r.failure()).isNull();
+                assertThat(r.params().path("probe").asText())
+                        .as("what the probe found")
+                        .isEmpty();
+            }
+        }
+        assertThat(Expressions.pool(js).reused() - reusedBefore)
+                .as("later runs were served by a kept context, Luxon loaded")
+                .isGreaterThanOrEqualTo(2);
+    }
+
+    @Test
     void ordinaryExpressionsStillWorkInTheLockedDownRealm() {
         ObjectNode params = Json.MAPPER
                 .createObjectNode()
@@ -127,6 +190,7 @@ class ExpressionIsolationTest {
                 .put("own", "={{ (() => { const o = { a: 1 }; o.toString = () => 'mine'; return String(o); })() }}")
                 .put("error", "={{ (() => { const e = new Error('x'); e.message = 'changed'; return e.message; })() }}")
                 .put("date", "={{ typeof $now.toISO() }}")
+                .put("luxon", "={{ DateTime.fromISO('2024-05-01T10:00:00Z').toUTC().plus({ days: 1 }).toISO() }}")
                 .put("match", "={{ 'a-1'.match(/a-([0-9])/)[1] }}");
         for (int round = 0; round < 2; round++) {
             Expressions.Resolved r = run(params, "secret-x").get(0);
@@ -136,6 +200,7 @@ class ExpressionIsolationTest {
             assertThat(r.params().path("own").asText()).isEqualTo("mine");
             assertThat(r.params().path("error").asText()).isEqualTo("changed");
             assertThat(r.params().path("date").asText()).isEqualTo("string");
+            assertThat(r.params().path("luxon").asText()).isEqualTo("2024-05-02T10:00:00.000Z");
             assertThat(r.params().path("match").asText()).isEqualTo("1");
         }
     }
