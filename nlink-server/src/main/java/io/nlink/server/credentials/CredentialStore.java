@@ -3,6 +3,7 @@ package io.nlink.server.credentials;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.nlink.runtime.json.Json;
+import io.nlink.server.auth.AuditLog;
 import io.nlink.server.auth.Policy;
 import io.nlink.server.auth.Principal;
 import io.nlink.server.db.Database;
@@ -73,8 +74,11 @@ public final class CredentialStore {
         }
     }
 
-    /** Stores a new credential as {@code owner}'s. */
-    public Info create(Principal owner, JsonNode body) throws SQLException {
+    /**
+     * Stores a new credential as {@code owner}'s; {@code audit} records it (by id, name and type)
+     * in the same transaction.
+     */
+    public Info create(Principal owner, JsonNode body, AuditLog.Recorder audit) throws SQLException {
         String name = name(body.get("name"));
         String type = body.path("type").asText("");
         JsonNode data = body.get("data");
@@ -86,24 +90,31 @@ public final class CredentialStore {
         }
         String id = newId();
         Instant now = Instant.now();
-        db.update(
-                "INSERT INTO credentials (id, name, type, owner_id, secret, key_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                id,
-                name,
-                type,
-                owner.userId(),
-                key.seal(id, type, Json.writeBytes(CredentialTypes.normalised(type, data))),
-                key.id(),
-                now,
-                now);
+        db.transaction(c -> {
+            Database.update(
+                    c,
+                    "INSERT INTO credentials (id, name, type, owner_id, secret, key_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    id,
+                    name,
+                    type,
+                    owner.userId(),
+                    key.seal(id, type, Json.writeBytes(CredentialTypes.normalised(type, data))),
+                    key.id(),
+                    now,
+                    now);
+            audit.record(c, label(id, name), "type " + type);
+            return null;
+        });
         return require(Policy.Scope.EVERYONE, id);
     }
 
     /**
      * Renames a credential and/or replaces its secret: {@code data} replaces the whole secret (the
      * old one is never shown, so it cannot be edited in part); {@code type} may change only with it.
+     * {@code audit} records what changed (a new name, type, "new data"; never the data itself) in
+     * the same transaction.
      */
-    public Info update(Policy.Scope scope, String id, JsonNode body) throws SQLException {
+    public Info update(Policy.Scope scope, String id, JsonNode body, AuditLog.Recorder audit) throws SQLException {
         Info before = require(scope, id);
         String name = body.has("name") ? name(body.get("name")) : before.name();
         String type = body.has("type") ? body.path("type").asText("") : before.type();
@@ -116,19 +127,29 @@ public final class CredentialStore {
                 throw new ApiException(
                         409, "the owner already has a credential named \"" + name + "\"; choose another name");
         }
-        if (body.has("data")) {
-            check(type, body.get("data"));
-            db.update(
-                    "UPDATE credentials SET name = ?, type = ?, secret = ?, key_id = ?, updated_at = ? WHERE id = ?",
-                    name,
-                    type,
-                    key.seal(id, type, Json.writeBytes(CredentialTypes.normalised(type, body.get("data")))),
-                    key.id(),
-                    Instant.now(),
-                    id);
-        } else {
-            db.update("UPDATE credentials SET name = ?, updated_at = ? WHERE id = ?", name, Instant.now(), id);
-        }
+        if (body.has("data")) check(type, body.get("data"));
+        List<String> changes = new ArrayList<>();
+        if (!name.equals(before.name())) changes.add("renamed from \"" + before.name() + "\"");
+        if (!type.equals(before.type())) changes.add("type " + before.type() + " to " + type);
+        if (body.has("data")) changes.add("new data");
+        db.transaction(c -> {
+            if (body.has("data")) {
+                Database.update(
+                        c,
+                        "UPDATE credentials SET name = ?, type = ?, secret = ?, key_id = ?, updated_at = ? WHERE id = ?",
+                        name,
+                        type,
+                        key.seal(id, type, Json.writeBytes(CredentialTypes.normalised(type, body.get("data")))),
+                        key.id(),
+                        Instant.now(),
+                        id);
+            } else {
+                Database.update(
+                        c, "UPDATE credentials SET name = ?, updated_at = ? WHERE id = ?", name, Instant.now(), id);
+            }
+            if (!changes.isEmpty()) audit.record(c, label(id, name), String.join("; ", changes));
+            return null;
+        });
         return require(scope, id);
     }
 
@@ -174,9 +195,19 @@ public final class CredentialStore {
         }
     }
 
-    public void delete(Policy.Scope scope, String id) throws SQLException {
-        require(scope, id);
-        db.update("DELETE FROM credentials WHERE id = ?", id);
+    /** Deletes a credential and its shares; {@code audit} records it in the same transaction. */
+    public void delete(Policy.Scope scope, String id, AuditLog.Recorder audit) throws SQLException {
+        Info before = require(scope, id);
+        db.transaction(c -> {
+            if (Database.update(c, "DELETE FROM credentials WHERE id = ?", id) > 0)
+                audit.record(c, label(id, before.name()), "type " + before.type());
+            return null;
+        });
+    }
+
+    /** How the audit log names a credential: its id and name, never its data. */
+    public static String label(String id, String name) {
+        return "credential " + id + " \"" + name + "\"";
     }
 
     public List<Info> list(Policy.Scope scope) throws SQLException {
