@@ -289,4 +289,81 @@ class SharingTest extends SharedServer {
         assertThat(lists.stream().map(l -> l.stream().sorted().toList()).toList())
                 .contains(after);
     }
+
+    /**
+     * Removing an account while its owner-to-be shares a workflow and a credential with it: every
+     * round, each request answers a clear status (never 500), and no share row is left naming an
+     * account that is gone or a share the answers did not report.
+     */
+    @Test
+    void removingAnAccountWhileSharingWithItAnswersClearlyAndLeavesNoDanglingShare() throws Exception {
+        ApiClient sam = server.user("z-sam", "member");
+        String w = "/api/workflows/" + workflow(sam, "Sam's flow");
+        String k = "/api/credentials/" + credential(sam, "Sam's key");
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        try {
+            for (int round = 0; round < 40; round++) {
+                String name = "z-gone-" + round;
+                ApiClient.Response created = server.owner.post(
+                        "/api/users", Map.of("username", name, "password", name + "-password", "role", "member"));
+                assertThat(created.status()).as(created.toString()).isEqualTo(201);
+                long id = created.json().path("id").asLong();
+                java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+                List<Callable<ApiClient.Response>> calls = List.of(
+                        () -> {
+                            go.await();
+                            return share(sam, w, name);
+                        },
+                        () -> {
+                            go.await();
+                            return share(sam, k, name);
+                        },
+                        () -> {
+                            go.await();
+                            return server.owner.delete("/api/users/" + id);
+                        },
+                        () -> {
+                            go.await();
+                            return server.owner.delete("/api/users/" + id);
+                        });
+                List<Future<ApiClient.Response>> answers = new ArrayList<>();
+                for (Callable<ApiClient.Response> call : calls) answers.add(pool.submit(call));
+                go.countDown();
+                List<Integer> removals = new ArrayList<>();
+                for (int i = 0; i < answers.size(); i++) {
+                    ApiClient.Response answer = answers.get(i).get();
+                    if (i < 2) {
+                        assertThat(answer.status())
+                                .as("round %d, share: %s", round, answer)
+                                .isIn(200, 400, 409);
+                        if (answer.status() != 200)
+                            assertThat(answer.json().path("error").asText())
+                                    .as(answer.toString())
+                                    .contains(name);
+                    } else {
+                        assertThat(answer.status())
+                                .as("round %d, removal: %s", round, answer)
+                                .isIn(204, 404, 409);
+                        removals.add(answer.status());
+                    }
+                }
+                assertThat(removals)
+                        .as("round %d: one removal removed it", round)
+                        .containsOnlyOnce(204);
+                assertThat(sharees(sam, w)).as("round %d", round).doesNotContain(name);
+                assertThat(sharees(sam, k)).as("round %d", round).doesNotContain(name);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        try (java.sql.Connection c = TestDatabase.H2.connect(data);
+                java.sql.Statement s = c.createStatement();
+                java.sql.ResultSet r = s.executeQuery("SELECT (SELECT COUNT(*) FROM workflow_shares s"
+                        + " WHERE NOT EXISTS (SELECT 1 FROM users u WHERE u.id = s.user_id))"
+                        + " + (SELECT COUNT(*) FROM credential_shares s"
+                        + " WHERE NOT EXISTS (SELECT 1 FROM users u WHERE u.id = s.user_id))")) {
+            assertThat(r.next()).isTrue();
+            assertThat(r.getLong(1)).as("share rows naming a removed account").isZero();
+        }
+    }
 }
