@@ -366,4 +366,65 @@ class SharingTest extends SharedServer {
             assertThat(r.getLong(1)).as("share rows naming a removed account").isZero();
         }
     }
+
+    /** A workflow of one Webhook node named {@code node} on POST /webhook/{@code path}. */
+    private static long hook(ApiClient as, String name, String node, String path) throws Exception {
+        ApiClient.Response r = as.post("/api/workflows", Json.parse("""
+                {"name": "%s", "nodes": [
+                  {"name": "%s", "type": "n8n-nodes-base.webhook", "parameters": {"path": "%s", "httpMethod": "POST"}}
+                ], "connections": {}}""".formatted(name, node, path)));
+        assertThat(r.status()).as(r.toString()).isEqualTo(201);
+        return r.json().path("id").asLong();
+    }
+
+    /**
+     * A sharee activating a shared workflow whose webhook route another active workflow holds hears
+     * what to do (another path) and nothing of a holder it cannot see (name, id, owner, node),
+     * whether that holder is a stranger's or belongs to the account that shared; a holder shared
+     * with it is named.
+     */
+    @Test
+    void aShareesRouteClashNamesOnlyWhatTheShareeMaySee() throws Exception {
+        ApiClient owner = server.user("h-ola", "member");
+        ApiClient sharee = server.user("h-pim", "member");
+        ApiClient stranger = server.user("h-rex", "member");
+        long strangers = hook(stranger, "Rex's secret flow", "Rex's secret node", "clash/stranger");
+        long owners = hook(owner, "Ola's unshared flow", "Ola's unshared node", "clash/owner");
+        long sharedHolder = hook(owner, "Ola's shared flow", "Ola's shared node", "clash/visible");
+        record Holder(ApiClient as, long id) {}
+        for (Holder h :
+                List.of(new Holder(stranger, strangers), new Holder(owner, owners), new Holder(owner, sharedHolder))) {
+            ApiClient.Response on = h.as().post("/api/workflows/" + h.id() + "/activate", Map.of());
+            assertThat(on.status()).as(on.toString()).isEqualTo(200);
+        }
+        assertThat(share(owner, "/api/workflows/" + sharedHolder, "h-pim").status())
+                .isEqualTo(200);
+
+        for (String path : List.of("clash/stranger", "clash/owner", "clash/visible")) {
+            long mine = hook(owner, "Ola's flow for Pim on " + path, "Pim's hook", path);
+            assertThat(share(owner, "/api/workflows/" + mine, "h-pim").status()).isEqualTo(200);
+            ApiClient.Response refused = sharee.post("/api/workflows/" + mine + "/activate", Map.of());
+            assertThat(refused.status()).as(refused.toString()).isEqualTo(409);
+            String error = refused.json().path("error").asText();
+            assertThat(error)
+                    .as(path)
+                    .contains("POST /webhook/" + path + " is already used by")
+                    .contains("change this workflow's Webhook node \"Pim's hook\" to another path or method");
+            if (path.equals("clash/visible")) {
+                assertThat(error).contains("active workflow " + sharedHolder + " \"Ola's shared flow\"");
+                continue;
+            }
+            long holder = path.equals("clash/stranger") ? strangers : owners;
+            assertThat(error)
+                    .as(path)
+                    .contains("an active workflow you cannot see")
+                    .doesNotContain("workflow " + holder)
+                    .doesNotContain("Rex", "Ola's unshared", "h-rex", "h-ola", "secret", "Deactivate");
+            assertThat(sharee.get("/api/workflows/" + mine)
+                            .json()
+                            .path("active")
+                            .asBoolean())
+                    .isFalse();
+        }
+    }
 }
