@@ -56,6 +56,11 @@ class CredentialsTest {
     static HttpServer remote;
     /** The header each call to the remote API carried. */
     static final List<String> remoteSaw = new CopyOnWriteArrayList<>();
+    /** The Authorization header each call to the remote OAuth2-protected API carried. */
+    static final List<String> bearerSaw = new CopyOnWriteArrayList<>();
+
+    static final java.util.concurrent.atomic.AtomicInteger tokensIssued =
+            new java.util.concurrent.atomic.AtomicInteger();
 
     static final ByteArrayOutputStream log = new ByteArrayOutputStream();
     static PrintStream originalErr;
@@ -78,9 +83,19 @@ class CredentialsTest {
             }
         });
         remote.createContext("/token", x -> {
-            byte[] body = ("{\"access_token\": \"" + ACCESS_TOKEN
+            x.getRequestBody().readAllBytes();
+            byte[] body = ("{\"access_token\": \"" + ACCESS_TOKEN + "-" + tokensIssued.incrementAndGet()
                             + "\", \"token_type\": \"bearer\", \"expires_in\": 3600}")
                     .getBytes(StandardCharsets.UTF_8);
+            x.getResponseHeaders().add("Content-Type", "application/json");
+            x.sendResponseHeaders(200, body.length);
+            try (OutputStream out = x.getResponseBody()) {
+                out.write(body);
+            }
+        });
+        remote.createContext("/bearer", x -> {
+            bearerSaw.add(String.valueOf(x.getRequestHeaders().getFirst("Authorization")));
+            byte[] body = "{\"ok\": true}".getBytes(StandardCharsets.UTF_8);
             x.getResponseHeaders().add("Content-Type", "application/json");
             x.sendResponseHeaders(200, body.length);
             try (OutputStream out = x.getResponseBody()) {
@@ -307,6 +322,52 @@ class CredentialsTest {
                 }
             }
         }
+    }
+
+    /**
+     * Two accounts with look-alike OAuth2 credentials (same name, token URL, client id and secret)
+     * never get each other's token: each account's runs fetch their own and reuse it, the other's
+     * stays apart. The token cache is process-wide, so without the holder in its key the second
+     * account's run would be handed the first one's token.
+     */
+    @Test
+    void lookAlikeOAuth2CredentialsOfTwoAccountsNeverShareAToken() throws Exception {
+        int port = remote.getAddress().getPort();
+        Map<String, String> sameData = Map.of(
+                "accessTokenUrl",
+                "http://127.0.0.1:" + port + "/token",
+                "clientId",
+                "same-app",
+                "clientSecret",
+                CLIENT_SECRET,
+                "scope",
+                "read");
+        List<String> tokensOf = new ArrayList<>();
+        for (String name : List.of("tok-ann", "tok-bob")) {
+            ApiClient account = server.user(name, "member");
+            String credential = create(account, "Same app", "oAuth2Api", sameData);
+            String workflow = """
+                    {"name": "Bearer", "nodes": [
+                      {"name": "Start", "type": "n8n-nodes-base.manualTrigger", "parameters": {}},
+                      {"name": "Fetch", "type": "n8n-nodes-base.httpRequest", "typeVersion": 4.2, "parameters": {"url": "http://127.0.0.1:%d/bearer",
+                        "authentication": "genericCredentialType", "genericAuthType": "oAuth2Api", "options": {}},
+                       "credentials": {"oAuth2Api": {"id": "%s", "name": "Same app"}}}
+                    ], "connections": {"Start": {"main": [[{"node": "Fetch", "index": 0}]]}}}""".formatted(port, credential);
+            ApiClient.Response created = account.post("/api/workflows", json(workflow));
+            assertThat(created.status()).as(created.toString()).isEqualTo(201);
+            bearerSaw.clear();
+            for (int run = 0; run < 2; run++) {
+                JsonNode result = account.post(
+                                "/api/workflows/" + created.json().path("id").asLong() + "/run", Map.of())
+                        .json();
+                assertThat(result.path("status").asText()).as(result.toString()).isEqualTo("success");
+                assertThat(result.toString()).doesNotContain(ACCESS_TOKEN).doesNotContain(CLIENT_SECRET);
+            }
+            assertThat(bearerSaw).as(name + "'s runs reuse one token").hasSize(2);
+            assertThat(bearerSaw.get(1)).isEqualTo(bearerSaw.get(0)).startsWith("Bearer " + ACCESS_TOKEN + "-");
+            tokensOf.add(bearerSaw.get(0));
+        }
+        assertThat(tokensOf.get(1)).as("bob's runs never get ann's token").isNotEqualTo(tokensOf.get(0));
     }
 
     @Test

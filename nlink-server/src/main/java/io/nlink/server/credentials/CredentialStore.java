@@ -188,7 +188,8 @@ public final class CredentialStore {
                                     client.path("clientId").asText(),
                                     client.path("clientSecret").asText(),
                                     client.path("scope").asText(),
-                                    client.path("authentication").asText().equals("body")),
+                                    client.path("authentication").asText().equals("body"),
+                                    holder(info.id(), info.ownerId())),
                             egress));
         } catch (GuardedHttp.HttpFailure | IllegalArgumentException e) {
             return new TestResult(false, e.getMessage());
@@ -203,6 +204,15 @@ public final class CredentialStore {
                 audit.record(c, label(id, before.name()), "type " + before.type());
             return null;
         });
+    }
+
+    /**
+     * Who holds the credential {@code id} in a run of {@code accountId}'s workflow
+     * ({@link CredentialResolver#HOLDER}): what keeps one account's OAuth2 tokens from another's,
+     * even for credentials with the same client id and secret.
+     */
+    static String holder(String id, Long accountId) {
+        return "credential " + id + " for account " + accountId;
     }
 
     /** How the audit log names a credential: its id and name, never its data. */
@@ -243,7 +253,8 @@ public final class CredentialStore {
                         "credential " + ref.describe() + " could not be read: " + e.getMessage());
             }
             try {
-                return (ObjectNode) Json.parse(key.open(row.id(), row.type(), row.secret()));
+                ObjectNode data = (ObjectNode) Json.parse(key.open(row.id(), row.type(), row.secret()));
+                return data.put(CredentialResolver.HOLDER, holder(row.id(), workflowOwnerId));
             } catch (GeneralSecurityException | IOException | ClassCastException e) {
                 throw new CredentialResolver.MissingCredentialException("credential " + ref.describe()
                         + " cannot be opened with this server's key"
