@@ -101,6 +101,8 @@ public final class Sharing {
             Shares before = locked(c, actor, kind, id, "share");
             List<Long> wanted = new ArrayList<>();
             for (String name : names) {
+                // The owner's own row is not locked (a rename of one of its credentials locks it first).
+                if (name.equals(before.owner())) Policy.checkRecipient(name, false, true, false);
                 Account account = account(c, name, "users");
                 Policy.checkRecipient(
                         name,
@@ -156,6 +158,7 @@ public final class Sharing {
             throws SQLException {
         return db.transaction(c -> {
             Shares before = locked(c, actor, kind, id, "transfer");
+            if (before.owner().equals(username)) Policy.checkRecipient(username, false, true, true);
             Account to = account(c, username, "to");
             Policy.checkRecipient(username, to.disabled(), to.id() == before.ownerId(), true);
             check.check(to.id());

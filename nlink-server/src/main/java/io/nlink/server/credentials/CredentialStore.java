@@ -17,6 +17,7 @@ import io.nlink.workflow.http.OAuth2Tokens;
 import java.io.IOException;
 import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
+import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.time.OffsetDateTime;
@@ -83,14 +84,16 @@ public final class CredentialStore {
         String type = body.path("type").asText("");
         JsonNode data = body.get("data");
         check(type, data);
-        if (findByName(owner.userId(), name).isPresent()) {
-            throw new ApiException(
-                    409,
-                    "you already have a credential named \"" + name + "\"; choose another name, or change that one");
-        }
         String id = newId();
         Instant now = Instant.now();
         db.transaction(c -> {
+            lockOwner(c, owner.userId());
+            if (findByName(c, owner.userId(), name).isPresent()) {
+                throw new ApiException(
+                        409,
+                        "you already have a credential named \"" + name
+                                + "\"; choose another name, or change that one");
+            }
             Database.update(
                     c,
                     "INSERT INTO credentials (id, name, type, owner_id, secret, key_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -121,18 +124,18 @@ public final class CredentialStore {
         if (!type.equals(before.type()) && !body.has("data")) {
             throw ApiException.badRequest("type: a credential changes type only with new data for it");
         }
-        if (!name.equals(before.name())) {
-            Optional<Info> clash = findByName(before.ownerId(), name);
-            if (clash.isPresent())
-                throw new ApiException(
-                        409, "the owner already has a credential named \"" + name + "\"; choose another name");
-        }
         if (body.has("data")) check(type, body.get("data"));
         List<String> changes = new ArrayList<>();
         if (!name.equals(before.name())) changes.add("renamed from \"" + before.name() + "\"");
         if (!type.equals(before.type())) changes.add("type " + before.type() + " to " + type);
         if (body.has("data")) changes.add("new data");
         db.transaction(c -> {
+            if (!name.equals(before.name())) {
+                lockOwner(c, before.ownerId());
+                if (findByName(c, before.ownerId(), name).isPresent())
+                    throw new ApiException(
+                            409, "the owner already has a credential named \"" + name + "\"; choose another name");
+            }
             if (body.has("data")) {
                 Database.update(
                         c,
@@ -420,8 +423,24 @@ public final class CredentialStore {
         return name;
     }
 
-    private Optional<Info> findByName(Long owner, String name) throws SQLException {
-        return db.queryOne(SELECT + " WHERE c.owner_id = ? AND c.name = ?", CredentialStore::info, owner, name);
+    private static Optional<Info> findByName(Connection c, Long owner, String name) throws SQLException {
+        return Database.query(c, SELECT + " WHERE c.owner_id = ? AND c.name = ?", CredentialStore::info, owner, name)
+                .stream()
+                .findFirst();
+    }
+
+    /**
+     * Locks the account {@code ownerId}'s row until the transaction ends, so two creations or
+     * renames of its credentials check their name one after the other, and a removal of the
+     * account (which locks it too) either comes after, taking the new credential to its heir, or
+     * before: then nothing is stored (409), rather than a credential owned by nobody.
+     */
+    private static void lockOwner(Connection c, Long ownerId) throws SQLException {
+        if (Database.query(c, "SELECT id FROM users WHERE id = ? FOR UPDATE", r -> 1, ownerId)
+                .isEmpty()) {
+            throw new ApiException(
+                    409, "the credential's owner (account " + ownerId + ") was removed meanwhile; nothing was stored");
+        }
     }
 
     /** 16 random letters and digits, as n8n's credential ids look: unguessable, and no sequence to probe. */
