@@ -43,6 +43,11 @@ import org.junit.jupiter.api.io.TempDir;
 class CredentialsTest {
     static final String HEADER_SECRET = "hdr-secret-7f3a9c";
     static final String PASSWORD_SECRET = "pw-secret-2b8e41";
+    /** The secrets and the token of the audited credential: none may reach the audit log or a log line. */
+    static final String CLIENT_SECRET = "client-secret-5d1e0a";
+
+    static final String ROTATED_SECRET = "client-secret-rotated-93c7f2";
+    static final String ACCESS_TOKEN = "access-token-b6a4e8";
 
     @TempDir
     static Path data;
@@ -51,6 +56,11 @@ class CredentialsTest {
     static HttpServer remote;
     /** The header each call to the remote API carried. */
     static final List<String> remoteSaw = new CopyOnWriteArrayList<>();
+    /** The Authorization header each call to the remote OAuth2-protected API carried. */
+    static final List<String> bearerSaw = new CopyOnWriteArrayList<>();
+
+    static final java.util.concurrent.atomic.AtomicInteger tokensIssued =
+            new java.util.concurrent.atomic.AtomicInteger();
 
     static final ByteArrayOutputStream log = new ByteArrayOutputStream();
     static PrintStream originalErr;
@@ -72,6 +82,26 @@ class CredentialsTest {
                 out.write(body);
             }
         });
+        remote.createContext("/token", x -> {
+            x.getRequestBody().readAllBytes();
+            byte[] body = ("{\"access_token\": \"" + ACCESS_TOKEN + "-" + tokensIssued.incrementAndGet()
+                            + "\", \"token_type\": \"bearer\", \"expires_in\": 3600}")
+                    .getBytes(StandardCharsets.UTF_8);
+            x.getResponseHeaders().add("Content-Type", "application/json");
+            x.sendResponseHeaders(200, body.length);
+            try (OutputStream out = x.getResponseBody()) {
+                out.write(body);
+            }
+        });
+        remote.createContext("/bearer", x -> {
+            bearerSaw.add(String.valueOf(x.getRequestHeaders().getFirst("Authorization")));
+            byte[] body = "{\"ok\": true}".getBytes(StandardCharsets.UTF_8);
+            x.getResponseHeaders().add("Content-Type", "application/json");
+            x.sendResponseHeaders(200, body.length);
+            try (OutputStream out = x.getResponseBody()) {
+                out.write(body);
+            }
+        });
         remote.start();
         server = TestServer.start(
                 TestServer.config(data, TestDatabase.H2).withHttpEgress(EgressPolicy.DEFAULTS.allowing("127.0.0.1")));
@@ -86,7 +116,13 @@ class CredentialsTest {
         assertThat(printed)
                 .as("the capture works: the orphaned hook's warning is there")
                 .contains("its calls are refused until its credential is fixed");
-        assertThat(printed).as("the server log").doesNotContain(HEADER_SECRET).doesNotContain(PASSWORD_SECRET);
+        assertThat(printed)
+                .as("the server log")
+                .doesNotContain(HEADER_SECRET)
+                .doesNotContain(PASSWORD_SECRET)
+                .doesNotContain(CLIENT_SECRET)
+                .doesNotContain(ROTATED_SECRET)
+                .doesNotContain(ACCESS_TOKEN);
     }
 
     /** Copies what the server prints to the capture and to the real standard error. */
@@ -202,6 +238,136 @@ class CredentialsTest {
                 .contains(
                         "{\"name\":\"clientSecret\",\"secret\":true}",
                         "{\"name\":\"scope\",\"secret\":false,\"default\":\"\"}");
+    }
+
+    /**
+     * Each change to a credential, a test and a share leave an audit entry naming the credential by
+     * id and name, who acted and from where; no entry, no row of audit_log and no log line holds
+     * the secret, the replaced secret or the token the test fetched.
+     */
+    @Test
+    void credentialChangesAreAuditedByIdAndNameAndNeverByTheirData() throws Exception {
+        ApiClient ann = server.user("audit-ann", "member");
+        server.user("audit-bo", "member");
+        String tokenUrl = "http://127.0.0.1:" + remote.getAddress().getPort() + "/token";
+        // A name that looks like more entries: it stays one field of one entry.
+        String name = "Ann's \"token\" detail=shared with everyone";
+        String id = create(
+                ann,
+                name,
+                "oAuth2Api",
+                Map.of("accessTokenUrl", tokenUrl, "clientId", "ann-client", "clientSecret", CLIENT_SECRET));
+        String path = "/api/credentials/" + id;
+        assertThat(ann.send("PUT", path, Map.of("name", "Ann's token")).status())
+                .isEqualTo(200);
+        assertThat(ann.send(
+                                "PUT",
+                                path,
+                                Map.of(
+                                        "data",
+                                        Map.of(
+                                                "accessTokenUrl",
+                                                tokenUrl,
+                                                "clientId",
+                                                "ann-client",
+                                                "clientSecret",
+                                                ROTATED_SECRET)))
+                        .status())
+                .isEqualTo(200);
+        ApiClient.Response tested = ann.post(path + "/test", Map.of());
+        assertThat(tested.status()).as(tested.toString()).isEqualTo(200);
+        assertThat(tested.json().path("ok").asBoolean()).as(tested.toString()).isTrue();
+        assertThat(ann.send("PUT", path + "/shares", Map.of("users", List.of("audit-bo")))
+                        .status())
+                .isEqualTo(200);
+        assertThat(ann.delete(path).status()).isEqualTo(204);
+        assertThat(ann.delete(path).status()).as("deleting twice").isEqualTo(404);
+
+        List<JsonNode> entries = new ArrayList<>();
+        for (JsonNode e : server.owner.get("/api/audit?limit=500").json().path("entries")) {
+            if (e.path("target").asText().startsWith("credential " + id + " ")) entries.add(e);
+        }
+        List<String> lines = entries.stream()
+                .map(e -> e.path("action").asText() + " | " + e.path("actor").asText() + " | "
+                        + e.path("target").asText() + " | " + e.path("detail").asText() + " | "
+                        + e.path("address").asText())
+                .toList();
+        String target = "credential " + id + " \"Ann's token\"";
+        assertThat(lines)
+                .as("newest first, one entry per change, the deletion once")
+                .containsExactly(
+                        "credential-deleted | audit-ann | " + target + " | type oAuth2Api | 127.0.0.1",
+                        "credential-shared | audit-ann | " + target + " | shared with audit-bo | 127.0.0.1",
+                        "credential-tested | audit-ann | " + target + " | worked | 127.0.0.1",
+                        "credential-changed | audit-ann | " + target + " | new data | 127.0.0.1",
+                        "credential-changed | audit-ann | " + target + " | renamed from \"" + name + "\" | 127.0.0.1",
+                        "credential-created | audit-ann | credential " + id + " \"" + name
+                                + "\" | type oAuth2Api | 127.0.0.1");
+        assertThat(entries.get(0).path("actorId").asLong()).isPositive();
+
+        String everything = server.owner.get("/api/audit?limit=500").text();
+        assertThat(everything)
+                .doesNotContain(CLIENT_SECRET)
+                .doesNotContain(ROTATED_SECRET)
+                .doesNotContain(ACCESS_TOKEN);
+        try (Connection c = TestDatabase.H2.connect(data);
+                Statement s = c.createStatement();
+                ResultSet r = s.executeQuery("SELECT action, actor, target, address, detail FROM audit_log")) {
+            while (r.next()) {
+                for (int column = 1; column <= 5; column++) {
+                    assertThat(String.valueOf(r.getString(column)))
+                            .doesNotContain(CLIENT_SECRET)
+                            .doesNotContain(ROTATED_SECRET)
+                            .doesNotContain(ACCESS_TOKEN);
+                }
+            }
+        }
+    }
+
+    /**
+     * Two accounts with look-alike OAuth2 credentials (same name, token URL, client id and secret)
+     * never get each other's token: each account's runs fetch their own and reuse it, the other's
+     * stays apart. The token cache is process-wide, so without the holder in its key the second
+     * account's run would be handed the first one's token.
+     */
+    @Test
+    void lookAlikeOAuth2CredentialsOfTwoAccountsNeverShareAToken() throws Exception {
+        int port = remote.getAddress().getPort();
+        Map<String, String> sameData = Map.of(
+                "accessTokenUrl",
+                "http://127.0.0.1:" + port + "/token",
+                "clientId",
+                "same-app",
+                "clientSecret",
+                CLIENT_SECRET,
+                "scope",
+                "read");
+        List<String> tokensOf = new ArrayList<>();
+        for (String name : List.of("tok-ann", "tok-bob")) {
+            ApiClient account = server.user(name, "member");
+            String credential = create(account, "Same app", "oAuth2Api", sameData);
+            String workflow = """
+                    {"name": "Bearer", "nodes": [
+                      {"name": "Start", "type": "n8n-nodes-base.manualTrigger", "parameters": {}},
+                      {"name": "Fetch", "type": "n8n-nodes-base.httpRequest", "typeVersion": 4.2, "parameters": {"url": "http://127.0.0.1:%d/bearer",
+                        "authentication": "genericCredentialType", "genericAuthType": "oAuth2Api", "options": {}},
+                       "credentials": {"oAuth2Api": {"id": "%s", "name": "Same app"}}}
+                    ], "connections": {"Start": {"main": [[{"node": "Fetch", "index": 0}]]}}}""".formatted(port, credential);
+            ApiClient.Response created = account.post("/api/workflows", json(workflow));
+            assertThat(created.status()).as(created.toString()).isEqualTo(201);
+            bearerSaw.clear();
+            for (int run = 0; run < 2; run++) {
+                JsonNode result = account.post(
+                                "/api/workflows/" + created.json().path("id").asLong() + "/run", Map.of())
+                        .json();
+                assertThat(result.path("status").asText()).as(result.toString()).isEqualTo("success");
+                assertThat(result.toString()).doesNotContain(ACCESS_TOKEN).doesNotContain(CLIENT_SECRET);
+            }
+            assertThat(bearerSaw).as(name + "'s runs reuse one token").hasSize(2);
+            assertThat(bearerSaw.get(1)).isEqualTo(bearerSaw.get(0)).startsWith("Bearer " + ACCESS_TOKEN + "-");
+            tokensOf.add(bearerSaw.get(0));
+        }
+        assertThat(tokensOf.get(1)).as("bob's runs never get ann's token").isNotEqualTo(tokensOf.get(0));
     }
 
     @Test

@@ -289,4 +289,205 @@ class SharingTest extends SharedServer {
         assertThat(lists.stream().map(l -> l.stream().sorted().toList()).toList())
                 .contains(after);
     }
+
+    /**
+     * Removing an account while its owner-to-be shares a workflow and a credential with it: every
+     * round, each request answers a clear status (never 500), and no share row is left naming an
+     * account that is gone or a share the answers did not report.
+     */
+    @Test
+    void removingAnAccountWhileSharingWithItAnswersClearlyAndLeavesNoDanglingShare() throws Exception {
+        ApiClient sam = server.user("z-sam", "member");
+        String w = "/api/workflows/" + workflow(sam, "Sam's flow");
+        String k = "/api/credentials/" + credential(sam, "Sam's key");
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        try {
+            for (int round = 0; round < 25; round++) {
+                String name = "z-gone-" + round;
+                ApiClient.Response created = server.owner.post(
+                        "/api/users", Map.of("username", name, "password", name + "-password", "role", "member"));
+                assertThat(created.status()).as(created.toString()).isEqualTo(201);
+                long id = created.json().path("id").asLong();
+                java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+                List<Callable<ApiClient.Response>> calls = List.of(
+                        () -> {
+                            go.await();
+                            return share(sam, w, name);
+                        },
+                        () -> {
+                            go.await();
+                            return share(sam, k, name);
+                        },
+                        () -> {
+                            go.await();
+                            return server.owner.delete("/api/users/" + id);
+                        },
+                        () -> {
+                            go.await();
+                            return server.owner.delete("/api/users/" + id);
+                        });
+                List<Future<ApiClient.Response>> answers = new ArrayList<>();
+                for (Callable<ApiClient.Response> call : calls) answers.add(pool.submit(call));
+                go.countDown();
+                List<Integer> removals = new ArrayList<>();
+                for (int i = 0; i < answers.size(); i++) {
+                    ApiClient.Response answer = answers.get(i).get();
+                    if (i < 2) {
+                        assertThat(answer.status())
+                                .as("round %d, share: %s", round, answer)
+                                .isIn(200, 400, 409);
+                        if (answer.status() != 200)
+                            assertThat(answer.json().path("error").asText())
+                                    .as(answer.toString())
+                                    .contains(name);
+                    } else {
+                        assertThat(answer.status())
+                                .as("round %d, removal: %s", round, answer)
+                                .isIn(204, 404, 409);
+                        removals.add(answer.status());
+                    }
+                }
+                assertThat(removals)
+                        .as("round %d: one removal removed it", round)
+                        .containsOnlyOnce(204);
+                assertThat(sharees(sam, w)).as("round %d", round).doesNotContain(name);
+                assertThat(sharees(sam, k)).as("round %d", round).doesNotContain(name);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        try (java.sql.Connection c = TestDatabase.H2.connect(data);
+                java.sql.Statement s = c.createStatement();
+                java.sql.ResultSet r = s.executeQuery("SELECT (SELECT COUNT(*) FROM workflow_shares s"
+                        + " WHERE NOT EXISTS (SELECT 1 FROM users u WHERE u.id = s.user_id))"
+                        + " + (SELECT COUNT(*) FROM credential_shares s"
+                        + " WHERE NOT EXISTS (SELECT 1 FROM users u WHERE u.id = s.user_id))")) {
+            assertThat(r.next()).isTrue();
+            assertThat(r.getLong(1)).as("share rows naming a removed account").isZero();
+        }
+    }
+
+    /** A workflow of one Webhook node named {@code node} on POST /webhook/{@code path}. */
+    private static long hook(ApiClient as, String name, String node, String path) throws Exception {
+        ApiClient.Response r = as.post("/api/workflows", Json.parse("""
+                {"name": "%s", "nodes": [
+                  {"name": "%s", "type": "n8n-nodes-base.webhook", "parameters": {"path": "%s", "httpMethod": "POST"}}
+                ], "connections": {}}""".formatted(name, node, path)));
+        assertThat(r.status()).as(r.toString()).isEqualTo(201);
+        return r.json().path("id").asLong();
+    }
+
+    /**
+     * A sharee activating a shared workflow whose webhook route another active workflow holds hears
+     * what to do (another path) and nothing of a holder it cannot see (name, id, owner, node),
+     * whether that holder is a stranger's or belongs to the account that shared; a holder shared
+     * with it is named.
+     */
+    @Test
+    void aShareesRouteClashNamesOnlyWhatTheShareeMaySee() throws Exception {
+        ApiClient owner = server.user("h-ola", "member");
+        ApiClient sharee = server.user("h-pim", "member");
+        ApiClient stranger = server.user("h-rex", "member");
+        long strangers = hook(stranger, "Rex's secret flow", "Rex's secret node", "clash/stranger");
+        long owners = hook(owner, "Ola's unshared flow", "Ola's unshared node", "clash/owner");
+        long sharedHolder = hook(owner, "Ola's shared flow", "Ola's shared node", "clash/visible");
+        record Holder(ApiClient as, long id) {}
+        for (Holder h :
+                List.of(new Holder(stranger, strangers), new Holder(owner, owners), new Holder(owner, sharedHolder))) {
+            ApiClient.Response on = h.as().post("/api/workflows/" + h.id() + "/activate", Map.of());
+            assertThat(on.status()).as(on.toString()).isEqualTo(200);
+        }
+        assertThat(share(owner, "/api/workflows/" + sharedHolder, "h-pim").status())
+                .isEqualTo(200);
+
+        for (String path : List.of("clash/stranger", "clash/owner", "clash/visible")) {
+            long mine = hook(owner, "Ola's flow for Pim on " + path, "Pim's hook", path);
+            assertThat(share(owner, "/api/workflows/" + mine, "h-pim").status()).isEqualTo(200);
+            ApiClient.Response refused = sharee.post("/api/workflows/" + mine + "/activate", Map.of());
+            assertThat(refused.status()).as(refused.toString()).isEqualTo(409);
+            String error = refused.json().path("error").asText();
+            assertThat(error)
+                    .as(path)
+                    .contains("POST /webhook/" + path + " is already used by")
+                    .contains("change this workflow's Webhook node \"Pim's hook\" to another path or method");
+            if (path.equals("clash/visible")) {
+                assertThat(error).contains("active workflow " + sharedHolder + " \"Ola's shared flow\"");
+                continue;
+            }
+            long holder = path.equals("clash/stranger") ? strangers : owners;
+            assertThat(error)
+                    .as(path)
+                    .contains("an active workflow you cannot see")
+                    .doesNotContain("workflow " + holder)
+                    .doesNotContain("Rex", "Ola's unshared", "h-rex", "h-ola", "secret", "Deactivate");
+            assertThat(sharee.get("/api/workflows/" + mine)
+                            .json()
+                            .path("active")
+                            .asBoolean())
+                    .isFalse();
+        }
+    }
+
+    /**
+     * An account creating credentials (three of one name at once) while it is removed: each creation either lands before the
+     * removal (and passes to the heir with the rest of its work) or is refused clearly; never a
+     * 500, never a credential left owned by an account that is gone, never two of one name.
+     */
+    @Test
+    void removingAnAccountWhileItCreatesCredentialsLeavesNoneBehind() throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        try {
+            for (int round = 0; round < 10; round++) {
+                String name = "y-leaving-" + round;
+                ApiClient leaving = server.user(name, "member");
+                long id = userId(name);
+                java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+                List<Future<ApiClient.Response>> creations = new ArrayList<>();
+                for (int i = 0; i < 3; i++) {
+                    creations.add(pool.submit(() -> {
+                        go.await();
+                        return leaving.post(
+                                "/api/credentials",
+                                Map.of(
+                                        "name",
+                                        "Same name",
+                                        "type",
+                                        "httpHeaderAuth",
+                                        "data",
+                                        Map.of("name", "X-Key", "value", "v")));
+                    }));
+                }
+                Future<ApiClient.Response> removal = pool.submit(() -> {
+                    go.await();
+                    return server.owner.delete("/api/users/" + id);
+                });
+                go.countDown();
+                assertThat(removal.get().status())
+                        .as("round %d: %s", round, removal.get())
+                        .isEqualTo(204);
+                int created = 0;
+                for (Future<ApiClient.Response> f : creations) {
+                    ApiClient.Response answer = f.get();
+                    assertThat(answer.status())
+                            .as("round %d: %s", round, answer)
+                            .isIn(201, 401, 409);
+                    if (answer.status() == 201) created++;
+                }
+                assertThat(created)
+                        .as("round %d: one name, one credential", round)
+                        .isLessThanOrEqualTo(1);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        try (java.sql.Connection c = TestDatabase.H2.connect(data);
+                java.sql.Statement s = c.createStatement();
+                java.sql.ResultSet r = s.executeQuery("SELECT COUNT(*) FROM credentials k"
+                        + " WHERE NOT EXISTS (SELECT 1 FROM users u WHERE u.id = k.owner_id)")) {
+            assertThat(r.next()).isTrue();
+            assertThat(r.getLong(1))
+                    .as("credentials owned by a removed account")
+                    .isZero();
+        }
+    }
 }

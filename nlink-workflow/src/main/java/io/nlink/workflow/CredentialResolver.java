@@ -18,6 +18,15 @@ public interface CredentialResolver {
      */
     ObjectNode data(String type, Workflow.CredentialRef ref) throws MissingCredentialException;
 
+    /**
+     * A field a resolver may add to the data it returns, never a field of a credential type (so no
+     * stored credential can carry it): who holds the credential, such as the stored credential's
+     * id and the account whose run uses it. Never a secret. What a node keeps per credential
+     * across runs (an OAuth2 token, {@link io.nlink.workflow.http.OAuth2Tokens}) is kept apart
+     * per holder.
+     */
+    String HOLDER = "@holder";
+
     /** No credentials at all: every reference fails, saying how to give some. */
     CredentialResolver NONE = (type, ref) -> {
         throw new MissingCredentialException(

@@ -2,6 +2,7 @@ package io.nlink.server.auth;
 
 import io.nlink.server.db.Database;
 import io.nlink.server.http.ApiException;
+import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
@@ -239,12 +240,16 @@ public final class Accounts {
             if (to == id)
                 throw ApiException.badRequest(
                         "transferTo: choose another account than the one removed to receive its work");
-            User recipient =
-                    Database.query(c, "SELECT " + USER_COLUMNS + " FROM users WHERE id = ?", Accounts::user, to)
-                            .stream()
-                            .findFirst()
-                            .orElseThrow(() -> ApiException.badRequest("transferTo: there is no account " + to
-                                    + " to receive the work; GET /api/users lists them"));
+            // Both rows locked, the lower id first (two removals handing work to each other would
+            // otherwise deadlock): a share or transfer to either (Sharing, which locks the account
+            // it names) waits for this, or this for it; a second removal of the same account finds it gone.
+            Optional<User> lockedFirst = lock(c, Math.min(id, to));
+            Optional<User> lockedSecond = lock(c, Math.max(id, to));
+            if ((id < to ? lockedFirst : lockedSecond).isEmpty())
+                throw ApiException.notFound("no account " + id + ": it was removed meanwhile");
+            User recipient = (id < to ? lockedSecond : lockedFirst)
+                    .orElseThrow(() -> ApiException.badRequest("transferTo: there is no account " + to
+                            + " to receive the work; GET /api/users lists them"));
             Policy.checkRecipient(recipient.username(), recipient.disabled(), false, true);
             int workflows = Database.update(c, "UPDATE workflows SET owner_id = ? WHERE owner_id = ?", to, id);
             int credentials = Database.update(c, "UPDATE credentials SET owner_id = ? WHERE owner_id = ?", to, id);
@@ -279,6 +284,13 @@ public final class Accounts {
                             + recipient.username());
             return recipient;
         });
+    }
+
+    /** The account {@code id}, its row locked until the transaction ends; empty when there is none. */
+    private static Optional<User> lock(Connection c, long id) throws SQLException {
+        return Database.query(c, "SELECT " + USER_COLUMNS + " FROM users WHERE id = ? FOR UPDATE", Accounts::user, id)
+                .stream()
+                .findFirst();
     }
 
     /**

@@ -12,7 +12,8 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Who did what, from where (table {@code audit_log}): sign-ins and failed sign-ins, account
- * management, node installs and removals, workflow deletions, sharing and transfers. An entry
+ * management, node installs and removals, workflow deletions, credentials created, changed,
+ * tested and deleted (named by id and name, never their data), sharing and transfers. An entry
  * recording a change to the database is written in that change's transaction ({@link
  * #record(Connection, Action, Principal, String, String, String)}): both are kept, or neither. The owner and admins read it
  * through {@code GET /api/audit}, newest first. Bounded like executions: entries older than
@@ -39,6 +40,10 @@ public final class AuditLog {
         WORKFLOW_DELETED("workflow-deleted"),
         WORKFLOW_SHARED("workflow-shared"),
         WORKFLOW_TRANSFERRED("workflow-transferred"),
+        CREDENTIAL_CREATED("credential-created"),
+        CREDENTIAL_CHANGED("credential-changed"),
+        CREDENTIAL_DELETED("credential-deleted"),
+        CREDENTIAL_TESTED("credential-tested"),
         CREDENTIAL_SHARED("credential-shared"),
         CREDENTIAL_TRANSFERRED("credential-transferred");
 

@@ -101,6 +101,8 @@ public final class Sharing {
             Shares before = locked(c, actor, kind, id, "share");
             List<Long> wanted = new ArrayList<>();
             for (String name : names) {
+                // The owner's own row is not locked (a rename of one of its credentials locks it first).
+                if (name.equals(before.owner())) Policy.checkRecipient(name, false, true, false);
                 Account account = account(c, name, "users");
                 Policy.checkRecipient(
                         name,
@@ -156,6 +158,7 @@ public final class Sharing {
             throws SQLException {
         return db.transaction(c -> {
             Shares before = locked(c, actor, kind, id, "transfer");
+            if (before.owner().equals(username)) Policy.checkRecipient(username, false, true, true);
             Account to = account(c, username, "to");
             Policy.checkRecipient(username, to.disabled(), to.id() == before.ownerId(), true);
             check.check(to.id());
@@ -199,11 +202,18 @@ public final class Sharing {
 
     private record Account(long id, boolean disabled) {}
 
+    /**
+     * The account named {@code name}, its row locked until the transaction ends: an account being
+     * removed meanwhile ({@link Accounts#remove}, which locks it too) is either gone when this
+     * looks (400, as any unknown name) or stays until the share or transfer has committed, and its
+     * removal then takes the new share along. Unlocked, the share's row could be written for an
+     * account deleted a moment before (a foreign-key failure, 500) or, on H2, outlive it.
+     */
     private static Account account(Connection c, String name, String field) throws SQLException {
         if (name == null || name.isBlank()) throw ApiException.badRequest(field + ": name an account");
         return Database.query(
                         c,
-                        "SELECT id, disabled FROM users WHERE username = ?",
+                        "SELECT id, disabled FROM users WHERE username = ? FOR UPDATE",
                         r -> new Account(r.getLong(1), r.getBoolean(2)),
                         name)
                 .stream()

@@ -3,6 +3,7 @@ package io.nlink.server.credentials;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.nlink.runtime.json.Json;
+import io.nlink.server.auth.AuditLog;
 import io.nlink.server.auth.Policy;
 import io.nlink.server.auth.Principal;
 import io.nlink.server.db.Database;
@@ -16,6 +17,7 @@ import io.nlink.workflow.http.OAuth2Tokens;
 import java.io.IOException;
 import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
+import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.time.OffsetDateTime;
@@ -73,62 +75,84 @@ public final class CredentialStore {
         }
     }
 
-    /** Stores a new credential as {@code owner}'s. */
-    public Info create(Principal owner, JsonNode body) throws SQLException {
+    /**
+     * Stores a new credential as {@code owner}'s; {@code audit} records it (by id, name and type)
+     * in the same transaction.
+     */
+    public Info create(Principal owner, JsonNode body, AuditLog.Recorder audit) throws SQLException {
         String name = name(body.get("name"));
         String type = body.path("type").asText("");
         JsonNode data = body.get("data");
         check(type, data);
-        if (findByName(owner.userId(), name).isPresent()) {
-            throw new ApiException(
-                    409,
-                    "you already have a credential named \"" + name + "\"; choose another name, or change that one");
-        }
         String id = newId();
         Instant now = Instant.now();
-        db.update(
-                "INSERT INTO credentials (id, name, type, owner_id, secret, key_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                id,
-                name,
-                type,
-                owner.userId(),
-                key.seal(id, type, Json.writeBytes(CredentialTypes.normalised(type, data))),
-                key.id(),
-                now,
-                now);
+        db.transaction(c -> {
+            lockOwner(c, owner.userId());
+            if (findByName(c, owner.userId(), name).isPresent()) {
+                throw new ApiException(
+                        409,
+                        "you already have a credential named \"" + name
+                                + "\"; choose another name, or change that one");
+            }
+            Database.update(
+                    c,
+                    "INSERT INTO credentials (id, name, type, owner_id, secret, key_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    id,
+                    name,
+                    type,
+                    owner.userId(),
+                    key.seal(id, type, Json.writeBytes(CredentialTypes.normalised(type, data))),
+                    key.id(),
+                    now,
+                    now);
+            audit.record(c, label(id, name), "type " + type);
+            return null;
+        });
         return require(Policy.Scope.EVERYONE, id);
     }
 
     /**
      * Renames a credential and/or replaces its secret: {@code data} replaces the whole secret (the
      * old one is never shown, so it cannot be edited in part); {@code type} may change only with it.
+     * {@code audit} records what changed (a new name, type, "new data"; never the data itself) in
+     * the same transaction.
      */
-    public Info update(Policy.Scope scope, String id, JsonNode body) throws SQLException {
+    public Info update(Policy.Scope scope, String id, JsonNode body, AuditLog.Recorder audit) throws SQLException {
         Info before = require(scope, id);
         String name = body.has("name") ? name(body.get("name")) : before.name();
         String type = body.has("type") ? body.path("type").asText("") : before.type();
         if (!type.equals(before.type()) && !body.has("data")) {
             throw ApiException.badRequest("type: a credential changes type only with new data for it");
         }
-        if (!name.equals(before.name())) {
-            Optional<Info> clash = findByName(before.ownerId(), name);
-            if (clash.isPresent())
-                throw new ApiException(
-                        409, "the owner already has a credential named \"" + name + "\"; choose another name");
-        }
-        if (body.has("data")) {
-            check(type, body.get("data"));
-            db.update(
-                    "UPDATE credentials SET name = ?, type = ?, secret = ?, key_id = ?, updated_at = ? WHERE id = ?",
-                    name,
-                    type,
-                    key.seal(id, type, Json.writeBytes(CredentialTypes.normalised(type, body.get("data")))),
-                    key.id(),
-                    Instant.now(),
-                    id);
-        } else {
-            db.update("UPDATE credentials SET name = ?, updated_at = ? WHERE id = ?", name, Instant.now(), id);
-        }
+        if (body.has("data")) check(type, body.get("data"));
+        List<String> changes = new ArrayList<>();
+        if (!name.equals(before.name())) changes.add("renamed from \"" + before.name() + "\"");
+        if (!type.equals(before.type())) changes.add("type " + before.type() + " to " + type);
+        if (body.has("data")) changes.add("new data");
+        db.transaction(c -> {
+            if (!name.equals(before.name())) {
+                lockOwner(c, before.ownerId());
+                if (findByName(c, before.ownerId(), name).isPresent())
+                    throw new ApiException(
+                            409, "the owner already has a credential named \"" + name + "\"; choose another name");
+            }
+            if (body.has("data")) {
+                Database.update(
+                        c,
+                        "UPDATE credentials SET name = ?, type = ?, secret = ?, key_id = ?, updated_at = ? WHERE id = ?",
+                        name,
+                        type,
+                        key.seal(id, type, Json.writeBytes(CredentialTypes.normalised(type, body.get("data")))),
+                        key.id(),
+                        Instant.now(),
+                        id);
+            } else {
+                Database.update(
+                        c, "UPDATE credentials SET name = ?, updated_at = ? WHERE id = ?", name, Instant.now(), id);
+            }
+            if (!changes.isEmpty()) audit.record(c, label(id, name), String.join("; ", changes));
+            return null;
+        });
         return require(scope, id);
     }
 
@@ -167,16 +191,36 @@ public final class CredentialStore {
                                     client.path("clientId").asText(),
                                     client.path("clientSecret").asText(),
                                     client.path("scope").asText(),
-                                    client.path("authentication").asText().equals("body")),
+                                    client.path("authentication").asText().equals("body"),
+                                    holder(info.id(), info.ownerId())),
                             egress));
         } catch (GuardedHttp.HttpFailure | IllegalArgumentException e) {
             return new TestResult(false, e.getMessage());
         }
     }
 
-    public void delete(Policy.Scope scope, String id) throws SQLException {
-        require(scope, id);
-        db.update("DELETE FROM credentials WHERE id = ?", id);
+    /** Deletes a credential and its shares; {@code audit} records it in the same transaction. */
+    public void delete(Policy.Scope scope, String id, AuditLog.Recorder audit) throws SQLException {
+        Info before = require(scope, id);
+        db.transaction(c -> {
+            if (Database.update(c, "DELETE FROM credentials WHERE id = ?", id) > 0)
+                audit.record(c, label(id, before.name()), "type " + before.type());
+            return null;
+        });
+    }
+
+    /**
+     * Who holds the credential {@code id} in a run of {@code accountId}'s workflow
+     * ({@link CredentialResolver#HOLDER}): what keeps one account's OAuth2 tokens from another's,
+     * even for credentials with the same client id and secret.
+     */
+    static String holder(String id, Long accountId) {
+        return "credential " + id + " for account " + accountId;
+    }
+
+    /** How the audit log names a credential: its id and name, never its data. */
+    public static String label(String id, String name) {
+        return "credential " + id + " \"" + name + "\"";
     }
 
     public List<Info> list(Policy.Scope scope) throws SQLException {
@@ -212,7 +256,8 @@ public final class CredentialStore {
                         "credential " + ref.describe() + " could not be read: " + e.getMessage());
             }
             try {
-                return (ObjectNode) Json.parse(key.open(row.id(), row.type(), row.secret()));
+                ObjectNode data = (ObjectNode) Json.parse(key.open(row.id(), row.type(), row.secret()));
+                return data.put(CredentialResolver.HOLDER, holder(row.id(), workflowOwnerId));
             } catch (GeneralSecurityException | IOException | ClassCastException e) {
                 throw new CredentialResolver.MissingCredentialException("credential " + ref.describe()
                         + " cannot be opened with this server's key"
@@ -378,8 +423,24 @@ public final class CredentialStore {
         return name;
     }
 
-    private Optional<Info> findByName(Long owner, String name) throws SQLException {
-        return db.queryOne(SELECT + " WHERE c.owner_id = ? AND c.name = ?", CredentialStore::info, owner, name);
+    private static Optional<Info> findByName(Connection c, Long owner, String name) throws SQLException {
+        return Database.query(c, SELECT + " WHERE c.owner_id = ? AND c.name = ?", CredentialStore::info, owner, name)
+                .stream()
+                .findFirst();
+    }
+
+    /**
+     * Locks the account {@code ownerId}'s row until the transaction ends, so two creations or
+     * renames of its credentials check their name one after the other, and a removal of the
+     * account (which locks it too) either comes after, taking the new credential to its heir, or
+     * before: then nothing is stored (409), rather than a credential owned by nobody.
+     */
+    private static void lockOwner(Connection c, Long ownerId) throws SQLException {
+        if (Database.query(c, "SELECT id FROM users WHERE id = ? FOR UPDATE", r -> 1, ownerId)
+                .isEmpty()) {
+            throw new ApiException(
+                    409, "the credential's owner (account " + ownerId + ") was removed meanwhile; nothing was stored");
+        }
     }
 
     /** 16 random letters and digits, as n8n's credential ids look: unguessable, and no sequence to probe. */

@@ -93,7 +93,7 @@ public final class Api {
                 .register(routes);
         new EditorApi(services.store(), services.workflows()::expressions, services.workflows()).register(routes);
         new LiveApi(services.workflows()).register(routes);
-        new CredentialsApi(services.credentials(), accounts.sharing()).register(routes);
+        new CredentialsApi(services.credentials(), accounts.sharing(), accounts.audit()).register(routes);
         new AuditApi(accounts.audit()).register(routes);
 
         routes.exception(ApiException.class, (e, ctx) -> {

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import io.nlink.runtime.json.Json;
+import io.nlink.server.auth.AuditLog;
 import io.nlink.server.auth.Policy;
 import io.nlink.server.auth.Sharing;
 import io.nlink.server.credentials.CredentialStore;
@@ -19,10 +20,12 @@ import java.util.Map;
 final class CredentialsApi {
     private final CredentialStore store;
     private final Sharing sharing;
+    private final AuditLog audit;
 
-    CredentialsApi(CredentialStore store, Sharing sharing) {
+    CredentialsApi(CredentialStore store, Sharing sharing, AuditLog audit) {
         this.store = store;
         this.sharing = sharing;
+        this.audit = audit;
     }
 
     void register(RoutesConfig routes) {
@@ -34,7 +37,13 @@ final class CredentialsApi {
                 Access.SIGNED_IN);
         routes.post(
                 "/api/credentials",
-                ctx -> ctx.status(201).json(json(ctx, store.create(Access.principal(ctx), body(ctx)))),
+                ctx -> ctx.status(201)
+                        .json(json(
+                                ctx,
+                                store.create(
+                                        Access.principal(ctx),
+                                        body(ctx),
+                                        recorder(ctx, AuditLog.Action.CREDENTIAL_CREATED)))),
                 Access.SIGNED_IN);
         routes.get("/api/credentials/types", CredentialsApi::types, Access.SIGNED_IN);
         routes.get(
@@ -50,13 +59,23 @@ final class CredentialsApi {
                             store.update(
                                     Policy.credentialsToManage(Access.principal(ctx)),
                                     ctx.pathParam("id"),
-                                    body(ctx))));
+                                    body(ctx),
+                                    recorder(ctx, AuditLog.Action.CREDENTIAL_CHANGED))));
                 },
                 Access.SIGNED_IN);
         routes.post(
                 "/api/credentials/{id}/test",
                 ctx -> {
-                    CredentialStore.TestResult result = store.test(scope(ctx), ctx.pathParam("id"));
+                    CredentialStore.Info c = store.require(scope(ctx), ctx.pathParam("id"));
+                    CredentialStore.TestResult result = store.test(scope(ctx), c.id());
+                    // Recorded: a test sends the secret to the token URL. Only the outcome, not the
+                    // message, which repeats what the remote server answered.
+                    audit.record(
+                            AuditLog.Action.CREDENTIAL_TESTED,
+                            Access.principal(ctx),
+                            label(c),
+                            Requests.clientAddress(ctx),
+                            result.ok() ? "worked" : "failed");
                     ctx.json(Json.MAPPER
                             .createObjectNode()
                             .put("ok", result.ok())
@@ -67,7 +86,10 @@ final class CredentialsApi {
                 "/api/credentials/{id}",
                 ctx -> {
                     manageable(ctx, "delete");
-                    store.delete(Policy.credentialsToManage(Access.principal(ctx)), ctx.pathParam("id"));
+                    store.delete(
+                            Policy.credentialsToManage(Access.principal(ctx)),
+                            ctx.pathParam("id"),
+                            recorder(ctx, AuditLog.Action.CREDENTIAL_DELETED));
                     ctx.status(204);
                 },
                 Access.SIGNED_IN);
@@ -119,7 +141,12 @@ final class CredentialsApi {
 
     /** How the audit log names a credential. */
     private static String label(CredentialStore.Info c) {
-        return "credential " + c.id() + " \"" + c.name() + "\"";
+        return CredentialStore.label(c.id(), c.name());
+    }
+
+    /** Records {@code action} by the caller, from the caller's address, in the transaction of the change. */
+    private AuditLog.Recorder recorder(Context ctx, AuditLog.Action action) {
+        return audit.recorder(action, Access.principal(ctx), Requests.clientAddress(ctx));
     }
 
     private static JsonNode body(Context ctx) {

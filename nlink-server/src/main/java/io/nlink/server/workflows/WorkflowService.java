@@ -368,7 +368,7 @@ public final class WorkflowService {
                             hook.path())
                     .stream()
                     .findFirst();
-            if (holder.isPresent()) throw routeTaken(scope, hook, holder.get());
+            if (holder.isPresent()) throw routeTaken(c, scope, hook, holder.get());
             try {
                 Database.update(
                         c,
@@ -390,17 +390,26 @@ public final class WorkflowService {
     /** The active workflow that holds a webhook route. */
     private record RouteHolder(long workflowId, String name, Long ownerId, String node) {}
 
-    private static ApiException routeTaken(Policy.Scope scope, WebhookSettings hook, RouteHolder holder) {
-        boolean visible = scope.reaches(holder.ownerId(), false);
-        String who = visible
-                ? "active workflow " + holder.workflowId() + " \"" + holder.name() + "\" (its Webhook node \""
-                        + holder.node() + "\")"
-                : "another account's active workflow (ask its owner or an admin)";
+    /**
+     * The 409 for a route {@code holder} holds: named to a caller who may see that workflow (its
+     * own, or shared with it); to anyone else, nothing of it (name, id, owner, node), only what to do.
+     */
+    private static ApiException routeTaken(
+            java.sql.Connection c, Policy.Scope scope, WebhookSettings hook, RouteHolder holder) throws SQLException {
+        Policy.Scope.Where seen = scope.where("w", "workflow_shares", "workflow_id", "w.id = ?", holder.workflowId());
+        boolean visible = !Database.query(c, "SELECT 1 FROM workflows w WHERE " + seen.sql(), r -> 1, seen.args())
+                .isEmpty();
+        String route = hook.method() + " /webhook/" + hook.path();
+        String instead = "change this workflow's Webhook node \"" + hook.node() + "\" to another path or method";
         return new ApiException(
                 409,
-                hook.method() + " /webhook/" + hook.path() + " is already used by " + who
-                        + ": only one active workflow may listen on a path and method. Deactivate that one, or change this workflow's Webhook node \""
-                        + hook.node() + "\" to another path or method");
+                visible
+                        ? route + " is already used by active workflow " + holder.workflowId() + " \"" + holder.name()
+                                + "\" (its Webhook node \"" + holder.node()
+                                + "\"): only one active workflow may listen on a path and method. Deactivate that one, or "
+                                + instead
+                        : route + " is already used by an active workflow you cannot see: only one active workflow may"
+                                + " listen on a path and method; " + instead);
     }
 
     /** SQLSTATE 23505, unique violation, in H2 and PostgreSQL alike. */

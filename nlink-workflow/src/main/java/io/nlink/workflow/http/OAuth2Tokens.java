@@ -25,9 +25,15 @@ import java.util.Set;
  * A resource server's 401 means the token is no longer good: {@link #forget} drops it so the next
  * request fetches a new one.
  *
- * <p>The cache is keyed by a hash of the whole client (token URL, id, secret, scope, how the
- * secret is sent): a token is only ever handed to a run that holds that same secret, which could
- * fetch it itself. The secret itself is never kept here.
+ * <p>The cache is keyed by everything that decides a token: a hash of the whole client (token
+ * URL, id, secret, scope, how the secret is sent), who holds it ({@link Client#holder}: on a
+ * server the stored credential's id and the account whose run uses it) and the egress policy it
+ * was fetched under. So a token is only ever handed to a run of the same account using the same
+ * credential with the same secret, under the same policy; two accounts with look-alike
+ * credentials (same client id and secret) each fetch their own, and a token fetched where one
+ * policy allowed the token URL is never served under a policy that would not have. The secret
+ * itself is never kept here. At most {@value #MAX_CACHED} tokens, the least recently used going
+ * first, each for at most {@link #MAX_LIFETIME}.
  */
 public final class OAuth2Tokens {
     /** The process's tokens, shared by every run. */
@@ -38,42 +44,79 @@ public final class OAuth2Tokens {
      *
      * @param secretInBody send the id and secret as form fields ({@code authentication: "body"})
      *                     instead of HTTP Basic ({@code "header"}, RFC 6749's default)
+     * @param holder       who holds the credential, as the run's credentials said
+     *                     ({@link io.nlink.workflow.CredentialResolver#HOLDER}); empty when they
+     *                     said nothing (a credentials file of {@code nlink workflow run})
      */
-    public record Client(URI tokenUrl, String clientId, String clientSecret, String scope, boolean secretInBody) {
+    public record Client(
+            URI tokenUrl, String clientId, String clientSecret, String scope, boolean secretInBody, String holder) {
+        public Client {
+            holder = holder == null ? "" : holder;
+        }
+
+        /** A client no holder is known for. */
+        public Client(URI tokenUrl, String clientId, String clientSecret, String scope, boolean secretInBody) {
+            this(tokenUrl, clientId, clientSecret, scope, secretInBody, "");
+        }
+
         String key() {
             return Sha256.hex(String.join(
-                            "\0", tokenUrl.toString(), clientId, clientSecret, scope, Boolean.toString(secretInBody))
+                            "\0",
+                            tokenUrl.toString(),
+                            clientId,
+                            clientSecret,
+                            scope,
+                            Boolean.toString(secretInBody),
+                            holder)
                     .getBytes(StandardCharsets.UTF_8));
         }
+
+        /** Without the secret: a client may end up in a message or a log line. */
+        @Override
+        public String toString() {
+            return "OAuth2 client " + clientId + " of " + GuardedHttp.shown(tokenUrl)
+                    + (holder.isEmpty() ? "" : " (" + holder + ")");
+        }
     }
+
+    /** What a cached token is found by: the client (hashed) and the policy it was fetched under. */
+    private record Key(String client, EgressPolicy policy) {}
 
     /** How long before its expiry a token is no longer handed out: it must outlive the request it goes with. */
     static final Duration MARGIN = Duration.ofSeconds(30);
     /** A token whose answer gave no {@code expires_in}: used this long at most (or until a 401). */
     static final Duration WITHOUT_EXPIRY = Duration.ofHours(1);
+    /** The longest a token is kept, whatever its {@code expires_in} says: a revoked one is not used for years. */
+    static final Duration MAX_LIFETIME = Duration.ofHours(12);
 
     static final int MAX_TOKEN = 16 * 1024;
-    private static final int MAX_CACHED = 1024;
+    static final int MAX_CACHED = 1024;
 
     /** @param lifetime what the token endpoint said ({@code expires_in}), or null when it said nothing */
     private record Token(String value, Instant usableUntil, Duration lifetime) {}
 
     private final Clock clock;
     /** Least recently used first, so the oldest goes when it is full. */
-    private final Map<String, Token> cache = new LinkedHashMap<>(16, 0.75f, true) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<String, Token> eldest) {
-            return size() > MAX_CACHED;
-        }
-    };
+    private final Map<Key, Token> cache;
 
     OAuth2Tokens(Clock clock) {
+        this(clock, MAX_CACHED);
+    }
+
+    /** With another bound; for tests. */
+    OAuth2Tokens(Clock clock, int maxCached) {
         this.clock = clock;
+        this.cache = new LinkedHashMap<>(16, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<Key, Token> eldest) {
+                return size() > maxCached;
+            }
+        };
     }
 
     /** A usable access token of {@code client}: the cached one, or a new one from its token URL. */
     public String token(Client client, EgressPolicy policy) throws GuardedHttp.HttpFailure {
-        String key = client.key();
+        Key key = new Key(client.key(), policy);
         synchronized (cache) {
             Token cached = cache.get(key);
             if (cached != null && clock.instant().isBefore(cached.usableUntil())) return cached.value();
@@ -92,7 +135,7 @@ public final class OAuth2Tokens {
     public String check(Client client, EgressPolicy policy) throws GuardedHttp.HttpFailure {
         Token fresh = fetch(client, policy);
         synchronized (cache) {
-            cache.put(client.key(), fresh);
+            cache.put(new Key(client.key(), policy), fresh);
         }
         return "got a bearer token from " + GuardedHttp.shown(client.tokenUrl())
                 + (fresh.lifetime() == null
@@ -100,11 +143,22 @@ public final class OAuth2Tokens {
                         : ", valid for " + fresh.lifetime().toSeconds() + " s");
     }
 
-    /** Drops {@code token} of {@code client} (the resource server refused it); a newer one stays. */
-    public void forget(Client client, String token) {
+    /**
+     * Drops {@code token} of {@code client} under {@code policy} (the resource server refused it);
+     * a newer one stays.
+     */
+    public void forget(Client client, EgressPolicy policy, String token) {
+        Key key = new Key(client.key(), policy);
         synchronized (cache) {
-            Token cached = cache.get(client.key());
-            if (cached != null && cached.value().equals(token)) cache.remove(client.key());
+            Token cached = cache.get(key);
+            if (cached != null && cached.value().equals(token)) cache.remove(key);
+        }
+    }
+
+    /** How many tokens are kept now. */
+    int size() {
+        synchronized (cache) {
+            return cache.size();
         }
     }
 
@@ -180,7 +234,8 @@ public final class OAuth2Tokens {
         // A short-lived token is used for its first half at most, a longer one until MARGIN before its end.
         Instant until = seconds < 0
                 ? now.plus(WITHOUT_EXPIRY)
-                : now.plusSeconds(seconds).minus(Duration.ofSeconds(Math.min(MARGIN.toSeconds(), seconds / 2)));
+                : now.plusSeconds(Math.min(seconds, MAX_LIFETIME.toSeconds()))
+                        .minus(Duration.ofSeconds(Math.min(MARGIN.toSeconds(), seconds / 2)));
         return new Token(token, until, seconds < 0 ? null : Duration.ofSeconds(seconds));
     }
 

@@ -91,7 +91,7 @@ final class HttpRequestNode implements NodeType {
                 response = http.send(request(p, auth, token), timeout(p), redirects(p));
                 if (response.status() == 401 && token != null) {
                     // The token was revoked or expired early: one more try with a new one.
-                    OAuth2Tokens.SHARED.forget(auth.oauth2(), token);
+                    OAuth2Tokens.SHARED.forget(auth.oauth2(), run.services().egress(), token);
                     token = OAuth2Tokens.SHARED.token(
                             auth.oauth2(), run.services().egress());
                     response = http.send(request(p, auth, token), timeout(p), redirects(p));
@@ -182,7 +182,9 @@ final class HttpRequestNode implements NodeType {
                                         client.path("clientId").asText(),
                                         client.path("clientSecret").asText(),
                                         client.path("scope").asText(),
-                                        client.path("authentication").asText().equals("body")));
+                                        client.path("authentication").asText().equals("body"),
+                                        data.path(io.nlink.workflow.CredentialResolver.HOLDER)
+                                                .asText("")));
                     }
                     default ->
                         new Auth(
