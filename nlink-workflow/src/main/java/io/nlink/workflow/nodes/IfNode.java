@@ -5,8 +5,6 @@ import io.nlink.workflow.Item;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.regex.Pattern;
-import java.util.regex.PatternSyntaxException;
 
 /**
  * IF (n8n-nodes-base.if): items whose conditions hold go to output 0 ("true"), the rest to
@@ -150,8 +148,10 @@ final class IfNode implements NodeType {
                     case "notStartsWith" -> !l.startsWith(r);
                     case "endsWith" -> l.endsWith(r);
                     case "notEndsWith" -> !l.endsWith(r);
-                    case "regex" -> regex(r).matcher(l).find();
-                    case "notRegex" -> !regex(r).matcher(l).find();
+                    case "regex" ->
+                        BoundedRegex.matcher(BoundedRegex.compile(r, 0), l).find();
+                    case "notRegex" ->
+                        !BoundedRegex.matcher(BoundedRegex.compile(r, 0), l).find();
                     default -> throw unknown(type, operation);
                 };
             }
@@ -193,15 +193,6 @@ final class IfNode implements NodeType {
         if (v == null || v.isNull()) return "";
         if (loose || v.isNumber() || v.isBoolean()) return v.isValueNode() ? v.asText() : v.toString();
         throw new IllegalArgumentException("wrong type: the " + what + " " + describe(v) + " is not a string");
-    }
-
-    private static Pattern regex(String source) {
-        try {
-            return Pattern.compile(source);
-        } catch (PatternSyntaxException e) {
-            throw new IllegalArgumentException(
-                    "the regular expression " + source + " is not valid: " + e.getDescription());
-        }
     }
 
     private static String describe(JsonNode v) {

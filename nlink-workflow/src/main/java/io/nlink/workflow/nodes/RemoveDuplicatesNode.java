@@ -25,6 +25,12 @@ final class RemoveDuplicatesNode implements NodeType {
                     "operation \"" + operation + "\" (remembering items across executions) is not supported;"
                             + " nLink removes duplicates within one run's input (removeDuplicateInputItems)");
         }
+        return withinInput(run);
+    }
+
+    /** The items of the first input without later duplicates: what Item Lists' removeDuplicates does too. */
+    static List<List<Item>> withinInput(NodeRun run) throws NodeFailedException {
+        JsonNode p = run.parameters();
         String compare = p.path("compare").asText("allFields");
         boolean dots = Fields.dots(p);
         Set<JsonNode> seen = new HashSet<>();
