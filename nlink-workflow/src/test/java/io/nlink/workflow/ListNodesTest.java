@@ -1,11 +1,10 @@
 package io.nlink.workflow;
 
+import static io.nlink.workflow.BuiltinRuns.error;
+import static io.nlink.workflow.BuiltinRuns.node;
+import static io.nlink.workflow.BuiltinRuns.output;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import io.nlink.runtime.SandboxLimits;
-import java.util.List;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -14,39 +13,6 @@ import org.junit.jupiter.api.Test;
  * sandbox).
  */
 class ListNodesTest {
-    static WorkflowEngine engine;
-
-    @BeforeAll
-    static void engine() throws Exception {
-        // Built-in nodes only: no community package is needed.
-        engine = new WorkflowEngine(
-                new PackageResolver(Fixtures.RUNTIME, SandboxLimits.DEFAULTS, List.of()),
-                Fixtures.JS,
-                SandboxLimits.DEFAULTS);
-    }
-
-    static Execution run(String node, String items) throws Exception {
-        return engine.run(Fixtures.workflow(Fixtures.chain(node)), null, Fixtures.items(items));
-    }
-
-    /** The node's first output as compact JSON, after asserting the run succeeded. */
-    static List<String> output(String node, String items) throws Exception {
-        Execution run = run(node, items);
-        assertThat(run.status()).as(run.toJson().toPrettyString()).isEqualTo(Execution.Status.SUCCESS);
-        return run.output().stream().map(JsonNode::toString).toList();
-    }
-
-    static String error(String node, String items) throws Exception {
-        Execution run = run(node, items);
-        assertThat(run.status()).isEqualTo(Execution.Status.ERROR);
-        return run.error();
-    }
-
-    static String node(String type, double version, String parameters) {
-        return "{\"name\": \"N\", \"type\": \"n8n-nodes-base." + type + "\", \"typeVersion\": " + version
-                + ", \"parameters\": " + parameters + "}";
-    }
-
     static final String ROWS = "[{\"name\": \"ada\", \"team\": \"a\", \"score\": 3, \"tags\": [\"x\", \"y\"]},"
             + " {\"name\": \"bob\", \"team\": \"b\", \"score\": 10, \"tags\": [\"z\"]},"
             + " {\"name\": \"cy\", \"team\": \"a\", \"score\": 5, \"tags\": []},"

@@ -60,7 +60,8 @@ final class DateTimeNode implements NodeType {
     private static String text(JsonNode value, String name) {
         if (value.isMissingNode() || value.isNull() || value.asText("").isBlank())
             throw new IllegalArgumentException(name + ": give a date");
-        return value.isNumber() ? Long.toString(value.asLong()) : value.asText();
+        // A number keeps its fraction: 1682918315.906 is seconds and milliseconds.
+        return value.isNumber() ? value.decimalValue().toPlainString() : value.asText();
     }
 
     private static JsonNode version2(JsonNode p, JsonNode input, ZoneId workflowZone) {
