@@ -28,6 +28,11 @@ final class BuiltinRuns {
 
     private BuiltinRuns() {}
 
+    /** Runs a whole workflow from its Manual Trigger with one empty item. */
+    static Execution runWorkflow(String workflow) throws Exception {
+        return Holder.ENGINE.run(Fixtures.workflow(workflow), null, Fixtures.items("[{}]"));
+    }
+
     static Execution run(String node, String items) throws Exception {
         return Holder.ENGINE.run(Fixtures.workflow(Fixtures.chain(node)), null, Fixtures.items(items));
     }
