@@ -185,4 +185,46 @@ class ListNodesTest {
                         "[{}]"))
                 .contains("list index 999999999 is over the limit of 10000");
     }
+
+    @Test
+    void aggregateGroupsByFieldsInOrderOfFirstAppearance() throws Exception {
+        assertThat(output(
+                        node(
+                                "aggregate",
+                                1,
+                                "{\"fieldsToAggregate\": {\"fieldToAggregate\": [{\"fieldToAggregate\": \"name\"}]}, \"options\": {\"groupByFields\": \"team\"}}"),
+                        ROWS))
+                .containsExactly(
+                        "{\"team\":\"a\",\"name\":[\"ada\",\"cy\",\"ada\"]}", "{\"team\":\"b\",\"name\":[\"bob\"]}");
+        assertThat(output(
+                        node(
+                                "aggregate",
+                                1,
+                                "{\"aggregate\": \"aggregateAllItemData\", \"include\": \"specifiedFields\", \"fieldsToInclude\": \"score\","
+                                        + " \"options\": {\"groupByFields\": \"team, name\"}}"),
+                        ROWS))
+                .containsExactly(
+                        "{\"team\":\"a\",\"name\":\"ada\",\"data\":[{\"score\":3},{\"score\":3}]}",
+                        "{\"team\":\"b\",\"name\":\"bob\",\"data\":[{\"score\":10}]}",
+                        "{\"team\":\"a\",\"name\":\"cy\",\"data\":[{\"score\":5}]}");
+    }
+
+    @Test
+    void summarizeSkipsEmptyValuesUnlessIncludeEmpty() throws Exception {
+        String items = "[{\"r\": \"good\"}, {\"r\": \"\"}, {\"r\": null}, {\"r\": null}, {\"r\": \"good\"}, {}, {}]";
+        String summary = "{\"fieldsToSummarize\": {\"values\": [{\"aggregation\": \"%s\", \"field\": \"r\"%s}]}}";
+        assertThat(output(node("summarize", 1.1, summary.formatted("count", "")), items))
+                .containsExactly("{\"count_r\":2}");
+        assertThat(output(node("summarize", 1.1, summary.formatted("count", ", \"includeEmpty\": true")), items))
+                .containsExactly("{\"count_r\":7}");
+        // good, "", null and a missing value (JavaScript's undefined) are four different values.
+        assertThat(output(node("summarize", 1.1, summary.formatted("countUnique", ", \"includeEmpty\": true")), items))
+                .containsExactly("{\"unique_count_r\":4}");
+        assertThat(output(node("summarize", 1.1, summary.formatted("countUnique", "")), items))
+                .containsExactly("{\"unique_count_r\":1}");
+        assertThat(output(node("summarize", 1.1, summary.formatted("append", ", \"includeEmpty\": true")), items))
+                .containsExactly("{\"appended_r\":[\"good\",\"\",null,null,\"good\",null,null]}");
+        assertThat(output(node("summarize", 1.1, summary.formatted("concatenate", "")), items))
+                .containsExactly("{\"concatenated_r\":\"good,good\"}");
+    }
 }
