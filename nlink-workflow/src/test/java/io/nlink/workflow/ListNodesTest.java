@@ -227,4 +227,44 @@ class ListNodesTest {
         assertThat(output(node("summarize", 1.1, summary.formatted("concatenate", "")), items))
                 .containsExactly("{\"concatenated_r\":\"good,good\"}");
     }
+
+    @Test
+    void removeDuplicatesCanKeepOnlyTheComparedFields() throws Exception {
+        assertThat(output(
+                        node(
+                                "removeDuplicates",
+                                1,
+                                "{\"compare\": \"allFieldsExcept\", \"fieldsToExclude\": \"score, tags\", \"options\": {\"removeOtherFields\": true}}"),
+                        ROWS))
+                .containsExactly(
+                        "{\"name\":\"ada\",\"team\":\"a\"}",
+                        "{\"name\":\"bob\",\"team\":\"b\"}",
+                        "{\"name\":\"cy\",\"team\":\"a\"}");
+        assertThat(output(
+                        node(
+                                "removeDuplicates",
+                                1,
+                                "{\"compare\": \"selectedFields\", \"fieldsToCompare\": \"team\", \"options\": {\"removeOtherFields\": true}}"),
+                        ROWS))
+                .containsExactly("{\"team\":\"a\"}", "{\"team\":\"b\"}");
+    }
+
+    @Test
+    void splitOutNeverWritesThroughThePrototype() throws Exception {
+        // n8n's own test (SplitOut prototypePollution): the element keeps the field's name.
+        assertThat(output(
+                        node(
+                                "splitOut",
+                                1,
+                                "{\"fieldToSplitOut\": \"tags\", \"include\": \"allOtherFields\", \"options\": {\"destinationFieldName\": \"__proto__.polluted\"}}"),
+                        "[{\"n\": 1, \"tags\": [\"x\"]}]"))
+                .containsExactly("{\"n\":1,\"tags\":\"x\"}");
+        assertThat(output(
+                        node(
+                                "splitOut",
+                                1,
+                                "{\"fieldToSplitOut\": \"tags\", \"options\": {\"destinationFieldName\": \"constructor\"}}"),
+                        "[{\"tags\": [\"x\"]}]"))
+                .containsExactly("{\"tags\":\"x\"}");
+    }
 }
