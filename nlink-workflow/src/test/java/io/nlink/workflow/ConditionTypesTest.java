@@ -187,6 +187,9 @@ class ConditionTypesTest {
                         "2023-05-01 05:18:35.906",
                         "1970-01-01 00:00:00.000",
                         "5138-11-16 09:46:39.000");
+        // No date formats as null, as n8n's nullDate test records.
+        assertThat(output(node("dateTime", 2, format), "[{\"t\": null}, {}]"))
+                .containsExactly("{\"formattedDate\":null}", "{\"formattedDate\":null}");
         assertThat(error(node("dateTime", 2, format), "[{\"t\": \"99999999999999999999\"}]"))
                 .contains("the timestamp 99999999999999999999 is out of the range of dates");
     }

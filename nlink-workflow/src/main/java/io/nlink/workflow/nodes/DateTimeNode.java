@@ -89,6 +89,11 @@ final class DateTimeNode implements NodeType {
             }
             case "formatDate" -> {
                 field = p.path("outputFieldName").asText("formattedDate");
+                if (p.path("date").isNull() || p.path("date").isMissingNode()) {
+                    // n8n formats no date as null (its DateTime nullDate test) rather than failing the item.
+                    value = Json.MAPPER.nullNode();
+                    break;
+                }
                 ZonedDateTime date = DateFormats.parse(text(p.path("date"), "date"), zone);
                 String format = p.path("format").asText("MM/dd/yyyy");
                 if (format.equals("custom")) format = p.path("customFormat").asText("");
