@@ -14,6 +14,7 @@ const LABELS = {
   httpHeaderAuth: {name: ['Header name', 'Sent with every request, e.g. X-Api-Key.'], value: ['Header value', null]},
   httpBasicAuth: {user: ['User', null], password: ['Password', null]},
   httpQueryAuth: {name: ['Query parameter', 'e.g. api_key.'], value: ['Value', null]},
+  httpBearerAuth: {token: ['Bearer token', 'Sent as Authorization: Bearer <token>.']},
   oAuth2Api: {
     grantType: ['Grant type', 'Client credentials: a server-to-server token, no browser sign-in.'],
     accessTokenUrl: ['Access token URL', 'Where the token is asked for; the same SSRF guard as HTTP Request applies.'],
@@ -37,6 +38,7 @@ const TYPE_NAMES = {
   httpHeaderAuth: 'Header auth',
   httpBasicAuth: 'Basic auth',
   httpQueryAuth: 'Query auth',
+  httpBearerAuth: 'Bearer auth',
   oAuth2Api: 'OAuth2 (client credentials)',
   jwtAuth: 'JWT (webhook)',
 };

@@ -12,7 +12,8 @@ import java.util.regex.Pattern;
 /**
  * The credential types nLink stores, with n8n's names and fields, so an n8n workflow's references
  * fit: {@code httpHeaderAuth} {name, value} (a header), {@code httpBasicAuth} {user, password}
- * and {@code httpQueryAuth} {name, value} (a query parameter), and {@code oAuth2Api} {grantType,
+ * and {@code httpQueryAuth} {name, value} (a query parameter), {@code httpBearerAuth} {token}
+ * ({@code Authorization: Bearer}), and {@code oAuth2Api} {grantType,
  * accessTokenUrl, clientId, clientSecret, scope, authentication} (OAuth2 by the client-credentials
  * grant: a bearer token fetched from the token URL, {@link io.nlink.workflow.http.OAuth2Tokens}).
  * {@code jwtAuth} {keyType, secret, publicKey, algorithm} (what a Webhook's JWT authentication
@@ -44,12 +45,13 @@ public final class CredentialTypes {
     /** Fields whose value spans lines (a PEM key): line breaks are allowed there, and only there. */
     private static final List<String> MULTILINE_FIELDS = List.of("publicKey");
     /** The fields whose value is a secret: never shown back, not even in a form. */
-    private static final List<String> SECRET_FIELDS = List.of("value", "password", "clientSecret", "secret");
+    private static final List<String> SECRET_FIELDS = List.of("value", "password", "clientSecret", "secret", "token");
 
     static {
         FIELDS.put("httpHeaderAuth", List.of("name", "value"));
         FIELDS.put("httpBasicAuth", List.of("user", "password"));
         FIELDS.put("httpQueryAuth", List.of("name", "value"));
+        FIELDS.put("httpBearerAuth", List.of("token"));
         FIELDS.put(
                 "oAuth2Api",
                 List.of("grantType", "accessTokenUrl", "clientId", "clientSecret", "scope", "authentication"));
@@ -130,6 +132,8 @@ public final class CredentialTypes {
                     && !HEADER_NAME.matcher(data.get("name").asText()).matches()) {
                 problems.add("data.name: \"" + data.get("name").asText() + "\" is not a valid header name");
             }
+            if (type.equals("httpBearerAuth") && data.get("token").asText().isBlank())
+                problems.add("data.token: give the bearer token");
             if (type.equals("httpQueryAuth") && data.get("name").asText().isEmpty())
                 problems.add("data.name: give the query parameter's name");
             if (type.equals("httpBasicAuth") && data.get("user").asText().contains(":")) {

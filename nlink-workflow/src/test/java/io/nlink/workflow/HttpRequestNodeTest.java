@@ -42,7 +42,8 @@ class HttpRequestNodeTest {
     static final Map<String, ObjectNode> CREDENTIALS = Map.of(
             "key", credential("{\"name\": \"X-Api-Key\", \"value\": \"s3cret-header-value\"}"),
             "basic", credential("{\"user\": \"ada\", \"password\": \"s3cret-password\"}"),
-            "query", credential("{\"name\": \"api_key\", \"value\": \"s3cret-query-value\"}"));
+            "query", credential("{\"name\": \"api_key\", \"value\": \"s3cret-query-value\"}"),
+            "bearer", credential("{\"token\": \"s3cret-bearer-token\"}"));
 
     @BeforeAll
     static void servers() throws Exception {
@@ -335,6 +336,24 @@ class HttpRequestNodeTest {
                 .isEqualTo("Basic "
                         + java.util.Base64.getEncoder()
                                 .encodeToString("ada:s3cret-password".getBytes(StandardCharsets.UTF_8)));
+        // n8n's benchmark credential-http-node.json authenticates so (genericAuthType httpBearerAuth).
+        String bearer = http(
+                "{\"url\": \"" + base
+                        + "/echo\", \"authentication\": \"genericCredentialType\", \"genericAuthType\": \"httpBearerAuth\"}",
+                ", \"credentials\": {\"httpBearerAuth\": {\"id\": \"bearer\", \"name\": \"Token\"}}");
+        Execution bearerRun = run(engine, bearer, "[{}]");
+        assertThat(bearerRun
+                        .output()
+                        .get(0)
+                        .path("headers")
+                        .path("authorization")
+                        .asText())
+                .isEqualTo("Bearer s3cret-bearer-token");
+        // The echo's answer holds the token (the server sent it back); the node's own record and error never do.
+        assertThat(run(engine, bearer.replace("/echo", "/missing"), "[{}]")
+                        .toJson()
+                        .toString())
+                .doesNotContain("s3cret-bearer-token");
         String query = http(
                 "{\"url\": \"" + base
                         + "/missing\", \"authentication\": \"genericCredentialType\", \"genericAuthType\": \"httpQueryAuth\"}",
@@ -407,6 +426,14 @@ class HttpRequestNodeTest {
         Execution run = run(both, node, "[{}]");
         assertThat(run.status()).as(run.toJson().toPrettyString()).isEqualTo(Execution.Status.SUCCESS);
         assertThat(run.output().get(0).path("headers").has("x-api-key")).isFalse();
+        Execution bearerRun = run(
+                both,
+                node.replace("httpHeaderAuth\"}", "httpBearerAuth\"}")
+                        .replace("{\"httpHeaderAuth\": {\"id\": \"key\"", "{\"httpBearerAuth\": {\"id\": \"bearer\""),
+                "[{}]");
+        assertThat(bearerRun.status()).as(bearerRun.toJson().toPrettyString()).isEqualTo(Execution.Status.SUCCESS);
+        assertThat(bearerRun.output().get(0).path("headers").has("authorization"))
+                .isFalse();
         assertThat(run.output().get(0).path("headers").path("host").asText())
                 .isEqualTo("localhost:" + other.getAddress().getPort());
         String same = base + "/echo";

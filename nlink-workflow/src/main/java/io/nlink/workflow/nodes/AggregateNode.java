@@ -5,7 +5,10 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.nlink.runtime.json.Json;
 import io.nlink.workflow.Item;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Aggregate (n8n-nodes-base.aggregate): all items into one, linked to every one of them.
@@ -18,13 +21,38 @@ import java.util.List;
  *       {@code destinationFieldName} ("data"), {@code include} allFields, specifiedFields
  *       ({@code fieldsToInclude}) or allFieldsExcept ({@code fieldsToExclude}).
  * </ul>
+ * {@code options.groupByFields} ("domain" or "a, b"): one such item per group of items with equal
+ * values there, in order of first appearance, starting with those values.
  */
 final class AggregateNode implements NodeType {
     @Override
     public List<List<Item>> run(NodeRun run) throws NodeFailedException {
         JsonNode p = run.parameters();
-        List<Item> in = run.input(0);
         boolean dots = Fields.dots(p);
+        List<String> groupBy = Fields.list(p.path("options").path("groupByFields"));
+        if (groupBy.isEmpty()) return List.of(List.of(run.item(aggregate(p, run.input(0), dots), run.input(0))));
+        // One item per group of equal groupByFields values, in order of first appearance, the values first.
+        Map<JsonNode, List<Item>> groups = new LinkedHashMap<>();
+        for (Item item : run.input(0)) {
+            ArrayNode key = Json.MAPPER.createArrayNode();
+            for (String f : groupBy) {
+                JsonNode v = Fields.get(item.json(), f, dots);
+                key.add(v.isMissingNode() ? Json.MAPPER.nullNode() : v);
+            }
+            groups.computeIfAbsent(key, k -> new ArrayList<>()).add(item);
+        }
+        List<Item> out = new ArrayList<>();
+        for (var group : groups.entrySet()) {
+            ObjectNode json = Json.MAPPER.createObjectNode();
+            for (int i = 0; i < groupBy.size(); i++)
+                Fields.put(json, groupBy.get(i), group.getKey().get(i).deepCopy(), dots);
+            json.setAll(aggregate(p, group.getValue(), dots));
+            out.add(run.item(json, group.getValue()));
+        }
+        return List.of(out);
+    }
+
+    private static ObjectNode aggregate(JsonNode p, List<Item> in, boolean dots) throws NodeFailedException {
         ObjectNode out = Json.MAPPER.createObjectNode();
         if (p.path("aggregate").asText("aggregateIndividualFields").equals("aggregateAllItemData")) {
             String include = p.path("include").asText("allFields");
@@ -76,6 +104,6 @@ final class AggregateNode implements NodeType {
                 Fields.put(out, name, values, dots && !w.path("renameField").asBoolean(false));
             }
         }
-        return List.of(List.of(run.item(out, in)));
+        return out;
     }
 }

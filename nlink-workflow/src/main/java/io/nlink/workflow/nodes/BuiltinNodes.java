@@ -28,6 +28,8 @@ public final class BuiltinNodes {
         TYPES.put("n8n-nodes-base.removeDuplicates", new RemoveDuplicatesNode());
         TYPES.put("n8n-nodes-base.sort", new SortNode());
         TYPES.put("n8n-nodes-base.limit", new LimitNode());
+        TYPES.put("n8n-nodes-base.itemLists", new ItemListsNode());
+        TYPES.put("n8n-nodes-base.renameKeys", new RenameKeysNode());
         TYPES.put("n8n-nodes-base.stopAndError", new StopAndErrorNode());
         TYPES.put("n8n-nodes-base.respondToWebhook", new RespondToWebhookNode());
         TYPES.put("n8n-nodes-base.httpRequest", new HttpRequestNode());

@@ -20,7 +20,7 @@ import java.util.Locale;
  * Dates as n8n's Date &amp; Time node reads and writes them: Luxon's format tokens (version 2,
  * {@code yyyy-MM-dd HH:mm}) and Moment's (version 1, {@code YYYY-MM-DD HH:mm}), Luxon's ISO text,
  * and the date texts n8n accepts (ISO 8601, RFC 2822 / HTTP dates, SQL's "yyyy-MM-dd HH:mm:ss",
- * epoch milliseconds).
+ * Unix timestamps in seconds or milliseconds, with a fraction or not).
  */
 final class DateFormats {
     private DateFormats() {}
@@ -45,10 +45,31 @@ final class DateFormats {
                     .withResolverStyle(java.time.format.ResolverStyle.STRICT))
             .toList();
 
+    private static final java.util.regex.Pattern NUMBER = java.util.regex.Pattern.compile("-?\\d{1,20}(\\.\\d{1,20})?");
+
+    /** Where n8n (Luxon) stops reading a number as seconds and starts reading it as milliseconds. */
+    private static final java.math.BigDecimal MILLISECONDS_FROM = java.math.BigDecimal.valueOf(1_000_000_000_000L);
+
+    /**
+     * A Unix timestamp as n8n's Date &amp; Time reads one: under 10^12 it counts seconds
+     * (1682918315, or 1682918315.906 with its milliseconds), from there milliseconds.
+     */
+    static ZonedDateTime fromTimestamp(java.math.BigDecimal timestamp, ZoneId zone) {
+        java.math.BigDecimal millis =
+                timestamp.abs().compareTo(MILLISECONDS_FROM) < 0 ? timestamp.movePointRight(3) : timestamp;
+        try {
+            return Instant.ofEpochMilli(
+                            millis.setScale(0, java.math.RoundingMode.HALF_UP).longValueExact())
+                    .atZone(zone);
+        } catch (ArithmeticException | java.time.DateTimeException e) {
+            throw new IllegalArgumentException("the timestamp " + timestamp.toPlainString()
+                    + " is out of the range of dates; give Unix seconds or milliseconds");
+        }
+    }
+
     static ZonedDateTime parse(String text, ZoneId zone) {
         String t = text.strip();
-        if (t.matches("-?\\d{10,}"))
-            return Instant.ofEpochMilli(Long.parseLong(t)).atZone(zone);
+        if (NUMBER.matcher(t).matches()) return fromTimestamp(new java.math.BigDecimal(t), zone);
         try {
             return OffsetDateTime.parse(t).atZoneSameInstant(zone);
         } catch (DateTimeParseException ignored) {
@@ -78,7 +99,7 @@ final class DateFormats {
         }
         throw new IllegalArgumentException(
                 "\"" + t + "\" is not a date nLink can read; give ISO 8601 (2024-03-01T09:30:00Z),"
-                        + " \"2024-03-01 09:30:00\", \"2024/03/01\", \"03/01/2024\" (month first), an HTTP date or epoch milliseconds");
+                        + " \"2024-03-01 09:30:00\", \"2024/03/01\", \"03/01/2024\" (month first), an HTTP date or a Unix timestamp (seconds or milliseconds)");
     }
 
     /** Reads {@code text} with an explicit format in {@code dialect}'s tokens. */

@@ -60,7 +60,8 @@ final class DateTimeNode implements NodeType {
     private static String text(JsonNode value, String name) {
         if (value.isMissingNode() || value.isNull() || value.asText("").isBlank())
             throw new IllegalArgumentException(name + ": give a date");
-        return value.isNumber() ? Long.toString(value.asLong()) : value.asText();
+        // A number keeps its fraction: 1682918315.906 is seconds and milliseconds.
+        return value.isNumber() ? value.decimalValue().toPlainString() : value.asText();
     }
 
     private static JsonNode version2(JsonNode p, JsonNode input, ZoneId workflowZone) {
@@ -88,6 +89,11 @@ final class DateTimeNode implements NodeType {
             }
             case "formatDate" -> {
                 field = p.path("outputFieldName").asText("formattedDate");
+                if (p.path("date").isNull() || p.path("date").isMissingNode()) {
+                    // n8n formats no date as null (its DateTime nullDate test) rather than failing the item.
+                    value = Json.MAPPER.nullNode();
+                    break;
+                }
                 ZonedDateTime date = DateFormats.parse(text(p.path("date"), "date"), zone);
                 String format = p.path("format").asText("MM/dd/yyyy");
                 if (format.equals("custom")) format = p.path("customFormat").asText("");

@@ -18,8 +18,12 @@ final class FilterNode implements NodeType {
             boolean kept = version2
                     ? IfNode.holds(
                             params.path("conditions"),
-                            params.path("looseTypeValidation").asBoolean(false),
-                            params.path("options").path("ignoreCase").asBoolean(false))
+                            params.path("looseTypeValidation").asBoolean(false)
+                                    || params.path("options")
+                                            .path("looseTypeValidation")
+                                            .asBoolean(false),
+                            params.path("options").path("ignoreCase").asBoolean(false),
+                            run.timezone())
                     : IfNode.holdsVersion1(params, "combineConditions");
             if (kept) outputs.get(0).add(run.item(item.json(), item));
         });

@@ -31,7 +31,7 @@ import java.util.regex.Pattern;
  *
  * <p>Parameters as n8n exports them: {@code method}, {@code url}; {@code authentication}
  * {@code genericCredentialType} with {@code genericAuthType} httpHeaderAuth / httpBasicAuth /
- * httpQueryAuth / oAuth2Api (the node's credential of that type; OAuth2 by the client-credentials
+ * httpQueryAuth / httpBearerAuth / oAuth2Api (the node's credential of that type; OAuth2 by the client-credentials
  * grant, its token cached by {@link OAuth2Tokens}, fetched again once after a 401); {@code sendQuery} with
  * {@code queryParameters.parameters[{name, value}]} or {@code specifyQuery: "json"} and
  * {@code jsonQuery}; {@code sendHeaders} likewise ({@code headerParameters}, {@code jsonHeaders});
@@ -64,7 +64,7 @@ final class HttpRequestNode implements NodeType {
             "proxy-connection");
 
     private static final Set<String> GENERIC_AUTH =
-            Set.of("httpHeaderAuth", "httpBasicAuth", "httpQueryAuth", "oAuth2Api");
+            Set.of("httpHeaderAuth", "httpBasicAuth", "httpQueryAuth", "httpBearerAuth", "oAuth2Api");
     private static final Duration MAX_BATCH_INTERVAL = Duration.ofMinutes(10);
 
     @Override
@@ -143,7 +143,8 @@ final class HttpRequestNode implements NodeType {
                 String type = p.path("genericAuthType").asText("");
                 if (!GENERIC_AUTH.contains(type)) {
                     throw new NodeFailedException("genericAuthType \"" + type
-                            + "\" is not supported; use httpHeaderAuth, httpBasicAuth, httpQueryAuth or oAuth2Api");
+                            + "\" is not supported; use httpHeaderAuth, httpBasicAuth, httpQueryAuth, httpBearerAuth or"
+                            + " oAuth2Api");
                 }
                 ObjectNode data = run.credential(type);
                 return switch (type) {
@@ -152,6 +153,12 @@ final class HttpRequestNode implements NodeType {
                                 List.of(new GuardedHttp.Header(
                                         data.path("name").asText(),
                                         data.path("value").asText())),
+                                Map.of());
+                    case "httpBearerAuth" ->
+                        new Auth(
+                                List.of(new GuardedHttp.Header(
+                                        "Authorization",
+                                        "Bearer " + data.path("token").asText())),
                                 Map.of());
                     case "httpBasicAuth" ->
                         new Auth(

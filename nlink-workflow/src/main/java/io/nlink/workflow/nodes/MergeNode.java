@@ -19,9 +19,13 @@ import java.util.Map;
  *   <li>by key — version 3: {@code mode: "combine"}, {@code combineBy: "combineByFields"},
  *       {@code fieldsToMatchString: "id"} (or "a, b") and {@code joinMode}: keepMatches (the
  *       default), enrichInput1, enrichInput2, keepEverything; versions 1-2: {@code mode:
- *       "mergeByKey"} with {@code propertyName1}/{@code propertyName2} (enrich input 1).
- *       Matched items are merged field by field, input 2's fields winning on a clash.
- *   <li>by position: {@code combineBy: "combineByPosition"} (v3) or {@code mode: "mergeByIndex"}.
+ *       "mergeByKey"} with {@code propertyName1}/{@code propertyName2} (enrich input 1). Version 2:
+ *       {@code mode: "combine"}, {@code combinationMode: "mergeByFields"} (the default),
+ *       {@code mergeByFields.values[{field1, field2}]}. Both: {@code joinMode} keepNonMatches too
+ *       (with {@code _source} when from both), {@code outputDataFrom} both / input1 / input2.
+ *       Matched items merge as {@code options.clashHandling} says ({@link Clash}).
+ *   <li>by position: {@code combineBy: "combineByPosition"} (v3), {@code combinationMode:
+ *       "mergeByPosition"} (v2) or {@code mode: "mergeByIndex"} (v1).
  * </ul>
  */
 final class MergeNode implements NodeType {
@@ -42,16 +46,17 @@ final class MergeNode implements NodeType {
             for (int i = 0; i < inputs; i++) for (Item item : run.input(i)) out.add(run.item(item.json(), item));
         } else if (mode.equals("chooseBranch")) {
             out = chosen(run, p, inputs);
-        } else if (mode.equals("combine")
-                && p.path("combineBy").asText("combineByFields").equals("combineByFields")) {
-            List<String> fields = Arrays.stream(
-                            p.path("fieldsToMatchString").asText("").split(","))
-                    .map(String::strip)
-                    .filter(s -> !s.isEmpty())
-                    .toList();
-            if (fields.isEmpty())
-                throw new NodeFailedException("fieldsToMatchString: name the field(s) to match items on, e.g. \"id\"");
-            out = byKey(run, one, fields, two, fields, p.path("joinMode").asText("keepMatches"));
+        } else if (mode.equals("combine") && combineBy(p).equals("combineByFields")) {
+            List<List<String>> keys = matchFields(p);
+            out = byKey(
+                    run,
+                    one,
+                    keys.get(0),
+                    two,
+                    keys.get(1),
+                    p.path("joinMode").asText("keepMatches"),
+                    p.path("outputDataFrom").asText("both"),
+                    Clash.of(p));
         } else if (mode.equals("mergeByKey")) {
             out = byKey(
                     run,
@@ -59,17 +64,20 @@ final class MergeNode implements NodeType {
                     List.of(p.path("propertyName1").asText()),
                     two,
                     List.of(p.path("propertyName2").asText()),
-                    "enrichInput1");
-        } else if ((mode.equals("combine") && p.path("combineBy").asText().equals("combineByPosition"))
+                    "enrichInput1",
+                    "both",
+                    Clash.PREFER_LAST_SHALLOW);
+        } else if ((mode.equals("combine") && combineBy(p).equals("combineByPosition"))
                 || mode.equals("mergeByIndex")) {
             out = byPosition(
-                    run, inputs, p.path("options").path("includeUnpaired").asBoolean(false));
+                    run,
+                    inputs,
+                    p.path("options").path("includeUnpaired").asBoolean(false),
+                    mode.equals("mergeByIndex") ? Clash.PREFER_LAST_SHALLOW : Clash.of(p));
         } else {
             throw new NodeFailedException(
                     "the Merge mode \"" + mode + "\""
-                            + (mode.equals("combine")
-                                    ? " by " + p.path("combineBy").asText()
-                                    : "")
+                            + (mode.equals("combine") ? " by " + combineBy(p) : "")
                             + " is not supported; use append, combine by fields, combine by position, chooseBranch, mergeByKey or mergeByIndex");
         }
         return List.of(out);
@@ -83,8 +91,8 @@ final class MergeNode implements NodeType {
         return Math.max(Math.max(2, run.parameters().path("numberInputs").asInt(2)), run.inputCount());
     }
 
-    /** Items at the same position in every input merged into one, later inputs winning a clash. */
-    private static List<Item> byPosition(NodeRun run, int inputs, boolean includeUnpaired) {
+    /** Items at the same position in every input merged into one, clashes resolved as {@code clash} says. */
+    private static List<Item> byPosition(NodeRun run, int inputs, boolean includeUnpaired, Clash clash) {
         int shortest = Integer.MAX_VALUE, longest = 0;
         for (int i = 0; i < inputs; i++) {
             shortest = Math.min(shortest, run.input(i).size());
@@ -92,17 +100,112 @@ final class MergeNode implements NodeType {
         }
         List<Item> out = new ArrayList<>();
         for (int at = 0; at < (includeUnpaired ? longest : shortest); at++) {
-            ObjectNode json = Json.MAPPER.createObjectNode();
             List<Item> from = new ArrayList<>();
+            List<Integer> inputOf = new ArrayList<>();
             for (int i = 0; i < inputs; i++) {
                 if (at >= run.input(i).size()) continue;
-                Item item = run.input(i).get(at);
-                if (item.json().isObject()) json.setAll(((ObjectNode) item.json()).deepCopy());
-                from.add(item);
+                from.add(run.input(i).get(at));
+                inputOf.add(i);
             }
-            out.add(run.item(json, from));
+            out.add(run.item(clash.merge(from, inputOf), from));
         }
         return out;
+    }
+
+    /** Version 3's {@code combineBy}, or version 2's {@code combinationMode} in its words. */
+    private static String combineBy(JsonNode p) {
+        if (p.has("combineBy")) return p.path("combineBy").asText();
+        return switch (p.path("combinationMode").asText("mergeByFields")) {
+            case "mergeByFields" -> "combineByFields";
+            case "mergeByPosition" -> "combineByPosition";
+            case "multiplex" -> "combineAll";
+            default -> p.path("combinationMode").asText();
+        };
+    }
+
+    /**
+     * The fields items match on, for input 1 and input 2: version 3's {@code fieldsToMatchString}
+     * ("id" or "a, b", the same on both sides), or version 2's (and version 3's advanced)
+     * {@code mergeByFields.values[{field1, field2}]}.
+     */
+    private static List<List<String>> matchFields(JsonNode p) throws NodeFailedException {
+        List<String> first = new ArrayList<>(), second = new ArrayList<>();
+        JsonNode pairs = p.path("mergeByFields").path("values");
+        if (!pairs.isEmpty()
+                && (!p.has("fieldsToMatchString") || p.path("advanced").asBoolean(false))) {
+            for (JsonNode pair : pairs) {
+                String a = pair.path("field1").asText("").strip(),
+                        b = pair.path("field2").asText("").strip();
+                if (a.isEmpty() || b.isEmpty())
+                    throw new NodeFailedException(
+                            "mergeByFields: each pair needs field1 (input 1) and field2 (input 2)");
+                first.add(a);
+                second.add(b);
+            }
+        } else {
+            Arrays.stream(p.path("fieldsToMatchString").asText("").split(","))
+                    .map(String::strip)
+                    .filter(f -> !f.isEmpty())
+                    .forEach(first::add);
+            second.addAll(first);
+        }
+        if (first.isEmpty())
+            throw new NodeFailedException(
+                    "fieldsToMatchString: name the field(s) to match items on, e.g. \"id\" (or mergeByFields.values"
+                            + " [{field1, field2}] in version 2)");
+        return List.of(first, second);
+    }
+
+    /**
+     * How matched items become one ({@code options.clashHandling.values}): {@code resolveClash}
+     * preferInput2 / preferLast (the default: the later input's value wins), preferInput1 (the
+     * earlier's wins) or addSuffix (every field of input n renamed field_n); {@code mergeMode}
+     * deepMerge (the default: objects in both are merged field by field) or shallowMerge.
+     */
+    record Clash(String resolve, boolean deep) {
+        static final Clash PREFER_LAST_SHALLOW = new Clash("preferLast", false);
+
+        static Clash of(JsonNode p) throws NodeFailedException {
+            JsonNode values = p.path("options").path("clashHandling").path("values");
+            String resolve = values.path("resolveClash").asText("preferLast");
+            if (resolve.equals("preferInput2")) resolve = "preferLast";
+            if (!List.of("preferLast", "preferInput1", "addSuffix").contains(resolve))
+                throw new NodeFailedException("options.clashHandling.values.resolveClash: \"" + resolve
+                        + "\" is not preferInput1, preferInput2 (preferLast) or addSuffix");
+            return new Clash(
+                    resolve, !values.path("mergeMode").asText("deepMerge").equals("shallowMerge"));
+        }
+
+        /** {@code items} (from inputs {@code inputOf}, counted from 0) as one object. */
+        ObjectNode merge(List<Item> items, List<Integer> inputOf) {
+            ObjectNode out = Json.MAPPER.createObjectNode();
+            int n = items.size();
+            for (int k = 0; k < n; k++) {
+                // preferInput1: the first input is applied last, so its values win.
+                int at = resolve.equals("preferInput1") ? n - 1 - k : k;
+                JsonNode json = items.get(at).json();
+                if (!json.isObject()) continue;
+                ObjectNode fields = (ObjectNode) json;
+                if (resolve.equals("addSuffix")) {
+                    ObjectNode suffixed = Json.MAPPER.createObjectNode();
+                    String suffix = "_" + (inputOf.get(at) + 1);
+                    fields.properties().forEach(e -> suffixed.set(e.getKey() + suffix, e.getValue()));
+                    fields = suffixed;
+                }
+                if (deep) deepMerge(out, fields);
+                else out.setAll(fields.deepCopy());
+            }
+            return out;
+        }
+
+        private static void deepMerge(ObjectNode into, ObjectNode from) {
+            from.properties().forEach(e -> {
+                JsonNode existing = into.get(e.getKey());
+                if (existing instanceof ObjectNode target && e.getValue() instanceof ObjectNode source)
+                    deepMerge(target, source);
+                else into.set(e.getKey(), e.getValue().deepCopy());
+            });
+        }
     }
 
     /**
@@ -124,46 +227,87 @@ final class MergeNode implements NodeType {
     }
 
     private static List<Item> byKey(
-            NodeRun run, List<Item> one, List<String> keys1, List<Item> two, List<String> keys2, String join)
+            NodeRun run,
+            List<Item> one,
+            List<String> keys1,
+            List<Item> two,
+            List<String> keys2,
+            String join,
+            String outputDataFrom,
+            Clash clash)
             throws NodeFailedException {
-        Map<String, List<Item>> index = new LinkedHashMap<>();
-        for (Item item : two)
-            index.computeIfAbsent(key(item.json(), keys2), k -> new ArrayList<>())
-                    .add(item);
+        if (!List.of("keepMatches", "keepNonMatches", "keepEverything", "enrichInput1", "enrichInput2")
+                .contains(join)) {
+            throw new NodeFailedException(
+                    "joinMode \"" + join
+                            + "\" is not supported; use keepMatches, keepNonMatches, enrichInput1, enrichInput2 or keepEverything");
+        }
+        if (!List.of("both", "input1", "input2").contains(outputDataFrom))
+            throw new NodeFailedException("outputDataFrom: \"" + outputDataFrom + "\" is not both, input1 or input2");
+        Map<String, List<Item>> index2 = index(two, keys2), index1 = index(one, keys1);
         List<Item> out = new ArrayList<>();
+        if (join.equals("keepNonMatches")) {
+            // What matched nothing on the other side; from both inputs, each marked with where it came from.
+            if (!outputDataFrom.equals("input2")) {
+                for (Item a : one) {
+                    if (index2.containsKey(key(a.json(), keys1))) continue;
+                    out.add(run.item(marked(a, outputDataFrom.equals("both") ? "input1" : null), a));
+                }
+            }
+            if (!outputDataFrom.equals("input1")) {
+                for (Item b : two) {
+                    if (index1.containsKey(key(b.json(), keys2))) continue;
+                    out.add(run.item(marked(b, outputDataFrom.equals("both") ? "input2" : null), b));
+                }
+            }
+            return out;
+        }
+        if (join.equals("keepMatches") && !outputDataFrom.equals("both")) {
+            // Only one side's matched items, unchanged.
+            boolean first = outputDataFrom.equals("input1");
+            for (Item item : first ? one : two) {
+                if ((first ? index2 : index1).containsKey(key(item.json(), first ? keys1 : keys2)))
+                    out.add(run.item(item.json(), item));
+            }
+            return out;
+        }
+        if (join.equals("enrichInput2")) {
+            for (Item b : two) {
+                List<Item> m = index1.getOrDefault(key(b.json(), keys2), List.of());
+                out.add(m.isEmpty() ? run.item(b.json(), b) : merged(run, m.get(0), b, clash));
+            }
+            return out;
+        }
         java.util.Set<Item> matched2 = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
         for (Item a : one) {
-            List<Item> matches = index.getOrDefault(key(a.json(), keys1), List.of());
+            List<Item> matches = index2.getOrDefault(key(a.json(), keys1), List.of());
             if (matches.isEmpty()) {
                 if (join.equals("enrichInput1") || join.equals("keepEverything")) out.add(run.item(a.json(), a));
                 continue;
             }
             for (Item b : matches) {
                 matched2.add(b);
-                switch (join) {
-                    case "keepMatches", "keepEverything", "enrichInput1" -> out.add(merged(run, a, b));
-                    case "enrichInput2" -> {
-                        /* added below, in input 2's order */
-                    }
-                    default ->
-                        throw new NodeFailedException("joinMode \"" + join
-                                + "\" is not supported; use keepMatches, enrichInput1, enrichInput2 or keepEverything");
-                }
+                out.add(merged(run, a, b, clash));
             }
         }
-        if (join.equals("enrichInput2")) {
-            Map<String, List<Item>> index1 = new LinkedHashMap<>();
-            for (Item a : one)
-                index1.computeIfAbsent(key(a.json(), keys1), k -> new ArrayList<>())
-                        .add(a);
-            for (Item b : two) {
-                List<Item> m = index1.getOrDefault(key(b.json(), keys2), List.of());
-                out.add(m.isEmpty() ? run.item(b.json(), b) : merged(run, m.get(0), b));
-            }
-        } else if (join.equals("keepEverything")) {
+        if (join.equals("keepEverything")) {
             for (Item b : two) if (!matched2.contains(b)) out.add(run.item(b.json(), b));
         }
         return out;
+    }
+
+    private static Map<String, List<Item>> index(List<Item> items, List<String> keys) {
+        Map<String, List<Item>> index = new LinkedHashMap<>();
+        for (Item item : items)
+            index.computeIfAbsent(key(item.json(), keys), k -> new ArrayList<>())
+                    .add(item);
+        return index;
+    }
+
+    /** {@code item} with {@code _source} (n8n's mark on kept non-matches from both inputs), or as it is. */
+    private static JsonNode marked(Item item, String source) {
+        if (source == null || !item.json().isObject()) return item.json();
+        return ((ObjectNode) item.json()).deepCopy().put("_source", source);
     }
 
     /** The values of the key fields as one comparable string; items missing a key never match. */
@@ -177,10 +321,8 @@ final class MergeNode implements NodeType {
         return key.toString();
     }
 
-    /** Two matched items as one, field by field, {@code b} winning a clash; linked to both. */
-    private static Item merged(NodeRun run, Item a, Item b) {
-        ObjectNode out = a.json().isObject() ? ((ObjectNode) a.json()).deepCopy() : Json.MAPPER.createObjectNode();
-        if (b.json().isObject()) out.setAll(((ObjectNode) b.json()).deepCopy());
-        return run.item(out, a, b);
+    /** Two matched items as one, clashes resolved as {@code clash} says; linked to both. */
+    private static Item merged(NodeRun run, Item a, Item b, Clash clash) {
+        return run.item(clash.merge(List.of(a, b), List.of(0, 1)), a, b);
     }
 }

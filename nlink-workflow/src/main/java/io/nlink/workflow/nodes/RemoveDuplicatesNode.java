@@ -12,7 +12,8 @@ import java.util.Set;
 /**
  * Remove Duplicates (n8n-nodes-base.removeDuplicates), within this run's input: keeps the first
  * item of each set of equal ones, comparing {@code compare}: allFields (the default),
- * allFieldsExcept ({@code fieldsToExclude}) or selectedFields ({@code fieldsToCompare}). Version
+ * allFieldsExcept ({@code fieldsToExclude}) or selectedFields ({@code fieldsToCompare});
+ * {@code options.removeOtherFields} keeps only the fields compared. Version
  * 2's operations that remember items across runs are not supported.
  */
 final class RemoveDuplicatesNode implements NodeType {
@@ -25,6 +26,12 @@ final class RemoveDuplicatesNode implements NodeType {
                     "operation \"" + operation + "\" (remembering items across executions) is not supported;"
                             + " nLink removes duplicates within one run's input (removeDuplicateInputItems)");
         }
+        return withinInput(run);
+    }
+
+    /** The items of the first input without later duplicates: what Item Lists' removeDuplicates does too. */
+    static List<List<Item>> withinInput(NodeRun run) throws NodeFailedException {
+        JsonNode p = run.parameters();
         String compare = p.path("compare").asText("allFields");
         boolean dots = Fields.dots(p);
         Set<JsonNode> seen = new HashSet<>();
@@ -55,7 +62,23 @@ final class RemoveDuplicatesNode implements NodeType {
                     throw new NodeFailedException(
                             "compare: \"" + compare + "\" is not allFields, allFieldsExcept or selectedFields");
             };
-            if (seen.add(key)) out.add(run.item(item.json(), item));
+            if (!seen.add(key)) continue;
+            // options.removeOtherFields: only the fields compared stay.
+            JsonNode kept = !p.path("options").path("removeOtherFields").asBoolean(false)
+                    ? item.json()
+                    : switch (compare) {
+                        case "allFieldsExcept" -> key;
+                        case "selectedFields" -> {
+                            ObjectNode selected = Json.MAPPER.createObjectNode();
+                            for (String f : Fields.list(p.path("fieldsToCompare"))) {
+                                JsonNode v = Fields.get(item.json(), f, dots);
+                                if (!v.isMissingNode()) Fields.put(selected, f, v.deepCopy(), dots);
+                            }
+                            yield selected;
+                        }
+                        default -> item.json();
+                    };
+            out.add(run.item(kept, item));
         }
         return List.of(out);
     }

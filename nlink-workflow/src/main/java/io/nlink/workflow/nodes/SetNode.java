@@ -12,7 +12,8 @@ import java.util.List;
  * of {name, value, type}, {@code includeOtherFields} (with {@code include}), or {@code mode: "raw"}
  * with {@code jsonOutput}. Versions 3.0–3.2: {@code fields.values} of {name, type: "numberValue",
  * numberValue} and {@code include} (all, none, selected, except). Versions 1 and 2: {@code values.string|number|boolean} lists and
- * {@code keepOnlySet}. Names with dots set nested fields (n8n's dotNotation, on by default).
+ * {@code keepOnlySet}. Names with dots set nested fields (n8n's dotNotation, on by default);
+ * in versions 1 and 2 {@code [n]} sets a list element too ({@code data[0]}), as n8n's lodash does.
  */
 final class SetNode implements NodeType {
     @Override
@@ -26,17 +27,23 @@ final class SetNode implements NodeType {
         return outputs;
     }
 
+    private static final java.util.Map<String, JsonNode> V1_DEFAULTS = java.util.Map.of(
+            "string", Json.MAPPER.getNodeFactory().textNode(""),
+            "number", Json.MAPPER.getNodeFactory().numberNode(0),
+            "boolean", Json.MAPPER.getNodeFactory().booleanNode(false));
+
     private static ObjectNode apply(double version, ObjectNode params, JsonNode item) {
         boolean dots = params.path("options").path("dotNotation").asBoolean(true);
         if (version < 3) {
             ObjectNode out = params.path("keepOnlySet").asBoolean(false) ? Json.MAPPER.createObjectNode() : copy(item);
             for (String type : new String[] {"string", "number", "boolean"}) {
                 for (JsonNode field : params.path("values").path(type)) {
-                    Fields.put(
-                            out,
-                            field.path("name").asText(),
-                            convert(type, field.get("value"), field.path("name").asText()),
-                            dots);
+                    // n8n's exports leave defaults out: the name "propertyName", the value "", 0 or false.
+                    String name = field.path("name").asText("propertyName");
+                    JsonNode value = field.has("value") ? field.get("value") : V1_DEFAULTS.get(type);
+                    // Version 1 sets what the value is (an expression's number stays a number under
+                    // "string", its text under "number"); version 2 converts to the list's type.
+                    Fields.putPath(out, name, version < 2 && value != null ? value : convert(type, value, name), dots);
                 }
             }
             return out;

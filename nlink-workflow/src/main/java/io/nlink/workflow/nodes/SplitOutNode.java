@@ -54,7 +54,11 @@ final class SplitOutNode implements NodeType {
                 for (int f = 0; f < fields.size(); f++) {
                     JsonNode element = lists[f].get(e);
                     if (element == null) continue;
-                    String name = f < destinations.size() ? destinations.get(f) : fields.get(f);
+                    // A destination through JavaScript's prototype is dropped, as n8n's lodash does: the element
+                    // keeps the field's own name.
+                    String name = f < destinations.size() && !prototypePath(destinations.get(f))
+                            ? destinations.get(f)
+                            : fields.get(f);
                     if (element.isObject()
                             && fields.size() == 1
                             && destinations.isEmpty()
@@ -68,6 +72,12 @@ final class SplitOutNode implements NodeType {
             }
         });
         return outputs;
+    }
+
+    private static boolean prototypePath(String path) {
+        for (String part : path.split("\\."))
+            if (part.equals("__proto__") || part.equals("constructor") || part.equals("prototype")) return true;
+        return false;
     }
 
     private static ObjectNode withoutSplitFields(JsonNode item, List<String> fields, boolean dots) {

@@ -16,7 +16,8 @@ import java.util.Set;
  * Summarize (n8n-nodes-base.summarize): per group of items with equal {@code fieldsToSplitBy}
  * values (one group when none), each {@code fieldsToSummarize.values[{aggregation, field}]}:
  * count, countUnique, sum, average, min, max, concatenate ({@code separateBy}), append,
- * appendUnique. The output field is named as n8n names it ({@code count_field},
+ * appendUnique (count, countUnique, append and concatenate skip empty values — missing, null,
+ * "" — unless the summary's {@code includeEmpty}). The output field is named as n8n names it ({@code count_field},
  * {@code unique_count_field}, {@code sum_field}, dots in the path as underscores). One item
  * per group, linked to the group's items; {@code options.outputFormat: "singleItem"} nests the
  * groups by their split values in one item.
@@ -85,10 +86,19 @@ final class SummarizeNode implements NodeType {
         String path = s.path("field").asText("");
         if (path.isBlank()) throw new NodeFailedException("fieldsToSummarize: a summary has no field");
         String field = path.replace('.', '_'); // n8n names the output after the path, dots as underscores
+        // As n8n's: without includeEmpty, count, countUnique, append and concatenate skip empty values (missing,
+        // null, ""); with it they take every item's, a missing one being JavaScript's undefined (distinct from null
+        // when counting unique values, null in a list). The numeric aggregations skip missing and null.
+        boolean textual = List.of("count", "countUnique", "append", "appendUnique", "concatenate")
+                .contains(aggregation);
+        boolean includeEmpty = textual && s.path("includeEmpty").asBoolean(false);
         List<JsonNode> values = new ArrayList<>();
         for (Item item : items) {
+            // A missing value stays a MissingNode here: one value of its own, as undefined is in n8n.
             JsonNode v = Fields.get(item.json(), path, dots);
-            if (!Fields.missing(v)) values.add(v);
+            boolean empty =
+                    Fields.missing(v) || (textual && v.isTextual() && v.asText().isEmpty());
+            if (!empty || includeEmpty) values.add(v);
         }
         var f = Json.MAPPER.getNodeFactory();
         switch (aggregation) {
@@ -133,7 +143,7 @@ final class SummarizeNode implements NodeType {
                     default -> s.path("separateBy").asText(",");
                 };
                 List<String> texts = values.stream()
-                        .map(v -> v.isValueNode() ? v.asText() : v.toString())
+                        .map(v -> Fields.missing(v) ? "" : v.isValueNode() ? v.asText() : v.toString())
                         .toList();
                 out.put("concatenated_" + field, String.join(separator, texts));
             }
@@ -141,7 +151,10 @@ final class SummarizeNode implements NodeType {
                 ArrayNode list =
                         out.putArray((aggregation.equals("append") ? "appended_" : "unique_appended_") + field);
                 Set<JsonNode> seen = new LinkedHashSet<>();
-                for (JsonNode v : values) if (aggregation.equals("append") || seen.add(v)) list.add(v.deepCopy());
+                for (JsonNode v : values) {
+                    if (aggregation.equals("append") || seen.add(v))
+                        list.add(v.isMissingNode() ? Json.MAPPER.nullNode() : v.deepCopy());
+                }
             }
             default ->
                 throw new NodeFailedException(

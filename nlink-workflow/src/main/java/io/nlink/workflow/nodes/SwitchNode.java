@@ -51,7 +51,7 @@ final class SwitchNode implements NodeType {
             boolean matched = false;
             JsonNode rules = params.path("rules").path("values");
             for (int r = 0; r < rules.size(); r++) {
-                if (IfNode.holds(rules.get(r).path("conditions"), loose, ignoreCase)) {
+                if (IfNode.holds(rules.get(r).path("conditions"), loose, ignoreCase, run.timezone())) {
                     outputs.get(r).add(run.item(item.json(), item));
                     matched = true;
                     if (!all) break;
