@@ -77,6 +77,7 @@ public final class Database implements AutoCloseable {
             Flyway.configure()
                     .dataSource(pool)
                     .locations("classpath:db/migration")
+                    .javaMigrations(new ExecutionRecordsOutOfRow())
                     .load()
                     .migrate();
             if (jdbcUrl == null) ownerOnlyFiles(dataDirectory.resolve("db"));
