@@ -2,8 +2,14 @@ package io.nlink.server.db;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
 import java.time.Instant;
+import java.time.OffsetDateTime;
+import org.flywaydb.core.Flyway;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -67,6 +73,45 @@ class H2FileTest {
                     record);
             assertThat(db.queryOne("SELECT record FROM executions", r -> r.getString(1)))
                     .contains(record);
+        }
+    }
+
+    @Test
+    void aDatabaseOfVersion9KeepsItsRecordsAndMovesThemOutOfTheRow(@TempDir Path data) throws Exception {
+        Files.createDirectories(data.resolve("db"));
+        String url = "jdbc:h2:file:" + data.toAbsolutePath().resolve("db/nlink") + ";DB_CLOSE_ON_EXIT=FALSE";
+        Flyway.configure()
+                .dataSource(url, "nlink", "")
+                .locations("classpath:db/migration")
+                .target("9")
+                .load()
+                .migrate();
+        String record = "{\"pad\":\"" + "é".repeat(RECORD_CHARS) + "\"}";
+        try (Connection c = DriverManager.getConnection(url, "nlink", "")) {
+            OffsetDateTime now = OffsetDateTime.now();
+            c.createStatement()
+                    .execute("INSERT INTO workflows (id, name, definition, active, created_at, updated_at)"
+                            + " VALUES (1, 'old', '{}', FALSE, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)");
+            try (PreparedStatement s = c.prepareStatement(
+                    "INSERT INTO executions (workflow_id, mode, status, started_at, finished_at, record) VALUES (1, 'manual', 'success', ?, ?, ?)")) {
+                s.setObject(1, now);
+                s.setObject(2, now);
+                s.setString(3, record);
+                s.executeUpdate();
+            }
+        }
+        try (Database db = Database.open(null, null, null, data)) {
+            assertThat(db.queryOne("SELECT record FROM executions", r -> r.getString(1)))
+                    .contains(record);
+            assertThat(db.queryOne(
+                            "SELECT data_type FROM information_schema.columns WHERE table_name = 'EXECUTIONS' AND column_name = 'RECORD'",
+                            r -> r.getString(1)))
+                    .contains("CHARACTER LARGE OBJECT");
+            assertThat(db.queryOne(
+                            "SELECT is_nullable FROM information_schema.columns WHERE table_name = 'EXECUTIONS' AND column_name = 'RECORD'",
+                            r -> r.getString(1)))
+                    .as("still NOT NULL")
+                    .contains("NO");
         }
     }
 }
