@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # A long load on one `nlink serve` with its embedded H2 database (issue 23): wrk posts to a
 # webhook workflow for MINUTES, and every --sample seconds the server's heap after a full
-# collection (jcmd GC.run, then GC.heap_info) is printed with the executions so far. Fails (exit
-# 1) when the heap after GC grew by more than --bound MiB between the end of the warm-up and the
-# end, or when a request failed. docs/reliability.md keeps the figures. Not run by CI.
+# collection (jcmd GC.run, then GC.heap_info) is printed with the executions so far and the H2
+# file's size. Fails (exit 1) when the heap after GC grew by more than --bound MiB between the end
+# of the warm-up and the end, when a request failed, or when H2 reported a store error. docs/reliability.md keeps the figures. Not run by CI.
 #   scripts/soak-h2.sh [MINUTES=10] [--warmup 2] [--sample 30] [--bound 16] [--connections 8]
 #                      [--threads 2] [--workflow set|seven] [--via webhook|api] [--body-kib 32] [--histograms DIR] [--keep]
 # --body-kib pads each request's JSON body to about that size: the execution record keeps the
@@ -216,6 +216,8 @@ heap_after_gc_kib() { # seconds
   jcmd "$server_pid" GC.class_histogram >"$file"
   awk '$1 == "Total" {printf "%d", $3 / 1024}' "$file"
 }
+# The H2 store's size (docs/reliability.md, "H2 file": it grew without bound before schema version 10).
+h2_file_mib() { du -sm "$work/data/db" | cut -f1; }
 # Executions finished so far: the list's newest id (ids count up from 1, one per execution).
 executions() { api GET '/api/executions?limit=1' | jq -r '.executions[0].id // 0'; }
 
@@ -224,7 +226,7 @@ echo "soak-h2.sh: $(nproc) cores, $(uptime | sed 's/.*load/load/'); server pid $
 wrk -t "$threads" -c "$connections" -d "${minutes}m" --timeout 30s -s "$work/post.lua" "$target" >"$work/wrk.txt" &
 wrk_pid=$!
 start=$SECONDS
-printf '%8s %12s %16s\n' seconds executions "heap after GC MiB"
+printf '%8s %12s %16s %12s\n' seconds executions "heap after GC MiB" "H2 file MiB"
 samples="$work/samples"
 : >"$samples"
 while kill -0 "$wrk_pid" 2>/dev/null; do
@@ -232,7 +234,7 @@ while kill -0 "$wrk_pid" 2>/dev/null; do
   kill -0 "$wrk_pid" 2>/dev/null || break
   t=$((SECONDS - start)) n="$(executions)" h="$(heap_after_gc_kib "$t")"
   printf '%s %s %s load\n' "$t" "$n" "$h" >>"$samples"
-  printf '%8d %12d %16.1f\n' "$t" "$n" "$(awk -v k="$h" 'BEGIN {print k / 1024}')"
+  printf '%8d %12d %16.1f %12d\n' "$t" "$n" "$(awk -v k="$h" 'BEGIN {print k / 1024}')" "$(h2_file_mib)"
 done
 wait "$wrk_pid" || {
   cat "$work/wrk.txt" >&2
@@ -243,7 +245,7 @@ wrk_pid=""
 # One more sample once the load has stopped: shown, not judged (the requests in flight are gone).
 t=$((SECONDS - start)) n="$(executions)" h="$(heap_after_gc_kib "$t")"
 printf '%s %s %s idle\n' "$t" "$n" "$h" >>"$samples"
-printf '%8d %12d %16.1f  (load stopped)\n' "$t" "$n" "$(awk -v k="$h" 'BEGIN {print k / 1024}')"
+printf '%8d %12d %16.1f %12d  (load stopped)\n' "$t" "$n" "$(awk -v k="$h" 'BEGIN {print k / 1024}')" "$(h2_file_mib)"
 
 rps="$(awk '/^Requests\/sec/ {print $2}' "$work/wrk.txt")"
 non2xx="$(awk '/Non-2xx/ {print $NF}' "$work/wrk.txt")"
@@ -273,7 +275,14 @@ if [[ "$status" != none ]]; then
   echo "soak-h2.sh: live bytes grown most from $t0 s to $t1 s (bytes, instances, class):"
   awk 'FNR == NR && $1 ~ /^[0-9]+:$/ {a[$4] = $3; ai[$4] = $2; next}
     $1 ~ /^[0-9]+:$/ {printf "%12d %10d %s\n", $3 - a[$4], $2 - ai[$4], $4}' \
-    "$histograms/$(printf '%05d' "$t0").txt" "$histograms/$(printf '%05d' "$t1").txt" | sort -k1,1nr | head -10
+    "$histograms/$(printf '%05d' "$t0").txt" "$histograms/$(printf '%05d' "$t1").txt" | sort -k1,1nr | sed -n 1,10p
+fi
+# H2 stops its store after an internal error (it did, "File corrupted in chunk N", before schema
+# version 10) and then refuses every write: name it, whatever the heap did.
+if grep -q 'MVStoreException' "$log"; then
+  grep -m 3 'MVStoreException' "$log" >&2
+  echo "soak-h2.sh: FAILED: H2 reported a store error (server log above; --keep keeps it)" >&2
+  exit 1
 fi
 [[ "$status" == none ]] && {
   echo "soak-h2.sh: no sample after the warm-up; run longer" >&2

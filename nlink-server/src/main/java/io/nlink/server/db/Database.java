@@ -16,7 +16,8 @@ import org.flywaydb.core.Flyway;
  * The server's database: a connection pool whose schema Flyway has brought up to date
  * ({@code db/migration} on the class path). The embedded default is an H2 file in the data
  * directory; production points {@code jdbcUrl} at PostgreSQL. The schema is written in SQL both
- * accept, so there is one set of migrations and one set of queries.
+ * accept, so there is one set of migrations and one set of queries; version 10, which only H2
+ * needs, is Java ({@link ExecutionRecordsOutOfRow}).
  */
 public final class Database implements AutoCloseable {
     /**
@@ -77,6 +78,7 @@ public final class Database implements AutoCloseable {
             Flyway.configure()
                     .dataSource(pool)
                     .locations("classpath:db/migration")
+                    .javaMigrations(new ExecutionRecordsOutOfRow())
                     .load()
                     .migrate();
             if (jdbcUrl == null) ownerOnlyFiles(dataDirectory.resolve("db"));
