@@ -237,4 +237,17 @@ class CoreNodesTest {
         Execution broken = failing(node("functionItem", 1, "{\"functionCode\": \"\\nnope();\\nreturn item;\"}"), ROWS);
         assertThat(broken.error()).contains("code line 2");
     }
+
+    @Test
+    void codeAndFunctionNodesExportedWithoutCodeRunTheCodeN8nGivesANewNode() throws Exception {
+        String items = "[{\"a\": 1}, {\"a\": 2}]";
+        List<String> expected = List.of("{\"a\":1,\"myNewField\":1}", "{\"a\":2,\"myNewField\":1}");
+        for (String node : List.of(
+                "{\"name\": \"Code\", \"type\": \"n8n-nodes-base.code\", \"typeVersion\": 2, \"parameters\": {}}",
+                "{\"name\": \"Code\", \"type\": \"n8n-nodes-base.code\", \"typeVersion\": 2, \"parameters\": {\"mode\": \"runOnceForEachItem\"}}",
+                "{\"name\": \"Function\", \"type\": \"n8n-nodes-base.function\", \"typeVersion\": 1, \"parameters\": {}}",
+                "{\"name\": \"Item\", \"type\": \"n8n-nodes-base.functionItem\", \"typeVersion\": 1, \"parameters\": {}}")) {
+            assertThat(outputs(node, items)).as(node).containsExactly(expected);
+        }
+    }
 }

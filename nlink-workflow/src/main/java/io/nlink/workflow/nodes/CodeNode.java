@@ -36,12 +36,27 @@ final class CodeNode implements NodeType {
             throw new NodeFailedException(
                     "language \"" + language + "\" is not supported by nLink's Code node; use javaScript");
         }
-        String code = run.parameters().path("jsCode").asText(null);
-        if (code == null) throw new NodeFailedException("jsCode: the node has no code");
         boolean perItem =
                 run.parameters().path("mode").asText("runOnceForAllItems").equals("runOnceForEachItem");
+        // n8n leaves a parameter at its default out of an export: a Code node exported without
+        // jsCode runs the code n8n puts in a new node.
+        String code = run.parameters().path("jsCode").asText(perItem ? DEFAULT_EACH_ITEM : DEFAULT_ALL_ITEMS);
         return run(run, code, perItem);
     }
+
+    /** What a new Code node does in n8n, once for all items: adds myNewField = 1 to each. */
+    static final String DEFAULT_ALL_ITEMS = """
+            for (const item of $input.all()) {
+              item.json.myNewField = 1;
+            }
+            return $input.all();
+            """;
+
+    /** The same, once for each item. */
+    static final String DEFAULT_EACH_ITEM = """
+            $input.item.json.myNewField = 1;
+            return $input.item;
+            """;
 
     /** Runs {@code code} over the node's first input; the Function and Function Item nodes share this. */
     static List<List<Item>> run(NodeRun run, String code, boolean perItem) throws NodeFailedException {

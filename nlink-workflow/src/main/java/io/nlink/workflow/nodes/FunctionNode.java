@@ -18,8 +18,13 @@ final class FunctionNode implements NodeType {
 
     @Override
     public List<List<Item>> run(NodeRun run) throws NodeFailedException {
-        String code = run.parameters().path("functionCode").asText(null);
-        if (code == null) throw new NodeFailedException("functionCode: the node has no code");
+        // Exported without functionCode: the code n8n puts in a new node (adds myNewField = 1).
+        String code = run.parameters()
+                .path("functionCode")
+                .asText(
+                        perItem
+                                ? "item.myNewField = 1;\nreturn item;"
+                                : "for (const item of items) {\n  item.json.myNewField = 1;\n}\nreturn items;");
         // Function Item named the item's JSON "item": bind it on the code's first line, so error line numbers stay the
         // user's.
         return CodeNode.run(run, perItem ? "item = $json; " + code : code, perItem);
