@@ -137,7 +137,11 @@ public final class WasmEngine {
         return diskCacheHits.get();
     }
 
-    /** Parses and checks a module without compiling it: what {@code nlink validate} reports. */
+    /**
+     * Parses and checks a module without compiling it: what {@code nlink validate} reports.
+     * Throws, rather than listing problems, for bytes that are not a module and for a shape over
+     * {@link ModuleInspector#shapeProblems}'s limits, which are checked before the parse.
+     */
     public static ModuleInfo inspect(byte[] wasm) throws InvalidModuleException {
         WasmModule module = parse(wasm);
         return withUnsupportedFeatures(
