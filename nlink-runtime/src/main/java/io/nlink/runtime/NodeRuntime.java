@@ -190,7 +190,7 @@ public final class NodeRuntime implements AutoCloseable {
      * Parses a module and checks it against the nLink ABI without compiling it: what {@code nlink
      * validate} reports and the store's capability sheet shows.
      *
-     * @throws InvalidModuleException when the bytes are not a WebAssembly module at all
+     * @throws InvalidModuleException when the bytes are not a WebAssembly module at all, or its shape is over a limit
      */
     public static ModuleInfo inspect(byte[] wasm) throws InvalidModuleException {
         return WasmEngine.inspect(wasm);

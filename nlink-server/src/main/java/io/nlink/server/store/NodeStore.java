@@ -40,13 +40,18 @@ import java.util.Optional;
  * <p>An upload is installed only when all of it checks out — ZIP screen, package files, module
  * exports/imports/memory, a real compile and start in the sandbox, and the package's golden
  * vectors when it has them — and the install is one transaction, so a refused or failed upload
- * leaves nothing behind.
+ * leaves nothing behind. At most one upload per core is validated at once ({@link UploadGate}), and
+ * the compile runs on the runtime's compile worker within its CPU budget, so uploads of modules
+ * that are slow to compile neither hold every request thread nor every core.
  */
 public final class NodeStore {
     private final Database db;
     private final NodeRuntime runtime;
     private final SandboxLimits limits;
     private final LoadedNodes loaded;
+
+    /** One upload validated at a time per core (each compiles a module); beyond that, 429. */
+    private final UploadGate validating = new UploadGate(Runtime.getRuntime().availableProcessors(), UploadGate.WAIT);
 
     /** One installed version, as lists and pages show it. */
     public record Version(
@@ -112,7 +117,7 @@ public final class NodeStore {
                     name + "@" + version + " is already installed with different content;"
                             + " raise \"version\" in package.json to install the new build beside it");
         }
-        ObjectNode details = validate(pkg, zip);
+        ObjectNode details = validating.run(() -> validate(pkg, zip));
         Instant now = Instant.now();
         String displayName = pkg.definition().displayName();
         String description = pkg.manifest().description() != null

@@ -4,6 +4,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
 import run.endive.compiler.InterpreterFallback;
+import run.endive.compiler.internal.ClassCollector;
 import run.endive.compiler.internal.ClassLoadingCollector;
 import run.endive.compiler.internal.Compiler;
 import run.endive.compiler.internal.MachineFactory;
@@ -41,20 +42,80 @@ final class EndiveCompiler {
      * Compiles every function it can to JVM bytecode, silently leaving the rest to the
      * interpreter (they are reported from {@link Compiled#interpretedFunctions()} instead).
      *
+     * <p>Stops with {@link Stopped} at the next generated class once the thread is interrupted
+     * ({@link CompileBudget} interrupts a compile at its budget): the compiler itself never looks.
+     *
      * @throws run.endive.wasm.WasmEngineException or IllegalArgumentException when the compiler
      *     rejects the module
      */
     static Compiled compile(WasmModule module) {
         var result = Compiler.builder(module)
-                .withClassCollectorFactory(ClassLoadingCollector::new)
+                .withClassCollectorFactory(StoppableCollector::new)
                 .withInterpreterFallback(InterpreterFallback.SILENT)
                 .build()
                 .compile();
-        var collector = (ClassLoadingCollector) result.collector();
+        var collector = ((StoppableCollector) result.collector()).classes;
         return new Compiled(
                 new MachineFactory(module, collector.machineFactory()),
                 result.interpretedFunctions(),
                 collector.mainClassName(),
                 result.classBytes());
+    }
+
+    /** The compile was stopped because its thread was interrupted. */
+    static final class Stopped extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        Stopped() {
+            super("the compile was stopped", null, false, false);
+        }
+    }
+
+    /**
+     * Endive's class-loading collector, checking for an interrupt before each class it is handed:
+     * the only point in a compile where the compiler calls out (once per class of up to 12,288
+     * functions, or fewer when they are large).
+     */
+    private static final class StoppableCollector implements ClassCollector {
+        final ClassLoadingCollector classes = new ClassLoadingCollector();
+
+        private static void stopIfInterrupted() {
+            if (Thread.currentThread().isInterrupted()) {
+                throw new Stopped();
+            }
+        }
+
+        @Override
+        public String mainClassName() {
+            return classes.mainClassName();
+        }
+
+        @Override
+        public void putMainClass(String name, byte[] bytes) {
+            stopIfInterrupted();
+            classes.putMainClass(name, bytes);
+        }
+
+        @Override
+        public void put(String name, byte[] bytes) {
+            stopIfInterrupted();
+            classes.put(name, bytes);
+        }
+
+        @Override
+        public void putAll(ClassCollector other) {
+            stopIfInterrupted();
+            classes.putAll(other);
+        }
+
+        @Override
+        public Map<String, byte[]> classBytes() {
+            return classes.classBytes();
+        }
+
+        @Override
+        public byte[] resolve(Class<?> type) {
+            return classes.resolve(type);
+        }
     }
 }

@@ -52,25 +52,53 @@ public final class WasmEngine {
      *                       (Go: 5-10 ms warm, the first one 20-90 ms); the cost is one instance's memory per recently used node
      *                       (a Go node: about 3 MB) and starting one instance more than used when
      *                       the node falls idle.
+     * @param compileBudget  CPU time one module's parse and compile may take; default {@link
+     *                       #DEFAULT_COMPILE_BUDGET}
      */
-    public record Options(ExecutionMode mode, int cacheSize, java.nio.file.Path cacheDirectory, Duration spareIdle) {
-        public static final Options DEFAULTS = new Options(ExecutionMode.COMPILED, 32, null, Duration.ofSeconds(30));
+    public record Options(
+            ExecutionMode mode,
+            int cacheSize,
+            java.nio.file.Path cacheDirectory,
+            Duration spareIdle,
+            Duration compileBudget) {
+        /**
+         * CPU time the parse and compile of one module may take ({@link CompileBudget}): 30 s,
+         * about six times what the largest real guest, the 13.6 MB Python kit, takes on a quiet
+         * 2-core machine. A module still compiling then is refused; what it cost is that much of
+         * one core. Compiles also wait for one of {@link CompileBudget#SLOTS} slots (one per core).
+         */
+        public static final Duration DEFAULT_COMPILE_BUDGET = Duration.ofSeconds(30);
+
+        public static final Options DEFAULTS =
+                new Options(ExecutionMode.COMPILED, 32, null, Duration.ofSeconds(30), DEFAULT_COMPILE_BUDGET);
 
         public Options {
             if (cacheSize < 1) throw new IllegalArgumentException("cacheSize must be at least 1");
             io.nlink.runtime.internal.ReadyInstances.checkIdle(spareIdle);
+            if (compileBudget == null || compileBudget.isNegative() || compileBudget.isZero()) {
+                throw new IllegalArgumentException("the compile budget must be positive, got " + compileBudget);
+            }
+        }
+
+        /** These options with the default compile budget. */
+        public Options(ExecutionMode mode, int cacheSize, java.nio.file.Path cacheDirectory, Duration spareIdle) {
+            this(mode, cacheSize, cacheDirectory, spareIdle, DEFAULT_COMPILE_BUDGET);
         }
 
         public Options withMode(ExecutionMode newMode) {
-            return new Options(newMode, cacheSize, cacheDirectory, spareIdle);
+            return new Options(newMode, cacheSize, cacheDirectory, spareIdle, compileBudget);
         }
 
         public Options withCacheDirectory(java.nio.file.Path directory) {
-            return new Options(mode, cacheSize, directory, spareIdle);
+            return new Options(mode, cacheSize, directory, spareIdle, compileBudget);
         }
 
         public Options withSpareIdle(Duration idle) {
-            return new Options(mode, cacheSize, cacheDirectory, idle);
+            return new Options(mode, cacheSize, cacheDirectory, idle, compileBudget);
+        }
+
+        public Options withCompileBudget(Duration budget) {
+            return new Options(mode, cacheSize, cacheDirectory, spareIdle, budget);
         }
     }
 
@@ -109,7 +137,11 @@ public final class WasmEngine {
         return diskCacheHits.get();
     }
 
-    /** Parses and checks a module without compiling it: what {@code nlink validate} reports. */
+    /**
+     * Parses and checks a module without compiling it: what {@code nlink validate} reports.
+     * Throws, rather than listing problems, for bytes that are not a module and for a shape over
+     * {@link ModuleInspector#shapeProblems}'s limits, which are checked before the parse.
+     */
     public static ModuleInfo inspect(byte[] wasm) throws InvalidModuleException {
         WasmModule module = parse(wasm);
         return withUnsupportedFeatures(
@@ -145,6 +177,7 @@ public final class WasmEngine {
                             + " a node runs on one thread; build without threads (e.g. wasm32-wasip1, not wasm32-wasip1-threads)");
         }
         problems.addAll(overBudget(module));
+        problems.addAll(ModuleInspector.controlFlowProblems(module));
         if (problems.size() == info.problems().size()) {
             return info;
         }
@@ -262,13 +295,31 @@ public final class WasmEngine {
             }
         }
         if (mine) {
-            task.run();
+            if (warmUp.isEmpty()) {
+                try {
+                    CompileBudget.run(task, options.compileBudget(), key);
+                } catch (InvalidModuleException | RuntimeException refused) {
+                    synchronized (cache) {
+                        cache.remove(key, task);
+                    }
+                    throw refused;
+                }
+            } else {
+                task.run(); // its module's load, inside, is the budgeted part
+            }
         }
         try {
             return task.get();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while compiling module " + key, e);
+        } catch (java.util.concurrent.CancellationException e) {
+            // another caller's wait stopped this compile at the budget
+            synchronized (cache) {
+                cache.remove(key, task);
+            }
+            throw new InvalidModuleException(List.of("loading it was stopped at the host's compile budget of "
+                    + options.compileBudget().toSeconds() + " s of CPU time: build a smaller module"));
         } catch (ExecutionException e) {
             synchronized (cache) {
                 cache.remove(key, task);
@@ -341,6 +392,10 @@ public final class WasmEngine {
     }
 
     private static WasmModule parse(byte[] wasm) throws InvalidModuleException {
+        List<String> shape = ModuleInspector.shapeProblems(wasm);
+        if (!shape.isEmpty()) {
+            throw new InvalidModuleException(shape);
+        }
         try {
             return Parser.parse(wasm);
         } catch (WasmEngineException | IllegalArgumentException | IndexOutOfBoundsException e) {
