@@ -1,8 +1,10 @@
 package io.nlink.server.auth;
 
+import io.nlink.server.http.BusyGate;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
+import java.time.Duration;
 import java.util.Base64;
 import javax.crypto.SecretKeyFactory;
 import javax.crypto.spec.PBEKeySpec;
@@ -14,11 +16,20 @@ import javax.crypto.spec.PBEKeySpec;
  *
  * <p>Stored form: {@code pbkdf2-sha256$<iterations>$<salt base64>$<hash base64>}.
  *
- * <p>Every hash passes through {@link PasswordGate#SHARED}, so at most one per core runs at once;
+ * <p>Every hash passes through {@link #HASHING}, so at most one per core runs at once;
  * both methods may throw a 429 {@link io.nlink.server.http.ApiException} when the server is busy.
  */
 public final class Passwords {
     static final int ITERATIONS = 600_000;
+
+    /**
+     * The one gate all password work of this process passes through: 600,000 iterations are open to
+     * anyone at sign-in, so one hash per core; a caller waits up to 2 s, long enough to ride out a
+     * burst of honest sign-ins, short enough to hold no thread for long.
+     */
+    static final BusyGate HASHING = new BusyGate(
+            Runtime.getRuntime().availableProcessors(), Duration.ofSeconds(2), "checking other passwords", 2);
+
     private static final int SALT_BYTES = 16;
     private static final int HASH_BITS = 256;
     private static final String SCHEME = "pbkdf2-sha256";
@@ -47,7 +58,7 @@ public final class Passwords {
         byte[] salt = new byte[SALT_BYTES];
         RANDOM.nextBytes(salt);
         return SCHEME + "$" + ITERATIONS + "$" + b64(salt) + "$"
-                + b64(PasswordGate.SHARED.run(() -> derive(password, salt, ITERATIONS)));
+                + b64(HASHING.run(() -> derive(password, salt, ITERATIONS)));
     }
 
     /** Whether {@code password} matches {@code stored}; false for anything malformed. */
@@ -59,7 +70,7 @@ public final class Passwords {
             int iterations = Integer.parseInt(parts[1]);
             byte[] salt = Base64.getDecoder().decode(parts[2]);
             byte[] expected = Base64.getDecoder().decode(parts[3]);
-            return MessageDigest.isEqual(expected, PasswordGate.SHARED.run(() -> derive(password, salt, iterations)));
+            return MessageDigest.isEqual(expected, HASHING.run(() -> derive(password, salt, iterations)));
         } catch (IllegalArgumentException e) {
             return false;
         }

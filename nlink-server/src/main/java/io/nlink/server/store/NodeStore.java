@@ -22,9 +22,11 @@ import io.nlink.runtime.wasm.ModuleInfo;
 import io.nlink.server.auth.AuditLog;
 import io.nlink.server.db.Database;
 import io.nlink.server.http.ApiException;
+import io.nlink.server.http.BusyGate;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
@@ -40,7 +42,7 @@ import java.util.Optional;
  * <p>An upload is installed only when all of it checks out — ZIP screen, package files, module
  * exports/imports/memory, a real compile and start in the sandbox, and the package's golden
  * vectors when it has them — and the install is one transaction, so a refused or failed upload
- * leaves nothing behind. At most one upload per core is validated at once ({@link UploadGate}), and
+ * leaves nothing behind. At most one upload per core is validated at once ({@link #validating}), and
  * the compile runs on the runtime's compile worker within its CPU budget, so uploads of modules
  * that are slow to compile neither hold every request thread nor every core.
  */
@@ -50,8 +52,15 @@ public final class NodeStore {
     private final SandboxLimits limits;
     private final LoadedNodes loaded;
 
-    /** One upload validated at a time per core (each compiles a module); beyond that, 429. */
-    private final UploadGate validating = new UploadGate(Runtime.getRuntime().availableProcessors(), UploadGate.WAIT);
+    /**
+     * Uploads validated at once: each can take seconds of a core, up to the runtime's compile
+     * budget, and needs only a signed-in member. One per core; 5 s of wait lets an honest upload
+     * that arrives beside another get its turn; Retry-After 10 s is about what validating the Go
+     * example takes on a busy 2-core machine. Refused rather than queued: a queued upload would hold
+     * its request thread for as long as the ones ahead of it take.
+     */
+    private final BusyGate validating = new BusyGate(
+            Runtime.getRuntime().availableProcessors(), Duration.ofSeconds(5), "validating other uploads", 10);
 
     /** One installed version, as lists and pages show it. */
     public record Version(

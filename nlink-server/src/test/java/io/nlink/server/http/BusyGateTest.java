@@ -1,18 +1,17 @@
-package io.nlink.server.auth;
+package io.nlink.server.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.nlink.server.http.ApiException;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import org.junit.jupiter.api.Test;
 
-class PasswordGateTest {
+class BusyGateTest {
     @Test
     void aCallerBeyondTheBoundWaitsBrieflyThenGets429WithRetryAfter() throws Exception {
-        PasswordGate gate = new PasswordGate(1, Duration.ofMillis(200));
+        BusyGate gate = new BusyGate(1, Duration.ofMillis(200), "checking other passwords", 2);
         CountDownLatch running = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
         CompletableFuture<String> busy = CompletableFuture.supplyAsync(() -> gate.run(() -> {
@@ -25,9 +24,9 @@ class PasswordGateTest {
         assertThatThrownBy(() -> gate.run(() -> "second"))
                 .isInstanceOfSatisfying(ApiException.class, e -> {
                     assertThat(e.status()).isEqualTo(429);
-                    assertThat(e.retryAfterSeconds()).isPositive();
+                    assertThat(e.retryAfterSeconds()).isEqualTo(2);
                 })
-                .hasMessageContaining("busy checking other passwords");
+                .hasMessage("the server is busy checking other passwords; try again in 2 s");
         assertThat(Duration.ofNanos(System.nanoTime() - started)).isGreaterThanOrEqualTo(Duration.ofMillis(150));
         release.countDown();
         assertThat(busy.get()).isEqualTo("first");
