@@ -230,6 +230,7 @@ public final class NlinkServer implements AutoCloseable {
     public void close() {
         app.stop();
         triggers.close();
+        workflows.endRunsUnderWay(); // nothing starts runs now; those under way end, or are stopped and recorded
         cluster.close();
         workflows.close(); // after the last run has ended, before the database closes: no record is lost
         runtime.close();

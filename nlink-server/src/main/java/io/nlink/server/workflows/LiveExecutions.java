@@ -59,6 +59,25 @@ public final class LiveExecutions {
         return byId.size();
     }
 
+    /**
+     * Lets the runs under way here end within {@code grace}, then stops the rest with {@code reason}
+     * (the node under way is cut short, as by Stop) and waits up to {@code grace} again for their
+     * records, so a server that shuts down records how each of its runs ended instead of cutting
+     * them off unrecorded. Returns how many had to be stopped.
+     */
+    int drain(java.time.Duration grace, String reason) throws InterruptedException {
+        awaitNone(grace);
+        List<Live> left = List.copyOf(byId.values());
+        left.forEach(live -> live.stop(reason));
+        if (!left.isEmpty()) awaitNone(grace);
+        return left.size();
+    }
+
+    private void awaitNone(java.time.Duration wait) throws InterruptedException {
+        long until = System.nanoTime() + wait.toNanos();
+        while (!byId.isEmpty() && System.nanoTime() - until < 0) Thread.sleep(20);
+    }
+
     /** One execution under way here: its events so far and its stop. */
     public static final class Live implements RunControl.Listener {
         private final long id;

@@ -144,6 +144,27 @@ public final class WorkflowService {
     /** Writes how runs ended, off the threads that ran them. */
     private final ExecutionRecorder recorder;
 
+    /**
+     * How long a shutting-down server lets its runs under way finish before it stops them (then as
+     * long again for the stopped ones to be recorded, canceled "the server is shutting down"). A
+     * waiting run (a Wait node) counts as under way: it lives in this process only.
+     */
+    public static final java.time.Duration SHUTDOWN_GRACE = java.time.Duration.ofSeconds(10);
+
+    /**
+     * Ends the runs under way ({@link #SHUTDOWN_GRACE}); called once nothing starts new ones (the
+     * HTTP server and the triggers are stopped), before the cluster and the runtime close.
+     */
+    public void endRunsUnderWay() {
+        try {
+            int stopped = live.drain(SHUTDOWN_GRACE, "the server is shutting down");
+            if (stopped > 0)
+                LOG.info("stopped {} run(s) still under way after {} s", stopped, SHUTDOWN_GRACE.toSeconds());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     /** Writes every execution record still queued; before the database closes. */
     public void close() {
         recorder.close();
