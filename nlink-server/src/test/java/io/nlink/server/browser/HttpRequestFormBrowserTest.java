@@ -120,7 +120,7 @@ class HttpRequestFormBrowserTest extends BrowserTestBase {
                 .contains("Required");
         assertThat(new Select(field("genericAuthType"))
                         .getOptions().stream().map(WebElement::getText).toList())
-                .containsExactly("Choose a Type", "Basic Auth", "Header Auth", "Query Auth");
+                .containsExactly("Choose a Type", "Basic Auth", "Bearer Auth", "Header Auth", "Query Auth");
         new Select(field("authentication")).selectByVisibleText("None");
         wait.until(d -> !shown().contains("genericAuthType"));
 
