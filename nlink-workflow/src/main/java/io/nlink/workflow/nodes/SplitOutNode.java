@@ -82,16 +82,7 @@ final class SplitOutNode implements NodeType {
 
     private static ObjectNode withoutSplitFields(JsonNode item, List<String> fields, boolean dots) {
         ObjectNode copy = item.isObject() ? ((ObjectNode) item).deepCopy() : Json.MAPPER.createObjectNode();
-        for (String f : fields) {
-            if (!dots || copy.has(f)) {
-                copy.remove(f);
-                continue;
-            }
-            String[] parts = f.split("\\.");
-            JsonNode at = copy;
-            for (int i = 0; i < parts.length - 1 && at != null; i++) at = at.get(parts[i]);
-            if (at instanceof ObjectNode parent) parent.remove(parts[parts.length - 1]);
-        }
+        for (String f : fields) Fields.remove(copy, f, dots);
         return copy;
     }
 }
