@@ -16,8 +16,8 @@ import java.util.regex.Pattern;
  *
  * <p>Luxon is the npm package itself (its WebJar, version in the root pom) and runs inside the
  * sandbox, like the code that calls it. Code sees it only through read-only views ({@link
- * #MEMBRANE}): its {@code Settings} stay out of reach, the zone and locale are set before each
- * call, and nothing a call does to Luxon's objects or caches can reach a later call. Only scripts
+ * #MEMBRANE}): its {@code Settings} stay out of reach (the locale is en-US; the zone is set before
+ * each call), and nothing a call does to Luxon's objects or caches can reach a later call. Only scripts
  * whose code names one of these pay for loading it (80 KB of JavaScript, once per sandbox
  * instance).
  */
@@ -54,7 +54,7 @@ public final class Luxon {
      * cannot reach; through the views, code can use them but never change them, so an evaluator
      * with Luxon can still serve later runs ({@link EvaluatorPool}). Plain data Luxon returns
      * ({@code toObject()}, arrays) comes as copies; an error it throws comes as a new Error with
-     * its message. {@code dates(zone)} sets the zone and locale for one call, then gives its
+     * its message. {@code dates(zone)} sets the zone for one call, then gives its
      * {@code now} and {@code today}.
      */
     private static final String MEMBRANE = """
@@ -69,6 +69,12 @@ public final class Luxon {
               const p = Object.getPrototypeOf(o);
               return p === Object.prototype || p === null;
             };
+            // A copy of plain object o with each applied to its values.
+            const copyPlain = function (o, each) {
+              const copy = {};
+              for (const k of Object.keys(o)) copy[k] = each(o[k]);
+              return copy;
+            };
             const unwrap = function (v) {
               if (v === null || (typeof v !== 'object' && typeof v !== 'function')) return v;
               if (raw.has(v)) return raw.get(v);
@@ -77,22 +83,13 @@ public final class Luxon {
                 const f = v; // code's own callback (Interval.mapEndpoints, Duration.mapUnits): it sees views
                 return function () { return unwrap(Reflect.apply(f, view(this), Array.prototype.map.call(arguments, view))); };
               }
-              if (isPlain(v)) {
-                const copy = {};
-                for (const k of Object.keys(v)) copy[k] = unwrap(v[k]);
-                return copy;
-              }
-              return v;
+              return isPlain(v) ? copyPlain(v, unwrap) : v;
             };
             const view = function (v) {
               if (v === null || (typeof v !== 'object' && typeof v !== 'function')) return v;
               if (raw.has(v)) return v;
               if (Array.isArray(v)) return v.map(view);
-              if (typeof v === 'object' && isPlain(v)) {
-                const copy = {};
-                for (const k of Object.keys(v)) copy[k] = view(v[k]);
-                return copy;
-              }
+              if (typeof v === 'object' && isPlain(v)) return copyPlain(v, view);
               let p = views.get(v);
               if (p) return p;
               // A shadow target keeps the proxy's invariants off Luxon's objects: the shadow is empty,
@@ -124,15 +121,12 @@ public final class Luxon {
               raw.set(p, v);
               return p;
             };
+            // Set once: code cannot reach the settings, so only the zone, which is each run's own, changes.
+            settings.defaultLocale = 'en-US';
+            settings.throwOnInvalid = false;
             // An arrow function has no prototype object, so freezing it leaves nothing to write to.
             const dates = (zone) => {
               settings.defaultZone = zone;
-              settings.defaultLocale = 'en-US';
-              settings.defaultNumberingSystem = null;
-              settings.defaultOutputCalendar = null;
-              settings.throwOnInvalid = false;
-              settings.twoDigitCutoffYear = 60;
-              settings.now = function () { return Date.now(); };
               const now = luxon.DateTime.now();
               return { now: view(now), today: view(now.startOf('day')) };
             };
