@@ -18,7 +18,9 @@ trap '"$root/scripts/postgres.sh" stop' EXIT
 source "$root/scripts/java-env.sh"
 nlink_pick_java
 cd "$root"
-mvn -B -ntp verify "$@"
+# clean: classes left by the launcher's build (compiled without Error Prone) would count as up to
+# date and skip Error Prone's checks here.
+mvn -B -ntp clean verify "$@"
 # A short real fuzz run of every Jazzer target (docs/reliability.md); NLINK_FUZZ_SECONDS=0 skips it,
 # scripts/fuzz.sh runs longer ones.
 fuzz_seconds="${NLINK_FUZZ_SECONDS:-20}"
