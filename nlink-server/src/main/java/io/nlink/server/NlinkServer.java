@@ -168,6 +168,15 @@ public final class NlinkServer implements AutoCloseable {
             io.nlink.server.metrics.ServerMetrics metrics =
                     config.metrics() ? new io.nlink.server.metrics.ServerMetrics(database, workflows, runtime) : null;
             Javalin app = Javalin.create(c -> {
+                c.jetty.modifyServer(jetty -> {
+                    // Javalin nests its handlers inside: a stop lets requests under way finish (new
+                    // ones get 503) for up to the drain's two graces (close).
+                    jetty.setHandler(new org.eclipse.jetty.server.handler.GracefulHandler());
+                    jetty.setStopTimeout(WorkflowService.SHUTDOWN_GRACE
+                            .multipliedBy(2)
+                            .plusSeconds(5)
+                            .toMillis());
+                });
                 Api.configure(c, services);
                 if (metrics != null) metrics.configure(c);
             });
@@ -226,14 +235,34 @@ public final class NlinkServer implements AutoCloseable {
         return cluster;
     }
 
+    /**
+     * Shuts down without cutting off a caller: HTTP stops taking requests while those under way go
+     * on (a caller waiting on a webhook gets its run's answer), the runs end within
+     * {@link WorkflowService#SHUTDOWN_GRACE} or are stopped and recorded, then everything closes.
+     */
     @Override
     public void close() {
-        app.stop();
         triggers.close();
-        workflows.endRunsUnderWay(); // nothing starts runs now; those under way end, or are stopped and recorded
+        // Jetty's graceful stop (GracefulHandler, see start) waits for the requests under way, which
+        // wait for their runs: so it runs beside the drain, not before it.
+        Thread httpStop = Thread.ofPlatform().name("nlink-http-stop").start(app::stop);
+        workflows.endRunsUnderWay(); // runs started from now on are stopped at once
+        joinUninterruptibly(httpStop);
         cluster.close();
         workflows.close(); // after the last run has ended, before the database closes: no record is lost
         runtime.close();
         database.close();
+    }
+
+    private static void joinUninterruptibly(Thread thread) {
+        boolean interrupted = false;
+        while (thread.isAlive()) {
+            try {
+                thread.join();
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) Thread.currentThread().interrupt();
     }
 }

@@ -75,6 +75,83 @@ class ShutdownTest {
         }
     }
 
+    /**
+     * A caller waiting on a webhook whose run is under way when the server shuts down gets an
+     * answer, not a cut connection: the run that ends within the grace answers as it would have,
+     * the one stopped after it (a node that would run for minutes) answers that the server is
+     * shutting down.
+     */
+    @Test
+    void webhookCallersUnderWayGetTheirAnswerWhenTheServerShutsDown() throws Exception {
+        TestDatabase db = TestDatabase.H2.fresh();
+        TestServer first = TestServer.start(data, db);
+        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        java.util.concurrent.CompletableFuture<java.net.http.HttpResponse<String>> quick, waiting;
+        try {
+            activate(
+                    first.owner,
+                    webhookWorkflow(
+                            "Quick hook",
+                            "quick-hook",
+                            "{\"name\": \"Slow\", \"type\": \"n8n-nodes-base.code\", \"position\": [200, 0], \"parameters\":"
+                                    + " {\"jsCode\": \"const t = Date.now(); while (Date.now() - t < 3000) {} return [{json: {n: 1}}];\"}}"));
+            activate(
+                    first.owner,
+                    webhookWorkflow(
+                            "Waiting hook",
+                            "waiting-hook",
+                            "{\"name\": \"Slow\", \"type\": \"n8n-nodes-base.code\", \"position\": [200, 0], \"timeout\": 300,"
+                                    + " \"parameters\": {\"jsCode\": \"while (true) {}\"}}"));
+            quick = http.sendAsync(hook(first, "quick-hook"), java.net.http.HttpResponse.BodyHandlers.ofString());
+            waiting = http.sendAsync(hook(first, "waiting-hook"), java.net.http.HttpResponse.BodyHandlers.ofString());
+            awaitRunning(first.owner, 2);
+        } finally {
+            first.close();
+        }
+        java.net.http.HttpResponse<String> quickAnswer = quick.get(30, java.util.concurrent.TimeUnit.SECONDS);
+        assertThat(quickAnswer.statusCode()).as(quickAnswer.body()).isEqualTo(200);
+        assertThat(quickAnswer.body()).contains("\"n\":1");
+        java.net.http.HttpResponse<String> waitingAnswer = waiting.get(30, java.util.concurrent.TimeUnit.SECONDS);
+        assertThat(waitingAnswer.statusCode()).as(waitingAnswer.body()).isGreaterThanOrEqualTo(500);
+        assertThat(waitingAnswer.body()).contains("the server is shutting down");
+    }
+
+    private static String webhookWorkflow(String name, String path, String slowNode) {
+        return "{\"name\": \"" + name + "\", \"nodes\": ["
+                + "{\"name\": \"Hook\", \"type\": \"n8n-nodes-base.webhook\", \"typeVersion\": 2, \"position\": [0, 0],"
+                + " \"parameters\": {\"path\": \"" + path
+                + "\", \"httpMethod\": \"POST\", \"responseMode\": \"lastNode\"}},"
+                + slowNode
+                + "], \"connections\": {\"Hook\": {\"main\": [[{\"node\": \"Slow\", \"index\": 0}]]}}}";
+    }
+
+    private static void activate(ApiClient owner, String workflow) throws Exception {
+        long id = LiveApiTest.create(owner, workflow);
+        ApiClient.Response activated = owner.post("/api/workflows/" + id + "/activate", Map.of());
+        assertThat(activated.status()).as(activated.toString()).isEqualTo(200);
+    }
+
+    private static java.net.http.HttpRequest hook(TestServer server, String path) {
+        return java.net.http.HttpRequest.newBuilder(java.net.URI.create(server.server.url() + "/webhook/" + path))
+                .header("Content-Type", "application/json")
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{\"n\": 1}"))
+                .build();
+    }
+
+    /** Until {@code count} executions are running. */
+    private static void awaitRunning(ApiClient client, int count) throws InterruptedException {
+        Instant until = Instant.now().plusSeconds(60);
+        while (Instant.now().isBefore(until)) {
+            if (client.get("/api/executions?status=running")
+                            .json()
+                            .path("executions")
+                            .size()
+                    >= count) return;
+            Thread.sleep(50);
+        }
+        throw new AssertionError("never " + count + " executions running");
+    }
+
     private static void awaitStatus(ApiClient client, long id, String status) throws InterruptedException {
         Instant until = Instant.now().plusSeconds(60);
         while (Instant.now().isBefore(until)) {

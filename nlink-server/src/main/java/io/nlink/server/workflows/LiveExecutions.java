@@ -36,9 +36,15 @@ public final class LiveExecutions {
         return Optional.ofNullable(byId.get(id));
     }
 
+    /** Why runs are stopped as soon as they start: set by {@link #drain}, the server shutting down. */
+    private volatile String draining;
+
     /** The entry of execution {@code id}, made when it is not here yet. */
     Live open(long id) {
-        return byId.computeIfAbsent(id, Live::new);
+        Live live = byId.computeIfAbsent(id, Live::new);
+        String reason = draining;
+        if (reason != null) live.stop(reason); // a run that slipped in as the server stops does not outlive it
+        return live;
     }
 
     /** Ends execution {@code id}'s entry with its final event: readers get it, later ones read the database. */
@@ -60,12 +66,14 @@ public final class LiveExecutions {
     }
 
     /**
-     * Lets the runs under way here end within {@code grace}, then stops the rest with {@code reason}
+     * Lets the runs under way here end within {@code grace} (a run that starts meanwhile is stopped
+     * at once), then stops the rest with {@code reason}
      * (the node under way is cut short, as by Stop) and waits up to {@code grace} again for their
      * records, so a server that shuts down records how each of its runs ended instead of cutting
      * them off unrecorded. Returns how many had to be stopped.
      */
     int drain(java.time.Duration grace, String reason) throws InterruptedException {
+        draining = reason;
         awaitNone(grace);
         List<Live> left = List.copyOf(byId.values());
         left.forEach(live -> live.stop(reason));

@@ -152,8 +152,9 @@ public final class WorkflowService {
     public static final java.time.Duration SHUTDOWN_GRACE = java.time.Duration.ofSeconds(10);
 
     /**
-     * Ends the runs under way ({@link #SHUTDOWN_GRACE}); called once nothing starts new ones (the
-     * HTTP server and the triggers are stopped), before the cluster and the runtime close.
+     * Ends the runs under way ({@link #SHUTDOWN_GRACE}); called once the triggers are stopped and the
+     * HTTP server takes no new requests, before the cluster and the runtime close. A run that
+     * starts meanwhile is stopped at once.
      */
     public void endRunsUnderWay() {
         try {
