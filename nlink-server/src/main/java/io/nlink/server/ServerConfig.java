@@ -108,48 +108,12 @@ public record ServerConfig(
 
     /** Where workflows' HTTP requests may go and how much they may take: see {@link EgressPolicy}. */
     public ServerConfig withHttpEgress(EgressPolicy value) {
-        return new ServerConfig(
-                host,
-                port,
-                dataDirectory,
-                jdbcUrl,
-                jdbcUser,
-                jdbcPassword,
-                maxUploadBytes,
-                sessionTtl,
-                limits,
-                maxTestRunItems,
-                keepExecutionsFor,
-                keepExecutions,
-                cluster,
-                executions,
-                value,
-                credentialsKeyFile,
-                trustedProxies,
-                metrics);
+        return edit(e -> e.httpEgress = value);
     }
 
     /** The key file that seals stored credentials; null for {@code credentials.key} in the data directory. */
     public ServerConfig withCredentialsKeyFile(Path value) {
-        return new ServerConfig(
-                host,
-                port,
-                dataDirectory,
-                jdbcUrl,
-                jdbcUser,
-                jdbcPassword,
-                maxUploadBytes,
-                sessionTtl,
-                limits,
-                maxTestRunItems,
-                keepExecutionsFor,
-                keepExecutions,
-                cluster,
-                executions,
-                httpEgress,
-                value,
-                trustedProxies,
-                metrics);
+        return edit(e -> e.credentialsKeyFile = value);
     }
 
     /** The credentials key file in use: the one given, else {@code credentials.key} in the data directory. */
@@ -158,270 +122,132 @@ public record ServerConfig(
     }
 
     public ServerConfig withHost(String value) {
-        return new ServerConfig(
-                value,
-                port,
-                dataDirectory,
-                jdbcUrl,
-                jdbcUser,
-                jdbcPassword,
-                maxUploadBytes,
-                sessionTtl,
-                limits,
-                maxTestRunItems,
-                keepExecutionsFor,
-                keepExecutions,
-                cluster,
-                executions,
-                httpEgress,
-                credentialsKeyFile,
-                trustedProxies,
-                metrics);
+        return edit(e -> e.host = value);
     }
 
     public ServerConfig withPort(int value) {
-        return new ServerConfig(
-                host,
-                value,
-                dataDirectory,
-                jdbcUrl,
-                jdbcUser,
-                jdbcPassword,
-                maxUploadBytes,
-                sessionTtl,
-                limits,
-                maxTestRunItems,
-                keepExecutionsFor,
-                keepExecutions,
-                cluster,
-                executions,
-                httpEgress,
-                credentialsKeyFile,
-                trustedProxies,
-                metrics);
+        return edit(e -> e.port = value);
     }
 
     public ServerConfig withDataDirectory(Path value) {
-        return new ServerConfig(
-                host,
-                port,
-                value,
-                jdbcUrl,
-                jdbcUser,
-                jdbcPassword,
-                maxUploadBytes,
-                sessionTtl,
-                limits,
-                maxTestRunItems,
-                keepExecutionsFor,
-                keepExecutions,
-                cluster,
-                executions,
-                httpEgress,
-                credentialsKeyFile,
-                trustedProxies,
-                metrics);
+        return edit(e -> e.dataDirectory = value);
     }
 
     /** Use PostgreSQL (or any database Flyway and the schema support) instead of the embedded H2. */
     public ServerConfig withDatabase(String url, String user, String password) {
-        return new ServerConfig(
-                host,
-                port,
-                dataDirectory,
-                url,
-                user,
-                password,
-                maxUploadBytes,
-                sessionTtl,
-                limits,
-                maxTestRunItems,
-                keepExecutionsFor,
-                keepExecutions,
-                cluster,
-                executions,
-                httpEgress,
-                credentialsKeyFile,
-                trustedProxies,
-                metrics);
+        return edit(e -> {
+            e.jdbcUrl = url;
+            e.jdbcUser = user;
+            e.jdbcPassword = password;
+        });
     }
 
     public ServerConfig withMaxUploadBytes(long value) {
-        return new ServerConfig(
-                host,
-                port,
-                dataDirectory,
-                jdbcUrl,
-                jdbcUser,
-                jdbcPassword,
-                value,
-                sessionTtl,
-                limits,
-                maxTestRunItems,
-                keepExecutionsFor,
-                keepExecutions,
-                cluster,
-                executions,
-                httpEgress,
-                credentialsKeyFile,
-                trustedProxies,
-                metrics);
+        return edit(e -> e.maxUploadBytes = value);
     }
 
     public ServerConfig withSessionTtl(Duration value) {
-        return new ServerConfig(
-                host,
-                port,
-                dataDirectory,
-                jdbcUrl,
-                jdbcUser,
-                jdbcPassword,
-                maxUploadBytes,
-                value,
-                limits,
-                maxTestRunItems,
-                keepExecutionsFor,
-                keepExecutions,
-                cluster,
-                executions,
-                httpEgress,
-                credentialsKeyFile,
-                trustedProxies,
-                metrics);
+        return edit(e -> e.sessionTtl = value);
     }
 
     /** Keep executions for {@code age} and at most {@code count} of them. */
     public ServerConfig withExecutionRetention(Duration age, int count) {
-        return new ServerConfig(
-                host,
-                port,
-                dataDirectory,
-                jdbcUrl,
-                jdbcUser,
-                jdbcPassword,
-                maxUploadBytes,
-                sessionTtl,
-                limits,
-                maxTestRunItems,
-                age,
-                count,
-                cluster,
-                executions,
-                httpEgress,
-                credentialsKeyFile,
-                trustedProxies,
-                metrics);
+        return edit(e -> {
+            e.keepExecutionsFor = age;
+            e.keepExecutions = count;
+        });
     }
 
     /** Join (or form) a cluster: see {@link ClusterConfig}. */
     public ServerConfig withCluster(ClusterConfig value) {
-        return new ServerConfig(
-                host,
-                port,
-                dataDirectory,
-                jdbcUrl,
-                jdbcUser,
-                jdbcPassword,
-                maxUploadBytes,
-                sessionTtl,
-                limits,
-                maxTestRunItems,
-                keepExecutionsFor,
-                keepExecutions,
-                value,
-                executions,
-                httpEgress,
-                credentialsKeyFile,
-                trustedProxies,
-                metrics);
+        return edit(e -> e.cluster = value);
     }
 
     public ServerConfig withExecutions(int value) {
-        return new ServerConfig(
-                host,
-                port,
-                dataDirectory,
-                jdbcUrl,
-                jdbcUser,
-                jdbcPassword,
-                maxUploadBytes,
-                sessionTtl,
-                limits,
-                maxTestRunItems,
-                keepExecutionsFor,
-                keepExecutions,
-                cluster,
-                value,
-                httpEgress,
-                credentialsKeyFile,
-                trustedProxies,
-                metrics);
+        return edit(e -> e.executions = value);
     }
 
     public ServerConfig withMetrics(boolean value) {
-        return new ServerConfig(
-                host,
-                port,
-                dataDirectory,
-                jdbcUrl,
-                jdbcUser,
-                jdbcPassword,
-                maxUploadBytes,
-                sessionTtl,
-                limits,
-                maxTestRunItems,
-                keepExecutionsFor,
-                keepExecutions,
-                cluster,
-                executions,
-                httpEgress,
-                credentialsKeyFile,
-                trustedProxies,
-                value);
+        return edit(e -> e.metrics = value);
     }
 
     public ServerConfig withLimits(SandboxLimits value) {
-        return new ServerConfig(
-                host,
-                port,
-                dataDirectory,
-                jdbcUrl,
-                jdbcUser,
-                jdbcPassword,
-                maxUploadBytes,
-                sessionTtl,
-                value,
-                maxTestRunItems,
-                keepExecutionsFor,
-                keepExecutions,
-                cluster,
-                executions,
-                httpEgress,
-                credentialsKeyFile,
-                trustedProxies,
-                metrics);
+        return edit(e -> e.limits = value);
     }
 
     /** Believe X-Forwarded-For from these proxies (addresses or CIDR blocks); empty: from nobody. */
     public ServerConfig withTrustedProxies(java.util.List<String> value) {
-        return new ServerConfig(
-                host,
-                port,
-                dataDirectory,
-                jdbcUrl,
-                jdbcUser,
-                jdbcPassword,
-                maxUploadBytes,
-                sessionTtl,
-                limits,
-                maxTestRunItems,
-                keepExecutionsFor,
-                keepExecutions,
-                cluster,
-                executions,
-                httpEgress,
-                credentialsKeyFile,
-                value,
-                metrics);
+        return edit(e -> e.trustedProxies = value);
+    }
+
+    private ServerConfig edit(java.util.function.Consumer<Edit> change) {
+        Edit e = new Edit(this);
+        change.accept(e);
+        return e.build();
+    }
+
+    /** A config's fields, to change some and build a new config (checked by the constructor) from. */
+    private static final class Edit {
+        String host;
+        int port;
+        Path dataDirectory;
+        String jdbcUrl;
+        String jdbcUser;
+        String jdbcPassword;
+        long maxUploadBytes;
+        Duration sessionTtl;
+        SandboxLimits limits;
+        int maxTestRunItems;
+        Duration keepExecutionsFor;
+        int keepExecutions;
+        ClusterConfig cluster;
+        int executions;
+        EgressPolicy httpEgress;
+        Path credentialsKeyFile;
+        java.util.List<String> trustedProxies;
+        boolean metrics;
+
+        Edit(ServerConfig c) {
+            host = c.host;
+            port = c.port;
+            dataDirectory = c.dataDirectory;
+            jdbcUrl = c.jdbcUrl;
+            jdbcUser = c.jdbcUser;
+            jdbcPassword = c.jdbcPassword;
+            maxUploadBytes = c.maxUploadBytes;
+            sessionTtl = c.sessionTtl;
+            limits = c.limits;
+            maxTestRunItems = c.maxTestRunItems;
+            keepExecutionsFor = c.keepExecutionsFor;
+            keepExecutions = c.keepExecutions;
+            cluster = c.cluster;
+            executions = c.executions;
+            httpEgress = c.httpEgress;
+            credentialsKeyFile = c.credentialsKeyFile;
+            trustedProxies = c.trustedProxies;
+            metrics = c.metrics;
+        }
+
+        ServerConfig build() {
+            return new ServerConfig(
+                    host,
+                    port,
+                    dataDirectory,
+                    jdbcUrl,
+                    jdbcUser,
+                    jdbcPassword,
+                    maxUploadBytes,
+                    sessionTtl,
+                    limits,
+                    maxTestRunItems,
+                    keepExecutionsFor,
+                    keepExecutions,
+                    cluster,
+                    executions,
+                    httpEgress,
+                    credentialsKeyFile,
+                    trustedProxies,
+                    metrics);
+        }
     }
 }
