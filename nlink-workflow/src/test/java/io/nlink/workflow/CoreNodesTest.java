@@ -150,7 +150,41 @@ class CoreNodesTest {
         assertThat(outputs(node("switch", 3.2, rules.formatted(", \"allMatchingOutputs\": true")), ROWS))
                 .extracting(List::size)
                 .containsExactly(2, 2);
-        assertThat(failing(node("switch", 2, "{}"), ROWS).error()).contains("Switch version 2.0 is not supported");
+    }
+
+    @Test
+    void switchVersions1And2CompareOneValueWithEachRule() throws Exception {
+        // Version 2: one output per rule, the first rule that holds takes the item, fallbackOutput the rest.
+        String byTeam = "{\"dataType\": \"string\", \"value1\": \"={{ $json.team }}\", \"rules\": {\"rules\": ["
+                + "{\"value2\": \"b\", \"outputKey\": \"B\"}, {\"operation\": \"startsWith\", \"value2\": \"a\"}]}%s}";
+        assertThat(outputs(node("switch", 2, byTeam.formatted("")), ROWS))
+                .extracting(List::size)
+                .containsExactly(1, 2);
+        // Numbers: "smaller" when no operation is given; an item no rule takes goes to fallbackOutput (-1: dropped).
+        String byScore = "{\"value1\": \"={{ $json.score }}\", \"rules\": {\"rules\": [{\"value2\": 4}, "
+                + "{\"operation\": \"largerEqual\", \"value2\": 10}]}, \"fallbackOutput\": %s}";
+        assertThat(outputs(node("switch", 2, byScore.formatted("-1")), ROWS))
+                .extracting(List::size)
+                .containsExactly(1, 1);
+        assertThat(outputs(node("switch", 2, byScore.formatted("0")), ROWS))
+                .extracting(List::size)
+                .containsExactly(2, 1);
+        // Version 1: four outputs, each rule names its output.
+        String v1 =
+                "{\"value1\": \"={{ $json.score }}\", \"rules\": {\"rules\": [{\"operation\": \"equal\", \"value2\": 10, \"output\": 3},"
+                        + " {\"operation\": \"larger\", \"value2\": 0, \"output\": 1}]}}";
+        assertThat(outputs(node("switch", 1, v1), ROWS)).extracting(List::size).containsExactly(0, 2, 0, 1);
+        // Expression mode: the index, of outputsAmount outputs (version 2) or four (version 1).
+        String expression = "{\"mode\": \"expression\", \"output\": \"={{ $json.score > 4 ? 1 : 0 }}\"%s}";
+        assertThat(outputs(node("switch", 2, expression.formatted(", \"outputsAmount\": 2")), ROWS))
+                .extracting(List::size)
+                .containsExactly(1, 2);
+        assertThat(outputs(node("switch", 1, expression.formatted("")), ROWS))
+                .extracting(List::size)
+                .containsExactly(1, 2, 0, 0);
+        assertThat(failing(node("switch", 2, expression.formatted(", \"outputsAmount\": 1")), ROWS)
+                        .error())
+                .contains("output: 1 is not an output of this node (0 to 0)");
     }
 
     @Test

@@ -90,26 +90,40 @@ final class IfNode implements NodeType {
         List<Boolean> results = new ArrayList<>();
         for (String type : new String[] {"string", "number", "boolean"}) {
             for (JsonNode c : params.path("conditions").path(type)) {
-                // n8n leaves defaults out of its exports: the operation is "equal" ("smaller" for numbers), value2
-                // false, 0 or "".
-                String operation = c.path("operation").asText(type.equals("number") ? "smaller" : "equal");
-                JsonNode value2 = c.has("value2")
-                        ? c.get("value2")
-                        : switch (type) {
-                            case "boolean" -> com.fasterxml.jackson.databind.node.BooleanNode.FALSE;
-                            case "number" -> com.fasterxml.jackson.databind.node.IntNode.valueOf(0);
-                            default -> com.fasterxml.jackson.databind.node.TextNode.valueOf("");
-                        };
-                results.add(compare(
-                        type,
-                        type,
-                        V1_NAMES.getOrDefault(operation, operation),
-                        c.get("value1"),
-                        value2,
-                        new Settings(true, true, 2, ZoneOffset.UTC)));
+                results.add(holdsVersion1(type, c.path("operation"), c.get("value1"), c.get("value2")));
             }
         }
         return any ? results.contains(true) : !results.contains(false);
+    }
+
+    /**
+     * One comparison of version 1's kind (IF 1, Switch 1 and 2) on {@code type} (string, number,
+     * boolean, dateTime). n8n leaves defaults out of its exports: the operation is "equal"
+     * ("smaller" for numbers, "after" for dates), the values false, 0 or "".
+     */
+    static boolean holdsVersion1(String type, JsonNode operation, JsonNode value1, JsonNode value2) {
+        String op = operation == null || operation.isMissingNode() || operation.isNull()
+                ? switch (type) {
+                    case "number" -> "smaller";
+                    case "dateTime" -> "after";
+                    default -> "equal";
+                }
+                : operation.asText();
+        return compare(
+                type,
+                type,
+                V1_NAMES.getOrDefault(op, op),
+                value1 == null ? defaultVersion1(type) : value1,
+                value2 == null ? defaultVersion1(type) : value2,
+                new Settings(true, true, 2, ZoneOffset.UTC));
+    }
+
+    private static JsonNode defaultVersion1(String type) {
+        return switch (type) {
+            case "boolean" -> com.fasterxml.jackson.databind.node.BooleanNode.FALSE;
+            case "number" -> com.fasterxml.jackson.databind.node.IntNode.valueOf(0);
+            default -> com.fasterxml.jackson.databind.node.TextNode.valueOf("");
+        };
     }
 
     /** Version 1 used other words for the same operations. */

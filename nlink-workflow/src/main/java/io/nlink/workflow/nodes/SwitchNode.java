@@ -14,16 +14,14 @@ import java.util.List;
  *       last output) or an output's index.
  *   <li>{@code mode: "expression"}: {@code numberOutputs} outputs, {@code output} the index.
  * </ul>
+ * Versions 1 and 2 compare one {@code value1} of one {@code dataType} (number, the default;
+ * string, boolean, dateTime) with each rule's {@code value2} ({@link #versions1And2}).
  */
 final class SwitchNode implements NodeType {
     @Override
     public List<List<Item>> run(NodeRun run) throws NodeFailedException {
         JsonNode p = run.parameters();
-        if (run.node().typeVersion() < 3) {
-            throw new NodeFailedException(
-                    "Switch version " + run.node().typeVersion() + " is not supported; nLink runs Switch 3 and later"
-                            + " (rules with conditions): re-create the node in n8n's current Switch, or use IF nodes");
-        }
+        if (run.node().typeVersion() < 3) return versions1And2(run, run.node().typeVersion() >= 2);
         boolean expression = p.path("mode").asText("rules").equals("expression");
         JsonNode fallback = p.path("options").path("fallbackOutput");
         boolean extra = fallback.asText("none").equals("extra");
@@ -63,5 +61,55 @@ final class SwitchNode implements NodeType {
                 outputs.get(fallback.asInt()).add(run.item(item.json(), item));
         });
         return outputs;
+    }
+
+    /**
+     * Switch 1 and 2: {@code rules.rules[]} each {@code {operation, value2}} against the node's
+     * {@code value1}; an item goes to the first rule that holds, else to {@code fallbackOutput}
+     * (-1, the default: dropped). Version 2 has one output per rule; version 1 has four, each rule
+     * naming its {@code output}. In expression mode, {@code output} is the index (of
+     * {@code outputsAmount} outputs in version 2, four in version 1).
+     */
+    private static List<List<Item>> versions1And2(NodeRun run, boolean version2) throws NodeFailedException {
+        JsonNode p = run.parameters();
+        boolean expression = p.path("mode").asText("rules").equals("expression");
+        int count = !version2
+                ? 4
+                : expression
+                        ? p.path("outputsAmount").asInt(4)
+                        : p.path("rules").path("rules").size();
+        if (count < 1 || count > 64)
+            throw new NodeFailedException(
+                    (expression ? "outputsAmount" : "rules") + ": expected 1 to 64 outputs; got " + count);
+        List<List<Item>> outputs = run.outputs(count);
+        String dataType = p.path("dataType").asText("number");
+        run.eachItem(run.input(0), outputs, (i, item, params) -> {
+            if (expression) {
+                outputs.get(index(params.path("output"), count, "output")).add(run.item(item.json(), item));
+                return;
+            }
+            JsonNode rules = params.path("rules").path("rules");
+            for (int r = 0; r < rules.size(); r++) {
+                JsonNode rule = rules.get(r);
+                if (IfNode.holdsVersion1(dataType, rule.path("operation"), params.get("value1"), rule.get("value2"))) {
+                    int target = version2 ? r : index(rule.path("output"), count, "rules.rules[" + r + "].output");
+                    outputs.get(target).add(run.item(item.json(), item));
+                    return;
+                }
+            }
+            JsonNode fallback = params.path("fallbackOutput");
+            if (!fallback.isMissingNode() && fallback.asInt(-1) != -1)
+                outputs.get(index(fallback, count, "fallbackOutput")).add(run.item(item.json(), item));
+        });
+        return outputs;
+    }
+
+    /** {@code value} as an output index below {@code count} (a missing one is 0, as n8n's default). */
+    private static int index(JsonNode value, int count, String what) {
+        JsonNode v = value.isMissingNode() ? com.fasterxml.jackson.databind.node.IntNode.valueOf(0) : value;
+        if (!v.canConvertToInt() || v.asInt() < 0 || v.asInt() >= count)
+            throw new IllegalArgumentException(
+                    what + ": " + v + " is not an output of this node (0 to " + (count - 1) + ")");
+        return v.asInt();
     }
 }
