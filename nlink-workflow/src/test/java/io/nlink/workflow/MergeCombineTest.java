@@ -86,4 +86,17 @@ class MergeCombineTest {
                         .error())
                 .contains("resolveClash: \"keepBoth\" is not preferInput1, preferInput2 (preferLast) or addSuffix");
     }
+
+    @Test
+    void combineAllPairsEveryItemOfInput1WithEveryItemOfInput2() throws Exception {
+        assertThat(merged(3, "{\"mode\": \"combine\", \"combineBy\": \"combineAll\", \"options\": {}}"))
+                .extracting(json -> json.replaceAll(".*\"v\":\"(\\w+)\".*", "$1"))
+                .containsExactly("b1", "b3", "b1", "b3"); // input 2's values win, pairs in input 1's order
+        assertThat(merged(
+                        2,
+                        "{\"mode\": \"combine\", \"combinationMode\": \"multiplex\", \"options\": {\"clashHandling\":"
+                                + " {\"values\": {\"resolveClash\": \"preferInput1\"}}}}"))
+                .extracting(json -> json.replaceAll(".*\"v\":\"(\\w+)\".*", "$1"))
+                .containsExactly("a1", "a2", "a1", "a2"); // as n8n orders them when input 1 wins
+    }
 }

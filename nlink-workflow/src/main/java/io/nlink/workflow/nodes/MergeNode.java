@@ -26,6 +26,9 @@ import java.util.Map;
  *       Matched items merge as {@code options.clashHandling} says ({@link Clash}).
  *   <li>by position: {@code combineBy: "combineByPosition"} (v3), {@code combinationMode:
  *       "mergeByPosition"} (v2) or {@code mode: "mergeByIndex"} (v1).
+ *   <li>every pair: {@code combineBy: "combineAll"} (v3) or {@code combinationMode: "multiplex"}
+ *       (v2): each item of input 1 merged with each of input 2 (each of input 2 with each of
+ *       input 1 when input 1's values win, as n8n orders them).
  * </ul>
  */
 final class MergeNode implements NodeType {
@@ -74,11 +77,21 @@ final class MergeNode implements NodeType {
                     inputs,
                     p.path("options").path("includeUnpaired").asBoolean(false),
                     mode.equals("mergeByIndex") ? Clash.PREFER_LAST_SHALLOW : Clash.of(p));
+        } else if (mode.equals("combine") && combineBy(p).equals("combineAll")) {
+            out = new ArrayList<>();
+            Clash clash = Clash.of(p);
+            // n8n swaps the inputs to let input 1 win, which also turns the order of the pairs.
+            boolean swapped = clash.resolve().equals("preferInput1");
+            for (Item outer : swapped ? two : one)
+                for (Item inner : swapped ? one : two) {
+                    List<Item> pair = swapped ? List.of(inner, outer) : List.of(outer, inner);
+                    out.add(run.item(clash.merge(pair, List.of(0, 1)), pair));
+                }
         } else {
             throw new NodeFailedException(
                     "the Merge mode \"" + mode + "\""
                             + (mode.equals("combine") ? " by " + combineBy(p) : "")
-                            + " is not supported; use append, combine by fields, combine by position, chooseBranch, mergeByKey or mergeByIndex");
+                            + " is not supported; use append, combine by fields, by position or all pairs, chooseBranch, mergeByKey or mergeByIndex");
         }
         return List.of(out);
     }
