@@ -8,7 +8,8 @@ import java.util.List;
 
 /**
  * Split Out (n8n-nodes-base.splitOut): one item per element of the list in
- * {@code fieldToSplitOut} (several comma-separated fields are split side by side). An element
+ * {@code fieldToSplitOut} (several comma-separated fields are split side by side; an object is
+ * split into its values, a field that is not there into no items). An element
  * that is an object becomes the item; any other element goes under the field's name (or
  * {@code options.destinationFieldName}). {@code include}: noOtherFields (the default),
  * allOtherFields, or selectedOtherFields with {@code fieldsToInclude}. Each new item is linked to
@@ -29,10 +30,14 @@ final class SplitOutNode implements NodeType {
             int length = 0;
             for (int f = 0; f < fields.size(); f++) {
                 JsonNode v = Fields.get(item.json(), fields.get(f), dots);
-                if (Fields.missing(v))
-                    throw new IllegalArgumentException(
-                            "fieldToSplitOut: the item has no field \"" + fields.get(f) + "\"");
-                lists[f] = v.isArray() ? v : Json.MAPPER.createArrayNode().add(v);
+                // As n8n: a field that is not there splits into nothing, an object into its values,
+                // any other value (null included) into itself.
+                if (v == null || v.isMissingNode()) lists[f] = Json.MAPPER.createArrayNode();
+                else if (v.isArray()) lists[f] = v;
+                else if (v.isObject())
+                    lists[f] =
+                            Json.MAPPER.createArrayNode().addAll(v.valueStream().toList());
+                else lists[f] = Json.MAPPER.createArrayNode().add(v);
                 length = Math.max(length, lists[f].size());
             }
             for (int e = 0; e < length; e++) {
@@ -65,7 +70,7 @@ final class SplitOutNode implements NodeType {
                             && include.equals("noOtherFields")) {
                         out.setAll(((ObjectNode) element).deepCopy());
                     } else {
-                        Fields.put(out, name, element.deepCopy(), dots && f >= destinations.size());
+                        Fields.put(out, name, element.deepCopy(), dots);
                     }
                 }
                 outputs.get(0).add(run.item(out, item));
