@@ -291,6 +291,20 @@ class WebhookTest extends SharedServer {
                     "<b>z</b>",
                     "text/html"),
             new Case(
+                    "respond-csv",
+                    "{\"respondWith\": \"text\", \"responseBody\": \"a,b\", \"options\": {\"responseHeaders\":"
+                            + " {\"entries\": [{\"name\": \"content-type\", \"value\": \"text/csv; charset=utf-8\"}]}}}",
+                    200,
+                    "a,b",
+                    "text/csv"),
+            new Case(
+                    "respond-script",
+                    "{\"respondWith\": \"text\", \"responseBody\": \"alert(1)\", \"options\": {\"responseHeaders\":"
+                            + " {\"entries\": [{\"name\": \"Content-Type\", \"value\": \"application/javascript\"}]}}}",
+                    200,
+                    "alert(1)",
+                    "application/javascript"),
+            new Case(
                     "respond-nothing",
                     "{\"respondWith\": \"noData\", \"options\": {\"responseCode\": 204}}",
                     204,
@@ -309,7 +323,22 @@ class WebhookTest extends SharedServer {
             if (c.contentType() != null)
                 assertThat(answer.headers().firstValue("Content-Type").orElse(""))
                         .startsWith(c.contentType());
+            // Whatever the type, the answer is sandboxed: no script of it runs as the dashboard's origin
+            // (a text/html answer cannot load another webhook's application/javascript answer).
+            assertThat(answer.headers().firstValue("Content-Security-Policy").orElse(""))
+                    .as(c.path())
+                    .startsWith("sandbox; default-src 'none'");
         }
+        active(
+                workflow(
+                        "respond-bad-type",
+                        "{\"path\": \"respond-bad-type\", \"httpMethod\": \"POST\", \"responseMode\": \"responseNode\"}",
+                        CODE_TWO_ITEMS,
+                        "{\"name\": \"Respond\", \"type\": \"n8n-nodes-base.respondToWebhook\", \"parameters\": {\"options\":"
+                                + " {\"responseHeaders\": {\"entries\": [{\"name\": \"Content-Type\", \"value\": \"html\"}]}}}}"));
+        HttpResponse<String> bad = call("POST", "respond-bad-type", "{}");
+        assertThat(bad.statusCode()).isEqualTo(500);
+        assertThat(bad.body()).contains("Content-Type \\\"html\\\" is not a media type");
     }
 
     @Test

@@ -20,7 +20,8 @@ import java.util.regex.Pattern;
  * run continues after the caller has its answer. As in n8n it runs once, its expressions read
  * from the first item. {@code respondWith}: firstIncomingItem (default), allIncomingItems (both
  * may be wrapped in {@code options.responseKey}), json and text ({@code responseBody}), noData,
- * redirect ({@code redirectURL}); {@code options.responseCode}, {@code options.responseHeaders.entries[{name, value}]}.
+ * redirect ({@code redirectURL}); {@code options.responseCode}, {@code options.responseHeaders.entries[{name, value}]}
+ * (a Content-Type there replaces the body's).
  */
 final class RespondToWebhookNode implements NodeType {
     /** HTTP token characters (RFC 9110): anything else in a header name could split or smuggle a response. */
@@ -48,8 +49,11 @@ final class RespondToWebhookNode implements NodeType {
             "cross-origin-resource-policy",
             "cross-origin-embedder-policy",
             "referrer-policy",
-            "strict-transport-security",
-            "content-type");
+            "strict-transport-security");
+
+    /** A media type as HTTP writes it ({@code type/subtype}, then parameters), one line. */
+    private static final Pattern MEDIA_TYPE = Pattern.compile(
+            "[!#$%&'*+.^_`|~0-9A-Za-z-]{1,127}/[!#$%&'*+.^_`|~0-9A-Za-z-]{1,127}(\\s*;[^\\r\\n]{0,512})?");
 
     private static final int MAX_HEADER_VALUE = 8 * 1024;
 
@@ -71,7 +75,7 @@ final class RespondToWebhookNode implements NodeType {
         List<WebhookResponse.Header> headers =
                 headers(options.path("responseHeaders").path("entries"));
         String key = options.path("responseKey").asText("");
-        return switch (respondWith) {
+        WebhookResponse response = switch (respondWith) {
             case "firstIncomingItem" ->
                 json(status, headers, wrap(key, in.get(0).json()));
             case "allIncomingItems" -> {
@@ -99,6 +103,30 @@ final class RespondToWebhookNode implements NodeType {
                 throw new NodeFailedException("respondWith \"" + respondWith
                         + "\" is unknown; use json, text, firstIncomingItem, allIncomingItems, noData or redirect");
         };
+        return withContentType(response);
+    }
+
+    /**
+     * A Content-Type among the headers replaces the body's own (as in n8n). The server answers
+     * every webhook in a sandbox (Content-Security-Policy {@code sandbox; default-src 'none'}: no
+     * script runs, nothing loads and the page has no origin), so a type a workflow chooses cannot
+     * make an answer act as a page or a script of the dashboard.
+     */
+    private static WebhookResponse withContentType(WebhookResponse response) throws NodeFailedException {
+        String type = null;
+        List<WebhookResponse.Header> others = new ArrayList<>();
+        for (WebhookResponse.Header h : response.headers()) {
+            if (!h.name().equalsIgnoreCase("content-type")) {
+                others.add(h);
+                continue;
+            }
+            if (!MEDIA_TYPE.matcher(h.value().strip()).matches())
+                throw new NodeFailedException("options.responseHeaders: Content-Type \"" + h.value()
+                        + "\" is not a media type (type/subtype, then parameters, such as text/csv; charset=utf-8)");
+            type = h.value().strip();
+        }
+        if (type == null || response.body() == null) return response;
+        return new WebhookResponse(response.status(), others, type, response.body());
     }
 
     private static WebhookResponse json(int status, List<WebhookResponse.Header> headers, JsonNode body) {
@@ -156,7 +184,7 @@ final class RespondToWebhookNode implements NodeType {
             }
             if (FORBIDDEN_HEADERS.contains(name.toLowerCase(Locale.ROOT))) {
                 throw new NodeFailedException("options.responseHeaders: a workflow may not set " + name
-                        + " (the server writes framing, cookie, content-type and security headers itself)");
+                        + " (the server writes framing, cookie and security headers itself)");
             }
             headers.add(new WebhookResponse.Header(
                     name, checkedValue(name, entry.path("value").asText(""))));
