@@ -36,6 +36,8 @@ public record Workflow(String name, List<Node> nodes, List<Connection> connectio
      * @param disabled       a disabled node passes its first input through untouched
      * @param credentials    the credentials the node uses, by credential type ({@code httpHeaderAuth}, …),
      *                       as n8n references them; empty when it uses none
+     * @param alwaysOutputData n8n's setting: a run that outputs no item outputs one empty item
+     * @param executeOnce    n8n's setting: the node runs on the first item of each input only
      */
     public record Node(
             String id,
@@ -49,7 +51,9 @@ public record Workflow(String name, List<Node> nodes, List<Connection> connectio
             Retry retry,
             Duration timeout,
             boolean disabled,
-            java.util.Map<String, CredentialRef> credentials) {}
+            java.util.Map<String, CredentialRef> credentials,
+            boolean alwaysOutputData,
+            boolean executeOnce) {}
 
     /**
      * A node's reference to a stored credential, as n8n writes it:

@@ -559,6 +559,8 @@ public final class WorkflowEngine {
             NodeRun.SubRunner subRunner,
             java.time.ZoneId zone) {
         NodeType type = BuiltinNodes.of(node.type());
+        if (node.executeOnce())
+            in = in.stream().map(l -> l.size() > 1 ? l.subList(0, 1) : l).toList();
         List<Integer> itemsIn = in.stream().map(List::size).toList();
         boolean hasItems = type.runsWithAnyInput()
                 ? in.stream().anyMatch(l -> !l.isEmpty())
@@ -638,6 +640,17 @@ public final class WorkflowEngine {
                     .withTimezone(zone);
             try {
                 List<List<Item>> outputs = type.run(run);
+                if (node.alwaysOutputData() && outputs.stream().allMatch(List::isEmpty)) {
+                    // n8n's alwaysOutputData: one empty item, linked to every item the node received.
+                    List<List<Item>> withEmpty = new ArrayList<>(outputs.isEmpty() ? List.of(List.of()) : outputs);
+                    withEmpty.set(
+                            0,
+                            List.of(new Item(
+                                    Json.MAPPER.createObjectNode(),
+                                    node.name(),
+                                    in.stream().flatMap(List::stream).toList())));
+                    outputs = withEmpty;
+                }
                 return new Outcome(
                         record(
                                 node,
@@ -677,6 +690,32 @@ public final class WorkflowEngine {
                     sleep(wait);
                     wait = wait.multipliedBy(2);
                     continue;
+                }
+                if (node.onError() == Workflow.OnError.CONTINUE_REGULAR_OUTPUT) {
+                    // As n8n's continueOnFail: a node whose whole run failed passes its first input on.
+                    // (With continueErrorOutput such a failure still stops the run: which output is the
+                    // error output is known only to the node's own run.)
+                    List<List<Item>> outputs = List.of((in.isEmpty() ? List.<Item>of() : in.get(0))
+                            .stream()
+                                    .map(i -> new Item(i.json(), node.name(), List.of(i)))
+                                    .toList());
+                    List<NodeRun.ItemError> errors = new ArrayList<>(run.errors());
+                    if (errors.isEmpty()) errors.add(new NodeRun.ItemError(0, message, null));
+                    return new Outcome(
+                            record(
+                                    node,
+                                    "success",
+                                    run.runtime(),
+                                    itemsIn,
+                                    sizes(outputs),
+                                    Duration.between(started, Instant.now()),
+                                    attempt,
+                                    null,
+                                    errors,
+                                    run.logs(),
+                                    sample(outputs)),
+                            outputs,
+                            true);
                 }
                 return new Outcome(
                         record(

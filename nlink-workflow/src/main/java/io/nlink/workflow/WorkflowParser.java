@@ -190,7 +190,9 @@ public final class WorkflowParser {
                 retry,
                 timeout,
                 disabled,
-                credentials(at, json.get("credentials"), problems));
+                credentials(at, json.get("credentials"), problems),
+                json.path("alwaysOutputData").asBoolean(false),
+                json.path("executeOnce").asBoolean(false));
     }
 
     /**

@@ -51,15 +51,14 @@ final class MergeNode implements NodeType {
             out = chosen(run, p, inputs);
         } else if (mode.equals("combine") && combineBy(p).equals("combineByFields")) {
             List<List<String>> keys = matchFields(p);
-            out = byKey(
-                    run,
-                    one,
-                    keys.get(0),
-                    two,
-                    keys.get(1),
-                    p.path("joinMode").asText("keepMatches"),
-                    p.path("outputDataFrom").asText("both"),
-                    Clash.of(p));
+            if (run.node().typeVersion() < 2.1) {
+                present(one, keys.get(0), "Input 1");
+                present(two, keys.get(1), "Input 2");
+            }
+            String join = p.path("joinMode").asText("keepMatches"),
+                    from = p.path("outputDataFrom").asText("both");
+            if (one.isEmpty() || two.isEmpty()) return List.of(withAnEmptyInput(run, one, two, join, from));
+            out = byKey(run, one, keys.get(0), two, keys.get(1), join, from, Clash.of(p));
         } else if (mode.equals("mergeByKey")) {
             out = byKey(
                     run,
@@ -237,6 +236,33 @@ final class MergeNode implements NodeType {
         List<Item> out = new ArrayList<>();
         for (Item item : run.input(input - 1)) out.add(run.item(item.json(), item));
         return out;
+    }
+
+    /**
+     * Combine by fields when an input has no items, as n8n answers it: nothing for keepMatches, for
+     * enriching an empty input or for keeping the non-matches of the empty one; else the items of
+     * both inputs as they are.
+     */
+    private static List<Item> withAnEmptyInput(NodeRun run, List<Item> one, List<Item> two, String join, String from) {
+        boolean nothing = join.equals("keepMatches")
+                || (join.equals("keepNonMatches") && from.equals("input1") && one.isEmpty())
+                || (join.equals("keepNonMatches") && from.equals("input2") && two.isEmpty())
+                || (join.equals("enrichInput1") && one.isEmpty())
+                || (join.equals("enrichInput2") && two.isEmpty());
+        List<Item> out = new ArrayList<>();
+        if (nothing) return out;
+        for (Item item : one) out.add(run.item(item.json(), item));
+        for (Item item : two) out.add(run.item(item.json(), item));
+        return out;
+    }
+
+    /** Merge 2.0's check: each field to match on is in at least one item of the input. */
+    private static void present(List<Item> items, List<String> fields, String input) throws NodeFailedException {
+        for (String field : fields) {
+            if (items.stream().noneMatch(i -> !i.json().path(field).isMissingNode()))
+                throw new NodeFailedException(
+                        "Field '" + field + "' is not present in any of items in '" + input + "'");
+        }
     }
 
     private static List<Item> byKey(
