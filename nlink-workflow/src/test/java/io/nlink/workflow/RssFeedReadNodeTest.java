@@ -134,6 +134,14 @@ class RssFeedReadNodeTest {
                 send(x, 200, "<rss version=\"2.0\"><channel><item><title>&nbsp;x</title></item></channel></rss>");
             case "/big" -> send(x, 200, "<rss>" + "<!-- padding -->".repeat(10_000) + "</rss>");
             case "/html" -> send(x, 200, "<html><body>not a feed</body></html>");
+            case "/stall" -> {
+                try {
+                    Thread.sleep(3_000);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                send(x, 200, RSS);
+            }
             default -> send(x, 404, "no such feed");
         }
     }
@@ -244,6 +252,10 @@ class RssFeedReadNodeTest {
                 .contains("Feed not recognized")
                 .contains("<html>");
         assertThat(error(engine, read(1.1, "", "{}"))).contains("The parameter \"URL\" has to be set!");
+        // The operator's time bound holds for feeds too.
+        WorkflowEngine impatient = HttpRequestNodeTest.builtinOnly()
+                .withEgress(EgressPolicy.DEFAULTS.allowing("127.0.0.1").withMaxTime(java.time.Duration.ofSeconds(1)));
+        assertThat(error(impatient, read(1.1, base + "/stall", "{}"))).contains("took longer");
         assertThat(error(engine, read(1.1, base + "/rss", "{\"ignoreSSL\": true}")))
                 .contains("ignoreSSL is refused");
     }

@@ -41,13 +41,17 @@ import javax.xml.stream.XMLStreamReader;
  * reads the first item's once); 1.2 asks for feeds in its Accept header.
  *
  * <p>The feed comes through {@link GuardedHttp}, the client HTTP Request uses: the same SSRF
- * guard (internal addresses refused unless the operator allows them), size and time bounds, up to
- * 5 redirects, each checked. It is parsed as hostile XML: no DTD is read, no external entity or
- * schema is fetched, and a document that declares entities (XXE, "billion laughs") is refused.
+ * guard (internal addresses refused unless the operator allows them), size and time bounds (60 s,
+ * as n8n's parser, or the operator's shorter bound), up to 5 redirects, each checked. It is parsed
+ * as hostile XML: no DTD is read, no external entity or schema is fetched, and a document that
+ * declares entities (XXE, "billion laughs") is refused.
  * {@code options.ignoreSSL} is refused: certificates are always verified.
  */
 final class RssFeedReadNode implements NodeType {
     private static final int MAX_REDIRECTS = 5;
+    /** rss-parser's own timeout; the operator's --http-timeout still applies when shorter. */
+    private static final java.time.Duration TIMEOUT = java.time.Duration.ofSeconds(60);
+
     private static final String FEED_ACCEPT = "application/rss+xml, application/rdf+xml;q=0.8,"
             + " application/atom+xml;q=0.6, application/xml;q=0.4, text/xml;q=0.4";
     private static final DateTimeFormatter ISO_MILLIS = DateTimeFormatter.ofPattern(
@@ -104,7 +108,7 @@ final class RssFeedReadNode implements NodeType {
                                     "Accept", version >= 1.2 ? FEED_ACCEPT : "application/rss+xml")),
                             null,
                             Set.of()),
-                    null,
+                    TIMEOUT,
                     new GuardedHttp.Redirects(true, MAX_REDIRECTS));
         } catch (GuardedHttp.HttpFailure e) {
             throw new IllegalArgumentException(e.getMessage());
