@@ -113,6 +113,14 @@ class HtmlNodeTest {
                 "{\"operation\": \"generateHtmlTemplate\", \"html\": \"<h1>{{ $json.name }}</h1><p>{{ $json.n * 2 }}</p>\"}");
         assertThat(BuiltinRuns.output(node, "[{\"name\": \"Ada\", \"n\": 21}, {\"name\": \"Alan\", \"n\": 1}]"))
                 .containsExactly("{\"html\":\"<h1>Ada</h1><p>42</p>\"}", "{\"html\":\"<h1>Alan</h1><p>2</p>\"}");
+        // Without {{ }} the template is the output as it is.
+        assertThat(BuiltinRuns.output(
+                        BuiltinRuns.node(
+                                "html",
+                                1.2,
+                                "{\"operation\": \"generateHtmlTemplate\", \"html\": \"<p>plain & simple</p>\"}"),
+                        "[{}]"))
+                .containsExactly("{\"html\":\"<p>plain & simple</p>\"}");
         assertThat(BuiltinRuns.error(
                         BuiltinRuns.node("html", 1.2, "{\"operation\": \"generateHtmlTemplate\"}"), "[{}]"))
                 .contains("html: the template is empty");
