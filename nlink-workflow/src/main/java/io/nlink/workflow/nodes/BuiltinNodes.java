@@ -42,6 +42,13 @@ public final class BuiltinNodes {
         TYPES.put("n8n-nodes-base.crypto", new CryptoNode());
         TYPES.put("n8n-nodes-base.cron", new Trigger());
         TYPES.put("n8n-nodes-base.interval", new Trigger());
+        TYPES.put("n8n-nodes-base.debugHelper", new DebugHelperNode());
+        TYPES.put("n8n-nodes-base.html", new HtmlNode(false));
+        TYPES.put("n8n-nodes-base.htmlExtract", new HtmlNode(true));
+        TYPES.put("n8n-nodes-base.rssFeedRead", new RssFeedReadNode());
+        TYPES.put("n8n-nodes-base.readBinaryFiles", new ReadFilesNode("Read Binary Files"));
+        TYPES.put("n8n-nodes-base.readBinaryFile", new ReadFilesNode("Read Binary File"));
+        TYPES.put("n8n-nodes-base.readWriteFile", new ReadFilesNode("Read/Write Files from Disk"));
     }
 
     private static final NodeType COMMUNITY = new CommunityNode();

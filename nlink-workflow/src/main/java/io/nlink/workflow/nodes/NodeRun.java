@@ -281,8 +281,13 @@ public final class NodeRun {
      * ends the evaluation under way.
      */
     public List<Expressions.Resolved> parametersPerItem(List<Item> items) {
+        return parametersPerItem(node.parameters(), items);
+    }
+
+    /** As {@link #parametersPerItem(List)}, for parameters the node rewrote first (HTML's template, read as an expression). */
+    public List<Expressions.Resolved> parametersPerItem(ObjectNode parameters, List<Item> items) {
         List<Expressions.Resolved> resolved = new Expressions(services.js(), limits(), cancellation())
-                .resolve(node.parameters(), items, history, contexts(), timezone);
+                .resolve(parameters, items, history, contexts(), timezone);
         control.checkNotStopped(); // a stop during the evaluation failed its expressions: it is the node's stop
         return resolved;
     }
