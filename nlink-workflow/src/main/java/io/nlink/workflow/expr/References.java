@@ -83,8 +83,17 @@ public final class References {
             first.set(name, main.isEmpty() ? null : main.get(0).json());
             last.set(name, main.isEmpty() ? null : main.get(main.size() - 1).json());
             if (index >= 0 && index < items.size()) {
-                Item linked = items.get(index).linkedTo(name);
-                paired.set(name, linked == null ? null : linked.json());
+                List<Item> links = items.get(index).linksTo(name);
+                paired.set(name, links.size() == 1 ? links.get(0).json() : null);
+                if (links.size() > 1) ctx.withObjectProperty("ambiguous").put(name, links.size());
+                else if (links.isEmpty()) {
+                    String end = items.get(index).lineageEnd();
+                    // The run's first node is where every lineage starts: only a later one broke it.
+                    if (end != null
+                            && !history.isEmpty()
+                            && !end.equals(history.keySet().iterator().next()))
+                        ctx.withObjectProperty("unlinked").put(name, end);
+                }
             }
             if (wantsOutputs) {
                 ArrayNode out = outputs.putArray(name);
@@ -143,7 +152,12 @@ public final class References {
                   get item() {
                     if (!ctx.perItem) throw new Error('$("' + name + '").item is for code that runs once per item; here use $("' + name + '").itemMatching(index)');
                     const p = ctx.paired[name];
-                    if (p === null || p === undefined) throw new Error('no item of "' + name + '" is linked to this item (its pairedItem lineage does not pass through "' + name + '"); use $("' + name + '").first() or .all()');
+                    if (p === null || p === undefined) {
+                      const forks = (ctx.ambiguous || {})[name], end = (ctx.unlinked || {})[name];
+                      if (forks) throw new Error('this item is linked to ' + forks + ' different items of "' + name + '" (its pairedItem lineage forks, as after a merge), so $("' + name + '").item is ambiguous, as n8n finds it; use $("' + name + '").first(), .last() or .all()');
+                      if (end) throw new Error('no item of "' + name + '" is linked to this item: its pairedItem lineage ends at "' + end + '", which output it without pairedItem (n8n cannot link it either); have "' + end + '" return pairedItem (a Code node: {json, pairedItem: inputIndex}), or use $("' + name + '").first() or .all()');
+                      throw new Error('no item of "' + name + '" is linked to this item (its pairedItem lineage does not pass through "' + name + '"); use $("' + name + '").first() or .all()');
+                    }
                     return { json: p };
                   },
                   itemMatching: function (i) {
