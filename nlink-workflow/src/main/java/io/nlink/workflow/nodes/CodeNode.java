@@ -72,8 +72,10 @@ final class CodeNode implements NodeType {
                 run.cancellation())) { // a stop ends the script under way
             if (perItem) {
                 for (int i = 0; i < items.size(); i++) {
-                    ItemResult result = batch.next(
-                            references.context(items, i), items.get(i).json());
+                    ItemResult result = settled(
+                            batch,
+                            batch.next(
+                                    references.context(items, i), items.get(i).json()));
                     run.log(result.stdout());
                     run.log(result.stderr());
                     if (!result.ok()) {
@@ -90,7 +92,8 @@ final class CodeNode implements NodeType {
                         outputs.get(0).add(run.item(returned.path("json"), items.get(i)));
                 }
             } else {
-                ItemResult result = batch.next(references.context(items, -1), Json.MAPPER.createObjectNode());
+                ItemResult result =
+                        settled(batch, batch.next(references.context(items, -1), Json.MAPPER.createObjectNode()));
                 run.log(result.stdout());
                 run.log(result.stderr());
                 if (!result.ok()) {
@@ -101,6 +104,35 @@ final class CodeNode implements NodeType {
             }
         }
         return outputs;
+    }
+
+    /** Timers a promise may wait for before the code counts as never settling. */
+    static final int MAX_SETTLE_ROUNDS = 1_000;
+
+    private static final com.fasterxml.jackson.databind.node.ObjectNode SETTLE =
+            Json.MAPPER.createObjectNode().put("settle", true);
+
+    /**
+     * The items of a call whose code returned a promise (n8n awaits what the code returns, and
+     * {@code await} works at its top level): each further call fires the next timer the code set
+     * ({@code setTimeout}), on a clock of its own rather than the wall's, until the promise has
+     * settled. Promise reactions run between calls, when the sandbox's call returns.
+     */
+    private static ItemResult settled(BatchRunner batch, ItemResult result) throws NodeFailedException {
+        for (int round = 0; result.ok() && pending(result); round++) {
+            if (round == MAX_SETTLE_ROUNDS)
+                throw new NodeFailedException("the code's promise was still pending after " + MAX_SETTLE_ROUNDS
+                        + " timers; resolve it, or stop setting new timers (setTimeout) while it waits");
+            result = batch.next(SETTLE, Json.MAPPER.createObjectNode());
+        }
+        return result;
+    }
+
+    /** The wrapper's answer while the code's promise is pending: one item without {@code json} inside. */
+    private static boolean pending(ItemResult result) {
+        if (result.items().size() != 1) return false;
+        JsonNode only = result.items().get(0);
+        return only.path("pending").asBoolean() && !only.has("json");
     }
 
     /**
@@ -148,6 +180,8 @@ final class CodeNode implements NodeType {
         return out;
     }
 
+    private static final Pattern AWAITS = Pattern.compile("\\bawait\\b");
+
     private static final Pattern SCRIPT_LINE = Pattern.compile("execution\\.js:(\\d+)");
 
     /** Errors name lines of the user's code, not of the wrapper around it. */
@@ -167,7 +201,9 @@ final class CodeNode implements NodeType {
     private static String script(String code, boolean perItem) {
         // The code sits in a block of its own, so it may declare names the wrapper passes in (const items =
         // $input.all()).
-        return "function __user($input, items, $json, $index, item, $node, $, $now, $today) { {\n" + code + "\n} }\n"
+        // Code that awaits runs as n8n runs all code, in an async function; other code gets no promise to settle.
+        String kind = AWAITS.matcher(code).find() ? "async function" : "function";
+        return kind + " __user($input, items, $json, $index, item, $node, $, $now, $today) { {\n" + code + "\n} }\n"
                 + """
                 function __items(r, perItem) {
                   if (r === undefined || r === null) return [];
@@ -180,20 +216,55 @@ final class CodeNode implements NodeType {
                     return { json: { json: wrapped ? x.json : x, paired: wrapped && x.pairedItem !== undefined ? x.pairedItem : null } };
                   });
                 }
+                let __settling = null, __clock = 0, __timerCount = 0;
+                const __timers = [];
+                function setTimeout(fn, ms) {
+                  if (typeof fn !== 'function') throw new TypeError('setTimeout: the callback must be a function');
+                  const args = Array.prototype.slice.call(arguments, 2), id = ++__timerCount;
+                  __timers.push({ id: id, at: __clock + Math.max(0, Number(ms) || 0), fn: fn, args: args });
+                  return id;
+                }
+                function clearTimeout(id) {
+                  const at = __timers.findIndex(function (t) { return t.id === id; });
+                  if (at >= 0) __timers.splice(at, 1);
+                }
+                function __await(r) {
+                  if (r === null || (typeof r !== 'object' && typeof r !== 'function') || typeof r.then !== 'function') return __items(r);
+                  const s = __settling = { done: false };
+                  Promise.resolve(r).then(function (v) { s.done = true; s.value = v; }, function (e) { s.done = true; s.failed = true; s.error = e; });
+                  return [{ json: { pending: true } }];
+                }
+                function __settle() {
+                  const s = __settling;
+                  if (s === null) throw new Error('nothing is pending');
+                  if (s.done) {
+                    __settling = null;
+                    if (s.failed) throw s.error;
+                    return __items(s.value);
+                  }
+                  if (__timers.length === 0) throw new Error('the code returned a promise that never settles: nothing is left for it to wait for');
+                  __timers.sort(function (a, b) { return a.at - b.at || a.id - b.id; });
+                  const t = __timers.shift();
+                  __clock = t.at;
+                  t.fn.apply(undefined, t.args);
+                  return [{ json: { pending: true } }];
+                }
                 """ + References.JS + Luxon.script(Luxon.usedBy(List.of(code))) + """
                 function execute_node(input) {
+                  if (input.params.settle) return __settle();
+                  __settling = null; __timers.length = 0; __clock = 0;
                   const refs = __references(input.params, input.$json), $node = refs.$node, $ = refs.$, $input = refs.$input;
                   const dates = __dates(input.params.zone);
                 """ + (perItem ? """
                   const item = $input.item;
-                  return __items(__user($input, [item], input.$json, input.params.index, item, $node, $, dates.now, dates.today));
+                  return __await(__user($input, [item], input.$json, input.params.index, item, $node, $, dates.now, dates.today));
                 }
                 """ : """
                   const items = $input.all();
                   $input.all = function () { return items; };
                   $input.first = function () { return items[0]; };
                   $input.last = function () { return items[items.length - 1]; };
-                  return __items(__user($input, items, undefined, 0, undefined, $node, $, dates.now, dates.today));
+                  return __await(__user($input, items, undefined, 0, undefined, $node, $, dates.now, dates.today));
                 }
                 """);
     }
