@@ -98,7 +98,12 @@ final class CodeNode implements NodeType {
                 run.log(result.stderr());
                 if (!result.ok()) {
                     run.stopIfCanceled(result.failure());
-                    throw new NodeFailedException(message(result.failure().message()));
+                    if (run.node().onError() == io.nlink.workflow.Workflow.OnError.STOP_WORKFLOW || items.isEmpty())
+                        throw new NodeFailedException(message(result.failure().message()));
+                    // One run for all items failed: with onError set to go on, its error goes on as one item, as n8n's.
+                    run.itemFailed(
+                            outputs, 0, items.get(0), message(result.failure().message()));
+                    return outputs;
                 }
                 outputs.get(0).addAll(linked(run, items, result.items()));
             }
@@ -208,6 +213,12 @@ final class CodeNode implements NodeType {
                 function __items(r, perItem) {
                   if (r === undefined || r === null) return [];
                   if (!Array.isArray(r)) r = [r];
+                  // n8n's own words, so that an error output holds what n8n's would.
+                  for (let i = 0; i < r.length; i++) {
+                    const x = r[i];
+                    if (x !== null && typeof x === 'object' && 'json' in x && (x.json === null || typeof x.json !== 'object' || Array.isArray(x.json)))
+                      return { error: "A 'json' property isn't an object [item " + i + "]" };
+                  }
                   return r.map(function (x, i) {
                     if (x === null || typeof x !== 'object' || Array.isArray(x)) {
                       throw new TypeError('the code returned ' + (Array.isArray(x) ? 'an array' : typeof x) + ' as item ' + i + '; return objects or {json: object}');
