@@ -62,7 +62,8 @@ final class CodeNode implements NodeType {
     static List<List<Item>> run(NodeRun run, String code, boolean perItem) throws NodeFailedException {
         List<Item> items = run.input(0);
         List<List<Item>> outputs = run.outputs(1);
-        References references = new References(List.of(code), run.history(), run.contexts(), run.timezone());
+        References references =
+                new References(List.of(code), run.history(), run.contexts(), run.timezone(), run.facts());
         run.runtime("js");
         try (BatchRunner batch = new BatchRunner(
                 run.services().js().load(script(code, perItem)),
@@ -208,7 +209,9 @@ final class CodeNode implements NodeType {
         // $input.all()).
         // Code that awaits runs as n8n runs all code, in an async function; other code gets no promise to settle.
         String kind = AWAITS.matcher(code).find() ? "async function" : "function";
-        return kind + " __user($input, items, $json, $index, item, $node, $, $now, $today) { {\n" + code + "\n} }\n"
+        return kind
+                + " __user($input, items, $json, $index, item, $node, $, $now, $today, $workflow, $execution, $runIndex,"
+                + " $prevNode, $nodeVersion, $mode) { {\n" + code + "\n} }\n"
                 + """
                 function __items(r, perItem) {
                   if (r === undefined || r === null) return [];
@@ -268,14 +271,16 @@ final class CodeNode implements NodeType {
                   const dates = __dates(input.params.zone);
                 """ + (perItem ? """
                   const item = $input.item;
-                  return __await(__user($input, [item], input.$json, input.params.index, item, $node, $, dates.now, dates.today));
+                  return __await(__user($input, [item], input.$json, input.params.index, item, $node, $, dates.now, dates.today,
+                    refs.$workflow, refs.$execution, refs.$runIndex, refs.$prevNode, refs.$nodeVersion, refs.$mode));
                 }
                 """ : """
                   const items = $input.all();
                   $input.all = function () { return items; };
                   $input.first = function () { return items[0]; };
                   $input.last = function () { return items[items.length - 1]; };
-                  return __await(__user($input, items, undefined, 0, undefined, $node, $, dates.now, dates.today));
+                  return __await(__user($input, items, undefined, 0, undefined, $node, $, dates.now, dates.today,
+                    refs.$workflow, refs.$execution, refs.$runIndex, refs.$prevNode, refs.$nodeVersion, refs.$mode));
                 }
                 """);
     }
