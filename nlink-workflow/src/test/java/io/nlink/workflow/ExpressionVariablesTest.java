@@ -74,6 +74,19 @@ class ExpressionVariablesTest {
     }
 
     @Test
+    void withoutARunTheyDescribeAManualRunOfAnUnsavedWorkflowAsTheEditorsPreviewShows() {
+        var params = Json.MAPPER
+                .createObjectNode()
+                .put(
+                        "v",
+                        "={{ String($workflow.id) + '|' + $workflow.active + '|' + $execution.mode + '|' + $runIndex + '|' + $prevNode }}");
+        var resolved = new io.nlink.workflow.expr.Expressions(Fixtures.JS, io.nlink.runtime.SandboxLimits.DEFAULTS)
+                .resolve(params, List.of(Item.start(Json.MAPPER.createObjectNode())), Map.of());
+        assertThat(resolved.get(0).failure()).isNull();
+        assertThat(resolved.get(0).params().path("v").asText()).isEqualTo("null|false|manual|0|undefined");
+    }
+
+    @Test
     void aRunFromAFileIsManualWithoutIdsAndRunIndexCountsALoopsRuns() throws Exception {
         String json = """
                 {"name": "loop", "nodes": [

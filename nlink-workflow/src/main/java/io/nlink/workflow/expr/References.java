@@ -218,10 +218,12 @@ public final class References {
                 last: function () { const a = ctx.input || []; return wrap(a[a.length - 1]); }
               };
               // What code reads of the run, as n8n names it; $execution.resumeUrl only where a run can be resumed.
+              // Where the caller gave none (the editor's preview): a manual run of an unsaved workflow.
               const facts = ctx.facts || {};
-              const execution = facts.execution || {};
+              const workflow = facts.workflow || { id: null, name: null, active: false };
+              const execution = facts.execution || { id: null, mode: 'manual', resumeUrl: null };
               return { $node: $node, $: $, $input: $input,
-                $workflow: facts.workflow, $execution: facts.execution, $runIndex: facts.runIndex,
+                $workflow: workflow, $execution: execution, $runIndex: facts.runIndex || 0,
                 $prevNode: facts.prevNode, $nodeVersion: facts.nodeVersion, $mode: execution.mode };
             }
             """;
