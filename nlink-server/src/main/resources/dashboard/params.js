@@ -361,7 +361,8 @@ export function nodePanel({wf, name, entry, preview, onRename}) {
       }
     }
     const quoted = n => `'${n.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
-    return ['$json', '$index', '$input.all()', ...upstream.map(n => `$(${quoted(n)}).item.json`)];
+    return ['$json', '$index', '$input.all()', '$now', '$workflow.name', '$execution.id', '$runIndex',
+      ...upstream.map(n => `$(${quoted(n)}).item.json`)];
   }
 
   function exprToggle(action) {

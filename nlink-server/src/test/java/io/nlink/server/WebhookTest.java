@@ -92,6 +92,25 @@ class WebhookTest extends SharedServer {
     }
 
     @Test
+    void theTriggerItemHasTheFieldsOfN8nsWebhookItem() throws Exception {
+        active(workflow("n8n item", """
+                {"path": "item-shape/n8n", "httpMethod": "POST", "responseMode": "lastNode"}""", """
+                {"name": "Shape", "type": "n8n-nodes-base.code", "parameters": {"jsCode": "const j = $input.first().json; return [{json: {keys: Object.keys(j), host: j.headers.host, line: j.executionMode + ' ' + j.webhookUrl, q: j.query.q, name: j.body.name}}];"}}"""));
+        HttpResponse<String> answer = call("POST", "item-shape/n8n?q=1", "{\"name\": \"x\"}");
+        assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
+        JsonNode shape = Json.parse(answer.body().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        assertThat(shape.path("keys").toString())
+                .isEqualTo("[\"headers\",\"params\",\"query\",\"body\",\"webhookUrl\",\"executionMode\"]");
+        String hostAndPort = URI.create(server.server.url()).getAuthority();
+        assertThat(shape.path("host").asText()).isEqualTo(hostAndPort);
+        assertThat(shape.path("line").asText())
+                .isEqualTo("production " + URI.create(server.server.url()).getScheme() + "://" + hostAndPort
+                        + "/webhook/item-shape/n8n");
+        assertThat(shape.path("q").asText()).isEqualTo("1");
+        assertThat(shape.path("name").asText()).isEqualTo("x");
+    }
+
+    @Test
     void onlyOneActiveWorkflowMayListenOnAPathAndMethod() throws Exception {
         long first = active(workflow("First holder", """
                 {"path": "/shared/route/", "httpMethod": "POST", "responseMode": "lastNode"}""", CODE_TWO_ITEMS));

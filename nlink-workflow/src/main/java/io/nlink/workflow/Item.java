@@ -2,6 +2,7 @@ package io.nlink.workflow;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.List;
@@ -32,21 +33,47 @@ public record Item(JsonNode json, String node, List<Item> pairedWith) {
 
     /**
      * The item {@code node} produced that this one descends from — itself when {@code node} made
-     * it — or null when its lineage does not pass through {@code node}. Where lineage forks (an
-     * item merged from several), the first link is followed first, as n8n reads a merged item's
-     * first input first.
+     * it — or null when its lineage does not pass through {@code node}, or passes through more
+     * than one of its items ({@link #linksTo}: n8n refuses such a reference as ambiguous).
      */
     public Item linkedTo(String node) {
+        List<Item> found = linksTo(node);
+        return found.size() == 1 ? found.get(0) : null;
+    }
+
+    /**
+     * Every distinct item {@code node} produced that this one descends from, first the one reached
+     * through the first links: none when the lineage does not pass through {@code node}; more than
+     * one where it forks (an item merged from several) and the branches meet different items of
+     * {@code node}. The walk stops at a match: an item of {@code node} made from another of its
+     * items (a loop) counts once.
+     */
+    public List<Item> linksTo(String node) {
         Set<Item> seen = Collections.newSetFromMap(new IdentityHashMap<>());
+        List<Item> found = new ArrayList<>();
         ArrayDeque<Item> todo = new ArrayDeque<>();
         todo.push(this);
         while (!todo.isEmpty()) {
             Item at = todo.pop();
             if (!seen.add(at)) continue;
-            if (node.equals(at.node)) return at;
+            if (node.equals(at.node)) {
+                found.add(at);
+                continue;
+            }
             for (int i = at.pairedWith.size() - 1; i >= 0; i--) todo.push(at.pairedWith.get(i));
         }
-        return null;
+        return found;
+    }
+
+    /**
+     * The node whose item ends this one's lineage — an item linked to nothing, such as a Code
+     * node's item returned without {@code pairedItem}, or a trigger's — following first links; null
+     * for an item a run was started with.
+     */
+    public String lineageEnd() {
+        Item at = this;
+        while (!at.pairedWith.isEmpty()) at = at.pairedWith.get(0);
+        return at.node;
     }
 
     /** Identity, not content: two equal JSON values made by different nodes are different items. */

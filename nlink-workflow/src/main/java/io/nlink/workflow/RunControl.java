@@ -59,9 +59,23 @@ public final class RunControl {
         this.cancellation = cancellation;
     }
 
+    private volatile RunFacts facts = RunFacts.NONE;
+
     /** The control of a sub-workflow's run: stopped when this one is; no listener, no pins. */
     RunControl child() {
-        return new RunControl(new Listener() {}, Map.of(), cancellation.child());
+        RunControl child = new RunControl(new Listener() {}, Map.of(), cancellation.child());
+        child.facts = new RunFacts(null, false, null, "integrated", null); // n8n's mode for a called workflow
+        return child;
+    }
+
+    /** Tells the run what its caller knows of it ({@code $workflow}, {@code $execution}); set before it starts. */
+    public RunControl withFacts(RunFacts facts) {
+        this.facts = java.util.Objects.requireNonNull(facts);
+        return this;
+    }
+
+    public RunFacts facts() {
+        return facts;
     }
 
     /**

@@ -246,6 +246,9 @@ public final class WorkflowEngine {
         final Map<String, Set<String>> bodies = new LinkedHashMap<>();
 
         final Set<String> visited = new HashSet<>();
+        /** How many times each node ran so far: {@code $runIndex}, {@code $prevNode.runIndex}. */
+        final Map<String, Integer> runCounts = new HashMap<>();
+
         final Map<String, NodeRun.NodeState> states = new HashMap<>();
         final PriorityQueue<Workflow.Node> ready;
         int nodeRuns;
@@ -327,7 +330,8 @@ public final class WorkflowEngine {
                         states.computeIfAbsent(node.name(), k -> new NodeRun.NodeState()),
                         states,
                         this::runSubWorkflow,
-                        zone);
+                        zone,
+                        facts(workflow, control.facts(), node, in == null ? List.of() : in, runCounts));
                 // In a loop, a node its iteration did not reach is not recorded again as skipped.
                 if (firstVisit || outcome.ran()) {
                     records.add(outcome.record());
@@ -342,6 +346,7 @@ public final class WorkflowEngine {
                 }
                 List<List<Item>> outputs = outcome.outputs();
                 if (outcome.ran()) {
+                    runCounts.merge(node.name(), 1, Integer::sum);
                     lastNode = node.name();
                     output = outputs.isEmpty() ? List.of() : outputs.get(0);
                     history.put(node.name(), outputs);
@@ -472,6 +477,43 @@ public final class WorkflowEngine {
     }
 
     /**
+     * What code in {@code node}'s run reads of the run ({@link io.nlink.workflow.expr.References}): {@code $workflow},
+     * {@code $execution}, {@code $runIndex}, {@code $prevNode} (the node that fed its first
+     * input this time) and {@code $nodeVersion}, as n8n gives them.
+     */
+    static com.fasterxml.jackson.databind.node.ObjectNode facts(
+            Workflow workflow,
+            RunFacts given,
+            Workflow.Node node,
+            List<List<Item>> in,
+            Map<String, Integer> runCounts) {
+        var facts = Json.MAPPER.createObjectNode();
+        facts.putObject("workflow")
+                .put("id", given.workflowId())
+                .put("name", workflow.name())
+                .put("active", given.workflowActive());
+        facts.putObject("execution")
+                .put("id", given.executionId())
+                .put("mode", given.mode())
+                .put("resumeUrl", given.resumeUrl());
+        facts.put("runIndex", runCounts.getOrDefault(node.name(), 0));
+        facts.put("nodeVersion", node.typeVersion());
+        Item fed = in.isEmpty() || in.get(0).isEmpty() ? null : in.get(0).get(0);
+        if (fed != null && fed.node() != null) {
+            int output = workflow.into(node.name()).stream()
+                    .filter(c -> c.from().equals(fed.node()) && c.input() == 0)
+                    .mapToInt(Workflow.Connection::output)
+                    .findFirst()
+                    .orElse(0);
+            facts.putObject("prevNode")
+                    .put("name", fed.node())
+                    .put("outputIndex", output)
+                    .put("runIndex", Math.max(0, runCounts.getOrDefault(fed.node(), 1) - 1));
+        }
+        return facts;
+    }
+
+    /**
      * Runs node {@code name} alone, as the editor's "run this node" does: its inputs are what
      * {@code earlier} nodes' outputs carry along its incoming connections (node name → items per
      * output, from an earlier run or pinned data), and {@code $('Node')} reads those nodes. A node
@@ -517,7 +559,8 @@ public final class WorkflowEngine {
                     throw new NodeFailedException(
                             "a sub-workflow runs only in a run of the whole workflow; run the workflow");
                 },
-                timezone(workflow));
+                timezone(workflow),
+                facts(workflow, control.facts(), node, in, Map.of()));
         control.listener().nodeFinished(outcome.record());
         String status = outcome.record().status();
         boolean failed = status.equals("error") || status.equals(CANCELED);
@@ -557,7 +600,8 @@ public final class WorkflowEngine {
             NodeRun.NodeState state,
             Map<String, NodeRun.NodeState> states,
             NodeRun.SubRunner subRunner,
-            java.time.ZoneId zone) {
+            java.time.ZoneId zone,
+            com.fasterxml.jackson.databind.node.ObjectNode facts) {
         NodeType type = BuiltinNodes.of(node.type());
         if (node.executeOnce())
             in = in.stream().map(l -> l.size() > 1 ? l.subList(0, 1) : l).toList();
@@ -637,7 +681,8 @@ public final class WorkflowEngine {
         for (int attempt = 1; ; attempt++) {
             NodeRun run = new NodeRun(node, in, services, history, webhookResponder, control)
                     .withState(state, states, subRunner)
-                    .withTimezone(zone);
+                    .withTimezone(zone)
+                    .withFacts(facts);
             try {
                 List<List<Item>> outputs = type.run(run);
                 if (node.alwaysOutputData() && outputs.stream().allMatch(List::isEmpty)) {

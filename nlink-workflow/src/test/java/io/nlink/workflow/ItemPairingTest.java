@@ -104,7 +104,59 @@ class ItemPairingTest {
         assertThat(unlinked.status()).isEqualTo(Execution.Status.ERROR);
         assertThat(unlinked.error())
                 .contains("no item of \"Start\" is linked to this item")
+                .contains("ends at \"Make\", which output it without pairedItem")
                 .contains("first()");
+    }
+
+    private static String chooseEmptyAfter(String left, String right, String after) {
+        return """
+                {"nodes": [
+                  {"name": "Start", "type": "n8n-nodes-base.manualTrigger"},
+                  %s, %s,
+                  {"name": "Both done", "type": "n8n-nodes-base.merge", "typeVersion": 2, "parameters": {"mode": "chooseBranch", "output": "empty"}},
+                  %s
+                ], "connections": {"Start": {"main": [[{"node": "Left", "index": 0}, {"node": "Right", "index": 0}]]},
+                                   "Left": {"main": [[{"node": "Both done", "index": 0}]]}, "Right": {"main": [[{"node": "Both done", "index": 1}]]},
+                                   "Both done": {"main": [[{"node": "After", "index": 0}]]}}}""".formatted(left, right, after);
+    }
+
+    @Test
+    void theEmptyItemOfChooseBranchLinksToTheItemsOfEveryInput() throws Exception {
+        Execution run = engine.run(
+                Fixtures.workflow(chooseEmptyAfter(
+                        set("Left", "l", "=L-{{ $json.name }}"),
+                        set("Right", "r", "=R-{{ $json.age }}"),
+                        set("After", "both", "={{ $('Left').item.json.l }}/{{ $('Right').item.json.r }}"))),
+                null,
+                Fixtures.items("[{\"name\": \"ada\", \"age\": 36}]"));
+        assertThat(run.status()).as(run.toJson().toPrettyString()).isEqualTo(Execution.Status.SUCCESS);
+        assertThat(field(run.output(), "both")).containsExactly("L-ada/R-36");
+    }
+
+    @Test
+    void anItemLinkedToSeveralItemsOfANodeMakesItemAmbiguousAsInN8n() throws Exception {
+        Execution run = engine.run(
+                Fixtures.workflow(chooseEmptyAfter(
+                        set("Left", "l", "=L-{{ $json.name }}"),
+                        set("Right", "r", "=R-{{ $json.age }}"),
+                        set("After", "both", "={{ $('Left').item.json.l }}"))),
+                null,
+                Fixtures.items(PEOPLE));
+        assertThat(run.status()).isEqualTo(Execution.Status.ERROR);
+        assertThat(run.error())
+                .contains("linked to 3 different items of \"Left\"")
+                .contains("ambiguous")
+                .contains("$(\"Left\").first()");
+        // first(), .last() and .all() read the output itself, whatever the lineage.
+        Execution start = engine.run(
+                Fixtures.workflow(chooseEmptyAfter(
+                        set("Left", "l", "=L-{{ $json.name }}"),
+                        set("Right", "r", "=R-{{ $json.age }}"),
+                        set("After", "first", "={{ $('Left').first().json.l }}"))),
+                null,
+                Fixtures.items(PEOPLE));
+        assertThat(start.status()).as(start.toJson().toPrettyString()).isEqualTo(Execution.Status.SUCCESS);
+        assertThat(field(start.output(), "first")).containsExactly("L-ada");
     }
 
     @Test

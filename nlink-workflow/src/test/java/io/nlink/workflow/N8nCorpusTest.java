@@ -40,7 +40,8 @@ import org.junit.jupiter.api.Test;
  * <p>n8n's test workflows feed their data through {@code n8n-nodes-testing.testData}, a node of
  * n8n's test harness that outputs its {@code data} parameter; this test plays that node the same
  * way (as pinned output). A pin on the trigger the run starts from is the run's input, as in n8n's
- * manual runs. HTTP requests get 5 s; a run gets 60 s.
+ * manual runs; an export started by its Webhook node gets the item of a request to it
+ * ({@link #webhookRequest}). HTTP requests get 5 s; a run gets 60 s.
  *
  * <p>Any difference from the expectations fails the test, listing every difference. After a change
  * meant to move outcomes (a new node, a fix), rewrite the file and review its diff:
@@ -129,6 +130,7 @@ class N8nCorpusTest {
         String start = startNode(workflow);
         if (start == null) return out.put("outcome", "imports").put("reason", "no trigger to start a run from");
         List<JsonNode> input = recorded.get(start);
+        if (input == null) input = webhookRequest(workflow.node(start).orElseThrow());
         RunControl control = new RunControl(new RunControl.Listener() {}, pins);
         var stop = watchdog.schedule(
                 () -> control.stop("the corpus run limit of " + RUN_LIMIT.toSeconds() + " s"),
@@ -179,6 +181,30 @@ class N8nCorpusTest {
             }
         }
         return "equal";
+    }
+
+    /**
+     * For an export started by its Webhook node, the item of a request to it as n8n makes one (and
+     * nLink's server, WebhookTest): {@code headers} (lower-case names), {@code params},
+     * {@code query}, {@code body}, {@code webhookUrl} and {@code executionMode}; the request is an
+     * empty JSON POST from curl to localhost:5678, n8n's default address. Null for other triggers.
+     */
+    static List<JsonNode> webhookRequest(Workflow.Node trigger) {
+        if (!trigger.type().equals("n8n-nodes-base.webhook")) return null;
+        String path = trigger.parameters().path("path").asText("").replaceAll("^/+", "");
+        ObjectNode item = Json.MAPPER.createObjectNode();
+        item.putObject("headers")
+                .put("host", "localhost:5678")
+                .put("user-agent", "curl/8.5.0")
+                .put("accept", "*/*")
+                .put("content-type", "application/json")
+                .put("content-length", "2");
+        item.putObject("params");
+        item.putObject("query");
+        item.putObject("body");
+        item.put("webhookUrl", "http://localhost:5678/webhook/" + path);
+        item.put("executionMode", "production");
+        return List.of(item);
     }
 
     /** What n8n's test harness node outputs: its {@code data}, an array of items or one item. */

@@ -234,7 +234,8 @@ final class WorkflowApi {
 
     /**
      * A request to an active workflow's webhook: the request becomes the trigger's item
-     * ({@code headers}, {@code params}, {@code query}, {@code body}); the Webhook node's
+     * ({@code headers}, {@code params}, {@code query}, {@code body}, {@code webhookUrl},
+     * {@code executionMode}), as n8n's; the Webhook node's
      * {@code responseMode} says when the caller hears back: onReceived at once, lastNode when
      * the run ends, responseNode when its Respond to Webhook node runs (the run goes on).
      */
@@ -266,6 +267,9 @@ final class WorkflowApi {
         ObjectNode query = item.putObject("query");
         ctx.queryParamMap().forEach((k, v) -> query.put(k, v.isEmpty() ? "" : v.get(0)));
         item.set("body", body(ctx));
+        // As n8n's webhook item ends: the URL the workflow listens on (no query), and the run's mode.
+        item.put("webhookUrl", ctx.scheme() + "://" + ctx.host() + "/webhook/" + path);
+        item.put("executionMode", "production");
         if (proof.jwtPayload() != null)
             item.set("jwtPayload", proof.jwtPayload()); // the verified token's claims, as n8n gives them
         switch (settings.responseMode()) {

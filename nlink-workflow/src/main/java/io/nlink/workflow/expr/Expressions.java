@@ -90,6 +90,21 @@ public final class Expressions {
             Map<String, List<List<Item>>> history,
             Map<String, ? extends JsonNode> contexts,
             java.time.ZoneId zone) {
+        return resolve(params, items, history, contexts, zone, Json.MAPPER.createObjectNode());
+    }
+
+    /**
+     * As {@link #resolve(ObjectNode, List, Map, Map, java.time.ZoneId)}, with what expressions read
+     * of the run ({@code $workflow}, {@code $execution}, {@code $runIndex}, {@code $prevNode},
+     * {@code $nodeVersion}: {@link References}).
+     */
+    public List<Resolved> resolve(
+            ObjectNode params,
+            List<Item> items,
+            Map<String, List<List<Item>>> history,
+            Map<String, ? extends JsonNode> contexts,
+            java.time.ZoneId zone,
+            JsonNode facts) {
         List<Slot> slots = new ArrayList<>();
         collect(params, List.of(), slots);
         List<Resolved> resolved = new ArrayList<>(items.size());
@@ -99,9 +114,11 @@ public final class Expressions {
         }
         List<String> code = new ArrayList<>();
         for (Slot slot : slots) code.addAll(slot.template().codes());
-        References references = new References(code, history, contexts, zone);
+        References references = new References(code, history, contexts, zone, facts);
         EvaluatorPool pool = pool(js);
-        io.nlink.runtime.NodeExecutable evaluatorScript = js.load(script(code, Luxon.usedBy(code)));
+        boolean extended = Extensions.usedBy(code);
+        io.nlink.runtime.NodeExecutable evaluatorScript =
+                js.load(script(code, Luxon.usedBy(code) || extended && Extensions.needsDates(code), extended));
         EvaluatorPool.Lease evaluator = null;
         try {
             for (int i = 0; i < items.size(); i++) {
@@ -216,11 +233,12 @@ public final class Expressions {
      * The evaluator: each expression compiled once into its own function, so a syntax error in one
      * is reported for that one; each item's call returns every value or error in order.
      */
-    private static String script(List<String> codes, boolean dates) {
+    private static String script(List<String> codes, boolean dates, boolean extended) {
         return """
                 const __codes = %s;
                 const __fns = __codes.map(function (code) {
-                  try { return new Function('$json', '$index', '$node', '$', '$input', '$now', '$today', '"use strict"; return (' + code + '\\n);'); }
+                  try { return new Function('$json', '$index', '$node', '$', '$input', '$now', '$today', '$workflow', '$execution',
+                    '$runIndex', '$prevNode', '$itemIndex', '$nodeVersion', '$mode', '"use strict"; return (' + code + '\\n);'); }
                   catch (e) { return e; }
                 });
                 function execute_node(input) {
@@ -228,11 +246,19 @@ public final class Expressions {
                   const $node = refs.$node, $ = refs.$, $input = refs.$input, dates = __dates(input.params.zone), $now = dates.now, $today = dates.today;
                   return [{ json: { values: __fns.map(function (f) {
                     if (f instanceof Error) return { error: String(f) };
-                    try { const v = f($json, $index, $node, $, $input, $now, $today); return { value: v === undefined ? null : v }; }
+                    try {
+                      const v = f($json, $index, $node, $, $input, $now, $today, refs.$workflow, refs.$execution, refs.$runIndex,
+                        refs.$prevNode, $index, refs.$nodeVersion, refs.$mode);
+                      return { value: v === undefined ? null : v };
+                    }
                     catch (e) { return { error: String(e && e.message !== undefined ? e.message : e) }; }
                   }) } }];
                 }
-                """.formatted(Json.write(codes)) + References.JS + Luxon.script(dates) + LOCKDOWN;
+                """.formatted(Json.write(codes))
+                + References.JS
+                + Luxon.script(dates, extended)
+                + (extended ? Extensions.SCRIPT : "")
+                + LOCKDOWN;
     }
 
     /**

@@ -39,8 +39,20 @@ public final class Luxon {
      * a script that names none of them loads no Luxon.
      */
     public static String script(boolean used) {
+        return script(used, false);
+    }
+
+    /**
+     * As {@link #script(boolean)}; with {@code extended}, Luxon's DateTime also has n8n's
+     * extension functions of dates ({@link Extensions}): {@code format(f)}, {@code plus(n, unit)}
+     * and {@code minus(n, unit)} beside Luxon's own forms, {@code beginningOf(unit)},
+     * {@code endOfMonth()}, {@code extract(unit)} (Luxon's own {@code isWeekend} stays a property), {@code toDateTime()}. For
+     * expressions only: n8n's Code node has Luxon as it is.
+     */
+    static String script(boolean used, boolean extended) {
         if (!used) return "function __dates(zone) { return { now: undefined, today: undefined }; }\n";
-        return "const __luxon = (function () {\n'use strict';\n" + Source.TEXT + "\n;\n" + MEMBRANE + "})();\n" + """
+        return "const __luxon = (function () {\n'use strict';\n" + Source.TEXT + "\n;\n"
+                + (extended ? DATE_EXTENSIONS : "") + MEMBRANE + "})();\n" + """
                 const DateTime = __luxon.DateTime, Duration = __luxon.Duration, Interval = __luxon.Interval;
                 function __dates(zone) { return __luxon.dates(zone); }
                 """;
@@ -134,6 +146,33 @@ public final class Luxon {
               DateTime: view(luxon.DateTime), Duration: view(luxon.Duration), Interval: view(luxon.Interval),
               dates: Object.freeze(dates)
             });
+            """;
+
+    /** Set on Luxon's own prototype before any view of it is made, so code sees them as Luxon's methods. */
+    private static final String DATE_EXTENSIONS = """
+            (function (proto) {
+              // n8n's plus(5, 'days') beside Luxon's plus({ days: 5 }), plus(duration) and plus(milliseconds).
+              const shift = function (original) {
+                return function (amount, unit) {
+                  if (typeof amount === 'number' && typeof unit === 'string') {
+                    const by = {};
+                    by[unit] = amount;
+                    return original.call(this, by);
+                  }
+                  return original.call(this, amount);
+                };
+              };
+              proto.plus = shift(proto.plus);
+              proto.minus = shift(proto.minus);
+              proto.format = function (format, options) { return this.toFormat(format, options); };
+              proto.beginningOf = function (unit) { return this.startOf(unit === undefined ? 'week' : unit); };
+              proto.endOfMonth = function () { return this.endOf('month'); };
+              proto.extract = function (unit) {
+                const u = unit === undefined ? 'week' : unit;
+                return u === 'week' ? this.weekNumber : u === 'yearDayNumber' ? this.ordinal : this.get(u);
+              };
+              proto.toDateTime = function () { return this; };
+            })(luxon.DateTime.prototype);
             """;
 
     /** Luxon's browser build, read once from its WebJar. */

@@ -17,7 +17,10 @@ import java.util.regex.Pattern;
  * What code (expressions, the Code node) may read of other nodes and of its own input, as n8n
  * offers it: {@code $('X').item} (the item of X this one descends from, by {@code pairedItem}
  * lineage), {@code .itemMatching(i)}, {@code .first()}, {@code .last()}, {@code .all()},
- * {@code $node['X'].json}, and {@code $input.item / first() / last() / all()}.
+ * {@code $node['X'].json}, and {@code $input.item / first() / last() / all()}; and what it may read of
+ * the run: {@code $workflow} (id, name, active), {@code $execution} (id, mode, resumeUrl),
+ * {@code $runIndex}, {@code $prevNode} (name, outputIndex, runIndex), {@code $nodeVersion} and
+ * {@code $mode}.
  *
  * <p>The sandbox gets plain JSON, never host objects, so this works out on the host what the code
  * can ask for and sends only that: the nodes the code names (all of them when it names one with a
@@ -35,7 +38,12 @@ public final class References {
     private final Map<String, ? extends JsonNode> contexts;
     private final Set<String> names = new LinkedHashSet<>();
     private final String zone;
-    private final boolean wantsOutputs, wantsMatching, wantsInput, wantsContext;
+    private final boolean wantsOutputs, wantsMatching, wantsInput, wantsContext, wantsFacts;
+    private final JsonNode facts;
+
+    /** The run variables code may name ({@code $workflow}, …): only code that names one gets them. */
+    private static final Pattern FACTS =
+            Pattern.compile("\\$(workflow|execution|runIndex|prevNode|nodeVersion|mode)\\b");
 
     /**
      * @param codes   the JavaScript that will run
@@ -49,7 +57,22 @@ public final class References {
             Map<String, List<List<Item>>> history,
             Map<String, ? extends JsonNode> contexts,
             java.time.ZoneId zone) {
+        this(codes, history, contexts, zone, Json.MAPPER.createObjectNode());
+    }
+
+    /**
+     * As {@link #References(Collection, Map, Map, java.time.ZoneId)}, with what code reads of the
+     * run: {@code facts} holds {@code workflow}, {@code execution}, {@code runIndex},
+     * {@code prevNode} and {@code nodeVersion} (the engine's {@code NodeRun.facts()}).
+     */
+    public References(
+            Collection<String> codes,
+            Map<String, List<List<Item>>> history,
+            Map<String, ? extends JsonNode> contexts,
+            java.time.ZoneId zone,
+            JsonNode facts) {
         this.history = history;
+        this.facts = facts;
         this.contexts = contexts;
         this.zone = luxonZone(zone);
         String all = String.join("\n", codes);
@@ -63,6 +86,7 @@ public final class References {
         wantsMatching = all.contains("itemMatching") || all.contains("pairedItem");
         wantsInput = all.contains("$input.all") || all.contains("$input.last") || all.contains("$input.first");
         wantsContext = all.contains("context");
+        wantsFacts = FACTS.matcher(all).find();
     }
 
     /**
@@ -83,8 +107,17 @@ public final class References {
             first.set(name, main.isEmpty() ? null : main.get(0).json());
             last.set(name, main.isEmpty() ? null : main.get(main.size() - 1).json());
             if (index >= 0 && index < items.size()) {
-                Item linked = items.get(index).linkedTo(name);
-                paired.set(name, linked == null ? null : linked.json());
+                List<Item> links = items.get(index).linksTo(name);
+                paired.set(name, links.size() == 1 ? links.get(0).json() : null);
+                if (links.size() > 1) ctx.withObjectProperty("ambiguous").put(name, links.size());
+                else if (links.isEmpty()) {
+                    String end = items.get(index).lineageEnd();
+                    // The run's first node is where every lineage starts: only a later one broke it.
+                    if (end != null
+                            && !history.isEmpty()
+                            && !end.equals(history.keySet().iterator().next()))
+                        ctx.withObjectProperty("unlinked").put(name, end);
+                }
             }
             if (wantsOutputs) {
                 ArrayNode out = outputs.putArray(name);
@@ -98,6 +131,7 @@ public final class References {
                 }
             }
         }
+        if (wantsFacts) ctx.set("facts", facts);
         if (wantsContext) {
             ObjectNode contextsJson = ctx.putObject("contexts");
             contexts.forEach(contextsJson::set);
@@ -143,7 +177,12 @@ public final class References {
                   get item() {
                     if (!ctx.perItem) throw new Error('$("' + name + '").item is for code that runs once per item; here use $("' + name + '").itemMatching(index)');
                     const p = ctx.paired[name];
-                    if (p === null || p === undefined) throw new Error('no item of "' + name + '" is linked to this item (its pairedItem lineage does not pass through "' + name + '"); use $("' + name + '").first() or .all()');
+                    if (p === null || p === undefined) {
+                      const forks = (ctx.ambiguous || {})[name], end = (ctx.unlinked || {})[name];
+                      if (forks) throw new Error('this item is linked to ' + forks + ' different items of "' + name + '" (its pairedItem lineage forks, as after a merge), so $("' + name + '").item is ambiguous, as n8n finds it; use $("' + name + '").first(), .last() or .all()');
+                      if (end) throw new Error('no item of "' + name + '" is linked to this item: its pairedItem lineage ends at "' + end + '", which output it without pairedItem (n8n cannot link it either); have "' + end + '" return pairedItem (a Code node: {json, pairedItem: inputIndex}), or use $("' + name + '").first() or .all()');
+                      throw new Error('no item of "' + name + '" is linked to this item (its pairedItem lineage does not pass through "' + name + '"); use $("' + name + '").first() or .all()');
+                    }
                     return { json: p };
                   },
                   itemMatching: function (i) {
@@ -178,7 +217,14 @@ public final class References {
                 first: function () { return ctx.input ? wrap(ctx.input[0]) : wrap(ctx.inputFirst); },
                 last: function () { const a = ctx.input || []; return wrap(a[a.length - 1]); }
               };
-              return { $node: $node, $: $, $input: $input };
+              // What code reads of the run, as n8n names it; $execution.resumeUrl only where a run can be resumed.
+              // Where the caller gave none (the editor's preview): a manual run of an unsaved workflow.
+              const facts = ctx.facts || {};
+              const workflow = facts.workflow || { id: null, name: null, active: false };
+              const execution = facts.execution || { id: null, mode: 'manual', resumeUrl: null };
+              return { $node: $node, $: $, $input: $input,
+                $workflow: workflow, $execution: execution, $runIndex: facts.runIndex || 0,
+                $prevNode: facts.prevNode, $nodeVersion: facts.nodeVersion, $mode: execution.mode };
             }
             """;
 }

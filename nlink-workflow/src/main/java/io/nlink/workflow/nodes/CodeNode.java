@@ -62,7 +62,8 @@ final class CodeNode implements NodeType {
     static List<List<Item>> run(NodeRun run, String code, boolean perItem) throws NodeFailedException {
         List<Item> items = run.input(0);
         List<List<Item>> outputs = run.outputs(1);
-        References references = new References(List.of(code), run.history(), run.contexts(), run.timezone());
+        References references =
+                new References(List.of(code), run.history(), run.contexts(), run.timezone(), run.facts());
         run.runtime("js");
         try (BatchRunner batch = new BatchRunner(
                 run.services().js().load(script(code, perItem)),
@@ -72,8 +73,10 @@ final class CodeNode implements NodeType {
                 run.cancellation())) { // a stop ends the script under way
             if (perItem) {
                 for (int i = 0; i < items.size(); i++) {
-                    ItemResult result = batch.next(
-                            references.context(items, i), items.get(i).json());
+                    ItemResult result = settled(
+                            batch,
+                            batch.next(
+                                    references.context(items, i), items.get(i).json()));
                     run.log(result.stdout());
                     run.log(result.stderr());
                     if (!result.ok()) {
@@ -90,17 +93,52 @@ final class CodeNode implements NodeType {
                         outputs.get(0).add(run.item(returned.path("json"), items.get(i)));
                 }
             } else {
-                ItemResult result = batch.next(references.context(items, -1), Json.MAPPER.createObjectNode());
+                ItemResult result =
+                        settled(batch, batch.next(references.context(items, -1), Json.MAPPER.createObjectNode()));
                 run.log(result.stdout());
                 run.log(result.stderr());
                 if (!result.ok()) {
                     run.stopIfCanceled(result.failure());
-                    throw new NodeFailedException(message(result.failure().message()));
+                    if (run.node().onError() == io.nlink.workflow.Workflow.OnError.STOP_WORKFLOW || items.isEmpty())
+                        throw new NodeFailedException(message(result.failure().message()));
+                    // One run for all items failed: with onError set to go on, its error goes on as one item, as n8n's.
+                    run.itemFailed(
+                            outputs, 0, items.get(0), message(result.failure().message()));
+                    return outputs;
                 }
                 outputs.get(0).addAll(linked(run, items, result.items()));
             }
         }
         return outputs;
+    }
+
+    /** Timers a promise may wait for before the code counts as never settling. */
+    static final int MAX_SETTLE_ROUNDS = 1_000;
+
+    private static final com.fasterxml.jackson.databind.node.ObjectNode SETTLE =
+            Json.MAPPER.createObjectNode().put("settle", true);
+
+    /**
+     * The items of a call whose code returned a promise (n8n awaits what the code returns, and
+     * {@code await} works at its top level): each further call fires the next timer the code set
+     * ({@code setTimeout}), on a clock of its own rather than the wall's, until the promise has
+     * settled. Promise reactions run between calls, when the sandbox's call returns.
+     */
+    private static ItemResult settled(BatchRunner batch, ItemResult result) throws NodeFailedException {
+        for (int round = 0; result.ok() && pending(result); round++) {
+            if (round == MAX_SETTLE_ROUNDS)
+                throw new NodeFailedException("the code's promise was still pending after " + MAX_SETTLE_ROUNDS
+                        + " timers; resolve it, or stop setting new timers (setTimeout) while it waits");
+            result = batch.next(SETTLE, Json.MAPPER.createObjectNode());
+        }
+        return result;
+    }
+
+    /** The wrapper's answer while the code's promise is pending: one item without {@code json} inside. */
+    private static boolean pending(ItemResult result) {
+        if (result.items().size() != 1) return false;
+        JsonNode only = result.items().get(0);
+        return only.path("pending").asBoolean() && !only.has("json");
     }
 
     /**
@@ -148,6 +186,8 @@ final class CodeNode implements NodeType {
         return out;
     }
 
+    private static final Pattern AWAITS = Pattern.compile("\\bawait\\b");
+
     private static final Pattern SCRIPT_LINE = Pattern.compile("execution\\.js:(\\d+)");
 
     /** Errors name lines of the user's code, not of the wrapper around it. */
@@ -167,11 +207,21 @@ final class CodeNode implements NodeType {
     private static String script(String code, boolean perItem) {
         // The code sits in a block of its own, so it may declare names the wrapper passes in (const items =
         // $input.all()).
-        return "function __user($input, items, $json, $index, item, $node, $, $now, $today) { {\n" + code + "\n} }\n"
+        // Code that awaits runs as n8n runs all code, in an async function; other code gets no promise to settle.
+        String kind = AWAITS.matcher(code).find() ? "async function" : "function";
+        return kind
+                + " __user($input, items, $json, $index, item, $node, $, $now, $today, $workflow, $execution, $runIndex,"
+                + " $prevNode, $nodeVersion, $mode) { {\n" + code + "\n} }\n"
                 + """
                 function __items(r, perItem) {
                   if (r === undefined || r === null) return [];
                   if (!Array.isArray(r)) r = [r];
+                  // n8n's own words, so that an error output holds what n8n's would.
+                  for (let i = 0; i < r.length; i++) {
+                    const x = r[i];
+                    if (x !== null && typeof x === 'object' && 'json' in x && (x.json === null || typeof x.json !== 'object' || Array.isArray(x.json)))
+                      return { error: "A 'json' property isn't an object [item " + i + "]" };
+                  }
                   return r.map(function (x, i) {
                     if (x === null || typeof x !== 'object' || Array.isArray(x)) {
                       throw new TypeError('the code returned ' + (Array.isArray(x) ? 'an array' : typeof x) + ' as item ' + i + '; return objects or {json: object}');
@@ -180,20 +230,57 @@ final class CodeNode implements NodeType {
                     return { json: { json: wrapped ? x.json : x, paired: wrapped && x.pairedItem !== undefined ? x.pairedItem : null } };
                   });
                 }
+                let __settling = null, __clock = 0, __timerCount = 0;
+                const __timers = [];
+                function setTimeout(fn, ms) {
+                  if (typeof fn !== 'function') throw new TypeError('setTimeout: the callback must be a function');
+                  const args = Array.prototype.slice.call(arguments, 2), id = ++__timerCount;
+                  __timers.push({ id: id, at: __clock + Math.max(0, Number(ms) || 0), fn: fn, args: args });
+                  return id;
+                }
+                function clearTimeout(id) {
+                  const at = __timers.findIndex(function (t) { return t.id === id; });
+                  if (at >= 0) __timers.splice(at, 1);
+                }
+                function __await(r) {
+                  if (r === null || (typeof r !== 'object' && typeof r !== 'function') || typeof r.then !== 'function') return __items(r);
+                  const s = __settling = { done: false };
+                  Promise.resolve(r).then(function (v) { s.done = true; s.value = v; }, function (e) { s.done = true; s.failed = true; s.error = e; });
+                  return [{ json: { pending: true } }];
+                }
+                function __settle() {
+                  const s = __settling;
+                  if (s === null) throw new Error('nothing is pending');
+                  if (s.done) {
+                    __settling = null;
+                    if (s.failed) throw s.error;
+                    return __items(s.value);
+                  }
+                  if (__timers.length === 0) throw new Error('the code returned a promise that never settles: nothing is left for it to wait for');
+                  __timers.sort(function (a, b) { return a.at - b.at || a.id - b.id; });
+                  const t = __timers.shift();
+                  __clock = t.at;
+                  t.fn.apply(undefined, t.args);
+                  return [{ json: { pending: true } }];
+                }
                 """ + References.JS + Luxon.script(Luxon.usedBy(List.of(code))) + """
                 function execute_node(input) {
+                  if (input.params.settle) return __settle();
+                  __settling = null; __timers.length = 0; __clock = 0;
                   const refs = __references(input.params, input.$json), $node = refs.$node, $ = refs.$, $input = refs.$input;
                   const dates = __dates(input.params.zone);
                 """ + (perItem ? """
                   const item = $input.item;
-                  return __items(__user($input, [item], input.$json, input.params.index, item, $node, $, dates.now, dates.today));
+                  return __await(__user($input, [item], input.$json, input.params.index, item, $node, $, dates.now, dates.today,
+                    refs.$workflow, refs.$execution, refs.$runIndex, refs.$prevNode, refs.$nodeVersion, refs.$mode));
                 }
                 """ : """
                   const items = $input.all();
                   $input.all = function () { return items; };
                   $input.first = function () { return items[0]; };
                   $input.last = function () { return items[items.length - 1]; };
-                  return __items(__user($input, items, undefined, 0, undefined, $node, $, dates.now, dates.today));
+                  return __await(__user($input, items, undefined, 0, undefined, $node, $, dates.now, dates.today,
+                    refs.$workflow, refs.$execution, refs.$runIndex, refs.$prevNode, refs.$nodeVersion, refs.$mode));
                 }
                 """);
     }

@@ -226,7 +226,12 @@ final class MergeNode implements NodeType {
      */
     private static List<Item> chosen(NodeRun run, JsonNode p, int inputs) throws NodeFailedException {
         String output = p.path("output").asText("specifiedInput");
-        if (output.equals("empty")) return List.of(run.item(Json.MAPPER.createObjectNode()));
+        if (output.equals("empty")) {
+            // The one item descends from every input item, as n8n pairs it: $("Either input").item works after it.
+            List<Item> all = new ArrayList<>();
+            for (int i = 0; i < inputs; i++) all.addAll(run.input(i));
+            return List.of(run.item(Json.MAPPER.createObjectNode(), all));
+        }
         int input = output.startsWith("input")
                 ? Integer.parseInt("0" + output.substring(5).replaceAll("\\D", ""))
                 : p.path("useDataOfInput").asInt(1);

@@ -78,6 +78,7 @@ public final class NodeRun {
     };
     private java.time.Instant resumeAt;
     private java.time.ZoneId timezone = java.time.ZoneId.systemDefault();
+    private ObjectNode facts = Json.MAPPER.createObjectNode();
 
     /**
      * What a node keeps from one of its runs to the next within one execution (Loop Over Items'
@@ -163,6 +164,16 @@ public final class NodeRun {
 
     public NodeRun withTimezone(java.time.ZoneId zone) {
         this.timezone = zone;
+        return this;
+    }
+
+    /** What code reads of the run: {@code $workflow}, {@code $execution}, {@code $runIndex}, {@code $prevNode}… */
+    public ObjectNode facts() {
+        return facts;
+    }
+
+    public NodeRun withFacts(ObjectNode facts) {
+        this.facts = facts;
         return this;
     }
 
@@ -287,7 +298,7 @@ public final class NodeRun {
     /** As {@link #parametersPerItem(List)}, for parameters the node rewrote first (HTML's template, read as an expression). */
     public List<Expressions.Resolved> parametersPerItem(ObjectNode parameters, List<Item> items) {
         List<Expressions.Resolved> resolved = new Expressions(services.js(), limits(), cancellation())
-                .resolve(parameters, items, history, contexts(), timezone);
+                .resolve(parameters, items, history, contexts(), timezone, facts);
         control.checkNotStopped(); // a stop during the evaluation failed its expressions: it is the node's stop
         return resolved;
     }

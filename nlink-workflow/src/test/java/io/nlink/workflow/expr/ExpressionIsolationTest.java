@@ -110,6 +110,54 @@ class ExpressionIsolationTest {
             new String[] {"the dates helper", "__dates.leak", "__dates.leak = s"},
             new String[] {"the clock", "String($now.year)", "__luxon.dates = function () { return { now: s }; }"});
 
+    /**
+     * Where n8n's extension functions ({@link Extensions}) live: the methods added to the
+     * built-in prototypes and to Luxon's DateTime, which every later run finds again.
+     */
+    private static final List<String[]> EXTENSION_CHANNELS = List.of(
+            new String[] {"a String extension", "''.isEmpty.leak", "''.isEmpty.leak = s"},
+            new String[] {
+                "a replaced String extension",
+                "'a b'.toTitleCase()",
+                "String.prototype.toTitleCase = function () { return s; }"
+            },
+            new String[] {
+                "a String extension defined anew",
+                "'x'.toSnakeCase()",
+                "Object.defineProperty(String.prototype, 'toSnakeCase', { value: function () { return s; } })"
+            },
+            new String[] {"an Array extension", "[].sum.leak", "[].sum.leak = s"},
+            new String[] {
+                "a replaced Array extension", "String([1].sum())", "Array.prototype.sum = function () { return s; }"
+            },
+            new String[] {
+                "a replaced Number extension",
+                "String((1.5).round())",
+                "Number.prototype.round = function () { return s; }"
+            },
+            new String[] {
+                "a replaced Object extension",
+                "String(({ a: 1 }).keys())",
+                "Object.prototype.keys = function () { return [s]; }"
+            },
+            new String[] {
+                "the accessor of an Object extension",
+                "String(Object.getOwnPropertyDescriptor(Object.prototype, 'values').get().leak)",
+                "Object.getOwnPropertyDescriptor(Object.prototype, 'values').get().leak = s"
+            },
+            new String[] {
+                "an own property named as an extension",
+                "String(({}).values)",
+                "(() => { const o = {}; o.values = s; })()"
+            },
+            new String[] {
+                "a replaced DateTime extension",
+                "$now.format('yyyy')",
+                "DateTime.prototype.format = function () { return s; }"
+            },
+            new String[] {"a DateTime extension", "$now.format.leak", "$now.format.leak = s"},
+            new String[] {"the DateTime plus with a unit", "$now.plus.leak", "$now.plus.leak = s"});
+
     /** The probe: "saw <channel>" for each secret an earlier call left, "kept <channel>" for each write that held. */
     private static String probe(List<String[]> channels) {
         StringBuilder js = new StringBuilder("(() => { const s = $json.secret, out = []; ");
@@ -149,6 +197,13 @@ class ExpressionIsolationTest {
     @Test
     void nothingOneCallDoesToLuxonReachesALaterCallOnTheSameContext() {
         assertProbeFindsNothingOverRunsOnAKeptContext(probe(LUXON_CHANNELS));
+    }
+
+    @Test
+    void nothingOneCallDoesToTheExtensionFunctionsReachesALaterCallOnTheSameContext() {
+        String probe = probe(EXTENSION_CHANNELS);
+        assertThat(Extensions.usedBy(List.of(probe))).isTrue();
+        assertProbeFindsNothingOverRunsOnAKeptContext(probe);
     }
 
     /** Runs {@code probe} over two items, then two later runs that a kept context serves: it finds nothing. */

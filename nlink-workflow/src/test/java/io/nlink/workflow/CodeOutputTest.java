@@ -1,0 +1,41 @@
+package io.nlink.workflow;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.nlink.runtime.json.Json;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** What the Code node accepts as items, and where its failure goes, as in n8n. */
+class CodeOutputTest {
+    static WorkflowEngine engine;
+
+    @BeforeAll
+    static void engine() throws Exception {
+        engine = Fixtures.engine();
+    }
+
+    private static String workflow(String onError) {
+        return """
+                {"nodes": [
+                  {"name": "Start", "type": "n8n-nodes-base.manualTrigger"},
+                  {"name": "Code", "type": "n8n-nodes-base.code", "typeVersion": 2, %s "parameters": {"jsCode": %s}},
+                  {"name": "Failed", "type": "n8n-nodes-base.noOp"}
+                ], "connections": {"Start": {"main": [[{"node": "Code", "index": 0}]]},
+                                   "Code": {"main": [[], [{"node": "Failed", "index": 0}]]}}}""".formatted(onError, Json.write("return [{json: {ok: 1}}, {json: 'test'}];"));
+    }
+
+    @Test
+    void aJsonPropertyThatIsNotAnObjectFailsInN8nsWordsAndGoesToTheErrorOutput() throws Exception {
+        Execution routed = engine.run(
+                Fixtures.workflow(workflow("\"onError\": \"continueErrorOutput\",")), null, Fixtures.items("[{}]"));
+        assertThat(routed.status()).as(routed.toJson().toPrettyString()).isEqualTo(Execution.Status.SUCCESS);
+        assertThat(routed.output().toString())
+                .isEqualTo("[{\"error\":\"A 'json' property isn't an object [item 1]\"}]");
+
+        Execution stopped = engine.run(Fixtures.workflow(workflow("")), null, Fixtures.items("[{}]"));
+        assertThat(stopped.status()).isEqualTo(Execution.Status.ERROR);
+        assertThat(stopped.errorNode()).isEqualTo("Code");
+        assertThat(stopped.error()).contains("A 'json' property isn't an object [item 1]");
+    }
+}
