@@ -26,6 +26,25 @@ class CodeOutputTest {
     }
 
     @Test
+    void itemsHandedToTwoBranchesShareNothingACodeNodeChanges() throws Exception {
+        String json = """
+                {"nodes": [
+                  {"name": "Start", "type": "n8n-nodes-base.manualTrigger", "position": [0, 0]},
+                  {"name": "Changes", "type": "n8n-nodes-base.code", "position": [200, 0], "parameters": {"jsCode": %s}},
+                  {"name": "Reads", "type": "n8n-nodes-base.code", "position": [200, 200], "parameters": {"jsCode": %s}}
+                ], "connections": {"Start": {"main": [[{"node": "Changes", "index": 0}, {"node": "Reads", "index": 0}]]}}}""".formatted(
+                        Json.write("for (const item of $input.all()) item.json.n = 'changed';\nreturn $input.all();"),
+                        Json.write("return $input.all().map((item) => ({json: {saw: item.json.n}}));"));
+        Execution run = engine.run(Fixtures.workflow(json), null, Fixtures.items("[{\"n\": 1}]"));
+        assertThat(run.status()).as(run.toJson().toPrettyString()).isEqualTo(Execution.Status.SUCCESS);
+        java.util.Map<String, String> outputs = new java.util.HashMap<>();
+        run.nodes().forEach(n -> outputs.put(n.name(), n.sample().get(0).toString()));
+        assertThat(outputs.get("Changes")).isEqualTo("[{\"n\":\"changed\"}]");
+        assertThat(outputs.get("Reads")).isEqualTo("[{\"saw\":1}]");
+        assertThat(outputs.get("Start")).isEqualTo("[{\"n\":1}]");
+    }
+
+    @Test
     void aJsonPropertyThatIsNotAnObjectFailsInN8nsWordsAndGoesToTheErrorOutput() throws Exception {
         Execution routed = engine.run(
                 Fixtures.workflow(workflow("\"onError\": \"continueErrorOutput\",")), null, Fixtures.items("[{}]"));
