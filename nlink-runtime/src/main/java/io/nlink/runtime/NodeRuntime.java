@@ -51,7 +51,8 @@ public final class NodeRuntime implements AutoCloseable {
                 b.interpreter ? WasmEngine.ExecutionMode.INTERPRETED : WasmEngine.ExecutionMode.COMPILED,
                 b.compiledModulesInMemory,
                 b.compileCache,
-                b.readyInstanceIdle);
+                b.readyInstanceIdle,
+                b.compileBudget);
         this.wasm = new WasmEngine(options);
         this.js = new JsEngine(b.readyInstanceIdle);
         this.runtimes = new NodeRuntimes(wasm, js, b.javascriptFallback);
@@ -73,6 +74,7 @@ public final class NodeRuntime implements AutoCloseable {
         private boolean interpreter;
         private boolean javascriptFallback = true;
         private Duration readyInstanceIdle = Duration.ofSeconds(30);
+        private Duration compileBudget = WasmEngine.Options.DEFAULT_COMPILE_BUDGET;
 
         private Builder() {}
 
@@ -142,6 +144,24 @@ public final class NodeRuntime implements AutoCloseable {
          */
         public Builder readyInstanceIdle(Duration idle) {
             this.readyInstanceIdle = ReadyInstances.checkIdle(idle);
+            return this;
+        }
+
+        /**
+         * CPU time the parse and compile of one module may take before the module is refused
+         * ("build a smaller module"). Default 30 s, about six times what the largest real guest
+         * (the 13.6 MB Python kit) takes on a quiet 2-core machine. What it costs: a module that
+         * compiles too long holds up to this much of one core before it is refused (at most one
+         * compile per core runs at once; the others wait, at most this long in wall time, for a
+         * slot). Lower it where uploads are untrusted and modules small; raise it for a larger
+         * module on a slow machine. A module read from the {@link #compileCache} only parses.
+         */
+        public Builder compileBudget(Duration budget) {
+            java.util.Objects.requireNonNull(budget, "budget");
+            if (budget.isNegative() || budget.isZero()) {
+                throw new IllegalArgumentException("the compile budget must be positive, got " + budget);
+            }
+            this.compileBudget = budget;
             return this;
         }
 

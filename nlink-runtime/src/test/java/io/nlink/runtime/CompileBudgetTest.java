@@ -5,13 +5,19 @@ import static io.nlink.runtime.HostileWat.node;
 import static io.nlink.runtime.HostileWat.okBody;
 import static io.nlink.runtime.HostileWat.okData;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.nlink.runtime.internal.wasm.WasmEngine;
 import io.nlink.runtime.internal.wasm.WasmNode;
+import io.nlink.runtime.pkg.NodePackage;
+import io.nlink.runtime.pkg.PackageLoader;
 import io.nlink.runtime.wasm.InvalidModuleException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Modules that are cheap to upload and expensive to load (docs/reliability.md, "What loading a
@@ -156,6 +162,27 @@ class CompileBudgetTest {
         // nothing of the refusal is cached: with a budget that fits, the same module loads
         WasmNode loaded = new WasmEngine().load(wasm);
         assertThat(loaded.interpretedFunctions()).isEmpty();
+    }
+
+    @Test
+    void theRuntimeBuildersCompileBudgetIsTheOneItsLoadsRunUnder(@TempDir Path dir) throws Exception {
+        Files.copy(Guests.example("hello-go").resolve("package.json"), dir.resolve("package.json"));
+        Files.copy(Guests.example("hello-go").resolve("definition.json"), dir.resolve("definition.json"));
+        Files.write(dir.resolve("execution.wasm"), assemble(HostileWat.manyFunctions(30_000)));
+        NodePackage pkg = PackageLoader.load(dir);
+        try (NodeRuntime runtime =
+                NodeRuntime.builder().compileBudget(Duration.ofMillis(100)).build()) {
+            assertThatThrownBy(() -> runtime.load(pkg))
+                    .isInstanceOf(NoRuntimeException.class)
+                    .hasMessageContaining("took more than the host's compile budget of 0.1 s of CPU time");
+        }
+        // the same package within a budget that fits (the default, 30 s) loads
+        try (NodeRuntime runtime = NodeRuntime.builder().build()) {
+            assertThat(runtime.load(pkg).runtime()).isEqualTo("wasm");
+        }
+        assertThatThrownBy(() -> NodeRuntime.builder().compileBudget(Duration.ZERO))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("the compile budget must be positive, got PT0S");
     }
 
     @Test

@@ -858,6 +858,71 @@ class HostileGuestCorpusTest {
         hostAlive();
     }
 
+    @Test
+    void c38_everyLoadAndStoreWidthIsInBoundsToTheLastByteAndTrapsOnePastItAlsoAtTheCap() throws Exception {
+        // CappedMemory's own range checks, width by width: each width at the last slot of memory,
+        // straddling its end, just past it, wrapping 2^32, and the same at the 32 MiB cap after
+        // growing to it; every access outside is the engine's trap, never a host exception
+        record Access(String op, int width, boolean store) {
+            String at(long addr) {
+                String a = "(i32.const " + (int) addr + ")";
+                if (!store) return "(drop (" + op + " " + a + "))";
+                String type = op.substring(0, 3);
+                return "(" + op + " " + a + " (" + type + ".const 7))";
+            }
+        }
+        List<Access> accesses = List.of(
+                new Access("i64.load", 8, false),
+                new Access("i32.load", 4, false),
+                new Access("i32.load16_u", 2, false),
+                new Access("i32.load8_u", 1, false),
+                new Access("f64.load", 8, false),
+                new Access("f32.load", 4, false),
+                new Access("i64.store", 8, true),
+                new Access("i32.store", 4, true),
+                new Access("i32.store16", 2, true),
+                new Access("i32.store8", 1, true),
+                new Access("f64.store", 8, true),
+                new Access("f32.store", 4, true));
+        long page = 65_536, cap = 512 * page;
+        // zeroing 32 MiB for the grow to the cap can take past LIMITS' 200 ms on a busy machine
+        SandboxLimits limits = LIMITS.withItemTimeout(Duration.ofSeconds(5));
+        String toCap = "(drop (memory.grow (i32.const 511))) ";
+        for (Access a : accesses) {
+            assertThat(callOnce(load(node(a.at(page - a.width()) + okBody(), okData())), limits)
+                            .ok())
+                    .as(a.op() + " at the last slot")
+                    .isTrue();
+            assertThat(callOnce(load(node(toCap + a.at(cap - a.width()) + okBody(), okData())), limits)
+                            .ok())
+                    .as(a.op() + " at the last slot of the cap")
+                    .isTrue();
+            List<String> outside = new java.util.ArrayList<>(
+                    List.of(a.at(page), a.at(0xFFFF_FFFFL - 2), toCap + a.at(cap), toCap + a.at(1L << 31)));
+            if (a.width() > 1) {
+                outside.add(a.at(page - a.width() + 1));
+                outside.add(toCap + a.at(cap - a.width() + 1));
+            }
+            for (String access : outside) {
+                ItemResult r = callOnce(load(node(access + " " + okBody(), okData())), limits);
+                assertThat(r.ok()).as(a.op() + ": " + access).isFalse();
+                NodeFailure f = r.failure();
+                assertThat(f.kind()).as(a.op() + ": " + access).isEqualTo(Kind.TRAP);
+                assertThat(f.message()).as(a.op() + ": " + access).contains("out of bounds memory access");
+            }
+        }
+        // a value across two pages in bounds is written and read back whole
+        String across = "(drop (memory.grow (i32.const 1))) "
+                + "(i64.store (i32.const 65532) (i64.const 0x0102030405060708)) "
+                + "(i32.store16 (i32.const 65535) (i32.const 0xA1B2)) "
+                + "(if (i64.ne (i64.load (i32.const 65528)) (i64.const 0xB206070800000000)) (then unreachable)) "
+                + "(if (i64.ne (i64.load (i32.const 65532)) (i64.const 0x010203A1B2060708)) (then unreachable)) "
+                + "(if (i32.ne (i32.load (i32.const 65536)) (i32.const 0x010203A1)) (then unreachable)) "
+                + okBody();
+        assertThat(callOnce(load(node(across, okData())), limits).items()).containsExactly(obj("{\"ok\":true}"));
+        hostAlive();
+    }
+
     // ---------------------------------------------------------------- leak check
 
     /** One hostile run for the leak check: what it does, and the failure kind it must end in. */

@@ -37,12 +37,23 @@ import run.endive.wasm.WasmModule;
  * <p>These files are JVM classes the host will load and run, so the directory must be the current
  * user's alone: it is created with mode 0700, and a directory that others can write to is not
  * used at all (the engine then compiles in memory, as without a cache).
+ *
+ * <p><b>A stored entry vouches for its module.</b> An entry is written only after its module
+ * passed the engine's validation and nLink's checks, and it names the module's SHA-256 twice: in
+ * its file name and inside (a renamed or copied entry does not match and is discarded). So bytes
+ * with the SHA-256 of a stored entry are a module that validated under this engine version, and
+ * {@link WasmEngine} skips the engine's validation for them (about 0.35 s of CPU for the 3.3 MB Go
+ * module; nLink's own checks still run). This trusts the directory as much as the classes in it
+ * already must be trusted: whoever can write it can make the host run any code, validated or not.
  */
 final class CompiledModuleCache {
     private static final System.Logger LOG = System.getLogger(CompiledModuleCache.class.getName());
     private static final String INTERPRETED_ENTRY = "nlink-interpreted-functions.txt";
     private static final String MODULE_PROPERTIES = "wasm-module.properties";
-    private static final String FORMAT = "v1";
+    /** The SHA-256 of the module the entry was compiled from, as the file name also says. */
+    private static final String MODULE_SHA256_ENTRY = "nlink-module.sha256";
+    /** v2: entries name their module inside (v1 entries are not read, so are compiled once more). */
+    private static final String FORMAT = "v2";
 
     private final Path directory;
     private final String suffix;
@@ -86,19 +97,45 @@ final class CompiledModuleCache {
 
     record Entry(Function<Instance, Machine> machines, Set<Integer> interpretedFunctions) {}
 
-    /** The cached compilation of this module, or null when there is none (or it is unreadable). */
-    Entry load(WasmModule module, String sha256) {
+    /** An entry read from disk and checked to be for its module, its classes not yet loaded. */
+    record Stored(Path file, byte[] jar, Set<Integer> interpretedFunctions) {}
+
+    /**
+     * The stored compilation of the module with this SHA-256, or null when there is none (or it is
+     * unreadable, or made for another module: then it is deleted).
+     */
+    Stored read(String sha256) {
         Path file = directory.resolve(sha256 + suffix);
         if (!Files.isRegularFile(file)) {
             return null;
         }
         try {
             byte[] jar = Files.readAllBytes(file);
-            Set<Integer> interpreted = readInterpreted(jar);
+            Map<String, String> entries = readEntries(jar, Set.of(INTERPRETED_ENTRY, MODULE_SHA256_ENTRY));
+            if (!sha256.equals(entries.get(MODULE_SHA256_ENTRY))) {
+                throw new IOException("it was not compiled from the module " + sha256 + " its name says");
+            }
+            String interpreted = entries.get(INTERPRETED_ENTRY);
+            if (interpreted == null) {
+                throw new IOException("no " + INTERPRETED_ENTRY + " entry");
+            }
+            return new Stored(file, jar, parseInterpreted(interpreted));
+        } catch (IOException | RuntimeException e) {
+            discard(file, e);
+            return null;
+        }
+    }
+
+    /**
+     * The machines of a stored compilation for {@code module} (parsed from the bytes the entry was
+     * read for), or null when its classes cannot be loaded (the entry is then deleted).
+     */
+    Entry machines(WasmModule module, Stored stored) {
+        try {
             Cache readOnly = new Cache() {
                 @Override
                 public byte[] get(String key) {
-                    return jar;
+                    return stored.jar();
                 }
 
                 @Override
@@ -108,15 +145,19 @@ final class CompiledModuleCache {
                     .withCache(readOnly)
                     .withInterpreterFallback(InterpreterFallback.SILENT)
                     .compile();
-            return new Entry(machines, interpreted);
-        } catch (IOException | RuntimeException | LinkageError e) {
-            LOG.log(Level.WARNING, "discarding unreadable compiled-module cache entry {0}: {1}", file, e.toString());
-            try {
-                Files.deleteIfExists(file);
-            } catch (IOException ignored) {
-                // the next store overwrites it anyway
-            }
+            return new Entry(machines, stored.interpretedFunctions());
+        } catch (RuntimeException | LinkageError e) {
+            discard(stored.file(), e);
             return null;
+        }
+    }
+
+    private static void discard(Path file, Throwable why) {
+        LOG.log(Level.WARNING, "discarding unreadable compiled-module cache entry {0}: {1}", file, why.toString());
+        try {
+            Files.deleteIfExists(file);
+        } catch (IOException ignored) {
+            // the next store overwrites it anyway
         }
     }
 
@@ -130,6 +171,9 @@ final class CompiledModuleCache {
                 properties.setProperty("mainClass", mainClass);
                 jar.putNextEntry(new JarEntry(MODULE_PROPERTIES));
                 properties.store(jar, null);
+                jar.closeEntry();
+                jar.putNextEntry(new JarEntry(MODULE_SHA256_ENTRY));
+                jar.write(sha256.getBytes(StandardCharsets.US_ASCII));
                 jar.closeEntry();
                 jar.putNextEntry(new JarEntry(INTERPRETED_ENTRY));
                 jar.write(interpreted.stream()
@@ -156,21 +200,24 @@ final class CompiledModuleCache {
         }
     }
 
-    private static Set<Integer> readInterpreted(byte[] jarBytes) throws IOException {
+    /** The text of the named entries that the JAR has (a name it lacks is absent from the map). */
+    private static Map<String, String> readEntries(byte[] jarBytes, Set<String> names) throws IOException {
+        Map<String, String> found = new java.util.HashMap<>();
         try (JarInputStream jar = new JarInputStream(new java.io.ByteArrayInputStream(jarBytes))) {
             JarEntry entry;
-            while ((entry = jar.getNextJarEntry()) != null) {
-                if (entry.getName().equals(INTERPRETED_ENTRY)) {
-                    String text = new String(jar.readAllBytes(), StandardCharsets.UTF_8).strip();
-                    return text.isEmpty()
-                            ? Set.of()
-                            : Arrays.stream(text.split("\n"))
-                                    .map(Integer::valueOf)
-                                    .collect(Collectors.toUnmodifiableSet());
+            while ((entry = jar.getNextJarEntry()) != null && found.size() < names.size()) {
+                if (names.contains(entry.getName())) {
+                    found.put(entry.getName(), new String(jar.readAllBytes(), StandardCharsets.UTF_8).strip());
                 }
             }
         }
-        throw new IOException("no " + INTERPRETED_ENTRY + " entry");
+        return found;
+    }
+
+    private static Set<Integer> parseInterpreted(String text) {
+        return text.isEmpty()
+                ? Set.of()
+                : Arrays.stream(text.split("\n")).map(Integer::valueOf).collect(Collectors.toUnmodifiableSet());
     }
 
     private static String engineVersion() {

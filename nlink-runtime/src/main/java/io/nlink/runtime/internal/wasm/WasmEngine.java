@@ -4,6 +4,7 @@ import io.nlink.runtime.SandboxLimits;
 import io.nlink.runtime.Sha256;
 import io.nlink.runtime.wasm.InvalidModuleException;
 import io.nlink.runtime.wasm.ModuleInfo;
+import java.io.ByteArrayInputStream;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -343,23 +344,44 @@ public final class WasmEngine {
 
     private WasmNode compile(byte[] wasm, String sha256) throws InvalidModuleException {
         long start = System.nanoTime();
-        WasmModule module = parse(wasm);
-        ModuleInfo info = withUnsupportedFeatures(
-                ModuleInspector.inspect(module, sha256, wasm.length, SandboxLimits.PLATFORM_MAX_MEMORY_PAGES), module);
-        if (!info.runnable()) {
-            throw new InvalidModuleException(info.problems());
+        CompiledModuleCache.Stored stored =
+                options.mode() == ExecutionMode.COMPILED && diskCache != null ? diskCache.read(sha256) : null;
+        if (stored != null) {
+            // These bytes validated when the entry was stored (CompiledModuleCache); nLink's own
+            // checks still run, since they may have changed since.
+            WasmModule module = parse(wasm, false);
+            ModuleInfo info = runnable(module, sha256, wasm.length);
+            CompiledModuleCache.Entry machines = diskCache.machines(module, stored);
+            if (machines != null) {
+                diskCacheHits.incrementAndGet();
+                return node(module, info, machines, start, true);
+            }
         }
+        WasmModule module = parse(wasm, true);
+        ModuleInfo info = runnable(module, sha256, wasm.length);
         CompiledModuleCache.Entry machines;
-        boolean fromDiskCache = false;
         if (options.mode() == ExecutionMode.INTERPRETED) {
             machines = new CompiledModuleCache.Entry(InterpreterMachine::new, Set.of());
-        } else if (diskCache != null && (machines = diskCache.load(module, sha256)) != null) {
-            diskCacheHits.incrementAndGet();
-            fromDiskCache = true;
         } else {
             machines = compileToBytecode(module, sha256);
             compilations.incrementAndGet();
         }
+        return node(module, info, machines, start, false);
+    }
+
+    /** What nLink's checks say of a parsed module, when they find it runnable. */
+    private static ModuleInfo runnable(WasmModule module, String sha256, int sizeBytes) throws InvalidModuleException {
+        ModuleInfo info = withUnsupportedFeatures(
+                ModuleInspector.inspect(module, sha256, sizeBytes, SandboxLimits.PLATFORM_MAX_MEMORY_PAGES), module);
+        if (!info.runnable()) {
+            throw new InvalidModuleException(info.problems());
+        }
+        return info;
+    }
+
+    private WasmNode node(
+            WasmModule module, ModuleInfo info, CompiledModuleCache.Entry machines, long start, boolean fromDiskCache)
+            throws InvalidModuleException {
         List<String> frameProblems = interpretedOverBudget(
                 module, machines.interpretedFunctions(), options.mode() == ExecutionMode.INTERPRETED);
         if (!frameProblems.isEmpty()) {
@@ -392,12 +414,20 @@ public final class WasmEngine {
     }
 
     private static WasmModule parse(byte[] wasm) throws InvalidModuleException {
+        return parse(wasm, true);
+    }
+
+    /**
+     * @param validate false only for bytes known to have validated under this engine version (a
+     *     compiled-module cache entry with their SHA-256): the parse alone is about half the time
+     */
+    private static WasmModule parse(byte[] wasm, boolean validate) throws InvalidModuleException {
         List<String> shape = ModuleInspector.shapeProblems(wasm);
         if (!shape.isEmpty()) {
             throw new InvalidModuleException(shape);
         }
         try {
-            return Parser.parse(wasm);
+            return Parser.builder().withValidation(validate).build().parse(() -> new ByteArrayInputStream(wasm));
         } catch (WasmEngineException | IllegalArgumentException | IndexOutOfBoundsException e) {
             throw new InvalidModuleException(List.of("it is not a valid WebAssembly module (" + e.getMessage() + ")"));
         }
