@@ -12,19 +12,16 @@ import io.nlink.server.credentials.CredentialStore;
 import io.nlink.server.db.Database;
 import io.nlink.server.http.ApiException;
 import io.nlink.workflow.Execution;
-import io.nlink.workflow.InvalidWorkflowException;
 import io.nlink.workflow.PinData;
 import io.nlink.workflow.RunControl;
 import io.nlink.workflow.WebhookResponse;
 import io.nlink.workflow.Workflow;
 import io.nlink.workflow.WorkflowEngine;
-import io.nlink.workflow.WorkflowParser;
 import java.io.IOException;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -92,11 +89,12 @@ public final class WorkflowService {
 
     private final Database db;
     private final WorkflowEngine engine;
+    /** The workflows table, its checks and the webhook routes active workflows hold. */
+    private final WorkflowStore store;
+
     private final CredentialStore credentials;
     private final Duration keepFor;
     private final int keepAtMost;
-    /** Told when a workflow's activation or definition changes, so triggers follow. */
-    private volatile Runnable onChange = () -> {};
     /** Where runs go: set once the cluster member is up ({@link #runOn}). */
     private volatile NlinkCluster cluster;
 
@@ -121,6 +119,7 @@ public final class WorkflowService {
         this.credentials = credentials;
         this.keepFor = keepFor;
         this.keepAtMost = keepAtMost;
+        this.store = new WorkflowStore(db, credentials);
         this.recorder = new ExecutionRecorder(db, this::prune);
         this.called = new CalledWorkflows(db, this);
     }
@@ -189,47 +188,12 @@ public final class WorkflowService {
 
     /** Told after a workflow's activation or definition changes (the server tells every member). */
     public void onChange(Runnable listener) {
-        this.onChange = listener;
+        store.onChange(listener);
     }
 
     /** Checks a definition; the API answers 422 with every problem. */
     public static Workflow parse(JsonNode definition) {
-        try {
-            return WorkflowParser.parse("workflow", definition);
-        } catch (InvalidWorkflowException e) {
-            throw new ApiException(
-                    422,
-                    "the workflow cannot run: " + e.problems().get(0)
-                            + (e.problems().size() > 1
-                                    ? " (and " + (e.problems().size() - 1) + " more)"
-                                    : ""),
-                    e.problems());
-        }
-    }
-
-    /** Longest workflow name, in characters: the lists and the page show it whole. */
-    public static final int MAX_NAME_CHARS = 200;
-
-    /** A stored workflow has a name of 1 to {@value #MAX_NAME_CHARS} characters, not only spaces (400 otherwise). */
-    static void checkName(JsonNode definition) {
-        JsonNode name = definition.path("name");
-        if (!name.isTextual() || name.asText().isBlank()) {
-            throw ApiException.badRequest("name: give the workflow a name of 1 to " + MAX_NAME_CHARS + " characters");
-        }
-        int length = name.asText().codePointCount(0, name.asText().length());
-        if (length > MAX_NAME_CHARS) {
-            throw ApiException.badRequest(
-                    "name: " + length + " characters; a workflow name has at most " + MAX_NAME_CHARS + ", shorten it");
-        }
-    }
-
-    /** A workflow's pinData is n8n's shape, bounded (422 otherwise): manual runs pass it on. */
-    static void checkPinData(JsonNode definition) {
-        try {
-            PinData.of(definition);
-        } catch (IllegalArgumentException e) {
-            throw new ApiException(422, "the workflow cannot run: " + e.getMessage(), List.of(e.getMessage()));
-        }
+        return WorkflowChecks.parse(definition);
     }
 
     /** What {@link #check} found: each reason a save would be refused, and the workflow when it parses. */
@@ -241,42 +205,12 @@ public final class WorkflowService {
      * editor checks the workflow being edited with it as it is typed.
      */
     public Check check(JsonNode definition, Long ownerId) throws SQLException {
-        List<String> problems = new java.util.ArrayList<>();
-        Workflow workflow = null;
-        for (Runnable step : List.<Runnable>of(() -> checkName(definition), () -> checkPinData(definition))) {
-            try {
-                step.run();
-            } catch (ApiException e) {
-                problems.add(e.getMessage().replaceFirst("^the workflow cannot run: ", ""));
-            }
-        }
-        try {
-            workflow = WorkflowParser.parse("workflow", definition);
-        } catch (InvalidWorkflowException e) {
-            problems.addAll(e.problems());
-        }
-        if (workflow != null) problems.addAll(credentials.missing(workflow, ownerId));
-        return new Check(List.copyOf(problems), workflow);
+        return store.checks().check(definition, ownerId);
     }
 
     /** Stores a new workflow, inactive, as {@code owner}'s: whoever creates or imports it owns it. */
     public Stored create(JsonNode definition, Principal owner) throws SQLException {
-        checkName(definition);
-        checkPinData(definition);
-        Workflow workflow = parse(definition);
-        requireCredentials(workflow, owner.userId());
-        Instant now = Instant.now();
-        long id = db.transaction(c -> Database.insert(
-                c,
-                "INSERT INTO workflows (name, definition, active, created_at, updated_at, created_by, owner_id) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                truncate(workflow.name()),
-                Json.write(definition),
-                false,
-                utc(now),
-                utc(now),
-                owner.username(),
-                owner.userId()));
-        return require(Policy.Scope.EVERYONE, id);
+        return store.create(definition, owner);
     }
 
     /**
@@ -284,27 +218,7 @@ public final class WorkflowService {
      * are checked and claimed as on activation, in the same transaction.
      */
     public Stored update(Principal editor, Policy.Scope scope, long id, JsonNode definition) throws SQLException {
-        Stored before = require(scope, id);
-        checkName(definition);
-        checkPinData(definition);
-        Workflow workflow = parse(definition);
-        requireCredentials(workflow, before.ownerId());
-        refuse(credentials.notUsableBy(editor, workflow, before.workflow(), before.ownerId()));
-        if (before.active()) requireSchedulable(workflow);
-        List<WebhookSettings> hooks = before.active() ? servableWebhooks(workflow) : List.of();
-        db.transaction(c -> {
-            Database.update(
-                    c,
-                    "UPDATE workflows SET name = ?, definition = ?, updated_at = ? WHERE id = ?",
-                    truncate(workflow.name()),
-                    Json.write(definition),
-                    Instant.now(),
-                    id);
-            if (before.active()) holdRoutes(c, scope, id, hooks);
-            return null;
-        });
-        onChange.run();
-        return require(scope, id);
+        return store.update(editor, scope, id, definition);
     }
 
     /**
@@ -312,17 +226,7 @@ public final class WorkflowService {
      * {@code ownerId}, its owner or the account it is to pass to, may not use.
      */
     public void requireCredentials(Workflow workflow, Long ownerId) throws SQLException {
-        refuse(credentials.missing(workflow, ownerId));
-    }
-
-    private static void refuse(List<String> missing) {
-        if (!missing.isEmpty()) {
-            throw new ApiException(
-                    422,
-                    "the workflow cannot run: " + missing.get(0)
-                            + (missing.size() > 1 ? " (and " + (missing.size() - 1) + " more)" : ""),
-                    missing);
-        }
+        store.checks().requireCredentials(workflow, ownerId);
     }
 
     /** What a run of {@code stored} authenticates with: its owner's credentials, and no one else's. */
@@ -340,102 +244,7 @@ public final class WorkflowService {
      *     (Schedule Trigger, Cron, Interval) cannot run as written
      */
     public Stored setActive(Policy.Scope scope, long id, boolean active) throws SQLException {
-        Stored stored = require(scope, id);
-        // Shares may have been taken back since it was saved: activating says so now, not at the first trigger.
-        if (active) requireCredentials(stored.workflow(), stored.ownerId());
-        if (active) requireSchedulable(stored.workflow());
-        List<WebhookSettings> hooks = active ? servableWebhooks(stored.workflow()) : List.of();
-        db.transaction(c -> {
-            Database.update(
-                    c, "UPDATE workflows SET active = ?, updated_at = ? WHERE id = ?", active, Instant.now(), id);
-            holdRoutes(c, scope, id, hooks);
-            return null;
-        });
-        onChange.run();
-        return require(scope, id);
-    }
-
-    /** 422 unless every schedule of a workflow about to be (or staying) active can run as written. */
-    private static void requireSchedulable(Workflow workflow) {
-        List<String> problems = Triggers.scheduleProblems(workflow);
-        if (!problems.isEmpty()) {
-            throw new ApiException(422, "the workflow's schedule cannot run: " + String.join("; ", problems));
-        }
-    }
-
-    /** The Webhook nodes of a workflow about to listen, each one nLink can serve as its author meant. */
-    private static List<WebhookSettings> servableWebhooks(Workflow workflow) {
-        List<WebhookSettings> hooks = WebhookSettings.of(workflow);
-        hooks.forEach(WebhookSettings::requireServable);
-        return hooks;
-    }
-
-    /**
-     * Makes workflow {@code id} hold exactly {@code hooks}' routes. A route another workflow holds
-     * is refused with the holder named, when the caller may see it; two activations racing for
-     * the same route meet at the primary key, and the later one is refused likewise.
-     */
-    private static void holdRoutes(java.sql.Connection c, Policy.Scope scope, long id, List<WebhookSettings> hooks)
-            throws SQLException {
-        Database.update(c, "DELETE FROM webhook_routes WHERE workflow_id = ?", id);
-        for (WebhookSettings hook : hooks) {
-            Optional<RouteHolder> holder = Database.query(
-                            c,
-                            "SELECT r.workflow_id, w.name, w.owner_id, r.node FROM webhook_routes r"
-                                    + " JOIN workflows w ON w.id = r.workflow_id WHERE r.method = ? AND r.path = ?",
-                            r -> new RouteHolder(
-                                    r.getLong(1), r.getString(2), r.getObject(3, Long.class), r.getString(4)),
-                            hook.method(),
-                            hook.path())
-                    .stream()
-                    .findFirst();
-            if (holder.isPresent()) throw routeTaken(c, scope, hook, holder.get());
-            try {
-                Database.update(
-                        c,
-                        "INSERT INTO webhook_routes (method, path, workflow_id, node) VALUES (?, ?, ?, ?)",
-                        hook.method(),
-                        hook.path(),
-                        id,
-                        truncate(hook.node()));
-            } catch (SQLException e) {
-                if (!uniqueViolation(e)) throw e;
-                throw new ApiException(
-                        409,
-                        hook.method() + " /webhook/" + hook.path()
-                                + " was taken by another workflow activated at the same moment; try again to see which");
-            }
-        }
-    }
-
-    /** The active workflow that holds a webhook route. */
-    private record RouteHolder(long workflowId, String name, Long ownerId, String node) {}
-
-    /**
-     * The 409 for a route {@code holder} holds: named to a caller who may see that workflow (its
-     * own, or shared with it); to anyone else, nothing of it (name, id, owner, node), only what to do.
-     */
-    private static ApiException routeTaken(
-            java.sql.Connection c, Policy.Scope scope, WebhookSettings hook, RouteHolder holder) throws SQLException {
-        Policy.Scope.Where seen = scope.where("w", "workflow_shares", "workflow_id", "w.id = ?", holder.workflowId());
-        boolean visible = !Database.query(c, "SELECT 1 FROM workflows w WHERE " + seen.sql(), r -> 1, seen.args())
-                .isEmpty();
-        String route = hook.method() + " /webhook/" + hook.path();
-        String instead = "change this workflow's Webhook node \"" + hook.node() + "\" to another path or method";
-        return new ApiException(
-                409,
-                visible
-                        ? route + " is already used by active workflow " + holder.workflowId() + " \"" + holder.name()
-                                + "\" (its Webhook node \"" + holder.node()
-                                + "\"): only one active workflow may listen on a path and method. Deactivate that one, or "
-                                + instead
-                        : route + " is already used by an active workflow you cannot see: only one active workflow may"
-                                + " listen on a path and method; " + instead);
-    }
-
-    /** SQLSTATE 23505, unique violation, in H2 and PostgreSQL alike. */
-    private static boolean uniqueViolation(SQLException e) {
-        return "23505".equals(e.getSQLState());
+        return store.setActive(scope, id, active);
     }
 
     /**
@@ -443,11 +252,7 @@ public final class WorkflowService {
      * triggers serve, so every member answers a route for the workflow the database gave it to.
      */
     public java.util.Map<String, Long> webhookRoutes() throws SQLException {
-        java.util.Map<String, Long> routes = new java.util.HashMap<>();
-        db.query(
-                "SELECT method, path, workflow_id FROM webhook_routes",
-                r -> routes.put(r.getString(1) + " " + r.getString(2), r.getLong(3)));
-        return routes;
+        return store.routes().all();
     }
 
     /**
@@ -455,35 +260,7 @@ public final class WorkflowService {
      * claim theirs, oldest first; one that finds its route taken logs it and does not answer there.
      */
     public void claimRoutesOfActiveWorkflows() throws SQLException {
-        java.util.Set<Long> holding =
-                new java.util.HashSet<>(db.query("SELECT DISTINCT workflow_id FROM webhook_routes", r -> r.getLong(1)));
-        for (Stored stored : active()) {
-            if (holding.contains(stored.id())) continue;
-            List<WebhookSettings> hooks;
-            try {
-                hooks = WebhookSettings.of(stored.workflow());
-            } catch (ApiException e) {
-                LOG.warn("workflow {}: {}; its webhooks stay off", stored.id(), e.getMessage());
-                continue;
-            }
-            for (WebhookSettings hook : hooks) {
-                try {
-                    db.update(
-                            "INSERT INTO webhook_routes (method, path, workflow_id, node) VALUES (?, ?, ?, ?)",
-                            hook.method(),
-                            hook.path(),
-                            stored.id(),
-                            truncate(hook.node()));
-                } catch (SQLException e) {
-                    if (!uniqueViolation(e)) throw e;
-                    LOG.warn(
-                            "workflow {} node \"{}\": webhook {} is held by another active workflow; this one does not answer there",
-                            stored.id(),
-                            hook.node(),
-                            hook.route());
-                }
-            }
-        }
+        store.routes().claimForActive(store.active());
     }
 
     /**
@@ -492,28 +269,16 @@ public final class WorkflowService {
      */
     public void delete(Policy.Scope scope, long id, io.nlink.server.auth.AuditLog.Recorder deleted)
             throws SQLException {
-        Policy.Scope.Where where = scoped(scope, "w.id = ?", id);
-        db.transaction(c -> {
-            String name = Database.query(
-                            c, "SELECT w.name FROM workflows w WHERE " + where.sql(), r -> r.getString(1), where.args())
-                    .stream()
-                    .findFirst()
-                    .orElseThrow(() -> notFound(id));
-            Database.update(c, "DELETE FROM workflows w WHERE " + where.sql(), where.args());
-            deleted.record(c, "workflow " + id + " \"" + name + "\"", "with its executions");
-            return null;
-        });
-        onChange.run();
+        store.delete(scope, id, deleted);
     }
 
     public List<Stored> list(Policy.Scope scope) throws SQLException {
-        Policy.Scope.Where where = scoped(scope, "1 = 1");
-        return db.query(SELECT + " WHERE " + where.sql() + " ORDER BY w.id", this::stored, where.args());
+        return store.list(scope);
     }
 
     /** Every active workflow, whoever owns it: what the triggers listen for. */
     public List<Stored> active() throws SQLException {
-        return db.query(SELECT + " WHERE w.active = ? ORDER BY w.id", this::stored, true);
+        return store.active();
     }
 
     /**
@@ -521,19 +286,12 @@ public final class WorkflowService {
      * What a caller asked for goes through {@link #require(Policy.Scope, long)}.
      */
     public Optional<Stored> find(long id) throws SQLException {
-        return db.queryOne(SELECT + " WHERE w.id = ?", this::stored, id);
+        return store.find(id);
     }
 
     /** The workflow {@code id} if it is in {@code scope}; else 404, the same answer as for one that does not exist. */
     public Stored require(Policy.Scope scope, long id) throws SQLException {
-        Policy.Scope.Where where = scoped(scope, "w.id = ?", id);
-        return db.queryOne(SELECT + " WHERE " + where.sql(), this::stored, where.args())
-                .orElseThrow(() -> notFound(id));
-    }
-
-    /** {@code condition} narrowed to the workflows in {@code scope} (Policy.Scope#where); the statement names the table {@code w}. */
-    private static Policy.Scope.Where scoped(Policy.Scope scope, String condition, Object... args) {
-        return scope.where("w", "workflow_shares", "workflow_id", condition, args);
+        return store.require(scope, id);
     }
 
     /** Sends every run to the cluster from now on; until then, {@link #dispatch} refuses. */
@@ -670,8 +428,8 @@ public final class WorkflowService {
                 db.update(
                         "UPDATE executions SET status = ?, finished_at = ?, error = ?, record = ? WHERE id = ? AND status IN (?, ?)",
                         "error",
-                        utc(now),
-                        truncate(why, 4000),
+                        Sql.utc(now),
+                        Sql.truncate(why, 4000),
                         Json.write(record.get()),
                         id,
                         QUEUED,
@@ -925,7 +683,7 @@ public final class WorkflowService {
                 && db.update(
                                 "UPDATE executions SET status = ?, started_at = ?, member = ?, record = ? WHERE id = ? AND status IN (?, ?)",
                                 RUNNING,
-                                utc(startedAt),
+                                Sql.utc(startedAt),
                                 member,
                                 Json.write(started),
                                 accepted.executionId(),
@@ -982,7 +740,7 @@ public final class WorkflowService {
                 execution.status().id(),
                 execution.startedAt(),
                 execution.finishedAt(),
-                execution.error() == null ? null : truncate(execution.error(), 4000),
+                execution.error() == null ? null : Sql.truncate(execution.error(), 4000),
                 execution.errorNode(),
                 recordJson);
         if (accepted == null && alone()) {
@@ -993,8 +751,8 @@ public final class WorkflowService {
             db.update(
                     "UPDATE executions SET status = ?, started_at = ?, finished_at = ?, error = ?, error_node = ?, record = ? WHERE id = ?",
                     finished.status(),
-                    utc(finished.startedAt()),
-                    utc(finished.finishedAt()),
+                    Sql.utc(finished.startedAt()),
+                    Sql.utc(finished.finishedAt()),
                     finished.error(),
                     finished.errorNode(),
                     recordJson,
@@ -1061,7 +819,7 @@ public final class WorkflowService {
                 stored.id(),
                 mode.id(),
                 record.get("status").asText(),
-                utc(at),
+                Sql.utc(at),
                 Json.write(record),
                 member));
     }
@@ -1156,7 +914,7 @@ public final class WorkflowService {
                             r.getLong(2),
                             r.getString(3),
                             r.getString(4),
-                            instant(r.getObject(5, OffsetDateTime.class)),
+                            Sql.instant(r.getObject(5, OffsetDateTime.class)),
                             record);
                 },
                 QUEUED,
@@ -1226,8 +984,8 @@ public final class WorkflowService {
         return db.update(
                         "UPDATE executions SET status = ?, finished_at = ?, error = ?, record = ? WHERE id = ? AND status IN (?, ?)",
                         CRASHED,
-                        utc(now),
-                        truncate(why, 4000),
+                        Sql.utc(now),
+                        Sql.truncate(why, 4000),
                         Json.write(record),
                         id,
                         QUEUED,
@@ -1274,17 +1032,17 @@ public final class WorkflowService {
         }
         if (filter.from() != null) {
             condition.append(" AND e.started_at >= ?");
-            args.add(utc(filter.from()));
+            args.add(Sql.utc(filter.from()));
         }
         if (filter.to() != null) {
             condition.append(" AND e.started_at < ?");
-            args.add(utc(filter.to()));
+            args.add(Sql.utc(filter.to()));
         }
         if (filter.before() != null) {
             condition.append(" AND e.id < ?");
             args.add(filter.before());
         }
-        Policy.Scope.Where where = scoped(scope, condition.toString(), args.toArray());
+        Policy.Scope.Where where = WorkflowStore.scoped(scope, condition.toString(), args.toArray());
         return db.query(
                 "SELECT e.id, e.workflow_id, w.name, e.mode, e.status, e.started_at, e.finished_at, e.error, e.error_node"
                         + " FROM executions e JOIN workflows w ON w.id = e.workflow_id WHERE " + where.sql()
@@ -1295,8 +1053,8 @@ public final class WorkflowService {
                         r.getString(3),
                         r.getString(4),
                         r.getString(5),
-                        instant(r.getObject(6, OffsetDateTime.class)),
-                        instant(r.getObject(7, OffsetDateTime.class)),
+                        Sql.instant(r.getObject(6, OffsetDateTime.class)),
+                        Sql.instant(r.getObject(7, OffsetDateTime.class)),
                         r.getString(8),
                         r.getString(9)),
                 where.args());
@@ -1305,7 +1063,7 @@ public final class WorkflowService {
     /** One execution of a workflow in {@code scope}; else 404, as for one that does not exist. */
     public ObjectNode execution(Policy.Scope scope, long id) throws SQLException {
         recorder.flush();
-        Policy.Scope.Where where = scoped(scope, "w.id = e.workflow_id AND e.id = ?", id);
+        Policy.Scope.Where where = WorkflowStore.scoped(scope, "w.id = e.workflow_id AND e.id = ?", id);
         return db.queryOne(
                         "SELECT e.id, e.workflow_id, e.mode, e.record FROM executions e JOIN workflows w ON "
                                 + where.sql(),
@@ -1348,69 +1106,5 @@ public final class WorkflowService {
         ArrayNode out = Json.MAPPER.createArrayNode();
         items.stream().limit(Execution.SAMPLE_ITEMS).forEach(out::add);
         return out;
-    }
-
-    private static final String SELECT =
-            "SELECT w.id, w.name, w.active, w.created_at, w.updated_at, w.created_by, w.definition, w.owner_id, u.username"
-                    + " FROM workflows w LEFT JOIN users u ON u.id = w.owner_id";
-
-    /** A stored definition, parsed: reused while the text is the same, read-only for everyone who gets it. */
-    private record Parsed(String text, JsonNode definition, Workflow workflow) {}
-
-    /**
-     * The last parsed definition of each workflow: a webhook call reads its workflow twice (to
-     * dispatch, and to run), and parsing it was a tenth of a Set-only execution. The database
-     * stays the truth: the cache answers only for the same text.
-     */
-    private final java.util.concurrent.ConcurrentHashMap<Long, Parsed> parsed =
-            new java.util.concurrent.ConcurrentHashMap<>();
-
-    private Stored stored(java.sql.ResultSet r) throws SQLException {
-        long id = r.getLong(1);
-        String text = r.getString(7);
-        Parsed p = parsed.get(id);
-        if (p == null || !p.text().equals(text)) {
-            try {
-                JsonNode definition = Json.parse(text);
-                p = new Parsed(text, definition, WorkflowParser.parse("workflow " + id, definition));
-            } catch (IOException | InvalidWorkflowException e) {
-                throw new SQLException("workflow " + id + " no longer parses: " + e.getMessage(), e);
-            }
-            if (parsed.size() >= MAX_PARSED) parsed.clear(); // bounded; refilled by use
-            parsed.put(id, p);
-        }
-        return new Stored(
-                id,
-                r.getString(2),
-                r.getBoolean(3),
-                instant(r.getObject(4, OffsetDateTime.class)),
-                instant(r.getObject(5, OffsetDateTime.class)),
-                r.getString(6),
-                r.getObject(8, Long.class),
-                r.getString(9),
-                p.workflow(),
-                p.definition());
-    }
-
-    private static final int MAX_PARSED = 1024;
-
-    private static ApiException notFound(long id) {
-        return ApiException.notFound("no workflow " + id);
-    }
-
-    private static OffsetDateTime utc(Instant t) {
-        return t.atOffset(ZoneOffset.UTC);
-    }
-
-    private static Instant instant(OffsetDateTime t) {
-        return t == null ? null : t.toInstant();
-    }
-
-    private static String truncate(String s) {
-        return truncate(s, 200);
-    }
-
-    private static String truncate(String s, int max) {
-        return s.length() <= max ? s : s.substring(0, max);
     }
 }
