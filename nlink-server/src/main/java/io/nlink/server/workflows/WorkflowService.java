@@ -1,7 +1,6 @@
 package io.nlink.server.workflows;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.nlink.cluster.ClusterService;
 import io.nlink.cluster.NlinkCluster;
@@ -21,7 +20,6 @@ import java.io.IOException;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.OffsetDateTime;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -91,21 +89,16 @@ public final class WorkflowService {
     private final WorkflowEngine engine;
     /** The workflows table, its checks and the webhook routes active workflows hold. */
     private final WorkflowStore store;
+    /** The executions table: records from start to end, the lists, pruning. */
+    private final ExecutionLog log;
 
     private final CredentialStore credentials;
-    private final Duration keepFor;
-    private final int keepAtMost;
     /** Where runs go: set once the cluster member is up ({@link #runOn}). */
     private volatile NlinkCluster cluster;
 
     /** When this server started: a running execution recorded earlier under its address is from a previous life. */
     private final Instant lifeStarted = Instant.now();
 
-    /** The statuses of an accepted call waiting to run, of a run under way, and of one cut off before it could finish. */
-    private static final String QUEUED = "queued";
-
-    private static final String RUNNING = "running";
-    private static final String CRASHED = "crashed";
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(WorkflowService.class);
 
     /** The cluster service under which servers run each other's executions. */
@@ -117,10 +110,8 @@ public final class WorkflowService {
         this.db = db;
         this.engine = engine;
         this.credentials = credentials;
-        this.keepFor = keepFor;
-        this.keepAtMost = keepAtMost;
         this.store = new WorkflowStore(db, credentials);
-        this.recorder = new ExecutionRecorder(db, this::prune);
+        this.log = new ExecutionLog(db, keepFor, keepAtMost);
         this.called = new CalledWorkflows(db, this);
     }
 
@@ -139,9 +130,6 @@ public final class WorkflowService {
     public void onRunEnded(RunListener listener) {
         this.runListener = listener;
     }
-
-    /** Writes how runs ended, off the threads that ran them. */
-    private final ExecutionRecorder recorder;
 
     /**
      * How long a shutting-down server lets its runs under way finish before it stops them (then as
@@ -166,7 +154,7 @@ public final class WorkflowService {
 
     /** Writes every execution record still queued; before the database closes. */
     public void close() {
-        recorder.close();
+        log.close();
     }
 
     /** The executions under way on this server: their progress so far, and their stop. */
@@ -366,15 +354,7 @@ public final class WorkflowService {
         return new Responding(answered, ended);
     }
 
-    /**
-     * Starts a run without waiting for it: the execution is recorded as queued, then dispatched on
-     * a thread of its own while the caller follows it (its progress stream, its record), at most
-     * {@value #MAX_STARTED_RUNS} at a time on this server.
-     *
-     * @param retryOf the execution this one runs again, or null
-     * @return the new execution's id
-     * @throws ApiException 503 when that many are under way
-     */
+    /** Records a run as queued, then dispatches it on a thread of its own; returns the execution's id. */
     public long start(Stored stored, String trigger, List<JsonNode> items, Mode mode, Long retryOf)
             throws SQLException {
         if (!startedRuns.tryAcquire())
@@ -383,9 +363,9 @@ public final class WorkflowService {
         try {
             String member = memberAddress();
             Instant at = Instant.now();
-            ObjectNode record = startRecord(stored, trigger, items, QUEUED, at, member);
+            ObjectNode record = ExecutionLog.startRecord(stored, trigger, items, ExecutionLog.QUEUED, at, member);
             if (retryOf != null) record.put("retryOf", retryOf);
-            id = insertUnfinished(stored, mode, record, at, member);
+            id = log.insertUnfinished(stored, mode, record, at, member);
         } catch (SQLException | RuntimeException e) {
             startedRuns.release();
             throw e;
@@ -415,26 +395,7 @@ public final class WorkflowService {
     /** A started run that never ran (refused, or no member could take it): its record says why. */
     private void endRefused(long id, String why) {
         try {
-            Optional<String> json = db.queryOne("SELECT record FROM executions WHERE id = ?", r -> r.getString(1), id);
-            Optional<ObjectNode> record = json.isPresent() && Json.parse(json.get()) instanceof ObjectNode o
-                    ? Optional.of(o)
-                    : Optional.empty();
-            if (record.isPresent()) {
-                Instant now = Instant.now();
-                record.get()
-                        .put("status", "error")
-                        .put("finishedAt", now.toString())
-                        .put("error", why);
-                db.update(
-                        "UPDATE executions SET status = ?, finished_at = ?, error = ?, record = ? WHERE id = ? AND status IN (?, ?)",
-                        "error",
-                        Sql.utc(now),
-                        Sql.truncate(why, 4000),
-                        Json.write(record.get()),
-                        id,
-                        QUEUED,
-                        RUNNING);
-            }
+            log.markRefused(id, why);
         } catch (SQLException | IOException e) {
             LOG.warn("execution {}: could not record why it did not run: {}", id, e.getMessage());
         } finally {
@@ -447,16 +408,11 @@ public final class WorkflowService {
 
     private final java.util.concurrent.Semaphore startedRuns = new java.util.concurrent.Semaphore(MAX_STARTED_RUNS);
 
-    /**
-     * Runs a failed, crashed or canceled execution again: the same trigger and input, the workflow
-     * as it is saved now, as a new execution (mode retry) that names the original.
-     *
-     * @throws ApiException 409 when the execution did not fail, or its input was larger than its record keeps
-     */
+    /** Starts a failed, crashed or canceled execution again, with its trigger and input; 409 for any other. */
     public long retry(Policy.Scope scope, long executionId) throws SQLException {
         ObjectNode original = execution(scope, executionId);
         String status = original.path("status").asText();
-        if (!List.of("error", CRASHED, "canceled").contains(status)) {
+        if (!List.of("error", ExecutionLog.CRASHED, "canceled").contains(status)) {
             throw new ApiException(
                     409,
                     "execution " + executionId + " is " + status
@@ -479,19 +435,15 @@ public final class WorkflowService {
         return start(stored, text(original, "trigger"), items, Mode.RETRY, executionId);
     }
 
-    /**
-     * Asks execution {@code id} to stop, when it is under way on this server.
-     *
-     * @throws ApiException 409 when it has ended, or runs on another member (a stop reaches only the server running it)
-     */
+    /** Asks execution {@code id} to stop when it is under way on this server; 409 when it has ended or runs elsewhere. */
     public void stop(Policy.Scope scope, long id, String who) throws SQLException {
         ObjectNode record = execution(scope, id);
         String status = record.path("status").asText();
-        if (!status.equals(RUNNING) && !status.equals(QUEUED)) {
+        if (!status.equals(ExecutionLog.RUNNING) && !status.equals(ExecutionLog.QUEUED)) {
             throw new ApiException(409, "execution " + id + " has already ended (" + status + ")");
         }
         String member = record.path("member").asText(null);
-        boolean elsewhere = status.equals(RUNNING) && member != null && !member.equals(memberAddress());
+        boolean elsewhere = status.equals(ExecutionLog.RUNNING) && member != null && !member.equals(memberAddress());
         Optional<LiveExecutions.Live> run = elsewhere ? Optional.empty() : live.find(id);
         if (run.isEmpty()) {
             throw new ApiException(
@@ -668,32 +620,19 @@ public final class WorkflowService {
             throws SQLException {
         String member = memberAddress();
         Instant startedAt = Instant.now();
-        ObjectNode started = startRecord(stored, trigger, items, RUNNING, startedAt, member);
+        ObjectNode started = ExecutionLog.startRecord(stored, trigger, items, ExecutionLog.RUNNING, startedAt, member);
         long id;
         if (accepted != null) {
             if (accepted.acknowledged()) started.put("acknowledged", true);
             started.put("receiver", accepted.receiver());
             // What start() recorded beside the input (retryOf) stays.
-            Optional<Long> retryOf = db.queryOne(
-                            "SELECT record FROM executions WHERE id = ?", r -> r.getString(1), accepted.executionId())
-                    .flatMap(WorkflowService::retryOf);
-            retryOf.ifPresent(original -> started.put("retryOf", original));
+            log.retryOf(accepted.executionId()).ifPresent(original -> started.put("retryOf", original));
         }
-        if (accepted != null
-                && db.update(
-                                "UPDATE executions SET status = ?, started_at = ?, member = ?, record = ? WHERE id = ? AND status IN (?, ?)",
-                                RUNNING,
-                                Sql.utc(startedAt),
-                                member,
-                                Json.write(started),
-                                accepted.executionId(),
-                                QUEUED,
-                                RUNNING)
-                        == 1) {
+        if (accepted != null && log.takeOver(accepted.executionId(), started, startedAt, member)) {
             id = accepted.executionId();
         } else { // a run nobody accepted before, or one whose record is gone (pruned, or finished by an earlier
             // attempt)
-            id = insertUnfinished(stored, mode, started, startedAt, member);
+            id = log.insertUnfinished(stored, mode, started, startedAt, member);
         }
         Execution execution;
         LiveExecutions.Live progress = live.open(id);
@@ -706,16 +645,16 @@ public final class WorkflowService {
                     .withSubWorkflows(called.forCaller(stored))
                     .run(stored.workflow(), trigger, items, webhookResponder, control);
         } catch (IllegalArgumentException e) {
-            db.update("DELETE FROM executions WHERE id = ?", id); // refused before it ran: no execution
+            log.delete(id); // refused before it ran: no execution
             live.finish(id, "refused", e.getMessage(), null);
             throw ApiException.badRequest(e.getMessage());
         } catch (RuntimeException | Error e) {
             try {
-                markCrashed(id, started, "nLink failed while running this execution: " + e);
+                log.markCrashed(id, started, "nLink failed while running this execution: " + e);
             } catch (SQLException notRecorded) {
                 e.addSuppressed(notRecorded);
             } finally {
-                live.finish(id, CRASHED, "nLink failed while running this execution: " + e, null);
+                live.finish(id, ExecutionLog.CRASHED, "nLink failed while running this execution: " + e, null);
             }
             throw e;
         }
@@ -730,11 +669,10 @@ public final class WorkflowService {
             record.put("inputItems", started.get("inputItems").asInt());
         }
         if (started.has("retryOf")) record.set("retryOf", started.get("retryOf"));
-        record.set("output", sample(execution.output()));
+        record.set("output", ExecutionLog.sample(execution.output()));
         record.put("outputItems", execution.output().size());
         record.set("definition", stored.definition());
         record.put("member", member);
-        String recordJson = Json.write(record);
         ExecutionRecorder.Finished finished = new ExecutionRecorder.Finished(
                 id,
                 execution.status().id(),
@@ -742,86 +680,21 @@ public final class WorkflowService {
                 execution.finishedAt(),
                 execution.error() == null ? null : Sql.truncate(execution.error(), 4000),
                 execution.errorNode(),
-                recordJson);
-        if (accepted == null && alone()) {
-            recorder.finished(finished);
-        } else {
-            // An acknowledged call must be seen finished before anyone could run it again, and in a
-            // cluster another member may be asked about this run at once: written before answering.
-            db.update(
-                    "UPDATE executions SET status = ?, started_at = ?, finished_at = ?, error = ?, error_node = ?, record = ? WHERE id = ?",
-                    finished.status(),
-                    Sql.utc(finished.startedAt()),
-                    Sql.utc(finished.finishedAt()),
-                    finished.error(),
-                    finished.errorNode(),
-                    recordJson,
-                    id);
-            recorder.written();
-        }
+                Json.write(record));
+        // An acknowledged call must be seen finished before anyone could run it again, and in a
+        // cluster another member may be asked about this run at once: then written before answering.
+        log.finished(finished, accepted == null && alone());
         live.finish(id, execution.status().id(), execution.error(), execution.errorNode());
         return new Recorded(id, execution);
     }
-
-    /** The execution a record says it retries, if any. */
-    private static Optional<Long> retryOf(String recordJson) {
-        try {
-            JsonNode retryOf = Json.parse(recordJson).path("retryOf");
-            return retryOf.canConvertToLong() ? Optional.of(retryOf.asLong()) : Optional.empty();
-        } catch (IOException e) {
-            return Optional.empty();
-        }
-    }
-
-    /** The record of a run from its start: what triggered it, its input, the definition and the member. */
-    private static ObjectNode startRecord(
-            Stored stored, String trigger, List<JsonNode> items, String status, Instant at, String member) {
-        ObjectNode record = Json.MAPPER.createObjectNode();
-        record.put("workflow", stored.name());
-        record.put("status", status);
-        record.put("startedAt", at.toString());
-        record.put("trigger", trigger);
-        if (items != null) {
-            record.set("input", sample(items));
-            record.put("inputItems", items.size());
-        }
-        record.putArray("nodes");
-        // The definition that ran: the workflow may be edited later, its executions should still draw true.
-        record.set("definition", stored.definition());
-        record.put("member", member);
-        return record;
-    }
-
-    /**
-     * Takes a webhook call that is answered before its run (responseMode onReceived): the run is
-     * recorded as {@code queued}, with the call as its input, before the caller hears "started";
-     * then this server dispatches it. Should the server (or the member running it) die first, the
-     * record is there for a survivor or the restarted server to run it ({@link #recoverInterrupted},
-     * {@link #memberLeft}), so an acknowledged call is never lost.
-     *
-     * @return the execution's id
-     */
+    /** Records a webhook call answered on receipt as queued, acknowledged; returns the execution's id. */
     public long accept(Stored stored, String trigger, JsonNode item) throws SQLException {
         String member = memberAddress();
         Instant at = Instant.now();
-        ObjectNode record = startRecord(stored, trigger, List.of(item), QUEUED, at, member)
+        ObjectNode record = ExecutionLog.startRecord(stored, trigger, List.of(item), ExecutionLog.QUEUED, at, member)
                 .put("acknowledged", true)
                 .put("receiver", member);
-        return insertUnfinished(stored, Mode.WEBHOOK, record, at, member);
-    }
-
-    /** Inserts the record of a run not finished yet (its status is the record's); returns its id. */
-    private long insertUnfinished(Stored stored, Mode mode, ObjectNode record, Instant at, String member)
-            throws SQLException {
-        return db.transaction(c -> Database.insert(
-                c,
-                "INSERT INTO executions (workflow_id, mode, status, started_at, record, member) VALUES (?, ?, ?, ?, ?, ?)",
-                stored.id(),
-                mode.id(),
-                record.get("status").asText(),
-                Sql.utc(at),
-                Json.write(record),
-                member));
+        return log.insertUnfinished(stored, Mode.WEBHOOK, record, at, member);
     }
 
     /** Runs an {@link #accept accepted} call (on the member with room); failures are logged, the record says the rest. */
@@ -841,21 +714,15 @@ public final class WorkflowService {
 
     /** An accepted call refused after all (the run queue is full): its record goes. */
     public void forget(long executionId) throws SQLException {
-        db.update("DELETE FROM executions WHERE id = ? AND status = ?", executionId, QUEUED);
+        log.forget(executionId);
     }
 
-    /**
-     * At start: takes up what this server's previous life (same address, earlier) or members that
-     * are not in the cluster any more left unfinished. An accepted webhook call runs again (through
-     * {@code submit}); any other run is marked crashed, its caller having seen it fail.
-     *
-     * @return how many executions were run again or marked
-     */
+    /** At start: what this server's previous life or departed members left unfinished; returns how many were taken up. */
     public int recoverInterrupted(java.util.function.Predicate<Runnable> submit) throws SQLException {
         List<String> liveMembers = liveMembers();
         String me = memberAddress();
         int taken = 0;
-        for (Unfinished row : unfinished()) {
+        for (ExecutionLog.Unfinished row : log.unfinished()) {
             boolean mine = row.member() == null || row.member().equals(me);
             boolean cutOff = mine ? row.startedAt().isBefore(lifeStarted) : !liveMembers.contains(row.member());
             if (!cutOff) continue;
@@ -867,11 +734,11 @@ public final class WorkflowService {
         return taken;
     }
 
-    /** A member left the cluster (stopped, or lost): its unfinished executions are taken up as at start. */
+    /** A member left the cluster: its unfinished executions are taken up as at start. */
     public int memberLeft(String member, java.util.function.Predicate<Runnable> submit) throws SQLException {
         List<String> live = liveMembers();
         int taken = 0;
-        for (Unfinished row : unfinished()) {
+        for (ExecutionLog.Unfinished row : log.unfinished()) {
             if (member.equals(row.member())
                     && takeUp(
                             row, "member " + member + " left the cluster before this execution finished", live, submit))
@@ -890,74 +757,34 @@ public final class WorkflowService {
                         .toList();
     }
 
-    private record Unfinished(
-            long id, long workflowId, String status, String member, Instant startedAt, ObjectNode record) {
-        boolean acknowledged() {
-            return record.path("acknowledged").asBoolean(false);
-        }
-    }
-
-    private List<Unfinished> unfinished() throws SQLException {
-        recorder.flush(); // a run that ended here is not unfinished
-        return db.query(
-                "SELECT id, workflow_id, status, member, started_at, record FROM executions WHERE status IN (?, ?)",
-                r -> {
-                    ObjectNode record;
-                    try {
-                        record =
-                                Json.parse(r.getString(6)) instanceof ObjectNode o ? o : Json.MAPPER.createObjectNode();
-                    } catch (IOException e) {
-                        record = Json.MAPPER.createObjectNode();
-                    }
-                    return new Unfinished(
-                            r.getLong(1),
-                            r.getLong(2),
-                            r.getString(3),
-                            r.getString(4),
-                            Sql.instant(r.getObject(5, OffsetDateTime.class)),
-                            record);
-                },
-                QUEUED,
-                RUNNING);
-    }
-
     /**
      * An execution whose member is gone: an accepted call is claimed by this member and run again,
      * unless the server that accepted it is alive and will retry it itself; any other is marked crashed.
-     * Claims and marks are conditional updates, so of several members taking up the same row one wins.
      */
     private boolean takeUp(
-            Unfinished row,
+            ExecutionLog.Unfinished row,
             String why,
             java.util.Collection<String> liveMembers,
             java.util.function.Predicate<Runnable> submit)
             throws SQLException {
-        if (!row.acknowledged()) return markCrashed(row.id(), row.record(), why);
+        if (!row.acknowledged()) return log.markCrashed(row.id(), row.record(), why);
         if (retriedByReceiver(row, liveMembers)) return false;
         String me = memberAddress();
         ObjectNode record = row.record()
                 .deepCopy()
-                .put("status", QUEUED)
+                .put("status", ExecutionLog.QUEUED)
                 .put("member", me)
                 .put("receiver", me)
                 .put("resumed", why + "; run again on " + me);
-        boolean claimed = db.update(
-                        "UPDATE executions SET status = ?, member = ?, record = ? WHERE id = ? AND status = ? AND member IS NOT DISTINCT FROM ?",
-                        QUEUED,
-                        me,
-                        Json.write(record),
-                        row.id(),
-                        row.status(),
-                        row.member())
-                == 1;
-        if (!claimed) return false;
+        if (!log.claim(row, me, record)) return false;
         Stored stored = find(row.workflowId()).orElse(null);
         JsonNode item = row.record().path("input").path(0);
         if (stored == null || item.isMissingNode())
-            return markCrashed(row.id(), row.record(), why + "; it cannot run again (its workflow or input is gone)");
+            return log.markCrashed(
+                    row.id(), row.record(), why + "; it cannot run again (its workflow or input is gone)");
         String trigger = row.record().path("trigger").asText(null);
         if (!submit.test(() -> runAccepted(row.id(), stored, trigger, item))) {
-            return markCrashed(row.id(), row.record(), why + "; the run queue was full, so it was not run again");
+            return log.markCrashed(row.id(), row.record(), why + "; the run queue was full, so it was not run again");
         }
         return true;
     }
@@ -966,33 +793,14 @@ public final class WorkflowService {
      * Whether the server that accepted this call is alive and still dispatching it (in this life):
      * its dispatch sends the run to another member by itself when the running one dies.
      */
-    private boolean retriedByReceiver(Unfinished row, java.util.Collection<String> liveMembers) {
+    private boolean retriedByReceiver(ExecutionLog.Unfinished row, java.util.Collection<String> liveMembers) {
         String receiver = row.record().path("receiver").asText(null);
-        if (!RUNNING.equals(row.status())
+        if (!ExecutionLog.RUNNING.equals(row.status())
                 || receiver == null
                 || receiver.equals(row.member())
                 || !liveMembers.contains(receiver)) return false;
         return !receiver.equals(memberAddress()) || !row.startedAt().isBefore(lifeStarted);
     }
-
-    /** Only a row still unfinished changes: two members marking the same one leave one mark. */
-    private boolean markCrashed(long id, ObjectNode record, String why) throws SQLException {
-        Instant now = Instant.now();
-        record.put("status", CRASHED);
-        record.put("finishedAt", now.toString());
-        record.put("error", why);
-        return db.update(
-                        "UPDATE executions SET status = ?, finished_at = ?, error = ?, record = ? WHERE id = ? AND status IN (?, ?)",
-                        CRASHED,
-                        Sql.utc(now),
-                        Sql.truncate(why, 4000),
-                        Json.write(record),
-                        id,
-                        QUEUED,
-                        RUNNING)
-                == 1;
-    }
-
     /** @param id the execution's id in the store */
     public record Recorded(long id, Execution execution) {}
 
@@ -1015,96 +823,11 @@ public final class WorkflowService {
 
     /** The newest executions of the workflows in {@code scope} that {@code filter} lets through, at most {@code limit}. */
     public List<Summary> executions(Policy.Scope scope, Filter filter, int limit) throws SQLException {
-        recorder.flush();
-        StringBuilder condition = new StringBuilder("1 = 1");
-        List<Object> args = new java.util.ArrayList<>();
-        if (filter.workflowId() != null) {
-            condition.append(" AND w.id = ?");
-            args.add(filter.workflowId());
-        }
-        if (filter.status() != null) {
-            condition.append(" AND e.status = ?");
-            args.add(filter.status());
-        }
-        if (filter.mode() != null) {
-            condition.append(" AND e.mode = ?");
-            args.add(filter.mode());
-        }
-        if (filter.from() != null) {
-            condition.append(" AND e.started_at >= ?");
-            args.add(Sql.utc(filter.from()));
-        }
-        if (filter.to() != null) {
-            condition.append(" AND e.started_at < ?");
-            args.add(Sql.utc(filter.to()));
-        }
-        if (filter.before() != null) {
-            condition.append(" AND e.id < ?");
-            args.add(filter.before());
-        }
-        Policy.Scope.Where where = WorkflowStore.scoped(scope, condition.toString(), args.toArray());
-        return db.query(
-                "SELECT e.id, e.workflow_id, w.name, e.mode, e.status, e.started_at, e.finished_at, e.error, e.error_node"
-                        + " FROM executions e JOIN workflows w ON w.id = e.workflow_id WHERE " + where.sql()
-                        + " ORDER BY e.id DESC FETCH FIRST " + Math.max(1, Math.min(limit, MAX_PAGE)) + " ROWS ONLY",
-                r -> new Summary(
-                        r.getLong(1),
-                        r.getLong(2),
-                        r.getString(3),
-                        r.getString(4),
-                        r.getString(5),
-                        Sql.instant(r.getObject(6, OffsetDateTime.class)),
-                        Sql.instant(r.getObject(7, OffsetDateTime.class)),
-                        r.getString(8),
-                        r.getString(9)),
-                where.args());
+        return log.executions(scope, filter, limit);
     }
 
     /** One execution of a workflow in {@code scope}; else 404, as for one that does not exist. */
     public ObjectNode execution(Policy.Scope scope, long id) throws SQLException {
-        recorder.flush();
-        Policy.Scope.Where where = WorkflowStore.scoped(scope, "w.id = e.workflow_id AND e.id = ?", id);
-        return db.queryOne(
-                        "SELECT e.id, e.workflow_id, e.mode, e.record FROM executions e JOIN workflows w ON "
-                                + where.sql(),
-                        r -> {
-                            try {
-                                ObjectNode record = (ObjectNode) Json.parse(r.getString(4));
-                                record.put("id", r.getLong(1));
-                                record.put("workflowId", r.getLong(2));
-                                record.put("mode", r.getString(3));
-                                return record;
-                            } catch (IOException e) {
-                                throw new SQLException("executions.record is not JSON", e);
-                            }
-                        },
-                        where.args())
-                .orElseThrow(() -> ApiException.notFound("no execution " + id + "; it may have been pruned"));
-    }
-
-    /**
-     * Drops executions older than the policy's age, then the oldest past its count. Run by the
-     * recorder at most once a second while runs finish, and before executions are read.
-     */
-    void prune() throws SQLException {
-        // Only ended runs: a run still queued or running (a Wait can pause it for minutes while
-        // thousands of newer runs end) keeps its row, or its outcome would have nowhere to go.
-        db.update(
-                "DELETE FROM executions WHERE started_at < ? AND status NOT IN (?, ?)",
-                Instant.now().minus(keepFor),
-                QUEUED,
-                RUNNING);
-        Optional<Long> cutoff = db.queryOne(
-                "SELECT id FROM executions ORDER BY id DESC OFFSET " + keepAtMost + " ROWS FETCH FIRST 1 ROWS ONLY",
-                r -> r.getLong(1));
-        if (cutoff.isPresent()) {
-            db.update("DELETE FROM executions WHERE id <= ? AND status NOT IN (?, ?)", cutoff.get(), QUEUED, RUNNING);
-        }
-    }
-
-    private static ArrayNode sample(List<JsonNode> items) {
-        ArrayNode out = Json.MAPPER.createArrayNode();
-        items.stream().limit(Execution.SAMPLE_ITEMS).forEach(out::add);
-        return out;
+        return log.execution(scope, id);
     }
 }
