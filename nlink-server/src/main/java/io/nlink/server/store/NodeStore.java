@@ -22,7 +22,7 @@ import io.nlink.runtime.wasm.ModuleInfo;
 import io.nlink.server.auth.AuditLog;
 import io.nlink.server.db.Database;
 import io.nlink.server.http.ApiException;
-import io.nlink.server.http.BusyGate;
+import io.nlink.server.refusal.BusyGate;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.sql.SQLException;
