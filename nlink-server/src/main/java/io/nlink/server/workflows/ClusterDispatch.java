@@ -6,7 +6,8 @@ import io.nlink.cluster.ClusterService;
 import io.nlink.cluster.NlinkCluster;
 import io.nlink.runtime.json.Json;
 import io.nlink.server.auth.Policy;
-import io.nlink.server.http.ApiException;
+import io.nlink.server.refusal.Refusal;
+import io.nlink.server.refusal.Unavailable;
 import io.nlink.server.workflows.WorkflowService.Mode;
 import io.nlink.server.workflows.WorkflowService.Outcome;
 import io.nlink.server.workflows.WorkflowService.Stored;
@@ -25,7 +26,8 @@ import java.util.function.Consumer;
  * The cluster protocol of runs, service {@value WorkflowService#EXECUTIONS}: a run goes as a JSON
  * request to the member with a free execution slot (this server when it is alone), which runs it
  * ({@link WorkflowRunner}) and answers with its outcome, or with the refusal the API would have
- * given, so the caller's API answers as if it had run the workflow itself.
+ * given (its kind, {@link Refusal#kind}), so the caller's API answers as if it had run the workflow
+ * itself.
  */
 final class ClusterDispatch {
     private final Membership membership;
@@ -84,13 +86,12 @@ final class ClusterDispatch {
         try {
             answer = Json.parse(member.call(WorkflowService.EXECUTIONS, Json.writeBytes(request)));
         } catch (ClusterService.ServiceException e) {
-            throw new ApiException(503, "the workflow could not be run: " + e.getMessage());
+            throw new Unavailable("the workflow could not be run: " + e.getMessage());
         } catch (IOException e) {
             throw new IllegalStateException("a member answered an execution with unreadable JSON", e);
         }
         if (answer.has("refused")) {
-            throw new ApiException(
-                    answer.path("status").asInt(500), answer.path("refused").asText());
+            throw Refusal.revive(text(answer, "refusal"), answer.path("refused").asText());
         }
         List<JsonNode> output = new ArrayList<>();
         answer.path("output").forEach(output::add);
@@ -148,8 +149,8 @@ final class ClusterDispatch {
                 answer.set("webhookResponse", Json.MAPPER.valueToTree(firstResponse.get()));
             answer.putArray("output").addAll(e.output());
             answer.put("member", membership.address());
-        } catch (ApiException e) {
-            answer.put("refused", e.getMessage()).put("status", e.status());
+        } catch (Refusal e) {
+            answer.put("refused", e.getMessage()).put("refusal", e.kind());
         }
         return Json.writeBytes(answer);
     }

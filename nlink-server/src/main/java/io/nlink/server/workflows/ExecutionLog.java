@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.nlink.runtime.json.Json;
 import io.nlink.server.auth.Policy;
 import io.nlink.server.db.Database;
-import io.nlink.server.http.ApiException;
+import io.nlink.server.refusal.NotFound;
 import io.nlink.server.workflows.WorkflowService.Filter;
 import io.nlink.server.workflows.WorkflowService.Mode;
 import io.nlink.server.workflows.WorkflowService.Stored;
@@ -294,7 +294,7 @@ final class ExecutionLog implements AutoCloseable {
                             }
                         },
                         where.args())
-                .orElseThrow(() -> ApiException.notFound("no execution " + id + "; it may have been pruned"));
+                .orElseThrow(() -> new NotFound("no execution " + id + "; it may have been pruned"));
     }
 
     /**

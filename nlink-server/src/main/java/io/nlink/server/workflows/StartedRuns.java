@@ -3,7 +3,9 @@ package io.nlink.server.workflows;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.nlink.server.auth.Policy;
-import io.nlink.server.http.ApiException;
+import io.nlink.server.refusal.Conflict;
+import io.nlink.server.refusal.Refusal;
+import io.nlink.server.refusal.Unavailable;
 import io.nlink.server.workflows.WorkflowService.Mode;
 import io.nlink.server.workflows.WorkflowService.Outcome;
 import io.nlink.server.workflows.WorkflowService.Responding;
@@ -57,7 +59,7 @@ final class StartedRuns {
     /** A webhook call answered by a Respond to Webhook node, run on a thread of its own. */
     Responding dispatchResponding(Stored stored, String trigger, JsonNode item) {
         if (!respondingRuns.tryAcquire())
-            throw new ApiException(503, "too many webhook runs are under way; try again shortly");
+            throw new Unavailable("too many webhook runs are under way; try again shortly");
         CompletableFuture<WebhookResponse> answered = new CompletableFuture<>();
         CompletableFuture<Outcome> ended = new CompletableFuture<>();
         String token = dispatch.awaitResponse(answered);
@@ -80,7 +82,7 @@ final class StartedRuns {
     /** Records a run as queued, then dispatches it on a thread of its own; returns the execution's id. */
     long start(Stored stored, String trigger, List<JsonNode> items, Mode mode, Long retryOf) throws SQLException {
         if (!startedRuns.tryAcquire())
-            throw new ApiException(503, "too many runs started from the dashboard are under way; try again shortly");
+            throw new Unavailable("too many runs started from the dashboard are under way; try again shortly");
         long id;
         try {
             String member = membership.address();
@@ -101,7 +103,7 @@ final class StartedRuns {
                 live.finish(executionId, outcome.status().id(), outcome.error(), outcome.errorNode());
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-            } catch (ApiException e) {
+            } catch (Refusal e) {
                 LOG.info("execution {} of workflow {} was refused: {}", executionId, stored.id(), e.getMessage());
                 endRefused(executionId, e.getMessage());
             } catch (RuntimeException e) {
@@ -130,10 +132,8 @@ final class StartedRuns {
         ObjectNode original = log.execution(scope, executionId);
         String status = original.path("status").asText();
         if (!List.of("error", ExecutionLog.CRASHED, "canceled").contains(status)) {
-            throw new ApiException(
-                    409,
-                    "execution " + executionId + " is " + status
-                            + "; only a failed, crashed or canceled execution is retried");
+            throw new Conflict("execution " + executionId + " is " + status
+                    + "; only a failed, crashed or canceled execution is retried");
         }
         List<JsonNode> items = null;
         if (original.has("input")) {
@@ -141,8 +141,7 @@ final class StartedRuns {
             original.get("input").forEach(items::add);
             int total = original.path("inputItems").asInt(items.size());
             if (total > items.size()) {
-                throw new ApiException(
-                        409,
+                throw new Conflict(
                         "execution " + executionId + " started with " + total + " items and its record keeps the first "
                                 + items.size()
                                 + "; it cannot be retried with the same input. Run the workflow again with its input instead");
@@ -157,17 +156,15 @@ final class StartedRuns {
         ObjectNode record = log.execution(scope, id);
         String status = record.path("status").asText();
         if (!status.equals(ExecutionLog.RUNNING) && !status.equals(ExecutionLog.QUEUED)) {
-            throw new ApiException(409, "execution " + id + " has already ended (" + status + ")");
+            throw new Conflict("execution " + id + " has already ended (" + status + ")");
         }
         String member = record.path("member").asText(null);
         boolean elsewhere =
                 status.equals(ExecutionLog.RUNNING) && member != null && !member.equals(membership.address());
         Optional<LiveExecutions.Live> run = elsewhere ? Optional.empty() : live.find(id);
         if (run.isEmpty()) {
-            throw new ApiException(
-                    409,
-                    "execution " + id + " runs on member " + (member == null ? "?" : member)
-                            + ", not on this server; a stop reaches only the server that runs it");
+            throw new Conflict("execution " + id + " runs on member " + (member == null ? "?" : member)
+                    + ", not on this server; a stop reaches only the server that runs it");
         }
         run.get().stop("stopped by " + who);
     }

@@ -2,7 +2,8 @@ package io.nlink.server.workflows;
 
 import io.nlink.server.auth.Policy;
 import io.nlink.server.db.Database;
-import io.nlink.server.http.ApiException;
+import io.nlink.server.refusal.Conflict;
+import io.nlink.server.refusal.Refusal;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.HashMap;
@@ -55,10 +56,8 @@ final class WebhookRoutes {
                         Sql.truncate(hook.node()));
             } catch (SQLException e) {
                 if (!Sql.uniqueViolation(e)) throw e;
-                throw new ApiException(
-                        409,
-                        hook.method() + " /webhook/" + hook.path()
-                                + " was taken by another workflow activated at the same moment; try again to see which");
+                throw new Conflict(hook.method() + " /webhook/" + hook.path()
+                        + " was taken by another workflow activated at the same moment; try again to see which");
             }
         }
     }
@@ -70,15 +69,14 @@ final class WebhookRoutes {
      * The 409 for a route {@code holder} holds: named to a caller who may see that workflow (its
      * own, or shared with it); to anyone else, nothing of it (name, id, owner, node), only what to do.
      */
-    private static ApiException routeTaken(Connection c, Policy.Scope scope, WebhookSettings hook, RouteHolder holder)
+    private static Conflict routeTaken(Connection c, Policy.Scope scope, WebhookSettings hook, RouteHolder holder)
             throws SQLException {
         Policy.Scope.Where seen = scope.where("w", "workflow_shares", "workflow_id", "w.id = ?", holder.workflowId());
         boolean visible = !Database.query(c, "SELECT 1 FROM workflows w WHERE " + seen.sql(), r -> 1, seen.args())
                 .isEmpty();
         String route = hook.method() + " /webhook/" + hook.path();
         String instead = "change this workflow's Webhook node \"" + hook.node() + "\" to another path or method";
-        return new ApiException(
-                409,
+        return new Conflict(
                 visible
                         ? route + " is already used by active workflow " + holder.workflowId() + " \"" + holder.name()
                                 + "\" (its Webhook node \"" + holder.node()
@@ -109,7 +107,7 @@ final class WebhookRoutes {
             List<WebhookSettings> hooks;
             try {
                 hooks = WebhookSettings.of(stored.workflow());
-            } catch (ApiException e) {
+            } catch (Refusal e) {
                 LOG.warn("workflow {}: {}; its webhooks stay off", stored.id(), e.getMessage());
                 continue;
             }

@@ -2,7 +2,9 @@ package io.nlink.server.workflows;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.nlink.server.credentials.CredentialStore;
-import io.nlink.server.http.ApiException;
+import io.nlink.server.refusal.BadInput;
+import io.nlink.server.refusal.Invalid;
+import io.nlink.server.refusal.Refusal;
 import io.nlink.workflow.InvalidWorkflowException;
 import io.nlink.workflow.PinData;
 import io.nlink.workflow.Workflow;
@@ -44,7 +46,7 @@ final class WorkflowChecks {
         for (Runnable step : List.<Runnable>of(() -> checkName(definition), () -> checkPinData(definition))) {
             try {
                 step.run();
-            } catch (ApiException e) {
+            } catch (Refusal e) {
                 problems.add(e.getMessage().replaceFirst("^the workflow cannot run: ", ""));
             }
         }
@@ -67,8 +69,7 @@ final class WorkflowChecks {
         try {
             return WorkflowParser.parse("workflow", definition);
         } catch (InvalidWorkflowException e) {
-            throw new ApiException(
-                    422,
+            throw new Invalid(
                     "the workflow cannot run: " + e.problems().get(0)
                             + (e.problems().size() > 1
                                     ? " (and " + (e.problems().size() - 1) + " more)"
@@ -81,11 +82,11 @@ final class WorkflowChecks {
     static void checkName(JsonNode definition) {
         JsonNode name = definition.path("name");
         if (!name.isTextual() || name.asText().isBlank()) {
-            throw ApiException.badRequest("name: give the workflow a name of 1 to " + MAX_NAME_CHARS + " characters");
+            throw new BadInput("name: give the workflow a name of 1 to " + MAX_NAME_CHARS + " characters");
         }
         int length = name.asText().codePointCount(0, name.asText().length());
         if (length > MAX_NAME_CHARS) {
-            throw ApiException.badRequest(
+            throw new BadInput(
                     "name: " + length + " characters; a workflow name has at most " + MAX_NAME_CHARS + ", shorten it");
         }
     }
@@ -95,15 +96,14 @@ final class WorkflowChecks {
         try {
             PinData.of(definition);
         } catch (IllegalArgumentException e) {
-            throw new ApiException(422, "the workflow cannot run: " + e.getMessage(), List.of(e.getMessage()));
+            throw new Invalid("the workflow cannot run: " + e.getMessage(), List.of(e.getMessage()));
         }
     }
 
     /** 422 naming the first of {@code missing} and counting the rest, unless it is empty. */
     static void refuse(List<String> missing) {
         if (!missing.isEmpty()) {
-            throw new ApiException(
-                    422,
+            throw new Invalid(
                     "the workflow cannot run: " + missing.get(0)
                             + (missing.size() > 1 ? " (and " + (missing.size() - 1) + " more)" : ""),
                     missing);
@@ -114,7 +114,7 @@ final class WorkflowChecks {
     static void requireSchedulable(Workflow workflow) {
         List<String> problems = Triggers.scheduleProblems(workflow);
         if (!problems.isEmpty()) {
-            throw new ApiException(422, "the workflow's schedule cannot run: " + String.join("; ", problems));
+            throw new Invalid("the workflow's schedule cannot run: " + String.join("; ", problems));
         }
     }
 

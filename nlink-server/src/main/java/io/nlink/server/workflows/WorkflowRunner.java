@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.nlink.runtime.json.Json;
 import io.nlink.server.credentials.CredentialStore;
-import io.nlink.server.http.ApiException;
+import io.nlink.server.refusal.BadInput;
 import io.nlink.server.workflows.WorkflowService.Mode;
 import io.nlink.server.workflows.WorkflowService.Stored;
 import io.nlink.workflow.CredentialResolver;
@@ -105,7 +105,7 @@ final class WorkflowRunner {
         } catch (IllegalArgumentException e) {
             log.delete(id); // refused before it ran: no execution
             live.finish(id, "refused", e.getMessage(), null);
-            throw ApiException.badRequest(e.getMessage());
+            throw new BadInput(e.getMessage());
         } catch (RuntimeException | Error e) {
             try {
                 log.markCrashed(id, started, "nLink failed while running this execution: " + e);

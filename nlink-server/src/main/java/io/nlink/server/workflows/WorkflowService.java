@@ -265,8 +265,8 @@ public final class WorkflowService {
      * and path) in the database, in the transaction that marks it active, so no two active
      * workflows share a route on any member of a cluster; deactivation frees them.
      *
-     * @throws io.nlink.server.http.ApiException 409 when another active workflow holds a route; 422
-     *     when a Webhook node cannot be served (its authentication, method, path or response mode)
+     * @throws io.nlink.server.refusal.Conflict when another active workflow holds a route
+     * @throws io.nlink.server.refusal.Invalid when a Webhook node cannot be served (its authentication, method, path or response mode)
      *     or a schedule (Schedule Trigger, Cron, Interval) cannot run as written
      */
     public Stored setActive(Policy.Scope scope, long id, boolean active) throws SQLException {
@@ -356,7 +356,7 @@ public final class WorkflowService {
     /**
      * The {@link #EXECUTIONS} service on this member: runs a dispatched run here. A request the
      * API would refuse (unknown workflow, trigger or items) is answered as refused, with its
-     * status, so the caller's API answers as if it had run the workflow itself.
+     * kind, so the caller's API answers as if it had run the workflow itself.
      */
     public byte[] runDispatched(byte[] requestBytes) throws Exception {
         return dispatch.runDispatched(requestBytes);
@@ -367,7 +367,7 @@ public final class WorkflowService {
      * goes on after its answer, so it runs off the caller's request thread, on a thread of its
      * own, at most {@value StartedRuns#MAX_RESPONDING_RUNS} at a time on this server.
      *
-     * @throws io.nlink.server.http.ApiException 503 when that many are under way
+     * @throws io.nlink.server.refusal.Unavailable when that many are under way
      */
     public Responding dispatchResponding(Stored stored, String trigger, JsonNode item) {
         return started.dispatchResponding(stored, trigger, item);
@@ -380,7 +380,7 @@ public final class WorkflowService {
      *
      * @param retryOf the execution this one runs again, or null
      * @return the new execution's id
-     * @throws io.nlink.server.http.ApiException 503 when that many are under way
+     * @throws io.nlink.server.refusal.Unavailable when that many are under way
      */
     public long start(Stored stored, String trigger, List<JsonNode> items, Mode mode, Long retryOf)
             throws SQLException {
@@ -391,7 +391,7 @@ public final class WorkflowService {
      * Runs a failed, crashed or canceled execution again: the same trigger and input, the workflow
      * as it is saved now, as a new execution (mode retry) that names the original.
      *
-     * @throws io.nlink.server.http.ApiException 409 when the execution did not fail, or its input
+     * @throws io.nlink.server.refusal.Conflict when the execution did not fail, or its input
      *     was larger than its record keeps
      */
     public long retry(Policy.Scope scope, long executionId) throws SQLException {
@@ -401,7 +401,7 @@ public final class WorkflowService {
     /**
      * Asks execution {@code id} to stop, when it is under way on this server.
      *
-     * @throws io.nlink.server.http.ApiException 409 when it has ended, or runs on another member (a
+     * @throws io.nlink.server.refusal.Conflict when it has ended, or runs on another member (a
      *     stop reaches only the server running it)
      */
     public void stop(Policy.Scope scope, long id, String who) throws SQLException {

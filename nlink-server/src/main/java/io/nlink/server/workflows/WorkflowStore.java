@@ -7,7 +7,7 @@ import io.nlink.server.auth.Policy;
 import io.nlink.server.auth.Principal;
 import io.nlink.server.credentials.CredentialStore;
 import io.nlink.server.db.Database;
-import io.nlink.server.http.ApiException;
+import io.nlink.server.refusal.NotFound;
 import io.nlink.server.workflows.WorkflowService.Stored;
 import io.nlink.workflow.InvalidWorkflowException;
 import io.nlink.workflow.Workflow;
@@ -198,7 +198,7 @@ final class WorkflowStore {
                 p.definition());
     }
 
-    private static ApiException notFound(long id) {
-        return ApiException.notFound("no workflow " + id);
+    private static NotFound notFound(long id) {
+        return new NotFound("no workflow " + id);
     }
 }
