@@ -23,7 +23,7 @@ import java.util.concurrent.atomic.AtomicReference;
  * inserting a 'running' execution of about KIB KiB (a webhook's body) and handing its id to one
  * writer, which sets the outcome (a record of about twice that) on up to BATCH rows per
  * transaction and, once a second, prunes to the newest KEEP executions, as ExecutionRecorder and
- * WorkflowService.prune do. Prints the rate and the file's size; exits 1 when a write failed.
+ * ExecutionLog.prune do. Prints the rate and the file's size; exits 1 when a write failed.
  *
  *   java -cp ~/.m2/repository/com/h2database/h2/2.5.252/h2-2.5.252.jar scripts/H2Load.java \
  *       [seconds=60] [threads=8] [kib=32] [batch=256] [keep=10000] [records=clob|text] [settings=;RETENTION_TIME=5000]
@@ -168,7 +168,7 @@ public class H2Load {
         System.exit(status);
     }
 
-    /** WorkflowService.prune with the server's default of 14 days, each statement its own transaction. */
+    /** ExecutionLog.prune with the server's default of 14 days, each statement its own transaction. */
     private static void prune(Connection c, int keep) throws SQLException {
         try (PreparedStatement d = c.prepareStatement("DELETE FROM executions WHERE started_at < ? AND status NOT IN (?, ?)")) {
             d.setObject(1, OffsetDateTime.now(ZoneOffset.UTC).minusDays(14));

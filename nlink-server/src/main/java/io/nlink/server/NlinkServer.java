@@ -178,7 +178,7 @@ public final class NlinkServer implements AutoCloseable {
                             .toMillis());
                 });
                 Api.configure(c, services);
-                if (metrics != null) metrics.configure(c);
+                if (metrics != null) io.nlink.server.http.MetricsApi.configure(c, metrics);
             });
             app.start(config.host(), config.port());
             return new NlinkServer(database, runtime, accounts, triggers, workflows, cluster, app, config.host());

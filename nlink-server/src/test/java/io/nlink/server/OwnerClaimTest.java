@@ -4,7 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.nlink.server.auth.Accounts;
 import io.nlink.server.db.Database;
-import io.nlink.server.http.ApiException;
+import io.nlink.server.http.Refusals;
+import io.nlink.server.refusal.Refusal;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -135,7 +136,7 @@ class OwnerClaimTest {
         return URI.create(link.replace("/#/", "/")).getQuery().substring("token=".length());
     }
 
-    /** Runs both at once; each one's HTTP status (201 for a created owner, an ApiException's status). */
+    /** Runs both at once; each one's HTTP status (201 for a created owner, a refusal's status). */
     @SafeVarargs
     private static List<Integer> race(Callable<Object>... attempts) throws Exception {
         ExecutorService pool = Executors.newFixedThreadPool(attempts.length);
@@ -148,8 +149,8 @@ class OwnerClaimTest {
                     try {
                         Object result = attempt.call();
                         return result instanceof Integer status ? status : 201;
-                    } catch (ApiException e) {
-                        return e.status();
+                    } catch (Refusal e) {
+                        return Refusals.status(e);
                     }
                 }));
             }

@@ -1,7 +1,12 @@
 package io.nlink.server.auth;
 
 import io.nlink.server.db.Database;
-import io.nlink.server.http.ApiException;
+import io.nlink.server.refusal.BadInput;
+import io.nlink.server.refusal.Busy;
+import io.nlink.server.refusal.Conflict;
+import io.nlink.server.refusal.Forbidden;
+import io.nlink.server.refusal.NotFound;
+import io.nlink.server.refusal.NotSignedIn;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
@@ -101,22 +106,21 @@ public final class Accounts {
     public Session createOwner(String token, String username, String password, String address) throws SQLException {
         String expected = setupToken.get();
         if (expected == null) {
-            throw new ApiException(409, "the owner account already exists; sign in instead");
+            throw new Conflict("the owner account already exists; sign in instead");
         }
         if (token == null || !java.security.MessageDigest.isEqual(expected.getBytes(), token.getBytes())) {
-            throw new ApiException(403, "the set-up token is wrong; use the link the server printed when it started");
+            throw new Forbidden("the set-up token is wrong; use the link the server printed when it started");
         }
         checkNew(username, password);
         if (!setupToken.compareAndSet(expected, null)) {
-            throw new ApiException(409, "the owner account already exists; sign in instead");
+            throw new Conflict("the owner account already exists; sign in instead");
         }
         User owner;
         try {
             owner = insertOwner(username, password, address);
         } catch (SQLException e) {
             if (hasOwner())
-                throw new ApiException(
-                        409,
+                throw new Conflict(
                         "the owner account already exists (created through another server on this database); sign in instead");
             setupToken.compareAndSet(null, expected); // not spent: the database failed, the link may be used again
             throw e;
@@ -148,12 +152,12 @@ public final class Accounts {
     public User createUser(Principal actor, String username, String password, Role role, String address)
             throws SQLException {
         if (role == Role.OWNER) {
-            throw ApiException.badRequest("there is one owner; give the new account the role admin or member");
+            throw new BadInput("there is one owner; give the new account the role admin or member");
         }
         checkNew(username, password);
         if (db.queryOne("SELECT id FROM users WHERE username = ?", r -> r.getLong(1), username)
                 .isPresent()) {
-            throw new ApiException(409, "an account named \"" + username + "\" already exists");
+            throw new Conflict("an account named \"" + username + "\" already exists");
         }
         return insertUser(username, password, role, c -> {
             audit.record(c, AuditLog.Action.USER_CREATED, actor, username, address, "role " + role.id());
@@ -168,7 +172,7 @@ public final class Accounts {
     /** The account {@code id} for {@code actor} to make {@code change} to: 404 when there is none, refused as {@link Policy} says. */
     private User target(Principal actor, long id, Policy.AccountChange change) throws SQLException {
         User target = db.queryOne("SELECT " + USER_COLUMNS + " FROM users WHERE id = ?", Accounts::user, id)
-                .orElseThrow(() -> ApiException.notFound("no account " + id));
+                .orElseThrow(() -> new NotFound("no account " + id));
         Policy.checkManage(actor, target.id(), target.role(), change);
         return target;
     }
@@ -182,9 +186,8 @@ public final class Accounts {
      * @param disabled whether it is disabled from now on, or null to keep that
      */
     public User update(Principal actor, long id, Role role, Boolean disabled, String address) throws SQLException {
-        if (role == null && disabled == null)
-            throw ApiException.badRequest("send \"role\" and/or \"disabled\" to change");
-        if (role == Role.OWNER) throw ApiException.badRequest("role: there is one owner; choose admin or member");
+        if (role == null && disabled == null) throw new BadInput("send \"role\" and/or \"disabled\" to change");
+        if (role == Role.OWNER) throw new BadInput("role: there is one owner; choose admin or member");
         User checked = null;
         if (role != null) checked = target(actor, id, Policy.AccountChange.ROLE);
         if (disabled != null)
@@ -238,17 +241,16 @@ public final class Accounts {
                     : Database.query(c, "SELECT id FROM users WHERE role = ?", r -> r.getLong(1), Role.OWNER.id())
                             .get(0);
             if (to == id)
-                throw ApiException.badRequest(
-                        "transferTo: choose another account than the one removed to receive its work");
+                throw new BadInput("transferTo: choose another account than the one removed to receive its work");
             // Both rows locked, the lower id first (two removals handing work to each other would
             // otherwise deadlock): a share or transfer to either (Sharing, which locks the account
             // it names) waits for this, or this for it; a second removal of the same account finds it gone.
             Optional<User> lockedFirst = lock(c, Math.min(id, to));
             Optional<User> lockedSecond = lock(c, Math.max(id, to));
             if ((id < to ? lockedFirst : lockedSecond).isEmpty())
-                throw ApiException.notFound("no account " + id + ": it was removed meanwhile");
+                throw new NotFound("no account " + id + ": it was removed meanwhile");
             User recipient = (id < to ? lockedSecond : lockedFirst)
-                    .orElseThrow(() -> ApiException.badRequest("transferTo: there is no account " + to
+                    .orElseThrow(() -> new BadInput("transferTo: there is no account " + to
                             + " to receive the work; GET /api/users lists them"));
             Policy.checkRecipient(recipient.username(), recipient.disabled(), false, true);
             int workflows = Database.update(c, "UPDATE workflows SET owner_id = ? WHERE owner_id = ?", to, id);
@@ -299,8 +301,7 @@ public final class Accounts {
      */
     public ResetLink resetLink(Principal actor, long id, String address) throws SQLException {
         User user = target(actor, id, Policy.AccountChange.RESET_PASSWORD);
-        if (user.disabled())
-            throw new ApiException(409, "the account \"" + user.username() + "\" is disabled; enable it first");
+        if (user.disabled()) throw new Conflict("the account \"" + user.username() + "\" is disabled; enable it first");
         String token = Secrets.random();
         Instant now = Instant.now();
         Instant expires = now.plus(RESET_TTL);
@@ -326,16 +327,16 @@ public final class Accounts {
      */
     public void resetPassword(String token, String password, String address) throws SQLException {
         String weak = Passwords.weakness(password);
-        if (weak != null) throw ApiException.badRequest("password: " + weak);
+        if (weak != null) throw new BadInput("password: " + weak);
         String invalid = "this password-reset link is unknown, used or expired; ask an admin for a new one";
-        if (token == null || token.isEmpty() || token.length() > 100) throw new ApiException(403, invalid);
+        if (token == null || token.isEmpty() || token.length() > 100) throw new Forbidden(invalid);
         // Anyone may call this: hash (600k iterations) only for a token that exists.
         if (db.queryOne(
                         "SELECT user_id FROM password_resets WHERE token_hash = ?",
                         r -> r.getLong(1),
                         Secrets.stored(token))
                 .isEmpty()) {
-            throw new ApiException(403, invalid);
+            throw new Forbidden(invalid);
         }
         String hash = Passwords.hash(password);
         Object[] reset = db.transaction(c -> {
@@ -364,7 +365,7 @@ public final class Accounts {
                     "with a reset link");
             return row;
         });
-        if (reset == null) throw new ApiException(403, invalid);
+        if (reset == null) throw new Forbidden(invalid);
         throttle.forgive((String) reset[2]);
     }
 
@@ -385,14 +386,14 @@ public final class Accounts {
         boolean ok;
         try {
             ok = Passwords.matches(current, stored);
-        } catch (ApiException busy) {
+        } catch (Busy busy) {
             attempt.cancelled();
             throw busy;
         }
-        if (!ok) throw new ApiException(403, "currentPassword: the current password is wrong");
+        if (!ok) throw new Forbidden("currentPassword: the current password is wrong");
         attempt.succeeded();
         String weak = Passwords.weakness(password);
-        if (weak != null) throw ApiException.badRequest("newPassword: " + weak);
+        if (weak != null) throw new BadInput("newPassword: " + weak);
         String hash = Passwords.hash(password);
         String keep = cookie == null ? "" : Secrets.stored(cookie);
         db.transaction(c -> {
@@ -423,7 +424,7 @@ public final class Accounts {
         if (!USERNAME.matcher(name).matches()) {
             // No account can have this name, so there is no password to check; the address still pays.
             throttle.begin("", address);
-            throw new ApiException(401, "wrong username or password");
+            throw new NotSignedIn("wrong username or password");
         }
         Optional<String[]> row = db.queryOne(
                 "SELECT id, password_hash, disabled, role FROM users WHERE username = ?",
@@ -437,7 +438,7 @@ public final class Accounts {
         try {
             // Hash even for unknown names, so timing does not tell which names exist.
             ok = Passwords.matches(password, row.map(r -> r[1]).orElse(DUMMY_HASH)) && row.isPresent();
-        } catch (ApiException busy) {
+        } catch (Busy busy) {
             attempt.cancelled();
             throw busy;
         }
@@ -449,13 +450,13 @@ public final class Accounts {
                     name,
                     address,
                     row.isPresent() ? "wrong password" : "no such account");
-            throw new ApiException(401, "wrong username or password");
+            throw new NotSignedIn("wrong username or password");
         }
         attempt.succeeded();
         // Said only to whoever knows the password: a disabled account is not a secret from its holder.
         if (Boolean.parseBoolean(row.get()[2])) {
             audit.record(AuditLog.Action.SIGN_IN_FAILED, null, null, name, address, "the account is disabled");
-            throw new ApiException(403, "this account is disabled; ask the owner or an admin to enable it");
+            throw new Forbidden("this account is disabled; ask the owner or an admin to enable it");
         }
         User user = db.queryOne(
                         "SELECT " + USER_COLUMNS + " FROM users WHERE id = ?",
@@ -527,7 +528,7 @@ public final class Accounts {
 
     public NewApiKey createApiKey(Principal owner, String name) throws SQLException {
         if (name == null || !KEY_NAME.matcher(name).matches()) {
-            throw ApiException.badRequest("name: give the key a name of 1 to 100 characters, such as \"ci\"");
+            throw new BadInput("name: give the key a name of 1 to 100 characters, such as \"ci\"");
         }
         String key = API_KEY_PREFIX + Secrets.random();
         String prefix = key.substring(0, 12);
@@ -557,16 +558,16 @@ public final class Accounts {
 
     public void deleteApiKey(Principal owner, long id) throws SQLException {
         if (db.update("DELETE FROM api_keys WHERE id = ? AND user_id = ?", id, owner.userId()) == 0) {
-            throw ApiException.notFound("you have no API key with id " + id);
+            throw new NotFound("you have no API key with id " + id);
         }
     }
 
     private void checkNew(String username, String password) {
         if (username == null || !USERNAME.matcher(username).matches()) {
-            throw ApiException.badRequest("username: use 1 to 64 letters, digits, '_', '.', '@' or '-'");
+            throw new BadInput("username: use 1 to 64 letters, digits, '_', '.', '@' or '-'");
         }
         String weak = Passwords.weakness(password);
-        if (weak != null) throw ApiException.badRequest("password: " + weak);
+        if (weak != null) throw new BadInput("password: " + weak);
     }
 
     private User insertUser(String username, String password, Role role, Database.Work<?> record) throws SQLException {

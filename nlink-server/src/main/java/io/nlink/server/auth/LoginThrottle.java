@@ -1,6 +1,6 @@
 package io.nlink.server.auth;
 
-import io.nlink.server.http.ApiException;
+import io.nlink.server.refusal.Busy;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
@@ -84,7 +84,7 @@ final class LoginThrottle {
         addresses.count(address, now);
         try {
             names.count(name, now);
-        } catch (ApiException locked) {
+        } catch (Busy locked) {
             addresses.uncount(address);
             throw locked;
         }
@@ -128,8 +128,7 @@ final class LoginThrottle {
                 return new Entry(e.count() + 1, now);
             });
             if (lockedForSeconds[0] > 0) {
-                throw ApiException.tooManyRequests(
-                        refusal + "; try again in " + lockedForSeconds[0] + " s", lockedForSeconds[0]);
+                throw new Busy(refusal + "; try again in " + lockedForSeconds[0] + " s", lockedForSeconds[0]);
             }
         }
 

@@ -1,6 +1,6 @@
 package io.nlink.server.auth;
 
-import io.nlink.server.http.BusyGate;
+import io.nlink.server.refusal.BusyGate;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
@@ -17,7 +17,7 @@ import javax.crypto.spec.PBEKeySpec;
  * <p>Stored form: {@code pbkdf2-sha256$<iterations>$<salt base64>$<hash base64>}.
  *
  * <p>Every hash passes through {@link #HASHING}, so at most one per core runs at once;
- * both methods may throw a 429 {@link io.nlink.server.http.ApiException} when the server is busy.
+ * both methods may throw a 429 {@link io.nlink.server.refusal.Busy} when the server is busy.
  */
 public final class Passwords {
     static final int ITERATIONS = 600_000;

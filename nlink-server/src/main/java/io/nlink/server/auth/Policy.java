@@ -1,6 +1,7 @@
 package io.nlink.server.auth;
 
-import io.nlink.server.http.ApiException;
+import io.nlink.server.refusal.Conflict;
+import io.nlink.server.refusal.Forbidden;
 
 /**
  * The role matrix of docs/security.md as code: the one place the server decides what an account
@@ -149,8 +150,8 @@ public final class Policy {
      */
     public static void checkManage(Principal caller, Long ownerId, String what) {
         if (!mayManage(caller, ownerId)) {
-            throw new ApiException(
-                    403, "only its owner, the server's owner or an admin may " + what + "; it is shared with you");
+            throw new Forbidden(
+                    "only its owner, the server's owner or an admin may " + what + "; it is shared with you");
         }
     }
 
@@ -162,12 +163,10 @@ public final class Policy {
      */
     public static void checkRecipient(String recipient, boolean disabled, boolean isOwner, boolean transfer) {
         if (disabled) {
-            throw new ApiException(
-                    409, "the account \"" + recipient + "\" is disabled; enable it first, or choose another");
+            throw new Conflict("the account \"" + recipient + "\" is disabled; enable it first, or choose another");
         }
         if (isOwner) {
-            throw new ApiException(
-                    409,
+            throw new Conflict(
                     transfer
                             ? "\"" + recipient + "\" owns it already"
                             : "\"" + recipient + "\" owns it; share it with others");
@@ -198,21 +197,16 @@ public final class Policy {
     public static void checkManage(Principal actor, long targetId, Role targetRole, AccountChange change) {
         if (targetRole == Role.OWNER) {
             throw actor.role() == Role.OWNER
-                    ? new ApiException(
-                            409,
+                    ? new Conflict(
                             "the owner account cannot be demoted, disabled, removed or reset; change your password with PUT /api/password")
-                    : new ApiException(
-                            403,
-                            "only the owner manages the owner account; you are "
-                                    + actor.role().id());
+                    : new Forbidden("only the owner manages the owner account; you are "
+                            + actor.role().id());
         }
         if (actor.userId() == targetId) {
-            throw new ApiException(
-                    409,
-                    "you cannot " + change.verb + " your own account; ask the owner or another admin"
-                            + (change == AccountChange.RESET_PASSWORD
-                                    ? ", or change your password with PUT /api/password"
-                                    : ""));
+            throw new Conflict("you cannot " + change.verb + " your own account; ask the owner or another admin"
+                    + (change == AccountChange.RESET_PASSWORD
+                            ? ", or change your password with PUT /api/password"
+                            : ""));
         }
     }
 }

@@ -1,7 +1,8 @@
 package io.nlink.server.auth;
 
 import io.nlink.server.db.Database;
-import io.nlink.server.http.ApiException;
+import io.nlink.server.refusal.BadInput;
+import io.nlink.server.refusal.NotFound;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Instant;
@@ -95,8 +96,7 @@ public final class Sharing {
     public Shares share(Principal actor, Kind kind, Object id, String label, List<String> usernames, String address)
             throws SQLException {
         Set<String> names = new LinkedHashSet<>(usernames);
-        if (names.size() > MAX_SHAREES)
-            throw ApiException.badRequest("users: share with at most " + MAX_SHAREES + " accounts");
+        if (names.size() > MAX_SHAREES) throw new BadInput("users: share with at most " + MAX_SHAREES + " accounts");
         return db.transaction(c -> {
             Shares before = locked(c, actor, kind, id, "share");
             List<Long> wanted = new ArrayList<>();
@@ -193,7 +193,7 @@ public final class Sharing {
     private static Shares locked(Connection c, Principal actor, Kind kind, Object id, String verb) throws SQLException {
         if (Database.query(c, "SELECT id FROM " + kind.table + " WHERE id = ? FOR UPDATE", r -> 1, id)
                 .isEmpty()) {
-            throw ApiException.notFound("no " + kind.noun + " " + id);
+            throw new NotFound("no " + kind.noun + " " + id);
         }
         Shares before = shares(c, kind, id);
         Policy.checkManage(actor, before.ownerId(), verb + " " + kind.noun + " " + id);
@@ -210,7 +210,7 @@ public final class Sharing {
      * account deleted a moment before (a foreign-key failure, 500) or, on H2, outlive it.
      */
     private static Account account(Connection c, String name, String field) throws SQLException {
-        if (name == null || name.isBlank()) throw ApiException.badRequest(field + ": name an account");
+        if (name == null || name.isBlank()) throw new BadInput(field + ": name an account");
         return Database.query(
                         c,
                         "SELECT id, disabled FROM users WHERE username = ? FOR UPDATE",
@@ -218,8 +218,8 @@ public final class Sharing {
                         name)
                 .stream()
                 .findFirst()
-                .orElseThrow(() -> ApiException.badRequest(
-                        field + ": there is no account named \"" + name + "\"; check the spelling"));
+                .orElseThrow(
+                        () -> new BadInput(field + ": there is no account named \"" + name + "\"; check the spelling"));
     }
 
     private static Shares shares(Connection c, Kind kind, Object id) throws SQLException {
@@ -229,7 +229,7 @@ public final class Sharing {
                         + " t JOIN users u ON u.id = t.owner_id WHERE t.id = ?",
                 r -> new Object[] {r.getLong(1), r.getString(2)},
                 id);
-        if (owner.isEmpty()) throw ApiException.notFound("no " + kind.noun + " " + id);
+        if (owner.isEmpty()) throw new NotFound("no " + kind.noun + " " + id);
         List<Sharee> sharees = Database.query(
                 c,
                 "SELECT u.id, u.username, s.shared_at FROM " + kind.shares + " s JOIN users u ON u.id = s.user_id"

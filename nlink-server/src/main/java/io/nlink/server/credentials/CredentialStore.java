@@ -7,7 +7,10 @@ import io.nlink.server.auth.AuditLog;
 import io.nlink.server.auth.Policy;
 import io.nlink.server.auth.Principal;
 import io.nlink.server.db.Database;
-import io.nlink.server.http.ApiException;
+import io.nlink.server.refusal.BadInput;
+import io.nlink.server.refusal.Conflict;
+import io.nlink.server.refusal.Invalid;
+import io.nlink.server.refusal.NotFound;
 import io.nlink.workflow.CredentialResolver;
 import io.nlink.workflow.CredentialTypes;
 import io.nlink.workflow.Workflow;
@@ -89,10 +92,8 @@ public final class CredentialStore {
         db.transaction(c -> {
             lockOwner(c, owner.userId());
             if (findByName(c, owner.userId(), name).isPresent()) {
-                throw new ApiException(
-                        409,
-                        "you already have a credential named \"" + name
-                                + "\"; choose another name, or change that one");
+                throw new Conflict("you already have a credential named \"" + name
+                        + "\"; choose another name, or change that one");
             }
             Database.update(
                     c,
@@ -122,7 +123,7 @@ public final class CredentialStore {
         String name = body.has("name") ? name(body.get("name")) : before.name();
         String type = body.has("type") ? body.path("type").asText("") : before.type();
         if (!type.equals(before.type()) && !body.has("data")) {
-            throw ApiException.badRequest("type: a credential changes type only with new data for it");
+            throw new BadInput("type: a credential changes type only with new data for it");
         }
         if (body.has("data")) check(type, body.get("data"));
         List<String> changes = new ArrayList<>();
@@ -133,8 +134,8 @@ public final class CredentialStore {
             if (!name.equals(before.name())) {
                 lockOwner(c, before.ownerId());
                 if (findByName(c, before.ownerId(), name).isPresent())
-                    throw new ApiException(
-                            409, "the owner already has a credential named \"" + name + "\"; choose another name");
+                    throw new Conflict(
+                            "the owner already has a credential named \"" + name + "\"; choose another name");
             }
             if (body.has("data")) {
                 Database.update(
@@ -164,13 +165,12 @@ public final class CredentialStore {
     public TestResult test(Policy.Scope scope, String id) throws SQLException {
         Info info = require(scope, id);
         if (!CredentialTypes.testable(info.type())) {
-            throw new ApiException(
-                    422,
+            throw new Invalid(
                     "a " + info.type() + " credential cannot be tested on its own: only the service it is sent to knows"
                             + " whether it is right; run a workflow that uses it");
         }
         Row row = db.queryOne("SELECT id, type, secret, key_id FROM credentials WHERE id = ?", CredentialStore::row, id)
-                .orElseThrow(() -> ApiException.notFound("no credential " + id));
+                .orElseThrow(() -> new NotFound("no credential " + id));
         ObjectNode data;
         try {
             data = (ObjectNode) Json.parse(key.open(row.id(), row.type(), row.secret()));
@@ -233,7 +233,7 @@ public final class CredentialStore {
     public Info require(Policy.Scope scope, String id) throws SQLException {
         Policy.Scope.Where where = scoped(scope, "c.id = ?", id);
         return db.queryOne(SELECT + " WHERE " + where.sql(), CredentialStore::info, where.args())
-                .orElseThrow(() -> ApiException.notFound("no credential " + id));
+                .orElseThrow(() -> new NotFound("no credential " + id));
     }
 
     /** {@code condition} narrowed to the credentials in {@code scope} (Policy.Scope#where); the statement names the table {@code c}. */
@@ -403,8 +403,7 @@ public final class CredentialStore {
     private static void check(String type, JsonNode data) {
         List<String> problems = CredentialTypes.problems(type, data);
         if (!problems.isEmpty()) {
-            throw new ApiException(
-                    422,
+            throw new Invalid(
                     "the credential cannot be stored: " + problems.get(0)
                             + (problems.size() > 1 ? " (and " + (problems.size() - 1) + " more)" : ""),
                     problems);
@@ -413,12 +412,11 @@ public final class CredentialStore {
 
     private static String name(JsonNode value) {
         if (value == null || !value.isTextual() || value.asText().isBlank())
-            throw ApiException.badRequest("name: give the credential a name");
+            throw new BadInput("name: give the credential a name");
         String name = value.asText().strip();
-        if (name.length() > MAX_NAME) throw ApiException.badRequest("name: at most " + MAX_NAME + " characters");
+        if (name.length() > MAX_NAME) throw new BadInput("name: at most " + MAX_NAME + " characters");
         for (int i = 0; i < name.length(); i++) {
-            if (Character.isISOControl(name.charAt(i)))
-                throw ApiException.badRequest("name: contains a control character");
+            if (Character.isISOControl(name.charAt(i))) throw new BadInput("name: contains a control character");
         }
         return name;
     }
@@ -438,8 +436,8 @@ public final class CredentialStore {
     private static void lockOwner(Connection c, Long ownerId) throws SQLException {
         if (Database.query(c, "SELECT id FROM users WHERE id = ? FOR UPDATE", r -> 1, ownerId)
                 .isEmpty()) {
-            throw new ApiException(
-                    409, "the credential's owner (account " + ownerId + ") was removed meanwhile; nothing was stored");
+            throw new Conflict(
+                    "the credential's owner (account " + ownerId + ") was removed meanwhile; nothing was stored");
         }
     }
 

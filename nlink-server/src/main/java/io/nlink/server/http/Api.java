@@ -96,11 +96,19 @@ public final class Api {
         new CredentialsApi(services.credentials(), accounts.sharing(), accounts.audit()).register(routes);
         new AuditApi(accounts.audit()).register(routes);
 
-        routes.exception(ApiException.class, (e, ctx) -> {
-            drainRefusedBody(ctx, maxUploadBytes);
-            if (e.retryAfterSeconds() > 0) ctx.header("Retry-After", Long.toString(e.retryAfterSeconds()));
-            error(ctx, e.status(), e.getMessage(), e.problems());
-        });
+        routes.exception(
+                ApiException.class,
+                (e, ctx) ->
+                        refuse(ctx, maxUploadBytes, e.status(), e.retryAfterSeconds(), e.getMessage(), e.problems()));
+        routes.exception(
+                io.nlink.server.refusal.Refusal.class,
+                (e, ctx) -> refuse(
+                        ctx,
+                        maxUploadBytes,
+                        Refusals.status(e),
+                        Refusals.retryAfterSeconds(e),
+                        e.getMessage(),
+                        e.problems()));
         routes.exception(
                 HttpResponseException.class,
                 (e, ctx) -> error(
@@ -117,6 +125,19 @@ public final class Api {
                     "the server failed on this request; the server log has the details under error id " + id,
                     java.util.List.of());
         });
+    }
+
+    /** A refused request: its body drained, {@code Retry-After} when a wait is known, then the error. */
+    private static void refuse(
+            Context ctx,
+            long maxUploadBytes,
+            int status,
+            long retryAfterSeconds,
+            String message,
+            java.util.List<?> problems) {
+        drainRefusedBody(ctx, maxUploadBytes);
+        if (retryAfterSeconds > 0) ctx.header("Retry-After", Long.toString(retryAfterSeconds));
+        error(ctx, status, message, problems);
     }
 
     private static void error(Context ctx, int status, String message, java.util.List<?> problems) {

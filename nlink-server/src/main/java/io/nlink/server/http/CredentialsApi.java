@@ -93,39 +93,16 @@ final class CredentialsApi {
                     ctx.status(204);
                 },
                 Access.SIGNED_IN);
-        routes.get(
-                "/api/credentials/{id}/shares",
-                ctx -> ctx.json(SharesJson.of(sharing.shares(
-                        Sharing.Kind.CREDENTIAL,
-                        store.require(scope(ctx), ctx.pathParam("id")).id()))),
-                Access.SIGNED_IN);
-        routes.put(
-                "/api/credentials/{id}/shares",
-                ctx -> {
-                    CredentialStore.Info c = manageable(ctx, "share");
-                    ctx.json(SharesJson.of(sharing.share(
-                            Access.principal(ctx),
-                            Sharing.Kind.CREDENTIAL,
-                            c.id(),
-                            label(c),
-                            SharesJson.users(ctx),
-                            Requests.clientAddress(ctx))));
-                },
-                Access.SIGNED_IN);
-        routes.post(
-                "/api/credentials/{id}/transfer",
-                ctx -> {
-                    CredentialStore.Info c = manageable(ctx, "transfer");
-                    ctx.json(SharesJson.of(sharing.transfer(
-                            Access.principal(ctx),
-                            Sharing.Kind.CREDENTIAL,
-                            c.id(),
-                            label(c),
-                            SharesJson.to(ctx),
-                            Requests.clientAddress(ctx),
-                            recipient -> {})));
-                },
-                Access.SIGNED_IN);
+        ShareRoutes.register(
+                routes,
+                "/api/credentials/{id}",
+                sharing,
+                Sharing.Kind.CREDENTIAL,
+                ctx -> store.require(scope(ctx), ctx.pathParam("id")).id(),
+                (ctx, verb) -> {
+                    CredentialStore.Info c = manageable(ctx, verb);
+                    return new ShareRoutes.Managed(c.id(), label(c), recipient -> {});
+                });
     }
 
     private static Policy.Scope scope(Context ctx) {

@@ -79,41 +79,21 @@ final class WorkflowApi {
                     ctx.status(204);
                 },
                 Access.SIGNED_IN);
-        routes.get(
-                "/api/workflows/{id}/shares",
-                ctx -> ctx.json(SharesJson.of(sharing.shares(
-                        Sharing.Kind.WORKFLOW,
-                        service.require(scope(ctx), id(ctx)).id()))),
-                Access.SIGNED_IN);
-        routes.put(
-                "/api/workflows/{id}/shares",
-                ctx -> {
-                    WorkflowService.Stored stored = manageable(ctx, "share");
-                    ctx.json(SharesJson.of(sharing.share(
-                            Access.principal(ctx),
-                            Sharing.Kind.WORKFLOW,
+        ShareRoutes.register(
+                routes,
+                "/api/workflows/{id}",
+                sharing,
+                Sharing.Kind.WORKFLOW,
+                ctx -> service.require(scope(ctx), id(ctx)).id(),
+                (ctx, verb) -> {
+                    WorkflowService.Stored stored = manageable(ctx, verb);
+                    // The new owner's runs use what the new owner may use: refused (422, each named) unless that
+                    // covers every credential.
+                    return new ShareRoutes.Managed(
                             stored.id(),
                             label(stored),
-                            SharesJson.users(ctx),
-                            Requests.clientAddress(ctx))));
-                },
-                Access.SIGNED_IN);
-        routes.post(
-                "/api/workflows/{id}/transfer",
-                ctx -> {
-                    WorkflowService.Stored stored = manageable(ctx, "transfer");
-                    // The new owner's runs use what the new owner may use: refused (422, each named) unless that covers
-                    // every credential.
-                    ctx.json(SharesJson.of(sharing.transfer(
-                            Access.principal(ctx),
-                            Sharing.Kind.WORKFLOW,
-                            stored.id(),
-                            label(stored),
-                            SharesJson.to(ctx),
-                            Requests.clientAddress(ctx),
-                            recipient -> service.requireCredentials(stored.workflow(), recipient))));
-                },
-                Access.SIGNED_IN);
+                            recipient -> service.requireCredentials(stored.workflow(), recipient));
+                });
         routes.post("/api/workflows/{id}/activate", ctx -> activate(ctx, true), Access.SIGNED_IN);
         routes.post("/api/workflows/{id}/deactivate", ctx -> activate(ctx, false), Access.SIGNED_IN);
         routes.post("/api/workflows/{id}/run", this::run, Access.SIGNED_IN);

@@ -1,6 +1,5 @@
 package io.nlink.server.metrics;
 
-import io.javalin.config.JavalinConfig;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -13,7 +12,6 @@ import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.nlink.server.db.Database;
-import io.nlink.server.http.Access;
 import io.nlink.server.workflows.WorkflowService;
 import io.nlink.workflow.Execution;
 import io.nlink.workflow.nodes.NodeRun;
@@ -61,20 +59,18 @@ public final class ServerMetrics {
         return registry;
     }
 
-    /** Serves {@code GET /metrics} and counts webhook requests. */
-    public void configure(JavalinConfig config) {
-        config.routes.get(
-                "/metrics",
-                ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8")
-                        .result(registry.scrape()),
-                Access.USER_MANAGER);
-        config.routes.after(
-                "/webhook/*",
-                ctx -> Counter.builder("nlink.webhook.requests")
-                        .description("Webhook calls answered, by HTTP method and status code")
-                        .tags("method", ctx.method().name(), "status", Integer.toString(ctx.statusCode()))
-                        .register(registry)
-                        .increment());
+    /** Everything recorded, in Prometheus' text format: what {@code GET /metrics} answers (http.MetricsApi). */
+    public String scrape() {
+        return registry.scrape();
+    }
+
+    /** Counts a webhook call answered with {@code status}. */
+    public void webhookAnswered(String method, int status) {
+        Counter.builder("nlink.webhook.requests")
+                .description("Webhook calls answered, by HTTP method and status code")
+                .tags("method", method, "status", Integer.toString(status))
+                .register(registry)
+                .increment();
     }
 
     /** One run that ended on this server. */

@@ -7,7 +7,7 @@ import io.nlink.runtime.SandboxLimits;
 import io.nlink.runtime.pkg.InvalidPackageException;
 import io.nlink.runtime.pkg.NodePackage;
 import io.nlink.runtime.pkg.PackageLoader;
-import io.nlink.server.http.ApiException;
+import io.nlink.server.refusal.Broken;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.sql.SQLException;
@@ -68,17 +68,15 @@ public final class LoadedNodes {
         // The database is shared by every server of a cluster: check what it gave back is what was installed.
         String actual = io.nlink.runtime.Sha256.hex(zip);
         if (!actual.equals(sha256)) {
-            throw new ApiException(
-                    500,
-                    "the installed package " + sha256 + " changed in the database (its bytes now hash to " + actual
-                            + "); reinstall it");
+            throw new Broken("the installed package " + sha256 + " changed in the database (its bytes now hash to "
+                    + actual + "); reinstall it");
         }
         try {
             NodePackage pkg = PackageLoader.loadZip(sha256, new ByteArrayInputStream(zip));
             return new Loaded(pkg, runtime.load(pkg, limits));
         } catch (InvalidPackageException | IOException | NoRuntimeException e) {
             // It passed these checks at install; failing now means the stored bytes or the runtime changed.
-            throw new ApiException(500, "the installed package " + sha256 + " no longer loads: " + e.getMessage());
+            throw new Broken("the installed package " + sha256 + " no longer loads: " + e.getMessage());
         }
     }
 }

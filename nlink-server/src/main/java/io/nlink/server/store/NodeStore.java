@@ -21,8 +21,10 @@ import io.nlink.runtime.pkg.Problem;
 import io.nlink.runtime.wasm.ModuleInfo;
 import io.nlink.server.auth.AuditLog;
 import io.nlink.server.db.Database;
-import io.nlink.server.http.ApiException;
-import io.nlink.server.http.BusyGate;
+import io.nlink.server.refusal.BusyGate;
+import io.nlink.server.refusal.Conflict;
+import io.nlink.server.refusal.Invalid;
+import io.nlink.server.refusal.NotFound;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.sql.SQLException;
@@ -121,10 +123,8 @@ public final class NodeStore {
         Optional<Version> existing = version(name, version);
         if (existing.isPresent()) {
             if (existing.get().sha256().equals(sha256)) return new Installed(existing.get(), false);
-            throw new ApiException(
-                    409,
-                    name + "@" + version + " is already installed with different content;"
-                            + " raise \"version\" in package.json to install the new build beside it");
+            throw new Conflict(name + "@" + version + " is already installed with different content;"
+                    + " raise \"version\" in package.json to install the new build beside it");
         }
         ObjectNode details = validating.run(() -> validate(pkg, zip));
         Instant now = Instant.now();
@@ -159,7 +159,7 @@ public final class NodeStore {
             Optional<Version> raced = version(name, version);
             if (raced.isPresent()) {
                 if (raced.get().sha256().equals(sha256)) return new Installed(raced.get(), false);
-                throw new ApiException(409, name + "@" + version + " was installed with different content meanwhile");
+                throw new Conflict(name + "@" + version + " was installed with different content meanwhile");
             }
             throw e;
         }
@@ -190,7 +190,7 @@ public final class NodeStore {
 
     public Version require(String name, String version) throws SQLException {
         return version(name, version)
-                .orElseThrow(() -> ApiException.notFound(
+                .orElseThrow(() -> new NotFound(
                         "no node " + name + "@" + version + " is installed; GET /api/nodes lists what is"));
     }
 
@@ -219,7 +219,7 @@ public final class NodeStore {
 
     public byte[] packageBytes(String sha256) throws SQLException {
         return db.queryOne("SELECT content FROM package_blobs WHERE sha256 = ?", r -> r.getBytes(1), sha256)
-                .orElseThrow(() -> ApiException.notFound("no package with SHA-256 " + sha256));
+                .orElseThrow(() -> new NotFound("no package with SHA-256 " + sha256));
     }
 
     /** The version's package, loaded and its runtime chosen; cached by content hash. */
@@ -325,10 +325,9 @@ public final class NodeStore {
         return out;
     }
 
-    private static ApiException refused(List<Problem> problems) {
+    private static Invalid refused(List<Problem> problems) {
         String first = problems.isEmpty() ? "" : ": " + problems.get(0);
-        return new ApiException(
-                422,
+        return new Invalid(
                 "the package was refused" + first
                         + (problems.size() > 1 ? " (and " + (problems.size() - 1) + " more)" : ""),
                 problems);

@@ -10,7 +10,8 @@ import io.nlink.runtime.batch.BatchRunner;
 import io.nlink.runtime.batch.BatchSummary;
 import io.nlink.runtime.json.Json;
 import io.nlink.runtime.pkg.InvalidParamsException;
-import io.nlink.server.http.ApiException;
+import io.nlink.server.refusal.BadInput;
+import io.nlink.server.refusal.Busy;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
@@ -37,17 +38,17 @@ public final class TestRunner {
 
     public ObjectNode run(String name, String version, JsonNode request) throws SQLException, InterruptedException {
         if (request == null || !request.isObject())
-            throw ApiException.badRequest("expected a JSON object {\"params\": {...}, \"items\": [{...}]}");
+            throw new BadInput("expected a JSON object {\"params\": {...}, \"items\": [{...}]}");
         JsonNode items = request.path("items");
         if (items.isMissingNode()) items = Json.MAPPER.createArrayNode().add(Json.MAPPER.createObjectNode());
-        if (!items.isArray()) throw ApiException.badRequest("items: expected an array of JSON objects");
+        if (!items.isArray()) throw new BadInput("items: expected an array of JSON objects");
         if (items.size() > maxItems)
-            throw ApiException.badRequest("items: " + items.size() + " items; a test run takes at most " + maxItems);
+            throw new BadInput("items: " + items.size() + " items; a test run takes at most " + maxItems);
         List<String> problems = new ArrayList<>();
         for (int i = 0; i < items.size(); i++) {
             if (!items.get(i).isObject()) problems.add("items[" + i + "]: expected a JSON object (an item's json)");
         }
-        if (!problems.isEmpty()) throw new ApiException(400, "the items are not valid: " + problems.get(0), problems);
+        if (!problems.isEmpty()) throw new BadInput("the items are not valid: " + problems.get(0), problems);
         boolean continueOnFail = request.path("continueOnFail").asBoolean(true);
 
         NodeStore.Version v = store.require(name, version);
@@ -56,11 +57,10 @@ public final class TestRunner {
         try {
             params = loaded.pkg().definition().resolveParams(request.get("params"));
         } catch (InvalidParamsException e) {
-            throw new ApiException(
-                    400, "the parameters are not valid: " + e.problems().get(0), e.problems());
+            throw new BadInput("the parameters are not valid: " + e.problems().get(0), e.problems());
         }
         if (!slots.tryAcquire(5, java.util.concurrent.TimeUnit.SECONDS)) {
-            throw new ApiException(429, "every test-run slot is busy; try again in a moment");
+            throw new Busy("every test-run slot is busy; try again in a moment");
         }
         try {
             return runBatch(loaded, params, (ArrayNode) items, continueOnFail);

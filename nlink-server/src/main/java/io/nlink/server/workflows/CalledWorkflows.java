@@ -6,7 +6,7 @@ import io.nlink.server.auth.Policy;
 import io.nlink.server.auth.Principal;
 import io.nlink.server.auth.Role;
 import io.nlink.server.db.Database;
-import io.nlink.server.http.ApiException;
+import io.nlink.server.refusal.Refusal;
 import io.nlink.workflow.ErrorWorkflows;
 import io.nlink.workflow.Execution;
 import io.nlink.workflow.SubWorkflows;
@@ -56,7 +56,7 @@ final class CalledWorkflows {
             Optional<Policy.Scope> scope = scopeOf(caller.ownerId());
             if (scope.isEmpty()) return Optional.empty();
             return Optional.of(service.require(scope.get(), number));
-        } catch (ApiException e) {
+        } catch (Refusal e) {
             return Optional.empty();
         } catch (SQLException e) {
             throw new IllegalStateException("cannot read the stored workflows", e);

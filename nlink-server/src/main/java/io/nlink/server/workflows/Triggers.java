@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.nlink.runtime.json.Json;
 import io.nlink.runtime.text.Visible;
+import io.nlink.server.refusal.Refusal;
 import io.nlink.workflow.Workflow;
 import java.sql.SQLException;
 import java.time.Duration;
@@ -115,7 +116,7 @@ public final class Triggers implements AutoCloseable {
             List<WebhookSettings> settings;
             try {
                 settings = WebhookSettings.of(stored.workflow());
-            } catch (io.nlink.server.http.ApiException e) { // activated before these checks existed
+            } catch (Refusal e) { // activated before these checks existed
                 LOG.warn("workflow {}: {}; its webhooks are off", stored.id(), Visible.inLog(e.getMessage()));
                 continue;
             }

@@ -1,7 +1,7 @@
 package io.nlink.server.workflows;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.nlink.server.http.ApiException;
+import io.nlink.server.refusal.Invalid;
 import io.nlink.workflow.Workflow;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -60,7 +60,7 @@ public record WebhookSettings(
      * The enabled Webhook nodes of {@code workflow}, checked as activation needs them: a method
      * nLink serves, a path, a known response mode, and no route twice.
      *
-     * @throws ApiException 422 naming the node and what to change
+     * @throws Invalid naming the node and what to change
      */
     public static List<WebhookSettings> of(Workflow workflow) {
         List<WebhookSettings> hooks = new ArrayList<>();
@@ -155,15 +155,13 @@ public record WebhookSettings(
      */
     void requireServable() {
         if (!checkable()) {
-            throw new ApiException(
-                    422,
-                    "Webhook node \"" + node + "\" uses authentication \"" + authentication
-                            + "\", which nLink cannot check (it checks basicAuth, headerAuth and jwtAuth), and serving it without the check would make it"
-                            + " public. Use one of those with a credential, or keep the workflow inactive");
+            throw new Invalid("Webhook node \"" + node + "\" uses authentication \"" + authentication
+                    + "\", which nLink cannot check (it checks basicAuth, headerAuth and jwtAuth), and serving it without the check would make it"
+                    + " public. Use one of those with a credential, or keep the workflow inactive");
         }
     }
 
-    private static ApiException refused(Workflow.Node node, String why) {
-        return new ApiException(422, "Webhook node \"" + node.name() + "\": " + why);
+    private static Invalid refused(Workflow.Node node, String why) {
+        return new Invalid("Webhook node \"" + node.name() + "\": " + why);
     }
 }

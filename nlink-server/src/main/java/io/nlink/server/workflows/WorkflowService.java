@@ -1,39 +1,40 @@
 package io.nlink.server.workflows;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.nlink.cluster.ClusterService;
 import io.nlink.cluster.NlinkCluster;
-import io.nlink.runtime.json.Json;
+import io.nlink.server.auth.AuditLog;
 import io.nlink.server.auth.Policy;
 import io.nlink.server.auth.Principal;
 import io.nlink.server.credentials.CredentialStore;
 import io.nlink.server.db.Database;
-import io.nlink.server.http.ApiException;
+import io.nlink.workflow.CredentialResolver;
 import io.nlink.workflow.Execution;
-import io.nlink.workflow.InvalidWorkflowException;
-import io.nlink.workflow.PinData;
-import io.nlink.workflow.RunControl;
 import io.nlink.workflow.WebhookResponse;
 import io.nlink.workflow.Workflow;
 import io.nlink.workflow.WorkflowEngine;
-import io.nlink.workflow.WorkflowParser;
-import java.io.IOException;
+import io.nlink.workflow.expr.Expressions;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Predicate;
 
 /**
- * Stored workflows and their executions. Every run — by hand, through the API, a webhook or the
- * schedule — goes through {@link #dispatch}: the cluster hands it to the member with a free
- * execution slot (this server when it is alone), where {@link #run} runs it and records the
- * execution; old ones are pruned by the configured policy (age and count) about once a second.
+ * Stored workflows and their executions: the one front the API, the triggers and the server use.
+ * Each job is a class of its own in this package: the workflows table ({@link WorkflowStore},
+ * with {@link WorkflowChecks} and {@link WebhookRoutes}), the executions table
+ * ({@link ExecutionLog}), running a workflow here ({@link WorkflowRunner}), the cluster protocol
+ * ({@link ClusterDispatch}), runs the caller does not wait for ({@link StartedRuns}) and crash
+ * recovery ({@link CrashRecovery}).
+ *
+ * <p>Every run — by hand, through the API, a webhook or the schedule — goes through {@link
+ * #dispatch}: the cluster hands it to the member with a free execution slot (this server when it
+ * is alone), which runs it and records the execution; old ones are pruned by the configured policy
+ * (age and count) about once a second.
  *
  * <p>An execution is recorded when it starts, as {@code running} with its input, and completed
  * when it ends, on a server alone by the {@link ExecutionRecorder} after the caller has its
@@ -90,457 +91,17 @@ public final class WorkflowService {
             String error,
             String errorNode) {}
 
-    private final Database db;
-    private final WorkflowEngine engine;
-    private final CredentialStore credentials;
-    private final Duration keepFor;
-    private final int keepAtMost;
-    /** Told when a workflow's activation or definition changes, so triggers follow. */
-    private volatile Runnable onChange = () -> {};
-    /** Where runs go: set once the cluster member is up ({@link #runOn}). */
-    private volatile NlinkCluster cluster;
-
-    /** When this server started: a running execution recorded earlier under its address is from a previous life. */
-    private final Instant lifeStarted = Instant.now();
-
-    /** The statuses of an accepted call waiting to run, of a run under way, and of one cut off before it could finish. */
-    private static final String QUEUED = "queued";
-
-    private static final String RUNNING = "running";
-    private static final String CRASHED = "crashed";
-    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(WorkflowService.class);
-
-    /** The cluster service under which servers run each other's executions. */
-    public static final String EXECUTIONS = "executions";
-
-    /** @param credentials where runs find their nodes' credentials: each run its workflow owner's */
-    public WorkflowService(
-            Database db, WorkflowEngine engine, CredentialStore credentials, Duration keepFor, int keepAtMost) {
-        this.db = db;
-        this.engine = engine;
-        this.credentials = credentials;
-        this.keepFor = keepFor;
-        this.keepAtMost = keepAtMost;
-        this.recorder = new ExecutionRecorder(db, this::prune);
-        this.called = new CalledWorkflows(db, this);
-    }
-
-    /** The workflows runs may start: Execute Workflow's and error workflows. */
-    private final CalledWorkflows called;
-
-    /** Told of each run this server ran, when it has ended (metrics). */
-    @FunctionalInterface
-    public interface RunListener {
-        void ended(Stored stored, Mode mode, Execution execution);
-    }
-
-    private volatile RunListener runListener = (stored, mode, execution) -> {};
-
-    /** Tells {@code listener} of every run that ends on this server from now on, on the thread that ran it. */
-    public void onRunEnded(RunListener listener) {
-        this.runListener = listener;
-    }
-
-    /** Writes how runs ended, off the threads that ran them. */
-    private final ExecutionRecorder recorder;
-
     /**
-     * How long a shutting-down server lets its runs under way finish before it stops them (then as
-     * long again for the stopped ones to be recorded, canceled "the server is shutting down"). A
-     * waiting run (a Wait node) counts as under way: it lives in this process only.
+     * Which executions a list shows; null fields do not narrow it.
+     *
+     * @param before the paging cursor: only executions with a smaller id (the last id of the page before)
+     * @param from   started at or after
+     * @param to     started before
      */
-    public static final java.time.Duration SHUTDOWN_GRACE = java.time.Duration.ofSeconds(10);
-
-    /**
-     * Ends the runs under way ({@link #SHUTDOWN_GRACE}); called once the triggers are stopped and the
-     * HTTP server takes no new requests, before the cluster and the runtime close. A run that
-     * starts meanwhile is stopped at once.
-     */
-    public void endRunsUnderWay() {
-        try {
-            int stopped = live.drain(SHUTDOWN_GRACE, "the server is shutting down");
-            if (stopped > 0)
-                LOG.info("stopped {} run(s) still under way after {} s", stopped, SHUTDOWN_GRACE.toSeconds());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
-    /** Writes every execution record still queued; before the database closes. */
-    public void close() {
-        recorder.close();
-    }
-
-    /** The executions under way on this server: their progress so far, and their stop. */
-    private final LiveExecutions live = new LiveExecutions();
-
-    public LiveExecutions live() {
-        return live;
-    }
-
-    /** The engine, for the editor's runs of one node. */
-    public WorkflowEngine engine() {
-        return engine;
-    }
-
-    /** Expressions evaluated as this server's runs evaluate them (the editor's preview). */
-    public io.nlink.workflow.expr.Expressions expressions() {
-        return engine.expressions();
-    }
-
-    /** Told after a workflow's activation or definition changes (the server tells every member). */
-    public void onChange(Runnable listener) {
-        this.onChange = listener;
-    }
-
-    /** Checks a definition; the API answers 422 with every problem. */
-    public static Workflow parse(JsonNode definition) {
-        try {
-            return WorkflowParser.parse("workflow", definition);
-        } catch (InvalidWorkflowException e) {
-            throw new ApiException(
-                    422,
-                    "the workflow cannot run: " + e.problems().get(0)
-                            + (e.problems().size() > 1
-                                    ? " (and " + (e.problems().size() - 1) + " more)"
-                                    : ""),
-                    e.problems());
-        }
-    }
-
-    /** Longest workflow name, in characters: the lists and the page show it whole. */
-    public static final int MAX_NAME_CHARS = 200;
-
-    /** A stored workflow has a name of 1 to {@value #MAX_NAME_CHARS} characters, not only spaces (400 otherwise). */
-    static void checkName(JsonNode definition) {
-        JsonNode name = definition.path("name");
-        if (!name.isTextual() || name.asText().isBlank()) {
-            throw ApiException.badRequest("name: give the workflow a name of 1 to " + MAX_NAME_CHARS + " characters");
-        }
-        int length = name.asText().codePointCount(0, name.asText().length());
-        if (length > MAX_NAME_CHARS) {
-            throw ApiException.badRequest(
-                    "name: " + length + " characters; a workflow name has at most " + MAX_NAME_CHARS + ", shorten it");
-        }
-    }
-
-    /** A workflow's pinData is n8n's shape, bounded (422 otherwise): manual runs pass it on. */
-    static void checkPinData(JsonNode definition) {
-        try {
-            PinData.of(definition);
-        } catch (IllegalArgumentException e) {
-            throw new ApiException(422, "the workflow cannot run: " + e.getMessage(), List.of(e.getMessage()));
-        }
-    }
+    public record Filter(Long workflowId, String status, String mode, Instant from, Instant to, Long before) {}
 
     /** What {@link #check} found: each reason a save would be refused, and the workflow when it parses. */
     public record Check(List<String> problems, Workflow workflow) {}
-
-    /**
-     * Every reason {@link #create} and {@link #update} would refuse {@code definition} for a
-     * workflow owned by {@code ownerId}, worded as they word it, without storing anything: the
-     * editor checks the workflow being edited with it as it is typed.
-     */
-    public Check check(JsonNode definition, Long ownerId) throws SQLException {
-        List<String> problems = new java.util.ArrayList<>();
-        Workflow workflow = null;
-        for (Runnable step : List.<Runnable>of(() -> checkName(definition), () -> checkPinData(definition))) {
-            try {
-                step.run();
-            } catch (ApiException e) {
-                problems.add(e.getMessage().replaceFirst("^the workflow cannot run: ", ""));
-            }
-        }
-        try {
-            workflow = WorkflowParser.parse("workflow", definition);
-        } catch (InvalidWorkflowException e) {
-            problems.addAll(e.problems());
-        }
-        if (workflow != null) problems.addAll(credentials.missing(workflow, ownerId));
-        return new Check(List.copyOf(problems), workflow);
-    }
-
-    /** Stores a new workflow, inactive, as {@code owner}'s: whoever creates or imports it owns it. */
-    public Stored create(JsonNode definition, Principal owner) throws SQLException {
-        checkName(definition);
-        checkPinData(definition);
-        Workflow workflow = parse(definition);
-        requireCredentials(workflow, owner.userId());
-        Instant now = Instant.now();
-        long id = db.transaction(c -> Database.insert(
-                c,
-                "INSERT INTO workflows (name, definition, active, created_at, updated_at, created_by, owner_id) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                truncate(workflow.name()),
-                Json.write(definition),
-                false,
-                utc(now),
-                utc(now),
-                owner.username(),
-                owner.userId()));
-        return require(Policy.Scope.EVERYONE, id);
-    }
-
-    /**
-     * Replaces a workflow's definition. An active workflow keeps listening, so its new webhooks
-     * are checked and claimed as on activation, in the same transaction.
-     */
-    public Stored update(Principal editor, Policy.Scope scope, long id, JsonNode definition) throws SQLException {
-        Stored before = require(scope, id);
-        checkName(definition);
-        checkPinData(definition);
-        Workflow workflow = parse(definition);
-        requireCredentials(workflow, before.ownerId());
-        refuse(credentials.notUsableBy(editor, workflow, before.workflow(), before.ownerId()));
-        if (before.active()) requireSchedulable(workflow);
-        List<WebhookSettings> hooks = before.active() ? servableWebhooks(workflow) : List.of();
-        db.transaction(c -> {
-            Database.update(
-                    c,
-                    "UPDATE workflows SET name = ?, definition = ?, updated_at = ? WHERE id = ?",
-                    truncate(workflow.name()),
-                    Json.write(definition),
-                    Instant.now(),
-                    id);
-            if (before.active()) holdRoutes(c, scope, id, hooks);
-            return null;
-        });
-        onChange.run();
-        return require(scope, id);
-    }
-
-    /**
-     * Refuses (422, each node and credential named) a workflow whose nodes use credentials
-     * {@code ownerId}, its owner or the account it is to pass to, may not use.
-     */
-    public void requireCredentials(Workflow workflow, Long ownerId) throws SQLException {
-        refuse(credentials.missing(workflow, ownerId));
-    }
-
-    private static void refuse(List<String> missing) {
-        if (!missing.isEmpty()) {
-            throw new ApiException(
-                    422,
-                    "the workflow cannot run: " + missing.get(0)
-                            + (missing.size() > 1 ? " (and " + (missing.size() - 1) + " more)" : ""),
-                    missing);
-        }
-    }
-
-    /** What a run of {@code stored} authenticates with: its owner's credentials, and no one else's. */
-    public io.nlink.workflow.CredentialResolver credentialsOf(Stored stored) {
-        return credentials.usableBy(stored.ownerId());
-    }
-
-    /**
-     * Turns a workflow's triggers on or off. Activation claims each of its webhook routes (method
-     * and path) in the database, in the transaction that marks it active, so no two active
-     * workflows share a route on any member of a cluster; deactivation frees them.
-     *
-     * @throws ApiException 409 when another active workflow holds a route; 422 when a Webhook node
-     *     cannot be served (its authentication, method, path or response mode) or a schedule
-     *     (Schedule Trigger, Cron, Interval) cannot run as written
-     */
-    public Stored setActive(Policy.Scope scope, long id, boolean active) throws SQLException {
-        Stored stored = require(scope, id);
-        // Shares may have been taken back since it was saved: activating says so now, not at the first trigger.
-        if (active) requireCredentials(stored.workflow(), stored.ownerId());
-        if (active) requireSchedulable(stored.workflow());
-        List<WebhookSettings> hooks = active ? servableWebhooks(stored.workflow()) : List.of();
-        db.transaction(c -> {
-            Database.update(
-                    c, "UPDATE workflows SET active = ?, updated_at = ? WHERE id = ?", active, Instant.now(), id);
-            holdRoutes(c, scope, id, hooks);
-            return null;
-        });
-        onChange.run();
-        return require(scope, id);
-    }
-
-    /** 422 unless every schedule of a workflow about to be (or staying) active can run as written. */
-    private static void requireSchedulable(Workflow workflow) {
-        List<String> problems = Triggers.scheduleProblems(workflow);
-        if (!problems.isEmpty()) {
-            throw new ApiException(422, "the workflow's schedule cannot run: " + String.join("; ", problems));
-        }
-    }
-
-    /** The Webhook nodes of a workflow about to listen, each one nLink can serve as its author meant. */
-    private static List<WebhookSettings> servableWebhooks(Workflow workflow) {
-        List<WebhookSettings> hooks = WebhookSettings.of(workflow);
-        hooks.forEach(WebhookSettings::requireServable);
-        return hooks;
-    }
-
-    /**
-     * Makes workflow {@code id} hold exactly {@code hooks}' routes. A route another workflow holds
-     * is refused with the holder named, when the caller may see it; two activations racing for
-     * the same route meet at the primary key, and the later one is refused likewise.
-     */
-    private static void holdRoutes(java.sql.Connection c, Policy.Scope scope, long id, List<WebhookSettings> hooks)
-            throws SQLException {
-        Database.update(c, "DELETE FROM webhook_routes WHERE workflow_id = ?", id);
-        for (WebhookSettings hook : hooks) {
-            Optional<RouteHolder> holder = Database.query(
-                            c,
-                            "SELECT r.workflow_id, w.name, w.owner_id, r.node FROM webhook_routes r"
-                                    + " JOIN workflows w ON w.id = r.workflow_id WHERE r.method = ? AND r.path = ?",
-                            r -> new RouteHolder(
-                                    r.getLong(1), r.getString(2), r.getObject(3, Long.class), r.getString(4)),
-                            hook.method(),
-                            hook.path())
-                    .stream()
-                    .findFirst();
-            if (holder.isPresent()) throw routeTaken(c, scope, hook, holder.get());
-            try {
-                Database.update(
-                        c,
-                        "INSERT INTO webhook_routes (method, path, workflow_id, node) VALUES (?, ?, ?, ?)",
-                        hook.method(),
-                        hook.path(),
-                        id,
-                        truncate(hook.node()));
-            } catch (SQLException e) {
-                if (!uniqueViolation(e)) throw e;
-                throw new ApiException(
-                        409,
-                        hook.method() + " /webhook/" + hook.path()
-                                + " was taken by another workflow activated at the same moment; try again to see which");
-            }
-        }
-    }
-
-    /** The active workflow that holds a webhook route. */
-    private record RouteHolder(long workflowId, String name, Long ownerId, String node) {}
-
-    /**
-     * The 409 for a route {@code holder} holds: named to a caller who may see that workflow (its
-     * own, or shared with it); to anyone else, nothing of it (name, id, owner, node), only what to do.
-     */
-    private static ApiException routeTaken(
-            java.sql.Connection c, Policy.Scope scope, WebhookSettings hook, RouteHolder holder) throws SQLException {
-        Policy.Scope.Where seen = scope.where("w", "workflow_shares", "workflow_id", "w.id = ?", holder.workflowId());
-        boolean visible = !Database.query(c, "SELECT 1 FROM workflows w WHERE " + seen.sql(), r -> 1, seen.args())
-                .isEmpty();
-        String route = hook.method() + " /webhook/" + hook.path();
-        String instead = "change this workflow's Webhook node \"" + hook.node() + "\" to another path or method";
-        return new ApiException(
-                409,
-                visible
-                        ? route + " is already used by active workflow " + holder.workflowId() + " \"" + holder.name()
-                                + "\" (its Webhook node \"" + holder.node()
-                                + "\"): only one active workflow may listen on a path and method. Deactivate that one, or "
-                                + instead
-                        : route + " is already used by an active workflow you cannot see: only one active workflow may"
-                                + " listen on a path and method; " + instead);
-    }
-
-    /** SQLSTATE 23505, unique violation, in H2 and PostgreSQL alike. */
-    private static boolean uniqueViolation(SQLException e) {
-        return "23505".equals(e.getSQLState());
-    }
-
-    /**
-     * The webhook routes and the workflow holding each, "METHOD path" to workflow id: what the
-     * triggers serve, so every member answers a route for the workflow the database gave it to.
-     */
-    public java.util.Map<String, Long> webhookRoutes() throws SQLException {
-        java.util.Map<String, Long> routes = new java.util.HashMap<>();
-        db.query(
-                "SELECT method, path, workflow_id FROM webhook_routes",
-                r -> routes.put(r.getString(1) + " " + r.getString(2), r.getLong(3)));
-        return routes;
-    }
-
-    /**
-     * At start: workflows activated before routes were held in the database (schema version 6)
-     * claim theirs, oldest first; one that finds its route taken logs it and does not answer there.
-     */
-    public void claimRoutesOfActiveWorkflows() throws SQLException {
-        java.util.Set<Long> holding =
-                new java.util.HashSet<>(db.query("SELECT DISTINCT workflow_id FROM webhook_routes", r -> r.getLong(1)));
-        for (Stored stored : active()) {
-            if (holding.contains(stored.id())) continue;
-            List<WebhookSettings> hooks;
-            try {
-                hooks = WebhookSettings.of(stored.workflow());
-            } catch (ApiException e) {
-                LOG.warn("workflow {}: {}; its webhooks stay off", stored.id(), e.getMessage());
-                continue;
-            }
-            for (WebhookSettings hook : hooks) {
-                try {
-                    db.update(
-                            "INSERT INTO webhook_routes (method, path, workflow_id, node) VALUES (?, ?, ?, ?)",
-                            hook.method(),
-                            hook.path(),
-                            stored.id(),
-                            truncate(hook.node()));
-                } catch (SQLException e) {
-                    if (!uniqueViolation(e)) throw e;
-                    LOG.warn(
-                            "workflow {} node \"{}\": webhook {} is held by another active workflow; this one does not answer there",
-                            stored.id(),
-                            hook.node(),
-                            hook.route());
-                }
-            }
-        }
-    }
-
-    /**
-     * Deletes a workflow in {@code scope}, and with it its executions and shares; {@code deleted}
-     * records it ({@code workflow ID "name"}) in the same transaction.
-     */
-    public void delete(Policy.Scope scope, long id, io.nlink.server.auth.AuditLog.Recorder deleted)
-            throws SQLException {
-        Policy.Scope.Where where = scoped(scope, "w.id = ?", id);
-        db.transaction(c -> {
-            String name = Database.query(
-                            c, "SELECT w.name FROM workflows w WHERE " + where.sql(), r -> r.getString(1), where.args())
-                    .stream()
-                    .findFirst()
-                    .orElseThrow(() -> notFound(id));
-            Database.update(c, "DELETE FROM workflows w WHERE " + where.sql(), where.args());
-            deleted.record(c, "workflow " + id + " \"" + name + "\"", "with its executions");
-            return null;
-        });
-        onChange.run();
-    }
-
-    public List<Stored> list(Policy.Scope scope) throws SQLException {
-        Policy.Scope.Where where = scoped(scope, "1 = 1");
-        return db.query(SELECT + " WHERE " + where.sql() + " ORDER BY w.id", this::stored, where.args());
-    }
-
-    /** Every active workflow, whoever owns it: what the triggers listen for. */
-    public List<Stored> active() throws SQLException {
-        return db.query(SELECT + " WHERE w.active = ? ORDER BY w.id", this::stored, true);
-    }
-
-    /**
-     * A workflow whoever owns it: for triggers and recovery, which act for the workflow's owner.
-     * What a caller asked for goes through {@link #require(Policy.Scope, long)}.
-     */
-    public Optional<Stored> find(long id) throws SQLException {
-        return db.queryOne(SELECT + " WHERE w.id = ?", this::stored, id);
-    }
-
-    /** The workflow {@code id} if it is in {@code scope}; else 404, the same answer as for one that does not exist. */
-    public Stored require(Policy.Scope scope, long id) throws SQLException {
-        Policy.Scope.Where where = scoped(scope, "w.id = ?", id);
-        return db.queryOne(SELECT + " WHERE " + where.sql(), this::stored, where.args())
-                .orElseThrow(() -> notFound(id));
-    }
-
-    /** {@code condition} narrowed to the workflows in {@code scope} (Policy.Scope#where); the statement names the table {@code w}. */
-    private static Policy.Scope.Where scoped(Policy.Scope scope, String condition, Object... args) {
-        return scope.where("w", "workflow_shares", "workflow_id", condition, args);
-    }
-
-    /** Sends every run to the cluster from now on; until then, {@link #dispatch} refuses. */
-    public void runOn(NlinkCluster member) {
-        this.cluster = member;
-    }
 
     /**
      * What a caller learns of a run, wherever it ran.
@@ -560,16 +121,6 @@ public final class WorkflowService {
             WebhookResponse webhookResponse) {}
 
     /**
-     * Runs a stored workflow on the member with a free execution slot and waits for it. When that
-     * member leaves before it answers, the run starts again on another (at least once, never
-     * lost: the dead member's record of it is marked crashed, the rerun's stands beside it).
-     */
-    public Outcome dispatch(Stored stored, String trigger, List<JsonNode> items, Mode mode)
-            throws InterruptedException {
-        return dispatch(stored, trigger, items, mode, null, null);
-    }
-
-    /**
      * What a webhook call answered by a Respond to Webhook node waits for.
      *
      * @param answered completes with the node's answer as soon as it is made when the run is on
@@ -579,460 +130,283 @@ public final class WorkflowService {
      */
     public record Responding(CompletableFuture<WebhookResponse> answered, CompletableFuture<Outcome> ended) {}
 
+    /** Told of each run this server ran, when it has ended (metrics). */
+    @FunctionalInterface
+    public interface RunListener {
+        void ended(Stored stored, Mode mode, Execution execution);
+    }
+
+    /** The cluster service under which servers run each other's executions. */
+    public static final String EXECUTIONS = "executions";
+
+    /** Largest page of executions. */
+    public static final int MAX_PAGE = 1000;
+
     /**
-     * Starts a webhook call whose Webhook node says {@code responseMode: "responseNode"}: the run
-     * goes on after its answer, so it runs off the caller's request thread, on a thread of its
-     * own, at most {@value #MAX_RESPONDING_RUNS} at a time on this server.
-     *
-     * @throws ApiException 503 when that many are under way
+     * How long a shutting-down server lets its runs under way finish before it stops them (then as
+     * long again for the stopped ones to be recorded, canceled "the server is shutting down"). A
+     * waiting run (a Wait node) counts as under way: it lives in this process only.
      */
-    public Responding dispatchResponding(Stored stored, String trigger, JsonNode item) {
-        if (!respondingRuns.tryAcquire())
-            throw new ApiException(503, "too many webhook runs are under way; try again shortly");
-        String token = java.util.UUID.randomUUID().toString();
-        CompletableFuture<WebhookResponse> answered = new CompletableFuture<>();
-        CompletableFuture<Outcome> ended = new CompletableFuture<>();
-        awaitingResponse.put(token, answered);
-        Thread.ofVirtual().name("nlink-webhook-run").start(() -> {
-            try {
-                Outcome outcome = dispatch(stored, trigger, List.of(item), Mode.WEBHOOK, null, token);
-                answered.complete(outcome.webhookResponse());
-                ended.complete(outcome);
-            } catch (Throwable e) {
-                answered.completeExceptionally(e);
-                ended.completeExceptionally(e);
-            } finally {
-                awaitingResponse.remove(token);
-                respondingRuns.release();
-            }
-        });
-        return new Responding(answered, ended);
+    public static final Duration SHUTDOWN_GRACE = Duration.ofSeconds(10);
+
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(WorkflowService.class);
+
+    private final WorkflowEngine engine;
+    private final Membership membership = new Membership();
+    /** The executions under way on this server: their progress so far, and their stop. */
+    private final LiveExecutions live = new LiveExecutions();
+
+    private final WorkflowStore store;
+    private final ExecutionLog log;
+    private final WorkflowRunner runner;
+    private final ClusterDispatch dispatch;
+    private final StartedRuns started;
+    private final CrashRecovery recovery;
+
+    /** @param credentials where runs find their nodes' credentials: each run its workflow owner's */
+    public WorkflowService(
+            Database db, WorkflowEngine engine, CredentialStore credentials, Duration keepFor, int keepAtMost) {
+        this.engine = engine;
+        this.store = new WorkflowStore(db, credentials);
+        this.log = new ExecutionLog(db, keepFor, keepAtMost);
+        this.runner = new WorkflowRunner(engine, credentials, log, live, membership, new CalledWorkflows(db, this));
+        this.dispatch = new ClusterDispatch(membership, store, runner);
+        this.started = new StartedRuns(dispatch, store, log, live, membership);
+        this.recovery = new CrashRecovery(membership, log, store, started);
+    }
+
+    /** Tells {@code listener} of every run that ends on this server from now on, on the thread that ran it. */
+    public void onRunEnded(RunListener listener) {
+        runner.onRunEnded(listener);
+    }
+
+    /** Told after a workflow's activation or definition changes (the server tells every member). */
+    public void onChange(Runnable listener) {
+        store.onChange(listener);
     }
 
     /**
-     * Starts a run without waiting for it: the execution is recorded as queued, then dispatched on
-     * a thread of its own while the caller follows it (its progress stream, its record), at most
-     * {@value #MAX_STARTED_RUNS} at a time on this server.
-     *
-     * @param retryOf the execution this one runs again, or null
-     * @return the new execution's id
-     * @throws ApiException 503 when that many are under way
+     * Ends the runs under way ({@link #SHUTDOWN_GRACE}); called once the triggers are stopped and the
+     * HTTP server takes no new requests, before the cluster and the runtime close. A run that
+     * starts meanwhile is stopped at once.
      */
-    public long start(Stored stored, String trigger, List<JsonNode> items, Mode mode, Long retryOf)
-            throws SQLException {
-        if (!startedRuns.tryAcquire())
-            throw new ApiException(503, "too many runs started from the dashboard are under way; try again shortly");
-        long id;
+    public void endRunsUnderWay() {
         try {
-            String member = memberAddress();
-            Instant at = Instant.now();
-            ObjectNode record = startRecord(stored, trigger, items, QUEUED, at, member);
-            if (retryOf != null) record.put("retryOf", retryOf);
-            id = insertUnfinished(stored, mode, record, at, member);
-        } catch (SQLException | RuntimeException e) {
-            startedRuns.release();
-            throw e;
-        }
-        live.open(id); // a stop asked for before the run begins is kept for it
-        long executionId = id;
-        Thread.ofVirtual().name("nlink-started-run").start(() -> {
-            try {
-                Outcome outcome = dispatch(stored, trigger, items, mode, executionId, null, false);
-                // Ran on another member: its own list of runs under way had the events; this one only hears the end.
-                live.finish(executionId, outcome.status().id(), outcome.error(), outcome.errorNode());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            } catch (ApiException e) {
-                LOG.info("execution {} of workflow {} was refused: {}", executionId, stored.id(), e.getMessage());
-                endRefused(executionId, e.getMessage());
-            } catch (RuntimeException e) {
-                LOG.error("execution {} of workflow {} could not run", executionId, stored.id(), e);
-                endRefused(executionId, "nLink could not run it: " + e.getMessage());
-            } finally {
-                startedRuns.release();
-            }
-        });
-        return id;
-    }
-
-    /** A started run that never ran (refused, or no member could take it): its record says why. */
-    private void endRefused(long id, String why) {
-        try {
-            Optional<String> json = db.queryOne("SELECT record FROM executions WHERE id = ?", r -> r.getString(1), id);
-            Optional<ObjectNode> record = json.isPresent() && Json.parse(json.get()) instanceof ObjectNode o
-                    ? Optional.of(o)
-                    : Optional.empty();
-            if (record.isPresent()) {
-                Instant now = Instant.now();
-                record.get()
-                        .put("status", "error")
-                        .put("finishedAt", now.toString())
-                        .put("error", why);
-                db.update(
-                        "UPDATE executions SET status = ?, finished_at = ?, error = ?, record = ? WHERE id = ? AND status IN (?, ?)",
-                        "error",
-                        utc(now),
-                        truncate(why, 4000),
-                        Json.write(record.get()),
-                        id,
-                        QUEUED,
-                        RUNNING);
-            }
-        } catch (SQLException | IOException e) {
-            LOG.warn("execution {}: could not record why it did not run: {}", id, e.getMessage());
-        } finally {
-            live.finish(id, "error", why, null);
+            int stopped = live.drain(SHUTDOWN_GRACE, "the server is shutting down");
+            if (stopped > 0)
+                LOG.info("stopped {} run(s) still under way after {} s", stopped, SHUTDOWN_GRACE.toSeconds());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
-    /** Runs started without waiting at once on this server ({@link #start}). */
-    static final int MAX_STARTED_RUNS = 64;
+    /** Writes every execution record still queued; before the database closes. */
+    public void close() {
+        log.close();
+    }
 
-    private final java.util.concurrent.Semaphore startedRuns = new java.util.concurrent.Semaphore(MAX_STARTED_RUNS);
+    public LiveExecutions live() {
+        return live;
+    }
 
-    /**
-     * Runs a failed, crashed or canceled execution again: the same trigger and input, the workflow
-     * as it is saved now, as a new execution (mode retry) that names the original.
-     *
-     * @throws ApiException 409 when the execution did not fail, or its input was larger than its record keeps
-     */
-    public long retry(Policy.Scope scope, long executionId) throws SQLException {
-        ObjectNode original = execution(scope, executionId);
-        String status = original.path("status").asText();
-        if (!List.of("error", CRASHED, "canceled").contains(status)) {
-            throw new ApiException(
-                    409,
-                    "execution " + executionId + " is " + status
-                            + "; only a failed, crashed or canceled execution is retried");
-        }
-        List<JsonNode> items = null;
-        if (original.has("input")) {
-            items = new java.util.ArrayList<>();
-            original.get("input").forEach(items::add);
-            int total = original.path("inputItems").asInt(items.size());
-            if (total > items.size()) {
-                throw new ApiException(
-                        409,
-                        "execution " + executionId + " started with " + total + " items and its record keeps the first "
-                                + items.size()
-                                + "; it cannot be retried with the same input. Run the workflow again with its input instead");
-            }
-        }
-        Stored stored = require(scope, original.path("workflowId").asLong());
-        return start(stored, text(original, "trigger"), items, Mode.RETRY, executionId);
+    /** The engine, for the editor's runs of one node. */
+    public WorkflowEngine engine() {
+        return engine;
+    }
+
+    /** Expressions evaluated as this server's runs evaluate them (the editor's preview). */
+    public Expressions expressions() {
+        return engine.expressions();
+    }
+
+    // The workflows
+
+    /** Checks a definition; the API answers 422 with every problem. */
+    public static Workflow parse(JsonNode definition) {
+        return WorkflowChecks.parse(definition);
     }
 
     /**
-     * Asks execution {@code id} to stop, when it is under way on this server.
-     *
-     * @throws ApiException 409 when it has ended, or runs on another member (a stop reaches only the server running it)
+     * Every reason {@link #create} and {@link #update} would refuse {@code definition} for a
+     * workflow owned by {@code ownerId}, worded as they word it, without storing anything: the
+     * editor checks the workflow being edited with it as it is typed.
      */
-    public void stop(Policy.Scope scope, long id, String who) throws SQLException {
-        ObjectNode record = execution(scope, id);
-        String status = record.path("status").asText();
-        if (!status.equals(RUNNING) && !status.equals(QUEUED)) {
-            throw new ApiException(409, "execution " + id + " has already ended (" + status + ")");
-        }
-        String member = record.path("member").asText(null);
-        boolean elsewhere = status.equals(RUNNING) && member != null && !member.equals(memberAddress());
-        Optional<LiveExecutions.Live> run = elsewhere ? Optional.empty() : live.find(id);
-        if (run.isEmpty()) {
-            throw new ApiException(
-                    409,
-                    "execution " + id + " runs on member " + (member == null ? "?" : member)
-                            + ", not on this server; a stop reaches only the server that runs it");
-        }
-        run.get().stop("stopped by " + who);
+    public Check check(JsonNode definition, Long ownerId) throws SQLException {
+        return store.checks().check(definition, ownerId);
     }
 
-    /** Runs answered by a Respond to Webhook node at once on this server: each holds a thread until it ends. */
-    static final int MAX_RESPONDING_RUNS = 64;
+    /** Stores a new workflow, inactive, as {@code owner}'s: whoever creates or imports it owns it. */
+    public Stored create(JsonNode definition, Principal owner) throws SQLException {
+        return store.create(definition, owner);
+    }
 
-    private final java.util.concurrent.Semaphore respondingRuns =
-            new java.util.concurrent.Semaphore(MAX_RESPONDING_RUNS);
-    /** The callers waiting for a Respond to Webhook node, by the token their dispatch carries. */
-    private final java.util.concurrent.ConcurrentHashMap<String, CompletableFuture<WebhookResponse>> awaitingResponse =
-            new java.util.concurrent.ConcurrentHashMap<>();
+    /**
+     * Replaces a workflow's definition. An active workflow keeps listening, so its new webhooks
+     * are checked and claimed as on activation, in the same transaction.
+     */
+    public Stored update(Principal editor, Policy.Scope scope, long id, JsonNode definition) throws SQLException {
+        return store.update(editor, scope, id, definition);
+    }
 
-    /** As {@link #dispatch(Stored, String, List, Mode)}, for a run this server {@link #accept accepted} as execution {@code executionId}. */
-    private Outcome dispatch(
-            Stored stored, String trigger, List<JsonNode> items, Mode mode, Long executionId, String responseToken)
+    /**
+     * Refuses (422, each node and credential named) a workflow whose nodes use credentials
+     * {@code ownerId}, its owner or the account it is to pass to, may not use.
+     */
+    public void requireCredentials(Workflow workflow, Long ownerId) throws SQLException {
+        store.checks().requireCredentials(workflow, ownerId);
+    }
+
+    /** What a run of {@code stored} authenticates with: its owner's credentials, and no one else's. */
+    public CredentialResolver credentialsOf(Stored stored) {
+        return runner.credentialsOf(stored);
+    }
+
+    /**
+     * Turns a workflow's triggers on or off. Activation claims each of its webhook routes (method
+     * and path) in the database, in the transaction that marks it active, so no two active
+     * workflows share a route on any member of a cluster; deactivation frees them.
+     *
+     * @throws io.nlink.server.refusal.Conflict when another active workflow holds a route
+     * @throws io.nlink.server.refusal.Invalid when a Webhook node cannot be served (its authentication, method, path or response mode)
+     *     or a schedule (Schedule Trigger, Cron, Interval) cannot run as written
+     */
+    public Stored setActive(Policy.Scope scope, long id, boolean active) throws SQLException {
+        return store.setActive(scope, id, active);
+    }
+
+    /**
+     * The webhook routes and the workflow holding each, "METHOD path" to workflow id: what the
+     * triggers serve, so every member answers a route for the workflow the database gave it to.
+     */
+    public Map<String, Long> webhookRoutes() throws SQLException {
+        return store.routes().all();
+    }
+
+    /**
+     * At start: workflows activated before routes were held in the database (schema version 6)
+     * claim theirs, oldest first; one that finds its route taken logs it and does not answer there.
+     */
+    public void claimRoutesOfActiveWorkflows() throws SQLException {
+        store.routes().claimForActive(store.active());
+    }
+
+    /**
+     * Deletes a workflow in {@code scope}, and with it its executions and shares; {@code deleted}
+     * records it ({@code workflow ID "name"}) in the same transaction.
+     */
+    public void delete(Policy.Scope scope, long id, AuditLog.Recorder deleted) throws SQLException {
+        store.delete(scope, id, deleted);
+    }
+
+    public List<Stored> list(Policy.Scope scope) throws SQLException {
+        return store.list(scope);
+    }
+
+    /** Every active workflow, whoever owns it: what the triggers listen for. */
+    public List<Stored> active() throws SQLException {
+        return store.active();
+    }
+
+    /**
+     * A workflow whoever owns it: for triggers and recovery, which act for the workflow's owner.
+     * What a caller asked for goes through {@link #require(Policy.Scope, long)}.
+     */
+    public Optional<Stored> find(long id) throws SQLException {
+        return store.find(id);
+    }
+
+    /** The workflow {@code id} if it is in {@code scope}; else 404, the same answer as for one that does not exist. */
+    public Stored require(Policy.Scope scope, long id) throws SQLException {
+        return store.require(scope, id);
+    }
+
+    // The executions
+
+    /** The newest executions of the workflows in {@code scope}, of one workflow when {@code workflowId} is given. */
+    public List<Summary> executions(Policy.Scope scope, Long workflowId, int limit) throws SQLException {
+        return log.executions(scope, new Filter(workflowId, null, null, null, null, null), limit);
+    }
+
+    /** The newest executions of the workflows in {@code scope} that {@code filter} lets through, at most {@code limit}. */
+    public List<Summary> executions(Policy.Scope scope, Filter filter, int limit) throws SQLException {
+        return log.executions(scope, filter, limit);
+    }
+
+    /** One execution of a workflow in {@code scope}; else 404, as for one that does not exist. */
+    public ObjectNode execution(Policy.Scope scope, long id) throws SQLException {
+        return log.execution(scope, id);
+    }
+
+    // Running
+
+    /** Sends every run to the cluster from now on; until then, {@link #dispatch} refuses. */
+    public void runOn(NlinkCluster member) {
+        membership.join(member);
+    }
+
+    /**
+     * Runs a stored workflow on the member with a free execution slot and waits for it. When that
+     * member leaves before it answers, the run starts again on another (at least once, never
+     * lost: the dead member's record of it is marked crashed, the rerun's stands beside it).
+     */
+    public Outcome dispatch(Stored stored, String trigger, List<JsonNode> items, Mode mode)
             throws InterruptedException {
-        return dispatch(stored, trigger, items, mode, executionId, responseToken, true);
-    }
-
-    /** @param acknowledged whether the caller was told the run will happen: then a crash runs it again rather than marking it crashed */
-    private Outcome dispatch(
-            Stored stored,
-            String trigger,
-            List<JsonNode> items,
-            Mode mode,
-            Long executionId,
-            String responseToken,
-            boolean acknowledged)
-            throws InterruptedException {
-        NlinkCluster member = cluster;
-        if (member == null) throw new IllegalStateException("the server's cluster member is not up yet");
-        ObjectNode request = Json.MAPPER.createObjectNode();
-        request.put("workflowId", stored.id()).put("mode", mode.name());
-        if (executionId != null)
-            request.put("executionId", executionId)
-                    .put("receiver", member.address())
-                    .put("acknowledged", acknowledged);
-        if (trigger != null) request.put("trigger", trigger);
-        if (responseToken != null) request.put("responseToken", responseToken);
-        if (items != null) request.putArray("items").addAll(items);
-        JsonNode answer;
-        try {
-            answer = Json.parse(member.call(EXECUTIONS, Json.writeBytes(request)));
-        } catch (ClusterService.ServiceException e) {
-            throw new ApiException(503, "the workflow could not be run: " + e.getMessage());
-        } catch (IOException e) {
-            throw new IllegalStateException("a member answered an execution with unreadable JSON", e);
-        }
-        if (answer.has("refused")) {
-            throw new ApiException(
-                    answer.path("status").asInt(500), answer.path("refused").asText());
-        }
-        List<JsonNode> output = new java.util.ArrayList<>();
-        answer.path("output").forEach(output::add);
-        return new Outcome(
-                answer.path("id").asLong(),
-                Execution.Status.valueOf(answer.path("status").asText().toUpperCase(java.util.Locale.ROOT)),
-                text(answer, "error"),
-                text(answer, "errorNode"),
-                output,
-                text(answer, "member"),
-                webhookResponse(answer.get("webhookResponse")));
+        return dispatch.dispatch(stored, trigger, items, mode, null, null, true);
     }
 
     /**
      * The {@link #EXECUTIONS} service on this member: runs a dispatched run here. A request the
      * API would refuse (unknown workflow, trigger or items) is answered as refused, with its
-     * status, so the caller's API answers as if it had run the workflow itself.
+     * kind, so the caller's API answers as if it had run the workflow itself.
      */
     public byte[] runDispatched(byte[] requestBytes) throws Exception {
-        JsonNode request = Json.parse(requestBytes);
-        ObjectNode answer = Json.MAPPER.createObjectNode();
-        try {
-            // The dispatching server has checked the caller; a run acts for the workflow's owner.
-            Stored stored =
-                    require(Policy.Scope.EVERYONE, request.path("workflowId").asLong());
-            List<JsonNode> items = null;
-            if (request.has("items")) {
-                items = new java.util.ArrayList<>();
-                request.get("items").forEach(items::add);
-            }
-            Accepted accepted = request.hasNonNull("executionId")
-                    ? new Accepted(
-                            request.get("executionId").asLong(),
-                            text(request, "receiver"),
-                            request.path("acknowledged").asBoolean(true))
-                    : null;
-            // The first answer of a Respond to Webhook node goes to the waiting caller at once when
-            // the caller is on this server, and back with the run's outcome in any case.
-            String responseToken = text(request, "responseToken");
-            java.util.concurrent.atomic.AtomicReference<WebhookResponse> firstResponse =
-                    new java.util.concurrent.atomic.AtomicReference<>();
-            java.util.function.Consumer<WebhookResponse> responder = response -> {
-                if (responseToken == null || !firstResponse.compareAndSet(null, response)) return;
-                CompletableFuture<WebhookResponse> waiting = awaitingResponse.get(responseToken);
-                if (waiting != null) waiting.complete(response);
-            };
-            Recorded recorded = run(
-                    stored,
-                    text(request, "trigger"),
-                    items,
-                    Mode.valueOf(request.path("mode").asText()),
-                    accepted,
-                    responder);
-            Execution e = recorded.execution();
-            answer.put("id", recorded.id())
-                    .put("status", e.status().id())
-                    .put("error", e.error())
-                    .put("errorNode", e.errorNode());
-            if (firstResponse.get() != null)
-                answer.set("webhookResponse", Json.MAPPER.valueToTree(firstResponse.get()));
-            answer.putArray("output").addAll(e.output());
-            answer.put("member", memberAddress());
-        } catch (ApiException e) {
-            answer.put("refused", e.getMessage()).put("status", e.status());
-        }
-        return Json.writeBytes(answer);
-    }
-
-    /** Whether this server is a cluster of one: then only it answers questions about its runs. */
-    private boolean alone() {
-        NlinkCluster member = cluster;
-        return member == null || member.members().size() <= 1;
-    }
-
-    private String memberAddress() {
-        NlinkCluster member = cluster;
-        return member == null ? null : member.address();
-    }
-
-    private static String text(JsonNode node, String field) {
-        JsonNode value = node.get(field);
-        return value == null || value.isNull() ? null : value.asText();
+        return dispatch.runDispatched(requestBytes);
     }
 
     /**
-     * Runs a stored workflow from {@code trigger} with {@code items} here, and records the
-     * execution: first as running with its input, then as it ended.
+     * Starts a webhook call whose Webhook node says {@code responseMode: "responseNode"}: the run
+     * goes on after its answer, so it runs off the caller's request thread, on a thread of its
+     * own, at most {@value StartedRuns#MAX_RESPONDING_RUNS} at a time on this server.
+     *
+     * @throws io.nlink.server.refusal.Unavailable when that many are under way
      */
-    public Recorded run(Stored stored, String trigger, List<JsonNode> items, Mode mode) throws SQLException {
-        return run(stored, trigger, items, mode, null, response -> {});
-    }
-
-    private static WebhookResponse webhookResponse(JsonNode json) {
-        if (json == null || json.isNull()) return null;
-        try {
-            return Json.MAPPER.treeToValue(json, WebhookResponse.class);
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new IllegalStateException("a member answered a webhook response nLink cannot read", e);
-        }
+    public Responding dispatchResponding(Stored stored, String trigger, JsonNode item) {
+        return started.dispatchResponding(stored, trigger, item);
     }
 
     /**
-     * A run {@link #accept accepted} or {@link #start started} before it ran: its record, the server
-     * that dispatches it, and whether its caller was told it will run (an accepted webhook call).
+     * Starts a run without waiting for it: the execution is recorded as queued, then dispatched on
+     * a thread of its own while the caller follows it (its progress stream, its record), at most
+     * {@value StartedRuns#MAX_STARTED_RUNS} at a time on this server.
+     *
+     * @param retryOf the execution this one runs again, or null
+     * @return the new execution's id
+     * @throws io.nlink.server.refusal.Unavailable when that many are under way
      */
-    private record Accepted(long executionId, String receiver, boolean acknowledged) {}
-
-    /** @param accepted the record this run takes over, or null to make one */
-    private Recorded run(
-            Stored stored,
-            String trigger,
-            List<JsonNode> items,
-            Mode mode,
-            Accepted accepted,
-            java.util.function.Consumer<WebhookResponse> webhookResponder)
+    public long start(Stored stored, String trigger, List<JsonNode> items, Mode mode, Long retryOf)
             throws SQLException {
-        String member = memberAddress();
-        Instant startedAt = Instant.now();
-        ObjectNode started = startRecord(stored, trigger, items, RUNNING, startedAt, member);
-        long id;
-        if (accepted != null) {
-            if (accepted.acknowledged()) started.put("acknowledged", true);
-            started.put("receiver", accepted.receiver());
-            // What start() recorded beside the input (retryOf) stays.
-            Optional<Long> retryOf = db.queryOne(
-                            "SELECT record FROM executions WHERE id = ?", r -> r.getString(1), accepted.executionId())
-                    .flatMap(WorkflowService::retryOf);
-            retryOf.ifPresent(original -> started.put("retryOf", original));
-        }
-        if (accepted != null
-                && db.update(
-                                "UPDATE executions SET status = ?, started_at = ?, member = ?, record = ? WHERE id = ? AND status IN (?, ?)",
-                                RUNNING,
-                                utc(startedAt),
-                                member,
-                                Json.write(started),
-                                accepted.executionId(),
-                                QUEUED,
-                                RUNNING)
-                        == 1) {
-            id = accepted.executionId();
-        } else { // a run nobody accepted before, or one whose record is gone (pruned, or finished by an earlier
-            // attempt)
-            id = insertUnfinished(stored, mode, started, startedAt, member);
-        }
-        Execution execution;
-        LiveExecutions.Live progress = live.open(id);
-        try {
-            // n8n's pinned data serves manual runs only: a webhook, schedule or retry runs every node.
-            RunControl control = new RunControl(
-                    progress, mode == Mode.MANUAL ? PinData.of(stored.definition()) : java.util.Map.of());
-            progress.attach(control);
-            execution = engine.withCredentials(credentialsOf(stored))
-                    .withSubWorkflows(called.forCaller(stored))
-                    .run(stored.workflow(), trigger, items, webhookResponder, control);
-        } catch (IllegalArgumentException e) {
-            db.update("DELETE FROM executions WHERE id = ?", id); // refused before it ran: no execution
-            live.finish(id, "refused", e.getMessage(), null);
-            throw ApiException.badRequest(e.getMessage());
-        } catch (RuntimeException | Error e) {
-            try {
-                markCrashed(id, started, "nLink failed while running this execution: " + e);
-            } catch (SQLException notRecorded) {
-                e.addSuppressed(notRecorded);
-            } finally {
-                live.finish(id, CRASHED, "nLink failed while running this execution: " + e, null);
-            }
-            throw e;
-        }
-        runListener.ended(stored, mode, execution);
-        if (execution.status() == Execution.Status.ERROR)
-            called.failed(stored, mode, id, execution, started.get("retryOf"));
-        ObjectNode record = execution.toJson();
-        // Kept with the outcome: what started it (a retry runs it again with the same input).
-        record.put("trigger", trigger);
-        if (started.has("input")) {
-            record.set("input", started.get("input"));
-            record.put("inputItems", started.get("inputItems").asInt());
-        }
-        if (started.has("retryOf")) record.set("retryOf", started.get("retryOf"));
-        record.set("output", sample(execution.output()));
-        record.put("outputItems", execution.output().size());
-        record.set("definition", stored.definition());
-        record.put("member", member);
-        String recordJson = Json.write(record);
-        ExecutionRecorder.Finished finished = new ExecutionRecorder.Finished(
-                id,
-                execution.status().id(),
-                execution.startedAt(),
-                execution.finishedAt(),
-                execution.error() == null ? null : truncate(execution.error(), 4000),
-                execution.errorNode(),
-                recordJson);
-        if (accepted == null && alone()) {
-            recorder.finished(finished);
-        } else {
-            // An acknowledged call must be seen finished before anyone could run it again, and in a
-            // cluster another member may be asked about this run at once: written before answering.
-            db.update(
-                    "UPDATE executions SET status = ?, started_at = ?, finished_at = ?, error = ?, error_node = ?, record = ? WHERE id = ?",
-                    finished.status(),
-                    utc(finished.startedAt()),
-                    utc(finished.finishedAt()),
-                    finished.error(),
-                    finished.errorNode(),
-                    recordJson,
-                    id);
-            recorder.written();
-        }
-        live.finish(id, execution.status().id(), execution.error(), execution.errorNode());
-        return new Recorded(id, execution);
+        return started.start(stored, trigger, items, mode, retryOf);
     }
 
-    /** The execution a record says it retries, if any. */
-    private static Optional<Long> retryOf(String recordJson) {
-        try {
-            JsonNode retryOf = Json.parse(recordJson).path("retryOf");
-            return retryOf.canConvertToLong() ? Optional.of(retryOf.asLong()) : Optional.empty();
-        } catch (IOException e) {
-            return Optional.empty();
-        }
+    /**
+     * Runs a failed, crashed or canceled execution again: the same trigger and input, the workflow
+     * as it is saved now, as a new execution (mode retry) that names the original.
+     *
+     * @throws io.nlink.server.refusal.Conflict when the execution did not fail, or its input
+     *     was larger than its record keeps
+     */
+    public long retry(Policy.Scope scope, long executionId) throws SQLException {
+        return started.retry(scope, executionId);
     }
 
-    /** The record of a run from its start: what triggered it, its input, the definition and the member. */
-    private static ObjectNode startRecord(
-            Stored stored, String trigger, List<JsonNode> items, String status, Instant at, String member) {
-        ObjectNode record = Json.MAPPER.createObjectNode();
-        record.put("workflow", stored.name());
-        record.put("status", status);
-        record.put("startedAt", at.toString());
-        record.put("trigger", trigger);
-        if (items != null) {
-            record.set("input", sample(items));
-            record.put("inputItems", items.size());
-        }
-        record.putArray("nodes");
-        // The definition that ran: the workflow may be edited later, its executions should still draw true.
-        record.set("definition", stored.definition());
-        record.put("member", member);
-        return record;
+    /**
+     * Asks execution {@code id} to stop, when it is under way on this server.
+     *
+     * @throws io.nlink.server.refusal.Conflict when it has ended, or runs on another member (a
+     *     stop reaches only the server running it)
+     */
+    public void stop(Policy.Scope scope, long id, String who) throws SQLException {
+        started.stop(scope, id, who);
     }
 
     /**
@@ -1045,47 +419,20 @@ public final class WorkflowService {
      * @return the execution's id
      */
     public long accept(Stored stored, String trigger, JsonNode item) throws SQLException {
-        String member = memberAddress();
-        Instant at = Instant.now();
-        ObjectNode record = startRecord(stored, trigger, List.of(item), QUEUED, at, member)
-                .put("acknowledged", true)
-                .put("receiver", member);
-        return insertUnfinished(stored, Mode.WEBHOOK, record, at, member);
-    }
-
-    /** Inserts the record of a run not finished yet (its status is the record's); returns its id. */
-    private long insertUnfinished(Stored stored, Mode mode, ObjectNode record, Instant at, String member)
-            throws SQLException {
-        return db.transaction(c -> Database.insert(
-                c,
-                "INSERT INTO executions (workflow_id, mode, status, started_at, record, member) VALUES (?, ?, ?, ?, ?, ?)",
-                stored.id(),
-                mode.id(),
-                record.get("status").asText(),
-                utc(at),
-                Json.write(record),
-                member));
+        return started.accept(stored, trigger, item);
     }
 
     /** Runs an {@link #accept accepted} call (on the member with room); failures are logged, the record says the rest. */
     public void runAccepted(long executionId, Stored stored, String trigger, JsonNode item) {
-        try {
-            dispatch(stored, trigger, List.of(item), Mode.WEBHOOK, executionId, null);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } catch (RuntimeException e) {
-            LOG.error(
-                    "execution {} of workflow {} (an accepted webhook call) could not run",
-                    executionId,
-                    stored.id(),
-                    e);
-        }
+        started.runAccepted(executionId, stored, trigger, item);
     }
 
     /** An accepted call refused after all (the run queue is full): its record goes. */
     public void forget(long executionId) throws SQLException {
-        db.update("DELETE FROM executions WHERE id = ? AND status = ?", executionId, QUEUED);
+        log.forget(executionId);
     }
+
+    // Crash recovery
 
     /**
      * At start: takes up what this server's previous life (same address, earlier) or members that
@@ -1094,324 +441,12 @@ public final class WorkflowService {
      *
      * @return how many executions were run again or marked
      */
-    public int recoverInterrupted(java.util.function.Predicate<Runnable> submit) throws SQLException {
-        List<String> liveMembers = liveMembers();
-        String me = memberAddress();
-        int taken = 0;
-        for (Unfinished row : unfinished()) {
-            boolean mine = row.member() == null || row.member().equals(me);
-            boolean cutOff = mine ? row.startedAt().isBefore(lifeStarted) : !liveMembers.contains(row.member());
-            if (!cutOff) continue;
-            String why = mine
-                    ? "the server stopped before this execution finished"
-                    : "member " + row.member() + " left the cluster before this execution finished";
-            if (takeUp(row, why, liveMembers, submit)) taken++;
-        }
-        return taken;
+    public int recoverInterrupted(Predicate<Runnable> submit) throws SQLException {
+        return recovery.recoverInterrupted(submit);
     }
 
     /** A member left the cluster (stopped, or lost): its unfinished executions are taken up as at start. */
-    public int memberLeft(String member, java.util.function.Predicate<Runnable> submit) throws SQLException {
-        List<String> live = liveMembers();
-        int taken = 0;
-        for (Unfinished row : unfinished()) {
-            if (member.equals(row.member())
-                    && takeUp(
-                            row, "member " + member + " left the cluster before this execution finished", live, submit))
-                taken++;
-        }
-        return taken;
-    }
-
-    /** The addresses of the cluster's members now, this one included. */
-    private List<String> liveMembers() {
-        NlinkCluster member = cluster;
-        return member == null
-                ? List.of()
-                : member.members().stream()
-                        .map(NlinkCluster.MemberInfo::address)
-                        .toList();
-    }
-
-    private record Unfinished(
-            long id, long workflowId, String status, String member, Instant startedAt, ObjectNode record) {
-        boolean acknowledged() {
-            return record.path("acknowledged").asBoolean(false);
-        }
-    }
-
-    private List<Unfinished> unfinished() throws SQLException {
-        recorder.flush(); // a run that ended here is not unfinished
-        return db.query(
-                "SELECT id, workflow_id, status, member, started_at, record FROM executions WHERE status IN (?, ?)",
-                r -> {
-                    ObjectNode record;
-                    try {
-                        record =
-                                Json.parse(r.getString(6)) instanceof ObjectNode o ? o : Json.MAPPER.createObjectNode();
-                    } catch (IOException e) {
-                        record = Json.MAPPER.createObjectNode();
-                    }
-                    return new Unfinished(
-                            r.getLong(1),
-                            r.getLong(2),
-                            r.getString(3),
-                            r.getString(4),
-                            instant(r.getObject(5, OffsetDateTime.class)),
-                            record);
-                },
-                QUEUED,
-                RUNNING);
-    }
-
-    /**
-     * An execution whose member is gone: an accepted call is claimed by this member and run again,
-     * unless the server that accepted it is alive and will retry it itself; any other is marked crashed.
-     * Claims and marks are conditional updates, so of several members taking up the same row one wins.
-     */
-    private boolean takeUp(
-            Unfinished row,
-            String why,
-            java.util.Collection<String> liveMembers,
-            java.util.function.Predicate<Runnable> submit)
-            throws SQLException {
-        if (!row.acknowledged()) return markCrashed(row.id(), row.record(), why);
-        if (retriedByReceiver(row, liveMembers)) return false;
-        String me = memberAddress();
-        ObjectNode record = row.record()
-                .deepCopy()
-                .put("status", QUEUED)
-                .put("member", me)
-                .put("receiver", me)
-                .put("resumed", why + "; run again on " + me);
-        boolean claimed = db.update(
-                        "UPDATE executions SET status = ?, member = ?, record = ? WHERE id = ? AND status = ? AND member IS NOT DISTINCT FROM ?",
-                        QUEUED,
-                        me,
-                        Json.write(record),
-                        row.id(),
-                        row.status(),
-                        row.member())
-                == 1;
-        if (!claimed) return false;
-        Stored stored = find(row.workflowId()).orElse(null);
-        JsonNode item = row.record().path("input").path(0);
-        if (stored == null || item.isMissingNode())
-            return markCrashed(row.id(), row.record(), why + "; it cannot run again (its workflow or input is gone)");
-        String trigger = row.record().path("trigger").asText(null);
-        if (!submit.test(() -> runAccepted(row.id(), stored, trigger, item))) {
-            return markCrashed(row.id(), row.record(), why + "; the run queue was full, so it was not run again");
-        }
-        return true;
-    }
-
-    /**
-     * Whether the server that accepted this call is alive and still dispatching it (in this life):
-     * its dispatch sends the run to another member by itself when the running one dies.
-     */
-    private boolean retriedByReceiver(Unfinished row, java.util.Collection<String> liveMembers) {
-        String receiver = row.record().path("receiver").asText(null);
-        if (!RUNNING.equals(row.status())
-                || receiver == null
-                || receiver.equals(row.member())
-                || !liveMembers.contains(receiver)) return false;
-        return !receiver.equals(memberAddress()) || !row.startedAt().isBefore(lifeStarted);
-    }
-
-    /** Only a row still unfinished changes: two members marking the same one leave one mark. */
-    private boolean markCrashed(long id, ObjectNode record, String why) throws SQLException {
-        Instant now = Instant.now();
-        record.put("status", CRASHED);
-        record.put("finishedAt", now.toString());
-        record.put("error", why);
-        return db.update(
-                        "UPDATE executions SET status = ?, finished_at = ?, error = ?, record = ? WHERE id = ? AND status IN (?, ?)",
-                        CRASHED,
-                        utc(now),
-                        truncate(why, 4000),
-                        Json.write(record),
-                        id,
-                        QUEUED,
-                        RUNNING)
-                == 1;
-    }
-
-    /** @param id the execution's id in the store */
-    public record Recorded(long id, Execution execution) {}
-
-    /** The newest executions of the workflows in {@code scope}, of one workflow when {@code workflowId} is given. */
-    public List<Summary> executions(Policy.Scope scope, Long workflowId, int limit) throws SQLException {
-        return executions(scope, new Filter(workflowId, null, null, null, null, null), limit);
-    }
-
-    /**
-     * Which executions a list shows; null fields do not narrow it.
-     *
-     * @param before the paging cursor: only executions with a smaller id (the last id of the page before)
-     * @param from   started at or after
-     * @param to     started before
-     */
-    public record Filter(Long workflowId, String status, String mode, Instant from, Instant to, Long before) {}
-
-    /** Largest page of executions. */
-    public static final int MAX_PAGE = 1000;
-
-    /** The newest executions of the workflows in {@code scope} that {@code filter} lets through, at most {@code limit}. */
-    public List<Summary> executions(Policy.Scope scope, Filter filter, int limit) throws SQLException {
-        recorder.flush();
-        StringBuilder condition = new StringBuilder("1 = 1");
-        List<Object> args = new java.util.ArrayList<>();
-        if (filter.workflowId() != null) {
-            condition.append(" AND w.id = ?");
-            args.add(filter.workflowId());
-        }
-        if (filter.status() != null) {
-            condition.append(" AND e.status = ?");
-            args.add(filter.status());
-        }
-        if (filter.mode() != null) {
-            condition.append(" AND e.mode = ?");
-            args.add(filter.mode());
-        }
-        if (filter.from() != null) {
-            condition.append(" AND e.started_at >= ?");
-            args.add(utc(filter.from()));
-        }
-        if (filter.to() != null) {
-            condition.append(" AND e.started_at < ?");
-            args.add(utc(filter.to()));
-        }
-        if (filter.before() != null) {
-            condition.append(" AND e.id < ?");
-            args.add(filter.before());
-        }
-        Policy.Scope.Where where = scoped(scope, condition.toString(), args.toArray());
-        return db.query(
-                "SELECT e.id, e.workflow_id, w.name, e.mode, e.status, e.started_at, e.finished_at, e.error, e.error_node"
-                        + " FROM executions e JOIN workflows w ON w.id = e.workflow_id WHERE " + where.sql()
-                        + " ORDER BY e.id DESC FETCH FIRST " + Math.max(1, Math.min(limit, MAX_PAGE)) + " ROWS ONLY",
-                r -> new Summary(
-                        r.getLong(1),
-                        r.getLong(2),
-                        r.getString(3),
-                        r.getString(4),
-                        r.getString(5),
-                        instant(r.getObject(6, OffsetDateTime.class)),
-                        instant(r.getObject(7, OffsetDateTime.class)),
-                        r.getString(8),
-                        r.getString(9)),
-                where.args());
-    }
-
-    /** One execution of a workflow in {@code scope}; else 404, as for one that does not exist. */
-    public ObjectNode execution(Policy.Scope scope, long id) throws SQLException {
-        recorder.flush();
-        Policy.Scope.Where where = scoped(scope, "w.id = e.workflow_id AND e.id = ?", id);
-        return db.queryOne(
-                        "SELECT e.id, e.workflow_id, e.mode, e.record FROM executions e JOIN workflows w ON "
-                                + where.sql(),
-                        r -> {
-                            try {
-                                ObjectNode record = (ObjectNode) Json.parse(r.getString(4));
-                                record.put("id", r.getLong(1));
-                                record.put("workflowId", r.getLong(2));
-                                record.put("mode", r.getString(3));
-                                return record;
-                            } catch (IOException e) {
-                                throw new SQLException("executions.record is not JSON", e);
-                            }
-                        },
-                        where.args())
-                .orElseThrow(() -> ApiException.notFound("no execution " + id + "; it may have been pruned"));
-    }
-
-    /**
-     * Drops executions older than the policy's age, then the oldest past its count. Run by the
-     * recorder at most once a second while runs finish, and before executions are read.
-     */
-    void prune() throws SQLException {
-        // Only ended runs: a run still queued or running (a Wait can pause it for minutes while
-        // thousands of newer runs end) keeps its row, or its outcome would have nowhere to go.
-        db.update(
-                "DELETE FROM executions WHERE started_at < ? AND status NOT IN (?, ?)",
-                Instant.now().minus(keepFor),
-                QUEUED,
-                RUNNING);
-        Optional<Long> cutoff = db.queryOne(
-                "SELECT id FROM executions ORDER BY id DESC OFFSET " + keepAtMost + " ROWS FETCH FIRST 1 ROWS ONLY",
-                r -> r.getLong(1));
-        if (cutoff.isPresent()) {
-            db.update("DELETE FROM executions WHERE id <= ? AND status NOT IN (?, ?)", cutoff.get(), QUEUED, RUNNING);
-        }
-    }
-
-    private static ArrayNode sample(List<JsonNode> items) {
-        ArrayNode out = Json.MAPPER.createArrayNode();
-        items.stream().limit(Execution.SAMPLE_ITEMS).forEach(out::add);
-        return out;
-    }
-
-    private static final String SELECT =
-            "SELECT w.id, w.name, w.active, w.created_at, w.updated_at, w.created_by, w.definition, w.owner_id, u.username"
-                    + " FROM workflows w LEFT JOIN users u ON u.id = w.owner_id";
-
-    /** A stored definition, parsed: reused while the text is the same, read-only for everyone who gets it. */
-    private record Parsed(String text, JsonNode definition, Workflow workflow) {}
-
-    /**
-     * The last parsed definition of each workflow: a webhook call reads its workflow twice (to
-     * dispatch, and to run), and parsing it was a tenth of a Set-only execution. The database
-     * stays the truth: the cache answers only for the same text.
-     */
-    private final java.util.concurrent.ConcurrentHashMap<Long, Parsed> parsed =
-            new java.util.concurrent.ConcurrentHashMap<>();
-
-    private Stored stored(java.sql.ResultSet r) throws SQLException {
-        long id = r.getLong(1);
-        String text = r.getString(7);
-        Parsed p = parsed.get(id);
-        if (p == null || !p.text().equals(text)) {
-            try {
-                JsonNode definition = Json.parse(text);
-                p = new Parsed(text, definition, WorkflowParser.parse("workflow " + id, definition));
-            } catch (IOException | InvalidWorkflowException e) {
-                throw new SQLException("workflow " + id + " no longer parses: " + e.getMessage(), e);
-            }
-            if (parsed.size() >= MAX_PARSED) parsed.clear(); // bounded; refilled by use
-            parsed.put(id, p);
-        }
-        return new Stored(
-                id,
-                r.getString(2),
-                r.getBoolean(3),
-                instant(r.getObject(4, OffsetDateTime.class)),
-                instant(r.getObject(5, OffsetDateTime.class)),
-                r.getString(6),
-                r.getObject(8, Long.class),
-                r.getString(9),
-                p.workflow(),
-                p.definition());
-    }
-
-    private static final int MAX_PARSED = 1024;
-
-    private static ApiException notFound(long id) {
-        return ApiException.notFound("no workflow " + id);
-    }
-
-    private static OffsetDateTime utc(Instant t) {
-        return t.atOffset(ZoneOffset.UTC);
-    }
-
-    private static Instant instant(OffsetDateTime t) {
-        return t == null ? null : t.toInstant();
-    }
-
-    private static String truncate(String s) {
-        return truncate(s, 200);
-    }
-
-    private static String truncate(String s, int max) {
-        return s.length() <= max ? s : s.substring(0, max);
+    public int memberLeft(String member, Predicate<Runnable> submit) throws SQLException {
+        return recovery.memberLeft(member, submit);
     }
 }

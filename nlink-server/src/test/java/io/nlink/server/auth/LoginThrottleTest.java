@@ -3,7 +3,8 @@ package io.nlink.server.auth;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.nlink.server.http.ApiException;
+import io.nlink.server.http.Refusals;
+import io.nlink.server.refusal.Busy;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
@@ -56,8 +57,8 @@ class LoginThrottleTest {
 
     private static void assertLocked(LoginThrottle throttle, String name, String address, String why) {
         assertThatThrownBy(() -> throttle.begin(name, address))
-                .isInstanceOfSatisfying(ApiException.class, e -> {
-                    assertThat(e.status()).isEqualTo(429);
+                .isInstanceOfSatisfying(Busy.class, e -> {
+                    assertThat(Refusals.status(e)).isEqualTo(429);
                     assertThat(e.retryAfterSeconds()).isBetween(1L, 60L);
                 })
                 .hasMessageContaining(why);

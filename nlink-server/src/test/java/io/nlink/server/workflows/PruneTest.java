@@ -42,11 +42,8 @@ class PruneTest {
                     execution(db, workflow, "canceled", Instant.now()),
                     execution(db, workflow, "success", Instant.now()));
 
-            WorkflowService service = new WorkflowService(db, null, null, Duration.ofDays(14), 3);
-            try {
-                service.prune();
-            } finally {
-                service.close();
+            try (ExecutionLog log = new ExecutionLog(db, Duration.ofDays(14), 3)) {
+                log.prune();
             }
 
             List<Long> left = db.query("SELECT id FROM executions ORDER BY id", r -> r.getLong(1));

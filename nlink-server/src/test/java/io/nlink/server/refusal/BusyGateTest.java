@@ -1,8 +1,9 @@
-package io.nlink.server.http;
+package io.nlink.server.refusal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.nlink.server.http.Refusals;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -22,8 +23,8 @@ class BusyGateTest {
         running.await();
         long started = System.nanoTime();
         assertThatThrownBy(() -> gate.run(() -> "second"))
-                .isInstanceOfSatisfying(ApiException.class, e -> {
-                    assertThat(e.status()).isEqualTo(429);
+                .isInstanceOfSatisfying(Busy.class, e -> {
+                    assertThat(Refusals.status(e)).isEqualTo(429);
                     assertThat(e.retryAfterSeconds()).isEqualTo(2);
                 })
                 .hasMessage("the server is busy checking other passwords; try again in 2 s");

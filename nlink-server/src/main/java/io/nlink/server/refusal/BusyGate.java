@@ -1,4 +1,4 @@
-package io.nlink.server.http;
+package io.nlink.server.refusal;
 
 import java.time.Duration;
 import java.util.concurrent.Semaphore;
@@ -8,7 +8,7 @@ import java.util.concurrent.TimeUnit;
  * Bounds how many of one kind of costly work run at once, for work anyone can ask for (a password
  * hash at sign-in, an upload's validation): without a bound, a few clients keep every core and
  * request thread busy and starve the workflows. A caller beyond the bound waits up to its wait and
- * is then refused with 429 and Retry-After, so waiting callers never pile up; an honest client
+ * is then refused as {@link Busy}, with a wait (429 and Retry-After), so waiting callers never pile up; an honest client
  * retries. Thread-safe.
  */
 public final class BusyGate {
@@ -30,7 +30,7 @@ public final class BusyGate {
         this.retryAfterSeconds = retryAfterSeconds;
     }
 
-    /** Runs {@code work} when a turn comes within the wait; otherwise 429 and {@code work} does not run. */
+    /** Runs {@code work} when a turn comes within the wait; otherwise {@link Busy} and {@code work} does not run. */
     public <T, E extends Exception> T run(Work<T, E> work) throws E {
         boolean acquired;
         try {
@@ -40,7 +40,7 @@ public final class BusyGate {
             acquired = false;
         }
         if (!acquired) {
-            throw ApiException.tooManyRequests(
+            throw new Busy(
                     "the server is busy " + busyWith + "; try again in " + retryAfterSeconds + " s", retryAfterSeconds);
         }
         try {
