@@ -70,6 +70,21 @@ class WorkflowApiTest extends SharedServer {
     }
 
     @Test
+    void expressionsReadTheStoredWorkflowAndTheExecution() throws Exception {
+        long id = create(Json.parse("""
+                {"name": "Facts", "nodes": [
+                  {"name": "Start", "type": "n8n-nodes-base.manualTrigger", "parameters": {}},
+                  {"name": "Facts", "type": "n8n-nodes-base.set", "typeVersion": 3.4, "parameters": {"assignments": {"assignments": [
+                    {"name": "facts", "type": "string",
+                     "value": "={{ $workflow.id }}|{{ $workflow.name }}|{{ $workflow.active }}|{{ $execution.id }}|{{ $execution.mode }}"}]}}}],
+                 "connections": {"Start": {"main": [[{"node": "Facts", "index": 0}]]}}}""".getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        ApiClient.Response run = server.owner.post("/api/workflows/" + id + "/run", Map.of("items", List.of(Map.of())));
+        assertThat(run.status()).as(run.toString()).isEqualTo(200);
+        assertThat(run.json().path("output").get(0).path("facts").asText())
+                .isEqualTo(id + "|Facts|false|" + run.json().path("id").asLong() + "|manual");
+    }
+
+    @Test
     void aWorkflowThatCannotRunIsRefusedWithEveryProblem() throws Exception {
         ObjectNode bad = (ObjectNode) example();
         ((ObjectNode) bad.path("nodes").get(1)).put("type", "n8n-nodes-base.googleSheets");

@@ -96,8 +96,14 @@ final class WorkflowRunner {
         LiveExecutions.Live progress = live.open(id);
         try {
             // n8n's pinned data serves manual runs only: a webhook, schedule or retry runs every node.
-            RunControl control =
-                    new RunControl(progress, mode == Mode.MANUAL ? PinData.of(stored.definition()) : Map.of());
+            RunControl control = new RunControl(
+                            progress, mode == Mode.MANUAL ? PinData.of(stored.definition()) : Map.of())
+                    .withFacts(new io.nlink.workflow.RunFacts(
+                            String.valueOf(stored.id()),
+                            stored.active(),
+                            String.valueOf(id),
+                            mode == Mode.SCHEDULE ? "trigger" : mode.id(), // n8n's names for the modes
+                            null));
             progress.attach(control);
             execution = engine.withCredentials(credentialsOf(stored))
                     .withSubWorkflows(called.forCaller(stored))
