@@ -125,6 +125,25 @@ class SharingTest extends SharedServer {
     }
 
     @Test
+    void aCredentialIsNotTransferredToAnAccountHoldingOneOfTheSameName() throws Exception {
+        ApiClient ann = server.user("n-ann", "member");
+        ApiClient ben = server.user("n-ben", "member");
+        String annKey = credential(ann, "Shared name");
+        credential(ben, "Shared name");
+        ApiClient.Response refused = ann.post("/api/credentials/" + annKey + "/transfer", Map.of("to", "n-ben"));
+        assertThat(refused.status()).as(refused.toString()).isEqualTo(409);
+        assertThat(refused.json().path("error").asText())
+                .contains("already has a credential named \"Shared name\"; rename one of them first");
+        assertThat(ann.get("/api/credentials/" + annKey).json().path("owner").asText())
+                .isEqualTo("n-ann");
+        assertThat(ann.send("PUT", "/api/credentials/" + annKey, Map.of("name", "Ann's name"))
+                        .status())
+                .isEqualTo(200);
+        ApiClient.Response moved = ann.post("/api/credentials/" + annKey + "/transfer", Map.of("to", "n-ben"));
+        assertThat(moved.status()).as(moved.toString()).isEqualTo(200);
+    }
+
+    @Test
     void whoEditsASharedWorkflowAddsOnlyCredentialsTheyMayUse() throws Exception {
         ApiClient cat = server.user("e-cat", "member");
         ApiClient dan = server.user("e-dan", "member");

@@ -113,6 +113,21 @@ public final class CredentialStore {
     }
 
     /**
+     * Refuses to hand a credential named {@code name} to account {@code recipientId} when it owns
+     * one of that name already: names are unique per owner, and a transfer must not make two. Called
+     * from within the transfer, which holds the recipient's account row: a credential the recipient
+     * creates meanwhile waits for it ({@link #create} locks that row too).
+     */
+    public void checkNameFreeFor(long recipientId, String name) throws SQLException {
+        db.transaction(c -> {
+            if (findByName(c, recipientId, name).isPresent())
+                throw new Conflict("the account you transfer to already has a credential named \"" + name
+                        + "\"; rename one of them first");
+            return null;
+        });
+    }
+
+    /**
      * Renames a credential and/or replaces its secret: {@code data} replaces the whole secret (the
      * old one is never shown, so it cannot be edited in part); {@code type} may change only with it.
      * {@code audit} records what changed (a new name, type, "new data"; never the data itself) in

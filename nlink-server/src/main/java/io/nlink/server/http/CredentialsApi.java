@@ -101,7 +101,8 @@ final class CredentialsApi {
                 ctx -> store.require(scope(ctx), ctx.pathParam("id")).id(),
                 (ctx, verb) -> {
                     CredentialStore.Info c = manageable(ctx, verb);
-                    return new ShareRoutes.Managed(c.id(), label(c), recipient -> {});
+                    return new ShareRoutes.Managed(
+                            c.id(), label(c), recipient -> store.checkNameFreeFor(recipient, c.name()));
                 });
     }
 
