@@ -696,22 +696,7 @@ public final class WorkflowEngine {
                                     in.stream().flatMap(List::stream).toList())));
                     outputs = withEmpty;
                 }
-                return new Outcome(
-                        record(
-                                node,
-                                "success",
-                                run.runtime(),
-                                itemsIn,
-                                sizes(outputs),
-                                Duration.between(started, Instant.now()),
-                                attempt,
-                                null,
-                                run.errors(),
-                                run.logs(),
-                                sample(outputs)),
-                        outputs,
-                        true,
-                        run.resumeAt());
+                return succeeded(node, run, itemsIn, outputs, started, attempt, run.errors(), run.resumeAt());
             } catch (RunControl.Stopped e) {
                 return new Outcome(
                         record(
@@ -746,21 +731,7 @@ public final class WorkflowEngine {
                                     .toList());
                     List<NodeRun.ItemError> errors = new ArrayList<>(run.errors());
                     if (errors.isEmpty()) errors.add(new NodeRun.ItemError(0, message, null));
-                    return new Outcome(
-                            record(
-                                    node,
-                                    "success",
-                                    run.runtime(),
-                                    itemsIn,
-                                    sizes(outputs),
-                                    Duration.between(started, Instant.now()),
-                                    attempt,
-                                    null,
-                                    errors,
-                                    run.logs(),
-                                    sample(outputs)),
-                            outputs,
-                            true);
+                    return succeeded(node, run, itemsIn, outputs, started, attempt, errors, null);
                 }
                 return new Outcome(
                         record(
@@ -779,6 +750,34 @@ public final class WorkflowEngine {
                         true);
             }
         }
+    }
+
+    /** A node run that ended with {@code outputs} (its failed items, if any, in {@code errors}). */
+    private static Outcome succeeded(
+            Workflow.Node node,
+            NodeRun run,
+            List<Integer> itemsIn,
+            List<List<Item>> outputs,
+            Instant started,
+            int attempt,
+            List<NodeRun.ItemError> errors,
+            Instant resumeAt) {
+        return new Outcome(
+                record(
+                        node,
+                        "success",
+                        run.runtime(),
+                        itemsIn,
+                        sizes(outputs),
+                        Duration.between(started, Instant.now()),
+                        attempt,
+                        null,
+                        errors,
+                        run.logs(),
+                        sample(outputs)),
+                outputs,
+                true,
+                resumeAt);
     }
 
     private static Execution.NodeRecord record(

@@ -26,6 +26,18 @@ class CodeOutputTest {
     }
 
     @Test
+    void allItemsCodeReadsTheFirstItemAsJson() throws Exception {
+        String json = """
+                {"nodes": [
+                  {"name": "Start", "type": "n8n-nodes-base.manualTrigger"},
+                  {"name": "Code", "type": "n8n-nodes-base.code", "typeVersion": 2, "parameters": {"jsCode": %s}}
+                ], "connections": {"Start": {"main": [[{"node": "Code", "index": 0}]]}}}""".formatted(Json.write("return [{json: {first: $json.n, count: $input.all().length}}];"));
+        Execution run = engine.run(Fixtures.workflow(json), null, Fixtures.items("[{\"n\": 7}, {\"n\": 8}]"));
+        assertThat(run.status()).as(run.toJson().toPrettyString()).isEqualTo(Execution.Status.SUCCESS);
+        assertThat(run.output()).extracting(Object::toString).containsExactly("{\"first\":7,\"count\":2}");
+    }
+
+    @Test
     void itemsHandedToTwoBranchesShareNothingACodeNodeChanges() throws Exception {
         String json = """
                 {"nodes": [

@@ -124,8 +124,15 @@ class DebugHelperReadFilesTest {
                 .isEmpty();
         String continuing = "{\"name\": \"N\", \"type\": \"n8n-nodes-base.debugHelper\", \"typeVersion\": 1,"
                 + " \"parameters\": {\"category\": \"oom\", \"memorySizeValue\": 100000}, \"onError\": \"continueRegularOutput\"}";
-        // Refused even when the node would continue on errors: no item of it reaches the next node.
-        assertThat(BuiltinRuns.error(continuing, "[{}]")).contains("\"oom\"").contains("never lets a workflow");
+        assertThat(BuiltinRuns.error(debug("{\"category\": \"oom\", \"memorySizeValue\": 100000}"), "[{}]"))
+                .contains("\"oom\"")
+                .contains("never lets a workflow");
+        // Set to continue, the node allocates nothing and passes its input on, as any node whose whole run
+        // fails does (n8n's continueOnFail); the refusal stays in its record.
+        Execution run = BuiltinRuns.run(continuing, "[{\"a\": 1}]");
+        assertThat(run.status()).isEqualTo(Execution.Status.SUCCESS);
+        assertThat(run.output()).extracting(Object::toString).containsExactly("{\"a\":1}");
+        assertThat(run.node("N").itemErrors().get(0).message()).contains("never lets a workflow");
     }
 
     @Test

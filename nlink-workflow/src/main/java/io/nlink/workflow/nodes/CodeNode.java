@@ -279,7 +279,8 @@ final class CodeNode implements NodeType {
                   $input.all = function () { return items; };
                   $input.first = function () { return items[0]; };
                   $input.last = function () { return items[items.length - 1]; };
-                  return __await(__user($input, items, undefined, 0, undefined, $node, $, dates.now, dates.today,
+                  // As n8n's all-items mode, $json is the first item's (its data proxy is made for item 0).
+                  return __await(__user($input, items, items.length ? items[0].json : undefined, 0, undefined, $node, $, dates.now, dates.today,
                     refs.$workflow, refs.$execution, refs.$runIndex, refs.$prevNode, refs.$nodeVersion, refs.$mode));
                 }
                 """);
