@@ -1,6 +1,7 @@
 package io.nlink.workflow.nodes;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.IntNode;
 import io.nlink.workflow.Item;
 import java.util.List;
 
@@ -28,19 +29,12 @@ final class SwitchNode implements NodeType {
         int regular = expression
                 ? p.path("numberOutputs").asInt(4)
                 : p.path("rules").path("values").size();
-        if (regular < 1 || regular > 64)
-            throw new NodeFailedException(
-                    (expression ? "numberOutputs" : "rules") + ": expected 1 to 64 outputs; got " + regular);
+        checkCount(regular, expression ? "numberOutputs" : "rules");
         List<List<Item>> outputs = run.outputs(regular + (extra ? 1 : 0));
         boolean all = p.path("options").path("allMatchingOutputs").asBoolean(false);
         run.eachItem(run.input(0), outputs, (i, item, params) -> {
             if (expression) {
-                JsonNode out = params.path("output");
-                if (!out.canConvertToInt() || out.asInt() < 0 || out.asInt() >= regular) {
-                    throw new IllegalArgumentException(
-                            "output: " + out + " is not an output of this node (0 to " + (regular - 1) + ")");
-                }
-                outputs.get(out.asInt()).add(run.item(item.json(), item));
+                outputs.get(index(params.path("output"), regular, "output")).add(run.item(item.json(), item));
                 return;
             }
             boolean loose = params.path("looseTypeValidation").asBoolean(false)
@@ -78,21 +72,21 @@ final class SwitchNode implements NodeType {
                 : expression
                         ? p.path("outputsAmount").asInt(4)
                         : p.path("rules").path("rules").size();
-        if (count < 1 || count > 64)
-            throw new NodeFailedException(
-                    (expression ? "outputsAmount" : "rules") + ": expected 1 to 64 outputs; got " + count);
+        checkCount(count, expression ? "outputsAmount" : "rules");
         List<List<Item>> outputs = run.outputs(count);
         String dataType = p.path("dataType").asText("number");
         run.eachItem(run.input(0), outputs, (i, item, params) -> {
             if (expression) {
-                outputs.get(index(params.path("output"), count, "output")).add(run.item(item.json(), item));
+                outputs.get(index(orZero(params.path("output")), count, "output"))
+                        .add(run.item(item.json(), item));
                 return;
             }
             JsonNode rules = params.path("rules").path("rules");
             for (int r = 0; r < rules.size(); r++) {
                 JsonNode rule = rules.get(r);
                 if (IfNode.holdsVersion1(dataType, rule.path("operation"), params.get("value1"), rule.get("value2"))) {
-                    int target = version2 ? r : index(rule.path("output"), count, "rules.rules[" + r + "].output");
+                    int target =
+                            version2 ? r : index(orZero(rule.path("output")), count, "rules.rules[" + r + "].output");
                     outputs.get(target).add(run.item(item.json(), item));
                     return;
                 }
@@ -104,12 +98,20 @@ final class SwitchNode implements NodeType {
         return outputs;
     }
 
-    /** {@code value} as an output index below {@code count} (a missing one is 0, as n8n's default). */
+    /** {@code value} as an output index below {@code count}, else a failure of the item naming {@code what}. */
     private static int index(JsonNode value, int count, String what) {
-        JsonNode v = value.isMissingNode() ? com.fasterxml.jackson.databind.node.IntNode.valueOf(0) : value;
-        if (!v.canConvertToInt() || v.asInt() < 0 || v.asInt() >= count)
+        if (!value.canConvertToInt() || value.asInt() < 0 || value.asInt() >= count)
             throw new IllegalArgumentException(
-                    what + ": " + v + " is not an output of this node (0 to " + (count - 1) + ")");
-        return v.asInt();
+                    what + ": " + value + " is not an output of this node (0 to " + (count - 1) + ")");
+        return value.asInt();
+    }
+
+    /** Versions 1 and 2 leave an output index of 0, their default, out of their exports. */
+    private static JsonNode orZero(JsonNode index) {
+        return index.isMissingNode() ? IntNode.valueOf(0) : index;
+    }
+
+    private static void checkCount(int count, String what) throws NodeFailedException {
+        if (count < 1 || count > 64) throw new NodeFailedException(what + ": expected 1 to 64 outputs; got " + count);
     }
 }
